@@ -1,0 +1,77 @@
+"""The root command. Bare `pocketcrm` in a terminal opens the full-screen interface.
+
+Start-up is a feature: this module and the command modules import only typer and the
+standard library; the core (SQLModel, ~370 ms) is imported inside command bodies and the
+interface (Textual, ~270 ms) only when it is launched.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from pocketcrm import __version__
+from pocketcrm.commands import activity, admin, companies, contacts, reports
+from pocketcrm.commands._common import DbOption, set_root_db
+
+app = typer.Typer(
+    name="pocketcrm",
+    help="A local-first CRM for small businesses: the digital box of index cards.",
+    add_completion=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pocketcrm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    db: DbOption = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """A local-first CRM for small businesses: the digital box of index cards.
+
+    Run without a command in a terminal to open the full-screen interface.
+    """
+    set_root_db(db)
+    if ctx.invoked_subcommand is not None:
+        return
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+    launch_tui(db)
+
+
+def launch_tui(db: str | None) -> None:
+    """The composition root may know both faces; the faces never know each other."""
+    from pocketcrm.commands._common import db_location, load_settings
+    from pocketcrm.tui.app import run  # Textual: ~270 ms, only for the interface
+
+    run(db_location(db), load_settings())
+
+
+@app.command("tui")
+def tui(db: DbOption = None) -> None:
+    """Open the full-screen interface (same as bare `pocketcrm` in a terminal)."""
+    launch_tui(db)
+
+
+contacts.register(app)
+activity.register(app)
+app.add_typer(companies.app, name="company")
+reports.register(app)
+admin.register(app)
+
+
+def main() -> None:
+    app()

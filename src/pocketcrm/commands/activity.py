@@ -1,0 +1,290 @@
+"""What happened and what is next: log-call, log, follow-up, agenda, done, snooze."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pocketcrm.commands._common import (
+    CsvOption,
+    DbOption,
+    JsonOption,
+    err,
+    handle_errors,
+    local,
+    open_db,
+    pick_contact,
+    print_json,
+    table,
+    when,
+)
+
+if TYPE_CHECKING:
+    from pocketcrm.core.readmodels import Created, FollowUpView
+
+Ref = Annotated[str, typer.Argument(help="An id, an email, a phone, or part of a name.")]
+NoteOption = Annotated[str, typer.Option("--note", "-n", help="What was said or agreed.")]
+OutcomeOption = Annotated[
+    str, typer.Option(help="reached, voicemail, no_answer, busy, wrong_number (configurable).")
+]
+DurationOption = Annotated[str, typer.Option(help="How long: 15m, 1h30m, 1:30.")]
+AtOption = Annotated[str, typer.Option("--at", help="When it happened (WHEN; default now).")]
+SatisfactionOption = Annotated[int | None, typer.Option(help="Customer satisfaction 1-5.")]
+FollowUpOption = Annotated[str, typer.Option("--follow-up", help="Schedule the next step (WHEN).")]
+DirectionOption = Annotated[str, typer.Option(help="in or out.")]
+OwnerOption = Annotated[str, typer.Option(help="Who handled it (default: config owner).")]
+
+
+def _echo_when(label: str, parsed_describe: str) -> None:
+    err(f"{label}: {parsed_describe}")
+
+
+def _log(
+    kind: str,
+    ref: str,
+    note: str,
+    outcome: str,
+    duration: str,
+    at: str,
+    satisfaction: int | None,
+    follow_up: str,
+    direction: str,
+    owner: str,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    from pocketcrm.core import dates
+    from pocketcrm.core.services import activity
+
+    data = activity.InteractionInput(
+        kind=kind,
+        notes=note,
+        outcome=outcome,
+        satisfaction=satisfaction,
+        direction=direction,
+        owner=owner,
+    )
+    if duration:
+        data.duration_s = dates.parse_duration(duration, field="duration")
+    if at:
+        moment = when(at, "at", past=True)
+        data.when = moment.moment
+        _echo_when("at", moment.describe())
+    if follow_up:
+        due = when(follow_up, "follow-up")
+        data.follow_up_at, data.follow_up_all_day = due.moment, not due.has_time
+        _echo_when("follow-up", due.describe())
+    store = open_db(db)
+    created: Created = activity.log_interaction(store, pick_contact(store, ref), data)
+    if as_json:
+        print_json(created)
+        return
+    typer.echo(f"logged {created.label} (#{created.id})")
+    if created.follow_up:
+        f = created.follow_up
+        typer.echo(f"follow-up #{f.id} due {local(f.due_at, date_only=f.all_day)}")
+
+
+@handle_errors
+def log_call(
+    ref: Ref,
+    note: NoteOption = "",
+    outcome: OutcomeOption = "",
+    duration: DurationOption = "",
+    at: AtOption = "",
+    satisfaction: SatisfactionOption = None,
+    follow_up: FollowUpOption = "",
+    direction: DirectionOption = "out",
+    owner: OwnerOption = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Log a phone call (and optionally schedule the follow-up)."""
+    _log(
+        "call",
+        ref,
+        note,
+        outcome,
+        duration,
+        at,
+        satisfaction,
+        follow_up,
+        direction,
+        owner,
+        db,
+        as_json,
+    )
+
+
+@handle_errors
+def log(
+    ref: Ref,
+    kind: Annotated[
+        str, typer.Option("--kind", "-k", help="meeting, email, note, sms or call.")
+    ] = "note",
+    note: NoteOption = "",
+    outcome: OutcomeOption = "",
+    duration: DurationOption = "",
+    at: AtOption = "",
+    satisfaction: SatisfactionOption = None,
+    follow_up: FollowUpOption = "",
+    direction: DirectionOption = "",
+    owner: OwnerOption = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Log a meeting, email, note or text message."""
+    _log(
+        kind,
+        ref,
+        note,
+        outcome,
+        duration,
+        at,
+        satisfaction,
+        follow_up,
+        direction,
+        owner,
+        db,
+        as_json,
+    )
+
+
+@handle_errors
+def follow_up(
+    ref: Ref,
+    due: Annotated[
+        str,
+        typer.Argument(metavar="WHEN", help="tomorrow, in 3 days, +2w, fri 3pm, 2026-12-01 ..."),
+    ],
+    note: NoteOption = "",
+    owner: OwnerOption = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Schedule a follow-up with a contact."""
+    from pocketcrm.core.services import activity
+
+    parsed = when(due, "when")
+    _echo_when("due", parsed.describe())
+    store = open_db(db)
+    view = activity.schedule_follow_up(
+        store,
+        pick_contact(store, ref),
+        parsed.moment,
+        all_day=not parsed.has_time,
+        note=note,
+        owner=owner,
+    )
+    if as_json:
+        print_json(view)
+    else:
+        typer.echo(
+            f"follow-up #{view.id} with {view.contact_name} due {local(view.due_at, date_only=view.all_day)}"
+        )
+
+
+def _agenda_rows(items: list[FollowUpView]) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for f in items:
+        state = "OVERDUE" if f.overdue else ""
+        if f.delivery_error:
+            state = (state + " reminder failed: " + f.delivery_error).strip()
+        rows.append([f.id, local(f.due_at, date_only=f.all_day), f.contact_name, f.note, state])
+    return rows
+
+
+@handle_errors
+def agenda(
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only what is overdue.")] = False,
+    today: Annotated[bool, typer.Option("--today", help="Overdue and due today.")] = False,
+    week: Annotated[
+        bool, typer.Option("--week", help="Through the next 7 days (default).")
+    ] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Every open follow-up.")] = False,
+    owner: Annotated[str, typer.Option(help="Only this owner's follow-ups.")] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """Open follow-ups, overdue first; and who is drifting out of touch."""
+    from pocketcrm.core.errors import Invalid
+    from pocketcrm.core.services import activity
+
+    chosen = [
+        name
+        for name, on in (("overdue", overdue), ("today", today), ("week", week), ("all", all_))
+        if on
+    ]
+    if len(chosen) > 1:
+        raise Invalid("window", "choose one of --overdue, --today, --week, --all")
+    store = open_db(db)
+    items = activity.agenda(store, chosen[0] if chosen else "week", owner=owner)
+    if as_json:
+        print_json(items)
+        return
+    if not items and not as_csv:
+        typer.echo("nothing due")
+        return
+    table(["id", "due", "contact", "note", "state"], _agenda_rows(items), as_csv=as_csv)
+
+
+@handle_errors
+def done(
+    follow_up_id: Annotated[
+        int, typer.Argument(metavar="ID", help="The follow-up's id (from agenda).")
+    ],
+    undo: Annotated[bool, typer.Option("--undo", help="Mark it open again.")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Mark a follow-up done."""
+    from pocketcrm.core.services import activity
+
+    store = open_db(db)
+    view = (
+        activity.reopen_follow_up(store, follow_up_id)
+        if undo
+        else activity.complete_follow_up(store, follow_up_id)
+    )
+    if as_json:
+        print_json(view)
+    else:
+        typer.echo(
+            f"follow-up #{view.id} with {view.contact_name} {'reopened' if undo else 'done'}"
+        )
+
+
+@handle_errors
+def snooze(
+    follow_up_id: Annotated[
+        int, typer.Argument(metavar="ID", help="The follow-up's id (from agenda).")
+    ],
+    until: Annotated[str, typer.Argument(metavar="WHEN", help="tomorrow 9am, +3d, next mon ...")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Move a follow-up to later."""
+    from pocketcrm.core.services import activity
+
+    parsed = when(until, "when")
+    _echo_when("snoozed to", parsed.describe())
+    view = activity.snooze_follow_up(
+        open_db(db), follow_up_id, parsed.moment, all_day=not parsed.has_time
+    )
+    if as_json:
+        print_json(view)
+    else:
+        typer.echo(
+            f"follow-up #{view.id} with {view.contact_name} now due {local(view.due_at, date_only=view.all_day)}"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("log-call")(log_call)
+    app.command()(log)
+    app.command("follow-up")(follow_up)
+    app.command()(agenda)
+    app.command()(done)
+    app.command()(snooze)

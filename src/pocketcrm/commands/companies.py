@@ -1,0 +1,202 @@
+"""`pocketcrm company add|list|show|edit|rm`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pocketcrm.commands._common import (
+    CsvOption,
+    DbOption,
+    JsonOption,
+    handle_errors,
+    local,
+    open_db,
+    print_json,
+    say,
+    table,
+)
+
+app = typer.Typer(
+    help="Companies: the organisations your contacts belong to.", no_args_is_help=True
+)
+CompanyRef = Annotated[str, typer.Argument(help="A company id or part of its name.")]
+KindOption = Annotated[
+    str, typer.Option(help="customer, prospect, partner, supplier, distributor, other.")
+]
+
+
+@app.command("add")
+@handle_errors
+def add(
+    name: Annotated[str, typer.Argument(help="The company's name.")],
+    kind: KindOption = "customer",
+    website: Annotated[str, typer.Option(help="Website.")] = "",
+    phone: Annotated[str, typer.Option(help="Main phone.")] = "",
+    email: Annotated[str, typer.Option(help="Main email.")] = "",
+    street: Annotated[str, typer.Option(help="Street address.")] = "",
+    city: Annotated[str, typer.Option(help="City.")] = "",
+    region: Annotated[str, typer.Option(help="State or region.")] = "",
+    postcode: Annotated[str, typer.Option(help="Postcode.")] = "",
+    country: Annotated[str, typer.Option(help="Country.")] = "",
+    tag: Annotated[list[str], typer.Option("--tag", "-t", help="Tag (repeat).")] = [],  # noqa: B006
+    note: Annotated[str, typer.Option("--note", "-n", help="Notes.")] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a company and print its id."""
+    from pocketcrm.core.services import companies
+
+    created = companies.create_company(
+        open_db(db),
+        companies.CompanyInput(
+            name=name,
+            kind=kind,
+            website=website,
+            phone=phone,
+            email=email,
+            street=street,
+            city=city,
+            region=region,
+            postcode=postcode,
+            country=country,
+            tags=tag,
+            notes=note,
+        ),
+    )
+    if as_json:
+        print_json(created)
+    else:
+        typer.echo(created.id)
+
+
+@app.command("list")
+@handle_errors
+def list_(
+    kind: Annotated[str, typer.Option(help="Only this kind.")] = "",
+    tag: Annotated[str, typer.Option(help="Only with this tag.")] = "",
+    name: Annotated[str, typer.Option(help="Name contains.")] = "",
+    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """List companies."""
+    from pocketcrm.core.services import companies
+
+    rows = companies.list_companies(open_db(db), kind=kind, tag=tag, text_filter=name, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    table(
+        ["id", "name", "kind", "people", "city", "phone", "website", "tags"],
+        [
+            [r.id, r.name, r.kind, r.people, r.city, r.phone, r.website, " ".join(r.tags)]
+            for r in rows
+        ],
+        as_csv=as_csv,
+    )
+
+
+@app.command("show")
+@handle_errors
+def show(ref: CompanyRef, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Show a company's card with its people and their latest interactions."""
+    from pocketcrm.core.services import companies
+
+    card = companies.get_company(open_db(db), ref)
+    if as_json:
+        print_json(card)
+        return
+    esc = lambda text: text.replace("[", r"\[")  # noqa: E731
+    lines = [f"[bold]{esc(card.name)}[/bold]  [dim]#{card.id} {card.kind}[/dim]"]
+    address = ", ".join(
+        p for p in (card.street, card.city, card.region, card.postcode, card.country) if p
+    )
+    for label, value in (
+        ("web", card.website),
+        ("phone", card.phone),
+        ("email", card.email),
+        ("addr", address),
+    ):
+        if value:
+            lines.append(f"{label:<6} {esc(value)}")
+    if card.tags:
+        lines.append("tags   " + " ".join(f"#{t}" for t in card.tags))
+    if card.notes:
+        lines += ["", esc(card.notes)]
+    lines += ["", f"[bold]People ({len(card.people)})[/bold]"]
+    for p in card.people:
+        lines.append(f"  {p.id:>6}  {esc(p.display_name)}  [dim]{p.stage}[/dim]  {esc(p.email)}")
+    if card.interactions:
+        lines += ["", "[bold]Latest interactions[/bold]"]
+        for i in card.interactions:
+            first = i.notes.splitlines()[0] if i.notes else ""
+            lines.append(
+                f"  {local(i.occurred_at)}  {esc(i.contact_name)}  {i.kind} {i.outcome}  {esc(first)}"
+            )
+    say("\n".join(lines))
+
+
+@app.command("edit")
+@handle_errors
+def edit(
+    ref: CompanyRef,
+    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    kind: Annotated[str | None, typer.Option(help="New kind.")] = None,
+    website: Annotated[str | None, typer.Option(help="Website.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Main phone.")] = None,
+    email: Annotated[str | None, typer.Option(help="Main email.")] = None,
+    street: Annotated[str | None, typer.Option(help="Street address.")] = None,
+    city: Annotated[str | None, typer.Option(help="City.")] = None,
+    region: Annotated[str | None, typer.Option(help="State or region.")] = None,
+    postcode: Annotated[str | None, typer.Option(help="Postcode.")] = None,
+    country: Annotated[str | None, typer.Option(help="Country.")] = None,
+    notes: Annotated[str | None, typer.Option(help="Replace the notes.")] = None,
+    add_tag: Annotated[list[str], typer.Option(help="Add a tag (repeat).")] = [],  # noqa: B006
+    rm_tag: Annotated[list[str], typer.Option(help="Remove a tag (repeat).")] = [],  # noqa: B006
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a company's details."""
+    from pocketcrm.core.services import companies
+
+    card = companies.update_company(
+        open_db(db),
+        ref,
+        companies.CompanyPatch(
+            name=name,
+            kind=kind,
+            website=website,
+            phone=phone,
+            email=email,
+            street=street,
+            city=city,
+            region=region,
+            postcode=postcode,
+            country=country,
+            notes=notes,
+            add_tags=add_tag,
+            remove_tags=rm_tag,
+        ),
+    )
+    if as_json:
+        print_json(card)
+    else:
+        typer.echo(f"updated #{card.id} {card.name}")
+
+
+@app.command("rm")
+@handle_errors
+def rm(ref: CompanyRef, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Move a company to the trash (its people stay)."""
+    from pocketcrm.core.services import trash
+
+    item = trash.trash_company(open_db(db), ref)
+    if as_json:
+        print_json(item)
+    else:
+        typer.echo(
+            f"moved company #{item.id} {item.label} to the trash; undo with: pocketcrm restore {item.id} --kind company"
+        )

@@ -1,0 +1,471 @@
+"""People: add, show, list, search, edit, tag, stage, rm, trash, restore."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pocketcrm.commands._common import (
+    CsvOption,
+    DbOption,
+    JsonOption,
+    YesOption,
+    ago,
+    err,
+    handle_errors,
+    interactive,
+    local,
+    open_db,
+    pick_contact,
+    print_json,
+    say,
+    table,
+    when,
+)
+
+if TYPE_CHECKING:
+    from pocketcrm.core.readmodels import ContactCard, ContactRow
+
+Ref = Annotated[str, typer.Argument(help="An id, an email, a phone, or part of a name.")]
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")
+
+
+def render_card(card: ContactCard) -> None:
+    lines = [f"[bold]{_escape(card.display_name)}[/bold]  [dim]#{card.id}[/dim]"]
+    role = ", ".join(p for p in (card.title, card.department) if p)
+    if card.company:
+        role = f"{role} at {card.company.name}" if role else card.company.name
+        role += f" [dim]({card.company.kind})[/dim]"
+    if role:
+        lines.append(_escape(role) if not card.company else role)
+    stage = f"stage: [cyan]{card.stage}[/cyan]"
+    if card.owner:
+        stage += f"   owner: {_escape(card.owner)}"
+    if card.tags:
+        stage += "   tags: " + " ".join(f"[magenta]#{t}[/magenta]" for t in card.tags)
+    lines.append(stage)
+    flags = [
+        f
+        for f, on in (
+            ("DO NOT CONTACT", card.do_not_contact),
+            ("no marketing email", card.email_opt_out),
+        )
+        if on
+    ]
+    if flags:
+        lines.append("[bold red]" + " · ".join(flags) + "[/bold red]")
+    lines.append("")
+    for email in card.emails:
+        label = f" ({email.label})" if email.label else ""
+        lines.append(f"email  {_escape(email.address)}{label}{' *' if email.primary else ''}")
+    for phone in card.phones:
+        label = f" ({phone.label})" if phone.label else ""
+        mark = "" if phone.valid else "  [yellow](unverified number)[/yellow]"
+        lines.append(f"phone  {_escape(phone.number)}{label}{' *' if phone.primary else ''}{mark}")
+    for address in card.addresses:
+        lines.append(f"addr   {_escape(address.one_line())}")
+    for site in card.websites:
+        lines.append(f"web    {_escape(site.url)}")
+    if card.birthday:
+        lines.append(f"born   {card.birthday}")
+    for name, value in card.custom.items():
+        lines.append(f"{_escape(name)}: {_escape(value)}")
+    lines.append(f"last contact: {ago(card.last_contact_at)}")
+    if card.notes:
+        lines += ["", "[bold]Notes[/bold]", _escape(card.notes)]
+    if card.follow_ups:
+        lines += ["", "[bold]Open follow-ups[/bold]"]
+        for f in card.follow_ups:
+            due = local(f.due_at, date_only=f.all_day)
+            mark = " [red]overdue[/red]" if f.overdue else ""
+            lines.append(f"  {f.id:>5}  {due}{mark}  {_escape(f.note)}")
+    if card.interactions:
+        more = card.interaction_count - len(card.interactions)
+        lines += [
+            "",
+            "[bold]Latest interactions[/bold]"
+            + (f" [dim](+{more} older)[/dim]" if more > 0 else ""),
+        ]
+        for i in card.interactions:
+            extra = " ".join(
+                x for x in (i.outcome, f"{i.satisfaction}/5" if i.satisfaction else "") if x
+            )
+            lines.append(
+                f"  {local(i.occurred_at)}  {i.kind:<7} {extra:<14} {_escape(i.notes.splitlines()[0] if i.notes else '')}"
+            )
+    if len(card.stage_history) > 1:
+        lines += ["", "[bold]Stage history[/bold]"]
+        for h in card.stage_history:
+            lines.append(
+                f"  {local(h.at, date_only=True)}  {h.from_stage or '(new)'} -> {h.to_stage}"
+            )
+    say("\n".join(lines))
+
+
+def _rows(rows: list[ContactRow], as_json: bool, as_csv: bool) -> None:
+    if as_json:
+        print_json(rows)
+        return
+    table(
+        [
+            "id",
+            "name",
+            "company",
+            "stage",
+            "tags",
+            "email",
+            "phone",
+            "last contact",
+            "next follow-up",
+        ],
+        [
+            [
+                r.id,
+                r.display_name,
+                r.company,
+                r.stage,
+                " ".join(r.tags),
+                r.email,
+                r.phone,
+                local(r.last_contact_at, date_only=True),
+                local(r.next_follow_up_at),
+            ]
+            for r in rows
+        ],
+        as_csv=as_csv,
+    )
+
+
+@handle_errors
+def add(
+    name: Annotated[str, typer.Argument(help="Full name, e.g. 'Ann Lee' or 'Lee, Ann'.")],
+    email: Annotated[
+        list[str],
+        typer.Option("--email", "-e", help="Email (repeat; 'work:a@b.com' sets a label)."),
+    ] = [],  # noqa: B006
+    phone: Annotated[
+        list[str], typer.Option("--phone", "-p", help="Phone as typed (repeat).")
+    ] = [],  # noqa: B006
+    company: Annotated[
+        str, typer.Option("--company", "-c", help="Company name or id (created if new).")
+    ] = "",
+    title: Annotated[str, typer.Option(help="Job title.")] = "",
+    department: Annotated[str, typer.Option(help="Department.")] = "",
+    stage: Annotated[
+        str, typer.Option(help="Life-cycle stage (default: the first configured, lead).")
+    ] = "",
+    tag: Annotated[list[str], typer.Option("--tag", "-t", help="Tag (repeat).")] = [],  # noqa: B006
+    owner: Annotated[str, typer.Option(help="Who is responsible (default: config owner).")] = "",
+    note: Annotated[str, typer.Option("--note", "-n", help="Notes.")] = "",
+    birthday: Annotated[
+        str, typer.Option(help="Birthday: 1980-05-17 or --05-17 without a year.")
+    ] = "",
+    website: Annotated[list[str], typer.Option("--website", help="Website (repeat).")] = [],  # noqa: B006
+    yes: YesOption = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a contact and print its id; warns first about a likely duplicate."""
+    from pocketcrm.core.services import contacts
+
+    data = contacts.ContactInput(
+        name=name,
+        emails=email,
+        phones=phone,
+        company=company,
+        title=title,
+        department=department,
+        stage=stage,
+        tags=tag,
+        owner=owner,
+        notes=note,
+        birthday=birthday,
+        websites=website,
+    )
+    store = open_db(db)
+    contacts.validate_input(data, store.settings)
+    dupes = contacts.likely_duplicates(store, name, email, phone)
+    if dupes and not yes:
+        best = dupes[0]
+        message = f"likely duplicate of #{best.id} {best.display_name} ({'; '.join(best.reasons)})"
+        if not interactive():
+            err(f"error: {message}; pass --yes to add anyway")
+            raise typer.Exit(2)
+        typer.echo(message, err=True)
+        if not typer.confirm("Add a new contact anyway?", default=False):
+            raise typer.Exit(1)
+    created = contacts.create_contact(store, data)
+    for warning in created.warnings:
+        err(f"warning: {warning}")
+    if as_json:
+        print_json(created)
+    else:
+        typer.echo(created.id)
+
+
+@handle_errors
+def show(ref: Ref, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Show the index card: details, company, stage, tags, follow-ups, latest interactions."""
+    from pocketcrm.core.services import contacts
+
+    store = open_db(db)
+    card = contacts.get_card(store, pick_contact(store, ref))
+    if as_json:
+        print_json(card)
+    else:
+        render_card(card)
+
+
+@handle_errors
+def list_(
+    stage: Annotated[str, typer.Option(help="Only this stage.")] = "",
+    tag: Annotated[str, typer.Option(help="Only contacts with this tag.")] = "",
+    company: Annotated[str, typer.Option(help="Company name (part) or id.")] = "",
+    company_kind: Annotated[str, typer.Option(help="Company kind: customer, supplier, ...")] = "",
+    owner: Annotated[str, typer.Option(help="Only this owner's contacts.")] = "",
+    not_contacted_since: Annotated[
+        str, typer.Option(help="WHEN: no call/meeting/email since, e.g. 30d.")
+    ] = "",
+    sort: Annotated[
+        str, typer.Option(help="name, last-contact, next-follow-up, created, stage, company.")
+    ] = "name",
+    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """List contacts, filtered and sorted."""
+    from pocketcrm.core.services import contacts
+
+    since = (
+        when(not_contacted_since, "not-contacted-since", past=True).moment
+        if not_contacted_since
+        else None
+    )
+    query = contacts.ContactQuery(
+        stage=stage,
+        tag=tag,
+        company=company,
+        company_kind=company_kind,
+        owner=owner,
+        not_contacted_since=since,
+        sort=sort,
+        limit=limit,
+    )
+    _rows(contacts.list_contacts(open_db(db), query), as_json, as_csv)
+
+
+@handle_errors
+def search(
+    words: Annotated[list[str], typer.Argument(help="Words to find (prefixes; accents ignored).")],
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """Search names, emails, phones, companies, tags and notes."""
+    from pocketcrm.core.services import contacts
+
+    _rows(contacts.search_contacts(open_db(db), " ".join(words), limit=limit), as_json, as_csv)
+
+
+@handle_errors
+def edit(
+    ref: Ref,
+    name: Annotated[str | None, typer.Option(help="New full name.")] = None,
+    company: Annotated[str | None, typer.Option(help="Company name or id ('' removes it).")] = None,
+    title: Annotated[str | None, typer.Option(help="Job title.")] = None,
+    department: Annotated[str | None, typer.Option(help="Department.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Owner.")] = None,
+    notes: Annotated[str | None, typer.Option(help="Replace the notes.")] = None,
+    add_note: Annotated[str | None, typer.Option(help="Append a line to the notes.")] = None,
+    birthday: Annotated[str | None, typer.Option(help="Birthday ('' clears).")] = None,
+    add_email: Annotated[list[str], typer.Option(help="Add an email (repeat).")] = [],  # noqa: B006
+    rm_email: Annotated[list[str], typer.Option(help="Remove an email (repeat).")] = [],  # noqa: B006
+    add_phone: Annotated[list[str], typer.Option(help="Add a phone (repeat).")] = [],  # noqa: B006
+    rm_phone: Annotated[list[str], typer.Option(help="Remove a phone (repeat).")] = [],  # noqa: B006
+    add_website: Annotated[list[str], typer.Option(help="Add a website (repeat).")] = [],  # noqa: B006
+    set_field: Annotated[
+        list[str], typer.Option("--set", help="Custom field NAME=VALUE (repeat).")
+    ] = [],  # noqa: B006
+    unset_field: Annotated[
+        list[str], typer.Option("--unset", help="Remove a custom field (repeat).")
+    ] = [],  # noqa: B006
+    do_not_contact: Annotated[
+        bool | None, typer.Option("--do-not-contact/--may-contact", help="Do-not-contact flag.")
+    ] = None,
+    email_opt_out: Annotated[
+        bool | None, typer.Option("--email-opt-out/--email-opt-in", help="Marketing email opt-out.")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a contact's details."""
+    from pocketcrm.core.errors import Invalid
+    from pocketcrm.core.services import contacts
+
+    custom = {}
+    for item in set_field:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise Invalid("set", f"{item!r} is not NAME=VALUE")
+        custom[key] = value
+    patch = contacts.ContactPatch(
+        name=name,
+        company=company,
+        title=title,
+        department=department,
+        owner=owner,
+        notes=notes,
+        append_note=add_note,
+        birthday=birthday,
+        add_emails=add_email,
+        remove_emails=rm_email,
+        add_phones=add_phone,
+        remove_phones=rm_phone,
+        add_websites=add_website,
+        set_custom=custom,
+        remove_custom=unset_field,
+        do_not_contact=do_not_contact,
+        email_opt_out=email_opt_out,
+    )
+    store = open_db(db)
+    card = contacts.update_contact(store, pick_contact(store, ref), patch)
+    if as_json:
+        print_json(card)
+    else:
+        typer.echo(f"updated #{card.id} {card.display_name}")
+
+
+@handle_errors
+def tag(
+    ref: Ref,
+    changes: Annotated[
+        list[str], typer.Argument(help="+tag to add, -tag to remove (plain tag adds).")
+    ],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add and remove tags: `pocketcrm tag ann +vip -cold`."""
+    from pocketcrm.core.services import contacts
+
+    add_tags = [c[1:] if c.startswith("+") else c for c in changes if not c.startswith("-")]
+    remove_tags = [c[1:] for c in changes if c.startswith("-")]
+    store = open_db(db)
+    card = contacts.change_tags(store, pick_contact(store, ref), add_tags, remove_tags)
+    if as_json:
+        print_json(card)
+    else:
+        typer.echo(
+            f"#{card.id} {card.display_name}: "
+            + (" ".join(f"#{t}" for t in card.tags) or "no tags")
+        )
+
+
+@handle_errors
+def stage(
+    ref: Ref,
+    new_stage: Annotated[
+        str, typer.Argument(metavar="STAGE", help="lead, prospect, customer, past_customer, ...")
+    ],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Move a contact to another life-cycle stage (the change is kept in its history)."""
+    from pocketcrm.core.services import contacts
+
+    store = open_db(db)
+    card = contacts.set_stage(store, pick_contact(store, ref), new_stage)
+    if as_json:
+        print_json(card)
+    else:
+        typer.echo(f"#{card.id} {card.display_name} is now {card.stage}")
+
+
+@handle_errors
+def rm(ref: Ref, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Move a contact to the trash (`pocketcrm restore` brings it back)."""
+    from pocketcrm.core.services import trash
+
+    store = open_db(db)
+    item = trash.trash_contact(store, pick_contact(store, ref))
+    if as_json:
+        print_json(item)
+    else:
+        typer.echo(
+            f"moved #{item.id} {item.label} to the trash; undo with: pocketcrm restore {item.id}"
+        )
+
+
+@handle_errors
+def trash_(
+    purge: Annotated[
+        bool, typer.Option("--purge", help="Delete everything in the trash for good.")
+    ] = False,
+    yes: YesOption = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """List what is in the trash; --purge empties it (asks first)."""
+    from pocketcrm.core.services import trash
+
+    store = open_db(db)
+    items = trash.list_trash(store)
+    if purge:
+        if not items:
+            typer.echo("the trash is empty")
+            return
+        if not yes:
+            if not interactive():
+                err(f"error: purging deletes {len(items)} records for good; pass --yes to confirm")
+                raise typer.Exit(2)
+            if not typer.confirm(f"Delete {len(items)} records for good?", default=False):
+                raise typer.Exit(1)
+        count = trash.purge_trash(store)
+        typer.echo(f"deleted {count} records for good")
+        return
+    if as_json:
+        print_json(items)
+        return
+    table(
+        ["kind", "id", "label", "deleted"],
+        [[i.kind, i.id, i.label, local(i.deleted_at)] for i in items],
+        as_csv=as_csv,
+    )
+
+
+@handle_errors
+def restore(
+    ref: Ref,
+    kind: Annotated[
+        str, typer.Option(help="contact, company, interaction or follow_up.")
+    ] = "contact",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring a record back from the trash."""
+    from pocketcrm.core.services import trash
+
+    item = trash.restore(open_db(db), ref, kind)
+    if as_json:
+        print_json(item)
+    else:
+        typer.echo(f"restored {item.kind} #{item.id} {item.label}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(add)
+    app.command()(show)
+    app.command("list")(list_)
+    app.command()(search)
+    app.command()(edit)
+    app.command()(tag)
+    app.command()(stage)
+    app.command()(rm)
+    app.command("trash")(trash_)
+    app.command()(restore)

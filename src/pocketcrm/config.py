@@ -1,0 +1,188 @@
+"""The typed configuration: a TOML file in the platformdirs config dir.
+
+Precedence: command line, then environment (POCKETCRM_OWNER, POCKETCRM_TZ), then the file,
+then the defaults declared in pocketcrm.core.settings. `pocketcrm config set` writes the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pocketcrm.core.errors import Invalid
+from pocketcrm.core.settings import Settings
+from pocketcrm.paths import config_path
+
+# key -> (help, section path); every settable key is listed here and in the README.
+KEYS: dict[str, str] = {
+    "owner": "your name: the default owner of new contacts, calls and follow-ups",
+    "default_region": "country code for phone numbers typed without +, e.g. US, GB, DE",
+    "timezone": "IANA zone for showing times, e.g. Europe/Berlin (empty: the system's)",
+    "stages": "life-cycle stages, comma-separated, in order (first is the default)",
+    "outcomes": "call outcomes, comma-separated",
+    "reminders.channels": "where reminders go: stdout, desktop, email, command (comma-separated)",
+    "reminders.command": "command run once per reminder for the 'command' channel",
+    "reminders.max_attempts": "delivery attempts before a reminder is given up",
+    "reminders.overdue_every_days": "remind again every N days while overdue (0: once)",
+    "reminders.all_day_hour": "local hour at which date-only follow-ups remind",
+    "reminders.birthdays": "remind of birthdays and anniversaries (true/false)",
+    "reminders.schedule_minutes": "how often the installed job runs (doctor warns past twice this)",
+    "reminders.smtp.host": "SMTP server for the email digest",
+    "reminders.smtp.port": "SMTP port (587 for STARTTLS, 465 for SSL)",
+    "reminders.smtp.security": "starttls, ssl or none",
+    "reminders.smtp.user": "SMTP user name (the password comes from the environment or keyring)",
+    "reminders.smtp.sender": "From address of the digest",
+    "reminders.smtp.recipients": "To addresses of the digest, comma-separated",
+    "reminders.smtp.password_env": "environment variable that holds the SMTP password",
+}
+
+
+def _target(settings: Settings, key: str) -> tuple[Any, str]:
+    parts = key.split(".")
+    obj: Any = settings
+    for part in parts[:-1]:
+        obj = getattr(obj, part)
+    return obj, parts[-1]
+
+
+def _coerce(current: Any, raw: Any, key: str) -> Any:
+    if isinstance(current, bool):
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("true", "yes", "on", "1"):
+            return True
+        if text in ("false", "no", "off", "0"):
+            return False
+        raise Invalid(key, f"{raw!r} is not true or false")
+    if isinstance(current, int):
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise Invalid(key, f"{raw!r} is not a whole number") from None
+    if isinstance(current, list):
+        items = raw if isinstance(raw, list) else str(raw).split(",")
+        cleaned = [str(i).strip() for i in items if str(i).strip()]
+        if key in ("stages", "outcomes"):
+            cleaned = ["_".join(i.lower().split()) for i in cleaned]
+            if not cleaned:
+                raise Invalid(key, "needs at least one value, comma-separated")
+        return cleaned
+    return str(raw)
+
+
+def _apply(settings: Settings, data: dict[str, Any], prefix: str = "") -> None:
+    for name, value in data.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict):
+            _apply(settings, value, key + ".")
+            continue
+        if key not in KEYS:
+            continue  # unknown keys from a newer release are kept in the file, ignored here
+        obj, attr = _target(settings, key)
+        setattr(obj, attr, _coerce(getattr(obj, attr), value, key))
+
+
+def _validate(key: str, value: Any) -> None:
+    if key == "timezone" and value:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(str(value))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise Invalid(key, f"unknown zone {value!r}; use a name like Europe/Berlin") from None
+    if key == "reminders.smtp.security" and value not in ("starttls", "ssl", "none"):
+        raise Invalid(key, "use starttls, ssl or none")
+    if key == "reminders.channels":
+        for channel in value:
+            if channel not in ("stdout", "desktop", "email", "command"):
+                raise Invalid(
+                    key, f"unknown channel {channel!r}; use stdout, desktop, email, command"
+                )
+    if key == "reminders.all_day_hour" and not 0 <= int(value) <= 23:
+        raise Invalid(key, "give an hour from 0 to 23")
+
+
+def read_file(path: Path | None = None) -> dict[str, Any]:
+    path = path or config_path()
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise Invalid("config", f"{path} is not valid TOML ({exc}); fix or remove it") from None
+
+
+def load(path: Path | None = None) -> Settings:
+    """Defaults, then the file, then the environment."""
+    settings = Settings()
+    _apply(settings, read_file(path))
+    if os.environ.get("POCKETCRM_OWNER"):
+        settings.owner = os.environ["POCKETCRM_OWNER"]
+    if os.environ.get("POCKETCRM_TZ"):
+        settings.timezone = os.environ["POCKETCRM_TZ"]
+    return settings
+
+
+def flatten(settings: Settings) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key in KEYS:
+        obj, attr = _target(settings, key)
+        result[key] = getattr(obj, attr)
+    return result
+
+
+def get_value(key: str, path: Path | None = None) -> Any:
+    if key not in KEYS:
+        raise Invalid("key", f"unknown setting {key!r}; see `pocketcrm config list`")
+    obj, attr = _target(load(path), key)
+    return getattr(obj, attr)
+
+
+def set_value(key: str, raw: str, path: Path | None = None) -> Any:
+    """Validate and write one setting, keeping the rest of the file."""
+    if key not in KEYS:
+        raise Invalid("key", f"unknown setting {key!r}; see `pocketcrm config list`")
+    path = path or config_path()
+    settings = Settings()
+    obj, attr = _target(settings, key)
+    value = _coerce(getattr(obj, attr), raw, key)
+    _validate(key, value)
+    data = read_file(path)
+    node = data
+    parts = key.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(dumps(data))
+    tmp.replace(path)
+    return value
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{text}"'
+
+
+def dumps(data: dict[str, Any], prefix: str = "") -> str:
+    """A small TOML writer for our nested tables of scalars and lists."""
+    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    out = "\n".join(lines) + ("\n" if lines else "")
+    for name, value in data.items():
+        if isinstance(value, dict):
+            section = f"{prefix}{name}"
+            out += f"\n[{section}]\n" + dumps(value, section + ".")
+    return out

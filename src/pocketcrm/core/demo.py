@@ -1,0 +1,490 @@
+"""Realistic made-up data: the demo database, and the benchmark's 100,000-contact database.
+
+Rows go in through SQLAlchemy Core in batches (about 15x faster than the ORM's add_all) and
+the search index is rebuilt once at the end. Same seed, same data.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, text
+
+from pocketcrm.core import clock
+from pocketcrm.core.models import (
+    AppState,
+    Company,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    FollowUp,
+    Interaction,
+    StageChange,
+    Tag,
+)
+from pocketcrm.core.search import fold, rebuild
+from pocketcrm.core.store import Store
+
+GIVEN = [
+    "Ann",
+    "Ben",
+    "Chloé",
+    "Daniel",
+    "Eva",
+    "Felix",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Karin",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olivia",
+    "Paul",
+    "Quinn",
+    "Rosa",
+    "Samuel",
+    "Tara",
+    "Ugo",
+    "Vera",
+    "William",
+    "Xenia",
+    "Yusuf",
+    "Zoë",
+    "Amélie",
+    "Björn",
+    "Carmen",
+    "Dmitri",
+    "Elif",
+    "François",
+    "Greta",
+    "Hannah",
+    "Ivan",
+    "Júlia",
+    "Kenji",
+    "Lars",
+    "Marta",
+    "Nils",
+    "Óscar",
+    "Priya",
+    "Rafael",
+    "Sofía",
+    "Tomás",
+    "Ursula",
+    "Valentin",
+    "Wen",
+    "Yara",
+    "Zeynep",
+]
+FAMILY = [
+    "Lee",
+    "Smith",
+    "Müller",
+    "García",
+    "Rossi",
+    "Dubois",
+    "Novak",
+    "Kowalski",
+    "Johansson",
+    "Åkesson",
+    "Nguyen",
+    "Kim",
+    "Silva",
+    "Santos",
+    "Jensen",
+    "Hansen",
+    "Schmidt",
+    "Fischer",
+    "Martin",
+    "Bernard",
+    "Lopez",
+    "Moreau",
+    "Costa",
+    "Ferreira",
+    "Nakamura",
+    "Patel",
+    "Shah",
+    "O'Brien",
+    "Murphy",
+    "Walsh",
+    "Brennan",
+    "Kovač",
+    "Horváth",
+    "Nielsen",
+    "Larsen",
+    "Berg",
+    "Lindqvist",
+    "Öztürk",
+    "Yılmaz",
+    "Papadopoulos",
+    "Ivanova",
+    "Petrov",
+    "Cohen",
+    "Levi",
+    "Okafor",
+    "Mensah",
+    "Haddad",
+    "Farouk",
+    "Tanaka",
+    "Wójcik",
+]
+COMPANY_WORDS = [
+    "Acme",
+    "Northwind",
+    "Blue",
+    "Harbor",
+    "Granite",
+    "Maple",
+    "Summit",
+    "Pioneer",
+    "Beacon",
+    "Cedar",
+    "Atlas",
+    "Orchard",
+    "Falcon",
+    "Riverside",
+    "Copper",
+    "Lantern",
+    "Meadow",
+    "Silver",
+    "Oak",
+    "Alpine",
+    "Coastal",
+    "Keystone",
+    "Evergreen",
+    "Harvest",
+    "Union",
+]
+COMPANY_SUFFIX = [
+    "Ltd",
+    "GmbH",
+    "& Co",
+    "Supplies",
+    "Bakery",
+    "Studio",
+    "Logistics",
+    "Dental",
+    "Builders",
+    "Consulting",
+    "Foods",
+    "Print",
+    "Garden Centre",
+    "AB",
+    "SARL",
+]
+CITIES = [
+    "London",
+    "Berlin",
+    "Lyon",
+    "Porto",
+    "Malmö",
+    "Dublin",
+    "Toronto",
+    "Austin",
+    "Kraków",
+    "Graz",
+    "Utrecht",
+    "Leeds",
+    "Bologna",
+    "Aarhus",
+    "Zürich",
+]
+TITLES = [
+    "Owner",
+    "Office manager",
+    "Buyer",
+    "Head of purchasing",
+    "CEO",
+    "Accountant",
+    "Operations lead",
+    "Sales director",
+    "Shop manager",
+    "Practice manager",
+    "",
+]
+TAGS = ["vip", "newsletter", "wholesale", "retail", "referral", "trade-show", "cold", "partner"]
+OWNERS = ["Alex", "Sam", "Jordan", "Robin"]
+KIND_WEIGHTS = {"call": 50, "email": 25, "meeting": 12, "note": 8, "sms": 5}
+OUTCOMES = {"reached": 55, "voicemail": 20, "no_answer": 15, "busy": 6, "wrong_number": 4}
+CALL_NOTES = [
+    "Asked for a quote for the spring order.",
+    "Wants samples before deciding.",
+    "Happy with the last delivery, mentioned a colleague who might buy.",
+    "Complained about the late invoice; sorted it out.",
+    "Discussed volume discount, will think.",
+    "Left a message about the renewal.",
+    "Interested in the new range; send the catalogue.",
+    "Budget frozen until next quarter.",
+    "Confirmed the meeting for next week.",
+    "Needs a call back from the owner.",
+    "Placed a repeat order by phone.",
+    "Not interested at the moment, try again in autumn.",
+]
+FOLLOW_NOTES = [
+    "Send the quote",
+    "Call back about the order",
+    "Check they received samples",
+    "Renewal reminder",
+    "Ask for a referral",
+    "Follow up on the invoice",
+    "Invite to the open day",
+    "Send the catalogue",
+]
+STAGES_WEIGHTED = {"lead": 30, "prospect": 25, "customer": 35, "past_customer": 10}
+
+
+def _pick(rng: random.Random, weights: dict[str, int]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _batched(session: Any, table: Any, rows: list[dict[str, Any]], size: int = 20_000) -> None:
+    for start in range(0, len(rows), size):
+        session.execute(insert(table), rows[start : start + size])
+
+
+def generate(
+    store: Store,
+    *,
+    contacts: int,
+    companies: int,
+    interactions: int,
+    follow_ups: int,
+    seed: int = 7,
+    days: int = 365,
+) -> dict[str, int]:
+    """Fill an empty database with made-up but plausible data spread over the last DAYS."""
+    rng = random.Random(seed)
+    now = clock.now().replace(microsecond=0)
+    start = now - timedelta(days=days)
+    span = int((now - start).total_seconds())
+
+    def moment_in_past() -> datetime:
+        return start + timedelta(seconds=rng.randrange(span))
+
+    company_rows: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for index in range(1, companies + 1):
+        name = (
+            f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_SUFFIX)}"
+        )
+        if name in used:
+            name = f"{name} {index}"
+        used.add(name)
+        created = moment_in_past()
+        company_rows.append(
+            {
+                "id": index,
+                "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "name": name,
+                "name_key": fold(name),
+                "kind": rng.choices(
+                    ["customer", "prospect", "supplier", "partner", "distributor", "other"],
+                    [50, 25, 10, 7, 5, 3],
+                )[0],
+                "website": f"{fold(name).split()[0]}{index}.example.com",
+                "phone": "",
+                "email": "",
+                "street": "",
+                "city": rng.choice(CITIES),
+                "region": "",
+                "postcode": "",
+                "country": "",
+                "notes": "",
+                "owner": rng.choice(OWNERS),
+                "created_at": created,
+                "updated_at": created,
+                "deleted_at": None,
+            }
+        )
+
+    contact_rows: list[dict[str, Any]] = []
+    email_rows: list[dict[str, Any]] = []
+    phone_rows: list[dict[str, Any]] = []
+    tag_rows: list[dict[str, Any]] = []
+    stage_rows: list[dict[str, Any]] = []
+    for index in range(1, contacts + 1):
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        display = f"{given} {family}"
+        created = moment_in_past()
+        stage = _pick(rng, STAGES_WEIGHTED)
+        company_id = rng.randint(1, companies) if companies and rng.random() < 0.85 else None
+        owner = rng.choice(OWNERS)
+        has_birthday = rng.random() < 0.3
+        contact_rows.append(
+            {
+                "id": index,
+                "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "display_name": display,
+                "given_name": given,
+                "family_name": family,
+                "additional_names": "",
+                "prefix": "",
+                "suffix": "",
+                "nickname": "",
+                "name_key": fold(display),
+                "company_id": company_id,
+                "title": rng.choice(TITLES),
+                "department": "",
+                "stage": stage,
+                "owner": owner,
+                "notes": "",
+                "birthday_year": rng.choice([None, rng.randint(1950, 2000)])
+                if has_birthday
+                else None,
+                "birthday_month": rng.randint(1, 12) if has_birthday else None,
+                "birthday_day": rng.randint(1, 28) if has_birthday else None,
+                "anniversary_year": None,
+                "anniversary_month": None,
+                "anniversary_day": None,
+                "do_not_contact": rng.random() < 0.01,
+                "email_opt_out": rng.random() < 0.05,
+                "source": "demo",
+                "photo": "",
+                "last_contact_at": None,
+                "next_follow_up_at": None,
+                "created_at": created,
+                "updated_at": created,
+                "deleted_at": None,
+            }
+        )
+        address = (
+            f"{fold(given).replace(' ', '')}.{fold(family).replace(' ', '')}{index}@example.com"
+        )
+        address = address.replace("'", "")
+        email_rows.append(
+            {
+                "contact_id": index,
+                "address": address,
+                "address_key": address,
+                "label": "work",
+                "is_primary": True,
+            }
+        )
+        number = f"+44 20 7946 {index % 10000:04d}"
+        phone_rows.append(
+            {
+                "contact_id": index,
+                "number": number,
+                "e164": "+44207946" + f"{index % 10000:04d}",
+                "valid": True,
+                "extension": "",
+                "label": "work",
+                "is_primary": True,
+            }
+        )
+        for tag_id in rng.sample(range(1, len(TAGS) + 1), k=rng.choice([0, 0, 1, 1, 2])):
+            tag_rows.append({"contact_id": index, "tag_id": tag_id})
+        stage_rows.append(
+            {"contact_id": index, "at": created, "from_stage": "", "to_stage": stage, "by": owner}
+        )
+
+    last_contact: dict[int, datetime] = {}
+    interaction_rows = []
+    for index in range(1, interactions + 1):
+        contact_id = rng.randint(1, contacts)
+        kind = _pick(rng, KIND_WEIGHTS)
+        when = moment_in_past()
+        outcome = _pick(rng, OUTCOMES) if kind == "call" else ""
+        interaction_rows.append(
+            {
+                "id": index,
+                "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "contact_id": contact_id,
+                "company_id": contact_rows[contact_id - 1]["company_id"],
+                "kind": kind,
+                "direction": rng.choice(["out", "out", "in"]) if kind != "note" else "",
+                "occurred_at": when,
+                "duration_s": rng.choice([300, 600, 900, 1800, 3600])
+                if kind in ("call", "meeting")
+                else None,
+                "outcome": outcome,
+                "satisfaction": rng.randint(2, 5)
+                if outcome == "reached" and rng.random() < 0.5
+                else None,
+                "owner": rng.choice(OWNERS),
+                "notes": rng.choice(CALL_NOTES),
+                "created_at": when,
+                "deleted_at": None,
+            }
+        )
+        if kind != "note" and when > last_contact.get(contact_id, start - timedelta(days=1)):
+            last_contact[contact_id] = when
+
+    next_due: dict[int, datetime] = {}
+    follow_rows = []
+    for index in range(1, follow_ups + 1):
+        contact_id = rng.randint(1, contacts)
+        due = (now + timedelta(days=rng.randint(-20, 40))).replace(
+            hour=rng.choice([9, 10, 11, 14, 15, 16]), minute=0, second=0
+        )
+        done = rng.random() < 0.3 and due < now
+        created = due - timedelta(days=rng.randint(1, 30))
+        follow_rows.append(
+            {
+                "id": index,
+                "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "contact_id": contact_id,
+                "due_at": due,
+                "all_day": False,
+                "note": rng.choice(FOLLOW_NOTES),
+                "owner": rng.choice(OWNERS),
+                "created_at": created,
+                "done_at": due + timedelta(hours=rng.randint(-2, 48)) if done else None,
+                "snoozed_until": None,
+                "notified_at": None,
+                "interaction_id": None,
+                "deleted_at": None,
+            }
+        )
+        if not done and due < next_due.get(contact_id, now + timedelta(days=9999)):
+            next_due[contact_id] = due
+    for row in contact_rows:
+        contact_id = int(row["id"])
+        row["last_contact_at"] = last_contact.get(contact_id)
+        row["next_follow_up_at"] = next_due.get(contact_id)
+
+    with store.write() as session:
+        _batched(session, Tag, [{"id": i, "name": t} for i, t in enumerate(TAGS, 1)])
+        _batched(session, Company, company_rows)
+        _batched(session, Contact, contact_rows)
+        _batched(session, ContactEmail, email_rows)
+        _batched(session, ContactPhone, phone_rows)
+        _batched(session, ContactTag, tag_rows)
+        _batched(session, StageChange, stage_rows)
+        _batched(session, Interaction, interaction_rows)
+        _batched(session, FollowUp, follow_rows)
+        session.execute(insert(AppState), [{"key": "demo", "value": f"seed={seed}"}])
+        rebuild(session)
+    if store.is_sqlite:
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+    return {
+        "contacts": contacts,
+        "companies": companies,
+        "interactions": interactions,
+        "follow_ups": follow_ups,
+    }
+
+
+def build_demo(store: Store, *, contacts: int = 300, seed: int = 7) -> dict[str, int]:
+    """A few hundred contacts with a year of history: enough to try everything at once."""
+    with store.read() as session:
+        existing = session.execute(text("SELECT count(*) FROM contact")).scalar_one()
+    if existing:
+        from pocketcrm.core.errors import Invalid
+
+        raise Invalid("db", "the demo needs an empty database; choose another --db")
+    return generate(
+        store,
+        contacts=contacts,
+        companies=max(1, contacts // 8),
+        interactions=contacts * 6,
+        follow_ups=max(1, contacts // 3),
+        seed=seed,
+    )

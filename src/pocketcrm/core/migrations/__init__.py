@@ -1,0 +1,41 @@
+"""Alembic owns the schema. HEAD is checked on every open without importing Alembic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+HEAD = "0001"  # keep equal to the newest revision in versions/ (a test checks)
+
+HERE = Path(__file__).parent
+
+
+def alembic_config() -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE))
+    return cfg
+
+
+def run_upgrade(engine: Any, is_sqlite: bool, target: str = "head") -> None:
+    """Upgrade with foreign keys off (set before BEGIN) and a foreign-key check before commit.
+
+    Batch mode on SQLite copies and drops tables; with foreign keys on, the drop cascades
+    deletes into child tables. env.py runs `PRAGMA foreign_key_check` inside the transaction.
+    """
+    from alembic import command
+
+    cfg = alembic_config()
+    with engine.connect() as conn:
+        if is_sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        cfg.attributes["connection"] = conn
+        try:
+            command.upgrade(cfg, target)
+        finally:
+            if is_sqlite:
+                conn.rollback()
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()

@@ -1,0 +1,393 @@
+"""Every table pocketcrm stores, in one place.
+
+Conventions: integer ids for people to type, a UUID on every record for identity across
+exports and machines, times as aware UTC datetimes (stored naive-UTC, see UTCDateTime),
+`deleted_at` for the trash. Denormalised columns (`last_contact_at`, `next_follow_up_at`,
+`name_key`) keep the 100,000-row list fast; the services keep them true on every write.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, MetaData, Text, TypeDecorator, text
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+# Named constraints from the first migration: SQLite cannot drop an unnamed one later.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+metadata = SQLModel.metadata
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; SQLite would silently drop the offset."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the store; use clock.now()")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _uuid() -> str:
+    return str(uuidlib.uuid4())
+
+
+def _when(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _created() -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Company(SQLModel, table=True):
+    __tablename__ = "company"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=_uuid, unique=True)
+    name: str
+    name_key: str = Field(index=True)  # accent- and case-folded name for matching and sorting
+    kind: str = "customer"
+    website: str = ""
+    phone: str = ""
+    email: str = ""
+    street: str = ""
+    city: str = ""
+    region: str = ""
+    postcode: str = ""
+    country: str = ""
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    owner: str = ""
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    deleted_at: datetime | None = _when()
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=_uuid, unique=True)
+    display_name: str
+    given_name: str = ""
+    family_name: str = ""
+    additional_names: str = ""
+    prefix: str = ""
+    suffix: str = ""
+    nickname: str = ""
+    name_key: str = Field(index=True)
+    company_id: int | None = Field(default=None, foreign_key="company.id", index=True)
+    title: str = ""
+    department: str = ""
+    stage: str = Field(default="lead", index=True)
+    owner: str = Field(default="", index=True)
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    birthday_year: int | None = None
+    birthday_month: int | None = None
+    birthday_day: int | None = None
+    anniversary_year: int | None = None
+    anniversary_month: int | None = None
+    anniversary_day: int | None = None
+    do_not_contact: bool = False
+    email_opt_out: bool = False
+    source: str = ""
+    photo: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    last_contact_at: datetime | None = _when(index=True)
+    next_follow_up_at: datetime | None = _when(index=True)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    deleted_at: datetime | None = _when(index=True)
+
+
+class ContactEmail(SQLModel, table=True):
+    __tablename__ = "contact_email"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    address: str
+    address_key: str = Field(index=True)  # lower-cased for matching
+    label: str = ""
+    is_primary: bool = False
+
+
+class ContactPhone(SQLModel, table=True):
+    __tablename__ = "contact_phone"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    number: str  # exactly as typed
+    e164: str = Field(default="", index=True)
+    valid: bool = False
+    extension: str = ""
+    label: str = ""
+    is_primary: bool = False
+
+
+class ContactAddress(SQLModel, table=True):
+    __tablename__ = "contact_address"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    label: str = ""
+    street: str = ""
+    extended: str = ""
+    po_box: str = ""
+    city: str = ""
+    region: str = ""
+    postcode: str = ""
+    country: str = ""
+
+
+class ContactWebsite(SQLModel, table=True):
+    __tablename__ = "contact_website"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    url: str
+    label: str = ""
+
+
+class CustomField(SQLModel, table=True):
+    __tablename__ = "custom_field"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    name: str
+    value: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class ExternalId(SQLModel, table=True):
+    """Where a record came from (vCard UID, HubSpot id, Google id): re-imports update, not duplicate."""
+
+    __tablename__ = "external_id"
+    __table_args__ = (Index("ix_external_id_system_value", "system", "value", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    system: str
+    value: str
+
+
+class Tag(SQLModel, table=True):
+    __tablename__ = "tag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+
+
+class ContactTag(SQLModel, table=True):
+    __tablename__ = "contact_tag"
+
+    contact_id: int = Field(foreign_key="contact.id", primary_key=True, ondelete="CASCADE")
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class CompanyTag(SQLModel, table=True):
+    __tablename__ = "company_tag"
+
+    company_id: int = Field(foreign_key="company.id", primary_key=True, ondelete="CASCADE")
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class StageChange(SQLModel, table=True):
+    """The customer life cycle's history: every stage a contact passed through."""
+
+    __tablename__ = "stage_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    at: datetime = _created()
+    from_stage: str = ""
+    to_stage: str
+    by: str = ""
+
+
+class Interaction(SQLModel, table=True):
+    __tablename__ = "interaction"
+    __table_args__ = (
+        Index("ix_interaction_contact_when", "contact_id", "occurred_at"),
+        # Covering index: the report reads kind, outcome and owner without touching rows.
+        Index(
+            "ix_interaction_report",
+            "occurred_at",
+            "kind",
+            "outcome",
+            "owner",
+            "satisfaction",
+            "deleted_at",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=_uuid, unique=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
+    company_id: int | None = Field(default=None, foreign_key="company.id", index=True)
+    kind: str = "call"  # call, meeting, email, note, sms
+    direction: str = ""  # in, out or empty
+    occurred_at: datetime = _created()
+    duration_s: int | None = None
+    outcome: str = ""
+    satisfaction: int | None = None
+    owner: str = ""
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = _created()
+    deleted_at: datetime | None = _when()
+
+
+class FollowUp(SQLModel, table=True):
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        # The agenda and the reminder run only look at open follow-ups.
+        Index(
+            "ix_follow_up_open_due",
+            "due_at",
+            sqlite_where=text("done_at IS NULL AND deleted_at IS NULL"),
+            postgresql_where=text("done_at IS NULL AND deleted_at IS NULL"),
+        ),
+        Index("ix_follow_up_contact", "contact_id", "done_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=_uuid, unique=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
+    due_at: datetime = _created()
+    all_day: bool = False  # a date without a time: due for the whole local day
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    owner: str = ""
+    created_at: datetime = _created()
+    done_at: datetime | None = _when()
+    snoozed_until: datetime | None = _when()
+    notified_at: datetime | None = _when()
+    interaction_id: int | None = Field(default=None, foreign_key="interaction.id")
+    deleted_at: datetime | None = _when()
+
+
+class CadenceRule(SQLModel, table=True):
+    """Stay in touch: a contact (or everyone with a tag) should hear from us every N days."""
+
+    __tablename__ = "cadence_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=_uuid, unique=True)
+    contact_id: int | None = Field(
+        default=None, foreign_key="contact.id", index=True, ondelete="CASCADE"
+    )
+    tag: str = ""
+    ideal_days: int
+    max_days: int
+    created_at: datetime = _created()
+
+
+class Reminder(SQLModel, table=True):
+    """One reminder occurrence, claimed and marked in one transaction: never missed, never twice."""
+
+    __tablename__ = "reminder"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)  # kind:record:occurrence, stable across runs
+    kind: str
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", ondelete="CASCADE")
+    follow_up_id: int | None = Field(
+        default=None, foreign_key="follow_up.id", index=True, ondelete="CASCADE"
+    )
+    due_at: datetime = _created()
+    claimed_at: datetime | None = _when()
+    claim_token: str = ""
+    delivered_at: datetime | None = _when(index=True)
+    attempts: int = 0
+    last_error: str = ""
+    gave_up: bool = False
+
+
+class AppState(SQLModel, table=True):
+    """Small key-value facts about this database: last reminder run, demo flag, and so on."""
+
+    __tablename__ = "app_state"
+
+    key: str = Field(primary_key=True)
+    value: str = ""
+
+
+class ImportBatch(SQLModel, table=True):
+    __tablename__ = "import_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=_uuid, unique=True)
+    source: str = ""  # file name(s)
+    format: str = ""
+    encoding: str = ""
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    at: datetime = _created()
+    undone_at: datetime | None = _when()
+
+
+class ImportChange(SQLModel, table=True):
+    """What one import did to one record, with the record's state before (for undo)."""
+
+    __tablename__ = "import_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="import_batch.id", index=True, ondelete="CASCADE")
+    entity: str  # contact, company
+    entity_id: int
+    action: str  # created, updated
+    before: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class MergeRecord(SQLModel, table=True):
+    """A merge of two records, with both states before, so it can be undone."""
+
+    __tablename__ = "merge_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = "contact"
+    kept_id: int
+    other_id: int
+    at: datetime = _created()
+    before: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    undone_at: datetime | None = _when()
+
+
+class Suppression(SQLModel, table=True):
+    """Hashes of erased people's emails and phones: an import must not bring them back silently."""
+
+    __tablename__ = "suppression"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # email, phone
+    digest: str = Field(unique=True)
+    at: datetime = _created()
+
+
+def db_time(value: datetime) -> str:
+    """A moment in the exact text form SQLAlchemy stores, for raw SQL comparisons."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def from_db_time(value: object) -> datetime | None:
+    """The aware UTC moment of a raw SQL value (text on SQLite, datetime elsewhere)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

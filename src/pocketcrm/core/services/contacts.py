@@ -1,0 +1,840 @@
+"""People: create, read (the card and the lists), change, tag, stage, trash.
+
+Both faces call these; each function is one unit of work and returns plain read models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from pocketcrm.core import clock, validate
+from pocketcrm.core.errors import Invalid
+from pocketcrm.core.models import (
+    Company,
+    Contact,
+    ContactAddress,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    ContactWebsite,
+    CustomField,
+    ExternalId,
+    FollowUp,
+    Interaction,
+    StageChange,
+    Tag,
+    db_time,
+    from_db_time,
+)
+from pocketcrm.core.readmodels import (
+    AddressView,
+    CompanyRef,
+    ContactCard,
+    ContactRow,
+    Created,
+    DuplicateCandidate,
+    EmailView,
+    FollowUpView,
+    InteractionView,
+    PhoneView,
+    StageChangeView,
+    WebsiteView,
+)
+from pocketcrm.core.search import fold, matching_ids_sql, reindex
+from pocketcrm.core.services.lookup import resolve_contact
+from pocketcrm.core.settings import Settings
+from pocketcrm.core.store import Store
+
+SORTS = {
+    "name": "c.name_key ASC, c.id ASC",
+    "last-contact": "c.last_contact_at IS NULL, c.last_contact_at DESC, c.id ASC",
+    "next-follow-up": "c.next_follow_up_at IS NULL, c.next_follow_up_at ASC, c.id ASC",
+    "created": "c.created_at DESC, c.id DESC",
+    "stage": "c.stage ASC, c.name_key ASC",
+    "company": "co.name_key IS NULL, co.name_key ASC, c.name_key ASC",
+}
+
+
+@dataclass
+class ContactInput:
+    """What a person types to create a contact; validated by create_contact."""
+
+    name: str
+    emails: list[str] = field(default_factory=list)  # "ann@x.com" or "work:ann@x.com"
+    phones: list[str] = field(default_factory=list)  # as typed, optionally "mobile:+1 ..."
+    company: str = ""  # a company name or id; a new name creates the company
+    title: str = ""
+    department: str = ""
+    stage: str = ""  # empty: the first configured stage
+    tags: list[str] = field(default_factory=list)
+    owner: str = ""  # empty: the configured owner
+    notes: str = ""
+    birthday: str = ""
+    websites: list[str] = field(default_factory=list)
+    source: str = ""
+
+
+@dataclass
+class ContactPatch:
+    """A change to a contact; None leaves a field as it is."""
+
+    name: str | None = None
+    company: str | None = None  # "" removes the company
+    title: str | None = None
+    department: str | None = None
+    owner: str | None = None
+    notes: str | None = None
+    append_note: str | None = None
+    birthday: str | None = None  # "" clears it
+    add_emails: list[str] = field(default_factory=list)
+    remove_emails: list[str] = field(default_factory=list)
+    add_phones: list[str] = field(default_factory=list)
+    remove_phones: list[str] = field(default_factory=list)
+    add_websites: list[str] = field(default_factory=list)
+    set_custom: dict[str, str] = field(default_factory=dict)
+    remove_custom: list[str] = field(default_factory=list)
+    do_not_contact: bool | None = None
+    email_opt_out: bool | None = None
+
+
+@dataclass
+class ContactQuery:
+    """Filters for lists; every field optional."""
+
+    stage: str = ""
+    tag: str = ""
+    company: str = ""
+    company_kind: str = ""
+    owner: str = ""
+    not_contacted_since: datetime | None = None
+    text: str = ""
+    sort: str = "name"
+    limit: int | None = None
+    offset: int = 0
+
+
+# -- helpers shared by the services ---------------------------------------------------------
+
+
+def tag_ids(session: Session, names: Iterable[str]) -> list[int]:
+    """Ids of these tags, creating the missing ones."""
+    ids = []
+    for name in names:
+        existing = session.exec(select(Tag).where(Tag.name == name)).first()
+        if existing is None:
+            existing = Tag(name=name)
+            session.add(existing)
+            session.flush()
+        assert existing.id is not None
+        ids.append(existing.id)
+    return ids
+
+
+def company_for(session: Session, ref: str, stage: str = "") -> int:
+    """The id of the company named REF (an id or a name), created when the name is new."""
+    from pocketcrm.core.services.lookup import resolve_company
+
+    ref = ref.strip()
+    if ref.isdigit():
+        return resolve_company(session, ref)
+    found = session.exec(
+        select(Company).where(Company.name_key == fold(ref), col(Company.deleted_at).is_(None))
+    ).first()
+    if found is not None and found.id is not None:
+        return found.id
+    now = clock.now()
+    kind = {"customer": "customer", "past_customer": "customer"}.get(stage, "prospect")
+    company = Company(
+        name=validate.name(ref, "company"),
+        name_key=fold(ref),
+        kind=kind,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(company)
+    session.flush()
+    assert company.id is not None
+    return company.id
+
+
+def _birthday(value: str, field_name: str = "birthday") -> tuple[int | None, int, int] | None:
+    if not value.strip():
+        return None
+    from pocketcrm.core.dates import parse_birthday
+
+    return parse_birthday(value, field=field_name)
+
+
+def format_birthday(year: int | None, month: int | None, day: int | None) -> str:
+    if month is None or day is None:
+        return ""
+    return f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
+
+
+def _add_emails(
+    session: Session, contact_id: int, values: Sequence[str], has_primary: bool
+) -> None:
+    for value in values:
+        label, address = validate.split_label(value)
+        address = validate.email(address)
+        session.add(
+            ContactEmail(
+                contact_id=contact_id,
+                address=address,
+                address_key=address.lower(),
+                label=label,
+                is_primary=not has_primary,
+            )
+        )
+        has_primary = True
+
+
+def _add_phones(
+    session: Session, contact_id: int, values: Sequence[str], has_primary: bool, region: str
+) -> list[str]:
+    """Adds phones as typed with E.164 and a validity flag; returns warnings for invalid ones."""
+    warnings = []
+    for value in values:
+        label, number = validate.split_label(value)
+        number = validate.phone_text(number)
+        e164, valid = validate.normalize_phone(number, region)
+        if not valid:
+            warnings.append(f"phone {number!r} does not look valid; kept as typed and flagged")
+        session.add(
+            ContactPhone(
+                contact_id=contact_id,
+                number=number,
+                e164=e164,
+                valid=valid,
+                label=label,
+                is_primary=not has_primary,
+            )
+        )
+        has_primary = True
+    return warnings
+
+
+def validate_input(data: ContactInput, settings: Settings) -> None:
+    """Check everything before anything is written (nothing written on bad input)."""
+    validate.name(data.name)
+    for value in data.emails:
+        validate.email(validate.split_label(value)[1])
+    for value in data.phones:
+        validate.phone_text(validate.split_label(value)[1])
+    if data.stage:
+        validate.stage(data.stage, settings)
+    for value in data.tags:
+        validate.tag(value)
+    for value in data.websites:
+        validate.url(value)
+    _birthday(data.birthday)
+
+
+# -- create ---------------------------------------------------------------------------------
+
+
+def create_contact(store: Store, data: ContactInput) -> Created:
+    settings = store.settings
+    validate_input(data, settings)
+    display, given, family = validate.split_name(validate.name(data.name))
+    stage = validate.stage(data.stage, settings) if data.stage else settings.stages[0]
+    birthday = _birthday(data.birthday)
+    now = clock.now()
+    with store.write() as session:
+        company_id = company_for(session, data.company, stage) if data.company.strip() else None
+        contact = Contact(
+            display_name=display,
+            given_name=given,
+            family_name=family,
+            name_key=fold(display),
+            company_id=company_id,
+            title=data.title.strip(),
+            department=data.department.strip(),
+            stage=stage,
+            owner=(data.owner or settings.owner).strip(),
+            notes=data.notes.strip(),
+            source=data.source.strip(),
+            created_at=now,
+            updated_at=now,
+        )
+        if birthday:
+            contact.birthday_year, contact.birthday_month, contact.birthday_day = birthday
+        session.add(contact)
+        session.flush()
+        assert contact.id is not None
+        _add_emails(session, contact.id, data.emails, False)
+        warnings = _add_phones(session, contact.id, data.phones, False, settings.default_region)
+        for value in data.websites:
+            label, url = validate.split_label(value)
+            session.add(ContactWebsite(contact_id=contact.id, url=validate.url(url), label=label))
+        for tag_id in tag_ids(session, sorted({validate.tag(t) for t in data.tags})):
+            session.add(ContactTag(contact_id=contact.id, tag_id=tag_id))
+        session.add(
+            StageChange(
+                contact_id=contact.id, at=now, from_stage="", to_stage=stage, by=contact.owner
+            )
+        )
+        session.flush()
+        reindex(session, [contact.id])
+        return Created(id=contact.id, uuid=contact.uuid, label=display, warnings=tuple(warnings))
+
+
+def likely_duplicates(
+    store: Store,
+    name: str,
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    *,
+    exclude_id: int | None = None,
+) -> list[DuplicateCandidate]:
+    """Existing contacts that are probably this person: same email, same phone, or a close name."""
+    from rapidfuzz import fuzz  # only when checking
+
+    addresses = [validate.split_label(e)[1].strip().lower() for e in emails]
+    numbers = []
+    for value in phones:
+        e164, _ = validate.normalize_phone(
+            validate.split_label(value)[1], store.settings.default_region
+        )
+        if e164:
+            numbers.append(e164)
+    folded = fold(name)
+    found: dict[int, tuple[str, list[str], int]] = {}
+
+    def note(cid: int, label: str, reason: str, score: int) -> None:
+        if cid == exclude_id:
+            return
+        _, reasons, best = found.get(cid, (label, [], 0))
+        reasons.append(reason)
+        found[cid] = (label, reasons, max(best, score))
+
+    with store.read() as session:
+        for address in addresses:
+            for cid, label in session.execute(
+                text(
+                    "SELECT c.id, c.display_name FROM contact c JOIN contact_email e "
+                    "ON e.contact_id = c.id WHERE e.address_key = :a AND c.deleted_at IS NULL"
+                ),
+                {"a": address},
+            ):
+                note(int(cid), str(label), f"same email {address}", 95)
+        for number in numbers:
+            for cid, label in session.execute(
+                text(
+                    "SELECT c.id, c.display_name FROM contact c JOIN contact_phone p "
+                    "ON p.contact_id = c.id WHERE p.e164 = :e AND c.deleted_at IS NULL"
+                ),
+                {"e": number},
+            ):
+                note(int(cid), str(label), f"same phone {number}", 90)
+        if folded:
+            tokens = folded.split()
+            expression = " OR ".join(f'"{t}"' for t in tokens if t)
+            rows: list[Any] = []
+            if expression and store.is_sqlite:
+                rows = list(
+                    session.execute(
+                        text(
+                            "SELECT c.id, c.display_name, c.name_key FROM contact_fts f "
+                            "JOIN contact c ON c.id = f.rowid WHERE contact_fts MATCH :m "
+                            "AND c.deleted_at IS NULL LIMIT 200"
+                        ),
+                        {"m": "name : (" + expression + ")"},
+                    ).all()
+                )
+            for cid, label, name_key in rows:
+                score = int(fuzz.token_set_ratio(folded, str(name_key)))
+                if score >= 88:
+                    note(int(cid), str(label), f"similar name ({score}%)", min(score, 85))
+    result = [
+        DuplicateCandidate(id=cid, display_name=label, score=score, reasons=tuple(reasons))
+        for cid, (label, reasons, score) in found.items()
+    ]
+    return sorted(result, key=lambda d: (-d.score, d.id))
+
+
+# -- read -----------------------------------------------------------------------------------
+
+
+def _tags_of(session: Session, contact_id: int) -> tuple[str, ...]:
+    rows = session.execute(
+        text(
+            "SELECT t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
+            "WHERE ct.contact_id = :c ORDER BY t.name"
+        ),
+        {"c": contact_id},
+    ).scalars()
+    return tuple(str(r) for r in rows)
+
+
+def interaction_view(row: Interaction, contact_name: str) -> InteractionView:
+    assert row.id is not None
+    return InteractionView(
+        id=row.id,
+        uuid=row.uuid,
+        contact_id=row.contact_id,
+        contact_name=contact_name,
+        kind=row.kind,
+        direction=row.direction,
+        occurred_at=row.occurred_at,
+        duration_s=row.duration_s,
+        outcome=row.outcome,
+        satisfaction=row.satisfaction,
+        owner=row.owner,
+        notes=row.notes,
+    )
+
+
+def is_overdue(due_at: datetime, all_day: bool, now: datetime) -> bool:
+    if all_day:
+        return (
+            due_at.astimezone(clock.local_zone()).date() < now.astimezone(clock.local_zone()).date()
+        )
+    return due_at < now
+
+
+def follow_up_view(row: FollowUp, contact_name: str, delivery_error: str = "") -> FollowUpView:
+    assert row.id is not None
+    return FollowUpView(
+        id=row.id,
+        uuid=row.uuid,
+        contact_id=row.contact_id,
+        contact_name=contact_name,
+        due_at=row.due_at,
+        all_day=row.all_day,
+        note=row.note,
+        owner=row.owner,
+        done_at=row.done_at,
+        snoozed_until=row.snoozed_until,
+        overdue=row.done_at is None and is_overdue(row.due_at, row.all_day, clock.now()),
+        delivery_error=delivery_error,
+    )
+
+
+def card_for(session: Session, contact_id: int, *, interactions: int = 20) -> ContactCard:
+    contact = session.get(Contact, contact_id)
+    assert contact is not None and contact.id is not None
+    company = session.get(Company, contact.company_id) if contact.company_id else None
+    emails = session.exec(
+        select(ContactEmail)
+        .where(ContactEmail.contact_id == contact_id)
+        .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.id))
+    ).all()
+    phones = session.exec(
+        select(ContactPhone)
+        .where(ContactPhone.contact_id == contact_id)
+        .order_by(col(ContactPhone.is_primary).desc(), col(ContactPhone.id))
+    ).all()
+    addresses = session.exec(
+        select(ContactAddress)
+        .where(ContactAddress.contact_id == contact_id)
+        .order_by(col(ContactAddress.id))
+    ).all()
+    websites = session.exec(
+        select(ContactWebsite)
+        .where(ContactWebsite.contact_id == contact_id)
+        .order_by(col(ContactWebsite.id))
+    ).all()
+    custom = session.exec(
+        select(CustomField)
+        .where(CustomField.contact_id == contact_id)
+        .order_by(col(CustomField.id))
+    ).all()
+    external = session.exec(select(ExternalId).where(ExternalId.contact_id == contact_id)).all()
+    history = session.exec(
+        select(StageChange)
+        .where(StageChange.contact_id == contact_id)
+        .order_by(col(StageChange.at), col(StageChange.id))
+    ).all()
+    follow_ups = session.exec(
+        select(FollowUp)
+        .where(
+            FollowUp.contact_id == contact_id,
+            col(FollowUp.done_at).is_(None),
+            col(FollowUp.deleted_at).is_(None),
+        )
+        .order_by(col(FollowUp.due_at))
+    ).all()
+    recent = session.exec(
+        select(Interaction)
+        .where(Interaction.contact_id == contact_id, col(Interaction.deleted_at).is_(None))
+        .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
+        .limit(interactions)
+    ).all()
+    total = session.execute(
+        text("SELECT count(*) FROM interaction WHERE contact_id = :c AND deleted_at IS NULL"),
+        {"c": contact_id},
+    ).scalar_one()
+    name = contact.display_name
+    return ContactCard(
+        id=contact.id,
+        uuid=contact.uuid,
+        display_name=name,
+        given_name=contact.given_name,
+        family_name=contact.family_name,
+        nickname=contact.nickname,
+        company=CompanyRef(company.id, company.name, company.kind)
+        if company is not None and company.id is not None
+        else None,
+        title=contact.title,
+        department=contact.department,
+        stage=contact.stage,
+        owner=contact.owner,
+        tags=_tags_of(session, contact_id),
+        notes=contact.notes,
+        birthday=format_birthday(
+            contact.birthday_year, contact.birthday_month, contact.birthday_day
+        ),
+        anniversary=format_birthday(
+            contact.anniversary_year, contact.anniversary_month, contact.anniversary_day
+        ),
+        emails=tuple(EmailView(e.address, e.label, e.is_primary) for e in emails),
+        phones=tuple(
+            PhoneView(p.number, p.e164, p.valid, p.label, p.is_primary, p.extension) for p in phones
+        ),
+        addresses=tuple(
+            AddressView(
+                a.label, a.street, a.extended, a.po_box, a.city, a.region, a.postcode, a.country
+            )
+            for a in addresses
+        ),
+        websites=tuple(WebsiteView(w.url, w.label) for w in websites),
+        custom={c.name: c.value for c in custom},
+        external_ids={e.system: e.value for e in external},
+        do_not_contact=contact.do_not_contact,
+        email_opt_out=contact.email_opt_out,
+        source=contact.source,
+        photo=contact.photo,
+        created_at=contact.created_at,
+        updated_at=contact.updated_at,
+        deleted_at=contact.deleted_at,
+        last_contact_at=contact.last_contact_at,
+        next_follow_up_at=contact.next_follow_up_at,
+        stage_history=tuple(StageChangeView(h.at, h.from_stage, h.to_stage, h.by) for h in history),
+        follow_ups=tuple(follow_up_view(f, name) for f in follow_ups),
+        interactions=tuple(interaction_view(i, name) for i in recent),
+        interaction_count=int(total),
+    )
+
+
+def get_card(store: Store, ref: str, *, interactions: int = 20) -> ContactCard:
+    """The index card for REF."""
+    with store.read() as session:
+        contact_id = resolve_contact(session, ref, region=store.settings.default_region)
+        return card_for(session, contact_id, interactions=interactions)
+
+
+def get_card_by_id(store: Store, contact_id: int, *, interactions: int = 20) -> ContactCard:
+    with store.read() as session:
+        resolve_contact(session, str(contact_id), include_deleted=True)
+        return card_for(session, contact_id, interactions=interactions)
+
+
+def resolve(store: Store, ref: str) -> int:
+    with store.read() as session:
+        return resolve_contact(session, ref, region=store.settings.default_region)
+
+
+_LIST_SQL = """
+SELECT c.id, c.display_name, coalesce(co.name, ''), c.stage,
+       coalesce((SELECT group_concat(name, ',') FROM (SELECT t.name FROM contact_tag ct
+                 JOIN tag t ON t.id = ct.tag_id WHERE ct.contact_id = c.id ORDER BY t.name)), ''),
+       c.owner,
+       coalesce((SELECT address FROM contact_email WHERE contact_id = c.id
+                 ORDER BY is_primary DESC, id LIMIT 1), ''),
+       coalesce((SELECT number FROM contact_phone WHERE contact_id = c.id
+                 ORDER BY is_primary DESC, id LIMIT 1), ''),
+       c.last_contact_at, c.next_follow_up_at
+FROM contact c LEFT JOIN company co ON co.id = c.company_id
+"""
+
+
+def _where(
+    session: Session, query: ContactQuery, settings: Settings
+) -> tuple[str, dict[str, object]]:
+    clauses = ["c.deleted_at IS NULL"]
+    params: dict[str, object] = {}
+    if query.stage:
+        clauses.append("c.stage = :stage")
+        params["stage"] = validate.stage(query.stage, settings)
+    if query.tag:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
+            "WHERE ct.contact_id = c.id AND t.name = :tag)"
+        )
+        params["tag"] = validate.tag(query.tag)
+    if query.company:
+        if query.company.strip().isdigit():
+            clauses.append("c.company_id = :company_id")
+            params["company_id"] = int(query.company)
+        else:
+            clauses.append("co.name_key LIKE :company")
+            params["company"] = f"%{fold(query.company)}%"
+    if query.company_kind:
+        clauses.append("co.kind = :company_kind")
+        params["company_kind"] = validate.company_kind(query.company_kind)
+    if query.owner:
+        clauses.append("lower(c.owner) = :owner")
+        params["owner"] = query.owner.strip().lower()
+    if query.not_contacted_since is not None:
+        clauses.append("(c.last_contact_at IS NULL OR c.last_contact_at < :since)")
+        params["since"] = db_time(query.not_contacted_since)
+    if query.text.strip():
+        found = matching_ids_sql(session, query.text)
+        if found is None:
+            clauses.append("0")
+        else:
+            sql, extra = found
+            clauses.append(f"c.id IN ({sql})")
+            params.update(extra)
+    return " WHERE " + " AND ".join(clauses), params
+
+
+def _row(r: Sequence[object]) -> ContactRow:
+    tags = str(r[4])
+    return ContactRow(
+        id=int(str(r[0])),
+        display_name=str(r[1]),
+        company=str(r[2]),
+        stage=str(r[3]),
+        tags=tuple(tags.split(",")) if tags else (),
+        owner=str(r[5]),
+        email=str(r[6]),
+        phone=str(r[7]),
+        last_contact_at=from_db_time(r[8]),
+        next_follow_up_at=from_db_time(r[9]),
+    )
+
+
+def list_contacts(store: Store, query: ContactQuery | None = None) -> list[ContactRow]:
+    query = query or ContactQuery()
+    if query.sort not in SORTS:
+        raise Invalid("sort", f"unknown sort {query.sort!r}; use one of: {', '.join(SORTS)}")
+    with store.read() as session:
+        where, params = _where(session, query, store.settings)
+        order = SORTS[query.sort]
+        if query.text.strip() and query.sort == "name" and store.is_sqlite:
+            order = SORTS["name"]
+        sql = _LIST_SQL + where + f" ORDER BY {order}"
+        if query.limit is not None:
+            sql += " LIMIT :limit OFFSET :offset"
+            params["limit"] = query.limit
+            params["offset"] = query.offset
+        rows = session.execute(text(sql), params).all()
+        return [_row(r) for r in rows]
+
+
+def count_contacts(store: Store, query: ContactQuery | None = None) -> int:
+    query = query or ContactQuery()
+    with store.read() as session:
+        where, params = _where(session, query, store.settings)
+        sql = "SELECT count(*) FROM contact c LEFT JOIN company co ON co.id = c.company_id" + where
+        return int(session.execute(text(sql), params).scalar_one())
+
+
+def search_contacts(store: Store, words: str, *, limit: int = 50) -> list[ContactRow]:
+    """Full-text search, best matches first (prefix match, accents ignored)."""
+    with store.read() as session:
+        found = matching_ids_sql(session, words)
+        if found is None:
+            return []
+        sql, params = found
+        ids = [
+            int(i)
+            for i in session.execute(text(sql + f" LIMIT {int(limit) * 2}"), params).scalars()
+        ]
+        if not ids:
+            return []
+        marks = ",".join(str(i) for i in ids)
+        rows = session.execute(
+            text(_LIST_SQL + f" WHERE c.id IN ({marks}) AND c.deleted_at IS NULL")
+        ).all()
+        by_id = {int(str(r[0])): r for r in rows}
+        ordered = [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
+        return [_row(r) for r in ordered[:limit]]
+
+
+# -- change ---------------------------------------------------------------------------------
+
+
+def _validate_patch(patch: ContactPatch) -> None:
+    if patch.name is not None:
+        validate.name(patch.name)
+    for value in patch.add_emails:
+        validate.email(validate.split_label(value)[1])
+    for value in patch.add_phones:
+        validate.phone_text(validate.split_label(value)[1])
+    for value in patch.add_websites:
+        validate.url(validate.split_label(value)[1])
+    if patch.birthday:
+        _birthday(patch.birthday)
+    for key in patch.set_custom:
+        if not key.strip():
+            raise Invalid("field", "a custom field needs a name; use NAME=VALUE")
+
+
+def update_contact(store: Store, ref: str, patch: ContactPatch) -> ContactCard:
+    _validate_patch(patch)
+    settings = store.settings
+    with store.write() as session:
+        contact_id = resolve_contact(session, ref, region=settings.default_region)
+        contact = session.get(Contact, contact_id)
+        assert contact is not None
+        if patch.name is not None:
+            display, given, family = validate.split_name(validate.name(patch.name))
+            contact.display_name, contact.given_name, contact.family_name = display, given, family
+            contact.name_key = fold(display)
+        if patch.company is not None:
+            contact.company_id = (
+                company_for(session, patch.company, contact.stage)
+                if patch.company.strip()
+                else None
+            )
+        for attr in ("title", "department", "owner", "notes"):
+            value = getattr(patch, attr)
+            if value is not None:
+                setattr(contact, attr, value.strip())
+        if patch.append_note:
+            contact.notes = (contact.notes + "\n" + patch.append_note.strip()).strip()
+        if patch.birthday is not None:
+            parsed = _birthday(patch.birthday)
+            contact.birthday_year, contact.birthday_month, contact.birthday_day = (
+                parsed if parsed else (None, None, None)
+            )
+        if patch.do_not_contact is not None:
+            contact.do_not_contact = patch.do_not_contact
+        if patch.email_opt_out is not None:
+            contact.email_opt_out = patch.email_opt_out
+        _remove_emails(session, contact_id, patch.remove_emails)
+        _remove_phones(session, contact_id, patch.remove_phones, settings.default_region)
+        has_email = bool(
+            session.exec(select(ContactEmail).where(ContactEmail.contact_id == contact_id)).first()
+        )
+        _add_emails(session, contact_id, patch.add_emails, has_email)
+        has_phone = bool(
+            session.exec(select(ContactPhone).where(ContactPhone.contact_id == contact_id)).first()
+        )
+        _add_phones(session, contact_id, patch.add_phones, has_phone, settings.default_region)
+        for value in patch.add_websites:
+            label, url = validate.split_label(value)
+            session.add(ContactWebsite(contact_id=contact_id, url=validate.url(url), label=label))
+        for name, value in patch.set_custom.items():
+            existing = session.exec(
+                select(CustomField).where(
+                    CustomField.contact_id == contact_id, CustomField.name == name.strip()
+                )
+            ).first()
+            if existing is None:
+                session.add(CustomField(contact_id=contact_id, name=name.strip(), value=value))
+            else:
+                existing.value = value
+        for name in patch.remove_custom:
+            for existing in session.exec(
+                select(CustomField).where(
+                    CustomField.contact_id == contact_id, CustomField.name == name.strip()
+                )
+            ).all():
+                session.delete(existing)
+        contact.updated_at = clock.now()
+        session.flush()
+        reindex(session, [contact_id])
+        return card_for(session, contact_id)
+
+
+def _remove_emails(session: Session, contact_id: int, values: Sequence[str]) -> None:
+    for value in values:
+        rows = session.exec(
+            select(ContactEmail).where(
+                ContactEmail.contact_id == contact_id,
+                ContactEmail.address_key == value.strip().lower(),
+            )
+        ).all()
+        if not rows:
+            raise Invalid("email", f"{value!r} is not one of this contact's emails")
+        for row in rows:
+            session.delete(row)
+    if values:
+        _ensure_primary(session, ContactEmail, contact_id)
+
+
+def _remove_phones(session: Session, contact_id: int, values: Sequence[str], region: str) -> None:
+    for value in values:
+        e164, _ = validate.normalize_phone(value, region)
+        rows = [
+            p
+            for p in session.exec(select(ContactPhone).where(ContactPhone.contact_id == contact_id))
+            if p.number == value.strip() or (e164 and p.e164 == e164)
+        ]
+        if not rows:
+            raise Invalid("phone", f"{value!r} is not one of this contact's phones")
+        for row in rows:
+            session.delete(row)
+    if values:
+        _ensure_primary(session, ContactPhone, contact_id)
+
+
+def _ensure_primary(
+    session: Session, model: type[ContactEmail] | type[ContactPhone], contact_id: int
+) -> None:
+    """After a removal, the first remaining email (or phone) becomes the primary one."""
+    session.flush()
+    rows: list[ContactEmail | ContactPhone] = list(
+        session.exec(select(model).where(model.contact_id == contact_id))  # type: ignore[arg-type]
+    )
+    if rows and not any(r.is_primary for r in rows):
+        rows[0].is_primary = True
+
+
+def change_tags(store: Store, ref: str, add: Sequence[str], remove: Sequence[str]) -> ContactCard:
+    """`tag REF +vip -cold`: add and remove in one step."""
+    adding = sorted({validate.tag(t) for t in add})
+    removing = sorted({validate.tag(t) for t in remove})
+    with store.write() as session:
+        contact_id = resolve_contact(session, ref, region=store.settings.default_region)
+        current = set(_tags_of(session, contact_id))
+        for tag_id in tag_ids(session, [t for t in adding if t not in current]):
+            session.add(ContactTag(contact_id=contact_id, tag_id=tag_id))
+        for name in removing:
+            session.execute(
+                text(
+                    "DELETE FROM contact_tag WHERE contact_id = :c AND tag_id = "
+                    "(SELECT id FROM tag WHERE name = :n)"
+                ),
+                {"c": contact_id, "n": name},
+            )
+        contact = session.get(Contact, contact_id)
+        assert contact is not None
+        contact.updated_at = clock.now()
+        session.flush()
+        reindex(session, [contact_id])
+        return card_for(session, contact_id)
+
+
+def set_stage(store: Store, ref: str, stage: str, *, by: str = "") -> ContactCard:
+    """Move a contact along the life cycle; every change is kept in its history."""
+    new_stage = validate.stage(stage, store.settings)
+    with store.write() as session:
+        contact_id = resolve_contact(session, ref, region=store.settings.default_region)
+        contact = session.get(Contact, contact_id)
+        assert contact is not None
+        if contact.stage != new_stage:
+            now = clock.now()
+            session.add(
+                StageChange(
+                    contact_id=contact_id,
+                    at=now,
+                    from_stage=contact.stage,
+                    to_stage=new_stage,
+                    by=by or store.settings.owner,
+                )
+            )
+            contact.stage = new_stage
+            contact.updated_at = now
+        session.flush()
+        return card_for(session, contact_id)

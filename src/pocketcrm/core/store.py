@@ -1,0 +1,191 @@
+"""The SQLite seam: engine, pragmas, write transactions, migrations on open.
+
+Everything only SQLite has (pragmas, BEGIN IMMEDIATE, file modes, online backup) lives here
+and in search.py, so the same services can run on PostgreSQL.
+
+Why BEGIN IMMEDIATE: with a deferred BEGIN, a read-then-write transaction fails with
+"database is locked" as soon as another process (cron, the interface) commits in between,
+whatever busy_timeout says. Write sessions take the write lock up front and wait for it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlmodel import Session, create_engine
+
+from pocketcrm.core.errors import StoreError
+from pocketcrm.core.settings import Settings
+
+BUSY_TIMEOUT_MS = 15_000
+KEEP_BACKUPS = 10
+
+
+def database_url(path_or_url: str | os.PathLike[str]) -> str:
+    """A SQLAlchemy URL from a file path or a URL as typed after --db."""
+    text = str(path_or_url)
+    if "://" in text:
+        if text.startswith("postgres://"):
+            text = "postgresql+psycopg://" + text.removeprefix("postgres://")
+        elif text.startswith("postgresql://"):
+            text = "postgresql+psycopg://" + text.removeprefix("postgresql://")
+        return text
+    return "sqlite:///" + str(Path(text).expanduser().absolute())
+
+
+def sqlite_path(url: str) -> Path | None:
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///"))
+    return None
+
+
+def _ensure_private_file(path: Path) -> None:
+    """Create the data directory 0700 and the database 0600 before SQLite makes it 0644."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+def _install_sqlite_events(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("pocketcrm_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Store:
+    """An open database: hand it to every service. Sessions are short; none waits for a person."""
+
+    def __init__(self, url: str, settings: Settings | None = None) -> None:
+        self.url = url
+        self.settings = settings or Settings()
+        self.path = sqlite_path(url)
+        self.is_sqlite = url.startswith("sqlite")
+        if self.path is not None:
+            _ensure_private_file(self.path)
+            self.engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            _install_sqlite_events(self.engine)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        self._write_engine = self.engine.execution_options(pocketcrm_write=True)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One unit of work that writes: committed on success, rolled back on any error."""
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work (a consistent snapshot on SQLite's WAL)."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- schema -------------------------------------------------------------------------
+
+    def schema_version(self) -> str | None:
+        """The Alembic revision of this database, read without importing Alembic."""
+        try:
+            with self.engine.connect() as conn:
+                row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+                conn.rollback()
+        except (OperationalError, ProgrammingError):
+            return None
+        return None if row is None else str(row[0])
+
+    def has_user_tables(self) -> bool:
+        if not self.is_sqlite:
+            return self.schema_version() is not None
+        with self.engine.connect() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            ).first()
+            conn.rollback()
+        return bool(row and row[0])
+
+    def backup(self, reason: str) -> Path | None:
+        """An online copy of the SQLite file (safe while others write), kept beside it."""
+        if self.path is None or not self.path.exists():
+            return None
+        folder = backup_dir(self.path)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        target = folder / f"{self.path.stem}-{stamp}-{reason}.db"
+        fd = os.open(target, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+        source = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+            source.close()
+        backups = sorted(folder.glob(f"{self.path.stem}-*.db"))
+        for old in backups[:-KEEP_BACKUPS]:
+            old.unlink(missing_ok=True)
+        return target
+
+    def migrate(self) -> str | None:
+        """Bring the schema to the newest revision, after a backup when data exists.
+
+        Returns the backup path (or None when none was needed).
+        """
+        from pocketcrm.core.migrations import HEAD, run_upgrade  # Alembic: ~230 ms, only here
+
+        current = self.schema_version()
+        if current == HEAD:
+            return None
+        backup = None
+        if current is not None or self.has_user_tables():
+            taken = self.backup(f"before-{HEAD}")
+            backup = str(taken) if taken else None
+        try:
+            run_upgrade(self._write_engine, self.is_sqlite)
+        except Exception as exc:  # the backup is the way back; say where it is
+            hint = f"; your data is safe in {backup}" if backup else ""
+            raise StoreError(f"could not upgrade the database: {exc}{hint}") from exc
+        return backup
+
+
+def backup_dir(db_path: Path) -> Path:
+    return db_path.parent / "backups"
+
+
+def open_store(path_or_url: str | os.PathLike[str], settings: Settings | None = None) -> Store:
+    """Open (creating and migrating as needed) the database; the one way faces get a Store."""
+    from pocketcrm.core.migrations import HEAD
+
+    store = Store(database_url(path_or_url), settings)
+    try:
+        if store.schema_version() != HEAD:
+            store.migrate()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path_or_url} is not a pocketcrm database: {exc}") from exc
+    except OperationalError as exc:
+        raise StoreError(f"cannot open {path_or_url}: {exc.orig}") from exc
+    return store

@@ -1,0 +1,55 @@
+"""Where pocketcrm keeps things: platformdirs locations, each overridable from the environment.
+
+POCKETCRM_DB (a path or a URL), POCKETCRM_CONFIG, POCKETCRM_DATA_DIR and POCKETCRM_STATE_DIR
+point a whole process elsewhere; the test suite uses them so no test touches a real CRM.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP = "pocketcrm"
+
+
+def data_dir() -> Path:
+    override = os.environ.get("POCKETCRM_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_dir  # ~30 ms: only when a path is needed
+
+    return Path(user_data_dir(APP, appauthor=False))
+
+
+def config_path() -> Path:
+    override = os.environ.get("POCKETCRM_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP, appauthor=False)) / "config.toml"
+
+
+def state_dir() -> Path:
+    """Logs and the reminder job's state."""
+    override = os.environ.get("POCKETCRM_STATE_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir(APP, appauthor=False))
+
+
+def default_db() -> str:
+    """The database to open when --db is not given: POCKETCRM_DB, else the data dir's file."""
+    return os.environ.get("POCKETCRM_DB") or str(data_dir() / "pocketcrm.db")
+
+
+def demo_db() -> Path:
+    return data_dir() / "demo.db"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create a directory only its owner can read (0700)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
