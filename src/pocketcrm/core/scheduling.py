@@ -1,0 +1,384 @@
+"""Install the job that runs `pocketcrm remind`: a cron line, a systemd user timer or a
+launchd agent.
+
+The cron line is found again by its trailing comment (TAG), so installing twice updates it
+in place and removing takes only our line. The crontab is edited as text, line by line:
+python-crontab renders our line (schedule and `%` escaping) but is not allowed to re-render
+the rest, because it normalises other people's lines and comments out any it cannot parse.
+
+Environment settings go inside the command (`env NAME=value ...`), never as crontab
+variable lines: those apply to every later line in the file, and tools re-append them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pocketcrm.core.errors import CrmError, Invalid
+
+TAG = "pocketcrm-remind"
+SERVICE_NAME = "pocketcrm-remind.service"
+TIMER_NAME = "pocketcrm-remind.timer"
+LAUNCHD_LABEL = "com.pocketcrm.remind"
+_CRONTAB_TIMEOUT = 30.0
+_OURS = re.compile(r"\s#\s*" + re.escape(TAG) + r"\s*$")
+_SYSTEMD_BARE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
+
+
+class SchedulingFailed(CrmError):
+    """The system scheduler refused (crontab could not be read or written)."""
+
+
+def _check_every(every_minutes: int) -> None:
+    """Only divisors of 60 keep a steady rhythm: cron's */7 restarts at every hour."""
+    if (
+        isinstance(every_minutes, bool)
+        or not isinstance(every_minutes, int)
+        or not 1 <= every_minutes <= 60
+        or 60 % every_minutes
+    ):
+        raise Invalid(
+            "every",
+            f"{every_minutes!r} minutes does not divide the hour; "
+            "use 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60",
+        )
+
+
+def _sh_quote(arg: str) -> str:
+    """shlex.quote, except that '#' is escaped outside quotes.
+
+    A '#' after whitespace would start a comment for crontab parsers, even inside quotes.
+    """
+    if not arg:
+        return "''"
+    if "#" not in arg:
+        return shlex.quote(arg)
+    return "\\#".join(shlex.quote(part) if part else "" for part in arg.split("#"))
+
+
+def _resolve_executable(executable: str) -> str:
+    """An absolute path: cron runs with PATH=/usr/bin:/bin and from the home directory."""
+    path = os.path.expanduser(executable)
+    if os.sep not in path:
+        found = shutil.which(path)
+        if found is None:
+            raise Invalid("executable", f"cannot find {executable!r} on PATH; give its full path")
+        path = found
+    return os.path.abspath(path)
+
+
+def remind_command(executable: str, db: str | None) -> str:
+    """The exact command line the scheduler runs.
+
+    `--db` is a global option, so it goes before the subcommand. On Linux, cron gives the
+    job no D-Bus session address, so desktop notifications need it set explicitly.
+    """
+    for name, value in (("executable", executable), ("db", db or "")):
+        if any(ch in value for ch in "\n\r\0"):
+            raise Invalid(name, "a path cannot hold a line break")
+    argv = [_resolve_executable(executable)]
+    if db:
+        target = db if "://" in db else os.path.abspath(os.path.expanduser(db))
+        argv += ["--db", target]
+    argv += ["remind", "--quiet-if-none"]
+    if sys.platform.startswith("linux"):
+        bus = f"DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/{os.getuid()}/bus"
+        argv = ["env", bus, *argv]
+    return " ".join(_sh_quote(arg) for arg in argv)
+
+
+# --- cron ---------------------------------------------------------------------------------
+
+
+def crontab_available() -> bool:
+    """Whether a `crontab` program exists to install into the user's crontab."""
+    return shutil.which("crontab") is not None
+
+
+def _cron_line(command: str, every_minutes: int) -> str:
+    _check_every(every_minutes)
+    if any(ch in command for ch in "\n\r\0"):
+        raise Invalid("command", "the command must be one line")
+    if not command.strip():
+        raise Invalid("command", "the command is empty")
+    from crontab import CronItem  # about 45 ms; only when installing
+
+    if every_minutes == 60:
+        schedule = "0 * * * *"  # python-crontab writes it as @hourly
+    elif every_minutes == 1:
+        schedule = "* * * * *"
+    else:
+        schedule = f"*/{every_minutes} * * * *"
+    item = CronItem(command=command.strip(), comment=TAG)
+    item.setall(schedule)
+    return str(item.render())
+
+
+def _crontab_args(user: bool | str) -> list[str]:
+    program = shutil.which("crontab")
+    if program is None:
+        raise Invalid(
+            "cron",
+            "no `crontab` program found; install cron (Debian/Ubuntu: apt install cron) "
+            "or use the systemd timer instead",
+        )
+    args = [program]
+    if isinstance(user, str):
+        import getpass
+
+        if user != getpass.getuser():
+            args += ["-u", user]
+    return args
+
+
+def _run_crontab(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            args,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=_CRONTAB_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise SchedulingFailed(f"crontab: {exc}") from exc
+
+
+def _read_tab(user: bool | str, tabfile: str | None) -> str:
+    if tabfile is not None:
+        try:
+            return Path(tabfile).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+    if user is False:
+        raise Invalid("cron", "give a user or a tab file")
+    done = _run_crontab([*_crontab_args(user), "-l"])
+    if done.returncode == 0:
+        return done.stdout
+    if "no crontab for" in done.stderr.lower():
+        return ""
+    raise SchedulingFailed(f"crontab -l failed: {' '.join(done.stderr.split())}")
+
+
+def _write_tab(text: str, user: bool | str, tabfile: str | None) -> None:
+    if tabfile is not None:
+        path = Path(tabfile)
+        partial = path.with_name(f".{path.name}.pocketcrm-tmp")
+        partial.write_text(text, encoding="utf-8")
+        if path.exists():
+            shutil.copymode(path, partial)  # /etc/cron.d files must keep their mode
+        os.replace(partial, path)
+        return
+    done = _run_crontab([*_crontab_args(user), "-"], stdin=text)
+    if done.returncode != 0:
+        raise SchedulingFailed(f"crontab refused the new table: {' '.join(done.stderr.split())}")
+
+
+def _split_lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _join_lines(lines: list[str]) -> str:
+    return "".join(f"{line}\n" for line in lines)  # cron ignores a last line without newline
+
+
+def cron_install(
+    command: str, *, every_minutes: int = 15, user: bool | str = True, tabfile: str | None = None
+) -> str:
+    """Add or update our tagged line and return it exactly as written."""
+    line = _cron_line(command, every_minutes)
+    before = _read_tab(user, tabfile)
+    lines = _split_lines(before)
+    ours = [i for i, existing in enumerate(lines) if _OURS.search(existing)]
+    if ours:
+        lines[ours[0]] = line
+        lines = [existing for i, existing in enumerate(lines) if i not in ours[1:]]
+    else:
+        lines.append(line)
+    after = _join_lines(lines)
+    if after != before:
+        _write_tab(after, user, tabfile)
+    return line
+
+
+def cron_remove(*, user: bool | str = True, tabfile: str | None = None) -> bool:
+    """Remove our tagged line(s); True if there was one. Other lines stay byte for byte."""
+    if tabfile is None and not crontab_available():
+        return False
+    before = _read_tab(user, tabfile)
+    lines = _split_lines(before)
+    kept = [line for line in lines if not _OURS.search(line)]
+    if len(kept) == len(lines):
+        return False
+    _write_tab(_join_lines(kept), user, tabfile)
+    return True
+
+
+def cron_status(*, user: bool | str = True, tabfile: str | None = None) -> str | None:
+    """Our line as installed (a leading '#' means someone disabled it), or None."""
+    if tabfile is None and not crontab_available():
+        return None
+    for line in _split_lines(_read_tab(user, tabfile)):
+        if _OURS.search(line):
+            return line
+    return None
+
+
+# --- systemd and launchd ------------------------------------------------------------------
+
+
+def _split_env(command: str) -> tuple[dict[str, str], list[str]]:
+    """Take a leading `env NAME=value ...` apart: unit files and plists set it natively."""
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise Invalid("command", f"cannot parse {command!r}: {exc}") from exc
+    if not argv:
+        raise Invalid("command", "the command is empty")
+    env: dict[str, str] = {}
+    if os.path.basename(argv[0]) == "env":
+        rest = argv[1:]
+        while rest and "=" in rest[0] and not rest[0].startswith(("-", "=")):
+            name, _, value = rest.pop(0).partition("=")
+            env[name] = value
+        if rest and not rest[0].startswith("-"):
+            return env, rest
+        env = {}
+    return env, argv
+
+
+def _systemd_quote(arg: str, *, command: bool = True) -> str:
+    """Quote one word for a unit file: '%' starts a specifier, and '$' a variable in commands."""
+    escaped = arg.replace("%", "%%")
+    if _SYSTEMD_BARE.fullmatch(arg):
+        return escaped
+    escaped = escaped.replace("\\", "\\\\").replace('"', '\\"')
+    if command:
+        escaped = escaped.replace("$", "$$")
+    return f'"{escaped}"'
+
+
+def _on_calendar(every_minutes: int) -> str:
+    if every_minutes == 60:
+        return "hourly"
+    if every_minutes == 1:
+        return "minutely"
+    return f"*:0/{every_minutes}"
+
+
+def systemd_units(command: str, every_minutes: int = 15) -> dict[str, str]:
+    """A oneshot service and its timer.
+
+    OnCalendar rather than OnUnitActiveSec, because Persistent=true (run once after a
+    suspend or shutdown that swallowed the due time) only applies to calendar timers.
+    """
+    _check_every(every_minutes)
+    env, argv = _split_env(command)
+    service = [
+        "[Unit]",
+        "Description=pocketcrm reminders: deliver follow-ups, birthdays and overdue items",
+        "",
+        "[Service]",
+        "Type=oneshot",
+        *(
+            f"Environment={_systemd_quote(f'{name}={value}', command=False)}"
+            for name, value in env.items()
+        ),
+        "ExecStart=" + " ".join(_systemd_quote(arg) for arg in argv),
+        "",
+    ]
+    timer = [
+        "[Unit]",
+        f"Description=Run pocketcrm reminders every {every_minutes} minutes",
+        "",
+        "[Timer]",
+        f"OnCalendar={_on_calendar(every_minutes)}",
+        "Persistent=true",
+        f"Unit={SERVICE_NAME}",
+        "",
+        "[Install]",
+        "WantedBy=timers.target",
+        "",
+    ]
+    return {SERVICE_NAME: "\n".join(service), TIMER_NAME: "\n".join(timer)}
+
+
+def default_unit_dir() -> Path:
+    """Where systemd looks for a user's own units."""
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(Path.home(), ".config")
+    return Path(config) / "systemd" / "user"
+
+
+def systemd_install(
+    command: str, every_minutes: int = 15, unit_dir: Path | None = None
+) -> list[Path]:
+    """Write the unit files (0644) and return their paths; see systemd_enable to start them."""
+    units = systemd_units(command, every_minutes)
+    folder = unit_dir if unit_dir is not None else default_unit_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in units.items():
+        path = folder / name
+        partial = folder / f".{name}.pocketcrm-tmp"
+        partial.write_text(text, encoding="utf-8")
+        partial.chmod(0o644)
+        os.replace(partial, path)
+        written.append(path)
+    return written
+
+
+def systemd_enable(*, timeout: float = 30.0) -> str | None:
+    """Reload the user manager and start the timer; returns a warning instead of raising.
+
+    Installing over SSH or in a container often has no user manager to talk to; the unit
+    files are still in place, and the warning says what to run later.
+    """
+    later = f"run `systemctl --user daemon-reload && systemctl --user enable --now {TIMER_NAME}`"
+    program = shutil.which("systemctl")
+    if program is None:
+        return f"systemctl not found; {later} on a systemd machine"
+    for args in (["--user", "daemon-reload"], ["--user", "enable", "--now", TIMER_NAME]):
+        try:
+            done = subprocess.run(
+                [program, *args],
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                timeout=timeout,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            return f"systemctl {' '.join(args)} failed ({exc}); {later} in your session"
+        if done.returncode != 0:
+            said = " ".join(done.stderr.split()) or f"exit status {done.returncode}"
+            return f"systemctl {' '.join(args)} failed ({said}); {later} in your session"
+    return None
+
+
+def launchd_plist(command: str, every_minutes: int = 15) -> str:
+    """A LaunchAgent for ~/Library/LaunchAgents; launchd takes an argument list, no shell."""
+    import plistlib  # pulls in the XML parser; only macOS installs need it
+
+    _check_every(every_minutes)
+    env, argv = _split_env(command)
+    agent: dict[str, object] = {
+        "Label": LAUNCHD_LABEL,
+        "ProgramArguments": argv,
+        "StartInterval": every_minutes * 60,
+    }
+    if env:
+        agent["EnvironmentVariables"] = env
+    return plistlib.dumps(agent).decode("utf-8")
