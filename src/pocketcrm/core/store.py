@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session, create_engine
 
 from pocketcrm.core.errors import StoreError
@@ -184,8 +184,15 @@ def open_store(path_or_url: str | os.PathLike[str], settings: Settings | None = 
     try:
         if store.schema_version() != HEAD:
             store.migrate()
-    except sqlite3.DatabaseError as exc:
+    except DBAPIError as exc:  # SQLAlchemy wraps the driver's error; the driver's says what
+        store.close()
+        cause = exc.orig
+        if isinstance(cause, sqlite3.DatabaseError) and not isinstance(
+            cause, sqlite3.OperationalError
+        ):
+            raise StoreError(f"{path_or_url} is not a pocketcrm database: {cause}") from exc
+        raise StoreError(f"cannot open {path_or_url}: {cause}") from exc
+    except sqlite3.DatabaseError as exc:  # raised unwrapped by the online backup
+        store.close()
         raise StoreError(f"{path_or_url} is not a pocketcrm database: {exc}") from exc
-    except OperationalError as exc:
-        raise StoreError(f"cannot open {path_or_url}: {exc.orig}") from exc
     return store
