@@ -28,14 +28,15 @@ def run_upgrade(engine: Any, is_sqlite: bool, target: str = "head") -> None:
 
     cfg = alembic_config()
     with engine.connect() as conn:
+        # On the driver's connection, before SQLAlchemy's first BEGIN: inside a transaction
+        # SQLite ignores this pragma, and the store's begin hook opens one on any statement.
+        raw = conn.connection.driver_connection
         if is_sqlite:
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            conn.commit()
+            raw.execute("PRAGMA foreign_keys=OFF")
         cfg.attributes["connection"] = conn
         try:
             command.upgrade(cfg, target)
         finally:
             if is_sqlite:
                 conn.rollback()
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-                conn.commit()
+                raw.execute("PRAGMA foreign_keys=ON")

@@ -1,0 +1,234 @@
+"""Upgrading a database written by an older release: every row survives, a backup is left.
+
+tests/fixtures/schema_0001.db was made by the FIRST schema (make_schema_0001.py beside it);
+each test works on a copy. A throw-away revision 0002 that rebuilds the contact table (what
+Alembic's batch mode does on SQLite for most changes) checks the cascade hazard for real.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from pocketcrm.core import migrations
+from pocketcrm.core.migrations import HEAD, run_upgrade
+from pocketcrm.core.services import activity, contacts, trash
+from pocketcrm.core.settings import Settings
+from pocketcrm.core.store import backup_dir, open_store
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "schema_0001.db"
+
+REBUILD_CONTACT = '''"""test only: rebuild the contact table the way batch mode does
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("contact", recreate="always"):
+        pass
+    op.execute(
+        "INSERT INTO app_state(key, value) SELECT 'fk_during_migration', foreign_keys "
+        "FROM pragma_foreign_keys"
+    )
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def counts(path: Path) -> dict[str, int]:
+    conn = sqlite3.connect(path)
+    try:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+                "AND name NOT LIKE 'contact_fts_%' AND name != 'alembic_version'"
+            )
+        ]
+        return {n: int(conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]) for n in names}
+    finally:
+        conn.close()
+
+
+def foreign_key_problems(path: Path) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.execute("PRAGMA foreign_key_check").fetchall())
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def old_db(tmp_path: Path) -> Path:
+    target = tmp_path / "data" / "crm.db"
+    target.parent.mkdir(mode=0o700)
+    shutil.copyfile(FIXTURE, target)
+    return target
+
+
+@pytest.fixture
+def with_revision_0002(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Point the migrations at a copy of the real script folder plus the test revision."""
+
+    def install() -> None:
+        scripts = tmp_path / "migrations"
+        shutil.copytree(
+            migrations.HERE, scripts, ignore=shutil.ignore_patterns("__pycache__", "__init__.py")
+        )
+        (scripts / "versions" / "0002_rebuild_contact.py").write_text(REBUILD_CONTACT)
+        monkeypatch.setattr(migrations, "HERE", scripts)
+        monkeypatch.setattr(migrations, "HEAD", "0002")
+
+    return install
+
+
+def test_head_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrations.alembic_config())
+    assert script.get_heads() == [HEAD]
+
+
+def test_fixture_is_the_first_schema_with_rows_in_every_table() -> None:
+    conn = sqlite3.connect(FIXTURE)
+    try:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+    finally:
+        conn.close()
+    assert all(n > 0 for n in counts(FIXTURE).values()), counts(FIXTURE)
+    assert counts(FIXTURE)["contact_fts"] == 2
+
+
+def test_old_database_opens_upgraded_with_every_row(old_db: Path) -> None:
+    before = counts(old_db)
+    store = open_store(old_db, Settings())
+    try:
+        assert store.schema_version() == HEAD
+        after = counts(old_db)
+        assert {table: after[table] for table in before} == before
+        assert foreign_key_problems(old_db) == []
+        backups = list(backup_dir(old_db).glob("*.db"))
+        if HEAD != "0001":
+            assert len(backups) == 1
+            assert counts(backups[0]) == before
+
+        card = contacts.get_card(store, "zoe")
+        assert card.display_name == "Zoë Åkesson"
+        assert card.company is not None and card.company.name == "Åkesson Bakery"
+        assert [e.address for e in card.emails] == ["zoe@akesson.example.com"]
+        assert [p.e164 for p in card.phones] == ["+46701234567"]
+        assert card.tags == ("vip",)
+        assert card.birthday == "1984-05-17"
+        assert card.custom == {"shoe size": "38"}
+        assert [h.to_stage for h in card.stage_history] == ["lead", "customer"]
+        assert [f.note for f in card.follow_ups] == ["Confirm the spring order"]
+        assert card.interactions[0].satisfaction == 5
+        assert [r.display_name for r in contacts.search_contacts(store, "akesson")] == [
+            "Zoë Åkesson"
+        ]
+        assert contacts.resolve(store, "ben@flour.example.com") == 2
+        assert [i.label for i in trash.list_trash(store)] == ["Old Trashed"]
+        assert [f.id for f in activity.agenda(store, "all")] == [1]
+        # and it takes new writes
+        contacts.create_contact(store, contacts.ContactInput(name="New Person"))
+    finally:
+        store.close()
+
+
+def test_upgrade_takes_a_backup_and_cascades_nothing(
+    old_db: Path, with_revision_0002: Callable[[], None]
+) -> None:
+    before = counts(old_db)
+    with_revision_0002()
+    store = open_store(old_db, Settings())
+    try:
+        assert store.schema_version() == "0002"
+    finally:
+        store.close()
+    after = counts(old_db)
+    assert after["app_state"] == before["app_state"] + 1
+    assert {t: n for t, n in after.items() if t != "app_state"} == {
+        t: n for t, n in before.items() if t != "app_state"
+    }
+    assert foreign_key_problems(old_db) == []
+    conn = sqlite3.connect(old_db)
+    try:
+        fk = conn.execute("SELECT value FROM app_state WHERE key='fk_during_migration'").fetchone()
+    finally:
+        conn.close()
+    assert fk == ("0",)
+    backups = list(backup_dir(old_db).glob("*.db"))
+    assert len(backups) == 1
+    assert "before-0002" in backups[0].name
+    assert counts(backups[0]) == before
+    assert backups[0].stat().st_mode & 0o777 == 0o600
+
+
+def test_run_upgrade_turns_foreign_keys_off_even_on_an_engine_that_has_them_on(
+    old_db: Path, with_revision_0002: Callable[[], None]
+) -> None:
+    """A bare engine with foreign keys on: the rebuild must not cascade into child tables."""
+    from sqlalchemy import event
+
+    before = counts(old_db)
+    with_revision_0002()
+    engine = create_engine(f"sqlite:///{old_db}")
+
+    @event.listens_for(engine, "connect")
+    def _on(dbapi_connection: object, _record: object) -> None:
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[attr-defined]
+
+    try:
+        run_upgrade(engine, True)
+        with engine.connect() as conn:  # and they are back on afterwards
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
+    after = counts(old_db)
+    for table in ("contact_email", "contact_phone", "interaction", "follow_up", "stage_change"):
+        assert after[table] == before[table], table
+
+
+def test_a_fresh_database_is_not_backed_up(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    open_store(path).close()
+    assert not backup_dir(path).exists()
+
+
+def test_a_failed_upgrade_names_the_backup_and_keeps_the_data(
+    old_db: Path, with_revision_0002: Callable[[], None]
+) -> None:
+    from pocketcrm.core.errors import StoreError
+
+    with_revision_0002()
+    broken = migrations.HERE / "versions" / "0002_rebuild_contact.py"
+    broken.write_text(
+        broken.read_text().replace(
+            "    op.execute(", "    op.execute('BOGUS SQL')\n    op.execute("
+        )
+    )
+    before = counts(old_db)
+    with pytest.raises(StoreError, match="safe in"):
+        open_store(old_db, Settings())
+    assert counts(old_db) == before
+    conn = sqlite3.connect(old_db)
+    try:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+    finally:
+        conn.close()
