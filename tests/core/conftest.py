@@ -4,33 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
+from coresupport import BERLIN, NOW, FixedClock
 
 from pocketcrm.core import clock
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store, open_store
-
-BERLIN = ZoneInfo("Europe/Berlin")
-# Tue 1 Dec 2026, 10:00 in Berlin (CET, UTC+1).
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-@dataclass
-class FixedClock:
-    """A clock the test moves by hand."""
-
-    moment: datetime
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment = self.moment + timedelta(**delta)
 
 
 @pytest.fixture

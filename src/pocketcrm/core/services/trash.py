@@ -136,6 +136,14 @@ def purge_trash(store: Store, *, older_than: datetime | None = None) -> int:
     cutoff = older_than or clock.now()
     count = 0
     with store.write() as session:
+        # A follow-up scheduled with a call points at it; the call may go, the plan stays.
+        session.execute(
+            text(
+                "UPDATE follow_up SET interaction_id = NULL WHERE interaction_id IN "
+                "(SELECT id FROM interaction WHERE deleted_at IS NOT NULL AND deleted_at <= :t)"
+            ),
+            {"t": db_time(cutoff)},
+        )
         for table in ("follow_up", "interaction"):
             result = session.execute(
                 text(f"DELETE FROM {table} WHERE deleted_at IS NOT NULL AND deleted_at <= :t"),
