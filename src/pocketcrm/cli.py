@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pocketcrm import __version__
-from pocketcrm.commands import activity, admin, companies, contacts, reports
+from pocketcrm.commands import activity, admin, companies, contacts, reminders, reports
 from pocketcrm.commands._common import DbOption, set_root_db
 
 app = typer.Typer(
@@ -71,6 +71,7 @@ activity.register(app)
 app.add_typer(companies.app, name="company")
 reports.register(app)
 admin.register(app)
+reminders.register(app)
 
 
 def main() -> None:

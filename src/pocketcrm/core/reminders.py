@@ -1,0 +1,992 @@
+"""The reminder engine behind `pocketcrm remind`: find what is due, claim it, deliver, mark it.
+
+Made to run unattended every few minutes (cron, a systemd timer, launchd) and to deliver each
+reminder exactly once, even when two runs start together, the interface is open, or the
+machine was off when something fell due:
+
+1. One write transaction (BEGIN IMMEDIATE, so concurrent runs queue up here) records every
+   occurrence that is due as a `reminder` row with a stable key (kind:record:occurrence,
+   inserted with ON CONFLICT DO NOTHING), releases claims left by a run that died, and
+   claims the undelivered rows with this run's token.
+2. The channels deliver outside any transaction: an SMTP server may take seconds, and the
+   interface or another command must not wait on the write lock meanwhile.
+3. A second write transaction marks what went out (delivered_at, follow_up.notified_at) and
+   releases what did not (attempts + 1 and last_error; given up after max_attempts), so a
+   failure shows in `pocketcrm agenda`, in `remind --status` and in the interface.
+
+What is due: open follow-ups whose moment has passed (a date-only follow-up at
+`reminders.all_day_hour` local time), again every `overdue_every_days` while overdue (only
+the latest repeat, so a week away is one reminder, not seven), contacts drifting past their
+stay-in-touch cadence (once per drift: the key holds the last contact), and birthdays and
+anniversaries (29 February on 28 February in other years) since the last run.
+
+Start-up is most of a run's cost, so this module uses plain SQL through the session and never
+imports models.py (about 100 ms of table classes) or a date library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import stat
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from pocketcrm.core import clock, delivery
+from pocketcrm.core.errors import Invalid
+from pocketcrm.core.settings import ReminderConfig, Settings
+from pocketcrm.core.store import Store
+
+log = logging.getLogger("pocketcrm.remind")
+
+CHANNELS = ("stdout", "desktop", "email", "command")
+STALE_CLAIM = timedelta(minutes=10)  # a run holding a claim longer than this has died
+BIRTHDAY_CATCH_UP_DAYS = 7  # after a longer time off, older birthdays are not news any more
+LAST_RUN_KEY = "remind.last_run"
+SCHEDULE_KEY = "remind.schedule_minutes"
+# Kinds whose occurrence is recomputed each run: a pending one that is no longer current
+# (the follow-up was done or moved, the contact was called) is dropped, not delivered.
+_RECOMPUTED = ("follow_up", "overdue", "cadence")
+_DAY = timedelta(days=1)
+_EMAILISH = re.compile(r"[^\s@<>()\"',;:]+@[^\s@<>()\"',;:]+")
+_PHONEISH = re.compile(r"\+?\d[\d ().-]{6,}\d")
+
+
+# -- small helpers -------------------------------------------------------------------------
+
+
+def _db(value: datetime) -> str:
+    """The text SQLAlchemy stores a datetime as (models.db_time, without importing models)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _moment(value: object) -> datetime:
+    """The aware UTC moment of a raw SQL datetime value."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _stamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _scrub(message: str) -> str:
+    """Keep email addresses and phone numbers out of the log file."""
+    return _PHONEISH.sub("<phone>", _EMAILISH.sub("<email>", message))
+
+
+def day_moment(day: date, hour: int, zone: tzinfo | None = None) -> datetime:
+    """HOUR o'clock local time on DAY, in UTC: when date-only things remind."""
+    local = datetime.combine(day, time(hour), tzinfo=zone or clock.local_zone())
+    return local.astimezone(UTC)
+
+
+def due_moment(due_at: datetime, all_day: bool, all_day_hour: int) -> datetime:
+    """When a follow-up reminds: its time, or the configured hour of its local day."""
+    if not all_day:
+        return due_at
+    zone = clock.local_zone()
+    return day_moment(due_at.astimezone(zone).date(), all_day_hour, zone)
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _month_days_on(day: date) -> list[tuple[int, int]]:
+    """(month, day) pairs celebrated on DAY: 29 February moves to the 28th in other years."""
+    pairs = [(day.month, day.day)]
+    if day.month == 2 and day.day == 28 and not _is_leap(day.year):
+        pairs.append((2, 29))
+    return pairs
+
+
+def check_channels(channels: Sequence[str]) -> list[str]:
+    """Known channel names in order, without repeats; Invalid names the unknown one."""
+    chosen: list[str] = []
+    for raw in channels:
+        for name in (part.strip().lower() for part in raw.split(",")):
+            if not name:
+                continue
+            if name not in CHANNELS:
+                raise Invalid("channel", f"unknown channel {name!r}; use {', '.join(CHANNELS)}")
+            if name not in chosen:
+                chosen.append(name)
+    if not chosen:
+        raise Invalid("channel", f"give at least one of {', '.join(CHANNELS)}")
+    return chosen
+
+
+def _get_state(session: Session, key: str) -> str | None:
+    found = session.execute(text("SELECT value FROM app_state WHERE key = :k"), {"k": key})
+    value = found.scalar()
+    return None if value is None else str(value)
+
+
+def _set_state(session: Session, key: str, value: str) -> None:
+    session.execute(
+        text(
+            "INSERT INTO app_state (key, value) VALUES (:k, :v) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        ),
+        {"k": key, "v": value},
+    )
+
+
+# -- step 1: what is due, recorded and claimed ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One thing to remind of; `key` is the same in every run that finds it."""
+
+    key: str
+    kind: str
+    contact_id: int
+    due_at: datetime
+    follow_up_id: int | None = None
+
+
+def _follow_up_occurrences(
+    session: Session, now: datetime, config: ReminderConfig
+) -> list[Occurrence]:
+    # All-day follow-ups are stored at local midnight, which is never after their reminding
+    # moment, so `due_at <= now` finds every candidate (through the partial open-due index).
+    rows = session.execute(
+        text(
+            "SELECT f.id, f.contact_id, f.due_at, f.all_day FROM follow_up f "
+            "JOIN contact c ON c.id = f.contact_id "
+            "WHERE f.done_at IS NULL AND f.deleted_at IS NULL AND c.deleted_at IS NULL "
+            "AND f.due_at <= :now"
+        ),
+        {"now": _db(now)},
+    ).all()
+    every = timedelta(days=config.overdue_every_days) if config.overdue_every_days > 0 else None
+    found = []
+    for follow_up_id, contact_id, raw_due, all_day in rows:
+        due_at = _moment(raw_due)
+        moment = due_moment(due_at, bool(all_day), config.all_day_hour)
+        if moment > now:
+            continue
+        repeat = (now - moment) // every if every is not None else 0
+        if repeat >= 1:
+            key, kind = f"overdue:{follow_up_id}:{_stamp(due_at)}:{repeat}", "overdue"
+        else:
+            key, kind = f"follow_up:{follow_up_id}:{_stamp(due_at)}", "follow_up"
+        found.append(Occurrence(key, kind, int(contact_id), moment, int(follow_up_id)))
+    return found
+
+
+def _cadence_occurrences(session: Session, now: datetime) -> list[Occurrence]:
+    from pocketcrm.core.services.cadence import drifting_in
+
+    found = []
+    for drift in drifting_in(session, now):
+        since = _stamp(drift.last_contact_at) if drift.last_contact_at else "never"
+        key = f"cadence:{drift.contact_id}:{since}"
+        found.append(Occurrence(key, "cadence", drift.contact_id, drift.due_at))
+    return found
+
+
+def _celebration_days(last_run: datetime | None, now: datetime, hour: int) -> list[date]:
+    """Local days since the last run (at most a week back) whose reminding hour has passed."""
+    zone = clock.local_zone()
+    today = now.astimezone(zone).date()
+    first = today
+    if last_run is not None:
+        first = max(last_run.astimezone(zone).date(), today - timedelta(BIRTHDAY_CATCH_UP_DAYS - 1))
+    days = []
+    day = min(first, today)
+    while day <= today:
+        if day_moment(day, hour, zone) <= now:
+            days.append(day)
+        day += _DAY
+    return days
+
+
+def _celebration_occurrences(
+    session: Session, days: Sequence[date], config: ReminderConfig
+) -> list[Occurrence]:
+    if not days:
+        return []
+    by_pair: dict[tuple[int, int], list[date]] = {}
+    for day in days:
+        for pair in _month_days_on(day):
+            by_pair.setdefault(pair, []).append(day)
+    clauses, params = [], {}
+    for index, (month, day_of_month) in enumerate(by_pair):
+        params[f"m{index}"], params[f"d{index}"] = month, day_of_month
+        clauses.append(f"(birthday_month = :m{index} AND birthday_day = :d{index})")
+        clauses.append(f"(anniversary_month = :m{index} AND anniversary_day = :d{index})")
+    rows = session.execute(
+        text(
+            "SELECT id, birthday_month, birthday_day, anniversary_month, anniversary_day "
+            f"FROM contact WHERE deleted_at IS NULL AND ({' OR '.join(clauses)})"
+        ),
+        params,
+    ).all()
+    zone = clock.local_zone()
+    found = []
+    for contact_id, b_month, b_day, a_month, a_day in rows:
+        for kind, pair in (("birthday", (b_month, b_day)), ("anniversary", (a_month, a_day))):
+            for day in by_pair.get(pair, []):
+                moment = day_moment(day, config.all_day_hour, zone)
+                key = f"{kind}:{contact_id}:{day.isoformat()}"
+                found.append(Occurrence(key, kind, int(contact_id), moment))
+    return found
+
+
+def due_occurrences(
+    session: Session, now: datetime, config: ReminderConfig, last_run: datetime | None
+) -> list[Occurrence]:
+    """Everything that should have reminded by NOW (inside the claiming transaction)."""
+    found = _follow_up_occurrences(session, now, config)
+    found += _cadence_occurrences(session, now)
+    if config.birthdays:
+        days = _celebration_days(last_run, now, config.all_day_hour)
+        found += _celebration_occurrences(session, days, config)
+    return found
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A reminder row this run holds, with what the channels need to say about it."""
+
+    id: int
+    follow_up_id: int | None
+    attempts: int
+    reminder: delivery.Reminder
+
+
+def _title(kind: str, name: str, due: datetime, born: int | None) -> str:
+    if kind == "follow_up":
+        return f"Follow up with {name}"
+    if kind == "overdue":
+        return f"Overdue: follow up with {name}"
+    if kind == "cadence":
+        return f"Get in touch with {name}"
+    years = due.astimezone(clock.local_zone()).year - born if born else 0
+    if kind == "birthday":
+        return f"Birthday: {name}" + (f" turns {years}" if years > 0 else "")
+    if kind == "anniversary":
+        return f"Anniversary: {name}" + (f" ({years} years)" if years > 0 else "")
+    return f"{kind.replace('_', ' ').capitalize()}: {name}"
+
+
+def _detail(kind: str, note: str, last_contact: datetime | None, now: datetime) -> str:
+    if kind in ("follow_up", "overdue"):
+        return note
+    if kind == "cadence":
+        if last_contact is None:
+            return "no call, meeting or email logged yet"
+        days = (now - last_contact) // _DAY
+        return f"last in touch {days} days ago"
+    return ""
+
+
+_CLAIMED_SQL = """
+SELECT r.id, r.key, r.kind, r.contact_id, r.follow_up_id, r.due_at, r.attempts,
+       c.display_name, c.last_contact_at, c.birthday_year, c.anniversary_year,
+       coalesce(f.note, ''),
+       coalesce((SELECT e.address FROM contact_email e WHERE e.contact_id = c.id
+                 ORDER BY e.is_primary DESC, e.id LIMIT 1), ''),
+       coalesce((SELECT p.number FROM contact_phone p WHERE p.contact_id = c.id
+                 ORDER BY p.is_primary DESC, p.id LIMIT 1), '')
+FROM reminder r
+JOIN contact c ON c.id = r.contact_id
+LEFT JOIN follow_up f ON f.id = r.follow_up_id
+WHERE r.claim_token = :token AND r.delivered_at IS NULL
+ORDER BY r.due_at, r.id
+"""
+
+
+def _claimed_rows(session: Session, token: str, now: datetime) -> list[Claimed]:
+    claimed = []
+    for row in session.execute(text(_CLAIMED_SQL), {"token": token}).all():
+        kind, name, due = str(row[2]), str(row[7]), _moment(row[5])
+        last_contact = None if row[8] is None else _moment(row[8])
+        born = row[9] if kind == "birthday" else row[10]
+        reminder = delivery.Reminder(
+            key=str(row[1]),
+            kind=kind,
+            contact_id=int(row[3]),
+            contact_name=name,
+            title=_title(kind, name, due, None if born is None else int(born)),
+            due=due,
+            detail=_detail(kind, str(row[11]), last_contact, now),
+            contact_email=str(row[12]),
+            contact_phone=str(row[13]),
+        )
+        follow_up_id = None if row[4] is None else int(row[4])
+        claimed.append(Claimed(int(row[0]), follow_up_id, int(row[6]), reminder))
+    return claimed
+
+
+def _drop_obsolete(session: Session, current: set[str], stale_before: datetime) -> int:
+    """Forget pending follow-up and cadence reminders that no longer apply."""
+    kinds = ", ".join(f"'{k}'" for k in _RECOMPUTED)
+    rows = session.execute(
+        text(
+            f"SELECT id, key FROM reminder WHERE delivered_at IS NULL AND kind IN ({kinds}) "
+            "AND (claimed_at IS NULL OR claimed_at < :stale)"
+        ),
+        {"stale": _db(stale_before)},
+    ).all()
+    obsolete = [{"id": int(row_id)} for row_id, key in rows if key not in current]
+    if obsolete:
+        session.execute(text("DELETE FROM reminder WHERE id = :id"), obsolete)
+    return len(obsolete)
+
+
+def _release_stale(session: Session, stale_before: datetime, max_attempts: int) -> int:
+    """A run that claimed and then died (killed, power cut): its reminders go out again."""
+    stale = session.execute(
+        text(
+            "UPDATE reminder SET claimed_at = NULL, claim_token = '', "
+            "attempts = attempts + 1, gave_up = (attempts + 1 >= :max), "
+            "last_error = 'the run that claimed it stopped before confirming delivery' "
+            "WHERE delivered_at IS NULL AND claimed_at IS NOT NULL AND claimed_at < :stale "
+            "RETURNING key"
+        ),
+        {"stale": _db(stale_before), "max": max_attempts},
+    ).all()
+    for (key,) in stale:
+        log.warning("released %s: the run that claimed it did not finish", key)
+    return len(stale)
+
+
+def claim_due(store: Store, token: str, now: datetime) -> tuple[list[Claimed], int]:
+    """Step 1: record what is due and claim every undelivered reminder, in one transaction.
+
+    Returns the claimed reminders and how many stale claims were released. When nothing is
+    claimed, the run is over, and the last-run time is written in this same transaction.
+    """
+    config = store.settings.reminders
+    stale_before = now - STALE_CLAIM
+    with store.write() as session:
+        raw_last = _get_state(session, LAST_RUN_KEY)
+        last_run = datetime.fromisoformat(raw_last) if raw_last else None
+        found = due_occurrences(session, now, config, last_run)
+        if found:
+            session.execute(
+                text(
+                    "INSERT INTO reminder (key, kind, contact_id, follow_up_id, due_at, "
+                    "claimed_at, claim_token, delivered_at, attempts, last_error, gave_up) "
+                    "VALUES (:key, :kind, :contact_id, :follow_up_id, :due_at, "
+                    "NULL, '', NULL, 0, '', :no) ON CONFLICT (key) DO NOTHING"
+                ),
+                [
+                    {
+                        "key": o.key,
+                        "kind": o.kind,
+                        "contact_id": o.contact_id,
+                        "follow_up_id": o.follow_up_id,
+                        "due_at": _db(o.due_at),
+                        "no": False,
+                    }
+                    for o in found
+                ],
+            )
+        current = {o.key for o in found}
+        dropped = _drop_obsolete(session, current, stale_before)
+        if dropped:
+            log.info("dropped %d pending reminders that no longer apply", dropped)
+        released = _release_stale(session, stale_before, max(1, config.max_attempts))
+        session.execute(
+            text(
+                "UPDATE reminder SET claimed_at = :now, claim_token = :token "
+                "WHERE delivered_at IS NULL AND gave_up = :no AND claimed_at IS NULL"
+            ),
+            {"now": _db(now), "token": token, "no": False},
+        )
+        claimed = _claimed_rows(session, token, now)
+        if not claimed:
+            _set_state(session, LAST_RUN_KEY, now.isoformat())
+    return claimed, released
+
+
+# -- step 2: delivery, outside any transaction ---------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What the channels did with the claimed reminders."""
+
+    failures: dict[str, tuple[str, bool]] = field(default_factory=dict)  # key: (why, counts)
+    warnings: list[str] = field(default_factory=list)
+    config_error: bool = False
+
+    def fail(self, reminders: Sequence[delivery.Reminder], why: str, *, counts: bool) -> None:
+        for reminder in reminders:
+            self.failures.setdefault(reminder.key, (why, counts))
+
+    def left(self, reminders: Sequence[delivery.Reminder]) -> list[delivery.Reminder]:
+        return [r for r in reminders if r.key not in self.failures]
+
+
+def deliver(
+    reminders: Sequence[delivery.Reminder],
+    channels: Sequence[str],
+    config: ReminderConfig,
+    *,
+    stream: TextIO | None,
+    zone: tzinfo,
+    now: datetime,
+) -> Outcome:
+    """Step 2: every channel, the fallible ones first.
+
+    A reminder counts as delivered when every channel that can fail took it. Email and the
+    command go first, so a reminder they could not deliver is not also printed or shown
+    (it is retried on the next run, everywhere at once). A desktop service that is missing
+    is a warning, unless the desktop is the only channel: then nothing reached anyone.
+    A configuration mistake (no SMTP host, a command that does not exist) fails the run but
+    does not use up attempts: it is retried, and reported, until someone fixes it.
+    """
+    outcome = Outcome()
+    if "email" in channels and reminders:
+        try:
+            smtp = delivery.SmtpSettings.from_config(config.smtp)
+            warning = delivery.deliver_email(reminders, smtp, zone=zone, now=now)
+        except delivery.DeliveryFailed as exc:
+            outcome.fail(reminders, str(exc), counts=True)
+        except Invalid as exc:
+            outcome.fail(reminders, f"email: {exc}", counts=False)
+            outcome.config_error = True
+        else:
+            if warning:
+                outcome.warnings.append(warning)
+    left = outcome.left(reminders)
+    if "command" in channels and left:
+        for index, reminder in enumerate(left):
+            try:
+                delivery.deliver_command([reminder], config.command, zone=zone)
+            except delivery.DeliveryFailed as exc:
+                outcome.fail([reminder], str(exc), counts=True)
+            except Invalid as exc:
+                outcome.fail(left[index:], f"command: {exc}", counts=False)
+                outcome.config_error = True
+                break
+    left = outcome.left(reminders)
+    if "stdout" in channels and left:
+        if stream is None:
+            raise ValueError("the stdout channel needs a stream")
+        try:
+            delivery.deliver_stdout(left, stream, zone=zone)
+        except delivery.DeliveryFailed as exc:
+            outcome.fail(left, str(exc), counts=True)
+    left = outcome.left(reminders)
+    if "desktop" in channels and left:
+        warning = delivery.deliver_desktop(left, zone=zone)
+        if warning and list(channels) == ["desktop"]:
+            outcome.fail(left, f"desktop: {warning}", counts=True)
+        elif warning:
+            outcome.warnings.append(f"desktop: {warning}")
+    return outcome
+
+
+# -- step 3: mark delivered, or release for the next run -----------------------------------
+
+
+def settle(
+    store: Store,
+    token: str,
+    claimed: Sequence[Claimed],
+    outcome: Outcome,
+    now: datetime,
+) -> list[str]:
+    """Step 3: mark delivered or release, and record the run; returns keys given up."""
+    max_attempts = max(1, store.settings.reminders.max_attempts)
+    done = [c for c in claimed if c.reminder.key not in outcome.failures]
+    failed = [c for c in claimed if c.reminder.key in outcome.failures]
+    gave_up: list[str] = []
+    with store.write() as session:
+        if done:
+            session.execute(
+                text(
+                    "UPDATE reminder SET delivered_at = :now, last_error = '' "
+                    "WHERE id = :id AND claim_token = :token"
+                ),
+                [{"now": _db(now), "id": c.id, "token": token} for c in done],
+            )
+            follow_ups = sorted({c.follow_up_id for c in done if c.follow_up_id is not None})
+            if follow_ups:
+                session.execute(
+                    text("UPDATE follow_up SET notified_at = :now WHERE id = :id"),
+                    [{"now": _db(now), "id": f} for f in follow_ups],
+                )
+        for item in failed:
+            why, counts = outcome.failures[item.reminder.key]
+            step = 1 if counts else 0
+            row = session.execute(
+                text(
+                    "UPDATE reminder SET claimed_at = NULL, claim_token = '', "
+                    "attempts = attempts + :step, gave_up = (attempts + :step >= :max), "
+                    "last_error = :why WHERE id = :id AND claim_token = :token "
+                    "RETURNING gave_up"
+                ),
+                {
+                    "step": step,
+                    "max": max_attempts,
+                    "why": why[:500],
+                    "id": item.id,
+                    "token": token,
+                },
+            ).first()
+            if row is not None and row[0]:
+                gave_up.append(item.reminder.key)
+        _set_state(session, LAST_RUN_KEY, now.isoformat())
+    return gave_up
+
+
+# -- the whole run ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one run did; the command turns it into an exit code and a few lines."""
+
+    run_id: str
+    at: datetime
+    channels: tuple[str, ...]
+    delivered: tuple[delivery.Reminder, ...]
+    failed: tuple[tuple[delivery.Reminder, str], ...]
+    gave_up: tuple[str, ...]
+    warnings: tuple[str, ...]
+    released_stale: int
+    config_error: bool
+
+    @property
+    def exit_code(self) -> int:
+        """0 all went out (or nothing was due), 2 the configuration is wrong, 1 otherwise."""
+        if self.config_error:
+            return 2
+        return 1 if self.failed else 0
+
+
+def run(
+    store: Store,
+    *,
+    channels: Sequence[str] | None = None,
+    stream: TextIO | None = None,
+    now: datetime | None = None,
+) -> RunResult:
+    """Deliver everything due since the last run, exactly once across concurrent runs."""
+    config = store.settings.reminders
+    chosen = tuple(check_channels(channels if channels else config.channels))
+    moment = now or clock.now()
+    token = uuid.uuid4().hex
+    zone = clock.local_zone()
+    claimed, released = claim_due(store, token, moment)
+    if not claimed:
+        log.debug("run %s: nothing due", token[:8])
+        return RunResult(token, moment, chosen, (), (), (), (), released, False)
+    log.info("run %s: %d due, channels %s", token[:8], len(claimed), ",".join(chosen))
+    reminders = [c.reminder for c in claimed]
+    try:
+        outcome = deliver(reminders, chosen, config, stream=stream, zone=zone, now=moment)
+    except BaseException:
+        # Interrupted mid-delivery: leave the claims; they go stale and are retried.
+        log.error("run %s: interrupted during delivery; claims released in 10 minutes", token[:8])
+        raise
+    gave_up = settle(store, token, claimed, outcome, clock.now() if now is None else moment)
+    for warning in outcome.warnings:
+        log.warning("%s", _scrub(warning))
+    delivered, failed = [], []
+    for reminder in reminders:
+        if reminder.key in outcome.failures:
+            why = outcome.failures[reminder.key][0]
+            failed.append((reminder, why))
+            log.warning(
+                "not delivered %s (contact #%d %s): %s",
+                reminder.key,
+                reminder.contact_id,
+                reminder.contact_name,
+                _scrub(why),
+            )
+        else:
+            delivered.append(reminder)
+            log.info(
+                "delivered %s (contact #%d %s)",
+                reminder.key,
+                reminder.contact_id,
+                reminder.contact_name,
+            )
+            log.debug("  %s: %s", reminder.title, reminder.detail)
+    for key in gave_up:
+        log.error("gave up %s after %d attempts", key, config.max_attempts)
+    return RunResult(
+        run_id=token,
+        at=moment,
+        channels=chosen,
+        delivered=tuple(delivered),
+        failed=tuple(failed),
+        gave_up=tuple(gave_up),
+        warnings=tuple(outcome.warnings),
+        released_stale=released,
+        config_error=outcome.config_error,
+    )
+
+
+# -- health: for `remind --status`, `doctor`, the agenda and the interface's header --------
+
+
+@dataclass(frozen=True)
+class ReminderHealth:
+    """Whether reminders are running, and what is stuck."""
+
+    checked_at: datetime
+    last_run: datetime | None
+    schedule_minutes: int
+    pending: int  # recorded, not yet delivered, still being tried
+    failing: int  # of those, how many failed at least once
+    gave_up: int
+    last_error: str
+
+    @property
+    def never_ran(self) -> bool:
+        return self.last_run is None
+
+    @property
+    def late(self) -> bool:
+        """Not run for longer than twice the schedule: the job is missing or broken."""
+        if self.last_run is None:
+            return False
+        return self.checked_at - self.last_run > timedelta(minutes=2 * self.schedule_minutes)
+
+    @property
+    def ok(self) -> bool:
+        return not self.never_ran and not self.late and not self.failing and not self.gave_up
+
+    @property
+    def message(self) -> str:
+        """One line for a header or a warning."""
+        if self.last_run is None:
+            return "reminders have never run; set them up with `pocketcrm cron install`"
+        ago = _ago(self.checked_at - self.last_run)
+        if self.late:
+            text_ = (
+                f"reminders have not run for {ago} (expected every {self.schedule_minutes} "
+                "minutes); check `pocketcrm doctor`"
+            )
+        else:
+            text_ = f"reminders last ran {ago} ago"
+        problems = []
+        if self.failing:
+            problems.append(f"{self.failing} failing")
+        if self.gave_up:
+            problems.append(f"{self.gave_up} given up")
+        if problems:
+            text_ += f"; {', '.join(problems)}: see `pocketcrm remind --status`"
+        return text_
+
+
+def _ago(span: timedelta) -> str:
+    minutes = max(0, int(span.total_seconds() // 60))
+    if minutes < 1:
+        return "less than a minute"
+    if minutes < 120:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} hours"
+    return f"{hours // 24} days"
+
+
+def schedule_minutes(session: Session, settings: Settings) -> int:
+    """The installed job's interval as `cron install` recorded it, else the configured one."""
+    recorded = _get_state(session, SCHEDULE_KEY)
+    if recorded and recorded.isdigit() and int(recorded) > 0:
+        return int(recorded)
+    return max(1, settings.reminders.schedule_minutes)
+
+
+def record_schedule(store: Store, minutes: int) -> None:
+    """Remember how often the installed job runs, so the health check knows when it is late."""
+    with store.write() as session:
+        _set_state(session, SCHEDULE_KEY, str(int(minutes)))
+
+
+def reminder_health(store: Store, *, now: datetime | None = None) -> ReminderHealth:
+    """When reminders last ran and what is stuck (cheap: two small queries)."""
+    with store.read() as session:
+        raw = _get_state(session, LAST_RUN_KEY)
+        minutes = schedule_minutes(session, store.settings)
+        row = session.execute(
+            text(
+                "SELECT sum(CASE WHEN gave_up = :no THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN gave_up = :no AND last_error != '' THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN gave_up = :no THEN 0 ELSE 1 END) "
+                "FROM reminder WHERE delivered_at IS NULL"
+            ),
+            {"no": False},
+        ).one()
+        last_error = session.execute(
+            text(
+                "SELECT last_error FROM reminder WHERE delivered_at IS NULL AND last_error != '' "
+                "ORDER BY due_at DESC, id DESC LIMIT 1"
+            )
+        ).scalar()
+    return ReminderHealth(
+        checked_at=now or clock.now(),
+        last_run=datetime.fromisoformat(raw) if raw else None,
+        schedule_minutes=minutes,
+        pending=int(row[0] or 0),
+        failing=int(row[1] or 0),
+        gave_up=int(row[2] or 0),
+        last_error=str(last_error or ""),
+    )
+
+
+@dataclass(frozen=True)
+class PendingReminder:
+    """A recorded reminder that has not gone out: waiting, failing, or given up."""
+
+    id: int
+    key: str
+    kind: str
+    contact_id: int | None
+    contact_name: str
+    follow_up_id: int | None
+    due_at: datetime
+    attempts: int
+    last_error: str
+    gave_up: bool
+    claimed: bool
+
+
+def undelivered(store: Store, *, limit: int = 200) -> list[PendingReminder]:
+    """Reminders not delivered yet, failures first, newest first (for status and the UI)."""
+    with store.read() as session:
+        rows = session.execute(
+            text(
+                "SELECT r.id, r.key, r.kind, r.contact_id, coalesce(c.display_name, ''), "
+                "r.follow_up_id, r.due_at, r.attempts, r.last_error, r.gave_up, r.claimed_at "
+                "FROM reminder r LEFT JOIN contact c ON c.id = r.contact_id "
+                "WHERE r.delivered_at IS NULL "
+                "ORDER BY r.gave_up DESC, (r.last_error = '') ASC, r.due_at DESC, r.id DESC "
+                "LIMIT :limit"
+            ),
+            {"limit": limit},
+        ).all()
+    return [
+        PendingReminder(
+            id=int(r[0]),
+            key=str(r[1]),
+            kind=str(r[2]),
+            contact_id=None if r[3] is None else int(r[3]),
+            contact_name=str(r[4]),
+            follow_up_id=None if r[5] is None else int(r[5]),
+            due_at=_moment(r[6]),
+            attempts=int(r[7]),
+            last_error=str(r[8]),
+            gave_up=bool(r[9]),
+            claimed=r[10] is not None,
+        )
+        for r in rows
+    ]
+
+
+def retry_given_up(store: Store) -> int:
+    """Give reminders that were given up a fresh set of attempts (after fixing the cause)."""
+    with store.write() as session:
+        done = session.execute(
+            text(
+                "UPDATE reminder SET gave_up = :no, attempts = 0 "
+                "WHERE delivered_at IS NULL AND gave_up = :yes RETURNING id"
+            ),
+            {"no": False, "yes": True},
+        ).all()
+    return len(done)
+
+
+# -- doctor -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of `pocketcrm doctor`: status is ok, warn or fail."""
+
+    name: str
+    status: str
+    detail: str
+
+
+def _mode_check(name: str, path: Path, wanted: int) -> Check | None:
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return None
+    if mode & 0o077 & ~wanted:
+        return Check(
+            name,
+            "fail",
+            f"{path} is {mode:04o}: others can read it; fix with `chmod {wanted:o} {path}`",
+        )
+    return Check(name, "ok", f"{path} is {mode:04o}")
+
+
+def mode_checks(items: Sequence[tuple[str, Path, int]]) -> list[Check]:
+    """Private files (0600) and folders (0700): a CRM holds other people's details."""
+    return [c for name, path, wanted in items if (c := _mode_check(name, path, wanted))]
+
+
+def _revision_number(value: str) -> int:
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return int(digits) if digits else -1
+
+
+def diagnose(location: str, settings: Settings, *, now: datetime | None = None) -> list[Check]:
+    """Check a database without changing it: opens, schema, integrity, modes, reminders."""
+    from sqlalchemy.exc import DBAPIError
+
+    from pocketcrm.core.migrations import HEAD
+    from pocketcrm.core.store import backup_dir, database_url, sqlite_path
+
+    url = database_url(location)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return [Check("database", "warn", f"no database at {path} yet; it is made on first use")]
+    checks: list[Check] = []
+    store = Store(url, settings)
+    try:
+        try:
+            version = store.schema_version()
+            tables = store.has_user_tables()
+        except DBAPIError as exc:
+            return [Check("database", "fail", f"cannot open {location}: {exc.orig}")]
+        except Exception as exc:  # sqlite3.DatabaseError: not a database at all
+            return [Check("database", "fail", f"cannot open {location}: {exc}")]
+        checks.append(Check("database", "ok", f"opens: {path or url}"))
+        if version == HEAD:
+            checks.append(Check("schema", "ok", f"at the newest revision ({HEAD})"))
+        elif version is None and not tables:
+            checks.append(Check("schema", "warn", "empty database; it is set up on first use"))
+        elif version is not None and _revision_number(version) > _revision_number(HEAD):
+            checks.append(
+                Check(
+                    "schema",
+                    "fail",
+                    f"revision {version} is newer than this pocketcrm knows ({HEAD}); upgrade pocketcrm",
+                )
+            )
+        else:
+            checks.append(
+                Check(
+                    "schema",
+                    "warn",
+                    f"revision {version or 'none'}, newest is {HEAD}: upgraded on next use "
+                    "(a backup is taken first)",
+                )
+            )
+        if store.is_sqlite:
+            with store.engine.connect() as conn:
+                result = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check").all()]
+                conn.rollback()
+            if result == ["ok"]:
+                checks.append(Check("integrity", "ok", "PRAGMA quick_check: ok"))
+            else:
+                shown = "; ".join(result[:3])
+                checks.append(
+                    Check(
+                        "integrity",
+                        "fail",
+                        f"{shown}; restore a backup from {backup_dir(path) if path else 'backups'}",
+                    )
+                )
+        if path is not None:
+            items = [("database file", path, 0o600)]
+            items += [
+                (f"database {suffix}", Path(f"{path}{suffix}"), 0o600)
+                for suffix in ("-wal", "-shm")
+            ]
+            folder = backup_dir(path)
+            items.append(("backups folder", folder, 0o700))
+            if folder.is_dir():
+                items += [("backup", b, 0o600) for b in sorted(folder.glob("*.db"))[-3:]]
+            checks += mode_checks(items)
+        if version == HEAD:
+            health = reminder_health(store, now=now)
+            if health.never_ran:
+                checks.append(Check("reminders", "warn", health.message))
+            elif health.late or health.failing or health.gave_up:
+                detail = health.message
+                if health.last_error:
+                    detail += f" (last error: {health.last_error})"
+                checks.append(Check("reminders", "warn", detail))
+            else:
+                checks.append(Check("reminders", "ok", health.message))
+    finally:
+        store.close()
+    return checks
+
+
+def scheduler_check(db_location: str, *, tabfile: str | None = None) -> Check:
+    """Is a job installed that runs `pocketcrm remind` for this database?"""
+    import sys
+
+    from pocketcrm.core import scheduling
+
+    def mentions_db(line: str) -> bool:
+        return "://" in db_location or os.path.abspath(os.path.expanduser(db_location)) in line
+
+    try:
+        line = scheduling.cron_status(tabfile=tabfile)
+    except Exception as exc:  # crontab missing or refusing: say so, do not crash doctor
+        line = None
+        cron_problem = str(exc)
+    else:
+        cron_problem = ""
+    if line is not None:
+        if line.lstrip().startswith("#"):
+            return Check("schedule", "warn", f"the cron line is commented out: {line}")
+        if not mentions_db(line):
+            return Check("schedule", "warn", f"the cron line runs for another database: {line}")
+        return Check("schedule", "ok", f"cron: {line}")
+    unit = scheduling.default_unit_dir() / scheduling.TIMER_NAME
+    if unit.exists():
+        return Check("schedule", "ok", f"systemd timer: {unit}")
+    agent = Path.home() / "Library" / "LaunchAgents" / f"{scheduling.LAUNCHD_LABEL}.plist"
+    if sys.platform == "darwin" and agent.exists():
+        return Check("schedule", "ok", f"launchd agent: {agent}")
+    why = f" ({cron_problem})" if cron_problem else ""
+    return Check(
+        "schedule",
+        "warn",
+        f"no job runs `pocketcrm remind`{why}; install one with `pocketcrm cron install`",
+    )
+
+
+def systemd_uninstall(unit_dir: Path | None = None, *, timeout: float = 30.0) -> list[Path]:
+    """Stop the user timer (best effort) and delete our two unit files; returns those removed."""
+    import shutil
+    import subprocess
+
+    from pocketcrm.core import scheduling
+
+    program = shutil.which("systemctl")
+    if program is not None and unit_dir is None:
+        # No user manager (SSH, containers) is fine: removing the files is what matters.
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(
+                [program, "--user", "disable", "--now", scheduling.TIMER_NAME],
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+            )
+    folder = unit_dir if unit_dir is not None else scheduling.default_unit_dir()
+    removed = []
+    for name in (scheduling.TIMER_NAME, scheduling.SERVICE_NAME):
+        path = folder / name
+        if path.exists():
+            path.unlink()
+            removed.append(path)
+    return removed
