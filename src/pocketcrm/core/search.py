@@ -48,7 +48,7 @@ _SOURCE_SQL = """
 SELECT c.id,
        c.display_name || ' ' || c.given_name || ' ' || c.family_name || ' ' || c.nickname,
        coalesce((SELECT group_concat(address, ' ') FROM contact_email WHERE contact_id = c.id), ''),
-       coalesce((SELECT group_concat(number || ' ' || e164, ' ') FROM contact_phone
+       coalesce((SELECT group_concat(number || char(9) || e164, char(10)) FROM contact_phone
                  WHERE contact_id = c.id), ''),
        coalesce(co.name, ''),
        coalesce((SELECT group_concat(t.name, ' ') FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id
@@ -58,10 +58,25 @@ FROM contact c LEFT JOIN company co ON co.id = c.company_id
 """
 
 
+MIN_DIGITS = 4
+
+
 def _digits_variants(phones: str) -> str:
-    """Phones also indexed as bare digits so '555 0100' and '5550100' both find them."""
-    digits = ["".join(ch for ch in part if ch.isdigit()) for part in phones.split()]
-    return phones + " " + " ".join(d for d in digits if d)
+    """Phones as typed, plus every tail of their bare digits (at least MIN_DIGITS long).
+
+    With prefix queries, the tails make any run of digits match: "4155550100", "5550100"
+    and "555-0100" all find "+1 (415) 555-0100". `phones` holds one "typed TAB e164" per line.
+    """
+    words: list[str] = []
+    tails: dict[str, None] = {}
+    for line in phones.splitlines():
+        typed, _, e164 = line.partition("\t")
+        words += [typed, e164]
+        for value in (typed, e164):
+            digits = "".join(ch for ch in value if ch.isdigit())
+            for start in range(max(0, len(digits) - MIN_DIGITS + 1)):
+                tails[digits[start:]] = None
+    return " ".join([*(w for w in words if w), *tails])
 
 
 def reindex(session: Session, contact_ids: Iterable[int]) -> None:
