@@ -38,7 +38,8 @@ def resolve_contact(
         ).scalar()
         if found is not None:
             return int(found)
-        raise NotFound("contact", ref)
+        if not _PHONEISH.match(ref):  # "5550100" is no id here: maybe a phone typed plainly
+            raise NotFound("contact", ref)
     if "@" in ref:
         rows = session.execute(
             text(
