@@ -13,11 +13,46 @@ from typing import Annotated
 import typer
 
 from pocketcrm import __version__
-from pocketcrm.commands import activity, admin, companies, contacts, reminders, reports
 from pocketcrm.commands._common import DbOption, set_root_db
+from pocketcrm.commands.lazy import LazyGroup
+
+
+class Commands(LazyGroup):
+    """Every command: name -> where it lives (imported and built only when used)."""
+
+    lazy = {
+        "add": "pocketcrm.commands.contacts:add",
+        "show": "pocketcrm.commands.contacts:show",
+        "list": "pocketcrm.commands.contacts:list_",
+        "search": "pocketcrm.commands.contacts:search",
+        "edit": "pocketcrm.commands.contacts:edit",
+        "tag": "pocketcrm.commands.contacts:tag",
+        "stage": "pocketcrm.commands.contacts:stage",
+        "rm": "pocketcrm.commands.contacts:rm",
+        "trash": "pocketcrm.commands.contacts:trash_",
+        "restore": "pocketcrm.commands.contacts:restore",
+        "log-call": "pocketcrm.commands.activity:log_call",
+        "log": "pocketcrm.commands.activity:log",
+        "follow-up": "pocketcrm.commands.activity:follow_up",
+        "agenda": "pocketcrm.commands.activity:agenda",
+        "done": "pocketcrm.commands.activity:done",
+        "snooze": "pocketcrm.commands.activity:snooze",
+        "company": "pocketcrm.commands.companies:app",
+        "report": "pocketcrm.commands.reports:report",
+        "remind": "pocketcrm.commands.reminders:remind",
+        "cadence": "pocketcrm.commands.reminders:cadence_app",
+        "cron": "pocketcrm.commands.reminders:cron_app",
+        "doctor": "pocketcrm.commands.reminders:doctor",
+        "where": "pocketcrm.commands.admin:where",
+        "config": "pocketcrm.commands.admin:config_app",
+        "demo": "pocketcrm.commands.admin:demo",
+        "tui": "pocketcrm.cli:tui",
+    }
+
 
 app = typer.Typer(
     name="pocketcrm",
+    cls=Commands,
     help="A local-first CRM for small businesses: the digital box of index cards.",
     add_completion=True,
     rich_markup_mode="rich",
@@ -60,18 +95,9 @@ def launch_tui(db: str | None) -> None:
     run(db_location(db), load_settings())
 
 
-@app.command("tui")
 def tui(db: DbOption = None) -> None:
     """Open the full-screen interface (same as bare `pocketcrm` in a terminal)."""
     launch_tui(db)
-
-
-contacts.register(app)
-activity.register(app)
-app.add_typer(companies.app, name="company")
-reports.register(app)
-admin.register(app)
-reminders.register(app)
 
 
 def main() -> None:

@@ -279,12 +279,3 @@ def snooze(
         typer.echo(
             f"follow-up #{view.id} with {view.contact_name} now due {local(view.due_at, date_only=view.all_day)}"
         )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("log-call")(log_call)
-    app.command()(log)
-    app.command("follow-up")(follow_up)
-    app.command()(agenda)
-    app.command()(done)
-    app.command()(snooze)

@@ -117,9 +117,3 @@ def demo(
         f"  pocketcrm --db {target}            (the full-screen interface)\n"
         f"or for a whole shell session: export POCKETCRM_DB={target}"
     )
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(where)
-    app.command()(demo)
-    app.add_typer(config_app, name="config")

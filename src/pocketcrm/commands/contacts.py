@@ -456,16 +456,3 @@ def restore(
         print_json(item)
     else:
         typer.echo(f"restored {item.kind} #{item.id} {item.label}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(add)
-    app.command()(show)
-    app.command("list")(list_)
-    app.command()(search)
-    app.command()(edit)
-    app.command()(tag)
-    app.command()(stage)
-    app.command()(rm)
-    app.command("trash")(trash_)
-    app.command()(restore)

@@ -93,7 +93,3 @@ def report(
         print_json(result)
     else:
         render(result)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(report)
