@@ -231,6 +231,8 @@ def agenda(store: Store, window: str = "week", *, owner: str = "") -> list[Follo
         ]
     if window == "overdue":
         views = [v for v in views if v.overdue]
+    # A date-only follow-up for today sorts at midnight but is not late: overdue goes first.
+    views.sort(key=lambda v: (not v.overdue, v.due_at, v.id))
     return views
 
 

@@ -1,0 +1,249 @@
+"""Interactions and follow-ups: logging, the agenda's windows in the user's zone, done, snooze.
+
+The clock is fixed at Tue 1 Dec 2026 10:00 in Berlin (09:00 UTC).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from coresupport import BERLIN, NOW, FixedClock
+
+from pocketcrm.core import clock
+from pocketcrm.core.errors import Invalid, NotFound
+from pocketcrm.core.services import activity, contacts, trash
+from pocketcrm.core.services.activity import InteractionInput
+from pocketcrm.core.services.contacts import ContactInput
+from pocketcrm.core.store import Store
+
+
+def berlin(day: int, hour: int = 0, minute: int = 0, month: int = 12) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def ann(store: Store) -> int:
+    return contacts.create_contact(store, ContactInput(name="Ann Lee")).id
+
+
+def test_log_a_call_with_everything(store: Store, ann: int) -> None:
+    created = activity.log_interaction(
+        store,
+        "ann",
+        InteractionInput(
+            kind="Call",
+            when=berlin(1, 9, 15),
+            duration_s=900,
+            outcome="Reached",
+            satisfaction=4,
+            direction="inbound",
+            notes="  Wants a quote  ",
+        ),
+    )
+    assert created.label == "call with Ann Lee"
+    assert created.follow_up is None
+    card = contacts.get_card(store, str(ann))
+    [call] = card.interactions
+    assert (call.kind, call.outcome, call.satisfaction, call.direction) == (
+        "call",
+        "reached",
+        4,
+        "in",
+    )
+    assert (call.duration_s, call.notes, call.owner) == (900, "Wants a quote", "Me")
+    assert call.occurred_at == berlin(1, 9, 15)
+    assert card.last_contact_at == berlin(1, 9, 15)
+    assert card.interaction_count == 1
+
+
+def test_log_with_a_follow_up_in_one_step(store: Store, ann: int) -> None:
+    created = activity.log_interaction(
+        store,
+        "ann",
+        InteractionInput(notes="quote sent", follow_up_at=berlin(4), follow_up_all_day=True),
+    )
+    assert created.follow_up is not None
+    assert created.follow_up.note == "quote sent"
+    assert created.follow_up.all_day is True
+    card = contacts.get_card(store, str(ann))
+    assert [f.id for f in card.follow_ups] == [created.follow_up.id]
+    assert card.next_follow_up_at == berlin(4)
+
+
+def test_a_note_is_not_being_in_touch(store: Store, ann: int) -> None:
+    activity.log_interaction(store, "ann", InteractionInput(kind="note", when=berlin(1, 8)))
+    assert contacts.get_card(store, str(ann)).last_contact_at is None
+    activity.log_interaction(store, "ann", InteractionInput(kind="email", when=berlin(1, 7)))
+    assert contacts.get_card(store, str(ann)).last_contact_at == berlin(1, 7)
+
+
+def test_trashing_the_last_call_moves_last_contact_back(store: Store, ann: int) -> None:
+    activity.log_interaction(store, "ann", InteractionInput(when=berlin(20, month=11)))
+    latest = activity.log_interaction(store, "ann", InteractionInput(when=berlin(30, month=11)))
+    trash.trash_interaction(store, latest.id)
+    card = contacts.get_card(store, str(ann))
+    assert card.last_contact_at == berlin(20, month=11)
+    assert card.interaction_count == 1
+    trash.restore(store, str(latest.id), "interaction")
+    assert contacts.get_card(store, str(ann)).last_contact_at == berlin(30, month=11)
+
+
+@pytest.fixture
+def plans(store: Store, ann: int) -> dict[str, int]:
+    """Follow-ups around now, in Berlin time."""
+
+    def plan(due: datetime, all_day: bool = False) -> int:
+        return activity.schedule_follow_up(store, "ann", due, all_day=all_day, note=str(due)).id
+
+    return {
+        "yesterday_timed": plan(berlin(30, 15, month=11)),
+        "yesterday_all_day": plan(berlin(30, month=11), all_day=True),
+        "today_8am": plan(berlin(1, 8)),
+        "today_all_day": plan(berlin(1), all_day=True),
+        "today_5pm": plan(berlin(1, 17)),
+        "today_1130pm": plan(berlin(1, 23, 30)),
+        "tomorrow_0030": plan(berlin(2, 0, 30)),  # still Dec 1 in UTC
+        "sat": plan(berlin(5), all_day=True),
+        "next_mon_9am": plan(berlin(7, 9)),
+        "next_tue_9am": plan(berlin(8, 9)),
+        "next_year": plan(datetime(2027, 1, 15, 9, tzinfo=BERLIN)),
+    }
+
+
+def window(store: Store, name: str) -> list[int]:
+    return [f.id for f in activity.agenda(store, name)]
+
+
+def test_overdue_window(store: Store, plans: dict[str, int]) -> None:
+    assert window(store, "overdue") == [
+        plans["yesterday_all_day"],
+        plans["yesterday_timed"],
+        plans["today_8am"],
+    ]
+
+
+def test_today_window_is_the_local_day_overdue_first(store: Store, plans: dict[str, int]) -> None:
+    items = activity.agenda(store, "today")
+    assert [f.id for f in items] == [
+        plans["yesterday_all_day"],
+        plans["yesterday_timed"],
+        plans["today_8am"],
+        plans["today_all_day"],
+        plans["today_5pm"],
+        plans["today_1130pm"],
+    ]
+    assert [f.overdue for f in items] == [True, True, True, False, False, False]
+
+
+def test_week_window_is_today_and_the_six_days_after(store: Store, plans: dict[str, int]) -> None:
+    ids = window(store, "week")
+    assert plans["tomorrow_0030"] in ids
+    assert plans["sat"] in ids
+    assert plans["next_mon_9am"] in ids
+    assert plans["next_tue_9am"] not in ids
+    assert plans["next_year"] not in ids
+    assert len(ids) == 9
+
+
+def test_all_window(store: Store, plans: dict[str, int]) -> None:
+    assert sorted(window(store, "all")) == sorted(plans.values())
+
+
+def test_windows_follow_the_users_zone(store: Store, plans: dict[str, int]) -> None:
+    """In New York it is 04:00 on Dec 1: Berlin's 00:30 Dec 2 is 18:30 Dec 1 there."""
+    from zoneinfo import ZoneInfo
+
+    clock.set_local_zone(ZoneInfo("America/New_York"))
+    today = window(store, "today")
+    assert plans["tomorrow_0030"] in today
+    assert plans["today_1130pm"] in today
+
+
+def test_count_due(store: Store, plans: dict[str, int]) -> None:
+    assert activity.count_due(store) == (3, 3)
+
+
+def test_done_and_undo(store: Store, plans: dict[str, int], fixed_clock: FixedClock) -> None:
+    target = plans["today_8am"]
+    view = activity.complete_follow_up(store, target)
+    assert view.done_at == NOW
+    assert view.overdue is False
+    assert target not in window(store, "all")
+    with pytest.raises(Invalid) as caught:
+        activity.complete_follow_up(store, target)
+    assert caught.value.field == "id"
+    reopened = activity.reopen_follow_up(store, target)
+    assert reopened.done_at is None
+    assert target in window(store, "overdue")
+    with pytest.raises(NotFound):
+        activity.complete_follow_up(store, 999)
+
+
+def test_done_moves_next_follow_up(store: Store, ann: int) -> None:
+    first = activity.schedule_follow_up(store, "ann", berlin(2, 9))
+    activity.schedule_follow_up(store, "ann", berlin(9, 9))
+    assert contacts.get_card(store, str(ann)).next_follow_up_at == berlin(2, 9)
+    activity.complete_follow_up(store, first.id)
+    assert contacts.get_card(store, str(ann)).next_follow_up_at == berlin(9, 9)
+
+
+def test_snooze_moves_it_to_a_later_window(store: Store, plans: dict[str, int]) -> None:
+    target = plans["yesterday_timed"]
+    view = activity.snooze_follow_up(store, target, berlin(3, 9))
+    assert view.due_at == berlin(3, 9)
+    assert view.snoozed_until == berlin(3, 9)
+    assert view.overdue is False
+    assert target not in window(store, "today")
+    assert target in window(store, "week")
+    day_only = activity.snooze_follow_up(store, target, berlin(4), all_day=True)
+    assert day_only.all_day is True
+
+
+def test_a_done_follow_up_cannot_be_snoozed(store: Store, plans: dict[str, int]) -> None:
+    activity.complete_follow_up(store, plans["sat"])
+    with pytest.raises(Invalid):
+        activity.snooze_follow_up(store, plans["sat"], berlin(10))
+
+
+def test_agenda_by_owner_and_without_trashed_contacts(store: Store, ann: int) -> None:
+    bob = contacts.create_contact(store, ContactInput(name="Bob Ray")).id
+    mine = activity.schedule_follow_up(store, "ann", berlin(2))
+    sams = activity.schedule_follow_up(store, str(bob), berlin(2), owner="Sam")
+    assert [f.id for f in activity.agenda(store, "all", owner="Sam")] == [sams.id]
+    trash.trash_contact(store, str(bob))
+    assert window(store, "all") == [mine.id]
+    assert activity.count_due(store) == (0, 0)
+
+
+def test_a_trashed_follow_up_leaves_the_agenda_and_comes_back(store: Store, ann: int) -> None:
+    view = activity.schedule_follow_up(store, "ann", berlin(2))
+    trash.trash_follow_up(store, view.id)
+    assert window(store, "all") == []
+    assert contacts.get_card(store, str(ann)).next_follow_up_at is None
+    trash.restore(store, str(view.id), "follow_up")
+    assert window(store, "all") == [view.id]
+
+
+def test_timeline_and_recent(store: Store, ann: int, fixed_clock: FixedClock) -> None:
+    for day in (27, 28, 29):
+        activity.log_interaction(store, "ann", InteractionInput(when=berlin(day, 9, month=11)))
+    timeline = activity.contact_interactions(store, ann, limit=2)
+    assert [i.occurred_at.day for i in timeline] == [29, 28]
+    assert [i.occurred_at.day for i in activity.contact_interactions(store, ann, offset=2)] == [27]
+    recent = activity.recent_interactions(store, since=berlin(28, month=11))
+    assert [i.occurred_at.day for i in recent] == [29, 28]
+    with pytest.raises(NotFound):
+        activity.contact_interactions(store, 999)
+
+
+def test_the_views_are_aware_utc(store: Store, plans: dict[str, int]) -> None:
+    for f in activity.agenda(store, "all"):
+        assert f.due_at.tzinfo is UTC
+
+
+def test_a_call_a_little_in_the_future_is_tolerated(store: Store, ann: int) -> None:
+    created = activity.log_interaction(
+        store, "ann", InteractionInput(when=NOW + timedelta(minutes=2))
+    )
+    assert created.id
