@@ -594,9 +594,3 @@ def doctor(
     if any(c.status == "fail" for c in checks):
         raise typer.Exit(1)
 
-
-def register(app: typer.Typer) -> None:
-    app.command()(remind)
-    app.add_typer(cadence_app, name="cadence")
-    app.add_typer(cron_app, name="cron")
-    app.command()(doctor)
