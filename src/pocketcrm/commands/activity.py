@@ -22,6 +22,7 @@ from pocketcrm.commands._common import (
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import Created, FollowUpView
+    from pocketcrm.core.services.cadence import Drift
 
 Ref = Annotated[str, typer.Argument(help="An id, an email, a phone, or part of a name.")]
 NoteOption = Annotated[str, typer.Option("--note", "-n", help="What was said or agreed.")]
@@ -224,10 +225,45 @@ def agenda(
     if as_json:
         print_json(items)
         return
-    if not items and not as_csv:
-        typer.echo("nothing due")
+    if as_csv:
+        table(["id", "due", "contact", "note", "state"], _agenda_rows(items), as_csv=True)
         return
-    table(["id", "due", "contact", "note", "state"], _agenda_rows(items), as_csv=as_csv)
+    from pocketcrm.core import reminders
+    from pocketcrm.core.services import cadence
+
+    health = reminders.reminder_health(store)
+    if health.late or health.failing or health.gave_up:
+        err(f"warning: {health.message}")
+    drifts = cadence.drifting(store, owner=owner)
+    if items:
+        table(["id", "due", "contact", "note", "state"], _agenda_rows(items))
+    elif not drifts:
+        typer.echo("nothing due")
+    if drifts:
+        shown = drifts[:AGENDA_DRIFTING]
+        typer.echo(f"{chr(10) if items else ''}drifting out of touch ({len(drifts)}):")
+        table(["contact", "last in touch", "every", "over by"], _drift_rows(shown))
+        if len(drifts) > len(shown):
+            typer.echo(f"...and {len(drifts) - len(shown)} more: pocketcrm cadence list --drifting")
+
+
+AGENDA_DRIFTING = 10  # the agenda shows the most overdue; `cadence list --drifting` has all
+
+
+def _drift_rows(drifts: list[Drift]) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for d in drifts:
+        last = f"{local(d.last_contact_at, date_only=True)}" if d.last_contact_at else "never"
+        limit = " (past max)" if d.past_max else ""
+        rows.append(
+            [
+                f"{d.contact_name} (#{d.contact_id})",
+                last,
+                f"{d.ideal_days}d",
+                f"{d.days_over}d{limit}",
+            ]
+        )
+    return rows
 
 
 @handle_errors

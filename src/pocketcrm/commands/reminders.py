@@ -364,7 +364,7 @@ def _drift_rows(drifts: list[Any], *, with_id: bool = False) -> list[list[object
             if d.last_contact_at
             else "never"
         )
-        over = f"{d.days_over}d" + (" PAST MAX" if d.past_max else "")
+        over = f"{d.days_over}d" + (" (past max)" if d.past_max else "")
         row: list[object] = [d.contact_name, last, _interval(d.ideal_days), over, d.rule]
         rows.append([d.contact_id, *row] if with_id else row[:4])
     return rows
