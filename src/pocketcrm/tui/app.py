@@ -1,0 +1,353 @@
+"""The full-screen interface: one App, built by `make_app` for the CLI and for the tests.
+
+Start-up is a feature: the first frame is drawn before the database is opened (SQLModel costs
+about 0.4 s to import); the store opens in a thread worker and the screens fill in when it is
+ready. A timer watches the SQLite files (and the app re-checks on focus), so changes made by
+other processes (cron reminders, one-line commands) appear without a restart.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
+
+from pocketcrm.tui.messages import DatabaseChanged, StoreOpened
+from pocketcrm.tui.screens.agenda import AgendaScreen
+from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand, report_failure, run_in_thread
+from pocketcrm.tui.screens.companies import CompaniesScreen
+from pocketcrm.tui.screens.contacts import ContactsScreen
+from pocketcrm.tui.screens.report import ReportScreen
+
+if TYPE_CHECKING:
+    from pocketcrm.core.settings import Settings
+    from pocketcrm.core.store import Store
+
+WATCH_SECONDS = 1.5
+SCREENS = Binding.Group("Screens", compact=True)
+NAVIGATION = {"switch_mode", "help", "undo"}
+
+
+def _key_label(key: str) -> str:
+    names = {
+        "question_mark": "?",
+        "slash": "/",
+        "left_square_bracket": "[",
+        "right_square_bracket": "]",
+        "escape": "esc",
+        "enter": "enter",
+    }
+    return ", ".join(names.get(k, k) for k in key.split(","))
+
+
+def screen_commands(app: App[Any], screen: Screen[Any]) -> list[tuple[Any, PaletteCommand]]:
+    """Every action the screen and the app offer by key, plus the screen's extra commands,
+    each with the object that runs it."""
+    found: list[tuple[Any, PaletteCommand]] = []
+    seen: set[str] = set()
+    sources: list[tuple[Any, Iterable[BindingType]]] = [
+        (screen, getattr(screen, "BINDINGS", [])),
+        (app, getattr(app, "BINDINGS", [])),
+    ]
+    for owner, bindings in sources:
+        for item in bindings:
+            if not isinstance(item, Binding) or item.action in seen:
+                continue
+            seen.add(item.action)
+            title = item.description
+            if item.action.startswith("switch_mode"):
+                title = f"Go to {title}"
+            found.append(
+                (owner, PaletteCommand(title, f"key: {_key_label(item.key)}", item.action))
+            )
+    if isinstance(screen, CrmScreen):
+        found += [(screen, extra) for extra in screen.palette_commands()]
+    return found
+
+
+def _enabled(owner: Any, action: str) -> bool:
+    name = action.split("(", 1)[0]
+    try:
+        return owner.check_action(name, ()) is not False
+    except Exception:  # a check that cannot run here means: not offered
+        return False
+
+
+class CrmCommands(Provider):
+    """The command palette's pocketcrm commands: what the current screen and the app can do."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        app = self.app
+        result: list[tuple[str, str, Callable[[], Any]]] = []
+        for owner, command in screen_commands(app, self.screen):
+            if not _enabled(owner, command.action):
+                continue
+
+            async def run(action: str = command.action, target: Any = owner) -> None:
+                await app.run_action(action, target)
+
+            result.append((command.title, command.help, run))
+        return result
+
+    async def discover(self) -> Hits:
+        for title, help_text, run in self._commands():
+            yield DiscoveryHit(title, run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, run in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), run, text=title, help=help_text)
+
+
+class PocketCRM(App[int]):
+    """pocketcrm's interface; build it with make_app."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "pocketcrm"
+    MODES: ClassVar[dict[str, Any]] = {
+        "contacts": ContactsScreen,
+        "agenda": AgendaScreen,
+        "companies": CompaniesScreen,
+        "report": ReportScreen,
+    }
+    DEFAULT_MODE: ClassVar[str] = "contacts"
+    COMMANDS = App.COMMANDS | {CrmCommands}
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-narrow"),
+        (110, "-wide"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "switch_mode('contacts')", "Contacts", id="go-contacts", group=SCREENS),
+        Binding("2", "switch_mode('agenda')", "Agenda", id="go-agenda", group=SCREENS),
+        Binding("3", "switch_mode('companies')", "Companies", id="go-companies", group=SCREENS),
+        Binding("4", "switch_mode('report')", "Report", id="go-report", group=SCREENS),
+        Binding("u", "undo", "Undo", id="undo"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    status_text: reactive[str] = reactive("")
+
+    def __init__(
+        self,
+        location: str | None,
+        store: Store | None,
+        settings: Settings,
+        *,
+        exit_after_first_frame: bool = False,
+        watch_seconds: float = WATCH_SECONDS,
+    ) -> None:
+        super().__init__()
+        self.location = location
+        self.store: Store | None = store
+        self.settings = settings
+        self.exit_after_first_frame = exit_after_first_frame
+        self.watch_seconds = watch_seconds
+        self.data_version = 0
+        self.open_error = ""
+        self._marker: tuple[int, ...] = ()
+        self._undo: tuple[str, Callable[[], str]] | None = None
+
+    # -- the store --------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.store is not None:
+            self._store_ready(self.store)
+        else:
+            self.open_store()
+
+    @work(thread=True, group="open-store", exit_on_error=False)
+    def open_store(self) -> None:
+        """Open (create, migrate) the database after the first frame is on screen."""
+        from pocketcrm.core.errors import CrmError
+        from pocketcrm.core.store import open_store  # SQLModel: ~370 ms, so not before the frame
+
+        assert self.location is not None
+        try:
+            store = open_store(self.location, self.settings)
+        except CrmError as exc:
+            self.call_from_thread(self._store_failed, str(exc))
+            return
+        except Exception as exc:  # a broken file must not leave a blank screen
+            self.call_from_thread(self._store_failed, f"{type(exc).__name__}: {exc}")
+            return
+        self.call_from_thread(self._store_ready, store)
+
+    def _store_failed(self, message: str) -> None:
+        self.open_error = message
+        self.status_text = "database not open"
+        self.notify(message, title="Cannot open the database", severity="error", timeout=30)
+        if self.exit_after_first_frame:
+            self.exit(1)
+
+    def _store_ready(self, store: Store) -> None:
+        from pocketcrm.core.services.browse import change_marker
+
+        self.store = store
+        self._marker = change_marker(store)
+        self.data_version += 1
+        self.refresh_status()
+        self.screen.post_message(StoreOpened())
+        if store.path is not None and self.watch_seconds > 0:
+            self.set_interval(self.watch_seconds, self.check_for_changes, name="watch-db")
+
+    def check_for_changes(self) -> None:
+        """Another process wrote (or we did): the screen on top shows fresh data."""
+        if self.store is None:
+            return
+        from pocketcrm.core.services.browse import change_marker
+
+        marker = change_marker(self.store)
+        if marker != self._marker:
+            self._marker = marker
+            self._changed()
+
+    def on_app_focus(self) -> None:
+        self.check_for_changes()
+
+    def data_written(self) -> None:
+        """This app saved something: refresh now (the file watcher would, a moment later)."""
+        if self.store is not None:
+            from pocketcrm.core.services.browse import change_marker
+
+            self._marker = change_marker(self.store)
+        self._changed()
+
+    def _changed(self) -> None:
+        self.data_version += 1
+        self.refresh_status()
+        self.screen.post_message(DatabaseChanged())
+
+    def refresh_status(self) -> None:
+        """The top bar's due counts, fetched off the event loop."""
+        store = self.store
+        if store is None:
+            return
+
+        def job() -> tuple[int, int]:
+            from pocketcrm.core.services.activity import count_due
+
+            return count_due(store)
+
+        def done(counts: tuple[int, int]) -> None:
+            overdue, today = counts
+            name = os.path.basename(str(store.path)) if store.path is not None else "database"
+            self.status_text = f"{name} · {overdue} overdue · {today} due today "
+
+        run_in_thread(self, job, done, group="status", exclusive=True, failed=lambda _e: None)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def remember_undo(self, label: str, undo: Callable[[], str]) -> None:
+        """The last undoable action (a delete, a done); u runs its undo."""
+        self._undo = (label, undo)
+        self.refresh_bindings()
+
+    def action_undo(self) -> None:
+        if self._undo is None:
+            self.notify("Nothing to undo.", timeout=2)
+            return
+        _label, undo = self._undo
+        self._undo = None
+        self.refresh_bindings()
+
+        def done(message: str) -> None:
+            self.notify(message, title="Undone", timeout=4)
+            self.data_written()
+
+        run_in_thread(self, undo, done, group="write", failed=lambda e: report_failure(self, e))
+
+    def action_help(self) -> None:
+        from pocketcrm.tui.modals.help import HelpModal
+
+        screen = self.screen
+        if isinstance(screen, ModalScreen):
+            return
+        screen_keys = []
+        for item in getattr(screen, "BINDINGS", []):
+            if isinstance(item, Binding):
+                screen_keys.append((_key_label(item.key), item.description))
+        screen_keys += [
+            ("↑ ↓ j k", "move in a list"),
+            ("pgup pgdn", "a page at a time"),
+            ("home end", "first, last row"),
+            ("tab", "next field or pane"),
+        ]
+        global_keys = [
+            (_key_label(b.key), b.description) for b in self.BINDINGS if isinstance(b, Binding)
+        ]
+        global_keys.append(("ctrl+p", "command palette: every action by name"))
+        self.push_screen(HelpModal(screen_keys, global_keys))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in NAVIGATION and isinstance(self.screen, ModalScreen):
+            return False
+        if action == "undo" and self._undo is None:
+            return None  # shown dimmed: nothing to undo yet
+        return True
+
+    async def action_switch_mode(self, mode: str) -> None:
+        await self.switch_mode(mode)
+
+
+def make_app(
+    store_or_url: Store | str | os.PathLike[str],
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    exit_after_first_frame: bool | None = None,
+    watch_seconds: float = WATCH_SECONDS,
+) -> PocketCRM:
+    """Build the App for the CLI (a path or URL, opened after the first frame) or for tests (a
+    Store, used as is). CLOCK fixes 'now' for the whole core (tests and screenshots)."""
+    from pocketcrm.core import clock as core_clock
+    from pocketcrm.core.settings import Settings
+
+    if clock is not None:
+        core_clock.set_clock(clock)
+    if exit_after_first_frame is None:
+        exit_after_first_frame = os.environ.get("POCKETCRM_EXIT_AFTER_FIRST_FRAME") == "1"
+    if isinstance(store_or_url, str | os.PathLike):
+        chosen = settings or Settings()
+        return PocketCRM(
+            str(store_or_url),
+            None,
+            chosen,
+            exit_after_first_frame=exit_after_first_frame,
+            watch_seconds=watch_seconds,
+        )
+    chosen = settings or store_or_url.settings
+    return PocketCRM(
+        None,
+        store_or_url,
+        chosen,
+        exit_after_first_frame=exit_after_first_frame,
+        watch_seconds=watch_seconds,
+    )
+
+
+def run(db_location: str, settings: Settings) -> None:
+    """What `pocketcrm` (in a terminal) and `pocketcrm tui` call."""
+    if settings.timezone:
+        from zoneinfo import ZoneInfo
+
+        from pocketcrm.core import clock
+
+        clock.set_local_zone(ZoneInfo(settings.timezone))
+    app = make_app(db_location, settings)
+    app.run()
+    if app.open_error:
+        raise SystemExit(f"pocketcrm: {app.open_error}")
+    code = app.return_code or 0
+    if code:
+        raise SystemExit(code)

@@ -1,0 +1,57 @@
+"""How times and counts read on screen: the user's zone, short relative words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pocketcrm.core import clock
+
+
+def local(moment: datetime | None, *, date_only: bool = False) -> str:
+    """A stored UTC moment on the user's wall clock."""
+    if moment is None:
+        return ""
+    shown = moment.astimezone(clock.local_zone())
+    return shown.strftime("%Y-%m-%d") if date_only else shown.strftime("%Y-%m-%d %H:%M")
+
+
+def ago(moment: datetime | None) -> str:
+    """'today', '3d ago', '5w ago' or 'never': how long since someone was contacted."""
+    if moment is None:
+        return "never"
+    today = clock.local_now().date()
+    days = (today - moment.astimezone(clock.local_zone()).date()).days
+    if days < 0:
+        return f"in {-days}d"
+    if days == 0:
+        return "today"
+    if days < 60:
+        return f"{days}d ago"
+    if days < 730:
+        return f"{days // 30}mo ago"
+    return f"{days // 365}y ago"
+
+
+def due(moment: datetime | None, *, all_day: bool = False) -> str:
+    """A due moment relative to today: 'today 15:00', 'tomorrow', 'Fri 4 Dec', '3d overdue'."""
+    if moment is None:
+        return ""
+    at = moment.astimezone(clock.local_zone())
+    today = clock.local_now().date()
+    days = (at.date() - today).days
+    time = "" if all_day else f" {at:%H:%M}"
+    if days < 0:
+        return f"{-days}d overdue"
+    if days == 0:
+        return f"today{time}"
+    if days == 1:
+        return f"tomorrow{time}"
+    if days < 7:
+        return f"{at:%a}{time}"
+    if at.year == today.year:
+        return f"{at:%a} {at.day} {at:%b}{time}"
+    return f"{at:%Y-%m-%d}{time}"
+
+
+def number(value: int) -> str:
+    return f"{value:,}"

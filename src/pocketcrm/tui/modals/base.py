@@ -1,0 +1,146 @@
+"""What every form shares: one error line beside each field, save and cancel keys, and a
+save that runs in a thread worker and keeps everything typed when the core says no."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from pocketcrm.tui.screens.base import report_failure, run_in_thread
+
+if TYPE_CHECKING:
+    from pocketcrm.core.settings import Settings
+    from pocketcrm.core.store import Store
+
+R = TypeVar("R")
+
+
+class FormModal(ModalScreen[R]):
+    """A form that validates with the core's rules and saves through the core's services."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="form-save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="form-cancel"),
+    ]
+
+    TITLE: ClassVar[str] = ""
+    FIELD_FOR: ClassVar[dict[str, str]] = {}
+    """Which widget shows an error about a core field name (Invalid.field)."""
+
+    def __init__(self) -> None:
+        super().__init__(classes="form")
+        self.saving = False
+
+    @property
+    def store(self) -> Store | None:
+        return getattr(self.app, "store", None)
+
+    @property
+    def settings(self) -> Settings:
+        settings: Settings = getattr(self.app, "settings")  # noqa: B009 - typed app attribute
+        return settings
+
+    def field(self, name: str, label: str, widget: Any, hint: str = "") -> ComposeResult:
+        """A label, the widget, and the (initially empty) error line for field NAME."""
+        yield Label(label, classes="field-label")
+        yield widget
+        yield Static(hint, id=f"{name}-error", classes="field-error" if not hint else "field-hint")
+
+    def buttons(self, save: str = "Save") -> ComposeResult:
+        with Horizontal(classes="form-buttons"):
+            yield Button(save, variant="primary", id="save", compact=True)
+            yield Button("Cancel", id="cancel", compact=True)
+        yield Static("", id="form-error", classes="field-error")
+
+    def value(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value
+
+    def clear_errors(self) -> None:
+        for error in self.query(".field-error"):
+            if isinstance(error, Static):
+                error.update("")
+                error.remove_class("-shown")
+
+    def show_error(self, field: str, message: str) -> None:
+        """Put MESSAGE beside the widget for FIELD (or at the bottom) and focus that widget."""
+        name = self.FIELD_FOR.get(field, field)
+        found = self.query(f"#{name}-error")
+        target = found.first() if found else self.query_one("#form-error")
+        assert isinstance(target, Static)
+        target.set_classes("field-error -shown")
+        target.update(message if found else f"{field}: {message}")
+        widgets = self.query(f"#{name}")
+        if widgets:
+            widgets.first().focus()
+
+    def fail(self, exc: BaseException) -> None:
+        """A save failed: show why where it belongs; keep every field as typed."""
+        from pocketcrm.core.errors import Ambiguous, Invalid, NotFound
+
+        self.saving = False
+        if isinstance(exc, Invalid):
+            self.show_error(exc.field, exc.message)
+        elif isinstance(exc, NotFound | Ambiguous):
+            self.show_error("form", str(exc))
+        else:
+            self.show_error("form", f"not saved: {exc}")
+            report_failure(self.app, exc)
+
+    def submit(self, job: Callable[[], Any]) -> None:
+        """Save in a thread; `saved` gets the result, `fail` the error (the form stays open)."""
+        if self.saving:
+            return
+        self.saving = True
+
+        def finished(result: Any) -> None:
+            self.saving = False
+            self.saved(result)
+
+        run_in_thread(self, job, finished, group="form-save", failed=self.fail)
+
+    def saved(self, result: Any) -> None:
+        """The job succeeded: close with its result (a form may instead ask for a second save)."""
+        self.dismiss(result)
+
+    def validate(self) -> Callable[[], Any] | None:
+        """Check the fields (subclasses) and return the save job, or None when invalid."""
+        raise NotImplementedError
+
+    def action_save(self) -> None:
+        from pocketcrm.core.errors import Invalid
+
+        if self.saving:
+            return
+        self.clear_errors()
+        try:
+            job = self.validate()
+        except Invalid as exc:
+            self.show_error(exc.field, exc.message)
+            return
+        if job is not None:
+            self.submit(job)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def compose_title(self) -> ComposeResult:
+        yield Static(self.TITLE, classes="form-title")

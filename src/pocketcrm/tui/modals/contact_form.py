@@ -1,0 +1,269 @@
+"""Add or edit a contact. The core's rules decide what is valid; nothing is saved until it is.
+
+Lists (emails, phones, tags) are typed comma-separated, as on the command line
+(`work:ann@example.com, ann.lee@home.example`). On add, a likely duplicate (same email or
+phone) is shown beside the name first; saving again adds the contact anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, Select, Static, TextArea
+
+from pocketcrm.tui.modals.base import FormModal
+from pocketcrm.tui.screens.base import run_in_thread
+from pocketcrm.tui.widgets.key_footer import KeyFooter
+
+if TYPE_CHECKING:
+    from pocketcrm.core.readmodels import ContactCard, DuplicateCandidate
+
+
+def split_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def split_tags(value: str) -> list[str]:
+    return [part.strip() for part in value.replace(",", " ").split() if part.strip()]
+
+
+def _email_text(card: ContactCard) -> str:
+    return ", ".join(f"{e.label}:{e.address}" if e.label else e.address for e in card.emails)
+
+
+def _phone_text(card: ContactCard) -> str:
+    return ", ".join(f"{p.label}:{p.number}" if p.label else p.number for p in card.phones)
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    """Not saved yet: these contacts look like the same person."""
+
+    candidates: tuple[DuplicateCandidate, ...]
+
+
+class ContactForm(FormModal[int]):
+    """New contact (contact_id None) or edit one; the result is the contact's id."""
+
+    FIELD_FOR: ClassVar[dict[str, str]] = {
+        "email": "emails",
+        "phone": "phones",
+        "tag": "tags",
+        "field": "form",
+    }
+
+    def __init__(self, contact_id: int | None) -> None:
+        super().__init__()
+        self.contact_id = contact_id
+        self.card: ContactCard | None = None
+        self.duplicates_seen = False
+
+    def compose(self) -> ComposeResult:
+        stages = self.settings.stages
+        with Vertical(classes="form-box wide-form"):
+            title = "New contact" if self.contact_id is None else "Edit contact"
+            yield Static(title, classes="form-title", id="form-title")
+            with VerticalScroll(classes="form-fields"):
+                yield from self.field(
+                    "name", "Name", Input(id="name", placeholder="Ann Lee", compact=True)
+                )
+                yield from self.field(
+                    "emails",
+                    "Emails (comma-separated, label:address allowed)",
+                    Input(id="emails", placeholder="work:ann@example.com", compact=True),
+                )
+                yield from self.field(
+                    "phones",
+                    "Phones",
+                    Input(id="phones", placeholder="mobile:+44 20 7946 0000", compact=True),
+                )
+                yield from self.field(
+                    "company", "Company (a new name creates it)", Input(id="company", compact=True)
+                )
+                yield from self.field("title", "Title", Input(id="title", compact=True))
+                yield from self.field(
+                    "stage",
+                    "Stage",
+                    Select(
+                        [(s.replace("_", " "), s) for s in stages],
+                        value=stages[0],
+                        allow_blank=False,
+                        id="stage",
+                        compact=True,
+                    ),
+                )
+                yield from self.field(
+                    "tags",
+                    "Tags (space or comma separated)",
+                    Input(id="tags", placeholder="vip", compact=True),
+                )
+                yield from self.field("owner", "Owner", Input(id="owner", compact=True))
+                yield from self.field(
+                    "birthday",
+                    "Birthday",
+                    Input(id="birthday", placeholder="1985-03-14 or --03-14", compact=True),
+                )
+                yield from self.field(
+                    "notes", "Notes", TextArea(id="notes", soft_wrap=True, compact=True)
+                )
+            yield from self.buttons("Add" if self.contact_id is None else "Save")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+        if self.contact_id is None:
+            self.query_one("#owner", Input).value = self.settings.owner
+            return
+        store, contact_id = self.store, self.contact_id
+        if store is None:
+            return
+        for widget in self.query("Input, Select, TextArea"):
+            widget.disabled = True
+
+        def job() -> ContactCard:
+            from pocketcrm.core.services.contacts import get_card_by_id
+
+            return get_card_by_id(store, contact_id, interactions=0)
+
+        run_in_thread(self, job, self.fill, group="form-load", failed=self.fail)
+
+    def fill(self, card: ContactCard) -> None:
+        """Put the stored values in the fields (edit)."""
+        self.card = card
+        for widget in self.query("Input, Select, TextArea"):
+            widget.disabled = False
+        values = {
+            "name": card.display_name,
+            "emails": _email_text(card),
+            "phones": _phone_text(card),
+            "company": card.company.name if card.company else "",
+            "title": card.title,
+            "tags": " ".join(card.tags),
+            "owner": card.owner,
+            "birthday": card.birthday,
+        }
+        for widget_id, value in values.items():
+            self.query_one(f"#{widget_id}", Input).value = value
+        stage = self.query_one("#stage", Select)
+        if card.stage in self.settings.stages:
+            stage.value = card.stage
+        else:  # a stage no longer configured stays selectable for this contact
+            stage.set_options(
+                [(s.replace("_", " "), s) for s in [*self.settings.stages, card.stage]]
+            )
+            stage.value = card.stage
+        self.query_one("#notes", TextArea).text = card.notes
+        self.query_one("#form-title", Static).update(f"Edit {card.display_name}")
+        self.query_one("#name", Input).focus()
+
+    # -- saving -----------------------------------------------------------------------------
+
+    def _typed(self) -> dict[str, Any]:
+        stage = self.query_one("#stage", Select).value
+        return {
+            "name": self.value("name"),
+            "emails": split_list(self.value("emails")),
+            "phones": split_list(self.value("phones")),
+            "company": self.value("company").strip(),
+            "title": self.value("title").strip(),
+            "stage": stage if isinstance(stage, str) else "",
+            "tags": split_tags(self.value("tags")),
+            "owner": self.value("owner").strip(),
+            "birthday": self.value("birthday").strip(),
+            "notes": self.query_one("#notes", TextArea).text,
+        }
+
+    def validate(self) -> Callable[[], Any] | None:
+        from pocketcrm.core.services.contacts import ContactInput, validate_input
+
+        store = self.store
+        if store is None:
+            self.show_error("form", "the database is not open yet")
+            return None
+        typed = self._typed()
+        data = ContactInput(**typed)
+        validate_input(data, store.settings)  # raises Invalid(field, message)
+        if self.contact_id is None:
+            return self._add_job(store, data)
+        if self.card is None:
+            self.show_error("form", "still loading the contact; try again in a moment")
+            return None
+        return self._edit_job(store, self.card, typed)
+
+    def _add_job(self, store: Any, data: Any) -> Callable[[], Any]:
+        check = not self.duplicates_seen
+
+        def job() -> int | Duplicates:
+            from pocketcrm.core.services.contacts import create_contact, likely_duplicates
+
+            if check:
+                found = [
+                    d
+                    for d in likely_duplicates(store, data.name, data.emails, data.phones)
+                    if d.score >= 90
+                ]
+                if found:
+                    return Duplicates(tuple(found))
+            return create_contact(store, data).id
+
+        return job
+
+    def _edit_job(self, store: Any, card: ContactCard, typed: dict[str, Any]) -> Callable[[], Any]:
+        from pocketcrm.core.services.contacts import ContactPatch
+        from pocketcrm.core.validate import split_label
+
+        patch = ContactPatch()
+        if typed["name"].strip() != card.display_name:
+            patch.name = typed["name"]
+        if typed["company"] != (card.company.name if card.company else ""):
+            patch.company = typed["company"]
+        for attr in ("title", "owner"):
+            if typed[attr] != getattr(card, attr):
+                setattr(patch, attr, typed[attr])
+        if typed["birthday"] != card.birthday:
+            patch.birthday = typed["birthday"]
+        if typed["notes"].strip() != card.notes:
+            patch.notes = typed["notes"]
+        old_emails = {e.address.lower() for e in card.emails}
+        new_emails = {split_label(v)[1].lower(): v for v in typed["emails"]}
+        patch.add_emails = [v for key, v in new_emails.items() if key not in old_emails]
+        patch.remove_emails = [
+            e.address for e in card.emails if e.address.lower() not in new_emails
+        ]
+        old_phones = {p.number for p in card.phones}
+        new_phones = {" ".join(split_label(v)[1].split()): v for v in typed["phones"]}
+        patch.add_phones = [v for key, v in new_phones.items() if key not in old_phones]
+        patch.remove_phones = [p.number for p in card.phones if p.number not in new_phones]
+        from pocketcrm.core import validate
+
+        tags = {validate.tag(t) for t in typed["tags"]}
+        add_tags = sorted(tags - set(card.tags))
+        remove_tags = sorted(set(card.tags) - tags)
+        stage = typed["stage"] if typed["stage"] and typed["stage"] != card.stage else ""
+        ref = f"#{card.id}"
+
+        def job() -> int:
+            from pocketcrm.core.services import contacts
+
+            contacts.update_contact(store, ref, patch)
+            if add_tags or remove_tags:
+                contacts.change_tags(store, ref, add_tags, remove_tags)
+            if stage:
+                contacts.set_stage(store, ref, stage, by=store.settings.owner)
+            return card.id
+
+        return job
+
+    def saved(self, result: Any) -> None:
+        if isinstance(result, Duplicates):
+            self.duplicates_seen = True
+            shown = "; ".join(
+                f"#{d.id} {d.display_name} ({', '.join(d.reasons)})" for d in result.candidates[:3]
+            )
+            self.show_error("name", f"looks like {shown}. Save again to add anyway.")
+            return
+        self.dismiss(result)

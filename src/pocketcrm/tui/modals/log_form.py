@@ -1,0 +1,135 @@
+"""Log a call, meeting, email, note or text, and optionally the next step, in one save."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Input, Select, Static
+
+from pocketcrm.core.readmodels import Created
+from pocketcrm.tui.modals.base import FormModal
+from pocketcrm.tui.modals.when_hint import update_hint
+from pocketcrm.tui.widgets.key_footer import KeyFooter
+
+
+class LogForm(FormModal[Created]):
+    """What happened with a contact; the result is what the core created."""
+
+    FIELD_FOR: ClassVar[dict[str, str]] = {"at": "form", "direction": "form"}
+
+    def __init__(self, contact_id: int, name: str, kind: str = "call") -> None:
+        super().__init__()
+        self.contact_id = contact_id
+        self.contact_name = name
+        self.kind = kind
+
+    def compose(self) -> ComposeResult:
+        from pocketcrm.core.settings import INTERACTION_KINDS
+
+        outcomes = [("(none)", "")] + [(o.replace("_", " "), o) for o in self.settings.outcomes]
+        with Vertical(classes="form-box wide-form"):
+            yield Static(f"Log with {self.contact_name}", classes="form-title")
+            with VerticalScroll(classes="form-fields"):
+                with Horizontal(classes="field-row"):
+                    with Vertical():
+                        yield from self.field(
+                            "kind",
+                            "Kind",
+                            Select(
+                                [(k, k) for k in INTERACTION_KINDS],
+                                value=self.kind,
+                                allow_blank=False,
+                                id="kind",
+                                compact=True,
+                            ),
+                        )
+                    with Vertical():
+                        yield from self.field(
+                            "outcome",
+                            "Outcome",
+                            Select(
+                                outcomes, value="", allow_blank=False, id="outcome", compact=True
+                            ),
+                        )
+                with Horizontal(classes="field-row"):
+                    with Vertical():
+                        yield from self.field(
+                            "duration",
+                            "Duration",
+                            Input(id="duration", placeholder="15m, 1h30m", compact=True),
+                        )
+                    with Vertical():
+                        yield from self.field(
+                            "satisfaction",
+                            "Satisfaction",
+                            Select(
+                                [("(none)", 0)] + [(f"{n}/5", n) for n in range(1, 6)],
+                                value=0,
+                                allow_blank=False,
+                                id="satisfaction",
+                                compact=True,
+                            ),
+                        )
+                yield from self.field(
+                    "notes",
+                    "Notes",
+                    Input(id="notes", placeholder="What was said or agreed", compact=True),
+                )
+                yield from self.field(
+                    "follow-up",
+                    "Follow-up (optional WHEN)",
+                    Input(
+                        id="follow-up",
+                        placeholder="tomorrow 9am, fri, +2w, 2026-12-01",
+                        compact=True,
+                    ),
+                )
+                yield from self.field(
+                    "follow-up-note",
+                    "Follow-up note",
+                    Input(id="follow-up-note", placeholder="(the notes, if empty)", compact=True),
+                )
+            yield from self.buttons("Log")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#notes", Input).focus()
+
+    @on(Input.Changed, "#follow-up")
+    def _when_typed(self, event: Input.Changed) -> None:
+        update_hint(self.query_one("#follow-up-error", Static), event.value)
+
+    def validate(self) -> Callable[[], Any] | None:
+        from pocketcrm.core import validate
+        from pocketcrm.core.dates import parse_duration, parse_when
+        from pocketcrm.core.services.activity import InteractionInput, log_interaction
+
+        store = self.store
+        if store is None:
+            self.show_error("form", "the database is not open yet")
+            return None
+        kind = validate.interaction_kind(str(self.query_one("#kind", Select).value))
+        outcome = validate.outcome(str(self.query_one("#outcome", Select).value), store.settings)
+        duration_text = self.value("duration")
+        duration = parse_duration(duration_text) if duration_text.strip() else None
+        rating = self.query_one("#satisfaction", Select).value
+        satisfaction = validate.satisfaction(rating if isinstance(rating, int) and rating else None)
+        follow_text = self.value("follow-up")
+        follow = parse_when(follow_text, field="follow-up") if follow_text.strip() else None
+        data = InteractionInput(
+            kind=kind,
+            duration_s=duration,
+            outcome=outcome,
+            satisfaction=satisfaction,
+            direction="out" if kind == "call" else "",
+            notes=self.value("notes"),
+            follow_up_at=follow.moment if follow else None,
+            follow_up_all_day=bool(follow and not follow.has_time),
+            follow_up_note=self.value("follow-up-note"),
+        )
+        ref = f"#{self.contact_id}"
+        return lambda: log_interaction(store, ref, data)

@@ -1,0 +1,65 @@
+"""Move a follow-up to later with a WHEN phrase."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from pocketcrm.core.readmodels import FollowUpView
+from pocketcrm.tui import format as fmt
+from pocketcrm.tui.modals.base import FormModal
+from pocketcrm.tui.modals.when_hint import update_hint
+from pocketcrm.tui.widgets.key_footer import KeyFooter
+
+
+class SnoozeForm(FormModal[FollowUpView]):
+    """Snooze one follow-up; the result is the follow-up as moved."""
+
+    def __init__(self, follow_up: FollowUpView) -> None:
+        super().__init__()
+        self.follow_up = follow_up
+
+    def compose(self) -> ComposeResult:
+        f = self.follow_up
+        with Vertical(classes="form-box"):
+            yield Static(f"Snooze: {f.contact_name}", classes="form-title")
+            yield Static(
+                f"due {fmt.due(f.due_at, all_day=f.all_day)}  {f.note}", classes="field-hint"
+            )
+            yield from self.field(
+                "when",
+                "Until",
+                Input(id="when", placeholder="tomorrow 9am, +3d, mon", compact=True),
+            )
+            yield from self.buttons("Snooze")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#when", Input).focus()
+
+    @on(Input.Changed, "#when")
+    def _when_typed(self, event: Input.Changed) -> None:
+        update_hint(self.query_one("#when-error", Static), event.value)
+
+    def validate(self) -> Callable[[], Any] | None:
+        from pocketcrm.core.dates import parse_when
+        from pocketcrm.core.errors import Invalid
+        from pocketcrm.core.services.activity import snooze_follow_up
+
+        store = self.store
+        if store is None:
+            self.show_error("form", "the database is not open yet")
+            return None
+        text = self.value("when")
+        if not text.strip():
+            raise Invalid("when", "say until when, e.g. 'tomorrow 9am' or '+3d'")
+        until = parse_when(text, field="when")
+        follow_up_id = self.follow_up.id
+        return lambda: snooze_follow_up(
+            store, follow_up_id, until.moment, all_day=not until.has_time
+        )

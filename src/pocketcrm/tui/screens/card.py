@@ -1,0 +1,360 @@
+"""The index card: everything about one person before a call, and the whole timeline.
+
+Left: details, company, stage with its history, tags, notes, open follow-ups. Right (below,
+in a narrow terminal): every interaction, newest first, paged like the contact list, with the
+highlighted one's full note under it. ← and → flip to the previous and next card in the
+order of the list the card was opened from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Static
+
+from pocketcrm.tui import format as fmt
+from pocketcrm.tui.screens import flows
+from pocketcrm.tui.screens.base import CrmScreen
+from pocketcrm.tui.widgets.key_footer import KeyFooter
+from pocketcrm.tui.widgets.top_bar import TopBar
+from pocketcrm.tui.widgets.virtual_table import Cell, Column, VirtualTable
+
+if TYPE_CHECKING:
+    from pocketcrm.core.readmodels import ContactCard, InteractionView
+    from pocketcrm.core.store import Store
+
+TIMELINE_PAGE = 200
+FLIP = Binding.Group("Flip", compact=True)
+
+
+@dataclass
+class CardSequence:
+    """Where a card sits in the list it was opened from, and how to find its neighbours.
+
+    `contact_at` runs in a thread worker: it may query the store.
+    """
+
+    index: int
+    total: int
+    contact_at: Callable[[Store, int], int | None]
+
+    @classmethod
+    def of_ids(cls, ids: list[int], index: int) -> CardSequence:
+        """A sequence over a list already in memory (agenda, a company's people)."""
+        return cls(index, len(ids), lambda _store, i: ids[i] if 0 <= i < len(ids) else None)
+
+
+def _outcome(row: InteractionView) -> Cell:
+    if not row.outcome:
+        return ""
+    return (row.outcome.replace("_", " "), "green" if row.outcome == "reached" else "")
+
+
+def _duration(row: InteractionView) -> str:
+    if not row.duration_s:
+        return ""
+    from pocketcrm.core.dates import format_duration
+
+    return format_duration(row.duration_s)
+
+
+TIMELINE_COLUMNS = [
+    Column("when", "When", 16, lambda r: fmt.local(r.occurred_at)),
+    Column("kind", "Kind", 7, lambda r: r.kind),
+    Column("outcome", "Outcome", 9, _outcome),
+    Column("duration", "Length", 6, _duration),
+    Column("sat", "Sat", 3, lambda r: f"{r.satisfaction}/5" if r.satisfaction else ""),
+    Column("notes", "Notes", 12, lambda r: r.notes, grow=1),
+]
+
+
+def _label(text: Text, label: str, value: str, style: str = "") -> None:
+    if value:
+        text.append(f"{label:<9}", style="dim")
+        text.append(value + "\n", style=style)
+
+
+def card_head(card: ContactCard) -> Text:
+    """Name, role, company, stage, owner, tags and warnings."""
+    text = Text()
+    text.append(card.display_name, style="bold")
+    text.append(f"  #{card.id}\n", style="dim")
+    role = ", ".join(p for p in (card.title, card.department) if p)
+    if card.company is not None:
+        role = f"{role} at {card.company.name}" if role else card.company.name
+        role += f" ({card.company.kind})"
+    if role:
+        text.append(role + "\n")
+    text.append("stage ", style="dim")
+    text.append(card.stage.replace("_", " "), style="bold cyan")
+    if card.owner:
+        text.append("   owner ", style="dim")
+        text.append(card.owner)
+    text.append("\n")
+    if card.tags:
+        text.append(" ".join(f"#{t}" for t in card.tags) + "\n", style="magenta")
+    flags = [f for f, on in (("DO NOT CONTACT", card.do_not_contact),) if on]
+    if card.email_opt_out:
+        flags.append("no marketing email")
+    if card.deleted_at is not None:
+        flags.append("IN THE TRASH")
+    if flags:
+        text.append(" · ".join(flags) + "\n", style="bold red")
+    return text
+
+
+def card_details(card: ContactCard) -> Text:
+    text = Text()
+    for email in card.emails:
+        label = f" ({email.label})" if email.label else ""
+        _label(text, "email", f"{email.address}{label}")
+    for phone in card.phones:
+        label = f" ({phone.label})" if phone.label else ""
+        mark = "" if phone.valid else "  (unverified)"
+        _label(text, "phone", f"{phone.number}{label}{mark}")
+    for address in card.addresses:
+        _label(text, "address", address.one_line())
+    for site in card.websites:
+        _label(text, "web", site.url)
+    _label(text, "birthday", card.birthday)
+    for name, value in card.custom.items():
+        _label(text, name[:7], value)
+    _label(text, "last", fmt.ago(card.last_contact_at))
+    _label(text, "source", card.source)
+    return text
+
+
+def card_follow_ups(card: ContactCard) -> Text:
+    text = Text()
+    text.append(f"Open follow-ups ({len(card.follow_ups)})\n", style="bold")
+    if not card.follow_ups:
+        text.append("none — press f to plan the next step\n", style="dim")
+    for follow in card.follow_ups:
+        when = fmt.due(follow.due_at, all_day=follow.all_day)
+        text.append(f"{when:<16}", style="bold red" if follow.overdue else "")
+        text.append(f" {follow.note}\n")
+    return text
+
+
+def card_notes(card: ContactCard) -> Text:
+    text = Text()
+    text.append("Notes\n", style="bold")
+    text.append(card.notes + "\n" if card.notes else "none\n", style="" if card.notes else "dim")
+    return text
+
+
+def card_stages(card: ContactCard) -> Text:
+    text = Text()
+    text.append("Stage history\n", style="bold")
+    for change in card.stage_history:
+        text.append(f"{fmt.local(change.at, date_only=True)}  ", style="dim")
+        text.append(f"{change.from_stage or '(new)'} → {change.to_stage}")
+        if change.by:
+            text.append(f"  by {change.by}", style="dim")
+        text.append("\n")
+    return text
+
+
+def _trim(text: Text) -> Text:
+    text.rstrip()
+    return text
+
+
+class CardScreen(CrmScreen):
+    """One contact's card, pushed over the list it came from."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="card-back"),
+        Binding(
+            "left,left_square_bracket",
+            "flip(-1)",
+            "Previous",
+            id="card-previous",
+            group=FLIP,
+            key_display="←",
+        ),
+        Binding(
+            "right,right_square_bracket",
+            "flip(1)",
+            "Next",
+            id="card-next",
+            group=FLIP,
+            key_display="→",
+        ),
+        Binding("l", "log", "Log", id="card-log"),
+        Binding("f", "follow_up", "Follow-up", id="card-follow-up"),
+        Binding("x", "done", "Done", id="card-done"),
+        Binding("e", "edit", "Edit", id="card-edit"),
+        Binding("d", "delete", "Delete", id="card-delete"),
+    ]
+
+    def __init__(self, contact_id: int, sequence: CardSequence | None = None) -> None:
+        super().__init__()
+        self.contact_id = contact_id
+        self.sequence = sequence or CardSequence.of_ids([contact_id], 0)
+        self.card: ContactCard | None = None
+        self.loaded_at: float | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.app.current_mode)
+        with Horizontal(id="card-body"):
+            with VerticalScroll(id="card-details"):
+                yield Static("Loading…", id="card-head")
+                yield Static("", id="card-info")
+                yield Static("", id="card-follow-ups")
+                yield Static("", id="card-notes")
+                yield Static("", id="card-stages")
+            with Vertical(id="card-timeline-pane"):
+                yield Static("Timeline", id="timeline-title", classes="pane-title")
+                yield VirtualTable(
+                    TIMELINE_COLUMNS,
+                    id="timeline",
+                    page_size=TIMELINE_PAGE,
+                    empty_text="No calls, meetings or notes yet. Press l to log one.",
+                )
+                yield Static("", id="timeline-note")
+        yield Static("", id="card-status", classes="status")
+        yield KeyFooter()
+
+    @property
+    def timeline(self) -> VirtualTable:
+        return self.query_one("#timeline", VirtualTable)
+
+    def on_mount(self) -> None:
+        self.timeline.focus()
+
+    def reload(self) -> None:
+        self.load(self.contact_id)
+
+    def load(self, contact_id: int, index: int | None = None) -> None:
+        """Fetch a card and the first page of its timeline together, then show both."""
+        store = self.store
+        if store is None:
+            return
+        self.mark_seen()
+        same = contact_id == self.contact_id and self.card is not None
+
+        def job() -> tuple[ContactCard, list[InteractionView]]:
+            from pocketcrm.core.services.activity import contact_interactions
+            from pocketcrm.core.services.contacts import get_card_by_id
+
+            card = get_card_by_id(store, contact_id, interactions=0)
+            first = contact_interactions(store, contact_id, limit=TIMELINE_PAGE)
+            return card, first
+
+        def done(result: tuple[ContactCard, list[InteractionView]]) -> None:
+            card, first = result
+            self.contact_id = card.id
+            if index is not None:
+                self.sequence.index = index
+            self.show(card, first, keep_cursor=same)
+
+        self.background(job, done, group="card", exclusive=True)
+
+    def show(self, card: ContactCard, first: list[InteractionView], *, keep_cursor: bool) -> None:
+        self.card = card
+        self.query_one("#card-head", Static).update(_trim(card_head(card)))
+        self.query_one("#card-info", Static).update(_trim(card_details(card)))
+        self.query_one("#card-follow-ups", Static).update(_trim(card_follow_ups(card)))
+        self.query_one("#card-notes", Static).update(_trim(card_notes(card)))
+        self.query_one("#card-stages", Static).update(_trim(card_stages(card)))
+        self.query_one("#timeline-title", Static).update(
+            f"Timeline: {fmt.number(card.interaction_count)} interactions, newest first"
+        )
+        self.timeline.load(card.interaction_count, {0: first}, cursor=None if keep_cursor else 0)
+        if not keep_cursor:
+            self.query_one("#card-details", VerticalScroll).scroll_home(animate=False)
+        self._show_status()
+        import time
+
+        self.loaded_at = time.perf_counter()
+
+    def _show_status(self) -> None:
+        seq = self.sequence
+        where = f"Card {fmt.number(seq.index + 1)} of {fmt.number(seq.total)}" if seq.total else ""
+        self.query_one("#card-status", Static).update(f"{where}   ← → flip   esc back")
+
+    @on(VirtualTable.PageWanted, "#timeline")
+    def fetch_page(self, message: VirtualTable.PageWanted) -> None:
+        store, contact_id = self.store, self.contact_id
+        if store is None:
+            return
+        size, page, generation = message.table.page_size, message.page, message.generation
+
+        def job() -> list[InteractionView]:
+            from pocketcrm.core.services.activity import contact_interactions
+
+            return contact_interactions(store, contact_id, limit=size, offset=page * size)
+
+        self.background(
+            job, lambda rows: message.table.set_page(generation, page, rows), group="card-page"
+        )
+
+    @on(VirtualTable.Highlighted, "#timeline")
+    def show_note(self, message: VirtualTable.Highlighted) -> None:
+        row: InteractionView | None = message.row
+        note = self.query_one("#timeline-note", Static)
+        if row is None:
+            note.update("")
+            return
+        text = Text()
+        text.append(f"{fmt.local(row.occurred_at)} {row.kind}", style="bold")
+        extra = [row.direction and f"direction {row.direction}", row.owner and f"by {row.owner}"]
+        if any(extra):
+            text.append("  " + "  ".join(e for e in extra if e), style="dim")
+        text.append("\n" + (row.notes or "(no notes)"))
+        note.update(text)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_flip(self, step: int) -> None:
+        store = self.store
+        seq = self.sequence
+        target = seq.index + step
+        if store is None or not 0 <= target < seq.total:
+            self.notify("No more cards this way.", timeout=2)
+            return
+
+        def job() -> int | None:
+            return seq.contact_at(store, target)
+
+        def found(contact_id: int | None) -> None:
+            if contact_id is not None:
+                self.load(contact_id, target)
+
+        self.background(job, found, group="card-flip", exclusive=True)
+
+    def contact_label(self) -> str:
+        return self.card.display_name if self.card is not None else f"#{self.contact_id}"
+
+    def action_log(self) -> None:
+        flows.log_interaction(self, self.contact_id, self.contact_label())
+
+    def action_follow_up(self) -> None:
+        flows.schedule_follow_up(self, self.contact_id, self.contact_label())
+
+    def action_done(self) -> None:
+        if self.card is None or not self.card.follow_ups:
+            self.notify("No open follow-up on this card.", timeout=3)
+            return
+        flows.complete_follow_up(self, self.card.follow_ups[0].id, self.contact_label())
+
+    def action_edit(self) -> None:
+        flows.edit_contact(self, self.contact_id)
+
+    def action_delete(self) -> None:
+        def after() -> None:
+            if self.app.screen is self:
+                self.app.pop_screen()
+
+        flows.trash_contact(self, self.contact_id, self.contact_label(), after)

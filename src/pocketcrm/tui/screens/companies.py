@@ -1,0 +1,277 @@
+"""Companies: the list (paged like the contacts) and each company's card with its people."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Static
+
+from pocketcrm.tui import format as fmt
+from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
+from pocketcrm.tui.screens.card import CardScreen, CardSequence
+from pocketcrm.tui.screens.contacts import CONTACT_COLUMNS
+from pocketcrm.tui.widgets.key_footer import KeyFooter
+from pocketcrm.tui.widgets.top_bar import TopBar
+from pocketcrm.tui.widgets.virtual_table import Column, VirtualTable
+
+if TYPE_CHECKING:
+    from pocketcrm.core.readmodels import CompanyCard, CompanyRow, ContactRow
+
+KINDS = ("", "customer", "prospect", "partner", "supplier", "distributor", "other")
+
+COMPANY_COLUMNS = [
+    Column("name", "Company", 20, lambda r: r.name, grow=3),
+    Column("kind", "Kind", 11, lambda r: r.kind),
+    Column("city", "City", 10, lambda r: r.city, grow=1),
+    Column("people", "People", 6, lambda r: fmt.number(r.people), justify="right"),
+    Column("tags", "Tags", 8, lambda r: " ".join(r.tags), grow=1),
+]
+
+PEOPLE_COLUMNS = [c for c in CONTACT_COLUMNS if c.key != "company"]
+
+COMPANY_TIMELINE_COLUMNS = [
+    Column("when", "When", 16, lambda r: fmt.local(r.occurred_at)),
+    Column("who", "Who", 14, lambda r: r.contact_name, grow=1),
+    Column("kind", "Kind", 7, lambda r: r.kind),
+    Column("outcome", "Outcome", 9, lambda r: r.outcome.replace("_", " ")),
+    Column("notes", "Notes", 12, lambda r: r.notes, grow=2),
+]
+
+
+class CompaniesScreen(CrmScreen):
+    """Every company, searchable by name and filtered by kind."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", id="companies-search"),
+        Binding("enter", "open", "Open", id="companies-open"),
+        Binding("k", "kind", "Kind", id="companies-kind"),
+        Binding("escape", "clear", "Clear", id="companies-clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="companies")
+        self.kind = ""
+        self.text = ""
+        self.shown: tuple[str, str] = ("", "")
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("companies")
+        with Horizontal(id="companies-bar"):
+            yield Input(placeholder="Company name  ( / )", id="company-search")
+            yield Static("kind: any", id="companies-kind")
+        yield VirtualTable(
+            COMPANY_COLUMNS, id="company-list", empty_text="No companies match.", page_size=100
+        )
+        yield Static("", id="companies-status", classes="status")
+        yield KeyFooter()
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one("#company-list", VirtualTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+
+    def reload(self, *, cursor: int | None = None) -> None:
+        store = self.store
+        if store is None:
+            return
+        self.mark_seen()
+        kind, text = self.kind, self.text
+        table = self.table
+        want = table.cursor if cursor is None else cursor
+        pages = table.visible_pages(want)
+        size = table.page_size
+
+        def job() -> tuple[int, dict[int, list[CompanyRow]]]:
+            from pocketcrm.core.services.browse import count_companies
+            from pocketcrm.core.services.companies import list_companies
+
+            total = count_companies(store, kind=kind, text_filter=text)
+            loaded = {
+                page: list_companies(
+                    store, kind=kind, text_filter=text, limit=size, offset=page * size
+                )
+                for page in pages
+            }
+            return total, loaded
+
+        def done(result: tuple[int, dict[int, list[CompanyRow]]]) -> None:
+            total, loaded = result
+            self.shown = (kind, text)
+            table.load(total, loaded, cursor=want)
+            self.query_one("#companies-status", Static).update(f"{fmt.number(total)} companies")
+
+        self.background(job, done, group="companies", exclusive=True)
+
+    @on(VirtualTable.PageWanted, "#company-list")
+    def fetch_page(self, message: VirtualTable.PageWanted) -> None:
+        store = self.store
+        if store is None:
+            return
+        kind, text = self.shown
+        size, page, generation = message.table.page_size, message.page, message.generation
+
+        def job() -> list[CompanyRow]:
+            from pocketcrm.core.services.companies import list_companies
+
+            return list_companies(
+                store, kind=kind, text_filter=text, limit=size, offset=page * size
+            )
+
+        self.background(
+            job, lambda rows: message.table.set_page(generation, page, rows), group="company-page"
+        )
+
+    @on(Input.Changed, "#company-search")
+    def _search(self, event: Input.Changed) -> None:
+        self.text = event.value
+        self.reload(cursor=0)
+
+    @on(Input.Submitted, "#company-search")
+    def _submitted(self) -> None:
+        self.table.focus()
+
+    def action_search(self) -> None:
+        self.query_one("#company-search", Input).focus()
+
+    def action_clear(self) -> None:
+        search = self.query_one("#company-search", Input)
+        had = bool(self.kind or search.value)
+        self.kind = ""
+        self.query_one("#companies-kind", Static).update("kind: any")
+        if search.value:
+            search.value = ""
+        elif had:
+            self.reload(cursor=0)
+        self.table.focus()
+
+    def action_kind(self) -> None:
+        self.set_kind(KINDS[(KINDS.index(self.kind) + 1) % len(KINDS)])
+
+    def set_kind(self, kind: str) -> None:
+        self.kind = kind
+        self.query_one("#companies-kind", Static).update(f"kind: {kind or 'any'}")
+        self.reload(cursor=0)
+
+    def action_open(self) -> None:
+        row: CompanyRow | None = self.table.current
+        if row is not None:
+            self.app.push_screen(CompanyScreen(row.id))
+
+    @on(VirtualTable.Chosen, "#company-list")
+    def _chosen(self) -> None:
+        self.action_open()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            PaletteCommand(
+                f"Companies of kind: {kind or 'any'}",
+                "Filter the company list",
+                f"set_kind('{kind}')",
+            )
+            for kind in KINDS
+        ]
+
+
+def company_head(company: CompanyCard) -> Text:
+    text = Text()
+    text.append(company.name, style="bold")
+    text.append(f"  {company.kind}", style="cyan")
+    text.append(f"  #{company.id}\n", style="dim")
+    address = ", ".join(
+        p
+        for p in (company.street, company.city, company.region, company.postcode, company.country)
+        if p
+    )
+    for label, value in (
+        ("web", company.website),
+        ("phone", company.phone),
+        ("email", company.email),
+        ("address", address),
+        ("owner", company.owner),
+    ):
+        if value:
+            text.append(f"{label:<8}", style="dim")
+            text.append(value + "\n")
+    if company.tags:
+        text.append(" ".join(f"#{t}" for t in company.tags) + "\n", style="magenta")
+    if company.notes:
+        text.append(company.notes + "\n")
+    return text
+
+
+class CompanyScreen(CrmScreen):
+    """A company's card: its details, its people, and their latest interactions."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="company-back"),
+        Binding("enter", "open", "Person's card", id="company-open-person"),
+    ]
+
+    def __init__(self, company_id: int) -> None:
+        super().__init__()
+        self.company_id = company_id
+        self.people: list[ContactRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("companies")
+        yield Static("Loading…", id="company-head")
+        with Horizontal(id="company-body"):
+            with Vertical(id="company-people-pane"):
+                yield Static("People", id="company-people-title", classes="pane-title")
+                yield VirtualTable(PEOPLE_COLUMNS, id="company-people", empty_text="No people yet.")
+            with Vertical(id="company-timeline-pane"):
+                yield Static("Latest interactions", classes="pane-title")
+                yield VirtualTable(
+                    COMPANY_TIMELINE_COLUMNS,
+                    id="company-timeline",
+                    empty_text="Nothing logged yet.",
+                )
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#company-people", VirtualTable).focus()
+
+    def reload(self) -> None:
+        store = self.store
+        if store is None:
+            return
+        self.mark_seen()
+        ref = str(self.company_id)
+
+        def job() -> CompanyCard:
+            from pocketcrm.core.services.companies import get_company
+
+            return get_company(store, ref, interactions=50)
+
+        def done(company: CompanyCard) -> None:
+            self.people = list(company.people)
+            self.query_one("#company-head", Static).update(company_head(company))
+            self.query_one("#company-people-title", Static).update(
+                f"People ({fmt.number(len(company.people))})"
+            )
+            self.query_one("#company-people", VirtualTable).set_rows(self.people)
+            self.query_one("#company-timeline", VirtualTable).set_rows(list(company.interactions))
+
+        self.background(job, done, group="company", exclusive=True)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_open(self) -> None:
+        table = self.query_one("#company-people", VirtualTable)
+        row: ContactRow | None = table.current
+        if row is None:
+            return
+        ids = [p.id for p in self.people]
+        self.app.push_screen(CardScreen(row.id, CardSequence.of_ids(ids, table.cursor)))
+
+    @on(VirtualTable.Chosen, "#company-people")
+    def _chosen(self) -> None:
+        self.action_open()

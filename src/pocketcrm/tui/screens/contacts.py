@@ -1,0 +1,366 @@
+"""The contact list: every contact, searched as you type, filtered, sorted, one key per action.
+
+The list is a VirtualTable: it asks for a page of rows when a line needs one, and this screen
+fetches the page with `list_contacts(limit, offset)` in a thread worker. A search keystroke
+replaces the whole list in one step (count plus the visible page), newest keystroke wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Input, Static
+
+from pocketcrm.tui import format as fmt
+from pocketcrm.tui.screens import flows
+from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
+from pocketcrm.tui.screens.card import CardScreen, CardSequence
+from pocketcrm.tui.widgets.key_footer import KeyFooter
+from pocketcrm.tui.widgets.top_bar import TopBar
+from pocketcrm.tui.widgets.virtual_table import Cell, Column, VirtualTable
+
+if TYPE_CHECKING:
+    from pocketcrm.core.readmodels import ContactRow
+    from pocketcrm.core.services.contacts import ContactQuery
+
+SORTS = ("name", "last-contact", "next-follow-up")
+SORT_LABELS = {"name": "name", "last-contact": "last contact", "next-follow-up": "next follow-up"}
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """The filters a person chose (empty means any)."""
+
+    stage: str = ""
+    tag: str = ""
+    owner: str = ""
+    company_kind: str = ""
+
+    def describe(self) -> str:
+        parts = [
+            f"{name}={value}"
+            for name, value in (
+                ("stage", self.stage),
+                ("tag", self.tag),
+                ("owner", self.owner),
+                ("company", self.company_kind),
+            )
+            if value
+        ]
+        return " ".join(parts)
+
+
+def _next_follow_up(row: ContactRow) -> Cell:
+    if row.next_follow_up_at is None:
+        return ""
+    from pocketcrm.core import clock
+
+    text = fmt.due(row.next_follow_up_at)
+    return (text, "bold red") if row.next_follow_up_at < clock.now() else text
+
+
+CONTACT_COLUMNS = [
+    Column("name", "Name", 16, lambda r: r.display_name, grow=3),
+    Column("company", "Company", 12, lambda r: r.company, grow=2),
+    Column("stage", "Stage", 9, lambda r: r.stage.replace("_", " ")),
+    Column("tags", "Tags", 8, lambda r: " ".join(r.tags), grow=1),
+    Column("last", "Last contact", 12, lambda r: fmt.ago(r.last_contact_at)),
+    Column("next", "Next follow-up", 14, _next_follow_up, grow=1),
+]
+
+
+def welcome_text(demo_path: str) -> Text:
+    """What an empty database shows: the three ways to get started."""
+    text = Text()
+    text.append("Welcome to pocketcrm\n\n", style="bold")
+    text.append("Your box of index cards is empty. Three ways to start:\n\n")
+    text.append("  n", style="bold reverse")
+    text.append("  add your first contact here\n\n")
+    text.append("  pocketcrm import FILE", style="bold")
+    text.append("  bring in a vCard (.vcf) or CSV export from your phone or old system\n\n")
+    text.append("  pocketcrm demo", style="bold")
+    text.append(" then ")
+    text.append(f"pocketcrm --db {demo_path}", style="bold")
+    text.append("\n  try everything on made-up contacts, calls and follow-ups first\n\n")
+    text.append("Press ? for help and ctrl+p for every command.", style="dim")
+    return text
+
+
+class ContactsScreen(CrmScreen):
+    """Every contact in one fast list."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", id="contacts-search"),
+        Binding("enter", "open", "Card", id="contacts-open"),
+        Binding("n", "add", "New", id="contacts-add"),
+        Binding("e", "edit", "Edit", id="contacts-edit"),
+        Binding("l", "log", "Log", id="contacts-log"),
+        Binding("f", "follow_up", "Follow-up", id="contacts-follow-up"),
+        Binding("d", "delete", "Delete", id="contacts-delete"),
+        Binding("s", "sort", "Sort", id="contacts-sort"),
+        Binding("F", "filter", "Filter", id="contacts-filter"),
+        Binding("escape", "clear", "Clear", id="contacts-clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="contacts")
+        self.filters = ListFilters()
+        self.sort = "name"
+        self.search_text = ""
+        self.list_query: ContactQuery | None = None
+        self.database_empty = False
+        self._land_on: int | None = None
+        self._first_frame_done = False
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("contacts")
+        with Horizontal(id="contacts-bar"):
+            yield Input(placeholder="Search names, emails, phones, tags, notes  ( / )", id="search")
+            yield Static("", id="contacts-filters")
+        yield VirtualTable(
+            CONTACT_COLUMNS,
+            id="contact-list",
+            page_size=100,
+            empty_text="No contact matches. Esc clears the search and filters.",
+        )
+        yield Static("", id="welcome")
+        yield Static("Opening the database…", id="contacts-status", classes="status")
+        yield KeyFooter()
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one("#contact-list", VirtualTable)
+
+    def on_mount(self) -> None:
+        self.query_one("#welcome").display = False
+        self.table.focus()
+        self._show_filters()
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def current_query(self) -> ContactQuery:
+        from pocketcrm.core.services.contacts import ContactQuery
+
+        return ContactQuery(
+            stage=self.filters.stage,
+            tag=self.filters.tag,
+            owner=self.filters.owner,
+            company_kind=self.filters.company_kind,
+            text=self.search_text,
+            sort=self.sort,
+        )
+
+    def reload(self, *, cursor: int | None = None) -> None:
+        store = self.store
+        if store is None:
+            return
+        self.mark_seen()
+        query = self.current_query()
+        table = self.table
+        want_cursor = table.cursor if cursor is None else cursor
+        pages = table.visible_pages(want_cursor)
+        size = table.page_size
+        land_on = self._land_on
+        self._land_on = None
+        filtered = query.text.strip() != "" or self.filters != ListFilters()
+
+        def job() -> tuple[int, dict[int, list[ContactRow]], bool, int | None]:
+            from pocketcrm.core.services import browse, contacts
+
+            total = contacts.count_contacts(store, query)
+            landing = None
+            if land_on is not None:
+                landing = browse.contact_position(store, query, land_on)
+            wanted = pages if landing is None else [landing // size]
+            loaded = {
+                page: contacts.list_contacts(store, replace(query, limit=size, offset=page * size))
+                for page in wanted
+            }
+            empty = total == 0 and (not filtered or contacts.count_contacts(store) == 0)
+            return total, loaded, empty, landing
+
+        def done(result: tuple[int, dict[int, list[ContactRow]], bool, int | None]) -> None:
+            total, loaded, empty, landing = result
+            self.list_query = query
+            self.database_empty = empty
+            table.load(total, loaded, cursor=landing if landing is not None else want_cursor)
+            self._show_empty(empty)
+            self._show_status()
+            if not self._first_frame_done:
+                self._first_frame_done = True
+                if self.crm.exit_after_first_frame:
+                    self.app.call_after_refresh(self.app.exit)
+
+        self.background(job, done, group="contacts-list", exclusive=True)
+
+    @on(VirtualTable.PageWanted, "#contact-list")
+    def fetch_page(self, message: VirtualTable.PageWanted) -> None:
+        store, query = self.store, self.list_query
+        if store is None or query is None:
+            return
+        size = message.table.page_size
+        page, generation = message.page, message.generation
+
+        def job() -> list[ContactRow]:
+            from pocketcrm.core.services.contacts import list_contacts
+
+            return list_contacts(store, replace(query, limit=size, offset=page * size))
+
+        self.background(
+            job, lambda rows: message.table.set_page(generation, page, rows), group="contacts-page"
+        )
+
+    def _show_empty(self, empty: bool) -> None:
+        welcome = self.query_one("#welcome", Static)
+        if empty:
+            from pocketcrm import paths
+
+            welcome.update(welcome_text(str(paths.demo_db())))
+        welcome.display = empty
+        self.table.display = not empty
+        self.query_one("#contacts-bar").display = not empty
+
+    def _show_filters(self) -> None:
+        text = f"sort: {SORT_LABELS[self.sort]}"
+        described = self.filters.describe()
+        if described:
+            text = f"{described}  ·  {text}"
+        self.query_one("#contacts-filters", Static).update(text)
+
+    def _show_status(self) -> None:
+        table = self.table
+        if self.database_empty:
+            status = "No contacts yet."
+        elif table.total == 0:
+            status = "No contact matches."
+        else:
+            status = f"{fmt.number(table.cursor + 1)} of {fmt.number(table.total)} contacts"
+        self.query_one("#contacts-status", Static).update(status)
+
+    @on(VirtualTable.Highlighted, "#contact-list")
+    def _highlighted(self) -> None:
+        self._show_status()
+
+    # -- search, sort, filter ---------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def search_changed(self, event: Input.Changed) -> None:
+        self.search_text = event.value
+        self.reload(cursor=0)
+
+    @on(Input.Submitted, "#search")
+    def search_submitted(self) -> None:
+        self.table.focus()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_clear(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus and search.value == "":
+            self.table.focus()
+            return
+        changed = self.search_text != "" or self.filters != ListFilters()
+        self.filters = ListFilters()
+        self._show_filters()
+        if search.value:
+            search.value = ""  # Input.Changed reloads
+        elif changed:
+            self.reload(cursor=0)
+        self.table.focus()
+
+    def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self._show_filters()
+        self.reload(cursor=0)
+        self.notify(f"Sorted by {SORT_LABELS[self.sort]}", timeout=2)
+
+    def set_sort(self, sort: str) -> None:
+        self.sort = sort
+        self._show_filters()
+        self.reload(cursor=0)
+
+    def action_filter(self) -> None:
+        from pocketcrm.tui.modals.filters import FilterForm
+
+        def chosen(filters: ListFilters | None) -> None:
+            if filters is not None and filters != self.filters:
+                self.filters = filters
+                self._show_filters()
+                self.reload(cursor=0)
+
+        self.app.push_screen(FilterForm(self.filters), chosen)
+
+    # -- actions on the highlighted contact -------------------------------------------------
+
+    def _selected(self) -> ContactRow | None:
+        row: ContactRow | None = self.table.current
+        if row is None:
+            self.notify("No contact selected.", severity="warning", timeout=3)
+        return row
+
+    def card_sequence(self, index: int) -> CardSequence:
+        query = self.list_query or self.current_query()
+
+        def contact_at(store: Any, position: int) -> int | None:
+            from pocketcrm.core.services.contacts import list_contacts
+
+            rows = list_contacts(store, replace(query, limit=1, offset=position))
+            return rows[0].id if rows else None
+
+        return CardSequence(index, self.table.total, contact_at)
+
+    def action_open(self) -> None:
+        row = self._selected()
+        if row is not None:
+            self.app.push_screen(CardScreen(row.id, self.card_sequence(self.table.cursor)))
+
+    @on(VirtualTable.Chosen, "#contact-list")
+    def _chosen(self) -> None:
+        self.action_open()
+
+    def action_add(self) -> None:
+        def created(contact_id: int) -> None:
+            self._land_on = contact_id
+
+        flows.add_contact(self, created)
+
+    def action_edit(self) -> None:
+        row = self._selected()
+        if row is not None:
+            flows.edit_contact(self, row.id)
+
+    def action_log(self) -> None:
+        row = self._selected()
+        if row is not None:
+            flows.log_interaction(self, row.id, row.display_name)
+
+    def action_follow_up(self) -> None:
+        row = self._selected()
+        if row is not None:
+            flows.schedule_follow_up(self, row.id, row.display_name)
+
+    def action_delete(self) -> None:
+        row = self._selected()
+        if row is not None:
+            flows.trash_contact(self, row.id, row.display_name)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        needs_contacts = {"edit", "log", "follow_up", "delete", "open", "search", "sort", "filter"}
+        return not (self.database_empty and action in needs_contacts)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        commands = [
+            PaletteCommand(
+                f"Sort contacts by {label}", f"Order the list by {label}", f"set_sort('{key}')"
+            )
+            for key, label in SORT_LABELS.items()
+        ]
+        commands.append(PaletteCommand("Clear search and filters", "Show every contact", "clear"))
+        return commands

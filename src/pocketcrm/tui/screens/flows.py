@@ -1,0 +1,164 @@
+"""The everyday actions several screens offer (log, follow-up, add, edit, delete, done, snooze).
+
+Each opens a form (a ModalScreen that validates and saves through the core itself, so it
+keeps what was typed on any error) or runs one service call in a thread worker, then tells
+the app that data changed so the screen on top reloads. Undoable actions register their undo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pocketcrm.tui.screens.base import CrmScreen
+
+if TYPE_CHECKING:
+    from pocketcrm.core.readmodels import Created, FollowUpView
+
+
+def log_interaction(screen: CrmScreen, contact_id: int, name: str, kind: str = "call") -> None:
+    from pocketcrm.tui.modals.log_form import LogForm
+
+    def saved(created: Created | None) -> None:
+        if created is None:
+            return
+        message = f"Logged {created.label}."
+        if created.follow_up is not None:
+            from pocketcrm.tui import format as fmt
+
+            f = created.follow_up
+            message += f" Follow-up {fmt.due(f.due_at, all_day=f.all_day)}."
+        screen.notify(message, timeout=4)
+        screen.crm.data_written()
+
+    screen.app.push_screen(LogForm(contact_id, name, kind), saved)
+
+
+def schedule_follow_up(screen: CrmScreen, contact_id: int, name: str) -> None:
+    from pocketcrm.tui.modals.follow_up_form import FollowUpForm
+
+    def saved(view: FollowUpView | None) -> None:
+        if view is None:
+            return
+        from pocketcrm.tui import format as fmt
+
+        screen.notify(
+            f"Follow-up with {view.contact_name} {fmt.due(view.due_at, all_day=view.all_day)}.",
+            timeout=4,
+        )
+        screen.crm.data_written()
+
+    screen.app.push_screen(FollowUpForm(contact_id, name), saved)
+
+
+def add_contact(screen: CrmScreen, created: Callable[[int], Any] | None = None) -> None:
+    from pocketcrm.tui.modals.contact_form import ContactForm
+
+    def saved(contact_id: int | None) -> None:
+        if contact_id is None:
+            return
+        if created is not None:
+            created(contact_id)
+        screen.notify("Contact added.", timeout=3)
+        screen.crm.data_written()
+
+    screen.app.push_screen(ContactForm(None), saved)
+
+
+def edit_contact(screen: CrmScreen, contact_id: int) -> None:
+    from pocketcrm.tui.modals.contact_form import ContactForm
+
+    def saved(saved_id: int | None) -> None:
+        if saved_id is None:
+            return
+        screen.notify("Contact saved.", timeout=3)
+        screen.crm.data_written()
+
+    screen.app.push_screen(ContactForm(contact_id), saved)
+
+
+def trash_contact(
+    screen: CrmScreen, contact_id: int, name: str, after: Callable[[], Any] | None = None
+) -> None:
+    """Ask first; then the contact goes to the trash, with undo offered."""
+    from pocketcrm.tui.modals.confirm import ConfirmModal
+
+    store = screen.store
+    if store is None:
+        return
+
+    def answered(yes: bool | None) -> None:
+        if not yes:
+            return
+
+        def job() -> str:
+            from pocketcrm.core.services.trash import trash_contact as trash
+
+            return trash(store, f"#{contact_id}").label
+
+        def done(label: str) -> None:
+            def undo() -> str:
+                from pocketcrm.core.services.trash import restore
+
+                return f"Restored {restore(store, f'#{contact_id}', 'contact').label}."
+
+            screen.crm.remember_undo(f"restore {label}", undo)
+            screen.notify(
+                f"Moved {label} to the trash. Press u to undo.", title="Deleted", timeout=8
+            )
+            screen.crm.data_written()
+            if after is not None:
+                after()
+
+        screen.background(job, done, group="write")
+
+    screen.app.push_screen(
+        ConfirmModal(
+            f"Move {name} to the trash?",
+            "Their card, calls and follow-ups stay in the trash until you empty it "
+            "(pocketcrm trash); you can undo with u.",
+            yes="Delete",
+        ),
+        answered,
+    )
+
+
+def complete_follow_up(screen: CrmScreen, follow_up_id: int, name: str) -> None:
+    store = screen.store
+    if store is None:
+        return
+
+    def job() -> FollowUpView:
+        from pocketcrm.core.services.activity import complete_follow_up as complete
+
+        return complete(store, follow_up_id)
+
+    def done(view: FollowUpView) -> None:
+        def undo() -> str:
+            from pocketcrm.core.services.activity import reopen_follow_up
+
+            reopen_follow_up(store, follow_up_id)
+            return f"Follow-up with {name} is open again."
+
+        screen.crm.remember_undo("reopen the follow-up", undo)
+        screen.notify(f"Done: follow-up with {view.contact_name}. Press u to undo.", timeout=5)
+        screen.crm.data_written()
+
+    screen.background(job, done, group="write")
+
+
+def snooze_follow_up(screen: CrmScreen, follow_up: FollowUpView) -> None:
+    from pocketcrm.tui.modals.snooze_form import SnoozeForm
+
+    def saved(view: FollowUpView | None) -> None:
+        if view is None:
+            return
+        from pocketcrm.tui import format as fmt
+
+        screen.notify(
+            f"Snoozed: {view.contact_name} {fmt.due(view.due_at, all_day=view.all_day)}.",
+            timeout=4,
+        )
+        screen.crm.data_written()
+
+    screen.app.push_screen(SnoozeForm(follow_up), saved)

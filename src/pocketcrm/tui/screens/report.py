@@ -1,0 +1,166 @@
+"""The report: the summary a small business asks for, as figures, bars and a sparkline."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, VerticalScroll
+from textual.widgets import Sparkline, Static
+
+from pocketcrm.tui import format as fmt
+from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
+from pocketcrm.tui.widgets.key_footer import KeyFooter
+from pocketcrm.tui.widgets.top_bar import TopBar
+
+if TYPE_CHECKING:
+    from pocketcrm.core.readmodels import Count, Report
+
+PERIODS = (30, 90, 365)
+BAR_WIDTH = 24
+
+
+def bars(title: str, counts: tuple[Count, ...], *, suffix: str = "", note: str = "") -> Text:
+    """A titled block of horizontal bars, scaled to the largest count."""
+    text = Text()
+    text.append(title + "\n", style="bold")
+    if note:
+        text.append(note + "\n", style="dim")
+    if not counts:
+        text.append("nothing yet\n", style="dim")
+        return text
+    top = max(c.count for c in counts) or 1
+    label_width = min(16, max(len(c.key) for c in counts))
+    for count in counts:
+        size = round(BAR_WIDTH * count.count / top)
+        label = count.key.replace("_", " ")
+        text.append(f"{label[:label_width]:<{label_width}} ")
+        text.append("█" * size or "▏", style="cyan")
+        text.append(f" {fmt.number(count.count)}{suffix}\n")
+    return text
+
+
+def figures(report: Report) -> Text:
+    """The headline numbers in one block."""
+    text = Text()
+    pairs = [
+        ("contacts", fmt.number(report.contacts_total)),
+        ("new", fmt.number(report.new_contacts)),
+        ("interactions", fmt.number(report.interactions_total)),
+        (
+            "satisfaction",
+            f"{report.satisfaction_average:.1f}/5 ({report.satisfaction_count})"
+            if report.satisfaction_average is not None
+            else "n/a",
+        ),
+        ("follow-ups due", fmt.number(report.follow_ups_due)),
+        ("overdue", fmt.number(report.follow_ups_overdue)),
+        (
+            "done",
+            f"{fmt.number(report.follow_ups_done)} ({fmt.number(report.follow_ups_done_on_time)} on time)",
+        ),
+    ]
+    for label, value in pairs:
+        text.append(f"{label} ", style="dim")
+        text.append(value, style="bold")
+        text.append("   ")
+    return text
+
+
+class ReportScreen(CrmScreen):
+    """Figures for the last 30, 90 or 365 days."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "period", "Period", id="report-period"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="report")
+        self.days = PERIODS[0]
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("report")
+        yield Static("", id="report-title", classes="pane-title")
+        with VerticalScroll(id="report-body"):
+            yield Static("Loading…", id="report-figures")
+            yield Static("Activity per week", id="activity-title", classes="pane-title")
+            yield Sparkline([], id="activity", summary_function=max)
+            yield Static("", id="activity-axis")
+            with Grid(id="report-bars"):
+                for name in ("stage", "kind", "outcome", "owner", "success", "company", "stale"):
+                    yield Static("", id=f"bars-{name}", classes="bars")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#report-body").focus()
+
+    def reload(self) -> None:
+        store = self.store
+        if store is None:
+            return
+        self.mark_seen()
+        days = self.days
+
+        def job() -> Report:
+            from pocketcrm.core import clock
+            from pocketcrm.core.services.reports import summary
+
+            now = clock.now()
+            return summary(store, since=now - timedelta(days=days), until=now)
+
+        self.background(job, self.show, group="report", exclusive=True)
+
+    def show(self, report: Report) -> None:
+        since = fmt.local(report.since, date_only=True)
+        until = fmt.local(report.until, date_only=True)
+        self.query_one("#report-title", Static).update(
+            f"Report: the last {self.days} days, {since} to {until}   (p changes the period)"
+        )
+        self.query_one("#report-figures", Static).update(figures(report))
+        weeks = report.activity_by_week
+        self.query_one("#activity", Sparkline).data = [float(w.count) for w in weeks]
+        if weeks:
+            peak = max(w.count for w in weeks)
+            self.query_one("#activity-axis", Static).update(
+                f"week of {weeks[0].key} … week of {weeks[-1].key}   peak {fmt.number(peak)} a week"
+            )
+        blocks = {
+            "stage": bars("Contacts by stage", report.contacts_by_stage),
+            "kind": bars("Interactions by kind", report.interactions_by_kind),
+            "outcome": bars(
+                "Call outcomes",
+                tuple(c for c in report.interactions_by_outcome if c.key != "(none)"),
+            ),
+            "owner": bars("Interactions by owner", report.interactions_by_owner),
+            "success": bars(
+                "Call success by owner",
+                report.success_rate_by_owner,
+                suffix="%",
+                note="share of calls that reached the person",
+            ),
+            "company": bars("Customers by company kind", report.customers_by_company_kind),
+            "stale": bars(
+                "Customers not contacted",
+                tuple(type(c)(f"{c.key}+ days", c.count) for c in report.customers_not_contacted),
+            ),
+        }
+        for name, block in blocks.items():
+            self.query_one(f"#bars-{name}", Static).update(block)
+
+    def action_period(self) -> None:
+        self.set_period(PERIODS[(PERIODS.index(self.days) + 1) % len(PERIODS)])
+
+    def set_period(self, days: int) -> None:
+        self.days = days
+        self.reload()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            PaletteCommand(
+                f"Report: last {days} days", "Change the report's period", f"set_period({days})"
+            )
+            for days in PERIODS
+        ]
