@@ -46,6 +46,11 @@ class Commands(LazyGroup):
         "where": "pocketcrm.commands.admin:where",
         "config": "pocketcrm.commands.admin:config_app",
         "demo": "pocketcrm.commands.admin:demo",
+        "import": "pocketcrm.commands.transfer:import_",
+        "export": "pocketcrm.commands.transfer:export",
+        "dupes": "pocketcrm.commands.transfer:dupes",
+        "merge": "pocketcrm.commands.transfer:merge",
+        "person": "pocketcrm.commands.transfer:person_app",
         "tui": "pocketcrm.cli:tui",
     }
 

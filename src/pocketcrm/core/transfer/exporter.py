@@ -1,0 +1,272 @@
+"""Take contacts out: pocketcrm JSON (everything, lossless), CSV, vCard 4.0/3.0 and iCalendar.
+
+Contacts are read a chunk at a time (a handful of queries per 1,000 contacts) inside one read
+transaction, so an export is a consistent snapshot and 100,000 contacts never sit in memory.
+Filters are the list's (stage, tag, company, owner); with none, the JSON export holds the whole
+database (trash, tag cadence rules and suppression hashes included) and is a full backup.
+
+Exports carry the contact's uuid (vCard UID "urn:uuid:..." unless it came with its own UID;
+CSV external id "pocketcrm"), so importing an export updates instead of duplicating.
+Files are created 0600 before anything is written: contact data is never world-readable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from pocketcrm.core.errors import Invalid
+from pocketcrm.core.services.contacts import ContactQuery
+from pocketcrm.core.store import Store
+from pocketcrm.core.transfer import jsonfmt
+from pocketcrm.core.transfer.records import (
+    AddressDraft,
+    ContactDraft,
+    EmailDraft,
+    PhoneDraft,
+    WebsiteDraft,
+)
+
+EXPORT_FORMATS = ("json", "csv", "vcard", "ics")
+CHUNK = 1000
+
+
+@contextmanager
+def open_private(path: str | os.PathLike[str], *, newline: str | None = None) -> Iterator[TextIO]:
+    """Open PATH for writing as a 0600 file (created so, or narrowed before writing)."""
+    target = Path(path)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise Invalid("output", f"cannot write {target}: {exc.strerror}") from None
+    os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
+    with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as stream:
+        yield stream
+
+
+def _is_everything(query: ContactQuery | None) -> bool:
+    return query is None or query == ContactQuery()
+
+
+def contact_ids(session: Session, store: Store, query: ContactQuery | None) -> list[int]:
+    """Ids to export in id order: every contact (trash too) without filters, else the list's."""
+    if _is_everything(query):
+        return [int(i) for (i,) in session.execute(text("SELECT id FROM contact ORDER BY id"))]
+    assert query is not None
+    from pocketcrm.core.services.contacts import _where  # the list's filters, one definition
+
+    where, params = _where(session, query, store.settings)
+    sql = "SELECT c.id FROM contact c LEFT JOIN company co ON co.id = c.company_id" + where
+    return [int(i) for (i,) in session.execute(text(sql + " ORDER BY c.id"), params)]
+
+
+def iter_records(
+    store: Store, query: ContactQuery | None = None
+) -> Iterator[tuple[jsonfmt.Record, str]]:
+    """(JSON record, company name) per contact, a chunk at a time."""
+    with store.read() as session:
+        companies = jsonfmt.company_uuids(session)
+        names = {uid: name for uid, name in companies.values()}
+        ids = contact_ids(session, store, query)
+        for start in range(0, len(ids), CHUNK):
+            for record in jsonfmt.contact_records(session, ids[start : start + CHUNK], companies):
+                yield record, names.get(record["company"] or "", "")
+
+
+def export_json(store: Store, stream: TextIO, query: ContactQuery | None = None) -> int:
+    """The pocketcrm JSON document; returns the number of contacts written."""
+    everything = _is_everything(query)
+    with store.read() as session:
+        companies = jsonfmt.company_uuids(session)
+        ids = contact_ids(session, store, query)
+        out = jsonfmt.DocumentWriter(stream)
+        out.begin("tags")
+        if everything:
+            tags = [str(n) for (n,) in session.execute(text("SELECT name FROM tag ORDER BY name"))]
+            company_ids = None
+        else:
+            tags = _tags_of(session, ids)
+            company_ids = _companies_of(session, ids)
+        out.write_all(tags)
+        out.begin("companies")
+        out.write_all(jsonfmt.company_records(session, company_ids))
+        out.begin("contacts")
+        count = 0
+        for start in range(0, len(ids), CHUNK):
+            records = jsonfmt.contact_records(session, ids[start : start + CHUNK], companies)
+            out.write_all(records)
+            count += len(records)
+        out.begin("cadences")
+        if everything:
+            out.write_all(jsonfmt.tag_cadence_records(session))
+        out.begin("suppressions")
+        if everything:
+            out.write_all(jsonfmt.suppression_records(session))
+        out.close()
+    return count
+
+
+def _tags_of(session: Session, ids: list[int]) -> list[str]:
+    names: set[str] = set()
+    for start in range(0, len(ids), CHUNK):
+        marks = ",".join(str(i) for i in ids[start : start + CHUNK])
+        names.update(
+            str(n)
+            for (n,) in session.execute(
+                text(
+                    "SELECT DISTINCT t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
+                    f"WHERE ct.contact_id IN ({marks})"
+                )
+            )
+        )
+    return sorted(names)
+
+
+def _companies_of(session: Session, ids: list[int]) -> list[int]:
+    found: set[int] = set()
+    for start in range(0, len(ids), CHUNK):
+        marks = ",".join(str(i) for i in ids[start : start + CHUNK])
+        found.update(
+            int(c)
+            for (c,) in session.execute(
+                text(
+                    f"SELECT company_id FROM contact WHERE id IN ({marks}) AND company_id IS NOT "
+                    f"NULL UNION SELECT company_id FROM interaction WHERE contact_id IN ({marks}) "
+                    "AND company_id IS NOT NULL"
+                )
+            )
+        )
+    return sorted(found)
+
+
+def draft_from_record(record: jsonfmt.Record, company: str = "") -> ContactDraft:
+    """The neutral draft the vCard and CSV writers take, from a contact's JSON record."""
+    external: dict[str, str] = {}
+    custom: dict[str, str] = {}
+    for item in record["external_ids"]:
+        if item["system"] in external:
+            custom[f"id {item['system']}"] = item["value"]
+        else:
+            external[item["system"]] = item["value"]
+    external.setdefault("pocketcrm", record["uuid"])
+    for item in record["custom"]:
+        name = item["name"]
+        custom[name] = f"{custom[name]}\n{item['value']}" if name in custom else item["value"]
+    return ContactDraft(
+        display_name=record["display_name"],
+        given_name=record["given_name"],
+        family_name=record["family_name"],
+        additional_names=record["additional_names"],
+        prefix=record["prefix"],
+        suffix=record["suffix"],
+        nickname=record["nickname"],
+        emails=[EmailDraft(e["address"], e["label"], e["primary"]) for e in record["emails"]],
+        phones=[
+            PhoneDraft(p["number"], p["label"], p["primary"], p["extension"])
+            for p in record["phones"]
+        ],
+        addresses=[
+            AddressDraft(
+                label=a["label"],
+                street=a["street"],
+                city=a["city"],
+                region=a["region"],
+                postcode=a["postcode"],
+                country=a["country"],
+                po_box=a["po_box"],
+                extended=a["extended"],
+            )
+            for a in record["addresses"]
+        ],
+        websites=[WebsiteDraft(w["url"], w["label"]) for w in record["websites"]],
+        company=company,
+        title=record["title"],
+        department=record["department"],
+        birthday=record["birthday"],
+        anniversary=record["anniversary"],
+        notes=record["notes"],
+        tags=list(record["tags"]),
+        stage=record["stage"],
+        source=record["source"],
+        external_ids=external,
+        email_opt_out=record["email_opt_out"],
+        do_not_contact=record["do_not_contact"],
+        photo=record["photo"],
+        custom=custom,
+    )
+
+
+def iter_drafts(store: Store, query: ContactQuery | None = None) -> Iterator[ContactDraft]:
+    """Drafts of the live contacts matching QUERY (the trash is not exported to other apps)."""
+    for record, company in iter_records(store, query or ContactQuery()):
+        yield draft_from_record(record, company)
+
+
+def _vcard_draft(draft: ContactDraft) -> ContactDraft:
+    """vCard carries identity in UID: the source's own UID, else urn:uuid:<our uuid>."""
+    uid = draft.external_ids.get("pocketcrm", "")
+    if "vcard_uid" not in draft.external_ids and uid:
+        draft.external_ids["vcard_uid"] = f"urn:uuid:{uid}"
+    return draft
+
+
+def export_vcard(
+    store: Store, stream: TextIO, query: ContactQuery | None = None, *, version: str = "4.0"
+) -> int:
+    from pocketcrm.core.transfer.vcard import VCARD_VERSIONS, write_vcard
+
+    if version not in VCARD_VERSIONS:
+        raise Invalid("vcard-version", f"cannot write vCard {version!r}; use 4.0 or 3.0")
+    count = 0
+    for draft in iter_drafts(store, query):
+        stream.write(write_vcard(_vcard_draft(draft), version))
+        count += 1
+    return count
+
+
+def export_csv(
+    store: Store, stream: TextIO, query: ContactQuery | None = None, *, raw: bool = False
+) -> int:
+    from pocketcrm.core.transfer.csv_formats import write_csv
+
+    return write_csv(iter_drafts(store, query), stream, raw=raw)
+
+
+def export_ics(store: Store, stream: TextIO, *, birthdays: bool = False, todo: bool = False) -> int:
+    import importlib
+
+    try:
+        ics = importlib.import_module("pocketcrm.core.transfer.ics")
+    except ModuleNotFoundError:
+        raise Invalid("format", "iCalendar export is not available in this build") from None
+    write: Any = ics.write_ics
+    return int(write(store, stream, birthdays=birthdays, todo=todo))
+
+
+def export(
+    store: Store,
+    fmt: str,
+    stream: TextIO,
+    query: ContactQuery | None = None,
+    *,
+    raw: bool = False,
+    vcard_version: str = "4.0",
+    birthdays: bool = False,
+    todo: bool = False,
+) -> int:
+    """Write FMT to STREAM; returns how many records (contacts, or calendar entries) it holds."""
+    if fmt == "json":
+        return export_json(store, stream, query)
+    if fmt == "csv":
+        return export_csv(store, stream, query, raw=raw)
+    if fmt in ("vcard", "vcf"):
+        return export_vcard(store, stream, query, version=vcard_version)
+    if fmt in ("ics", "ical"):
+        return export_ics(store, stream, birthdays=birthdays, todo=todo)
+    raise Invalid("format", f"unknown format {fmt!r}; use one of: {', '.join(EXPORT_FORMATS)}")

@@ -1,0 +1,1853 @@
+"""Bring contacts in: CSV (Google, Outlook, HubSpot, any), vCard 2.1/3.0/4.0, pocketcrm JSON.
+
+Three steps. Every record is parsed, validated and normalised (phones as typed + E.164 + a
+validity flag, stages onto the configured ones, tags, custom fields for whatever has no
+column); matched against what exists (uuid, then external ids such as a vCard UID or a HubSpot
+id, then email); then written. All of it happens inside ONE write transaction: the preview is
+the very same run rolled back at the end, so what it shows is exactly what a write would do,
+and a write either commits everything or nothing (a killed import leaves no trace).
+
+Files stream: records are handled in chunks of CHUNK and new rows go in with executemany, so
+memory stays flat whatever the file size. Every write is an ImportBatch whose ImportChange
+rows keep each changed record's exact state before, for `import undo`.
+
+Decisions where the world is vague:
+- a record matching an existing contact updates it: non-empty values from the file replace
+  scalar fields (the file is newer), notes are appended when not already there, emails,
+  phones, addresses, websites, tags and external ids are added when missing, custom fields
+  are set; nothing in the database is removed by an import;
+- likely duplicates (same phone or a close name, but no shared id or email) are created as
+  new contacts and listed in the preview; `pocketcrm dupes` and `merge` join them afterwards;
+  names are compared with contacts that existed before the import, not within the file;
+- an invalid email is kept in the custom field "email" and the row is listed with the reason;
+  an invalid phone is kept as typed and flagged; a row with no name, email or phone is skipped;
+- a company-only record (vCard KIND:org, Outlook/Google rows with only a company) becomes a
+  company; what a company has no column for is appended to its notes;
+- people whose email or phone was erased (Suppression) are skipped unless allow_suppressed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import uuid as uuidlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from pocketcrm.core import clock, search, validate
+from pocketcrm.core.errors import CrmError, Invalid, NotFound
+from pocketcrm.core.models import ImportBatch, db_time, from_db_time
+from pocketcrm.core.search import fold
+from pocketcrm.core.services.dupes import NameIndex
+from pocketcrm.core.settings import Settings
+from pocketcrm.core.store import Store
+from pocketcrm.core.transfer import jsonfmt
+from pocketcrm.core.transfer.records import ContactDraft
+
+FORMATS = ("google", "outlook", "hubspot", "generic", "csv", "vcard", "json")
+CHUNK = 2000
+MAX_LISTED = 500  # problems, duplicates and suppressed rows listed in a report (all are counted)
+
+_STAGE_SYNONYMS = {
+    "subscriber": "lead",
+    "marketingqualifiedlead": "lead",
+    "mql": "lead",
+    "salesqualifiedlead": "prospect",
+    "sql": "prospect",
+    "opportunity": "prospect",
+    "qualified": "prospect",
+    "client": "customer",
+    "evangelist": "customer",
+    "former customer": "past_customer",
+    "formercustomer": "past_customer",
+    "pastcustomer": "past_customer",
+    "churned": "past_customer",
+}
+_UUID = re.compile(
+    r"^(?:urn:uuid:)?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+)
+
+
+# -- what an import reports -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    path: str
+    format: str  # google, outlook, hubspot, generic, vcard or json
+    encoding: str  # utf-8, utf-8-sig, windows-1252, ...
+    records: int
+
+
+@dataclass(frozen=True)
+class RowNote:
+    """A record with something to say: skipped (why) or imported with notes (what)."""
+
+    file: str
+    line: int
+    name: str
+    reasons: tuple[str, ...]
+    skipped: bool
+
+
+@dataclass(frozen=True)
+class DuplicateHint:
+    """A new record that looks like an existing contact (same phone, close name)."""
+
+    file: str
+    line: int
+    name: str
+    existing_id: int
+    existing_name: str
+    score: int
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SuppressedRow:
+    file: str
+    line: int
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """The preview (written False) or the result (written True) of an import."""
+
+    written: bool
+    batch_id: int | None
+    sources: tuple[SourceInfo, ...]
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    suppressed: int
+    companies_created: int
+    companies_updated: int
+    problems: tuple[RowNote, ...]
+    problem_count: int
+    duplicates: tuple[DuplicateHint, ...]
+    duplicate_count: int
+    suppressed_rows: tuple[SuppressedRow, ...]
+    updated_names: tuple[str, ...]
+
+    @property
+    def encodings(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.encoding for s in self.sources))
+
+
+@dataclass(frozen=True)
+class BatchView:
+    id: int
+    uuid: str
+    source: str
+    format: str
+    encoding: str
+    created: int
+    updated: int
+    skipped: int
+    at: datetime
+    undone_at: datetime | None
+
+
+@dataclass(frozen=True)
+class UndoReport:
+    batch_id: int
+    removed: int  # contacts (and companies) the import had created
+    restored: int  # records put back to their state before the import
+    changed_since: int  # of those, records someone changed after the import
+
+
+# -- reading sources ------------------------------------------------------------------------
+
+
+def _first_line(path: Path) -> str:
+    from pocketcrm.core.transfer.encoding import open_text
+
+    stream, _ = open_text(path)
+    with stream:
+        for line in stream:
+            if line.strip():
+                return line.lstrip("\ufeff")
+    return ""
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """google/outlook/hubspot/generic, vcard or json, from the file's content."""
+    import csv
+
+    from pocketcrm.core.transfer.csv_formats import detect_format as csv_flavour
+
+    head = _first_line(Path(path))
+    if not head.strip():
+        raise Invalid("file", f"{os.fspath(path)} is empty")
+    if head.strip().upper().startswith("BEGIN:VCARD"):
+        return "vcard"
+    if jsonfmt.looks_like_json(head):
+        return "json"
+    delimiter = max((",", ";", "\t"), key=head.count)
+    header = next(csv.reader([head], delimiter=delimiter))
+    return csv_flavour([h.strip() for h in header])
+
+
+class _Source:
+    """One file being read: its format, encoding and a count of records seen."""
+
+    def __init__(self, path: Path, fmt: str | None, mapping: dict[str, str] | None) -> None:
+        if fmt is not None and fmt not in FORMATS:
+            raise Invalid("format", f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+        if not path.exists():
+            raise Invalid("file", f"{path} does not exist; check the path")
+        self.path = path
+        self.mapping = mapping
+        detected = detect_format(path)
+        if fmt is None:
+            fmt = detected
+        elif fmt == "csv":
+            fmt = "generic" if detected in ("vcard", "json") else detected
+        self.fmt = fmt
+        self.encoding = ""
+        self.records = 0
+
+    def items(self) -> Iterator[ContactDraft | jsonfmt.Item]:
+        from pocketcrm.core.transfer.encoding import open_text
+
+        stream, self.encoding = open_text(self.path)
+        with stream:
+            if self.fmt == "vcard":
+                from pocketcrm.core.transfer.vcard import read_vcards
+
+                yield from read_vcards(stream)
+            elif self.fmt == "json":
+                yield from jsonfmt.read_document(stream)
+            else:
+                from pocketcrm.core.transfer.csv_formats import read_csv
+
+                yield from read_csv(stream, self.fmt, self.mapping)
+
+    def info(self) -> SourceInfo:
+        return SourceInfo(str(self.path), self.fmt, self.encoding, self.records)
+
+
+# -- the normalised record ------------------------------------------------------------------
+
+
+@dataclass
+class _Rec:
+    file: str
+    line: int
+    name: str
+    uuid: str = ""
+    cols: dict[str, Any] = field(default_factory=dict)
+    company: str = ""  # a company name
+    company_uuid: str = ""  # JSON: the company's uuid
+    emails: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    phones: list[tuple[str, str, bool, str, str, bool]] = field(default_factory=list)
+    addresses: list[tuple[str, str, str, str, str, str, str, str]] = field(default_factory=list)
+    websites: list[tuple[str, str]] = field(default_factory=list)
+    custom: list[tuple[str, str]] = field(default_factory=list)
+    external: list[tuple[str, str]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    stage: str = ""
+    notes: list[str] = field(default_factory=list)  # non-fatal problems
+    fatal: str = ""
+    is_company: bool = False
+    draft: ContactDraft | None = None
+    json: dict[str, Any] | None = None
+
+    def add_custom(self, name: str, value: str) -> None:
+        if value and (name, value) not in self.custom:
+            self.custom.append((name, value))
+
+
+_TEXT_COLS = (
+    "given_name",
+    "family_name",
+    "additional_names",
+    "prefix",
+    "suffix",
+    "nickname",
+    "title",
+    "department",
+    "source",
+    "photo",
+)
+_CONTACT_COLUMNS = (
+    "id",
+    "uuid",
+    "display_name",
+    "given_name",
+    "family_name",
+    "additional_names",
+    "prefix",
+    "suffix",
+    "nickname",
+    "name_key",
+    "company_id",
+    "title",
+    "department",
+    "stage",
+    "owner",
+    "notes",
+    "birthday_year",
+    "birthday_month",
+    "birthday_day",
+    "anniversary_year",
+    "anniversary_month",
+    "anniversary_day",
+    "do_not_contact",
+    "email_opt_out",
+    "source",
+    "photo",
+    "last_contact_at",
+    "next_follow_up_at",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+)
+
+
+def phone_key(number: str, e164: str) -> str:
+    """How a phone is matched: its E.164 form, else its digits."""
+    return e164 or "".join(ch for ch in number if ch.isdigit())
+
+
+def digest(kind: str, value: str) -> str:
+    """The Suppression hash of a normalised email (lower-cased) or E.164 phone."""
+    return hashlib.sha256(f"{kind}:{value.strip().lower()}".encode()).hexdigest()
+
+
+# -- the import run -------------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    """Raised inside the write transaction to end a preview without keeping anything."""
+
+
+class _Run:
+    """One import inside one write transaction; `write=False` is the same run, rolled back."""
+
+    def __init__(
+        self,
+        session: Session,
+        settings: Settings,
+        *,
+        allow_suppressed: bool,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.session = session
+        self.conn: Connection = session.connection()
+        self.settings = settings
+        self.region = settings.default_region
+        self.allow_suppressed = allow_suppressed
+        self.progress = progress
+        self.sqlite = self.conn.dialect.name == "sqlite"
+        self.mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        self.now = clock.now()
+        self.now_db: Any = db_time(self.now) if self.sqlite else self.now
+        self.owner = settings.owner
+        # counters and report lines
+        self.created = self.updated = self.unchanged = self.skipped = self.suppressed = 0
+        self.companies_created = self.companies_updated = 0
+        self.problems: list[RowNote] = []
+        self.problem_count = 0
+        self.duplicates: list[DuplicateHint] = []
+        self.duplicate_count = 0
+        self.suppressed_rows: list[SuppressedRow] = []
+        self.updated_names: list[str] = []
+        self.batch = ImportBatch(at=self.now)
+        session.add(self.batch)
+        session.flush()
+        assert self.batch.id is not None
+        self.batch_id = self.batch.id
+        self._load_state()
+        self._reset_buffers()
+        self.created_ids: set[int] = set()
+        self.touched: set[int] = set()
+        self.pending: set[int] = set()  # created in the current (unflushed) chunk
+
+    # -- state ------------------------------------------------------------------------------
+
+    def _scalar(self, sql: str) -> int:
+        return int(self.conn.exec_driver_sql(sql).scalar() or 0)
+
+    def _load_state(self) -> None:
+        conn = self.conn
+        self.next_contact = self._scalar("SELECT max(id) FROM contact") + 1
+        self.next_company = self._scalar("SELECT max(id) FROM company") + 1
+        self.next_tag = self._scalar("SELECT max(id) FROM tag") + 1
+        self.next_interaction = self._scalar("SELECT max(id) FROM interaction") + 1
+        self.had_contacts = self.next_contact > 1
+        self.had_interactions = self.next_interaction > 1
+        self.by_email: dict[str, int] = {}
+        self.by_external: dict[tuple[str, str], int] = {}
+        self.by_uuid: dict[str, int] = {}
+        self.by_phone: dict[str, int] = {}
+        # (name key, phone key): the fallback for records without ids or emails; a record
+        # with neither emails nor phones uses (name key, "") against contacts likewise bare.
+        self.by_name_phone: dict[tuple[str, str], int] = {}
+        self.names: NameIndex | None = None
+        self.name_of: dict[int, str] = {}
+        if self.had_contacts:
+            for address_key, cid in conn.exec_driver_sql(
+                "SELECT e.address_key, e.contact_id FROM contact_email e "
+                "JOIN contact c ON c.id = e.contact_id WHERE c.deleted_at IS NULL ORDER BY e.id"
+            ):
+                self.by_email.setdefault(str(address_key), int(cid))
+            for system, value, cid in conn.exec_driver_sql(
+                "SELECT system, value, contact_id FROM external_id"
+            ):
+                self.by_external[(str(system), str(value))] = int(cid)
+            for uid, cid in conn.exec_driver_sql("SELECT uuid, id FROM contact"):
+                self.by_uuid[str(uid)] = int(cid)
+            for e164, cid in conn.exec_driver_sql(
+                "SELECT p.e164, p.contact_id FROM contact_phone p JOIN contact c "
+                "ON c.id = p.contact_id WHERE c.deleted_at IS NULL AND p.e164 != ''"
+            ):
+                self.by_phone.setdefault(str(e164), int(cid))
+            for cid, name_key, e164, number in conn.exec_driver_sql(
+                "SELECT c.id, c.name_key, p.e164, p.number FROM contact c LEFT JOIN contact_phone p "
+                "ON p.contact_id = c.id WHERE c.deleted_at IS NULL AND (p.id IS NOT NULL OR "
+                "NOT EXISTS (SELECT 1 FROM contact_email e WHERE e.contact_id = c.id))"
+            ):
+                self.by_name_phone.setdefault(
+                    (str(name_key), phone_key(str(number or ""), str(e164 or ""))), int(cid)
+                )
+            self.names = NameIndex()
+            for cid, name in conn.exec_driver_sql(
+                "SELECT id, display_name FROM contact WHERE deleted_at IS NULL"
+            ):
+                self.names.add(int(cid), str(name))
+                self.name_of[int(cid)] = str(name)
+        self.company_by_key: dict[str, int] = {}
+        self.company_by_uuid: dict[str, int] = {}
+        for coid, name_key, uid in conn.exec_driver_sql(
+            "SELECT id, name_key, uuid FROM company WHERE deleted_at IS NULL ORDER BY id"
+        ):
+            self.company_by_key.setdefault(str(name_key), int(coid))
+            self.company_by_uuid[str(uid)] = int(coid)
+        self.tag_ids = {str(n): int(i) for i, n in conn.exec_driver_sql("SELECT id, name FROM tag")}
+        self.suppressions = {
+            str(d) for (d,) in conn.exec_driver_sql("SELECT digest FROM suppression")
+        }
+
+    def _reset_buffers(self) -> None:
+        self.buf_companies: list[tuple[Any, ...]] = []
+        self.buf_tags: list[tuple[Any, ...]] = []
+        self.buf_contacts: list[tuple[Any, ...]] = []
+        self.buf_emails: list[tuple[Any, ...]] = []
+        self.buf_phones: list[tuple[Any, ...]] = []
+        self.buf_addresses: list[tuple[Any, ...]] = []
+        self.buf_websites: list[tuple[Any, ...]] = []
+        self.buf_custom: list[tuple[Any, ...]] = []
+        self.buf_external: list[tuple[Any, ...]] = []
+        self.buf_contact_tags: list[tuple[Any, ...]] = []
+        self.buf_history: list[tuple[Any, ...]] = []
+        self.buf_changes: list[tuple[Any, ...]] = []
+        self.buf_json: list[tuple[int, dict[str, Any]]] = []
+
+    def _many(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            marks = ", ".join([self.mark] * len(columns))
+            self.conn.exec_driver_sql(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+            )
+
+    def flush(self) -> None:
+        """Write the chunk's new rows, parents first."""
+        self._many(
+            "company",
+            (
+                "id",
+                "uuid",
+                "name",
+                "name_key",
+                "kind",
+                "website",
+                "phone",
+                "email",
+                "street",
+                "city",
+                "region",
+                "postcode",
+                "country",
+                "notes",
+                "owner",
+                "created_at",
+                "updated_at",
+                "deleted_at",
+            ),
+            self.buf_companies,
+        )
+        self._many("tag", ("id", "name"), self.buf_tags)
+        self._many("contact", _CONTACT_COLUMNS, self.buf_contacts)
+        self._many(
+            "contact_email",
+            ("contact_id", "address", "address_key", "label", "is_primary"),
+            self.buf_emails,
+        )
+        self._many(
+            "contact_phone",
+            ("contact_id", "number", "e164", "valid", "extension", "label", "is_primary"),
+            self.buf_phones,
+        )
+        self._many(
+            "contact_address",
+            (
+                "contact_id",
+                "label",
+                "street",
+                "extended",
+                "po_box",
+                "city",
+                "region",
+                "postcode",
+                "country",
+            ),
+            self.buf_addresses,
+        )
+        self._many("contact_website", ("contact_id", "url", "label"), self.buf_websites)
+        self._many("custom_field", ("contact_id", "name", "value"), self.buf_custom)
+        self._many("external_id", ("contact_id", "system", "value"), self.buf_external)
+        self._many("contact_tag", ("contact_id", "tag_id"), self.buf_contact_tags)
+        self._many(
+            "stage_change", ("contact_id", "at", "from_stage", "to_stage", "by"), self.buf_history
+        )
+        self._many(
+            "import_change",
+            ("batch_id", "entity", "entity_id", "action", "before"),
+            self.buf_changes,
+        )
+        for contact_id, record in self.buf_json:
+            self._json_activity(contact_id, record, new=True)
+        self._reset_buffers()
+        self.pending.clear()
+
+    # -- reporting --------------------------------------------------------------------------
+
+    def note(self, rec: _Rec, reasons: Sequence[str], skipped: bool) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append(RowNote(rec.file, rec.line, rec.name, tuple(reasons), skipped))
+
+    # -- records from the sources -----------------------------------------------------------
+
+    def stage_for(self, raw: str, rec: _Rec) -> str:
+        value = raw.strip()
+        if not value:
+            return ""
+        chosen = validate.key(value)
+        if chosen in self.settings.stages:
+            return chosen
+        synonym = _STAGE_SYNONYMS.get(chosen.replace("_", "")) or _STAGE_SYNONYMS.get(value.lower())
+        if synonym in self.settings.stages:
+            rec.add_custom("source stage", value)
+            return str(synonym)
+        rec.add_custom("stage", value)
+        rec.notes.append(
+            f"stage {value!r} is not one of {', '.join(self.settings.stages)}; kept in custom field 'stage'"
+        )
+        return ""
+
+    def _phone(self, number: str, label: str, primary: bool, extension: str, rec: _Rec) -> None:
+        typed = " ".join(number.split())
+        if not any(ch.isdigit() for ch in typed):
+            rec.add_custom(f"phone ({label})" if label else "phone", number)
+            rec.notes.append(f"phone {number!r} has no digits; kept in a custom field")
+            return
+        e164, valid = validate.normalize_phone(typed, self.region)
+        if not valid:
+            rec.notes.append(f"phone {typed!r} does not look valid; kept as typed and flagged")
+        if any(p[0] == typed for p in rec.phones):
+            return
+        rec.phones.append((typed, e164, valid, extension, label, primary))
+
+    def _email(self, address: str, label: str, primary: bool, rec: _Rec) -> None:
+        try:
+            clean = validate.email(address)
+        except Invalid:
+            rec.add_custom(f"email ({label})" if label else "email", address)
+            rec.notes.append(
+                f"email {address!r} is not an email address; kept in custom field 'email'"
+            )
+            return
+        key = clean.lower()
+        if any(e[1] == key for e in rec.emails):
+            return
+        rec.emails.append((clean, key, label, primary))
+
+    def _tags(self, tags: Sequence[str], rec: _Rec) -> None:
+        for raw in tags:
+            for piece in str(raw).split(","):
+                if not piece.strip():
+                    continue
+                try:
+                    tag = validate.tag(piece)
+                except Invalid:
+                    continue
+                if tag not in rec.tags:
+                    rec.tags.append(tag)
+
+    def _date(self, value: str, prefix: str, rec: _Rec) -> None:
+        if not value.strip():
+            return
+        parts = jsonfmt.birthday_parts(value)
+        if parts is None:
+            rec.add_custom(prefix, value)
+            rec.notes.append(f"{prefix} {value!r} is not a date; kept in custom field {prefix!r}")
+            return
+        rec.cols[f"{prefix}_year"], rec.cols[f"{prefix}_month"], rec.cols[f"{prefix}_day"] = parts
+
+    def from_draft(self, d: ContactDraft, file: str) -> _Rec:
+        from pocketcrm.core.transfer.vcard import display_name_for
+
+        display = " ".join((d.display_name or display_name_for(d)).split())
+        rec = _Rec(file=file, line=d.line, name=display, draft=d, notes=list(d.problems))
+        if not display:
+            rec.fatal = "no name, email or phone"
+            return rec
+        if len(display) > 200:
+            rec.add_custom("full name", display)
+            rec.notes.append(
+                "name is longer than 200 characters; shortened (full name in a custom field)"
+            )
+            display = display[:200].rstrip()
+            rec.name = display
+        rec.is_company = d.is_company
+        cols = rec.cols
+        cols["display_name"] = display
+        cols["name_key"] = fold(display)
+        for column in _TEXT_COLS:
+            cols[column] = str(getattr(d, column) or "").strip()
+        if d.photo:
+            cols["photo"] = d.photo
+        if (
+            not cols["given_name"]
+            and not cols["family_name"]
+            and d.display_name.strip()
+            and not d.is_company
+        ):
+            _, cols["given_name"], cols["family_name"] = validate.split_name(display)
+        cols["notes"] = d.notes.strip()
+        cols["do_not_contact"] = bool(d.do_not_contact)
+        cols["email_opt_out"] = bool(d.email_opt_out)
+        rec.company = " ".join(d.company.split())
+        for e in d.emails:
+            if e.address.strip():
+                self._email(e.address, e.label, e.primary, rec)
+        for p in d.phones:
+            if p.number.strip():
+                self._phone(p.number, p.label, p.primary, p.extension, rec)
+        for a in d.addresses:
+            row = (a.label, a.street, a.extended, a.po_box, a.city, a.region, a.postcode, a.country)
+            if any(row[1:]) and row not in rec.addresses:
+                rec.addresses.append(row)
+        for w in d.websites:
+            if w.url.strip() and (w.url.strip(), w.label) not in rec.websites:
+                rec.websites.append((w.url.strip(), w.label))
+        self._date(d.birthday, "birthday", rec)
+        self._date(d.anniversary, "anniversary", rec)
+        self._tags(d.tags, rec)
+        rec.stage = self.stage_for(d.stage, rec)
+        ordered = sorted(d.external_ids.items(), key=lambda item: item[0] != "pocketcrm")
+        for system, value in ordered:
+            value = str(value).strip()
+            if not value:
+                continue
+            found = _UUID.match(value) if system in ("pocketcrm", "vcard_uid") else None
+            if found and not rec.uuid:
+                rec.uuid = found.group(1).lower()
+                if system == "pocketcrm" or value.lower().startswith("urn:uuid:"):
+                    continue
+            rec.external.append((system, value))
+        for name, value in d.custom.items():
+            rec.add_custom(name.strip() or "field", str(value))
+        return rec
+
+    def from_json(self, value: Any, file: str, line: int) -> _Rec:
+        if not isinstance(value, dict):
+            return _Rec(file=file, line=line, name="", fatal="not a contact record (a JSON object)")
+        get = value.get
+        display = " ".join(str(get("display_name") or "").split())
+        rec = _Rec(file=file, line=line, name=display, json=value)
+        try:
+            self._json_fields(value, rec)
+        except (CrmError, TypeError, ValueError, AttributeError) as exc:
+            rec.fatal = f"not a valid contact record: {exc}"
+        return rec
+
+    def _json_fields(self, value: dict[str, Any], rec: _Rec) -> None:
+        get = value.get
+        if not rec.name:
+            emails = get("emails") or []
+            rec.name = str(emails[0].get("address", "")) if emails else ""
+        if not rec.name:
+            rec.fatal = "no name"
+            return
+        uid = str(get("uuid") or "")
+        if uid and _UUID.match(uid):
+            rec.uuid = uid.lower()
+        cols = rec.cols
+        cols["display_name"] = rec.name[:200]
+        cols["name_key"] = fold(cols["display_name"])
+        for column in (*_TEXT_COLS, "owner", "notes"):
+            cols[column] = str(get(column) or "")
+        cols["do_not_contact"] = bool(get("do_not_contact"))
+        cols["email_opt_out"] = bool(get("email_opt_out"))
+        for column in (
+            "created_at",
+            "updated_at",
+            "deleted_at",
+            "last_contact_at",
+            "next_follow_up_at",
+        ):
+            moment = jsonfmt.parse_time(get(column), column)
+            cols[column] = None if moment is None else (db_time(moment) if self.sqlite else moment)
+        self._date(str(get("birthday") or ""), "birthday", rec)
+        self._date(str(get("anniversary") or ""), "anniversary", rec)
+        rec.company_uuid = str(get("company") or "")
+        for e in get("emails") or []:
+            self._email(str(e["address"]), str(e.get("label", "")), bool(e.get("primary")), rec)
+        for p in get("phones") or []:
+            number = str(p["number"])
+            e164 = p.get("e164")
+            if e164 is None:
+                self._phone(
+                    number,
+                    str(p.get("label", "")),
+                    bool(p.get("primary")),
+                    str(p.get("extension", "")),
+                    rec,
+                )
+            else:
+                rec.phones.append(
+                    (
+                        number,
+                        str(e164),
+                        bool(p.get("valid")),
+                        str(p.get("extension", "")),
+                        str(p.get("label", "")),
+                        bool(p.get("primary")),
+                    )
+                )
+        for a in get("addresses") or []:
+            rec.addresses.append(
+                tuple(
+                    str(a.get(k, ""))
+                    for k in (
+                        "label",
+                        "street",
+                        "extended",
+                        "po_box",
+                        "city",
+                        "region",
+                        "postcode",
+                        "country",
+                    )
+                )  # type: ignore[arg-type]
+            )
+        for w in get("websites") or []:
+            rec.websites.append((str(w["url"]), str(w.get("label", ""))))
+        for c in get("custom") or []:
+            rec.custom.append((str(c["name"]), str(c.get("value", ""))))
+        for x in get("external_ids") or []:
+            rec.external.append((str(x["system"]), str(x["value"])))
+        for tag in get("tags") or []:
+            rec.tags.append(validate.tag(str(tag)))
+        stage = str(get("stage") or "")
+        rec.stage = self.stage_for(stage, rec) if stage else ""
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def match(self, rec: _Rec) -> tuple[int | None, str]:
+        if rec.uuid and rec.uuid in self.by_uuid:
+            return self.by_uuid[rec.uuid], "uuid"
+        for pair in rec.external:
+            if pair in self.by_external:
+                return self.by_external[pair], f"{pair[0]} id"
+        for email in rec.emails:
+            if email[1] in self.by_email:
+                return self.by_email[email[1]], f"email {email[0]}"
+        key = rec.cols.get("name_key", "")
+        for phone in rec.phones:
+            found = self.by_name_phone.get((key, phone_key(phone[0], phone[1])))
+            if found is not None:
+                return found, f"name and phone {phone[0]}"
+        if not rec.phones and not rec.emails:
+            found = self.by_name_phone.get((key, ""))
+            if found is not None:
+                return found, "name"
+        return None, ""
+
+    def suppressed_by(self, rec: _Rec) -> str:
+        for email in rec.emails:
+            if digest("email", email[1]) in self.suppressions:
+                return f"email {email[0]} belongs to an erased person"
+        for phone in rec.phones:
+            key = phone_key(phone[0], phone[1])
+            if key and digest("phone", key) in self.suppressions:
+                return f"phone {phone[0]} belongs to an erased person"
+        return ""
+
+    def hint_duplicates(self, rec: _Rec) -> None:
+        if not self.had_contacts:
+            return
+        from pocketcrm.core.services.dupes import match_key, name_ratio, pair_score
+
+        best: tuple[int, tuple[str, ...], int] | None = None
+        candidates: dict[int, dict[str, Any]] = {}
+        for phone in rec.phones:
+            if phone[1] and phone[1] in self.by_phone:
+                candidates.setdefault(self.by_phone[phone[1]], {})["phone"] = phone[1]
+        if self.names is not None:
+            for cid, ratio in self.names.similar(rec.name)[:5]:
+                candidates.setdefault(cid, {})["ratio"] = ratio
+        for cid, found in candidates.items():
+            if cid in self.created_ids or cid not in self.name_of:
+                continue
+            ratio = found.get("ratio") or name_ratio(
+                match_key(rec.name), match_key(self.name_of[cid])
+            )
+            score, reasons = pair_score(phone=found.get("phone", ""), ratio=int(ratio))
+            if score and (best is None or score > best[0]):
+                best = (score, reasons, cid)
+        if best is not None and best[0] >= 70:
+            self.duplicate_count += 1
+            if len(self.duplicates) < MAX_LISTED:
+                self.duplicates.append(
+                    DuplicateHint(
+                        rec.file,
+                        rec.line,
+                        rec.name,
+                        best[2],
+                        self.name_of[best[2]],
+                        best[0],
+                        best[1],
+                    )
+                )
+
+    # -- companies --------------------------------------------------------------------------
+
+    def company_id(self, name: str, stage: str) -> int:
+
+        key = fold(name)
+        found = self.company_by_key.get(key)
+        if found is not None:
+            return found
+        kind = "customer" if stage in ("customer", "past_customer") else "prospect"
+        return self._new_company({"name": name[:200], "kind": kind}, key)
+
+    def _new_company(self, values: dict[str, Any], key: str, uid: str = "") -> int:
+        coid = self.next_company
+        self.next_company += 1
+        row = {
+            "id": coid,
+            "uuid": uid or str(uuidlib.uuid4()),
+            "name": values["name"],
+            "name_key": key,
+            "kind": values.get("kind", "customer"),
+            **{
+                k: str(values.get(k, ""))
+                for k in (
+                    "website",
+                    "phone",
+                    "email",
+                    "street",
+                    "city",
+                    "region",
+                    "postcode",
+                    "country",
+                    "notes",
+                )
+            },
+            "owner": str(values.get("owner", self.owner)),
+            "created_at": values.get("created_at", self.now_db),
+            "updated_at": values.get("updated_at", self.now_db),
+            "deleted_at": values.get("deleted_at"),
+        }
+        self.buf_companies.append(tuple(row.values()))
+        self.buf_changes.append((self.batch_id, "company", coid, "created", ""))
+        self.company_by_key.setdefault(key, coid)
+        self.company_by_uuid[row["uuid"]] = coid
+        self.companies_created += 1
+        return coid
+
+    def tag_id(self, name: str) -> int:
+        found = self.tag_ids.get(name)
+        if found is None:
+            found = self.next_tag
+            self.next_tag += 1
+            self.tag_ids[name] = found
+            self.buf_tags.append((found, name))
+            self.buf_changes.append((self.batch_id, "tag", found, "created", ""))
+        return found
+
+    def company_record(self, rec: _Rec) -> None:
+        """A company-only draft: create the company, or fill what an existing one lacks."""
+
+        d = rec.draft
+        assert d is not None
+        name = rec.company or rec.name
+        values: dict[str, Any] = {"name": name[:200]}
+        extra: list[str] = []
+        if rec.websites:
+            values["website"] = rec.websites[0][0]
+            extra += [f"website: {u}" for u, _ in rec.websites[1:]]
+        if rec.phones:
+            values["phone"] = rec.phones[0][0]
+            extra += [f"phone: {p[0]}" for p in rec.phones[1:]]
+        if rec.emails:
+            values["email"] = rec.emails[0][0]
+            extra += [f"email: {e[0]}" for e in rec.emails[1:]]
+        if rec.addresses:
+            a = rec.addresses[0]
+            street = ", ".join(p for p in (a[3], a[1], a[2]) if p)
+            values.update(street=street, city=a[4], region=a[5], postcode=a[6], country=a[7])
+            extra += [f"address: {', '.join(p for p in b[1:] if p)}" for b in rec.addresses[1:]]
+        if rec.name and rec.name != name:
+            extra.append(f"name on card: {rec.name}")
+        for column in ("title", "department", "nickname"):
+            if rec.cols.get(column):
+                extra.append(f"{column}: {rec.cols[column]}")
+        if rec.cols.get("photo"):
+            extra.append(f"photo: {rec.cols['photo']}")
+        extra += [f"{n}: {v}" for n, v in rec.custom]
+        extra += [f"id {s}: {v}" for s, v in rec.external]
+        notes = "\n".join(p for p in [rec.cols.get("notes", ""), *extra] if p)
+        values["notes"] = notes
+        if rec.stage in ("customer", "past_customer"):
+            values["kind"] = "customer"
+        key = fold(values["name"])
+        existing = self.company_by_key.get(key)
+        if existing is None:
+            coid = self._new_company(values, key)
+            for tag in rec.tags:
+                self._link_company_tag(coid, tag)
+            return
+        self.flush()
+        self._update_company(existing, values, rec.tags)
+
+    def _link_company_tag(self, coid: int, tag: str) -> None:
+        tid = self.tag_id(tag)
+        self.flush()  # the company and the tag exist before the link
+        self.conn.exec_driver_sql(
+            f"INSERT INTO company_tag (company_id, tag_id) VALUES ({self.mark}, {self.mark})",
+            [(coid, tid)],
+        )
+
+    def _update_company(self, coid: int, values: dict[str, Any], tags: Sequence[str]) -> None:
+        row = (
+            self.session.execute(text("SELECT * FROM company WHERE id = :c"), {"c": coid})
+            .mappings()
+            .one()
+        )
+        changes: dict[str, Any] = {}
+        for column in (
+            "website",
+            "phone",
+            "email",
+            "street",
+            "city",
+            "region",
+            "postcode",
+            "country",
+        ):
+            if values.get(column) and not row[column]:
+                changes[column] = values[column]
+        if values.get("notes") and values["notes"] not in row["notes"]:
+            changes["notes"] = (
+                f"{row['notes']}\n{values['notes']}" if row["notes"] else values["notes"]
+            )
+        current = {
+            int(t)
+            for (t,) in self.conn.exec_driver_sql(
+                f"SELECT tag_id FROM company_tag WHERE company_id = {int(coid)}"
+            )
+        }
+        new_tags = [t for t in tags if self.tag_ids.get(t) not in current]
+        if not changes and not new_tags:
+            return
+        before = {
+            "company": {k: jsonfmt._plain(v) for k, v in row.items()},
+            "tags": sorted(current),
+        }
+        self.conn.exec_driver_sql(
+            f"INSERT INTO import_change (batch_id, entity, entity_id, action, before) VALUES ({', '.join([self.mark] * 5)})",
+            [(self.batch_id, "company", coid, "updated", json.dumps(before, ensure_ascii=False))],
+        )
+        if changes:
+            changes["updated_at"] = self.now_db
+            self.session.execute(
+                text(
+                    f"UPDATE company SET {', '.join(f'{c} = :{c}' for c in changes)} WHERE id = :id"
+                ),
+                {**changes, "id": coid},
+            )
+        for tag in new_tags:
+            self._link_company_tag(coid, tag)
+        self.companies_updated += 1
+
+    # -- creating contacts ------------------------------------------------------------------
+
+    def create(self, rec: _Rec) -> int:
+        cid = self.next_contact
+        self.next_contact += 1
+        cols = rec.cols
+        is_json = rec.json is not None
+        stage = rec.stage or self.settings.stages[0]
+        company_id = None
+        if is_json and rec.company_uuid:
+            company_id = self.company_by_uuid.get(rec.company_uuid)
+        elif rec.company:
+            company_id = self.company_id(rec.company, stage)
+        uid = rec.uuid if rec.uuid and rec.uuid not in self.by_uuid else str(uuidlib.uuid4())
+
+        row = (
+            cid,
+            uid,
+            cols["display_name"],
+            cols.get("given_name", ""),
+            cols.get("family_name", ""),
+            cols.get("additional_names", ""),
+            cols.get("prefix", ""),
+            cols.get("suffix", ""),
+            cols.get("nickname", ""),
+            cols["name_key"],
+            company_id,
+            cols.get("title", ""),
+            cols.get("department", ""),
+            stage,
+            cols.get("owner", "") if is_json else self.owner,
+            cols.get("notes", ""),
+            cols.get("birthday_year"),
+            cols.get("birthday_month"),
+            cols.get("birthday_day"),
+            cols.get("anniversary_year"),
+            cols.get("anniversary_month"),
+            cols.get("anniversary_day"),
+            cols.get("do_not_contact", False),
+            cols.get("email_opt_out", False),
+            cols.get("source", ""),
+            cols.get("photo", ""),
+            cols.get("last_contact_at"),
+            cols.get("next_follow_up_at"),
+            cols.get("created_at") or self.now_db,
+            cols.get("updated_at") or self.now_db,
+            cols.get("deleted_at"),
+        )
+        self.buf_contacts.append(row)
+        primary = next((i for i, e in enumerate(rec.emails) if e[3]), 0)
+        for i, (address, key, label, _) in enumerate(rec.emails):
+            self.buf_emails.append((cid, address, key, label, i == primary))
+            self.by_email.setdefault(key, cid)
+        primary = next((i for i, p in enumerate(rec.phones) if p[5]), 0)
+        for i, (number, e164, valid, extension, label, _) in enumerate(rec.phones):
+            self.buf_phones.append((cid, number, e164, valid, extension, label, i == primary))
+            self.by_name_phone.setdefault((cols["name_key"], phone_key(number, e164)), cid)
+        if not rec.phones and not rec.emails:
+            self.by_name_phone.setdefault((cols["name_key"], ""), cid)
+        for a in rec.addresses:
+            self.buf_addresses.append((cid, *a))
+        for url, label in rec.websites:
+            self.buf_websites.append((cid, url, label))
+        for name, value in rec.custom:
+            self.buf_custom.append((cid, name, value))
+        for system, value in rec.external:
+            if (system, value) in self.by_external:
+                rec.notes.append(
+                    f"{system} id {value!r} already belongs to another contact; not linked"
+                )
+                continue
+            self.buf_external.append((cid, system, value))
+            self.by_external[(system, value)] = cid
+        for tag in rec.tags:
+            self.buf_contact_tags.append((cid, self.tag_id(tag)))
+        if is_json:
+            assert rec.json is not None
+            for h in rec.json.get("stage_history") or []:
+                at = jsonfmt.parse_time(h.get("at"), "stage_history.at") or self.now
+                self.buf_history.append(
+                    (
+                        cid,
+                        db_time(at) if self.sqlite else at,
+                        str(h.get("from", "")),
+                        str(h.get("to", "")),
+                        str(h.get("by", "")),
+                    )
+                )
+            if any(rec.json.get(k) for k in ("interactions", "follow_ups", "cadences")):
+                self.buf_json.append((cid, rec.json))
+        else:
+            self.buf_history.append((cid, self.now_db, "", stage, self.owner))
+        self.buf_changes.append((self.batch_id, "contact", cid, "created", ""))
+        self.by_uuid[uid] = cid
+        self.created_ids.add(cid)
+        self.pending.add(cid)
+        self.created += 1
+        return cid
+
+    def _json_activity(self, cid: int, record: dict[str, Any], *, new: bool) -> bool:
+        """Interactions, follow-ups and cadence rules of a JSON record; existing uuids stay."""
+        changed = False
+        conn, m = self.conn, self.mark
+
+        def t(value: object, name: str) -> Any:
+            moment = jsonfmt.parse_time(value, name)
+            if moment is None:
+                return None
+            return db_time(moment) if self.sqlite else moment
+
+        def taken(table: str, uid: str) -> bool:
+            if new and not self.had_interactions:
+                return False
+            return (
+                conn.exec_driver_sql(f"SELECT 1 FROM {table} WHERE uuid = {m}", (uid,)).first()
+                is not None
+            )
+
+        interaction_ids: dict[str, int] = {}
+        rows: list[tuple[Any, ...]] = []
+        for i in record.get("interactions") or []:
+            uid = str(i.get("uuid") or uuidlib.uuid4())
+            if taken("interaction", uid):
+                continue
+            iid = self.next_interaction
+            self.next_interaction += 1
+            interaction_ids[uid] = iid
+            company = self.company_by_uuid.get(str(i.get("company") or ""))
+            rows.append(
+                (
+                    iid,
+                    uid,
+                    cid,
+                    company,
+                    str(i.get("kind", "note")),
+                    str(i.get("direction", "")),
+                    t(i.get("occurred_at"), "occurred_at") or self.now_db,
+                    i.get("duration_s"),
+                    str(i.get("outcome", "")),
+                    i.get("satisfaction"),
+                    str(i.get("owner", "")),
+                    str(i.get("notes", "")),
+                    t(i.get("created_at"), "created_at") or self.now_db,
+                    t(i.get("deleted_at"), "deleted_at"),
+                )
+            )
+        self._many(
+            "interaction",
+            (
+                "id",
+                "uuid",
+                "contact_id",
+                "company_id",
+                "kind",
+                "direction",
+                "occurred_at",
+                "duration_s",
+                "outcome",
+                "satisfaction",
+                "owner",
+                "notes",
+                "created_at",
+                "deleted_at",
+            ),
+            rows,
+        )
+        changed |= bool(rows)
+        rows = []
+        for f in record.get("follow_ups") or []:
+            uid = str(f.get("uuid") or uuidlib.uuid4())
+            if taken("follow_up", uid):
+                continue
+            ref = f.get("interaction")
+            interaction_id = interaction_ids.get(str(ref)) if ref else None
+            if ref and interaction_id is None:
+                found = conn.exec_driver_sql(
+                    f"SELECT id FROM interaction WHERE uuid = {m}", (str(ref),)
+                ).first()
+                interaction_id = int(found[0]) if found else None
+            rows.append(
+                (
+                    uid,
+                    cid,
+                    t(f.get("due_at"), "due_at") or self.now_db,
+                    bool(f.get("all_day")),
+                    str(f.get("note", "")),
+                    str(f.get("owner", "")),
+                    t(f.get("created_at"), "created_at") or self.now_db,
+                    t(f.get("done_at"), "done_at"),
+                    t(f.get("snoozed_until"), "snoozed_until"),
+                    t(f.get("notified_at"), "notified_at"),
+                    interaction_id,
+                    t(f.get("deleted_at"), "deleted_at"),
+                )
+            )
+        self._many(
+            "follow_up",
+            (
+                "uuid",
+                "contact_id",
+                "due_at",
+                "all_day",
+                "note",
+                "owner",
+                "created_at",
+                "done_at",
+                "snoozed_until",
+                "notified_at",
+                "interaction_id",
+                "deleted_at",
+            ),
+            rows,
+        )
+        changed |= bool(rows)
+        rows = []
+        for c in record.get("cadences") or []:
+            uid = str(c.get("uuid") or uuidlib.uuid4())
+            if taken("cadence_rule", uid):
+                continue
+            rows.append(
+                (
+                    uid,
+                    cid,
+                    str(c.get("tag", "")),
+                    int(c["ideal_days"]),
+                    int(c["max_days"]),
+                    t(c.get("created_at"), "created_at") or self.now_db,
+                )
+            )
+        self._many(
+            "cadence_rule",
+            ("uuid", "contact_id", "tag", "ideal_days", "max_days", "created_at"),
+            rows,
+        )
+        changed |= bool(rows)
+        return changed
+
+    # -- updating contacts ------------------------------------------------------------------
+
+    def update(self, cid: int, rec: _Rec, matched_by: str) -> None:
+        """Add what the record brings to an existing contact; count it unchanged if nothing."""
+        if cid in self.pending:
+            self.flush()
+        conn, session = self.conn, self.session
+        row = (
+            session.execute(text("SELECT * FROM contact WHERE id = :c"), {"c": cid})
+            .mappings()
+            .one()
+        )
+        cols = rec.cols
+        changes: dict[str, Any] = {}
+        for column in _TEXT_COLS:
+            value = cols.get(column, "")
+            if value and value != row[column] and column != "source":
+                changes[column] = value
+        display = cols.get("display_name", "")
+        explicit = rec.json is not None or (
+            rec.draft is not None and rec.draft.display_name.strip()
+        )
+        if explicit and display and display != row["display_name"]:
+            changes["display_name"] = display
+            changes["name_key"] = fold(display)
+        for prefix in ("birthday", "anniversary"):
+            if cols.get(f"{prefix}_month") is not None:
+                for part in ("year", "month", "day"):
+                    if cols.get(f"{prefix}_{part}") != row[f"{prefix}_{part}"]:
+                        changes[f"{prefix}_{part}"] = cols.get(f"{prefix}_{part}")
+        notes = cols.get("notes", "")
+        if notes and notes not in row["notes"]:
+            changes["notes"] = f"{row['notes']}\n{notes}" if row["notes"] else notes
+        for flag in ("do_not_contact", "email_opt_out"):
+            if cols.get(flag) and not row[flag]:
+                changes[flag] = True
+        if rec.json is not None and cols.get("owner") and cols["owner"] != row["owner"]:
+            changes["owner"] = cols["owner"]
+        new_stage = rec.stage if rec.stage and rec.stage != row["stage"] else ""
+        if new_stage:
+            changes["stage"] = new_stage
+        company_id = None
+        if rec.json is not None and rec.company_uuid:
+            company_id = self.company_by_uuid.get(rec.company_uuid)
+        elif rec.company:
+            company_id = self.company_id(rec.company, rec.stage or str(row["stage"]))
+        if company_id is not None and company_id != row["company_id"]:
+            changes["company_id"] = company_id
+        # sub-records: add what is missing
+        emails = {
+            str(k)
+            for (k,) in conn.exec_driver_sql(
+                f"SELECT address_key FROM contact_email WHERE contact_id = {cid}"
+            )
+        }
+        new_emails = [e for e in rec.emails if e[1] not in emails]
+        phone_rows = conn.exec_driver_sql(
+            f"SELECT number, e164 FROM contact_phone WHERE contact_id = {cid}"
+        ).all()
+        known = {str(n) for n, _ in phone_rows} | {str(e) for _, e in phone_rows if e}
+        new_phones = [p for p in rec.phones if p[0] not in known and not (p[1] and p[1] in known)]
+        addresses = {
+            tuple(str(v) for v in r)
+            for r in conn.exec_driver_sql(
+                "SELECT label, street, extended, po_box, city, region, postcode, country "
+                f"FROM contact_address WHERE contact_id = {cid}"
+            )
+        }
+        new_addresses = [
+            a
+            for a in rec.addresses
+            if a not in addresses and a[1:] not in {x[1:] for x in addresses}
+        ]
+        sites = {
+            str(u)
+            for (u,) in conn.exec_driver_sql(
+                f"SELECT url FROM contact_website WHERE contact_id = {cid}"
+            )
+        }
+        new_sites = [w for w in rec.websites if w[0] not in sites]
+        custom: dict[str, list[tuple[int, str]]] = {}
+        for fid, name, value in conn.exec_driver_sql(
+            f"SELECT id, name, value FROM custom_field WHERE contact_id = {cid} ORDER BY id"
+        ):
+            custom.setdefault(str(name), []).append((int(fid), str(value)))
+        set_custom: list[tuple[int, str]] = []
+        new_custom: list[tuple[str, str]] = []
+        for name, value in rec.custom:
+            current = custom.get(name)
+            if current is None:
+                new_custom.append((name, value))
+                custom[name] = [(0, value)]
+            elif value not in [v for _, v in current]:
+                if current[0][0]:
+                    set_custom.append((current[0][0], value))
+                current[0] = (current[0][0], value)
+        external = [x for x in rec.external if self.by_external.get(x) != cid]
+        new_external = []
+        for pair in external:
+            if pair in self.by_external:
+                rec.notes.append(
+                    f"{pair[0]} id {pair[1]!r} already belongs to another contact; not linked"
+                )
+            else:
+                new_external.append(pair)
+        tags = {
+            int(t)
+            for (t,) in conn.exec_driver_sql(
+                f"SELECT tag_id FROM contact_tag WHERE contact_id = {cid}"
+            )
+        }
+        new_tags = [t for t in rec.tags if self.tag_ids.get(t) not in tags]
+        history: list[Any] = []
+        if rec.json is not None:
+            seen = {
+                (jsonfmt.iso(at), str(to))
+                for at, to in conn.exec_driver_sql(
+                    f"SELECT at, to_stage FROM stage_change WHERE contact_id = {cid}"
+                )
+            }
+            for h in rec.json.get("stage_history") or []:
+                at = jsonfmt.parse_time(h.get("at"), "stage_history.at") or self.now
+                if (jsonfmt.iso(at), str(h.get("to", ""))) not in seen:
+                    history.append(
+                        (
+                            cid,
+                            db_time(at) if self.sqlite else at,
+                            str(h.get("from", "")),
+                            str(h.get("to", "")),
+                            str(h.get("by", "")),
+                        )
+                    )
+        elif new_stage:
+            history.append((cid, self.now_db, row["stage"], new_stage, self.owner))
+        activity = rec.json is not None and self._json_has_new_activity(rec.json)
+        anything = (
+            changes
+            or new_emails
+            or new_phones
+            or new_addresses
+            or new_sites
+            or set_custom
+            or new_custom
+            or new_external
+            or new_tags
+            or history
+            or activity
+        )
+        if not anything:
+            self.unchanged += 1
+            return
+        if cid not in self.created_ids:
+            snapshot = jsonfmt.snapshot_contact(session, cid)
+            self._many(
+                "import_change",
+                ("batch_id", "entity", "entity_id", "action", "before"),
+                [
+                    (
+                        self.batch_id,
+                        "contact",
+                        cid,
+                        "updated",
+                        json.dumps(snapshot, ensure_ascii=False),
+                    )
+                ],
+            )
+            self.updated += 1
+            if len(self.updated_names) < 20:
+                self.updated_names.append(f"{row['display_name']} (matched by {matched_by})")
+        changes["updated_at"] = self.now_db
+        links = [(cid, self.tag_id(t)) for t in new_tags]
+        self.flush()  # a company or tag this record brought is written before it is used
+        session.execute(
+            text(f"UPDATE contact SET {', '.join(f'{c} = :{c}' for c in changes)} WHERE id = :id"),
+            {**changes, "id": cid},
+        )
+        has_primary = bool(emails)
+        rows_e = []
+        for address, key, label, _ in new_emails:
+            rows_e.append((cid, address, key, label, not has_primary))
+            has_primary = True
+            self.by_email.setdefault(key, cid)
+        self._many(
+            "contact_email", ("contact_id", "address", "address_key", "label", "is_primary"), rows_e
+        )
+        has_primary = bool(phone_rows)
+        rows_p = []
+        for number, e164, valid, extension, label, _ in new_phones:
+            rows_p.append((cid, number, e164, valid, extension, label, not has_primary))
+            has_primary = True
+        self._many(
+            "contact_phone",
+            ("contact_id", "number", "e164", "valid", "extension", "label", "is_primary"),
+            rows_p,
+        )
+        self._many(
+            "contact_address",
+            (
+                "contact_id",
+                "label",
+                "street",
+                "extended",
+                "po_box",
+                "city",
+                "region",
+                "postcode",
+                "country",
+            ),
+            [(cid, *a) for a in new_addresses],
+        )
+        self._many(
+            "contact_website", ("contact_id", "url", "label"), [(cid, *w) for w in new_sites]
+        )
+        self._many("custom_field", ("contact_id", "name", "value"), [(cid, *c) for c in new_custom])
+        for fid, value in set_custom:
+            conn.exec_driver_sql(
+                f"UPDATE custom_field SET value = {self.mark} WHERE id = {fid}", (value,)
+            )
+        for pair in new_external:
+            self.by_external[pair] = cid
+        self._many(
+            "external_id", ("contact_id", "system", "value"), [(cid, *x) for x in new_external]
+        )
+        self._many("contact_tag", ("contact_id", "tag_id"), links)
+        self._many("stage_change", ("contact_id", "at", "from_stage", "to_stage", "by"), history)
+        if rec.json is not None and self._json_activity(cid, rec.json, new=False):
+            from pocketcrm.core.services.activity import refresh_contact_dates
+
+            refresh_contact_dates(session, cid)
+        self.touched.add(cid)
+
+    def _json_has_new_activity(self, record: dict[str, Any]) -> bool:
+        for table, key in (
+            ("interaction", "interactions"),
+            ("follow_up", "follow_ups"),
+            ("cadence_rule", "cadences"),
+        ):
+            for item in record.get(key) or []:
+                uid = str(item.get("uuid") or "")
+                if not uid:
+                    return True
+                if (
+                    self.conn.exec_driver_sql(
+                        f"SELECT 1 FROM {table} WHERE uuid = {self.mark}", (uid,)
+                    ).first()
+                    is None
+                ):
+                    return True
+        return False
+
+    # -- one record -------------------------------------------------------------------------
+
+    def handle(self, rec: _Rec) -> None:
+        if rec.fatal:
+            self.skipped += 1
+            self.note(rec, [rec.fatal, *rec.notes], skipped=True)
+            return
+        reason = self.suppressed_by(rec)
+        if reason and not self.allow_suppressed:
+            self.suppressed += 1
+            if len(self.suppressed_rows) < MAX_LISTED:
+                self.suppressed_rows.append(SuppressedRow(rec.file, rec.line, rec.name, reason))
+            return
+        if rec.is_company:
+            self.company_record(rec)
+        else:
+            cid, matched_by = self.match(rec)
+            if cid is None:
+                self.hint_duplicates(rec)
+                self.create(rec)
+            else:
+                self.update(cid, rec, matched_by)
+        if rec.notes:
+            self.note(rec, rec.notes, skipped=False)
+
+    # -- JSON sections other than contacts --------------------------------------------------
+
+    def json_item(self, item: jsonfmt.Item, file: str) -> None:
+
+        value = item.value
+        if item.section == "contacts":
+            self.handle(self.from_json(value, file, item.line))
+            return
+        if item.section == "tags":
+            if isinstance(value, str) and value.strip():
+                self.tag_id(validate.tag(value))
+            return
+        if not isinstance(value, dict):
+            self.note(
+                _Rec(file, item.line, ""),
+                [f"{item.section} entry is not a JSON object"],
+                skipped=True,
+            )
+            return
+        if item.section == "companies":
+            name = " ".join(str(value.get("name", "")).split())
+            if not name:
+                self.note(_Rec(file, item.line, ""), ["company without a name"], skipped=True)
+                return
+            uid = str(value.get("uuid") or "")
+            if uid in self.company_by_uuid:
+                return
+            key = fold(name)
+            existing = self.company_by_key.get(key)
+            if existing is not None and value.get("deleted_at") is None:
+                self.company_by_uuid[uid] = existing
+                return
+            values = dict(value)
+            for column in ("created_at", "updated_at", "deleted_at"):
+                moment = jsonfmt.parse_time(value.get(column), column)
+                values[column] = (
+                    None if moment is None else (db_time(moment) if self.sqlite else moment)
+                )
+            values["created_at"] = values["created_at"] or self.now_db
+            values["updated_at"] = values["updated_at"] or self.now_db
+            coid = self._new_company(values, key, uid if _UUID.match(uid) else "")
+            if value.get("deleted_at") is not None and self.company_by_key.get(key) == coid:
+                del self.company_by_key[key]  # names match live companies only
+            for tag in value.get("tags") or []:
+                self._link_company_tag(coid, validate.tag(str(tag)))
+            return
+        if item.section == "cadences":
+            uid = str(value.get("uuid") or uuidlib.uuid4())
+            if self.conn.exec_driver_sql(
+                f"SELECT 1 FROM cadence_rule WHERE uuid = {self.mark}", (uid,)
+            ).first():
+                return
+            created = jsonfmt.parse_time(value.get("created_at"), "created_at") or self.now
+            self.conn.exec_driver_sql(
+                f"INSERT INTO cadence_rule (uuid, contact_id, tag, ideal_days, max_days, created_at) VALUES ({', '.join([self.mark] * 6)})",
+                (
+                    uid,
+                    None,
+                    str(value.get("tag", "")),
+                    int(value["ideal_days"]),
+                    int(value["max_days"]),
+                    db_time(created) if self.sqlite else created,
+                ),
+            )
+            new_id = self._scalar("SELECT max(id) FROM cadence_rule")
+            self.buf_changes.append((self.batch_id, "cadence", new_id, "created", ""))
+            return
+        if item.section == "suppressions":
+            found = str(value.get("digest", ""))
+            if not found or found in self.suppressions:
+                return
+            at = jsonfmt.parse_time(value.get("at"), "at") or self.now
+            self.conn.exec_driver_sql(
+                f"INSERT INTO suppression (kind, digest, at) VALUES ({self.mark}, {self.mark}, {self.mark})",
+                (str(value.get("kind", "")), found, db_time(at) if self.sqlite else at),
+            )
+            self.suppressions.add(found)
+            new_id = self._scalar("SELECT max(id) FROM suppression")
+            self.buf_changes.append((self.batch_id, "suppression", new_id, "created", ""))
+
+    # -- the whole run ----------------------------------------------------------------------
+
+    def run(self, sources: Sequence[_Source]) -> None:
+        seen = 0
+        for source in sources:
+            file = source.path.name
+            for item in source.items():
+                source.records += 1
+                seen += 1
+                if isinstance(item, jsonfmt.Item):
+                    try:
+                        self.json_item(item, file)
+                    except CrmError as exc:
+                        self.skipped += 1
+                        self.note(_Rec(file, item.line, ""), [str(exc)], skipped=True)
+                else:
+                    self.handle(self.from_draft(item, file))
+                if len(self.buf_contacts) >= CHUNK:
+                    self.flush()
+                if self.progress is not None and seen % CHUNK == 0:
+                    self.progress(seen)
+        self.flush()
+        self.finish(sources)
+
+    def finish(self, sources: Sequence[_Source]) -> None:
+        session = self.session
+        total = self._scalar("SELECT count(*) FROM contact")
+        if self.created and self.created * 3 > total:
+            search.rebuild(session)
+        else:
+            search.reindex(session, sorted(self.created_ids | self.touched))
+        if not self.sqlite:
+            for table in ("contact", "company", "tag", "interaction"):
+                self.conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"coalesce((SELECT max(id) FROM {table}), 1))"
+                )
+        batch = self.batch
+        batch.source = ", ".join(str(s.path) for s in sources)
+        batch.format = ", ".join(dict.fromkeys(s.fmt for s in sources))
+        batch.encoding = ", ".join(dict.fromkeys(s.encoding for s in sources))
+        batch.created = self.created + self.companies_created
+        batch.updated = self.updated + self.companies_updated
+        batch.skipped = self.skipped + self.suppressed
+        session.add(batch)
+        session.flush()
+
+    def report(self, sources: Sequence[_Source], written: bool) -> ImportReport:
+        return ImportReport(
+            written=written,
+            batch_id=self.batch_id if written else None,
+            sources=tuple(s.info() for s in sources),
+            created=self.created,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            skipped=self.skipped,
+            suppressed=self.suppressed,
+            companies_created=self.companies_created,
+            companies_updated=self.companies_updated,
+            problems=tuple(self.problems),
+            problem_count=self.problem_count,
+            duplicates=tuple(self.duplicates),
+            duplicate_count=self.duplicate_count,
+            suppressed_rows=tuple(self.suppressed_rows),
+            updated_names=tuple(self.updated_names),
+        )
+
+
+def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
+    """--map "Column Name=field" options as a dict."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        column, sep, target = pair.partition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise Invalid("map", f"{pair!r} is not COLUMN=FIELD; e.g. --map 'Mobile=phone'")
+        mapping[column.strip()] = target.strip()
+    return mapping
+
+
+def import_files(
+    store: Store,
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    fmt: str | None = None,
+    mapping: dict[str, str] | None = None,
+    write: bool = True,
+    allow_suppressed: bool = False,
+    strict: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import FILES in one transaction; write=False gives the exact preview and keeps nothing.
+
+    strict: refuse to write when any record was skipped or has a problem.
+    """
+    if not paths:
+        raise Invalid("file", "give at least one file to import")
+    sources = [_Source(Path(p), fmt, mapping) for p in paths]
+    report: ImportReport | None = None
+    try:
+        with store.write() as session:
+            run = _Run(
+                session, store.settings, allow_suppressed=allow_suppressed, progress=progress
+            )
+            run.run(sources)
+            if strict and run.problem_count:
+                first = run.problems[0]
+                raise Invalid(
+                    "file",
+                    f"{run.problem_count} record(s) have problems (first: {first.file} line "
+                    f"{first.line}: {'; '.join(first.reasons)}); nothing was written",
+                )
+            report = run.report(sources, written=write)
+            if not write:
+                raise _Rollback
+    except _Rollback:
+        pass
+    assert report is not None
+    return report
+
+
+# -- history and undo -----------------------------------------------------------------------
+
+
+def list_batches(store: Store, *, limit: int = 20) -> list[BatchView]:
+    with store.read() as session:
+        rows = session.execute(
+            text(
+                "SELECT id, uuid, source, format, encoding, created, updated, skipped, at, "
+                "undone_at FROM import_batch ORDER BY id DESC LIMIT :n"
+            ),
+            {"n": limit},
+        ).all()
+    views = []
+    for r in rows:
+        at = from_db_time(r[8])
+        assert at is not None
+        views.append(
+            BatchView(
+                id=int(r[0]),
+                uuid=str(r[1]),
+                source=str(r[2]),
+                format=str(r[3]),
+                encoding=str(r[4]),
+                created=int(r[5]),
+                updated=int(r[6]),
+                skipped=int(r[7]),
+                at=at,
+                undone_at=from_db_time(r[9]),
+            )
+        )
+    return views
+
+
+def undo_import(store: Store, batch_id: int | None = None) -> UndoReport:
+    """Remove what an import created and put back exactly what it changed (one transaction)."""
+    with store.write() as session:
+        if batch_id is None:
+            batch_id = session.execute(
+                text("SELECT max(id) FROM import_batch WHERE undone_at IS NULL")
+            ).scalar()
+            if batch_id is None:
+                raise NotFound("import to undo", "last")
+        batch = session.get(ImportBatch, batch_id)
+        if batch is None:
+            raise NotFound("import batch", str(batch_id))
+        if batch.undone_at is not None:
+            raise Invalid("batch", f"import {batch_id} was already undone")
+        removed = restored = changed_since = 0
+        at = db_time(batch.at)
+        changes = session.execute(
+            text(
+                "SELECT entity, entity_id, action, before FROM import_change "
+                "WHERE batch_id = :b ORDER BY id DESC"
+            ),
+            {"b": batch_id},
+        ).all()
+        touched: list[int] = []
+        created_contacts: list[int] = []
+        created_other: list[tuple[str, int]] = []
+        for entity, entity_id, action, before in changes:
+            entity_id = int(entity_id)
+            if action == "created":
+                if entity == "contact":
+                    created_contacts.append(entity_id)
+                else:
+                    created_other.append((str(entity), entity_id))
+                continue
+            if entity == "contact":
+                later = session.execute(
+                    text("SELECT 1 FROM contact WHERE id = :c AND updated_at > :t"),
+                    {"c": entity_id, "t": at},
+                ).first()
+                changed_since += 1 if later else 0
+                jsonfmt.restore_contact(session, entity_id, json.loads(before))
+                touched.append(entity_id)
+                restored += 1
+            elif entity == "company":
+                state = json.loads(before)
+                row = state["company"]
+                columns = [c for c in row if c != "id"]
+                session.execute(
+                    text(
+                        f"UPDATE company SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE id = :id"
+                    ),
+                    row,
+                )
+                session.execute(
+                    text("DELETE FROM company_tag WHERE company_id = :c"), {"c": entity_id}
+                )
+                for tag_id in state.get("tags", []):
+                    session.execute(
+                        text("INSERT INTO company_tag (company_id, tag_id) VALUES (:c, :t)"),
+                        {"c": entity_id, "t": tag_id},
+                    )
+                restored += 1
+        for start in range(0, len(created_contacts), 500):
+            marks = ",".join(str(i) for i in created_contacts[start : start + 500])
+            session.execute(
+                text(
+                    f"DELETE FROM reminder WHERE contact_id IN ({marks}) OR follow_up_id IN "
+                    f"(SELECT id FROM follow_up WHERE contact_id IN ({marks}))"
+                )
+            )
+            session.execute(text(f"DELETE FROM follow_up WHERE contact_id IN ({marks})"))
+            session.execute(text(f"DELETE FROM contact WHERE id IN ({marks})"))
+        removed += len(created_contacts)
+        for entity, entity_id in created_other:
+            if entity == "company":
+                session.execute(
+                    text("UPDATE contact SET company_id = NULL WHERE company_id = :c"),
+                    {"c": entity_id},
+                )
+                session.execute(
+                    text("UPDATE interaction SET company_id = NULL WHERE company_id = :c"),
+                    {"c": entity_id},
+                )
+                session.execute(text("DELETE FROM company WHERE id = :c"), {"c": entity_id})
+                removed += 1
+            elif entity == "tag":
+                used = session.execute(
+                    text(
+                        "SELECT 1 FROM contact_tag WHERE tag_id = :t UNION ALL "
+                        "SELECT 1 FROM company_tag WHERE tag_id = :t"
+                    ),
+                    {"t": entity_id},
+                ).first()
+                if not used:
+                    session.execute(text("DELETE FROM tag WHERE id = :t"), {"t": entity_id})
+            elif entity == "cadence":
+                session.execute(text("DELETE FROM cadence_rule WHERE id = :i"), {"i": entity_id})
+            elif entity == "suppression":
+                session.execute(text("DELETE FROM suppression WHERE id = :i"), {"i": entity_id})
+        total = int(session.execute(text("SELECT count(*) FROM contact")).scalar_one())
+        if len(created_contacts) > max(total, 1000):
+            search.rebuild(session)
+        else:
+            search.reindex(session, created_contacts + touched)
+        batch.undone_at = clock.now()
+        session.add(batch)
+        return UndoReport(
+            batch_id=batch_id, removed=removed, restored=restored, changed_since=changed_since
+        )
