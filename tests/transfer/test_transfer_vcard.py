@@ -291,6 +291,21 @@ def test_2_1_unfolding_keeps_the_space() -> None:
     assert draft.notes == "one two"
 
 
+def test_language_variant_without_altid_and_nickname() -> None:
+    card = (
+        "BEGIN:VCARD\nVERSION:3.0\nFN;LANGUAGE=de:Jürgen Müller\nFN:Juergen Mueller\n"
+        "N;LANGUAGE=de:Müller;Jürgen;;;\nN:Mueller;Juergen;;;\nNICKNAME:Jo,Jojo\nEND:VCARD\n"
+    )
+    (draft,) = read_vcard_text(card)
+    assert (draft.display_name, draft.given_name, draft.family_name) == (
+        "Juergen Mueller",
+        "Juergen",
+        "Mueller",
+    )
+    assert draft.nickname == "Jo,Jojo"
+    assert draft.custom == {}
+
+
 def test_kind_group_is_noted() -> None:
     card = "BEGIN:VCARD\nVERSION:4.0\nKIND:group\nFN:Team\nEND:VCARD\n"
     (draft,) = read_vcard_text(card)
