@@ -1,0 +1,90 @@
+"""Shared helpers for the import/export tests: a real SQLite store and full JSON snapshots."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pocketcrm.core.store import Store, open_store
+from pocketcrm.core.transfer.exporter import export_json
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(tmp_path / "crm.db")
+    yield opened
+    opened.close()
+
+
+def full_export(store: Store) -> str:
+    """The whole database as pocketcrm JSON: equal text means equal content."""
+    buffer = io.StringIO()
+    export_json(store, buffer)
+    return buffer.getvalue()
+
+
+def export_data(store: Store) -> dict[str, object]:
+    return json.loads(full_export(store))
+
+
+def write(path: Path, content: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(content.encode(encoding))
+    return path
+
+
+def seed(store: Store) -> dict[str, int]:
+    """A small but complete CRM: companies, people, history, follow-ups, cadences, trash."""
+    from datetime import UTC, datetime, timedelta
+
+    from pocketcrm.core.services import activity, cadence, companies, contacts, trash
+
+    companies.create_company(
+        store, companies.CompanyInput(name="Nordljus AB", kind="customer", tags=["design"])
+    )
+    ann = contacts.create_contact(
+        store,
+        contacts.ContactInput(
+            name="Ann Lee",
+            emails=["work:ann@nordljus.se", "ann.lee@example.com"],
+            phones=["mobile:+46 70 123 45 67"],
+            company="Nordljus AB",
+            title="CEO",
+            tags=["vip", "design"],
+            notes="Met at Formex.",
+            birthday="1980-05-17",
+            websites=["nordljus.se"],
+        ),
+    )
+    contacts.update_contact(
+        store, f"#{ann.id}", contacts.ContactPatch(set_custom={"Shoe size": "38"})
+    )
+    contacts.set_stage(store, f"#{ann.id}", "customer")
+    bob = contacts.create_contact(
+        store, contacts.ContactInput(name="Bob Stone", phones=["(415) 555-0132"], stage="prospect")
+    )
+    when = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    activity.log_interaction(
+        store,
+        f"#{ann.id}",
+        activity.InteractionInput(
+            kind="call",
+            when=when,
+            outcome="reached",
+            satisfaction=4,
+            notes="Talked about the spring order.",
+            follow_up_at=when + timedelta(days=7),
+            follow_up_note="Send the quote",
+        ),
+    )
+    activity.schedule_follow_up(store, f"#{bob.id}", when + timedelta(days=3), all_day=True)
+    cadence.set_cadence(store, ideal_days=30, ref=f"#{ann.id}")
+    cadence.set_cadence(store, ideal_days=90, tag="vip")
+    gone = contacts.create_contact(
+        store, contacts.ContactInput(name="Carl Gone", emails=["carl@example.com"])
+    )
+    trash.trash_contact(store, f"#{gone.id}")
+    return {"ann": ann.id, "bob": bob.id, "gone": gone.id}
