@@ -25,14 +25,14 @@ FIXTURE = Path(__file__).parents[1] / "fixtures" / "schema_0001.db"
 
 REBUILD_CONTACT = '''"""test only: rebuild the contact table the way batch mode does
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: test_rebuild
+Revises: {head}
 """
 
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "test_rebuild"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -91,9 +91,12 @@ def with_revision_0002(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Calla
         shutil.copytree(
             migrations.HERE, scripts, ignore=shutil.ignore_patterns("__pycache__", "__init__.py")
         )
-        (scripts / "versions" / "0002_rebuild_contact.py").write_text(REBUILD_CONTACT)
+        real_head = migrations.HEAD
+        (scripts / "versions" / "test_rebuild_contact.py").write_text(
+            REBUILD_CONTACT.replace("{head}", real_head)
+        )
         monkeypatch.setattr(migrations, "HERE", scripts)
-        monkeypatch.setattr(migrations, "HEAD", "0002")
+        monkeypatch.setattr(migrations, "HEAD", "test_rebuild")
 
     return install
 
@@ -158,12 +161,12 @@ def test_upgrade_takes_a_backup_and_cascades_nothing(
     with_revision_0002()
     store = open_store(old_db, Settings())
     try:
-        assert store.schema_version() == "0002"
+        assert store.schema_version() == "test_rebuild"
     finally:
         store.close()
     after = counts(old_db)
     assert after["app_state"] == before["app_state"] + 1
-    assert {t: n for t, n in after.items() if t != "app_state"} == {
+    assert {t: after[t] for t in before if t != "app_state"} == {
         t: n for t, n in before.items() if t != "app_state"
     }
     assert foreign_key_problems(old_db) == []
@@ -175,7 +178,7 @@ def test_upgrade_takes_a_backup_and_cascades_nothing(
     assert fk == ("0",)
     backups = list(backup_dir(old_db).glob("*.db"))
     assert len(backups) == 1
-    assert "before-0002" in backups[0].name
+    assert "before-test_rebuild" in backups[0].name
     assert counts(backups[0]) == before
     assert backups[0].stat().st_mode & 0o777 == 0o600
 
@@ -217,7 +220,7 @@ def test_a_failed_upgrade_names_the_backup_and_keeps_the_data(
     from pocketcrm.core.errors import StoreError
 
     with_revision_0002()
-    broken = migrations.HERE / "versions" / "0002_rebuild_contact.py"
+    broken = migrations.HERE / "versions" / "test_rebuild_contact.py"
     broken.write_text(
         broken.read_text().replace(
             "    op.execute(", "    op.execute('BOGUS SQL')\n    op.execute("

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, text
 
-from pocketcrm.core import clock
+from pocketcrm.core import clock, rollup
 from pocketcrm.core.models import (
     AppState,
     Company,
@@ -456,7 +456,10 @@ def generate(
         _batched(session, ContactPhone, phone_rows)
         _batched(session, ContactTag, tag_rows)
         _batched(session, StageChange, stage_rows)
+        rollup.drop_triggers(session)  # one recount beats a million upserts
         _batched(session, Interaction, interaction_rows)
+        rollup.rebuild(session)
+        rollup.create_triggers(session)
         _batched(session, FollowUp, follow_rows)
         session.execute(insert(AppState), [{"key": "demo", "value": f"seed={seed}"}])
         rebuild(session)

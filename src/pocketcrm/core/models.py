@@ -318,6 +318,20 @@ class Reminder(SQLModel, table=True):
     gave_up: bool = False
 
 
+class InteractionRollup(SQLModel, table=True):
+    """Interactions counted per UTC day, kind, outcome and owner (kept by triggers, rollup.py)."""
+
+    __tablename__ = "interaction_rollup"
+
+    day: str = Field(primary_key=True)  # YYYY-MM-DD in UTC
+    kind: str = Field(primary_key=True)
+    outcome: str = Field(primary_key=True)
+    owner: str = Field(primary_key=True)
+    n: int = 0
+    sat_sum: int = 0
+    sat_n: int = 0
+
+
 class AppState(SQLModel, table=True):
     """Small key-value facts about this database: last reminder run, demo flag, and so on."""
 
