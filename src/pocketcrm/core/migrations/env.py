@@ -15,6 +15,8 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=True,
     compare_type=True,
+    # SQLite's DDL is transactional: all pending revisions commit together or not at all.
+    transactional_ddl=True,
 )
 with context.begin_transaction():
     context.run_migrations()
