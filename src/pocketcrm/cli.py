@@ -26,7 +26,7 @@ class Commands(LazyGroup):
         "list": "pocketcrm.commands.contacts:list_",
         "search": "pocketcrm.commands.contacts:search",
         "edit": "pocketcrm.commands.contacts:edit",
-        "tag": "pocketcrm.commands.contacts:tag",
+        "tag": "pocketcrm.commands.contacts:tag_app",
         "stage": "pocketcrm.commands.contacts:stage",
         "rm": "pocketcrm.commands.contacts:rm",
         "trash": "pocketcrm.commands.contacts:trash_",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from pocketcrm.commands._common import (
     CsvOption,
@@ -364,6 +365,28 @@ def tag(
             f"#{card.id} {card.display_name}: "
             + (" ".join(f"#{t}" for t in card.tags) or "no tags")
         )
+
+
+class _TagCommand(TyperCommand):
+    """`tag ann +vip -cold`: "-cold" is a tag to remove, never a cluster of short options.
+
+    Click would read "-wholesale" as -w -h -o ... and show the help (-h); every single-dash
+    word but -h itself is moved behind "--", where it stays a plain argument, in order.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        cut = args.index("--") if "--" in args else len(args)
+        head, tail = args[:cut], args[cut + 1 :]
+        removals = [a for a in head if a.startswith("-") and not a.startswith("--") and a != "-h"]
+        if removals:
+            head = [a for a in head if a not in removals]
+            tail = removals + tail
+        return super().parse_args(ctx, [*head, "--", *tail] if tail or "--" in args else head)
+
+
+# Its own one-command app, so the lazy root builds it with the class above.
+tag_app = typer.Typer(help=tag.__doc__)
+tag_app.command("tag", cls=_TagCommand)(tag)
 
 
 @handle_errors
