@@ -87,7 +87,17 @@ def report(
     from pocketcrm.core.services import reports
 
     start = when(since, "since", past=True).moment if since else None
-    end = when(until, "until", past=True).moment if until else None
+    end = None
+    if until:
+        parsed = when(until, "until", past=True)
+        end = parsed.moment
+        if not parsed.has_time:  # "--until 2026-11-15" takes in the whole of that day
+            from datetime import UTC, datetime, time, timedelta
+
+            from pocketcrm.core import clock
+
+            next_day = datetime.combine(parsed.day() + timedelta(days=1), time())
+            end = next_day.replace(tzinfo=clock.local_zone()).astimezone(UTC)
     result = reports.summary(open_db(db), start, end)
     if as_json:
         print_json(result)
