@@ -604,15 +604,12 @@ def merge_companies(store: Store, keep_ref: str, other_ref: str) -> CompanyMerge
 
 def _pick_merge(session: Session, merge_id: int | None) -> MergeRecord:
     if merge_id is None:
-        found = session.get(
-            MergeRecord,
-            session.execute(
-                text("SELECT max(id) FROM merge_record WHERE undone_at IS NULL")
-            ).scalar(),
-        )
-        if found is None:
+        last = session.execute(
+            text("SELECT max(id) FROM merge_record WHERE undone_at IS NULL")
+        ).scalar()
+        if last is None:
             raise NotFound("merge to undo", "last")
-        return found
+        merge_id = int(last)
     found = session.get(MergeRecord, merge_id)
     if found is None:
         raise NotFound("merge", str(merge_id))

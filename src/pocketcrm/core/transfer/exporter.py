@@ -54,11 +54,13 @@ def _is_everything(query: ContactQuery | None) -> bool:
     return query is None or query == ContactQuery()
 
 
-def contact_ids(session: Session, store: Store, query: ContactQuery | None) -> list[int]:
+def contact_ids(
+    session: Session, store: Store, query: ContactQuery | None, *, trash: bool = True
+) -> list[int]:
     """Ids to export in id order: every contact (trash too) without filters, else the list's."""
-    if _is_everything(query):
+    if _is_everything(query) and trash:
         return [int(i) for (i,) in session.execute(text("SELECT id FROM contact ORDER BY id"))]
-    assert query is not None
+    query = query or ContactQuery()
     from pocketcrm.core.services.contacts import _where  # the list's filters, one definition
 
     where, params = _where(session, query, store.settings)
@@ -67,13 +69,13 @@ def contact_ids(session: Session, store: Store, query: ContactQuery | None) -> l
 
 
 def iter_records(
-    store: Store, query: ContactQuery | None = None
+    store: Store, query: ContactQuery | None = None, *, trash: bool = False
 ) -> Iterator[tuple[jsonfmt.Record, str]]:
-    """(JSON record, company name) per contact, a chunk at a time."""
+    """(JSON record, company name) per contact, a chunk at a time (live ones unless trash)."""
     with store.read() as session:
         companies = jsonfmt.company_uuids(session)
         names = {uid: name for uid, name in companies.values()}
-        ids = contact_ids(session, store, query)
+        ids = contact_ids(session, store, query, trash=trash)
         for start in range(0, len(ids), CHUNK):
             for record in jsonfmt.contact_records(session, ids[start : start + CHUNK], companies):
                 yield record, names.get(record["company"] or "", "")
@@ -204,7 +206,7 @@ def draft_from_record(record: jsonfmt.Record, company: str = "") -> ContactDraft
 
 def iter_drafts(store: Store, query: ContactQuery | None = None) -> Iterator[ContactDraft]:
     """Drafts of the live contacts matching QUERY (the trash is not exported to other apps)."""
-    for record, company in iter_records(store, query or ContactQuery()):
+    for record, company in iter_records(store, query):
         yield draft_from_record(record, company)
 
 
