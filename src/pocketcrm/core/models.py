@@ -9,12 +9,16 @@ exports and machines, times as aware UTC datetimes (stored naive-UTC, see UTCDat
 from __future__ import annotations
 
 import uuid as uuidlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, MetaData, Text, TypeDecorator, text
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Column, Index, MetaData, Text, text
 from sqlmodel import Field, SQLModel
+
+# Re-exported: older modules import the time helpers from here.
+from pocketcrm.core.times import UTCDateTime
+from pocketcrm.core.times import db_time as db_time
+from pocketcrm.core.times import from_db_time as from_db_time
 
 # Named constraints from the first migration: SQLite cannot drop an unnamed one later.
 NAMING_CONVENTION = {
@@ -26,25 +30,6 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
 metadata = SQLModel.metadata
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware datetimes in, aware UTC datetimes out; SQLite would silently drop the offset."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime reached the store; use clock.now()")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _uuid() -> str:
@@ -393,15 +378,3 @@ class Suppression(SQLModel, table=True):
     digest: str = Field(unique=True)
     at: datetime = _created()
 
-
-def db_time(value: datetime) -> str:
-    """A moment in the exact text form SQLAlchemy stores, for raw SQL comparisons."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def from_db_time(value: object) -> datetime | None:
-    """The aware UTC moment of a raw SQL value (text on SQLite, datetime elsewhere)."""
-    if value is None:
-        return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -8,30 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from pocketcrm.core import clock, validate
+from pocketcrm.core import clock, sql, validate
 from pocketcrm.core.errors import Invalid
-from pocketcrm.core.models import (
-    Company,
-    Contact,
-    ContactAddress,
-    ContactEmail,
-    ContactPhone,
-    ContactTag,
-    ContactWebsite,
-    CustomField,
-    ExternalId,
-    FollowUp,
-    Interaction,
-    StageChange,
-    Tag,
-    db_time,
-    from_db_time,
-)
 from pocketcrm.core.readmodels import (
     AddressView,
     CompanyRef,
@@ -50,6 +33,10 @@ from pocketcrm.core.search import fold, matching_ids_sql, reindex
 from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
+from pocketcrm.core.times import db_time, from_db_time
+
+if TYPE_CHECKING:
+    from pocketcrm.core.models import ContactEmail, ContactPhone
 
 SORTS = {
     "name": "c.name_key ASC, c.id ASC",
@@ -126,13 +113,8 @@ def tag_ids(session: Session, names: Iterable[str]) -> list[int]:
     """Ids of these tags, creating the missing ones."""
     ids = []
     for name in names:
-        existing = session.exec(select(Tag).where(Tag.name == name)).first()
-        if existing is None:
-            existing = Tag(name=name)
-            session.add(existing)
-            session.flush()
-        assert existing.id is not None
-        ids.append(existing.id)
+        found = session.execute(text("SELECT id FROM tag WHERE name = :n"), {"n": name}).scalar()
+        ids.append(int(found) if found is not None else sql.insert(session, "tag", {"name": name}))
     return ids
 
 
@@ -143,24 +125,38 @@ def company_for(session: Session, ref: str, stage: str = "") -> int:
     ref = ref.strip()
     if ref.isdigit():
         return resolve_company(session, ref)
-    found = session.exec(
-        select(Company).where(Company.name_key == fold(ref), col(Company.deleted_at).is_(None))
-    ).first()
-    if found is not None and found.id is not None:
-        return found.id
+    found = session.execute(
+        text("SELECT id FROM company WHERE name_key = :k AND deleted_at IS NULL ORDER BY id"),
+        {"k": fold(ref)},
+    ).scalar()
+    if found is not None:
+        return int(found)
     now = clock.now()
+    # A company first met through a contact takes its kind from that contact's stage.
     kind = {"customer": "customer", "past_customer": "customer"}.get(stage, "prospect")
-    company = Company(
-        name=validate.name(ref, "company"),
-        name_key=fold(ref),
-        kind=kind,
-        created_at=now,
-        updated_at=now,
+    name = validate.name(ref, "company")
+    return sql.insert(
+        session,
+        "company",
+        {
+            "uuid": sql.new_uuid(),
+            "name": name,
+            "name_key": fold(name),
+            "kind": kind,
+            "website": "",
+            "phone": "",
+            "email": "",
+            "street": "",
+            "city": "",
+            "region": "",
+            "postcode": "",
+            "country": "",
+            "notes": "",
+            "owner": "",
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    session.add(company)
-    session.flush()
-    assert company.id is not None
-    return company.id
 
 
 def _birthday(value: str, field_name: str = "birthday") -> tuple[int | None, int, int] | None:
@@ -183,14 +179,16 @@ def _add_emails(
     for value in values:
         label, address = validate.split_label(value)
         address = validate.email(address)
-        session.add(
-            ContactEmail(
-                contact_id=contact_id,
-                address=address,
-                address_key=address.lower(),
-                label=label,
-                is_primary=not has_primary,
-            )
+        sql.insert(
+            session,
+            "contact_email",
+            {
+                "contact_id": contact_id,
+                "address": address,
+                "address_key": address.lower(),
+                "label": label,
+                "is_primary": not has_primary,
+            },
         )
         has_primary = True
 
@@ -206,15 +204,18 @@ def _add_phones(
         e164, valid = validate.normalize_phone(number, region)
         if not valid:
             warnings.append(f"phone {number!r} does not look valid; kept as typed and flagged")
-        session.add(
-            ContactPhone(
-                contact_id=contact_id,
-                number=number,
-                e164=e164,
-                valid=valid,
-                label=label,
-                is_primary=not has_primary,
-            )
+        sql.insert(
+            session,
+            "contact_phone",
+            {
+                "contact_id": contact_id,
+                "number": number,
+                "e164": e164,
+                "valid": valid,
+                "extension": "",
+                "label": label,
+                "is_primary": not has_primary,
+            },
         )
         has_primary = True
     return warnings
@@ -246,43 +247,59 @@ def create_contact(store: Store, data: ContactInput) -> Created:
     stage = validate.stage(data.stage, settings) if data.stage else settings.stages[0]
     birthday = _birthday(data.birthday)
     now = clock.now()
+    owner = (data.owner or settings.owner).strip()
+    year, month, day = birthday if birthday else (None, None, None)
     with store.write() as session:
         company_id = company_for(session, data.company, stage) if data.company.strip() else None
-        contact = Contact(
-            display_name=display,
-            given_name=given,
-            family_name=family,
-            name_key=fold(display),
-            company_id=company_id,
-            title=data.title.strip(),
-            department=data.department.strip(),
-            stage=stage,
-            owner=(data.owner or settings.owner).strip(),
-            notes=data.notes.strip(),
-            source=data.source.strip(),
-            created_at=now,
-            updated_at=now,
+        uuid = sql.new_uuid()
+        contact_id = sql.insert(
+            session,
+            "contact",
+            {
+                "uuid": uuid,
+                "display_name": display,
+                "given_name": given,
+                "family_name": family,
+                "additional_names": "",
+                "prefix": "",
+                "suffix": "",
+                "nickname": "",
+                "name_key": fold(display),
+                "company_id": company_id,
+                "title": data.title.strip(),
+                "department": data.department.strip(),
+                "stage": stage,
+                "owner": owner,
+                "notes": data.notes.strip(),
+                "birthday_year": year,
+                "birthday_month": month,
+                "birthday_day": day,
+                "do_not_contact": False,
+                "email_opt_out": False,
+                "source": data.source.strip(),
+                "photo": "",
+                "created_at": now,
+                "updated_at": now,
+            },
         )
-        if birthday:
-            contact.birthday_year, contact.birthday_month, contact.birthday_day = birthday
-        session.add(contact)
-        session.flush()
-        assert contact.id is not None
-        _add_emails(session, contact.id, data.emails, False)
-        warnings = _add_phones(session, contact.id, data.phones, False, settings.default_region)
+        _add_emails(session, contact_id, data.emails, False)
+        warnings = _add_phones(session, contact_id, data.phones, False, settings.default_region)
         for value in data.websites:
             label, url = validate.split_label(value)
-            session.add(ContactWebsite(contact_id=contact.id, url=validate.url(url), label=label))
-        for tag_id in tag_ids(session, sorted({validate.tag(t) for t in data.tags})):
-            session.add(ContactTag(contact_id=contact.id, tag_id=tag_id))
-        session.add(
-            StageChange(
-                contact_id=contact.id, at=now, from_stage="", to_stage=stage, by=contact.owner
+            sql.insert(
+                session,
+                "contact_website",
+                {"contact_id": contact_id, "url": validate.url(url), "label": label},
             )
+        for tag_id in tag_ids(session, sorted({validate.tag(t) for t in data.tags})):
+            sql.insert_plain(session, "contact_tag", {"contact_id": contact_id, "tag_id": tag_id})
+        sql.insert(
+            session,
+            "stage_change",
+            {"contact_id": contact_id, "at": now, "from_stage": "", "to_stage": stage, "by": owner},
         )
-        session.flush()
-        reindex(session, [contact.id])
-        return Created(id=contact.id, uuid=contact.uuid, label=display, warnings=tuple(warnings))
+        reindex(session, [contact_id])
+        return Created(id=contact_id, uuid=uuid, label=display, warnings=tuple(warnings))
 
 
 def likely_duplicates(
@@ -373,12 +390,12 @@ def _tags_of(session: Session, contact_id: int) -> tuple[str, ...]:
     return tuple(str(r) for r in rows)
 
 
-def interaction_view(row: Interaction, contact_name: str) -> InteractionView:
-    assert row.id is not None
+def interaction_view(row: Any, contact_name: str) -> InteractionView:
+    """From an ORM Interaction or a SQL row with the same column names."""
     return InteractionView(
-        id=row.id,
+        id=int(row.id),
         uuid=row.uuid,
-        contact_id=row.contact_id,
+        contact_id=int(row.contact_id),
         contact_name=contact_name,
         kind=row.kind,
         direction=row.direction,
@@ -399,123 +416,148 @@ def is_overdue(due_at: datetime, all_day: bool, now: datetime) -> bool:
     return due_at < now
 
 
-def follow_up_view(row: FollowUp, contact_name: str, delivery_error: str = "") -> FollowUpView:
-    assert row.id is not None
+def follow_up_view(row: Any, contact_name: str, delivery_error: str = "") -> FollowUpView:
+    """From an ORM FollowUp or a SQL row with the same column names."""
     return FollowUpView(
-        id=row.id,
+        id=int(row.id),
         uuid=row.uuid,
-        contact_id=row.contact_id,
+        contact_id=int(row.contact_id),
         contact_name=contact_name,
         due_at=row.due_at,
-        all_day=row.all_day,
+        all_day=bool(row.all_day),
         note=row.note,
         owner=row.owner,
         done_at=row.done_at,
         snoozed_until=row.snoozed_until,
-        overdue=row.done_at is None and is_overdue(row.due_at, row.all_day, clock.now()),
+        overdue=row.done_at is None and is_overdue(row.due_at, bool(row.all_day), clock.now()),
         delivery_error=delivery_error,
     )
 
 
+INTERACTION_COLUMNS = (
+    "id, uuid, contact_id, kind, direction, occurred_at, duration_s, outcome, satisfaction, "
+    "owner, notes"
+)
+FOLLOW_UP_COLUMNS = "id, uuid, contact_id, due_at, all_day, note, owner, done_at, snoozed_until"
+
+
 def card_for(session: Session, contact_id: int, *, interactions: int = 20) -> ContactCard:
-    contact = session.get(Contact, contact_id)
-    assert contact is not None and contact.id is not None
-    company = session.get(Company, contact.company_id) if contact.company_id else None
-    emails = session.exec(
-        select(ContactEmail)
-        .where(ContactEmail.contact_id == contact_id)
-        .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.id))
-    ).all()
-    phones = session.exec(
-        select(ContactPhone)
-        .where(ContactPhone.contact_id == contact_id)
-        .order_by(col(ContactPhone.is_primary).desc(), col(ContactPhone.id))
-    ).all()
-    addresses = session.exec(
-        select(ContactAddress)
-        .where(ContactAddress.contact_id == contact_id)
-        .order_by(col(ContactAddress.id))
-    ).all()
-    websites = session.exec(
-        select(ContactWebsite)
-        .where(ContactWebsite.contact_id == contact_id)
-        .order_by(col(ContactWebsite.id))
-    ).all()
-    custom = session.exec(
-        select(CustomField)
-        .where(CustomField.contact_id == contact_id)
-        .order_by(col(CustomField.id))
-    ).all()
-    external = session.exec(select(ExternalId).where(ExternalId.contact_id == contact_id)).all()
-    history = session.exec(
-        select(StageChange)
-        .where(StageChange.contact_id == contact_id)
-        .order_by(col(StageChange.at), col(StageChange.id))
-    ).all()
-    follow_ups = session.exec(
-        select(FollowUp)
-        .where(
-            FollowUp.contact_id == contact_id,
-            col(FollowUp.done_at).is_(None),
-            col(FollowUp.deleted_at).is_(None),
-        )
-        .order_by(col(FollowUp.due_at))
-    ).all()
-    recent = session.exec(
-        select(Interaction)
-        .where(Interaction.contact_id == contact_id, col(Interaction.deleted_at).is_(None))
-        .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
-        .limit(interactions)
-    ).all()
-    total = session.execute(
-        text("SELECT count(*) FROM interaction WHERE contact_id = :c AND deleted_at IS NULL"),
+    """The whole card in a handful of plain queries (no ORM: this is the hottest read)."""
+    run = session.execute
+    c = run(
+        sql.timed(
+            "SELECT * FROM contact WHERE id = :c",
+            "created_at",
+            "updated_at",
+            "deleted_at",
+            "last_contact_at",
+            "next_follow_up_at",
+        ),
         {"c": contact_id},
+    ).one()
+    company = (
+        run(text("SELECT id, name, kind FROM company WHERE id = :i"), {"i": c.company_id}).first()
+        if c.company_id
+        else None
+    )
+    by_contact = {"c": contact_id}
+    emails = run(
+        text(
+            "SELECT address, label, is_primary FROM contact_email WHERE contact_id = :c "
+            "ORDER BY is_primary DESC, id"
+        ),
+        by_contact,
+    ).all()
+    phones = run(
+        text(
+            "SELECT number, e164, valid, label, is_primary, extension FROM contact_phone "
+            "WHERE contact_id = :c ORDER BY is_primary DESC, id"
+        ),
+        by_contact,
+    ).all()
+    addresses = run(
+        text(
+            "SELECT label, street, extended, po_box, city, region, postcode, country "
+            "FROM contact_address WHERE contact_id = :c ORDER BY id"
+        ),
+        by_contact,
+    ).all()
+    websites = run(
+        text("SELECT url, label FROM contact_website WHERE contact_id = :c ORDER BY id"),
+        by_contact,
+    ).all()
+    custom = run(
+        text("SELECT name, value FROM custom_field WHERE contact_id = :c ORDER BY id"), by_contact
+    ).all()
+    external = run(
+        text("SELECT system, value FROM external_id WHERE contact_id = :c ORDER BY id"),
+        by_contact,
+    ).all()
+    history = run(
+        sql.timed(
+            "SELECT at, from_stage, to_stage, by FROM stage_change WHERE contact_id = :c "
+            "ORDER BY at, id",
+            "at",
+        ),
+        by_contact,
+    ).all()
+    follow_ups = run(
+        sql.timed(
+            f"SELECT {FOLLOW_UP_COLUMNS} FROM follow_up WHERE contact_id = :c "
+            "AND done_at IS NULL AND deleted_at IS NULL ORDER BY due_at, id",
+            "due_at",
+            "done_at",
+            "snoozed_until",
+        ),
+        by_contact,
+    ).all()
+    recent = run(
+        sql.timed(
+            f"SELECT {INTERACTION_COLUMNS} FROM interaction WHERE contact_id = :c "
+            "AND deleted_at IS NULL ORDER BY occurred_at DESC, id DESC LIMIT :n",
+            "occurred_at",
+        ),
+        {"c": contact_id, "n": interactions},
+    ).all()
+    total = run(
+        text("SELECT count(*) FROM interaction WHERE contact_id = :c AND deleted_at IS NULL"),
+        by_contact,
     ).scalar_one()
-    name = contact.display_name
+    name = c.display_name
     return ContactCard(
-        id=contact.id,
-        uuid=contact.uuid,
+        id=int(c.id),
+        uuid=c.uuid,
         display_name=name,
-        given_name=contact.given_name,
-        family_name=contact.family_name,
-        nickname=contact.nickname,
-        company=CompanyRef(company.id, company.name, company.kind)
-        if company is not None and company.id is not None
-        else None,
-        title=contact.title,
-        department=contact.department,
-        stage=contact.stage,
-        owner=contact.owner,
+        given_name=c.given_name,
+        family_name=c.family_name,
+        nickname=c.nickname,
+        company=CompanyRef(int(company.id), company.name, company.kind) if company else None,
+        title=c.title,
+        department=c.department,
+        stage=c.stage,
+        owner=c.owner,
         tags=_tags_of(session, contact_id),
-        notes=contact.notes,
-        birthday=format_birthday(
-            contact.birthday_year, contact.birthday_month, contact.birthday_day
-        ),
-        anniversary=format_birthday(
-            contact.anniversary_year, contact.anniversary_month, contact.anniversary_day
-        ),
-        emails=tuple(EmailView(e.address, e.label, e.is_primary) for e in emails),
+        notes=c.notes,
+        birthday=format_birthday(c.birthday_year, c.birthday_month, c.birthday_day),
+        anniversary=format_birthday(c.anniversary_year, c.anniversary_month, c.anniversary_day),
+        emails=tuple(EmailView(e.address, e.label, bool(e.is_primary)) for e in emails),
         phones=tuple(
-            PhoneView(p.number, p.e164, p.valid, p.label, p.is_primary, p.extension) for p in phones
+            PhoneView(p.number, p.e164, bool(p.valid), p.label, bool(p.is_primary), p.extension)
+            for p in phones
         ),
-        addresses=tuple(
-            AddressView(
-                a.label, a.street, a.extended, a.po_box, a.city, a.region, a.postcode, a.country
-            )
-            for a in addresses
-        ),
+        addresses=tuple(AddressView(*a) for a in addresses),
         websites=tuple(WebsiteView(w.url, w.label) for w in websites),
-        custom={c.name: c.value for c in custom},
+        custom={f.name: f.value for f in custom},
         external_ids={e.system: e.value for e in external},
-        do_not_contact=contact.do_not_contact,
-        email_opt_out=contact.email_opt_out,
-        source=contact.source,
-        photo=contact.photo,
-        created_at=contact.created_at,
-        updated_at=contact.updated_at,
-        deleted_at=contact.deleted_at,
-        last_contact_at=contact.last_contact_at,
-        next_follow_up_at=contact.next_follow_up_at,
+        do_not_contact=bool(c.do_not_contact),
+        email_opt_out=bool(c.email_opt_out),
+        source=c.source,
+        photo=c.photo,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+        deleted_at=c.deleted_at,
+        last_contact_at=c.last_contact_at,
+        next_follow_up_at=c.next_follow_up_at,
         stage_history=tuple(StageChangeView(h.at, h.from_stage, h.to_stage, h.by) for h in history),
         follow_ups=tuple(follow_up_view(f, name) for f in follow_ups),
         interactions=tuple(interaction_view(i, name) for i in recent),
@@ -680,6 +722,14 @@ def _validate_patch(patch: ContactPatch) -> None:
 
 
 def update_contact(store: Store, ref: str, patch: ContactPatch) -> ContactCard:
+    from pocketcrm.core.models import (
+        Contact,
+        ContactEmail,
+        ContactPhone,
+        ContactWebsite,
+        CustomField,
+    )
+
     _validate_patch(patch)
     settings = store.settings
     with store.write() as session:
@@ -748,6 +798,8 @@ def update_contact(store: Store, ref: str, patch: ContactPatch) -> ContactCard:
 
 
 def _remove_emails(session: Session, contact_id: int, values: Sequence[str]) -> None:
+    from pocketcrm.core.models import ContactEmail
+
     for value in values:
         rows = session.exec(
             select(ContactEmail).where(
@@ -764,6 +816,8 @@ def _remove_emails(session: Session, contact_id: int, values: Sequence[str]) -> 
 
 
 def _remove_phones(session: Session, contact_id: int, values: Sequence[str], region: str) -> None:
+    from pocketcrm.core.models import ContactPhone
+
     for value in values:
         e164, _ = validate.normalize_phone(value, region)
         rows = [
@@ -793,6 +847,8 @@ def _ensure_primary(
 
 def change_tags(store: Store, ref: str, add: Sequence[str], remove: Sequence[str]) -> ContactCard:
     """`tag REF +vip -cold`: add and remove in one step."""
+    from pocketcrm.core.models import Contact, ContactTag
+
     adding = sorted({validate.tag(t) for t in add})
     removing = sorted({validate.tag(t) for t in remove})
     with store.write() as session:
@@ -818,6 +874,8 @@ def change_tags(store: Store, ref: str, add: Sequence[str], remove: Sequence[str
 
 def set_stage(store: Store, ref: str, stage: str, *, by: str = "") -> ContactCard:
     """Move a contact along the life cycle; every change is kept in its history."""
+    from pocketcrm.core.models import Contact, StageChange
+
     new_stage = validate.stage(stage, store.settings)
     with store.write() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
