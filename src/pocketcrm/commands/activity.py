@@ -38,6 +38,8 @@ OwnerOption = Annotated[str, typer.Option(help="Who handled it (default: config 
 
 
 def _echo_when(label: str, parsed_describe: str) -> None:
+    """Say on stderr how a WHEN phrase was read; only once the command worked, so a failure
+    stays one line."""
     err(f"{label}: {parsed_describe}")
 
 
@@ -68,16 +70,19 @@ def _log(
     )
     if duration:
         data.duration_s = dates.parse_duration(duration, field="duration")
+    understood = []
     if at:
         moment = when(at, "at", past=True)
         data.when = moment.moment
-        _echo_when("at", moment.describe())
+        understood.append(("at", moment.describe()))
     if follow_up:
         due = when(follow_up, "follow-up")
         data.follow_up_at, data.follow_up_all_day = due.moment, not due.has_time
-        _echo_when("follow-up", due.describe())
+        understood.append(("follow-up", due.describe()))
     store = open_db(db)
     created: Created = activity.log_interaction(store, pick_contact(store, ref), data)
+    for label, text in understood:
+        _echo_when(label, text)
     if as_json:
         print_json(created)
         return
@@ -168,7 +173,6 @@ def follow_up(
     from pocketcrm.core.services import activity
 
     parsed = when(due, "when")
-    _echo_when("due", parsed.describe())
     store = open_db(db)
     view = activity.schedule_follow_up(
         store,
@@ -178,6 +182,7 @@ def follow_up(
         note=note,
         owner=owner,
     )
+    _echo_when("due", parsed.describe())
     if as_json:
         print_json(view)
     else:
@@ -305,10 +310,10 @@ def snooze(
     from pocketcrm.core.services import activity
 
     parsed = when(until, "when")
-    _echo_when("snoozed to", parsed.describe())
     view = activity.snooze_follow_up(
         open_db(db), follow_up_id, parsed.moment, all_day=not parsed.has_time
     )
+    _echo_when("snoozed to", parsed.describe())
     if as_json:
         print_json(view)
     else:
