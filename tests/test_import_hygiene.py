@@ -1,0 +1,95 @@
+"""Start-up is a feature: `--help` and shell completion must not import the database stack
+or the interface, and a one-line command must not import the interface.
+
+Each case runs in a fresh interpreter (the test process has imported everything already)
+and reports the names in sys.modules after the command ran.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY_DB = ("sqlmodel", "sqlalchemy", "alembic")
+HEAVY_UI = ("textual",)
+
+RUNNER = """
+import json, sys
+from pocketcrm.cli import app
+try:
+    app(args=json.loads(sys.argv[1]), prog_name="pocketcrm")
+except SystemExit:
+    pass
+with open(sys.argv[2], "w") as handle:
+    json.dump(sorted(sys.modules), handle)
+"""
+
+
+def modules_after(
+    args: list[str], tmp_path: Path, env: dict[str, str] | None = None
+) -> tuple[set[str], str]:
+    """Run `pocketcrm ARGS` in a new interpreter; the modules it imported and its stdout."""
+    report = tmp_path / "modules.json"
+    result = subprocess.run(
+        [sys.executable, "-c", RUNNER, json.dumps(args), str(report)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    assert report.exists(), result.stderr
+    return set(json.loads(report.read_text())), result.stdout
+
+
+def roots(modules: set[str]) -> set[str]:
+    return {name.split(".")[0] for name in modules}
+
+
+def test_help_imports_neither_the_database_stack_nor_the_interface(tmp_path: Path) -> None:
+    modules, out = modules_after(["--help"], tmp_path)
+    assert "log-call" in out
+    assert not roots(modules) & {*HEAVY_DB, *HEAVY_UI}, sorted(
+        roots(modules) & {*HEAVY_DB, *HEAVY_UI}
+    )
+    assert "pocketcrm.core.store" not in modules
+    assert "pocketcrm.core.models" not in modules
+
+
+def test_a_command_help_imports_no_database_either(tmp_path: Path) -> None:
+    modules, out = modules_after(["log-call", "--help"], tmp_path)
+    assert "--satisfaction" in out
+    assert not roots(modules) & {*HEAVY_DB, *HEAVY_UI}
+
+
+def test_a_one_line_command_imports_sqlmodel_but_not_textual(tmp_path: Path) -> None:
+    db = tmp_path / "crm.db"
+    modules, out = modules_after(["list", "--db", str(db)], tmp_path)
+    assert out.startswith("id\tname")
+    assert "sqlmodel" in modules
+    assert not roots(modules) & set(HEAVY_UI)
+    # a second run, on a database that is up to date, needs no Alembic either
+    modules, _ = modules_after(["list", "--db", str(db)], tmp_path)
+    assert "alembic" not in roots(modules)
+    assert not roots(modules) & set(HEAVY_UI)
+
+
+def test_completion_imports_neither(tmp_path: Path) -> None:
+    env = {"_POCKETCRM_COMPLETE": "complete_bash", "COMP_WORDS": "pocketcrm ", "COMP_CWORD": "1"}
+    modules, out = modules_after([], tmp_path, env)
+    assert "agenda" in out.split()
+    assert not roots(modules) & {*HEAVY_DB, *HEAVY_UI}
+
+
+def test_completion_of_a_sub_command_imports_neither(tmp_path: Path) -> None:
+    env = {
+        "_POCKETCRM_COMPLETE": "complete_bash",
+        "COMP_WORDS": "pocketcrm company ",
+        "COMP_CWORD": "2",
+    }
+    modules, out = modules_after([], tmp_path, env)
+    assert "add" in out.split()
+    assert not roots(modules) & {*HEAVY_DB, *HEAVY_UI}
