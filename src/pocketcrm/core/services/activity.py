@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from pocketcrm.core import clock, validate
+from pocketcrm.core import clock, sql, validate
 from pocketcrm.core.errors import Invalid, NotFound
-from pocketcrm.core.models import Contact, FollowUp, Interaction, db_time
 from pocketcrm.core.readmodels import Created, FollowUpView, InteractionView
-from pocketcrm.core.services.contacts import follow_up_view, interaction_view
+from pocketcrm.core.services.contacts import (
+    FOLLOW_UP_COLUMNS,
+    INTERACTION_COLUMNS,
+    follow_up_view,
+    interaction_view,
+)
 from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.store import Store
+from pocketcrm.core.times import db_time
 
 # Kinds that count as being in touch (a note to self does not reset a stay-in-touch clock).
 CONTACT_KINDS = ("call", "meeting", "email", "sms")
@@ -64,72 +70,93 @@ def _check(data: InteractionInput, store: Store) -> tuple[str, str, str, int | N
     return kind, outcome, direction, satisfaction
 
 
+def _contact(session: Session, contact_id: int) -> Any:
+    return session.execute(
+        text("SELECT id, display_name, company_id FROM contact WHERE id = :c"), {"c": contact_id}
+    ).one()
+
+
 def log_interaction(store: Store, ref: str, data: InteractionInput) -> Created:
     """Record what happened, optionally with the next step, in one transaction."""
     kind, outcome, direction, satisfaction = _check(data, store)
     now = clock.now()
+    owner = (data.owner or store.settings.owner).strip()
     with store.write() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
-        contact = session.get(Contact, contact_id)
-        assert contact is not None
-        row = Interaction(
-            contact_id=contact_id,
-            company_id=contact.company_id,
-            kind=kind,
-            direction=direction,
-            occurred_at=data.when or now,
-            duration_s=data.duration_s,
-            outcome=outcome,
-            satisfaction=satisfaction,
-            owner=(data.owner or store.settings.owner).strip(),
-            notes=data.notes.strip(),
-            created_at=now,
+        contact = _contact(session, contact_id)
+        uuid = sql.new_uuid()
+        interaction_id = sql.insert(
+            session,
+            "interaction",
+            {
+                "uuid": uuid,
+                "contact_id": contact_id,
+                "company_id": contact.company_id,
+                "kind": kind,
+                "direction": direction,
+                "occurred_at": data.when or now,
+                "duration_s": data.duration_s,
+                "outcome": outcome,
+                "satisfaction": satisfaction,
+                "owner": owner,
+                "notes": data.notes.strip(),
+                "created_at": now,
+            },
         )
-        session.add(row)
-        session.flush()
-        assert row.id is not None
         follow_up = None
         if data.follow_up_at is not None:
             follow_up = _add_follow_up(
                 session,
-                contact,
+                contact_id,
                 data.follow_up_at,
                 data.follow_up_all_day,
                 data.follow_up_note or data.notes,
-                data.owner or store.settings.owner,
-                row.id,
+                owner,
+                interaction_id,
             )
         refresh_contact_dates(session, contact_id)
+        name = contact.display_name
         return Created(
-            id=row.id,
-            uuid=row.uuid,
-            label=f"{kind} with {contact.display_name}",
-            follow_up=follow_up_view(follow_up, contact.display_name) if follow_up else None,
+            id=interaction_id,
+            uuid=uuid,
+            label=f"{kind} with {name}",
+            follow_up=follow_up_view(follow_up, name) if follow_up is not None else None,
         )
+
+
+_FOLLOW_UP = sql.timed(
+    f"SELECT {FOLLOW_UP_COLUMNS}, deleted_at FROM follow_up WHERE id = :f",
+    "due_at",
+    "done_at",
+    "snoozed_until",
+    "deleted_at",
+)
 
 
 def _add_follow_up(
     session: Session,
-    contact: Contact,
+    contact_id: int,
     due: datetime,
     all_day: bool,
     note: str,
     owner: str,
     interaction_id: int | None = None,
-) -> FollowUp:
-    assert contact.id is not None
-    row = FollowUp(
-        contact_id=contact.id,
-        due_at=due,
-        all_day=all_day,
-        note=note.strip(),
-        owner=owner.strip(),
-        created_at=clock.now(),
-        interaction_id=interaction_id,
+) -> Any:
+    follow_up_id = sql.insert(
+        session,
+        "follow_up",
+        {
+            "uuid": sql.new_uuid(),
+            "contact_id": contact_id,
+            "due_at": due,
+            "all_day": all_day,
+            "note": note.strip(),
+            "owner": owner.strip(),
+            "created_at": clock.now(),
+            "interaction_id": interaction_id,
+        },
     )
-    session.add(row)
-    session.flush()
-    return row
+    return session.execute(_FOLLOW_UP, {"f": follow_up_id}).one()
 
 
 def schedule_follow_up(
@@ -137,39 +164,42 @@ def schedule_follow_up(
 ) -> FollowUpView:
     with store.write() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
-        contact = session.get(Contact, contact_id)
-        assert contact is not None
-        row = _add_follow_up(session, contact, due, all_day, note, owner or store.settings.owner)
+        contact = _contact(session, contact_id)
+        row = _add_follow_up(session, contact_id, due, all_day, note, owner or store.settings.owner)
         refresh_contact_dates(session, contact_id)
         return follow_up_view(row, contact.display_name)
 
 
-def _open_follow_up(session: Session, follow_up_id: int) -> tuple[FollowUp, Contact]:
-    row = session.get(FollowUp, follow_up_id)
-    if row is None or row.deleted_at is not None:
-        raise NotFound("follow-up", str(follow_up_id))
-    contact = session.get(Contact, row.contact_id)
-    assert contact is not None
-    return row, contact
+def _change_follow_up(
+    store: Store, follow_up_id: int, changes: dict[str, object], *, refuse_done: str | None = None
+) -> FollowUpView:
+    """Apply CHANGES to an existing follow-up; REFUSE_DONE (a reason suffix) rejects a done one."""
+    with store.write() as session:
+        row = session.execute(_FOLLOW_UP, {"f": follow_up_id}).first()
+        if row is None or row.deleted_at is not None:
+            raise NotFound("follow-up", str(follow_up_id))
+        if refuse_done is not None and row.done_at is not None:
+            raise Invalid("id", f"follow-up {follow_up_id} is already done{refuse_done}")
+        assignments = ", ".join(f"{name} = :{name}" for name in changes)
+        session.execute(
+            text(f"UPDATE follow_up SET {assignments} WHERE id = :f"),
+            {
+                **{k: db_time(v) if isinstance(v, datetime) else v for k, v in changes.items()},
+                "f": follow_up_id,
+            },
+        )
+        refresh_contact_dates(session, int(row.contact_id))
+        updated = session.execute(_FOLLOW_UP, {"f": follow_up_id}).one()
+        return follow_up_view(updated, _contact(session, int(row.contact_id)).display_name)
 
 
 def complete_follow_up(store: Store, follow_up_id: int) -> FollowUpView:
-    with store.write() as session:
-        row, contact = _open_follow_up(session, follow_up_id)
-        if row.done_at is not None:
-            raise Invalid("id", f"follow-up {follow_up_id} is already done")
-        row.done_at = clock.now()
-        refresh_contact_dates(session, contact.id or 0)
-        return follow_up_view(row, contact.display_name)
+    return _change_follow_up(store, follow_up_id, {"done_at": clock.now()}, refuse_done="")
 
 
 def reopen_follow_up(store: Store, follow_up_id: int) -> FollowUpView:
     """Undo of done."""
-    with store.write() as session:
-        row, contact = _open_follow_up(session, follow_up_id)
-        row.done_at = None
-        refresh_contact_dates(session, contact.id or 0)
-        return follow_up_view(row, contact.display_name)
+    return _change_follow_up(store, follow_up_id, {"done_at": None})
 
 
 def snooze_follow_up(
@@ -178,15 +208,12 @@ def snooze_follow_up(
     """Move a follow-up to a later moment; its reminder fires again then."""
     if until <= clock.now() - timedelta(minutes=1) and not all_day:
         raise Invalid("when", "is in the past; snooze to a later time, e.g. 'tomorrow 9am'")
-    with store.write() as session:
-        row, contact = _open_follow_up(session, follow_up_id)
-        if row.done_at is not None:
-            raise Invalid("id", f"follow-up {follow_up_id} is already done; nothing to snooze")
-        row.due_at = until
-        row.all_day = all_day
-        row.snoozed_until = until
-        refresh_contact_dates(session, contact.id or 0)
-        return follow_up_view(row, contact.display_name)
+    return _change_follow_up(
+        store,
+        follow_up_id,
+        {"due_at": until, "all_day": all_day, "snoozed_until": until},
+        refuse_done="; nothing to snooze",
+    )
 
 
 def _day_bounds(day_offset: int) -> tuple[datetime, datetime]:
@@ -209,25 +236,27 @@ def agenda(store: Store, window: str = "week", *, owner: str = "") -> list[Follo
         "today": today_end,
         "week": _day_bounds(7)[0],
     }
+    clauses = ["f.done_at IS NULL", "f.deleted_at IS NULL", "c.deleted_at IS NULL"]
+    params: dict[str, object] = {}
+    if window in ends:
+        clauses.append("f.due_at < :end")
+        params["end"] = db_time(ends[window])
+    if owner:
+        clauses.append("f.owner = :owner")
+        params["owner"] = owner
+    columns = ", ".join(f"f.{name.strip()}" for name in FOLLOW_UP_COLUMNS.split(","))
+    statement = sql.timed(
+        f"SELECT {columns}, c.display_name FROM follow_up f JOIN contact c ON c.id = f.contact_id "
+        f"WHERE {' AND '.join(clauses)} ORDER BY f.due_at, f.id",
+        "due_at",
+        "done_at",
+        "snoozed_until",
+    )
     with store.read() as session:
-        query = (
-            select(FollowUp, Contact.display_name)
-            .join(Contact, col(Contact.id) == FollowUp.contact_id)
-            .where(
-                col(FollowUp.done_at).is_(None),
-                col(FollowUp.deleted_at).is_(None),
-                col(Contact.deleted_at).is_(None),
-            )
-            .order_by(col(FollowUp.due_at), col(FollowUp.id))
-        )
-        if window in ends:
-            query = query.where(col(FollowUp.due_at) < ends[window])
-        if owner:
-            query = query.where(col(FollowUp.owner) == owner)
         errors = _delivery_errors(session)
         views = [
-            follow_up_view(row, name, errors.get(row.id or 0, ""))
-            for row, name in session.exec(query).all()
+            follow_up_view(row, row.display_name, errors.get(int(row.id), ""))
+            for row in session.execute(statement, params)
         ]
     if window == "overdue":
         views = [v for v in views if v.overdue]
@@ -250,17 +279,21 @@ def _delivery_errors(session: Session) -> dict[int, str]:
 def recent_interactions(
     store: Store, *, since: datetime | None = None, limit: int = 50
 ) -> list[InteractionView]:
+    columns = ", ".join(f"i.{name.strip()}" for name in INTERACTION_COLUMNS.split(","))
+    where = "i.deleted_at IS NULL AND c.deleted_at IS NULL"
+    params: dict[str, object] = {"n": limit}
+    if since is not None:
+        where += " AND i.occurred_at >= :since"
+        params["since"] = db_time(since)
+    statement = sql.timed(
+        f"SELECT {columns}, c.display_name FROM interaction i JOIN contact c "
+        f"ON c.id = i.contact_id WHERE {where} ORDER BY i.occurred_at DESC, i.id DESC LIMIT :n",
+        "occurred_at",
+    )
     with store.read() as session:
-        query = (
-            select(Interaction, Contact.display_name)
-            .join(Contact, col(Contact.id) == Interaction.contact_id)
-            .where(col(Interaction.deleted_at).is_(None), col(Contact.deleted_at).is_(None))
-            .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
-            .limit(limit)
-        )
-        if since is not None:
-            query = query.where(col(Interaction.occurred_at) >= since)
-        return [interaction_view(row, name) for row, name in session.exec(query).all()]
+        return [
+            interaction_view(row, row.display_name) for row in session.execute(statement, params)
+        ]
 
 
 def contact_interactions(
@@ -268,16 +301,19 @@ def contact_interactions(
 ) -> list[InteractionView]:
     """A contact's whole timeline, newest first, a page at a time."""
     with store.read() as session:
-        contact = session.get(Contact, contact_id)
+        contact = session.execute(
+            text("SELECT display_name FROM contact WHERE id = :c"), {"c": contact_id}
+        ).first()
         if contact is None:
             raise NotFound("contact", str(contact_id))
-        rows = session.exec(
-            select(Interaction)
-            .where(Interaction.contact_id == contact_id, col(Interaction.deleted_at).is_(None))
-            .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
-            .offset(offset)
-            .limit(limit)
-        ).all()
+        rows = session.execute(
+            sql.timed(
+                f"SELECT {INTERACTION_COLUMNS} FROM interaction WHERE contact_id = :c "
+                "AND deleted_at IS NULL ORDER BY occurred_at DESC, id DESC LIMIT :n OFFSET :o",
+                "occurred_at",
+            ),
+            {"c": contact_id, "n": limit, "o": offset},
+        )
         return [interaction_view(r, contact.display_name) for r in rows]
 
 
@@ -294,8 +330,8 @@ def count_due(store: Store) -> tuple[int, int]:
             ),
             {"end": db_time(today_end)},
         ).all()
-    from pocketcrm.core.models import from_db_time
     from pocketcrm.core.services.contacts import is_overdue
+    from pocketcrm.core.times import from_db_time
 
     overdue = 0
     for due, all_day in rows:
