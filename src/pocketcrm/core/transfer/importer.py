@@ -667,8 +667,9 @@ class _Run:
             found = _UUID.match(value) if system in ("pocketcrm", "vcard_uid") else None
             if found and not rec.uuid:
                 rec.uuid = found.group(1).lower()
-                if system == "pocketcrm" or value.lower().startswith("urn:uuid:"):
-                    continue
+            own = found is not None and found.group(1).lower() == rec.uuid
+            if own and (system == "pocketcrm" or value.lower().startswith("urn:uuid:")):
+                continue  # our own identity, written by our export: it is the uuid itself
             rec.external.append((system, value))
         for name, value in d.custom.items():
             rec.add_custom(name.strip() or "field", str(value))
