@@ -88,3 +88,57 @@ def seed(store: Store) -> dict[str, int]:
     )
     trash.trash_contact(store, f"#{gone.id}")
     return {"ann": ann.id, "bob": bob.id, "gone": gone.id}
+
+
+GOOGLE_HEADER = (
+    "First Name,Middle Name,Last Name,Name Prefix,Name Suffix,Nickname,Organization Name,"
+    "Organization Title,Organization Department,Birthday,Notes,Labels,E-mail 1 - Label,"
+    "E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value,Phone 2 - Label,Phone 2 - Value,"
+    "Address 1 - Label,Address 1 - Street,Address 1 - City,Address 1 - Postal Code,"
+    "Address 1 - Country\n"
+)
+
+
+def make_google_csv(path: Path, rows: int, seed: int = 7) -> Path:
+    """A Google Contacts export of ROWS distinct people (unique emails and phones)."""
+    import csv
+    import random
+
+    rng = random.Random(seed)
+    given = ["Ann", "Zoë", "Jürgen", "Hiroshi", "Ana", "Bob", "Chloé", "Dmitri", "Eve", "Fatima"]
+    family = ["Lee", "Åkesson", "Müller", "Sato", "Silva", "Stone", "Dubois", "Ivanov", "Ng"]
+    areas = [201, 212, 213, 305, 312, 415, 512, 617, 646, 702, 718, 917]
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        stream.write(GOOGLE_HEADER)
+        writer = csv.writer(stream)
+        for i in range(rows):
+            first, last = rng.choice(given), rng.choice(family)
+            phone2 = f"+44 20 7{i % 1000:03d} {i // 1000 % 10000:04d}" if i % 3 == 0 else ""
+            writer.writerow(
+                [
+                    first,
+                    "",
+                    f"{last}{i}",
+                    "",
+                    "",
+                    "",
+                    f"Company {i % 5000}",
+                    "Buyer",
+                    "",
+                    f"19{50 + i % 50}-0{1 + i % 9}-1{i % 9}",
+                    f"Row {i}, imported.",
+                    "* myContacts ::: Customers",
+                    "Work",
+                    f"person{i}@example.com",
+                    "Mobile",
+                    f"+1 {rng.choice(areas)} {200 + i % 800} {i % 10000:04d}",
+                    "Work" if phone2 else "",
+                    phone2,
+                    "Home",
+                    f"{i} Main St",
+                    "Springfield",
+                    f"{10000 + i % 90000}",
+                    "USA",
+                ]
+            )
+    return path
