@@ -11,12 +11,112 @@ import os
 from dataclasses import dataclass, replace
 
 from sqlalchemy import text
+from sqlmodel import Session
 
 from pocketcrm.core import validate
-from pocketcrm.core.search import fold
-from pocketcrm.core.services.contacts import SORTS, ContactQuery, _where
+from pocketcrm.core.errors import Invalid
+from pocketcrm.core.readmodels import ContactRow
+from pocketcrm.core.search import fold, match_expression, matching_ids_sql
+from pocketcrm.core.services.contacts import _LIST_SQL, SORTS, ContactQuery, _row, _where
 from pocketcrm.core.settings import COMPANY_KINDS
 from pocketcrm.core.store import Store
+
+ROWS_BY_ID_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ContactPage:
+    """One screenful of a contact list and the size of the whole list."""
+
+    total: int
+    offset: int
+    rows: tuple[ContactRow, ...]
+
+
+def _list_where(
+    session: Session, query: ContactQuery, store: Store
+) -> tuple[str, str, dict[str, object]]:
+    """(FROM, WHERE, params) selecting the same contacts as list_contacts, only faster.
+
+    Same filters (contacts._where) with two differences that do not change the result:
+    the company join only when a company filter needs it (a plain count uses an index:
+    8 ms instead of 95 ms at 100,000 contacts), and the full-text match without
+    `ORDER BY rank` inside the IN subquery (ranking 35,000 prefix matches for a one-letter
+    search cost 140 ms and the ranking is thrown away by the outer ORDER BY).
+    """
+    if query.sort not in SORTS:
+        raise Invalid("sort", f"unknown sort {query.sort!r}; use one of: {', '.join(SORTS)}")
+    where, params = _where(session, replace(query, text=""), store.settings)
+    if query.text.strip():
+        if store.is_sqlite:
+            expression = match_expression(query.text)
+            if expression is None:
+                where += " AND 0"
+            else:
+                where += (
+                    " AND c.id IN (SELECT rowid FROM contact_fts "
+                    "WHERE contact_fts MATCH :browse_fts)"
+                )
+                params["browse_fts"] = expression
+        else:
+            found = matching_ids_sql(session, query.text)
+            if found is None:
+                where += " AND 0"
+            else:
+                sql, extra = found
+                where += f" AND c.id IN ({sql})"
+                params.update(extra)
+    needs_company = "co." in where or "co." in SORTS[query.sort]
+    source = " FROM contact c"
+    if needs_company:
+        source += " LEFT JOIN company co ON co.id = c.company_id"
+    return source, where, params
+
+
+def _rows_by_id(session: Session, ids: list[int]) -> list[ContactRow]:
+    rows: dict[int, ContactRow] = {}
+    for start in range(0, len(ids), ROWS_BY_ID_CHUNK):
+        marks = ",".join(str(int(i)) for i in ids[start : start + ROWS_BY_ID_CHUNK])
+        for raw in session.execute(text(_LIST_SQL + f" WHERE c.id IN ({marks})")).all():
+            row = _row(raw)
+            rows[row.id] = row
+    return [rows[i] for i in ids if i in rows]
+
+
+def contact_page(store: Store, query: ContactQuery, offset: int, limit: int) -> ContactPage:
+    """The count and one page of a list, in list_contacts' order, in one short read."""
+    with store.read() as session:
+        source, where, params = _list_where(session, query, store)
+        total = int(session.execute(text("SELECT count(*)" + source + where), params).scalar_one())
+        sql = (
+            "SELECT c.id" + source + where + f" ORDER BY {SORTS[query.sort]}"
+            " LIMIT :browse_limit OFFSET :browse_offset"
+        )
+        ids = [
+            int(i)
+            for i in session.execute(
+                text(sql), {**params, "browse_limit": limit, "browse_offset": offset}
+            ).scalars()
+        ]
+        return ContactPage(total, offset, tuple(_rows_by_id(session, ids)))
+
+
+def contact_ids(store: Store, query: ContactQuery) -> list[int]:
+    """Every id of a list in order: then any page is a lookup by id, wherever it scrolls.
+
+    Paging by OFFSET walks every skipped row (150 to 2,000 ms deep into 100,000 contacts,
+    depending on the sort); this one scan costs about 250 ms once per list.
+    """
+    with store.read() as session:
+        source, where, params = _list_where(session, query, store)
+        sql = "SELECT c.id" + source + where + f" ORDER BY {SORTS[query.sort]}"
+        return [int(i) for i in session.execute(text(sql), params).scalars()]
+
+
+def contact_rows(store: Store, ids: list[int]) -> list[ContactRow]:
+    """List rows for these contacts, in the order given (missing ones left out)."""
+    with store.read() as session:
+        return _rows_by_id(session, list(ids))
 
 
 @dataclass(frozen=True)
@@ -74,19 +174,10 @@ def contact_position(store: Store, query: ContactQuery, contact_id: int) -> int 
 
     None when the contact is not in that list (filtered out, or in the trash).
     """
-    if query.sort not in SORTS:
+    try:
+        return contact_ids(store, query).index(contact_id)
+    except ValueError:
         return None
-    with store.read() as session:
-        where, params = _where(session, replace(query, limit=None, offset=0), store.settings)
-        sql = (
-            "SELECT c.id FROM contact c LEFT JOIN company co ON co.id = c.company_id"
-            + where
-            + f" ORDER BY {SORTS[query.sort]}"
-        )
-        for index, found in enumerate(session.execute(text(sql), params).scalars()):
-            if int(found) == contact_id:
-                return index
-    return None
 
 
 def change_marker(store: Store) -> tuple[int, ...]:

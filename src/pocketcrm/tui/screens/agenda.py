@@ -170,9 +170,9 @@ class AgendaScreen(CrmScreen):
             flows.log_interaction(self, view.contact_id, view.contact_name)
 
     def action_window(self) -> None:
-        self.set_window("all" if self.window == "week" else "week")
+        self.action_set_window("all" if self.window == "week" else "week")
 
-    def set_window(self, window: str) -> None:
+    def action_set_window(self, window: str) -> None:
         self.window = window
         self._title()
         self.reload()

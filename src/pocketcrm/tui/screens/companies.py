@@ -152,9 +152,9 @@ class CompaniesScreen(CrmScreen):
         self.table.focus()
 
     def action_kind(self) -> None:
-        self.set_kind(KINDS[(KINDS.index(self.kind) + 1) % len(KINDS)])
+        self.action_set_kind(KINDS[(KINDS.index(self.kind) + 1) % len(KINDS)])
 
-    def set_kind(self, kind: str) -> None:
+    def action_set_kind(self, kind: str) -> None:
         self.kind = kind
         self.query_one("#companies-kind", Static).update(f"kind: {kind or 'any'}")
         self.reload(cursor=0)
@@ -203,6 +203,7 @@ def company_head(company: CompanyCard) -> Text:
         text.append(" ".join(f"#{t}" for t in company.tags) + "\n", style="magenta")
     if company.notes:
         text.append(company.notes + "\n")
+    text.rstrip()
     return text
 
 

@@ -7,7 +7,7 @@ replaces the whole list in one step (count plus the visible page), newest keystr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -30,6 +30,15 @@ if TYPE_CHECKING:
     from pocketcrm.core.services.contacts import ContactQuery
 
 SORTS = ("name", "last-contact", "next-follow-up")
+
+
+def make_query(**fields: Any) -> ContactQuery:
+    """A ContactQuery (imported when first needed: the core's services import SQLModel)."""
+    from pocketcrm.core.services.contacts import ContactQuery
+
+    return ContactQuery(**fields)
+
+
 SORT_LABELS = {"name": "name", "last-contact": "last contact", "next-follow-up": "next follow-up"}
 
 
@@ -114,6 +123,7 @@ class ContactsScreen(CrmScreen):
         self.sort = "name"
         self.search_text = ""
         self.list_query: ContactQuery | None = None
+        self.list_ids: list[int] | None = None
         self.database_empty = False
         self._land_on: int | None = None
         self._first_frame_done = False
@@ -145,9 +155,7 @@ class ContactsScreen(CrmScreen):
     # -- loading ----------------------------------------------------------------------------
 
     def current_query(self) -> ContactQuery:
-        from pocketcrm.core.services.contacts import ContactQuery
-
-        return ContactQuery(
+        return make_query(
             stage=self.filters.stage,
             tag=self.filters.tag,
             owner=self.filters.owner,
@@ -157,6 +165,7 @@ class ContactsScreen(CrmScreen):
         )
 
     def reload(self, *, cursor: int | None = None) -> None:
+        """Replace the list in one step: the count and the visible pages, then the id list."""
         store = self.store
         if store is None:
             return
@@ -171,27 +180,34 @@ class ContactsScreen(CrmScreen):
         filtered = query.text.strip() != "" or self.filters != ListFilters()
 
         def job() -> tuple[int, dict[int, list[ContactRow]], bool, int | None]:
-            from pocketcrm.core.services import browse, contacts
+            from pocketcrm.core.services import browse
 
-            total = contacts.count_contacts(store, query)
             landing = None
             if land_on is not None:
                 landing = browse.contact_position(store, query, land_on)
-            wanted = pages if landing is None else [landing // size]
+            first, last = (pages[0], pages[-1]) if landing is None else (landing // size,) * 2
+            found = browse.contact_page(store, query, first * size, (last - first + 1) * size)
             loaded = {
-                page: contacts.list_contacts(store, replace(query, limit=size, offset=page * size))
-                for page in wanted
+                page: list(found.rows[(page - first) * size : (page - first + 1) * size])
+                for page in range(first, last + 1)
             }
-            empty = total == 0 and (not filtered or contacts.count_contacts(store) == 0)
-            return total, loaded, empty, landing
+            empty = found.total == 0 and (
+                not filtered or browse.contact_page(store, make_query(), 0, 0).total == 0
+            )
+            return found.total, loaded, empty, landing
 
         def done(result: tuple[int, dict[int, list[ContactRow]], bool, int | None]) -> None:
             total, loaded, empty, landing = result
             self.list_query = query
+            self.list_ids = None
             self.database_empty = empty
-            table.load(total, loaded, cursor=landing if landing is not None else want_cursor)
+            generation = table.load(
+                total, loaded, cursor=landing if landing is not None else want_cursor
+            )
             self._show_empty(empty)
             self._show_status()
+            if total > size:
+                self._load_ids(query, generation)
             if not self._first_frame_done:
                 self._first_frame_done = True
                 if self.crm.exit_after_first_frame:
@@ -199,18 +215,37 @@ class ContactsScreen(CrmScreen):
 
         self.background(job, done, group="contacts-list", exclusive=True)
 
+    def _load_ids(self, query: ContactQuery, generation: int) -> None:
+        """The list's every id, in order: afterwards any page is a lookup by id."""
+        store = self.store
+        if store is None:
+            return
+
+        def job() -> list[int]:
+            from pocketcrm.core.services.browse import contact_ids
+
+            return contact_ids(store, query)
+
+        def done(ids: list[int]) -> None:
+            if generation == self.table.generation:
+                self.list_ids = ids
+
+        self.background(job, done, group="contacts-ids", exclusive=True)
+
     @on(VirtualTable.PageWanted, "#contact-list")
     def fetch_page(self, message: VirtualTable.PageWanted) -> None:
-        store, query = self.store, self.list_query
+        store, query, ids = self.store, self.list_query, self.list_ids
         if store is None or query is None:
             return
         size = message.table.page_size
         page, generation = message.page, message.generation
 
         def job() -> list[ContactRow]:
-            from pocketcrm.core.services.contacts import list_contacts
+            from pocketcrm.core.services import browse
 
-            return list_contacts(store, replace(query, limit=size, offset=page * size))
+            if ids is not None:
+                return browse.contact_rows(store, ids[page * size : (page + 1) * size])
+            return list(browse.contact_page(store, query, page * size, size).rows)
 
         self.background(
             job, lambda rows: message.table.set_page(generation, page, rows), group="contacts-page"
@@ -281,7 +316,7 @@ class ContactsScreen(CrmScreen):
         self.reload(cursor=0)
         self.notify(f"Sorted by {SORT_LABELS[self.sort]}", timeout=2)
 
-    def set_sort(self, sort: str) -> None:
+    def action_set_sort(self, sort: str) -> None:
         self.sort = sort
         self._show_filters()
         self.reload(cursor=0)
@@ -307,11 +342,14 @@ class ContactsScreen(CrmScreen):
 
     def card_sequence(self, index: int) -> CardSequence:
         query = self.list_query or self.current_query()
+        ids = self.list_ids
 
         def contact_at(store: Any, position: int) -> int | None:
-            from pocketcrm.core.services.contacts import list_contacts
+            if ids is not None:
+                return ids[position] if 0 <= position < len(ids) else None
+            from pocketcrm.core.services.browse import contact_page
 
-            rows = list_contacts(store, replace(query, limit=1, offset=position))
+            rows = contact_page(store, query, position, 1).rows
             return rows[0].id if rows else None
 
         return CardSequence(index, self.table.total, contact_at)

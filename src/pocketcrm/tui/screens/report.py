@@ -151,9 +151,9 @@ class ReportScreen(CrmScreen):
             self.query_one(f"#bars-{name}", Static).update(block)
 
     def action_period(self) -> None:
-        self.set_period(PERIODS[(PERIODS.index(self.days) + 1) % len(PERIODS)])
+        self.action_set_period(PERIODS[(PERIODS.index(self.days) + 1) % len(PERIODS)])
 
-    def set_period(self, days: int) -> None:
+    def action_set_period(self, days: int) -> None:
         self.days = days
         self.reload()
 

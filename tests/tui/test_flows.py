@@ -1,0 +1,668 @@
+"""Every flow of the interface, driven with Pilot, checked on screen and in the database.
+
+The database is read back through the core's services (never through the interface), so
+each test shows that what the screen says happened really happened.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tuihelp import NOW, screen_text, settle, type_text
+
+from pocketcrm.core.services import activity, contacts
+from pocketcrm.core.services.contacts import ContactQuery
+from pocketcrm.tui.app import PocketCRM, make_app
+from pocketcrm.tui.screens.agenda import AgendaScreen
+from pocketcrm.tui.screens.card import CardScreen
+from pocketcrm.tui.screens.contacts import ContactsScreen
+from pocketcrm.tui.widgets.virtual_table import Section, VirtualTable
+
+SIZE = (110, 32)
+
+
+def app_for(store: Any, **kwargs: Any) -> PocketCRM:
+    return make_app(
+        store, clock=lambda: NOW, watch_seconds=kwargs.pop("watch_seconds", 0), **kwargs
+    )
+
+
+def contact_list(app: PocketCRM) -> VirtualTable:
+    return app.screen.query_one("#contact-list", VirtualTable)
+
+
+def ann_id(store: Any) -> int:
+    return contacts.resolve(store, "ann.lee@example.com")
+
+
+async def open_ann(pilot: Any, store: Any) -> CardScreen:
+    """Search for Ann Lee and open her card."""
+    await pilot.press("slash")
+    await type_text(pilot, "ann lee")
+    await settle(pilot)
+    await pilot.press("enter", "enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CardScreen)
+    assert screen.contact_id == ann_id(store)
+    return screen
+
+
+# -- opening ---------------------------------------------------------------------------------
+
+
+async def test_opens_on_the_contact_list_in_name_order(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+        expected = contacts.list_contacts(crm_store, ContactQuery(limit=5))
+        table = contact_list(app)
+        assert table.total == contacts.count_contacts(crm_store) == 41
+        assert [table.row_at(i).id for i in range(5)] == [r.id for r in expected]
+        text = screen_text(app)
+        assert expected[0].display_name in text
+        assert "1 of 41 contacts" in text
+        assert "overdue" in text  # the top bar's due counts
+
+
+async def test_empty_database_shows_how_to_start(empty_store: Any) -> None:
+    app = app_for(empty_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Welcome to pocketcrm" in text
+        assert "pocketcrm import FILE" in text
+        assert "pocketcrm demo" in text
+        assert "pocketcrm --db" in text
+        assert not contact_list(app).display
+
+
+async def test_opening_by_path_draws_first_then_opens_the_store(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "new.db", clock=lambda: NOW, watch_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.store is not None
+        assert "Welcome to pocketcrm" in screen_text(app)
+    assert (tmp_path / "new.db").exists()
+
+
+async def test_a_file_that_is_not_a_database_is_reported_not_crashed(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.db"
+    broken.write_text("this is not sqlite")
+    app = make_app(broken, clock=lambda: NOW, watch_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.store is None
+        assert app.open_error
+        assert app.is_running
+
+
+# -- search, filter, sort -------------------------------------------------------------------
+
+
+async def test_search_as_you_type_narrows_the_list(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        for typed in ("a", "an", "ann", "ann ", "ann l"):
+            await pilot.press("space" if typed.endswith(" ") else typed[-1])
+            await settle(pilot)
+            expected = contacts.list_contacts(crm_store, ContactQuery(text=typed))
+            table = contact_list(app)
+            assert table.total == len(expected)
+            assert [table.row_at(i).id for i in range(table.total)] == [r.id for r in expected]
+        assert "Ann Lee" in screen_text(app)
+        await pilot.press("escape")  # clears the search
+        await settle(pilot)
+        assert contact_list(app).total == 41
+
+
+async def test_filter_by_stage_tag_owner_and_company_kind(crm_store: Any) -> None:
+    from textual.widgets import Select
+
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#filter-stage", Select).value = "customer"
+        form.query_one("#filter-tag", Select).value = "vip"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        query = ContactQuery(stage="customer", tag="vip")
+        expected = contacts.list_contacts(crm_store, query)
+        table = contact_list(app)
+        assert table.total == len(expected) >= 1
+        assert all(table.row_at(i).stage == "customer" for i in range(table.total))
+        assert "stage=customer tag=vip" in screen_text(app)
+
+        await pilot.press("F")
+        await settle(pilot)
+        app.screen.query_one("#filter-owner", Select).value = "Robin"
+        app.screen.query_one("#filter-company_kind", Select).value = "customer"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        query = ContactQuery(stage="customer", tag="vip", owner="Robin", company_kind="customer")
+        assert contact_list(app).total == contacts.count_contacts(crm_store, query)
+
+
+async def test_sort_by_last_contact_and_next_follow_up(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for sort, label in (("last-contact", "last contact"), ("next-follow-up", "next follow-up")):
+            await pilot.press("s")
+            await settle(pilot)
+            expected = contacts.list_contacts(crm_store, ContactQuery(sort=sort))
+            table = contact_list(app)
+            assert [table.row_at(i).id for i in range(10)] == [r.id for r in expected[:10]]
+            assert f"sort: {label}" in screen_text(app)
+
+
+# -- the card --------------------------------------------------------------------------------
+
+
+async def test_open_a_card_and_flip_through_the_list(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    order = [r.id for r in contacts.list_contacts(crm_store, ContactQuery())]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")
+        await settle(pilot)
+        card = app.screen
+        assert isinstance(card, CardScreen)
+        assert card.contact_id == order[2]
+        shown = contacts.get_card_by_id(crm_store, order[2])
+        assert shown.display_name in screen_text(app)
+        assert "Card 3 of 41" in screen_text(app)
+        await pilot.press("right")
+        await settle(pilot)
+        assert card.contact_id == order[3]
+        assert contacts.get_card_by_id(crm_store, order[3]).display_name in screen_text(app)
+        await pilot.press("left", "left")
+        await settle(pilot)
+        assert card.contact_id == order[1]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+
+
+async def test_card_shows_details_timeline_and_follow_ups(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_ann(pilot, crm_store)
+        text = screen_text(app)
+        for expected in (
+            "Ann Lee",
+            "Owner at Harbor Lights Ltd",
+            "customer",
+            "#vip",
+            "ann.lee@example.com",
+            "Prefers calls in the morning.",
+            "Send the quote",
+            "Talked about the spring order.",
+            "(new) → customer",
+        ):
+            assert expected in text, expected
+        assert "1d overdue" in text
+
+
+async def test_log_a_call_with_a_follow_up(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        card = await open_ann(pilot, crm_store)
+        await pilot.press("l")
+        await settle(pilot)
+        await type_text(pilot, "Agreed on 40 units")
+        app.screen.query_one("#duration").value = "15m"
+        app.screen.query_one("#follow-up").value = "tue 10am"
+        app.screen.query_one("#follow-up-note").value = "Confirm the delivery date"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is card
+        assert "Agreed on 40 units" in screen_text(app)
+        assert "Confirm the delivery date" in screen_text(app)
+
+    timeline = activity.contact_interactions(crm_store, ann_id(crm_store))
+    newest = timeline[0]
+    assert (newest.kind, newest.notes, newest.duration_s) == ("call", "Agreed on 40 units", 900)
+    assert newest.occurred_at == NOW
+    follow = [f for f in activity.agenda(crm_store, "all") if f.contact_id == ann_id(crm_store)]
+    assert [(f.note, f.due_at) for f in follow] == [
+        ("Send the quote", datetime(2026, 11, 19, 9, 0, tzinfo=UTC)),
+        ("Confirm the delivery date", datetime(2026, 11, 24, 10, 0, tzinfo=UTC)),
+    ]
+
+
+async def test_a_form_keeps_what_was_typed_when_the_core_says_no(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    before = len(activity.contact_interactions(crm_store, ann_id(crm_store)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_ann(pilot, crm_store)
+        await pilot.press("l")
+        await settle(pilot)
+        await type_text(pilot, "Left a message")
+        app.screen.query_one("#duration").value = "a while"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        form = app.screen
+        assert form.query_one("#notes").value == "Left a message"
+        error = str(form.query_one("#duration-error").render())
+        assert "cannot read 'a while'" in error
+        assert form.focused is form.query_one("#duration")
+        app.screen.query_one("#duration").value = "5m"
+        app.screen.query_one("#follow-up").value = "someday maybe"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert str(form.query_one("#follow-up-error").render())
+        assert len(activity.contact_interactions(crm_store, ann_id(crm_store))) == before
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+    assert len(activity.contact_interactions(crm_store, ann_id(crm_store))) == before
+
+
+# -- the agenda ------------------------------------------------------------------------------
+
+
+async def go_to_agenda(pilot: Any) -> AgendaScreen:
+    await pilot.press("2")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, AgendaScreen)
+    return screen
+
+
+def agenda_row(screen: AgendaScreen, contact_name: str) -> int:
+    table = screen.query_one("#agenda-list", VirtualTable)
+    for index in range(table.total):
+        row = table.row_at(index)
+        if not isinstance(row, Section) and row.contact_name == contact_name:
+            return index
+    raise AssertionError(f"{contact_name} is not on the agenda")
+
+
+async def test_agenda_shows_overdue_today_and_upcoming(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await go_to_agenda(pilot)
+        text = screen_text(app)
+        views = activity.agenda(crm_store, "week")
+        overdue = sum(1 for v in views if v.overdue)
+        assert f"Overdue ({overdue})" in text
+        assert "Send the quote" in text
+        table = screen.query_one("#agenda-list", VirtualTable)
+        assert sum(
+            1 for i in range(table.total) if not isinstance(table.row_at(i), Section)
+        ) == len(views)
+        await pilot.press("w")
+        await settle(pilot)
+        assert "everything open" in screen_text(app)
+        assert table.total - sum(
+            1 for i in range(table.total) if isinstance(table.row_at(i), Section)
+        ) == len(activity.agenda(crm_store, "all"))
+
+
+async def test_mark_a_follow_up_done_and_undo_it(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await go_to_agenda(pilot)
+        table = screen.query_one("#agenda-list", VirtualTable)
+        table.move_to(agenda_row(screen, "Ann Lee"))
+        follow_up_id = table.current.id
+        await pilot.press("x")
+        await settle(pilot)
+        assert all(v.id != follow_up_id for v in activity.agenda(crm_store, "all"))
+        assert "Send the quote" not in screen_text(app)
+        await pilot.press("u")
+        await settle(pilot)
+        assert any(v.id == follow_up_id for v in activity.agenda(crm_store, "all"))
+        assert "Send the quote" in screen_text(app)
+
+
+async def test_snooze_a_follow_up_with_a_when_phrase(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await go_to_agenda(pilot)
+        table = screen.query_one("#agenda-list", VirtualTable)
+        table.move_to(agenda_row(screen, "Ann Lee"))
+        follow_up_id = table.current.id
+        await pilot.press("z")
+        await settle(pilot)
+        await type_text(pilot, "yesterday 9am")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "in the past" in str(app.screen.query_one("#when-error").render())
+        app.screen.query_one("#when").value = "mon 9am"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+    moved = next(v for v in activity.agenda(crm_store, "all") if v.id == follow_up_id)
+    assert moved.due_at == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    assert moved.snoozed_until == moved.due_at
+
+
+async def test_open_the_card_from_the_agenda(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await go_to_agenda(pilot)
+        screen.query_one("#agenda-list", VirtualTable).move_to(agenda_row(screen, "Ann Lee"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        assert app.screen.contact_id == ann_id(crm_store)
+
+
+# -- add, edit, delete -----------------------------------------------------------------------
+
+
+async def test_add_a_contact(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        await type_text(pilot, "Zed Quinlan")
+        form.query_one("#emails").value = "zed@quinlan.example"
+        form.query_one("#phones").value = "mobile:+44 20 7946 0123"
+        form.query_one("#company").value = "Quinlan Bikes"
+        form.query_one("#tags").value = "cyclist, vip"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+        table = contact_list(app)
+        assert table.current.display_name == "Zed Quinlan"
+        assert table.total == 42
+    card = contacts.get_card(crm_store, "zed@quinlan.example")
+    assert card.display_name == "Zed Quinlan"
+    assert card.company is not None and card.company.name == "Quinlan Bikes"
+    assert card.tags == ("cyclist", "vip")
+    assert card.owner == "Robin"
+    assert [p.number for p in card.phones] == ["+44 20 7946 0123"]
+
+
+async def test_an_invalid_contact_is_not_saved_and_the_error_sits_by_the_field(
+    crm_store: Any,
+) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        await type_text(pilot, "Nora Bad")
+        form.query_one("#emails").value = "nora-at-example"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "is not an email address" in str(form.query_one("#emails-error").render())
+        assert form.query_one("#name").value == "Nora Bad"
+        await pilot.press("escape")
+        await settle(pilot)
+    assert contacts.count_contacts(crm_store, ContactQuery(text="Nora")) == 0
+
+
+async def test_adding_a_likely_duplicate_asks_first(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        await type_text(pilot, "Ann Lee")
+        form.query_one("#emails").value = "ann.lee@example.com"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "looks like" in str(form.query_one("#name-error").render())
+        assert contacts.count_contacts(crm_store, ContactQuery(text="ann lee")) == 1
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+    assert contacts.count_contacts(crm_store, ContactQuery(text="ann lee")) == 2
+
+
+async def test_edit_a_contact(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_ann(pilot, crm_store)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert form.query_one("#name").value == "Ann Lee"
+        assert form.query_one("#emails").value == "work:ann.lee@example.com"
+        form.query_one("#title").value = "Managing director"
+        form.query_one("#tags").value = "vip wholesale"
+        form.query_one("#emails").value = "ann@harbor.example"
+        from textual.widgets import Select
+
+        form.query_one("#stage", Select).value = "past_customer"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        text = screen_text(app)
+        assert "Managing director at Harbor Lights Ltd" in text
+        assert "past customer" in text
+    card = contacts.get_card_by_id(crm_store, ann_id_after_edit(crm_store))
+    assert card.title == "Managing director"
+    assert card.tags == ("vip", "wholesale")
+    assert [e.address for e in card.emails] == ["ann@harbor.example"]
+    assert card.stage == "past_customer"
+    assert [h.to_stage for h in card.stage_history] == ["customer", "past_customer"]
+
+
+def ann_id_after_edit(store: Any) -> int:
+    return contacts.resolve(store, "ann@harbor.example")
+
+
+async def test_delete_asks_first_then_undo_restores(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    target = ann_id(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_ann(pilot, crm_store)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("n")  # keep
+        await settle(pilot)
+        assert contacts.count_contacts(crm_store, ContactQuery(text="ann lee")) == 1
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+        assert contacts.count_contacts(crm_store, ContactQuery(text="ann lee")) == 0
+        assert contacts.get_card_by_id(crm_store, target).deleted_at is not None
+        assert "No contact matches" in screen_text(app)
+        await pilot.press("u")
+        await settle(pilot)
+        assert contacts.get_card_by_id(crm_store, target).deleted_at is None
+        assert "Ann Lee" in screen_text(app)
+
+
+# -- the rest --------------------------------------------------------------------------------
+
+
+async def test_companies_and_a_company_card(crm_store: Any) -> None:
+    from pocketcrm.core.services.companies import get_company, list_companies
+
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        companies = list_companies(crm_store)
+        table = app.screen.query_one("#company-list", VirtualTable)
+        assert table.total == len(companies)
+        await pilot.press("slash")
+        await type_text(pilot, "harbor lights")
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        company = get_company(crm_store, "Harbor Lights Ltd")
+        text = screen_text(app)
+        assert company.name in text
+        assert "People (1)" in text
+        assert "Talked about the spring order." in text
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        assert app.screen.contact_id == ann_id(crm_store)
+
+
+async def test_report_shows_the_summary(crm_store: Any) -> None:
+    from textual.widgets import Sparkline
+
+    from pocketcrm.core.services.reports import summary
+
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        report = summary(crm_store)
+        text = screen_text(app)
+        assert f"contacts {report.contacts_total}" in text
+        assert "Contacts by stage" in text
+        spark = app.screen.query_one("#activity", Sparkline)
+        assert list(spark.data or []) == [float(w.count) for w in report.activity_by_week]
+        await pilot.press("p")
+        await settle(pilot)
+        assert "the last 90 days" in screen_text(app)
+
+
+async def test_help_and_the_command_palette(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "On this screen" in text and "Follow-up" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await type_text(pilot, "sort contacts by next")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+        assert app.screen.sort == "next-follow-up"
+
+
+async def test_every_action_is_in_the_palette_and_every_binding_has_an_id(crm_store: Any) -> None:
+    from textual.binding import Binding
+
+    from pocketcrm.tui import app as app_module
+    from pocketcrm.tui.modals import (
+        confirm,
+        contact_form,
+        filters,
+        follow_up_form,
+        help,
+        log_form,
+        snooze_form,
+    )
+    from pocketcrm.tui.screens import agenda, card, companies, report
+    from pocketcrm.tui.screens import contacts as contacts_screen
+    from pocketcrm.tui.widgets import virtual_table
+
+    owners = [
+        app_module.PocketCRM,
+        contacts_screen.ContactsScreen,
+        card.CardScreen,
+        agenda.AgendaScreen,
+        companies.CompaniesScreen,
+        companies.CompanyScreen,
+        report.ReportScreen,
+        confirm.ConfirmModal,
+        contact_form.ContactForm,
+        log_form.LogForm,
+        follow_up_form.FollowUpForm,
+        snooze_form.SnoozeForm,
+        filters.FilterForm,
+        help.HelpModal,
+        virtual_table.VirtualTable,
+    ]
+    for owner in owners:
+        for binding in owner.BINDINGS:
+            assert isinstance(binding, Binding) and binding.id, (owner, binding)
+
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        offered = {c.action for _o, c in app_module.screen_commands(app, app.screen)}
+        for binding in [*contacts_screen.ContactsScreen.BINDINGS, *app_module.PocketCRM.BINDINGS]:
+            assert binding.action in offered
+
+
+async def test_changes_by_another_process_show_up_without_a_restart(
+    crm_store: Any, tmp_path: Path
+) -> None:
+    app = app_for(crm_store, watch_seconds=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert contact_list(app).total == 41
+        env = {**os.environ, "POCKETCRM_NOW": NOW.isoformat()}
+        subprocess.run(
+            [sys.executable, "-m", "pocketcrm", "--db", str(crm_store.path), "add", "Olga Outside"],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
+        for _ in range(40):
+            await pilot.pause(0.1)
+            await app.workers.wait_for_complete()
+            if contact_list(app).total == 42:
+                break
+        assert contact_list(app).total == 42
+        await settle(pilot)
+        assert contacts.count_contacts(crm_store) == 42
+
+
+async def test_a_big_list_pages_in_on_demand(tmp_path: Path, settings: Any) -> None:
+    from pocketcrm.core.demo import generate
+    from pocketcrm.core.store import open_store
+
+    store = open_store(tmp_path / "big.db", settings)
+    generate(store, contacts=2_500, companies=50, interactions=100, follow_ups=10, seed=5)
+    app = app_for(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = contact_list(app)
+        assert table.total == 2_500
+        assert len(table._pages) <= 2  # only what is on screen was fetched
+        await pilot.press("end")
+        await settle(pilot)
+        expected = contacts.list_contacts(store, ContactQuery(limit=1, offset=2_499))
+        assert table.current.id == expected[0].id
+        assert expected[0].display_name in screen_text(app)
+        assert "2,500 of 2,500 contacts" in screen_text(app)
+    store.close()
+
+
+@pytest.mark.parametrize("module", ["pocketcrm.tui.app"])
+def test_the_interface_draws_before_importing_sqlmodel(module: str) -> None:
+    code = f"import sys, {module}; print('sqlmodel' in sys.modules, 'sqlalchemy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
