@@ -320,3 +320,13 @@ def test_doctor_does_not_create_or_migrate(tmp_path: Path) -> None:
     result = cli("doctor", "--db", str(missing))
     assert result.exit_code == 0 and "no database at" in result.stdout
     assert not missing.exists()
+
+
+def test_the_log_is_rotated_between_runs(crm: Store) -> None:
+    add_follow_up(crm, add_contact(crm, "Ann Smith"), at(2026, 1, 1, 11, 0))
+    log = Path(os.environ["POCKETCRM_STATE_DIR"]) / "remind.log"
+    log.parent.mkdir(parents=True, mode=0o700)
+    log.write_text("x" * 1_000_001)
+    assert cli("remind", now="2026-01-01T12:00").exit_code == 0
+    assert (log.parent / "remind.log.1").stat().st_size == 1_000_001
+    assert "delivered 1:" in log.read_text() and oct(log.stat().st_mode)[-3:] == "600"

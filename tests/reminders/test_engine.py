@@ -449,3 +449,21 @@ def test_the_stable_key_survives_many_runs(crm: Store) -> None:
     found = rows(crm)
     assert len(found) == 3 and all(r["delivered_at"] is not None for r in found)
     assert len({r["key"] for r in found}) == 3
+
+
+def test_a_pending_repeat_is_replaced_by_the_next_one(tmp_path: Path) -> None:
+    """With repeats, a reminder that failed is superseded when the next period starts."""
+    flag = tmp_path / "down"
+    flag.touch()
+    set_now(at(2026, 3, 1))
+    crm = open_crm(
+        tmp_path / "crm.db", overdue_every_days=1, command=failing_command(tmp_path, flag)
+    )
+    fid = add_follow_up(crm, add_contact(crm, "Ann Smith"), at(2026, 3, 2, 9, 0))
+    set_now(at(2026, 3, 2, 9, 5))
+    assert run_once(crm, "command")[0].failed
+    set_now(at(2026, 3, 3, 9, 5))
+    flag.unlink()
+    result, _ = run_once(crm, "command")
+    assert keys(result) == [f"overdue:{fid}:20260302T080000Z:1"]
+    assert [r["key"] for r in rows(crm)] == [f"overdue:{fid}:20260302T080000Z:1"]

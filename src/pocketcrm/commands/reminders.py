@@ -73,14 +73,27 @@ TabfileOption = Annotated[
 # -- remind --------------------------------------------------------------------------------
 
 
+def _rotate(path: Path) -> None:
+    """Keep the log under LOG_BYTES: remind.log.1 .. .3 hold the older runs."""
+    try:
+        if path.stat().st_size < LOG_BYTES:
+            return
+    except FileNotFoundError:
+        return
+    for number in range(LOG_KEEP - 1, 0, -1):
+        older = path.with_name(f"{path.name}.{number}")
+        if older.exists():
+            older.replace(path.with_name(f"{path.name}.{number + 1}"))
+    path.replace(path.with_name(f"{path.name}.1"))
+
+
 def _open_log(level: str) -> tuple[logging.Logger, logging.Handler | None]:
-    """The run's log file in the state directory, 0600, rotated at 1 MB (three kept)."""
+    """The run's log file in the state directory: 0600, rotated once per run, not per line."""
     import logging
-    import logging.handlers
 
     from pocketcrm.paths import ensure_private_dir, state_dir
 
-    class PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
+    class PrivateFileHandler(logging.FileHandler):
         def _open(self) -> Any:
             fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             return os.fdopen(fd, "a", encoding="utf-8")
@@ -89,10 +102,9 @@ def _open_log(level: str) -> tuple[logging.Logger, logging.Handler | None]:
     logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
     logger.propagate = False
     try:
-        folder = ensure_private_dir(state_dir())
-        handler: logging.Handler = PrivateRotatingHandler(
-            folder / LOG_NAME, maxBytes=LOG_BYTES, backupCount=LOG_KEEP
-        )
+        path = ensure_private_dir(state_dir()) / LOG_NAME
+        _rotate(path)
+        handler: logging.Handler = PrivateFileHandler(path, delay=True)
     except OSError as exc:
         err(f"warning: cannot write the log in {state_dir()}: {exc.strerror or exc}")
         return logger, None
@@ -593,4 +605,3 @@ def doctor(
             typer.echo(f"{check.status.upper():<4}  {check.name:<14} {check.detail}")
     if any(c.status == "fail" for c in checks):
         raise typer.Exit(1)
-
