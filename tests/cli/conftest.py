@@ -9,14 +9,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from clisupport import NOW_TEXT, Run
 from typer.testing import CliRunner, Result
 
 from pocketcrm.cli import app
 from pocketcrm.core.store import Store, open_store
-
-NOW_TEXT = "2026-12-01T10:00:00+01:00"  # Tue 1 Dec 2026, 10:00 in Berlin
-
-Run = Callable[..., Result]
 
 
 @pytest.fixture(autouse=True)

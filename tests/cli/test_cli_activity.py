@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from clisupport import Run
 
-from conftest import Run
 from pocketcrm.core.services import activity, contacts
 from pocketcrm.core.store import Store
 

@@ -8,8 +8,8 @@ import json
 from collections.abc import Callable
 
 import pytest
+from clisupport import Run
 
-from conftest import Run
 from pocketcrm.core.errors import NotFound
 from pocketcrm.core.services import companies
 from pocketcrm.core.store import Store

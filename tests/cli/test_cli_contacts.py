@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from conftest import Run
+from clisupport import Run
+
 from pocketcrm.core.services import activity, contacts, trash
 from pocketcrm.core.store import Store
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from clisupport import Run
 
-from conftest import Run
 from pocketcrm.core.services import activity, contacts, trash
 from pocketcrm.core.store import Store
 

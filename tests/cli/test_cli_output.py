@@ -8,8 +8,7 @@ import io
 import json
 
 import pytest
-
-from conftest import Run
+from clisupport import Run
 
 CONTACT_ROW = {
     "id",
