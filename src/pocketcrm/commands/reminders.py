@@ -249,7 +249,9 @@ def remind(
             logger.info("retrying %d reminders that were given up", count)
         stream = io.StringIO() if as_json else sys.stdout
         try:
-            result = reminders.run(store, channels=channel or None, stream=stream)
+            result = reminders.run(
+                store, channels=channel or None, stream=stream, contact_details=as_json or None
+            )
         except Exception as exc:
             logger.error("run failed: %s", type(exc).__name__)
             raise

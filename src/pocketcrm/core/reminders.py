@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -145,8 +145,7 @@ def _set_state(session: Session, key: str, value: str) -> None:
 # -- step 1: what is due, recorded and claimed ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """One thing to remind of; `key` is the same in every run that finds it.
 
     `due_at` is a follow-up's own due_at (so a moved follow-up is recognised), and for
@@ -275,8 +274,7 @@ def due_occurrences(
     return found
 
 
-@dataclass(frozen=True)
-class Claimed:
+class Claimed(NamedTuple):
     """A reminder row this run holds, with what the channels need to say about it."""
 
     id: int
@@ -314,24 +312,28 @@ def _detail(kind: str, note: str, last_contact: datetime | None, now: datetime) 
 _CLAIMED_SQL = """
 SELECT r.id, r.key, r.kind, r.contact_id, r.follow_up_id, r.due_at, r.attempts,
        c.display_name, c.last_contact_at, c.birthday_year, c.anniversary_year,
-       coalesce(f.note, ''), f.all_day,
-       coalesce((SELECT e.address FROM contact_email e WHERE e.contact_id = c.id
-                 ORDER BY e.is_primary DESC, e.id LIMIT 1), ''),
-       coalesce((SELECT p.number FROM contact_phone p WHERE p.contact_id = c.id
-                 ORDER BY p.is_primary DESC, p.id LIMIT 1), '')
+       coalesce(f.note, ''), f.all_day, {details}
 FROM reminder r
 JOIN contact c ON c.id = r.contact_id
 LEFT JOIN follow_up f ON f.id = r.follow_up_id
 WHERE r.claim_token = :token AND r.delivered_at IS NULL
 ORDER BY r.due_at, r.id
 """
+# Only the command channel (and `remind --json`) hands a contact's email and phone on;
+# looking them up is a third of the claiming query's time, so only then.
+_CONTACT_DETAILS = """
+       coalesce((SELECT e.address FROM contact_email e WHERE e.contact_id = c.id
+                 ORDER BY e.is_primary DESC, e.id LIMIT 1), ''),
+       coalesce((SELECT p.number FROM contact_phone p WHERE p.contact_id = c.id
+                 ORDER BY p.is_primary DESC, p.id LIMIT 1), '')"""
 
 
 def _claimed_rows(
-    session: Session, token: str, now: datetime, config: ReminderConfig
+    session: Session, token: str, now: datetime, config: ReminderConfig, details: bool
 ) -> list[Claimed]:
+    sql = _CLAIMED_SQL.format(details=_CONTACT_DETAILS if details else "'', ''")
     claimed = []
-    for row in session.execute(text(_CLAIMED_SQL), {"token": token}).all():
+    for row in session.execute(text(sql), {"token": token}).all():
         kind, name, due = str(row[2]), str(row[7]), _moment(row[5])
         if row[12] is not None:  # a follow-up's: remind at its hour if it is date-only
             due = due_moment(due, bool(row[12]), config.all_day_hour)
@@ -407,11 +409,14 @@ def _release_stale(session: Session, stale_before: datetime, max_attempts: int) 
     return len(stale)
 
 
-def claim_due(store: Store, token: str, now: datetime) -> tuple[list[Claimed], int]:
+def claim_due(
+    store: Store, token: str, now: datetime, *, contact_details: bool = True
+) -> tuple[list[Claimed], int]:
     """Step 1: record what is due and claim every undelivered reminder, in one transaction.
 
-    Returns the claimed reminders and how many stale claims were released. When nothing is
-    claimed, the run is over, and the last-run time is written in this same transaction.
+    Returns the claimed reminders (with the contact's email and phone if CONTACT_DETAILS)
+    and how many stale claims were released. When nothing is claimed, the run is over, and
+    the last-run time is written in this same transaction.
     """
     config = store.settings.reminders
     stale_before = now - STALE_CLAIM
@@ -419,6 +424,11 @@ def claim_due(store: Store, token: str, now: datetime) -> tuple[list[Claimed], i
         raw_last = _get_state(session, LAST_RUN_KEY)
         last_run = datetime.fromisoformat(raw_last) if raw_last else None
         found = due_occurrences(session, now, config, last_run)
+        # Before inserting: only rows from earlier runs can be obsolete.
+        current = {o.key for o in found}
+        dropped = _drop_obsolete(session, current, stale_before, config.overdue_every_days > 0)
+        if dropped:
+            log.info("dropped %d pending reminders that no longer apply", dropped)
         if found:
             session.execute(
                 text(
@@ -439,10 +449,6 @@ def claim_due(store: Store, token: str, now: datetime) -> tuple[list[Claimed], i
                     for o in found
                 ],
             )
-        current = {o.key for o in found}
-        dropped = _drop_obsolete(session, current, stale_before, config.overdue_every_days > 0)
-        if dropped:
-            log.info("dropped %d pending reminders that no longer apply", dropped)
         released = _release_stale(session, stale_before, max(1, config.max_attempts))
         session.execute(
             text(
@@ -451,7 +457,7 @@ def claim_due(store: Store, token: str, now: datetime) -> tuple[list[Claimed], i
             ),
             {"now": _db(now), "token": token, "no": False},
         )
-        claimed = _claimed_rows(session, token, now, config)
+        claimed = _claimed_rows(session, token, now, config, contact_details)
         if not claimed:
             _set_state(session, LAST_RUN_KEY, now.isoformat())
     return claimed, released
@@ -628,14 +634,20 @@ def run(
     channels: Sequence[str] | None = None,
     stream: TextIO | None = None,
     now: datetime | None = None,
+    contact_details: bool | None = None,
 ) -> RunResult:
-    """Deliver everything due since the last run, exactly once across concurrent runs."""
+    """Deliver everything due since the last run, exactly once across concurrent runs.
+
+    CONTACT_DETAILS (default: when the command channel is used) fills in each reminder's
+    contact email and phone.
+    """
     config = store.settings.reminders
     chosen = tuple(check_channels(channels if channels else config.channels))
     moment = now or clock.now()
     token = uuid.uuid4().hex
     zone = clock.local_zone()
-    claimed, released = claim_due(store, token, moment)
+    details = "command" in chosen if contact_details is None else contact_details
+    claimed, released = claim_due(store, token, moment, contact_details=details)
     if not claimed:
         log.debug("run %s: nothing due", token[:8])
         return RunResult(token, moment, chosen, (), (), (), (), released, False)
