@@ -210,6 +210,12 @@ def agenda(
     ] = False,
     all_: Annotated[bool, typer.Option("--all", help="Every open follow-up.")] = False,
     owner: Annotated[str, typer.Option(help="Only this owner's follow-ups.")] = "",
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            help="Show at most this many (default 100 on screen, all with --json/--csv; 0: all)."
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
@@ -226,7 +232,10 @@ def agenda(
     if len(chosen) > 1:
         raise Invalid("window", "choose one of --overdue, --today, --week, --all")
     store = open_db(db)
-    items = activity.agenda(store, chosen[0] if chosen else "week", owner=owner)
+    window = chosen[0] if chosen else "week"
+    if limit is None and not (as_json or as_csv):
+        limit = AGENDA_ON_SCREEN
+    items = activity.agenda(store, window, owner=owner, limit=limit or None)
     if as_json:
         print_json(items)
         return
@@ -242,6 +251,10 @@ def agenda(
     drifts = cadence.drifting(store, owner=owner)
     if items:
         table(["id", "due", "contact", "note", "state"], _agenda_rows(items))
+        if limit and len(items) == limit:
+            more = activity.agenda_size(store, window, owner=owner) - len(items)
+            if more > 0:
+                typer.echo(f"...and {more} more: pocketcrm agenda --{window} --limit 0")
     elif not drifts:
         typer.echo("nothing due")
     if drifts:
@@ -252,6 +265,7 @@ def agenda(
             typer.echo(f"...and {len(drifts) - len(shown)} more: pocketcrm cadence list --drifting")
 
 
+AGENDA_ON_SCREEN = 100  # a screenful of the earliest; --limit 0 shows every one
 AGENDA_DRIFTING = 10  # the agenda shows the most overdue; `cadence list --drifting` has all
 
 
