@@ -23,6 +23,35 @@ def _fixed_time(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CI", raising=False)
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """An empty database at the newest schema, made once: copying it beats migrating anew."""
+    path = tmp_path_factory.mktemp("template") / "crm.db"
+    open_store(path).close()
+    return path.read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def _migrated_db(request: pytest.FixtureRequest, migrated_template: bytes) -> None:
+    """POCKETCRM_DB starts as an empty migrated database (0600 in a 0700 folder), unless the
+    test asks for `fresh_db` to see pocketcrm create it."""
+    if "fresh_db" in request.fixturenames:
+        return
+    path = Path(os.environ["POCKETCRM_DB"])
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(migrated_template)
+
+
+@pytest.fixture
+def fresh_db() -> Path:
+    """POCKETCRM_DB does not exist yet."""
+    path = Path(os.environ["POCKETCRM_DB"])
+    assert not path.exists()
+    return path
+
+
 @pytest.fixture
 def run() -> Run:
     """Invoke `pocketcrm ARGS...`; unexpected exceptions fail the test with their traceback."""

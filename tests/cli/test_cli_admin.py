@@ -16,8 +16,9 @@ from pocketcrm.core.services import activity, contacts, reports
 from pocketcrm.core.store import Store
 
 
-def test_pocketcrm_db_is_honoured(run: Run, db_file: Path, core: Callable[..., Store]) -> None:
-    assert not db_file.exists()
+def test_pocketcrm_db_is_honoured(
+    run: Run, fresh_db: Path, db_file: Path, core: Callable[..., Store]
+) -> None:
     run("add", "Ann Lee")
     assert db_file.exists()
     assert stat.S_IMODE(db_file.stat().st_mode) == 0o600
@@ -26,7 +27,7 @@ def test_pocketcrm_db_is_honoured(run: Run, db_file: Path, core: Callable[..., S
 
 
 def test_db_before_and_after_the_command_name(
-    run: Run, tmp_path: Path, db_file: Path, core: Callable[..., Store]
+    run: Run, tmp_path: Path, fresh_db: Path, db_file: Path, core: Callable[..., Store]
 ) -> None:
     before = tmp_path / "before.db"
     after = tmp_path / "after.db"
@@ -122,7 +123,7 @@ def test_a_broken_config_file_is_one_clear_error(run: Run) -> None:
 
 
 def test_demo_builds_a_separate_database(
-    run: Run, db_file: Path, core: Callable[..., Store]
+    run: Run, fresh_db: Path, db_file: Path, core: Callable[..., Store]
 ) -> None:
     out = run("demo", "--contacts", "24").stdout
     demo = Path(os.environ["POCKETCRM_DATA_DIR"]) / "demo.db"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,9 +31,20 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "crm.db"
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """An empty database at the newest schema, made once: copying it beats migrating anew."""
+    path = tmp_path_factory.mktemp("template") / "crm.db"
+    open_store(path).close()
+    return path.read_bytes()
+
+
 @pytest.fixture
-def store(db_path: Path, fixed_clock: FixedClock) -> Iterator[Store]:
-    """A fresh migrated database file, owned by 'Me', at a fixed time."""
+def store(db_path: Path, fixed_clock: FixedClock, migrated_template: bytes) -> Iterator[Store]:
+    """A fresh migrated database file (0600), owned by 'Me', at a fixed time."""
+    fd = os.open(db_path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(migrated_template)
     opened = open_store(db_path, Settings(owner="Me"))
     yield opened
     opened.close()
