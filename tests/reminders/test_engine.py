@@ -467,3 +467,20 @@ def test_a_pending_repeat_is_replaced_by_the_next_one(tmp_path: Path) -> None:
     result, _ = run_once(crm, "command")
     assert keys(result) == [f"overdue:{fid}:20260302T080000Z:1"]
     assert [r["key"] for r in rows(crm)] == [f"overdue:{fid}:20260302T080000Z:1"]
+
+
+def test_birthdays_are_looked_up_once_a_day_plus_new_contacts(crm: Store) -> None:
+    ann = add_contact(crm, "Ann Smith", birthday="--03-02")
+    set_now(at(2026, 3, 2, 9, 5))
+    assert [r.contact_id for r in run_once(crm)[0].delivered] == [ann]
+    with crm.read() as session:
+        marker = session.execute(
+            text("SELECT value FROM app_state WHERE key = 'remind.celebrations'")
+        ).scalar()
+    assert marker == f"2026-03-02 {ann}"
+    set_now(at(2026, 3, 2, 10, 0))
+    bob = add_contact(crm, "Bob Jones", birthday="--03-02")  # added after today's look
+    set_now(at(2026, 3, 2, 10, 5))
+    assert [r.contact_id for r in run_once(crm)[0].delivered] == [bob]
+    set_now(at(2026, 3, 3, 10, 5))
+    assert run_once(crm)[0].delivered == ()
