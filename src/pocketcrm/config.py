@@ -124,6 +124,7 @@ def load(path: Path | None = None) -> Settings:
         settings.owner = os.environ["POCKETCRM_OWNER"]
     if os.environ.get("POCKETCRM_TZ"):
         settings.timezone = os.environ["POCKETCRM_TZ"]
+    _validate("timezone", settings.timezone)  # a hand-edited file or the environment
     return settings
 
 

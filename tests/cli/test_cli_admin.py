@@ -155,3 +155,43 @@ def test_version_and_bare_command(run: Run) -> None:
     assert run("--version").stdout.startswith("pocketcrm ")
     bare = run()
     assert "Usage" in bare.stdout and "add" in bare.stdout
+
+
+def test_the_configured_zone_reads_when_phrases(
+    run: Run, monkeypatch: pytest.MonkeyPatch, core: Callable[..., Store]
+) -> None:
+    """`tomorrow 9am` is 9am where the user said they are, even on the command's first call."""
+    from datetime import UTC, datetime
+
+    from pocketcrm import config
+    from pocketcrm.core import clock
+    from pocketcrm.core.services import activity
+
+    monkeypatch.delenv("POCKETCRM_TZ")
+    monkeypatch.setenv("TZ", "UTC")
+    config.set_value("timezone", "America/New_York")
+    contacts.create_contact(core(), contacts.ContactInput(name="Ann Lee"))
+    clock.set_local_zone(None)  # as in a new process
+    run("follow-up", "ann", "tomorrow 9am")
+    [plan] = activity.agenda(core(), "all")
+    assert plan.due_at == datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("where", ["env", "file"])
+def test_an_unknown_zone_is_one_clear_error(
+    run: Run, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    from pocketcrm.core import clock
+
+    clock.set_local_zone(None)
+    if where == "env":
+        monkeypatch.setenv("POCKETCRM_TZ", "Mars/Olympus")
+    else:
+        monkeypatch.delenv("POCKETCRM_TZ")
+        config_file = Path(os.environ["POCKETCRM_CONFIG"])
+        config_file.parent.mkdir(parents=True, exist_ok=True)
+        config_file.write_text('timezone = "Mars/Olympus"\n')
+    for args in (("list",), ("follow-up", "ann", "tomorrow"), ("agenda",)):
+        result = run(*args, code=2)
+        [line] = result.stderr.splitlines()
+        assert "timezone: unknown zone 'Mars/Olympus'" in line

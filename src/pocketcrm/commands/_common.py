@@ -136,6 +136,7 @@ def when(text: str, field: str, *, past: bool = False) -> When:
     """A WHEN phrase (date library cost only here), echoed as the resolved date on stderr."""
     from pocketcrm.core import dates
 
+    load_settings()  # "tomorrow 9am" means 9am in the configured zone, set there
     parsed = dates.parse_past(text, field=field) if past else dates.parse_when(text, field=field)
     return parsed
 

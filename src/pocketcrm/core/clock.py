@@ -42,9 +42,16 @@ def local_zone() -> tzinfo:
         return _zone
     name = os.environ.get("POCKETCRM_TZ")
     if name:
-        from zoneinfo import ZoneInfo
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-        _zone = ZoneInfo(name)
+        try:
+            _zone = ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            from pocketcrm.core.errors import Invalid
+
+            raise Invalid(
+                "POCKETCRM_TZ", f"unknown zone {name!r}; use a name like Europe/Berlin"
+            ) from None
     else:
         local = datetime.now().astimezone().tzinfo
         _zone = local if local is not None else UTC
