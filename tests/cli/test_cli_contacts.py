@@ -251,3 +251,13 @@ def test_json_of_the_people_commands(run: Run) -> None:
     }
     assert json.loads(run("trash", "--json").stdout) == [removed]
     assert json.loads(run("restore", "1", "--json").stdout)["id"] == 1
+
+
+def test_show_prints_brackets_as_typed(run: Run) -> None:
+    """Names, titles and companies are text, never Rich markup."""
+    run("add", "Bo [x] Brackets", "-c", "[Acme] Ltd", "--title", "Boss [x]", "-n", "notes [/] here")
+    out = run("show", "bo").stdout
+    assert "Bo [x] Brackets" in out
+    assert "Boss [x] at [Acme] Ltd (prospect)" in out
+    assert "notes [/] here" in out
+    assert "[Acme] Ltd" in run("company", "show", "1").stdout

@@ -37,12 +37,13 @@ def _escape(text: str) -> str:
 
 def render_card(card: ContactCard) -> None:
     lines = [f"[bold]{_escape(card.display_name)}[/bold]  [dim]#{card.id}[/dim]"]
-    role = ", ".join(p for p in (card.title, card.department) if p)
+    role = _escape(", ".join(p for p in (card.title, card.department) if p))
     if card.company:
-        role = f"{role} at {card.company.name}" if role else card.company.name
+        company = _escape(card.company.name)
+        role = f"{role} at {company}" if role else company
         role += f" [dim]({card.company.kind})[/dim]"
     if role:
-        lines.append(_escape(role) if not card.company else role)
+        lines.append(role)
     stage = f"stage: [cyan]{card.stage}[/cyan]"
     if card.owner:
         stage += f"   owner: {_escape(card.owner)}"
