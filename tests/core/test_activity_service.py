@@ -247,3 +247,33 @@ def test_a_call_a_little_in_the_future_is_tolerated(store: Store, ann: int) -> N
         store, "ann", InteractionInput(when=NOW + timedelta(minutes=2))
     )
     assert created.id
+
+
+def test_the_week_window_across_the_end_of_summer_time(
+    store: Store, ann: int, fixed_clock: FixedClock
+) -> None:
+    """Berlin leaves summer time on Sun 25 Oct 2026: the window still ends at local midnight."""
+    fixed_clock.moment = datetime(2026, 10, 24, 10, 0, tzinfo=BERLIN)
+    inside = activity.schedule_follow_up(
+        store, "ann", datetime(2026, 10, 30, 23, 30, tzinfo=BERLIN)
+    )
+    outside = activity.schedule_follow_up(
+        store, "ann", datetime(2026, 10, 31, 0, 30, tzinfo=BERLIN)
+    )
+    today_late = activity.schedule_follow_up(
+        store, "ann", datetime(2026, 10, 24, 23, 30, tzinfo=BERLIN)
+    )
+    week = window(store, "week")
+    assert inside.id in week and outside.id not in week
+    assert window(store, "today") == [today_late.id]
+
+
+def test_snoozing_a_date_only_follow_up_to_an_earlier_day_is_refused(
+    store: Store, ann: int
+) -> None:
+    view = activity.schedule_follow_up(store, "ann", berlin(3), all_day=True)
+    with pytest.raises(Invalid) as caught:
+        activity.snooze_follow_up(store, view.id, berlin(30, month=11), all_day=True)
+    assert caught.value.field == "when"
+    today = activity.snooze_follow_up(store, view.id, berlin(1), all_day=True)
+    assert today.due_at == berlin(1)

@@ -206,7 +206,13 @@ def snooze_follow_up(
     store: Store, follow_up_id: int, until: datetime, *, all_day: bool = False
 ) -> FollowUpView:
     """Move a follow-up to a later moment; its reminder fires again then."""
-    if until <= clock.now() - timedelta(minutes=1) and not all_day:
+    zone = clock.local_zone()
+    past = (
+        until.astimezone(zone).date() < clock.local_now().date()
+        if all_day  # a day: today is fine, yesterday is not
+        else until <= clock.now() - timedelta(minutes=1)
+    )
+    if past:
         raise Invalid("when", "is in the past; snooze to a later time, e.g. 'tomorrow 9am'")
     return _change_follow_up(
         store,
