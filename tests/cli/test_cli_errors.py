@@ -144,3 +144,40 @@ def test_a_database_in_a_missing_read_only_place_exits_1(run: Run, tmp_path: Pat
             assert len(result.stderr.splitlines()) == 1
     finally:
         locked.chmod(0o700)
+
+
+@pytest.mark.parametrize(
+    ("db", "says"),
+    [
+        ("/proc/pocketcrm-test/crm.db", "cannot create"),
+        ("postgresql://nobody@127.0.0.1:1/none", "driver is not installed"),
+    ],
+)
+def test_a_database_that_cannot_be_made_or_reached_exits_1(run: Run, db: str, says: str) -> None:
+    result = run("--db", db, "list", code=1)
+    [line] = result.stderr.splitlines()
+    assert says in line
+
+
+def test_a_folder_is_not_a_database(run: Run, tmp_path: Path) -> None:
+    [line] = run("--db", str(tmp_path), "list", code=1).stderr.splitlines()
+    assert "cannot open" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (("report", "--until", "9999-12-31"), "until"),
+        (("config", "set", "default_region", "Narnia"), "default_region"),
+        (("config", "set", "stages", "lead, lead"), "stages"),
+    ],
+)
+def test_more_bad_input(run: Run, args: tuple[str, ...], field: str) -> None:
+    [line] = run(*args, code=2).stderr.splitlines()
+    assert f"error: {field}: " in line
+
+
+def test_demo_needs_at_least_one_contact(run: Run, tmp_path: Path) -> None:
+    result = run("demo", "--contacts", "0", "--db", str(tmp_path / "d.db"), code=2)
+    assert "--contacts" in result.stderr
+    assert not (tmp_path / "d.db").exists()

@@ -180,7 +180,15 @@ def open_store(path_or_url: str | os.PathLike[str], settings: Settings | None = 
     """Open (creating and migrating as needed) the database; the one way faces get a Store."""
     from pocketcrm.core.migrations import HEAD
 
-    store = Store(database_url(path_or_url), settings)
+    try:
+        store = Store(database_url(path_or_url), settings)
+    except (OSError, ValueError) as exc:  # a folder we may not write, a NUL in the name
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise StoreError(f"cannot create {path_or_url}: {reason}") from exc
+    except ImportError as exc:  # e.g. a postgresql:// URL without its driver installed
+        raise StoreError(
+            f"cannot open {path_or_url}: its database driver is not installed ({exc.name})"
+        ) from exc
     try:
         if store.schema_version() != HEAD:
             store.migrate()
