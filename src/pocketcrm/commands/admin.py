@@ -84,7 +84,7 @@ def demo(
         str | None,
         typer.Option("--db", help="Where to build it (default: demo.db in the data directory)."),
     ] = None,
-    contacts: Annotated[int, typer.Option(help="How many contacts.")] = 300,
+    contacts: Annotated[int, typer.Option(min=1, help="How many contacts.")] = 300,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 7,
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing demo database.")

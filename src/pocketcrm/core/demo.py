@@ -510,11 +510,13 @@ def generate(
 
 def build_demo(store: Store, *, contacts: int = 300, seed: int = 7) -> dict[str, int]:
     """A few hundred contacts with a year of history: enough to try everything at once."""
+    from pocketcrm.core.errors import Invalid
+
+    if contacts < 1:
+        raise Invalid("contacts", f"{contacts} is too few; give at least 1")
     with store.read() as session:
         existing = session.execute(text("SELECT count(*) FROM contact")).scalar_one()
     if existing:
-        from pocketcrm.core.errors import Invalid
-
         raise Invalid("db", "the demo needs an empty database; choose another --db")
     return generate(
         store,
