@@ -70,6 +70,8 @@ def _coerce(current: Any, raw: Any, key: str) -> Any:
             if not cleaned:
                 raise Invalid(key, "needs at least one value, comma-separated")
         return cleaned
+    if key == "default_region":
+        return str(raw).strip().upper()
     return str(raw)
 
 
@@ -93,6 +95,13 @@ def _validate(key: str, value: Any) -> None:
             ZoneInfo(str(value))
         except (ZoneInfoNotFoundError, ValueError):
             raise Invalid(key, f"unknown zone {value!r}; use a name like Europe/Berlin") from None
+    if key == "default_region" and value:
+        import phonenumbers  # only when the region is set
+
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            raise Invalid(key, f"unknown region {value!r}; use a country code like US, GB, DE")
+    if key in ("stages", "outcomes") and len(set(value)) != len(value):
+        raise Invalid(key, "names a value twice; give each once, comma-separated")
     if key == "reminders.smtp.security" and value not in ("starttls", "ssl", "none"):
         raise Invalid(key, "use starttls, ssl or none")
     if key == "reminders.channels":

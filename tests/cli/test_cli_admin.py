@@ -195,3 +195,9 @@ def test_an_unknown_zone_is_one_clear_error(
         result = run(*args, code=2)
         [line] = result.stderr.splitlines()
         assert "timezone: unknown zone 'Mars/Olympus'" in line
+
+
+def test_config_region_is_upper_cased_and_used(run: Run, core: Callable[..., Store]) -> None:
+    assert run("config", "set", "default_region", "gb").stdout == "default_region = GB\n"
+    run("add", "Ann Lee", "-p", "020 7946 0958")
+    assert contacts.get_card(core(), "ann").phones[0].e164 == "+442079460958"

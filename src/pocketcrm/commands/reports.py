@@ -95,8 +95,12 @@ def report(
             from datetime import UTC, datetime, time, timedelta
 
             from pocketcrm.core import clock
+            from pocketcrm.core.errors import Invalid
 
-            next_day = datetime.combine(parsed.day() + timedelta(days=1), time())
+            try:
+                next_day = datetime.combine(parsed.day() + timedelta(days=1), time())
+            except OverflowError:
+                raise Invalid("until", f"{until!r} is too far ahead") from None
             end = next_day.replace(tzinfo=clock.local_zone()).astimezone(UTC)
     result = reports.summary(open_db(db), start, end)
     if as_json:
