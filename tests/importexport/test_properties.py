@@ -93,7 +93,9 @@ def people(draw: Any) -> dict[str, Any]:
         ),
         "addresses": draw(
             st.lists(
-                st.tuples(LABEL, TEXT, TEXT, TEXT, TEXT).filter(lambda a: any(a[1:])), max_size=2
+                st.tuples(LABEL, TEXT, TEXT, TEXT, TEXT).filter(lambda a: any(a[1:])),
+                max_size=2,
+                unique=True,  # the importer drops an address repeated word for word
             )
         ),
         "flags": draw(st.tuples(st.booleans(), st.booleans())),

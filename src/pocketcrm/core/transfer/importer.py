@@ -28,6 +28,7 @@ Decisions where the world is vague:
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -37,7 +38,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -200,6 +201,101 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     return csv_flavour([h.strip() for h in header])
 
 
+PARALLEL_BYTES = 4_000_000  # files this big are parsed by worker processes
+IN_FLIGHT = 4  # chunks being parsed at once: memory stays bounded whatever the file size
+_LINE_REF = re.compile(r"^(lines?|rows?) (\d+)(?:-(\d+))?")
+
+
+def _workers() -> int:
+    return min(2, os.cpu_count() or 1)
+
+
+def _shift(message: str, offset: int) -> str:
+    """A parser's 'line 3: ...' inside a chunk, as the line in the whole file."""
+
+    def moved(found: re.Match[str]) -> str:
+        end = f"-{int(found.group(3)) + offset}" if found.group(3) else ""
+        return f"{found.group(1)} {int(found.group(2)) + offset}{end}"
+
+    return _LINE_REF.sub(moved, message, count=1)
+
+
+def _csv_chunks(stream: TextIO, size: int = 0) -> Iterator[tuple[str, str, int]]:
+    """(header line, text of SIZE whole records, records before them): the csv module finds
+    where records end, so quoted line breaks never split a chunk."""
+    import csv
+
+    size = size or CHUNK
+    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
+    header = stream.readline()
+    while header and not header.strip():
+        header = stream.readline()
+    lines: list[str] = []
+
+    def feed() -> Iterator[str]:
+        for line in stream:
+            lines.append(line)
+            yield line
+
+    delimiter = max((",", ";", "\t"), key=header.count)
+    count = offset = 0
+    for _ in csv.reader(feed(), delimiter=delimiter):
+        count += 1
+        if count >= size:
+            yield header, "".join(lines), offset
+            lines.clear()
+            offset += count
+            count = 0
+    if lines:
+        yield header, "".join(lines), offset
+
+
+def _vcard_chunks(stream: TextIO, size: int = 0) -> Iterator[tuple[str, str, int]]:
+    """("", text of about SIZE cards, lines before them), cut only where a card begins."""
+    size = size or CHUNK
+    lines: list[str] = []
+    cards = offset = 0
+    for line in stream:
+        if line[:11].upper() == "BEGIN:VCARD":
+            if cards >= size:
+                yield "", "".join(lines), offset
+                offset += len(lines)
+                lines.clear()
+                cards = 0
+            cards += 1
+        lines.append(line)
+    if lines:
+        yield "", "".join(lines), offset
+
+
+def _parse_chunk(
+    job: tuple[str, str, dict[str, str] | None, str, str, int, str], norm: _Normaliser
+) -> list[_Rec] | tuple[str, str]:
+    """In a worker: parse one chunk and normalise its records (errors come back as data)."""
+    import io
+
+    kind, fmt, mapping, head, body, offset, file = job
+    try:
+        if kind == "vcard":
+            from pocketcrm.core.transfer.vcard import read_vcard_text
+
+            drafts: Iterator[ContactDraft] = read_vcard_text(body)
+        else:
+            from pocketcrm.core.transfer.csv_formats import read_csv
+
+            drafts = read_csv(io.StringIO(head + body, newline=""), fmt, mapping)
+        out = []
+        for draft in drafts:
+            draft.line += offset
+            draft.problems = [_shift(p, offset) for p in draft.problems]
+            out.append(norm.from_draft(draft, file))
+        return out
+    except CrmError as exc:
+        if isinstance(exc, Invalid):
+            return (exc.field, _shift(exc.message, offset))
+        return ("file", str(exc))
+
+
 class _Source:
     """One file being read: its format, encoding and a count of records seen."""
 
@@ -219,21 +315,61 @@ class _Source:
         self.encoding = ""
         self.records = 0
 
-    def items(self) -> Iterator[ContactDraft | jsonfmt.Item]:
+    def items(self, norm: _Normaliser) -> Iterator[_Rec | jsonfmt.Item]:
+        """Normalised records (CSV, vCard) or JSON items, in file order.
+
+        A big CSV or vCard file is parsed and normalised by worker processes, a chunk each,
+        while this process writes: parsing and phone normalisation are most of the work.
+        """
         from pocketcrm.core.transfer.encoding import open_text
 
         stream, self.encoding = open_text(self.path)
+        file = self.path.name
         with stream:
+            if self.fmt == "json":
+                yield from jsonfmt.read_document(stream)
+                return
+            if _workers() > 1 and self.path.stat().st_size >= PARALLEL_BYTES:
+                yield from self._parallel(stream, norm)
+                return
             if self.fmt == "vcard":
                 from pocketcrm.core.transfer.vcard import read_vcards
 
-                yield from read_vcards(stream)
-            elif self.fmt == "json":
-                yield from jsonfmt.read_document(stream)
+                drafts: Iterator[ContactDraft] = read_vcards(stream)
             else:
                 from pocketcrm.core.transfer.csv_formats import read_csv
 
-                yield from read_csv(stream, self.fmt, self.mapping)
+                drafts = read_csv(stream, self.fmt, self.mapping)
+            for draft in drafts:
+                yield norm.from_draft(draft, file)
+
+    def _parallel(self, stream: TextIO, norm: _Normaliser) -> Iterator[_Rec]:
+        import multiprocessing
+        from collections import deque
+        from concurrent.futures import Future, ProcessPoolExecutor
+
+        chunks = _vcard_chunks(stream) if self.fmt == "vcard" else _csv_chunks(stream)
+        kind = "vcard" if self.fmt == "vcard" else "csv"
+        methods = multiprocessing.get_all_start_methods()
+        # fork: the workers start at once, already holding the parsers; they never touch
+        # the database connection they inherit.
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with ProcessPoolExecutor(max_workers=_workers(), mp_context=context) as pool:
+            pending: deque[Future[list[_Rec] | tuple[str, str]]] = deque()
+
+            def results(future: Future[list[_Rec] | tuple[str, str]]) -> list[_Rec]:
+                found = future.result()
+                if isinstance(found, tuple):
+                    raise Invalid(*found)
+                return found
+
+            for head, body, offset in chunks:
+                job = (kind, self.fmt, self.mapping, head, body, offset, self.path.name)
+                pending.append(pool.submit(_parse_chunk, job, norm))
+                if len(pending) >= IN_FLIGHT:
+                    yield from results(pending.popleft())
+            while pending:
+                yield from results(pending.popleft())
 
     def info(self) -> SourceInfo:
         return SourceInfo(str(self.path), self.fmt, self.encoding, self.records)
@@ -262,7 +398,7 @@ class _Rec:
     notes: list[str] = field(default_factory=list)  # non-fatal problems
     fatal: str = ""
     is_company: bool = False
-    draft: ContactDraft | None = None
+    explicit_name: bool = False  # the source named the person (not a name made up)
     json: dict[str, Any] | None = None
 
     def add_custom(self, name: str, value: str) -> None:
@@ -330,6 +466,248 @@ def digest(kind: str, value: str) -> str:
 # -- the import run -------------------------------------------------------------------------
 
 
+class _Normaliser:
+    """Turns parsed drafts and JSON records into normalised records; needs no database, so it
+    also runs in the worker processes that parse big files."""
+
+    def __init__(self, stages: Sequence[str], region: str, sqlite: bool = True) -> None:
+        self.stages = list(stages)
+        self.region = region
+        self.sqlite = sqlite  # JSON times become SQLite's stored text, else datetimes
+
+    def stage_for(self, raw: str, rec: _Rec) -> str:
+        value = raw.strip()
+        if not value:
+            return ""
+        chosen = validate.key(value)
+        if chosen in self.stages:
+            return chosen
+        synonym = _STAGE_SYNONYMS.get(chosen.replace("_", "")) or _STAGE_SYNONYMS.get(value.lower())
+        if synonym in self.stages:
+            rec.add_custom("source stage", value)
+            return str(synonym)
+        rec.add_custom("stage", value)
+        rec.notes.append(
+            f"stage {value!r} is not one of {', '.join(self.stages)}; kept in custom field 'stage'"
+        )
+        return ""
+
+    def _phone(self, number: str, label: str, primary: bool, extension: str, rec: _Rec) -> None:
+        typed = " ".join(number.split())
+        if not any(ch.isdigit() for ch in typed):
+            rec.add_custom(f"phone ({label})" if label else "phone", number)
+            rec.notes.append(f"phone {number!r} has no digits; kept in a custom field")
+            return
+        e164, valid = validate.normalize_phone(typed, self.region)
+        if not valid:
+            rec.notes.append(f"phone {typed!r} does not look valid; kept as typed and flagged")
+        if any(p[0] == typed for p in rec.phones):
+            return
+        rec.phones.append((typed, e164, valid, extension, label, primary))
+
+    def _email(self, address: str, label: str, primary: bool, rec: _Rec) -> None:
+        try:
+            clean = validate.email(address)
+        except Invalid:
+            rec.add_custom(f"email ({label})" if label else "email", address)
+            rec.notes.append(
+                f"email {address!r} is not an email address; kept in custom field 'email'"
+            )
+            return
+        key = clean.lower()
+        if any(e[1] == key for e in rec.emails):
+            return
+        rec.emails.append((clean, key, label, primary))
+
+    def _tags(self, tags: Sequence[str], rec: _Rec) -> None:
+        for raw in tags:
+            for piece in str(raw).split(","):
+                if not piece.strip():
+                    continue
+                try:
+                    tag = validate.tag(piece)
+                except Invalid:
+                    continue
+                if tag not in rec.tags:
+                    rec.tags.append(tag)
+
+    def _date(self, value: str, prefix: str, rec: _Rec) -> None:
+        if not value.strip():
+            return
+        parts = jsonfmt.birthday_parts(value)
+        if parts is None:
+            rec.add_custom(prefix, value)
+            rec.notes.append(f"{prefix} {value!r} is not a date; kept in custom field {prefix!r}")
+            return
+        rec.cols[f"{prefix}_year"], rec.cols[f"{prefix}_month"], rec.cols[f"{prefix}_day"] = parts
+
+    def from_draft(self, d: ContactDraft, file: str) -> _Rec:
+        from pocketcrm.core.transfer.vcard import display_name_for
+
+        display = " ".join((d.display_name or display_name_for(d)).split())
+        rec = _Rec(
+            file=file,
+            line=d.line,
+            name=display,
+            explicit_name=bool(d.display_name.strip()),
+            notes=list(d.problems),
+        )
+        if not display:
+            rec.fatal = "no name, email or phone"
+            return rec
+        if len(display) > 200:
+            rec.add_custom("full name", display)
+            rec.notes.append(
+                "name is longer than 200 characters; shortened (full name in a custom field)"
+            )
+            display = display[:200].rstrip()
+            rec.name = display
+        rec.is_company = d.is_company
+        cols = rec.cols
+        cols["display_name"] = display
+        cols["name_key"] = fold(display)
+        for column in _TEXT_COLS:
+            cols[column] = str(getattr(d, column) or "").strip()
+        if d.photo:
+            cols["photo"] = d.photo
+        if (
+            not cols["given_name"]
+            and not cols["family_name"]
+            and d.display_name.strip()
+            and not d.is_company
+        ):
+            _, cols["given_name"], cols["family_name"] = validate.split_name(display)
+        cols["notes"] = d.notes.strip()
+        cols["do_not_contact"] = bool(d.do_not_contact)
+        cols["email_opt_out"] = bool(d.email_opt_out)
+        rec.company = " ".join(d.company.split())
+        for e in d.emails:
+            if e.address.strip():
+                self._email(e.address, e.label, e.primary, rec)
+        for p in d.phones:
+            if p.number.strip():
+                self._phone(p.number, p.label, p.primary, p.extension, rec)
+        for a in d.addresses:
+            row = (a.label, a.street, a.extended, a.po_box, a.city, a.region, a.postcode, a.country)
+            if any(row[1:]) and row not in rec.addresses:
+                rec.addresses.append(row)
+        for w in d.websites:
+            if w.url.strip() and (w.url.strip(), w.label) not in rec.websites:
+                rec.websites.append((w.url.strip(), w.label))
+        self._date(d.birthday, "birthday", rec)
+        self._date(d.anniversary, "anniversary", rec)
+        self._tags(d.tags, rec)
+        rec.stage = self.stage_for(d.stage, rec)
+        ordered = sorted(d.external_ids.items(), key=lambda item: item[0] != "pocketcrm")
+        for system, value in ordered:
+            value = str(value).strip()
+            if not value:
+                continue
+            found = _UUID.match(value) if system in ("pocketcrm", "vcard_uid") else None
+            if found and not rec.uuid:
+                rec.uuid = found.group(1).lower()
+            own = found is not None and found.group(1).lower() == rec.uuid
+            if own and (system == "pocketcrm" or value.lower().startswith("urn:uuid:")):
+                continue  # our own identity, written by our export: it is the uuid itself
+            rec.external.append((system, value))
+        for name, value in d.custom.items():
+            rec.add_custom(name.strip() or "field", str(value))
+        return rec
+
+    def from_json(self, value: Any, file: str, line: int) -> _Rec:
+        if not isinstance(value, dict):
+            return _Rec(file=file, line=line, name="", fatal="not a contact record (a JSON object)")
+        get = value.get
+        display = " ".join(str(get("display_name") or "").split())
+        rec = _Rec(file=file, line=line, name=display, json=value, explicit_name=True)
+        try:
+            self._json_fields(value, rec)
+        except (CrmError, TypeError, ValueError, AttributeError) as exc:
+            rec.fatal = f"not a valid contact record: {exc}"
+        return rec
+
+    def _json_fields(self, value: dict[str, Any], rec: _Rec) -> None:
+        get = value.get
+        if not rec.name:
+            emails = get("emails") or []
+            rec.name = str(emails[0].get("address", "")) if emails else ""
+        if not rec.name:
+            rec.fatal = "no name"
+            return
+        uid = str(get("uuid") or "")
+        if uid and _UUID.match(uid):
+            rec.uuid = uid.lower()
+        cols = rec.cols
+        cols["display_name"] = rec.name[:200]
+        cols["name_key"] = fold(cols["display_name"])
+        for column in (*_TEXT_COLS, "owner", "notes"):
+            cols[column] = str(get(column) or "")
+        cols["do_not_contact"] = bool(get("do_not_contact"))
+        cols["email_opt_out"] = bool(get("email_opt_out"))
+        for column in (
+            "created_at",
+            "updated_at",
+            "deleted_at",
+            "last_contact_at",
+            "next_follow_up_at",
+        ):
+            moment = jsonfmt.parse_time(get(column), column)
+            cols[column] = None if moment is None else (db_time(moment) if self.sqlite else moment)
+        self._date(str(get("birthday") or ""), "birthday", rec)
+        self._date(str(get("anniversary") or ""), "anniversary", rec)
+        rec.company_uuid = str(get("company") or "")
+        for e in get("emails") or []:
+            self._email(str(e["address"]), str(e.get("label", "")), bool(e.get("primary")), rec)
+        for p in get("phones") or []:
+            number = str(p["number"])
+            e164 = p.get("e164")
+            if e164 is None:
+                self._phone(
+                    number,
+                    str(p.get("label", "")),
+                    bool(p.get("primary")),
+                    str(p.get("extension", "")),
+                    rec,
+                )
+            else:
+                rec.phones.append(
+                    (
+                        number,
+                        str(e164),
+                        bool(p.get("valid")),
+                        str(p.get("extension", "")),
+                        str(p.get("label", "")),
+                        bool(p.get("primary")),
+                    )
+                )
+        for a in get("addresses") or []:
+            rec.addresses.append(
+                tuple(
+                    str(a.get(k, ""))
+                    for k in (
+                        "label",
+                        "street",
+                        "extended",
+                        "po_box",
+                        "city",
+                        "region",
+                        "postcode",
+                        "country",
+                    )
+                )  # type: ignore[arg-type]
+            )
+        for w in get("websites") or []:
+            rec.websites.append((str(w["url"]), str(w.get("label", ""))))
+        for c in get("custom") or []:
+            rec.custom.append((str(c["name"]), str(c.get("value", ""))))
+        for x in get("external_ids") or []:
+            rec.external.append((str(x["system"]), str(x["value"])))
+        for tag in get("tags") or []:
+            rec.tags.append(validate.tag(str(tag)))
+        stage = str(get("stage") or "")
+        rec.stage = self.stage_for(stage, rec) if stage else ""
+
+
 class _Rollback(Exception):
     """Raised inside the write transaction to end a preview without keeping anything."""
 
@@ -352,6 +730,7 @@ class _Run:
         self.allow_suppressed = allow_suppressed
         self.progress = progress
         self.sqlite = self.conn.dialect.name == "sqlite"
+        self.norm = _Normaliser(settings.stages, settings.default_region, self.sqlite)
         self.mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
         self.now = clock.now()
         self.now_db: Any = db_time(self.now) if self.sqlite else self.now
@@ -530,6 +909,9 @@ class _Run:
         )
         for contact_id, record in self.buf_json:
             self._json_activity(contact_id, record, new=True)
+        if self.pending:
+            # Indexed a chunk at a time: while this process indexes, the workers parse.
+            search.reindex(self.session, sorted(self.pending))
         self._reset_buffers()
         self.pending.clear()
 
@@ -542,231 +924,11 @@ class _Run:
 
     # -- records from the sources -----------------------------------------------------------
 
-    def stage_for(self, raw: str, rec: _Rec) -> str:
-        value = raw.strip()
-        if not value:
-            return ""
-        chosen = validate.key(value)
-        if chosen in self.settings.stages:
-            return chosen
-        synonym = _STAGE_SYNONYMS.get(chosen.replace("_", "")) or _STAGE_SYNONYMS.get(value.lower())
-        if synonym in self.settings.stages:
-            rec.add_custom("source stage", value)
-            return str(synonym)
-        rec.add_custom("stage", value)
-        rec.notes.append(
-            f"stage {value!r} is not one of {', '.join(self.settings.stages)}; kept in custom field 'stage'"
-        )
-        return ""
-
-    def _phone(self, number: str, label: str, primary: bool, extension: str, rec: _Rec) -> None:
-        typed = " ".join(number.split())
-        if not any(ch.isdigit() for ch in typed):
-            rec.add_custom(f"phone ({label})" if label else "phone", number)
-            rec.notes.append(f"phone {number!r} has no digits; kept in a custom field")
-            return
-        e164, valid = validate.normalize_phone(typed, self.region)
-        if not valid:
-            rec.notes.append(f"phone {typed!r} does not look valid; kept as typed and flagged")
-        if any(p[0] == typed for p in rec.phones):
-            return
-        rec.phones.append((typed, e164, valid, extension, label, primary))
-
-    def _email(self, address: str, label: str, primary: bool, rec: _Rec) -> None:
-        try:
-            clean = validate.email(address)
-        except Invalid:
-            rec.add_custom(f"email ({label})" if label else "email", address)
-            rec.notes.append(
-                f"email {address!r} is not an email address; kept in custom field 'email'"
-            )
-            return
-        key = clean.lower()
-        if any(e[1] == key for e in rec.emails):
-            return
-        rec.emails.append((clean, key, label, primary))
-
-    def _tags(self, tags: Sequence[str], rec: _Rec) -> None:
-        for raw in tags:
-            for piece in str(raw).split(","):
-                if not piece.strip():
-                    continue
-                try:
-                    tag = validate.tag(piece)
-                except Invalid:
-                    continue
-                if tag not in rec.tags:
-                    rec.tags.append(tag)
-
-    def _date(self, value: str, prefix: str, rec: _Rec) -> None:
-        if not value.strip():
-            return
-        parts = jsonfmt.birthday_parts(value)
-        if parts is None:
-            rec.add_custom(prefix, value)
-            rec.notes.append(f"{prefix} {value!r} is not a date; kept in custom field {prefix!r}")
-            return
-        rec.cols[f"{prefix}_year"], rec.cols[f"{prefix}_month"], rec.cols[f"{prefix}_day"] = parts
-
     def from_draft(self, d: ContactDraft, file: str) -> _Rec:
-        from pocketcrm.core.transfer.vcard import display_name_for
-
-        display = " ".join((d.display_name or display_name_for(d)).split())
-        rec = _Rec(file=file, line=d.line, name=display, draft=d, notes=list(d.problems))
-        if not display:
-            rec.fatal = "no name, email or phone"
-            return rec
-        if len(display) > 200:
-            rec.add_custom("full name", display)
-            rec.notes.append(
-                "name is longer than 200 characters; shortened (full name in a custom field)"
-            )
-            display = display[:200].rstrip()
-            rec.name = display
-        rec.is_company = d.is_company
-        cols = rec.cols
-        cols["display_name"] = display
-        cols["name_key"] = fold(display)
-        for column in _TEXT_COLS:
-            cols[column] = str(getattr(d, column) or "").strip()
-        if d.photo:
-            cols["photo"] = d.photo
-        if (
-            not cols["given_name"]
-            and not cols["family_name"]
-            and d.display_name.strip()
-            and not d.is_company
-        ):
-            _, cols["given_name"], cols["family_name"] = validate.split_name(display)
-        cols["notes"] = d.notes.strip()
-        cols["do_not_contact"] = bool(d.do_not_contact)
-        cols["email_opt_out"] = bool(d.email_opt_out)
-        rec.company = " ".join(d.company.split())
-        for e in d.emails:
-            if e.address.strip():
-                self._email(e.address, e.label, e.primary, rec)
-        for p in d.phones:
-            if p.number.strip():
-                self._phone(p.number, p.label, p.primary, p.extension, rec)
-        for a in d.addresses:
-            row = (a.label, a.street, a.extended, a.po_box, a.city, a.region, a.postcode, a.country)
-            if any(row[1:]) and row not in rec.addresses:
-                rec.addresses.append(row)
-        for w in d.websites:
-            if w.url.strip() and (w.url.strip(), w.label) not in rec.websites:
-                rec.websites.append((w.url.strip(), w.label))
-        self._date(d.birthday, "birthday", rec)
-        self._date(d.anniversary, "anniversary", rec)
-        self._tags(d.tags, rec)
-        rec.stage = self.stage_for(d.stage, rec)
-        ordered = sorted(d.external_ids.items(), key=lambda item: item[0] != "pocketcrm")
-        for system, value in ordered:
-            value = str(value).strip()
-            if not value:
-                continue
-            found = _UUID.match(value) if system in ("pocketcrm", "vcard_uid") else None
-            if found and not rec.uuid:
-                rec.uuid = found.group(1).lower()
-            own = found is not None and found.group(1).lower() == rec.uuid
-            if own and (system == "pocketcrm" or value.lower().startswith("urn:uuid:")):
-                continue  # our own identity, written by our export: it is the uuid itself
-            rec.external.append((system, value))
-        for name, value in d.custom.items():
-            rec.add_custom(name.strip() or "field", str(value))
-        return rec
+        return self.norm.from_draft(d, file)
 
     def from_json(self, value: Any, file: str, line: int) -> _Rec:
-        if not isinstance(value, dict):
-            return _Rec(file=file, line=line, name="", fatal="not a contact record (a JSON object)")
-        get = value.get
-        display = " ".join(str(get("display_name") or "").split())
-        rec = _Rec(file=file, line=line, name=display, json=value)
-        try:
-            self._json_fields(value, rec)
-        except (CrmError, TypeError, ValueError, AttributeError) as exc:
-            rec.fatal = f"not a valid contact record: {exc}"
-        return rec
-
-    def _json_fields(self, value: dict[str, Any], rec: _Rec) -> None:
-        get = value.get
-        if not rec.name:
-            emails = get("emails") or []
-            rec.name = str(emails[0].get("address", "")) if emails else ""
-        if not rec.name:
-            rec.fatal = "no name"
-            return
-        uid = str(get("uuid") or "")
-        if uid and _UUID.match(uid):
-            rec.uuid = uid.lower()
-        cols = rec.cols
-        cols["display_name"] = rec.name[:200]
-        cols["name_key"] = fold(cols["display_name"])
-        for column in (*_TEXT_COLS, "owner", "notes"):
-            cols[column] = str(get(column) or "")
-        cols["do_not_contact"] = bool(get("do_not_contact"))
-        cols["email_opt_out"] = bool(get("email_opt_out"))
-        for column in (
-            "created_at",
-            "updated_at",
-            "deleted_at",
-            "last_contact_at",
-            "next_follow_up_at",
-        ):
-            moment = jsonfmt.parse_time(get(column), column)
-            cols[column] = None if moment is None else (db_time(moment) if self.sqlite else moment)
-        self._date(str(get("birthday") or ""), "birthday", rec)
-        self._date(str(get("anniversary") or ""), "anniversary", rec)
-        rec.company_uuid = str(get("company") or "")
-        for e in get("emails") or []:
-            self._email(str(e["address"]), str(e.get("label", "")), bool(e.get("primary")), rec)
-        for p in get("phones") or []:
-            number = str(p["number"])
-            e164 = p.get("e164")
-            if e164 is None:
-                self._phone(
-                    number,
-                    str(p.get("label", "")),
-                    bool(p.get("primary")),
-                    str(p.get("extension", "")),
-                    rec,
-                )
-            else:
-                rec.phones.append(
-                    (
-                        number,
-                        str(e164),
-                        bool(p.get("valid")),
-                        str(p.get("extension", "")),
-                        str(p.get("label", "")),
-                        bool(p.get("primary")),
-                    )
-                )
-        for a in get("addresses") or []:
-            rec.addresses.append(
-                tuple(
-                    str(a.get(k, ""))
-                    for k in (
-                        "label",
-                        "street",
-                        "extended",
-                        "po_box",
-                        "city",
-                        "region",
-                        "postcode",
-                        "country",
-                    )
-                )  # type: ignore[arg-type]
-            )
-        for w in get("websites") or []:
-            rec.websites.append((str(w["url"]), str(w.get("label", ""))))
-        for c in get("custom") or []:
-            rec.custom.append((str(c["name"]), str(c.get("value", ""))))
-        for x in get("external_ids") or []:
-            rec.external.append((str(x["system"]), str(x["value"])))
-        for tag in get("tags") or []:
-            rec.tags.append(validate.tag(str(tag)))
-        stage = str(get("stage") or "")
-        rec.stage = self.stage_for(stage, rec) if stage else ""
+        return self.norm.from_json(value, file, line)
 
     # -- matching ---------------------------------------------------------------------------
 
@@ -791,6 +953,8 @@ class _Run:
         return None, ""
 
     def suppressed_by(self, rec: _Rec) -> str:
+        if not self.suppressions:
+            return ""
         for email in rec.emails:
             if digest("email", email[1]) in self.suppressions:
                 return f"email {email[0]} belongs to an erased person"
@@ -896,8 +1060,6 @@ class _Run:
     def company_record(self, rec: _Rec) -> None:
         """A company-only draft: create the company, or fill what an existing one lacks."""
 
-        d = rec.draft
-        assert d is not None
         name = rec.company or rec.name
         values: dict[str, Any] = {"name": name[:200]}
         extra: list[str] = []
@@ -1254,9 +1416,7 @@ class _Run:
             if value and value != row[column] and column != "source":
                 changes[column] = value
         display = cols.get("display_name", "")
-        explicit = rec.json is not None or (
-            rec.draft is not None and rec.draft.display_name.strip()
-        )
+        explicit = rec.json is not None or (rec.explicit_name)
         if explicit and display and display != row["display_name"]:
             changes["display_name"] = display
             changes["name_key"] = fold(display)
@@ -1596,7 +1756,7 @@ class _Run:
         seen = 0
         for source in sources:
             file = source.path.name
-            for item in source.items():
+            for item in source.items(self.norm):
                 source.records += 1
                 seen += 1
                 if isinstance(item, jsonfmt.Item):
@@ -1606,7 +1766,7 @@ class _Run:
                         self.skipped += 1
                         self.note(_Rec(file, item.line, ""), [str(exc)], skipped=True)
                 else:
-                    self.handle(self.from_draft(item, file))
+                    self.handle(item)
                 if len(self.buf_contacts) >= CHUNK:
                     self.flush()
                 if self.progress is not None and seen % CHUNK == 0:
@@ -1616,11 +1776,7 @@ class _Run:
 
     def finish(self, sources: Sequence[_Source]) -> None:
         session = self.session
-        total = self._scalar("SELECT count(*) FROM contact")
-        if self.created and self.created * 3 > total:
-            search.rebuild(session)
-        else:
-            search.reindex(session, sorted(self.created_ids | self.touched))
+        search.reindex(session, sorted(self.touched))  # new ones were indexed as written
         if not self.sqlite:
             for table in ("contact", "company", "tag", "interaction"):
                 self.conn.exec_driver_sql(
@@ -1688,6 +1844,10 @@ def import_files(
         raise Invalid("file", "give at least one file to import")
     sources = [_Source(Path(p), fmt, mapping) for p in paths]
     report: ImportReport | None = None
+    # Millions of short-lived acyclic objects: the cyclic collector's passes over them cost
+    # more than half the run (measured), and reference counting frees them anyway.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         with store.write() as session:
             run = _Run(
@@ -1706,6 +1866,9 @@ def import_files(
                 raise _Rollback
     except _Rollback:
         pass
+    finally:
+        if collecting:
+            gc.enable()
     assert report is not None
     return report
 
