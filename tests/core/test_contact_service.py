@@ -276,3 +276,17 @@ def test_likely_duplicates_by_email_phone_and_name(store: Store) -> None:
     assert [d.id for d in contacts.likely_duplicates(store, "zoe akesson")] == [cid]
     assert contacts.likely_duplicates(store, "Ann Lee", ["ann@x.com"]) == []
     assert contacts.likely_duplicates(store, "zoe akesson", exclude_id=cid) == []
+
+
+def test_an_email_or_phone_given_twice_is_kept_once(store: Store) -> None:
+    cid = add(
+        store,
+        "Ann Lee",
+        emails=["ann@x.com", "work:ANN@x.com"],
+        phones=["+1 415 555 0100", "(415) 555-0100"],
+    )
+    card = contacts.update_contact(
+        store, str(cid), ContactPatch(add_emails=["Ann@X.com"], add_phones=["4155550100"])
+    )
+    assert [e.address for e in card.emails] == ["ann@x.com"]
+    assert [p.number for p in card.phones] == ["+1 415 555 0100"]

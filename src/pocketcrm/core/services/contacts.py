@@ -176,9 +176,17 @@ def format_birthday(year: int | None, month: int | None, day: int | None) -> str
 def _add_emails(
     session: Session, contact_id: int, values: Sequence[str], has_primary: bool
 ) -> None:
+    known = set(
+        session.execute(
+            text("SELECT address_key FROM contact_email WHERE contact_id = :c"), {"c": contact_id}
+        ).scalars()
+    )
     for value in values:
         label, address = validate.split_label(value)
         address = validate.email(address)
+        if address.lower() in known:  # given twice, or already there: keep one
+            continue
+        known.add(address.lower())
         sql.insert(
             session,
             "contact_email",
@@ -198,10 +206,19 @@ def _add_phones(
 ) -> list[str]:
     """Adds phones as typed with E.164 and a validity flag; returns warnings for invalid ones."""
     warnings = []
+    known = {
+        str(e164 or number)
+        for number, e164 in session.execute(
+            text("SELECT number, e164 FROM contact_phone WHERE contact_id = :c"), {"c": contact_id}
+        )
+    }
     for value in values:
         label, number = validate.split_label(value)
         number = validate.phone_text(number)
         e164, valid = validate.normalize_phone(number, region)
+        if (e164 or number) in known:  # given twice, or already there: keep one
+            continue
+        known.add(e164 or number)
         if not valid:
             warnings.append(f"phone {number!r} does not look valid; kept as typed and flagged")
         sql.insert(
