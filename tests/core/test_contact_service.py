@@ -290,3 +290,12 @@ def test_an_email_or_phone_given_twice_is_kept_once(store: Store) -> None:
     )
     assert [e.address for e in card.emails] == ["ann@x.com"]
     assert [p.number for p in card.phones] == ["+1 415 555 0100"]
+
+
+def test_names_with_fts_syntax_are_plain_text(store: Store) -> None:
+    """Quotes, stars and parentheses in a name are no full-text query syntax anywhere."""
+    cid = add(store, 'Robert "Bob" Ray (NEAR) *')
+    assert [d.id for d in contacts.likely_duplicates(store, 'robert "bob" ray')] == [cid]
+    assert contacts.likely_duplicates(store, '"(*') == []
+    assert [r.id for r in contacts.search_contacts(store, '"bob"')] == [cid]
+    assert contacts.resolve(store, '"Bob" Ray') == cid

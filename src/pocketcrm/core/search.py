@@ -32,6 +32,11 @@ def fold(value: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+def words(text: str) -> list[str]:
+    """The folded words of TEXT as the index splits them (no FTS syntax survives)."""
+    return _TOKEN.findall(fold(text))
+
+
 def match_expression(query: str) -> str | None:
     """An FTS5 MATCH string in which every word is a quoted prefix term (no syntax errors)."""
     tokens = _TOKEN.findall(fold(query))

@@ -29,7 +29,7 @@ from pocketcrm.core.readmodels import (
     StageChangeView,
     WebsiteView,
 )
-from pocketcrm.core.search import fold, matching_ids_sql, reindex
+from pocketcrm.core.search import fold, matching_ids_sql, reindex, words
 from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
@@ -366,8 +366,9 @@ def likely_duplicates(
             ):
                 note(int(cid), str(label), f"same phone {number}", 90)
         if folded:
-            tokens = folded.split()
-            expression = " OR ".join(f'"{t}"' for t in tokens if t)
+            # Word characters only: a quote in a name ('Robert "Bob" Ray') is no FTS syntax.
+            tokens = words(folded)
+            expression = " OR ".join(f'"{t}"' for t in tokens)
             rows: list[Any] = []
             if expression and store.is_sqlite:
                 rows = list(
