@@ -244,3 +244,15 @@ def test_piped_tables_are_one_tab_separated_line_per_row(run: Run, data: None) -
     assert all(len(line.split("\t")) == 9 for line in lines)
     ann = lines[1].split("\t")
     assert ann[1] == "Ann Lee"
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(run: Run) -> None:
+    run("add", '=HYPERLINK("http://evil.example")', "-p", "+1 415 555 0100")
+    run("add", "Ann Lee", "-t", "vip")
+    run("follow-up", "ann", "fri", "-n", "ok\n@SUM(A1:A9)")
+    rows = list(csv.DictReader(io.StringIO(run("list", "--csv").stdout)))
+    names = {r["name"]: r for r in rows}
+    assert '\'=HYPERLINK("http://evil.example")' in names
+    assert names['\'=HYPERLINK("http://evil.example")']["phone"] == "+1 415 555 0100"
+    [plan] = list(csv.DictReader(io.StringIO(run("agenda", "--all", "--csv").stdout)))
+    assert plan["note"] == "ok\n'@SUM(A1:A9)"

@@ -188,9 +188,17 @@ def table(
 ) -> None:
     """A Rich table in a terminal, tab-separated text when piped, CSV with --csv."""
     if as_csv:
+        # A name like "=HYPERLINK(...)" must stay text when the file opens in a spreadsheet.
+        from pocketcrm.core.transfer.csv_formats import sanitize_cell
+
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([["" if v is None else v for v in row] for row in rows])
+        writer.writerows(
+            [
+                ["" if v is None else sanitize_cell(v) if isinstance(v, str) else v for v in row]
+                for row in rows
+            ]
+        )
         return
     if not sys.stdout.isatty():
         typer.echo("\t".join(columns))
