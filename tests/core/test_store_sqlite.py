@@ -176,3 +176,22 @@ def test_opening_twice_does_not_migrate_or_back_up_again(db_path: Path) -> None:
     second = open_store(db_path, Settings())
     second.close()
     assert not (db_path.parent / "backups").exists()
+
+
+def test_backups_are_private_complete_and_pruned(store: Store, db_path: Path) -> None:
+    from pocketcrm.core.store import KEEP_BACKUPS, backup_dir
+
+    contacts.create_contact(store, contacts.ContactInput(name="Ann Lee"))
+    taken = [store.backup(f"test{n:02d}") for n in range(KEEP_BACKUPS + 2)]
+    kept = sorted(backup_dir(db_path).glob("*.db"))
+    assert len(kept) == KEEP_BACKUPS
+    assert taken[-1] in kept and taken[0] not in kept
+    newest = taken[-1]
+    assert newest is not None
+    assert mode(newest) == 0o600
+    assert mode(backup_dir(db_path)) == 0o700
+    conn = sqlite3.connect(newest)
+    try:
+        assert conn.execute("SELECT display_name FROM contact").fetchall() == [("Ann Lee",)]
+    finally:
+        conn.close()
