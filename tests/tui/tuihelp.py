@@ -16,19 +16,87 @@ def fixed_now() -> datetime:
     return NOW
 
 
+PEOPLE = [
+    "Amélie Rossi", "Ben Okafor", "Björn Lindqvist", "Carmen García", "Chloé Dubois",
+    "Daniel Kim", "Elif Öztürk", "Eva Jensen", "Felix Schmidt", "Grace Murphy",
+    "Hugo Moreau", "Ines Silva", "Jonas Berg", "Karin Nielsen", "Liam Walsh",
+    "Maya Patel", "Noah Cohen", "Olivia Martin", "Paul Novak", "Priya Shah",
+    "Quinn Larsen", "Rosa Costa", "Samuel Levi", "Sofía López", "Tara Nakamura",
+    "Ugo Ferreira", "Vera Ivanova", "William Brennan", "Yara Haddad", "Zoë Åkesson",
+]  # fmt: skip
+COMPANIES = [
+    ("Harbor Lights Ltd", "customer"),
+    ("Northwind Foods", "customer"),
+    ("Granite Print", "prospect"),
+    ("Cedar Logistics", "supplier"),
+    ("Falcon Partners", "partner"),
+]
+STAGES = ["lead", "prospect", "customer", "customer", "past_customer"]
+TAGS = [[], ["vip"], ["wholesale"], [], ["retail", "newsletter"], ["referral"]]
+OWNERS = ["Robin", "Sam", "Alex"]
+NOTES = [
+    "Asked for the new catalogue.",
+    "Left a voicemail about the renewal.",
+    "Wants samples before deciding.",
+    "Confirmed the order for March.",
+    "Complained about a late invoice; sorted it.",
+]
+OUTCOMES = ["reached", "voicemail", "no_answer", "reached"]
+
+
 def build_crm(path: Path, settings: Settings) -> Any:
-    """A small, fixed CRM: generated people plus Ann Lee, whom the tests know by name."""
-    from pocketcrm.core.demo import generate
+    """A small CRM that is the same on every run: 30 people, 5 companies, a year of calls,
+    follow-ups overdue, today and ahead, plus Ann Lee, whom the tests know by name.
+
+    Built through the core's services only, with the clock fixed at NOW.
+    """
+    from datetime import timedelta
+
     from pocketcrm.core.services.activity import (
         InteractionInput,
         log_interaction,
         schedule_follow_up,
     )
+    from pocketcrm.core.services.companies import CompanyInput, create_company
     from pocketcrm.core.services.contacts import ContactInput, create_contact
     from pocketcrm.core.store import open_store
 
     store = open_store(path, settings)
-    generate(store, contacts=40, companies=6, interactions=160, follow_ups=14, seed=3)
+    for name, kind in COMPANIES:
+        create_company(store, CompanyInput(name=name, kind=kind, city="Leeds"))
+    for index, name in enumerate(PEOPLE):
+        given = name.split()[0].lower().replace("é", "e").replace("ö", "o").replace("ë", "e")
+        created = create_contact(
+            store,
+            ContactInput(
+                name=name,
+                emails=[f"work:{given}.{index}@example.com"],
+                phones=[f"+44 20 7946 {index:04d}"],
+                company=COMPANIES[index % 6][0] if index % 6 < len(COMPANIES) else "",
+                title=["Buyer", "Owner", "Office manager", ""][index % 4],
+                stage=STAGES[index % len(STAGES)],
+                tags=TAGS[index % len(TAGS)],
+                owner=OWNERS[index % len(OWNERS)],
+            ),
+        )
+        for call in range(index % 5):
+            when = NOW - timedelta(days=1 + (index * 11 + call * 37) % 120, hours=call)
+            log_interaction(
+                store,
+                f"#{created.id}",
+                InteractionInput(
+                    kind=["call", "email", "meeting", "call", "note"][call],
+                    when=when,
+                    duration_s=600 if call in (0, 3) else None,
+                    outcome=OUTCOMES[(index + call) % len(OUTCOMES)] if call in (0, 3) else "",
+                    satisfaction=4 if call == 2 else None,
+                    owner=OWNERS[call % len(OWNERS)],
+                    notes=NOTES[(index + call) % len(NOTES)],
+                ),
+            )
+        if index % 3 == 0:
+            due = NOW + timedelta(days=(index % 9) - 4, hours=index % 5)
+            schedule_follow_up(store, f"#{created.id}", due, note=NOTES[index % len(NOTES)])
     ann = create_contact(
         store,
         ContactInput(
@@ -39,6 +107,7 @@ def build_crm(path: Path, settings: Settings) -> Any:
             title="Owner",
             stage="customer",
             tags=["vip"],
+            owner="Robin",
             notes="Prefers calls in the morning.",
         ),
     )
