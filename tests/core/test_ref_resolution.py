@@ -116,3 +116,15 @@ def test_company_refs(store: Store) -> None:
     with pytest.raises(NotFound) as missing:
         companies.get_company(store, "Acme Crop")
     assert "Acme Corp" in missing.value.suggestions
+
+
+def test_percent_and_underscore_are_characters_not_wildcards(store: Store) -> None:
+    acme = companies.create_company(store, companies.CompanyInput(name="100% Organic")).id
+    companies.create_company(store, companies.CompanyInput(name="Beta_Works"))
+    companies.create_company(store, companies.CompanyInput(name="Gamma"))
+    assert companies.get_company(store, "%").id == acme
+    assert [r.name for r in companies.list_companies(store, text_filter="_")] == ["Beta_Works"]
+    with pytest.raises(NotFound):
+        companies.get_company(store, "a_m")
+    contacts.create_contact(store, ContactInput(name="Ann Lee", company="Gamma"))
+    assert contacts.list_contacts(store, contacts.ContactQuery(company="%")) == []

@@ -32,6 +32,13 @@ def fold(value: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+def contains(text: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') for names containing TEXT, folded: a '%' or '_'
+    someone types is a character, not a wildcard."""
+    escaped = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def words(text: str) -> list[str]:
     """The folded words of TEXT as the index splits them (no FTS syntax survives)."""
     return _TOKEN.findall(fold(text))
@@ -175,6 +182,6 @@ def matching_ids_sql(session: Session, query: str) -> tuple[str, dict[str, objec
         return None
     return (
         "SELECT c.id FROM contact c LEFT JOIN contact_email e ON e.contact_id = c.id "
-        "WHERE c.name_key LIKE :like OR lower(e.address) LIKE :like",
-        {"like": f"%{folded}%"},
+        "WHERE c.name_key LIKE :like ESCAPE '\\' OR lower(e.address) LIKE :like ESCAPE '\\'",
+        {"like": contains(query)},
     )

@@ -11,7 +11,7 @@ from pocketcrm.core import clock, validate
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.models import Company, CompanyTag, Contact, Interaction
 from pocketcrm.core.readmodels import CompanyCard, CompanyRow, ContactRow, Created
-from pocketcrm.core.search import fold, reindex_company
+from pocketcrm.core.search import contains, fold, reindex_company
 from pocketcrm.core.services.contacts import ContactQuery, interaction_view, list_contacts, tag_ids
 from pocketcrm.core.services.lookup import resolve_company
 from pocketcrm.core.store import Store
@@ -127,8 +127,8 @@ def list_companies(
         )
         params["tag"] = validate.tag(tag)
     if text_filter.strip():
-        clauses.append("co.name_key LIKE :like")
-        params["like"] = f"%{fold(text_filter)}%"
+        clauses.append("co.name_key LIKE :like ESCAPE '\\'")
+        params["like"] = contains(text_filter)
     sql = (
         "SELECT co.id, co.name, co.kind, co.website, co.phone, co.city, "
         "(SELECT count(*) FROM contact c WHERE c.company_id = co.id AND c.deleted_at IS NULL), "

@@ -29,7 +29,7 @@ from pocketcrm.core.readmodels import (
     StageChangeView,
     WebsiteView,
 )
-from pocketcrm.core.search import fold, matching_ids_sql, reindex, words
+from pocketcrm.core.search import contains, fold, matching_ids_sql, reindex, words
 from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
@@ -635,8 +635,8 @@ def _where(
             clauses.append("c.company_id = :company_id")
             params["company_id"] = int(query.company)
         else:
-            clauses.append("co.name_key LIKE :company")
-            params["company"] = f"%{fold(query.company)}%"
+            clauses.append("co.name_key LIKE :company ESCAPE '\\'")
+            params["company"] = contains(query.company)
     if query.company_kind:
         clauses.append("co.kind = :company_kind")
         params["company_kind"] = validate.company_kind(query.company_kind)

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from pocketcrm.core.errors import Ambiguous, NotFound
-from pocketcrm.core.search import fold, match_expression
+from pocketcrm.core.search import contains, fold, match_expression
 
 _ID = re.compile(r"^#?(\d{1,9})$")
 _PHONEISH = re.compile(r"^\+?[\d\s().\-/]{6,}$")
@@ -97,10 +97,10 @@ def _name_matches(session: Session, ref: str, alive: str) -> list[tuple[int, str
     else:
         rows = session.execute(
             text(
-                f"SELECT c.id, c.display_name FROM contact c WHERE c.name_key LIKE :k{alive} "
+                f"SELECT c.id, c.display_name FROM contact c WHERE c.name_key LIKE :k ESCAPE '\\'{alive} "
                 f"ORDER BY c.name_key LIMIT {MAX_CANDIDATES + 1}"
             ),
-            {"k": f"%{fold(ref)}%"},
+            {"k": contains(ref)},
         ).all()
     return [(int(r[0]), str(r[1])) for r in rows]
 
@@ -146,9 +146,10 @@ def resolve_company(session: Session, ref: str, *, include_deleted: bool = False
         exact
         or session.execute(
             text(
-                f"SELECT id, name FROM company WHERE name_key LIKE :k{alive} ORDER BY name_key LIMIT 11"
+                f"SELECT id, name FROM company WHERE name_key LIKE :k ESCAPE '\\'{alive} "
+                "ORDER BY name_key LIMIT 11"
             ),
-            {"k": f"%{folded}%"},
+            {"k": contains(ref)},
         ).all()
     )
     found_rows = [(int(r[0]), str(r[1])) for r in rows]
