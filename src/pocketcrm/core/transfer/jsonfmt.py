@@ -122,10 +122,26 @@ def _marks(ids: Sequence[int]) -> str:
     return ",".join(str(int(i)) for i in ids)
 
 
+def _fetch(session: Session, sql: str) -> list[Any]:
+    """All rows as plain tuples straight from the driver: a bulk export reads millions of
+    rows, and SQLAlchemy's row objects cost more than the query (measured: half the time)."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def _grouped(session: Session, sql: str) -> dict[int, list[Any]]:
     grouped: dict[int, list[Any]] = {}
-    for row in session.execute(text(sql)):
-        grouped.setdefault(int(row[0]), []).append(row)
+    for row in _fetch(session, sql):
+        key = row[0]
+        found = grouped.get(key)
+        if found is None:
+            grouped[key] = [row]
+        else:
+            found.append(row)
     return grouped
 
 
@@ -146,15 +162,16 @@ def contact_records(
     m = _marks(ids)
     rows = {
         int(r[0]): r
-        for r in session.execute(
-            text(
+        for r in _fetch(
+            session,
+            (
                 "SELECT id, uuid, display_name, given_name, family_name, additional_names, "
                 "prefix, suffix, nickname, company_id, title, department, stage, owner, notes, "
                 "birthday_year, birthday_month, birthday_day, anniversary_year, anniversary_month, "
                 "anniversary_day, do_not_contact, email_opt_out, source, photo, created_at, "
                 "updated_at, deleted_at, last_contact_at, next_follow_up_at "
                 f"FROM contact WHERE id IN ({m})"
-            )
+            ),
         )
     }
     emails = _grouped(
@@ -418,8 +435,8 @@ def suppression_records(session: Session) -> list[Record]:
 # -- writing the document -------------------------------------------------------------------
 
 
-def _dump(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_dump = _ENCODER.encode  # one encoder for every record: json.dumps builds one per call
 
 
 class DocumentWriter:
