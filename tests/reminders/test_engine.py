@@ -484,3 +484,35 @@ def test_birthdays_are_looked_up_once_a_day_plus_new_contacts(crm: Store) -> Non
     assert [r.contact_id for r in run_once(crm)[0].delivered] == [bob]
     set_now(at(2026, 3, 3, 10, 5))
     assert run_once(crm)[0].delivered == ()
+
+
+def test_a_long_one_by_one_delivery_renews_its_claims(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command channel can take minutes; its claims must not look abandoned meanwhile."""
+    set_now(at(2026, 3, 1))
+    crm = open_crm(tmp_path / "crm.db", command=failing_command(tmp_path, tmp_path / "never-down"))
+    ann = add_contact(crm, "Ann Smith")
+    for hour in (9, 10, 11):
+        add_follow_up(crm, ann, at(2026, 3, 2, hour, 0))
+    moments = iter(at(2026, 3, 2, 12, m) for m in (5, 20, 35))
+    seen: list[tuple[str, int]] = []
+    renew = reminders.renew_claims
+
+    def renew_and_look(store: Store, token: str, now: object) -> None:
+        set_now(next(moments))  # each renewal happens later, as in a slow batch
+        renew(store, token, clock.now())
+        with store.read() as session:
+            row = session.execute(
+                text("SELECT max(claimed_at), count(*) FROM reminder WHERE claim_token = :t"),
+                {"t": token},
+            ).one()
+        seen.append((str(row[0]), int(row[1])))
+
+    monkeypatch.setattr(reminders, "HEARTBEAT_SECONDS", -1.0)
+    monkeypatch.setattr(reminders, "renew_claims", renew_and_look)
+    set_now(at(2026, 3, 2, 12, 0))
+    result, _ = run_once(crm, "command")
+    assert len(result.delivered) == 3
+    assert [n for _, n in seen] == [3, 3, 3]
+    assert seen[-1][0].startswith("2026-03-02 11:35")  # UTC: the last renewal's time

@@ -31,10 +31,12 @@ import logging
 import os
 import re
 import stat
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
@@ -49,7 +51,8 @@ from pocketcrm.core.store import Store
 log = logging.getLogger("pocketcrm.remind")
 
 CHANNELS = ("stdout", "desktop", "email", "command")
-STALE_CLAIM = timedelta(minutes=10)  # a run holding a claim longer than this has died
+STALE_CLAIM = timedelta(minutes=10)  # a claim not renewed for this long: its run died
+HEARTBEAT_SECONDS = 60.0  # a run delivering one by one renews its claims this often
 BIRTHDAY_CATCH_UP_DAYS = 7  # after a longer time off, older birthdays are not news any more
 LAST_RUN_KEY = "remind.last_run"
 SCHEDULE_KEY = "remind.schedule_minutes"
@@ -87,7 +90,7 @@ def _scrub(message: str) -> str:
 
 def day_moment(day: date, hour: int, zone: tzinfo | None = None) -> datetime:
     """HOUR o'clock local time on DAY, in UTC: when date-only things remind."""
-    local = datetime.combine(day, time(hour), tzinfo=zone or clock.local_zone())
+    local = datetime.combine(day, time_of_day(hour), tzinfo=zone or clock.local_zone())
     return local.astimezone(UTC)
 
 
@@ -521,6 +524,7 @@ def deliver(
     stream: TextIO | None,
     zone: tzinfo,
     now: datetime,
+    heartbeat: Callable[[], None] | None = None,
 ) -> Outcome:
     """Step 2: every channel, the fallible ones first.
 
@@ -546,7 +550,11 @@ def deliver(
                 outcome.warnings.append(warning)
     left = outcome.left(reminders)
     if "command" in channels and left:
+        beat = time.monotonic()
         for index, reminder in enumerate(left):
+            if heartbeat is not None and time.monotonic() - beat > HEARTBEAT_SECONDS:
+                heartbeat()  # a long batch keeps its claims from looking abandoned
+                beat = time.monotonic()
             try:
                 delivery.deliver_command([reminder], config.command, zone=zone)
             except delivery.DeliveryFailed as exc:
@@ -685,12 +693,20 @@ def run(
     log.info("run %s: %d due, channels %s", token[:8], len(claimed), ",".join(chosen))
     reminders = [c.reminder for c in claimed]
     try:
-        outcome = deliver(reminders, chosen, config, stream=stream, zone=zone, now=moment)
+        outcome = deliver(
+            reminders,
+            chosen,
+            config,
+            stream=stream,
+            zone=zone,
+            now=moment,
+            heartbeat=lambda: renew_claims(store, token, clock.now() if now is None else moment),
+        )
     except BaseException:
         # Interrupted mid-delivery: leave the claims; they go stale and are retried.
         log.error("run %s: interrupted during delivery; claims released in 10 minutes", token[:8])
         raise
-    gave_up = settle(store, token, claimed, outcome, clock.now() if now is None else moment)
+    gave_up = _settle_patiently(store, token, claimed, outcome, now)
     delivered = [r for r in reminders if r.key not in outcome.failures]
     failed = [(r, outcome.failures[r.key][0]) for r in reminders if r.key in outcome.failures]
     _log_run(delivered, failed, outcome.warnings, gave_up, config.max_attempts)
@@ -705,6 +721,43 @@ def run(
         released_stale=released,
         config_error=outcome.config_error,
     )
+
+
+def renew_claims(store: Store, token: str, now: datetime) -> None:
+    """Tell other runs this one is alive: move its claims' time forward."""
+    with store.write() as session:
+        session.execute(
+            text(
+                "UPDATE reminder SET claimed_at = :now "
+                "WHERE claim_token = :token AND delivered_at IS NULL"
+            ),
+            {"now": _db(now), "token": token},
+        )
+
+
+def _settle_patiently(
+    store: Store,
+    token: str,
+    claimed: Sequence[Claimed],
+    outcome: Outcome,
+    fixed_now: datetime | None,
+) -> list[str]:
+    """Step 3, retried: once delivered, failing to record it would mean delivering twice.
+
+    Each try already waits up to the busy timeout (15 s) for the write lock.
+    """
+    from sqlalchemy.exc import OperationalError
+
+    tries = 1
+    while True:
+        try:
+            return settle(store, token, claimed, outcome, fixed_now or clock.now())
+        except OperationalError as exc:
+            if tries == 3:
+                log.error("could not record the delivery: %s", exc.orig)
+                raise
+            tries += 1
+            log.warning("recording the delivery waited too long; trying again")
 
 
 def _who(reminder: delivery.Reminder) -> str:
