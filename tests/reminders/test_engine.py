@@ -516,3 +516,16 @@ def test_a_long_one_by_one_delivery_renews_its_claims(
     assert len(result.delivered) == 3
     assert [n for _, n in seen] == [3, 3, 3]
     assert seen[-1][0].startswith("2026-03-02 11:35")  # UTC: the last renewal's time
+
+
+@pytest.mark.parametrize(
+    ("message", "logged"),
+    [
+        ("smtp.example.com refused ann@example.com", "smtp.example.com refused <email>"),
+        ("notify: could not text +44 20 7946 0001", "notify: could not text <phone>"),
+        ("127.0.0.1:2525 refused the connection", "127.0.0.1:2525 refused the connection"),
+        ("exited with status 127", "exited with status 127"),
+    ],
+)
+def test_the_log_scrubs_emails_and_phones(message: str, logged: str) -> None:
+    assert reminders._scrub(message) == logged

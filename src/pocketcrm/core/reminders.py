@@ -63,6 +63,7 @@ _RECOMPUTED = ("follow_up", "overdue", "cadence")
 _DAY = timedelta(days=1)
 _EMAILISH = re.compile(r"[^\s@<>()\"',;:]+@[^\s@<>()\"',;:]+")
 _PHONEISH = re.compile(r"\+?\d[\d ().-]{6,}\d")
+_NOT_PHONE = re.compile(r"\d{1,3}(\.\d{1,3}){3}|\d{4}-\d{2}-\d{2}( \d{2})?")
 
 
 # -- small helpers -------------------------------------------------------------------------
@@ -83,9 +84,16 @@ def _stamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _phone_or_not(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if _NOT_PHONE.fullmatch(found.strip()) or sum(ch.isdigit() for ch in found) < 7:
+        return found  # an IP address, a date or a short number: useful, and nobody's phone
+    return "<phone>"
+
+
 def _scrub(message: str) -> str:
     """Keep email addresses and phone numbers out of the log file."""
-    return _PHONEISH.sub("<phone>", _EMAILISH.sub("<email>", message))
+    return _PHONEISH.sub(_phone_or_not, _EMAILISH.sub("<email>", message))
 
 
 def day_moment(day: date, hour: int, zone: tzinfo | None = None) -> datetime:
