@@ -529,3 +529,21 @@ def test_a_long_one_by_one_delivery_renews_its_claims(
 )
 def test_the_log_scrubs_emails_and_phones(message: str, logged: str) -> None:
     assert reminders._scrub(message) == logged
+
+
+def test_pending_reminders_of_a_deleted_contact_are_dropped(tmp_path: Path) -> None:
+    flag = tmp_path / "down"
+    flag.touch()
+    set_now(at(2026, 3, 1))
+    crm = open_crm(tmp_path / "crm.db", command=failing_command(tmp_path, flag))
+    ann = add_contact(crm, "Ann Smith", birthday="--03-02")
+    set_now(at(2026, 3, 2, 9, 5))
+    assert run_once(crm, "command")[0].failed
+    with crm.write() as session:
+        session.execute(
+            text("UPDATE contact SET deleted_at = :t WHERE id = :id"),
+            {"t": db_time(clock.now()), "id": ann},
+        )
+    flag.unlink()
+    assert run_once(crm, "command")[0].delivered == ()
+    assert rows(crm) == []

@@ -400,29 +400,33 @@ def _claimed_rows(
 def _drop_obsolete(
     session: Session, current: set[str], stale_before: datetime, repeats: bool
 ) -> int:
-    """Forget pending follow-up and cadence reminders that no longer apply.
+    """Forget pending reminders that no longer apply.
 
-    A follow-up's is obsolete when the follow-up was done, deleted or moved (its due_at is
-    no longer the reminder's), or when a later overdue repeat replaced it; a cadence
-    reminder when the contact has been in touch since (its key changed). CURRENT holds the
-    keys found this run; without repeats it lacks follow-ups skipped as already recorded.
+    Any whose contact was deleted. A follow-up's when the follow-up was done, deleted or
+    moved (its due_at is no longer the reminder's), or when a later overdue repeat replaced
+    it; a cadence reminder when the contact has been in touch since (its key changed).
+    CURRENT holds the keys found this run; without repeats it lacks follow-ups skipped as
+    already recorded. Birthdays stay: they are about a day that has passed either way.
     """
-    kinds = ", ".join(f"'{k}'" for k in _RECOMPUTED)
     rows = session.execute(
         text(
             "SELECT r.id, r.key, r.kind, r.due_at, f.due_at, "
-            "(f.done_at IS NULL AND f.deleted_at IS NULL AND c.deleted_at IS NULL) "
+            "(f.done_at IS NULL AND f.deleted_at IS NULL), "
+            "(p.id IS NOT NULL AND p.deleted_at IS NULL) "
             "FROM reminder r LEFT JOIN follow_up f ON f.id = r.follow_up_id "
-            "LEFT JOIN contact c ON c.id = f.contact_id "
-            f"WHERE r.delivered_at IS NULL AND r.kind IN ({kinds}) "
-            "AND (r.claimed_at IS NULL OR r.claimed_at < :stale)"
+            "LEFT JOIN contact p ON p.id = r.contact_id "
+            "WHERE r.delivered_at IS NULL AND (r.claimed_at IS NULL OR r.claimed_at < :stale)"
         ),
         {"stale": _db(stale_before)},
     ).all()
     obsolete = []
-    for row_id, key, kind, due, follow_up_due, still_open in rows:
-        if kind == "cadence":
+    for row_id, key, kind, due, follow_up_due, still_open, alive in rows:
+        if not alive:
+            gone = True
+        elif kind == "cadence":
             gone = key not in current
+        elif kind not in _RECOMPUTED:
+            gone = False
         elif follow_up_due is None or not still_open or _moment(due) != _moment(follow_up_due):
             gone = True
         else:
