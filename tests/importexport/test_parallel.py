@@ -69,3 +69,20 @@ def test_parallel_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         assert note.reasons[0].startswith(f"line {5 * 3000 + 5}:")
     serial_store.close()
     parallel_store.close()
+
+
+def test_parallel_from_a_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The interface imports in a worker thread: workers then come from a forkserver."""
+    import threading
+
+    source = _csv(tmp_path / "big.csv", 2500)
+    monkeypatch.setattr(importer, "PARALLEL_BYTES", 1)
+    monkeypatch.setattr(importer, "CHUNK", 1000)
+    store = open_store(tmp_path / "threaded.db")
+    found: list[importer.ImportReport] = []
+    worker = threading.Thread(target=lambda: found.append(importer.import_files(store, [source])))
+    worker.start()
+    worker.join(120)
+    assert found and found[0].created == 2500
+    assert get_card(store, "p1999@example.com").notes == "first\nsecond"
+    store.close()

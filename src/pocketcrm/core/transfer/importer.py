@@ -345,15 +345,24 @@ class _Source:
 
     def _parallel(self, stream: TextIO, norm: _Normaliser) -> Iterator[_Rec]:
         import multiprocessing
+        import threading
         from collections import deque
         from concurrent.futures import Future, ProcessPoolExecutor
 
         chunks = _vcard_chunks(stream) if self.fmt == "vcard" else _csv_chunks(stream)
         kind = "vcard" if self.fmt == "vcard" else "csv"
+        # fork when this process runs one thread: workers start at once with the parsers
+        # loaded and never touch the database connection they inherit. With other threads
+        # (the interface imports in a worker thread) forking could copy a held lock, so the
+        # workers come from a clean forkserver instead (about half a second to start).
         methods = multiprocessing.get_all_start_methods()
-        # fork: the workers start at once, already holding the parsers; they never touch
-        # the database connection they inherit.
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        if "fork" in methods and threading.active_count() == 1:
+            context: Any = multiprocessing.get_context("fork")
+        elif "forkserver" in methods:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+        else:
+            context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=_workers(), mp_context=context) as pool:
             pending: deque[Future[list[_Rec] | tuple[str, str]]] = deque()
 
