@@ -88,10 +88,18 @@ def main() -> int:
     verdicts = []
     for name, seconds in results.items():
         if name == "--help":
-            ratio, goal, ok = seconds / bare_help, "<= 1.20x bare --help", seconds / bare_help <= 1.2
+            ratio, goal, ok = (
+                seconds / bare_help,
+                "<= 1.20x bare --help",
+                seconds / bare_help <= 1.2,
+            )
         elif name == "report":
             extra = seconds - floor
-            ratio, goal, ok = seconds / floor, f"floor + {extra * 1000:.0f} ms (<= +300)", extra <= 0.3
+            ratio, goal, ok = (
+                seconds / floor,
+                f"floor + {extra * 1000:.0f} ms (<= +300)",
+                extra <= 0.3,
+            )
         else:
             ratio, goal, ok = seconds / floor, "<= 1.15x floor", seconds / floor <= 1.15
         ratios[name] = round(ratio, 3)

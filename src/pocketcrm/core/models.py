@@ -377,4 +377,3 @@ class Suppression(SQLModel, table=True):
     kind: str  # email, phone
     digest: str = Field(unique=True)
     at: datetime = _created()
-

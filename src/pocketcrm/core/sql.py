@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import TextClause, text
-from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import TextualSelect
 
 from pocketcrm.core.times import UTCDateTime, db_time
 
