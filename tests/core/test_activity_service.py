@@ -277,3 +277,10 @@ def test_snoozing_a_date_only_follow_up_to_an_earlier_day_is_refused(
     assert caught.value.field == "when"
     today = activity.snooze_follow_up(store, view.id, berlin(1), all_day=True)
     assert today.due_at == berlin(1)
+
+
+def test_agenda_owner_ignores_case(store: Store, ann: int) -> None:
+    sams = activity.schedule_follow_up(store, "ann", berlin(2), owner="Sam")
+    activity.schedule_follow_up(store, "ann", berlin(2), owner="Alex")
+    assert [f.id for f in activity.agenda(store, "all", owner=" sam ")] == [sams.id]
+    assert activity.agenda_size(store, "all", owner="SAM") == 1
