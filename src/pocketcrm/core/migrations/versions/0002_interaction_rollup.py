@@ -1,4 +1,4 @@
-"""interaction rollup: daily counts kept by triggers, so a report over a year is cheap
+"""reporting: daily interaction counts kept by triggers, covering indexes for the report
 
 Revision ID: 0002
 Revises: 0001
@@ -54,6 +54,14 @@ def upgrade() -> None:
             "day", "kind", "outcome", "owner", name=op.f("pk_interaction_rollup")
         ),
     )
+    op.create_index(
+        "ix_contact_report",
+        "contact",
+        ["stage", "owner", "deleted_at", "created_at", "last_contact_at", "company_id"],
+    )
+    op.create_index(
+        "ix_follow_up_report", "follow_up", ["deleted_at", "due_at", "done_at", "all_day"]
+    )
     if op.get_bind().dialect.name != "sqlite":
         return
     op.execute(
@@ -70,4 +78,6 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for name in TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.drop_index("ix_follow_up_report", "follow_up")
+    op.drop_index("ix_contact_report", "contact")
     op.drop_table("interaction_rollup")
