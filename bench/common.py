@@ -52,6 +52,9 @@ def big_database(fresh_copy: bool = True) -> Path:
 def run_cold(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
     """(wall seconds, peak RSS KiB, exit code) of one whole process."""
     merged = {**os.environ, **(env or {})}
+    # Installed packages ship compiled bytecode; a session that forbids writing it would make
+    # pocketcrm (but not the floor's one-file script) recompile itself on every start.
+    merged.pop("PYTHONDONTWRITEBYTECODE", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     done = subprocess.run(argv, env=merged, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
