@@ -176,12 +176,12 @@ class PocketCRM(App[int]):
         try:
             store = open_store(self.location, self.settings)
         except CrmError as exc:
-            self.call_from_thread(self._store_failed, str(exc))
+            self.call_later(self._store_failed, str(exc))
             return
         except Exception as exc:  # a broken file must not leave a blank screen
-            self.call_from_thread(self._store_failed, f"{type(exc).__name__}: {exc}")
+            self.call_later(self._store_failed, f"{type(exc).__name__}: {exc}")
             return
-        self.call_from_thread(self._store_ready, store)
+        self.call_later(self._store_ready, store)
 
     def _store_failed(self, message: str) -> None:
         self.open_error = message

@@ -58,12 +58,16 @@ def run_in_thread(
     """Run JOB in a thread worker; call DONE (or FAILED) with its outcome on the event loop.
 
     A cancelled worker (an exclusive one replaced by a newer search) delivers nothing.
+    FAILED (or a notification) gets the exception.
     """
     app = node.app
 
     def deliver(callback: Callable[..., Any], value: Any) -> None:
-        with contextlib.suppress(RuntimeError):  # the app closed while the job ran
-            app.call_from_thread(callback, value)
+        # Never block this thread on the event loop (call_from_thread would wait forever if
+        # the app quits meanwhile, and the process would not exit): queue a callback message
+        # on the node; a node that has gone away simply drops it.
+        with contextlib.suppress(RuntimeError):  # the loop closed while the job ran
+            node.call_later(callback, value)
 
     def work() -> None:
         worker = get_current_worker()

@@ -276,7 +276,14 @@ class ContactsScreen(CrmScreen):
             status = "No contact matches."
         else:
             status = f"{fmt.number(table.cursor + 1)} of {fmt.number(table.total)} contacts"
+            if self.query_one("#search", Input).has_focus:
+                status += "   enter: to the list"
+            elif table.has_focus:
+                status += "   enter: open the card"
         self.query_one("#contacts-status", Static).update(status)
+
+    def on_descendant_focus(self) -> None:
+        self._show_status()
 
     @on(VirtualTable.Highlighted, "#contact-list")
     def _highlighted(self) -> None:
