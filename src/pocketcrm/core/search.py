@@ -27,8 +27,13 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 def fold(value: str) -> str:
     """Accent- and case-insensitive key: 'Zoë Åkesson' -> 'zoe akesson'."""
+    if value.isascii():  # nothing to decompose: most names and every company key
+        return " ".join(value.casefold().split())
     decomposed = unicodedata.normalize("NFKD", value)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if decomposed.isascii():
+        stripped = decomposed
+    else:
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
 
 

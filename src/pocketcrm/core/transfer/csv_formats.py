@@ -8,11 +8,12 @@ then read the same way. Rows stream one at a time; row-level trouble becomes dra
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TextIO
 
 from pocketcrm.core.errors import Invalid
@@ -597,10 +598,22 @@ def _sniff_delimiter(line: str) -> str:
 
 
 def _split_multi(cell: str, separator: str = "") -> list[str]:
+    if ":::" not in cell and not separator:
+        return [cell.strip()]  # the common case, without a regex
     pieces = _MULTI_SPLIT.split(cell)
     if separator:
         pieces = [part for piece in pieces for part in piece.split(separator)]
     return [piece.strip() for piece in pieces]
+
+
+_ASCII_THREE_DIGITS = re.compile(r"(?:[^0-9]*[0-9]){3}")
+
+
+def _three_digits(value: str) -> bool:
+    """Whether VALUE has at least three digits (str.isdigit); one regex for ASCII text."""
+    if value.isascii():
+        return _ASCII_THREE_DIGITS.match(value) is not None
+    return sum(char.isdigit() for char in value) >= 3
 
 
 _TRUE = {"yes", "y", "true", "t", "1", "x"}
@@ -610,10 +623,37 @@ _SLASH_DATE = re.compile(r"(\d{1,2})([/.])(\d{1,2})[/.](\d{2}|\d{4})")
 _ZERO_DATE = re.compile(r"[0\W_]*")
 
 
-@dataclass
-class _Slot:
-    parts: dict[str, str] = field(default_factory=dict)
-    target: _Target | None = None
+_SLOT_KINDS = frozenset(("email", "phone", "address", "website", "pair"))
+_canonical_label = functools.lru_cache(maxsize=4096)(canonical_label)  # few distinct labels
+
+
+class _Layout:
+    """The column plan worked out once per header, so each row is one pass over its cells:
+    column names, targets, the Outlook default a column may hold, and the email, phone,
+    address, website and pair slots in the order their first column comes."""
+
+    def __init__(self, header: list[str], plan: list[_Target | None]) -> None:
+        self.columns = [name or f"column {index + 1}" for index, name in enumerate(header)]
+        self.targets = list(plan) + [None] * (len(header) - len(plan))
+        self.defaults = [
+            _OUTLOOK_DEFAULTS.get(_normalize(column)) if target is None else None
+            for column, target in zip(self.columns, self.targets, strict=True)
+        ]
+        self.slot_keys: list[tuple[str, str] | None] = []
+        self.slots: dict[tuple[str, str], list[tuple[int, _Target]]] = {}
+        for index, target in enumerate(self.targets):
+            if target is not None and target.kind in _SLOT_KINDS:
+                key = (target.kind, target.slot)
+                self.slot_keys.append(key)
+                self.slots.setdefault(key, []).append((index, target))
+            else:
+                self.slot_keys.append(None)
+        # Each slot's target when the row reaches all its columns (nearly every row): the
+        # value column's, else the first column's. build_items works it out for short rows.
+        self.full: dict[tuple[str, str], tuple[int, _Target]] = {}
+        for key, members in self.slots.items():
+            values = [member for _, member in members if member.part == "value"]
+            self.full[key] = (members[-1][0], values[-1] if values else members[0][1])
 
 
 class _RowReader:
@@ -623,7 +663,6 @@ class _RowReader:
         self.fmt = fmt
         self.row_no = row_no
         self.draft = ContactDraft(line=row_no, source=fmt)
-        self.slots: dict[tuple[str, str], _Slot] = {}
 
     def note(self, message: str) -> None:
         self.draft.problems.append(f"row {self.row_no}: {message}")
@@ -632,39 +671,48 @@ class _RowReader:
         custom = self.draft.custom
         custom[key] = f"{custom[key]}\n{value}" if custom.get(key) else value
 
-    def read(self, header: list[str], plan: list[_Target | None], row: list[str]) -> ContactDraft:
+    def read(self, layout: _Layout, row: list[str]) -> ContactDraft:
+        columns, targets, slot_keys = layout.columns, layout.targets, layout.slot_keys
+        known = len(columns)
+        parts: dict[tuple[str, str], dict[str, str]] = {}
         for index, cell in enumerate(row):
-            column = header[index] if index < len(header) else ""
-            column = column or f"column {index + 1}"
-            target = plan[index] if index < len(plan) else None
-            self.take(column, target, cell)
-        self.build_items()
+            value = cell.strip()
+            if not value:
+                continue  # an empty cell feeds nothing, whatever its column
+            if index >= known:
+                self.add_custom(f"column {index + 1}", value)
+                continue
+            target = targets[index]
+            if target is None:
+                if layout.defaults[index] != value.lower():
+                    self.add_custom(columns[index], value)
+                continue
+            key = slot_keys[index]
+            if key is not None:
+                found = parts.get(key)
+                if found is None:
+                    parts[key] = {target.part: cell}
+                else:
+                    found[target.part] = cell
+                continue
+            kind = target.kind
+            if kind == "attr":
+                current = getattr(self.draft, target.part)
+                if not current:
+                    setattr(self.draft, target.part, value)
+                elif current != value:
+                    self.add_custom(columns[index], value)
+            elif kind != "ignore":
+                self.take(columns[index], target, value)
+        if parts:
+            self.build_items(layout, parts, len(row))
         self.finish()
         return self.draft
 
-    def take(self, column: str, target: _Target | None, cell: str) -> None:
-        value = cell.strip()
-        if target is None:
-            if value and _OUTLOOK_DEFAULTS.get(_normalize(column)) != value.lower():
-                self.add_custom(column, value)
-            return
+    def take(self, column: str, target: _Target, value: str) -> None:
+        """A non-empty, stripped cell of a column that is not an email/phone/address slot."""
         kind = target.kind
-        if kind in ("email", "phone", "address", "website", "pair"):
-            slot = self.slots.setdefault((kind, target.slot), _Slot())
-            if target.part == "value" or slot.target is None:
-                slot.target = target
-            if cell.strip():
-                slot.parts[target.part] = cell
-            return
-        if not value or kind == "ignore":
-            return
-        if kind == "attr":
-            current = getattr(self.draft, target.part)
-            if not current:
-                setattr(self.draft, target.part, value)
-            elif current != value:
-                self.add_custom(column, value)
-        elif kind == "date":
+        if kind == "date":
             self.take_date(column, target.part, value)
         elif kind == "tags":
             self.take_tags(value)
@@ -750,21 +798,38 @@ class _RowReader:
 
     # -- emails, phones, addresses, websites -------------------------------------------------
 
-    def build_items(self) -> None:
-        for (kind, name), slot in self.slots.items():
-            if slot.target is None or not slot.parts:
+    def build_items(
+        self, layout: _Layout, parts: dict[tuple[str, str], dict[str, str]], width: int
+    ) -> None:
+        for key, members in layout.slots.items():
+            found = parts.get(key)
+            if found is None:
                 continue
+            # The slot's target: its value column's (the last one the row reaches), else the
+            # first of its columns the row reaches.
+            last, full = layout.full[key]
+            target: _Target | None = full
+            if last >= width:
+                target = None
+                for index, member in members:
+                    if index >= width:
+                        break
+                    if member.part == "value" or target is None:
+                        target = member
+            if target is None:
+                continue
+            kind, name = key
             if kind == "address":
-                self.build_addresses(slot.parts, slot.target)
+                self.build_addresses(found, target)
             elif kind == "pair":
-                self.build_pair(name, slot.parts, slot.target)
+                self.build_pair(name, found, target)
             else:
-                self.build_values(kind, slot.parts, slot.target)
+                self.build_values(kind, found, target)
 
     def build_values(self, kind: str, parts: dict[str, str], target: _Target) -> None:
         values = _split_multi(parts.get("value", ""), target.separator)
         labels = _labels_for(values, parts.get("label", ""), target)
-        extensions = _split_multi(parts.get("extension", ""))
+        extensions = _split_multi(parts["extension"]) if "extension" in parts else []
         for index, value in enumerate(values):
             if not value:
                 continue
@@ -774,7 +839,7 @@ class _RowReader:
                     self.note(f"email {value!r} has no @")
                 self.draft.emails.append(EmailDraft(address=value, label=label, primary=primary))
             elif kind == "phone":
-                if sum(char.isdigit() for char in value) < 3:
+                if not _three_digits(value):
                     self.note(f"phone {value!r} is not a number")
                 extension = extensions[index] if index < len(extensions) else ""
                 self.draft.phones.append(
@@ -787,29 +852,31 @@ class _RowReader:
         split = {part: _split_multi(cell) for part, cell in parts.items()}
         count = max((len(pieces) for name, pieces in split.items() if name != "label"), default=0)
         labels = _labels_for([""] * count, parts.get("label", ""), target)
-
-        def piece(name: str, index: int) -> str:
-            pieces = split.get(name, [])
-            return pieces[index] if index < len(pieces) else ""
-
+        empty: list[str] = []
+        streets = [split.get(name, empty) for name in ("street", "street2", "street3")]
+        city, region, postcode, country, po_box, extended = (
+            split.get(name, empty)
+            for name in ("city", "region", "postcode", "country", "po_box", "extended")
+        )
         for index in range(count):
             street = "\n".join(
-                p for p in (piece(n, index) for n in ("street", "street2", "street3")) if p
+                pieces[index] for pieces in streets if index < len(pieces) and pieces[index]
             )
             address = AddressDraft(
                 label=labels[index][0],
                 street=street,
-                city=piece("city", index),
-                region=piece("region", index),
-                postcode=piece("postcode", index),
-                country=piece("country", index),
-                po_box=piece("po_box", index),
-                extended=piece("extended", index),
+                city=city[index] if index < len(city) else "",
+                region=region[index] if index < len(region) else "",
+                postcode=postcode[index] if index < len(postcode) else "",
+                country=country[index] if index < len(country) else "",
+                po_box=po_box[index] if index < len(po_box) else "",
+                extended=extended[index] if index < len(extended) else "",
             )
             fields = (street, address.city, address.region, address.postcode, address.country)
             if not any(fields) and not address.po_box and not address.extended:
                 # Only Google's one-line "Formatted" address was filled in: keep it as the street.
-                address.street = piece("formatted", index)
+                formatted = split.get("formatted", empty)
+                address.street = formatted[index] if index < len(formatted) else ""
             if any(fields) or address.street or address.po_box or address.extended:
                 self.draft.addresses.append(address)
 
@@ -856,8 +923,8 @@ def _labels_for(values: list[str], cell: str, target: _Target) -> list[tuple[str
 
     def parse(piece: str) -> tuple[str, bool]:
         if piece.startswith("*"):
-            return canonical_label(piece[1:]), True
-        return canonical_label(piece), False
+            return _canonical_label(piece[1:]), True
+        return _canonical_label(piece), False
 
     if len(pieces) == 1 and len(values) > 1:
         label, primary = parse(pieces[0])
@@ -916,6 +983,7 @@ def read_csv(
 def _read_rows(
     reader: Iterator[list[str]], header: list[str], plan: list[_Target | None], fmt: str
 ) -> Iterator[ContactDraft]:
+    layout = _Layout(header, plan)
     row_no = 0
     while True:
         try:
@@ -929,7 +997,7 @@ def _read_rows(
         row_no += 1
         if not any(cell.strip() for cell in row):
             continue
-        yield _RowReader(fmt, row_no).read(header, plan, row)
+        yield _RowReader(fmt, row_no).read(layout, row)
 
 
 # --------------------------------------------------------------------------------------------
