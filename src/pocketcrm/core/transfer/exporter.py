@@ -69,15 +69,17 @@ def contact_ids(
 
 
 def iter_records(
-    store: Store, query: ContactQuery | None = None, *, trash: bool = False
+    store: Store, query: ContactQuery | None = None, *, trash: bool = False, activity: bool = True
 ) -> Iterator[tuple[jsonfmt.Record, str]]:
-    """(JSON record, company name) per contact, a chunk at a time (live ones unless trash)."""
+    """(JSON record, company name) per contact, a chunk at a time (live ones unless trash);
+    activity=False skips reading stage history, interactions, follow-ups and cadences."""
     with store.read() as session:
         companies = jsonfmt.company_uuids(session)
         names = {uid: name for uid, name in companies.values()}
         ids = contact_ids(session, store, query, trash=trash)
         for start in range(0, len(ids), CHUNK):
-            for record in jsonfmt.contact_records(session, ids[start : start + CHUNK], companies):
+            chunk = ids[start : start + CHUNK]
+            for record in jsonfmt.contact_records(session, chunk, companies, activity=activity):
                 yield record, names.get(record["company"] or "", "")
 
 
@@ -206,7 +208,7 @@ def draft_from_record(record: jsonfmt.Record, company: str = "") -> ContactDraft
 
 def iter_drafts(store: Store, query: ContactQuery | None = None) -> Iterator[ContactDraft]:
     """Drafts of the live contacts matching QUERY (the trash is not exported to other apps)."""
-    for record, company in iter_records(store, query):
+    for record, company in iter_records(store, query, activity=False):  # drafts carry none
         yield draft_from_record(record, company)
 
 

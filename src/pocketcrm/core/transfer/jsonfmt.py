@@ -153,10 +153,67 @@ def company_uuids(session: Session) -> dict[int, tuple[str, str]]:
     }
 
 
+def _activity(
+    session: Session, m: str
+) -> tuple[
+    dict[int, list[Any]],
+    dict[int, list[Any]],
+    dict[int, list[Any]],
+    dict[int, list[Any]],
+    dict[int, str],
+]:
+    """Stage history, interactions, follow-ups and cadence rules of the contacts in M (a list
+    of ids for IN), and the uuids of the interactions their follow-ups point to."""
+    history = _grouped(
+        session,
+        f"SELECT contact_id, at, from_stage, to_stage, by FROM stage_change "
+        f"WHERE contact_id IN ({m}) ORDER BY contact_id, id",
+    )
+    interactions = _grouped(
+        session,
+        f"SELECT contact_id, uuid, company_id, kind, direction, occurred_at, duration_s, outcome, "
+        f"satisfaction, owner, notes, created_at, deleted_at, id FROM interaction "
+        f"WHERE contact_id IN ({m}) ORDER BY contact_id, id",
+    )
+    interaction_uuid = {int(r[13]): str(r[1]) for rs in interactions.values() for r in rs}
+    follow_ups = _grouped(
+        session,
+        f"SELECT contact_id, uuid, due_at, all_day, note, owner, created_at, done_at, "
+        f"snoozed_until, notified_at, interaction_id, deleted_at FROM follow_up "
+        f"WHERE contact_id IN ({m}) ORDER BY contact_id, id",
+    )
+    missing = {
+        int(r[10])
+        for rs in follow_ups.values()
+        for r in rs
+        if r[10] is not None and int(r[10]) not in interaction_uuid
+    }
+    if missing:
+        for r in session.execute(
+            text(f"SELECT id, uuid FROM interaction WHERE id IN ({_marks(sorted(missing))})")
+        ):
+            interaction_uuid[int(r[0])] = str(r[1])
+    cadences = _grouped(
+        session,
+        f"SELECT contact_id, uuid, tag, ideal_days, max_days, created_at FROM cadence_rule "
+        f"WHERE contact_id IN ({m}) ORDER BY contact_id, id",
+    )
+
+    return history, interactions, follow_ups, cadences, interaction_uuid
+
+
 def contact_records(
-    session: Session, ids: Sequence[int], companies: dict[int, tuple[str, str]]
+    session: Session,
+    ids: Sequence[int],
+    companies: dict[int, tuple[str, str]],
+    *,
+    activity: bool = True,
 ) -> list[Record]:
-    """Full records of these contacts (in the given order), a handful of queries per chunk."""
+    """Full records of these contacts (in the given order), a handful of queries per chunk.
+
+    activity=False leaves stage_history, interactions, follow_ups and cadences empty without
+    reading them: the vCard and CSV exports carry none of them.
+    """
     if not ids:
         return []
     m = _marks(ids)
@@ -209,40 +266,10 @@ def contact_records(
         f"SELECT ct.contact_id, t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
         f"WHERE ct.contact_id IN ({m}) ORDER BY ct.contact_id, t.name",
     )
-    history = _grouped(
-        session,
-        f"SELECT contact_id, at, from_stage, to_stage, by FROM stage_change "
-        f"WHERE contact_id IN ({m}) ORDER BY contact_id, id",
-    )
-    interactions = _grouped(
-        session,
-        f"SELECT contact_id, uuid, company_id, kind, direction, occurred_at, duration_s, outcome, "
-        f"satisfaction, owner, notes, created_at, deleted_at, id FROM interaction "
-        f"WHERE contact_id IN ({m}) ORDER BY contact_id, id",
-    )
-    interaction_uuid = {int(r[13]): str(r[1]) for rs in interactions.values() for r in rs}
-    follow_ups = _grouped(
-        session,
-        f"SELECT contact_id, uuid, due_at, all_day, note, owner, created_at, done_at, "
-        f"snoozed_until, notified_at, interaction_id, deleted_at FROM follow_up "
-        f"WHERE contact_id IN ({m}) ORDER BY contact_id, id",
-    )
-    missing = {
-        int(r[10])
-        for rs in follow_ups.values()
-        for r in rs
-        if r[10] is not None and int(r[10]) not in interaction_uuid
-    }
-    if missing:
-        for r in session.execute(
-            text(f"SELECT id, uuid FROM interaction WHERE id IN ({_marks(sorted(missing))})")
-        ):
-            interaction_uuid[int(r[0])] = str(r[1])
-    cadences = _grouped(
-        session,
-        f"SELECT contact_id, uuid, tag, ideal_days, max_days, created_at FROM cadence_rule "
-        f"WHERE contact_id IN ({m}) ORDER BY contact_id, id",
-    )
+    if activity:
+        history, interactions, follow_ups, cadences, interaction_uuid = _activity(session, m)
+    else:
+        history, interactions, follow_ups, cadences, interaction_uuid = {}, {}, {}, {}, {}
 
     def company_ref(company_id: object) -> str | None:
         if company_id is None:

@@ -869,7 +869,12 @@ _RESERVED_X = {
 _DATA_IMAGE = re.compile(r"data:image/([a-z0-9.+-]+);base64,(.*)", re.DOTALL)
 
 
+_NEEDS_ESCAPE = re.compile(r"[\\\r\n,;]")
+
+
 def _escape_text(text: str) -> str:
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text  # most values: nothing to escape
     text = text.replace("\\", "\\\\").replace("\r\n", "\n").replace("\r", "\n")
     return text.replace("\n", "\\n").replace(",", "\\,").replace(";", "\\;")
 
@@ -882,7 +887,7 @@ def _escape_uri(text: str) -> str:
 
 def _fold(line: str) -> str:
     """Fold to lines of at most 75 octets, never inside a UTF-8 character; end with CRLF."""
-    if len(line.encode("utf-8")) <= 75:
+    if len(line) <= 18 or len(line.encode("utf-8")) <= 75:  # 18 characters fit in 72 octets
         return line + "\r\n"
     chunks: list[str] = []
     current: list[str] = []
@@ -924,6 +929,9 @@ class _CardWriter:
     def add(
         self, name: str, value: str, params: Iterable[tuple[str, str]] = (), group: str = ""
     ) -> None:
+        if not group and not params:
+            self.lines.append(_fold(f"{name}:{value}"))
+            return
         head = f"{group}.{name}" if group else name
         head += "".join(f";{key}={val}" for key, val in params)
         self.lines.append(_fold(f"{head}:{value}"))
@@ -965,8 +973,24 @@ class _CardWriter:
         self.add("X-ABLabel", _escape_text(label), group=group)
 
 
+_TYPES_CACHE: dict[tuple[str, int], list[str] | None] = {}
+
+
 def _types_for_label(label: str, allowed: set[str]) -> list[str] | None:
-    """The TYPE tokens that read back as exactly this label, or None if there are none."""
+    """The TYPE tokens that read back as exactly this label, or None if there are none
+    (a fresh list each time: the caller adds to it). Remembered per label and TYPE set."""
+    if allowed is not _TEL_TYPES and allowed is not _PLACE_TYPES:
+        return _types_for(label, allowed)
+    key = (label, id(allowed))
+    if key not in _TYPES_CACHE:
+        if len(_TYPES_CACHE) > 4096:
+            _TYPES_CACHE.clear()
+        _TYPES_CACHE[key] = _types_for(label, allowed)
+    found = _TYPES_CACHE[key]
+    return None if found is None else list(found)
+
+
+def _types_for(label: str, allowed: set[str]) -> list[str] | None:
     if not label:
         return []
     words = label.split(" ")
