@@ -113,7 +113,14 @@ def _digits_variants(phones: str) -> str:
     return " ".join([*words, *tails])
 
 
-_INSERT_SQL = (
+def phone_terms(phones: Iterable[tuple[str, str]]) -> str:
+    """The index's phones column for these (as typed, E.164) pairs, in their stored order:
+    exactly what `reindex` makes of the same rows, for a writer that builds index rows itself."""
+    return _digits_variants("\n".join(f"{typed}\t{e164}" for typed, e164 in phones))
+
+
+# One index row: rowid, name, emails, phones, company, tags, notes (see _SOURCE_SQL).
+INSERT_SQL = (
     "INSERT INTO contact_fts(rowid, name, emails, phones, company, tags, notes) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
@@ -141,7 +148,7 @@ def reindex(session: Session, contact_ids: Iterable[int]) -> None:
             cursor.execute(_SOURCE_SQL + f" WHERE c.id IN ({marks}) AND c.deleted_at IS NULL")
             rows = _index_rows(cursor.fetchall())
             if rows:
-                cursor.executemany(_INSERT_SQL, rows)
+                cursor.executemany(INSERT_SQL, rows)
     finally:
         cursor.close()
 
@@ -163,7 +170,7 @@ def rebuild(session: Session) -> None:
         cursor.execute("DELETE FROM contact_fts")
         cursor.execute(_SOURCE_SQL + " WHERE c.deleted_at IS NULL")
         while rows := cursor.fetchmany(5000):
-            writer.executemany(_INSERT_SQL, _index_rows(rows))
+            writer.executemany(INSERT_SQL, _index_rows(rows))
     finally:
         writer.close()
         cursor.close()

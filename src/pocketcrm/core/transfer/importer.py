@@ -28,9 +28,11 @@ Decisions where the world is vague:
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import json
+import operator
 import os
 import re
 import uuid as uuidlib
@@ -270,8 +272,12 @@ def _vcard_chunks(stream: TextIO, size: int = 0) -> Iterator[tuple[str, str, int
 
 def _parse_chunk(
     job: tuple[str, str, dict[str, str] | None, str, str, int, str], norm: _Normaliser
-) -> list[_Rec] | tuple[str, str]:
-    """In a worker: parse one chunk and normalise its records (errors come back as data)."""
+) -> list[tuple[Any, ...]] | tuple[str, str]:
+    """In a worker: parse one chunk and normalise its records (errors come back as data).
+
+    Records travel as tuples of their fields: a third cheaper to unpickle than dataclass
+    instances, and the importing process does the unpickling while it is the busier one.
+    """
     import io
 
     kind, fmt, mapping, head, body, offset, file = job
@@ -288,7 +294,7 @@ def _parse_chunk(
         for draft in drafts:
             draft.line += offset
             draft.problems = [_shift(p, offset) for p in draft.problems]
-            out.append(norm.from_draft(draft, file))
+            out.append(_REC_FIELDS(norm.from_draft(draft, file)))
         return out
     except CrmError as exc:
         if isinstance(exc, Invalid):
@@ -364,13 +370,13 @@ class _Source:
         else:
             context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=_workers(), mp_context=context) as pool:
-            pending: deque[Future[list[_Rec] | tuple[str, str]]] = deque()
+            pending: deque[Future[list[tuple[Any, ...]] | tuple[str, str]]] = deque()
 
-            def results(future: Future[list[_Rec] | tuple[str, str]]) -> list[_Rec]:
+            def results(future: Future[list[tuple[Any, ...]] | tuple[str, str]]) -> list[_Rec]:
                 found = future.result()
                 if isinstance(found, tuple):
                     raise Invalid(*found)
-                return found
+                return [_Rec(*fields) for fields in found]
 
             for head, body, offset in chunks:
                 job = (kind, self.fmt, self.mapping, head, body, offset, self.path.name)
@@ -409,12 +415,16 @@ class _Rec:
     fatal: str = ""
     is_company: bool = False
     explicit_name: bool = False  # the source named the person (not a name made up)
+    fts_phones: str | None = None  # the search index's phones column, made by the parser
     json: dict[str, Any] | None = None
 
     def add_custom(self, name: str, value: str) -> None:
         if value and (name, value) not in self.custom:
             self.custom.append((name, value))
 
+
+# A record's field values in declaration order (_Rec(*values) rebuilds it).
+_REC_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(_Rec)))
 
 _TEXT_COLS = (
     "given_name",
@@ -633,6 +643,7 @@ class _Normaliser:
             rec.external.append((system, value))
         for name, value in d.custom.items():
             rec.add_custom(name.strip() or "field", str(value))
+        rec.fts_phones = search.phone_terms((p[0], p[1]) for p in rec.phones)
         return rec
 
     def from_json(self, value: Any, file: str, line: int) -> _Rec:
@@ -834,12 +845,18 @@ class _Run:
                 self.name_of[int(cid)] = str(name)
         self.company_by_key: dict[str, int] = {}
         self.company_by_uuid: dict[str, int] = {}
+        # every company's name, for the search rows of new contacts
+        self.company_names = {
+            int(i): str(n) for i, n in conn.exec_driver_sql("SELECT id, name FROM company")
+        }
+        self.tag_names: dict[int, str] = {}
         for coid, name_key, uid in conn.exec_driver_sql(
             "SELECT id, name_key, uuid FROM company WHERE deleted_at IS NULL ORDER BY id"
         ):
             self.company_by_key.setdefault(str(name_key), int(coid))
             self.company_by_uuid[str(uid)] = int(coid)
         self.tag_ids = {str(n): int(i) for i, n in conn.exec_driver_sql("SELECT id, name FROM tag")}
+        self.tag_names = {i: n for n, i in self.tag_ids.items()}
         self.suppressions = {
             str(d) for (d,) in conn.exec_driver_sql("SELECT digest FROM suppression")
         }
@@ -858,6 +875,7 @@ class _Run:
         self.buf_history: list[tuple[Any, ...]] = []
         self.buf_changes: list[tuple[Any, ...]] = []
         self.buf_json: list[tuple[int, dict[str, Any]]] = []
+        self.buf_fts: list[tuple[Any, ...]] = []
 
     def _many(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         if rows:
@@ -935,9 +953,13 @@ class _Run:
         )
         for contact_id, record in self.buf_json:
             self._json_activity(contact_id, record, new=True)
-        if self.pending:
-            # Indexed a chunk at a time: while this process indexes, the workers parse.
-            search.reindex(self.session, sorted(self.pending))
+        if self.pending and self.cursor is not None:
+            # Indexed a chunk at a time, from rows create() built out of the records: what
+            # search.reindex would read back, without reading it back.
+            marks = ",".join(str(i) for i in sorted(self.pending))
+            self.cursor.execute(f"DELETE FROM contact_fts WHERE rowid IN ({marks})")
+            if self.buf_fts:
+                self.cursor.executemany(search.INSERT_SQL, self.buf_fts)
         self._reset_buffers()
         self.pending.clear()
 
@@ -1069,6 +1091,7 @@ class _Run:
         self.buf_changes.append((self.batch_id, "company", coid, "created", ""))
         self.company_by_key.setdefault(key, coid)
         self.company_by_uuid[row["uuid"]] = coid
+        self.company_names[coid] = row["name"]
         self.companies_created += 1
         return coid
 
@@ -1078,6 +1101,7 @@ class _Run:
             found = self.next_tag
             self.next_tag += 1
             self.tag_ids[name] = found
+            self.tag_names[found] = name
             self.buf_tags.append((found, name))
             self.buf_changes.append((self.batch_id, "tag", found, "created", ""))
         return found
@@ -1281,8 +1305,39 @@ class _Run:
         self.by_uuid[uid] = cid
         self.created_ids.add(cid)
         self.pending.add(cid)
+        if self.sqlite:
+            self._index_row(cid, rec, company_id)
         self.created += 1
         return cid
+
+    def _index_row(self, cid: int, rec: _Rec, company_id: int | None) -> None:
+        """The search row of a new contact, as search._SOURCE_SQL would read it back: sub-rows
+        in the order they are inserted, tags in tag id order, trashed contacts left out."""
+        cols = rec.cols
+        if cols.get("deleted_at") is not None:
+            return
+        company = ""
+        if company_id is not None:
+            if company_id not in self.company_names:
+                self.touched.add(cid)  # read back from the database at the end instead
+                return
+            company = self.company_names[company_id]
+        phones = rec.fts_phones
+        if phones is None:
+            phones = search.phone_terms((p[0], p[1]) for p in rec.phones)
+        tags = sorted({self.tag_ids[t] for t in rec.tags})
+        self.buf_fts.append(
+            (
+                cid,
+                f"{cols['display_name']} {cols.get('given_name', '')} "
+                f"{cols.get('family_name', '')} {cols.get('nickname', '')}",
+                " ".join(e[0] for e in rec.emails),
+                phones,
+                company,
+                " ".join(self.tag_names[t] for t in tags),
+                f"{cols.get('notes', '')} {cols.get('title', '')} {cols.get('department', '')}",
+            )
+        )
 
     def _json_activity(self, cid: int, record: dict[str, Any], *, new: bool) -> bool:
         """Interactions, follow-ups and cadence rules of a JSON record; existing uuids stay."""
