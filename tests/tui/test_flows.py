@@ -232,7 +232,7 @@ async def test_log_a_call_with_a_follow_up(crm_store: Any) -> None:
         await settle(pilot)
         assert app.screen is card
         assert "Agreed on 40 units" in screen_text(app)
-        assert "Confirm the delivery date" in screen_text(app)
+        assert "Confirm the delivery" in screen_text(app)
 
     timeline = activity.contact_interactions(crm_store, ann_id(crm_store))
     newest = timeline[0]

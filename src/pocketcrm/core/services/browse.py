@@ -24,15 +24,6 @@ from pocketcrm.core.store import Store
 ROWS_BY_ID_CHUNK = 500
 
 
-@dataclass(frozen=True)
-class ContactPage:
-    """One screenful of a contact list and the size of the whole list."""
-
-    total: int
-    offset: int
-    rows: tuple[ContactRow, ...]
-
-
 def _list_where(
     session: Session, query: ContactQuery, store: Store
 ) -> tuple[str, str, dict[str, object]]:
@@ -83,22 +74,29 @@ def _rows_by_id(session: Session, ids: list[int]) -> list[ContactRow]:
     return [rows[i] for i in ids if i in rows]
 
 
-def contact_page(store: Store, query: ContactQuery, offset: int, limit: int) -> ContactPage:
-    """The count and one page of a list, in list_contacts' order, in one short read."""
+def _page_ids(
+    session: Session, query: ContactQuery, store: Store, offset: int, limit: int
+) -> list[int]:
+    source, where, params = _list_where(session, query, store)
+    sql = (
+        "SELECT c.id" + source + where + f" ORDER BY {SORTS[query.sort]}"
+        " LIMIT :browse_limit OFFSET :browse_offset"
+    )
+    found = session.execute(text(sql), {**params, "browse_limit": limit, "browse_offset": offset})
+    return [int(i) for i in found.scalars()]
+
+
+def contact_count(store: Store, query: ContactQuery) -> int:
+    """How many contacts a list holds (what count_contacts says, faster)."""
     with store.read() as session:
         source, where, params = _list_where(session, query, store)
-        total = int(session.execute(text("SELECT count(*)" + source + where), params).scalar_one())
-        sql = (
-            "SELECT c.id" + source + where + f" ORDER BY {SORTS[query.sort]}"
-            " LIMIT :browse_limit OFFSET :browse_offset"
-        )
-        ids = [
-            int(i)
-            for i in session.execute(
-                text(sql), {**params, "browse_limit": limit, "browse_offset": offset}
-            ).scalars()
-        ]
-        return ContactPage(total, offset, tuple(_rows_by_id(session, ids)))
+        return int(session.execute(text("SELECT count(*)" + source + where), params).scalar_one())
+
+
+def contact_rows_at(store: Store, query: ContactQuery, offset: int, limit: int) -> list[ContactRow]:
+    """One page of a list, in list_contacts' order (what list_contacts(limit, offset) gives)."""
+    with store.read() as session:
+        return _rows_by_id(session, _page_ids(session, query, store, offset, limit))
 
 
 def contact_ids(store: Store, query: ContactQuery) -> list[int]:

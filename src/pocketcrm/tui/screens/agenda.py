@@ -12,7 +12,7 @@ from textual.widgets import Static
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens import flows
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
-from pocketcrm.tui.screens.card import CardScreen, CardSequence
+from pocketcrm.tui.screens.card import CardSequence, open_card
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 from pocketcrm.tui.widgets.top_bar import TopBar
 from pocketcrm.tui.widgets.virtual_table import Cell, Column, Section, VirtualTable
@@ -148,7 +148,7 @@ class AgendaScreen(CrmScreen):
             return
         ids = [r.contact_id for r in self.rows if not isinstance(r, Section)]
         position = [r for r in self.rows if not isinstance(r, Section)].index(view)
-        self.app.push_screen(CardScreen(view.contact_id, CardSequence.of_ids(ids, position)))
+        open_card(self, view.contact_id, CardSequence.of_ids(ids, position))
 
     @on(VirtualTable.Chosen, "#agenda-list")
     def _chosen(self) -> None:

@@ -13,7 +13,7 @@ from textual.widgets import Input, Static
 
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
-from pocketcrm.tui.screens.card import CardScreen, CardSequence
+from pocketcrm.tui.screens.card import CardSequence, open_card
 from pocketcrm.tui.screens.contacts import CONTACT_COLUMNS
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 from pocketcrm.tui.widgets.top_bar import TopBar
@@ -39,7 +39,7 @@ COMPANY_TIMELINE_COLUMNS = [
     Column("who", "Who", 14, lambda r: r.contact_name, grow=1),
     Column("kind", "Kind", 7, lambda r: r.kind),
     Column("outcome", "Outcome", 9, lambda r: r.outcome.replace("_", " ")),
-    Column("notes", "Notes", 12, lambda r: r.notes, grow=2),
+    Column("notes", "Notes", 12, lambda r: r.notes, grow=4),
 ]
 
 
@@ -271,7 +271,7 @@ class CompanyScreen(CrmScreen):
         if row is None:
             return
         ids = [p.id for p in self.people]
-        self.app.push_screen(CardScreen(row.id, CardSequence.of_ids(ids, table.cursor)))
+        open_card(self, row.id, CardSequence.of_ids(ids, table.cursor))
 
     @on(VirtualTable.Chosen, "#company-people")
     def _chosen(self) -> None:

@@ -3,19 +3,37 @@
 Textual's Footer is one line and scrolls sideways when the keys do not fit; in an 80-column
 terminal that hid the app's own keys (help, undo, quit). This one shows the same keys (keys
 of one Binding.Group side by side under one description) and wraps onto a second line only
-when the first would overflow.
+when the first would overflow. It rebuilds itself only when what it shows changes: Textual's
+footer recomposed on every binding change and resize (eight times while a card opened).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NamedTuple
 
 from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
+
+
+class Entry(NamedTuple):
+    """One key (or group of keys) as the footer shows it."""
+
+    key: str
+    display: str
+    description: str
+    action: str
+    enabled: bool
+    palette: bool = False
+
+    @property
+    def width(self) -> int:
+        return cell_len(self.display) + cell_len(self.description) + 2
 
 
 class KeyFooter(Footer):
@@ -40,86 +58,102 @@ class KeyFooter(Footer):
 
     def __init__(self) -> None:
         super().__init__(compact=True)
-        self._rows = 0
-        self._split_at = 0
+        self._shown: tuple[tuple[Entry, ...], int] | None = None
 
-    def _keys(self) -> list[FooterKey]:
+    def _entries(self) -> tuple[Entry, ...]:
         active = self.screen.active_bindings
-        seen: dict[str, list[tuple[Any, bool, str]]] = {}
-        for _node, binding, enabled, tooltip in active.values():
-            if binding.show and binding.action not in seen:
-                seen[binding.action] = [(binding, enabled, tooltip)]
-        keys: list[FooterKey] = []
-        pending: list[tuple[Any, bool, str]] = []
+        first_of_action: dict[str, tuple[Binding, bool]] = {}
+        for _node, binding, enabled, _tooltip in active.values():
+            if binding.show and binding.action not in first_of_action:
+                first_of_action[binding.action] = (binding, enabled)
+        entries: list[Entry] = []
+        group: list[tuple[Binding, bool]] = []
 
         def flush() -> None:
-            if not pending:
-                return
-            first, enabled, _tooltip = pending[0]
-            shown = "".join(self.app.get_key_display(b) for b, _, _ in pending)
-            keys.append(
-                FooterKey(
-                    first.key, shown, first.group.description, first.action, disabled=not enabled
-                )
-            )
-            pending.clear()
+            if group:
+                first, enabled = group[0]
+                shown = "".join(self.app.get_key_display(b) for b, _ in group)
+                description = first.group.description if first.group else first.description
+                entries.append(Entry(first.key, shown, description, first.action, enabled))
+                group.clear()
 
-        for (binding, enabled, tooltip), *_rest in seen.values():
+        for binding, enabled in first_of_action.values():
             if binding.group is not None:
-                if pending and pending[0][0].group is not binding.group:
+                if group and group[0][0].group is not binding.group:
                     flush()
-                pending.append((binding, enabled, tooltip))
+                group.append((binding, enabled))
                 continue
             flush()
-            keys.append(
-                FooterKey(
+            entries.append(
+                Entry(
                     binding.key,
                     self.app.get_key_display(binding),
                     binding.description,
                     binding.action,
-                    disabled=not enabled,
-                    tooltip=tooltip,
+                    enabled,
                 )
             )
         flush()
         palette = active.get(self.app.COMMAND_PALETTE_BINDING)
         if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
             _node, binding, enabled, _tooltip = palette
-            keys.append(
-                FooterKey(
+            entries.append(
+                Entry(
                     binding.key,
                     self.app.get_key_display(binding),
                     binding.description,
                     binding.action,
-                    classes="-command-palette",
-                    disabled=not enabled,
+                    enabled,
+                    palette=True,
                 )
             )
-        return keys
+        return tuple(entries)
 
     @staticmethod
-    def _width(key: FooterKey) -> int:
-        return cell_len(key.key_display) + cell_len(key.description) + 2
+    def _split(entries: tuple[Entry, ...], width: int) -> int:
+        """How many entries fit on the first line."""
+        used = 0
+        for index, entry in enumerate(entries):
+            used += entry.width
+            if used > width:
+                return index
+        return len(entries)
+
+    def _wanted(self) -> tuple[tuple[Entry, ...], int]:
+        entries = self._entries()
+        return entries, self._split(entries, self.size.width or self.app.size.width)
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
-        keys = self._keys()
-        room = self.size.width or self.app.size.width
-        used, split = 0, len(keys)
-        for index, key in enumerate(keys):
-            used += self._width(key)
-            if used > room:
-                split = index
-                break
-        self._split_at = split
-        self._rows = 1 if split == len(keys) else 2
+        entries, split = self._shown = self._wanted()
+        keys = [
+            FooterKey(
+                e.key,
+                e.display,
+                e.description,
+                e.action,
+                disabled=not e.enabled,
+                classes="-command-palette" if e.palette else "",
+            )
+            for e in entries
+        ]
         with Horizontal():
             yield from keys[:split]
         if split < len(keys):
             with Horizontal():
                 yield from keys[split:]
 
+    async def _refresh_if_changed(self) -> None:
+        if self._bindings_ready and self.is_attached and self._wanted() != self._shown:
+            await self.recompose()
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._refresh_if_changed)
+
     def on_resize(self, event: events.Resize) -> None:
-        if self._bindings_ready:
-            self.call_after_refresh(self.recompose)
+        self.call_after_refresh(self._refresh_if_changed)

@@ -1,0 +1,253 @@
+"""How fast the full-screen interface is on 100,000 contacts, beside an empty database.
+
+    .venv/bin/python bench/bench_tui.py [--runs 5] [--rebuild]
+
+Prints medians of several runs:
+  * start to the first frame with the contact list: a real `pocketcrm tui` process in a
+    pseudo-terminal that exits as soon as the list has rendered
+    (POCKETCRM_EXIT_AFTER_FIRST_FRAME=1); wall clock and peak RSS of that process.
+    Goal: <= 1.0 s and <= 150 MiB.
+  * one search keystroke to the updated list, in process (Pilot): type a letter, wait until
+    the new list has been drawn. Goal: <= 50 ms (median; the worst is shown too).
+  * opening a card whose contact has 1,000 interactions, in process, until it is drawn with
+    its data. Goal: <= 100 ms. The first card of a session builds the screen (Textual's style
+    and layout pass); later ones reuse it: both are shown.
+
+The 100,000-contact database (10,000 companies, 1,000,000 interactions, 100,000 follow-ups)
+is the one bench/common.py builds once with the core's generator and caches in bench/out/
+(git-ignored; building takes a few minutes); this script copies it and adds one contact with
+1,000 interactions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pty
+import statistics
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from fcntl import ioctl
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+BIG = OUT / "tui-100k.db"
+SMALL = OUT / "tui-empty.db"
+THOUSAND_NAME = "Thousand Calls"
+SEARCH = "ann l"
+
+
+def program() -> str:
+    beside = Path(sys.executable).parent / "pocketcrm"
+    return str(beside) if beside.exists() else "pocketcrm"
+
+
+def add_thousand(store: Any) -> None:
+    """One contact with 1,000 interactions, logged through the core's service."""
+    from pocketcrm.core.services.activity import InteractionInput, log_interaction
+    from pocketcrm.core.services.contacts import ContactInput, create_contact
+
+    created = create_contact(
+        store, ContactInput(name=THOUSAND_NAME, emails=["thousand@example.com"])
+    )
+    start = datetime.now(UTC) - timedelta(days=1000)
+    for day in range(1000):
+        log_interaction(
+            store,
+            f"#{created.id}",
+            InteractionInput(
+                kind="call" if day % 3 else "email",
+                when=start + timedelta(days=day),
+                duration_s=600 if day % 3 else None,
+                outcome="reached" if day % 3 else "",
+                notes=f"Call number {day + 1}: talked about the order.",
+            ),
+        )
+
+
+def build(rebuild: bool) -> None:
+    """The shared 100,000-contact database (bench/common.py) copied once, plus our contact."""
+    import shutil
+
+    from common import big_database
+
+    from pocketcrm.core.store import open_store
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    if rebuild or not SMALL.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(SMALL) + suffix).unlink(missing_ok=True)
+        store = open_store(SMALL)
+        add_thousand(store)
+        store.close()
+    master = big_database(fresh_copy=False)
+    if rebuild or not BIG.exists() or BIG.stat().st_mtime < master.stat().st_mtime:
+        partial = BIG.with_suffix(".partial")
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(partial) + suffix).unlink(missing_ok=True)
+        shutil.copyfile(master, partial)
+        store = open_store(partial)  # migrates a copy made by an older release
+        add_thousand(store)
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.close()
+        partial.rename(BIG)
+
+
+# -- start to first frame ---------------------------------------------------------------------
+
+
+def first_frame(db: Path) -> tuple[float, float]:
+    """(seconds, peak MiB) of one `pocketcrm tui` run that exits after the first frame."""
+    master, slave = pty.openpty()
+    ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+        "POCKETCRM_EXIT_AFTER_FIRST_FRAME": "1",
+        "POCKETCRM_DB": str(db),
+        "TERM": "xterm-256color",
+    }
+
+    def drain() -> None:  # the app must never block on a full terminal
+        while True:
+            try:
+                if not os.read(master, 65536):
+                    return
+            except OSError:
+                return
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    began = time.perf_counter()
+    child = subprocess.Popen(
+        [program(), "tui"], stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True
+    )
+    _pid, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - began
+    os.close(slave)
+    os.close(master)
+    if status != 0:
+        raise SystemExit(f"pocketcrm tui exited with {status} on {db}")
+    return elapsed, usage.ru_maxrss / 1024  # KiB on Linux
+
+
+# -- in-process figures --------------------------------------------------------------------------
+
+
+async def wait_until(check: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not check():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the interface did not update")
+        await asyncio.sleep(0.001)
+
+
+async def idle(pilot: Any) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+
+
+async def search_and_card(db: Path, runs: int) -> tuple[list[float], list[float]]:
+    """Milliseconds per search keystroke, and to open the 1,000-interaction card."""
+    from pocketcrm.core.store import open_store
+    from pocketcrm.tui.app import make_app
+    from pocketcrm.tui.screens.card import CardScreen
+
+    store = open_store(db)
+    app = make_app(store, watch_seconds=0)
+    keystrokes: list[float] = []
+    cards: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await idle(pilot)
+        contacts_screen = app.screen
+        for _ in range(runs):
+            await pilot.press("slash")
+            await idle(pilot)
+            for letter in SEARCH:
+                before = contacts_screen.list_painted_at
+                began = time.perf_counter()
+                await pilot.press("space" if letter == " " else letter)
+                await wait_until(lambda before=before: contacts_screen.list_painted_at != before)
+                keystrokes.append((contacts_screen.list_painted_at - began) * 1000)
+                await idle(pilot)  # the id list loads after the list shows; not timed
+            await pilot.press("escape")
+            await idle(pilot)
+        await pilot.press("slash", *"thousand", "enter")
+        await idle(pilot)
+        for _ in range(runs + 1):
+            began = time.perf_counter()
+            await pilot.press("enter")
+            await wait_until(
+                lambda began=began: (
+                    isinstance(app.screen, CardScreen) and (app.screen.loaded_at or 0) > began
+                )
+            )
+            cards.append((app.screen.loaded_at - began) * 1000)  # type: ignore[attr-defined]
+            screen = app.screen
+            assert isinstance(screen, CardScreen) and screen.card is not None
+            assert screen.card.interaction_count == 1000
+            await idle(pilot)
+            await pilot.press("escape")
+            await idle(pilot)
+    store.close()
+    return keystrokes, cards
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (median shown)")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
+    args = parser.parse_args()
+    build(args.rebuild)
+    empty = OUT / "tui-blank.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(empty) + suffix).unlink(missing_ok=True)
+    from pocketcrm.core.store import open_store
+
+    open_store(empty).close()
+
+    results: dict[str, dict[str, float]] = {}
+    for label, db in (("empty", empty), ("100k", BIG)):
+        first_frame(db)  # warm the file cache and .pyc files
+        runs = [first_frame(db) for _ in range(args.runs)]
+        results.setdefault("start to first frame (s)", {})[label] = statistics.median(
+            r[0] for r in runs
+        )
+        results.setdefault("peak RSS at first frame (MiB)", {})[label] = statistics.median(
+            r[1] for r in runs
+        )
+    for label, db in (("empty", SMALL), ("100k", BIG)):
+        keys, cards = asyncio.run(search_and_card(db, args.runs))
+        results.setdefault("search keystroke to list (ms)", {})[label] = statistics.median(keys)
+        results.setdefault("worst search keystroke (ms)", {})[label] = max(keys)
+        results.setdefault("open a 1,000-interaction card (ms)", {})[label] = statistics.median(
+            cards[1:]
+        )
+        results.setdefault("  the first time (new screen) (ms)", {})[label] = cards[0]
+    goals = {
+        "start to first frame (s)": "<= 1.0",
+        "peak RSS at first frame (MiB)": "<= 150",
+        "search keystroke to list (ms)": "<= 50",
+        "worst search keystroke (ms)": "",
+        "open a 1,000-interaction card (ms)": "<= 100",
+        "  the first time (new screen) (ms)": "",
+    }
+    print(f"\nmedians of {args.runs} runs ('empty': no contacts, or only the 1,000-call one)")
+    print(f"{'figure':<38}{'empty':>10}{'100k':>10}{'goal':>10}")
+    for name, values in results.items():
+        print(f"{name:<38}{values['empty']:>10.2f}{values['100k']:>10.2f}{goals[name]:>10}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
