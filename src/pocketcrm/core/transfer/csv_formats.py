@@ -851,7 +851,7 @@ class _RowReader:
     def build_addresses(self, parts: dict[str, str], target: _Target) -> None:
         split = {part: _split_multi(cell) for part, cell in parts.items()}
         count = max((len(pieces) for name, pieces in split.items() if name != "label"), default=0)
-        labels = _labels_for([""] * count, parts.get("label", ""), target)
+        labels = _labels_cached(count, parts.get("label", ""), target)
         empty: list[str] = []
         streets = [split.get(name, empty) for name in ("street", "street2", "street3")]
         city, region, postcode, country, po_box, extended = (
@@ -911,26 +911,35 @@ class _RowReader:
             self.note("no name, company, email or phone")
 
 
-def _labels_for(values: list[str], cell: str, target: _Target) -> list[tuple[str, bool]]:
+def _labels_for(values: list[str], cell: str, target: _Target) -> tuple[tuple[str, bool], ...]:
     """Pair labels with values: one label per value, or Google's one label for the whole cell.
 
     A label starting with "*" marks the primary; a shared "* Work" makes only the first primary.
     """
+    return _labels_cached(len(values), cell, target)
+
+
+@functools.lru_cache(maxsize=4096)  # label cells repeat ("Work", "* Mobile"): few distinct
+def _labels_cached(count: int, cell: str, target: _Target) -> tuple[tuple[str, bool], ...]:
+    return tuple(_labels_uncached(count, cell, target))
+
+
+def _labels_uncached(count: int, cell: str, target: _Target) -> list[tuple[str, bool]]:
     pieces = _split_multi(cell) if cell.strip() else []
     if not pieces:
         default = (target.label, target.primary)
-        return [default] + [(target.label, False)] * max(len(values) - 1, 0)
+        return [default] + [(target.label, False)] * max(count - 1, 0)
 
     def parse(piece: str) -> tuple[str, bool]:
         if piece.startswith("*"):
             return _canonical_label(piece[1:]), True
         return _canonical_label(piece), False
 
-    if len(pieces) == 1 and len(values) > 1:
+    if len(pieces) == 1 and count > 1:
         label, primary = parse(pieces[0])
-        return [(label, primary)] + [(label, False)] * (len(values) - 1)
+        return [(label, primary)] + [(label, False)] * (count - 1)
     parsed = [parse(piece) for piece in pieces]
-    return parsed + [("", False)] * max(len(values) - len(parsed), 0)
+    return parsed + [("", False)] * max(count - len(parsed), 0)
 
 
 def _parse_date(value: str, fmt: str) -> tuple[str | None, str]:

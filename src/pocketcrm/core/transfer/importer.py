@@ -629,7 +629,11 @@ class _Normaliser:
         self._date(d.anniversary, "anniversary", rec)
         self._tags(d.tags, rec)
         rec.stage = self.stage_for(d.stage, rec)
-        ordered = sorted(d.external_ids.items(), key=lambda item: item[0] != "pocketcrm")
+        ordered = (
+            sorted(d.external_ids.items(), key=lambda item: item[0] != "pocketcrm")
+            if d.external_ids
+            else ()
+        )
         for system, value in ordered:
             value = str(value).strip()
             if not value:
