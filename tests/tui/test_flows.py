@@ -557,7 +557,7 @@ async def test_help_and_the_command_palette(crm_store: Any) -> None:
         await pilot.press("question_mark")
         await settle(pilot)
         text = screen_text(app)
-        assert "On this screen" in text and "Follow-up" in text
+        assert "On this screen" in text and "Schedule a follow-up" in text
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("ctrl+p")

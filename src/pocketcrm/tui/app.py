@@ -62,9 +62,7 @@ def screen_commands(app: App[Any], screen: Screen[Any]) -> list[tuple[Any, Palet
             if not isinstance(item, Binding) or item.action in seen:
                 continue
             seen.add(item.action)
-            title = item.description
-            if item.action.startswith("switch_mode"):
-                title = f"Go to {title}"
+            title = item.tooltip or item.description
             found.append(
                 (owner, PaletteCommand(title, f"key: {_key_label(item.key)}", item.action))
             )
@@ -127,13 +125,41 @@ class PocketCRM(App[int]):
         (110, "-wide"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('contacts')", "Contacts", id="go-contacts", group=SCREENS),
-        Binding("2", "switch_mode('agenda')", "Agenda", id="go-agenda", group=SCREENS),
-        Binding("3", "switch_mode('companies')", "Companies", id="go-companies", group=SCREENS),
-        Binding("4", "switch_mode('report')", "Report", id="go-report", group=SCREENS),
-        Binding("u", "undo", "Undo", id="undo"),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding(
+            "1",
+            "switch_mode('contacts')",
+            "Contacts",
+            id="go-contacts",
+            group=SCREENS,
+            tooltip="Go to the contacts",
+        ),
+        Binding(
+            "2",
+            "switch_mode('agenda')",
+            "Agenda",
+            id="go-agenda",
+            group=SCREENS,
+            tooltip="Go to the agenda",
+        ),
+        Binding(
+            "3",
+            "switch_mode('companies')",
+            "Companies",
+            id="go-companies",
+            group=SCREENS,
+            tooltip="Go to the companies",
+        ),
+        Binding(
+            "4",
+            "switch_mode('report')",
+            "Report",
+            id="go-report",
+            group=SCREENS,
+            tooltip="Go to the report",
+        ),
+        Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last delete or done"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="Help: keys and screens"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit pocketcrm"),
     ]
 
     status_text: reactive[str] = reactive("")
@@ -284,7 +310,7 @@ class PocketCRM(App[int]):
         screen_keys = []
         for item in getattr(screen, "BINDINGS", []):
             if isinstance(item, Binding):
-                screen_keys.append((_key_label(item.key), item.description))
+                screen_keys.append((_key_label(item.key), item.tooltip or item.description))
         screen_keys += [
             ("↑ ↓ j k", "move in a list"),
             ("pgup pgdn", "a page at a time"),
@@ -292,7 +318,9 @@ class PocketCRM(App[int]):
             ("tab", "next field or pane"),
         ]
         global_keys = [
-            (_key_label(b.key), b.description) for b in self.BINDINGS if isinstance(b, Binding)
+            (_key_label(b.key), b.tooltip or b.description)
+            for b in self.BINDINGS
+            if isinstance(b, Binding)
         ]
         global_keys.append(("ctrl+p", "command palette: every action by name"))
         self.push_screen(HelpModal(screen_keys, global_keys))

@@ -68,11 +68,17 @@ class AgendaScreen(CrmScreen):
     """What needs doing: one key to mark done, snooze, or open the card."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Card", id="agenda-open"),
-        Binding("x", "done", "Done", id="agenda-done"),
-        Binding("z", "snooze", "Snooze", id="agenda-snooze"),
-        Binding("l", "log", "Log", id="agenda-log"),
-        Binding("w", "window", "Week/all", id="agenda-window"),
+        Binding("enter", "open", "Card", id="agenda-open", tooltip="Open the contact's card"),
+        Binding("x", "done", "Done", id="agenda-done", tooltip="Mark the follow-up done"),
+        Binding("z", "snooze", "Snooze", id="agenda-snooze", tooltip="Snooze the follow-up"),
+        Binding("l", "log", "Log", id="agenda-log", tooltip="Log a call with this contact"),
+        Binding(
+            "w",
+            "window",
+            "Week/all",
+            id="agenda-window",
+            tooltip="Show this week or everything open",
+        ),
     ]
 
     def __init__(self) -> None:

@@ -172,12 +172,13 @@ class CardScreen(CrmScreen):
     """One contact's card, pushed over the list it came from."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="card-back"),
+        Binding("escape", "back", "Back", id="card-back", tooltip="Back to the list"),
         Binding(
             "left,left_square_bracket",
             "flip(-1)",
             "Previous",
             id="card-previous",
+            tooltip="Previous card in the list",
             group=FLIP,
             key_display="←",
         ),
@@ -186,14 +187,15 @@ class CardScreen(CrmScreen):
             "flip(1)",
             "Next",
             id="card-next",
+            tooltip="Next card in the list",
             group=FLIP,
             key_display="→",
         ),
-        Binding("l", "log", "Log", id="card-log"),
-        Binding("f", "follow_up", "Follow-up", id="card-follow-up"),
-        Binding("x", "done", "Done", id="card-done"),
-        Binding("e", "edit", "Edit", id="card-edit"),
-        Binding("d", "delete", "Delete", id="card-delete"),
+        Binding("l", "log", "Log", id="card-log", tooltip="Log a call, meeting, email or note"),
+        Binding("f", "follow_up", "Follow-up", id="card-follow-up", tooltip="Schedule a follow-up"),
+        Binding("x", "done", "Done", id="card-done", tooltip="Mark the next follow-up done"),
+        Binding("e", "edit", "Edit", id="card-edit", tooltip="Edit the contact"),
+        Binding("d", "delete", "Delete", id="card-delete", tooltip="Move the contact to the trash"),
     ]
 
     def __init__(

@@ -47,10 +47,14 @@ class CompaniesScreen(CrmScreen):
     """Every company, searchable by name and filtered by kind."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search", id="companies-search"),
-        Binding("enter", "open", "Open", id="companies-open"),
-        Binding("k", "kind", "Kind", id="companies-kind"),
-        Binding("escape", "clear", "Clear", id="companies-clear"),
+        Binding(
+            "slash", "search", "Search", id="companies-search", tooltip="Search companies by name"
+        ),
+        Binding("enter", "open", "Open", id="companies-open", tooltip="Open the company's card"),
+        Binding("k", "kind", "Kind", id="companies-kind", tooltip="Filter companies by kind"),
+        Binding(
+            "escape", "clear", "Clear", id="companies-clear", tooltip="Clear the company search"
+        ),
     ]
 
     def __init__(self) -> None:
@@ -211,8 +215,14 @@ class CompanyScreen(CrmScreen):
     """A company's card: its details, its people, and their latest interactions."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="company-back"),
-        Binding("enter", "open", "Person's card", id="company-open-person"),
+        Binding("escape", "back", "Back", id="company-back", tooltip="Back to the companies"),
+        Binding(
+            "enter",
+            "open",
+            "Person's card",
+            id="company-open-person",
+            tooltip="Open the person's card",
+        ),
     ]
 
     def __init__(self, company_id: int) -> None:

@@ -106,16 +106,36 @@ class ContactsScreen(CrmScreen):
     """Every contact in one fast list."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search", id="contacts-search"),
-        Binding("enter", "open", "Card", id="contacts-open"),
-        Binding("n", "add", "New", id="contacts-add"),
-        Binding("e", "edit", "Edit", id="contacts-edit"),
-        Binding("l", "log", "Log", id="contacts-log"),
-        Binding("f", "follow_up", "Follow-up", id="contacts-follow-up"),
-        Binding("d", "delete", "Delete", id="contacts-delete"),
-        Binding("s", "sort", "Sort", id="contacts-sort"),
-        Binding("F", "filter", "Filter", id="contacts-filter"),
-        Binding("escape", "clear", "Clear", id="contacts-clear"),
+        Binding(
+            "slash", "search", "Search", id="contacts-search", tooltip="Search contacts as you type"
+        ),
+        Binding("enter", "open", "Card", id="contacts-open", tooltip="Open the contact's card"),
+        Binding("n", "add", "New", id="contacts-add", tooltip="Add a contact"),
+        Binding("e", "edit", "Edit", id="contacts-edit", tooltip="Edit the contact"),
+        Binding("l", "log", "Log", id="contacts-log", tooltip="Log a call, meeting, email or note"),
+        Binding(
+            "f", "follow_up", "Follow-up", id="contacts-follow-up", tooltip="Schedule a follow-up"
+        ),
+        Binding(
+            "d", "delete", "Delete", id="contacts-delete", tooltip="Move the contact to the trash"
+        ),
+        Binding(
+            "s",
+            "sort",
+            "Sort",
+            id="contacts-sort",
+            tooltip="Sort by name, last contact or next follow-up",
+        ),
+        Binding(
+            "F",
+            "filter",
+            "Filter",
+            id="contacts-filter",
+            tooltip="Filter by stage, tag, owner or company kind",
+        ),
+        Binding(
+            "escape", "clear", "Clear", id="contacts-clear", tooltip="Clear the search and filters"
+        ),
     ]
 
     def __init__(self) -> None:

@@ -74,7 +74,9 @@ class ReportScreen(CrmScreen):
     """Figures for the last 30, 90 or 365 days."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "period", "Period", id="report-period"),
+        Binding(
+            "p", "period", "Period", id="report-period", tooltip="Report over 30, 90 or 365 days"
+        ),
     ]
 
     def __init__(self) -> None:
