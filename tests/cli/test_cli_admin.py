@@ -201,3 +201,14 @@ def test_config_region_is_upper_cased_and_used(run: Run, core: Callable[..., Sto
     assert run("config", "set", "default_region", "gb").stdout == "default_region = GB\n"
     run("add", "Ann Lee", "-p", "020 7946 0958")
     assert contacts.get_card(core(), "ann").phones[0].e164 == "+442079460958"
+
+
+def test_demo_honours_db_before_the_command(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pocketcrm.cli import app
+
+    target = tmp_path / "before.db"
+    result = CliRunner().invoke(app, ["--db", str(target), "demo", "--contacts", "5"])
+    assert result.exit_code == 0, result.output
+    assert target.exists()

@@ -46,6 +46,11 @@ def set_root_db(db: str | None) -> None:
     _root_db = db
 
 
+def root_db() -> str | None:
+    """The --db given before the command name, if any."""
+    return _root_db
+
+
 def db_location(db: str | None) -> str:
     from pocketcrm.paths import default_db
 

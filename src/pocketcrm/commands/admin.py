@@ -94,11 +94,12 @@ def demo(
     from pathlib import Path
 
     from pocketcrm import paths
-    from pocketcrm.commands._common import load_settings
+    from pocketcrm.commands._common import load_settings, root_db
     from pocketcrm.core.demo import build_demo
     from pocketcrm.core.errors import Invalid
     from pocketcrm.core.store import open_store
 
+    db = db or root_db()  # `pocketcrm --db X demo` as well as `pocketcrm demo --db X`
     target = Path(db).expanduser() if db else paths.demo_db()
     if target.exists():
         if not force:
