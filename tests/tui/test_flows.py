@@ -666,3 +666,66 @@ def test_the_interface_draws_before_importing_sqlmodel(module: str) -> None:
     code = f"import sys, {module}; print('sqlmodel' in sys.modules, 'sqlalchemy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# -- reminders health ------------------------------------------------------------------------
+
+
+def top_bar_text(app: PocketCRM) -> str:
+    return screen_text(app).splitlines()[0]
+
+
+async def test_the_top_bar_warns_when_reminders_are_late(crm_store: Any) -> None:
+    import io
+    from datetime import timedelta
+
+    from pocketcrm.core import reminders
+
+    app = app_for(crm_store)
+    async with app.run_test(size=(140, 32)) as pilot:
+        await settle(pilot)
+        assert "reminders" not in top_bar_text(app)  # never set up: nothing to say
+        # A real reminder run three days ago, then nothing since (the job is missing).
+        reminders.run(crm_store, stream=io.StringIO(), now=NOW - timedelta(days=3))
+        assert reminders.reminder_health(crm_store).late
+        app.data_written()
+        await settle(pilot)
+        assert "⚠ reminders not run for 3d" in top_bar_text(app)
+        assert "overdue" in top_bar_text(app)
+        await pilot.press("2")
+        await settle(pilot)
+        assert "⚠ reminders not run for 3d" in top_bar_text(app)
+        reminders.run(crm_store, stream=io.StringIO(), now=NOW)  # running again: all is well
+        app.data_written()
+        await settle(pilot)
+        assert "reminders" not in top_bar_text(app)
+
+
+async def test_the_top_bar_and_agenda_show_failing_deliveries(
+    tmp_path: Path, settings: Any
+) -> None:
+    import io
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from pocketcrm.core import reminders
+    from pocketcrm.core.services.activity import schedule_follow_up
+    from pocketcrm.core.services.contacts import ContactInput, create_contact
+    from pocketcrm.core.settings import ReminderConfig
+    from pocketcrm.core.store import open_store
+
+    failing = replace(settings, reminders=ReminderConfig(command="exit 3"))
+    store = open_store(tmp_path / "failing.db", failing)
+    dan = create_contact(store, ContactInput(name="Dan Weiss"))
+    schedule_follow_up(store, f"#{dan.id}", NOW - timedelta(hours=2), note="Call about the van")
+    result = reminders.run(store, channels=["command"], stream=io.StringIO(), now=NOW)
+    assert result.failed
+    app = app_for(store)
+    async with app.run_test(size=(140, 32)) as pilot:
+        await settle(pilot)
+        assert "⚠ reminders 1 failing" in top_bar_text(app)
+        await pilot.press("2")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Call about the van" in text and "reminder failed" in text
+    store.close()

@@ -20,6 +20,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
+from pocketcrm.tui import format as fmt
 from pocketcrm.tui.messages import DatabaseChanged, StoreOpened
 from pocketcrm.tui.screens.agenda import AgendaScreen
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand, report_failure, run_in_thread
@@ -28,6 +29,7 @@ from pocketcrm.tui.screens.contacts import ContactsScreen
 from pocketcrm.tui.screens.report import ReportScreen
 
 if TYPE_CHECKING:
+    from pocketcrm.core.reminders import ReminderHealth
     from pocketcrm.core.settings import Settings
     from pocketcrm.core.store import Store
 
@@ -77,6 +79,31 @@ def _enabled(owner: Any, action: str) -> bool:
         return owner.check_action(name, ()) is not False
     except Exception:  # a check that cannot run here means: not offered
         return False
+
+
+def reminder_warning(health: ReminderHealth) -> tuple[str, ...]:
+    """What the top bar says when reminders need a look: longest first (it shows the longest
+    that fits), then the core's whole sentence for the tooltip; () when all is well.
+
+    The same rule as `pocketcrm agenda`: late, failing or given up. Reminders that were never
+    set up are nobody's problem yet, so they say nothing.
+    """
+    if not (health.late or health.failing or health.gave_up):
+        return ()
+    parts = []
+    if health.late and health.last_run is not None:
+        parts.append(f"not run for {fmt.span(health.checked_at - health.last_run)}")
+    if health.failing:
+        parts.append(f"{health.failing} failing")
+    if health.gave_up:
+        parts.append(f"{health.gave_up} given up")
+    short = "late" if health.late else "failing" if health.failing else "given up"
+    return (
+        "⚠ reminders " + ", ".join(parts),
+        f"⚠ reminders {short}",
+        "⚠ reminders",
+        health.message,
+    )
 
 
 class CrmCommands(Provider):
@@ -163,6 +190,8 @@ class PocketCRM(App[int]):
     ]
 
     status_text: reactive[str] = reactive("")
+    # What the top bar says about reminders (see reminder_warning); () when all is well.
+    reminder_warning: reactive[tuple[str, ...]] = reactive(())
 
     def __init__(
         self,
@@ -268,15 +297,17 @@ class PocketCRM(App[int]):
         if store is None:
             return
 
-        def job() -> tuple[int, int]:
+        def job() -> tuple[int, int, ReminderHealth]:
+            from pocketcrm.core.reminders import reminder_health
             from pocketcrm.core.services.activity import count_due
 
-            return count_due(store)
+            return (*count_due(store), reminder_health(store))
 
-        def done(counts: tuple[int, int]) -> None:
-            overdue, today = counts
+        def done(result: tuple[int, int, ReminderHealth]) -> None:
+            overdue, today, health = result
             name = os.path.basename(str(store.path)) if store.path is not None else "database"
             self.status_text = f"{name} · {overdue} overdue · {today} due today "
+            self.reminder_warning = reminder_warning(health)
 
         run_in_thread(self, job, done, group="status", exclusive=True, failed=lambda _e: None)
 

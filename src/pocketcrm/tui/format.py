@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pocketcrm.core import clock
 
@@ -30,6 +30,16 @@ def ago(moment: datetime | None) -> str:
     if days < 730:
         return f"{days // 30}mo ago"
     return f"{days // 365}y ago"
+
+
+def span(length: timedelta) -> str:
+    """A length of time in one short unit: '40m', '5h', '3d'."""
+    minutes = max(0, int(length.total_seconds() // 60))
+    if minutes < 120:
+        return f"{minutes}m"
+    if minutes < 48 * 60:
+        return f"{minutes // 60}h"
+    return f"{minutes // (24 * 60)}d"
 
 
 def due(moment: datetime | None, *, all_day: bool = False) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
@@ -29,9 +30,10 @@ class TopBar(Static):
         self.active = active
 
     def on_mount(self) -> None:
-        self.watch(self.app, "status_text", self._redraw, init=True)
+        self.watch(self.app, "status_text", self._redraw, init=False)
+        self.watch(self.app, "reminder_warning", self._redraw, init=True)
 
-    def _redraw(self, status: str = "") -> None:
+    def _redraw(self, _value: object = None) -> None:
         line = Text(" pocketcrm ", style="bold")
         for key, mode, label in TABS:
             if mode == self.active:
@@ -39,12 +41,28 @@ class TopBar(Static):
             else:
                 line.append(f" {key}", style="bold dim")
                 line.append(f" {label} ")
-        status = str(getattr(self.app, "status_text", ""))
-        if status:
-            room = self.size.width - line.cell_len - 1
-            if room > 8:
-                shown = status if len(status) <= room else status[: room - 1] + "…"
-                line.append(" " * (room - len(shown)) + shown, style="dim")
+        room = self.size.width - line.cell_len - 1
+        status = Text()
+        self.tooltip = None
+        warning: tuple[str, ...] = getattr(self.app, "reminder_warning", ())
+        if warning:  # first: it matters more than the counts; the longest wording that fits
+            *wordings, detail = warning
+            shown = next((w for w in wordings if cell_len(w) < room), "")
+            if shown:
+                status = Text(shown + " ", style="bold yellow")
+                self.tooltip = detail
+        counts = str(getattr(self.app, "status_text", ""))
+        left = room - status.cell_len - (1 if status.cell_len else 0)
+        if counts and left > 8:
+            shown = counts if len(counts) <= left else counts[: left - 1] + "…"
+            if status.cell_len:
+                shown += " "
+            status = Text.assemble(
+                (" " * (room - status.cell_len - len(shown)) + shown, "dim"), status
+            )
+        elif status.cell_len:
+            status = Text.assemble((" " * (room - status.cell_len), "dim"), status)
+        line.append_text(status)
         self.update(line)
 
     def on_resize(self) -> None:
