@@ -729,3 +729,52 @@ async def test_the_top_bar_and_agenda_show_failing_deliveries(
         text = screen_text(app)
         assert "Call about the van" in text and "reminder failed" in text
     store.close()
+
+
+# -- drifting out of touch -------------------------------------------------------------------
+
+
+async def test_the_agenda_lists_who_is_drifting_out_of_touch(crm_store: Any) -> None:
+    from pocketcrm.core.services.cadence import drifting, set_cadence
+
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await go_to_agenda(pilot)
+        assert not screen.query_one("#drift-list").display  # no cadence yet: no section
+        assert "Drifting" not in screen_text(app)
+        set_cadence(crm_store, ideal_days=14, tag="vip")
+        app.data_written()
+        await settle(pilot)
+        drifts = drifting(crm_store)
+        assert drifts  # vip contacts last called more than two weeks ago
+        table = screen.query_one("#drift-list", VirtualTable)
+        assert [table.row_at(i).contact_id for i in range(table.total)] == [
+            d.contact_id for d in drifts
+        ]
+        text = screen_text(app)
+        assert f"Drifting out of touch ({len(drifts)})" in text
+        assert drifts[0].contact_name in text and f"{drifts[0].days_over}d" in text
+
+        await pilot.press("tab")  # to the drifting list
+        assert table.has_focus
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        assert app.screen.contact_id == drifts[0].contact_id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and table.has_focus
+
+        await pilot.press("l")  # log a call right from the list
+        await settle(pilot)
+        await type_text(pilot, "Caught up at last")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert drifts[0].contact_id not in [d.contact_id for d in drifting(crm_store)]
+        assert [table.row_at(i).contact_id for i in range(table.total)] == [
+            d.contact_id for d in drifting(crm_store)
+        ]
+    newest = activity.contact_interactions(crm_store, drifts[0].contact_id)[0]
+    assert (newest.kind, newest.notes, newest.occurred_at) == ("call", "Caught up at last", NOW)

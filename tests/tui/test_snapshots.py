@@ -84,3 +84,11 @@ def test_welcome_on_an_empty_database(
     # The welcome names the demo database's path: keep it the same on every machine.
     monkeypatch.setenv("POCKETCRM_DATA_DIR", "/home/you/.local/share/pocketcrm")
     assert snap_compare(app_for(empty_store), terminal_size=(80, 24), run_before=steps())
+
+
+def test_agenda_with_drifting_contacts(snap_compare: Compare, crm_store: Any) -> None:
+    from pocketcrm.core.services.cadence import set_cadence
+
+    set_cadence(crm_store, ideal_days=14, tag="vip")
+    set_cadence(crm_store, ideal_days=30, max_days=45, tag="wholesale")
+    assert snap_compare(app_for(crm_store), terminal_size=(100, 30), run_before=steps("2"))

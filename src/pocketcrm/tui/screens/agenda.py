@@ -1,4 +1,9 @@
-"""The agenda: overdue, today and upcoming follow-ups; done, snooze and open the card by key."""
+"""The agenda: overdue, today and upcoming follow-ups; done, snooze and open the card by key.
+
+Under the follow-ups, "Drifting out of touch": contacts past the interval of their cadence
+(services.cadence.drifting, the list `pocketcrm agenda` prints), most overdue first. Tab moves
+between the two lists; Enter opens the card and l logs a call in either.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from pocketcrm.tui.widgets.virtual_table import Cell, Column, Section, VirtualTa
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import FollowUpView
+    from pocketcrm.core.services.cadence import Drift
 
 WINDOWS = {"week": "the next 7 days", "all": "everything open"}
 
@@ -39,6 +45,27 @@ AGENDA_COLUMNS = [
     Column("contact", "Contact", 18, lambda r: r.contact_name, grow=1),
     Column("note", "Note", 20, _note, grow=3),
     Column("owner", "Owner", 8, lambda r: r.owner),
+]
+
+
+def _last_in_touch(row: Drift) -> str:
+    if row.last_contact_at is None:
+        return "never"
+    return f"{fmt.local(row.last_contact_at, date_only=True)} ({fmt.ago(row.last_contact_at)})"
+
+
+def _over_by(row: Drift) -> Cell:
+    if row.past_max:
+        return (f"{row.days_over}d, past max", "bold red")
+    return f"{row.days_over}d"
+
+
+DRIFT_COLUMNS = [
+    Column("contact", "Contact", 18, lambda r: r.contact_name, grow=2),
+    Column("last", "Last in touch", 22, _last_in_touch),
+    Column("every", "Every", 6, lambda r: f"{r.ideal_days}d"),
+    Column("over", "Over by", 14, _over_by, grow=1),
+    Column("rule", "Rule", 10, lambda r: r.rule, grow=1),
 ]
 
 
@@ -73,6 +100,13 @@ class AgendaScreen(CrmScreen):
         Binding("z", "snooze", "Snooze", id="agenda-snooze", tooltip="Snooze the follow-up"),
         Binding("l", "log", "Log", id="agenda-log", tooltip="Log a call with this contact"),
         Binding(
+            "tab",
+            "switch_list",
+            "Follow-ups/drifting",
+            id="agenda-switch",
+            tooltip="Move between the follow-ups and who is drifting out of touch",
+        ),
+        Binding(
             "w",
             "window",
             "Week/all",
@@ -85,6 +119,8 @@ class AgendaScreen(CrmScreen):
         super().__init__(id="agenda")
         self.window = "week"
         self.rows: list[Any] = []
+        self.drifts: list[Drift] = []
+        self.follow_up_count = (0, 0)  # (open, overdue) in the window
 
     def compose(self) -> ComposeResult:
         yield TopBar("agenda")
@@ -95,6 +131,8 @@ class AgendaScreen(CrmScreen):
             page_size=200,
             empty_text="Nothing due. Plan a next step from a card with f.",
         )
+        yield Static("", id="drift-title", classes="pane-title")
+        yield VirtualTable(DRIFT_COLUMNS, id="drift-list", page_size=200)
         yield Static("", id="agenda-status", classes="status")
         yield KeyFooter()
 
@@ -102,9 +140,14 @@ class AgendaScreen(CrmScreen):
     def table(self) -> VirtualTable:
         return self.query_one("#agenda-list", VirtualTable)
 
+    @property
+    def drift_table(self) -> VirtualTable:
+        return self.query_one("#drift-list", VirtualTable)
+
     def on_mount(self) -> None:
         self.table.focus()
         self._title()
+        self._show_drifts()
 
     def _title(self) -> None:
         self.query_one("#agenda-title", Static).update(
@@ -119,12 +162,14 @@ class AgendaScreen(CrmScreen):
         window = self.window
         keep = self.table.current
 
-        def job() -> list[FollowUpView]:
+        def job() -> tuple[list[FollowUpView], list[Drift]]:
             from pocketcrm.core.services.activity import agenda
+            from pocketcrm.core.services.cadence import drifting
 
-            return agenda(store, window)
+            return agenda(store, window), drifting(store)
 
-        def done(views: list[FollowUpView]) -> None:
+        def done(result: tuple[list[FollowUpView], list[Drift]]) -> None:
+            views, drifts = result
             self.rows = sections(views)
             cursor = self.table.cursor
             if keep is not None and not isinstance(keep, Section):
@@ -133,14 +178,72 @@ class AgendaScreen(CrmScreen):
                         cursor = index
                         break
             self.table.set_rows(self.rows, cursor=cursor)
-            overdue = sum(1 for v in views if v.overdue)
-            self.query_one("#agenda-status", Static).update(
-                f"{fmt.number(len(views))} open follow-ups, {fmt.number(overdue)} overdue"
-            )
+            self.follow_up_count = (len(views), sum(1 for v in views if v.overdue))
+            self.drifts = drifts
+            self._show_drifts(keep_drift)
+            self._show_status()
 
+        keep_drift = self.drift_table.current
         self.background(job, done, group="agenda", exclusive=True)
 
+    def _show_drifts(self, keep: Drift | None = None) -> None:
+        """The drifting section, shown only when someone is drifting."""
+        drifts, table = self.drifts, self.drift_table
+        cursor = table.cursor
+        if keep is not None:
+            ids = [d.contact_id for d in drifts]
+            cursor = ids.index(keep.contact_id) if keep.contact_id in ids else cursor
+        table.set_rows(drifts, cursor=min(cursor, max(0, len(drifts) - 1)))
+        title = self.query_one("#drift-title", Static)
+        title.update(f"Drifting out of touch ({fmt.number(len(drifts))})  (tab switches lists)")
+        for widget in (title, table):
+            widget.display = bool(drifts)
+        if not drifts and table.has_focus:
+            self.table.focus()
+        self.refresh_bindings()
+
+    def _show_status(self) -> None:
+        """Counts, or what went wrong with the highlighted follow-up's reminder."""
+        status = self.query_one("#agenda-status", Static)
+        row = self.table.current
+        if self.table.has_focus and getattr(row, "delivery_error", ""):
+            status.update(f"Reminder failed: {row.delivery_error}  (pocketcrm remind --status)")
+            return
+        total, overdue = self.follow_up_count
+        text = f"{fmt.number(total)} open follow-ups, {fmt.number(overdue)} overdue"
+        if self.drifts:
+            text += f"; {fmt.number(len(self.drifts))} drifting out of touch"
+        status.update(text)
+
+    @on(VirtualTable.Highlighted)
+    def _highlighted(self) -> None:
+        self._show_status()
+
+    def on_descendant_focus(self) -> None:
+        self._show_status()
+
+    def _drift_focused(self) -> bool:
+        return self.drift_table.has_focus
+
+    def _selected_drift(self) -> Drift | None:
+        drift: Drift | None = self.drift_table.current
+        if drift is None:
+            self.notify("Nobody is drifting out of touch.", timeout=3)
+        return drift
+
+    def action_switch_list(self) -> None:
+        if self._drift_focused() or not self.drifts:
+            self.table.focus()
+        else:
+            self.drift_table.focus()
+
     def _selected(self) -> FollowUpView | None:
+        if self._drift_focused():
+            self.notify(
+                "That is a cadence, not a follow-up: log a call with l, or open the card.",
+                timeout=3,
+            )
+            return None
         row = self.table.current
         if row is None or isinstance(row, Section):
             self.notify("No follow-up selected.", severity="warning", timeout=3)
@@ -149,6 +252,9 @@ class AgendaScreen(CrmScreen):
         return view
 
     def action_open(self) -> None:
+        if self._drift_focused():
+            self._open_drift()
+            return
         view = self._selected()
         if view is None:
             return
@@ -156,9 +262,19 @@ class AgendaScreen(CrmScreen):
         position = [r for r in self.rows if not isinstance(r, Section)].index(view)
         open_card(self, view.contact_id, CardSequence.of_ids(ids, position))
 
+    def _open_drift(self) -> None:
+        drift = self._selected_drift()
+        if drift is not None:
+            ids = [d.contact_id for d in self.drifts]
+            open_card(self, drift.contact_id, CardSequence.of_ids(ids, self.drift_table.cursor))
+
     @on(VirtualTable.Chosen, "#agenda-list")
     def _chosen(self) -> None:
         self.action_open()
+
+    @on(VirtualTable.Chosen, "#drift-list")
+    def _drift_chosen(self) -> None:
+        self._open_drift()
 
     def action_done(self) -> None:
         view = self._selected()
@@ -171,6 +287,11 @@ class AgendaScreen(CrmScreen):
             flows.snooze_follow_up(self, view)
 
     def action_log(self) -> None:
+        if self._drift_focused():
+            drift = self._selected_drift()
+            if drift is not None:
+                flows.log_interaction(self, drift.contact_id, drift.contact_name)
+            return
         view = self._selected()
         if view is not None:
             flows.log_interaction(self, view.contact_id, view.contact_name)
@@ -182,6 +303,10 @@ class AgendaScreen(CrmScreen):
         self.window = window
         self._title()
         self.reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # tab is hidden while nobody is drifting: there is nothing to switch to
+        return not (action == "switch_list" and not self.drifts)
 
     def palette_commands(self) -> list[PaletteCommand]:
         return [
