@@ -206,8 +206,9 @@ class AgendaScreen(CrmScreen):
         """Counts, or what went wrong with the highlighted follow-up's reminder."""
         status = self.query_one("#agenda-status", Static)
         row = self.table.current
-        if self.table.has_focus and getattr(row, "delivery_error", ""):
-            status.update(f"Reminder failed: {row.delivery_error}  (pocketcrm remind --status)")
+        error = "" if row is None or isinstance(row, Section) else str(row.delivery_error)
+        if self.table.has_focus and error:
+            status.update(f"Reminder failed: {error}  (pocketcrm remind --status)")
             return
         total, overdue = self.follow_up_count
         text = f"{fmt.number(total)} open follow-ups, {fmt.number(overdue)} overdue"
