@@ -63,6 +63,26 @@ async def shoot(store: object, name: str, keys: Sequence[str], size: tuple[int, 
     return path
 
 
+def add_duplicates(store: object) -> None:
+    """Two likely duplicates for the review screen, made through the core like the demo."""
+    from pocketcrm.core.services.contacts import (
+        ContactInput,
+        ContactQuery,
+        create_contact,
+        list_contacts,
+    )
+
+    first, second = list_contacts(store, ContactQuery(limit=6))[::5]  # type: ignore[arg-type]
+    create_contact(
+        store,  # type: ignore[arg-type]
+        ContactInput(name=first.display_name, emails=[first.email] if first.email else []),
+    )
+    create_contact(
+        store,  # type: ignore[arg-type]
+        ContactInput(name=second.display_name, phones=[second.phone] if second.phone else []),
+    )
+
+
 def main() -> int:
     os.environ["POCKETCRM_TZ"] = "UTC"
     from pocketcrm.core import clock
@@ -80,6 +100,9 @@ def main() -> int:
         for name, keys, size in SHOTS:
             path = asyncio.run(shoot(store, name, keys, size))
             print(path.relative_to(OUT.parent.parent))
+        add_duplicates(store)  # after the other shots, so they stay as they were
+        path = asyncio.run(shoot(store, "duplicates", ("5",), SIZE))
+        print(path.relative_to(OUT.parent.parent))
         empty = open_store(Path(folder) / "empty.db", Settings(owner="Robin"))
         path = asyncio.run(shoot(empty, "welcome", (), (100, 30)))
         print(path.relative_to(OUT.parent.parent))

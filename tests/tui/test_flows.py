@@ -583,7 +583,7 @@ async def test_every_action_is_in_the_palette_and_every_binding_has_an_id(crm_st
         log_form,
         snooze_form,
     )
-    from pocketcrm.tui.screens import agenda, card, companies, report
+    from pocketcrm.tui.screens import agenda, card, companies, dupes, report
     from pocketcrm.tui.screens import contacts as contacts_screen
     from pocketcrm.tui.widgets import virtual_table
 
@@ -595,6 +595,7 @@ async def test_every_action_is_in_the_palette_and_every_binding_has_an_id(crm_st
         companies.CompaniesScreen,
         companies.CompanyScreen,
         report.ReportScreen,
+        dupes.DuplicatesScreen,
         confirm.ConfirmModal,
         contact_form.ContactForm,
         log_form.LogForm,
@@ -728,6 +729,7 @@ async def test_the_top_bar_and_agenda_show_failing_deliveries(
         await settle(pilot)
         text = screen_text(app)
         assert "Call about the van" in text and "reminder failed" in text
+        assert "Reminder failed: " in text  # the highlighted one's error, whole, in the status
     store.close()
 
 
@@ -778,3 +780,92 @@ async def test_the_agenda_lists_who_is_drifting_out_of_touch(crm_store: Any) -> 
         ]
     newest = activity.contact_interactions(crm_store, drifts[0].contact_id)[0]
     assert (newest.kind, newest.notes, newest.occurred_at) == ("call", "Caught up at last", NOW)
+
+
+# -- duplicates ------------------------------------------------------------------------------
+
+
+async def test_review_duplicates_merge_keeping_the_left_then_undo(crm_store: Any) -> None:
+    from pocketcrm.core.services.contacts import ContactInput, create_contact
+    from pocketcrm.core.services.dupes import find_duplicates
+    from pocketcrm.tui.screens.dupes import DuplicatesScreen
+
+    ann = ann_id(crm_store)
+    twin = create_contact(
+        crm_store,
+        ContactInput(name="Ann Lee", emails=["ann.lee@example.com"], phones=["+44 7700 900123"]),
+    ).id
+    expected = find_duplicates(crm_store)
+    assert (expected[0].a.id, expected[0].b.id) == (ann, twin)
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DuplicatesScreen)
+        table = screen.query_one("#dupe-list", VirtualTable)
+        assert [(table.row_at(i).a.id, table.row_at(i).b.id) for i in range(table.total)] == [
+            (p.a.id, p.b.id) for p in expected
+        ]
+        text = screen_text(app)
+        assert f"Ann Lee #{ann}" in text and f"Ann Lee #{twin}" in text
+        assert f"{expected[0].score}%" in text and "same email ann.lee@example.com" in text
+        assert "Prefers calls in the morning." in text  # the left card
+        assert "+44 7700 900123" in text  # the right card
+
+        await pilot.press("left")  # keep the left: asks first
+        await settle(pilot)
+        assert "merge Ann Lee" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert contacts.get_card_by_id(crm_store, twin).deleted_at is None
+        await pilot.press("left")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen
+        kept = contacts.get_card_by_id(crm_store, ann)
+        assert "+44 7700 900123" in [p.number for p in kept.phones]
+        assert contacts.get_card_by_id(crm_store, twin).deleted_at is not None  # in the trash
+        assert all(twin not in (p.a.id, p.b.id) for p in find_duplicates(crm_store))
+        assert all(
+            twin not in (table.row_at(i).a.id, table.row_at(i).b.id) for i in range(table.total)
+        )  # the list refreshed
+
+        await pilot.press("u")  # the notification's undo
+        await settle(pilot)
+        assert contacts.get_card_by_id(crm_store, twin).deleted_at is None
+        assert "+44 7700 900123" not in [
+            p.number for p in contacts.get_card_by_id(crm_store, ann).phones
+        ]
+        assert (table.row_at(0).a.id, table.row_at(0).b.id) == (ann, twin)
+
+        await pilot.press("right", "y")  # keep the right this time, then undo with U
+        await settle(pilot)
+        assert contacts.get_card_by_id(crm_store, ann).deleted_at is not None
+        await pilot.press("U")
+        await settle(pilot)
+        assert contacts.get_card_by_id(crm_store, ann).deleted_at is None
+        assert contacts.get_card_by_id(crm_store, twin).deleted_at is None
+
+
+async def test_skip_a_pair_that_is_not_a_duplicate(crm_store: Any) -> None:
+    from pocketcrm.core.services.contacts import ContactInput, create_contact
+
+    create_contact(crm_store, ContactInput(name="Grace Murphey"))
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        table = app.screen.query_one("#dupe-list", VirtualTable)
+        assert table.total == 1
+        await pilot.press("s")
+        await settle(pilot)
+        assert table.total == 0
+        assert "No likely duplicates" in screen_text(app)
+        await pilot.press("r")
+        await settle(pilot)
+        assert table.total == 1
+    assert contacts.count_contacts(crm_store, ContactQuery(text="grace")) == 2

@@ -92,3 +92,29 @@ def test_agenda_with_drifting_contacts(snap_compare: Compare, crm_store: Any) ->
     set_cadence(crm_store, ideal_days=14, tag="vip")
     set_cadence(crm_store, ideal_days=30, max_days=45, tag="wholesale")
     assert snap_compare(app_for(crm_store), terminal_size=(100, 30), run_before=steps("2"))
+
+
+def add_twins(store: Any) -> None:
+    """Two likely duplicates made through the core: Ann Lee again, and a misspelt Grace."""
+    from pocketcrm.core.services.contacts import ContactInput, create_contact
+
+    create_contact(
+        store,
+        ContactInput(
+            name="Ann Lee",
+            emails=["ann.lee@example.com"],
+            phones=["+44 7700 900123"],
+            title="Buyer",
+        ),
+    )
+    create_contact(store, ContactInput(name="Grace Murphey", company="Northwind Foods"))
+
+
+def test_duplicates(snap_compare: Compare, crm_store: Any) -> None:
+    add_twins(crm_store)
+    assert snap_compare(app_for(crm_store), terminal_size=(110, 32), run_before=steps("5"))
+
+
+def test_duplicates_80x24(snap_compare: Compare, crm_store: Any) -> None:
+    add_twins(crm_store)
+    assert snap_compare(app_for(crm_store), terminal_size=(80, 24), run_before=steps("5"))

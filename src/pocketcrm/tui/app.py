@@ -26,6 +26,7 @@ from pocketcrm.tui.screens.agenda import AgendaScreen
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand, report_failure, run_in_thread
 from pocketcrm.tui.screens.companies import CompaniesScreen
 from pocketcrm.tui.screens.contacts import ContactsScreen
+from pocketcrm.tui.screens.dupes import DuplicatesScreen
 from pocketcrm.tui.screens.report import ReportScreen
 
 if TYPE_CHECKING:
@@ -144,6 +145,7 @@ class PocketCRM(App[int]):
         "agenda": AgendaScreen,
         "companies": CompaniesScreen,
         "report": ReportScreen,
+        "dupes": DuplicatesScreen,
     }
     DEFAULT_MODE: ClassVar[str] = "contacts"
     COMMANDS = App.COMMANDS | {CrmCommands}
@@ -183,6 +185,14 @@ class PocketCRM(App[int]):
             id="go-report",
             group=SCREENS,
             tooltip="Go to the report",
+        ),
+        Binding(
+            "5",
+            "switch_mode('dupes')",
+            "Duplicates",
+            id="go-dupes",
+            group=SCREENS,
+            tooltip="Go to the duplicates review",
         ),
         Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last delete or done"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Help: keys and screens"),

@@ -11,6 +11,7 @@ TABS: tuple[tuple[str, str, str], ...] = (
     ("2", "agenda", "Agenda"),
     ("3", "companies", "Companies"),
     ("4", "report", "Report"),
+    ("5", "dupes", "Dupes"),
 )
 
 
