@@ -28,7 +28,9 @@ batch and a merge keep the exact stored state of what they change.
 
 from __future__ import annotations
 
+import itertools
 import json
+import operator
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -87,6 +89,8 @@ def parse_time(value: object, field: str) -> datetime | None:
 def birthday_text(year: object, month: object, day: object) -> str:
     if month is None or day is None:
         return ""
+    if type(month) is int and type(day) is int and (year is None or type(year) is int):
+        return f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
     if year:
         return f"{int(str(year)):04d}-{int(str(month)):02d}-{int(str(day)):02d}"
     return f"--{int(str(month)):02d}-{int(str(day)):02d}"
@@ -134,15 +138,18 @@ def _fetch(session: Session, sql: str) -> list[Any]:
 
 
 def _grouped(session: Session, sql: str) -> dict[int, list[Any]]:
+    """Rows by their first column (the queries order by it, so runs are grouped in C)."""
     grouped: dict[int, list[Any]] = {}
-    for row in _fetch(session, sql):
-        key = row[0]
+    for key, run in itertools.groupby(_fetch(session, sql), key=_FIRST):
         found = grouped.get(key)
         if found is None:
-            grouped[key] = [row]
+            grouped[key] = list(run)
         else:
-            found.append(row)
+            found.extend(run)
     return grouped
+
+
+_FIRST = operator.itemgetter(0)
 
 
 def company_uuids(session: Session) -> dict[int, tuple[str, str]]:
@@ -202,20 +209,24 @@ def _activity(
     return history, interactions, follow_ups, cadences, interaction_uuid
 
 
-def contact_records(
-    session: Session,
-    ids: Sequence[int],
-    companies: dict[int, tuple[str, str]],
-    *,
-    activity: bool = True,
-) -> list[Record]:
-    """Full records of these contacts (in the given order), a handful of queries per chunk.
+@dataclass(frozen=True)
+class ContactRows:
+    """A chunk of contacts as driver rows (see the queries for the columns), sub-records
+    grouped by contact id in their stored order: what contact_records and the vCard/CSV
+    drafts are both made from."""
 
-    activity=False leaves stage_history, interactions, follow_ups and cadences empty without
-    reading them: the vCard and CSV exports carry none of them.
-    """
-    if not ids:
-        return []
+    contacts: dict[int, Any]
+    emails: dict[int, list[Any]]
+    phones: dict[int, list[Any]]
+    addresses: dict[int, list[Any]]
+    websites: dict[int, list[Any]]
+    custom: dict[int, list[Any]]
+    external: dict[int, list[Any]]
+    tags: dict[int, list[Any]]
+
+
+def contact_rows(session: Session, ids: Sequence[int]) -> ContactRows:
+    """The contact rows and sub-record rows of these contacts, eight queries in all."""
     m = _marks(ids)
     rows = {
         int(r[0]): r
@@ -266,6 +277,27 @@ def contact_records(
         f"SELECT ct.contact_id, t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
         f"WHERE ct.contact_id IN ({m}) ORDER BY ct.contact_id, t.name",
     )
+    return ContactRows(rows, emails, phones, addresses, websites, custom, external, tags)
+
+
+def contact_records(
+    session: Session,
+    ids: Sequence[int],
+    companies: dict[int, tuple[str, str]],
+    *,
+    activity: bool = True,
+) -> list[Record]:
+    """Full records of these contacts (in the given order), a handful of queries per chunk.
+
+    activity=False leaves stage_history, interactions, follow_ups and cadences empty without
+    reading them: the vCard and CSV exports carry none of them.
+    """
+    if not ids:
+        return []
+    m = _marks(ids)
+    base = contact_rows(session, ids)
+    rows, emails, phones, addresses = base.contacts, base.emails, base.phones, base.addresses
+    websites, custom, external, tags = base.websites, base.custom, base.external, base.tags
     if activity:
         history, interactions, follow_ups, cadences, interaction_uuid = _activity(session, m)
     else:
