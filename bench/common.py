@@ -46,6 +46,8 @@ def big_database(fresh_copy: bool = True) -> Path:
     for suffix in ("", "-wal", "-shm"):
         Path(str(copy) + suffix).unlink(missing_ok=True)
     shutil.copyfile(master, copy)
+    with copy.open("rb+") as handle:  # flushed now, not by the first timed checkpoint
+        os.fsync(handle.fileno())
     return copy
 
 
