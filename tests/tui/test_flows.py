@@ -869,3 +869,18 @@ async def test_skip_a_pair_that_is_not_a_duplicate(crm_store: Any) -> None:
         await settle(pilot)
         assert table.total == 1
     assert contacts.count_contacts(crm_store, ContactQuery(text="grace")) == 2
+
+
+async def test_the_card_screen_is_built_ahead_after_the_first_frame(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)  # the prebuild runs when the list has been idle a moment
+        await settle(pilot)
+        assert app.is_screen_installed("card-contacts")
+        ready = app.get_screen("card-contacts")
+        assert isinstance(ready, CardScreen) and ready.is_mounted and ready.blank
+        assert not app._notifications  # the blank card loaded nothing and said nothing
+        card = await open_ann(pilot, crm_store)
+        assert card is ready and not card.blank
+        assert "Prefers calls in the morning." in screen_text(app)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from pocketcrm.core.store import Store
 
 WATCH_SECONDS = 1.5
+PREBUILD_AFTER = 0.05  # seconds after the first frame: the card screen is built then (idle)
 SCREENS = Binding.Group("Screens", compact=True)
 NAVIGATION = {"switch_mode", "help", "undo"}
 
@@ -273,6 +274,15 @@ class PocketCRM(App[int]):
             self.exit()
             return
         self.refresh_status()
+        self.set_timer(PREBUILD_AFTER, self._prebuild_card, name="prebuild-card")
+
+    def _prebuild_card(self) -> None:
+        """Once the list is on screen and idle: the card screen, so Enter only fills it in."""
+        from pocketcrm.tui.screens.card import prebuild_card
+
+        row = getattr(self.screen, "table", None)
+        current = getattr(row, "current", None)
+        prebuild_card(self, getattr(current, "id", None))
 
     def check_for_changes(self) -> None:
         """Another process wrote (or we did): the screen on top shows fresh data."""

@@ -8,14 +8,15 @@ order of the list the card was opened from.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
+from textual import events, on
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
@@ -210,6 +211,14 @@ class CardScreen(CrmScreen):
         self.card: ContactCard | None = None
         self._loaded = loaded
         self.loaded_at: float | None = None  # perf_counter() when drawn with its data
+        self.blank = False  # built ahead of time (prebuild_card): no contact to show yet
+
+    @classmethod
+    def prebuild(cls) -> CardScreen:
+        """A card screen with no contact yet, composed while nobody waits for it."""
+        screen = cls(0)
+        screen.blank = True
+        return screen
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.app.current_mode)
@@ -238,11 +247,28 @@ class CardScreen(CrmScreen):
 
     def on_mount(self) -> None:
         self.timeline.focus()
+        if self.blank:
+            self.call_after_refresh(self._warm_up)
         if self._loaded is not None:  # fetched before the screen opened: one layout, not two
             card, first = self._loaded
             self._loaded = None
             self.mark_seen()
             self.show(card, first, keep_cursor=False)
+
+    def _warm_up(self) -> None:
+        """Give the blank screen the terminal's size (its breakpoint classes: -wide or
+        -narrow), then lay it out and render it once, all off screen."""
+        if self.is_current or not self.blank:
+            return
+        size = self.app.size
+        self.post_message(events.Resize(size, size))
+        self.call_after_refresh(self._warm_render)
+
+    def _warm_render(self) -> None:
+        if self.is_current or not self.blank:
+            return
+        self._refresh_layout(self.app.size)
+        self._compositor.render_update(full=True)
 
     def present(
         self,
@@ -253,6 +279,7 @@ class CardScreen(CrmScreen):
         """Show another contact on this (reused) screen before it is pushed again."""
         self.contact_id = contact_id
         self.sequence = sequence
+        self.blank = False
         if self.is_mounted:
             self.mark_seen()
             self.show(*loaded, keep_cursor=False)
@@ -261,7 +288,8 @@ class CardScreen(CrmScreen):
             self._loaded = loaded
 
     def reload(self) -> None:
-        self.load(self.contact_id)
+        if not self.blank:
+            self.load(self.contact_id)
 
     def load(self, contact_id: int, index: int | None = None) -> None:
         """Fetch a card and the first page of its timeline together, then show both."""
@@ -396,11 +424,40 @@ def fetch_card(store: Store, contact_id: int) -> tuple[ContactCard, list[Interac
     return card, contact_interactions(store, contact_id, limit=TIMELINE_PAGE)
 
 
+def card_screen_name(app: App[Any]) -> str:
+    """Each mode keeps one card screen, installed under this name."""
+    return f"card-{app.current_mode}"
+
+
+def prebuild_card(app: App[Any], sample_id: int | None = None) -> None:
+    """Build this mode's card screen now (compose, styles, layout) so the first card opens as
+    fast as the later ones: a new screen costs Textual about 100 ms more than a reused one.
+
+    SAMPLE_ID (a contact on screen) is fetched once in a thread and dropped: the first card
+    then does not pay for the core's first queries either (imports, statement compilation).
+    """
+    name = card_screen_name(app)
+    store = getattr(app, "store", None)
+    if sample_id is not None and store is not None:
+
+        def warm() -> None:
+            with contextlib.suppress(Exception):  # a contact deleted meanwhile: no matter
+                fetch_card(store, sample_id)
+
+        app.run_worker(warm, thread=True, group="warm-card", exit_on_error=False)
+    if not app.is_screen_installed(name):
+        app.install_screen(CardScreen.prebuild(), name)
+        # Register it now: it composes, mounts and takes its styles off screen. get_screen
+        # does not register; _get_screen (what push_screen uses) does. Textual is pinned.
+        app._get_screen(name)
+
+
 def open_card(screen: CrmScreen, contact_id: int, sequence: CardSequence) -> None:
     """Fetch the card, then open its screen already filled in (no empty frame, no flicker).
 
     Each mode keeps one installed CardScreen and reuses it: a new screen costs Textual a
-    full style and layout pass (about 100 ms at 120x40), a reused one about 15 ms.
+    full style and layout pass (about 100 ms at 120x40), a reused one about 15 ms. The app
+    builds the first one ahead (prebuild_card), once the contact list is on screen.
     """
     store = screen.store
     if store is None:
@@ -408,7 +465,7 @@ def open_card(screen: CrmScreen, contact_id: int, sequence: CardSequence) -> Non
 
     def show(loaded: tuple[ContactCard, list[InteractionView]]) -> None:
         app = screen.app
-        name = f"card-{app.current_mode}"
+        name = card_screen_name(app)
         if app.is_screen_installed(name):
             card_screen = app.get_screen(name)
             assert isinstance(card_screen, CardScreen)
