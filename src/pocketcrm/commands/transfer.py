@@ -100,7 +100,7 @@ def _import_undo(args: list[str], db: str | None, as_json: bool) -> None:
 
     if len(args) > 1:
         raise Invalid("batch", "give one batch number: pocketcrm import undo BATCH")
-    if args and not args[0].isdigit():
+    if args and not args[0].isdecimal():
         raise Invalid("batch", f"{args[0]!r} is not a batch number; see: pocketcrm import history")
     result = undo_import(open_db(db), int(args[0]) if args else None)
     if as_json:
@@ -354,7 +354,7 @@ def merge(
         )
         return
     if undo:
-        if other is not None or (keep is not None and not keep.lstrip("#").isdigit()):
+        if other is not None or (keep is not None and not keep.lstrip("#").isdecimal()):
             raise Invalid("undo", "give the merge number: pocketcrm merge --undo [ID]")
         view = service.undo_any_merge(store, int(keep.lstrip("#")) if keep else None)
         if as_json:
@@ -401,7 +401,7 @@ def person_export(
     from pocketcrm.core.services.people import save_person_export
 
     store = open_db(db)
-    target = f"#{ref.lstrip('#')}" if ref.lstrip("#").isdigit() else pick_contact(store, ref)
+    target = f"#{ref.lstrip('#')}" if ref.lstrip("#").isdecimal() else pick_contact(store, ref)
     saved = save_person_export(store, target, output)
     if as_json:
         print_json(saved)
@@ -423,7 +423,7 @@ def person_erase(
 
     store = open_db(db)
     # an id may name someone in the trash: they can be erased too
-    target = f"#{ref.lstrip('#')}" if ref.lstrip("#").isdigit() else pick_contact(store, ref)
+    target = f"#{ref.lstrip('#')}" if ref.lstrip("#").isdecimal() else pick_contact(store, ref)
     if not yes:
         card = get_card_by_id(store, int(target.lstrip("#")))
         if not interactive():

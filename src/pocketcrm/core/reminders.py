@@ -870,7 +870,7 @@ def _ago(span: timedelta) -> str:
 def schedule_minutes(session: Session, settings: Settings) -> int:
     """The installed job's interval as `cron install` recorded it, else the configured one."""
     recorded = _get_state(session, SCHEDULE_KEY)
-    if recorded and recorded.isdigit() and int(recorded) > 0:
+    if recorded and recorded.isdecimal() and int(recorded) > 0:
         return int(recorded)
     return max(1, settings.reminders.schedule_minutes)
 

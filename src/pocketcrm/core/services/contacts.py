@@ -123,7 +123,7 @@ def company_for(session: Session, ref: str, stage: str = "") -> int:
     from pocketcrm.core.services.lookup import resolve_company
 
     ref = ref.strip()
-    if ref.isdigit():
+    if ref.isdecimal():
         return resolve_company(session, ref)
     found = session.execute(
         text("SELECT id FROM company WHERE name_key = :k AND deleted_at IS NULL ORDER BY id"),
@@ -631,7 +631,7 @@ def _where(
         )
         params["tag"] = validate.tag(query.tag)
     if query.company:
-        if query.company.strip().isdigit():
+        if query.company.strip().isdecimal():
             clauses.append("c.company_id = :company_id")
             params["company_id"] = int(query.company)
         else:
@@ -697,7 +697,7 @@ def count_contacts(store: Store, query: ContactQuery | None = None) -> int:
         where, params = _where(session, query, store.settings)
         # The company join only when a filter needs it: at 100,000 contacts it cost 95 ms of 103.
         needs_company = bool(query.company_kind) or (
-            bool(query.company) and not query.company.strip().isdigit()
+            bool(query.company) and not query.company.strip().isdecimal()
         )
         source = (
             "contact c LEFT JOIN company co ON co.id = c.company_id"

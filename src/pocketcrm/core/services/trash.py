@@ -116,7 +116,7 @@ def restore(store: Store, ref: str, kind: str = "contact") -> TrashItem:
             when = company.deleted_at
             company.deleted_at = None
             return TrashItem("company", company.id, company.name, when)
-        if not ref.strip().isdigit():
+        if not ref.strip().isdecimal():
             raise Invalid("ref", f"give the {kind.replace('_', '-')} id (a number)")
         row: Interaction | FollowUp | None = (
             session.get(Interaction, int(ref))
