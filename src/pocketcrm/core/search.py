@@ -176,14 +176,21 @@ def rebuild(session: Session) -> None:
         cursor.close()
 
 
-def matching_ids_sql(session: Session, query: str) -> tuple[str, dict[str, object]] | None:
-    """A SQL fragment selecting matching contact ids, best first, for use in a subquery."""
+def matching_ids_sql(
+    session: Session, query: str, *, ranked: bool = True
+) -> tuple[str, dict[str, object]] | None:
+    """A SQL fragment selecting matching contact ids (best first when RANKED).
+
+    A filter (`id IN (...)`) should pass ranked=False: ranking 35,000 prefix matches of a
+    one-letter search only to throw the order away cost about 140 ms at 100,000 contacts.
+    """
     if _is_sqlite(session):
         expression = match_expression(query)
         if expression is None:
             return None
+        order = " ORDER BY rank" if ranked else ""
         return (
-            "SELECT rowid AS id FROM contact_fts WHERE contact_fts MATCH :fts ORDER BY rank",
+            f"SELECT rowid AS id FROM contact_fts WHERE contact_fts MATCH :fts{order}",
             {"fts": expression},
         )
     folded = fold(query)

@@ -647,7 +647,7 @@ def _where(
         clauses.append("(c.last_contact_at IS NULL OR c.last_contact_at < :since)")
         params["since"] = db_time(query.not_contacted_since)
     if query.text.strip():
-        found = matching_ids_sql(session, query.text)
+        found = matching_ids_sql(session, query.text, ranked=False)
         if found is None:
             clauses.append("0")
         else:
