@@ -84,6 +84,32 @@ _UUID = re.compile(
 # -- what an import reports -----------------------------------------------------------------
 
 
+# Column order of the rows the importer writes in bulk, one place for each table: the create
+# and the update paths both write these, and a column order that drifted apart between them
+# would put values in the wrong columns.
+_ROW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "contact_email": ("contact_id", "address", "address_key", "label", "is_primary"),
+    "contact_phone": ("contact_id", "number", "e164", "valid", "extension", "label", "is_primary"),
+    "contact_website": ("contact_id", "url", "label"),
+    "custom_field": ("contact_id", "name", "value"),
+    "external_id": ("contact_id", "system", "value"),
+    "contact_tag": ("contact_id", "tag_id"),
+    "stage_change": ("contact_id", "at", "from_stage", "to_stage", "by"),
+    "import_change": ("batch_id", "entity", "entity_id", "action", "before"),
+    "contact_address": (
+        "contact_id",
+        "label",
+        "street",
+        "extended",
+        "po_box",
+        "city",
+        "region",
+        "postcode",
+        "country",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class SourceInfo:
     path: str
@@ -930,39 +956,27 @@ class _Run:
         self._many("contact", _CONTACT_COLUMNS, self.buf_contacts)
         self._many(
             "contact_email",
-            ("contact_id", "address", "address_key", "label", "is_primary"),
+            _ROW_COLUMNS["contact_email"],
             self.buf_emails,
         )
         self._many(
             "contact_phone",
-            ("contact_id", "number", "e164", "valid", "extension", "label", "is_primary"),
+            _ROW_COLUMNS["contact_phone"],
             self.buf_phones,
         )
         self._many(
             "contact_address",
-            (
-                "contact_id",
-                "label",
-                "street",
-                "extended",
-                "po_box",
-                "city",
-                "region",
-                "postcode",
-                "country",
-            ),
+            _ROW_COLUMNS["contact_address"],
             self.buf_addresses,
         )
-        self._many("contact_website", ("contact_id", "url", "label"), self.buf_websites)
-        self._many("custom_field", ("contact_id", "name", "value"), self.buf_custom)
-        self._many("external_id", ("contact_id", "system", "value"), self.buf_external)
-        self._many("contact_tag", ("contact_id", "tag_id"), self.buf_contact_tags)
-        self._many(
-            "stage_change", ("contact_id", "at", "from_stage", "to_stage", "by"), self.buf_history
-        )
+        self._many("contact_website", _ROW_COLUMNS["contact_website"], self.buf_websites)
+        self._many("custom_field", _ROW_COLUMNS["custom_field"], self.buf_custom)
+        self._many("external_id", _ROW_COLUMNS["external_id"], self.buf_external)
+        self._many("contact_tag", _ROW_COLUMNS["contact_tag"], self.buf_contact_tags)
+        self._many("stage_change", _ROW_COLUMNS["stage_change"], self.buf_history)
         self._many(
             "import_change",
-            ("batch_id", "entity", "entity_id", "action", "before"),
+            _ROW_COLUMNS["import_change"],
             self.buf_changes,
         )
         for contact_id, record in self.buf_json:
@@ -1646,7 +1660,7 @@ class _Run:
             snapshot = jsonfmt.snapshot_contact(session, cid)
             self._many(
                 "import_change",
-                ("batch_id", "entity", "entity_id", "action", "before"),
+                _ROW_COLUMNS["import_change"],
                 [
                     (
                         self.batch_id,
@@ -1673,9 +1687,7 @@ class _Run:
             rows_e.append((cid, address, key, label, not has_primary))
             has_primary = True
             self.by_email.setdefault(key, cid)
-        self._many(
-            "contact_email", ("contact_id", "address", "address_key", "label", "is_primary"), rows_e
-        )
+        self._many("contact_email", _ROW_COLUMNS["contact_email"], rows_e)
         has_primary = bool(phone_rows)
         rows_p = []
         for number, e164, valid, extension, label, _ in new_phones:
@@ -1683,39 +1695,27 @@ class _Run:
             has_primary = True
         self._many(
             "contact_phone",
-            ("contact_id", "number", "e164", "valid", "extension", "label", "is_primary"),
+            _ROW_COLUMNS["contact_phone"],
             rows_p,
         )
         self._many(
             "contact_address",
-            (
-                "contact_id",
-                "label",
-                "street",
-                "extended",
-                "po_box",
-                "city",
-                "region",
-                "postcode",
-                "country",
-            ),
+            _ROW_COLUMNS["contact_address"],
             [(cid, *a) for a in new_addresses],
         )
         self._many(
-            "contact_website", ("contact_id", "url", "label"), [(cid, *w) for w in new_sites]
+            "contact_website", _ROW_COLUMNS["contact_website"], [(cid, *w) for w in new_sites]
         )
-        self._many("custom_field", ("contact_id", "name", "value"), [(cid, *c) for c in new_custom])
+        self._many("custom_field", _ROW_COLUMNS["custom_field"], [(cid, *c) for c in new_custom])
         for fid, value in set_custom:
             conn.exec_driver_sql(
                 f"UPDATE custom_field SET value = {self.mark} WHERE id = {fid}", (value,)
             )
         for pair in new_external:
             self.by_external[pair] = cid
-        self._many(
-            "external_id", ("contact_id", "system", "value"), [(cid, *x) for x in new_external]
-        )
-        self._many("contact_tag", ("contact_id", "tag_id"), links)
-        self._many("stage_change", ("contact_id", "at", "from_stage", "to_stage", "by"), history)
+        self._many("external_id", _ROW_COLUMNS["external_id"], [(cid, *x) for x in new_external])
+        self._many("contact_tag", _ROW_COLUMNS["contact_tag"], links)
+        self._many("stage_change", _ROW_COLUMNS["stage_change"], history)
         if rec.json is not None and self._json_activity(cid, rec.json, new=False):
             from pocketcrm.core.services.activity import refresh_contact_dates
 
