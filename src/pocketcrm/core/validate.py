@@ -54,14 +54,9 @@ def phone_text(value: str, field: str = "phone") -> str:
 @lru_cache(maxsize=4096)
 def normalize_phone(number: str, region: str) -> tuple[str, bool]:
     """(E.164, valid) for a typed number; unparseable numbers give ('', False) and are kept."""
-    import phonenumbers  # ~30 ms and per-region metadata: only when a phone is written
+    from pocketcrm.core.phones import normalize  # phonenumbers' metadata: only when needed
 
-    try:
-        parsed = phonenumbers.parse(number, region or None)
-    except phonenumbers.NumberParseException:
-        return "", False
-    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return e164, bool(phonenumbers.is_valid_number(parsed))
+    return normalize(number, region)
 
 
 def _choice(value: str, allowed: list[str], field: str) -> str:
