@@ -38,6 +38,7 @@ import os
 import re
 import uuid as uuidlib
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -231,6 +232,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
 
 
 PARALLEL_BYTES = 4_000_000  # files this big are parsed by worker processes
+BIG_CACHE_KIB = 32 * 1024  # SQLite's page cache during an import
 IN_FLIGHT = 4  # chunks being parsed at once: memory stays bounded whatever the file size
 _LINE_REF = re.compile(r"^(lines?|rows?) (\d+)(?:-(\d+))?")
 
@@ -843,6 +845,20 @@ class _Run:
         self.created_ids: set[int] = set()
         self.touched: set[int] = set()
         self.pending: set[int] = set()  # created in the current (unflushed) chunk
+
+    @contextmanager
+    def big_cache(self) -> Iterator[None]:
+        """32 MiB of page cache while the run writes (SQLite's default is 2 MiB): the new
+        rows' index pages stay in memory between chunks (about 4% of an import's time)."""
+        if self.cursor is None:
+            yield
+            return
+        (before,) = self.cursor.execute("PRAGMA cache_size").fetchone()
+        self.cursor.execute(f"PRAGMA cache_size={-BIG_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            self.cursor.execute(f"PRAGMA cache_size={int(before)}")
 
     # -- state ------------------------------------------------------------------------------
 
@@ -1964,7 +1980,8 @@ def import_files(
             run = _Run(
                 session, store.settings, allow_suppressed=allow_suppressed, progress=progress
             )
-            run.run(sources)
+            with run.big_cache():
+                run.run(sources)
             if strict and run.problem_count:
                 first = run.problems[0]
                 raise Invalid(
