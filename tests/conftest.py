@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import pgserver
+from pgserver import PgServer
 from pocketcrm.core import clock
 
 
@@ -22,3 +25,17 @@ def _isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     yield
     clock.set_clock(None)
     clock.set_local_zone(None)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A real PostgreSQL server for the session. Skipped where none can run, except in CI
+    (CI=true), where a missing server is a failure: the PostgreSQL tests must really run."""
+    reason = pgserver.unavailable()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL tests cannot run in CI: {reason}")
+        pytest.skip(reason)
+    server = PgServer().start()
+    yield server
+    server.stop()

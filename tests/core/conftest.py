@@ -14,6 +14,8 @@ from pocketcrm.core import clock
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store, open_store
 
+ON_POSTGRES = os.environ.get("POCKETCRM_TEST_BACKEND") == "postgres"
+
 
 @pytest.fixture
 def fixed_clock() -> Iterator[FixedClock]:
@@ -32,16 +34,32 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """An empty database at the newest schema, made once: copying it beats migrating anew."""
+def migrated_template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> bytes:
+    """An empty database at the newest schema, made once: copying it beats migrating anew.
+    On PostgreSQL it is a template database ('crm_template'), and the bytes are empty."""
+    if ON_POSTGRES:
+        server = request.getfixturevalue("pg_server")
+        open_store(server.database(name="crm_template")).close()
+        return b""
     path = tmp_path_factory.mktemp("template") / "crm.db"
     open_store(path).close()
     return path.read_bytes()
 
 
 @pytest.fixture
-def store(db_path: Path, fixed_clock: FixedClock, migrated_template: bytes) -> Iterator[Store]:
-    """A fresh migrated database file (0600), owned by 'Me', at a fixed time."""
+def store(
+    request: pytest.FixtureRequest, db_path: Path, fixed_clock: FixedClock, migrated_template: bytes
+) -> Iterator[Store]:
+    """A fresh migrated database file (0600), owned by 'Me', at a fixed time; a fresh
+    PostgreSQL database instead when POCKETCRM_TEST_BACKEND=postgres."""
+    if ON_POSTGRES:
+        url = request.getfixturevalue("pg_server").database(template="crm_template")
+        opened = open_store(url, Settings(owner="Me"))
+        yield opened
+        opened.close()
+        return
     fd = os.open(db_path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(migrated_template)
@@ -51,8 +69,16 @@ def store(db_path: Path, fixed_clock: FixedClock, migrated_template: bytes) -> I
 
 
 @pytest.fixture
-def rows(db_path: Path) -> Callable[[str], int]:
-    """Rows in a table, counted with raw sqlite3 so the count does not trust the services."""
+def rows(request: pytest.FixtureRequest, db_path: Path) -> Callable[[str], int]:
+    """Rows in a table, counted with the raw driver so the count does not trust the services."""
+    if ON_POSTGRES:
+        store = request.getfixturevalue("store")
+
+        def count_pg(table: str) -> int:
+            with store.engine.connect() as conn:
+                return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() or 0)
+
+        return count_pg
 
     def count(table: str) -> int:
         conn = sqlite3.connect(db_path)
