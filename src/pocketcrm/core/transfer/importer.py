@@ -819,10 +819,6 @@ class _Run:
         # Bulk inserts go straight to SQLite's driver (about 4x SQLAlchemy's executemany);
         # the cursor shares the session's connection, so its transaction too.
         self.cursor: Any = self.conn.connection.cursor() if self.sqlite else None
-        if self.cursor is not None:
-            import os as _o
-
-            self.cursor.execute(f"PRAGMA cache_size={_o.environ.get('CS', '-2000')}")
         self.now = clock.now()
         self.now_db: Any = db_time(self.now) if self.sqlite else self.now
         self.owner = settings.owner
