@@ -355,8 +355,8 @@ def test_a_configuration_mistake_fails_the_run_without_using_attempts(crm: Store
     assert not row["gave_up"]
 
 
-def test_email_failing_first_keeps_the_reminder_off_stdout(crm: Store) -> None:
-    """A reminder the email could not carry is not printed either: next run does both."""
+def test_email_failing_does_not_hold_back_stdout_nor_print_it_twice(crm: Store) -> None:
+    """A reminder the email could not carry is printed now; the retries only email it."""
     crm.settings.reminders.smtp.host = "127.0.0.1"
     crm.settings.reminders.smtp.port = 9  # discard: nothing listens, connection refused
     crm.settings.reminders.smtp.security = "none"
@@ -365,8 +365,13 @@ def test_email_failing_first_keeps_the_reminder_off_stdout(crm: Store) -> None:
     add_follow_up(crm, add_contact(crm, "Ann Smith"), at(2026, 3, 2, 9, 0))
     set_now(at(2026, 3, 2, 9, 5))
     result, printed = run_once(crm, "email", "stdout")
-    assert printed == "" and result.exit_code == 1
+    assert "Follow up with Ann Smith" in printed and result.exit_code == 1
     assert "refused the connection" in result.failed[0][1]
+    [row] = rows(crm)
+    assert row["delivered_channels"] == "stdout" and row["delivered_at"] is None
+    set_now(at(2026, 3, 2, 9, 20))
+    again, printed = run_once(crm, "email", "stdout")
+    assert printed == "" and again.failed and again.exit_code == 1
 
 
 def test_desktop_alone_must_reach_someone(

@@ -187,7 +187,12 @@ def _status(db: str | None, as_json: bool) -> None:
                     f"{p.contact_name} (#{p.contact_id})" if p.contact_id else "",
                     local(p.due_at),
                     p.attempts,
-                    "GAVE UP: " + p.last_error if p.gave_up else p.last_error or "waiting",
+                    ("GAVE UP: " + p.last_error if p.gave_up else p.last_error or "waiting")
+                    + (
+                        f" (sent by {', '.join(p.delivered_channels)})"
+                        if p.delivered_channels
+                        else ""
+                    ),
                 ]
                 for p in pending
             ]

@@ -1,10 +1,12 @@
 """Delivery channels for `pocketcrm remind`: stdout, email, desktop and a user command.
 
 This module knows nothing about the database. The claiming engine hands each channel the
-reminders it has claimed; a channel either delivers all of them or raises DeliveryFailed, so
-the engine can release the claims and retry on the next run. The desktop channel is the one
-exception: a notification service is often absent (servers, cron without a session), so it
-returns a warning instead of raising.
+claimed reminders that channel has not taken yet; a channel either delivers all of them or
+raises DeliveryFailed, so the engine can release the claims and retry on the next run (on
+the channels that failed only: it remembers which took each reminder). The command channel
+runs once per reminder, and the desktop channel is the exception: a notification service is
+often absent (servers, cron without a session), so it says which were shown and warns
+instead of raising.
 
 Everything here runs unattended from cron, so failures become one readable line (cron mails
 it), never a traceback. Heavy imports (smtplib, email, desktop_notifier, keyring) happen
@@ -511,33 +513,55 @@ def _notify_with_command(notes: Sequence[tuple[str, str]]) -> tuple[int, str]:
     return len(notes), ""
 
 
+@dataclass(frozen=True)
+class DesktopShown:
+    """Which reminders the desktop showed, and why the others were not (None: all shown)."""
+
+    keys: tuple[str, ...]
+    warning: str | None
+
+
+def show_desktop(reminders: Sequence[Reminder], *, zone: tzinfo) -> DesktopShown:
+    """Show desktop notifications and say which reminders they covered; never raises.
+
+    Notifications go out in the reminders' order, so the first N shown are the first N
+    reminders; a summary covers all of them or none. The engine remembers the shown ones,
+    so a retry does not show them again.
+    """
+    if not reminders:
+        return DesktopShown((), None)
+    notes = _notifications(reminders, zone)
+    try:
+        sent, library_reason = _notify_with_library(notes)
+    except Exception as exc:  # a third-party library must never crash the reminder run
+        sent, library_reason = 0, f"desktop-notifier failed: {_one_line(exc)}"
+    fallback_sent, fallback_reason = 0, ""
+    if sent < len(notes):
+        try:
+            fallback_sent, fallback_reason = _notify_with_command(notes[sent:])
+        except Exception as exc:  # same promise for the fallback
+            fallback_sent, fallback_reason = 0, _one_line(exc)
+    shown = sent + fallback_sent
+    if len(notes) < len(reminders):  # one summary for them all
+        keys = tuple(r.key for r in reminders) if shown else ()
+    else:
+        keys = tuple(r.key for r in reminders[:shown])
+    if shown == len(notes):
+        return DesktopShown(keys, None)
+    warning = (
+        f"desktop notifications unavailable ({library_reason}; {fallback_reason}); "
+        f"{len(notes) - shown} of {len(notes)} not shown"
+    )
+    return DesktopShown(keys, warning)
+
+
 def deliver_desktop(reminders: Sequence[Reminder], *, zone: tzinfo) -> str | None:
     """Show desktop notifications; returns None when all were shown, else a warning.
 
     Never raises: a missing notification service (a server, cron without a session) is a
     normal situation, and the warning lets the caller mention it once.
     """
-    if not reminders:
-        return None
-    notes = _notifications(reminders, zone)
-    try:
-        sent, library_reason = _notify_with_library(notes)
-    except Exception as exc:  # a third-party library must never crash the reminder run
-        sent, library_reason = 0, f"desktop-notifier failed: {_one_line(exc)}"
-    if sent == len(notes):
-        return None
-    rest = notes[sent:]
-    try:
-        fallback_sent, fallback_reason = _notify_with_command(rest)
-    except Exception as exc:  # same promise for the fallback
-        fallback_sent, fallback_reason = 0, _one_line(exc)
-    if fallback_sent == len(rest):
-        return None
-    missing = len(rest) - fallback_sent
-    return (
-        f"desktop notifications unavailable ({library_reason}; {fallback_reason}); "
-        f"{missing} of {len(notes)} not shown"
-    )
+    return show_desktop(reminders, zone=zone).warning
 
 
 # --- command ------------------------------------------------------------------------------

@@ -310,6 +310,11 @@ class Reminder(SQLModel, table=True):
     attempts: int = 0
     last_error: str = ""
     gave_up: bool = False
+    # Channels that took it, comma-separated ("email,command"): a retry after one channel
+    # failed goes only to the others, so nobody gets the same reminder twice.
+    delivered_channels: str = Field(
+        default="", sa_column=Column(Text, nullable=False, server_default="")
+    )
 
 
 class InteractionRollup(SQLModel, table=True):

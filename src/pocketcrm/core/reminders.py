@@ -9,7 +9,10 @@ machine was off when something fell due:
    inserted with ON CONFLICT DO NOTHING), releases claims left by a run that died, and
    claims the undelivered rows with this run's token.
 2. The channels deliver outside any transaction: an SMTP server may take seconds, and the
-   interface or another command must not wait on the write lock meanwhile.
+   interface or another command must not wait on the write lock meanwhile. Each reminder
+   remembers which channels took it (`delivered_channels`, saved as soon as a channel is
+   done), so a retry goes only to the channels that failed: the email that went out is not
+   sent again because the command channel failed, even if the run is killed in between.
 3. A second write transaction marks what went out (delivered_at, follow_up.notified_at) and
    releases what did not (attempts + 1 and last_error; given up after max_attempts), so a
    failure shows in `pocketcrm agenda`, in `remind --status` and in the interface.
@@ -33,7 +36,7 @@ import re
 import stat
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from datetime import time as time_of_day
@@ -51,6 +54,7 @@ from pocketcrm.core.store import Store
 log = logging.getLogger("pocketcrm.remind")
 
 CHANNELS = ("stdout", "desktop", "email", "command")
+_DELIVERY_ORDER = ("email", "command", "stdout", "desktop")  # deliver() tries them so
 STALE_CLAIM = timedelta(minutes=10)  # a claim not renewed for this long: its run died
 HEARTBEAT_SECONDS = 60.0  # a run delivering one by one renews its claims this often
 BIRTHDAY_CATCH_UP_DAYS = 7  # after a longer time off, older birthdays are not news any more
@@ -120,6 +124,22 @@ def _month_days_on(day: date) -> list[tuple[int, int]]:
     if day.month == 2 and day.day == 28 and not _is_leap(day.year):
         pairs.append((2, 29))
     return pairs
+
+
+def channel_set(stored: str) -> frozenset[str]:
+    """The channels named in a reminder's `delivered_channels` text."""
+    return frozenset(name for name in (part.strip() for part in stored.split(",")) if name)
+
+
+def ordered_channels(channels: Collection[str]) -> tuple[str, ...]:
+    """CHANNELS order, unknown names last: the same set always reads the same."""
+    order = {name: index for index, name in enumerate(CHANNELS)}
+    return tuple(sorted(set(channels), key=lambda name: (order.get(name, len(order)), name)))
+
+
+def channel_text(channels: Collection[str]) -> str:
+    """`delivered_channels` text: the names comma-separated, in CHANNELS order."""
+    return ",".join(ordered_channels(channels))
 
 
 def check_channels(channels: Sequence[str]) -> list[str]:
@@ -317,12 +337,16 @@ def due_occurrences(
 
 
 class Claimed(NamedTuple):
-    """A reminder row this run holds, with what the channels need to say about it."""
+    """A reminder row this run holds, with what the channels need to say about it.
+
+    `channels_done` are the channels that took it in earlier runs: they are skipped.
+    """
 
     id: int
     follow_up_id: int | None
     attempts: int
     reminder: delivery.Reminder
+    channels_done: frozenset[str] = frozenset()
 
 
 def _title(kind: str, name: str, due: datetime, born: int | None) -> str:
@@ -354,7 +378,7 @@ def _detail(kind: str, note: str, last_contact: datetime | None, now: datetime) 
 _CLAIMED_SQL = """
 SELECT r.id, r.key, r.kind, r.contact_id, r.follow_up_id, r.due_at, r.attempts,
        c.display_name, c.last_contact_at, c.birthday_year, c.anniversary_year,
-       coalesce(f.note, ''), f.all_day, {details}
+       coalesce(f.note, ''), f.all_day, {details}, r.delivered_channels
 FROM reminder r
 JOIN contact c ON c.id = r.contact_id
 LEFT JOIN follow_up f ON f.id = r.follow_up_id
@@ -393,7 +417,8 @@ def _claimed_rows(
             contact_phone=str(row[14]),
         )
         follow_up_id = None if row[4] is None else int(row[4])
-        claimed.append(Claimed(int(row[0]), follow_up_id, int(row[6]), reminder))
+        done = channel_set(str(row[15] or ""))
+        claimed.append(Claimed(int(row[0]), follow_up_id, int(row[6]), reminder, done))
     return claimed
 
 
@@ -519,13 +544,20 @@ class Outcome:
     failures: dict[str, tuple[str, bool]] = field(default_factory=dict)  # key: (why, counts)
     warnings: list[str] = field(default_factory=list)
     config_error: bool = False
+    taken: dict[str, set[str]] = field(default_factory=dict)  # key: channels that took it
 
     def fail(self, reminders: Sequence[delivery.Reminder], why: str, *, counts: bool) -> None:
+        """Note a failed channel; a second failure adds its reason (and counts if either does)."""
         for reminder in reminders:
-            self.failures.setdefault(reminder.key, (why, counts))
+            before = self.failures.get(reminder.key)
+            if before is None:
+                self.failures[reminder.key] = (why, counts)
+            else:
+                self.failures[reminder.key] = (f"{before[0]}; {why}", before[1] or counts)
 
-    def left(self, reminders: Sequence[delivery.Reminder]) -> list[delivery.Reminder]:
-        return [r for r in reminders if r.key not in self.failures]
+    def took(self, channel: str, reminders: Sequence[delivery.Reminder]) -> None:
+        for reminder in reminders:
+            self.taken.setdefault(reminder.key, set()).add(channel)
 
 
 def deliver(
@@ -537,59 +569,90 @@ def deliver(
     zone: tzinfo,
     now: datetime,
     heartbeat: Callable[[], None] | None = None,
+    done: Mapping[str, Collection[str]] | None = None,
+    record: Callable[[str, Sequence[delivery.Reminder]], None] | None = None,
 ) -> Outcome:
-    """Step 2: every channel, the fallible ones first.
+    """Step 2: each channel delivers the reminders it has not taken yet.
 
-    A reminder counts as delivered when every channel that can fail took it. Email and the
-    command go first, so a reminder they could not deliver is not also printed or shown
-    (it is retried on the next run, everywhere at once). A desktop service that is missing
-    is a warning, unless the desktop is the only channel: then nothing reached anyone.
-    A configuration mistake (no SMTP host, a command that does not exist) fails the run but
-    does not use up attempts: it is retried, and reported, until someone fixes it.
+    DONE maps a reminder's key to the channels that took it in earlier runs; they are
+    skipped, so a retry after one channel failed never repeats the others. The channels do
+    not wait on each other: a reminder the email could not carry is still run through the
+    command and printed now, and the next run only emails it. RECORD(channel, reminders) is
+    called as soon as a channel took some, so the progress is saved before the next channel
+    starts (a run killed in between does not repeat what went out): after each reminder of
+    the command, after the others unless they are the run's last (settle() saves that).
+
+    A reminder counts as delivered when every fallible channel of the run has taken it (in
+    this run or before). A desktop service that is missing is a warning, unless the desktop
+    is the only channel: then nothing reached anyone. A configuration mistake (no SMTP host,
+    a command that does not exist) fails the run but does not use up attempts: it is
+    retried, and reported, until someone fixes it.
     """
     outcome = Outcome()
-    if "email" in channels and reminders:
+    earlier = done or {}
+    last = next((c for c in reversed(_DELIVERY_ORDER) if c in channels), "")
+
+    def wanted(channel: str) -> list[delivery.Reminder]:
+        if channel not in channels:
+            return []
+        return [r for r in reminders if channel not in earlier.get(r.key, ())]
+
+    def took(channel: str, items: Sequence[delivery.Reminder]) -> None:
+        if items:
+            outcome.took(channel, items)
+            if record is not None and (channel != last or channel == "command"):
+                record(channel, items)
+
+    todo = wanted("email")
+    if todo:
         try:
             smtp = delivery.SmtpSettings.from_config(config.smtp)
-            warning = delivery.deliver_email(reminders, smtp, zone=zone, now=now)
+            warning = delivery.deliver_email(todo, smtp, zone=zone, now=now)
         except delivery.DeliveryFailed as exc:
-            outcome.fail(reminders, str(exc), counts=True)
+            outcome.fail(todo, str(exc), counts=True)
         except Invalid as exc:
-            outcome.fail(reminders, f"email: {exc}", counts=False)
+            outcome.fail(todo, f"email: {exc}", counts=False)
             outcome.config_error = True
         else:
+            took("email", todo)
             if warning:
                 outcome.warnings.append(warning)
-    left = outcome.left(reminders)
-    if "command" in channels and left:
-        beat = time.monotonic()
-        for index, reminder in enumerate(left):
-            if heartbeat is not None and time.monotonic() - beat > HEARTBEAT_SECONDS:
-                heartbeat()  # a long batch keeps its claims from looking abandoned
-                beat = time.monotonic()
-            try:
-                delivery.deliver_command([reminder], config.command, zone=zone)
-            except delivery.DeliveryFailed as exc:
-                outcome.fail([reminder], str(exc), counts=True)
-            except Invalid as exc:
-                outcome.fail(left[index:], f"command: {exc}", counts=False)
-                outcome.config_error = True
-                break
-    left = outcome.left(reminders)
-    if "stdout" in channels and left:
+    todo = wanted("command")
+    beat = time.monotonic()
+    for index, reminder in enumerate(todo):
+        if heartbeat is not None and time.monotonic() - beat > HEARTBEAT_SECONDS:
+            heartbeat()  # a long batch keeps its claims from looking abandoned
+            beat = time.monotonic()
+        try:
+            delivery.deliver_command([reminder], config.command, zone=zone)
+        except delivery.DeliveryFailed as exc:
+            outcome.fail([reminder], str(exc), counts=True)
+        except Invalid as exc:
+            outcome.fail(todo[index:], f"command: {exc}", counts=False)
+            outcome.config_error = True
+            break
+        else:
+            took("command", [reminder])
+    todo = wanted("stdout")
+    if todo:
         if stream is None:
             raise ValueError("the stdout channel needs a stream")
         try:
-            delivery.deliver_stdout(left, stream, zone=zone)
+            delivery.deliver_stdout(todo, stream, zone=zone)
         except delivery.DeliveryFailed as exc:
-            outcome.fail(left, str(exc), counts=True)
-    left = outcome.left(reminders)
-    if "desktop" in channels and left:
-        warning = delivery.deliver_desktop(left, zone=zone)
-        if warning and list(channels) == ["desktop"]:
-            outcome.fail(left, f"desktop: {warning}", counts=True)
-        elif warning:
-            outcome.warnings.append(f"desktop: {warning}")
+            outcome.fail(todo, str(exc), counts=True)
+        else:
+            took("stdout", todo)
+    todo = wanted("desktop")
+    if todo:
+        shown = delivery.show_desktop(todo, zone=zone)
+        keys = set(shown.keys)
+        took("desktop", [r for r in todo if r.key in keys])
+        if shown.warning and list(channels) == ["desktop"]:
+            missed = [r for r in todo if r.key not in keys]
+            outcome.fail(missed, f"desktop: {shown.warning}", counts=True)
+        elif shown.warning:
+            outcome.warnings.append(f"desktop: {shown.warning}")
     return outcome
 
 
@@ -601,6 +664,39 @@ def _chunks(ids: Sequence[int], size: int = 1000) -> list[str]:
     return [",".join(str(int(i)) for i in ids[n : n + size]) for n in range(0, len(ids), size)]
 
 
+def _by_channels(ids_and_channels: Sequence[tuple[int, str]]) -> dict[str, list[int]]:
+    """Row ids grouped by their `delivered_channels` text: one statement per distinct value."""
+    groups: dict[str, list[int]] = {}
+    for row_id, channels in ids_and_channels:
+        groups.setdefault(channels, []).append(row_id)
+    return groups
+
+
+def save_progress(store: Store, token: str, channels_by_id: Mapping[int, Collection[str]]) -> None:
+    """Remember mid-run which channels took which claimed reminders (all of them so far).
+
+    Best effort: settle() writes the same again at the end, so a write that waited too long
+    for the lock is logged, not raised, and the delivery carries on.
+    """
+    from sqlalchemy.exc import OperationalError
+
+    pairs = [(row_id, channel_text(channels)) for row_id, channels in channels_by_id.items()]
+    try:
+        with store.write() as session:
+            for value, ids in _by_channels(pairs).items():
+                for chunk in _chunks(ids):
+                    session.execute(
+                        text(
+                            "UPDATE reminder SET delivered_channels = :channels "
+                            "WHERE claim_token = :token AND delivered_at IS NULL "
+                            f"AND id IN ({chunk})"
+                        ),
+                        {"channels": value, "token": token},
+                    )
+    except OperationalError as exc:
+        log.warning("could not save the delivery progress yet: %s", exc.orig)
+
+
 def settle(
     store: Store,
     token: str,
@@ -608,22 +704,31 @@ def settle(
     outcome: Outcome,
     now: datetime,
 ) -> list[str]:
-    """Step 3: mark delivered or release, and record the run; returns keys given up."""
+    """Step 3: mark delivered or release, and record the run; returns keys given up.
+
+    Either way the row keeps every channel that took it, now or in an earlier run.
+    """
     max_attempts = max(1, store.settings.reminders.max_attempts)
     done = [c for c in claimed if c.reminder.key not in outcome.failures]
     failed = [c for c in claimed if c.reminder.key in outcome.failures]
+    channels = {
+        c.id: channel_text(c.channels_done | outcome.taken.get(c.reminder.key, set()))
+        for c in claimed
+    }
     gave_up: list[str] = []
     with store.write() as session:
-        for chunk in _chunks([c.id for c in done]):
-            # Ids come from the database as ints: inlining them is safe, and one statement
-            # per thousand rows is several times faster than executemany here.
-            session.execute(
-                text(
-                    "UPDATE reminder SET delivered_at = :now, last_error = '' "
-                    f"WHERE claim_token = :token AND id IN ({chunk})"
-                ),
-                {"now": _db(now), "token": token},
-            )
+        for value, ids in _by_channels([(c.id, channels[c.id]) for c in done]).items():
+            for chunk in _chunks(ids):
+                # Ids come from the database as ints: inlining them is safe, and one
+                # statement per thousand rows is several times faster than executemany.
+                session.execute(
+                    text(
+                        "UPDATE reminder SET delivered_at = :now, last_error = '', "
+                        "delivered_channels = :channels "
+                        f"WHERE claim_token = :token AND id IN ({chunk})"
+                    ),
+                    {"now": _db(now), "token": token, "channels": value},
+                )
         follow_ups = sorted({c.follow_up_id for c in done if c.follow_up_id is not None})
         for chunk in _chunks(follow_ups):
             session.execute(
@@ -637,13 +742,14 @@ def settle(
                 text(
                     "UPDATE reminder SET claimed_at = NULL, claim_token = '', "
                     "attempts = attempts + :step, gave_up = (attempts + :step >= :max), "
-                    "last_error = :why WHERE id = :id AND claim_token = :token "
-                    "RETURNING gave_up"
+                    "last_error = :why, delivered_channels = :channels "
+                    "WHERE id = :id AND claim_token = :token RETURNING gave_up"
                 ),
                 {
                     "step": step,
                     "max": max_attempts,
                     "why": why[:500],
+                    "channels": channels[item.id],
                     "id": item.id,
                     "token": token,
                 },
@@ -704,6 +810,15 @@ def run(
         return RunResult(token, moment, chosen, (), (), (), (), released, False)
     log.info("run %s: %d due, channels %s", token[:8], len(claimed), ",".join(chosen))
     reminders = [c.reminder for c in claimed]
+    done = {c.reminder.key: c.channels_done for c in claimed}
+    ids = {c.reminder.key: c.id for c in claimed}
+    progress = {c.id: set(c.channels_done) for c in claimed}
+
+    def record(channel: str, items: Sequence[delivery.Reminder]) -> None:
+        for item in items:
+            progress[ids[item.key]].add(channel)
+        save_progress(store, token, {ids[item.key]: progress[ids[item.key]] for item in items})
+
     try:
         outcome = deliver(
             reminders,
@@ -713,6 +828,8 @@ def run(
             zone=zone,
             now=moment,
             heartbeat=lambda: renew_claims(store, token, clock.now() if now is None else moment),
+            done=done,
+            record=record,
         )
     except BaseException:
         # Interrupted mid-delivery: leave the claims; they go stale and are retried.
@@ -916,7 +1033,8 @@ def reminder_health(store: Store, *, now: datetime | None = None) -> ReminderHea
 class PendingReminder:
     """A recorded reminder that has not gone out: waiting, failing, or given up.
 
-    `due_at` is when it reminds (a date-only follow-up: the configured hour of its day).
+    `due_at` is when it reminds (a date-only follow-up: the configured hour of its day);
+    `delivered_channels` the channels that took it already (a retry skips them).
     """
 
     id: int
@@ -930,6 +1048,7 @@ class PendingReminder:
     last_error: str
     gave_up: bool
     claimed: bool
+    delivered_channels: tuple[str, ...] = ()
 
 
 def undelivered(store: Store, *, limit: int = 200) -> list[PendingReminder]:
@@ -939,7 +1058,8 @@ def undelivered(store: Store, *, limit: int = 200) -> list[PendingReminder]:
             text(
                 "SELECT r.id, r.key, r.kind, r.contact_id, coalesce(c.display_name, ''), "
                 "r.follow_up_id, r.due_at, r.attempts, r.last_error, r.gave_up, r.claimed_at, "
-                "f.all_day FROM reminder r LEFT JOIN contact c ON c.id = r.contact_id "
+                "f.all_day, r.delivered_channels FROM reminder r "
+                "LEFT JOIN contact c ON c.id = r.contact_id "
                 "LEFT JOIN follow_up f ON f.id = r.follow_up_id "
                 "WHERE r.delivered_at IS NULL "
                 "ORDER BY r.gave_up DESC, (r.last_error = '') ASC, r.due_at DESC, r.id DESC "
@@ -960,6 +1080,7 @@ def undelivered(store: Store, *, limit: int = 200) -> list[PendingReminder]:
             last_error=str(r[8]),
             gave_up=bool(r[9]),
             claimed=r[10] is not None,
+            delivered_channels=ordered_channels(channel_set(str(r[12]))),
         )
         for r in rows
     ]
