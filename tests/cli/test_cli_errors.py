@@ -150,13 +150,17 @@ def test_a_database_in_a_missing_read_only_place_exits_1(run: Run, tmp_path: Pat
     ("db", "says"),
     [
         ("/proc/pocketcrm-test/crm.db", "cannot create"),
-        ("postgresql://nobody@127.0.0.1:1/none", "driver is not installed"),
+        (
+            "postgresql://nobody:secret@127.0.0.1:1/none",
+            "cannot reach postgresql+psycopg://nobody:***@127.0.0.1:1/none: connection failed",
+        ),
     ],
 )
 def test_a_database_that_cannot_be_made_or_reached_exits_1(run: Run, db: str, says: str) -> None:
     result = run("--db", db, "list", code=1)
     [line] = result.stderr.splitlines()
     assert says in line
+    assert "secret" not in line
 
 
 def test_a_folder_is_not_a_database(run: Run, tmp_path: Path) -> None:

@@ -1,4 +1,8 @@
-"""Shared fixtures for the core tests: a real SQLite file under tmp_path and a fixed clock."""
+"""Shared fixtures for the core tests: a real database and a fixed clock.
+
+Every test that takes `store` runs twice: on a SQLite file under tmp_path and on a fresh
+database of a real PostgreSQL server (tests/pgserver.py). POCKETCRM_TEST_BACKENDS=sqlite
+runs one of them. A test about SQLite itself parametrizes `backend` to ["sqlite"]."""
 
 from __future__ import annotations
 
@@ -10,11 +14,17 @@ from pathlib import Path
 import pytest
 from coresupport import BERLIN, NOW, FixedClock
 
+from pgserver import PgServer
 from pocketcrm.core import clock
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store, open_store
 
-ON_POSTGRES = os.environ.get("POCKETCRM_TEST_BACKEND") == "postgres"
+BACKENDS = os.environ.get("POCKETCRM_TEST_BACKENDS", "sqlite,postgres").split(",")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture
@@ -34,15 +44,15 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> bytes:
-    """An empty database at the newest schema, made once: copying it beats migrating anew.
-    On PostgreSQL it is a template database ('crm_template'), and the bytes are empty."""
-    if ON_POSTGRES:
-        server = request.getfixturevalue("pg_server")
-        open_store(server.database(name="crm_template")).close()
-        return b""
+def pg_template(pg_server: PgServer) -> str:
+    """A PostgreSQL database at the newest schema, made once: new ones are copies of it."""
+    open_store(pg_server.database(name="crm_template")).close()
+    return "crm_template"
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """An empty database at the newest schema, made once: copying it beats migrating anew."""
     path = tmp_path_factory.mktemp("template") / "crm.db"
     open_store(path).close()
     return path.read_bytes()
@@ -50,28 +60,29 @@ def migrated_template(
 
 @pytest.fixture
 def store(
-    request: pytest.FixtureRequest, db_path: Path, fixed_clock: FixedClock, migrated_template: bytes
+    request: pytest.FixtureRequest, backend: str, db_path: Path, fixed_clock: FixedClock
 ) -> Iterator[Store]:
-    """A fresh migrated database file (0600), owned by 'Me', at a fixed time; a fresh
-    PostgreSQL database instead when POCKETCRM_TEST_BACKEND=postgres."""
-    if ON_POSTGRES:
-        url = request.getfixturevalue("pg_server").database(template="crm_template")
+    """A fresh migrated database (a 0600 SQLite file, or a PostgreSQL database), owned by
+    'Me', at a fixed time."""
+    if backend == "postgres":
+        server: PgServer = request.getfixturevalue("pg_server")
+        url = server.database(template=request.getfixturevalue("pg_template"))
         opened = open_store(url, Settings(owner="Me"))
         yield opened
         opened.close()
         return
     fd = os.open(db_path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(migrated_template)
+        handle.write(request.getfixturevalue("migrated_template"))
     opened = open_store(db_path, Settings(owner="Me"))
     yield opened
     opened.close()
 
 
 @pytest.fixture
-def rows(request: pytest.FixtureRequest, db_path: Path) -> Callable[[str], int]:
+def rows(request: pytest.FixtureRequest, backend: str, db_path: Path) -> Callable[[str], int]:
     """Rows in a table, counted with the raw driver so the count does not trust the services."""
-    if ON_POSTGRES:
+    if backend == "postgres":
         store = request.getfixturevalue("store")
 
         def count_pg(table: str) -> int:

@@ -20,6 +20,12 @@ from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store, open_store
 
 
+@pytest.fixture
+def backend() -> str:
+    """SQLite's own seam: these tests run on SQLite only."""
+    return "sqlite"
+
+
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 

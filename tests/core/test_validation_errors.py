@@ -25,7 +25,6 @@ TABLES = (
     "stage_change",
     "interaction",
     "follow_up",
-    "contact_fts",
 )
 
 
@@ -35,9 +34,10 @@ def unchanged(store: Store, rows: Callable[[str], int]) -> Iterator[None]:
     contacts.create_contact(
         store, ContactInput(name="Ann Lee", emails=["ann@x.com"], company="Acme")
     )
-    before = {t: rows(t) for t in TABLES}
+    tables = TABLES + (("contact_fts",) if store.is_sqlite else ())
+    before = {t: rows(t) for t in tables}
     yield
-    assert {t: rows(t) for t in TABLES} == before
+    assert {t: rows(t) for t in tables} == before
 
 
 @pytest.mark.parametrize(

@@ -35,18 +35,28 @@ TRIGGERS = {
 }
 
 
+def _sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
 def create_triggers(session: Session) -> None:
+    if not _sqlite(session):
+        return
     for name, body in TRIGGERS.items():
         session.execute(text(f"CREATE TRIGGER IF NOT EXISTS {name} {body}"))
 
 
 def drop_triggers(session: Session) -> None:
+    if not _sqlite(session):
+        return
     for name in TRIGGERS:
         session.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
 
 
 def rebuild(session: Session) -> None:
     """Recount everything from the interaction table (after a bulk load)."""
+    if not _sqlite(session):
+        return
     session.execute(text("DELETE FROM interaction_rollup"))
     session.execute(
         text(

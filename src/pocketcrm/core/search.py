@@ -40,8 +40,7 @@ def fold(value: str) -> str:
 def contains(text: str) -> str:
     """A LIKE pattern (with ESCAPE '\\') for names containing TEXT, folded: a '%' or '_'
     someone types is a character, not a wildcard."""
-    escaped = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{like_escape(fold(text))}%"
 
 
 def words(text: str) -> list[str]:
@@ -193,11 +192,50 @@ def matching_ids_sql(
             f"SELECT rowid AS id FROM contact_fts WHERE contact_fts MATCH :fts{order}",
             {"fts": expression},
         )
-    folded = fold(query)
-    if not folded:
+    return _like_match(words(query), ranked=ranked)
+
+
+def like_escape(value: str) -> str:
+    """VALUE as literal text inside a LIKE pattern (with ESCAPE '\\')."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _words_of(column: str) -> str:
+    """A folded text column as ' word word...' (punctuation as spaces), as FTS5 splits it."""
+    return f"regexp_replace(' ' || {column}, '[^[:alnum:]]+', ' ', 'g')"
+
+
+def _like_match(terms: Sequence[str], *, ranked: bool) -> tuple[str, dict[str, object]] | None:
+    """The same search without FTS5 (PostgreSQL): every word must begin a word of the name
+    or the company (both folded: accents ignored), or occur in an email, a phone's digits,
+    the notes, title or department, or begin a tag. Correct, and a scan: fine for a team's
+    shared database of thousands, not for the 100,000 a laptop's SQLite index serves."""
+    if not terms:
         return None
-    return (
-        "SELECT c.id FROM contact c LEFT JOIN contact_email e ON e.contact_id = c.id "
-        "WHERE c.name_key LIKE :like ESCAPE '\\' OR lower(e.address) LIKE :like ESCAPE '\\'",
-        {"like": contains(query)},
-    )
+    clauses: list[str] = []
+    params: dict[str, object] = {}
+    for n, term in enumerate(terms):
+        escaped = like_escape(term)
+        params[f"sw{n}"] = f"% {escaped}%"
+        params[f"sa{n}"] = f"%{escaped}%"
+        params[f"sp{n}"] = f"{escaped}%"
+        options = [
+            f"{_words_of('c.name_key')} LIKE :sw{n} ESCAPE '\\'",
+            f"lower(c.notes || ' ' || c.title || ' ' || c.department) LIKE :sa{n} ESCAPE '\\'",
+            "EXISTS (SELECT 1 FROM contact_email e WHERE e.contact_id = c.id "
+            f"AND lower(e.address) LIKE :sa{n} ESCAPE '\\')",
+            "EXISTS (SELECT 1 FROM company co WHERE co.id = c.company_id "
+            f"AND {_words_of('co.name_key')} LIKE :sw{n} ESCAPE '\\')",
+            "EXISTS (SELECT 1 FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
+            f"WHERE ct.contact_id = c.id AND t.name LIKE :sp{n} ESCAPE '\\')",
+        ]
+        if term.isdigit():
+            options.append(
+                "EXISTS (SELECT 1 FROM contact_phone p WHERE p.contact_id = c.id AND "
+                f"(regexp_replace(p.number, '[^0-9]', '', 'g') LIKE :sa{n} "
+                f"OR regexp_replace(p.e164, '[^0-9]', '', 'g') LIKE :sa{n}))"
+            )
+        clauses.append("(" + " OR ".join(options) + ")")
+    order = " ORDER BY c.name_key, c.id" if ranked else ""
+    where = " AND ".join(clauses)
+    return f"SELECT c.id FROM contact c WHERE c.deleted_at IS NULL AND {where}{order}", params

@@ -176,6 +176,13 @@ def backup_dir(db_path: Path) -> Path:
     return db_path.parent / "backups"
 
 
+def _shown(url: str) -> str:
+    """A database URL fit for a message: the password hidden."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def open_store(path_or_url: str | os.PathLike[str], settings: Settings | None = None) -> Store:
     """Open (creating and migrating as needed) the database; the one way faces get a Store."""
     from pocketcrm.core.migrations import HEAD
@@ -189,6 +196,14 @@ def open_store(path_or_url: str | os.PathLike[str], settings: Settings | None = 
         raise StoreError(
             f"cannot open {path_or_url}: its database driver is not installed ({exc.name})"
         ) from exc
+    if not store.is_sqlite:
+        try:  # a server that is down or refuses us: say so in one line, before migrating
+            with store.engine.connect():
+                pass
+        except DBAPIError as exc:
+            store.close()
+            reason = (str(exc.orig).strip().splitlines() or ["no reason given"])[0]
+            raise StoreError(f"cannot reach {_shown(store.url)}: {reason}") from exc
     try:
         if store.schema_version() != HEAD:
             store.migrate()

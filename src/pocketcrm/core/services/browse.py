@@ -17,7 +17,7 @@ from pocketcrm.core import validate
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.readmodels import ContactRow
 from pocketcrm.core.search import fold, match_expression, matching_ids_sql
-from pocketcrm.core.services.contacts import _LIST_SQL, SORTS, ContactQuery, _row, _where
+from pocketcrm.core.services.contacts import SORTS, ContactQuery, _row, _where, list_sql
 from pocketcrm.core.settings import COMPANY_KINDS
 from pocketcrm.core.store import Store
 
@@ -42,7 +42,7 @@ def _list_where(
         if store.is_sqlite:
             expression = match_expression(query.text)
             if expression is None:
-                where += " AND 0"
+                where += " AND 1 = 0"
             else:
                 where += (
                     " AND c.id IN (SELECT rowid FROM contact_fts "
@@ -52,7 +52,7 @@ def _list_where(
         else:
             found = matching_ids_sql(session, query.text)
             if found is None:
-                where += " AND 0"
+                where += " AND 1 = 0"
             else:
                 sql, extra = found
                 where += f" AND c.id IN ({sql})"
@@ -68,7 +68,7 @@ def _rows_by_id(session: Session, ids: list[int]) -> list[ContactRow]:
     rows: dict[int, ContactRow] = {}
     for start in range(0, len(ids), ROWS_BY_ID_CHUNK):
         marks = ",".join(str(int(i)) for i in ids[start : start + ROWS_BY_ID_CHUNK])
-        for raw in session.execute(text(_LIST_SQL + f" WHERE c.id IN ({marks})")).all():
+        for raw in session.execute(text(list_sql(session) + f" WHERE c.id IN ({marks})")).all():
             row = _row(raw)
             rows[row.id] = row
     return [rows[i] for i in ids if i in rows]

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from pocketcrm.core import clock, validate
+from pocketcrm.core.dialect import joined
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.models import Company, CompanyTag, Contact, Interaction
 from pocketcrm.core.readmodels import CompanyCard, CompanyRow, ContactRow, Created
@@ -129,10 +130,11 @@ def list_companies(
     if text_filter.strip():
         clauses.append("co.name_key LIKE :like ESCAPE '\\'")
         params["like"] = contains(text_filter)
+    tag_names = joined("t.name", "','", store.is_sqlite)
     sql = (
         "SELECT co.id, co.name, co.kind, co.website, co.phone, co.city, "
         "(SELECT count(*) FROM contact c WHERE c.company_id = co.id AND c.deleted_at IS NULL), "
-        "coalesce((SELECT group_concat(t.name, ',') FROM company_tag ct JOIN tag t "
+        f"coalesce((SELECT {tag_names} FROM company_tag ct JOIN tag t "
         "ON t.id = ct.tag_id WHERE ct.company_id = co.id), '') "
         "FROM company co WHERE " + " AND ".join(clauses) + " ORDER BY co.name_key, co.id"
     )

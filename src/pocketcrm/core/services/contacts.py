@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from pocketcrm.core import clock, sql, validate
+from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.readmodels import (
     AddressView,
@@ -29,7 +30,7 @@ from pocketcrm.core.readmodels import (
     StageChangeView,
     WebsiteView,
 )
-from pocketcrm.core.search import contains, fold, matching_ids_sql, reindex, words
+from pocketcrm.core.search import contains, fold, like_escape, matching_ids_sql, reindex, words
 from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
@@ -381,6 +382,19 @@ def likely_duplicates(
                         {"m": "name : (" + expression + ")"},
                     ).all()
                 )
+            elif tokens:  # no index elsewhere: the same "shares a word of the name" by LIKE
+                shared = " OR ".join(
+                    f"(' ' || c.name_key || ' ') LIKE :w{n} ESCAPE '\\'" for n in range(len(tokens))
+                )
+                rows = list(
+                    session.execute(
+                        text(
+                            "SELECT c.id, c.display_name, c.name_key FROM contact c "
+                            f"WHERE c.deleted_at IS NULL AND ({shared}) LIMIT 200"
+                        ),
+                        {f"w{n}": f"% {like_escape(t)} %" for n, t in enumerate(tokens)},
+                    ).all()
+                )
             if rows:
                 from rapidfuzz import fuzz  # ~20 ms: only when some name shares a word
 
@@ -614,6 +628,24 @@ SELECT c.id, c.display_name, coalesce(co.name, ''), c.stage,
        c.last_contact_at, c.next_follow_up_at
 FROM contact c LEFT JOIN company co ON co.id = c.company_id
 """
+_LIST_SQL_PG = """
+SELECT c.id, c.display_name, coalesce(co.name, ''), c.stage,
+       coalesce((SELECT string_agg(t.name, ',' ORDER BY t.name) FROM contact_tag ct
+                 JOIN tag t ON t.id = ct.tag_id WHERE ct.contact_id = c.id), ''),
+       c.owner,
+       coalesce((SELECT address FROM contact_email WHERE contact_id = c.id
+                 ORDER BY is_primary DESC, id LIMIT 1), ''),
+       coalesce((SELECT number FROM contact_phone WHERE contact_id = c.id
+                 ORDER BY is_primary DESC, id LIMIT 1), ''),
+       c.last_contact_at, c.next_follow_up_at
+FROM contact c LEFT JOIN company co ON co.id = c.company_id
+"""
+
+
+def list_sql(session: Session) -> str:
+    """The list's one row shape (SELECT ... FROM contact c LEFT JOIN company co): tags are
+    joined in name order, spelled per dialect."""
+    return _LIST_SQL if is_sqlite(session) else _LIST_SQL_PG
 
 
 def _where(
@@ -682,7 +714,7 @@ def list_contacts(store: Store, query: ContactQuery | None = None) -> list[Conta
         order = SORTS[query.sort]
         if query.text.strip() and query.sort == "name" and store.is_sqlite:
             order = SORTS["name"]
-        sql = _LIST_SQL + where + f" ORDER BY {order}"
+        sql = list_sql(session) + where + f" ORDER BY {order}"
         if query.limit is not None:
             sql += " LIMIT :limit OFFSET :offset"
             params["limit"] = query.limit
@@ -723,7 +755,7 @@ def search_contacts(store: Store, words: str, *, limit: int = 50) -> list[Contac
             return []
         marks = ",".join(str(i) for i in ids)
         rows = session.execute(
-            text(_LIST_SQL + f" WHERE c.id IN ({marks}) AND c.deleted_at IS NULL")
+            text(list_sql(session) + f" WHERE c.id IN ({marks}) AND c.deleted_at IS NULL")
         ).all()
         by_id = {int(str(r[0])): r for r in rows}
         ordered = [by_id[i] for i in dict.fromkeys(ids) if i in by_id]

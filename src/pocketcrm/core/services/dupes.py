@@ -230,13 +230,13 @@ def find_duplicates(store: Store, *, limit: int = 200, min_score: int = 70) -> l
 
 
 def _rows_by_id(session: Session, ids: Iterable[int]) -> dict[int, ContactRow]:
-    from pocketcrm.core.services.contacts import _LIST_SQL, _row  # the list's one row shape
+    from pocketcrm.core.services.contacts import _row, list_sql  # the list's one row shape
 
     wanted = sorted(ids)
     found: dict[int, ContactRow] = {}
     for start in range(0, len(wanted), 500):
         marks = ",".join(str(i) for i in wanted[start : start + 500])
-        for r in session.execute(text(_LIST_SQL + f" WHERE c.id IN ({marks})")).all():
+        for r in session.execute(text(list_sql(session) + f" WHERE c.id IN ({marks})")).all():
             row = _row(r)
             found[row.id] = row
     return found

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from pocketcrm.core import clock
+from pocketcrm.core.dialect import day_after, utc_day, week_start
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.models import db_time
 from pocketcrm.core.readmodels import Count, Report
@@ -37,12 +38,12 @@ def _week_start(day: date) -> date:
 
 
 _RAW = (
-    "SELECT substr(occurred_at, 1, 10), kind, outcome, owner, count(*), "
+    "SELECT {day}, kind, outcome, owner, count(*), "
     "sum(satisfaction), count(satisfaction) FROM interaction "
     "WHERE occurred_at >= :a AND occurred_at < :b AND deleted_at IS NULL GROUP BY 1, 2, 3, 4"
 )
 _TRASHED = (
-    "SELECT substr(i.occurred_at, 1, 10), i.kind, i.outcome, i.owner, count(*), "
+    "SELECT {day}, i.kind, i.outcome, i.owner, count(*), "
     "sum(i.satisfaction), count(i.satisfaction) FROM contact c "
     "{join} interaction i ON i.contact_id = c.id WHERE c.deleted_at IS NOT NULL "
     "AND i.deleted_at IS NULL AND i.occurred_at >= :since AND i.occurred_at < :until "
@@ -51,18 +52,18 @@ _TRASHED = (
 _FOLLOW_UPS = (
     "SELECT "
     "sum(CASE WHEN f.due_at >= :since AND f.due_at < :until THEN 1 ELSE 0 END), "
-    "sum(CASE WHEN f.done_at IS NULL AND (CASE WHEN f.all_day THEN datetime(f.due_at, '+1 day') "
+    "sum(CASE WHEN f.done_at IS NULL AND (CASE WHEN f.all_day THEN {due_end} "
     "  ELSE f.due_at END) < :now THEN 1 ELSE 0 END), "
     "sum(CASE WHEN f.done_at >= :since AND f.done_at < :until THEN 1 ELSE 0 END), "
     "sum(CASE WHEN f.done_at >= :since AND f.done_at < :until AND "
-    "  f.done_at <= CASE WHEN f.all_day THEN datetime(f.due_at, '+1 day') ELSE f.due_at END "
+    "  f.done_at <= CASE WHEN f.all_day THEN {due_end} ELSE f.due_at END "
     "  THEN 1 ELSE 0 END) "
     "FROM {source} WHERE f.deleted_at IS NULL {where}"
 )
 # Folded to Monday-started weeks in SQL: a year is ~13,000 daily rows but ~2,000 weekly ones,
 # and fetching rows one by one into Python was a third of the report's time.
 _ROLLUP = (
-    "SELECT date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days'), "
+    f"SELECT {week_start('day', True)}, "
     "kind, outcome, owner, sum(n), sum(sat_sum), sum(sat_n) FROM interaction_rollup "
     "WHERE day >= :a AND day < :b AND n > 0 GROUP BY 1, 2, 3, 4"
 )
@@ -77,8 +78,10 @@ def _interaction_days(
     the interaction index. Without the rollup (not SQLite) everything comes from the index.
     """
 
+    sql = _RAW.format(day=utc_day("occurred_at", rollup))
+
     def raw(a: datetime, b: datetime) -> list[Any]:
-        return list(session.execute(text(_RAW), {"a": db_time(a), "b": db_time(b)}))
+        return list(session.execute(text(sql), {"a": db_time(a), "b": db_time(b)}))
 
     if not rollup:
         return raw(since, until)
@@ -152,16 +155,21 @@ def summary(store: Store, since: datetime | None = None, until: datetime | None 
         # SQLite's CROSS JOIN keeps the (few) trashed contacts as the outer loop; left to
         # itself the planner scanned the million-row interaction index instead (7 s).
         join = "CROSS JOIN" if store.is_sqlite else "JOIN"
-        trashed = list(run(text(_TRASHED.format(join=join)), window))
+        day = utc_day("i.occurred_at", store.is_sqlite)
+        trashed = list(run(text(_TRASHED.format(join=join, day=day)), window))
         # One scan of the follow-ups, minus those of contacts in the trash (few, found from
         # the contact side): an EXISTS per follow-up cost 100,000 lookups.
         params = {**window, "now": db_time(now)}
-        everyone = run(text(_FOLLOW_UPS.format(source="follow_up f", where="")), params).one()
+        due_end = day_after("f.due_at", store.is_sqlite)
+        everyone = run(
+            text(_FOLLOW_UPS.format(source="follow_up f", where="", due_end=due_end)), params
+        ).one()
         trashed_follow = run(
             text(
                 _FOLLOW_UPS.format(
                     source=f"contact c {join} follow_up f ON f.contact_id = c.id",
                     where="AND c.deleted_at IS NOT NULL",
+                    due_end=due_end,
                 )
             ),
             params,
