@@ -123,6 +123,23 @@ def test_trash_and_restore_a_company(store: Store) -> None:
     assert [p.id for p in card.people] == [ann]
 
 
+def test_a_trashed_company_shows_nowhere_until_restored(store: Store) -> None:
+    ann = contacts.create_contact(store, ContactInput(name="Ann Lee", company="Acme Tools")).id
+
+    def seen() -> tuple[object, str, list[int], list[int]]:
+        card = contacts.get_card(store, str(ann))
+        [row] = contacts.list_contacts(store, ContactQuery())
+        found = [r.id for r in contacts.search_contacts(store, "tools")]
+        listed = [r.id for r in contacts.list_contacts(store, ContactQuery(company="acme"))]
+        return (card.company.name if card.company else None, row.company, found, listed)
+
+    assert seen() == ("Acme Tools", "Acme Tools", [ann], [ann])
+    trash.trash_company(store, "acme tools")
+    assert seen() == (None, "", [], [])
+    trash.restore(store, "acme tools", "company")
+    assert seen() == ("Acme Tools", "Acme Tools", [ann], [ann])
+
+
 def test_a_new_company_may_reuse_a_trashed_name(store: Store) -> None:
     companies.create_company(store, CompanyInput(name="Acme"))
     trash.trash_company(store, "acme")

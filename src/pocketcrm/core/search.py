@@ -70,7 +70,7 @@ SELECT c.id,
        coalesce((SELECT group_concat(t.name, ' ') FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id
                  WHERE ct.contact_id = c.id), ''),
        c.notes || ' ' || c.title || ' ' || c.department
-FROM contact c LEFT JOIN company co ON co.id = c.company_id
+FROM contact c LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL
 """
 
 
@@ -224,7 +224,7 @@ def _like_match(terms: Sequence[str], *, ranked: bool) -> tuple[str, dict[str, o
             f"lower(c.notes || ' ' || c.title || ' ' || c.department) LIKE :sa{n} ESCAPE '\\'",
             "EXISTS (SELECT 1 FROM contact_email e WHERE e.contact_id = c.id "
             f"AND lower(e.address) LIKE :sa{n} ESCAPE '\\')",
-            "EXISTS (SELECT 1 FROM company co WHERE co.id = c.company_id "
+            "EXISTS (SELECT 1 FROM company co WHERE co.id = c.company_id AND co.deleted_at IS NULL "
             f"AND {_words_of('co.name_key')} LIKE :sw{n} ESCAPE '\\')",
             "EXISTS (SELECT 1 FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
             f"WHERE ct.contact_id = c.id AND t.name LIKE :sp{n} ESCAPE '\\')",

@@ -60,7 +60,7 @@ def _list_where(
     needs_company = "co." in where or "co." in SORTS[query.sort]
     source = " FROM contact c"
     if needs_company:
-        source += " LEFT JOIN company co ON co.id = c.company_id"
+        source += " LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL"
     return source, where, params
 
 

@@ -489,7 +489,10 @@ def card_for(session: Session, contact_id: int, *, interactions: int = 20) -> Co
         {"c": contact_id},
     ).one()
     company = (
-        run(text("SELECT id, name, kind FROM company WHERE id = :i"), {"i": c.company_id}).first()
+        run(
+            text("SELECT id, name, kind FROM company WHERE id = :i AND deleted_at IS NULL"),
+            {"i": c.company_id},
+        ).first()
         if c.company_id
         else None
     )
@@ -626,7 +629,7 @@ SELECT c.id, c.display_name, coalesce(co.name, ''), c.stage,
        coalesce((SELECT number FROM contact_phone WHERE contact_id = c.id
                  ORDER BY is_primary DESC, id LIMIT 1), ''),
        c.last_contact_at, c.next_follow_up_at
-FROM contact c LEFT JOIN company co ON co.id = c.company_id
+FROM contact c LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL
 """
 _LIST_SQL_PG = """
 SELECT c.id, c.display_name, coalesce(co.name, ''), c.stage,
@@ -638,7 +641,7 @@ SELECT c.id, c.display_name, coalesce(co.name, ''), c.stage,
        coalesce((SELECT number FROM contact_phone WHERE contact_id = c.id
                  ORDER BY is_primary DESC, id LIMIT 1), ''),
        c.last_contact_at, c.next_follow_up_at
-FROM contact c LEFT JOIN company co ON co.id = c.company_id
+FROM contact c LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL
 """
 
 
@@ -732,7 +735,7 @@ def count_contacts(store: Store, query: ContactQuery | None = None) -> int:
             bool(query.company) and not query.company.strip().isdecimal()
         )
         source = (
-            "contact c LEFT JOIN company co ON co.id = c.company_id"
+            "contact c LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL"
             if needs_company
             else "contact c"
         )

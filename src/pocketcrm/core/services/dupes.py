@@ -172,7 +172,8 @@ def find_duplicates(store: Store, *, limit: int = 200, min_score: int = 70) -> l
         people = session.execute(
             text(
                 "SELECT c.id, c.display_name, c.company_id, coalesce(co.name, '') FROM contact c "
-                "LEFT JOIN company co ON co.id = c.company_id WHERE c.deleted_at IS NULL"
+                "LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL "
+                "WHERE c.deleted_at IS NULL"
             )
         ).all()
         keys: dict[int, str] = {}

@@ -147,7 +147,7 @@ def summary(store: Store, since: datetime | None = None, until: datetime | None 
         )
         customers_by_kind = grouped(
             "SELECT coalesce(co.kind, 'no company'), count(*) FROM contact c "
-            "LEFT JOIN company co ON co.id = c.company_id "
+            "LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL "
             "WHERE c.deleted_at IS NULL AND c.stage = 'customer' GROUP BY 1"
         )
         rows = _interaction_days(session, since, until, store.is_sqlite)

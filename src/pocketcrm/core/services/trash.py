@@ -11,7 +11,7 @@ from pocketcrm.core import clock
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.models import Company, Contact, FollowUp, Interaction, db_time
 from pocketcrm.core.readmodels import TrashItem
-from pocketcrm.core.search import reindex
+from pocketcrm.core.search import reindex, reindex_company
 from pocketcrm.core.services.activity import refresh_contact_dates
 from pocketcrm.core.services.lookup import resolve_company, resolve_contact
 from pocketcrm.core.store import Store
@@ -31,12 +31,15 @@ def trash_contact(store: Store, ref: str) -> TrashItem:
 
 
 def trash_company(store: Store, ref: str) -> TrashItem:
-    """A company goes to the trash; its people stay, without a company link removed."""
+    """A company goes to the trash; its people stay. Their link is kept (a restore brings it
+    back) but a trashed company shows nowhere: not on their cards, lists or in search."""
     with store.write() as session:
         company_id = resolve_company(session, ref)
         company = session.get(Company, company_id)
         assert company is not None and company.id is not None
         company.deleted_at = clock.now()
+        session.flush()
+        reindex_company(session, company_id)
         return TrashItem("company", company.id, company.name, company.deleted_at)
 
 
@@ -115,6 +118,8 @@ def restore(store: Store, ref: str, kind: str = "contact") -> TrashItem:
                 raise Invalid("ref", f"{company.name} is not in the trash")
             when = company.deleted_at
             company.deleted_at = None
+            session.flush()
+            reindex_company(session, company_id)
             return TrashItem("company", company.id, company.name, when)
         if not ref.strip().isdecimal():
             raise Invalid("ref", f"give the {kind.replace('_', '-')} id (a number)")
