@@ -636,3 +636,12 @@ def test_parallel_writers_all_succeed(crm: Crm, ids: dict[str, int]) -> None:
     assert zoe["interaction_count"] == 4
     assert zoe["last_contact_at"] == "2026-12-01T13:00:00Z"
     assert names(found) == ["Parallel Person 07"]
+
+
+def test_first_use_by_several_people_at_once(pg_server: PgServer) -> None:
+    """A team's first morning: four people run pocketcrm on the new, empty database at the
+    same moment; each process finds no schema and migrates, and all four must succeed."""
+    fresh = Crm(pg_server.database())
+    results = fresh.together(*(["add", f"Team Member {n}", "--yes"] for n in range(4)), now=MORNING)
+    assert len({r["id"] for r in results}) == 4
+    assert names(fresh.json("list")) == [f"Team Member {n}" for n in range(4)]
