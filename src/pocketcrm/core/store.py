@@ -11,6 +11,7 @@ whatever busy_timeout says. Write sessions take the write lock up front and wait
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,8 +130,11 @@ class Store:
         return bool(row and row[0])
 
     def backup(self, reason: str) -> Path | None:
-        """An online copy of the SQLite file (safe while others write), kept beside it."""
-        if self.path is None or not self.path.exists():
+        """An online copy of the SQLite file (safe while others write), kept beside it; for a
+        server, a pg_dump archive in the data directory's backups/."""
+        if self.path is None:
+            return None if self.is_sqlite else _pg_dump(self.url, reason)
+        if not self.path.exists():
             return None
         folder = backup_dir(self.path)
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -170,6 +174,62 @@ class Store:
             hint = f"; your data is safe in {backup}" if backup else ""
             raise StoreError(f"could not upgrade the database: {exc}{hint}") from exc
         return backup
+
+
+def _pg_dump_tool() -> str | None:
+    found = shutil.which("pg_dump")
+    if found:
+        return found
+    installed = (
+        sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), key=lambda p: int(p.parts[-3]))
+        if Path("/usr/lib/postgresql").is_dir()
+        else []
+    )
+    return str(installed[-1]) if installed else None
+
+
+def _pg_dump(url: str, reason: str) -> Path:
+    """pg_dump's custom-format archive of the whole database (0600, the last ten kept).
+
+    The password goes to pg_dump in its environment, never on a command line.
+    """
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    from pocketcrm.paths import data_dir
+
+    tool = _pg_dump_tool()
+    if tool is None:
+        raise StoreError(
+            f"cannot back up {_shown(url)} before upgrading it: pg_dump was not found; "
+            "install PostgreSQL's client tools (e.g. apt install postgresql-client)"
+        )
+    parsed = make_url(url)
+    folder = data_dir() / "backups"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stem = f"{parsed.database or 'postgres'}-pg"
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    target = folder / f"{stem}-{stamp}-{reason}.dump"
+    os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
+    environment = dict(os.environ)
+    if parsed.password is not None:
+        environment["PGPASSWORD"] = str(parsed.password)
+    plain = parsed.set(drivername="postgresql", password=None)
+    done = subprocess.run(
+        [tool, "--format=custom", f"--file={target}", f"--dbname={plain.render_as_string()}"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+    if done.returncode != 0:
+        target.unlink(missing_ok=True)
+        why = (done.stderr.strip().splitlines() or ["no reason given"])[-1]
+        raise StoreError(f"cannot back up {_shown(url)} before upgrading it: {why}")
+    for old in sorted(folder.glob(f"{stem}-*.dump"))[:-KEEP_BACKUPS]:
+        old.unlink(missing_ok=True)
+    return target
 
 
 def backup_dir(db_path: Path) -> Path:

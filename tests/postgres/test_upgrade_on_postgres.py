@@ -1,0 +1,95 @@
+"""A team's PostgreSQL database from an earlier release opens, after a pg_dump backup.
+
+The database is brought to an older revision with Alembic, given rows with plain SQL, then
+opened the way every command opens it: the upgrade must keep every row and leave a private
+archive that pg_restore can read.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from pgserver import PgServer
+from pocketcrm.core.errors import StoreError
+from pocketcrm.core.migrations import HEAD, run_upgrade
+from pocketcrm.core.store import _pg_dump_tool, database_url, open_store
+
+
+def _database_at(server: PgServer, revision: str) -> str:
+    url = server.database()
+    engine = create_engine(database_url(url))
+    run_upgrade(engine, False, target=revision)
+    given = {
+        "id": 7,
+        "uuid": "c0ffee00-0000-4000-8000-000000000007",
+        "display_name": "Zoë Åkesson",
+        "name_key": "zoe akesson",
+        "stage": "customer",
+        "created_at": "2026-01-02 03:04:05",
+        "updated_at": "2026-01-02 03:04:05",
+    }
+    blank = {"text": "", "character varying": "", "boolean": False, "integer": 0}
+    with engine.begin() as conn:
+        for name, kind in conn.execute(
+            text(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE "
+                "table_name = 'contact' AND is_nullable = 'NO' AND column_default IS NULL"
+            )
+        ):
+            if name not in given:
+                given[name] = blank[kind]
+        columns = ", ".join(given)
+        marks = ", ".join(f":{name}" for name in given)
+        conn.execute(text(f"INSERT INTO contact ({columns}) VALUES ({marks})"), given)
+    engine.dispose()
+    return url
+
+
+def test_an_older_database_upgrades_after_a_private_pg_dump(pg_server: PgServer) -> None:
+    url = _database_at(pg_server, "0002")
+    store = open_store(url)
+    try:
+        assert store.schema_version() == HEAD
+        with store.read() as session:
+            names = session.execute(text("SELECT display_name FROM contact")).scalars().all()
+        assert names == ["Zoë Åkesson"]
+    finally:
+        store.close()
+    backups = sorted((Path(os.environ["POCKETCRM_DATA_DIR"]) / "backups").glob("*.dump"))
+    assert len(backups) == 1
+    assert backups[0].name.endswith(f"-before-{HEAD}.dump")
+    assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
+    tool = _pg_dump_tool()
+    assert tool is not None
+    listing = subprocess.run(
+        [str(Path(tool).with_name("pg_restore")), "--list", str(backups[0])],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "TABLE DATA public contact" in listing
+    assert "0002" in subprocess.run(
+        [str(Path(tool).with_name("pg_restore")), "--data-only", "--table=alembic_version",
+         "--file=-", str(backups[0])],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+
+def test_no_upgrade_without_a_backup(
+    pg_server: PgServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url = _database_at(pg_server, "0002")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pg_dump to be found on PATH
+    monkeypatch.setattr("pocketcrm.core.store._pg_dump_tool", lambda: None)
+    with pytest.raises(StoreError, match="pg_dump was not found"):
+        open_store(url)
+    engine = create_engine(database_url(url))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+    engine.dispose()
