@@ -553,6 +553,34 @@ def test_dupes_merge_and_undo(crm: Crm, ids: dict[str, int]) -> None:
     assert [e["address"] for e in zoe["emails"]] == ["zoe@nordljus.se"]
 
 
+def test_merge_companies_and_undo(crm: Crm, ids: dict[str, int]) -> None:
+    """The same firm entered twice ("Nordljus" for Bob): merged, its people move, undone."""
+    twin = crm.json(
+        "company", "add", "Nordljus", "--kind", "prospect", "--phone", "+46 8 555 010 00",
+        now=at("09:00"),
+    )["id"]  # fmt: skip
+    crm.json("edit", "bob", "--company", "Nordljus", now=at("09:05"))
+    merged = crm.json("merge", "--company", "Nordljus AB", "Nordljus", now=at("09:30"))
+    assert merged["kept"]["id"] == ids["nordljus"]
+    assert merged["kept"]["phone"] == "+46 8 555 010 00"
+    assert names(merged["kept"]["people"]) == ["Bob Stone", "Zoë Åkesson"]
+    (companies,) = crm.together(["company", "list"])
+    assert [(c["name"], c["people"]) for c in companies] == [
+        ("Fjord Supplies AS", 1),
+        ("Nordljus AB", 2),
+    ]
+
+    undone = crm.json("merge", "--undo", now=at("10:00"))
+    assert (undone["entity"], undone["other_id"], undone["undone"]) == ("company", twin, True)
+    companies, bob = crm.together(["company", "list"], ["show", "bob"])
+    assert [(c["name"], c["people"]) for c in companies] == [
+        ("Fjord Supplies AS", 1),
+        ("Nordljus", 1),
+        ("Nordljus AB", 1),
+    ]
+    assert bob["company"]["name"] == "Nordljus"
+
+
 # -- personal data --------------------------------------------------------------------------
 
 
