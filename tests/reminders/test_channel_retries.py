@@ -2,8 +2,10 @@
 
 Real parts throughout: an SMTP server (aiosmtpd) on 127.0.0.1, a command channel that is a
 real program failing while a flag file exists, a fake notify-send on PATH for the desktop,
-`pocketcrm remind` as a process (killed mid-run in one test), and a database file written
-at schema 0002 that must open at 0003 with every row.
+`pocketcrm remind` as a process (killed mid-run in one test), and databases written at
+schema 0002 (a SQLite file, a PostgreSQL database) that must open at 0003 with every row.
+The engine's retries run on SQLite and on a real PostgreSQL server (skipped where none can
+start, see tests/pgserver.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -28,6 +30,8 @@ from typing import Any
 import pytest
 from reminder_kit import (
     POCKETCRM,
+    ZONE,
+    ZONE_NAME,
     add_contact,
     add_follow_up,
     at,
@@ -40,11 +44,12 @@ from reminder_kit import (
     set_now,
     write_config,
 )
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
-from pocketcrm.core import reminders
+from pocketcrm.core import clock, reminders
 from pocketcrm.core.migrations import HEAD, run_upgrade
-from pocketcrm.core.store import Store, backup_dir
+from pocketcrm.core.settings import ReminderConfig, Settings
+from pocketcrm.core.store import Store, backup_dir, open_store
 
 FIXTURE_0001 = Path(__file__).parents[1] / "fixtures" / "schema_0001.db"
 
@@ -149,17 +154,41 @@ def channels_of(crm: Store) -> dict[str, str]:
     return {r["key"]: r["delivered_channels"] for r in rows(crm)}
 
 
+NewCrm = Callable[..., Store]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def new_crm(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewCrm]:
+    """Opens an empty CRM with the given reminder settings: a SQLite file, or a fresh
+    database on the session's PostgreSQL server."""
+    opened: list[Store] = []
+
+    def make(**config: Any) -> Store:
+        if request.param == "sqlite":
+            crm = open_crm(tmp_path / "crm.db", **config)
+        else:
+            url = request.getfixturevalue("pg_server").database()
+            clock.set_local_zone(ZONE)
+            crm = open_store(url, Settings(timezone=ZONE_NAME, reminders=ReminderConfig(**config)))
+        opened.append(crm)
+        return crm
+
+    yield make
+    for crm in opened:
+        crm.close()
+
+
 # -- in-process runs --------------------------------------------------------------------------
 
 
 def test_the_email_is_not_sent_again_when_only_the_command_failed(
-    tmp_path: Path, inbox: tuple[Inbox, int]
+    tmp_path: Path, inbox: tuple[Inbox, int], new_crm: NewCrm
 ) -> None:
     handler, port = inbox
     pager = make_pager(tmp_path)
     pager.down.touch()
     set_now(at(2026, 3, 1))
-    crm = open_crm(tmp_path / "crm.db", command=pager.command)
+    crm = new_crm(command=pager.command)
     use_smtp(crm, port)
     two_follow_ups(crm)
 
@@ -188,13 +217,13 @@ def test_the_email_is_not_sent_again_when_only_the_command_failed(
 
 
 def test_only_the_reminder_that_failed_is_retried_and_only_where_it_failed(
-    tmp_path: Path, inbox: tuple[Inbox, int]
+    tmp_path: Path, inbox: tuple[Inbox, int], new_crm: NewCrm
 ) -> None:
     handler, port = inbox
     pager = make_pager(tmp_path, fail_for="Bob Jones")
     pager.down.touch()
     set_now(at(2026, 3, 1))
-    crm = open_crm(tmp_path / "crm.db", command=pager.command)
+    crm = new_crm(command=pager.command)
     use_smtp(crm, port)
     two_follow_ups(crm)
 
@@ -215,12 +244,12 @@ def test_only_the_reminder_that_failed_is_retried_and_only_where_it_failed(
 
 
 def test_smtp_down_command_up_then_the_email_alone_goes_out(
-    tmp_path: Path, inbox: tuple[Inbox, int]
+    tmp_path: Path, inbox: tuple[Inbox, int], new_crm: NewCrm
 ) -> None:
     handler, port = inbox
     pager = make_pager(tmp_path)
     set_now(at(2026, 3, 1))
-    crm = open_crm(tmp_path / "crm.db", command=pager.command)
+    crm = new_crm(command=pager.command)
     use_smtp(crm, free_port())  # nothing listens there
     two_follow_ups(crm)
 
@@ -243,13 +272,13 @@ def test_smtp_down_command_up_then_the_email_alone_goes_out(
 
 
 def test_giving_up_and_retrying_still_never_repeats_a_channel(
-    tmp_path: Path, inbox: tuple[Inbox, int]
+    tmp_path: Path, inbox: tuple[Inbox, int], new_crm: NewCrm
 ) -> None:
     handler, port = inbox
     pager = make_pager(tmp_path)
     pager.down.touch()
     set_now(at(2026, 3, 1))
-    crm = open_crm(tmp_path / "crm.db", max_attempts=2, command=pager.command)
+    crm = new_crm(max_attempts=2, command=pager.command)
     use_smtp(crm, port)
     add_follow_up(crm, add_contact(crm, "Ann Smith"), at(2026, 3, 2, 9, 0))
 
@@ -318,14 +347,14 @@ def test_a_notification_shown_is_not_shown_again(
 
 
 def test_a_reminder_whose_channels_all_took_it_is_settled_without_sending(
-    tmp_path: Path, inbox: tuple[Inbox, int]
+    tmp_path: Path, inbox: tuple[Inbox, int], new_crm: NewCrm
 ) -> None:
     """The command failed, then the configuration dropped it: email alone is done already."""
     handler, port = inbox
     pager = make_pager(tmp_path)
     pager.down.touch()
     set_now(at(2026, 3, 1))
-    crm = open_crm(tmp_path / "crm.db", command=pager.command)
+    crm = new_crm(command=pager.command)
     use_smtp(crm, port)
     add_follow_up(crm, add_contact(crm, "Ann Smith"), at(2026, 3, 2, 9, 0))
     set_now(at(2026, 3, 2, 9, 5))
@@ -514,5 +543,46 @@ def test_a_0002_database_with_reminders_opens_at_0003_with_every_row(db_at_0002:
         set_now(at(2026, 3, 2, 12, 15))
         again, printed = run_once(crm, "stdout")
         assert again.delivered == () and printed == ""
+    finally:
+        crm.close()
+
+
+def test_a_0002_postgresql_database_with_reminders_opens_at_0003(pg_server: Any) -> None:
+    url = pg_server.database()
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        run_upgrade(engine, False, "0002")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO contact (uuid, display_name, given_name, family_name, "
+                    "additional_names, prefix, suffix, nickname, name_key, title, department, "
+                    "stage, owner, notes, do_not_contact, email_opt_out, source, photo, "
+                    "created_at, updated_at) VALUES ('c-1', 'Ann Smith', 'Ann', 'Smith', '', "
+                    "'', '', '', 'ann smith', '', '', 'lead', '', '', false, false, '', '', "
+                    "'2026-02-01 09:00:00', '2026-02-01 09:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO reminder (key, kind, contact_id, due_at, claim_token, "
+                    "delivered_at, attempts, last_error, gave_up) "
+                    "SELECT 'cadence:1:' || g, 'cadence', (SELECT id FROM contact), "
+                    "'2026-03-01 08:00:00', '', CASE WHEN g = 1 THEN "
+                    "TIMESTAMP '2026-03-01 08:05:00' END, g, 'err ' || g, g = 3 "
+                    "FROM generate_series(1, 3) g"
+                )
+            )
+            before = conn.execute(text("SELECT * FROM reminder ORDER BY id")).all()
+    finally:
+        engine.dispose()
+
+    crm = open_store(url, Settings())
+    try:
+        assert crm.schema_version() == HEAD == "0003"
+        with crm.engine.connect() as conn:
+            after = conn.execute(text("SELECT * FROM reminder ORDER BY id")).all()
+        assert [tuple(row)[:-1] for row in after] == [tuple(row) for row in before]
+        assert [row[-1] for row in after] == ["", "", ""]
     finally:
         crm.close()
