@@ -61,9 +61,11 @@ def db_time(moment: datetime) -> str:
 def master() -> Path:
     """The generated database with exactly DUE open follow-ups due at NOW (cached)."""
     OUT.mkdir(parents=True, exist_ok=True)
+    from common import at_head
+
     path = OUT / "remind-100k.db"
     if path.exists():
-        return path
+        return at_head(path)
     os.environ["POCKETCRM_NOW"] = NOW.isoformat()
     from pocketcrm.core.demo import generate
     from pocketcrm.core.store import open_store

@@ -79,7 +79,7 @@ def build(rebuild: bool) -> None:
     """The shared 100,000-contact database (bench/common.py) copied once, plus our contact."""
     import shutil
 
-    from common import big_database
+    from common import at_head, big_database
 
     from pocketcrm.core.store import open_store
 
@@ -102,6 +102,7 @@ def build(rebuild: bool) -> None:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         store.close()
         partial.rename(BIG)
+    at_head(SMALL)
 
 
 # -- start to first frame ---------------------------------------------------------------------
