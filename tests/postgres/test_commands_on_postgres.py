@@ -22,6 +22,7 @@ import shlex
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,16 +110,30 @@ class Crm:
         """Run one command with --json, expect success, and parse what it printed."""
         return json.loads(self.run(*args, "--json", now=now).stdout)
 
+    def launch(
+        self, *commands: Sequence[str], now: str = NOON
+    ) -> list[tuple[Sequence[str], subprocess.Popen[str]]]:
+        """Start --json commands without waiting for them."""
+        return [(args, self.start([*args, "--json"], now)) for args in commands]
+
     def together(self, *commands: Sequence[str], now: str = NOON) -> list[Any]:
-        """Several read-only --json commands at once (2 cores: half the wall time)."""
-        started = [(args, self.start([*args, "--json"], now)) for args in commands]
-        results = []
+        """Several --json commands at once (2 cores: half the wall time for reads)."""
+        return self.finish(self.launch(*commands, now=now))
+
+    @staticmethod
+    def finish(started: Sequence[tuple[Sequence[str], subprocess.Popen[str]]]) -> list[Any]:
+        """Wait for started commands; all must succeed (the message counts the failures)."""
+        finished = []
         for args, process in started:
             out, errors = process.communicate(timeout=120)
-            done = subprocess.CompletedProcess(list(args), process.returncode, out, errors)
-            assert done.returncode == 0, _explain(args, done)
-            results.append(json.loads(out))
-        return results
+            finished.append(
+                subprocess.CompletedProcess(list(args), process.returncode, out, errors)
+            )
+        failed = [done for done in finished if done.returncode != 0]
+        assert not failed, f"{len(failed)} of {len(finished)} failed; the first:\n" + _explain(
+            failed[0].args, failed[0]
+        )
+        return [json.loads(done.stdout) for done in finished]
 
 
 def names(rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -645,31 +660,67 @@ def test_two_reminder_runs_at_once_deliver_each_reminder_once(crm: Crm) -> None:
 
 
 def test_parallel_writers_all_succeed(crm: Crm, ids: dict[str, int]) -> None:
+    """Twenty people added at once, all with a new tag at a new company, while four calls
+    are logged with Zoë: every process succeeds, and the tag and the company exist once.
+
+    To make the twenty transactions overlap on every run rather than when the scheduler
+    happens to line them up, a transaction of the test's own holds the tag table until all
+    twenty are waiting for it, then lets them go together (a slow colleague does the same).
+    """
+    import psycopg
+
     adds = [
-        ["add", f"Parallel Person {n:02d}", "-e", f"p{n:02d}@example.com", "-t", "batch", "--yes"]
+        ["add", f"Parallel Person {n:02d}", "-e", f"p{n:02d}@example.com", "-t", "batch",
+         "-c", "Harbour Bakery", "--yes"]
         for n in range(20)
-    ]
-    calls = [["log-call", str(ids["zoe"]), "--outcome", "reached"] for _ in range(4)]
-    results = crm.together(*adds, *calls, now=at("14:00"))
+    ]  # fmt: skip
+    with (
+        psycopg.connect(crm.url) as holder,
+        psycopg.connect(crm.url, autocommit=True) as watcher,
+    ):
+        holder.execute("LOCK TABLE tag IN ACCESS EXCLUSIVE MODE")
+        started = crm.launch(*adds, now=at("14:00"))
+        deadline = time.monotonic() + 60
+        waiting = 0
+        while waiting < len(adds) and time.monotonic() < deadline:
+            if any(process.poll() is not None for _, process in started):
+                break  # one ended without waiting: its error is reported below
+            time.sleep(0.05)
+            row = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            ).fetchone()
+            waiting = int(row[0]) if row else 0
+        started += crm.launch(
+            *(["log-call", str(ids["zoe"]), "--outcome", "reached"] for _ in range(4)),
+            now=at("14:00"),
+        )
+        holder.rollback()
+    results = crm.finish(started)
     new_ids = [r["id"] for r in results[:20]]
     assert len(set(new_ids)) == 20
     assert not set(new_ids) & {ids["zoe"], ids["bob"], ids["ann"]}
     assert len({r["id"] for r in results[20:]}) == 4
 
-    everyone, zoe, found = crm.together(
-        ["list"], ["show", str(ids["zoe"])], ["search", "p07"], now=at("14:30")
-    )
+    everyone, zoe, found, companies = crm.together(
+        ["list"], ["show", str(ids["zoe"])], ["search", "p07"], ["company", "list"],
+        now=at("14:30"),
+    )  # fmt: skip
     assert len(everyone) == 23
     assert sorted(r["id"] for r in everyone if r["tags"] == ["batch"]) == sorted(new_ids)
+    assert {r["company"] for r in everyone if r["id"] in new_ids} == {"Harbour Bakery"}
+    assert [(c["name"], c["people"]) for c in companies if c["name"] == "Harbour Bakery"] == [
+        ("Harbour Bakery", 20)
+    ]
     assert zoe["interaction_count"] == 4
     assert zoe["last_contact_at"] == "2026-12-01T13:00:00Z"
     assert names(found) == ["Parallel Person 07"]
 
 
 def test_first_use_by_several_people_at_once(pg_server: PgServer) -> None:
-    """A team's first morning: four people run pocketcrm on the new, empty database at the
-    same moment; each process finds no schema and migrates, and all four must succeed."""
+    """A team's first morning: six people run pocketcrm on the new, empty database at the
+    same moment; each process finds no schema and migrates, and all six must succeed."""
     fresh = Crm(pg_server.database())
-    results = fresh.together(*(["add", f"Team Member {n}", "--yes"] for n in range(4)), now=MORNING)
-    assert len({r["id"] for r in results}) == 4
-    assert names(fresh.json("list")) == [f"Team Member {n}" for n in range(4)]
+    results = fresh.together(*(["add", f"Team Member {n}", "--yes"] for n in range(6)), now=MORNING)
+    assert len({r["id"] for r in results}) == 6
+    assert names(fresh.json("list")) == [f"Team Member {n}" for n in range(6)]
