@@ -82,6 +82,24 @@ def test_follow_up_done_undo_and_snooze(run: Run, core: Callable[[], Store], ann
     assert [f.id for f in activity.agenda(store, "all")] == [1]
 
 
+def test_a_past_follow_up_is_kept_and_said_to_be_overdue(
+    run: Run, core: Callable[[], Store], ann: None
+) -> None:
+    """Backdating a follow-up you missed is allowed; a mistyped year is the usual cause, so
+    it is said on stderr, and only for one already past (today's all-day one is not)."""
+    result = run("follow-up", "ann", "2025-12-01", "-n", "Quote")
+    assert result.stdout == "follow-up #1 with Ann Lee due 2025-12-01\n"
+    assert "note: follow-up #1 is due 2025-12-01, already past: it shows as overdue" in (
+        result.stderr
+    )
+    [plan] = activity.agenda(core(), "all")
+    assert plan.overdue is True
+    today = run("follow-up", "ann", "today", "-n", "Call")
+    assert "already past" not in today.stderr
+    logged = run("log-call", "ann", "--follow-up", "2026-11-30")
+    assert "note: follow-up #3 is due 2026-11-30, already past" in logged.stderr
+
+
 def test_agenda_windows(run: Run, ann: None) -> None:
     run("add", "Bob Ray")
     run("follow-up", "ann", "yesterday", "-n", "late one")

@@ -43,6 +43,16 @@ def _echo_when(label: str, parsed_describe: str) -> None:
     err(f"{label}: {parsed_describe}")
 
 
+def _warn_if_overdue(view: FollowUpView) -> None:
+    """A follow-up due in the past is kept (backdating one you missed is fine) but said
+    aloud, on stderr: a mistyped year is the usual cause."""
+    if view.overdue:
+        err(
+            f"note: follow-up #{view.id} is due {local(view.due_at, date_only=view.all_day)}, "
+            "already past: it shows as overdue (snooze it if the date was a typo)"
+        )
+
+
 def _log(
     kind: str,
     ref: str,
@@ -90,6 +100,7 @@ def _log(
     if created.follow_up:
         f = created.follow_up
         typer.echo(f"follow-up #{f.id} due {local(f.due_at, date_only=f.all_day)}")
+        _warn_if_overdue(f)
 
 
 @handle_errors
@@ -183,6 +194,7 @@ def follow_up(
         owner=owner,
     )
     _echo_when("due", parsed.describe())
+    _warn_if_overdue(view)
     if as_json:
         print_json(view)
     else:

@@ -42,10 +42,16 @@ def schedule_follow_up(screen: CrmScreen, contact_id: int, name: str) -> None:
             return
         from pocketcrm.tui import format as fmt
 
-        screen.notify(
-            f"Follow-up with {view.contact_name} {fmt.due(view.due_at, all_day=view.all_day)}.",
-            timeout=4,
-        )
+        due = fmt.due(view.due_at, all_day=view.all_day)
+        if view.overdue:  # kept (backdating is fine) but a mistyped year is likelier
+            screen.notify(
+                f"Follow-up with {view.contact_name} {due}: already past, so it shows as "
+                "overdue. Snooze it if the date was a typo.",
+                severity="warning",
+                timeout=8,
+            )
+        else:
+            screen.notify(f"Follow-up with {view.contact_name} {due}.", timeout=4)
         screen.crm.data_written()
 
     screen.app.push_screen(FollowUpForm(contact_id, name), saved)
