@@ -116,6 +116,10 @@ class Crm:
         """Start --json commands without waiting for them."""
         return [(args, self.start([*args, "--json"], now)) for args in commands]
 
+    def steps(self, *steps: tuple[str, Sequence[str]]) -> list[Any]:
+        """(moment, command) pairs run at once, each at its own time: a team at work."""
+        return self.finish([(args, self.start([*args, "--json"], now)) for now, args in steps])
+
     def together(self, *commands: Sequence[str], now: str = NOON) -> list[Any]:
         """Several --json commands at once (2 cores: half the wall time for reads)."""
         return self.finish(self.launch(*commands, now=now))
@@ -246,14 +250,15 @@ def test_list_segments_search_show(crm: Crm, ids: dict[str, int]) -> None:
 
 
 def test_edit_tag_stage(crm: Crm, ids: dict[str, int]) -> None:
-    edited = crm.json(
-        "edit", "zoe", "--title", "Art Director", "--add-email", "home:zoe@example.com",
-        "--add-phone", "+46 8 555 010 10", "--set", "Shoe size=38", "--add-note", "Met at Formex.",
-        now=at("09:00"),
+    edited, tagged, staged = crm.steps(
+        (at("09:00"), ["edit", "zoe", "--title", "Art Director", "--add-email",
+                       "home:zoe@example.com", "--add-phone", "+46 8 555 010 10",
+                       "--set", "Shoe size=38", "--add-note", "Met at Formex."]),
+        (at("09:05"), ["tag", "bob", "+vip", "-golf"]),
+        (at("09:10"), ["stage", "bob", "prospect"]),
     )  # fmt: skip
     assert edited["title"] == "Art Director"
-    crm.json("tag", "bob", "+vip", "-golf", now=at("09:05"))
-    crm.json("stage", "bob", "prospect", now=at("09:10"))
+    assert (tagged["id"], staged["id"]) == (ids["bob"], ids["bob"])
 
     zoe, bob, vip, golf = crm.together(
         ["show", "zoe@example.com"], ["show", str(ids["bob"])], ["list", "--tag", "vip"],
@@ -282,20 +287,20 @@ def test_edit_tag_stage(crm: Crm, ids: dict[str, int]) -> None:
 
 
 def test_calls_meetings_follow_ups_agenda_done(crm: Crm, ids: dict[str, int]) -> None:
-    call = crm.json(
-        "log-call", "zoe", "--outcome", "reached", "--satisfaction", "4", "--duration", "15m",
-        "--note", "Spring order", "--follow-up", f"{DAY} 11:00", now=at("09:00"),
+    call, meeting, note, follow_bob = crm.steps(
+        (at("09:00"), ["log-call", "zoe", "--outcome", "reached", "--satisfaction", "4",
+                       "--duration", "15m", "--note", "Spring order",
+                       "--follow-up", f"{DAY} 11:00"]),
+        (at("09:30"), ["log", "zoe", "--kind", "meeting", "--outcome", "reached",
+                       "--satisfaction", "5", "--note", "Showroom demo", "--duration", "1h"]),
+        (at("09:45"), ["log", "bob", "--kind", "note", "--note", "Prefers email"]),
+        (at("10:00"), ["follow-up", "bob", "2026-12-03", "-n", "Send the quote"]),
     )  # fmt: skip
     follow_zoe = call["follow_up"]
     assert follow_zoe["due_at"] == "2026-12-01T10:00:00Z"
     assert follow_zoe["all_day"] is False
     assert follow_zoe["contact_id"] == ids["zoe"]
-    crm.json(
-        "log", "zoe", "--kind", "meeting", "--outcome", "reached", "--satisfaction", "5",
-        "--note", "Showroom demo", "--duration", "1h", now=at("09:30"),
-    )  # fmt: skip
-    crm.json("log", "bob", "--kind", "note", "--note", "Prefers email", now=at("09:45"))
-    follow_bob = crm.json("follow-up", "bob", "2026-12-03", "-n", "Send the quote", now=at("10:00"))
+    assert (meeting["follow_up"], note["label"]) == (None, "note with Bob Stone")
     assert (follow_bob["all_day"], follow_bob["due_at"]) == (True, "2026-12-02T23:00:00Z")
 
     agenda, overdue = crm.together(["agenda", "--all"], ["agenda", "--overdue"], now=NOON)
@@ -305,9 +310,11 @@ def test_calls_meetings_follow_ups_agenda_done(crm: Crm, ids: dict[str, int]) ->
     ]
     assert [f["contact_name"] for f in overdue] == ["Zoë Åkesson"]
 
-    done = crm.json("done", str(follow_zoe["id"]), now=at("12:05"))
+    done, snoozed = crm.steps(
+        (at("12:05"), ["done", str(follow_zoe["id"])]),
+        (at("12:10"), ["snooze", str(follow_bob["id"]), "2026-12-04 09:00"]),
+    )
     assert done["done_at"] == "2026-12-01T11:05:00Z"
-    snoozed = crm.json("snooze", str(follow_bob["id"]), "2026-12-04 09:00", now=at("12:10"))
     assert snoozed["snoozed_until"] == "2026-12-04T08:00:00Z"
 
     agenda, zoe, bob = crm.together(
@@ -334,30 +341,24 @@ def test_calls_meetings_follow_ups_agenda_done(crm: Crm, ids: dict[str, int]) ->
 
 
 def test_report_json_equals_what_was_entered(crm: Crm) -> None:
-    crm.json(
-        "log-call", "ann", "--at", "2026-11-20 14:00", "--outcome", "reached",
-        "--satisfaction", "3", "--owner", "Kim", now=at("08:45"),
+    first = crm.steps(
+        (at("08:45"), ["log-call", "ann", "--at", "2026-11-20 14:00", "--outcome", "reached",
+                       "--satisfaction", "3", "--owner", "Kim"]),
+        (at("09:00"), ["log-call", "zoe", "--outcome", "reached", "--satisfaction", "4",
+                       "--follow-up", f"{DAY} 11:00"]),
+        (at("09:30"), ["log-call", "bob", "--outcome", "voicemail", "--follow-up", f"{DAY} 14:00"]),
+        (at("10:00"), ["log", "zoe", "--kind", "meeting", "--outcome", "reached",
+                       "--satisfaction", "5"]),
+        (at("10:30"), ["log-call", "bob", "--outcome", "no_answer"]),
+        (at("10:40"), ["add", "Cleo Park", "--stage", "lead"]),
     )  # fmt: skip
-    follow_zoe = crm.json(
-        "log-call", "zoe", "--outcome", "reached", "--satisfaction", "4",
-        "--follow-up", f"{DAY} 11:00", now=at("09:00"),
-    )["follow_up"]  # fmt: skip
-    crm.json(
-        "log-call", "bob", "--outcome", "voicemail", "--follow-up", f"{DAY} 14:00", now=at("09:30")
-    )
-    crm.json(
-        "log", "zoe", "--kind", "meeting", "--outcome", "reached", "--satisfaction", "5",
-        now=at("10:00"),
-    )  # fmt: skip
-    crm.json("log-call", "bob", "--outcome", "no_answer", now=at("10:30"))
     # A contact added and called, then trashed: neither she nor her history counts.
-    crm.json("add", "Cleo Park", "--stage", "lead", now=at("10:40"))
-    crm.json(
-        "log-call", "cleo", "--outcome", "reached", "--satisfaction", "1",
-        "--follow-up", f"{DAY} 12:00", now=at("10:45"),
+    crm.steps(
+        (at("10:45"), ["log-call", "cleo", "--outcome", "reached", "--satisfaction", "1",
+                       "--follow-up", f"{DAY} 12:00"]),
+        (at("12:00"), ["done", str(first[1]["follow_up"]["id"])]),  # an hour late
     )  # fmt: skip
-    crm.json("rm", "cleo", now=at("11:30"))
-    crm.json("done", str(follow_zoe["id"]), now=at("12:00"))  # an hour late
+    crm.json("rm", "cleo", now=at("12:30"))
 
     report = crm.json("report", "--since", "2026-11-16", now=at("17:00"))
 
@@ -392,9 +393,10 @@ def test_report_json_equals_what_was_entered(crm: Crm) -> None:
 
 
 def test_trash_and_restore(crm: Crm, ids: dict[str, int]) -> None:
-    gone = crm.json("rm", "bob", now=at("09:00"))
+    gone, _ = crm.steps(
+        (at("09:00"), ["rm", "bob"]), (at("09:05"), ["company", "rm", "Fjord Supplies AS"])
+    )
     assert (gone["kind"], gone["id"], gone["label"]) == ("contact", ids["bob"], "Bob Stone")
-    crm.json("company", "rm", "Fjord Supplies AS", now=at("09:05"))
 
     everyone, trash, found = crm.together(["list"], ["trash"], ["search", "bob"])
     assert names(everyone) == ["Ann Lee", "Zoë Åkesson"]
@@ -404,15 +406,14 @@ def test_trash_and_restore(crm: Crm, ids: dict[str, int]) -> None:
     ]
     assert found == []
 
-    crm.json("restore", "bob", now=at("10:00"))
-    crm.json("restore", "Fjord Supplies AS", "--kind", "company", now=at("10:00"))
+    crm.together(["restore", "bob"], ["restore", "Fjord Supplies AS", "--kind", "company"])
     everyone, found, ann = crm.together(["list"], ["search", "bob"], ["show", "ann"])
     assert names(everyone) == ["Ann Lee", "Bob Stone", "Zoë Åkesson"]
     assert names(found) == ["Bob Stone"]
     assert ann["company"]["name"] == "Fjord Supplies AS"  # the company's people stayed
 
-    crm.json("rm", "bob", now=at("11:00"))
-    crm.run("trash", "--purge", "--yes", now=at("11:05"))
+    crm.json("rm", "bob", now=at("13:00"))
+    crm.run("trash", "--purge", "--yes", now=at("13:05"))
     gone = crm.run("restore", "bob", expect=3)  # purged for good
     assert "no contact" in gone.stderr
 
