@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session, create_engine
@@ -75,6 +75,11 @@ def _install_sqlite_events(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# PostgreSQL advisory lock keys ('pock' and the next): writers, and schema upgrades.
+WRITE_LOCK = 0x706F636B
+SCHEMA_LOCK = WRITE_LOCK + 1
+
+
 class Store:
     """An open database: hand it to every service. Sessions are short; none waits for a person."""
 
@@ -96,6 +101,8 @@ class Store:
         """One unit of work that writes: committed on success, rolled back on any error."""
         with Session(self._write_engine, expire_on_commit=False) as session:
             with session.begin():
+                if not self.is_sqlite:  # one writer at a time, as BEGIN IMMEDIATE gives SQLite
+                    session.execute(text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
                 yield session
 
     @contextmanager
@@ -159,6 +166,20 @@ class Store:
 
         Returns the backup path (or None when none was needed).
         """
+        if self.is_sqlite:
+            return self._migrate()
+        # Several people opening a new server database at once: one migrates, the others
+        # wait on this lock and then find the schema current.
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({SCHEMA_LOCK})")
+            conn.commit()
+            try:
+                return self._migrate()
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({SCHEMA_LOCK})")
+                conn.commit()
+
+    def _migrate(self) -> str | None:
         from pocketcrm.core.migrations import HEAD, run_upgrade  # Alembic: ~230 ms, only here
 
         current = self.schema_version()

@@ -315,7 +315,11 @@ class _Log:
             .mappings()
             .one()
         )
-        self.rows.append({"table": table, "id": row_id, "before": dict(before)})
+        from pocketcrm.core.transfer.jsonfmt import _plain  # the log is JSON: times as text
+
+        self.rows.append(
+            {"table": table, "id": row_id, "before": {k: _plain(v) for k, v in before.items()}}
+        )
         self.session.execute(
             text(f"UPDATE {table} SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE id = :id"),
             {**values, "id": row_id},
