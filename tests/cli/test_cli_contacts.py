@@ -213,6 +213,9 @@ def test_rm_trash_restore_and_purge(run: Run, core: Callable[[], Store]) -> None
     assert trash.list_trash(core()) == []
     assert contacts.count_contacts(core()) == 1
     assert run("trash", "--purge").stdout == "the trash is empty\n"
+    run("rm", "ann")
+    assert json.loads(run("trash", "--purge", "--yes", "--json").stdout) == {"purged": 1}
+    assert json.loads(run("trash", "--purge", "--json").stdout) == {"purged": 0}
 
 
 def test_restore_other_kinds(run: Run, core: Callable[[], Store]) -> None:

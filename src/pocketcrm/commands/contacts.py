@@ -442,7 +442,10 @@ def trash_(
     items = trash.list_trash(store)
     if purge:
         if not items:
-            typer.echo("the trash is empty")
+            if as_json:
+                print_json({"purged": 0})
+            else:
+                typer.echo("the trash is empty")
             return
         if not yes:
             if not interactive():
@@ -451,7 +454,10 @@ def trash_(
             if not typer.confirm(f"Delete {len(items)} records for good?", default=False):
                 raise typer.Exit(1)
         count = trash.purge_trash(store)
-        typer.echo(f"deleted {count} records for good")
+        if as_json:
+            print_json({"purged": count})
+        else:
+            typer.echo(f"deleted {count} records for good")
         return
     if as_json:
         print_json(items)
