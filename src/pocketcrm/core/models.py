@@ -9,10 +9,10 @@ exports and machines, times as aware UTC datetimes (stored naive-UTC, see UTCDat
 from __future__ import annotations
 
 import uuid as uuidlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, MetaData, Text, text
+from sqlalchemy import Column, Index, MetaData, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 # Re-exported: older modules import the time helpers from here.
@@ -391,3 +391,130 @@ class Suppression(SQLModel, table=True):
     kind: str  # email, phone
     digest: str = Field(unique=True)
     at: datetime = _created()
+
+
+def _text() -> Any:
+    return Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class Deal(SQLModel, table=True):
+    """An opportunity in the pipeline: what it is worth, where it stands, when it may close."""
+
+    __tablename__ = "deal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=_uuid, unique=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    company_id: int | None = Field(default=None, foreign_key="company.id", index=True)
+    title: str
+    amount_cents: int = 0
+    currency: str = ""
+    stage: str = Field(index=True)  # one of settings.deal_stages; won and lost close it
+    owner: str = ""
+    expected_close_on: date | None = None
+    closed_at: datetime | None = _when()
+    lost_reason: str = _text()
+    notes: str = _text()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    deleted_at: datetime | None = _when()
+
+
+class DealStageChange(SQLModel, table=True):
+    """A deal's history through the pipeline."""
+
+    __tablename__ = "deal_stage_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id", index=True, ondelete="CASCADE")
+    at: datetime = _created()
+    from_stage: str = ""
+    to_stage: str
+    changed_by: str = ""
+
+
+class Invoice(SQLModel, table=True):
+    """An order or an invoice: what was billed, when, and whether it was cancelled.
+
+    Paid or not follows from the payments against it; a cancellation keeps the record."""
+
+    __tablename__ = "invoice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=_uuid, unique=True)
+    number: str = Field(unique=True)  # INV-2026-0001 or ORD-2026-0001 unless given
+    kind: str = "invoice"  # invoice, order
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    deal_id: int | None = Field(
+        default=None, foreign_key="deal.id", index=True, ondelete="SET NULL"
+    )
+    issued_on: date
+    due_on: date | None = None
+    amount_cents: int
+    currency: str = ""
+    description: str = _text()
+    cancelled_at: datetime | None = _when()
+    cancel_reason: str = _text()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    deleted_at: datetime | None = _when()
+
+
+class Payment(SQLModel, table=True):
+    """Money received against an invoice (a negative amount is a refund)."""
+
+    __tablename__ = "payment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=_uuid, unique=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True, ondelete="CASCADE")
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    amount_cents: int
+    currency: str = ""
+    paid_on: date
+    method: str = ""  # bank transfer, card, cash ...
+    notes: str = _text()
+    created_at: datetime = _created()
+    deleted_at: datetime | None = _when()
+
+
+class Segment(SQLModel, table=True):
+    """A saved list: the filters of `list` under a name, evaluated when used."""
+
+    __tablename__ = "segment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    filters: str = _text()  # JSON: the list filters (tag, stage, company, owner, text ...)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Campaign(SQLModel, table=True):
+    """One bulk email to a segment; its recipients are fixed when it is created."""
+
+    __tablename__ = "campaign"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=_uuid, unique=True)
+    segment: str = ""
+    subject: str
+    body: str = _text()
+    created_at: datetime = _created()
+    finished_at: datetime | None = _when()
+
+
+class CampaignRecipient(SQLModel, table=True):
+    """One person of a campaign: sent at most once, however often the send is resumed."""
+
+    __tablename__ = "campaign_recipient"
+    __table_args__ = (UniqueConstraint("campaign_id", "contact_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    email: str
+    status: str = "pending"  # pending, sent, failed, skipped
+    attempts: int = 0
+    sent_at: datetime | None = _when()
+    error: str = _text()
