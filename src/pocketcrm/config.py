@@ -22,6 +22,8 @@ KEYS: dict[str, str] = {
     "timezone": "IANA zone for showing times, e.g. Europe/Berlin (empty: the system's)",
     "stages": "life-cycle stages, comma-separated, in order (first is the default)",
     "outcomes": "call outcomes, comma-separated",
+    "deal_stages": "pipeline stages, comma-separated, in order, ending with won and lost",
+    "currency": "ISO 4217 code for amounts given without one, e.g. USD, EUR, GBP",
     "reminders.channels": "where reminders go: stdout, desktop, email, command (comma-separated)",
     "reminders.command": "command run once per reminder for the 'command' channel",
     "reminders.max_attempts": "delivery attempts before a reminder is given up",
@@ -65,12 +67,12 @@ def _coerce(current: Any, raw: Any, key: str) -> Any:
     if isinstance(current, list):
         items = raw if isinstance(raw, list) else str(raw).split(",")
         cleaned = [str(i).strip() for i in items if str(i).strip()]
-        if key in ("stages", "outcomes"):
+        if key in ("stages", "outcomes", "deal_stages"):
             cleaned = ["_".join(i.lower().split()) for i in cleaned]
             if not cleaned:
                 raise Invalid(key, "needs at least one value, comma-separated")
         return cleaned
-    if key == "default_region":
+    if key in ("default_region", "currency"):
         return str(raw).strip().upper()
     return str(raw)
 
@@ -100,8 +102,12 @@ def _validate(key: str, value: Any) -> None:
 
         if value not in phonenumbers.SUPPORTED_REGIONS:
             raise Invalid(key, f"unknown region {value!r}; use a country code like US, GB, DE")
-    if key in ("stages", "outcomes") and len(set(value)) != len(value):
+    if key in ("stages", "outcomes", "deal_stages") and len(set(value)) != len(value):
         raise Invalid(key, "names a value twice; give each once, comma-separated")
+    if key == "deal_stages" and (len(value) < 3 or value[-2:] != ["won", "lost"]):
+        raise Invalid(key, "give the open stages, then won, lost; e.g. qualified,proposal,won,lost")
+    if key == "currency" and not (len(value) == 3 and value.isalpha()):
+        raise Invalid(key, f"{value!r} is not a currency code; use e.g. USD, EUR, GBP")
     if key == "reminders.smtp.security" and value not in ("starttls", "ssl", "none"):
         raise Invalid(key, "use starttls, ssl or none")
     if key == "reminders.channels":

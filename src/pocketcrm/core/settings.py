@@ -8,6 +8,8 @@ DEFAULT_STAGES = ["lead", "prospect", "customer", "past_customer"]
 DEFAULT_OUTCOMES = ["reached", "voicemail", "no_answer", "busy", "wrong_number"]
 COMPANY_KINDS = ["customer", "prospect", "partner", "supplier", "distributor", "other"]
 INTERACTION_KINDS = ["call", "meeting", "email", "note", "sms"]
+# The pipeline, in order; the last two close a deal (won, lost) and must stay last.
+DEFAULT_DEAL_STAGES = ["qualified", "proposal", "negotiation", "won", "lost"]
 
 
 @dataclass
@@ -46,4 +48,6 @@ class Settings:
     timezone: str = ""  # IANA name; empty means the system's zone
     stages: list[str] = field(default_factory=lambda: list(DEFAULT_STAGES))
     outcomes: list[str] = field(default_factory=lambda: list(DEFAULT_OUTCOMES))
+    deal_stages: list[str] = field(default_factory=lambda: list(DEFAULT_DEAL_STAGES))
+    currency: str = "USD"  # ISO 4217 code for amounts given without one
     reminders: ReminderConfig = field(default_factory=ReminderConfig)
