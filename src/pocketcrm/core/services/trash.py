@@ -137,7 +137,8 @@ def restore(store: Store, ref: str, kind: str = "contact") -> TrashItem:
 
 
 def purge_trash(store: Store, *, older_than: datetime | None = None) -> int:
-    """Delete for good what is in the trash (and everything tied to those contacts)."""
+    """Delete for good what is in the trash (and everything tied to those contacts: their
+    deals with stage history, invoices and payments go by the foreign keys' ON DELETE CASCADE)."""
     cutoff = older_than or clock.now()
     count = 0
     with store.write() as session:
@@ -175,6 +176,11 @@ def purge_trash(store: Store, *, older_than: datetime | None = None) -> int:
             )
             session.execute(
                 text("UPDATE interaction SET company_id = NULL WHERE company_id = :c"),
+                {"c": company.id},
+            )
+            # A deal names its company without ON DELETE: the deal stays, unlinked.
+            session.execute(
+                text("UPDATE deal SET company_id = NULL WHERE company_id = :c"),
                 {"c": company.id},
             )
             session.delete(company)
