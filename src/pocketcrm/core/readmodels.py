@@ -243,6 +243,22 @@ class Count:
 
 
 @dataclass(frozen=True)
+class PipelineStage:
+    """One open stage of the deal pipeline (amounts in cents, default currency only)."""
+
+    stage: str
+    count: int
+    amount_cents: int
+    weighted_cents: int  # amount x the stage's weight (see services/deals.stage_weight)
+
+
+@dataclass(frozen=True)
+class MonthAmount:
+    month: str  # YYYY-MM
+    cents: int
+
+
+@dataclass(frozen=True)
 class Report:
     since: datetime
     until: datetime
@@ -266,3 +282,20 @@ class Report:
     follow_ups_done_on_time: int
     customers_not_contacted: tuple[Count, ...]  # keys "30", "60", "90" days
     activity_by_week: tuple[Count, ...] = field(default=())  # ISO week start -> interactions
+    # Deals and billing. Amounts are integer cents in `currency` (the default one); figures
+    # in other currencies are counted in *_other_currencies, never summed in.
+    currency: str = ""
+    pipeline: tuple[PipelineStage, ...] = field(default=())  # open deals by stage, weighted
+    pipeline_open_count: int = 0
+    pipeline_open_cents: int = 0
+    pipeline_weighted_cents: int = 0
+    pipeline_other_currencies: int = 0
+    deals_won: int = 0  # closed as won in the window
+    deals_won_cents: int = 0
+    deals_lost: int = 0
+    revenue_cents: int = 0  # payments received in the window (refunds subtracted)
+    revenue_by_month: tuple[MonthAmount, ...] = field(default=())
+    revenue_other_currencies: int = 0  # payments in the window in another currency
+    invoices_outstanding_cents: int = 0  # balance of open invoices and orders, now
+    invoices_open: int = 0  # not paid, not cancelled (overdue included)
+    invoices_overdue: int = 0
