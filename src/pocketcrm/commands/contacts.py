@@ -236,6 +236,9 @@ def list_(
         str, typer.Option(help="name, last-contact, next-follow-up, created, stage, company.")
     ] = "name",
     limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    segment: Annotated[
+        str, typer.Option(help="Only members of this saved segment (with any filters above).")
+    ] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
@@ -258,6 +261,11 @@ def list_(
         sort=sort,
         limit=limit,
     )
+    if segment:
+        from pocketcrm.core.services import segments
+
+        _rows(segments.list_in_segment(open_db(db), segment, query), as_json, as_csv)
+        return
     _rows(contacts.list_contacts(open_db(db), query), as_json, as_csv)
 
 

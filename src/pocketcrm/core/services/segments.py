@@ -1,0 +1,240 @@
+"""Saved segments: the filters of `list` under a name, evaluated each time they are used.
+
+A segment stores filters, never ids, so its membership follows the contacts: tag someone
+"vip" and they are in the "vip" segment from then on. The filters are JSON in segment.filters;
+keys this release does not know (written by a newer one) are ignored, so an older pocketcrm
+can still use the segment with the filters it understands.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+
+from pocketcrm.core import clock, sql, validate
+from pocketcrm.core.errors import Invalid, NotFound
+from pocketcrm.core.readmodels import ContactRow
+from pocketcrm.core.services.contacts import ContactQuery, count_contacts, list_contacts
+from pocketcrm.core.store import Store
+from pocketcrm.core.times import db_time, from_db_time
+
+# The list filters a segment can hold, in the order they are shown.
+FILTER_KEYS = ("stage", "tag", "company", "company_kind", "owner", "text", "not_contacted_since")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class SegmentFilters:
+    """What a segment selects; every field optional (none: every contact).
+
+    `not_contacted_since` is kept as typed ("30d", "2026-11-01") and read again at each use,
+    so "not contacted for 30 days" keeps meaning the last 30 days.
+    """
+
+    stage: str = ""
+    tag: str = ""
+    company: str = ""
+    company_kind: str = ""
+    owner: str = ""
+    text: str = ""
+    not_contacted_since: str = ""
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    id: int
+    name: str
+    filters: dict[str, str]
+    members: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def segment_name(value: str) -> str:
+    """A segment name is one word (letters, digits, dashes, underscores), kept lower-case."""
+    cleaned = value.strip().lower()
+    if not _NAME.match(cleaned):
+        raise Invalid(
+            "segment",
+            f"{value!r} is not a segment name; use letters, digits and dashes, "
+            "e.g. 'vip-berlin' (at most 64 characters)",
+        )
+    return cleaned
+
+
+def _clean(filters: SegmentFilters, store: Store) -> SegmentFilters:
+    """Validated and normalised filters (the same rules `list` applies)."""
+    since = filters.not_contacted_since.strip()
+    if since:
+        from pocketcrm.core.dates import parse_past
+
+        parse_past(since, field="not-contacted-since")
+    return SegmentFilters(
+        stage=validate.stage(filters.stage, store.settings) if filters.stage.strip() else "",
+        tag=validate.tag(filters.tag) if filters.tag.strip() else "",
+        company=filters.company.strip(),
+        company_kind=(
+            validate.company_kind(filters.company_kind) if filters.company_kind.strip() else ""
+        ),
+        owner=filters.owner.strip(),
+        text=" ".join(filters.text.split()),
+        not_contacted_since=since,
+    )
+
+
+def _as_json(filters: SegmentFilters) -> str:
+    values = {k: getattr(filters, k) for k in FILTER_KEYS if getattr(filters, k)}
+    return json.dumps(values, ensure_ascii=False, sort_keys=True)
+
+
+def _from_json(raw: str, name: str) -> SegmentFilters:
+    """The stored filters; unknown keys (a newer release) and non-text values are ignored."""
+    try:
+        data: Any = json.loads(raw or "{}")
+    except ValueError as exc:
+        raise Invalid(
+            "segment", f"the filters of {name!r} are unreadable; save the segment again"
+        ) from exc
+    if not isinstance(data, dict):
+        data = {}
+    known = {k: str(v) for k, v in data.items() if k in FILTER_KEYS and isinstance(v, str | int)}
+    return SegmentFilters(**known)
+
+
+def query_for(filters: SegmentFilters) -> ContactQuery:
+    """The list query these filters mean now (a relative date is read against the clock)."""
+    since = None
+    if filters.not_contacted_since:
+        from pocketcrm.core.dates import parse_past
+
+        since = parse_past(filters.not_contacted_since, field="not-contacted-since").moment
+    return ContactQuery(
+        stage=filters.stage,
+        tag=filters.tag,
+        company=filters.company,
+        company_kind=filters.company_kind,
+        owner=filters.owner,
+        not_contacted_since=since,
+        text=filters.text,
+    )
+
+
+def _row(store: Store, name: str) -> tuple[int, str, str, datetime, datetime]:
+    key = segment_name(name)
+    with store.read() as session:
+        found = session.execute(
+            text("SELECT id, name, filters, created_at, updated_at FROM segment WHERE name = :n"),
+            {"n": key},
+        ).first()
+        if found is None:
+            names = list(session.execute(text("SELECT name FROM segment ORDER BY name")).scalars())
+            from difflib import get_close_matches
+
+            raise NotFound("segment", name, get_close_matches(key, names, n=3))
+    created, updated = from_db_time(found[3]), from_db_time(found[4])
+    assert created is not None and updated is not None
+    return int(found[0]), str(found[1]), str(found[2]), created, updated
+
+
+def _view(store: Store, row: tuple[int, str, str, datetime, datetime]) -> SegmentView:
+    filters = _from_json(row[2], row[1])
+    shown = {k: getattr(filters, k) for k in FILTER_KEYS if getattr(filters, k)}
+    members = count_contacts(store, query_for(filters))
+    return SegmentView(row[0], row[1], shown, members, row[3], row[4])
+
+
+def save_segment(store: Store, name: str, filters: SegmentFilters) -> SegmentView:
+    """Create the segment, or replace the filters of the one with this name."""
+    key = segment_name(name)
+    cleaned = _clean(filters, store)
+    now = clock.now()
+    with store.write() as session:
+        found = session.execute(text("SELECT id FROM segment WHERE name = :n"), {"n": key}).first()
+        if found is None:
+            sql.insert(
+                session,
+                "segment",
+                {"name": key, "filters": _as_json(cleaned), "created_at": now, "updated_at": now},
+            )
+        else:
+            session.execute(
+                text("UPDATE segment SET filters = :f, updated_at = :u WHERE id = :i"),
+                {"f": _as_json(cleaned), "u": db_time(now), "i": int(found[0])},
+            )
+    return get_segment(store, key)
+
+
+def get_segment(store: Store, name: str) -> SegmentView:
+    return _view(store, _row(store, name))
+
+
+def segment_filters(store: Store, name: str) -> SegmentFilters:
+    row = _row(store, name)
+    return _from_json(row[2], row[1])
+
+
+def list_segments(store: Store) -> list[SegmentView]:
+    """Every segment by name, each with how many contacts it holds right now."""
+    with store.read() as session:
+        rows = session.execute(
+            text("SELECT id, name, filters, created_at, updated_at FROM segment ORDER BY name")
+        ).all()
+    views = []
+    for r in rows:
+        created, updated = from_db_time(r[3]), from_db_time(r[4])
+        assert created is not None and updated is not None
+        views.append(_view(store, (int(r[0]), str(r[1]), str(r[2]), created, updated)))
+    return views
+
+
+def segment_members(
+    store: Store, name: str, *, sort: str = "name", limit: int | None = None
+) -> list[ContactRow]:
+    """The contacts the segment selects now (trashed contacts never)."""
+    query = replace(query_for(segment_filters(store, name)), sort=sort, limit=limit)
+    return list_contacts(store, query)
+
+
+def delete_segment(store: Store, name: str) -> SegmentView:
+    """Remove a saved segment (only the filters: no contact changes). Campaigns sent to it
+    keep their recipients and the segment's name."""
+    view = get_segment(store, name)
+    with store.write() as session:
+        session.execute(text("DELETE FROM segment WHERE id = :i"), {"i": view.id})
+    return view
+
+
+_QUERY_FIELDS = ("stage", "tag", "company", "company_kind", "owner", "text")
+
+
+def _merged(stored: ContactQuery, given: ContactQuery) -> ContactQuery | None:
+    """One query meaning both, or None when a filter is set differently in each."""
+    values: dict[str, Any] = {}
+    for key in _QUERY_FIELDS:
+        mine, theirs = getattr(stored, key), getattr(given, key)
+        if mine and theirs and mine.strip().lower() != theirs.strip().lower():
+            return None
+        values[key] = theirs or mine
+    times = [t for t in (stored.not_contacted_since, given.not_contacted_since) if t is not None]
+    return replace(given, not_contacted_since=min(times) if times else None, **values)
+
+
+def list_in_segment(store: Store, name: str, query: ContactQuery) -> list[ContactRow]:
+    """`list --segment NAME` with more filters: contacts in the segment AND matching QUERY,
+    in QUERY's sort order and limit."""
+    stored = query_for(segment_filters(store, name))
+    merged = _merged(stored, query)
+    if merged is not None:
+        return list_contacts(store, merged)
+    # The same filter twice with different values (two tags, say): intersect the two lists.
+    members = {r.id for r in list_contacts(store, stored)}
+    rows = [
+        r for r in list_contacts(store, replace(query, limit=None, offset=0)) if r.id in members
+    ]
+    rows = rows[query.offset :]
+    return rows if query.limit is None else rows[: query.limit]
