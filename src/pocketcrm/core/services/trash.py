@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import text
-from sqlmodel import col, select
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
 
 from pocketcrm.core import clock
 from pocketcrm.core.errors import Invalid, NotFound
-from pocketcrm.core.models import Company, Contact, FollowUp, Interaction, db_time
+from pocketcrm.core.models import (
+    Company,
+    Contact,
+    Deal,
+    FollowUp,
+    Interaction,
+    Invoice,
+    Payment,
+    db_time,
+)
+from pocketcrm.core.money import format_amount
 from pocketcrm.core.readmodels import TrashItem
 from pocketcrm.core.search import reindex, reindex_company
 from pocketcrm.core.services.activity import refresh_contact_dates
 from pocketcrm.core.services.lookup import resolve_company, resolve_contact
 from pocketcrm.core.store import Store
 
-KINDS = ("contact", "company", "interaction", "follow_up")
+KINDS = ("contact", "company", "interaction", "follow_up", "deal", "invoice", "payment")
 
 
 def trash_contact(store: Store, ref: str) -> TrashItem:
@@ -91,6 +101,20 @@ def list_trash(store: Store) -> list[TrashItem]:
             items.append(
                 TrashItem("follow_up", follow.id, follow.note or "follow-up", follow.deleted_at)
             )
+        for deal in session.exec(select(Deal).where(col(Deal.deleted_at).is_not(None))).all():
+            assert deal.id is not None and deal.deleted_at is not None
+            items.append(TrashItem("deal", deal.id, deal.title, deal.deleted_at))
+        for invoice in session.exec(
+            select(Invoice).where(col(Invoice.deleted_at).is_not(None))
+        ).all():
+            assert invoice.id is not None and invoice.deleted_at is not None
+            items.append(TrashItem("invoice", invoice.id, invoice.number, invoice.deleted_at))
+        for payment in session.exec(
+            select(Payment).where(col(Payment.deleted_at).is_not(None))
+        ).all():
+            assert payment.id is not None and payment.deleted_at is not None
+            label = format_amount(payment.amount_cents, payment.currency)
+            items.append(TrashItem("payment", payment.id, label, payment.deleted_at))
     return sorted(items, key=lambda i: i.deleted_at, reverse=True)
 
 
@@ -121,8 +145,12 @@ def restore(store: Store, ref: str, kind: str = "contact") -> TrashItem:
             session.flush()
             reindex_company(session, company_id)
             return TrashItem("company", company.id, company.name, when)
-        if not ref.strip().isdecimal():
+        if kind == "invoice":
+            return _restore_invoice(session, ref)
+        if not ref.strip().lstrip("#").isdecimal():
             raise Invalid("ref", f"give the {kind.replace('_', '-')} id (a number)")
+        if kind in ("deal", "payment"):
+            return _restore_money(session, kind, int(ref.strip().lstrip("#")))
         row: Interaction | FollowUp | None = (
             session.get(Interaction, int(ref))
             if kind == "interaction"
@@ -134,6 +162,52 @@ def restore(store: Store, ref: str, kind: str = "contact") -> TrashItem:
         row.deleted_at = None
         refresh_contact_dates(session, row.contact_id)
         return TrashItem(kind, int(ref), kind, when)
+
+
+def _restore_invoice(session: Session, ref: str) -> TrashItem:
+    """An invoice comes back by its number or id (its payments were never trashed with it)."""
+    cleaned = ref.strip()
+    invoice = session.exec(
+        select(Invoice).where(func.upper(col(Invoice.number)) == cleaned.upper())
+    ).first()
+    if invoice is None and cleaned.lstrip("#").isdecimal():
+        invoice = session.get(Invoice, int(cleaned.lstrip("#")))
+    if invoice is None or invoice.deleted_at is None or invoice.id is None:
+        raise NotFound("invoice in the trash", ref)
+    when = invoice.deleted_at
+    invoice.deleted_at = None
+    return TrashItem("invoice", invoice.id, invoice.number, when)
+
+
+def _restore_money(session: Session, kind: str, record_id: int) -> TrashItem:
+    row: Deal | Payment | None = (
+        session.get(Deal, record_id) if kind == "deal" else session.get(Payment, record_id)
+    )
+    if row is None or row.deleted_at is None:
+        raise NotFound(f"{kind} in the trash", str(record_id))
+    when = row.deleted_at
+    if isinstance(row, Payment):
+        # Back in, the payment must still fit: the invoice may have been paid meanwhile.
+        invoice = session.get(Invoice, row.invoice_id)
+        assert invoice is not None
+        paid = session.execute(
+            text(
+                "SELECT coalesce(sum(amount_cents), 0) FROM payment "
+                "WHERE invoice_id = :i AND deleted_at IS NULL"
+            ),
+            {"i": row.invoice_id},
+        ).scalar_one()
+        if int(paid) + row.amount_cents > invoice.amount_cents or int(paid) + row.amount_cents < 0:
+            raise Invalid(
+                "ref",
+                f"payment #{record_id} no longer fits {invoice.number} (paid since); "
+                "record a new payment instead",
+            )
+        label = f"{format_amount(row.amount_cents, row.currency)} on {invoice.number}"
+    else:
+        label = row.title
+    row.deleted_at = None
+    return TrashItem(kind, record_id, label, when)
 
 
 def purge_trash(store: Store, *, older_than: datetime | None = None) -> int:
@@ -150,7 +224,23 @@ def purge_trash(store: Store, *, older_than: datetime | None = None) -> int:
             ),
             {"t": db_time(cutoff)},
         )
-        for table in ("follow_up", "interaction"):
+        # Money records: payments of trashed invoices go with them; a purged deal leaves its
+        # invoices in place, unlinked.
+        session.execute(
+            text(
+                "UPDATE invoice SET deal_id = NULL WHERE deal_id IN (SELECT id FROM deal "
+                "WHERE deleted_at IS NOT NULL AND deleted_at <= :t)"
+            ),
+            {"t": db_time(cutoff)},
+        )
+        session.execute(
+            text(
+                "DELETE FROM payment WHERE invoice_id IN (SELECT id FROM invoice "
+                "WHERE deleted_at IS NOT NULL AND deleted_at <= :t)"
+            ),
+            {"t": db_time(cutoff)},
+        )
+        for table in ("payment", "invoice", "deal", "follow_up", "interaction"):
             result = session.execute(
                 text(f"DELETE FROM {table} WHERE deleted_at IS NOT NULL AND deleted_at <= :t"),
                 {"t": db_time(cutoff)},
