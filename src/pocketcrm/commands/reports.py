@@ -71,7 +71,45 @@ def render(report: Report) -> None:
     )
     stale = "   ".join(f"{c.key} days: {c.count}" for c in report.customers_not_contacted)
     lines.append(f"[bold]Customers not contacted in[/bold]  {stale}")
+    lines += [""] + _money_lines(report)
     say("\n".join(lines))
+
+
+def _money_lines(report: Report) -> list[str]:
+    """Deals and billing: the pipeline by stage, what closed, what came in, what is owed."""
+    from pocketcrm.core.money import format_amount  # no database import: plain arithmetic
+
+    cur = report.currency
+
+    def fmt(cents: int) -> str:
+        return format_amount(cents, cur)
+
+    lines = ["[bold]Pipeline (open deals, weighted by stage)[/bold]"]
+    width = max((len(s.stage) for s in report.pipeline), default=5)
+    for s in report.pipeline:
+        lines.append(
+            f"  {s.stage:<{width}}  {s.count:>5}  {fmt(s.amount_cents):>18}  "
+            f"weighted {fmt(s.weighted_cents)}"
+        )
+    lines.append(
+        f"  {'total':<{width}}  {report.pipeline_open_count:>5}  "
+        f"{fmt(report.pipeline_open_cents):>18}  weighted {fmt(report.pipeline_weighted_cents)}"
+    )
+    if report.pipeline_other_currencies:
+        lines.append(f"  ({report.pipeline_other_currencies} open deals in other currencies)")
+    lines.append(
+        f"[bold]Deals[/bold]  won in period {report.deals_won} ({fmt(report.deals_won_cents)})"
+        f"   lost {report.deals_lost}"
+    )
+    months = "   ".join(f"{m.month}: {fmt(m.cents)}" for m in report.revenue_by_month)
+    lines.append(f"[bold]Revenue received[/bold]  {fmt(report.revenue_cents)}   {months}")
+    if report.revenue_other_currencies:
+        lines.append(f"  ({report.revenue_other_currencies} payments in other currencies)")
+    lines.append(
+        f"[bold]Invoices[/bold]  open {report.invoices_open}   overdue {report.invoices_overdue}"
+        f"   outstanding {fmt(report.invoices_outstanding_cents)}"
+    )
+    return lines
 
 
 @handle_errors
@@ -83,7 +121,7 @@ def report(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Contacts by stage and company kind, activity by kind, outcome and owner, follow-ups, satisfaction."""
+    """Contacts by stage and company kind, activity by kind, outcome and owner, follow-ups, satisfaction, pipeline, revenue and invoices."""
     from pocketcrm.core.services import reports
 
     start = when(since, "since", past=True).moment if since else None

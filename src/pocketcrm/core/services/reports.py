@@ -19,6 +19,8 @@ from pocketcrm.core.dialect import day_after, utc_day, week_start
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.models import db_time
 from pocketcrm.core.readmodels import Count, Report
+from pocketcrm.core.services.billing import revenue_figures
+from pocketcrm.core.services.deals import pipeline_figures
 from pocketcrm.core.store import Store
 
 SUCCESS_OUTCOMES = ("reached",)
@@ -103,6 +105,18 @@ def _interaction_days(
     return rows
 
 
+def _local_days(since: datetime, until: datetime) -> tuple[date, date]:
+    """The window as local calendar days [first, end): payments are dated, not timed, so a
+    day the window touches counts whole."""
+    zone = clock.local_zone()
+    first = since.astimezone(zone).date()
+    end_local = until.astimezone(zone)
+    end = end_local.date()
+    if end_local.time() != datetime.min.time() or end == first:
+        end += timedelta(days=1)
+    return first, end
+
+
 def summary(store: Store, since: datetime | None = None, until: datetime | None = None) -> Report:
     """The report for [since, until); by default the last 30 days."""
     now = clock.now()
@@ -175,6 +189,8 @@ def summary(store: Store, since: datetime | None = None, until: datetime | None 
             params,
         ).one()
         follow = [int(a or 0) - int(b or 0) for a, b in zip(everyone, trashed_follow, strict=True)]
+        pipe, open_count, open_cents = pipeline_figures(session, store.settings, since, until)
+        money = revenue_figures(session, store.settings.currency, *_local_days(since, until))
 
     kinds, outcomes, owners = Counter[str](), Counter[str](), Counter[str]()
     calls, reached, weeks = Counter[str](), Counter[str](), Counter[str]()
@@ -229,4 +245,19 @@ def summary(store: Store, since: datetime | None = None, until: datetime | None 
         follow_ups_done_on_time=int(follow[3] or 0),
         customers_not_contacted=_counts(stale, ["30", "60", "90"]),
         activity_by_week=tuple(activity),
+        currency=store.settings.currency,
+        pipeline=pipe.stages,
+        pipeline_open_count=open_count,
+        pipeline_open_cents=open_cents,
+        pipeline_weighted_cents=sum(s.weighted_cents for s in pipe.stages),
+        pipeline_other_currencies=pipe.other_currencies,
+        deals_won=pipe.won_count,
+        deals_won_cents=pipe.won_cents,
+        deals_lost=pipe.lost_count,
+        revenue_cents=money.total_cents,
+        revenue_by_month=money.by_month,
+        revenue_other_currencies=money.other_currencies,
+        invoices_outstanding_cents=money.outstanding_cents,
+        invoices_open=money.open_count,
+        invoices_overdue=money.overdue_count,
     )
