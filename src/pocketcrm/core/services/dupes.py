@@ -8,7 +8,8 @@ so 100,000 contacts take a second or two, not hours.
 
 Merge rules (KEEP absorbs OTHER; nothing is dropped):
 - emails, phones, addresses, websites, external ids, custom fields, tags, interactions,
-  follow-ups, stage history, cadence rules and reminders move to KEEP; an email or phone
+  follow-ups, stage history, cadence rules, reminders, deals (with their stage history),
+  invoices and payments move to KEEP; an email or phone
   KEEP already has stays with OTHER (in the trash) rather than being doubled;
 - a scalar field KEEP leaves empty takes OTHER's value; when both differ, KEEP's wins and
   OTHER's goes into a custom field "merged: <field>" (a custom field of the same name with a
@@ -267,6 +268,11 @@ _MOVED_TABLES = (
     "follow_up",
     "cadence_rule",
     "reminder",
+    # Deals (their stage history follows by deal_id), invoices and payments: each row moves
+    # and the log keeps its old contact_id, so undo puts it back exactly.
+    "deal",
+    "invoice",
+    "payment",
 )
 
 
@@ -543,7 +549,8 @@ _COMPANY_SCALARS = (
 
 
 def merge_companies(store: Store, keep_ref: str, other_ref: str) -> CompanyMergeResult:
-    """KEEP absorbs OTHER: people, interactions and tags move; conflicting fields go to notes."""
+    """KEEP absorbs OTHER: people, interactions, deals and tags move; conflicting fields go
+    to notes."""
     from pocketcrm.core.models import db_time
     from pocketcrm.core.services.companies import get_company
     from pocketcrm.core.services.lookup import resolve_company
@@ -577,6 +584,10 @@ def merge_companies(store: Store, keep_ref: str, other_ref: str) -> CompanyMerge
             text("SELECT id FROM interaction WHERE company_id = :c ORDER BY id"), {"c": other_id}
         ).all():
             log.change("interaction", int(row_id), {"company_id": keep_id})
+        for (row_id,) in session.execute(
+            text("SELECT id FROM deal WHERE company_id = :c ORDER BY id"), {"c": other_id}
+        ).all():
+            log.change("deal", int(row_id), {"company_id": keep_id})
         for (tag_id,) in session.execute(
             text(
                 "SELECT tag_id FROM company_tag WHERE company_id = :o AND tag_id NOT IN "

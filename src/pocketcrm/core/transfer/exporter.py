@@ -3,7 +3,9 @@
 Contacts are read a chunk at a time (a handful of queries per 1,000 contacts) inside one read
 transaction, so an export is a consistent snapshot and 100,000 contacts never sit in memory.
 Filters are the list's (stage, tag, company, owner); with none, the JSON export holds the whole
-database (trash, tag cadence rules and suppression hashes included) and is a full backup.
+database (trash, tag cadence rules and suppression hashes included) and is a full backup. Each
+JSON contact carries its deals (with stage history), invoices and payments; the CSV and vCard
+exports stay contact-only and the calendar holds follow-ups and dates only.
 
 Exports carry the contact's uuid (vCard UID "urn:uuid:..." unless it came with its own UID;
 CSV external id "pocketcrm"), so importing an export updates instead of duplicating.
@@ -142,7 +144,8 @@ def _companies_of(session: Session, ids: list[int]) -> list[int]:
                 text(
                     f"SELECT company_id FROM contact WHERE id IN ({marks}) AND company_id IS NOT "
                     f"NULL UNION SELECT company_id FROM interaction WHERE contact_id IN ({marks}) "
-                    "AND company_id IS NOT NULL"
+                    f"AND company_id IS NOT NULL UNION SELECT company_id FROM deal WHERE "
+                    f"contact_id IN ({marks}) AND company_id IS NOT NULL"
                 )
             )
         )

@@ -23,7 +23,11 @@ Decisions where the world is vague:
   an invalid phone is kept as typed and flagged; a row with no name, email or phone is skipped;
 - a company-only record (vCard KIND:org, Outlook/Google rows with only a company) becomes a
   company; what a company has no column for is appended to its notes;
-- people whose email or phone was erased (Suppression) are skipped unless allow_suppressed.
+- people whose email or phone was erased (Suppression) are skipped unless allow_suppressed;
+- a JSON record's deals, invoices and payments are added when their uuid is new (a stored one
+  is never changed by an import); an invoice whose number belongs to another invoice is left
+  out and noted, and so are its payments; references to a deal or invoice of a later record
+  are resolved at the end of the run.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ import uuid as uuidlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -476,6 +480,69 @@ _TEXT_COLS = (
     "source",
     "photo",
 )
+# Columns of the deal, invoice and payment rows a JSON import writes.
+_MONEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "deal": (
+        "id",
+        "uuid",
+        "contact_id",
+        "company_id",
+        "title",
+        "amount_cents",
+        "currency",
+        "stage",
+        "owner",
+        "expected_close_on",
+        "closed_at",
+        "lost_reason",
+        "notes",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    ),
+    "deal_stage_change": ("deal_id", "at", "from_stage", "to_stage", "changed_by"),
+    "invoice": (
+        "id",
+        "uuid",
+        "number",
+        "kind",
+        "contact_id",
+        "deal_id",
+        "issued_on",
+        "due_on",
+        "amount_cents",
+        "currency",
+        "description",
+        "cancelled_at",
+        "cancel_reason",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    ),
+    "payment": (
+        "id",
+        "uuid",
+        "invoice_id",
+        "contact_id",
+        "amount_cents",
+        "currency",
+        "paid_on",
+        "method",
+        "notes",
+        "created_at",
+        "deleted_at",
+    ),
+}
+
+
+def _get(item: object, key: str) -> object:
+    """A value of a JSON sub-record for a problem line (the item may not be an object)."""
+    return item.get(key, "") if isinstance(item, dict) else ""
+
+
+# Sub-records of a JSON contact that are written after the contact row (they point to it).
+_JSON_ACTIVITY_KEYS = ("interactions", "follow_ups", "cadences", "deals", "invoices", "payments")
+
 _CONTACT_COLUMNS = (
     "id",
     "uuid",
@@ -869,6 +936,21 @@ class _Run:
         self.next_interaction = self._scalar("SELECT max(id) FROM interaction") + 1
         self.had_contacts = self.next_contact > 1
         self.had_interactions = self.next_interaction > 1
+        # Deals, invoices and payments take ids from these (an invoice names its deal, a
+        # payment its invoice); uuids and numbers written by this run, for matching.
+        self.next_deal = self._scalar("SELECT max(id) FROM deal") + 1
+        self.next_invoice = self._scalar("SELECT max(id) FROM invoice") + 1
+        self.next_payment = self._scalar("SELECT max(id) FROM payment") + 1
+        self.had_deals = self.next_deal > 1
+        self.had_invoices = self.next_invoice > 1
+        self.had_payments = self.next_payment > 1
+        self.deal_ids: dict[str, int] = {}
+        self.invoice_ids: dict[str, int] = {}
+        self.invoice_numbers: set[str] = set()
+        self.payment_uuids: set[str] = set()
+        # invoice -> deal and payment -> invoice references to rows of later records
+        self.late_deal_links: list[tuple[int, str]] = []
+        self.late_payments: list[tuple[int, dict[str, Any], _Rec]] = []
         if self.sqlite:
             # New contacts take ids above the largest; a search row left above it (by a
             # purge elsewhere) must not sit beside the new contact's row.
@@ -944,7 +1026,7 @@ class _Run:
         self.buf_contact_tags: list[tuple[Any, ...]] = []
         self.buf_history: list[tuple[Any, ...]] = []
         self.buf_changes: list[tuple[Any, ...]] = []
-        self.buf_json: list[tuple[int, dict[str, Any]]] = []
+        self.buf_json: list[tuple[int, _Rec]] = []
         self.buf_fts: list[tuple[Any, ...]] = []
 
     def _many(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
@@ -1009,8 +1091,12 @@ class _Run:
             _ROW_COLUMNS["import_change"],
             self.buf_changes,
         )
-        for contact_id, record in self.buf_json:
-            self._json_activity(contact_id, record, new=True)
+        for contact_id, json_rec in self.buf_json:
+            assert json_rec.json is not None
+            self._json_activity(contact_id, json_rec.json, new=True)
+            problems = self._json_money(contact_id, json_rec.json, json_rec)
+            if problems:
+                self.note(json_rec, problems, skipped=False)
         if self.buf_fts and self.cursor is not None:
             # Indexed a chunk at a time, from rows create() built out of the records: what
             # search.reindex would read back, without reading it back.
@@ -1352,8 +1438,8 @@ class _Run:
                         str(h.get("by", "")),
                     )
                 )
-            if any(rec.json.get(k) for k in ("interactions", "follow_ups", "cadences")):
-                self.buf_json.append((cid, rec.json))
+            if any(rec.json.get(k) for k in _JSON_ACTIVITY_KEYS):
+                self.buf_json.append((cid, rec))
         else:
             self.buf_history.append((cid, self.now_db, "", stage, self.owner))
         self.buf_changes.append((self.batch_id, "contact", cid, "created", ""))
@@ -1531,6 +1617,252 @@ class _Run:
         )
         changed |= bool(rows)
         return changed
+
+    # -- deals, invoices and payments of JSON records ----------------------------------------
+
+    def _db_value(self, moment: datetime | None) -> Any:
+        if moment is None:
+            return None
+        return db_time(moment) if self.sqlite else moment
+
+    def _time(self, value: object, name: str) -> Any:
+        return self._db_value(jsonfmt.parse_time(value, name))
+
+    def _day(self, value: object, name: str) -> Any:
+        """A date column's value from 'YYYY-MM-DD' (text for SQLite, a date for PostgreSQL)."""
+        if value is None or value == "":
+            return None
+        try:
+            found = date.fromisoformat(str(value))
+        except ValueError:
+            raise Invalid(name, f"{value!r} is not a date; use YYYY-MM-DD") from None
+        return found.isoformat() if self.sqlite else found
+
+    @staticmethod
+    def _cents(value: object, name: str) -> int:
+        if type(value) is int:
+            return value
+        raise Invalid(name, f"{value!r} is not an amount in cents; use a whole number")
+
+    def _known(self, table: str, had: bool, uid: str) -> int | None:
+        """The id of a stored row with this uuid (None when the table was empty before)."""
+        if not had:
+            return None
+        found = self.conn.exec_driver_sql(
+            f"SELECT id FROM {table} WHERE uuid = {self.mark}", (uid,)
+        ).first()
+        return None if found is None else int(found[0])
+
+    def _deal_id(self, uid: str) -> int | None:
+        found = self.deal_ids.get(uid)
+        return found if found is not None else self._known("deal", self.had_deals, uid)
+
+    def _invoice_id(self, uid: str) -> int | None:
+        found = self.invoice_ids.get(uid)
+        return found if found is not None else self._known("invoice", self.had_invoices, uid)
+
+    def _number_taken(self, number: str) -> bool:
+        if number in self.invoice_numbers:
+            return True
+        return (
+            self.had_invoices
+            and self.conn.exec_driver_sql(
+                f"SELECT 1 FROM invoice WHERE number = {self.mark}", (number,)
+            ).first()
+            is not None
+        )
+
+    def _created_rows(self, cid: int, entity: str, ids: Sequence[int]) -> None:
+        """Undo entries for rows added to a contact that existed before this import (a new
+        contact's rows go with it)."""
+        if ids and cid not in self.created_ids:
+            self._many(
+                "import_change",
+                _ROW_COLUMNS["import_change"],
+                [(self.batch_id, entity, i, "created", "") for i in ids],
+            )
+
+    def _json_money(self, cid: int, record: dict[str, Any], rec: _Rec) -> list[str]:
+        """Deals with their history, invoices and payments of a JSON record whose uuids are
+        new; returns the problems (one per item left out)."""
+        problems: list[str] = []
+        deals: list[tuple[Any, ...]] = []
+        history: list[tuple[Any, ...]] = []
+        for d in record.get("deals") or []:
+            try:
+                if not isinstance(d, dict):
+                    raise Invalid("deals", "a deal is not a JSON object")
+                uid = str(d.get("uuid") or uuidlib.uuid4())
+                if uid in self.deal_ids or self._known("deal", self.had_deals, uid) is not None:
+                    continue
+                title = str(d.get("title", "")).strip()
+                if not title:
+                    raise Invalid("deal", "a deal without a title")
+                row: tuple[Any, ...] = (
+                    self.next_deal,
+                    uid,
+                    cid,
+                    self.company_by_uuid.get(str(d.get("company") or "")),
+                    title,
+                    self._cents(d.get("amount_cents", 0), "amount_cents"),
+                    str(d.get("currency", "")),
+                    str(d.get("stage", "")) or self.settings.deal_stages[0],
+                    str(d.get("owner", "")),
+                    self._day(d.get("expected_close_on"), "expected_close_on"),
+                    self._time(d.get("closed_at"), "closed_at"),
+                    str(d.get("lost_reason", "")),
+                    str(d.get("notes", "")),
+                    self._time(d.get("created_at"), "created_at") or self.now_db,
+                    self._time(d.get("updated_at"), "updated_at") or self.now_db,
+                    self._time(d.get("deleted_at"), "deleted_at"),
+                )
+                steps = [
+                    (
+                        self.next_deal,
+                        self._time(h.get("at"), "history.at") or self.now_db,
+                        str(h.get("from", "")),
+                        str(h.get("to", "")),
+                        str(h.get("by", "")),
+                    )
+                    for h in d.get("history") or []
+                    if isinstance(h, dict)
+                ]
+            except CrmError as exc:
+                problems.append(f"deal {str(_get(d, 'title'))!r} left out: {exc}")
+                continue
+            self.deal_ids[uid] = self.next_deal
+            self.next_deal += 1
+            deals.append(row)
+            history.extend(steps)
+        self._many("deal", _MONEY_COLUMNS["deal"], deals)
+        self._many("deal_stage_change", _MONEY_COLUMNS["deal_stage_change"], history)
+        self._created_rows(cid, "deal", [r[0] for r in deals])
+        invoices: list[tuple[Any, ...]] = []
+        for i in record.get("invoices") or []:
+            try:
+                if not isinstance(i, dict):
+                    raise Invalid("invoices", "an invoice is not a JSON object")
+                uid = str(i.get("uuid") or uuidlib.uuid4())
+                if uid in self.invoice_ids or self._invoice_id(uid) is not None:
+                    continue
+                number = str(i.get("number", "")).strip()
+                if not number:
+                    raise Invalid("number", "an invoice without a number")
+                if self._number_taken(number):
+                    raise Invalid(
+                        "number",
+                        f"number {number} already belongs to another invoice; change it in "
+                        "the file or remove that invoice, then import again",
+                    )
+                created = jsonfmt.parse_time(i.get("created_at"), "created_at")
+                issued = self._day(i.get("issued_on"), "issued_on")
+                if issued is None:
+                    issued = self._day((created or self.now).date().isoformat(), "issued_on")
+                ref = str(i.get("deal") or "")
+                deal_id = self._deal_id(ref) if ref else None
+                row = (
+                    self.next_invoice,
+                    uid,
+                    number,
+                    str(i.get("kind", "")) or "invoice",
+                    cid,
+                    deal_id,
+                    issued,
+                    self._day(i.get("due_on"), "due_on"),
+                    self._cents(i.get("amount_cents"), "amount_cents"),
+                    str(i.get("currency", "")),
+                    str(i.get("description", "")),
+                    self._time(i.get("cancelled_at"), "cancelled_at"),
+                    str(i.get("cancel_reason", "")),
+                    self._db_value(created) or self.now_db,
+                    self._time(i.get("updated_at"), "updated_at") or self.now_db,
+                    self._time(i.get("deleted_at"), "deleted_at"),
+                )
+            except CrmError as exc:
+                problems.append(f"invoice {str(_get(i, 'number'))!r} left out: {exc}")
+                continue
+            if ref and deal_id is None:
+                self.late_deal_links.append((self.next_invoice, ref))
+            self.invoice_ids[uid] = self.next_invoice
+            self.invoice_numbers.add(number)
+            self.next_invoice += 1
+            invoices.append(row)
+        self._many("invoice", _MONEY_COLUMNS["invoice"], invoices)
+        self._created_rows(cid, "invoice", [r[0] for r in invoices])
+        for p in record.get("payments") or []:
+            problem = self._payments(cid, [p], rec, late=False)
+            problems.extend(problem)
+        return problems
+
+    def _payments(self, cid: int, items: Sequence[Any], rec: _Rec, *, late: bool) -> list[str]:
+        """Write payments whose invoice is known; one whose invoice may come in a later record
+        waits for the end of the run (late=True is that last try)."""
+        problems: list[str] = []
+        rows: list[tuple[Any, ...]] = []
+        for p in items:
+            try:
+                if not isinstance(p, dict):
+                    raise Invalid("payments", "a payment is not a JSON object")
+                uid = str(p.get("uuid") or uuidlib.uuid4())
+                if (
+                    uid in self.payment_uuids
+                    or self._known("payment", self.had_payments, uid) is not None
+                ):
+                    continue
+                ref = str(p.get("invoice") or "")
+                if not ref:
+                    raise Invalid("invoice", "a payment names no invoice")
+                invoice_id = self._invoice_id(ref)
+                if invoice_id is None and not late:
+                    self.late_payments.append((cid, p, rec))
+                    continue
+                if invoice_id is None:
+                    raise Invalid(
+                        "invoice",
+                        f"its invoice {ref} is neither in the database nor imported",
+                    )
+                row = (
+                    self.next_payment,
+                    uid,
+                    invoice_id,
+                    cid,
+                    self._cents(p.get("amount_cents"), "amount_cents"),
+                    str(p.get("currency", "")),
+                    self._day(p.get("paid_on"), "paid_on")
+                    or self._day(self.now.date().isoformat(), "paid_on"),
+                    str(p.get("method", "")),
+                    str(p.get("notes", "")),
+                    self._time(p.get("created_at"), "created_at") or self.now_db,
+                    self._time(p.get("deleted_at"), "deleted_at"),
+                )
+            except CrmError as exc:
+                amount = _get(p, "amount_cents")
+                problems.append(
+                    f"payment of {amount} cents on {_get(p, 'paid_on')} left out: {exc}"
+                )
+                continue
+            self.payment_uuids.add(uid)
+            self.next_payment += 1
+            rows.append(row)
+        self._many("payment", _MONEY_COLUMNS["payment"], rows)
+        self._created_rows(cid, "payment", [r[0] for r in rows])
+        return problems
+
+    def settle_late(self) -> None:
+        """Resolve references to deals and invoices that came in later records."""
+        for invoice_id, ref in self.late_deal_links:
+            deal_id = self._deal_id(ref)
+            if deal_id is not None:
+                self.conn.exec_driver_sql(
+                    f"UPDATE invoice SET deal_id = {self.mark} WHERE id = {self.mark}",
+                    (deal_id, invoice_id),
+                )
+        self.late_deal_links = []
+        waiting, self.late_payments = self.late_payments, []
+        for cid, payment, rec in waiting:
+            problems = self._payments(cid, [payment], rec, late=True)
+            if problems:
+                self.note(rec, problems, skipped=False)
 
     # -- updating contacts ------------------------------------------------------------------
 
@@ -1747,6 +2079,8 @@ class _Run:
             from pocketcrm.core.services.activity import refresh_contact_dates
 
             refresh_contact_dates(session, cid)
+        if rec.json is not None:
+            rec.notes.extend(self._json_money(cid, rec.json, rec))
         self.touched.add(cid)
 
     def _json_has_new_activity(self, record: dict[str, Any]) -> bool:
@@ -1754,6 +2088,9 @@ class _Run:
             ("interaction", "interactions"),
             ("follow_up", "follow_ups"),
             ("cadence_rule", "cadences"),
+            ("deal", "deals"),
+            ("invoice", "invoices"),
+            ("payment", "payments"),
         ):
             for item in record.get(key) or []:
                 uid = str(item.get("uuid") or "")
@@ -1895,13 +2232,14 @@ class _Run:
                 if self.progress is not None and seen % CHUNK == 0:
                     self.progress(seen)
         self.flush()
+        self.settle_late()
         self.finish(sources)
 
     def finish(self, sources: Sequence[_Source]) -> None:
         session = self.session
         search.reindex(session, sorted(self.touched))  # new ones were indexed as written
         if not self.sqlite:
-            for table in ("contact", "company", "tag", "interaction"):
+            for table in ("contact", "company", "tag", "interaction", "deal", "invoice", "payment"):
                 self.conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"coalesce((SELECT max(id) FROM {table}), 1))"
@@ -2101,6 +2439,20 @@ def undo_import(store: Store, batch_id: int | None = None) -> UndoReport:
                 )
             )
             session.execute(text(f"DELETE FROM follow_up WHERE contact_id IN ({marks})"))
+            session.execute(
+                text(
+                    f"DELETE FROM payment WHERE contact_id IN ({marks}) OR invoice_id IN "
+                    f"(SELECT id FROM invoice WHERE contact_id IN ({marks}))"
+                )
+            )
+            session.execute(text(f"DELETE FROM invoice WHERE contact_id IN ({marks})"))
+            session.execute(
+                text(
+                    "DELETE FROM deal_stage_change WHERE deal_id IN "
+                    f"(SELECT id FROM deal WHERE contact_id IN ({marks}))"
+                )
+            )
+            session.execute(text(f"DELETE FROM deal WHERE contact_id IN ({marks})"))
             session.execute(text(f"DELETE FROM contact WHERE id IN ({marks})"))
         removed += len(created_contacts)
         for entity, entity_id in created_other:
@@ -2111,6 +2463,10 @@ def undo_import(store: Store, batch_id: int | None = None) -> UndoReport:
                 )
                 session.execute(
                     text("UPDATE interaction SET company_id = NULL WHERE company_id = :c"),
+                    {"c": entity_id},
+                )
+                session.execute(
+                    text("UPDATE deal SET company_id = NULL WHERE company_id = :c"),
                     {"c": entity_id},
                 )
                 session.execute(text("DELETE FROM company WHERE id = :c"), {"c": entity_id})
@@ -2129,6 +2485,16 @@ def undo_import(store: Store, batch_id: int | None = None) -> UndoReport:
                 session.execute(text("DELETE FROM cadence_rule WHERE id = :i"), {"i": entity_id})
             elif entity == "suppression":
                 session.execute(text("DELETE FROM suppression WHERE id = :i"), {"i": entity_id})
+            elif entity == "payment":
+                session.execute(text("DELETE FROM payment WHERE id = :i"), {"i": entity_id})
+            elif entity == "invoice":
+                session.execute(text("DELETE FROM payment WHERE invoice_id = :i"), {"i": entity_id})
+                session.execute(text("DELETE FROM invoice WHERE id = :i"), {"i": entity_id})
+            elif entity == "deal":
+                session.execute(
+                    text("DELETE FROM deal_stage_change WHERE deal_id = :i"), {"i": entity_id}
+                )
+                session.execute(text("DELETE FROM deal WHERE id = :i"), {"i": entity_id})
         total = int(session.execute(text("SELECT count(*) FROM contact")).scalar_one())
         if len(created_contacts) > max(total, 1000):
             search.rebuild(session)

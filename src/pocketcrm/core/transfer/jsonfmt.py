@@ -11,7 +11,8 @@ memory; any other valid JSON of the same shape is read too, just not streamed):
     {...one company...}
     ],
     "contacts": [
-    {...one contact with emails, phones, interactions, follow-ups, history...}
+    {...one contact with emails, phones, interactions, follow-ups, history, deals,
+    invoices and payments...}
     ],
     "cadences": [
     ],
@@ -19,7 +20,8 @@ memory; any other valid JSON of the same shape is read too, just not streamed):
     ]}
 
 Integer ids are not written (a fresh database gives its own); references between records use
-uuids. Times are UTC ISO 8601 with microseconds and a Z. There is no export date, so exporting,
+uuids (an invoice names its deal, a payment its invoice, by uuid). Dates without a time (an
+invoice's issued_on, a payment's paid_on) are plain ISO dates; amounts are integer cents. Times are UTC ISO 8601 with microseconds and a Z. There is no export date, so exporting,
 importing into an empty database and exporting again gives the same bytes.
 
 The raw-row snapshots at the end (`snapshot_contact`, `restore_contact`) serve undo: an import
@@ -34,7 +36,7 @@ import operator
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TextIO
 
 from sqlalchemy import text
@@ -209,6 +211,141 @@ def _activity(
     return history, interactions, follow_ups, cadences, interaction_uuid
 
 
+def day(value: object) -> str | None:
+    """A stored date as 'YYYY-MM-DD' (SQLite gives text, PostgreSQL a date)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return date.fromisoformat(str(value)[:10]).isoformat()
+
+
+@dataclass(frozen=True)
+class MoneyRows:
+    """Deals (with their stage history), invoices and payments of a chunk of contacts, as
+    driver rows grouped by contact id (history by deal id), and the uuids that invoices and
+    payments point to (deals and invoices of other contacts included)."""
+
+    deals: dict[int, list[Any]]
+    history: dict[int, list[Any]]
+    invoices: dict[int, list[Any]]
+    payments: dict[int, list[Any]]
+    deal_uuid: dict[int, str]
+    invoice_uuid: dict[int, str]
+
+
+def money_rows(session: Session, m: str) -> MoneyRows:
+    """Four queries per chunk (plus one per kind of reference to another contact's row)."""
+    deals = _grouped(
+        session,
+        f"SELECT contact_id, uuid, company_id, title, amount_cents, currency, stage, owner, "
+        f"expected_close_on, closed_at, lost_reason, notes, created_at, updated_at, deleted_at, "
+        f"id FROM deal WHERE contact_id IN ({m}) ORDER BY contact_id, id",
+    )
+    deal_uuid = {int(r[15]): str(r[1]) for rs in deals.values() for r in rs}
+    history: dict[int, list[Any]] = {}
+    if deal_uuid:
+        history = _grouped(
+            session,
+            f"SELECT deal_id, at, from_stage, to_stage, changed_by FROM deal_stage_change "
+            f"WHERE deal_id IN ({_marks(sorted(deal_uuid))}) ORDER BY deal_id, id",
+        )
+    invoices = _grouped(
+        session,
+        f"SELECT contact_id, uuid, number, kind, deal_id, issued_on, due_on, amount_cents, "
+        f"currency, description, cancelled_at, cancel_reason, created_at, updated_at, "
+        f"deleted_at, id FROM invoice WHERE contact_id IN ({m}) ORDER BY contact_id, id",
+    )
+    invoice_uuid = {int(r[15]): str(r[1]) for rs in invoices.values() for r in rs}
+    payments = _grouped(
+        session,
+        f"SELECT contact_id, uuid, invoice_id, amount_cents, currency, paid_on, method, notes, "
+        f"created_at, deleted_at FROM payment WHERE contact_id IN ({m}) ORDER BY contact_id, id",
+    )
+    _other_uuids(session, "deal", deal_uuid, (r[4] for rs in invoices.values() for r in rs))
+    _other_uuids(session, "invoice", invoice_uuid, (r[2] for rs in payments.values() for r in rs))
+    return MoneyRows(deals, history, invoices, payments, deal_uuid, invoice_uuid)
+
+
+def _other_uuids(
+    session: Session, table: str, known: dict[int, str], refs: Iterable[object]
+) -> None:
+    """Add the uuids of referenced rows that belong to contacts outside the chunk."""
+    missing = {int(str(r)) for r in refs if r is not None and int(str(r)) not in known}
+    if missing:
+        for r in session.execute(
+            text(f"SELECT id, uuid FROM {table} WHERE id IN ({_marks(sorted(missing))})")
+        ):
+            known[int(r[0])] = str(r[1])
+
+
+def deal_records(money: MoneyRows, cid: int, company_ref: Any) -> list[Record]:
+    return [
+        {
+            "uuid": d[1],
+            "company": company_ref(d[2]),
+            "title": d[3],
+            "amount_cents": d[4],
+            "currency": d[5],
+            "stage": d[6],
+            "owner": d[7],
+            "expected_close_on": day(d[8]),
+            "closed_at": iso(d[9]),
+            "lost_reason": d[10],
+            "notes": d[11],
+            "created_at": iso(d[12]),
+            "updated_at": iso(d[13]),
+            "deleted_at": iso(d[14]),
+            "history": [
+                {"at": iso(h[1]), "from": h[2], "to": h[3], "by": h[4]}
+                for h in money.history.get(int(d[15]), ())
+            ],
+        }
+        for d in money.deals.get(cid, ())
+    ]
+
+
+def invoice_records(money: MoneyRows, cid: int) -> list[Record]:
+    return [
+        {
+            "uuid": i[1],
+            "number": i[2],
+            "kind": i[3],
+            "deal": None if i[4] is None else money.deal_uuid.get(int(i[4])),
+            "issued_on": day(i[5]),
+            "due_on": day(i[6]),
+            "amount_cents": i[7],
+            "currency": i[8],
+            "description": i[9],
+            "cancelled_at": iso(i[10]),
+            "cancel_reason": i[11],
+            "created_at": iso(i[12]),
+            "updated_at": iso(i[13]),
+            "deleted_at": iso(i[14]),
+        }
+        for i in money.invoices.get(cid, ())
+    ]
+
+
+def payment_records(money: MoneyRows, cid: int) -> list[Record]:
+    return [
+        {
+            "uuid": p[1],
+            "invoice": money.invoice_uuid.get(int(p[2])),
+            "amount_cents": p[3],
+            "currency": p[4],
+            "paid_on": day(p[5]),
+            "method": p[6],
+            "notes": p[7],
+            "created_at": iso(p[8]),
+            "deleted_at": iso(p[9]),
+        }
+        for p in money.payments.get(cid, ())
+    ]
+
+
 @dataclass(frozen=True)
 class ContactRows:
     """A chunk of contacts as driver rows (see the queries for the columns), sub-records
@@ -289,8 +426,8 @@ def contact_records(
 ) -> list[Record]:
     """Full records of these contacts (in the given order), a handful of queries per chunk.
 
-    activity=False leaves stage_history, interactions, follow_ups and cadences empty without
-    reading them: the vCard and CSV exports carry none of them.
+    activity=False leaves stage_history, interactions, follow_ups, cadences, deals, invoices
+    and payments empty without reading them: the vCard and CSV exports carry none of them.
     """
     if not ids:
         return []
@@ -300,8 +437,10 @@ def contact_records(
     websites, custom, external, tags = base.websites, base.custom, base.external, base.tags
     if activity:
         history, interactions, follow_ups, cadences, interaction_uuid = _activity(session, m)
+        money = money_rows(session, m)
     else:
         history, interactions, follow_ups, cadences, interaction_uuid = {}, {}, {}, {}, {}
+        money = MoneyRows({}, {}, {}, {}, {}, {})
 
     def company_ref(company_id: object) -> str | None:
         if company_id is None:
@@ -421,6 +560,9 @@ def contact_records(
                     }
                     for c in cadences.get(cid, ())
                 ],
+                "deals": deal_records(money, cid, company_ref),
+                "invoices": invoice_records(money, cid),
+                "payments": payment_records(money, cid),
             }
         )
     return records
@@ -641,7 +783,19 @@ CHILD_TABLES = (
     "interaction",
     "follow_up",
     "reminder",
+    "deal",
+    "deal_stage_change",
+    "invoice",
+    "payment",
 )
+
+# Rows tied to a contact through a parent rather than a contact_id column of their own (a
+# payment has both: another contact's payment against this contact's invoice goes too).
+_CHILD_WHERE = {
+    "reminder": "contact_id = :c OR follow_up_id IN (SELECT id FROM follow_up WHERE contact_id = :c)",
+    "deal_stage_change": "deal_id IN (SELECT id FROM deal WHERE contact_id = :c)",
+    "payment": "contact_id = :c OR invoice_id IN (SELECT id FROM invoice WHERE contact_id = :c)",
+}
 
 
 def _rows(session: Session, sql: str, params: Mapping[str, object]) -> list[dict[str, Any]]:
@@ -664,15 +818,11 @@ def snapshot_contact(session: Session, contact_id: int) -> dict[str, Any]:
     rows = _rows(session, "SELECT * FROM contact WHERE id = :c", params)
     children: dict[str, list[dict[str, Any]]] = {}
     for table in CHILD_TABLES:
-        if table == "reminder":
-            sql = (
-                "SELECT * FROM reminder WHERE contact_id = :c OR follow_up_id IN "
-                "(SELECT id FROM follow_up WHERE contact_id = :c) ORDER BY id"
-            )
-        elif table == "contact_tag":
+        if table == "contact_tag":
             sql = "SELECT * FROM contact_tag WHERE contact_id = :c ORDER BY tag_id"
         else:
-            sql = f"SELECT * FROM {table} WHERE contact_id = :c ORDER BY id"
+            where = _CHILD_WHERE.get(table, "contact_id = :c")
+            sql = f"SELECT * FROM {table} WHERE {where} ORDER BY id"
         children[table] = _rows(session, sql, params)
     return {"contact": rows[0] if rows else None, "children": children}
 
@@ -689,18 +839,14 @@ def _insert(session: Session, table: str, row: dict[str, Any]) -> None:
 
 
 def delete_children(session: Session, contact_id: int) -> None:
-    """Remove every row tied to a contact, children of children first."""
+    """Remove every row tied to a contact, children of children first (reminders before
+    follow-ups; payments, invoices, deal stage changes, then deals)."""
     params = {"c": contact_id}
-    session.execute(
-        text(
-            "DELETE FROM reminder WHERE contact_id = :c OR follow_up_id IN "
-            "(SELECT id FROM follow_up WHERE contact_id = :c)"
-        ),
-        params,
-    )
+    session.execute(text(f"DELETE FROM reminder WHERE {_CHILD_WHERE['reminder']}"), params)
     for table in reversed(CHILD_TABLES):
         if table != "reminder":
-            session.execute(text(f"DELETE FROM {table} WHERE contact_id = :c"), params)
+            where = _CHILD_WHERE.get(table, "contact_id = :c")
+            session.execute(text(f"DELETE FROM {table} WHERE {where}"), params)
 
 
 def restore_contact(session: Session, contact_id: int, snapshot: dict[str, Any]) -> None:
