@@ -51,6 +51,11 @@ class Commands(LazyGroup):
         "dupes": "pocketcrm.commands.transfer:dupes",
         "merge": "pocketcrm.commands.transfer:merge",
         "person": "pocketcrm.commands.transfer:person_app",
+        "deal": "pocketcrm.commands.deals:deal_app",
+        "pipeline": "pocketcrm.commands.deals:pipeline",
+        "invoice": "pocketcrm.commands.billing:invoice_app",
+        "pay": "pocketcrm.commands.billing:pay",
+        "billing": "pocketcrm.commands.billing:billing",
         "tui": "pocketcrm.cli:tui",
     }
 

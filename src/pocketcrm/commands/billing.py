@@ -1,0 +1,271 @@
+"""`pocketcrm invoice add|list|show|cancel|rm`, `pocketcrm pay` and `pocketcrm billing`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pocketcrm.commands._common import (
+    CsvOption,
+    DbOption,
+    JsonOption,
+    err,
+    handle_errors,
+    local,
+    open_db,
+    pick_contact,
+    print_json,
+    say,
+    table,
+    when,
+)
+
+if TYPE_CHECKING:
+    from pocketcrm.core.services.billing import InvoiceView
+
+invoice_app = typer.Typer(
+    help="Invoices and orders: what a customer was billed, and whether it was paid.",
+    no_args_is_help=True,
+)
+Ref = Annotated[str, typer.Argument(help="The contact: an id, an email, a phone or a name.")]
+Number = Annotated[str, typer.Argument(help="The invoice or order number (or its id).")]
+
+
+def _money(cents: int, currency: str) -> str:
+    from pocketcrm.core.money import format_amount
+
+    return format_amount(cents, currency)
+
+
+def _e(text: str) -> str:
+    """User text inside Rich markup."""
+    return text.replace("[", "\\[")
+
+
+def _echo_invoice(view: InvoiceView, as_json: bool, verb: str) -> None:
+    if as_json:
+        print_json(view)
+    else:
+        typer.echo(
+            f"{verb} {view.kind} {view.number} {_money(view.amount_cents, view.currency)} "
+            f"({view.status}, balance {_money(view.balance_cents, view.currency)})"
+        )
+
+
+@invoice_app.command("add")
+@handle_errors
+def add(
+    ref: Ref,
+    amount: Annotated[str, typer.Argument(help="Amount: 1200, 1,250.50, '900 EUR'.")],
+    order: Annotated[bool, typer.Option("--order", help="An order, not an invoice.")] = False,
+    number: Annotated[str, typer.Option(help="Number (default: next INV-/ORD-YYYY-NNNN).")] = "",
+    issued: Annotated[str, typer.Option(help="Issue date (WHEN; default today).")] = "",
+    due: Annotated[str, typer.Option(help="Due date (WHEN).")] = "",
+    due_in: Annotated[
+        int | None, typer.Option("--due-in", help="Due this many days after issue (default 30).")
+    ] = None,
+    deal: Annotated[int | None, typer.Option(help="The deal it bills (its id).")] = None,
+    description: Annotated[str, typer.Option(help="What is billed.")] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Bill a contact: an invoice (due in 30 days unless told) or an order (--order)."""
+    from pocketcrm.core.errors import Invalid
+    from pocketcrm.core.services import billing
+
+    if due and due_in is not None:
+        raise Invalid("due", "give --due or --due-in, not both")
+    issued_on = when(issued, "issued", past=True).day() if issued else None
+    due_on = when(due, "due").day() if due else None
+    store = open_db(db)
+    view = billing.create_invoice(
+        store,
+        pick_contact(store, ref),
+        amount,
+        kind="order" if order else "invoice",
+        number=number,
+        issued_on=issued_on,
+        due_in_days=due_in,
+        due_on=due_on,
+        deal_id=deal,
+        description=description,
+    )
+    if as_json:
+        print_json(view)
+    else:
+        typer.echo(view.number)
+
+
+def _rows(found: list[InvoiceView]) -> list[list[object]]:
+    return [
+        [
+            v.number,
+            v.kind,
+            v.contact_name,
+            v.issued_on.isoformat(),
+            v.due_on.isoformat() if v.due_on else "",
+            _money(v.amount_cents, v.currency),
+            _money(v.paid_cents, v.currency),
+            _money(v.balance_cents, v.currency),
+            v.status,
+        ]
+        for v in found
+    ]
+
+
+@invoice_app.command("list")
+@handle_errors
+def list_(
+    contact: Annotated[str, typer.Option(help="Only this contact's (REF).")] = "",
+    status: Annotated[str, typer.Option(help="open, paid, overdue or cancelled.")] = "",
+    kind: Annotated[str, typer.Option(help="invoice or order.")] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """Invoices and orders, oldest first, with what is paid and what is still owed."""
+    from pocketcrm.core.services import billing
+
+    found = billing.list_invoices(open_db(db), contact_ref=contact, status=status, kind=kind)
+    if as_json:
+        print_json(found)
+        return
+    table(
+        ["number", "kind", "contact", "issued", "due", "amount", "paid", "balance", "status"],
+        _rows(found),
+        as_csv=as_csv,
+    )
+
+
+@invoice_app.command("show")
+@handle_errors
+def show(number: Number, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """One invoice or order with its payments."""
+    from pocketcrm.core.services import billing
+
+    store = open_db(db)
+    view = billing.get_invoice(store, number)
+    payments = billing.invoice_payments(store, number)
+    if as_json:
+        from pocketcrm.core.readmodels import as_dict
+
+        print_json({**as_dict(view), "payments": as_dict(payments)})
+        return
+    cur = view.currency
+    lines = [
+        f"[bold]{_e(view.number)}[/bold]  {view.kind}  ({view.status})",
+        f"contact   {_e(view.contact_name)}",
+        f"issued    {view.issued_on.isoformat()}",
+    ]
+    if view.due_on:
+        lines.append(f"due       {view.due_on.isoformat()}")
+    if view.deal_id:
+        lines.append(f"deal      #{view.deal_id}")
+    lines += [
+        f"amount    {_money(view.amount_cents, cur)}",
+        f"paid      {_money(view.paid_cents, cur)}",
+        f"balance   {_money(view.balance_cents, cur)}",
+    ]
+    if view.description:
+        lines.append(f"for       {_e(view.description)}")
+    if view.cancelled_at:
+        lines.append(f"cancelled {local(view.cancelled_at)}: {_e(view.cancel_reason)}")
+    lines += ["", "[bold]Payments[/bold]"]
+    if not payments:
+        lines.append("  (none)")
+    for p in payments:
+        method = f"  {_e(p.method)}" if p.method else ""
+        lines.append(f"  #{p.id}  {p.paid_on.isoformat()}  {_money(p.amount_cents, cur)}{method}")
+    say("\n".join(lines))
+
+
+@invoice_app.command("cancel")
+@handle_errors
+def cancel(
+    number: Number,
+    reason: Annotated[str, typer.Option(help="Why it is cancelled (required).")] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cancel an invoice or order; the record and its payments are kept."""
+    from pocketcrm.core.services import billing
+
+    _echo_invoice(billing.cancel_invoice(open_db(db), number, reason), as_json, "cancelled")
+
+
+@invoice_app.command("rm")
+@handle_errors
+def rm(number: Number, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Move an invoice entered by mistake to the trash (`restore NUMBER --kind invoice`)."""
+    from pocketcrm.core.services import billing
+
+    item = billing.trash_invoice(open_db(db), number)
+    if as_json:
+        print_json(item)
+    else:
+        typer.echo(f"invoice {item.label} moved to the trash")
+
+
+@handle_errors
+def pay(
+    number: Number,
+    amount: Annotated[str, typer.Argument(help="Amount received; negative for a refund.")],
+    on: Annotated[str, typer.Option("--on", help="When it was paid (WHEN; default today).")] = "",
+    method: Annotated[str, typer.Option(help="bank transfer, card, cash ...")] = "",
+    note: Annotated[str, typer.Option("--note", "-n", help="Notes.")] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a payment (or, with a negative amount, a refund) against an invoice."""
+    from pocketcrm.core.services import billing
+
+    paid_on = when(on, "on", past=True).day() if on else None
+    store = open_db(db)
+    payment = billing.record_payment(
+        store, number, amount, paid_on=paid_on, method=method, notes=note
+    )
+    view = billing.get_invoice(store, payment.invoice_number)
+    if as_json:
+        print_json(payment)
+        return
+    verb = "refunded" if payment.amount_cents < 0 else "paid"
+    typer.echo(
+        f"{verb} {_money(abs(payment.amount_cents), payment.currency)} on {view.number} "
+        f"(payment #{payment.id}); {view.status}, balance "
+        f"{_money(view.balance_cents, view.currency)}"
+    )
+    if payment.paid_on < view.issued_on:
+        err(f"note: paid {payment.paid_on} is before {view.number} was issued")
+
+
+@handle_errors
+def billing(
+    ref: Ref,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """A contact's billing history: what was issued, paid, refunded and cancelled."""
+    from pocketcrm.core.services import billing as service
+
+    store = open_db(db)
+    events = service.billing_history(store, pick_contact(store, ref))
+    if as_json:
+        print_json(events)
+        return
+    table(
+        ["date", "event", "number", "kind", "amount", "detail"],
+        [
+            [
+                e.on.isoformat(),
+                e.event,
+                e.number,
+                e.kind,
+                _money(e.amount_cents, e.currency),
+                e.detail,
+            ]
+            for e in events
+        ],
+        as_csv=as_csv,
+    )
