@@ -51,6 +51,8 @@ class Commands(LazyGroup):
         "dupes": "pocketcrm.commands.transfer:dupes",
         "merge": "pocketcrm.commands.transfer:merge",
         "person": "pocketcrm.commands.transfer:person_app",
+        "segment": "pocketcrm.commands.segments:segment_app",
+        "campaign": "pocketcrm.commands.segments:campaign_app",
         "deal": "pocketcrm.commands.deals:deal_app",
         "pipeline": "pocketcrm.commands.deals:pipeline",
         "invoice": "pocketcrm.commands.billing:invoice_app",

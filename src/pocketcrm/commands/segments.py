@@ -1,0 +1,328 @@
+"""`pocketcrm segment save|list|show|rm` and `pocketcrm campaign new|send|list|show`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pocketcrm.commands._common import (
+    CsvOption,
+    DbOption,
+    JsonOption,
+    YesOption,
+    err,
+    handle_errors,
+    interactive,
+    local,
+    open_db,
+    print_json,
+    table,
+)
+
+if TYPE_CHECKING:
+    from pocketcrm.core.services.campaigns import CampaignPreview
+
+segment_app = typer.Typer(
+    help="Saved segments: the filters of `list` under a name, evaluated when used.",
+    no_args_is_help=True,
+)
+campaign_app = typer.Typer(
+    help="Campaigns: one email to each person of a segment, never twice to anyone.",
+    no_args_is_help=True,
+)
+SegmentName = Annotated[str, typer.Argument(help="The segment's name (letters, digits, dashes).")]
+CampaignId = Annotated[
+    str, typer.Argument(help="The campaign's id (see `pocketcrm campaign list`).")
+]
+
+
+def _filters_text(filters: dict[str, str]) -> str:
+    return " ".join(f"{k}={v}" for k, v in filters.items()) or "(every contact)"
+
+
+@segment_app.command("save")
+@handle_errors
+def save(
+    name: SegmentName,
+    tag: Annotated[str, typer.Option(help="Only contacts with this tag.")] = "",
+    stage: Annotated[str, typer.Option(help="Only this stage.")] = "",
+    company: Annotated[str, typer.Option(help="Company name (part) or id.")] = "",
+    owner: Annotated[str, typer.Option(help="Only this owner's contacts.")] = "",
+    kind: Annotated[
+        str,
+        typer.Option("--kind", "--company-kind", help="Company kind: customer, supplier, ..."),
+    ] = "",
+    text: Annotated[str, typer.Option(help="Words to find (as `pocketcrm search`).")] = "",
+    not_contacted_since: Annotated[
+        str, typer.Option(help="WHEN, kept as typed and read at each use, e.g. 30d.")
+    ] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Save (or replace) a segment: the same filters as `pocketcrm list`."""
+    from pocketcrm.core.services import segments
+
+    view = segments.save_segment(
+        open_db(db),
+        name,
+        segments.SegmentFilters(
+            stage=stage,
+            tag=tag,
+            company=company,
+            company_kind=kind,
+            owner=owner,
+            text=text,
+            not_contacted_since=not_contacted_since,
+        ),
+    )
+    if as_json:
+        print_json(view)
+    else:
+        typer.echo(f"saved segment {view.name}: {view.members} contacts now")
+
+
+@segment_app.command("list")
+@handle_errors
+def list_(db: DbOption = None, as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
+    """List saved segments with how many contacts each holds now."""
+    from pocketcrm.core.services import segments
+
+    views = segments.list_segments(open_db(db))
+    if as_json:
+        print_json(views)
+        return
+    table(
+        ["name", "members", "filters", "updated"],
+        [[v.name, v.members, _filters_text(v.filters), local(v.updated_at)] for v in views],
+        as_csv=as_csv,
+    )
+
+
+@segment_app.command("show")
+@handle_errors
+def show(
+    name: SegmentName,
+    sort: Annotated[
+        str, typer.Option(help="name, last-contact, next-follow-up, created, stage, company.")
+    ] = "name",
+    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """List the contacts a segment holds now."""
+    from pocketcrm.core.services import segments
+
+    rows = segments.segment_members(open_db(db), name, sort=sort, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    table(
+        ["id", "name", "company", "stage", "tags", "email", "phone", "last contact"],
+        [
+            [
+                r.id,
+                r.display_name,
+                r.company,
+                r.stage,
+                " ".join(r.tags),
+                r.email,
+                r.phone,
+                local(r.last_contact_at, date_only=True),
+            ]
+            for r in rows
+        ],
+        as_csv=as_csv,
+    )
+
+
+@segment_app.command("rm")
+@handle_errors
+def rm(name: SegmentName, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Delete a saved segment (its filters only; no contact changes)."""
+    from pocketcrm.core.services import segments
+
+    view = segments.delete_segment(open_db(db), name)
+    if as_json:
+        print_json(view)
+    else:
+        typer.echo(f"deleted segment {view.name} ({_filters_text(view.filters)})")
+
+
+# -- campaigns ------------------------------------------------------------------------------
+
+
+def _show_preview(preview: CampaignPreview) -> None:
+    typer.echo(
+        f"segment {preview.segment}: {preview.members} contacts; "
+        f"{preview.to_send} to email, {preview.skipped} skipped"
+    )
+    for reason, count in sorted(preview.skipped_reasons.items()):
+        typer.echo(f"  skipped ({reason}): {count}")
+    if preview.first is not None:
+        typer.echo(f"\nTo: {preview.first.to}\nSubject: {preview.first.subject}\n")
+        typer.echo(preview.first.body.rstrip("\n"))
+        typer.echo("")
+
+
+@campaign_app.command("new")
+@handle_errors
+def new(
+    segment: Annotated[str, typer.Argument(help="The segment to email.")],
+    subject: Annotated[
+        str, typer.Option(help="Subject; {first_name}, {name} and {company} are filled in.")
+    ],
+    body: Annotated[
+        str | None, typer.Option(help="The text (same placeholders; {{ for a brace).")
+    ] = None,
+    body_file: Annotated[
+        Path | None, typer.Option(help="Read the text from this UTF-8 file ('-': stdin).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the first email and the counts; save nothing.")
+    ] = False,
+    yes: YesOption = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a campaign: fixes its recipients now (send it with `campaign send`)."""
+    import sys
+
+    from pocketcrm.core.errors import Invalid
+    from pocketcrm.core.services import campaigns
+
+    if (body is None) == (body_file is None):
+        raise Invalid("body", "give the text with either --body TEXT or --body-file FILE")
+    if body_file is not None:
+        try:
+            body = (
+                sys.stdin.read() if str(body_file) == "-" else body_file.read_text(encoding="utf-8")
+            )
+        except (OSError, UnicodeDecodeError) as exc:
+            raise Invalid("body-file", f"cannot read {str(body_file)!r}: {exc}") from exc
+    assert body is not None
+    store = open_db(db)
+    preview = campaigns.preview_campaign(store, segment, subject, body)
+    if dry_run:
+        if as_json:
+            print_json(preview)
+        else:
+            _show_preview(preview)
+        return
+    if not as_json:
+        _show_preview(preview)
+    if not yes:
+        if not interactive():
+            err(f"error: this fixes {preview.to_send} recipients; pass --yes to create it")
+            raise typer.Exit(2)
+        if not typer.confirm(f"Create a campaign to {preview.to_send} people?", default=False):
+            raise typer.Exit(1)
+    made = campaigns.create_campaign(store, segment, subject, body)
+    if as_json:
+        print_json(made)
+    else:
+        typer.echo(
+            f"created campaign {made.id}: {made.pending} to send, {made.skipped} skipped; "
+            f"send it with: pocketcrm campaign send {made.id}"
+        )
+
+
+@campaign_app.command("send")
+@handle_errors
+def send(
+    campaign: CampaignId,
+    limit: Annotated[int | None, typer.Option(help="Send at most this many now.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Send a campaign (again after an interruption: nobody already mailed gets it twice)."""
+    from pocketcrm.core.services import campaigns
+
+    report = campaigns.send_campaign(open_db(db), campaign, limit=limit)
+    if as_json:
+        print_json(report)
+    else:
+        state = "finished" if report.finished else f"{report.remaining} left"
+        typer.echo(
+            f"campaign {report.campaign_id}: sent {report.sent}, failed {report.failed}, "
+            f"skipped {report.skipped}; {state}"
+        )
+    if report.error:
+        err(
+            f"error: stopped: {report.error}; run `pocketcrm campaign send {report.campaign_id}` again to resume"
+        )
+        raise typer.Exit(1)
+
+
+@campaign_app.command("list")
+@handle_errors
+def list_campaigns(
+    db: DbOption = None, as_json: JsonOption = False, as_csv: CsvOption = False
+) -> None:
+    """List campaigns, newest first, with their counts."""
+    from pocketcrm.core.services import campaigns
+
+    views = campaigns.list_campaigns(open_db(db))
+    if as_json:
+        print_json(views)
+        return
+    table(
+        ["id", "created", "segment", "subject", "sent", "pending", "failed", "skipped", "finished"],
+        [
+            [
+                v.id,
+                local(v.created_at),
+                v.segment,
+                v.subject,
+                v.sent,
+                v.pending,
+                v.failed,
+                v.skipped,
+                local(v.finished_at),
+            ]
+            for v in views
+        ],
+        as_csv=as_csv,
+    )
+
+
+@campaign_app.command("show")
+@handle_errors
+def show_campaign(
+    campaign: CampaignId,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """Show a campaign and every recipient's status."""
+    from pocketcrm.core.services import campaigns
+
+    view = campaigns.get_campaign(open_db(db), campaign)
+    if as_json:
+        print_json(view)
+        return
+    if not as_csv:
+        finished = f", finished {local(view.finished_at)}" if view.finished_at else ""
+        typer.echo(
+            f"campaign {view.id} to segment {view.segment}: {view.subject!r}\n"
+            f"created {local(view.created_at)}{finished}; sent {view.sent}, pending "
+            f"{view.pending}, failed {view.failed}, skipped {view.skipped}\n"
+        )
+    table(
+        ["contact", "name", "email", "status", "attempts", "sent", "error"],
+        [
+            [
+                r.contact_id,
+                r.contact_name,
+                r.email,
+                r.status,
+                r.attempts,
+                local(r.sent_at),
+                r.error,
+            ]
+            for r in view.recipients
+        ],
+        as_csv=as_csv,
+    )
