@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import full_export
+from conftest import export_data, full_export
 from pocketcrm.core.models import ContactAddress
 from pocketcrm.core.readmodels import as_dict
 from pocketcrm.core.services import contacts
@@ -196,5 +196,57 @@ def test_json_export_import_export_is_identical(
     _make(store, person)
     other = _round_trip(store, "json", tmp_path, template)
     assert full_export(other) == full_export(store)
+    store.close()
+    other.close()
+
+
+# Deals, invoices and payments: (deal title, deal cents, stage, deal notes, invoice cents,
+# percent paid, payment notes). A deal goes to its stage (lost with a reason), an invoice for
+# it is billed, and part of it is paid.
+MONEY = st.lists(
+    st.tuples(
+        NAME,
+        st.integers(0, 10**8),
+        st.sampled_from(["qualified", "proposal", "won", "lost"]),
+        TEXT,
+        st.integers(1, 10**7),
+        st.integers(0, 100),
+        TEXT,
+    ),
+    max_size=3,
+)
+
+
+def _cents(value: int) -> str:
+    return f"{value // 100}.{value % 100:02d}"
+
+
+@SETTINGS
+@given(person=people(), money=MONEY)
+def test_json_round_trip_keeps_deals_invoices_and_payments(
+    person: dict[str, Any], money: list[Any], template: Path, tmp_path: Path
+) -> None:
+    from pocketcrm.core.services import billing, deals
+
+    store = _fresh(template, tmp_path, "source.db")
+    contact_id = _make(store, person)
+    for title, cents, stage, notes, billed, percent, paid_notes in money:
+        deal = deals.create_deal(
+            store, f"#{contact_id}", deals.DealInput(title=title, amount=_cents(cents), notes=notes)
+        )
+        if stage != "qualified":
+            reason = (notes or "no budget") if stage == "lost" else ""
+            deals.move_deal(store, deal.id, stage, reason=reason)
+        invoice = billing.create_invoice(
+            store, f"#{contact_id}", _cents(billed), deal_id=deal.id, description=notes
+        )
+        if billed * percent // 100:
+            billing.record_payment(
+                store, invoice.number, _cents(billed * percent // 100), notes=paid_notes
+            )
+    other = _round_trip(store, "json", tmp_path, template)
+    assert full_export(other) == full_export(store)
+    (record,) = export_data(other)["contacts"]  # type: ignore[misc]
+    assert len(record["deals"]) == len(record["invoices"]) == len(money)
     store.close()
     other.close()
