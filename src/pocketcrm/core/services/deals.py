@@ -418,8 +418,12 @@ def pipeline(store: Store) -> Pipeline:
     were left out of the sums."""
     now = clock.now()
     with store.read() as session:
+        # [90 days ago, now]: a deal closed this very moment counts.
         result, _, _ = pipeline_figures(
-            session, store.settings, now - timedelta(days=WON_LOST_DAYS), now
+            session,
+            store.settings,
+            now - timedelta(days=WON_LOST_DAYS),
+            now + timedelta(microseconds=1),
         )
     return result
 
