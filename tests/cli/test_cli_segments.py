@@ -229,3 +229,84 @@ def test_campaign_send_with_the_server_down_stops_with_one_line(
     assert campaigns.get_campaign(core(), cid).pending == 2
     run("campaign", "show", "999", code=3)
     run("campaign", "send", "abc", code=2)
+
+
+@dataclass
+class HoldingInbox(Inbox):
+    """Accepts messages until `hold_at`, then keeps that one waiting for an answer."""
+
+    hold_at: int = 3
+    seen: int = 0
+    held: Any = None  # a threading.Event set when the held message arrives
+    release: bool = False
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import asyncio
+
+        self.seen += 1
+        if self.seen == self.hold_at:
+            self.held.set()
+            while not self.release:
+                await asyncio.sleep(0.05)
+            return "451 4.3.0 the sender went away"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_send_killed_mid_campaign_resumes_without_mailing_anyone_twice(
+    run: Run, core: Callable[[], Store]
+) -> None:
+    """A real `pocketcrm campaign send` process is killed (SIGKILL) while the server holds
+    the third message; the next send mails the other three, and each address gets one."""
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    from aiosmtpd.controller import Controller
+
+    names = ["ann", "bob", "cy", "dee", "eve"]
+    for who in names:
+        run("add", f"{who.title()} Smith", "-e", f"{who}@example.com", "-t", "news", "--yes")
+    run("segment", "save", "news", "--tag", "news")
+    cid = json.loads(
+        run("campaign", "new", "news", "--subject", "Hi", "--body", "B", "--yes", "--json").stdout
+    )["id"]
+    handler = HoldingInbox(held=threading.Event())
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        configure_smtp(port)
+        program = str(Path(sys.executable).parent / "pocketcrm")
+        proc = subprocess.Popen(
+            [program, "campaign", "send", str(cid)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            assert handler.held.wait(60), "the third message never arrived"
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            handler.release = True
+        assert proc.returncode == -signal.SIGKILL
+        store = core()
+        after_kill = {r.email: r.status for r in campaigns.get_campaign(store, cid).recipients}
+        assert after_kill == {
+            "ann@example.com": "sent",
+            "bob@example.com": "sent",
+            "cy@example.com": "pending",
+            "dee@example.com": "pending",
+            "eve@example.com": "pending",
+        }
+        out = run("campaign", "send", str(cid)).stdout
+        assert out.strip() == f"campaign {cid}: sent 3, failed 0, skipped 0; finished"
+    finally:
+        controller.stop()
+    assert handler.per_address() == {f"{w}@example.com": 1 for w in names}
+    for recipient in campaigns.get_campaign(core(), cid).recipients:
+        timeline = activity.contact_interactions(core(), recipient.contact_id)
+        assert [i.kind for i in timeline] == ["email"]

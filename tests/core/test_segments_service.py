@@ -177,4 +177,3 @@ def test_an_opt_out_does_not_change_membership(store: Store) -> None:
     segments.save_segment(store, "vip", SegmentFilters(tag="vip"))
     contacts.update_contact(store, f"#{ann}", ContactPatch(email_opt_out=True))
     assert names(segments.segment_members(store, "vip")) == ["Ann Lee"]
-
