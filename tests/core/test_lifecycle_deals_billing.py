@@ -283,3 +283,87 @@ def test_purging_a_company_keeps_other_contacts_deals_unlinked(
     assert sorted((int(c), co) for c, co in rows) == sorted(
         [(ids["ann"], None)] * 3 + [(ids["bob"], None)]
     )
+
+
+def test_references_to_a_later_contacts_deal_and_invoice_survive_the_round_trip(
+    store: Store, other_store: Store, fixed_clock: FixedClock, tmp_path: Path
+) -> None:
+    """Ann comes first in the file; her invoice names Bob's deal and one of her payments is
+    against Bob's invoice: both are settled once Bob's record has been read."""
+    from sqlalchemy import text
+
+    ids = seed(store, fixed_clock)
+    with store.write() as session:
+        bob_deal = session.execute(
+            text("SELECT id FROM deal WHERE contact_id = :c"), {"c": ids["bob"]}
+        ).scalar_one()
+        bob_invoice = session.execute(
+            text("SELECT id FROM invoice WHERE number = :n"), {"n": ids["bob_invoice"]}
+        ).scalar_one()
+        session.execute(
+            text("UPDATE invoice SET deal_id = :d WHERE number = :n"),
+            {"d": bob_deal, "n": ids["numbers"][1]},
+        )
+        session.execute(
+            text(
+                "UPDATE payment SET invoice_id = :i WHERE id = "
+                "(SELECT min(id) FROM payment WHERE contact_id = :c)"
+            ),
+            {"i": bob_invoice, "c": ids["ann"]},
+        )
+    first = export_text(store)
+    path = tmp_path / "export.json"
+    path.write_text(first, encoding="utf-8")
+    report = importer.import_files(other_store, [path])
+    assert report.problem_count == 0, report.problems
+    assert export_text(other_store) == first
+
+
+def test_a_payment_whose_invoice_is_nowhere_is_noted(other_store: Store, tmp_path: Path) -> None:
+    document = {
+        "format": "pocketcrm",
+        "version": 1,
+        "contacts": [
+            {
+                "uuid": "0b9f4a56-3f0e-4c51-9d55-8e1f0c2a7d11",
+                "display_name": "Dana Fox",
+                "invoices": [{"uuid": "x", "number": "A-1", "amount_cents": "ten"}],
+                "payments": [
+                    {"invoice": "00000000-0000-4000-8000-000000000000", "amount_cents": 100}
+                ],
+            }
+        ],
+    }
+    path = tmp_path / "hand.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    report = importer.import_files(other_store, [path])
+    reasons = [r for note in report.problems for r in note.reasons]
+    assert any("invoice 'A-1' left out" in r and "cents" in r for r in reasons), reasons
+    assert any("neither in the database nor imported" in r for r in reasons), reasons
+    assert report.created == 1
+    assert counts(other_store) == dict.fromkeys(MONEY_TABLES, 0)
+
+
+def test_erasing_a_person_drops_the_import_entries_of_their_rows(
+    store: Store, other_store: Store, fixed_clock: FixedClock, tmp_path: Path
+) -> None:
+    seed(store, fixed_clock)
+    path = tmp_path / "export.json"
+    path.write_text(export_text(store), encoding="utf-8")
+    ann = contacts.create_contact(
+        other_store, contacts.ContactInput(name="Ann Lee", emails=["ann@nordljus.se"])
+    )
+    importer.import_files(other_store, [path])
+
+    def entries() -> int:
+        with other_store.engine.connect() as conn:
+            return int(
+                conn.exec_driver_sql(
+                    "SELECT count(*) FROM import_change "
+                    "WHERE entity IN ('deal', 'invoice', 'payment')"
+                ).scalar_one()
+            )
+
+    assert entries() == 3 + 4 + 3
+    people.erase_person(other_store, f"#{ann.id}")
+    assert entries() == 0

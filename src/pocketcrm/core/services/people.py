@@ -1,12 +1,16 @@
 """Personal-data requests: everything about one person out (access), or gone for good (erasure).
 
 Erasure removes the person and every row tied to them (emails, phones, interactions,
-follow-ups, reminders, history, the import and merge records that hold copies of their data)
-in one transaction, then scrubs the files: the full-text index is optimised (its segments
+follow-ups, reminders, history, deals with their stage history, invoices and payments, the
+import and merge records that hold copies of their data or point at their rows) in one
+transaction, then scrubs the files: the full-text index is optimised (its segments
 would otherwise keep the words), the database is vacuumed (freed pages keep old bytes) and the
 WAL is checkpointed and truncated. What remains is a SHA-256 of each normalised email and
 phone in Suppression, so a later import names them as suppressed instead of silently bringing
 them back. Backups taken before the erasure are not touched; the result says where they are.
+
+Invoices are erased with the person: a business that must keep them exports the person first
+(`export_person`), as the README says.
 """
 
 from __future__ import annotations
@@ -178,6 +182,18 @@ def erase_person(store: Store, ref: str) -> Erased:
             text("DELETE FROM import_change WHERE entity = 'contact' AND entity_id = :c"),
             {"c": cid},
         )
+        # An import that added a deal, invoice or payment to this person keeps its id for
+        # undo; the id may be reused later, so the entry goes with the row.
+        for table in ("deal", "invoice", "payment"):
+            gone = [int(row["id"]) for row in before["children"][table]]
+            for start in range(0, len(gone), 500):
+                marks = ",".join(str(i) for i in gone[start : start + 500])
+                session.execute(
+                    text(
+                        f"DELETE FROM import_change WHERE entity = '{table}' "
+                        f"AND entity_id IN ({marks})"
+                    )
+                )
         session.execute(
             text(
                 "DELETE FROM merge_record WHERE entity = 'contact' "

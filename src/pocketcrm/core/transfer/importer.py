@@ -1789,17 +1789,20 @@ class _Run:
             invoices.append(row)
         self._many("invoice", _MONEY_COLUMNS["invoice"], invoices)
         self._created_rows(cid, "invoice", [r[0] for r in invoices])
-        for p in record.get("payments") or []:
-            problem = self._payments(cid, [p], rec, late=False)
-            problems.extend(problem)
+        problems.extend(self._payments(cid, record.get("payments") or [], rec, late=False))
         return problems
 
     def _payments(self, cid: int, items: Sequence[Any], rec: _Rec, *, late: bool) -> list[str]:
         """Write payments whose invoice is known; one whose invoice may come in a later record
-        waits for the end of the run (late=True is that last try)."""
+        waits for the end of the run with those after it, so a contact's payments keep their
+        order (late=True is that last try)."""
         problems: list[str] = []
         rows: list[tuple[Any, ...]] = []
+        waiting = False
         for p in items:
+            if waiting:
+                self.late_payments.append((cid, p, rec))
+                continue
             try:
                 if not isinstance(p, dict):
                     raise Invalid("payments", "a payment is not a JSON object")
@@ -1815,6 +1818,7 @@ class _Run:
                 invoice_id = self._invoice_id(ref)
                 if invoice_id is None and not late:
                     self.late_payments.append((cid, p, rec))
+                    waiting = True
                     continue
                 if invoice_id is None:
                     raise Invalid(
