@@ -74,7 +74,8 @@ def iter_records(
     store: Store, query: ContactQuery | None = None, *, trash: bool = False, activity: bool = True
 ) -> Iterator[tuple[jsonfmt.Record, str]]:
     """(JSON record, company name) per contact, a chunk at a time (live ones unless trash);
-    activity=False skips reading stage history, interactions, follow-ups and cadences."""
+    activity=False skips reading stage history, interactions, follow-ups, cadences, deals,
+    invoices and payments."""
     with store.read() as session:
         companies = jsonfmt.company_uuids(session)
         names = {uid: name for uid, name in companies.values()}
