@@ -27,11 +27,21 @@ class Recorder:
     the connection (as a dying server does) when a given message arrives."""
 
     refuse_rcpt: set[str] = field(default_factory=set)
+    refuse_sender: bool = False
     accept_only: int | None = None  # after this many accepted messages, answer refuse_with
     refuse_with: str = "451 4.3.0 try again later"
     drop_at: int | None = None  # close the connection instead of answering this message (1-based)
     seen: int = 0
     messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: Any
+    ) -> str:
+        if self.refuse_sender:
+            return "550 5.7.1 sender not allowed"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any

@@ -313,3 +313,15 @@ def test_list_campaigns_newest_first_with_counts(store: Store, smtp: Server) -> 
     listed = campaigns.list_campaigns(store)
     assert [(c.id, c.sent, c.pending) for c in listed] == [(two.id, 0, 5), (one.id, 1, 4)]
     assert listed[0].recipients == ()
+
+
+def test_a_refused_sender_stops_the_run_without_using_up_tries(store: Store, smtp: Server) -> None:
+    five_customers(store)
+    made = campaigns.create_campaign(store, "news", "Hi", "Body")
+    smtp.handler.refuse_sender = True
+    report = campaigns.send_campaign(store, made.id, smtp=smtp.settings())
+    assert (report.sent, report.failed, report.remaining) == (0, 0, 5)
+    assert "550" in report.error
+    assert set(statuses(store, made.id).values()) == {("pending", 0)}
+    smtp.handler.refuse_sender = False
+    assert campaigns.send_campaign(store, made.id, smtp=smtp.settings()).sent == 5

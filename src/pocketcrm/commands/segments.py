@@ -213,7 +213,7 @@ def new(
         return
     if not as_json:
         _show_preview(preview)
-    if not yes:
+    if preview.to_send and not yes:  # nobody to email: create_campaign says why
         if not interactive():
             err(f"error: this fixes {preview.to_send} recipients; pass --yes to create it")
             raise typer.Exit(2)

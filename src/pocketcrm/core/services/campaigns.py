@@ -602,7 +602,9 @@ def send_campaign(
             )
             try:
                 refused = client.send_message(message, from_addr=sender, to_addrs=[item.email])
-            except smtplib.SMTPServerDisconnected as exc:
+            except (smtplib.SMTPServerDisconnected, smtplib.SMTPSenderRefused) as exc:
+                # The connection, or our own From address: nothing about this recipient,
+                # so it stays pending and keeps its tries.
                 error = delivery._smtp_reason(exc, smtp)
                 break
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
