@@ -210,6 +210,11 @@ def test_an_invoice_number_already_taken_is_a_problem_not_a_crash(
     assert sum("payment" in r and "left out" in r for r in reasons) == 2
     got = counts(other_store)
     assert got["invoice"] == 1 + 4 and got["payment"] == 2 and got["deal"] == 4
+    # New rows after an import take fresh ids (PostgreSQL's sequences were moved on).
+    deal = deals.create_deal(other_store, f"#{cleo.id}", deals.DealInput(title="After"))
+    invoice = billing.create_invoice(other_store, f"#{cleo.id}", "7", deal_id=deal.id)
+    billing.record_payment(other_store, invoice.number, "7")
+    assert counts(other_store)["payment"] == 3
 
 
 def test_merge_moves_money_and_undo_restores_exact_rows(
