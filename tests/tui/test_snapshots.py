@@ -118,3 +118,43 @@ def test_duplicates(snap_compare: Compare, crm_store: Any) -> None:
 def test_duplicates_80x24(snap_compare: Compare, crm_store: Any) -> None:
     add_twins(crm_store)
     assert snap_compare(app_for(crm_store), terminal_size=(80, 24), run_before=steps("5"))
+
+
+def add_deals(store: Any) -> None:
+    """A small pipeline made through the core: open deals in every stage, one won, one lost."""
+    from datetime import date
+
+    from pocketcrm.core.services.deals import DealInput, create_deal, move_deal
+
+    people = ("ann.lee@example.com", "Grace", "Priya", "Zoë", "Ben")
+    for n, (title, amount, stage) in enumerate(
+        [
+            ("40 office chairs", "4,800", "qualified"),
+            ("Standing desks", "12,500", "proposal"),
+            ("Coffee machine", "950", "proposal"),
+            ("Fit-out, 2nd floor", "38,000", "negotiation"),
+            ("Printer lease", "2,400", "qualified"),
+        ]
+    ):
+        create_deal(
+            store,
+            people[n],
+            DealInput(title, amount, stage=stage, expected_close=date(2026, 12, 18)),
+        )
+    from datetime import timedelta
+
+    from tuihelp import fixed_now
+
+    from pocketcrm.core import clock
+
+    clock.set_clock(lambda: NOW - timedelta(days=3))  # closed before now: in "the last 90 days"
+    won = create_deal(store, "Grace", DealInput("Chairs, phase 1", "3,100"))
+    move_deal(store, won.id, "won")
+    lost = create_deal(store, "Priya", DealInput("Canteen", "7,000"))
+    move_deal(store, lost.id, "lost", reason="budget cut")
+    clock.set_clock(fixed_now)
+
+
+def test_pipeline(snap_compare: Compare, crm_store: Any) -> None:
+    add_deals(crm_store)
+    assert snap_compare(app_for(crm_store), terminal_size=(110, 32), run_before=steps("6"))

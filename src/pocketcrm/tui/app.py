@@ -27,6 +27,7 @@ from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand, report_failure
 from pocketcrm.tui.screens.companies import CompaniesScreen
 from pocketcrm.tui.screens.contacts import ContactsScreen
 from pocketcrm.tui.screens.dupes import DuplicatesScreen
+from pocketcrm.tui.screens.pipeline import PipelineScreen
 from pocketcrm.tui.screens.report import ReportScreen
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ class PocketCRM(App[int]):
         "companies": CompaniesScreen,
         "report": ReportScreen,
         "dupes": DuplicatesScreen,
+        "pipeline": PipelineScreen,
     }
     DEFAULT_MODE: ClassVar[str] = "contacts"
     COMMANDS = App.COMMANDS | {CrmCommands}
@@ -194,6 +196,14 @@ class PocketCRM(App[int]):
             id="go-dupes",
             group=SCREENS,
             tooltip="Go to the duplicates review",
+        ),
+        Binding(
+            "6",
+            "switch_mode('pipeline')",
+            "Pipeline",
+            id="go-pipeline",
+            group=SCREENS,
+            tooltip="Go to the deals pipeline",
         ),
         Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last delete or done"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Help: keys and screens"),

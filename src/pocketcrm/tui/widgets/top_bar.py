@@ -12,6 +12,7 @@ TABS: tuple[tuple[str, str, str], ...] = (
     ("3", "companies", "Companies"),
     ("4", "report", "Report"),
     ("5", "dupes", "Dupes"),
+    ("6", "pipeline", "Pipeline"),
 )
 
 
@@ -34,14 +35,25 @@ class TopBar(Static):
         self.watch(self.app, "status_text", self._redraw, init=False)
         self.watch(self.app, "reminder_warning", self._redraw, init=True)
 
-    def _redraw(self, _value: object = None) -> None:
+    def _tabs(self, *, compact: bool) -> Text:
+        """The tabs; compact shows the other screens by their keys only."""
         line = Text(" pocketcrm ", style="bold")
         for key, mode, label in TABS:
             if mode == self.active:
                 line.append(f" {key} {label} ", style="bold reverse")
+            elif compact:
+                line.append(f" {key}", style="bold dim")
             else:
                 line.append(f" {key}", style="bold dim")
                 line.append(f" {label} ")
+        if compact:
+            line.append(" ")
+        return line
+
+    def _redraw(self, _value: object = None) -> None:
+        line = self._tabs(compact=False)
+        if self.size.width - line.cell_len - 1 < 24:  # narrow: keep room for the due counts
+            line = self._tabs(compact=True)
         room = self.size.width - line.cell_len - 1
         status = Text()
         self.tooltip = None

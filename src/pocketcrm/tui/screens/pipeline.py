@@ -1,0 +1,246 @@
+"""The pipeline: one column per open deal stage, deals moved along with a key.
+
+Left and right go from column to column, up and down through a column's deals; `]` and `[`
+move the highlighted deal a stage on or back, `w` and `l` close it won or lost (lost asks
+why), `n` adds a deal, enter opens the contact's card.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
+from pocketcrm.tui.screens.card import CardSequence, open_card
+from pocketcrm.tui.widgets.key_footer import KeyFooter
+from pocketcrm.tui.widgets.top_bar import TopBar
+
+if TYPE_CHECKING:
+    from pocketcrm.core.services.deals import DealView, Pipeline
+
+
+def deal_line(deal: DealView) -> Text:
+    """A deal as its column shows it: title, then who and how much."""
+    from pocketcrm.core.money import format_amount
+
+    text = Text(deal.title, style="bold", overflow="ellipsis", no_wrap=True)
+    text.append("\n")
+    text.append(deal.contact_name, style="dim")
+    text.append("  ")
+    text.append(format_amount(deal.amount_cents, deal.currency))
+    if deal.expected_close_on is not None:
+        text.append(f"  by {deal.expected_close_on:%d %b}", style="dim")
+    return text
+
+
+class StageColumn(Vertical):
+    """One stage: a heading with its count and total, and its deals."""
+
+    def __init__(self, stage: str) -> None:
+        super().__init__(classes="stage-column")
+        self.stage = stage
+        self.deals: list[DealView] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.stage.replace("_", " "), classes="stage-heading")
+        yield OptionList(id=f"stage-{self.stage}", classes="stage-deals", compact=True)
+
+    @property
+    def options(self) -> OptionList:
+        return self.query_one(OptionList)
+
+    def show(self, deals: list[DealView], heading: Text) -> None:
+        keep = self.highlighted
+        self.deals = deals
+        self.query_one(".stage-heading", Static).update(heading)
+        options = self.options
+        options.clear_options()
+        options.add_options([Option(deal_line(d), id=str(d.id)) for d in deals])
+        if deals:
+            ids = [d.id for d in deals]
+            options.highlighted = ids.index(keep.id) if keep and keep.id in ids else 0
+
+    @property
+    def highlighted(self) -> DealView | None:
+        index = self.options.highlighted
+        if index is None or not 0 <= index < len(self.deals):
+            return None
+        return self.deals[index]
+
+
+class PipelineScreen(CrmScreen):
+    """Open deals by stage, with totals; won and lost of the last 90 days below."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "column(-1)", "Prev stage", show=False),
+        Binding("right", "column(1)", "Next stage", show=False),
+        Binding("right_square_bracket", "move(1)", "Move on", id="deal-forward"),
+        Binding("left_square_bracket", "move(-1)", "Move back", id="deal-back"),
+        Binding("w", "won", "Won", id="deal-won", tooltip="Close the deal as won"),
+        Binding("l", "lost", "Lost", id="deal-lost", tooltip="Close the deal as lost"),
+        Binding("n", "new", "New deal", id="deal-new", tooltip="Add a deal"),
+        Binding("enter", "open", "Open card", id="deal-open", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="pipeline")
+        self.stages: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("pipeline")
+        yield Static("Pipeline", id="pipeline-title", classes="pane-title")
+        yield Horizontal(id="pipeline-board")
+        yield Static("", id="pipeline-closed")
+        yield KeyFooter()
+
+    def columns(self) -> list[StageColumn]:
+        return list(self.query(StageColumn))
+
+    def current(self) -> StageColumn | None:
+        focused = self.focused
+        for column in self.columns():
+            if focused is not None and focused is column.options:
+                return column
+        found = self.columns()
+        return found[0] if found else None
+
+    def reload(self) -> None:
+        store = self.store
+        if store is None:
+            return
+        self.mark_seen()
+
+        def job() -> tuple[list[DealView], Pipeline]:
+            from pocketcrm.core.services import deals
+
+            return deals.list_deals(store, open_only=True), deals.pipeline(store)
+
+        self.background(job, self.show, group="pipeline", exclusive=True)
+
+    async def show(self, found: tuple[list[DealView], Pipeline]) -> None:
+        from pocketcrm.core.money import format_amount
+
+        open_deals, summary = found
+        stages = [s.stage for s in summary.stages]
+        board = self.query_one("#pipeline-board", Horizontal)
+        if stages != self.stages:
+            focused_stage = getattr(self.current(), "stage", None)
+            await board.remove_children()
+            await board.mount_all([StageColumn(stage) for stage in stages])
+            self.stages = stages
+            columns = self.columns()
+            target = next((c for c in columns if c.stage == focused_stage), None)
+            if target is None and columns:
+                target = columns[0]
+            if target is not None:
+                target.options.focus()
+        totals = {s.stage: s for s in summary.stages}
+        for column in self.columns():
+            mine = [d for d in open_deals if d.stage == column.stage]
+            line = totals[column.stage]
+            heading = Text(column.stage.replace("_", " ").upper(), style="bold")
+            heading.append(f"  {line.count}  ", style="dim")
+            heading.append(format_amount(line.amount_cents, summary.currency))
+            column.show(mine, heading)
+        weighted = sum(s.weighted_cents for s in summary.stages)
+        total = sum(s.amount_cents for s in summary.stages)
+        title = Text("Pipeline  ", style="bold")
+        title.append(f"open {format_amount(total, summary.currency)}", style="")
+        title.append(f"   weighted {format_amount(weighted, summary.currency)}", style="dim")
+        if summary.other_currencies:
+            title.append(f"   (+{summary.other_currencies} in other currencies)", style="dim")
+        self.query_one("#pipeline-title", Static).update(title)
+        closed = Text("Last 90 days: ", style="dim")
+        closed.append(
+            f"won {summary.won_count} ({format_amount(summary.won_cents, summary.currency)})"
+        )
+        closed.append(f"   lost {summary.lost_count}")
+        self.query_one("#pipeline-closed", Static).update(closed)
+
+    def action_column(self, step: int) -> None:
+        columns = self.columns()
+        current = self.current()
+        if not columns or current is None:
+            return
+        index = (columns.index(current) + step) % len(columns)
+        columns[index].options.focus()
+
+    def _change(self, deal: DealView, stage: str, reason: str = "") -> None:
+        store = self.store
+        if store is None:
+            return
+
+        def job() -> DealView:
+            from pocketcrm.core.services.deals import move_deal
+
+            return move_deal(store, deal.id, stage, reason=reason)
+
+        def done(moved: DealView) -> None:
+            self.notify(f"{moved.title}: {moved.stage.replace('_', ' ')}.", timeout=3)
+            self.crm.data_written()
+
+        self.background(job, done, group="pipeline-write")
+
+    def action_move(self, step: int) -> None:
+        column = self.current()
+        deal = column.highlighted if column else None
+        if column is None or deal is None:
+            return
+        index = self.stages.index(column.stage) + step
+        if not 0 <= index < len(self.stages):
+            self.notify("Use w or l to close a deal from the last stage.", timeout=3)
+            return
+        self._change(deal, self.stages[index])
+
+    def action_won(self) -> None:
+        column = self.current()
+        deal = column.highlighted if column else None
+        if deal is not None:
+            self._change(deal, "won")
+
+    def action_lost(self) -> None:
+        from pocketcrm.tui.modals.deal_form import LostForm
+
+        column = self.current()
+        deal = column.highlighted if column else None
+        if deal is None:
+            return
+
+        def closed(moved: Any) -> None:
+            if moved is not None:
+                self.notify(f"{deal.title}: lost.", timeout=3)
+                self.crm.data_written()
+
+        self.app.push_screen(LostForm(deal.id, deal.title), closed)
+
+    def action_new(self) -> None:
+        from pocketcrm.tui.modals.deal_form import DealForm
+
+        def saved(deal: Any) -> None:
+            if deal is not None:
+                self.notify(f"Deal added: {deal.title}.", timeout=3)
+                self.crm.data_written()
+
+        self.app.push_screen(DealForm(), saved)
+
+    def action_open(self) -> None:
+        column = self.current()
+        deal = column.highlighted if column else None
+        if deal is None or column is None:
+            return
+        ids = [d.contact_id for d in column.deals]
+        open_card(self, deal.contact_id, CardSequence.of_ids(ids, ids.index(deal.contact_id)))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a deal (the list takes the key before the screen's binding)."""
+        event.stop()
+        self.action_open()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [PaletteCommand("New deal", "Add a deal to the pipeline", "new")]

@@ -1,0 +1,90 @@
+"""The pipeline screen: columns per open stage, deals moved along with keys, read back
+through the core's services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tuihelp import NOW, settle, type_text
+
+from pocketcrm.core.services import deals
+from pocketcrm.core.services.deals import DealInput
+from pocketcrm.tui.app import PocketCRM, make_app
+from pocketcrm.tui.screens.card import CardScreen
+from pocketcrm.tui.screens.pipeline import PipelineScreen, StageColumn
+
+SIZE = (110, 32)
+
+
+def app_for(store: Any) -> PocketCRM:
+    return make_app(store, clock=lambda: NOW, watch_seconds=0)
+
+
+def columns(app: PocketCRM) -> dict[str, list[str]]:
+    return {c.stage: [d.title for d in c.deals] for c in app.screen.query(StageColumn)}
+
+
+async def test_the_board_moves_wins_and_loses_deals(crm_store: Any) -> None:
+    chairs = deals.create_deal(crm_store, "ann.lee@example.com", DealInput("40 chairs", "4800"))
+    desks = deals.create_deal(
+        crm_store, "ann.lee@example.com", DealInput("Desks", "1200", stage="proposal")
+    )
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await settle(pilot)
+        assert isinstance(app.screen, PipelineScreen)
+        assert columns(app) == {
+            "qualified": ["40 chairs"],
+            "proposal": ["Desks"],
+            "negotiation": [],
+        }
+        await pilot.press("right_square_bracket")  # 40 chairs: qualified -> proposal
+        await settle(pilot)
+        assert deals.get_deal(crm_store, chairs.id).stage == "proposal"
+        assert sorted(columns(app)["proposal"]) == ["40 chairs", "Desks"]
+        await pilot.press("right")  # to the proposal column
+        await settle(pilot)
+        column = next(c for c in app.screen.query(StageColumn) if c.stage == "proposal")
+        assert app.screen.focused is column.options
+        column.options.highlighted = [d.id for d in column.deals].index(desks.id)
+        await pilot.press("w")
+        await settle(pilot)
+        assert deals.get_deal(crm_store, desks.id).stage == "won"
+        assert "Desks" not in columns(app)["proposal"]
+        await pilot.press("l")
+        await settle(pilot)
+        await type_text(pilot, "too dear")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        lost = deals.get_deal(crm_store, chairs.id)
+        assert (lost.stage, lost.lost_reason, lost.is_open) == ("lost", "too dear", False)
+        assert columns(app) == {"qualified": [], "proposal": [], "negotiation": []}
+
+
+async def test_a_new_deal_from_the_board_and_its_card(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await type_text(pilot, "ann lee")
+        await pilot.press("tab")
+        await type_text(pilot, "Sofa")
+        await pilot.press("tab")
+        await type_text(pilot, "nine")  # not an amount: the form says so and keeps it
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.query_one("#amount-error").has_class("-shown")
+        assert deals.list_deals(crm_store) == []
+        app.screen.query_one("#amount").value = "900"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [sofa] = deals.list_deals(crm_store)
+        assert (sofa.title, sofa.amount_cents, sofa.contact_name) == ("Sofa", 90000, "Ann Lee")
+        assert columns(app)["qualified"] == ["Sofa"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        assert app.screen.contact_id == sofa.contact_id
