@@ -210,16 +210,24 @@ def rm(number: Number, db: DbOption = None, as_json: JsonOption = False) -> None
 @handle_errors
 def pay(
     number: Number,
-    amount: Annotated[str, typer.Argument(help="Amount received; negative for a refund.")],
+    amount: Annotated[
+        str, typer.Argument(help="Amount received; a refund with --refund (or `-- -25`).")
+    ],
+    refund: Annotated[bool, typer.Option("--refund", help="Money paid back.")] = False,
     on: Annotated[str, typer.Option("--on", help="When it was paid (WHEN; default today).")] = "",
     method: Annotated[str, typer.Option(help="bank transfer, card, cash ...")] = "",
     note: Annotated[str, typer.Option("--note", "-n", help="Notes.")] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record a payment (or, with a negative amount, a refund) against an invoice."""
+    """Record a payment (or, with --refund, money paid back) against an invoice."""
+    from pocketcrm.core.errors import Invalid
     from pocketcrm.core.services import billing
 
+    if refund:
+        if amount.strip().startswith("-"):
+            raise Invalid("amount", "give --refund a positive amount, e.g. --refund 25")
+        amount = f"-{amount.strip()}"
     paid_on = when(on, "on", past=True).day() if on else None
     store = open_db(db)
     payment = billing.record_payment(
