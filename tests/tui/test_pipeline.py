@@ -88,3 +88,40 @@ async def test_a_new_deal_from_the_board_and_its_card(crm_store: Any) -> None:
         await settle(pilot)
         assert isinstance(app.screen, CardScreen)
         assert app.screen.contact_id == sofa.contact_id
+
+
+async def test_the_card_shows_deals_and_what_is_owed_and_adds_a_deal(crm_store: Any) -> None:
+    from datetime import date, timedelta
+
+    from tuihelp import screen_text
+
+    from pocketcrm.core.services import billing
+
+    deals.create_deal(crm_store, "ann.lee@example.com", DealInput("40 chairs", "4800"))
+    issued = NOW.date() - timedelta(days=45)
+    billing.create_invoice(crm_store, "ann.lee@example.com", "1200", issued_on=issued)
+    paid = billing.create_invoice(
+        crm_store, "ann.lee@example.com", "300", issued_on=date(2026, 10, 1)
+    )
+    billing.record_payment(crm_store, paid.number, "300")
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await type_text(pilot, "ann lee")
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        shown = screen_text(app)
+        assert "Deals (1 open)" in shown and "40 chairs" in shown
+        assert "owes 1,200.00 USD" in shown
+        assert f"{paid.number}" in shown and "paid" in shown
+        await pilot.press("D")
+        await settle(pilot)
+        await type_text(pilot, "Desks")
+        await pilot.press("tab")
+        await type_text(pilot, "2500")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert sorted(d.title for d in deals.list_deals(crm_store)) == ["40 chairs", "Desks"]
+        assert "Deals (2 open)" in screen_text(app)

@@ -30,6 +30,8 @@ from pocketcrm.tui.widgets.virtual_table import Cell, Column, VirtualTable
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import ContactCard, InteractionView
+    from pocketcrm.core.services.billing import InvoiceView
+    from pocketcrm.core.services.deals import DealView
     from pocketcrm.core.store import Store
 
 TIMELINE_PAGE = 200
@@ -145,6 +147,40 @@ def card_follow_ups(card: ContactCard) -> Text:
     return text
 
 
+def money_block(deals: list[DealView], invoices: list[InvoiceView]) -> Text:
+    """Open deals, and the billing history's state: what is owed and what came last."""
+    from pocketcrm.core.money import format_amount
+
+    text = Text()
+    open_deals = [d for d in deals if d.is_open]
+    text.append(f"Deals ({len(open_deals)} open)\n", style="bold")
+    if not deals:
+        text.append("none — press D to add one\n", style="dim")
+    for deal in open_deals:
+        text.append(f"{deal.stage.replace('_', ' '):<12}", style="cyan")
+        text.append(f" {deal.title}  {format_amount(deal.amount_cents, deal.currency)}\n")
+    for deal in [d for d in deals if not d.is_open][-3:]:
+        text.append(f"{deal.stage:<12}", style="green" if deal.stage == "won" else "dim")
+        text.append(
+            f" {deal.title}  {format_amount(deal.amount_cents, deal.currency)}\n", style="dim"
+        )
+    owed = [i for i in invoices if i.status in ("open", "overdue")]
+    text.append(f"Billing ({len(invoices)} invoices and orders)\n", style="bold")
+    if not invoices:
+        text.append("nothing billed yet\n", style="dim")
+    for invoice in owed:
+        style = "bold red" if invoice.status == "overdue" else ""
+        text.append(f"{invoice.number:<14}", style=style)
+        text.append(f" owes {format_amount(invoice.balance_cents, invoice.currency)}")
+        if invoice.due_on is not None:
+            text.append(f", due {invoice.due_on:%d %b %Y}", style=style or "dim")
+        text.append("\n")
+    for invoice in [i for i in invoices if i not in owed][-3:]:
+        text.append(f"{invoice.number:<14} {invoice.status}", style="dim")
+        text.append(f"  {format_amount(invoice.amount_cents, invoice.currency)}\n", style="dim")
+    return text
+
+
 def card_notes(card: ContactCard) -> Text:
     text = Text()
     text.append("Notes\n", style="bold")
@@ -197,6 +233,7 @@ class CardScreen(CrmScreen):
         Binding("x", "done", "Done", id="card-done", tooltip="Mark the next follow-up done"),
         Binding("e", "edit", "Edit", id="card-edit", tooltip="Edit the contact"),
         Binding("d", "delete", "Delete", id="card-delete", tooltip="Move the contact to the trash"),
+        Binding("D", "new_deal", "Deal", id="card-deal", tooltip="Add a deal with this contact"),
     ]
 
     def __init__(
@@ -227,6 +264,7 @@ class CardScreen(CrmScreen):
                 yield Static("Loading…", id="card-head")
                 yield Static("", id="card-info")
                 yield Static("", id="card-follow-ups")
+                yield Static("", id="card-money")
                 yield Static("", id="card-notes")
                 yield Static("", id="card-stages")
             with Vertical(id="card-timeline-pane"):
@@ -326,6 +364,28 @@ class CardScreen(CrmScreen):
             self.query_one("#card-details", VerticalScroll).scroll_home(animate=False)
         self._show_status()
         self.call_after_refresh(self._painted)
+        self._load_money(card.id)
+
+    def _load_money(self, contact_id: int) -> None:
+        """Deals and billing, fetched after the card is drawn (they never delay it)."""
+        store = self.store
+        if store is None:
+            return
+
+        def job() -> Text:
+            from pocketcrm.core.services.billing import list_invoices
+            from pocketcrm.core.services.deals import list_deals
+
+            ref = f"#{contact_id}"
+            return money_block(
+                list_deals(store, contact_ref=ref), list_invoices(store, contact_ref=ref)
+            )
+
+        def done(block: Text) -> None:
+            if self.contact_id == contact_id:
+                self.query_one("#card-money", Static).update(block)
+
+        self.background(job, done, group="card-money", exclusive=True)
 
     def _painted(self) -> None:
         """When the card with its data was last drawn (the benchmark reads it)."""
@@ -406,6 +466,16 @@ class CardScreen(CrmScreen):
 
     def action_edit(self) -> None:
         flows.edit_contact(self, self.contact_id)
+
+    def action_new_deal(self) -> None:
+        from pocketcrm.tui.modals.deal_form import DealForm
+
+        def saved(deal: Any) -> None:
+            if deal is not None:
+                self.notify(f"Deal added: {deal.title}.", timeout=3)
+                self.crm.data_written()
+
+        self.app.push_screen(DealForm(self.contact_id, self.contact_label()), saved)
 
     def action_delete(self) -> None:
         def after() -> None:
