@@ -240,7 +240,14 @@ def send(
     """Send a campaign (again after an interruption: nobody already mailed gets it twice)."""
     from pocketcrm.core.services import campaigns
 
-    report = campaigns.send_campaign(open_db(db), campaign, limit=limit)
+    try:
+        report = campaigns.send_campaign(open_db(db), campaign, limit=limit)
+    except KeyboardInterrupt:
+        err(
+            "interrupted; everyone marked sent stays sent. Resume with: "
+            f"pocketcrm campaign send {campaign}"
+        )
+        raise typer.Exit(130) from None
     if as_json:
         print_json(report)
     else:
