@@ -21,8 +21,12 @@ from pocketcrm.core.models import (
     ContactEmail,
     ContactPhone,
     ContactTag,
+    Deal,
+    DealStageChange,
     FollowUp,
     Interaction,
+    Invoice,
+    Payment,
     StageChange,
     Tag,
 )
@@ -267,6 +271,86 @@ def _batched(session: Any, table: Any, rows: list[dict[str, Any]], size: int = 5
         )
 
 
+DEAL_TITLES = (
+    "Spring order", "Office fit-out", "Annual contract", "Trial batch", "Website redesign",
+    "Support plan", "Event catering", "Fleet service", "New showroom", "Bulk restock",
+)  # fmt: skip
+
+
+def _money_rows(
+    rng: random.Random,
+    contact_rows: list[dict[str, Any]],
+    settings: Any,
+    now: datetime,
+    start: datetime,
+    span: int,
+    next_uuid: Any,
+) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """Deals for one contact in twenty (open ones spread over the pipeline, the rest won or
+    lost), and invoices with payments for one customer in four: a drawn-from-life pipeline
+    and billing history. A generator of its own, so the other data stay as they were."""
+    stages = list(settings.deal_stages)
+    open_stages, (won, lost) = stages[:-2], stages[-2:]
+    currency = settings.currency
+    deals: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
+    invoices: list[dict[str, Any]] = []
+    payments: list[dict[str, Any]] = []
+    numbers: dict[int, int] = {}
+    for row in contact_rows:
+        contact_id, owner = int(row["id"]), str(row["owner"])
+        created = start + timedelta(seconds=rng.randrange(span))
+        if rng.random() < 0.05:
+            stage = rng.choice([*open_stages, *open_stages, won, lost])
+            closed = stage in (won, lost)
+            deal_id = len(deals) + 1
+            deals.append(
+                {
+                    "id": deal_id, "uuid": next_uuid(), "contact_id": contact_id,
+                    "company_id": row["company_id"], "title": rng.choice(DEAL_TITLES),
+                    "amount_cents": rng.randrange(500, 50_000) * 100, "currency": currency,
+                    "stage": stage, "owner": owner,
+                    "expected_close_on": (now + timedelta(days=rng.randint(5, 90))).date(),
+                    "closed_at": created + timedelta(days=rng.randint(1, 30)) if closed else None,
+                    "lost_reason": "went with another supplier" if stage == lost else "",
+                    "notes": "", "created_at": created, "updated_at": created, "deleted_at": None,
+                }
+            )  # fmt: skip
+            steps.append({"deal_id": deal_id, "at": created, "from_stage": "",
+                          "to_stage": open_stages[0], "changed_by": owner})  # fmt: skip
+            if stage != open_stages[0]:
+                moved = deals[-1]["closed_at"] or created + timedelta(days=1)
+                steps.append({"deal_id": deal_id, "at": moved, "from_stage": open_stages[0],
+                              "to_stage": stage, "changed_by": owner})  # fmt: skip
+        if row["stage"] == "customer" and rng.random() < 0.25:
+            issued = (start + timedelta(seconds=rng.randrange(span))).date()
+            numbers[issued.year] = numbers.get(issued.year, 0) + 1
+            amount = rng.randrange(50, 5_000) * 100
+            invoice_id = len(invoices) + 1
+            invoices.append(
+                {
+                    "id": invoice_id, "uuid": next_uuid(),
+                    "number": f"INV-{issued.year}-{numbers[issued.year]:04d}", "kind": "invoice",
+                    "contact_id": contact_id, "deal_id": None, "issued_on": issued,
+                    "due_on": issued + timedelta(days=30), "amount_cents": amount,
+                    "currency": currency, "description": "Goods and services",
+                    "cancelled_at": None, "cancel_reason": "",
+                    "created_at": created, "updated_at": created, "deleted_at": None,
+                }
+            )  # fmt: skip
+            paid_on = issued + timedelta(days=rng.randint(3, 40))
+            if rng.random() < 0.7 and paid_on <= now.date():
+                payments.append(
+                    {
+                        "uuid": next_uuid(), "invoice_id": invoice_id, "contact_id": contact_id,
+                        "amount_cents": amount, "currency": currency, "paid_on": paid_on,
+                        "method": rng.choice(["bank transfer", "card"]), "notes": "",
+                        "created_at": created, "deleted_at": None,
+                    }
+                )  # fmt: skip
+    return [(Deal, deals), (DealStageChange, steps), (Invoice, invoices), (Payment, payments)]
+
+
 def generate(
     store: Store,
     *,
@@ -480,6 +564,9 @@ def generate(
         contact_id = int(row["id"])
         row["last_contact_at"] = last_contact.get(contact_id)
         row["next_follow_up_at"] = next_due.get(contact_id)
+    money = _money_rows(
+        random.Random(seed + 1), contact_rows, store.settings, now, start, span, next_uuid
+    )
 
     with store.write() as session:
         _batched(session, Tag, [{"id": i, "name": t} for i, t in enumerate(TAGS, 1)])
@@ -494,6 +581,8 @@ def generate(
         rollup.rebuild(session)
         rollup.create_triggers(session)
         _batched(session, FollowUp, follow_rows)
+        for table, rows in money:
+            _batched(session, table, rows)
         session.execute(insert(AppState), [{"key": "demo", "value": f"seed={seed}"}])
         rebuild(session)
     if store.is_sqlite:
