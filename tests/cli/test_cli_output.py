@@ -109,6 +109,22 @@ REPORT = {
     "follow_ups_done_on_time",
     "customers_not_contacted",
     "activity_by_week",
+    # deals and billing (added with defaults; the names above are unchanged)
+    "currency",
+    "pipeline",
+    "pipeline_open_count",
+    "pipeline_open_cents",
+    "pipeline_weighted_cents",
+    "pipeline_other_currencies",
+    "deals_won",
+    "deals_won_cents",
+    "deals_lost",
+    "revenue_cents",
+    "revenue_by_month",
+    "revenue_other_currencies",
+    "invoices_outstanding_cents",
+    "invoices_open",
+    "invoices_overdue",
 }
 TRASH_ITEM = {"kind", "id", "label", "deleted_at"}
 
