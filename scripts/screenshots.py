@@ -31,6 +31,7 @@ SHOTS: list[tuple[str, Sequence[str], tuple[int, int]]] = [
     ("companies", ("3",), SIZE),
     ("company", ("3", "enter"), SIZE),
     ("report", ("4",), (120, 44)),
+    ("pipeline", ("6",), (120, 32)),
     ("help", ("question_mark",), SIZE),
     ("contacts-80x24", (), (80, 24)),
 ]
