@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from coresupport import FixedClock
 from smtp_kit import Recorder, Server, start
+from sqlalchemy import text
 
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.services import activity, campaigns, contacts, segments
@@ -325,3 +327,22 @@ def test_a_refused_sender_stops_the_run_without_using_up_tries(store: Store, smt
     assert set(statuses(store, made.id).values()) == {("pending", 0)}
     smtp.handler.refuse_sender = False
     assert campaigns.send_campaign(store, made.id, smtp=smtp.settings()).sent == 5
+
+
+def test_a_second_send_of_the_same_campaign_is_refused_while_one_runs(
+    store: Store, smtp: Server, fixed_clock: FixedClock
+) -> None:
+    """Cron and a person sending at once would both read the same pending list: the lease
+    refuses the second run; a run that died frees the campaign after two minutes."""
+    five_customers(store)
+    made = campaigns.create_campaign(store, "news", "Hi {first_name}", "Body")
+    campaigns._take_lease(store, made.id, "another-run")  # as a live send in another process
+    with pytest.raises(Invalid, match="being sent by another run"):
+        campaigns.send_campaign(store, made.id, smtp=smtp.settings())
+    assert smtp.handler.messages == []
+    fixed_clock.advance(seconds=campaigns.SEND_LEASE_SECONDS + 1)  # that run died
+    done = campaigns.send_campaign(store, made.id, smtp=smtp.settings())
+    assert (done.sent, done.finished) == (5, True)
+    assert smtp.handler.per_address() == {f"{w}@example.com": 1 for w in FIVE}
+    with store.read() as session:  # the lease is given back
+        assert session.execute(text("SELECT count(*) FROM app_state")).scalar() == 0

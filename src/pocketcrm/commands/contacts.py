@@ -481,7 +481,8 @@ def trash_(
 def restore(
     ref: Ref,
     kind: Annotated[
-        str, typer.Option(help="contact, company, interaction or follow_up.")
+        str,
+        typer.Option(help="contact, company, interaction, follow_up, deal, invoice or payment."),
     ] = "contact",
     db: DbOption = None,
     as_json: JsonOption = False,

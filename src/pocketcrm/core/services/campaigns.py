@@ -542,6 +542,63 @@ def _remaining(store: Store, campaign_id: int) -> int:
         return len(_todo(session, campaign_id))
 
 
+SEND_LEASE_SECONDS = 120  # a send that has not been heard of this long has died
+
+
+def _lease_key(campaign_id: int) -> str:
+    return f"campaign:{campaign_id}:sending"
+
+
+def _take_lease(store: Store, campaign_id: int, token: str) -> None:
+    """One send of a campaign at a time: a second (cron and a person, say) is refused
+    instead of mailing the same people. The lease lives in app_state, renewed while the
+    send runs, so a send that died frees the campaign after SEND_LEASE_SECONDS."""
+    now = clock.now()
+    key = _lease_key(campaign_id)
+    with store.write() as session:
+        held = session.execute(
+            text("SELECT value FROM app_state WHERE key = :k"), {"k": key}
+        ).scalar()
+        if held:
+            other, _, stamp = str(held).partition("@")
+            since = from_db_time(stamp) if stamp else None
+            if (
+                other != token
+                and since is not None
+                and (now - since).total_seconds() < (SEND_LEASE_SECONDS)
+            ):
+                raise Invalid(
+                    "id",
+                    f"campaign {campaign_id} is being sent by another run right now; "
+                    "wait for it to finish (or two minutes if it was killed)",
+                )
+            session.execute(text("DELETE FROM app_state WHERE key = :k"), {"k": key})
+        session.execute(
+            text("INSERT INTO app_state (key, value) VALUES (:k, :v)"),
+            {"k": key, "v": f"{token}@{db_time(now)}"},
+        )
+
+
+def _renew_lease(store: Store, campaign_id: int, token: str) -> None:
+    with store.write() as session:
+        session.execute(
+            text("UPDATE app_state SET value = :v WHERE key = :k AND value LIKE :mine"),
+            {
+                "k": _lease_key(campaign_id),
+                "v": f"{token}@{db_time(clock.now())}",
+                "mine": f"{token}@%",
+            },
+        )
+
+
+def _drop_lease(store: Store, campaign_id: int, token: str) -> None:
+    with store.write() as session:
+        session.execute(
+            text("DELETE FROM app_state WHERE key = :k AND value LIKE :mine"),
+            {"k": _lease_key(campaign_id), "mine": f"{token}@%"},
+        )
+
+
 def send_campaign(
     store: Store,
     campaign_id: int | str,
@@ -556,9 +613,6 @@ def send_campaign(
     A refused recipient is marked failed and the run goes on; a lost connection stops the
     run (the rest stay pending) and the report says why.
     """
-    import smtplib
-
-    from pocketcrm.core import delivery
 
     view = get_campaign(store, campaign_id)
     if limit is not None and limit < 1:
@@ -572,6 +626,27 @@ def send_campaign(
         finished = _finish_if_done(store, view.id)
         return SendReport(view.id, 0, 0, 0, _remaining(store, view.id), finished)
     sender, password = _check_smtp(smtp)
+    token = sql.new_uuid()
+    _take_lease(store, view.id, token)
+    try:
+        return _send(store, view, todo, smtp, sender, password, token)
+    finally:
+        _drop_lease(store, view.id, token)
+
+
+def _send(
+    store: Store,
+    view: CampaignView,
+    todo: list[_Todo],
+    smtp: SmtpSettings,
+    sender: str,
+    password: str,
+    token: str,
+) -> SendReport:
+    import smtplib
+
+    from pocketcrm.core import delivery
+
     sent = failed = skipped = 0
     error = ""
     try:
@@ -579,8 +654,19 @@ def send_campaign(
     except (smtplib.SMTPException, OSError) as exc:
         reason = delivery._smtp_reason(exc, smtp)
         return SendReport(view.id, 0, 0, 0, _remaining(store, view.id), False, reason)
+    renewed = clock.now()
     try:
         for item in todo:
+            if (clock.now() - renewed).total_seconds() > SEND_LEASE_SECONDS / 4:
+                _renew_lease(store, view.id, token)
+                renewed = clock.now()
+            with store.read() as session:
+                still = session.execute(
+                    text("SELECT status FROM campaign_recipient WHERE id = :i"),
+                    {"i": item.recipient_id},
+                ).scalar()
+            if still == "sent":  # sent by a run that ended after this one read its list
+                continue
             with store.read() as session:
                 person = _people(session, [item.contact_id]).get(item.contact_id)
             reason = person.skip_reason() if person else SKIP_TRASHED
