@@ -549,10 +549,35 @@ def _lease_key(campaign_id: int) -> str:
     return f"campaign:{campaign_id}:sending"
 
 
+def _holder() -> str:
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(holder: str) -> bool:
+    """Whether the process holding a lease may still run: certain only on this machine."""
+    import os
+    import socket
+
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine (a shared server): trust the lease's age instead
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _take_lease(store: Store, campaign_id: int, token: str) -> None:
     """One send of a campaign at a time: a second (cron and a person, say) is refused
-    instead of mailing the same people. The lease lives in app_state, renewed while the
-    send runs, so a send that died frees the campaign after SEND_LEASE_SECONDS."""
+    instead of mailing the same people. The lease lives in app_state (token|time|host:pid),
+    renewed while the send runs; one whose process is gone (killed on this machine) or not
+    renewed for SEND_LEASE_SECONDS is taken over."""
     now = clock.now()
     key = _lease_key(campaign_id)
     with store.write() as session:
@@ -560,22 +585,20 @@ def _take_lease(store: Store, campaign_id: int, token: str) -> None:
             text("SELECT value FROM app_state WHERE key = :k"), {"k": key}
         ).scalar()
         if held:
-            other, _, stamp = str(held).partition("@")
+            other, _, rest = str(held).partition("|")
+            stamp, _, holder = rest.partition("|")
             since = from_db_time(stamp) if stamp else None
-            if (
-                other != token
-                and since is not None
-                and (now - since).total_seconds() < (SEND_LEASE_SECONDS)
-            ):
+            fresh = since is not None and (now - since).total_seconds() < SEND_LEASE_SECONDS
+            if other != token and fresh and _alive(holder):
                 raise Invalid(
                     "id",
                     f"campaign {campaign_id} is being sent by another run right now; "
-                    "wait for it to finish (or two minutes if it was killed)",
+                    "wait for it to finish",
                 )
             session.execute(text("DELETE FROM app_state WHERE key = :k"), {"k": key})
         session.execute(
             text("INSERT INTO app_state (key, value) VALUES (:k, :v)"),
-            {"k": key, "v": f"{token}@{db_time(now)}"},
+            {"k": key, "v": f"{token}|{db_time(now)}|{_holder()}"},
         )
 
 
@@ -585,8 +608,8 @@ def _renew_lease(store: Store, campaign_id: int, token: str) -> None:
             text("UPDATE app_state SET value = :v WHERE key = :k AND value LIKE :mine"),
             {
                 "k": _lease_key(campaign_id),
-                "v": f"{token}@{db_time(clock.now())}",
-                "mine": f"{token}@%",
+                "v": f"{token}|{db_time(clock.now())}|{_holder()}",
+                "mine": f"{token}|%",
             },
         )
 
@@ -595,7 +618,7 @@ def _drop_lease(store: Store, campaign_id: int, token: str) -> None:
     with store.write() as session:
         session.execute(
             text("DELETE FROM app_state WHERE key = :k AND value LIKE :mine"),
-            {"k": _lease_key(campaign_id), "mine": f"{token}@%"},
+            {"k": _lease_key(campaign_id), "mine": f"{token}|%"},
         )
 
 
