@@ -3,7 +3,8 @@
 Real parts throughout: an SMTP server (aiosmtpd) on 127.0.0.1, a command channel that is a
 real program failing while a flag file exists, a fake notify-send on PATH for the desktop,
 `pocketcrm remind` as a process (killed mid-run in one test), and databases written at
-schema 0002 (a SQLite file, a PostgreSQL database) that must open at 0003 with every row.
+schema 0002 (a SQLite file, a PostgreSQL database) that must open at the newest schema with
+every row.
 The engine's retries run on SQLite and on a real PostgreSQL server (skipped where none can
 start, see tests/pgserver.py).
 """
@@ -515,7 +516,7 @@ def db_at_0002(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_0002_database_with_reminders_opens_at_0003_with_every_row(db_at_0002: Path) -> None:
+def test_a_0002_database_with_reminders_opens_at_head_with_every_row(db_at_0002: Path) -> None:
     before_rows = reminder_table(db_at_0002)
     before_counts = table_counts(db_at_0002)
     assert len(before_rows) == 5  # the first release's pending one and the four above
@@ -523,12 +524,14 @@ def test_a_0002_database_with_reminders_opens_at_0003_with_every_row(db_at_0002:
     set_now(at(2026, 3, 2, 12, 0))
     crm = open_crm(db_at_0002)
     try:
-        assert HEAD == "0003" and crm.schema_version() == "0003"
+        assert crm.schema_version() == HEAD  # 0003 added the column; later ones keep it
         after_rows = reminder_table(db_at_0002)
         assert [row[:-1] for row in after_rows] == before_rows  # every column, every row
         assert [row[-1] for row in after_rows] == [""] * 5  # delivered_channels: none yet
-        assert table_counts(db_at_0002) == before_counts
-        [backup] = backup_dir(db_at_0002).glob("*before-0003*.db")
+        after_counts = table_counts(db_at_0002)
+        assert {t: n for t, n in after_counts.items() if t in before_counts} == before_counts
+        assert all(n == 0 for t, n in after_counts.items() if t not in before_counts)
+        [backup] = backup_dir(db_at_0002).glob(f"*before-{HEAD}*.db")
         assert reminder_table(backup) == before_rows
 
         # The upgraded rows work: pending ones go out once, on every channel, and stay out.
@@ -547,7 +550,7 @@ def test_a_0002_database_with_reminders_opens_at_0003_with_every_row(db_at_0002:
         crm.close()
 
 
-def test_a_0002_postgresql_database_with_reminders_opens_at_0003(pg_server: Any) -> None:
+def test_a_0002_postgresql_database_with_reminders_opens_at_head(pg_server: Any) -> None:
     url = pg_server.database()
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
@@ -579,7 +582,7 @@ def test_a_0002_postgresql_database_with_reminders_opens_at_0003(pg_server: Any)
 
     crm = open_store(url, Settings())
     try:
-        assert crm.schema_version() == HEAD == "0003"
+        assert crm.schema_version() == HEAD
         with crm.engine.connect() as conn:
             after = conn.execute(text("SELECT * FROM reminder ORDER BY id")).all()
         assert [tuple(row)[:-1] for row in after] == [tuple(row) for row in before]
