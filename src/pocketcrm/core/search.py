@@ -19,7 +19,7 @@ from sqlmodel import Session
 FTS_CREATE_SQLITE = (
     "CREATE VIRTUAL TABLE contact_fts USING fts5("
     "name, emails, phones, company, tags, notes, "
-    "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+    "tokenize = 'unicode61 remove_diacritics 2', prefix = '2')"
 )
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
