@@ -27,7 +27,6 @@ from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand, report_failure
 from pocketcrm.tui.screens.companies import CompaniesScreen
 from pocketcrm.tui.screens.contacts import ContactsScreen
 from pocketcrm.tui.screens.dupes import DuplicatesScreen
-from pocketcrm.tui.screens.pipeline import PipelineScreen
 from pocketcrm.tui.screens.report import ReportScreen
 
 if TYPE_CHECKING:
@@ -137,6 +136,13 @@ class CrmCommands(Provider):
                 yield Hit(score, matcher.highlight(title), run, text=title, help=help_text)
 
 
+def _pipeline_screen() -> Screen[None]:
+    """Imported when first shown: start-up pays nothing for a screen it may never open."""
+    from pocketcrm.tui.screens.pipeline import PipelineScreen
+
+    return PipelineScreen()
+
+
 class PocketCRM(App[int]):
     """pocketcrm's interface; build it with make_app."""
 
@@ -148,7 +154,7 @@ class PocketCRM(App[int]):
         "companies": CompaniesScreen,
         "report": ReportScreen,
         "dupes": DuplicatesScreen,
-        "pipeline": PipelineScreen,
+        "pipeline": lambda: _pipeline_screen(),
     }
     DEFAULT_MODE: ClassVar[str] = "contacts"
     COMMANDS = App.COMMANDS | {CrmCommands}

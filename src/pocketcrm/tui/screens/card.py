@@ -30,8 +30,7 @@ from pocketcrm.tui.widgets.virtual_table import Cell, Column, VirtualTable
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import ContactCard, InteractionView
-    from pocketcrm.core.services.billing import InvoiceView
-    from pocketcrm.core.services.deals import DealView
+    from pocketcrm.core.services.card_money import ContactMoney
     from pocketcrm.core.store import Store
 
 TIMELINE_PAGE = 200
@@ -147,26 +146,26 @@ def card_follow_ups(card: ContactCard) -> Text:
     return text
 
 
-def money_block(deals: list[DealView], invoices: list[InvoiceView]) -> Text:
+def money_block(money: ContactMoney) -> Text:
     """Open deals, and the billing history's state: what is owed and what came last."""
     from pocketcrm.core.money import format_amount
 
     text = Text()
-    open_deals = [d for d in deals if d.is_open]
+    open_deals = [d for d in money.deals if d.is_open]
     text.append(f"Deals ({len(open_deals)} open)\n", style="bold")
-    if not deals:
+    if not money.deals:
         text.append("none — press D to add one\n", style="dim")
     for deal in open_deals:
         text.append(f"{deal.stage.replace('_', ' '):<12}", style="cyan")
         text.append(f" {deal.title}  {format_amount(deal.amount_cents, deal.currency)}\n")
-    for deal in [d for d in deals if not d.is_open][-3:]:
+    for deal in [d for d in money.deals if not d.is_open][-3:]:
         text.append(f"{deal.stage:<12}", style="green" if deal.stage == "won" else "dim")
         text.append(
             f" {deal.title}  {format_amount(deal.amount_cents, deal.currency)}\n", style="dim"
         )
-    owed = [i for i in invoices if i.status in ("open", "overdue")]
-    text.append(f"Billing ({len(invoices)} invoices and orders)\n", style="bold")
-    if not invoices:
+    owed = [i for i in money.invoices if i.status in ("open", "overdue")]
+    text.append(f"Billing ({len(money.invoices)} invoices and orders)\n", style="bold")
+    if not money.invoices:
         text.append("nothing billed yet\n", style="dim")
     for invoice in owed:
         style = "bold red" if invoice.status == "overdue" else ""
@@ -175,7 +174,7 @@ def money_block(deals: list[DealView], invoices: list[InvoiceView]) -> Text:
         if invoice.due_on is not None:
             text.append(f", due {invoice.due_on:%d %b %Y}", style=style or "dim")
         text.append("\n")
-    for invoice in [i for i in invoices if i not in owed][-3:]:
+    for invoice in [i for i in money.invoices if i not in owed][-3:]:
         text.append(f"{invoice.number:<14} {invoice.status}", style="dim")
         text.append(f"  {format_amount(invoice.amount_cents, invoice.currency)}\n", style="dim")
     return text
@@ -373,13 +372,9 @@ class CardScreen(CrmScreen):
             return
 
         def job() -> Text:
-            from pocketcrm.core.services.billing import list_invoices
-            from pocketcrm.core.services.deals import list_deals
+            from pocketcrm.core.services.card_money import contact_money
 
-            ref = f"#{contact_id}"
-            return money_block(
-                list_deals(store, contact_ref=ref), list_invoices(store, contact_ref=ref)
-            )
+            return money_block(contact_money(store, contact_id))
 
         def done(block: Text) -> None:
             if self.contact_id == contact_id:

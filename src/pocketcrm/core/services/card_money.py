@@ -1,0 +1,89 @@
+"""What a contact's card shows of deals and billing, read with plain SQL.
+
+The card opens in tens of milliseconds because its path never builds the SQLModel classes
+(about 100 ms); the deals and billing services do. This module answers the card's one
+question, a contact's deals and what they owe, without them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import text
+
+from pocketcrm.core import clock
+from pocketcrm.core.store import Store
+
+
+@dataclass(frozen=True)
+class CardDeal:
+    title: str
+    stage: str
+    amount_cents: int
+    currency: str
+    is_open: bool
+
+
+@dataclass(frozen=True)
+class CardInvoice:
+    number: str
+    status: str  # open | overdue | paid | cancelled
+    amount_cents: int
+    balance_cents: int
+    currency: str
+    due_on: date | None
+
+
+@dataclass(frozen=True)
+class ContactMoney:
+    deals: tuple[CardDeal, ...]  # open ones first (pipeline order), then closed, newest last
+    invoices: tuple[CardInvoice, ...]  # oldest issue first
+
+
+def _day(value: object) -> date | None:
+    return None if value is None else date.fromisoformat(str(value)[:10])
+
+
+def contact_money(store: Store, contact_id: int) -> ContactMoney:
+    """The deals (not in the trash) and invoices and orders of one contact."""
+    settings = store.settings
+    closing = set(settings.deal_stages[-2:])
+    order = {stage: n for n, stage in enumerate(settings.deal_stages)}
+    today = clock.now().astimezone(clock.local_zone()).date()
+    with store.read() as session:
+        deal_rows = session.execute(
+            text(
+                "SELECT title, stage, amount_cents, currency, id FROM deal "
+                "WHERE contact_id = :c AND deleted_at IS NULL ORDER BY id"
+            ),
+            {"c": contact_id},
+        ).all()
+        invoice_rows = session.execute(
+            text(
+                "SELECT number, amount_cents, currency, due_on, cancelled_at, "
+                "coalesce((SELECT sum(p.amount_cents) FROM payment p WHERE p.invoice_id = i.id "
+                "AND p.deleted_at IS NULL), 0) FROM invoice i "
+                "WHERE contact_id = :c AND deleted_at IS NULL ORDER BY issued_on, id"
+            ),
+            {"c": contact_id},
+        ).all()
+    deals = sorted(
+        (
+            CardDeal(str(t), str(s), int(a), str(cur), s not in closing)
+            for t, s, a, cur, _ in deal_rows
+        ),
+        key=lambda d: (not d.is_open, order.get(d.stage, 0) if d.is_open else 0),
+    )
+    invoices = []
+    for number, amount, currency, due_on, cancelled_at, paid in invoice_rows:
+        due = _day(due_on)
+        if cancelled_at is not None:
+            status, balance = "cancelled", 0
+        elif int(paid) >= int(amount):
+            status, balance = "paid", 0
+        else:
+            status = "overdue" if due is not None and due < today else "open"
+            balance = int(amount) - int(paid)
+        invoices.append(CardInvoice(str(number), status, int(amount), balance, str(currency), due))
+    return ContactMoney(tuple(deals), tuple(invoices))
