@@ -650,7 +650,7 @@ def suppression_records(session: Session) -> list[Record]:
 # -- writing the document -------------------------------------------------------------------
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 _dump = _ENCODER.encode  # one encoder for every record: json.dumps builds one per call
 
 
