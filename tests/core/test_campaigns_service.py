@@ -352,3 +352,35 @@ def test_a_second_send_of_the_same_campaign_is_refused_while_one_runs(
     assert smtp.handler.per_address() == {f"{w}@example.com": 1 for w in FIVE}
     with store.read() as session:  # the lease is given back
         assert session.execute(text("SELECT count(*) FROM app_state")).scalar() == 0
+
+
+def test_recipients_follow_a_merge_and_its_undo_and_show_in_person_export(
+    store: Store, smtp: Server
+) -> None:
+    from pocketcrm.core.services import dupes, people
+
+    ids = five_customers(store)
+    made = campaigns.create_campaign(store, "news", "Hi {first_name}", "Body")
+    campaigns.send_campaign(store, made.id, smtp=smtp.settings())
+    twin = add(store, "Ann Smith", "ann.smith@example.com")  # not in the campaign
+
+    def owners() -> dict[str, int]:
+        with store.read() as session:
+            return {
+                str(e): int(c)
+                for e, c in session.execute(
+                    text("SELECT email, contact_id FROM campaign_recipient")
+                ).all()
+            }
+
+    before = owners()
+    dupes.merge_contacts(store, f"#{twin}", f"#{ids['ann']}")
+    assert owners() == {**before, "ann@example.com": twin}
+    [entry] = people.export_person(store, f"#{twin}").document["campaigns"]
+    assert (entry["subject"], entry["email"], entry["status"]) == (
+        "Hi {first_name}",
+        "ann@example.com",
+        "sent",
+    )
+    dupes.undo_merge(store)
+    assert owners() == before

@@ -502,6 +502,16 @@ def merge_contacts(store: Store, keep_ref: str, other_ref: str) -> MergeResult:
                 text(f"SELECT id FROM {table} WHERE contact_id = :c ORDER BY id"), {"c": other_id}
             ).all():
                 log.change(table, int(row_id), {"contact_id": keep_id})
+        # Campaign recipients move too, except where the kept contact is already one of the
+        # same campaign (one recipient a person a campaign): those stay with the other.
+        for (row_id,) in session.execute(
+            text(
+                "SELECT id FROM campaign_recipient WHERE contact_id = :o AND campaign_id NOT IN "
+                "(SELECT campaign_id FROM campaign_recipient WHERE contact_id = :k) ORDER BY id"
+            ),
+            {"o": other_id, "k": keep_id},
+        ).all():
+            log.change("campaign_recipient", int(row_id), {"contact_id": keep_id})
         for (tag_id,) in session.execute(
             text(
                 "SELECT tag_id FROM contact_tag WHERE contact_id = :o AND tag_id NOT IN "

@@ -97,6 +97,23 @@ def export_person(store: Store, ref: str) -> PersonExport:
                 {"c": cid},
             )
         ]
+        campaigns = [
+            {
+                "campaign": str(r[0]),
+                "subject": r[1],
+                "email": r[2],
+                "status": r[3],
+                "sent_at": jsonfmt.iso(r[4]),
+            }
+            for r in session.execute(
+                text(
+                    "SELECT c.uuid, c.subject, r.email, r.status, r.sent_at "
+                    "FROM campaign_recipient r JOIN campaign c ON c.id = r.campaign_id "
+                    "WHERE r.contact_id = :c ORDER BY r.id"
+                ),
+                {"c": cid},
+            )
+        ]
     company_name = company[0]["name"] if company else ""
     document = {
         "format": "pocketcrm-person",
@@ -106,6 +123,7 @@ def export_person(store: Store, ref: str) -> PersonExport:
         "company": company[0] if company else None,
         "imports": imports,
         "merges": merges,
+        "campaigns": campaigns,
     }
     card = write_vcard(_vcard_draft(draft_from_record(record, company_name)), "4.0")
     return PersonExport(contact_id=cid, name=record["display_name"], document=document, vcard=card)
