@@ -93,3 +93,21 @@ def test_completion_of_a_sub_command_imports_neither(tmp_path: Path) -> None:
     modules, out = modules_after([], tmp_path, env)
     assert "add" in out.split()
     assert not roots(modules) & {*HEAVY_DB, *HEAVY_UI}
+
+
+def test_the_root_help_summaries_match_each_commands_own_help() -> None:
+    """The root --help shows Commands.summaries without importing the command modules; each
+    must say what the command's own docstring says (and every command must have one)."""
+    from pocketcrm.cli import Commands
+
+    group = Commands()
+    assert set(Commands.summaries) == set(Commands.lazy)
+    for name in Commands.lazy:
+        assert Commands.summaries[name] == group.summary_of(name), name
+
+
+def test_the_root_help_imports_no_command_module(tmp_path: Path) -> None:
+    modules, out = modules_after(["--help"], tmp_path)
+    assert "pipeline" in out and "campaign" in out
+    commands = {m for m in modules if m.startswith("pocketcrm.commands.")}
+    assert commands <= {"pocketcrm.commands._common", "pocketcrm.commands.lazy"}, commands

@@ -60,6 +60,48 @@ class Commands(LazyGroup):
         "billing": "pocketcrm.commands.billing:billing",
         "tui": "pocketcrm.cli:tui",
     }
+    # The root --help and completion show these without importing any command module
+    # (tests/test_import_hygiene.py checks each against the command's own docstring).
+    summaries = {
+        "add": "Add a contact and print its id; warns first about a likely duplicate.",
+        "show": "Show the index card: details, company, stage, tags, follow-ups, latest interactions.",
+        "list": "List contacts, filtered and sorted.",
+        "search": "Search names, emails, phones, companies, tags and notes.",
+        "edit": "Change a contact's details.",
+        "tag": "Add and remove tags: `pocketcrm tag ann +vip -cold`.",
+        "stage": "Move a contact to another life-cycle stage (the change is kept in its history).",
+        "rm": "Move a contact to the trash (`pocketcrm restore` brings it back).",
+        "trash": "List what is in the trash; --purge empties it (asks first).",
+        "restore": "Bring a record back from the trash.",
+        "log-call": "Log a phone call (and optionally schedule the follow-up).",
+        "log": "Log a meeting, email, note or text message.",
+        "follow-up": "Schedule a follow-up with a contact.",
+        "agenda": "Open follow-ups, overdue first; and who is drifting out of touch.",
+        "done": "Mark a follow-up done.",
+        "snooze": "Move a follow-up to later.",
+        "company": "Companies: the organisations your contacts belong to.",
+        "report": "Contacts by stage and company kind, activity by kind, outcome and owner, follow-ups, satisfaction, pipeline, revenue and invoices.",
+        "remind": "Deliver every reminder that is due: follow-ups, stay-in-touch cadences, birthdays.",
+        "cadence": "Stay in touch: how often you want to hear from a contact, or everyone with a tag.",
+        "cron": "Run `pocketcrm remind` on a schedule: a cron line, a systemd timer or a launchd agent.",
+        "doctor": "Check the database, schema, integrity, file modes, config and the reminder job.",
+        "where": "Print where the database, config, backups and logs are.",
+        "config": "Read and change settings (a TOML file in the config directory).",
+        "demo": "Build a separate demo database with realistic contacts, companies, calls and follow-ups.",
+        "import": "Import contacts: preview (new, updated, duplicates, problems), then write all or nothing.",
+        "export": "Export contacts: json (everything, lossless), csv, vcard or ics (follow-ups calendar).",
+        "dupes": "List likely duplicate contacts with a confidence and the evidence; join with `merge`.",
+        "merge": "Merge OTHER into KEEP: nothing is dropped; OTHER goes to the trash; --undo reverses it.",
+        "person": "Personal-data requests: export everything about one person, or erase them.",
+        "segment": "Saved segments: the filters of `list` under a name, evaluated when used.",
+        "campaign": "Campaigns: one email to each person of a segment, never twice to anyone.",
+        "deal": "Deals: what may be sold to whom, moving through the pipeline stages.",
+        "pipeline": "The pipeline: open deals by stage with their weighted value, won/lost in 90 days.",
+        "invoice": "Invoices and orders: what a customer was billed, and whether it was paid.",
+        "pay": "Record a payment (or, with --refund, money paid back) against an invoice.",
+        "billing": "A contact's billing history: what was issued, paid, refunded and cancelled.",
+        "tui": "Open the full-screen interface (same as bare `pocketcrm` in a terminal).",
+    }
 
 
 app = typer.Typer(

@@ -21,6 +21,9 @@ class LazyGroup(TyperGroup):
     """Root group: eager commands (registered the usual way) plus a lazy table."""
 
     lazy: dict[str, str] = {}
+    summaries: dict[str, str] = {}
+    """NAME -> its one-line help, so the root --help imports no command module at all (a
+    test checks each against the command's own docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,12 +58,18 @@ class LazyGroup(TyperGroup):
         """Name and help text only: enough for the root --help and for completion."""
         from typer.core import TyperCommand
 
+        if name in self.summaries:
+            return TyperCommand(name=name, help=self.summaries[name])
+        return TyperCommand(name=name, help=self.summary_of(name))
+
+    def summary_of(self, name: str) -> str:
+        """The first paragraph of a command's own help (imports its module)."""
         target = self._target(name)
         if isinstance(target, typer.Typer):
             text = target.info.help if isinstance(target.info.help, str) else ""
         else:
             text = inspect.getdoc(target) or ""
-        return TyperCommand(name=name, help=text.split("\n\n")[0])
+        return text.split("\n\n")[0]
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._summaries_only = True
