@@ -8,20 +8,21 @@ the invoice's own currency; payments must be in the same currency.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from pocketcrm.core import clock
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.models import Contact, Deal, Invoice, Payment
 from pocketcrm.core.money import format_amount, parse_amount
-from pocketcrm.core.readmodels import MonthAmount, TrashItem
+from pocketcrm.core.readmodels import TrashItem
+from pocketcrm.core.services.figures import Revenue as Revenue
+from pocketcrm.core.services.figures import revenue_figures, today
 from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.store import Store
 
@@ -80,26 +81,6 @@ class BillingEvent:
     amount_cents: int
     currency: str
     detail: str  # description, payment method or cancel reason
-
-
-@dataclass(frozen=True)
-class Revenue:
-    """Payments received in [since, until), by month, in the default currency."""
-
-    since: date
-    until: date
-    currency: str
-    by_month: tuple[MonthAmount, ...]
-    total_cents: int
-    other_currencies: int  # payments in the period in another currency (not summed)
-    outstanding_cents: int  # balance of open invoices in the default currency, now
-    open_count: int
-    overdue_count: int
-
-
-def today() -> date:
-    """Today where the user is (a due date is a local calendar day)."""
-    return clock.now().astimezone(clock.local_zone()).date()
 
 
 def _status(invoice: Invoice, paid: int, on: date) -> str:
@@ -486,70 +467,6 @@ def billing_history(store: Store, contact_ref: str) -> list[BillingEvent]:
             )
         )
     return [event for _, event in sorted(keyed, key=lambda pair: pair[0])]
-
-
-def _months(since: date, until: date) -> list[str]:
-    """Every YYYY-MM touching [since, until)."""
-    months: list[str] = []
-    year, month = since.year, since.month
-    last = until - timedelta(days=1)
-    while (year, month) <= (last.year, last.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
-def revenue_figures(session: Session, currency: str, since: date, until: date) -> Revenue:
-    """Revenue for [since, until) and what is owed now; shared by revenue() and the report."""
-    received = Counter[str]()
-    other = 0
-    # Plain SQL: the report runs this in a cold process, where compiling ORM statements
-    # and building Invoice objects cost more than the queries.
-    rows = session.execute(
-        text(
-            "SELECT p.paid_on, p.currency, p.amount_cents FROM payment p "
-            "JOIN invoice i ON i.id = p.invoice_id JOIN contact c ON c.id = p.contact_id "
-            "WHERE p.deleted_at IS NULL AND i.deleted_at IS NULL AND c.deleted_at IS NULL "
-            "AND p.paid_on >= :since AND p.paid_on < :until"
-        ),
-        {"since": since.isoformat(), "until": until.isoformat()},
-    ).all()
-    for paid_on, paid_currency, cents in rows:
-        if paid_currency != currency:
-            other += 1
-            continue
-        day = date.fromisoformat(str(paid_on)[:10])
-        received[f"{day:%Y-%m}"] += int(cents)
-    open_rows = session.execute(
-        text(
-            "SELECT i.amount_cents, i.currency, i.due_on, coalesce((SELECT sum(p.amount_cents) "
-            "FROM payment p WHERE p.invoice_id = i.id AND p.deleted_at IS NULL), 0) "
-            "FROM invoice i JOIN contact c ON c.id = i.contact_id WHERE i.deleted_at IS NULL "
-            "AND c.deleted_at IS NULL AND i.cancelled_at IS NULL"
-        )
-    ).all()
-    on = today()
-    outstanding = open_count = overdue = 0
-    for amount, invoice_currency, due_on, paid in open_rows:
-        if int(paid) >= int(amount):
-            continue  # paid
-        open_count += 1
-        due = date.fromisoformat(str(due_on)[:10]) if due_on is not None else None
-        overdue += due is not None and due < on
-        if invoice_currency == currency:
-            outstanding += int(amount) - int(paid)
-    by_month = tuple(MonthAmount(m, received.get(m, 0)) for m in _months(since, until))
-    return Revenue(
-        since=since,
-        until=until,
-        currency=currency,
-        by_month=by_month,
-        total_cents=sum(received.values()),
-        other_currencies=other,
-        outstanding_cents=outstanding,
-        open_count=open_count,
-        overdue_count=overdue,
-    )
 
 
 def revenue(store: Store, since: date, until: date) -> Revenue:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, text
+from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from pocketcrm.core import clock, validate
@@ -22,10 +22,17 @@ from pocketcrm.core.models import Company, Contact, Deal, DealStageChange
 from pocketcrm.core.money import parse_amount
 from pocketcrm.core.readmodels import PipelineStage as PipelineStage
 from pocketcrm.core.readmodels import TrashItem
+
+# Re-exported: the pipeline's rules live with the figures (plain SQL, no ORM classes).
+from pocketcrm.core.services.figures import Pipeline as Pipeline
+from pocketcrm.core.services.figures import lost_stage as lost_stage
+from pocketcrm.core.services.figures import open_stages as open_stages
+from pocketcrm.core.services.figures import pipeline_figures as pipeline_figures
+from pocketcrm.core.services.figures import stage_weight as stage_weight
+from pocketcrm.core.services.figures import won_stage as won_stage
 from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
-from pocketcrm.core.times import db_time
 
 WON_LOST_DAYS = 90  # the pipeline's won/lost figures look back this far
 
@@ -69,46 +76,6 @@ class DealStageStep:
     from_stage: str  # '' for the step that created the deal
     to_stage: str
     changed_by: str
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    """Open deals by stage, plus what closed lately.
-
-    Amounts are summed in the default currency only; open deals in another currency are
-    counted in other_currencies (converting needs rates a local CRM does not have).
-    """
-
-    stages: tuple[PipelineStage, ...]
-    currency: str
-    other_currencies: int
-    won_count: int
-    won_cents: int
-    lost_count: int
-
-
-def open_stages(settings: Settings) -> list[str]:
-    """Every stage before won and lost (the last two, which close a deal)."""
-    return list(settings.deal_stages[:-2])
-
-
-def won_stage(settings: Settings) -> str:
-    return settings.deal_stages[-2]
-
-
-def lost_stage(settings: Settings) -> str:
-    return settings.deal_stages[-1]
-
-
-def stage_weight(settings: Settings, stage: str) -> float:
-    """How likely an open stage is to close: its 1-based position / (open stages + 1).
-
-    With qualified, proposal, negotiation that is 1/4, 2/4, 3/4: a plain rule of thumb that
-    needs no configuration and grows as a deal moves on. Closed stages weigh 0."""
-    stages = open_stages(settings)
-    if stage not in stages:
-        return 0.0
-    return (stages.index(stage) + 1) / (len(stages) + 1)
 
 
 def _stage(settings: Settings, value: str, field: str = "stage") -> str:
@@ -353,59 +320,6 @@ def list_deals(
             statement = statement.where(col(Deal.contact_id) == contact_id)
         views = [_view(d, name, company, settings) for d, name, company in session.exec(statement)]
     return _order(settings, views)
-
-
-def pipeline_figures(
-    session: Session, settings: Settings, since: datetime, until: datetime
-) -> tuple[Pipeline, int, int]:
-    """The pipeline now, with won/lost counted over [since, until); also the open deal count
-    and their open amount (default currency). Shared by pipeline() and the report."""
-    currency = settings.currency
-    stages = open_stages(settings)
-    sums: dict[str, tuple[int, int]] = {}
-    other = 0
-    # Plain SQL: the report runs this in a cold process, where compiling ORM statements
-    # cost more than the queries.
-    marks = ", ".join(f":s{n}" for n in range(len(stages)))
-    rows = session.execute(
-        text(
-            "SELECT d.stage, d.currency, count(*), sum(d.amount_cents) FROM deal d "
-            "JOIN contact c ON c.id = d.contact_id WHERE d.deleted_at IS NULL "
-            f"AND c.deleted_at IS NULL AND d.stage IN ({marks}) GROUP BY d.stage, d.currency"
-        ),
-        {f"s{n}": stage for n, stage in enumerate(stages)},
-    ).all()
-    for stage, deal_currency, n, total in rows:
-        if deal_currency != currency:
-            other += int(n)
-            continue
-        count, cents = sums.get(stage, (0, 0))
-        sums[stage] = (count + int(n), cents + int(total or 0))
-    figures = []
-    for stage in stages:
-        count, cents = sums.get(stage, (0, 0))
-        weighted = round(cents * stage_weight(settings, stage))
-        figures.append(PipelineStage(stage, count, cents, weighted))
-    won, lost = won_stage(settings), lost_stage(settings)
-    closed = session.execute(
-        text(
-            "SELECT d.stage, d.currency, count(*), sum(d.amount_cents) FROM deal d "
-            "JOIN contact c ON c.id = d.contact_id WHERE d.deleted_at IS NULL "
-            "AND c.deleted_at IS NULL AND d.stage IN (:won, :lost) "
-            "AND d.closed_at >= :since AND d.closed_at < :until GROUP BY d.stage, d.currency"
-        ),
-        {"won": won, "lost": lost, "since": db_time(since), "until": db_time(until)},
-    ).all()
-    won_count = won_cents = lost_count = 0
-    for stage, deal_currency, n, total in closed:
-        if stage == won:
-            won_count += int(n)
-            if deal_currency == currency:
-                won_cents += int(total or 0)
-        else:
-            lost_count += int(n)
-    result = Pipeline(tuple(figures), currency, other, won_count, won_cents, lost_count)
-    return result, sum(f.count for f in figures), sum(f.amount_cents for f in figures)
 
 
 def pipeline(store: Store) -> Pipeline:

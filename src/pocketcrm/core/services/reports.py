@@ -17,11 +17,10 @@ from sqlalchemy.orm import Session
 from pocketcrm.core import clock
 from pocketcrm.core.dialect import day_after, utc_day, week_start
 from pocketcrm.core.errors import Invalid
-from pocketcrm.core.models import db_time
 from pocketcrm.core.readmodels import Count, Report
-from pocketcrm.core.services.billing import revenue_figures
-from pocketcrm.core.services.deals import pipeline_figures
+from pocketcrm.core.services.figures import pipeline_figures, revenue_figures
 from pocketcrm.core.store import Store
+from pocketcrm.core.times import db_time
 
 SUCCESS_OUTCOMES = ("reached",)
 STALE_DAYS = (30, 60, 90)
