@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import insert, text
 
 from pocketcrm.core import clock, rollup
+from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.models import (
     AppState,
     Company,
@@ -251,7 +252,7 @@ def _batched(session: Any, table: Any, rows: list[dict[str, Any]], size: int = 5
     """Bulk insert: the driver's executemany on SQLite (about 4x SQLAlchemy Core), Core elsewhere."""
     if not rows:
         return
-    if session.get_bind().dialect.name != "sqlite":
+    if not is_sqlite(session):
         for start in range(0, len(rows), size):
             session.execute(insert(table), rows[start : start + size])
         return

@@ -11,6 +11,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from pocketcrm.core.dialect import is_sqlite
+
 _ADD = """
 INSERT INTO interaction_rollup(day, kind, outcome, owner, n, sat_sum, sat_n)
 SELECT substr(NEW.occurred_at, 1, 10), NEW.kind, NEW.outcome, NEW.owner, 1,
@@ -35,19 +37,15 @@ TRIGGERS = {
 }
 
 
-def _sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
-
-
 def create_triggers(session: Session) -> None:
-    if not _sqlite(session):
+    if not is_sqlite(session):
         return
     for name, body in TRIGGERS.items():
         session.execute(text(f"CREATE TRIGGER IF NOT EXISTS {name} {body}"))
 
 
 def drop_triggers(session: Session) -> None:
-    if not _sqlite(session):
+    if not is_sqlite(session):
         return
     for name in TRIGGERS:
         session.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
@@ -55,7 +53,7 @@ def drop_triggers(session: Session) -> None:
 
 def rebuild(session: Session) -> None:
     """Recount everything from the interaction table (after a bulk load)."""
-    if not _sqlite(session):
+    if not is_sqlite(session):
         return
     session.execute(text("DELETE FROM interaction_rollup"))
     session.execute(

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import text
 from sqlmodel import Session
 
+from pocketcrm.core.dialect import is_sqlite
+
 FTS_CREATE_SQLITE = (
     "CREATE VIRTUAL TABLE contact_fts USING fts5("
     "name, emails, phones, company, tags, notes, "
@@ -54,10 +56,6 @@ def match_expression(query: str) -> str | None:
     if not tokens:
         return None
     return " ".join(f'"{token}"*' for token in tokens)
-
-
-def _is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
 
 
 _SOURCE_SQL = """
@@ -131,7 +129,7 @@ def _index_rows(rows: Iterable[Sequence[object]]) -> list[tuple[object, ...]]:
 
 def reindex(session: Session, contact_ids: Iterable[int]) -> None:
     """Rewrite the index rows of these contacts (deleted or trashed ones are dropped)."""
-    if not _is_sqlite(session):
+    if not is_sqlite(session):
         return
     ids = list(contact_ids)
     if not ids:
@@ -161,7 +159,7 @@ def reindex_company(session: Session, company_id: int) -> None:
 
 def rebuild(session: Session) -> None:
     """Rebuild the whole index (after a bulk load: much faster than row-by-row upkeep)."""
-    if not _is_sqlite(session):
+    if not is_sqlite(session):
         return
     cursor = session.connection().connection.cursor()
     writer = session.connection().connection.cursor()  # the reading cursor stays open
@@ -183,7 +181,7 @@ def matching_ids_sql(
     A filter (`id IN (...)`) should pass ranked=False: ranking 35,000 prefix matches of a
     one-letter search only to throw the order away cost about 140 ms at 100,000 contacts.
     """
-    if _is_sqlite(session):
+    if is_sqlite(session):
         expression = match_expression(query)
         if expression is None:
             return None

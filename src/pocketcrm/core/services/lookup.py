@@ -11,6 +11,7 @@ import re
 from sqlalchemy import text
 from sqlmodel import Session
 
+from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.errors import Ambiguous, NotFound
 from pocketcrm.core.search import contains, fold, match_expression
 
@@ -83,7 +84,7 @@ def _by_name(session: Session, ref: str, alive: str) -> int:
 
 def _name_matches(session: Session, ref: str, alive: str) -> list[tuple[int, str]]:
     # The index holds live contacts only: the trash is matched by name instead.
-    if session.get_bind().dialect.name == "sqlite" and alive:
+    if is_sqlite(session) and alive:
         expression = match_expression(ref)
         if expression is None:
             return []
