@@ -22,7 +22,7 @@ from pocketcrm.core.models import Contact, Deal, Invoice, Payment
 from pocketcrm.core.money import format_amount, parse_amount
 from pocketcrm.core.readmodels import TrashItem
 from pocketcrm.core.services.figures import Revenue as Revenue
-from pocketcrm.core.services.figures import revenue_figures, today
+from pocketcrm.core.services.figures import invoice_status, revenue_figures, today
 from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.store import Store
 
@@ -84,13 +84,8 @@ class BillingEvent:
 
 
 def _status(invoice: Invoice, paid: int, on: date) -> str:
-    if invoice.cancelled_at is not None:
-        return "cancelled"
-    if paid >= invoice.amount_cents:
-        return "paid"
-    if invoice.due_on is not None and invoice.due_on < on:
-        return "overdue"
-    return "open"
+    cancelled = invoice.cancelled_at is not None
+    return invoice_status(cancelled, invoice.amount_cents, paid, invoice.due_on, on)
 
 
 def _paid(session: Session, invoice_ids: Iterable[int]) -> dict[int, int]:

@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import text
 
-from pocketcrm.core import clock
+from pocketcrm.core.services.figures import as_date, invoice_status, today
 from pocketcrm.core.store import Store
 
 
@@ -41,16 +41,12 @@ class ContactMoney:
     invoices: tuple[CardInvoice, ...]  # oldest issue first
 
 
-def _day(value: object) -> date | None:
-    return None if value is None else date.fromisoformat(str(value)[:10])
-
-
 def contact_money(store: Store, contact_id: int) -> ContactMoney:
     """The deals (not in the trash) and invoices and orders of one contact."""
     settings = store.settings
     closing = set(settings.deal_stages[-2:])
     order = {stage: n for n, stage in enumerate(settings.deal_stages)}
-    today = clock.now().astimezone(clock.local_zone()).date()
+    on = today()
     with store.read() as session:
         deal_rows = session.execute(
             text(
@@ -77,13 +73,8 @@ def contact_money(store: Store, contact_id: int) -> ContactMoney:
     )
     invoices = []
     for number, amount, currency, due_on, cancelled_at, paid in invoice_rows:
-        due = _day(due_on)
-        if cancelled_at is not None:
-            status, balance = "cancelled", 0
-        elif int(paid) >= int(amount):
-            status, balance = "paid", 0
-        else:
-            status = "overdue" if due is not None and due < today else "open"
-            balance = int(amount) - int(paid)
+        due = as_date(due_on)
+        status = invoice_status(cancelled_at is not None, int(amount), int(paid), due, on)
+        balance = int(amount) - int(paid) if status in ("open", "overdue") else 0
         invoices.append(CardInvoice(str(number), status, int(amount), balance, str(currency), due))
     return ContactMoney(tuple(deals), tuple(invoices))

@@ -80,6 +80,24 @@ def today() -> date:
     return clock.now().astimezone(clock.local_zone()).date()
 
 
+def as_date(value: object) -> date | None:
+    """A stored date (SQLite gives text, PostgreSQL a date) as a date."""
+    return None if value is None else date.fromisoformat(str(value)[:10])
+
+
+def invoice_status(
+    cancelled: bool, amount_cents: int, paid_cents: int, due_on: date | None, on: date
+) -> str:
+    """cancelled, else paid (payments cover it), else overdue (past its due day), else open."""
+    if cancelled:
+        return "cancelled"
+    if paid_cents >= amount_cents:
+        return "paid"
+    if due_on is not None and due_on < on:
+        return "overdue"
+    return "open"
+
+
 def _months(since: date, until: date) -> list[str]:
     """Every YYYY-MM touching [since, until)."""
     months: list[str] = []
@@ -163,8 +181,7 @@ def revenue_figures(session: Session, currency: str, since: date, until: date) -
         if paid_currency != currency:
             other += 1
             continue
-        day = date.fromisoformat(str(paid_on)[:10])
-        received[f"{day:%Y-%m}"] += int(cents)
+        received[f"{as_date(paid_on):%Y-%m}"] += int(cents)
     open_rows = session.execute(
         text(
             "SELECT i.amount_cents, i.currency, i.due_on, coalesce((SELECT sum(p.amount_cents) "
@@ -176,11 +193,11 @@ def revenue_figures(session: Session, currency: str, since: date, until: date) -
     on = today()
     outstanding = open_count = overdue = 0
     for amount, invoice_currency, due_on, paid in open_rows:
-        if int(paid) >= int(amount):
-            continue  # paid
+        status = invoice_status(False, int(amount), int(paid), as_date(due_on), on)
+        if status == "paid":
+            continue
         open_count += 1
-        due = date.fromisoformat(str(due_on)[:10]) if due_on is not None else None
-        overdue += due is not None and due < on
+        overdue += status == "overdue"
         if invoice_currency == currency:
             outstanding += int(amount) - int(paid)
     by_month = tuple(MonthAmount(m, received.get(m, 0)) for m in _months(since, until))
