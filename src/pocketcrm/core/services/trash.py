@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
@@ -75,46 +77,28 @@ def trash_follow_up(store: Store, follow_up_id: int) -> TrashItem:
         return TrashItem("follow_up", follow_up_id, row.note or "follow-up", row.deleted_at)
 
 
+# What the trash lists: each kind, its table and how an item is labelled.
+_LISTED: tuple[tuple[str, Any, Callable[[Any], str]], ...] = (
+    ("contact", Contact, lambda r: r.display_name),
+    ("company", Company, lambda r: r.name),
+    (
+        "interaction",
+        Interaction,
+        lambda r: f"{r.kind} {r.occurred_at:%Y-%m-%d}: {r.notes[:40]}".strip(),
+    ),
+    ("follow_up", FollowUp, lambda r: r.note or "follow-up"),
+    ("deal", Deal, lambda r: r.title),
+    ("invoice", Invoice, lambda r: r.number),
+    ("payment", Payment, lambda r: format_amount(r.amount_cents, r.currency)),
+)
+
+
 def list_trash(store: Store) -> list[TrashItem]:
     items: list[TrashItem] = []
     with store.read() as session:
-        for contact in session.exec(
-            select(Contact).where(col(Contact.deleted_at).is_not(None))
-        ).all():
-            assert contact.id is not None and contact.deleted_at is not None
-            items.append(TrashItem("contact", contact.id, contact.display_name, contact.deleted_at))
-        for company in session.exec(
-            select(Company).where(col(Company.deleted_at).is_not(None))
-        ).all():
-            assert company.id is not None and company.deleted_at is not None
-            items.append(TrashItem("company", company.id, company.name, company.deleted_at))
-        for inter in session.exec(
-            select(Interaction).where(col(Interaction.deleted_at).is_not(None))
-        ).all():
-            assert inter.id is not None and inter.deleted_at is not None
-            label = f"{inter.kind} {inter.occurred_at:%Y-%m-%d}: {inter.notes[:40]}".strip()
-            items.append(TrashItem("interaction", inter.id, label, inter.deleted_at))
-        for follow in session.exec(
-            select(FollowUp).where(col(FollowUp.deleted_at).is_not(None))
-        ).all():
-            assert follow.id is not None and follow.deleted_at is not None
-            items.append(
-                TrashItem("follow_up", follow.id, follow.note or "follow-up", follow.deleted_at)
-            )
-        for deal in session.exec(select(Deal).where(col(Deal.deleted_at).is_not(None))).all():
-            assert deal.id is not None and deal.deleted_at is not None
-            items.append(TrashItem("deal", deal.id, deal.title, deal.deleted_at))
-        for invoice in session.exec(
-            select(Invoice).where(col(Invoice.deleted_at).is_not(None))
-        ).all():
-            assert invoice.id is not None and invoice.deleted_at is not None
-            items.append(TrashItem("invoice", invoice.id, invoice.number, invoice.deleted_at))
-        for payment in session.exec(
-            select(Payment).where(col(Payment.deleted_at).is_not(None))
-        ).all():
-            assert payment.id is not None and payment.deleted_at is not None
-            label = format_amount(payment.amount_cents, payment.currency)
-            items.append(TrashItem("payment", payment.id, label, payment.deleted_at))
+        for kind, model, label in _LISTED:
+            for row in session.exec(select(model).where(col(model.deleted_at).is_not(None))):
+                items.append(TrashItem(kind, row.id, label(row), row.deleted_at))
     return sorted(items, key=lambda i: i.deleted_at, reverse=True)
 
 
