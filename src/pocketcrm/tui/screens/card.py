@@ -463,14 +463,7 @@ class CardScreen(CrmScreen):
         flows.edit_contact(self, self.contact_id)
 
     def action_new_deal(self) -> None:
-        from pocketcrm.tui.modals.deal_form import DealForm
-
-        def saved(deal: Any) -> None:
-            if deal is not None:
-                self.notify(f"Deal added: {deal.title}.", timeout=3)
-                self.crm.data_written()
-
-        self.app.push_screen(DealForm(self.contact_id, self.contact_label()), saved)
+        flows.add_deal(self, self.contact_id, self.contact_label())
 
     def action_delete(self) -> None:
         def after() -> None:

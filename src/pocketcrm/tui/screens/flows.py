@@ -57,6 +57,18 @@ def schedule_follow_up(screen: CrmScreen, contact_id: int, name: str) -> None:
     screen.app.push_screen(FollowUpForm(contact_id, name), saved)
 
 
+def add_deal(screen: CrmScreen, contact_id: int | None = None, name: str = "") -> None:
+    """The deal form (the contact asked for unless given); the screens refresh after."""
+    from pocketcrm.tui.modals.deal_form import DealForm
+
+    def saved(deal: Any) -> None:
+        if deal is not None:
+            screen.notify(f"Deal added: {deal.title}.", timeout=3)
+            screen.crm.data_written()
+
+    screen.app.push_screen(DealForm(contact_id, name), saved)
+
+
 def add_contact(screen: CrmScreen, created: Callable[[int], Any] | None = None) -> None:
     from pocketcrm.tui.modals.contact_form import ContactForm
 

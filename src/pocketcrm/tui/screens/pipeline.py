@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from pocketcrm.tui.screens import flows
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
 from pocketcrm.tui.screens.card import CardSequence, open_card
 from pocketcrm.tui.widgets.key_footer import KeyFooter
@@ -187,11 +188,16 @@ class PipelineScreen(CrmScreen):
 
         self.background(job, done, group="pipeline-write")
 
-    def action_move(self, step: int) -> None:
+    def highlighted(self) -> tuple[StageColumn, DealView] | None:
+        """The focused column and its highlighted deal, if there is one."""
         column = self.current()
         deal = column.highlighted if column else None
-        if column is None or deal is None:
+        return (column, deal) if column is not None and deal is not None else None
+
+    def action_move(self, step: int) -> None:
+        if (found := self.highlighted()) is None:
             return
+        column, deal = found
         index = self.stages.index(column.stage) + step
         if not 0 <= index < len(self.stages):
             self.notify("Use w or l to close a deal from the last stage.", timeout=3)
@@ -199,18 +205,15 @@ class PipelineScreen(CrmScreen):
         self._change(deal, self.stages[index])
 
     def action_won(self) -> None:
-        column = self.current()
-        deal = column.highlighted if column else None
-        if deal is not None:
-            self._change(deal, "won")
+        if (found := self.highlighted()) is not None:
+            self._change(found[1], "won")
 
     def action_lost(self) -> None:
         from pocketcrm.tui.modals.deal_form import LostForm
 
-        column = self.current()
-        deal = column.highlighted if column else None
-        if deal is None:
+        if (found := self.highlighted()) is None:
             return
+        deal = found[1]
 
         def closed(moved: Any) -> None:
             if moved is not None:
@@ -220,20 +223,12 @@ class PipelineScreen(CrmScreen):
         self.app.push_screen(LostForm(deal.id, deal.title), closed)
 
     def action_new(self) -> None:
-        from pocketcrm.tui.modals.deal_form import DealForm
-
-        def saved(deal: Any) -> None:
-            if deal is not None:
-                self.notify(f"Deal added: {deal.title}.", timeout=3)
-                self.crm.data_written()
-
-        self.app.push_screen(DealForm(), saved)
+        flows.add_deal(self)
 
     def action_open(self) -> None:
-        column = self.current()
-        deal = column.highlighted if column else None
-        if deal is None or column is None:
+        if (found := self.highlighted()) is None:
             return
+        column, deal = found
         ids = [d.contact_id for d in column.deals]
         open_card(self, deal.contact_id, CardSequence.of_ids(ids, ids.index(deal.contact_id)))
 
