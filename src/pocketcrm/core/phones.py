@@ -78,6 +78,16 @@ class _Region:
 
 
 _regions: dict[str, _Region | None] = {}
+_codes: dict[int, tuple[str, ...]] = {}
+
+
+def _calling_codes() -> dict[int, tuple[str, ...]]:
+    """phonenumbers' calling code -> regions, imported once (not on every number)."""
+    if not _codes:
+        from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+        _codes.update(COUNTRY_CODE_TO_REGION_CODE)
+    return _codes
 
 
 def _region(code: str) -> _Region | None:
@@ -103,10 +113,9 @@ def _reference(number: str, region: str) -> tuple[str, bool]:
 
 def _fast(number: str, region: str) -> tuple[str, bool] | None:
     """The answer for a plain number, or None when phonenumbers must decide."""
-    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
-
     if _PLAIN.fullmatch(number) is None:
         return None
+    codes = _calling_codes()
     digits = _NOT_DIGIT.sub("", number)
     if len(digits) < 5 or len(digits) > 17:
         return None
@@ -115,12 +124,12 @@ def _fast(number: str, region: str) -> tuple[str, bool] | None:
             return None
         for size in (1, 2, 3):
             country_code = int(digits[:size])
-            if country_code in COUNTRY_CODE_TO_REGION_CODE:
+            if country_code in codes:
                 break
         else:
             return None
         national = digits[size:]
-        regions = COUNTRY_CODE_TO_REGION_CODE[country_code]
+        regions = codes[country_code]
         if _NON_GEO in regions:
             return None
         parsing = _region(regions[0])
@@ -136,7 +145,7 @@ def _fast(number: str, region: str) -> tuple[str, bool] | None:
         if home.international_prefix is not None and home.international_prefix.match(digits):
             return None
         national = digits
-        regions = COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())
+        regions = codes.get(country_code, ())
         if not regions or _NON_GEO in regions:
             return None
         parsing = home
