@@ -79,9 +79,50 @@ async def test_empty_database_shows_how_to_start(empty_store: Any) -> None:
         text = screen_text(app)
         assert "Welcome to pocketcrm" in text
         assert "pocketcrm import FILE" in text
-        assert "pocketcrm demo" in text
-        assert "pocketcrm --db" in text
+        assert "open the demo database" in text
         assert not contact_list(app).display
+
+
+async def test_empty_database_offers_the_demo_on_one_key(
+    empty_store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POCKETCRM_DATA_DIR", str(tmp_path / "data"))
+    app = app_for(empty_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("D")
+        for _ in range(600):  # building 300 contacts takes a few seconds on a loaded machine
+            await pilot.pause(0.05)
+            if app.store is not empty_store and contact_list(app).display:
+                break
+        await settle(pilot)
+        assert app.store is not empty_store
+        assert str(app.store.path) == str(tmp_path / "data" / "demo.db")
+        assert contact_list(app).display
+        assert "Welcome to pocketcrm" not in screen_text(app)
+        assert "of 300 contacts" in screen_text(app)
+    # Your own database is untouched: it stays empty.
+    assert contacts.list_contacts(empty_store, ContactQuery()) == []
+
+
+async def test_keys_on_an_empty_database_do_not_vanish_into_a_hidden_search(
+    empty_store: Any,
+) -> None:
+    app = app_for(empty_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "HelpModal"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "ContactForm"
 
 
 async def test_opening_by_path_draws_first_then_opens_the_store(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, text
 
@@ -34,6 +35,9 @@ from pocketcrm.core.models import (
 from pocketcrm.core.search import fold, rebuild
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time
+
+if TYPE_CHECKING:
+    from pocketcrm.core.settings import Settings
 
 GIVEN = [
     "Ann",
@@ -616,3 +620,17 @@ def build_demo(store: Store, *, contacts: int = 300, seed: int = 7) -> dict[str,
         follow_ups=max(1, contacts // 3),
         seed=seed,
     )
+
+
+def open_demo(path: Path, settings: Settings) -> Store:
+    """The demo database at PATH, built on first use and reused after (the interface's one-key
+    offer on an empty database): an existing demo with contacts is opened as it is."""
+    from pocketcrm.core.store import open_store
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    store = open_store(path, settings)
+    with store.read() as session:
+        existing = session.execute(text("SELECT count(*) FROM contact")).scalar_one()
+    if not existing:
+        build_demo(store)
+    return store

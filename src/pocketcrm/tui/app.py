@@ -272,7 +272,7 @@ class PocketCRM(App[int]):
         if self.exit_after_first_frame:
             self.exit(1)
 
-    def _store_ready(self, store: Store) -> None:
+    def _store_ready(self, store: Store, *, watch: bool = True) -> None:
         from pocketcrm.core.services.browse import change_marker
 
         self.store = store
@@ -281,8 +281,17 @@ class PocketCRM(App[int]):
         if not isinstance(self.screen, ContactsScreen):
             self.refresh_status()  # else after the list's first frame (first_frame_shown)
         self.screen.post_message(StoreOpened())
-        if store.path is not None and self.watch_seconds > 0:
+        if watch and store.path is not None and self.watch_seconds > 0:
             self.set_interval(self.watch_seconds, self.check_for_changes, name="watch-db")
+
+    def use_store(self, store: Store) -> None:
+        """Work on another database from now on (the demo offered on an empty one)."""
+        old, self._undo = self.store, None
+        self.location = str(store.path) if store.path is not None else self.location
+        self._store_ready(store, watch=old is None or old.path is None)
+        if old is not None and old is not store:
+            old.close()
+        self.notify(f"Opened {self.location}", title="Demo database", timeout=6)
 
     def first_frame_shown(self) -> None:
         """The contact list is on screen: the benchmark stops here; else fill in the rest."""

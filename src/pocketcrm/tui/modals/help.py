@@ -17,9 +17,11 @@ INTRO = (
     "pocketcrm keeps one index card per person. 1 Contacts lists everyone (type / to search as "
     "you type, F to filter, s to sort); Enter opens the card with every call, meeting and note; "
     "← → flip to the neighbouring cards. 2 Agenda shows what is overdue, due today and coming "
-    "up. 3 Companies and 4 Report show the organisations and the figures. Everything you can do "
-    "is also in the command palette (ctrl+p). Changes made elsewhere (cron reminders, one-line "
-    "commands) show up here within two seconds."
+    "up. 3 Companies and 4 Report show the organisations and the figures. 5 Duplicates lists "
+    "likely duplicate contacts to merge, and 6 Pipeline shows the open deals by stage. What "
+    "the screen underneath can do is also in the command palette (ctrl+p), with the screen "
+    "switches and help. Changes made elsewhere (cron reminders, one-line commands) show up here "
+    "within two seconds."
 )
 
 

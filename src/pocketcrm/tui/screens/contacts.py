@@ -94,10 +94,13 @@ def welcome_text(demo_path: str) -> Text:
     text.append("  add your first contact here\n\n")
     text.append("  pocketcrm import FILE", style="bold")
     text.append("  bring in a vCard (.vcf) or CSV export from your phone or old system\n\n")
-    text.append("  pocketcrm demo", style="bold")
-    text.append(" then ")
-    text.append(f"pocketcrm --db {demo_path}", style="bold")
-    text.append("\n  try everything on made-up contacts, calls and follow-ups first\n\n")
+    text.append("  D", style="bold reverse")
+    text.append("  open the demo database: try everything on made-up contacts, calls and\n")
+    text.append("     follow-ups first (built once at ")
+    text.append(demo_path, style="bold")
+    text.append("; your own\n     database stays empty until you come back with ")
+    text.append("pocketcrm", style="bold")
+    text.append(")\n\n")
     text.append("Press ? for help and ctrl+p for every command.", style="dim")
     return text
 
@@ -136,6 +139,13 @@ class ContactsScreen(CrmScreen):
         Binding(
             "escape", "clear", "Clear", id="contacts-clear", tooltip="Clear the search and filters"
         ),
+        Binding(
+            "D",
+            "demo",
+            "Demo",
+            id="contacts-demo",
+            tooltip="Open the demo database (made-up contacts to try everything on)",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -172,6 +182,7 @@ class ContactsScreen(CrmScreen):
 
     def on_mount(self) -> None:
         self.query_one("#welcome").display = False
+        self.table.display = False  # until the first load: no "No contact matches." flash
         self.table.focus()
         self._show_filters()
 
@@ -289,6 +300,12 @@ class ContactsScreen(CrmScreen):
         welcome.display = empty
         self.table.display = not empty
         self.query_one("#contacts-bar").display = not empty
+        # Hidden widgets must not keep the focus: keys would go into an unseen search box.
+        self.query_one("#search", Input).disabled = empty
+        self.table.disabled = empty
+        if not empty and self.focused is None:
+            self.table.focus()
+        self.refresh_bindings()
 
     def _show_filters(self) -> None:
         text = f"sort: {SORT_LABELS[self.sort]}"
@@ -425,7 +442,23 @@ class ContactsScreen(CrmScreen):
         if row is not None:
             flows.trash_contact(self, row.id, row.display_name)
 
+    def action_demo(self) -> None:
+        """Build (once) and open the demo database in place of the empty one."""
+        from pocketcrm import paths
+
+        path, settings = paths.demo_db(), self.settings
+        self.query_one("#contacts-status", Static).update(f"Building the demo database at {path}…")
+
+        def job() -> Any:
+            from pocketcrm.core.demo import open_demo
+
+            return open_demo(path, settings)
+
+        self.background(job, self.crm.use_store, group="demo", exclusive=True)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "demo":
+            return self.database_empty
         needs_contacts = {"edit", "log", "follow_up", "delete", "open", "search", "sort", "filter"}
         return not (self.database_empty and action in needs_contacts)
 
