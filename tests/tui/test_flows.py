@@ -925,3 +925,40 @@ async def test_the_card_screen_is_built_ahead_after_the_first_frame(crm_store: A
         card = await open_ann(pilot, crm_store)
         assert card is ready and not card.blank
         assert "Prefers calls in the morning." in screen_text(app)
+
+
+@pytest.mark.parametrize("moment", ["before-the-store", "first-frame", "card-prebuilt", "later"])
+async def test_quitting_at_any_moment_of_start_up_exits_cleanly(
+    crm_store: Any, tmp_path: Path, moment: str
+) -> None:
+    """A quit right after start once crashed: the card screen built ahead of time mounted
+    while the app shut down. Each moment forces the quit exactly there."""
+    if moment == "before-the-store":
+        app = make_app(tmp_path / "new.db", clock=lambda: NOW, watch_seconds=0)
+        app.call_later(app.exit)
+    else:
+        app = app_for(crm_store)
+    if moment == "first-frame":
+        shown = app.first_frame_shown
+
+        def first() -> None:
+            shown()
+            app.exit()
+
+        app.first_frame_shown = first  # type: ignore[method-assign]
+    elif moment == "card-prebuilt":
+        prebuild = app._prebuild_card
+
+        def prebuilt() -> None:
+            prebuild()
+            app.exit()  # the card screen is installed and mounts during the shutdown
+
+        app._prebuild_card = prebuilt  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if not app.is_running:
+                break
+        if moment == "later":
+            await pilot.press("ctrl+q")
+    assert app.return_code == 0

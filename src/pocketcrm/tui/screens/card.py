@@ -283,6 +283,8 @@ class CardScreen(CrmScreen):
         return self.query_one("#timeline", VirtualTable)
 
     def on_mount(self) -> None:
+        if not self.query("#timeline"):
+            return  # mounted while the app shuts down (a quit right after start): no children
         self.timeline.focus()
         if self.blank:
             self.call_after_refresh(self._warm_up)
@@ -295,14 +297,14 @@ class CardScreen(CrmScreen):
     def _warm_up(self) -> None:
         """Give the blank screen the terminal's size (its breakpoint classes: -wide or
         -narrow), then lay it out and render it once, all off screen."""
-        if self.is_current or not self.blank:
+        if self.is_current or not self.blank or not self.app.is_running:
             return
         size = self.app.size
         self.post_message(events.Resize(size, size))
         self.call_after_refresh(self._warm_render)
 
     def _warm_render(self) -> None:
-        if self.is_current or not self.blank:
+        if self.is_current or not self.blank or not self.app.is_running:
             return
         self._refresh_layout(self.app.size)
         self._compositor.render_update(full=True)
