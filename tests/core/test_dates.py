@@ -399,7 +399,7 @@ def test_unreadable_text_names_field_and_suggests() -> None:
     assert err.field == "when"
     assert err.message == (
         "cannot read 'tomorow' (did you mean 'tomorrow'?); "
-        "try 'tomorrow', 'in 3 days', '+2w', 'fri 3pm' or '2026-12-01'"
+        "try 'tomorrow', 'in 3 days', '+2w', 'fri 3pm', 'end of month' or '2026-12-01'"
     )
     assert str(err).startswith("when: cannot read 'tomorow'")
 
@@ -413,7 +413,7 @@ def test_nonsense_has_no_suggestion() -> None:
     err = invalid(parse_when, "banana split", field="due")
     assert err.field == "due"
     assert err.message == (
-        "cannot read 'banana split'; try 'tomorrow', 'in 3 days', '+2w', 'fri 3pm' or '2026-12-01'"
+        "cannot read 'banana split'; try 'tomorrow', 'in 3 days', '+2w', 'fri 3pm', 'end of month' or '2026-12-01'"
     )
 
 
@@ -654,3 +654,29 @@ def test_parse_birthday_errors(text: str, message: str) -> None:
     err = invalid(parse_birthday, text)
     assert err.field == "birthday"
     assert err.message == message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("end of month", date(2026, 12, 31)),
+        ("eom", date(2026, 12, 31)),
+        ("end of the month", date(2026, 12, 31)),
+        ("end of next month", date(2027, 1, 31)),
+        ("end of last month", date(2026, 11, 30)),
+        ("end of week", date(2026, 12, 4)),
+        ("end of next week", date(2026, 12, 11)),
+        ("end of year", date(2026, 12, 31)),
+    ],
+)
+def test_end_of_a_period(text: str, expected: date) -> None:
+    """The deal form's own hint says 'end of month': the core reads it (a date, no time)."""
+    parsed = parse_when(text)
+    assert parsed.local().date() == expected
+    assert not parsed.has_time
+
+
+def test_end_of_week_on_a_weekend_is_the_coming_friday() -> None:
+    saturday = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+    assert parse_when("end of week", now=saturday).local().date() == date(2026, 12, 11)
+    assert parse_past("end of week", now=saturday).local().date() == date(2026, 12, 4)

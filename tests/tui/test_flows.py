@@ -265,6 +265,7 @@ async def test_log_a_call_with_a_follow_up(crm_store: Any) -> None:
         card = await open_ann(pilot, crm_store)
         await pilot.press("l")
         await settle(pilot)
+        app.screen.query_one("#notes").focus()
         await type_text(pilot, "Agreed on 40 units")
         app.screen.query_one("#duration").value = "15m"
         app.screen.query_one("#follow-up").value = "tue 10am"
@@ -294,6 +295,7 @@ async def test_a_form_keeps_what_was_typed_when_the_core_says_no(crm_store: Any)
         await open_ann(pilot, crm_store)
         await pilot.press("l")
         await settle(pilot)
+        app.screen.query_one("#notes").focus()
         await type_text(pilot, "Left a message")
         app.screen.query_one("#duration").value = "a while"
         await pilot.press("ctrl+s")
@@ -310,10 +312,54 @@ async def test_a_form_keeps_what_was_typed_when_the_core_says_no(crm_store: Any)
         assert app.screen is form
         assert str(form.query_one("#follow-up-error").render())
         assert len(activity.contact_interactions(crm_store, ann_id(crm_store))) == before
+        await pilot.press("escape")  # something is typed: it asks first
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "ConfirmModal"
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is form and form.query_one("#notes").value == "Left a message"
         await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, CardScreen)
     assert len(activity.contact_interactions(crm_store, ann_id(crm_store))) == before
+
+
+async def test_the_log_form_never_logs_by_accident_nor_drops_typed_text(crm_store: Any) -> None:
+    """`l`, Tab, Enter once logged an empty call, and a follow-up note typed without a
+    date was dropped while the toast said logged."""
+    app = app_for(crm_store)
+    before = len(activity.contact_interactions(crm_store, ann_id(crm_store)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_ann(pilot, crm_store)
+        await pilot.press("l")
+        await settle(pilot)
+        form = app.screen
+        assert form.focused is form.query_one("#kind")  # the first field
+        await pilot.press("tab", "enter", "enter")
+        await settle(pilot)
+        assert app.screen is form  # Enter moves on; it does not save
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "nothing to log" in str(form.query_one("#notes-error").render())
+        form.query_one("#follow-up-note").value = "Ring back about the order"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "needs a date" in str(form.query_one("#follow-up-error").render())
+        assert len(activity.contact_interactions(crm_store, ann_id(crm_store))) == before
+        form.query_one("#follow-up-note").value = ""
+        form.query_one("#notes").value = "Called back about the invoice"
+        form.query_one("#at").value = "yesterday 3pm"  # yesterday's call, logged today
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+    newest = activity.contact_interactions(crm_store, ann_id(crm_store))[0]
+    assert newest.notes == "Called back about the invoice"
+    assert newest.occurred_at == datetime(2026, 11, 19, 15, 0, tzinfo=UTC)
 
 
 # -- the agenda ------------------------------------------------------------------------------
@@ -811,6 +857,7 @@ async def test_the_agenda_lists_who_is_drifting_out_of_touch(crm_store: Any) -> 
 
         await pilot.press("l")  # log a call right from the list
         await settle(pilot)
+        app.screen.query_one("#notes").focus()
         await type_text(pilot, "Caught up at last")
         await pilot.press("ctrl+s")
         await settle(pilot)

@@ -138,7 +138,7 @@ _UNIT_ABBR: dict[_Unit, str] = {
     "year": "y",
 }
 
-_WHEN_HINT = "try 'tomorrow', 'in 3 days', '+2w', 'fri 3pm' or '2026-12-01'"
+_WHEN_HINT = "try 'tomorrow', 'in 3 days', '+2w', 'fri 3pm', 'end of month' or '2026-12-01'"
 _PAST_HINT = "try 'yesterday', '3 days ago', '30d', 'last week', 'mon' or '2026-12-01'"
 _DURATION_HINT = "try '15m', '1h30m', '1:30' (h:mm), '90' (minutes) or '45s'"
 _BIRTHDAY_HINT = "try '1980-05-17', 'may 17', '17 may 1980' or '--05-17' (no year)"
@@ -485,6 +485,8 @@ def _read_day(s: str, ctx: _Context) -> _DaySpec | None:
     }
     if s in fixed:
         return _On(fixed[s])
+    if end := _end_of(s, today, past=ctx.past):
+        return _On(end)
     if m := re.fullmatch(r"(next|last|this) (week|month|year)", s):
         step = {"next": 1, "last": -1, "this": 0}[m[1]]
         if m[2] == "week":
@@ -590,6 +592,23 @@ def _shift(day: date, count: int, unit: _Unit) -> date:
     if unit == "week":
         return day + timedelta(weeks=count)
     return _add_months(day, count * 12 if unit == "year" else count)
+
+
+def _end_of(s: str, today: date, *, past: bool) -> date | None:
+    """ "end of month" (also "eom", "end of the week", "end of next month", "end of year"):
+    the last day of that period. A week ends on Friday, the last working day; on a weekend
+    "end of week" means the coming Friday (the past one when reading the past)."""
+    s = {"eom": "end of month", "eow": "end of week", "eoy": "end of year"}.get(s, s)
+    m = re.fullmatch(r"end of (?:the )?(?:(this|next|last) )?(week|month|year)", s)
+    if m is None:
+        return None
+    step = {"next": 1, "last": -1}.get(m[1] or "", 0)
+    if m[2] == "week":
+        friday = today - timedelta(days=today.weekday()) + timedelta(weeks=step, days=4)
+        return friday + timedelta(weeks=1) if friday < today and not past and not step else friday
+    if m[2] == "month":
+        return _add_months(today.replace(day=1), step + 1) - timedelta(days=1)
+    return date(today.year + step, 12, 31)
 
 
 def _add_months(day: date, months: int) -> date:

@@ -67,7 +67,28 @@ def _check(data: InteractionInput, store: Store) -> tuple[str, str, str, int | N
         raise Invalid("duration", "must be more than zero; use e.g. 15m or 1h30m")
     if data.when is not None and data.when > clock.now() + timedelta(minutes=5):
         raise Invalid("at", "is in the future; log what happened, or use follow-up to plan")
+    if data.follow_up_note.strip() and data.follow_up_at is None:
+        raise Invalid(
+            "follow-up", "the follow-up note needs a date: say when (e.g. 'fri'), or clear the note"
+        )
     return kind, outcome, direction, satisfaction
+
+
+def check_log(store: Store, data: InteractionInput, *, require_content: bool = False) -> None:
+    """Every rule log_interaction applies, before saving (a form shows the errors at once).
+
+    REQUIRE_CONTENT refuses a log that records nothing: the interface's form asks this, since
+    an empty log there is a stray key, not a call (the one-line `log-call REF` is a
+    deliberate record)."""
+    _check(data, store)
+    if require_content and not (
+        data.notes.strip()
+        or data.outcome
+        or data.duration_s
+        or data.satisfaction
+        or data.follow_up_at is not None
+    ):
+        raise Invalid("notes", "nothing to log yet: add notes, an outcome or a duration")
 
 
 def _contact(session: Session, contact_id: int) -> Any:

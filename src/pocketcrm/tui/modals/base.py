@@ -33,10 +33,33 @@ class FormModal(ModalScreen[R]):
     TITLE: ClassVar[str] = ""
     FIELD_FOR: ClassVar[dict[str, str]] = {}
     """Which widget shows an error about a core field name (Invalid.field)."""
+    ENTER_SAVES: ClassVar[bool] = False
+    """Enter in a field saves (one-field forms); else it moves to the next field, so a
+    stray Enter never saves a half-filled form: ctrl+s or the button saves."""
 
     def __init__(self) -> None:
         super().__init__(classes="form")
         self.saving = False
+        self._pristine: tuple[object, ...] | None = None
+
+    def on_mount(self) -> None:
+        """(Runs after the subclass's on_mount.) What the fields hold before any typing."""
+        self.call_after_refresh(self.mark_pristine)
+
+    def typed_values(self) -> tuple[object, ...]:
+        """Every field's current value, in order: the form is 'changed' when this differs."""
+        values: list[object] = []
+        for widget in self.query("Input, TextArea, Select"):
+            values.append(getattr(widget, "text", None) or getattr(widget, "value", None))
+        return tuple(values)
+
+    def mark_pristine(self) -> None:
+        """The fields as loaded (a new form, or an edit form once its record is filled in)."""
+        self._pristine = self.typed_values()
+
+    @property
+    def changed(self) -> bool:
+        return self._pristine is not None and self.typed_values() != self._pristine
 
     @property
     def store(self) -> Store | None:
@@ -128,7 +151,20 @@ class FormModal(ModalScreen[R]):
             self.submit(job)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Esc: close; a form with something typed asks first (typing is never lost quietly)."""
+        if not self.changed:
+            self.dismiss(None)
+            return
+        from pocketcrm.tui.modals.confirm import ConfirmModal
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmModal("Discard what you typed?", "n keeps the form open.", yes="Discard"),
+            answered,
+        )
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:
@@ -140,7 +176,10 @@ class FormModal(ModalScreen[R]):
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
-        self.action_save()
+        if self.ENTER_SAVES:
+            self.action_save()
+        else:
+            self.focus_next()
 
     def compose_title(self) -> ComposeResult:
         yield Static(self.TITLE, classes="form-title")

@@ -85,6 +85,8 @@ class DealForm(FormModal[Any]):
 class LostForm(FormModal[Any]):
     """Close a deal as lost; the reason is kept with it."""
 
+    ENTER_SAVES = True
+
     def __init__(self, deal_id: int, title: str) -> None:
         super().__init__()
         self.deal_id = deal_id

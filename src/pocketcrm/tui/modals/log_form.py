@@ -19,7 +19,7 @@ from pocketcrm.tui.widgets.key_footer import KeyFooter
 class LogForm(FormModal[Created]):
     """What happened with a contact; the result is what the core created."""
 
-    FIELD_FOR: ClassVar[dict[str, str]] = {"at": "form", "direction": "form"}
+    FIELD_FOR: ClassVar[dict[str, str]] = {"kind": "kind"}
 
     def __init__(self, contact_id: int, name: str, kind: str = "call") -> None:
         super().__init__()
@@ -74,6 +74,25 @@ class LogForm(FormModal[Created]):
                                 compact=True,
                             ),
                         )
+                with Horizontal(classes="field-row"):
+                    with Vertical():
+                        yield from self.field(
+                            "at",
+                            "When (default now)",
+                            Input(id="at", placeholder="yesterday 3pm, mon, 2h ago", compact=True),
+                        )
+                    with Vertical():
+                        yield from self.field(
+                            "direction",
+                            "Direction",
+                            Select(
+                                [("out", "out"), ("in", "in")],
+                                value="out",
+                                allow_blank=False,
+                                id="direction",
+                                compact=True,
+                            ),
+                        )
                 yield from self.field(
                     "notes",
                     "Notes",
@@ -97,16 +116,28 @@ class LogForm(FormModal[Created]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#notes", Input).focus()
+        self.query_one("#kind", Select).focus()  # the first field: Tab walks the form in order
 
     @on(Input.Changed, "#follow-up")
     def _when_typed(self, event: Input.Changed) -> None:
         update_hint(self.query_one("#follow-up-error", Static), event.value)
 
+    @on(Input.Changed, "#at")
+    def _at_typed(self, event: Input.Changed) -> None:
+        update_hint(self.query_one("#at-error", Static), event.value, past=True)
+
+    @on(Select.Changed, "#kind")
+    def _kind_chosen(self, event: Select.Changed) -> None:
+        self.query_one("#direction", Select).disabled = event.value != "call"
+
     def validate(self) -> Callable[[], Any] | None:
         from pocketcrm.core import validate
-        from pocketcrm.core.dates import parse_duration, parse_when
-        from pocketcrm.core.services.activity import InteractionInput, log_interaction
+        from pocketcrm.core.dates import parse_duration, parse_past, parse_when
+        from pocketcrm.core.services.activity import (
+            InteractionInput,
+            check_log,
+            log_interaction,
+        )
 
         store = self.store
         if store is None:
@@ -120,16 +151,21 @@ class LogForm(FormModal[Created]):
         satisfaction = validate.satisfaction(rating if isinstance(rating, int) and rating else None)
         follow_text = self.value("follow-up")
         follow = parse_when(follow_text, field="follow-up") if follow_text.strip() else None
+        at_text = self.value("at")
+        at = parse_past(at_text, field="at").moment if at_text.strip() else None
+        direction = str(self.query_one("#direction", Select).value)
         data = InteractionInput(
             kind=kind,
+            when=at,
             duration_s=duration,
             outcome=outcome,
             satisfaction=satisfaction,
-            direction="out" if kind == "call" else "",
+            direction=direction if kind == "call" else "",
             notes=self.value("notes"),
             follow_up_at=follow.moment if follow else None,
             follow_up_all_day=bool(follow and not follow.has_time),
             follow_up_note=self.value("follow-up-note"),
         )
+        check_log(store, data, require_content=True)
         ref = f"#{self.contact_id}"
         return lambda: log_interaction(store, ref, data)

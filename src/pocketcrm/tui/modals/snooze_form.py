@@ -20,6 +20,8 @@ from pocketcrm.tui.widgets.key_footer import KeyFooter
 class SnoozeForm(FormModal[FollowUpView]):
     """Snooze one follow-up; the result is the follow-up as moved."""
 
+    ENTER_SAVES = True
+
     def __init__(self, follow_up: FollowUpView) -> None:
         super().__init__()
         self.follow_up = follow_up
