@@ -214,3 +214,15 @@ def test_deals_of_a_trashed_contact_are_hidden(store: Store, ann: int) -> None:
     trash.trash_contact(store, "Ann")
     assert deals.list_deals(store) == []
     assert deals.pipeline(store).stages[0].count == 0
+
+
+def test_reopen_returns_a_closed_deal_to_the_stage_it_closed_from(store: Store, ann: int) -> None:
+    deal = deals.create_deal(store, f"#{ann}", DealInput("Oven", "900", stage="negotiation"))
+    with pytest.raises(Invalid, match="nothing to reopen"):
+        deals.reopen_deal(store, deal.id)
+    deals.move_deal(store, deal.id, "won")
+    assert [d.id for d in deals.list_deals(store, closed_only=True)] == [deal.id]
+    reopened = deals.reopen_deal(store, deal.id)
+    assert (reopened.stage, reopened.is_open, reopened.closed_at) == ("negotiation", True, None)
+    assert deals.list_deals(store, closed_only=True) == []
+    assert [s.to_stage for s in deals.deal_history(store, deal.id)][-2:] == ["won", "negotiation"]

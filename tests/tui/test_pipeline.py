@@ -43,12 +43,13 @@ async def test_the_board_moves_wins_and_loses_deals(crm_store: Any) -> None:
         await settle(pilot)
         assert deals.get_deal(crm_store, chairs.id).stage == "proposal"
         assert sorted(columns(app)["proposal"]) == ["40 chairs", "Desks"]
-        await pilot.press("right")  # to the proposal column
-        await settle(pilot)
+        # the cursor followed 40 chairs into the proposal column
         column = next(c for c in app.screen.query(StageColumn) if c.stage == "proposal")
         assert app.screen.focused is column.options
         column.options.highlighted = [d.id for d in column.deals].index(desks.id)
         await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("y")  # won asks first
         await settle(pilot)
         assert deals.get_deal(crm_store, desks.id).stage == "won"
         assert "Desks" not in columns(app)["proposal"]
@@ -125,3 +126,50 @@ async def test_the_card_shows_deals_and_what_is_owed_and_adds_a_deal(crm_store: 
         await settle(pilot)
         assert sorted(d.title for d in deals.list_deals(crm_store)) == ["40 chairs", "Desks"]
         assert "Deals (2 open)" in screen_text(app)
+
+
+async def test_the_cursor_follows_a_moved_deal_and_closing_can_be_taken_back(
+    crm_store: Any,
+) -> None:
+    """Two presses of ] once moved two different deals; w closed a deal with no question
+    and no way back; toasts did not say which deal."""
+    chairs = deals.create_deal(crm_store, "ann.lee@example.com", DealInput("40 chairs", "4800"))
+    deals.create_deal(crm_store, "ann.lee@example.com", DealInput("Lamps", "300"))
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await settle(pilot)
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert deals.get_deal(crm_store, chairs.id).stage == "negotiation"
+        assert columns(app)["qualified"] == ["Lamps"]
+        column = next(c for c in app.screen.query(StageColumn) if c.stage == "negotiation")
+        assert app.screen.focused is column.options
+        assert "40 chairs (Ann Lee) to negotiation." in [n.message for n in app._notifications]
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("n")  # "keep": nothing closes
+        await settle(pilot)
+        assert deals.get_deal(crm_store, chairs.id).is_open
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert deals.get_deal(crm_store, chairs.id).stage == "won"
+        await pilot.press("u")  # undo the close: back where it was
+        await settle(pilot)
+        assert deals.get_deal(crm_store, chairs.id).stage == "negotiation"
+        assert columns(app)["negotiation"] == ["40 chairs"]
+        await pilot.press("l")
+        await settle(pilot)
+        await type_text(pilot, "went quiet")
+        await pilot.press("enter")  # a one-field form: Enter saves
+        await settle(pilot)
+        assert deals.get_deal(crm_store, chairs.id).stage == "lost"
+        await pilot.press("o")  # reopen a closed deal from the screen
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        reopened = deals.get_deal(crm_store, chairs.id)
+        assert (reopened.stage, reopened.is_open) == ("negotiation", True)
+        assert columns(app)["negotiation"] == ["40 chairs"]

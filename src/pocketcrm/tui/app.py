@@ -38,6 +38,13 @@ WATCH_SECONDS = 1.5
 PREBUILD_AFTER = 0.05  # seconds after the first frame: the card screen is built then (idle)
 SCREENS = Binding.Group("Screens", compact=True)
 NAVIGATION = {"switch_mode", "help", "undo"}
+# What the help lists for moving around; a screen that moves otherwise sets MOVE_KEYS.
+LIST_MOVE_KEYS = [
+    ("↑ ↓ j k", "move in a list"),
+    ("pgup pgdn", "a page at a time"),
+    ("home end", "first, last row"),
+    ("tab", "next field or pane"),
+]
 
 
 def _key_label(key: str) -> str:
@@ -387,12 +394,7 @@ class PocketCRM(App[int]):
         for item in getattr(screen, "BINDINGS", []):
             if isinstance(item, Binding):
                 screen_keys.append((_key_label(item.key), item.tooltip or item.description))
-        screen_keys += [
-            ("↑ ↓ j k", "move in a list"),
-            ("pgup pgdn", "a page at a time"),
-            ("home end", "first, last row"),
-            ("tab", "next field or pane"),
-        ]
+        screen_keys += getattr(screen, "MOVE_KEYS", LIST_MOVE_KEYS)
         global_keys = [
             (_key_label(b.key), b.tooltip or b.description)
             for b in self.BINDINGS

@@ -250,6 +250,19 @@ def move_deal(store: Store, deal_id: int, stage: str, *, reason: str = "") -> De
         return _load(session, deal_id, settings)
 
 
+def reopen_deal(store: Store, deal_id: int) -> DealView:
+    """Take back a close (won or lost by mistake): the deal returns to the open stage it was
+    in before it closed (the first open stage if it never was in one)."""
+    settings = store.settings
+    deal = get_deal(store, deal_id)
+    if deal.is_open:
+        raise Invalid("stage", f"deal #{deal_id} is open ({deal.stage}); nothing to reopen")
+    stages = open_stages(settings)
+    before = [s.from_stage for s in deal_history(store, deal_id) if s.to_stage == deal.stage]
+    target = before[-1] if before and before[-1] in stages else stages[0]
+    return move_deal(store, deal_id, target)
+
+
 def update_deal(
     store: Store,
     deal_id: int,
@@ -302,6 +315,7 @@ def list_deals(
     owner: str = "",
     contact_ref: str = "",
     open_only: bool = False,
+    closed_only: bool = False,
 ) -> list[DealView]:
     """Deals not in the trash, in pipeline order (stage, then expected close, then id)."""
     settings = store.settings
@@ -314,6 +328,8 @@ def list_deals(
         statement = statement.where(func.lower(col(Deal.owner)) == owner.strip().lower())
     if open_only:
         statement = statement.where(col(Deal.stage).in_(open_stages(settings)))
+    if closed_only:
+        statement = statement.where(col(Deal.stage).not_in(open_stages(settings)))
     with store.read() as session:
         if contact_ref.strip():
             contact_id = resolve_contact(session, contact_ref, region=settings.default_region)

@@ -1,8 +1,9 @@
 """The pipeline: one column per open deal stage, deals moved along with a key.
 
 Left and right go from column to column, up and down through a column's deals; `]` and `[`
-move the highlighted deal a stage on or back, `w` and `l` close it won or lost (lost asks
-why), `n` adds a deal, enter opens the contact's card.
+move the highlighted deal a stage on or back (the cursor goes with it), `w` and `l` close it
+won or lost (won asks first, lost asks why), `o` reopens a closed deal, `u` undoes the last
+move, `n` adds a deal, enter opens the contact's card.
 """
 
 from __future__ import annotations
@@ -83,15 +84,22 @@ class PipelineScreen(CrmScreen):
         Binding("right", "column(1)", "Next stage", show=False),
         Binding("right_square_bracket", "move(1)", "Move on", id="deal-forward"),
         Binding("left_square_bracket", "move(-1)", "Move back", id="deal-back"),
-        Binding("w", "won", "Won", id="deal-won", tooltip="Close the deal as won"),
+        Binding("w", "won", "Won", id="deal-won", tooltip="Close the deal as won (asks first)"),
         Binding("l", "lost", "Lost", id="deal-lost", tooltip="Close the deal as lost"),
+        Binding("o", "reopen", "Reopen", id="deal-reopen", tooltip="Reopen a closed deal"),
         Binding("n", "new", "New deal", id="deal-new", tooltip="Add a deal"),
         Binding("enter", "open", "Open card", id="deal-open", show=False),
+    ]
+
+    MOVE_KEYS: ClassVar[list[tuple[str, str]]] = [
+        ("↑ ↓", "move through a stage's deals"),
+        ("← →", "the previous or next stage"),
     ]
 
     def __init__(self) -> None:
         super().__init__(id="pipeline")
         self.stages: list[str] = []
+        self.follow: int | None = None  # a deal just moved: the cursor goes with it
 
     def compose(self) -> ComposeResult:
         yield TopBar("pipeline")
@@ -149,6 +157,7 @@ class PipelineScreen(CrmScreen):
             heading.append(f"  {line.count}  ", style="dim")
             heading.append(format_amount(line.amount_cents, summary.currency))
             column.show(mine, heading)
+        self._follow_moved()
         weighted = sum(s.weighted_cents for s in summary.stages)
         total = sum(s.amount_cents for s in summary.stages)
         title = Text("Pipeline  ", style="bold")
@@ -163,6 +172,16 @@ class PipelineScreen(CrmScreen):
         )
         closed.append(f"   lost {summary.lost_count}")
         self.query_one("#pipeline-closed", Static).update(closed)
+
+    def _follow_moved(self) -> None:
+        """Put the cursor on the deal just moved, in its new column."""
+        deal_id, self.follow = self.follow, None
+        for column in self.columns():
+            ids = [d.id for d in column.deals]
+            if deal_id in ids:
+                column.options.focus()
+                column.options.highlighted = ids.index(deal_id)
+                return
 
     def action_column(self, step: int) -> None:
         columns = self.columns()
@@ -182,11 +201,33 @@ class PipelineScreen(CrmScreen):
 
             return move_deal(store, deal.id, stage, reason=reason)
 
-        def done(moved: DealView) -> None:
-            self.notify(f"{moved.title}: {moved.stage.replace('_', ' ')}.", timeout=3)
-            self.crm.data_written()
+        self.background(job, lambda moved: self._changed(deal, moved), group="pipeline-write")
 
-        self.background(job, done, group="pipeline-write")
+    def _changed(self, before: DealView, moved: DealView) -> None:
+        """Say which deal went where, keep the cursor on it, and make it undoable (u)."""
+        store = self.store
+        where = moved.stage.replace("_", " ")
+        verb = "closed as" if not moved.is_open else "reopened in" if not before.is_open else "to"
+        self.notify(f"{moved.title} ({moved.contact_name}) {verb} {where}.", timeout=4)
+        self.follow = moved.id
+
+        def undo() -> str:
+            from pocketcrm.core.services.deals import move_deal, reopen_deal
+
+            if store is None:
+                return "the database is not open"
+            back = (
+                move_deal(store, moved.id, before.stage)
+                if before.is_open and moved.is_open
+                else reopen_deal(store, moved.id)
+                if before.is_open
+                else move_deal(store, moved.id, before.stage, reason=before.lost_reason)
+            )
+            self.follow = back.id
+            return f"{back.title} is back in {back.stage.replace('_', ' ')}."
+
+        self.crm.remember_undo(f"undo moving {moved.title}", undo)
+        self.crm.data_written()
 
     def highlighted(self) -> tuple[StageColumn, DealView] | None:
         """The focused column and its highlighted deal, if there is one."""
@@ -205,8 +246,52 @@ class PipelineScreen(CrmScreen):
         self._change(deal, self.stages[index])
 
     def action_won(self) -> None:
-        if (found := self.highlighted()) is not None:
-            self._change(found[1], "won")
+        from pocketcrm.core.services.figures import won_stage
+        from pocketcrm.tui.modals.confirm import ConfirmModal
+
+        if (found := self.highlighted()) is None:
+            return
+        deal = found[1]
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._change(deal, won_stage(self.settings))
+
+        question = f"Close {deal.title} ({deal.contact_name}) as won?"
+        self.app.push_screen(ConfirmModal(question, "u undoes it afterwards.", yes="Won"), answered)
+
+    def action_reopen(self) -> None:
+        """Pick a closed deal and put it back in the stage it closed from."""
+        from pocketcrm.tui.modals.deal_picker import DealPicker
+
+        store = self.store
+        if store is None:
+            return
+
+        def job() -> list[DealView]:
+            from pocketcrm.core.services.deals import list_deals
+
+            return list_deals(store, closed_only=True)
+
+        def picked(deal_id: int | None) -> None:
+            if deal_id is None or store is None:
+                return
+            before = next(d for d in closed if d.id == deal_id)
+
+            def reopen() -> DealView:
+                from pocketcrm.core.services.deals import reopen_deal
+
+                return reopen_deal(store, deal_id)
+
+            self.background(reopen, lambda moved: self._changed(before, moved), group="write")
+
+        closed: list[DealView] = []
+
+        def show(found: list[DealView]) -> None:
+            closed.extend(found)
+            self.app.push_screen(DealPicker(found), picked)
+
+        self.background(job, show, group="pipeline-closed")
 
     def action_lost(self) -> None:
         from pocketcrm.tui.modals.deal_form import LostForm
@@ -217,8 +302,7 @@ class PipelineScreen(CrmScreen):
 
         def closed(moved: Any) -> None:
             if moved is not None:
-                self.notify(f"{deal.title}: lost.", timeout=3)
-                self.crm.data_written()
+                self._changed(deal, moved)
 
         self.app.push_screen(LostForm(deal.id, deal.title), closed)
 
