@@ -1009,3 +1009,27 @@ async def test_quitting_at_any_moment_of_start_up_exits_cleanly(
         if moment == "later":
             await pilot.press("ctrl+q")
     assert app.return_code == 0
+
+
+async def test_list_keys_do_not_clash_on_the_companies_screen(crm_store: Any) -> None:
+    """`k` was both 'filter by kind' and 'up' there (the list won); F filters, as on the
+    contacts screen, and g / G jump to the first and last row of any list."""
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        table = app.screen.query_one("#company-list", VirtualTable)
+        assert table.has_focus
+        await pilot.press("G")
+        await settle(pilot)
+        assert table.cursor == table.total - 1
+        await pilot.press("k")  # up: the list's key
+        await settle(pilot)
+        assert table.cursor == table.total - 2
+        await pilot.press("g")
+        await settle(pilot)
+        assert table.cursor == 0
+        await pilot.press("F")
+        await settle(pilot)
+        assert "kind: customer" in screen_text(app)

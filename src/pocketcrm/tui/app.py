@@ -42,7 +42,7 @@ NAVIGATION = {"switch_mode", "help", "undo"}
 LIST_MOVE_KEYS = [
     ("↑ ↓ j k", "move in a list"),
     ("pgup pgdn", "a page at a time"),
-    ("home end", "first, last row"),
+    ("home end g G", "first, last row"),
     ("tab", "next field or pane"),
 ]
 

@@ -51,7 +51,7 @@ class CompaniesScreen(CrmScreen):
             "slash", "search", "Search", id="companies-search", tooltip="Search companies by name"
         ),
         Binding("enter", "open", "Open", id="companies-open", tooltip="Open the company's card"),
-        Binding("k", "kind", "Kind", id="companies-kind", tooltip="Filter companies by kind"),
+        Binding("F", "kind", "Filter", id="companies-kind", tooltip="Filter companies by kind"),
         Binding(
             "escape", "clear", "Clear", id="companies-clear", tooltip="Clear the company search"
         ),

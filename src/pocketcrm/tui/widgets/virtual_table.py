@@ -111,8 +111,8 @@ class VirtualTable(ScrollView, can_focus=True):
         Binding("down,j", "cursor(1)", "Down", show=False, id="table-down"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="table-page-up"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="table-page-down"),
-        Binding("home", "first", "First", show=False, id="table-first"),
-        Binding("end", "last", "Last", show=False, id="table-last"),
+        Binding("home,g", "first", "First", show=False, id="table-first"),
+        Binding("end,G", "last", "Last", show=False, id="table-last"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
