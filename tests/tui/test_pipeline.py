@@ -173,3 +173,38 @@ async def test_the_cursor_follows_a_moved_deal_and_closing_can_be_taken_back(
         reopened = deals.get_deal(crm_store, chairs.id)
         assert (reopened.stage, reopened.is_open) == ("negotiation", True)
         assert columns(app)["negotiation"] == ["40 chairs"]
+
+
+async def test_the_deal_form_picks_among_matching_contacts_and_reads_its_own_hint(
+    crm_store: Any,
+) -> None:
+    """An ambiguous contact once gave an error under the buttons; 'end of month' (the close
+    field's own example) was refused."""
+    from pocketcrm.core.services.contacts import ContactInput, create_contact
+
+    other = create_contact(crm_store, ContactInput(name="Ann Lewis")).id
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#contact").value = "ann"  # type: ignore[attr-defined]
+        form.query_one("#title").value = "Stools"  # type: ignore[attr-defined]
+        form.query_one("#amount").value = "500"  # type: ignore[attr-defined]
+        form.query_one("#close").value = "end of month"  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert "Mon 30 Nov 2026" in str(form.query_one("#close-error").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "PickModal"
+        picker = app.screen.query_one("#pick-list")
+        ids = [int(picker.get_option_at_index(i).id) for i in range(picker.option_count)]  # type: ignore[attr-defined]
+        picker.highlighted = ids.index(other)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PipelineScreen)
+    [stools] = deals.list_deals(crm_store)
+    assert (stools.title, stools.contact_id) == ("Stools", other)
+    assert str(stools.expected_close_on) == "2026-11-30"

@@ -58,6 +58,28 @@ class DealForm(FormModal[Any]):
     def _close_typed(self, event: Input.Changed) -> None:
         update_hint(self.query_one("#close-error", Static), event.value)
 
+    def fail(self, exc: BaseException) -> None:
+        """Several contacts match what was typed: pick one, then save again."""
+        from pocketcrm.core.errors import Ambiguous
+        from pocketcrm.tui.modals.pick import PickModal
+
+        if not isinstance(exc, Ambiguous) or self.contact_id is not None:
+            super().fail(exc)
+            return
+        self.saving = False
+        typed = self.value("contact").strip()
+
+        def picked(contact_id: int | None) -> None:
+            if contact_id is None:
+                self.show_error("contact", f"{typed!r} matches several contacts; pick one")
+                return
+            label = dict(exc.candidates).get(contact_id, "")
+            self.query_one("#contact", Input).value = f"#{contact_id}"
+            self.query_one("#contact-error", Static).update(f"→ {label}")
+            self.action_save()
+
+        self.app.push_screen(PickModal(f"Which {typed!r}?", exc.candidates), picked)
+
     def validate(self) -> Callable[[], Any] | None:
         from pocketcrm.core import clock
         from pocketcrm.core.dates import parse_when
