@@ -195,6 +195,19 @@ async def test_filter_by_stage_tag_owner_and_company_kind(crm_store: Any) -> Non
         query = ContactQuery(stage="customer", tag="vip", owner="Robin", company_kind="customer")
         assert contact_list(app).total == contacts.count_contacts(crm_store, query)
 
+        # Esc takes back one thing at a time: the search text, then the filters.
+        await pilot.press("slash", "a")
+        await settle(pilot)
+        await pilot.press("down")  # from the search box into the list
+        assert contact_list(app).has_focus
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.query_one("#search").value == ""
+        assert contact_list(app).total == contacts.count_contacts(crm_store, query)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert contact_list(app).total == 31
+
 
 async def test_sort_by_last_contact_and_next_follow_up(crm_store: Any) -> None:
     app = app_for(crm_store)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -350,18 +350,24 @@ class ContactsScreen(CrmScreen):
         self.query_one("#search", Input).focus()
 
     def action_clear(self) -> None:
+        """Esc undoes one thing at a time: the search text first, then the filters."""
         search = self.query_one("#search", Input)
         if search.has_focus and search.value == "":
             self.table.focus()
             return
-        changed = self.search_text != "" or self.filters != ListFilters()
-        self.filters = ListFilters()
-        self._show_filters()
         if search.value:
             search.value = ""  # Input.Changed reloads
-        elif changed:
+        elif self.filters != ListFilters():
+            self.filters = ListFilters()
+            self._show_filters()
             self.reload(cursor=0)
         self.table.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Down from the search box goes into the list (as Enter does)."""
+        if event.key == "down" and self.query_one("#search", Input).has_focus:
+            event.stop()
+            self.table.focus()
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
