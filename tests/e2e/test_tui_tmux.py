@@ -188,7 +188,8 @@ def test_search_open_a_card_and_log_a_call_in_a_real_terminal(
     terminal.wait_cursor_moves(before)
     terminal.type("tue 10am")
     terminal.wait_text("Tue 24 Nov 2026 10:00")
-    terminal.key("Enter")  # submits the form
+    terminal.key("Enter")  # moves on: Enter never saves a half-filled form
+    terminal.key("C-s")  # saves
     terminal.wait_text("Called from tmux: wants a quote")
     terminal.wait_for(lambda shown: "Log with" not in shown, "the form to close")
 
@@ -204,3 +205,60 @@ def test_search_open_a_card_and_log_a_call_in_a_real_terminal(
         f["due_at"] == "2026-11-24T10:00:00Z" and f["note"] == "Called from tmux: wants a quote"
         for f in shown["follow_ups"]
     )
+
+
+def tui_env(tmp_path: Path, db: Path) -> str:
+    return " ".join(
+        f"{name}={value}"
+        for name, value in {
+            "POCKETCRM_DB": db,
+            "POCKETCRM_NOW": NOW,
+            "POCKETCRM_TZ": "UTC",
+            "POCKETCRM_DATA_DIR": tmp_path / "data",
+            "POCKETCRM_CONFIG": tmp_path / "config.toml",
+            "POCKETCRM_STATE_DIR": tmp_path / "state",
+            "TERM": "xterm-256color",
+        }.items()
+    )
+
+
+@pytest.mark.e2e
+def test_first_run_offers_the_demo_and_keys_reach_the_list(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    """An empty database: the welcome, the demo on one key (D), keys that reach the list
+    (not a hidden search box), and q quits with status 0."""
+    program = pocketcrm_program()
+    db = tmp_path / "mine.db"
+    terminal.start(f"env {tui_env(tmp_path, db)} {program}")
+    terminal.wait_text("Welcome to pocketcrm")
+    terminal.type("2")
+    terminal.wait_text("Follow-ups")
+    terminal.type("1")
+    terminal.wait_text("Welcome to pocketcrm")
+    terminal.type("D")
+    terminal.wait_text("1 of 300 contacts", timeout=120)  # built once, on a loaded machine
+    terminal.key("Down", "Down")
+    terminal.wait_text("3 of 300 contacts")
+    terminal.type("q")
+    assert terminal.wait_dead() == 0
+    assert (tmp_path / "data" / "demo.db").exists()
+    assert json.loads(cli(program, "list", "--json", "--db", db)) == []  # yours stays empty
+
+
+@pytest.mark.e2e
+def test_card_flipping_counts_every_key_press(terminal: Terminal, tmp_path: Path) -> None:
+    """Ten presses of → at key-repeat speed move ten cards (they once moved about three)."""
+    program = pocketcrm_program()
+    db = tmp_path / "demo.db"
+    cli(program, "demo", "--db", db)
+    terminal.start(f"env {tui_env(tmp_path, db)} {program}")
+    terminal.wait_text("of 300 contacts")
+    terminal.key("Enter")
+    terminal.wait_text("Card 1 of 300")
+    terminal.key(*["Right"] * 10)
+    terminal.wait_text("Card 11 of 300")
+    terminal.key("Escape")
+    terminal.wait_text("of 300 contacts")
+    terminal.type("q")
+    assert terminal.wait_dead() == 0

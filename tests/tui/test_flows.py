@@ -245,6 +245,10 @@ async def test_open_a_card_and_flip_through_the_list(crm_store: Any) -> None:
         await pilot.press("left", "left")
         await settle(pilot)
         assert card.contact_id == order[1]
+        await pilot.press(*["right"] * 10)  # at key-repeat speed: every press counts
+        await settle(pilot)
+        assert card.contact_id == order[11]
+        assert "Card 12 of 31" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ContactsScreen)
@@ -278,7 +282,6 @@ async def test_log_a_call_with_a_follow_up(crm_store: Any) -> None:
         card = await open_ann(pilot, crm_store)
         await pilot.press("l")
         await settle(pilot)
-        app.screen.query_one("#notes").focus()
         await type_text(pilot, "Agreed on 40 units")
         app.screen.query_one("#duration").value = "15m"
         app.screen.query_one("#follow-up").value = "tue 10am"
@@ -308,7 +311,6 @@ async def test_a_form_keeps_what_was_typed_when_the_core_says_no(crm_store: Any)
         await open_ann(pilot, crm_store)
         await pilot.press("l")
         await settle(pilot)
-        app.screen.query_one("#notes").focus()
         await type_text(pilot, "Left a message")
         app.screen.query_one("#duration").value = "a while"
         await pilot.press("ctrl+s")
@@ -350,7 +352,7 @@ async def test_the_log_form_never_logs_by_accident_nor_drops_typed_text(crm_stor
         await pilot.press("l")
         await settle(pilot)
         form = app.screen
-        assert form.focused is form.query_one("#kind")  # the first field
+        assert form.focused is form.query_one("#notes")  # the first field
         await pilot.press("tab", "enter", "enter")
         await settle(pilot)
         assert app.screen is form  # Enter moves on; it does not save
@@ -870,7 +872,6 @@ async def test_the_agenda_lists_who_is_drifting_out_of_touch(crm_store: Any) -> 
 
         await pilot.press("l")  # log a call right from the list
         await settle(pilot)
-        app.screen.query_one("#notes").focus()
         await type_text(pilot, "Caught up at last")
         await pilot.press("ctrl+s")
         await settle(pilot)

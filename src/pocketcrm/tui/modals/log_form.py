@@ -17,7 +17,11 @@ from pocketcrm.tui.widgets.key_footer import KeyFooter
 
 
 class LogForm(FormModal[Created]):
-    """What happened with a contact; the result is what the core created."""
+    """What happened with a contact; the result is what the core created.
+
+    The fields go from what is typed most (notes, the next step) to what is picked least
+    (kind, outcome, duration, satisfaction, when, direction); the cursor starts on the first.
+    """
 
     FIELD_FOR: ClassVar[dict[str, str]] = {"kind": "kind"}
 
@@ -34,6 +38,25 @@ class LogForm(FormModal[Created]):
         with Vertical(classes="form-box wide-form"):
             yield Static(f"Log with {self.contact_name}", classes="form-title")
             with VerticalScroll(classes="form-fields"):
+                yield from self.field(
+                    "notes",
+                    "Notes",
+                    Input(id="notes", placeholder="What was said or agreed", compact=True),
+                )
+                yield from self.field(
+                    "follow-up",
+                    "Follow-up (optional WHEN)",
+                    Input(
+                        id="follow-up",
+                        placeholder="tomorrow 9am, fri, +2w, 2026-12-01",
+                        compact=True,
+                    ),
+                )
+                yield from self.field(
+                    "follow-up-note",
+                    "Follow-up note",
+                    Input(id="follow-up-note", placeholder="(the notes, if empty)", compact=True),
+                )
                 with Horizontal(classes="field-row"):
                     with Vertical():
                         yield from self.field(
@@ -93,30 +116,11 @@ class LogForm(FormModal[Created]):
                                 compact=True,
                             ),
                         )
-                yield from self.field(
-                    "notes",
-                    "Notes",
-                    Input(id="notes", placeholder="What was said or agreed", compact=True),
-                )
-                yield from self.field(
-                    "follow-up",
-                    "Follow-up (optional WHEN)",
-                    Input(
-                        id="follow-up",
-                        placeholder="tomorrow 9am, fri, +2w, 2026-12-01",
-                        compact=True,
-                    ),
-                )
-                yield from self.field(
-                    "follow-up-note",
-                    "Follow-up note",
-                    Input(id="follow-up-note", placeholder="(the notes, if empty)", compact=True),
-                )
             yield from self.buttons("Log")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#kind", Select).focus()  # the first field: Tab walks the form in order
+        self.query_one("#notes", Input).focus()  # the first field: Tab walks the form in order
 
     @on(Input.Changed, "#follow-up")
     def _when_typed(self, event: Input.Changed) -> None:

@@ -248,6 +248,7 @@ class CardScreen(CrmScreen):
         self._loaded = loaded
         self.loaded_at: float | None = None  # perf_counter() when drawn with its data
         self.blank = False  # built ahead of time (prebuild_card): no contact to show yet
+        self.flip_target: int | None = None  # the card position the flip keys asked for
 
     @classmethod
     def prebuild(cls) -> CardScreen:
@@ -319,6 +320,7 @@ class CardScreen(CrmScreen):
         self.contact_id = contact_id
         self.sequence = sequence
         self.blank = False
+        self.flip_target = None
         if self.is_mounted:
             self.mark_seen()
             self.show(*loaded, keep_cursor=False)
@@ -346,6 +348,8 @@ class CardScreen(CrmScreen):
             self.contact_id = card.id
             if index is not None:
                 self.sequence.index = index
+                if index == self.flip_target:
+                    self.flip_target = None  # arrived where the keys asked
             self.show(card, first, keep_cursor=same)
 
         self.background(job, done, group="card", exclusive=True)
@@ -430,12 +434,15 @@ class CardScreen(CrmScreen):
         self.app.pop_screen()
 
     def action_flip(self, step: int) -> None:
+        """Each press counts, even at key-repeat speed: the position wanted moves at once and
+        only the last card asked for is fetched (earlier fetches are cancelled)."""
         store = self.store
         seq = self.sequence
-        target = seq.index + step
+        target = (seq.index if self.flip_target is None else self.flip_target) + step
         if store is None or not 0 <= target < seq.total:
             self.notify("No more cards this way.", timeout=2)
             return
+        self.flip_target = target
 
         def job() -> int | None:
             return seq.contact_at(store, target)
