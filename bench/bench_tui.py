@@ -9,6 +9,9 @@ Prints medians of several runs:
     Goal: <= 1.0 s and <= 150 MiB.
   * one search keystroke to the updated list, in process (Pilot): type a letter, wait until
     the new list has been drawn. Goal: <= 50 ms (median; the worst is shown too).
+  * switching to each screen by its key (1-6), in process: until the screen is drawn (goal:
+    <= 150 ms), and until its data is (the report and duplicates take longer: they show a
+    loading line first).
   * opening a card whose contact has 1,000 interactions, in process, until it is drawn with
     its data. Goal: <= 100 ms. The app builds the card screen ahead, after the first frame;
     the first open still shows and fills it for the first time, later ones reuse it: both
@@ -205,6 +208,37 @@ async def search_and_card(db: Path, runs: int) -> tuple[list[float], list[float]
     return keystrokes, cards
 
 
+SWITCHES = (("2", "agenda"), ("3", "companies"), ("4", "report"), ("5", "dupes"),
+            ("6", "pipeline"), ("1", "contacts"))  # fmt: skip
+
+
+async def screen_switches(db: Path, runs: int) -> dict[str, tuple[list[float], list[float]]]:
+    """Per screen: milliseconds from its key to the screen drawn, and to its data drawn (all
+    of its workers done). The second visit of a screen reuses it; both count."""
+    from pocketcrm.core.store import open_store
+    from pocketcrm.tui.app import make_app
+
+    store = open_store(db)
+    app = make_app(store, watch_seconds=0)
+    times: dict[str, tuple[list[float], list[float]]] = {m: ([], []) for _k, m in SWITCHES}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await idle(pilot)
+        for _ in range(runs):
+            for key, mode in SWITCHES:
+                began = time.perf_counter()
+                await pilot.press(key)
+                await wait_until(lambda mode=mode: app.current_mode == mode)
+                await pilot.pause()
+                shown = time.perf_counter()
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                times[mode][0].append((shown - began) * 1000)
+                times[mode][1].append((time.perf_counter() - began) * 1000)
+                await idle(pilot)
+    store.close()
+    return times
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (median shown)")
@@ -236,6 +270,14 @@ def main() -> int:
             cards[1:]
         )
         results.setdefault("  the first time (new screen) (ms)", {})[label] = cards[0]
+    for label, db in (("empty", SMALL), ("100k", BIG)):
+        for mode, (shown, filled) in asyncio.run(screen_switches(db, args.runs)).items():
+            results.setdefault(f"switch to {mode}: drawn (ms)", {})[label] = statistics.median(
+                shown
+            )
+            results.setdefault(f"  {mode} with its data (ms)", {})[label] = statistics.median(
+                filled
+            )
     goals = {
         "start to first frame (s)": "<= 1.0",
         "peak RSS at first frame (MiB)": "<= 150",
@@ -244,6 +286,9 @@ def main() -> int:
         "open a 1,000-interaction card (ms)": "<= 100",
         "  the first time (new screen) (ms)": "",
     }
+    for _key, mode in SWITCHES:
+        goals[f"switch to {mode}: drawn (ms)"] = "<= 150"
+        goals[f"  {mode} with its data (ms)"] = ""
     print(f"\nmedians of {args.runs} runs ('empty': no contacts, or only the 1,000-call one)")
     print(f"{'figure':<38}{'empty':>10}{'100k':>10}{'goal':>10}")
     for name, values in results.items():
