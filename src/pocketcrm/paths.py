@@ -53,3 +53,27 @@ def ensure_private_dir(path: Path) -> Path:
     """Create a directory only its owner can read (0700)."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+def is_default_db(location: str) -> bool:
+    """Whether LOCATION is the data directory's own file, which is made silently on first run
+    (any other path must exist or be asked for with --create: a typo must not look like an
+    empty CRM)."""
+    if "://" in location:
+        return False
+    wanted = Path(location).expanduser().absolute()
+    return wanted == (data_dir() / "pocketcrm.db").expanduser().absolute()
+
+
+def shown(location: str) -> str:
+    """A database path or URL fit to print: a password in the URL becomes ***."""
+    if "://" not in location:
+        return location
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(location)
+    if parts.password is None:
+        return location
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
