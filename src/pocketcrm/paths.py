@@ -65,15 +65,9 @@ def is_default_db(location: str) -> bool:
     return wanted == (data_dir() / "pocketcrm.db").expanduser().absolute()
 
 
-def shown(location: str) -> str:
-    """A database path or URL fit to print: a password in the URL becomes ***."""
-    if "://" not in location:
-        return location
-    from urllib.parse import urlsplit, urlunsplit
+def shown(text: str) -> str:
+    """A database path or URL (or a command line holding one) fit to print: the password in
+    any scheme://user:password@host becomes ***."""
+    import re
 
-    parts = urlsplit(location)
-    if parts.password is None:
-        return location
-    userinfo, _, host = parts.netloc.rpartition("@")
-    user = userinfo.partition(":")[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    return re.sub(r"(://[^:/@\s]*:)[^\s'\"]+@", r"\1***@", text)

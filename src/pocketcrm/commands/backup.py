@@ -32,6 +32,9 @@ def backup_create(
         str,
         typer.Option(help="A word kept in the file name (letters, digits, dashes)."),
     ] = "manual",
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing on success (for cron).")
+    ] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -46,8 +49,8 @@ def backup_create(
     taken = backups.create(open_db(db), reason)
     if as_json:
         print_json(taken)
-        return
-    typer.echo(f"backup written: {taken.path} ({taken.size:,} bytes)")
+    elif not quiet:
+        typer.echo(f"backup written: {taken.path} ({taken.size:,} bytes)")
 
 
 @backup_app.command("list")
