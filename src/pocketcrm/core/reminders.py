@@ -1152,20 +1152,24 @@ def diagnose(location: str, settings: Settings, *, now: datetime | None = None) 
             denied = dbhealth.access_problems(store)
             if denied:
                 return [Check("access", "fail", line) for line in denied]
+        writable = []
+        if path is not None:  # first: a read-only WAL database may not even open
+            problem = write_problem(path)
+            if problem:
+                writable.append(Check("writable", "fail", f"cannot write to DB: {problem}"))
+            else:
+                writable.append(Check("writable", "ok", f"{path} and its folder are writable"))
         try:
             version = store.schema_version()
             tables = store.has_user_tables()
         except DBAPIError as exc:
-            return [Check("database", "fail", f"cannot open {_shown(url)}: {exc.orig}")]
+            failed = Check("database", "fail", f"cannot open {path or _shown(url)}: {exc.orig}")
+            return [failed, *writable]
         except Exception as exc:  # sqlite3.DatabaseError: not a database at all
-            return [Check("database", "fail", f"cannot open {_shown(url)}: {exc}")]
+            failed = Check("database", "fail", f"cannot open {path or _shown(url)}: {exc}")
+            return [failed, *writable]
         checks.append(Check("database", "ok", f"opens: {path or _shown(url)}"))
-        if path is not None:
-            problem = write_problem(path)
-            if problem:
-                checks.append(Check("writable", "fail", f"cannot write to DB: {problem}"))
-            else:
-                checks.append(Check("writable", "ok", f"{path} and its folder are writable"))
+        checks += writable
         if version == HEAD:
             checks.append(Check("schema", "ok", f"at the newest revision ({HEAD})"))
             checks += [
