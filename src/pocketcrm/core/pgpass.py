@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 
 def password_file() -> Path:
@@ -58,9 +58,10 @@ def remember(url: str, path: Path | None = None) -> tuple[str, Path | None]:
     parts = urlsplit(url)
     if parts.password is None:
         return url, None
+    query = parse_qs(parts.query)  # libpq's ?host=/socket/dir&port=N win over the netloc
     user = unquote(parts.username or "")
-    host = parts.hostname or "localhost"
-    port = str(parts.port or 5432)
+    host = (query.get("host") or [parts.hostname or "localhost"])[0]
+    port = (query.get("port") or [str(parts.port or 5432)])[0]
     database = unquote(parts.path.lstrip("/")) or user
     key = [host, port, database, user]
     entry = ":".join(_field(v) for v in [*key, unquote(parts.password)])
