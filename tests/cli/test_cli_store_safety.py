@@ -198,3 +198,32 @@ def test_export_replaces_the_file_whole_and_leaves_no_temporary(run: Run, tmp_pa
     assert "Ann Smith" in target.read_text() and json.loads(target.read_text())
     assert oct(target.stat().st_mode)[-3:] == "600"
     assert [p.name for p in target.parent.iterdir()] == ["contacts.json"]
+
+
+# -- a server password is never shown ------------------------------------------------------
+
+
+def test_where_masks_a_server_password(run: Run) -> None:
+    url = "postgresql://ann:s3cret@crm.example.lan/crm"
+    for args in (("where",), ("where", "--json")):
+        shown = run("--db", url, *args).stdout
+        assert "postgresql://ann:***@crm.example.lan/crm" in shown and "s3cret" not in shown
+
+
+def test_the_password_file_gets_one_private_entry_per_server_and_user(tmp_path: Path) -> None:
+    from pocketcrm.core import pgpass
+
+    target = tmp_path / "pgpass"
+    target.write_text("other:5432:*:bob:hunter2\n")
+    target.chmod(0o644)
+    url, written = pgpass.remember(
+        "postgresql://ann:p%40ss:w@db.lan:6543/crm?sslmode=require", target
+    )
+    assert url == "postgresql://ann@db.lan:6543/crm?sslmode=require" and written == target
+    pgpass.remember("postgresql://ann:new@db.lan:6543/crm", target)
+    assert target.read_text() == "other:5432:*:bob:hunter2\ndb.lan:6543:crm:ann:new\n"
+    assert oct(target.stat().st_mode)[-3:] == "600"
+    assert pgpass.remember("postgresql://ann@db.lan/crm", target) == (
+        "postgresql://ann@db.lan/crm",
+        None,
+    )

@@ -124,7 +124,7 @@ def _chosen(store: Store, source: str | None) -> Path:
         return path
     backups = list_backups(store)
     if not backups:
-        raise NotFound("backup", f"in {folder(store)}")
+        raise NotFound("backup", str(folder(store)))
     return Path(backups[-1].path)
 
 
