@@ -61,7 +61,7 @@ def _ensure_private_file(path: Path, *, create_folders: bool = True) -> None:
                 f"folder {path.parent} does not exist; check the path, "
                 "or pass --create to make a new database there",
             )
-        path.parent.mkdir(parents=True, mode=0o700)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # racing first runs
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
