@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -42,3 +43,27 @@ def test_a_bad_reason_or_backup_is_one_line(run: Run, tmp_path: Path) -> None:
     assert "no backup matches" in line
     [line] = run("backup", "restore", "--yes", code=3).stderr.splitlines()
     assert "no backup matches" in line
+
+
+def test_restore_works_when_the_live_database_cannot_be_opened(run: Run, db_file: Path) -> None:
+    """After going back to an older pocketcrm (the live file says a newer schema), or over a
+    damaged file, the backup is the way back: restore must not need to open the live one."""
+    run("add", "Ann Smith")
+    taken = json.loads(run("backup", "create", "--json").stdout)["path"]
+    conn = sqlite3.connect(db_file)
+    conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    conn.commit()
+    conn.close()
+    run("list", code=1)
+    run("backup", "restore", "--yes")
+    assert "Ann Smith" in run("list").stdout
+
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+    db_file.write_bytes(b"garbage " * 4096)
+    run("list", code=1)
+    done = run("backup", "restore", taken, "--yes").stdout.splitlines()
+    aside = Path(done[1].removeprefix("the data it replaced is in "))
+    assert aside.read_bytes() == b"garbage " * 4096
+    assert stat.S_IMODE(aside.stat().st_mode) == 0o600
+    assert "Ann Smith" in run("list").stdout

@@ -10,9 +10,11 @@ from pocketcrm.commands._common import (
     DbOption,
     JsonOption,
     YesOption,
+    db_location,
     err,
     handle_errors,
     interactive,
+    load_settings,
     local,
     open_db,
     print_json,
@@ -87,7 +89,8 @@ def backup_restore(
     """Restore a backup after checking it; the current data is first kept aside as a backup."""
     from pocketcrm.core import backups
 
-    store = open_db(db)
+    # Not open_db: the database being replaced may be damaged or from a newer release.
+    store = backups.open_for_restore(db_location(db), load_settings())
     if not yes:
         if not interactive():
             err("error: restore replaces the current data (kept aside); pass --yes to confirm")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pocketcrm.core.errors import Invalid, NotFound, StoreError
-from pocketcrm.core.settings import BackupConfig
-from pocketcrm.core.store import Store, backup_dir, refuse_newer
+from pocketcrm.core.settings import BackupConfig, Settings
+from pocketcrm.core.store import Store, backup_dir, database_url, refuse_newer
 
 # {stem}-{YYYYmmddTHHMMSSffffff}-{reason}.db|.dump, as the store names them.
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{12})-(?P<reason>[a-z0-9-]+)\.(db|dump)$")
@@ -189,8 +190,62 @@ def _restore_pg(store: Store, path: Path) -> None:
         raise StoreError(f"pg_restore failed (nothing was changed): {why}")
 
 
+def open_for_restore(location: str, settings: Settings) -> Store:
+    """The database a restore replaces, opened without reading or upgrading it: the live one
+    may be damaged, or from a newer release (after going back to an older pocketcrm, its
+    `before-NNNN` backup is the way back)."""
+    return Store(database_url(location), settings, create_folders=False)
+
+
+def _keep_aside(store: Store) -> Path:
+    """A backup of the data a restore replaces; a damaged file is copied byte for byte."""
+    try:
+        aside = store.backup("pre-restore", prune=False)  # rotation must not take PATH first
+    except sqlite3.DatabaseError:
+        aside = None
+        if store.path is not None:
+            where = backup_dir(store.path)
+            where.mkdir(parents=True, exist_ok=True, mode=0o700)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+            aside = _copy_private(store.path, where / f"{store.path.stem}-{stamp}-pre-restore.db")
+    if aside is None:
+        raise StoreError("there is no database to restore over")
+    return aside
+
+
+def _copy_private(source: Path, target: Path) -> Path:
+    """A byte copy, 0600, under a temporary name until complete."""
+    partial = target.with_name(f".{target.name}.partial")
+    fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out, source.open("rb") as data:
+        shutil.copyfileobj(data, out)
+    os.replace(partial, target)
+    return target
+
+
+def _restore_sqlite(path: Path, live: Path) -> None:
+    """Copy the backup in through SQLite (one write transaction: readers see before or after);
+    over a file SQLite cannot read, replace the file itself."""
+    source_db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        target = sqlite3.connect(live, timeout=15)
+        try:
+            source_db.backup(target)
+            return
+        except sqlite3.DatabaseError:
+            pass
+        finally:
+            target.close()
+    finally:
+        source_db.close()
+    fresh = _copy_private(path, live.with_name(f".{live.name}.restoring"))
+    for suffix in ("-wal", "-shm"):
+        Path(f"{live}{suffix}").unlink(missing_ok=True)
+    os.replace(fresh, live)
+
+
 def restore(store: Store, source: str | None = None) -> Restored:
-    """Copy a backup (the newest when none is named) over the live database.
+    """Copy a backup (the newest when none is named) over the database.
 
     The backup is checked first, and the current data is kept aside as a backup of its
     own, so a restore never loses anything; an older schema is upgraded afterwards.
@@ -200,19 +255,11 @@ def restore(store: Store, source: str | None = None) -> Restored:
         check_sqlite(path)
         if path.resolve() == store.path.resolve():
             raise Invalid("backup", f"{path} is the live database itself")
-    aside = store.backup("pre-restore", prune=False)  # rotation must not take PATH first
-    if aside is None:
-        raise StoreError("there is no database to restore over")
+    aside = _keep_aside(store)
     if store.path is None:
         _restore_pg(store, path)
     else:
-        source_db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        target = sqlite3.connect(store.path, timeout=15)
-        try:
-            source_db.backup(target)  # one write transaction: readers see before or after
-        finally:
-            target.close()
-            source_db.close()
+        _restore_sqlite(path, store.path)
     store.close()  # pooled connections knew the old schema
     from pocketcrm.core.migrations import HEAD
 

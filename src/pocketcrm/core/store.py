@@ -25,10 +25,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session, create_engine
 
 from pocketcrm.core.errors import Invalid, StoreError
-from pocketcrm.core.settings import Settings
+from pocketcrm.core.settings import BackupConfig, Settings
 
 BUSY_TIMEOUT_MS = 15_000
-KEEP_BACKUPS = 10
+KEEP_BACKUPS = BackupConfig.keep  # the default rotation; settings.backups.keep rules
 
 
 def database_url(path_or_url: str | os.PathLike[str]) -> str:
@@ -185,15 +185,15 @@ class Store:
         os.close(fd)
         source = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         dest = sqlite3.connect(partial)
+        completed = False
         try:
             source.backup(dest)
-        except BaseException:
-            dest.close()
-            partial.unlink(missing_ok=True)
-            raise
+            completed = True
         finally:
             dest.close()
             source.close()
+            if not completed:
+                partial.unlink(missing_ok=True)
         os.replace(partial, target)
         if prune:
             _prune(folder.glob(f"{self.path.stem}-*.db"), self.settings)
