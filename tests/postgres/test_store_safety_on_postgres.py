@@ -66,6 +66,10 @@ def test_doctor_fails_for_a_role_without_rights(pg_server: PgServer, crm: str) -
     assert failed[0].startswith("FAIL  access         role crm_nobody may not SELECT on ")
     assert "GRANT SELECT ON ALL TABLES IN SCHEMA public TO crm_nobody" in failed[0]
 
+    listed = pocketcrm("list", db=with_password(url, "crm_nobody"))
+    assert listed.returncode == 1 and len(listed.stderr.splitlines()) == 1, listed.stderr
+    assert "permission denied" in listed.stderr and SECRET not in listed.stderr
+
 
 def test_where_doctor_and_cron_never_show_the_password(crm: str, tmp_path: Path) -> None:
     where = pocketcrm("where", db=crm)

@@ -14,7 +14,7 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -101,6 +101,14 @@ def _install_sqlite_events(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied"
+
+
+def _first_line(exc: BaseException | None) -> str:
+    """An error's first line: drivers append SQL, hints and links below it."""
+    return (str(exc).strip().splitlines() or ["no reason given"])[0]
+
+
 # PostgreSQL advisory lock keys ('pock' and the next): writers, and schema upgrades.
 WRITE_LOCK = 0x706F636B
 SCHEMA_LOCK = WRITE_LOCK + 1
@@ -152,7 +160,9 @@ class Store:
             with self.engine.connect() as conn:
                 row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
                 conn.rollback()
-        except (OperationalError, ProgrammingError):
+        except (OperationalError, ProgrammingError) as exc:
+            if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+                raise  # the table is there but this role may not read it: not "no schema"
             return None
         return None if row is None else str(row[0])
 
@@ -232,7 +242,8 @@ class Store:
             run_upgrade(self._write_engine, self.is_sqlite)
         except Exception as exc:  # the backup is the way back; say where it is
             hint = f"; your data is safe in {backup}" if backup else ""
-            raise StoreError(f"could not upgrade the database: {exc}{hint}") from exc
+            reason = _first_line(exc.orig if isinstance(exc, DBAPIError) else exc)
+            raise StoreError(f"could not upgrade the database: {reason}{hint}") from exc
         return backup
 
 
@@ -333,14 +344,18 @@ def open_store(
     """
     from pocketcrm.core.migrations import HEAD
 
+    named = str(path_or_url)
+    if "://" in named:  # messages never show a password
+        with suppress(Exception):
+            named = _shown(named)
     try:
         store = Store(database_url(path_or_url), settings, create_folders=create_folders)
     except (OSError, ValueError) as exc:  # a folder we may not write, a NUL in the name
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise StoreError(f"cannot create {path_or_url}: {reason}") from exc
+        raise StoreError(f"cannot create {named}: {reason}") from exc
     except ImportError as exc:  # e.g. a postgresql:// URL without its driver installed
         raise StoreError(
-            f"cannot open {path_or_url}: its database driver is not installed ({exc.name})"
+            f"cannot open {named}: its database driver is not installed ({exc.name})"
         ) from exc
     if not store.is_sqlite:
         try:  # a server that is down or refuses us: say so in one line, before migrating
@@ -366,9 +381,9 @@ def open_store(
         if isinstance(cause, sqlite3.DatabaseError) and not isinstance(
             cause, sqlite3.OperationalError
         ):
-            raise StoreError(f"{path_or_url} is not a pocketcrm database: {cause}") from exc
-        raise StoreError(f"cannot open {path_or_url}: {cause}") from exc
+            raise StoreError(f"{named} is not a pocketcrm database: {cause}") from exc
+        raise StoreError(f"cannot open {named}: {_first_line(cause)}") from exc
     except sqlite3.DatabaseError as exc:  # raised unwrapped by the online backup
         store.close()
-        raise StoreError(f"{path_or_url} is not a pocketcrm database: {exc}") from exc
+        raise StoreError(f"{named} is not a pocketcrm database: {exc}") from exc
     return store
