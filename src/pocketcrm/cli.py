@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pocketcrm import __version__
-from pocketcrm.commands._common import DbOption, set_root_db
+from pocketcrm.commands._common import CreateOption, DbOption, set_root_db
 from pocketcrm.commands.lazy import LazyGroup
 
 
@@ -46,6 +46,7 @@ class Commands(LazyGroup):
         "where": "pocketcrm.commands.admin:where",
         "config": "pocketcrm.commands.admin:config_app",
         "demo": "pocketcrm.commands.admin:demo",
+        "backup": "pocketcrm.commands.backup:backup_app",
         "import": "pocketcrm.commands.transfer:import_",
         "export": "pocketcrm.commands.transfer:export",
         "dupes": "pocketcrm.commands.transfer:dupes",
@@ -88,6 +89,7 @@ class Commands(LazyGroup):
         "where": "Print where the database, config, backups and logs are.",
         "config": "Read and change settings (a TOML file in the config directory).",
         "demo": "Build a separate demo database with realistic contacts, companies, calls and follow-ups.",
+        "backup": "Backups: take one now, list them, restore one (the current data is kept aside).",
         "import": "Import contacts: preview (new, updated, duplicates, problems), then write all or nothing.",
         "export": "Export contacts: json (everything, lossless), csv, vcard or ics (follow-ups calendar).",
         "dupes": "List likely duplicate contacts with a confidence and the evidence; join with `merge`.",
@@ -124,6 +126,7 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     db: DbOption = None,
+    create: CreateOption = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
@@ -132,7 +135,7 @@ def root(
 
     Run without a command in a terminal to open the full-screen interface.
     """
-    set_root_db(db)
+    set_root_db(db, create)
     if ctx.invoked_subcommand is not None:
         return
     if not (sys.stdin.isatty() and sys.stdout.isatty()):

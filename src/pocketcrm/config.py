@@ -38,6 +38,8 @@ KEYS: dict[str, str] = {
     "reminders.smtp.sender": "From address of the digest",
     "reminders.smtp.recipients": "To addresses of the digest, comma-separated",
     "reminders.smtp.password_env": "environment variable that holds the SMTP password",
+    "backups.keep": "backups kept per database (the newest and the last before an upgrade stay)",
+    "backups.keep_days": "also drop backups older than this many days (0: no age limit)",
 }
 
 
@@ -118,6 +120,10 @@ def _validate(key: str, value: Any) -> None:
                 )
     if key == "reminders.all_day_hour" and not 0 <= int(value) <= 23:
         raise Invalid(key, "give an hour from 0 to 23")
+    if key == "backups.keep" and int(value) < 1:
+        raise Invalid(key, "keep at least 1 backup")
+    if key == "backups.keep_days" and int(value) < 0:
+        raise Invalid(key, "give a number of days, or 0 for no age limit")
 
 
 def read_file(path: Path | None = None) -> dict[str, Any]:

@@ -53,3 +53,21 @@ def ensure_private_dir(path: Path) -> Path:
     """Create a directory only its owner can read (0700)."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+def is_default_db(location: str) -> bool:
+    """Whether LOCATION is the data directory's own file, which is made silently on first run
+    (any other path must exist or be asked for with --create: a typo must not look like an
+    empty CRM)."""
+    if "://" in location:
+        return False
+    wanted = Path(location).expanduser().absolute()
+    return wanted == (data_dir() / "pocketcrm.db").expanduser().absolute()
+
+
+def shown(text: str) -> str:
+    """A database path or URL (or a command line holding one) fit to print: the password in
+    any scheme://user:password@host becomes ***."""
+    import re
+
+    return re.sub(r"(://[^:/@\s]*:)[^\s'\"]+@", r"\1***@", text)

@@ -138,7 +138,7 @@ def test_a_database_in_a_missing_read_only_place_exits_1(run: Run, tmp_path: Pat
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     try:
-        result = run("--db", str(locked / "sub" / "crm.db"), "list", code=None)
+        result = run("--create", "--db", str(locked / "sub" / "crm.db"), "list", code=None)
         if result.exit_code != 0:  # root may write anywhere; everyone else gets one line
             assert result.exit_code == 1
             assert len(result.stderr.splitlines()) == 1
@@ -157,7 +157,7 @@ def test_a_database_in_a_missing_read_only_place_exits_1(run: Run, tmp_path: Pat
     ],
 )
 def test_a_database_that_cannot_be_made_or_reached_exits_1(run: Run, db: str, says: str) -> None:
-    result = run("--db", db, "list", code=1)
+    result = run("--create", "--db", db, "list", code=1)
     [line] = result.stderr.splitlines()
     assert says in line
     assert "secret" not in line

@@ -73,7 +73,7 @@ def test_several_processes_open_a_new_database_at_once(tmp_path: Path) -> None:
     db = tmp_path / "fresh" / "crm.db"
 
     def add(n: int) -> subprocess.CompletedProcess[str]:
-        return pocketcrm("--db", str(db), "add", f"Starter Number{n}", "--yes")
+        return pocketcrm("--create", "--db", str(db), "add", f"Starter Number{n}", "--yes")
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(add, range(3)))

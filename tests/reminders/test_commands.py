@@ -163,13 +163,17 @@ def test_cron_install_is_idempotent_and_remove_takes_only_its_line(
     first = cli("cron", "install", "--cron", "--tabfile", str(tab))
     assert first.exit_code == 0, first.output
     assert first.stdout.startswith("installed: */15 * * * * ")
-    line = first.stdout.removeprefix("installed: ").strip()
+    line, backup = (shown.removeprefix("installed: ") for shown in first.stdout.splitlines())
     assert line.endswith(f"--db {shlex.quote(db)} remind --quiet-if-none # {scheduling.TAG}")
-    assert tab.read_text() == OTHERS + line + "\n"
+    assert backup.startswith("30 12 * * * ")  # the daily backup, on its own tagged line
+    assert backup.endswith(
+        f"--db {shlex.quote(db)} backup create --reason daily --quiet # {scheduling.BACKUP_TAG}"
+    )
+    assert tab.read_text() == OTHERS + line + "\n" + backup + "\n"
 
     again = cli("cron", "install", "--cron", "--tabfile", str(tab))
-    assert again.stdout == f"already installed: {line}\n"
-    assert tab.read_text() == OTHERS + line + "\n"
+    assert again.stdout == f"already installed: {line}\nalready installed: {backup}\n"
+    assert tab.read_text() == OTHERS + line + "\n" + backup + "\n"
 
     faster = cli("cron", "install", "--cron", "--every", "5", "--tabfile", str(tab))
     assert faster.stdout.startswith("updated: */5 * * * * ")
@@ -196,14 +200,29 @@ def test_the_installed_line_runs_remind_for_this_database(crm: Store, tmp_path: 
     add_follow_up(crm, add_contact(crm, "Ann Smith"), at(2026, 1, 1, 11, 0), note="call back")
     tab = tmp_path / "crontab"
     cli("cron", "install", "--cron", "--tabfile", str(tab))
-    [job] = list(CronTab(tab=tab.read_text()))
+    jobs = {job.comment: job for job in CronTab(tab=tab.read_text())}
     env = cli_env(POCKETCRM_NOW="2026-01-01T12:00")
     del env["POCKETCRM_DB"]  # the line names its database itself
     done = subprocess.run(
-        ["/bin/sh", "-c", job.command], env=env, capture_output=True, text=True, check=False
+        ["/bin/sh", "-c", jobs[scheduling.TAG].command],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "Follow up with Ann Smith - call back" in done.stdout
+    backed = subprocess.run(
+        ["/bin/sh", "-c", jobs[scheduling.BACKUP_TAG].command],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (backed.returncode, backed.stdout, backed.stderr) == (0, "", "")  # quiet for cron
+    db = Path(os.environ["POCKETCRM_DB"])
+    [daily] = (db.parent / "backups").glob(f"{db.stem}-*-daily.db")
+    assert oct(daily.stat().st_mode)[-3:] == "600"
 
 
 @pytest.fixture
@@ -229,7 +248,7 @@ def test_cron_install_into_the_real_crontab(crm: Store, real_crontab: None) -> N
     scheduling.cron_remove()
     installed = cli("cron", "install", "--cron")
     assert installed.exit_code == 0, installed.output
-    line = installed.stdout.split(": ", 1)[1].strip()
+    line = installed.stdout.splitlines()[0].split(": ", 1)[1].strip()
     listed = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=True)
     assert listed.stdout.splitlines().count(line) == 1
     assert cli("cron", "install", "--cron").stdout.startswith("already installed")
@@ -237,7 +256,7 @@ def test_cron_install_into_the_real_crontab(crm: Store, real_crontab: None) -> N
     assert "OK    schedule" in cli("doctor").stdout
     assert cli("cron", "remove").stdout.startswith("removed")
     listed = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False)
-    assert scheduling.TAG not in listed.stdout
+    assert scheduling.TAG not in listed.stdout and scheduling.BACKUP_TAG not in listed.stdout
 
 
 def test_systemd_timer_is_written_with_persistent(

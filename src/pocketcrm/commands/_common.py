@@ -37,13 +37,23 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable fie
 CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask; assume yes.")]
 
+CreateOption = Annotated[
+    bool,
+    typer.Option(
+        "--create",
+        help="Make a new database (and its folders) at --db / $POCKETCRM_DB if none is there.",
+    ),
+]
+
 _root_db: str | None = None
+_root_create = False
 
 
-def set_root_db(db: str | None) -> None:
-    """The --db given before the command name (`pocketcrm --db X list`)."""
-    global _root_db
+def set_root_db(db: str | None, create: bool = False) -> None:
+    """The --db (and --create) given before the command name (`pocketcrm --db X list`)."""
+    global _root_db, _root_create
     _root_db = db
+    _root_create = create
 
 
 def root_db() -> str | None:
@@ -70,10 +80,20 @@ def load_settings() -> Any:
 
 
 def open_db(db: str | None) -> Store:
-    """Open (create, migrate) the database named by --db, $POCKETCRM_DB or the default."""
-    from pocketcrm.core.store import open_store  # SQLModel: ~370 ms, never for --help
+    """Open (create, migrate) the database named by --db, $POCKETCRM_DB or the default.
 
-    return open_store(db_location(db), load_settings())
+    Only the default file is made silently; elsewhere a missing folder needs --create, and a
+    new file is announced on stderr (a typo in a path must not look like lost data).
+    """
+    from pocketcrm.core.store import open_store  # SQLModel: ~370 ms, never for --help
+    from pocketcrm.paths import is_default_db
+
+    location = db_location(db)
+    default = is_default_db(location)
+    store = open_store(location, load_settings(), create_folders=_root_create or default)
+    if store.created and not default:
+        err(f"created a new, empty database at {store.path}")
+    return store
 
 
 def interactive() -> bool:

@@ -19,13 +19,14 @@ def where(db: DbOption = None, as_json: JsonOption = False) -> None:
     from pocketcrm import paths
 
     location = db_location(db)
-    backups = ""
     if "://" not in location:
         from pathlib import Path
 
         backups = str(Path(location).expanduser().absolute().parent / "backups")
+    else:
+        backups = str(paths.data_dir() / "backups")  # pg_dump archives
     facts = {
-        "database": location,
+        "database": paths.shown(location),
         "config": str(paths.config_path()),
         "backups": backups,
         "logs": str(paths.state_dir()),

@@ -472,15 +472,25 @@ def cron_install(
         str | None,
         typer.Option(help="The pocketcrm program to run (default: this one).", show_default=False),
     ] = None,
+    backup: Annotated[
+        bool,
+        typer.Option(
+            "--backup/--no-backup",
+            help="With cron, also take a daily backup (12:30), on its own tagged line.",
+        ),
+    ] = True,
     db: DbOption = None,
 ) -> None:
     """Install the job that runs `pocketcrm remind` (safe to repeat: it updates in place)."""
-    from pocketcrm.core import reminders, scheduling
+    from pocketcrm.core import pgpass, reminders, scheduling
 
     store = open_db(db)
     minutes = every if every is not None else store.settings.reminders.schedule_minutes
-    location = db_location(db)
-    command = scheduling.remind_command(_executable(executable), location)
+    location, kept_in = pgpass.remember(db_location(db))  # never a password in a job
+    if kept_in is not None:
+        err(f"the password is kept in {kept_in} (0600), not in the job")
+    program = _executable(executable)
+    command = scheduling.remind_command(program, location)
     kind = _kind(systemd, launchd, cron)
     if kind == "launchd":
         plist = scheduling.launchd_plist(command, minutes)
@@ -501,7 +511,23 @@ def cron_install(
         line = scheduling.cron_install(command, every_minutes=minutes, tabfile=tabfile)
         state = "already installed" if before == line else ("updated" if before else "installed")
         typer.echo(f"{state}: {line}")
+        if backup:
+            _install_backup_line(scheduling.backup_command(program, location), tabfile)
+    if backup and kind != "cron":
+        err("note: the daily backup is installed with --cron only; see README, Backups")
     reminders.record_schedule(store, minutes)
+
+
+def _install_backup_line(command: str, tabfile: str | None) -> None:
+    from pocketcrm.core import scheduling
+
+    tag = scheduling.BACKUP_TAG
+    before = scheduling.cron_status(tabfile=tabfile, tag=tag)
+    line = scheduling.cron_install(
+        command, tabfile=tabfile, tag=tag, schedule=scheduling.BACKUP_SCHEDULE
+    )
+    state = "already installed" if before == line else ("updated" if before else "installed")
+    typer.echo(f"{state}: {line}")
 
 
 @cron_app.command("remove")
@@ -532,14 +558,19 @@ def cron_status(
 ) -> None:
     """Show the installed job and when reminders last ran."""
     from pocketcrm.core import reminders, scheduling
+    from pocketcrm.paths import shown
 
     line = scheduling.cron_status(tabfile=tabfile)
+    line = shown(line) if line else line  # a line from an older release may hold a password
+    backup_line = scheduling.cron_status(tabfile=tabfile, tag=scheduling.BACKUP_TAG)
+    backup_line = shown(backup_line) if backup_line else backup_line
     timer = scheduling.default_unit_dir() / scheduling.TIMER_NAME
     health = reminders.reminder_health(open_db(db))
     if as_json:
         print_json(
             {
                 "cron_line": line,
+                "backup_line": backup_line,
                 "systemd_timer": str(timer) if timer.exists() else None,
                 "last_run": health.last_run,
                 "late": health.late,
@@ -548,6 +579,8 @@ def cron_status(
         )
         return
     typer.echo(f"cron: {line}" if line else "cron: not installed")
+    if backup_line:
+        typer.echo(f"backup: {backup_line}")
     if timer.exists():
         typer.echo(f"systemd: {timer}")
     typer.echo(health.message)
@@ -583,8 +616,11 @@ def doctor(
 
     Exit code 1 when a check fails; warnings alone exit 0.
     """
+    from dataclasses import replace
+
     from pocketcrm import paths
     from pocketcrm.core import reminders
+    from pocketcrm.paths import shown
 
     config_check, settings = _config_check()
     if settings.timezone:
@@ -605,6 +641,7 @@ def doctor(
     if "://" not in location and Path(location).expanduser().absolute().parent == data.absolute():
         items.insert(0, ("data folder", data, 0o700))
     checks += reminders.mode_checks(items)
+    checks = [replace(c, detail=shown(c.detail)) for c in checks]  # never a password
     if as_json:
         print_json(checks)
     else:

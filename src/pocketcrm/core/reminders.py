@@ -1130,17 +1130,13 @@ def mode_checks(items: Sequence[tuple[str, Path, int]]) -> list[Check]:
     return [c for name, path, wanted in items if (c := _mode_check(name, path, wanted))]
 
 
-def _revision_number(value: str) -> int:
-    digits = "".join(ch for ch in value if ch.isdigit())
-    return int(digits) if digits else -1
-
-
 def diagnose(location: str, settings: Settings, *, now: datetime | None = None) -> list[Check]:
     """Check a database without changing it: opens, schema, integrity, modes, reminders."""
     from sqlalchemy.exc import DBAPIError
 
-    from pocketcrm.core.migrations import HEAD
-    from pocketcrm.core.store import backup_dir, database_url, sqlite_path
+    from pocketcrm.core import dbhealth
+    from pocketcrm.core.migrations import HEAD, is_known
+    from pocketcrm.core.store import _shown, backup_dir, database_url, sqlite_path, write_problem
 
     url = database_url(location)
     path = sqlite_path(url)
@@ -1149,24 +1145,46 @@ def diagnose(location: str, settings: Settings, *, now: datetime | None = None) 
     checks: list[Check] = []
     store = Store(url, settings)
     try:
+        if not store.is_sqlite:  # a server that is down or refuses us is a failure, not "empty"
+            problem = dbhealth.reach_problem(store)
+            if problem:
+                return [Check("database", "fail", problem)]
+            denied = dbhealth.access_problems(store)
+            if denied:
+                return [Check("access", "fail", line) for line in denied]
+        writable = []
+        if path is not None:  # first: a read-only WAL database may not even open
+            problem = write_problem(path)
+            if problem:
+                writable.append(Check("writable", "fail", f"cannot write to DB: {problem}"))
+            else:
+                writable.append(Check("writable", "ok", f"{path} and its folder are writable"))
         try:
             version = store.schema_version()
             tables = store.has_user_tables()
         except DBAPIError as exc:
-            return [Check("database", "fail", f"cannot open {location}: {exc.orig}")]
+            failed = Check("database", "fail", f"cannot open {path or _shown(url)}: {exc.orig}")
+            return [failed, *writable]
         except Exception as exc:  # sqlite3.DatabaseError: not a database at all
-            return [Check("database", "fail", f"cannot open {location}: {exc}")]
-        checks.append(Check("database", "ok", f"opens: {path or url}"))
+            failed = Check("database", "fail", f"cannot open {path or _shown(url)}: {exc}")
+            return [failed, *writable]
+        checks.append(Check("database", "ok", f"opens: {path or _shown(url)}"))
+        checks += writable
         if version == HEAD:
             checks.append(Check("schema", "ok", f"at the newest revision ({HEAD})"))
+            checks += [
+                Check("schema", "fail", f"{line}; `pocketcrm backup create`, then report it")
+                for line in dbhealth.schema_problems(store)
+            ]
         elif version is None and not tables:
             checks.append(Check("schema", "warn", "empty database; it is set up on first use"))
-        elif version is not None and _revision_number(version) > _revision_number(HEAD):
+        elif version is not None and not is_known(version):
             checks.append(
                 Check(
                     "schema",
                     "fail",
-                    f"revision {version} is newer than this pocketcrm knows ({HEAD}); upgrade pocketcrm",
+                    f"DB was made by a newer pocketcrm (schema {version}, this one knows "
+                    f"{HEAD}); upgrade pocketcrm",
                 )
             )
         else:

@@ -1,5 +1,5 @@
 """Install the job that runs `pocketcrm remind`: a cron line, a systemd user timer or a
-launchd agent.
+launchd agent; with cron, a second tagged line takes a daily backup.
 
 The cron line is found again by its trailing comment (TAG), so installing twice updates it
 in place and removing takes only our line. The crontab is edited as text, line by line:
@@ -23,11 +23,18 @@ from pathlib import Path
 from pocketcrm.core.errors import CrmError, Invalid
 
 TAG = "pocketcrm-remind"
+BACKUP_TAG = "pocketcrm-backup"  # the daily `backup create` line, installed beside remind's
+BACKUP_SCHEDULE = "30 12 * * *"  # midday: a laptop is more often on then than at night
 SERVICE_NAME = "pocketcrm-remind.service"
 TIMER_NAME = "pocketcrm-remind.timer"
 LAUNCHD_LABEL = "com.pocketcrm.remind"
 _CRONTAB_TIMEOUT = 30.0
-_OURS = re.compile(r"\s#\s*" + re.escape(TAG) + r"\s*$")
+
+
+def _tagged(tag: str) -> re.Pattern[str]:
+    return re.compile(r"\s#\s*" + re.escape(tag) + r"\s*$")
+
+
 _SYSTEMD_BARE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
 
 
@@ -93,6 +100,18 @@ def remind_command(executable: str, db: str | None) -> str:
     return " ".join(_sh_quote(arg) for arg in argv)
 
 
+def backup_command(executable: str, db: str | None) -> str:
+    """The daily backup's command line: `backup create`, silent unless it fails."""
+    for name, value in (("executable", executable), ("db", db or "")):
+        if any(ch in value for ch in "\n\r\0"):
+            raise Invalid(name, "a path cannot hold a line break")
+    argv = [_resolve_executable(executable)]
+    if db:
+        argv += ["--db", db if "://" in db else os.path.abspath(os.path.expanduser(db))]
+    argv += ["backup", "create", "--reason", "daily", "--quiet"]
+    return " ".join(_sh_quote(arg) for arg in argv)
+
+
 # --- cron ---------------------------------------------------------------------------------
 
 
@@ -101,21 +120,24 @@ def crontab_available() -> bool:
     return shutil.which("crontab") is not None
 
 
-def _cron_line(command: str, every_minutes: int) -> str:
-    _check_every(every_minutes)
+def _cron_line(command: str, every_minutes: int, tag: str = TAG, schedule: str = "") -> str:
+    if not schedule:
+        _check_every(every_minutes)
     if any(ch in command for ch in "\n\r\0"):
         raise Invalid("command", "the command must be one line")
     if not command.strip():
         raise Invalid("command", "the command is empty")
     from crontab import CronItem  # about 45 ms; only when installing
 
-    if every_minutes == 60:
+    if schedule:
+        pass
+    elif every_minutes == 60:
         schedule = "0 * * * *"  # python-crontab writes it as @hourly
     elif every_minutes == 1:
         schedule = "* * * * *"
     else:
         schedule = f"*/{every_minutes} * * * *"
-    item = CronItem(command=command.strip(), comment=TAG)
+    item = CronItem(command=command.strip(), comment=tag)
     item.setall(schedule)
     return str(item.render())
 
@@ -195,13 +217,20 @@ def _join_lines(lines: list[str]) -> str:
 
 
 def cron_install(
-    command: str, *, every_minutes: int = 15, user: bool | str = True, tabfile: str | None = None
+    command: str,
+    *,
+    every_minutes: int = 15,
+    user: bool | str = True,
+    tabfile: str | None = None,
+    tag: str = TAG,
+    schedule: str = "",
 ) -> str:
-    """Add or update our tagged line and return it exactly as written."""
-    line = _cron_line(command, every_minutes)
+    """Add or update our line tagged TAG (every N minutes, or at SCHEDULE) and return it
+    exactly as written."""
+    line = _cron_line(command, every_minutes, tag, schedule)
     before = _read_tab(user, tabfile)
     lines = _split_lines(before)
-    ours = [i for i, existing in enumerate(lines) if _OURS.search(existing)]
+    ours = [i for i, existing in enumerate(lines) if _tagged(tag).search(existing)]
     if ours:
         lines[ours[0]] = line
         lines = [existing for i, existing in enumerate(lines) if i not in ours[1:]]
@@ -213,25 +242,33 @@ def cron_install(
     return line
 
 
-def cron_remove(*, user: bool | str = True, tabfile: str | None = None) -> bool:
+def cron_remove(
+    *,
+    user: bool | str = True,
+    tabfile: str | None = None,
+    tags: tuple[str, ...] = (TAG, BACKUP_TAG),
+) -> bool:
     """Remove our tagged line(s); True if there was one. Other lines stay byte for byte."""
     if tabfile is None and not crontab_available():
         return False
     before = _read_tab(user, tabfile)
     lines = _split_lines(before)
-    kept = [line for line in lines if not _OURS.search(line)]
+    kept = [line for line in lines if not any(_tagged(tag).search(line) for tag in tags)]
     if len(kept) == len(lines):
         return False
     _write_tab(_join_lines(kept), user, tabfile)
     return True
 
 
-def cron_status(*, user: bool | str = True, tabfile: str | None = None) -> str | None:
+def cron_status(
+    *, user: bool | str = True, tabfile: str | None = None, tag: str = TAG
+) -> str | None:
     """Our line as installed (a leading '#' means someone disabled it), or None."""
     if tabfile is None and not crontab_available():
         return None
+    pattern = _tagged(tag)
     for line in _split_lines(_read_tab(user, tabfile)):
-        if _OURS.search(line):
+        if pattern.search(line):
             return line
     return None
 

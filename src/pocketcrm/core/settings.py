@@ -40,6 +40,15 @@ class ReminderConfig:
 
 
 @dataclass
+class BackupConfig:
+    """How many backups to keep: rotation never removes the newest backup, nor the newest one
+    taken before a schema upgrade (the way back to the older release)."""
+
+    keep: int = 10  # keep at most this many per database
+    keep_days: int = 0  # also drop backups older than this many days (0: no age limit)
+
+
+@dataclass
 class Settings:
     """Everything configurable that the core's rules depend on."""
 
@@ -51,3 +60,4 @@ class Settings:
     deal_stages: list[str] = field(default_factory=lambda: list(DEFAULT_DEAL_STAGES))
     currency: str = "USD"  # ISO 4217 code for amounts given without one
     reminders: ReminderConfig = field(default_factory=ReminderConfig)
+    backups: BackupConfig = field(default_factory=BackupConfig)

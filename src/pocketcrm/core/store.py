@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session, create_engine
 
-from pocketcrm.core.errors import StoreError
-from pocketcrm.core.settings import Settings
+from pocketcrm.core.errors import Invalid, StoreError
+from pocketcrm.core.settings import BackupConfig, Settings
 
 BUSY_TIMEOUT_MS = 15_000
-KEEP_BACKUPS = 10
+KEEP_BACKUPS = BackupConfig.keep  # the default rotation; settings.backups.keep rules
 
 
 def database_url(path_or_url: str | os.PathLike[str]) -> str:
@@ -49,13 +49,39 @@ def sqlite_path(url: str) -> Path | None:
     return None
 
 
-def _ensure_private_file(path: Path) -> None:
-    """Create the data directory 0700 and the database 0600 before SQLite makes it 0644."""
+def _ensure_private_file(path: Path, *, create_folders: bool = True) -> None:
+    """Create the data directory 0700 and the database 0600 before SQLite makes it 0644.
+
+    Missing folders are made only when asked: a mistyped path must not look like an empty CRM.
+    """
     if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
+        if not create_folders:
+            raise Invalid(
+                "db",
+                f"folder {path.parent} does not exist; check the path, "
+                "or pass --create to make a new database there",
+            )
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # racing first runs
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
+
+
+def write_problem(path: Path) -> str | None:
+    """Why this SQLite database cannot be written, or None.
+
+    SQLite needs the file and, for its -wal and -shm files, the folder: either read-only
+    makes every write fail deep inside a transaction.
+    """
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"read-only file {path}"
+    for suffix in ("-wal", "-shm"):
+        side = Path(f"{path}{suffix}")
+        if side.exists() and not os.access(side, os.W_OK):
+            return f"read-only file {side}"
+    if path.parent.exists() and not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"read-only folder {path.parent}"
+    return None
 
 
 def _install_sqlite_events(engine: Engine) -> None:
@@ -75,6 +101,14 @@ def _install_sqlite_events(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied"
+
+
+def _first_line(exc: BaseException | None) -> str:
+    """An error's first line: drivers append SQL, hints and links below it."""
+    return (str(exc).strip().splitlines() or ["no reason given"])[0]
+
+
 # PostgreSQL advisory lock keys ('pock' and the next): writers, and schema upgrades.
 WRITE_LOCK = 0x706F636B
 SCHEMA_LOCK = WRITE_LOCK + 1
@@ -83,13 +117,17 @@ SCHEMA_LOCK = WRITE_LOCK + 1
 class Store:
     """An open database: hand it to every service. Sessions are short; none waits for a person."""
 
-    def __init__(self, url: str, settings: Settings | None = None) -> None:
+    def __init__(
+        self, url: str, settings: Settings | None = None, *, create_folders: bool = True
+    ) -> None:
         self.url = url
         self.settings = settings or Settings()
         self.path = sqlite_path(url)
         self.is_sqlite = url.startswith("sqlite")
+        self.created = False  # True when this open made a new, empty database file
         if self.path is not None:
-            _ensure_private_file(self.path)
+            self.created = not self.path.exists()
+            _ensure_private_file(self.path, create_folders=create_folders)
             self.engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
             _install_sqlite_events(self.engine)
         else:
@@ -122,7 +160,9 @@ class Store:
             with self.engine.connect() as conn:
                 row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
                 conn.rollback()
-        except (OperationalError, ProgrammingError):
+        except (OperationalError, ProgrammingError) as exc:
+            if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+                raise  # the table is there but this role may not read it: not "no schema"
             return None
         return None if row is None else str(row[0])
 
@@ -136,29 +176,37 @@ class Store:
             conn.rollback()
         return bool(row and row[0])
 
-    def backup(self, reason: str) -> Path | None:
+    def backup(self, reason: str, *, prune: bool = True) -> Path | None:
         """An online copy of the SQLite file (safe while others write), kept beside it; for a
-        server, a pg_dump archive in the data directory's backups/."""
+        server, a pg_dump archive in the data directory's backups/. Then the rotation runs
+        (settings.backups), unless prune=False."""
         if self.path is None:
-            return None if self.is_sqlite else _pg_dump(self.url, reason)
+            return None if self.is_sqlite else _pg_dump(self.url, reason, self.settings, prune)
         if not self.path.exists():
             return None
         folder = backup_dir(self.path)
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         target = folder / f"{self.path.stem}-{stamp}-{reason}.db"
-        fd = os.open(target, os.O_CREAT | os.O_WRONLY, 0o600)
+        # Written under a name no listing matches, renamed when complete: a backup killed
+        # midway never leaves a file that looks like a backup.
+        partial = folder / f".{target.name}.partial"
+        fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
         os.close(fd)
         source = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
-        dest = sqlite3.connect(target)
+        dest = sqlite3.connect(partial)
+        completed = False
         try:
             source.backup(dest)
+            completed = True
         finally:
             dest.close()
             source.close()
-        backups = sorted(folder.glob(f"{self.path.stem}-*.db"))
-        for old in backups[:-KEEP_BACKUPS]:
-            old.unlink(missing_ok=True)
+            if not completed:
+                partial.unlink(missing_ok=True)
+        os.replace(partial, target)
+        if prune:
+            _prune(folder.glob(f"{self.path.stem}-*.db"), self.settings)
         return target
 
     def migrate(self) -> str | None:
@@ -185,6 +233,7 @@ class Store:
         current = self.schema_version()
         if current == HEAD:
             return None
+        refuse_newer(current)  # before any backup: a newer schema is never "upgraded"
         backup = None
         if current is not None or self.has_user_tables():
             taken = self.backup(f"before-{HEAD}")
@@ -193,8 +242,24 @@ class Store:
             run_upgrade(self._write_engine, self.is_sqlite)
         except Exception as exc:  # the backup is the way back; say where it is
             hint = f"; your data is safe in {backup}" if backup else ""
-            raise StoreError(f"could not upgrade the database: {exc}{hint}") from exc
+            reason = _first_line(exc.orig if isinstance(exc, DBAPIError) else exc)
+            raise StoreError(f"could not upgrade the database: {reason}{hint}") from exc
         return backup
+
+
+def refuse_newer(version: str | None) -> None:
+    """A revision this code does not know comes from a newer pocketcrm: stop, touch nothing."""
+    from pocketcrm.core.migrations import is_known
+
+    if version is not None and not is_known(version):
+        raise StoreError(f"DB was made by a newer pocketcrm (schema {version}); upgrade pocketcrm")
+
+
+def _prune(backups: Iterable[Path], settings: Settings) -> None:
+    from pocketcrm.core.backups import to_prune
+
+    for old in to_prune(list(backups), settings.backups, datetime.now(UTC)):
+        old.unlink(missing_ok=True)
 
 
 def _pg_dump_tool() -> str | None:
@@ -209,8 +274,8 @@ def _pg_dump_tool() -> str | None:
     return str(installed[-1]) if installed else None
 
 
-def _pg_dump(url: str, reason: str) -> Path:
-    """pg_dump's custom-format archive of the whole database (0600, the last ten kept).
+def _pg_dump(url: str, reason: str, settings: Settings, prune: bool = True) -> Path:
+    """pg_dump's custom-format archive of the whole database (0600, rotated as configured).
 
     The password goes to pg_dump in its environment, never on a command line.
     """
@@ -223,7 +288,7 @@ def _pg_dump(url: str, reason: str) -> Path:
     tool = _pg_dump_tool()
     if tool is None:
         raise StoreError(
-            f"cannot back up {_shown(url)} before upgrading it: pg_dump was not found; "
+            f"cannot back up {_shown(url)}: pg_dump was not found; "
             "install PostgreSQL's client tools (e.g. apt install postgresql-client)"
         )
     parsed = make_url(url)
@@ -232,24 +297,26 @@ def _pg_dump(url: str, reason: str) -> Path:
     stem = f"{parsed.database or 'postgres'}-pg"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     target = folder / f"{stem}-{stamp}-{reason}.dump"
-    os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
+    partial = folder / f".{target.name}.partial"  # renamed when pg_dump has finished
+    os.close(os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
     environment = dict(os.environ)
     if parsed.password is not None:
         environment["PGPASSWORD"] = str(parsed.password)
     plain = parsed.set(drivername="postgresql", password=None)
     done = subprocess.run(
-        [tool, "--format=custom", f"--file={target}", f"--dbname={plain.render_as_string()}"],
+        [tool, "--format=custom", f"--file={partial}", f"--dbname={plain.render_as_string()}"],
         capture_output=True,
         text=True,
         env=environment,
         check=False,
     )
     if done.returncode != 0:
-        target.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         why = (done.stderr.strip().splitlines() or ["no reason given"])[-1]
-        raise StoreError(f"cannot back up {_shown(url)} before upgrading it: {why}")
-    for old in sorted(folder.glob(f"{stem}-*.dump"))[:-KEEP_BACKUPS]:
-        old.unlink(missing_ok=True)
+        raise StoreError(f"cannot back up {_shown(url)}: {why}")
+    os.replace(partial, target)
+    if prune:
+        _prune(folder.glob(f"{stem}-*.dump"), settings)
     return target
 
 
@@ -264,18 +331,31 @@ def _shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def open_store(path_or_url: str | os.PathLike[str], settings: Settings | None = None) -> Store:
-    """Open (creating and migrating as needed) the database; the one way faces get a Store."""
+def open_store(
+    path_or_url: str | os.PathLike[str],
+    settings: Settings | None = None,
+    *,
+    create_folders: bool = True,
+) -> Store:
+    """Open (creating and migrating as needed) the database; the one way faces get a Store.
+
+    create_folders=False refuses a path whose folder is missing (Invalid, exit 2): the
+    command line asks for it with --create. `store.created` says a new file was made.
+    """
     from pocketcrm.core.migrations import HEAD
 
+    named = str(path_or_url)
+    if "://" in named:  # messages never show a password
+        with suppress(Exception):
+            named = _shown(named)
     try:
-        store = Store(database_url(path_or_url), settings)
+        store = Store(database_url(path_or_url), settings, create_folders=create_folders)
     except (OSError, ValueError) as exc:  # a folder we may not write, a NUL in the name
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise StoreError(f"cannot create {path_or_url}: {reason}") from exc
+        raise StoreError(f"cannot create {named}: {reason}") from exc
     except ImportError as exc:  # e.g. a postgresql:// URL without its driver installed
         raise StoreError(
-            f"cannot open {path_or_url}: its database driver is not installed ({exc.name})"
+            f"cannot open {named}: its database driver is not installed ({exc.name})"
         ) from exc
     if not store.is_sqlite:
         try:  # a server that is down or refuses us: say so in one line, before migrating
@@ -285,6 +365,13 @@ def open_store(path_or_url: str | os.PathLike[str], settings: Settings | None = 
             store.close()
             reason = (str(exc.orig).strip().splitlines() or ["no reason given"])[0]
             raise StoreError(f"cannot reach {_shown(store.url)}: {reason}") from exc
+    problem = write_problem(store.path) if store.path is not None else None
+    if problem:  # every write would fail inside a transaction; say it once, up front
+        store.close()
+        raise StoreError(
+            f"cannot write to DB: {problem}; give yourself write access (chmod u+w) "
+            "or work on a copy"
+        )
     try:
         if store.schema_version() != HEAD:
             store.migrate()
@@ -294,9 +381,9 @@ def open_store(path_or_url: str | os.PathLike[str], settings: Settings | None = 
         if isinstance(cause, sqlite3.DatabaseError) and not isinstance(
             cause, sqlite3.OperationalError
         ):
-            raise StoreError(f"{path_or_url} is not a pocketcrm database: {cause}") from exc
-        raise StoreError(f"cannot open {path_or_url}: {cause}") from exc
+            raise StoreError(f"{named} is not a pocketcrm database: {cause}") from exc
+        raise StoreError(f"cannot open {named}: {_first_line(cause)}") from exc
     except sqlite3.DatabaseError as exc:  # raised unwrapped by the online backup
         store.close()
-        raise StoreError(f"{path_or_url} is not a pocketcrm database: {exc}") from exc
+        raise StoreError(f"{named} is not a pocketcrm database: {exc}") from exc
     return store

@@ -5,9 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-HEAD = "0005"  # keep equal to the newest revision in versions/ (a test checks)
+HEAD = "0006"  # keep equal to the newest revision in versions/ (a test checks)
 
 HERE = Path(__file__).parent
+
+
+def is_known(revision: str) -> bool:
+    """Whether this code has the migration REVISION (file names start with the id).
+
+    An unknown one was written by a newer pocketcrm: Alembic would fail with "Can't locate
+    revision" after the backup; this check costs a directory listing and no Alembic import.
+    """
+    return any(
+        f.name.startswith(f"{revision}_") and f.suffix == ".py"
+        for f in (HERE / "versions").iterdir()
+    )
 
 
 def alembic_config() -> Any:

@@ -9,7 +9,8 @@ exports stay contact-only and the calendar holds follow-ups and dates only.
 
 Exports carry the contact's uuid (vCard UID "urn:uuid:..." unless it came with its own UID;
 CSV external id "pocketcrm"), so importing an export updates instead of duplicating.
-Files are created 0600 before anything is written: contact data is never world-readable.
+Files are created 0600 before anything is written (contact data is never world-readable),
+under a temporary name renamed when complete; a symbolic link at the target is refused.
 """
 
 from __future__ import annotations
@@ -41,15 +42,38 @@ CHUNK = 1000
 
 @contextmanager
 def open_private(path: str | os.PathLike[str], *, newline: str | None = None) -> Iterator[TextIO]:
-    """Open PATH for writing as a 0600 file (created so, or narrowed before writing)."""
+    """Write PATH as a 0600 file: into a temporary file beside it, renamed over PATH when
+    complete, so a failed export never leaves half a file nor truncates the last good one.
+
+    A symbolic link at PATH is refused: writing through it would put contact data wherever
+    it points (another user's file, a synced folder). A pipe or device is written directly.
+    """
     target = Path(path)
+    if target.is_symlink():
+        raise Invalid(
+            "output", f"{target} is a symbolic link; refusing to write through it, give a real path"
+        )
+    if target.exists() and not target.is_file() and not target.is_dir():
+        with target.open("w", encoding="utf-8", newline=newline) as stream:  # a FIFO, /dev/null
+            yield stream
+        return
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except OSError as exc:
         raise Invalid("output", f"cannot write {target}: {exc.strerror}") from None
-    os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
-    with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as stream:
-        yield stream
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise Invalid("output", f"cannot write {target}: {exc.strerror}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _is_everything(query: ContactQuery | None) -> bool:
