@@ -146,10 +146,13 @@ def root(
 
 def launch_tui(db: str | None) -> None:
     """The composition root may know both faces; the faces never know each other."""
-    from pocketcrm.commands._common import db_location, load_settings
+    from pocketcrm.commands import _common
+    from pocketcrm.paths import is_default_db
     from pocketcrm.tui.app import run  # Textual: ~270 ms, only for the interface
 
-    run(db_location(db), load_settings())
+    location = _common.db_location(db)
+    create = _common.creating_allowed() or is_default_db(location)
+    run(location, _common.load_settings(), create_folders=create)
 
 
 def tui(db: DbOption = None) -> None:

@@ -1047,3 +1047,14 @@ async def test_list_keys_do_not_clash_on_the_companies_screen(crm_store: Any) ->
         await pilot.press("F")
         await settle(pilot)
         assert "kind: customer" in screen_text(app)
+
+
+async def test_a_mistyped_path_is_refused_not_created(tmp_path: Path) -> None:
+    """`pocketcrm --db typo/x.db` must not make folders and an empty database silently."""
+    target = tmp_path / "typo" / "x.db"
+    app = make_app(target, clock=lambda: NOW, watch_seconds=0, create_folders=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.store is None
+        assert "--create" in app.open_error
+    assert not (tmp_path / "typo").exists()

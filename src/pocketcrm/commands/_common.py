@@ -79,6 +79,11 @@ def load_settings() -> Any:
     return settings
 
 
+def creating_allowed() -> bool:
+    """Whether --create was given: a database may be made in a folder that does not exist."""
+    return _root_create
+
+
 def open_db(db: str | None) -> Store:
     """Open (create, migrate) the database named by --db, $POCKETCRM_DB or the default.
 

@@ -235,9 +235,11 @@ class PocketCRM(App[int]):
         *,
         exit_after_first_frame: bool = False,
         watch_seconds: float = WATCH_SECONDS,
+        create_folders: bool = True,
     ) -> None:
         super().__init__()
         self.location = location
+        self.create_folders = create_folders
         self.store: Store | None = store
         self.settings = settings
         self.exit_after_first_frame = exit_after_first_frame
@@ -263,7 +265,7 @@ class PocketCRM(App[int]):
 
         assert self.location is not None
         try:
-            store = open_store(self.location, self.settings)
+            store = open_store(self.location, self.settings, create_folders=self.create_folders)
         except CrmError as exc:
             self.call_later(self._store_failed, str(exc))
             return
@@ -421,6 +423,7 @@ def make_app(
     clock: Callable[[], datetime] | None = None,
     exit_after_first_frame: bool | None = None,
     watch_seconds: float = WATCH_SECONDS,
+    create_folders: bool = True,
 ) -> PocketCRM:
     """Build the App for the CLI (a path or URL, opened after the first frame) or for tests (a
     Store, used as is). CLOCK fixes 'now' for the whole core (tests and screenshots)."""
@@ -439,6 +442,7 @@ def make_app(
             chosen,
             exit_after_first_frame=exit_after_first_frame,
             watch_seconds=watch_seconds,
+            create_folders=create_folders,
         )
     chosen = settings or store_or_url.settings
     return PocketCRM(
@@ -450,15 +454,16 @@ def make_app(
     )
 
 
-def run(db_location: str, settings: Settings) -> None:
-    """What `pocketcrm` (in a terminal) and `pocketcrm tui` call."""
+def run(db_location: str, settings: Settings, *, create_folders: bool = True) -> None:
+    """What `pocketcrm` (in a terminal) and `pocketcrm tui` call; CREATE_FOLDERS=False
+    refuses a database path whose folder is missing (a typo must not look like lost data)."""
     if settings.timezone:
         from zoneinfo import ZoneInfo
 
         from pocketcrm.core import clock
 
         clock.set_local_zone(ZoneInfo(settings.timezone))
-    app = make_app(db_location, settings)
+    app = make_app(db_location, settings, create_folders=create_folders)
     app.run()
     if app.open_error:
         raise SystemExit(f"pocketcrm: {app.open_error}")
