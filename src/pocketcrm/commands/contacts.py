@@ -224,11 +224,19 @@ def show(ref: Ref, db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @handle_errors
 def list_(
-    stage: Annotated[str, typer.Option(help="Only this stage.")] = "",
-    tag: Annotated[str, typer.Option(help="Only contacts with this tag.")] = "",
-    company: Annotated[str, typer.Option(help="Company name (part) or id.")] = "",
-    company_kind: Annotated[str, typer.Option(help="Company kind: customer, supplier, ...")] = "",
-    owner: Annotated[str, typer.Option(help="Only this owner's contacts.")] = "",
+    stage: Annotated[list[str], typer.Option(help="Only this stage (repeat: any of them).")] = [],  # noqa: B006
+    tag: Annotated[
+        list[str], typer.Option(help="Only contacts with this tag (repeat: every tag).")
+    ] = [],  # noqa: B006
+    company: Annotated[
+        list[str], typer.Option(help="Company name (part) or id (repeat: any of them).")
+    ] = [],  # noqa: B006
+    company_kind: Annotated[
+        list[str], typer.Option(help="Company kind: customer, supplier, ... (repeat: any).")
+    ] = [],  # noqa: B006
+    owner: Annotated[
+        list[str], typer.Option(help="Only this owner's contacts (repeat: any of them).")
+    ] = [],  # noqa: B006
     not_contacted_since: Annotated[
         str, typer.Option(help="WHEN: no call/meeting/email since, e.g. 30d.")
     ] = "",
@@ -243,7 +251,10 @@ def list_(
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
-    """List contacts, filtered and sorted."""
+    """List contacts, filtered and sorted.
+
+    A filter given twice combines: `--tag a --tag b` needs both tags, `--stage lead --stage
+    customer` takes either stage (the same for company, company kind and owner)."""
     from pocketcrm.core.services import contacts
 
     since = (
@@ -252,11 +263,11 @@ def list_(
         else None
     )
     query = contacts.ContactQuery(
-        stage=stage,
-        tag=tag,
-        company=company,
-        company_kind=company_kind,
-        owner=owner,
+        stage=tuple(stage),
+        tag=tuple(tag),
+        company=tuple(company),
+        company_kind=tuple(company_kind),
+        owner=tuple(owner),
         not_contacted_since=since,
         sort=sort,
         limit=limit,

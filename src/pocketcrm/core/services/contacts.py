@@ -91,15 +91,28 @@ class ContactPatch:
     email_opt_out: bool | None = None
 
 
+# A filter is one value or several (an option given more than once). Several tags must all
+# be on the contact (AND: "boilers" and "trade"); several stages, companies, company kinds
+# or owners are alternatives (OR: stage lead or customer). No value is ever dropped.
+Filter = str | tuple[str, ...]
+
+
+def filter_values(value: Filter) -> tuple[str, ...]:
+    """The non-blank values of a filter, one or several, in the order given."""
+    given = (value,) if isinstance(value, str) else value
+    return tuple(v.strip() for v in given if v.strip())
+
+
 @dataclass
 class ContactQuery:
-    """Filters for lists; every field optional."""
+    """Filters for lists; every field optional. Tags combine with AND, the other filters'
+    alternatives with OR (see Filter)."""
 
-    stage: str = ""
-    tag: str = ""
-    company: str = ""
-    company_kind: str = ""
-    owner: str = ""
+    stage: Filter = ""
+    tag: Filter = ""
+    company: Filter = ""
+    company_kind: Filter = ""
+    owner: Filter = ""
     not_contacted_since: datetime | None = None
     text: str = ""
     sort: str = "name"
@@ -651,33 +664,52 @@ def list_sql(session: Session) -> str:
     return _LIST_SQL if is_sqlite(session) else _LIST_SQL_PG
 
 
+def _any_of(column: str, name: str, values: Sequence[str], params: dict[str, object]) -> str:
+    """COLUMN equal to one of VALUES, as bound parameters NAME0, NAME1, ..."""
+    marks = []
+    for i, value in enumerate(values):
+        params[f"{name}{i}"] = value
+        marks.append(f":{name}{i}")
+    return f"{column} IN ({', '.join(marks)})"
+
+
+def needs_company_join(query: ContactQuery) -> bool:
+    """Whether the filters read the company (a kind, or a company by name rather than id)."""
+    return bool(filter_values(query.company_kind)) or any(
+        not v.isdecimal() for v in filter_values(query.company)
+    )
+
+
 def _where(
     session: Session, query: ContactQuery, settings: Settings
 ) -> tuple[str, dict[str, object]]:
     clauses = ["c.deleted_at IS NULL"]
     params: dict[str, object] = {}
-    if query.stage:
-        clauses.append("c.stage = :stage")
-        params["stage"] = validate.stage(query.stage, settings)
-    if query.tag:
+    stages = [validate.stage(v, settings) for v in filter_values(query.stage)]
+    if stages:
+        clauses.append(_any_of("c.stage", "stage", stages, params))
+    for i, tag in enumerate(filter_values(query.tag)):  # every tag: AND
         clauses.append(
             "EXISTS (SELECT 1 FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
-            "WHERE ct.contact_id = c.id AND t.name = :tag)"
+            f"WHERE ct.contact_id = c.id AND t.name = :tag{i})"
         )
-        params["tag"] = validate.tag(query.tag)
-    if query.company:
-        if query.company.strip().isdecimal():
-            clauses.append("c.company_id = :company_id")
-            params["company_id"] = int(query.company)
+        params[f"tag{i}"] = validate.tag(tag)
+    companies = []
+    for i, company in enumerate(filter_values(query.company)):  # any of them: OR
+        if company.isdecimal():
+            companies.append(f"c.company_id = :company_id{i}")
+            params[f"company_id{i}"] = int(company)
         else:
-            clauses.append("co.name_key LIKE :company ESCAPE '\\'")
-            params["company"] = contains(query.company)
-    if query.company_kind:
-        clauses.append("co.kind = :company_kind")
-        params["company_kind"] = validate.company_kind(query.company_kind)
-    if query.owner:
-        clauses.append("lower(c.owner) = :owner")
-        params["owner"] = query.owner.strip().lower()
+            companies.append(f"co.name_key LIKE :company{i} ESCAPE '\\'")
+            params[f"company{i}"] = contains(company)
+    if companies:
+        clauses.append("(" + " OR ".join(companies) + ")")
+    kinds = [validate.company_kind(v) for v in filter_values(query.company_kind)]
+    if kinds:
+        clauses.append(_any_of("co.kind", "company_kind", kinds, params))
+    owners = [v.lower() for v in filter_values(query.owner)]
+    if owners:
+        clauses.append(_any_of("lower(c.owner)", "owner", owners, params))
     if query.not_contacted_since is not None:
         clauses.append("(c.last_contact_at IS NULL OR c.last_contact_at < :since)")
         params["since"] = db_time(query.not_contacted_since)
@@ -731,12 +763,9 @@ def count_contacts(store: Store, query: ContactQuery | None = None) -> int:
     with store.read() as session:
         where, params = _where(session, query, store.settings)
         # The company join only when a filter needs it: at 100,000 contacts it cost 95 ms of 103.
-        needs_company = bool(query.company_kind) or (
-            bool(query.company) and not query.company.strip().isdecimal()
-        )
         source = (
             "contact c LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL"
-            if needs_company
+            if needs_company_join(query)
             else "contact c"
         )
         sql = f"SELECT count(*) FROM {source}" + where
