@@ -264,3 +264,22 @@ def test_show_prints_brackets_as_typed(run: Run) -> None:
     assert "Boss [x] at [Acme] Ltd (prospect)" in out
     assert "notes [/] here" in out
     assert "[Acme] Ltd" in run("company", "show", "1").stdout
+
+
+def test_add_with_company_kind_creates_the_company_of_that_kind(
+    run: Run, core: Callable[[], Store]
+) -> None:
+    """Issue 17: `add` could not say that a new company is a supplier."""
+    from pocketcrm.core.services import companies
+
+    run("add", "Sue Parts", "-c", "Parts Ltd", "--company-kind", "supplier")
+    assert companies.get_company(core(), "Parts Ltd").kind == "supplier"
+    run("add", "Sid Parts", "-c", "parts ltd", "--company-kind", "supplier")  # same kind: fine
+    result = run("add", "Pat Parts", "-c", "Parts Ltd", "--company-kind", "customer", code=2)
+    assert "company-kind: Parts Ltd is already a supplier" in result.stderr
+    assert "company-kind:" in run("add", "Kim", "--company-kind", "supplier", code=2).stderr
+    result = run("add", "Kim", "-c", "X", "--company-kind", "alien", code=2)
+    assert "kind" in result.stderr
+    assert [c.display_name for c in contacts.list_contacts(core())] == ["Sid Parts", "Sue Parts"]
+    report = json.loads(run("report", "--json").stdout)
+    assert report["leads_by_owner"] == []

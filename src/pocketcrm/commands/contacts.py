@@ -155,6 +155,14 @@ def add(
     company: Annotated[
         str, typer.Option("--company", "-c", help="Company name or id (created if new).")
     ] = "",
+    company_kind: Annotated[
+        str,
+        typer.Option(
+            help="Kind of the company it creates: customer, prospect, partner, supplier, "
+            "distributor, other (default: from the stage). Contacts at a partner, supplier "
+            "or distributor are not counted as leads."
+        ),
+    ] = "",
     title: Annotated[str, typer.Option(help="Job title.")] = "",
     department: Annotated[str, typer.Option(help="Department.")] = "",
     stage: Annotated[
@@ -179,6 +187,7 @@ def add(
         emails=email,
         phones=phone,
         company=company,
+        company_kind=company_kind,
         title=title,
         department=department,
         stage=stage,

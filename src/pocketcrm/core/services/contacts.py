@@ -57,6 +57,7 @@ class ContactInput:
     emails: list[str] = field(default_factory=list)  # "ann@x.com" or "work:ann@x.com"
     phones: list[str] = field(default_factory=list)  # as typed, optionally "mobile:+1 ..."
     company: str = ""  # a company name or id; a new name creates the company
+    company_kind: str = ""  # the kind of a company this creates (empty: from the stage)
     title: str = ""
     department: str = ""
     stage: str = ""  # empty: the first configured stage
@@ -123,6 +124,18 @@ class ContactQuery:
 # -- helpers shared by the services ---------------------------------------------------------
 
 
+def _same_kind(session: Session, company_id: int, kind: str) -> None:
+    name, current = session.execute(
+        text("SELECT name, kind FROM company WHERE id = :i"), {"i": company_id}
+    ).one()
+    if current != kind:
+        raise Invalid(
+            "company-kind",
+            f"{name} is already a {current}; leave --company-kind out, or change the company "
+            f"with `pocketcrm company edit {company_id} --kind {kind}`",
+        )
+
+
 def tag_ids(session: Session, names: Iterable[str]) -> list[int]:
     """Ids of these tags, creating the missing ones."""
     ids = []
@@ -132,22 +145,29 @@ def tag_ids(session: Session, names: Iterable[str]) -> list[int]:
     return ids
 
 
-def company_for(session: Session, ref: str, stage: str = "") -> int:
-    """The id of the company named REF (an id or a name), created when the name is new."""
+def company_for(session: Session, ref: str, stage: str = "", kind: str = "") -> int:
+    """The id of the company named REF (an id or a name), created when the name is new.
+
+    KIND (supplier, partner, ...) is the new company's kind; an existing company of another
+    kind is refused rather than silently left as it is."""
     from pocketcrm.core.services.lookup import resolve_company
 
     ref = ref.strip()
+    kind = validate.company_kind(kind) if kind.strip() else ""
     if ref.isdecimal():
-        return resolve_company(session, ref)
-    found = session.execute(
-        text("SELECT id FROM company WHERE name_key = :k AND deleted_at IS NULL ORDER BY id"),
-        {"k": fold(ref)},
-    ).scalar()
+        found: int | None = resolve_company(session, ref)
+    else:
+        found = session.execute(
+            text("SELECT id FROM company WHERE name_key = :k AND deleted_at IS NULL ORDER BY id"),
+            {"k": fold(ref)},
+        ).scalar()
     if found is not None:
+        if kind:
+            _same_kind(session, int(found), kind)
         return int(found)
     now = clock.now()
     # A company first met through a contact takes its kind from that contact's stage.
-    kind = {"customer": "customer", "past_customer": "customer"}.get(stage, "prospect")
+    kind = kind or {"customer": "customer", "past_customer": "customer"}.get(stage, "prospect")
     name = validate.name(ref, "company")
     return sql.insert(
         session,
@@ -261,6 +281,12 @@ def validate_input(data: ContactInput, settings: Settings) -> None:
         validate.phone_text(validate.split_label(value)[1])
     if data.stage:
         validate.stage(data.stage, settings)
+    if data.company_kind.strip():
+        if not data.company.strip():
+            raise Invalid(
+                "company-kind", "is the kind of the contact's company; give --company too"
+            )
+        validate.company_kind(data.company_kind)
     for value in data.tags:
         validate.tag(value)
     for value in data.websites:
@@ -281,7 +307,11 @@ def create_contact(store: Store, data: ContactInput) -> Created:
     owner = (data.owner or settings.owner).strip()
     year, month, day = birthday if birthday else (None, None, None)
     with store.write() as session:
-        company_id = company_for(session, data.company, stage) if data.company.strip() else None
+        company_id = (
+            company_for(session, data.company, stage, data.company_kind)
+            if data.company.strip()
+            else None
+        )
         uuid = sql.new_uuid()
         contact_id = sql.insert(
             session,
