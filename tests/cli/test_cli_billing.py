@@ -180,3 +180,41 @@ def test_a_fresh_deal_is_invoiced_in_full_without_a_question(
     assert result.stdout.strip() == "INV-2026-0001" and result.stderr == ""
     view = billing.get_invoice(core(), "INV-2026-0001")
     assert (view.amount_cents, view.currency, view.deal_id) == (90000, "EUR", int(deal))
+
+
+def test_csv_amounts_are_numbers_with_a_currency_column(run: Run, ann: None) -> None:
+    """Issue 17: CSV amounts were text ("4,800.00 GBP") that a spreadsheet cannot add."""
+    run("invoice", "add", "Ann", "4,800 GBP", "--issued", "2026-11-01")
+    run("pay", "INV-2026-0001", "1,000.5", "--on", "2026-11-10")
+    table = list(csv.reader(io.StringIO(run("invoice", "list", "--csv").stdout)))
+    assert table == [
+        [
+            "number",
+            "kind",
+            "contact",
+            "issued",
+            "due",
+            "amount",
+            "paid",
+            "balance",
+            "currency",
+            "status",
+        ],
+        [
+            "INV-2026-0001",
+            "invoice",
+            "Ann Lee",
+            "2026-11-01",
+            "2026-12-01",
+            "4800.00",
+            "1000.50",
+            "3799.50",
+            "GBP",
+            "open",
+        ],
+    ]
+    table = list(csv.reader(io.StringIO(run("billing", "Ann", "--csv").stdout)))
+    assert table[0] == ["date", "event", "number", "kind", "amount", "currency", "detail"]
+    assert [r[4:6] for r in table[1:]] == [["4800.00", "GBP"], ["1000.50", "GBP"]]
+    # On screen (and piped) amounts stay readable.
+    assert "4,800.00 GBP" in run("invoice", "list").stdout

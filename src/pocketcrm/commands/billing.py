@@ -141,7 +141,20 @@ def _confirm_billed_deal(
     return True
 
 
-def _rows(found: list[InvoiceView]) -> list[list[object]]:
+INVOICE_COLUMNS = ["number", "kind", "contact", "issued", "due", "amount", "paid", "balance"]
+
+
+def _amounts(cents: list[int], currency: str, as_csv: bool) -> list[object]:
+    """Amounts as '1,250.50 EUR' on screen; in CSV plain numbers (1250.50) then the currency,
+    so a spreadsheet can add them up."""
+    from pocketcrm.core.money import plain_amount
+
+    if as_csv:
+        return [*(plain_amount(c) for c in cents), currency]
+    return [_money(c, currency) for c in cents]
+
+
+def _rows(found: list[InvoiceView], as_csv: bool = False) -> list[list[object]]:
     return [
         [
             v.number,
@@ -149,9 +162,7 @@ def _rows(found: list[InvoiceView]) -> list[list[object]]:
             v.contact_name,
             v.issued_on.isoformat(),
             v.due_on.isoformat() if v.due_on else "",
-            _money(v.amount_cents, v.currency),
-            _money(v.paid_cents, v.currency),
-            _money(v.balance_cents, v.currency),
+            *_amounts([v.amount_cents, v.paid_cents, v.balance_cents], v.currency, as_csv),
             v.status,
         ]
         for v in found
@@ -175,11 +186,8 @@ def list_(
     if as_json:
         print_json(found)
         return
-    table(
-        ["number", "kind", "contact", "issued", "due", "amount", "paid", "balance", "status"],
-        _rows(found),
-        as_csv=as_csv,
-    )
+    currency = ["currency"] if as_csv else []
+    table([*INVOICE_COLUMNS, *currency, "status"], _rows(found, as_csv), as_csv=as_csv)
 
 
 @invoice_app.command("show")
@@ -306,15 +314,16 @@ def billing(
     if as_json:
         print_json(events)
         return
+    currency = ["currency"] if as_csv else []
     table(
-        ["date", "event", "number", "kind", "amount", "detail"],
+        ["date", "event", "number", "kind", "amount", *currency, "detail"],
         [
             [
                 e.on.isoformat(),
                 e.event,
                 e.number,
                 e.kind,
-                _money(e.amount_cents, e.currency),
+                *_amounts([e.amount_cents], e.currency, as_csv),
                 e.detail,
             ]
             for e in events
