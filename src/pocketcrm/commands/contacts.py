@@ -27,6 +27,7 @@ from pocketcrm.commands._common import (
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import ContactCard, ContactRow
+    from pocketcrm.core.services.card_money import ContactMoney
 
 Ref = Annotated[str, typer.Argument(help="An id, an email, a phone, or part of a name.")]
 
@@ -35,7 +36,39 @@ def _escape(text: str) -> str:
     return text.replace("[", r"\[")
 
 
-def render_card(card: ContactCard) -> None:
+def _money_lines(money: ContactMoney) -> list[str]:
+    """Open and won deals and what is owed, as the interface's card shows them."""
+    from pocketcrm.core.money import format_amount
+
+    open_deals = [d for d in money.deals if d.is_open]
+    won = money.won()
+    if not open_deals and not won and not money.invoices:
+        return []
+    lines = ["", f"[bold]Deals[/bold] [dim]({len(open_deals)} open, {len(won)} won)[/dim]"]
+    for deal in [*open_deals, *won[-3:]]:  # the last three won, as the interface shows
+        style = "cyan" if deal.is_open else "green"
+        lines.append(
+            f"  [{style}]{deal.stage.replace('_', ' '):<12}[/{style}] {_escape(deal.title)}  "
+            f"{format_amount(deal.amount_cents, deal.currency)}"
+        )
+    owed = money.owed()
+    if owed:
+        total = ", ".join(format_amount(cents, cur) for cur, cents in owed.items())
+        lines.append(f"owed: [bold]{total}[/bold]")
+        for invoice in money.invoices:
+            if invoice.balance_cents > 0:
+                due = f", due {invoice.due_on.isoformat()}" if invoice.due_on else ""
+                mark = " [red]overdue[/red]" if invoice.status == "overdue" else ""
+                lines.append(
+                    f"  {invoice.number}  {format_amount(invoice.balance_cents, invoice.currency)}"
+                    f"{due}{mark}"
+                )
+    elif money.invoices:
+        lines.append("owed: nothing")
+    return lines
+
+
+def render_card(card: ContactCard, money: ContactMoney | None = None) -> None:
     lines = [f"[bold]{_escape(card.display_name)}[/bold]  [dim]#{card.id}[/dim]"]
     role = _escape(", ".join(p for p in (card.title, card.department) if p))
     if card.company:
@@ -85,6 +118,8 @@ def render_card(card: ContactCard) -> None:
             due = local(f.due_at, date_only=f.all_day)
             mark = " [red]overdue[/red]" if f.overdue else ""
             lines.append(f"  {f.id:>5}  {due}{mark}  {_escape(f.note)}")
+    if money is not None:
+        lines += _money_lines(money)
     if card.interactions:
         more = card.interaction_count - len(card.interactions)
         lines += [
@@ -228,7 +263,9 @@ def show(ref: Ref, db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(card)
     else:
-        render_card(card)
+        from pocketcrm.core.services.card_money import contact_money
+
+        render_card(card, contact_money(store, card.id))
 
 
 @handle_errors
