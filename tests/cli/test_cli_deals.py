@@ -173,3 +173,11 @@ def test_deal_list_csv_amounts_are_numbers_with_a_currency_column(run: Run, ann:
     ]
     assert sorted(r[5:7] for r in table[1:]) == [["1234567.50", "USD"], ["4800.00", "GBP"]]
     assert "4,800.00 GBP" in run("deal", "list").stdout
+
+
+def test_the_pipeline_says_1_deal(run: Run, ann: None) -> None:
+    """Issue 17: the pipeline printed "1 deals"."""
+    run("deal", "add", "Ann", "Boilers", "--amount", "4800", "--stage", "proposal")
+    out = run("pipeline").stdout
+    assert "proposal        1 deal " in out and "qualified       0 deals" in out
+    assert "1 deals" not in out

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pocketcrm import humanize
 from pocketcrm.commands._common import (
     DbOption,
     JsonOption,
@@ -48,7 +49,7 @@ def _render_report(report: ImportReport) -> None:
     for source in report.sources:
         lines.append(
             f"  {_escape(source.path)}: {source.format}, {source.encoding}, "
-            f"{source.records} records"
+            f"{humanize.count(source.records, 'record')}"
         )
     verb = "" if report.written else "would be "
     lines.append(
@@ -439,7 +440,7 @@ def person_erase(
         print_json(erased)
         return
     typer.echo(
-        f"erased {erased.name} (#{erased.contact_id}): {erased.rows_removed} records removed, "
+        f"erased {erased.name} (#{erased.contact_id}): {humanize.count(erased.rows_removed, 'record')} removed, "
         f"{erased.suppressed} email/phone hashes kept so imports skip them"
     )
     if not erased.scrubbed:

@@ -46,6 +46,7 @@ from typing import NamedTuple, TextIO
 from sqlalchemy import text
 from sqlmodel import Session
 
+from pocketcrm import humanize
 from pocketcrm.core import clock, delivery
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.settings import ReminderConfig, Settings
@@ -977,11 +978,11 @@ def _ago(span: timedelta) -> str:
     if minutes < 1:
         return "less than a minute"
     if minutes < 120:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return humanize.count(minutes, "minute")
     hours = minutes // 60
     if hours < 48:
-        return f"{hours} hours"
-    return f"{hours // 24} days"
+        return humanize.count(hours, "hour")
+    return humanize.count(hours // 24, "day")
 
 
 def schedule_minutes(session: Session, settings: Settings) -> int:

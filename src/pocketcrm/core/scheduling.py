@@ -368,6 +368,29 @@ def systemd_enable(*, timeout: float = 30.0) -> str | None:
     return None
 
 
+def launchd_agent_path() -> Path:
+    """Where a user's LaunchAgent for pocketcrm lives (macOS)."""
+    return Path.home() / "Library" / "LaunchAgents" / f"{LAUNCHD_LABEL}.plist"
+
+
+def installed_jobs(*, tabfile: str | None = None) -> tuple[str, ...]:
+    """Which schedulers have pocketcrm's job: "cron" (an active line, not one commented out),
+    "systemd" (the user timer's unit file), "launchd" (the agent's plist); empty: none, so
+    nothing runs reminders on a schedule. A crontab that cannot be read counts as none."""
+    found = []
+    try:
+        line = cron_status(tabfile=tabfile)
+    except CrmError:
+        line = None
+    if line is not None and not line.lstrip().startswith("#"):
+        found.append("cron")
+    if (default_unit_dir() / TIMER_NAME).exists():
+        found.append("systemd")
+    if launchd_agent_path().exists():
+        found.append("launchd")
+    return tuple(found)
+
+
 def launchd_plist(command: str, every_minutes: int = 15) -> str:
     """A LaunchAgent for ~/Library/LaunchAgents; launchd takes an argument list, no shell."""
     import plistlib  # pulls in the XML parser; only macOS installs need it
