@@ -20,3 +20,10 @@ def test_count_says_one_thing_and_many_things() -> None:
     assert count(1, "invoice or order", many="invoices and orders") == "1 invoice or order"
     assert count(2, "invoice or order", many="invoices and orders") == "2 invoices and orders"
     assert plural("refund", -1) == "refund"
+
+
+def test_the_core_messages_use_the_rule() -> None:
+    from pocketcrm.core import scheduling
+
+    timer = scheduling.systemd_units("pocketcrm remind", 1)[scheduling.TIMER_NAME]
+    assert "every 1 minute\n" in timer

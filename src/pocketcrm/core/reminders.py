@@ -361,7 +361,7 @@ def _title(kind: str, name: str, due: datetime, born: int | None) -> str:
     if kind == "birthday":
         return f"Birthday: {name}" + (f" turns {years}" if years > 0 else "")
     if kind == "anniversary":
-        return f"Anniversary: {name}" + (f" ({years} years)" if years > 0 else "")
+        return f"Anniversary: {name}" + (f" ({humanize.count(years, 'year')})" if years > 0 else "")
     return f"{kind.replace('_', ' ').capitalize()}: {name}"
 
 
@@ -372,7 +372,7 @@ def _detail(kind: str, note: str, last_contact: datetime | None, now: datetime) 
         if last_contact is None:
             return "no call, meeting or email logged yet"
         days = (now - last_contact) // _DAY
-        return f"last in touch {days} days ago"
+        return f"last in touch {humanize.count(days, 'day')} ago"
     return ""
 
 

@@ -20,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pocketcrm import humanize
 from pocketcrm.core.errors import CrmError, Invalid
 
 TAG = "pocketcrm-remind"
@@ -301,7 +302,7 @@ def systemd_units(command: str, every_minutes: int = 15) -> dict[str, str]:
     ]
     timer = [
         "[Unit]",
-        f"Description=Run pocketcrm reminders every {every_minutes} minutes",
+        f"Description=Run pocketcrm reminders every {humanize.count(every_minutes, 'minute')}",
         "",
         "[Timer]",
         f"OnCalendar={_on_calendar(every_minutes)}",
