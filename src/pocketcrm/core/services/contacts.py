@@ -120,6 +120,14 @@ class ContactQuery:
     limit: int | None = None
     offset: int = 0
 
+    def __post_init__(self) -> None:
+        # No value or one value is kept as text, so a query built from options given once
+        # equals one built from plain strings ("no filters" is ContactQuery() either way).
+        for name in ("stage", "tag", "company", "company_kind", "owner"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                setattr(self, name, "" if not value else value[0] if len(value) == 1 else value)
+
 
 # -- helpers shared by the services ---------------------------------------------------------
 
