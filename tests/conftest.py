@@ -22,6 +22,9 @@ def _isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("POCKETCRM_DB", str(home / "data" / "pocketcrm.db"))
     monkeypatch.delenv("POCKETCRM_NOW", raising=False)
     monkeypatch.delenv("POCKETCRM_OWNER", raising=False)
+    # Phone numbers in tests are US ones unless a test says otherwise; the first-run guess
+    # (from the locale or the time zone) has its own tests with this unset.
+    monkeypatch.setenv("POCKETCRM_PHONE_REGION", "US")
     yield
     clock.set_clock(None)
     clock.set_local_zone(None)

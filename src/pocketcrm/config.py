@@ -2,6 +2,8 @@
 
 Precedence: command line, then environment (POCKETCRM_OWNER, POCKETCRM_TZ), then the file,
 then the defaults declared in pocketcrm.core.settings. `pocketcrm config set` writes the file.
+The phone region is guessed on first run (settle_phone_region) and stored, so it is said once
+and can be changed; POCKETCRM_PHONE_REGION replaces the guess when the file names none.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ KEYS: dict[str, str] = {
     "backups.keep": "backups kept per database (the newest and the last before an upgrade stay)",
     "backups.keep_days": "also drop backups older than this many days (0: no age limit)",
 }
+# Other names people use for a setting (the file keeps the name in KEYS).
+ALIASES = {"phone_region": "default_region"}
 
 
 def _target(settings: Settings, key: str) -> tuple[Any, str]:
@@ -140,11 +144,17 @@ def read_file(path: Path | None = None) -> dict[str, Any]:
 def load(path: Path | None = None) -> Settings:
     """Defaults, then the file, then the environment."""
     settings = Settings()
-    _apply(settings, read_file(path))
+    data = read_file(path)
+    _apply(settings, data)
     if os.environ.get("POCKETCRM_OWNER"):
         settings.owner = os.environ["POCKETCRM_OWNER"]
     if os.environ.get("POCKETCRM_TZ"):
         settings.timezone = os.environ["POCKETCRM_TZ"]
+    region = os.environ.get("POCKETCRM_PHONE_REGION", "").strip()
+    if region and "default_region" not in data:
+        # The region when the file names none, in place of the first-run guess (containers,
+        # CI): a region someone chose with `config set` still wins.
+        settings.default_region = region.upper()
     _validate("timezone", settings.timezone)  # a hand-edited file or the environment
     return settings
 
@@ -158,6 +168,7 @@ def flatten(settings: Settings) -> dict[str, Any]:
 
 
 def get_value(key: str, path: Path | None = None) -> Any:
+    key = ALIASES.get(key, key)
     if key not in KEYS:
         raise Invalid("key", f"unknown setting {key!r}; see `pocketcrm config list`")
     obj, attr = _target(load(path), key)
@@ -166,6 +177,7 @@ def get_value(key: str, path: Path | None = None) -> Any:
 
 def set_value(key: str, raw: str, path: Path | None = None) -> Any:
     """Validate and write one setting, keeping the rest of the file."""
+    key = ALIASES.get(key, key)
     if key not in KEYS:
         raise Invalid("key", f"unknown setting {key!r}; see `pocketcrm config list`")
     path = path or config_path()
@@ -186,6 +198,39 @@ def set_value(key: str, raw: str, path: Path | None = None) -> Any:
         handle.write(dumps(data))
     tmp.replace(path)
     return value
+
+
+def settle_phone_region(path: Path | None = None) -> str | None:
+    """On first run (no region in the file or the environment) guess the phone region from
+    the locale or the time zone, store it, and return the one-time notice; else None.
+
+    Without a guess the default (US) is stored all the same, so the notice comes once."""
+    if os.environ.get("POCKETCRM_PHONE_REGION"):
+        return None
+    path = path or config_path()
+    data = read_file(path)
+    if "default_region" in data:
+        return None
+    import zoneinfo
+
+    from pocketcrm.core.regions import guess_region
+
+    zone = os.environ.get("POCKETCRM_TZ") or str(data.get("timezone") or "")
+    guess = guess_region(dict(os.environ), zone, zoneinfo.TZPATH)
+    region, source = Settings().default_region, "the default: neither locale nor time zone says"
+    if guess is not None:
+        import phonenumbers  # about 20 ms, on the first run only
+
+        if guess.region in phonenumbers.SUPPORTED_REGIONS:
+            region, source = guess.region, f"from {guess.source}"
+    notice = (
+        f"phone region: {region} ({source}); change with `pocketcrm config set phone_region XX`"
+    )
+    try:
+        set_value("default_region", region, path)
+    except OSError:
+        return notice + " (the config file could not be written; using it for this run)"
+    return notice
 
 
 def _toml_value(value: Any) -> str:

@@ -212,3 +212,48 @@ def test_demo_honours_db_before_the_command(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--db", str(target), "demo", "--contacts", "5"])
     assert result.exit_code == 0, result.output
     assert target.exists()
+
+
+@pytest.fixture
+def first_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first run with nothing said about the phone region (the tests' US pin lifted)."""
+    monkeypatch.delenv("POCKETCRM_PHONE_REGION")
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+def test_the_phone_region_is_guessed_from_the_time_zone_once(
+    run: Run, core: Callable[..., Store], first_run: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17: the region was always US, so the README's own UK number was not valid."""
+    monkeypatch.setenv("POCKETCRM_TZ", "Europe/London")
+    result = run("add", "Zoë Åkesson", "--phone", "020 7946 0321")
+    assert result.stderr == (
+        "pocketcrm: phone region: GB (from time zone Europe/London); "
+        "change with `pocketcrm config set phone_region XX`\n"
+    )
+    card = json.loads(run("show", "zoe", "--json").stdout)
+    assert card["phones"][0]["valid"] is True and card["phones"][0]["e164"] == "+442079460321"
+    assert run("list").stderr == ""  # said once
+    data = tomllib.loads(Path(os.environ["POCKETCRM_CONFIG"]).read_text())
+    assert data["default_region"] == "GB"
+    assert run("config", "set", "phone_region", "de").stdout == "phone_region = DE\n"
+    assert run("config", "get", "phone_region").stdout == "DE\n"
+
+
+def test_the_locale_comes_before_the_time_zone(
+    run: Run, first_run: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANG", "en_IE.UTF-8")
+    assert "phone region: IE (from locale en_IE.UTF-8)" in run("list").stderr
+    assert run("config", "get", "default_region").stdout == "IE\n"
+
+
+def test_without_a_country_the_default_is_stored_and_said(
+    run: Run, first_run: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POCKETCRM_TZ", "UTC")
+    monkeypatch.setenv("TZ", "UTC")
+    assert "phone region: US (the default" in run("list").stderr
+    assert run("list").stderr == ""

@@ -144,3 +144,77 @@ def test_report_shows_revenue_and_invoices(run: Run, ann: None) -> None:
     assert data["invoices_outstanding_cents"] == 11000
     text = run("report").stdout
     assert "Revenue received  40.00 USD" in text and "overdue 1" in text
+
+
+def test_a_deal_is_not_invoiced_twice_without_a_word(
+    run: Run, core: Callable[[], Store], ann: None
+) -> None:
+    """Issue 17: `invoice add dave 4800 --deal 1` twice billed 9,600 on a 4,800 deal."""
+    deal = run("deal", "add", "Ann", "Boilers", "--amount", "4800").stdout.strip()
+    assert run("invoice", "add", "Ann", "1000", "--deal", deal).stdout.strip() == "INV-2026-0001"
+    # Without an amount: what is not invoiced yet.
+    result = run("invoice", "add", "Ann", "--deal", deal, code=2)
+    assert "already invoiced: 1,000.00 of 4,800.00 USD (INV-2026-0001)" in result.stderr
+    assert "pass --yes" in result.stderr
+    assert len(billing.list_invoices(core())) == 1  # nothing written
+    assert run("invoice", "add", "Ann", "--deal", deal, "--yes").stdout.strip() == "INV-2026-0002"
+    assert billing.get_invoice(core(), "INV-2026-0002").amount_cents == 380000
+    info = billing.deal_billing(core(), int(deal))
+    assert (info.billed_cents, info.open_cents) == (480000, 0)
+    # Fully invoiced: nothing left to bill without an amount; an amount needs a yes.
+    assert "nothing left to invoice" in run("invoice", "add", "Ann", "--deal", deal, code=2).stderr
+    run("invoice", "add", "Ann", "4800", "--deal", deal, code=2)
+    assert len(billing.list_invoices(core())) == 2
+    # A cancelled invoice no longer counts.
+    run("invoice", "cancel", "INV-2026-0002", "--reason", "wrong amount")
+    assert run("invoice", "add", "Ann", "--deal", deal, "--yes").stdout.strip() == "INV-2026-0003"
+    assert billing.get_invoice(core(), "INV-2026-0003").amount_cents == 380000
+    assert "amount:" in run("invoice", "add", "Ann", code=2).stderr
+
+
+def test_a_fresh_deal_is_invoiced_in_full_without_a_question(
+    run: Run, core: Callable[[], Store], ann: None
+) -> None:
+    deal = run("deal", "add", "Ann", "Boilers", "--amount", "900 EUR").stdout.strip()
+    result = run("invoice", "add", "Ann", "--deal", deal)
+    assert result.stdout.strip() == "INV-2026-0001" and result.stderr == ""
+    view = billing.get_invoice(core(), "INV-2026-0001")
+    assert (view.amount_cents, view.currency, view.deal_id) == (90000, "EUR", int(deal))
+
+
+def test_csv_amounts_are_numbers_with_a_currency_column(run: Run, ann: None) -> None:
+    """Issue 17: CSV amounts were text ("4,800.00 GBP") that a spreadsheet cannot add."""
+    run("invoice", "add", "Ann", "4,800 GBP", "--issued", "2026-11-01")
+    run("pay", "INV-2026-0001", "1,000.5", "--on", "2026-11-10")
+    table = list(csv.reader(io.StringIO(run("invoice", "list", "--csv").stdout)))
+    assert table == [
+        [
+            "number",
+            "kind",
+            "contact",
+            "issued",
+            "due",
+            "amount",
+            "paid",
+            "balance",
+            "currency",
+            "status",
+        ],
+        [
+            "INV-2026-0001",
+            "invoice",
+            "Ann Lee",
+            "2026-11-01",
+            "2026-12-01",
+            "4800.00",
+            "1000.50",
+            "3799.50",
+            "GBP",
+            "open",
+        ],
+    ]
+    table = list(csv.reader(io.StringIO(run("billing", "Ann", "--csv").stdout)))
+    assert table[0] == ["date", "event", "number", "kind", "amount", "currency", "detail"]
+    assert [r[4:6] for r in table[1:]] == [["4800.00", "GBP"], ["1000.50", "GBP"]]
+    # On screen (and piped) amounts stay readable.
+    assert "4,800.00 GBP" in run("invoice", "list").stdout

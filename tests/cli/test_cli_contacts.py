@@ -264,3 +264,42 @@ def test_show_prints_brackets_as_typed(run: Run) -> None:
     assert "Boss [x] at [Acme] Ltd (prospect)" in out
     assert "notes [/] here" in out
     assert "[Acme] Ltd" in run("company", "show", "1").stdout
+
+
+def test_add_with_company_kind_creates_the_company_of_that_kind(
+    run: Run, core: Callable[[], Store]
+) -> None:
+    """Issue 17: `add` could not say that a new company is a supplier."""
+    from pocketcrm.core.services import companies
+
+    run("add", "Sue Parts", "-c", "Parts Ltd", "--company-kind", "supplier")
+    assert companies.get_company(core(), "Parts Ltd").kind == "supplier"
+    run("add", "Sid Parts", "-c", "parts ltd", "--company-kind", "supplier")  # same kind: fine
+    result = run("add", "Pat Parts", "-c", "Parts Ltd", "--company-kind", "customer", code=2)
+    assert "company-kind: Parts Ltd is already a supplier" in result.stderr
+    assert "company-kind:" in run("add", "Kim", "--company-kind", "supplier", code=2).stderr
+    result = run("add", "Kim", "-c", "X", "--company-kind", "alien", code=2)
+    assert "kind" in result.stderr
+    assert [c.display_name for c in contacts.list_contacts(core())] == ["Sid Parts", "Sue Parts"]
+    report = json.loads(run("report", "--json").stdout)
+    assert report["leads_by_owner"] == []
+
+
+def test_show_has_open_and_won_deals_and_what_is_owed(run: Run) -> None:
+    """Issue 17: `show` left out the money the interface's card shows."""
+    run("add", "Ann Lee", "-e", "ann@x.com")
+    assert "Deals" not in run("show", "ann").stdout  # no money yet: no block
+    run("deal", "add", "Ann", "Boilers", "--amount", "4800 GBP", "--stage", "proposal")
+    run("deal", "add", "Ann", "Pumps", "--amount", "900 GBP")
+    run("deal", "won", "2")
+    run("deal", "add", "Ann", "Lost one", "--amount", "5")
+    run("deal", "lost", "3", "--reason", "price")
+    run("invoice", "add", "Ann", "900 GBP", "--deal", "2", "--issued", "2026-10-01")
+    run("pay", "INV-2026-0001", "100 GBP")
+    out = run("show", "ann").stdout
+    assert "Deals (1 open, 1 won)" in out
+    assert "proposal     Boilers  4,800.00 GBP" in out
+    assert "won          Pumps  900.00 GBP" in out
+    assert "Lost one" not in out
+    assert "owed: 800.00 GBP" in out
+    assert "INV-2026-0001  800.00 GBP, due 2026-10-31 overdue" in out

@@ -153,3 +153,31 @@ def test_report_shows_the_pipeline(run: Run, ann: None, monkeypatch: pytest.Monk
     assert data["deals_won"] == 1 and data["deals_won_cents"] == 20000
     text = run("report").stdout
     assert "Pipeline (open deals, weighted by stage)" in text and "won in period 1" in text
+
+
+def test_deal_list_csv_amounts_are_numbers_with_a_currency_column(run: Run, ann: None) -> None:
+    """Issue 17: a spreadsheet could not add "4,800.00 GBP"."""
+    run("deal", "add", "Ann", "Boilers", "--amount", "4800 GBP")
+    run("deal", "add", "Ann", "Refund", "--amount", "1234567.5")
+    table = list(csv.reader(io.StringIO(run("deal", "list", "--csv").stdout)))
+    assert table[0] == [
+        "id",
+        "stage",
+        "title",
+        "contact",
+        "company",
+        "amount",
+        "currency",
+        "close",
+        "owner",
+    ]
+    assert sorted(r[5:7] for r in table[1:]) == [["1234567.50", "USD"], ["4800.00", "GBP"]]
+    assert "4,800.00 GBP" in run("deal", "list").stdout
+
+
+def test_the_pipeline_says_1_deal(run: Run, ann: None) -> None:
+    """Issue 17: the pipeline printed "1 deals"."""
+    run("deal", "add", "Ann", "Boilers", "--amount", "4800", "--stage", "proposal")
+    out = run("pipeline").stdout
+    assert "proposal        1 deal " in out and "qualified       0 deals" in out
+    assert "1 deals" not in out

@@ -118,6 +118,28 @@ def test_list_segment_combines_with_other_filters(run: Run, people: None) -> Non
     run("list", "--segment", "missing", code=3)
 
 
+def test_repeated_filters_are_all_kept(run: Run, people: None) -> None:
+    """Issue 17: `segment save x --tag boilers --tag trade` kept only the last tag."""
+    run("add", "Fay Both", "-e", "fay@example.com", "-t", "news", "-t", "trade")
+    out = run("segment", "save", "bt", "--tag", "news", "--tag", "trade").stdout
+    assert out.strip() == "saved segment bt: 1 contact now"
+    shown = json.loads(run("segment", "show", "bt", "--json").stdout)
+    assert [r["display_name"] for r in shown] == ["Fay Both"]
+    assert "bt\t1\ttag=news tag=trade" in run("segment", "list").stdout
+    rows = json.loads(run("list", "--tag", "news", "--tag", "trade", "--json").stdout)
+    assert [r["display_name"] for r in rows] == ["Fay Both"]
+    rows = json.loads(run("list", "--company", "acme", "--company", "none", "--json").stdout)
+    assert [r["display_name"] for r in rows] == ["Ann Lee"]
+    run("stage", "Eve Other", "customer")
+    run("segment", "save", "either", "--stage", "lead", "--stage", "customer", "--tag", "news")
+    assert "stage=lead|customer" in run("segment", "list").stdout
+    out = run("campaign", "new", "bt", "--subject", "Hi", "--body", "Hello", "--dry-run").stdout
+    assert "segment bt: 1 contact; 1 to email, 0 skipped" in out
+    assert "To: fay@example.com" in out
+    for command in (("segment", "save", "--help"), ("list", "--help")):
+        assert "repeat" in run(*command).stdout
+
+
 def test_campaign_new_dry_run_writes_nothing(
     run: Run, people: None, core: Callable[[], Store]
 ) -> None:

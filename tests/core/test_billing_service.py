@@ -274,3 +274,28 @@ def test_purge_removes_a_trashed_invoice_with_its_payments(store: Store, ann: in
     assert _count(store, "invoice") == 0 and _count(store, "payment") == 0
     # The number stays free to reuse only once purged.
     assert billing.create_invoice(store, "Ann", "5").number == "INV-2026-0001"
+
+
+def test_a_billed_deal_is_billed_again_only_when_confirmed(store: Store, ann: int) -> None:
+    """Issue 17: a second invoice on the same deal went through without a word."""
+    deal = deals.create_deal(store, "Ann", deals.DealInput(title="Boilers", amount="4800")).id
+    first = billing.create_invoice(store, "Ann", None, deal_id=deal)
+    assert first.amount_cents == 480000  # no amount: the deal's open amount
+    before = _count(store, "invoice")
+    with pytest.raises(Invalid, match=r"already invoiced \(INV-2026-0001: 4,800.00 of"):
+        billing.create_invoice(store, "Ann", "100", deal_id=deal)
+    with pytest.raises(Invalid, match="nothing left to invoice"):
+        billing.create_invoice(store, "Ann", None, deal_id=deal, bill_again=True)
+    assert _count(store, "invoice") == before
+    extra = billing.create_invoice(store, "Ann", "100", deal_id=deal, bill_again=True)
+    assert extra.number == "INV-2026-0002"
+    info = billing.deal_billing(store, deal)
+    assert (info.billed_cents, info.open_cents, info.numbers) == (
+        490000,
+        0,
+        ("INV-2026-0001", "INV-2026-0002"),
+    )
+    # Orders are counted apart from invoices.
+    assert billing.deal_billing(store, deal, kind="order").already_billed is False
+    with pytest.raises(Invalid, match="amount"):
+        billing.create_invoice(store, "Ann", None)

@@ -38,8 +38,10 @@ def test_the_card_sees_what_the_services_wrote(store: Store) -> None:
     assert money.deals == (
         CardDeal("Desks", "qualified", 120000, "USD", True),
         CardDeal(chairs.title, "proposal", 480000, "USD", True),
-        CardDeal("Lamps", "won", 30000, "USD", False),
+        CardDeal("Lamps", "won", 30000, "USD", False, True),
     )
+    assert [d.title for d in money.won()] == ["Lamps"]
+    assert money.owed() == {"USD": 120000 + 30000}  # the late one and the rest of the part
     by_number = {i.number: i for i in billing.list_invoices(store, contact_ref="ann lee")}
     assert [(i.number, i.status, i.balance_cents) for i in money.invoices] == [
         (n, by_number[n].status, by_number[n].balance_cents)

@@ -178,3 +178,26 @@ def test_since_after_until_is_refused(store: Store) -> None:
     with pytest.raises(Invalid) as caught:
         reports.summary(store, NOW, ago(1))
     assert caught.value.field == "since"
+
+
+def test_contacts_of_suppliers_partners_and_distributors_are_not_leads(
+    store: Store, fixed_clock: FixedClock
+) -> None:
+    """Issue 17: a supplier's contact came in at stage lead and counted as an open lead."""
+    for name, kind in (("Parts Ltd", "supplier"), ("Ally", "partner"), ("Ship Co", "distributor")):
+        companies.create_company(store, companies.CompanyInput(name=name, kind=kind))
+    companies.create_company(store, companies.CompanyInput(name="Buyer", kind="prospect"))
+    for name, company in (
+        ("Sue Parts", "Parts Ltd"),
+        ("Al Ally", "Ally"),
+        ("Dee Ship", "Ship Co"),
+        ("Bo Buyer", "Buyer"),
+        ("Nia Nobody", ""),
+    ):
+        contacts.create_contact(store, ContactInput(name=name, company=company, owner="Kim"))
+    contacts.create_contact(
+        store, ContactInput(name="Sam New", company="Widgets", company_kind="supplier")
+    )
+    report = reports.summary(store)
+    assert counts(report.leads_by_owner) == {"Kim": 2}
+    assert dict((c.key, c.count) for c in report.contacts_by_stage)["lead"] == 6

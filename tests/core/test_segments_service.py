@@ -177,3 +177,39 @@ def test_an_opt_out_does_not_change_membership(store: Store) -> None:
     segments.save_segment(store, "vip", SegmentFilters(tag="vip"))
     contacts.update_contact(store, f"#{ann}", ContactPatch(email_opt_out=True))
     assert names(segments.segment_members(store, "vip")) == ["Ann Lee"]
+
+
+def test_repeated_filters_combine_tags_with_and_the_rest_with_or(store: Store) -> None:
+    """Issue 17: `--tag boilers --tag trade` kept only the last tag."""
+    add(store, "Ann Lee", tags=["boilers", "trade"], owner="Kim")
+    add(store, "Bob Ray", tags=["boilers"], owner="Lou", stage="customer")
+    add(store, "Cy Dee", tags=["trade"], owner="Max")
+    both = segments.save_segment(store, "bt", SegmentFilters(tag=("boilers", "trade")))
+    assert both.members == 1 and both.filters == {"tag": ["boilers", "trade"]}
+    assert names(segments.segment_members(store, "bt")) == ["Ann Lee"]
+    either = segments.save_segment(store, "st", SegmentFilters(stage=("lead", "customer")))
+    assert either.members == 3
+    segments.save_segment(store, "ow", SegmentFilters(owner=("kim", "LOU")))
+    assert names(segments.segment_members(store, "ow")) == ["Ann Lee", "Bob Ray"]
+    # A list of several stages merges with --stage given to `list --segment`: both must hold.
+    assert names(segments.list_in_segment(store, "st", ContactQuery(stage="customer"))) == [
+        "Bob Ray"
+    ]
+    assert names(segments.list_in_segment(store, "bt", ContactQuery(owner=("max",)))) == []
+    # One value is still stored as text, as older releases read it.
+    single = segments.save_segment(store, "one", SegmentFilters(tag=("trade", "trade")))
+    assert single.filters == {"tag": "trade"}
+    with pytest.raises(Invalid, match="stage"):
+        segments.save_segment(store, "bad", SegmentFilters(stage=("lead", "nonsense")))
+
+
+def test_the_list_query_combines_repeated_filters(store: Store) -> None:
+    add(store, "Ann Lee", tags=["boilers", "trade"], company="Acme")
+    add(store, "Bob Ray", tags=["boilers"], company="Beta")
+    add(store, "Cy Dee", tags=["trade"], company="Gamma")
+    query = ContactQuery(tag=("boilers", "trade"))
+    assert names(contacts.list_contacts(store, query)) == ["Ann Lee"]
+    assert contacts.count_contacts(store, query) == 1
+    query = ContactQuery(company=("acme", "gam"))
+    assert names(contacts.list_contacts(store, query)) == ["Ann Lee", "Cy Dee"]
+    assert contacts.count_contacts(store, query) == 2

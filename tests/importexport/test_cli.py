@@ -158,3 +158,35 @@ def test_person_export_and_erase(db: tuple[str, Store], tmp_path: Path) -> None:
     assert erased.exit_code == 0, erased.output
     assert "erased Ann Lee" in erased.output
     assert [r.display_name for r in list_contacts(store)] == ["Bob Stone"]
+
+
+def test_export_filters_given_twice_combine(db: tuple[str, Store], tmp_path: Path) -> None:
+    """Issue 17: a repeated filter kept only the last value; tags AND, stages OR."""
+    path, _ = db
+    both = runner.invoke(app, ["--db", path, "export", "json", "--tag", "vip", "--tag", "design"])
+    assert both.exit_code == 0 and "Ann Lee" in both.output and "Bob Stone" not in both.output
+    none = runner.invoke(app, ["--db", path, "export", "json", "--tag", "vip", "--tag", "golf"])
+    assert none.exit_code == 0 and "Ann Lee" not in none.output
+    target = tmp_path / "either.csv"
+    either = runner.invoke(
+        app,
+        [
+            "--db",
+            path,
+            "export",
+            "csv",
+            "--stage",
+            "customer",
+            "--stage",
+            "prospect",
+            "-o",
+            str(target),
+        ],
+    )
+    assert either.exit_code == 0, either.output
+    text = target.read_text(encoding="utf-8")
+    assert "Ann Lee" in text and "Bob Stone" in text
+    one = runner.invoke(
+        app, ["--db", path, "export", "csv", "--tag", "vip", "-o", str(tmp_path / "one.csv")]
+    )
+    assert "wrote 1 contact to" in one.stderr

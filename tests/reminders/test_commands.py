@@ -149,6 +149,31 @@ def test_remind_status_and_doctor_say_when_reminders_last_ran(crm: Store) -> Non
     assert "WARN  reminders      reminders have not run for 31 minutes" in doctor.stdout
 
 
+def test_remind_status_claims_a_schedule_only_when_a_job_is_installed(
+    crm: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17: `remind --status` said "every 15 minutes" with nothing installed."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    tab = tmp_path / "crontab"
+    tab.write_text(OTHERS)
+    status = cli("remind", "--status", "--tabfile", str(tab))
+    assert "every 15 minutes" not in status.stdout
+    assert "schedule: none installed; set one up with `pocketcrm cron install`" in status.stdout
+    as_json = json.loads(cli("remind", "--status", "--json", "--tabfile", str(tab)).stdout)
+    assert as_json["scheduled_by"] == []
+    cli("cron", "install", "--cron", "--tabfile", str(tab))
+    status = cli("remind", "--status", "--tabfile", str(tab))
+    assert "schedule: every 15 minutes (cron)" in status.stdout
+    tab.write_text(OTHERS + "# " + tab.read_text().splitlines()[-1] + "\n")  # disabled by hand
+    assert "none installed" in cli("remind", "--status", "--tabfile", str(tab)).stdout
+    timer = tmp_path / "config" / "systemd" / "user" / scheduling.TIMER_NAME
+    timer.parent.mkdir(parents=True)
+    timer.write_text("[Timer]\n")
+    status = cli("remind", "--status", "--tabfile", str(tab))
+    assert "schedule: every 15 minutes (systemd)" in status.stdout
+
+
 # -- cron ----------------------------------------------------------------------------------
 
 OTHERS = "# my jobs\nMAILTO=me@example.com\n0 1 * * * /usr/bin/backup --all  # nightly\n"

@@ -71,6 +71,9 @@ def load_settings() -> Any:
     from pocketcrm import config
     from pocketcrm.core import clock
 
+    notice = config.settle_phone_region()  # first run only: guess, store, say it once
+    if notice:
+        err(notice)
     settings = config.load()
     if settings.timezone:
         from zoneinfo import ZoneInfo

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from pocketcrm import humanize
 from pocketcrm.commands._common import DbOption, JsonOption, db_location, handle_errors, print_json
 
 config_app = typer.Typer(
@@ -113,8 +114,9 @@ def demo(
     counts = build_demo(store, contacts=contacts, seed=seed)
     typer.echo(
         f"demo database: {target}\n"
-        f"  {counts['contacts']} contacts, {counts['companies']} companies, "
-        f"{counts['interactions']} interactions, {counts['follow_ups']} follow-ups\n"
+        f"  {humanize.count(counts['contacts'], 'contact')}, {humanize.count(counts['companies'], 'company')}, "
+        f"{humanize.count(counts['interactions'], 'interaction')}, "
+        f"{humanize.count(counts['follow_ups'], 'follow-up')}\n"
         f"try it:\n  pocketcrm --db {target} agenda\n  pocketcrm --db {target} report\n"
         f"  pocketcrm --db {target}            (the full-screen interface)\n"
         f"or for a whole shell session: export POCKETCRM_DB={target}"

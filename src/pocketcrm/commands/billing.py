@@ -10,8 +10,10 @@ from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
     JsonOption,
+    YesOption,
     err,
     handle_errors,
+    interactive,
     local,
     open_db,
     pick_contact,
@@ -23,6 +25,7 @@ from pocketcrm.commands._common import (
 
 if TYPE_CHECKING:
     from pocketcrm.core.services.billing import InvoiceView
+    from pocketcrm.core.store import Store
 
 invoice_app = typer.Typer(
     help="Invoices and orders: what a customer was billed, and whether it was paid.",
@@ -57,7 +60,13 @@ def _echo_invoice(view: InvoiceView, as_json: bool, verb: str) -> None:
 @handle_errors
 def add(
     ref: Ref,
-    amount: Annotated[str, typer.Argument(help="Amount: 1200, 1,250.50, '900 EUR'.")],
+    amount: Annotated[
+        str | None,
+        typer.Argument(
+            help="Amount: 1200, 1,250.50, '900 EUR' (with --deal and no amount: what of the "
+            "deal is not invoiced yet)."
+        ),
+    ] = None,
     order: Annotated[bool, typer.Option("--order", help="An order, not an invoice.")] = False,
     number: Annotated[str, typer.Option(help="Number (default: next INV-/ORD-YYYY-NNNN).")] = "",
     issued: Annotated[str, typer.Option(help="Issue date (WHEN; default today).")] = "",
@@ -67,10 +76,14 @@ def add(
     ] = None,
     deal: Annotated[int | None, typer.Option(help="The deal it bills (its id).")] = None,
     description: Annotated[str, typer.Option(help="What is billed.")] = "",
+    yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Bill a contact: an invoice (due in 30 days unless told) or an order (--order)."""
+    """Bill a contact: an invoice (due in 30 days unless told) or an order (--order).
+
+    With --deal and no amount it bills what of the deal is not invoiced yet. A deal that is
+    already invoiced, fully or partly, is billed again only once you confirm (or --yes)."""
     from pocketcrm.core.errors import Invalid
     from pocketcrm.core.services import billing
 
@@ -79,17 +92,21 @@ def add(
     issued_on = when(issued, "issued", past=True).day() if issued else None
     due_on = when(due, "due").day() if due else None
     store = open_db(db)
+    contact = pick_contact(store, ref)
+    kind = "order" if order else "invoice"
+    again = deal is not None and _confirm_billed_deal(store, deal, kind, amount, yes)
     view = billing.create_invoice(
         store,
-        pick_contact(store, ref),
+        contact,
         amount,
-        kind="order" if order else "invoice",
+        kind=kind,
         number=number,
         issued_on=issued_on,
         due_in_days=due_in,
         due_on=due_on,
         deal_id=deal,
         description=description,
+        bill_again=again,
     )
     if as_json:
         print_json(view)
@@ -97,7 +114,47 @@ def add(
         typer.echo(view.number)
 
 
-def _rows(found: list[InvoiceView]) -> list[list[object]]:
+def _confirm_billed_deal(
+    store: Store, deal_id: int, kind: str, amount: str | None, yes: bool
+) -> bool:
+    """Warn when the deal is already billed and ask (or take --yes); True: bill it again.
+
+    Without a terminal and without --yes it stops with exit 2 and writes nothing."""
+    from pocketcrm.core.money import format_amount
+    from pocketcrm.core.services import billing
+
+    info = billing.deal_billing(store, deal_id, kind=kind)
+    if not info.already_billed or (amount is None and info.open_cents <= 0):
+        return False  # nothing to confirm (create_invoice refuses a fully billed deal)
+    err(
+        f"warning: deal #{info.deal_id} ({info.title}) is already {billing.BILLED_WORD[kind]}: "
+        f"{format_amount(info.billed_cents, '')} of "
+        f"{format_amount(info.amount_cents, info.currency)} ({', '.join(info.numbers)})"
+    )
+    if yes:
+        return True
+    if not interactive():
+        err(f"error: deal: pass --yes to {kind} deal #{deal_id} again")
+        raise typer.Exit(2)
+    if not typer.confirm(f"Add another {kind} for deal #{deal_id}?", default=False):
+        raise typer.Exit(1)
+    return True
+
+
+INVOICE_COLUMNS = ["number", "kind", "contact", "issued", "due", "amount", "paid", "balance"]
+
+
+def _amounts(cents: list[int], currency: str, as_csv: bool) -> list[object]:
+    """Amounts as '1,250.50 EUR' on screen; in CSV plain numbers (1250.50) then the currency,
+    so a spreadsheet can add them up."""
+    from pocketcrm.core.money import plain_amount
+
+    if as_csv:
+        return [*(plain_amount(c) for c in cents), currency]
+    return [_money(c, currency) for c in cents]
+
+
+def _rows(found: list[InvoiceView], as_csv: bool = False) -> list[list[object]]:
     return [
         [
             v.number,
@@ -105,9 +162,7 @@ def _rows(found: list[InvoiceView]) -> list[list[object]]:
             v.contact_name,
             v.issued_on.isoformat(),
             v.due_on.isoformat() if v.due_on else "",
-            _money(v.amount_cents, v.currency),
-            _money(v.paid_cents, v.currency),
-            _money(v.balance_cents, v.currency),
+            *_amounts([v.amount_cents, v.paid_cents, v.balance_cents], v.currency, as_csv),
             v.status,
         ]
         for v in found
@@ -131,11 +186,8 @@ def list_(
     if as_json:
         print_json(found)
         return
-    table(
-        ["number", "kind", "contact", "issued", "due", "amount", "paid", "balance", "status"],
-        _rows(found),
-        as_csv=as_csv,
-    )
+    currency = ["currency"] if as_csv else []
+    table([*INVOICE_COLUMNS, *currency, "status"], _rows(found, as_csv), as_csv=as_csv)
 
 
 @invoice_app.command("show")
@@ -262,15 +314,16 @@ def billing(
     if as_json:
         print_json(events)
         return
+    currency = ["currency"] if as_csv else []
     table(
-        ["date", "event", "number", "kind", "amount", "detail"],
+        ["date", "event", "number", "kind", "amount", *currency, "detail"],
         [
             [
                 e.on.isoformat(),
                 e.event,
                 e.number,
                 e.kind,
-                _money(e.amount_cents, e.currency),
+                *_amounts([e.amount_cents], e.currency, as_csv),
                 e.detail,
             ]
             for e in events

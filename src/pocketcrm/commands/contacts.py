@@ -27,6 +27,7 @@ from pocketcrm.commands._common import (
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import ContactCard, ContactRow
+    from pocketcrm.core.services.card_money import ContactMoney
 
 Ref = Annotated[str, typer.Argument(help="An id, an email, a phone, or part of a name.")]
 
@@ -35,7 +36,39 @@ def _escape(text: str) -> str:
     return text.replace("[", r"\[")
 
 
-def render_card(card: ContactCard) -> None:
+def _money_lines(money: ContactMoney) -> list[str]:
+    """Open and won deals and what is owed, as the interface's card shows them."""
+    from pocketcrm.core.money import format_amount
+
+    open_deals = [d for d in money.deals if d.is_open]
+    won = money.won()
+    if not open_deals and not won and not money.invoices:
+        return []
+    lines = ["", f"[bold]Deals[/bold] [dim]({len(open_deals)} open, {len(won)} won)[/dim]"]
+    for deal in [*open_deals, *won[-3:]]:  # the last three won, as the interface shows
+        style = "cyan" if deal.is_open else "green"
+        lines.append(
+            f"  [{style}]{deal.stage.replace('_', ' '):<12}[/{style}] {_escape(deal.title)}  "
+            f"{format_amount(deal.amount_cents, deal.currency)}"
+        )
+    owed = money.owed()
+    if owed:
+        total = ", ".join(format_amount(cents, cur) for cur, cents in owed.items())
+        lines.append(f"owed: [bold]{total}[/bold]")
+        for invoice in money.invoices:
+            if invoice.balance_cents > 0:
+                due = f", due {invoice.due_on.isoformat()}" if invoice.due_on else ""
+                mark = " [red]overdue[/red]" if invoice.status == "overdue" else ""
+                lines.append(
+                    f"  {invoice.number}  {format_amount(invoice.balance_cents, invoice.currency)}"
+                    f"{due}{mark}"
+                )
+    elif money.invoices:
+        lines.append("owed: nothing")
+    return lines
+
+
+def render_card(card: ContactCard, money: ContactMoney | None = None) -> None:
     lines = [f"[bold]{_escape(card.display_name)}[/bold]  [dim]#{card.id}[/dim]"]
     role = _escape(", ".join(p for p in (card.title, card.department) if p))
     if card.company:
@@ -85,6 +118,8 @@ def render_card(card: ContactCard) -> None:
             due = local(f.due_at, date_only=f.all_day)
             mark = " [red]overdue[/red]" if f.overdue else ""
             lines.append(f"  {f.id:>5}  {due}{mark}  {_escape(f.note)}")
+    if money is not None:
+        lines += _money_lines(money)
     if card.interactions:
         more = card.interaction_count - len(card.interactions)
         lines += [
@@ -155,6 +190,14 @@ def add(
     company: Annotated[
         str, typer.Option("--company", "-c", help="Company name or id (created if new).")
     ] = "",
+    company_kind: Annotated[
+        str,
+        typer.Option(
+            help="Kind of the company it creates: customer, prospect, partner, supplier, "
+            "distributor, other (default: from the stage). Contacts at a partner, supplier "
+            "or distributor are not counted as leads."
+        ),
+    ] = "",
     title: Annotated[str, typer.Option(help="Job title.")] = "",
     department: Annotated[str, typer.Option(help="Department.")] = "",
     stage: Annotated[
@@ -179,6 +222,7 @@ def add(
         emails=email,
         phones=phone,
         company=company,
+        company_kind=company_kind,
         title=title,
         department=department,
         stage=stage,
@@ -219,16 +263,26 @@ def show(ref: Ref, db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(card)
     else:
-        render_card(card)
+        from pocketcrm.core.services.card_money import contact_money
+
+        render_card(card, contact_money(store, card.id))
 
 
 @handle_errors
 def list_(
-    stage: Annotated[str, typer.Option(help="Only this stage.")] = "",
-    tag: Annotated[str, typer.Option(help="Only contacts with this tag.")] = "",
-    company: Annotated[str, typer.Option(help="Company name (part) or id.")] = "",
-    company_kind: Annotated[str, typer.Option(help="Company kind: customer, supplier, ...")] = "",
-    owner: Annotated[str, typer.Option(help="Only this owner's contacts.")] = "",
+    stage: Annotated[list[str], typer.Option(help="Only this stage (repeat: any of them).")] = [],  # noqa: B006
+    tag: Annotated[
+        list[str], typer.Option(help="Only contacts with this tag (repeat: every tag).")
+    ] = [],  # noqa: B006
+    company: Annotated[
+        list[str], typer.Option(help="Company name (part) or id (repeat: any of them).")
+    ] = [],  # noqa: B006
+    company_kind: Annotated[
+        list[str], typer.Option(help="Company kind: customer, supplier, ... (repeat: any).")
+    ] = [],  # noqa: B006
+    owner: Annotated[
+        list[str], typer.Option(help="Only this owner's contacts (repeat: any of them).")
+    ] = [],  # noqa: B006
     not_contacted_since: Annotated[
         str, typer.Option(help="WHEN: no call/meeting/email since, e.g. 30d.")
     ] = "",
@@ -243,7 +297,10 @@ def list_(
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
-    """List contacts, filtered and sorted."""
+    """List contacts, filtered and sorted.
+
+    A filter given twice combines: `--tag a --tag b` needs both tags, `--stage lead --stage
+    customer` takes either stage (the same for company, company kind and owner)."""
     from pocketcrm.core.services import contacts
 
     since = (
@@ -252,11 +309,11 @@ def list_(
         else None
     )
     query = contacts.ContactQuery(
-        stage=stage,
-        tag=tag,
-        company=company,
-        company_kind=company_kind,
-        owner=owner,
+        stage=tuple(stage),
+        tag=tuple(tag),
+        company=tuple(company),
+        company_kind=tuple(company_kind),
+        owner=tuple(owner),
         not_contacted_since=since,
         sort=sort,
         limit=limit,

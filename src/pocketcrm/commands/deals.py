@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pocketcrm import humanize
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
@@ -48,7 +49,19 @@ def _e(text: str) -> str:
     return text.replace("[", "\\[")
 
 
-def _rows(deals: list[DealView]) -> list[list[object]]:
+COLUMNS = ["id", "stage", "title", "contact", "company", "amount", "close", "owner"]
+# CSV: the amount as a plain number and the currency in its own column (a spreadsheet sums it).
+CSV_COLUMNS = ["id", "stage", "title", "contact", "company", "amount", "currency", "close", "owner"]
+
+
+def _rows(deals: list[DealView], as_csv: bool = False) -> list[list[object]]:
+    from pocketcrm.core.money import plain_amount
+
+    def amount(d: DealView) -> list[object]:
+        if as_csv:
+            return [plain_amount(d.amount_cents), d.currency]
+        return [_money(d.amount_cents, d.currency)]
+
     return [
         [
             d.id,
@@ -56,7 +69,7 @@ def _rows(deals: list[DealView]) -> list[list[object]]:
             d.title,
             d.contact_name,
             d.company_name,
-            _money(d.amount_cents, d.currency),
+            *amount(d),
             d.expected_close_on.isoformat() if d.expected_close_on else "",
             d.owner,
         ]
@@ -127,11 +140,7 @@ def list_(
     if as_json:
         print_json(found)
         return
-    table(
-        ["id", "stage", "title", "contact", "company", "amount", "close", "owner"],
-        _rows(found),
-        as_csv=as_csv,
-    )
+    table(CSV_COLUMNS if as_csv else COLUMNS, _rows(found, as_csv), as_csv=as_csv)
 
 
 @deal_app.command("show")
@@ -260,7 +269,7 @@ def render_pipeline(board: Pipeline) -> None:
     width = max((len(s.stage) for s in board.stages), default=5)
     for s in board.stages:
         lines.append(
-            f"[bold]{s.stage:<{width}}[/bold]  {s.count:>4} deals  "
+            f"[bold]{s.stage:<{width}}[/bold]  {s.count:>4} {humanize.plural('deal', s.count):<5}  "
             f"{_money(s.amount_cents, board.currency):>18}  "
             f"weighted {_money(s.weighted_cents, board.currency)}"
         )
@@ -294,7 +303,4 @@ def pipeline(db: DbOption = None, as_json: JsonOption = False) -> None:
     found = deals.list_deals(store, open_only=True)
     if found:
         typer.echo("")
-        table(
-            ["id", "stage", "title", "contact", "company", "amount", "close", "owner"],
-            _rows(found),
-        )
+        table(COLUMNS, _rows(found))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from pocketcrm import humanize
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
@@ -122,11 +123,12 @@ def _report(result: RunResult, quiet_if_none: bool) -> None:
     reasons: dict[str, int] = {}
     for _, why in result.failed:
         reasons[why] = reasons.get(why, 0) + 1
-    for why, count in list(reasons.items())[:5]:
-        noun = "reminder" if count == 1 else "reminders"
-        err(f"{count} {noun} not delivered, kept for the next run: {why}")
+    for why, n in list(reasons.items())[:5]:
+        err(f"{humanize.count(n, 'reminder')} not delivered, kept for the next run: {why}")
     if len(reasons) > 5:
-        err(f"...and {len(reasons) - 5} more failures; see `pocketcrm remind --status`")
+        err(
+            f"...and {humanize.count(len(reasons) - 5, 'more failure')}; see `pocketcrm remind --status`"
+        )
     if result.gave_up:
         err(
             f"gave up on {len(result.gave_up)} after repeated failures; see "
@@ -152,17 +154,26 @@ def _run_json(result: RunResult) -> dict[str, object]:
     }
 
 
-def _status(db: str | None, as_json: bool) -> None:
-    from pocketcrm.core import reminders
+def _schedule_line(jobs: tuple[str, ...], minutes: int) -> str:
+    """The schedule only when a job is installed: without one nothing runs every N minutes."""
+    if not jobs:
+        return "schedule: none installed; set one up with `pocketcrm cron install`"
+    return f"schedule: every {humanize.count(minutes, 'minute')} ({', '.join(jobs)})"
+
+
+def _status(db: str | None, as_json: bool, tabfile: str | None = None) -> None:
+    from pocketcrm.core import reminders, scheduling
 
     store = open_db(db)
     health = reminders.reminder_health(store)
     pending = reminders.undelivered(store)
+    jobs = scheduling.installed_jobs(tabfile=tabfile)
     if as_json:
         print_json(
             {
                 "last_run": health.last_run,
                 "schedule_minutes": health.schedule_minutes,
+                "scheduled_by": list(jobs),
                 "late": health.late,
                 "never_ran": health.never_ran,
                 "pending": health.pending,
@@ -175,7 +186,7 @@ def _status(db: str | None, as_json: bool) -> None:
     else:
         last = f"{local(health.last_run)} ({ago(health.last_run)})" if health.last_run else "never"
         typer.echo(f"last run: {last}")
-        typer.echo(f"schedule: every {health.schedule_minutes} minutes")
+        typer.echo(_schedule_line(jobs, health.schedule_minutes))
         typer.echo(("warning: " if not health.ok else "") + health.message)
         typer.echo(
             f"pending: {health.pending}, failing: {health.failing}, given up: {health.gave_up}"
@@ -226,6 +237,7 @@ def remind(
         str,
         typer.Option("--log-level", help="info: names and ids only; debug: also titles and notes."),
     ] = "info",
+    tabfile: TabfileOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -236,7 +248,7 @@ def remind(
     Exit codes: 0 delivered (or nothing due), 1 a delivery failed (kept for the next run), 2 the configuration is wrong.
     """
     if status:
-        _status(db, as_json)
+        _status(db, as_json, tabfile)
         return
     if log_level not in ("info", "debug"):
         from pocketcrm.core.errors import Invalid
@@ -325,7 +337,8 @@ def cadence_set(
         print_json(view)
         return
     typer.echo(
-        f"cadence #{view.id}: {view.target} every {view.ideal_days} days (at most {view.max_days})"
+        f"cadence #{view.id}: {view.target} every {humanize.count(view.ideal_days, 'day')} "
+        f"(at most {view.max_days})"
     )
     if view.tag and not view.covers:
         err(f"note: no contact has the tag {view.tag!r} yet")
@@ -405,7 +418,9 @@ def cadence_rm(
     if as_json:
         print_json(view)
     else:
-        typer.echo(f"removed cadence #{view.id}: {view.target} every {view.ideal_days} days")
+        typer.echo(
+            f"removed cadence #{view.id}: {view.target} every {humanize.count(view.ideal_days, 'day')}"
+        )
 
 
 # -- cron ----------------------------------------------------------------------------------

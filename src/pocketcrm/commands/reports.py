@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pocketcrm import humanize
 from pocketcrm.commands._common import (
     DbOption,
     JsonOption,
@@ -62,7 +63,8 @@ def render(report: Report) -> None:
     lines += _bars("Open leads by owner", report.leads_by_owner) + [""]
     sat = "n/a" if report.satisfaction_average is None else f"{report.satisfaction_average:.2f}/5"
     lines.append(
-        f"[bold]Satisfaction[/bold]  {sat} over {report.satisfaction_count} rated interactions"
+        f"[bold]Satisfaction[/bold]  {sat} over "
+        f"{humanize.count(report.satisfaction_count, 'rated interaction')}"
     )
     lines.append(
         f"[bold]Follow-ups[/bold]  due in period {report.follow_ups_due}   overdue now "
@@ -96,7 +98,9 @@ def _money_lines(report: Report) -> list[str]:
         f"{fmt(report.pipeline_open_cents):>18}  weighted {fmt(report.pipeline_weighted_cents)}"
     )
     if report.pipeline_other_currencies:
-        lines.append(f"  ({report.pipeline_other_currencies} open deals in other currencies)")
+        lines.append(
+            f"  ({humanize.count(report.pipeline_other_currencies, 'open deal')} in other currencies)"
+        )
     lines.append(
         f"[bold]Deals[/bold]  won in period {report.deals_won} ({fmt(report.deals_won_cents)})"
         f"   lost {report.deals_lost}"
@@ -104,7 +108,9 @@ def _money_lines(report: Report) -> list[str]:
     months = "   ".join(f"{m.month}: {fmt(m.cents)}" for m in report.revenue_by_month)
     lines.append(f"[bold]Revenue received[/bold]  {fmt(report.revenue_cents)}   {months}")
     if report.revenue_other_currencies:
-        lines.append(f"  ({report.revenue_other_currencies} payments in other currencies)")
+        lines.append(
+            f"  ({humanize.count(report.revenue_other_currencies, 'payment')} in other currencies)"
+        )
     lines.append(
         f"[bold]Invoices[/bold]  open {report.invoices_open}   overdue {report.invoices_overdue}"
         f"   outstanding {fmt(report.invoices_outstanding_cents)}"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pocketcrm import humanize
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
@@ -38,22 +39,41 @@ CampaignId = Annotated[
 ]
 
 
-def _filters_text(filters: dict[str, str]) -> str:
-    return " ".join(f"{k}={v}" for k, v in filters.items()) or "(every contact)"
+def _filters_text(filters: dict[str, str | list[str]]) -> str:
+    """'tag=boilers tag=trade stage=lead|customer': each tag must hold, a '|' lists choices."""
+    parts = []
+    for key, value in filters.items():
+        if isinstance(value, str):
+            parts.append(f"{key}={value}")
+        elif key == "tag":
+            parts.extend(f"tag={v}" for v in value)
+        else:
+            parts.append(f"{key}={'|'.join(value)}")
+    return " ".join(parts) or "(every contact)"
 
 
 @segment_app.command("save")
 @handle_errors
 def save(
     name: SegmentName,
-    tag: Annotated[str, typer.Option(help="Only contacts with this tag.")] = "",
-    stage: Annotated[str, typer.Option(help="Only this stage.")] = "",
-    company: Annotated[str, typer.Option(help="Company name (part) or id.")] = "",
-    owner: Annotated[str, typer.Option(help="Only this owner's contacts.")] = "",
+    tag: Annotated[
+        list[str], typer.Option(help="Only contacts with this tag (repeat: every tag).")
+    ] = [],  # noqa: B006
+    stage: Annotated[list[str], typer.Option(help="Only this stage (repeat: any of them).")] = [],  # noqa: B006
+    company: Annotated[
+        list[str], typer.Option(help="Company name (part) or id (repeat: any of them).")
+    ] = [],  # noqa: B006
+    owner: Annotated[
+        list[str], typer.Option(help="Only this owner's contacts (repeat: any of them).")
+    ] = [],  # noqa: B006
     kind: Annotated[
-        str,
-        typer.Option("--kind", "--company-kind", help="Company kind: customer, supplier, ..."),
-    ] = "",
+        list[str],
+        typer.Option(
+            "--kind",
+            "--company-kind",
+            help="Company kind: customer, supplier, ... (repeat: any of them).",
+        ),
+    ] = [],  # noqa: B006
     text: Annotated[str, typer.Option(help="Words to find (as `pocketcrm search`).")] = "",
     not_contacted_since: Annotated[
         str, typer.Option(help="WHEN, kept as typed and read at each use, e.g. 30d.")
@@ -61,18 +81,21 @@ def save(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Save (or replace) a segment: the same filters as `pocketcrm list`."""
+    """Save (or replace) a segment: the same filters as `pocketcrm list`.
+
+    A filter given twice combines: `--tag a --tag b` needs both tags, `--stage lead --stage
+    customer` takes either stage (the same for company, kind and owner)."""
     from pocketcrm.core.services import segments
 
     view = segments.save_segment(
         open_db(db),
         name,
         segments.SegmentFilters(
-            stage=stage,
-            tag=tag,
-            company=company,
-            company_kind=kind,
-            owner=owner,
+            stage=tuple(stage),
+            tag=tuple(tag),
+            company=tuple(company),
+            company_kind=tuple(kind),
+            owner=tuple(owner),
             text=text,
             not_contacted_since=not_contacted_since,
         ),
@@ -80,7 +103,7 @@ def save(
     if as_json:
         print_json(view)
     else:
-        typer.echo(f"saved segment {view.name}: {view.members} contacts now")
+        typer.echo(f"saved segment {view.name}: {humanize.count(view.members, 'contact')} now")
 
 
 @segment_app.command("list")
@@ -156,7 +179,7 @@ def rm(name: SegmentName, db: DbOption = None, as_json: JsonOption = False) -> N
 
 def _show_preview(preview: CampaignPreview) -> None:
     typer.echo(
-        f"segment {preview.segment}: {preview.members} contacts; "
+        f"segment {preview.segment}: {humanize.count(preview.members, 'contact')}; "
         f"{preview.to_send} to email, {preview.skipped} skipped"
     )
     for reason, count in sorted(preview.skipped_reasons.items()):
@@ -215,9 +238,13 @@ def new(
         _show_preview(preview)
     if preview.to_send and not yes:  # nobody to email: create_campaign says why
         if not interactive():
-            err(f"error: this fixes {preview.to_send} recipients; pass --yes to create it")
+            err(
+                f"error: this fixes {humanize.count(preview.to_send, 'recipient')}; pass --yes to create it"
+            )
             raise typer.Exit(2)
-        if not typer.confirm(f"Create a campaign to {preview.to_send} people?", default=False):
+        if not typer.confirm(
+            f"Create a campaign to {humanize.count(preview.to_send, 'person')}?", default=False
+        ):
             raise typer.Exit(1)
     made = campaigns.create_campaign(store, segment, subject, body)
     if as_json:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pocketcrm import humanize
 from pocketcrm.commands._common import (
     DbOption,
     JsonOption,
@@ -48,7 +49,7 @@ def _render_report(report: ImportReport) -> None:
     for source in report.sources:
         lines.append(
             f"  {_escape(source.path)}: {source.format}, {source.encoding}, "
-            f"{source.records} records"
+            f"{humanize.count(source.records, 'record')}"
         )
     verb = "" if report.written else "would be "
     lines.append(
@@ -234,12 +235,19 @@ def export(
         str | None,
         typer.Option("--output", "-o", help="File to write (created 0600); default stdout."),
     ] = None,
-    stage: Annotated[str, typer.Option(help="Only contacts at this stage.")] = "",
-    tag: Annotated[str, typer.Option(help="Only contacts with this tag.")] = "",
+    stage: Annotated[
+        list[str], typer.Option(help="Only contacts at this stage (repeat: any of them).")
+    ] = [],  # noqa: B006
+    tag: Annotated[
+        list[str], typer.Option(help="Only contacts with this tag (repeat: every tag).")
+    ] = [],  # noqa: B006
     company: Annotated[
-        str, typer.Option(help="Only this company's people (name part or id).")
-    ] = "",
-    owner: Annotated[str, typer.Option(help="Only this owner's contacts.")] = "",
+        list[str],
+        typer.Option(help="Only this company's people (name part or id; repeat: any of them)."),
+    ] = [],  # noqa: B006
+    owner: Annotated[
+        list[str], typer.Option(help="Only this owner's contacts (repeat: any of them).")
+    ] = [],  # noqa: B006
     raw: Annotated[
         bool, typer.Option("--raw", help="CSV: exact values (no spreadsheet formula guard).")
     ] = False,
@@ -272,13 +280,16 @@ def export(
         raise Invalid(
             "format", f"unknown format {chosen!r}; use one of: {', '.join(EXPORT_FORMATS)}"
         )
-    query = ContactQuery(stage=stage, tag=tag, company=company, owner=owner)
+    query = ContactQuery(
+        stage=tuple(stage), tag=tuple(tag), company=tuple(company), owner=tuple(owner)
+    )
     store = open_db(db)
     options = {"raw": raw, "vcard_version": vcard_version, "birthdays": birthdays, "todo": todo}
     if output and output != "-":
         with open_private(output, newline="") as stream:
             count = run_export(store, chosen, stream, query, **options)  # type: ignore[arg-type]
-        err(f"wrote {count} {'entries' if chosen == 'ics' else 'contacts'} to {output} ({chosen})")
+        noun = "entry" if chosen == "ics" else "contact"
+        err(f"wrote {humanize.count(count, noun)} to {output} ({chosen})")
     else:
         run_export(store, chosen, sys.stdout, query, **options)  # type: ignore[arg-type]
         sys.stdout.flush()
@@ -439,7 +450,7 @@ def person_erase(
         print_json(erased)
         return
     typer.echo(
-        f"erased {erased.name} (#{erased.contact_id}): {erased.rows_removed} records removed, "
+        f"erased {erased.name} (#{erased.contact_id}): {humanize.count(erased.rows_removed, 'record')} removed, "
         f"{erased.suppressed} email/phone hashes kept so imports skip them"
     )
     if not erased.scrubbed:

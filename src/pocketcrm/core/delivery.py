@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, TextIO
 
+from pocketcrm import humanize
 from pocketcrm.core.errors import CrmError, Invalid
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ def _when(reminder: Reminder, zone: tzinfo) -> str:
 
 
 def _count(n: int) -> str:
-    return f"{n} reminder" if n == 1 else f"{n} reminders"
+    return humanize.count(n, "reminder")
 
 
 def _zone_name(zone: tzinfo, sample: datetime) -> str:

@@ -79,3 +79,11 @@ def format_amount(cents: int, currency: str) -> str:
     whole, frac = divmod(abs(cents), 100)
     text = f"{sign}{whole:,}.{frac:02d}"
     return f"{text} {currency}" if currency else text
+
+
+def plain_amount(cents: int) -> str:
+    """125050 -> '1250.50': a number a spreadsheet adds up (no thousands commas, no
+    currency; CSV puts the currency in a column of its own)."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{frac:02d}"

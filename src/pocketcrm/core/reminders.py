@@ -46,6 +46,7 @@ from typing import NamedTuple, TextIO
 from sqlalchemy import text
 from sqlmodel import Session
 
+from pocketcrm import humanize
 from pocketcrm.core import clock, delivery
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.settings import ReminderConfig, Settings
@@ -360,7 +361,7 @@ def _title(kind: str, name: str, due: datetime, born: int | None) -> str:
     if kind == "birthday":
         return f"Birthday: {name}" + (f" turns {years}" if years > 0 else "")
     if kind == "anniversary":
-        return f"Anniversary: {name}" + (f" ({years} years)" if years > 0 else "")
+        return f"Anniversary: {name}" + (f" ({humanize.count(years, 'year')})" if years > 0 else "")
     return f"{kind.replace('_', ' ').capitalize()}: {name}"
 
 
@@ -371,7 +372,7 @@ def _detail(kind: str, note: str, last_contact: datetime | None, now: datetime) 
         if last_contact is None:
             return "no call, meeting or email logged yet"
         days = (now - last_contact) // _DAY
-        return f"last in touch {days} days ago"
+        return f"last in touch {humanize.count(days, 'day')} ago"
     return ""
 
 
@@ -977,11 +978,11 @@ def _ago(span: timedelta) -> str:
     if minutes < 1:
         return "less than a minute"
     if minutes < 120:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return humanize.count(minutes, "minute")
     hours = minutes // 60
     if hours < 48:
-        return f"{hours} hours"
-    return f"{hours // 24} days"
+        return humanize.count(hours, "hour")
+    return humanize.count(hours // 24, "day")
 
 
 def schedule_minutes(session: Session, settings: Settings) -> int:

@@ -20,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pocketcrm import humanize
 from pocketcrm.core.errors import CrmError, Invalid
 
 TAG = "pocketcrm-remind"
@@ -338,7 +339,7 @@ def systemd_units(command: str, every_minutes: int = 15) -> dict[str, str]:
     ]
     timer = [
         "[Unit]",
-        f"Description=Run pocketcrm reminders every {every_minutes} minutes",
+        f"Description=Run pocketcrm reminders every {humanize.count(every_minutes, 'minute')}",
         "",
         "[Timer]",
         f"OnCalendar={_on_calendar(every_minutes)}",
@@ -403,6 +404,29 @@ def systemd_enable(*, timeout: float = 30.0) -> str | None:
             said = " ".join(done.stderr.split()) or f"exit status {done.returncode}"
             return f"systemctl {' '.join(args)} failed ({said}); {later} in your session"
     return None
+
+
+def launchd_agent_path() -> Path:
+    """Where a user's LaunchAgent for pocketcrm lives (macOS)."""
+    return Path.home() / "Library" / "LaunchAgents" / f"{LAUNCHD_LABEL}.plist"
+
+
+def installed_jobs(*, tabfile: str | None = None) -> tuple[str, ...]:
+    """Which schedulers have pocketcrm's job: "cron" (an active line, not one commented out),
+    "systemd" (the user timer's unit file), "launchd" (the agent's plist); empty: none, so
+    nothing runs reminders on a schedule. A crontab that cannot be read counts as none."""
+    found = []
+    try:
+        line = cron_status(tabfile=tabfile)
+    except CrmError:
+        line = None
+    if line is not None and not line.lstrip().startswith("#"):
+        found.append("cron")
+    if (default_unit_dir() / TIMER_NAME).exists():
+        found.append("systemd")
+    if launchd_agent_path().exists():
+        found.append("launchd")
+    return tuple(found)
 
 
 def launchd_plist(command: str, every_minutes: int = 15) -> str:

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 DEFAULT_STAGES = ["lead", "prospect", "customer", "past_customer"]
 DEFAULT_OUTCOMES = ["reached", "voicemail", "no_answer", "busy", "wrong_number"]
 COMPANY_KINDS = ["customer", "prospect", "partner", "supplier", "distributor", "other"]
+# People at these companies are not sales leads, whatever their stage: the report's lead
+# counts leave them out (a supplier's contact comes in at stage "lead" like anyone else).
+NOT_SALES_COMPANY_KINDS = ("partner", "supplier", "distributor")
 INTERACTION_KINDS = ["call", "meeting", "email", "note", "sms"]
 # The pipeline, in order; the last two close a deal (won, lost) and must stay last.
 DEFAULT_DEAL_STAGES = ["qualified", "proposal", "negotiation", "won", "lost"]

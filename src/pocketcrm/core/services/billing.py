@@ -186,10 +186,92 @@ def _next_number(session: Session, kind: str, year: int) -> str:
     return f"{prefix}{highest + 1:04d}"
 
 
+@dataclass(frozen=True)
+class DealBilling:
+    """How much of a deal is already billed (by invoices, or by orders for an order).
+
+    Cancelled and trashed ones do not count; ones in another currency than the deal's are
+    listed but not added up (the open amount assumes the deal's currency)."""
+
+    deal_id: int
+    title: str
+    contact_id: int
+    kind: str  # invoice | order: what was counted
+    amount_cents: int  # the deal's worth
+    currency: str
+    billed_cents: int
+    numbers: tuple[str, ...]  # the invoices (orders) that bill it, oldest first
+
+    @property
+    def open_cents(self) -> int:
+        """What is not billed yet (never below zero)."""
+        return max(self.amount_cents - self.billed_cents, 0)
+
+    @property
+    def already_billed(self) -> bool:
+        """Billed at all, fully or partly: a second invoice is probably a mistake."""
+        return bool(self.numbers)
+
+
+def _deal(session: Session, deal_id: int) -> Deal:
+    deal = session.get(Deal, deal_id)
+    if deal is None or deal.deleted_at is not None:
+        raise Invalid("deal", f"there is no deal #{deal_id}; see `pocketcrm deal list`")
+    return deal
+
+
+def _deal_billing(session: Session, deal: Deal, kind: str, default_currency: str) -> DealBilling:
+    assert deal.id is not None
+    currency = deal.currency or default_currency
+    rows = session.exec(
+        select(Invoice.number, Invoice.amount_cents, Invoice.currency)
+        .where(
+            col(Invoice.deal_id) == deal.id,
+            col(Invoice.kind) == kind,
+            col(Invoice.deleted_at).is_(None),
+            col(Invoice.cancelled_at).is_(None),
+        )
+        .order_by(col(Invoice.issued_on), col(Invoice.id))
+    ).all()
+    billed = sum(int(cents) for _, cents, cur in rows if cur == currency)
+    return DealBilling(
+        deal_id=deal.id,
+        title=deal.title,
+        contact_id=deal.contact_id,
+        kind=kind,
+        amount_cents=deal.amount_cents,
+        currency=currency,
+        billed_cents=billed,
+        numbers=tuple(str(n) for n, _, _ in rows),
+    )
+
+
+def deal_billing(store: Store, deal_id: int, *, kind: str = "invoice") -> DealBilling:
+    """What of deal DEAL_ID is already invoiced (or ordered), and what is still open."""
+    kind = kind.strip().lower()
+    if kind not in KINDS:
+        raise Invalid("kind", f"unknown kind {kind!r}; use invoice or order")
+    with store.read() as session:
+        return _deal_billing(session, _deal(session, deal_id), kind, store.settings.currency)
+
+
+BILLED_WORD = {"invoice": "invoiced", "order": "ordered"}
+
+
+def _already_billed(billing: DealBilling) -> Invalid:
+    billed = format_amount(billing.billed_cents, "")
+    worth = format_amount(billing.amount_cents, billing.currency)
+    return Invalid(
+        "deal",
+        f"deal #{billing.deal_id} is already {BILLED_WORD[billing.kind]} ({', '.join(billing.numbers)}: "
+        f"{billed} of {worth}); confirm to bill it again",
+    )
+
+
 def create_invoice(
     store: Store,
     contact_ref: str,
-    amount: str,
+    amount: str | None,
     *,
     kind: str = "invoice",
     number: str = "",
@@ -198,14 +280,22 @@ def create_invoice(
     due_on: date | None = None,
     deal_id: int | None = None,
     description: str = "",
+    bill_again: bool = False,
 ) -> InvoiceView:
     """Bill a contact. Without due_on or due_in_days an invoice is due in 30 days and an
-    order has no due date; issued_on defaults to today; the number is INV-/ORD-YYYY-NNNN."""
+    order has no due date; issued_on defaults to today; the number is INV-/ORD-YYYY-NNNN.
+
+    With a deal: amount None bills what of the deal is not invoiced yet, and a deal already
+    invoiced (fully or partly) is refused unless bill_again (the person confirmed)."""
     kind = kind.strip().lower()
     if kind not in KINDS:
         raise Invalid("kind", f"unknown kind {kind!r}; use invoice or order")
-    cents, currency = parse_amount(amount, store.settings.currency)
-    if cents <= 0:
+    if amount is None and deal_id is None:
+        raise Invalid("amount", "is missing; give an amount, or --deal ID to bill a deal")
+    cents, currency = (
+        parse_amount(amount, store.settings.currency) if amount is not None else (0, "")
+    )
+    if amount is not None and cents <= 0:
         raise Invalid("amount", "must be more than zero; a refund is a negative payment")
     issued = issued_on or today()
     if due_on is not None and due_in_days is not None:
@@ -227,11 +317,22 @@ def create_invoice(
     with store.write() as session:
         contact_id = resolve_contact(session, contact_ref, region=store.settings.default_region)
         if deal_id is not None:
-            deal = session.get(Deal, deal_id)
-            if deal is None or deal.deleted_at is not None:
-                raise Invalid("deal", f"there is no deal #{deal_id}; see `pocketcrm deal list`")
+            deal = _deal(session, deal_id)
             if deal.contact_id != contact_id:
                 raise Invalid("deal", f"deal #{deal_id} belongs to another contact")
+            billing = _deal_billing(session, deal, kind, store.settings.currency)
+            if amount is None:
+                if billing.open_cents <= 0:
+                    raise Invalid(
+                        "amount",
+                        f"deal #{deal_id} has nothing left to {kind} "
+                        f"({', '.join(billing.numbers) or 'it is worth nothing'}); "
+                        "give an amount to bill more",
+                    )
+                cents = billing.open_cents
+                currency = billing.currency
+            if billing.already_billed and not bill_again:
+                raise _already_billed(billing)
         if given:
             taken = session.exec(
                 select(Invoice.id).where(func.upper(col(Invoice.number)) == given.upper())

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlmodel import Session
 
+from pocketcrm import humanize
 from pocketcrm.core import clock, validate
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.store import Store
@@ -155,7 +156,9 @@ def set_cadence(
         raise Invalid("every", "give 1 day to 10 years")
     limit = default_max(ideal_days) if max_days is None else max_days
     if limit < ideal_days:
-        raise Invalid("max", f"must be at least the ideal interval ({ideal_days} days)")
+        raise Invalid(
+            "max", f"must be at least the ideal interval ({humanize.count(ideal_days, 'day')})"
+        )
     if limit > MAX_DAYS:
         raise Invalid("max", "give at most 10 years")
     tag_name = validate.tag(tag) if tag.strip() else ""

@@ -23,6 +23,7 @@ class CardDeal:
     amount_cents: int
     currency: str
     is_open: bool
+    is_won: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,25 @@ class ContactMoney:
     deals: tuple[CardDeal, ...]  # open ones first (pipeline order), then closed, newest last
     invoices: tuple[CardInvoice, ...]  # oldest issue first
 
+    def owed(self) -> dict[str, int]:
+        """The balance still owed, per currency (open and overdue invoices), largest first;
+        empty when nothing is owed."""
+        totals: dict[str, int] = {}
+        for invoice in self.invoices:
+            if invoice.balance_cents > 0:
+                totals[invoice.currency] = totals.get(invoice.currency, 0) + invoice.balance_cents
+        return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+
+    def won(self) -> tuple[CardDeal, ...]:
+        """The deals won (the pipeline's second-to-last stage), oldest first."""
+        return tuple(d for d in self.deals if d.is_won)
+
 
 def contact_money(store: Store, contact_id: int) -> ContactMoney:
     """The deals (not in the trash) and invoices and orders of one contact."""
     settings = store.settings
     closing = set(settings.deal_stages[-2:])
+    won = settings.deal_stages[-2]  # the pipeline always ends with won, lost
     order = {stage: n for n, stage in enumerate(settings.deal_stages)}
     on = today()
     with store.read() as session:
@@ -66,7 +81,7 @@ def contact_money(store: Store, contact_id: int) -> ContactMoney:
         ).all()
     deals = sorted(
         (
-            CardDeal(str(t), str(s), int(a), str(cur), s not in closing)
+            CardDeal(str(t), str(s), int(a), str(cur), s not in closing, s == won)
             for t, s, a, cur, _ in deal_rows
         ),
         key=lambda d: (not d.is_open, order.get(d.stage, 0) if d.is_open else 0),

@@ -57,6 +57,7 @@ class ContactInput:
     emails: list[str] = field(default_factory=list)  # "ann@x.com" or "work:ann@x.com"
     phones: list[str] = field(default_factory=list)  # as typed, optionally "mobile:+1 ..."
     company: str = ""  # a company name or id; a new name creates the company
+    company_kind: str = ""  # the kind of a company this creates (empty: from the stage)
     title: str = ""
     department: str = ""
     stage: str = ""  # empty: the first configured stage
@@ -91,23 +92,56 @@ class ContactPatch:
     email_opt_out: bool | None = None
 
 
+# A filter is one value or several (an option given more than once). Several tags must all
+# be on the contact (AND: "boilers" and "trade"); several stages, companies, company kinds
+# or owners are alternatives (OR: stage lead or customer). No value is ever dropped.
+Filter = str | tuple[str, ...]
+
+
+def filter_values(value: Filter) -> tuple[str, ...]:
+    """The non-blank values of a filter, one or several, in the order given."""
+    given = (value,) if isinstance(value, str) else value
+    return tuple(v.strip() for v in given if v.strip())
+
+
 @dataclass
 class ContactQuery:
-    """Filters for lists; every field optional."""
+    """Filters for lists; every field optional. Tags combine with AND, the other filters'
+    alternatives with OR (see Filter)."""
 
-    stage: str = ""
-    tag: str = ""
-    company: str = ""
-    company_kind: str = ""
-    owner: str = ""
+    stage: Filter = ""
+    tag: Filter = ""
+    company: Filter = ""
+    company_kind: Filter = ""
+    owner: Filter = ""
     not_contacted_since: datetime | None = None
     text: str = ""
     sort: str = "name"
     limit: int | None = None
     offset: int = 0
 
+    def __post_init__(self) -> None:
+        # No value or one value is kept as text, so a query built from options given once
+        # equals one built from plain strings ("no filters" is ContactQuery() either way).
+        for name in ("stage", "tag", "company", "company_kind", "owner"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                setattr(self, name, "" if not value else value[0] if len(value) == 1 else value)
+
 
 # -- helpers shared by the services ---------------------------------------------------------
+
+
+def _same_kind(session: Session, company_id: int, kind: str) -> None:
+    name, current = session.execute(
+        text("SELECT name, kind FROM company WHERE id = :i"), {"i": company_id}
+    ).one()
+    if current != kind:
+        raise Invalid(
+            "company-kind",
+            f"{name} is already a {current}; leave --company-kind out, or change the company "
+            f"with `pocketcrm company edit {company_id} --kind {kind}`",
+        )
 
 
 def tag_ids(session: Session, names: Iterable[str]) -> list[int]:
@@ -119,22 +153,29 @@ def tag_ids(session: Session, names: Iterable[str]) -> list[int]:
     return ids
 
 
-def company_for(session: Session, ref: str, stage: str = "") -> int:
-    """The id of the company named REF (an id or a name), created when the name is new."""
+def company_for(session: Session, ref: str, stage: str = "", kind: str = "") -> int:
+    """The id of the company named REF (an id or a name), created when the name is new.
+
+    KIND (supplier, partner, ...) is the new company's kind; an existing company of another
+    kind is refused rather than silently left as it is."""
     from pocketcrm.core.services.lookup import resolve_company
 
     ref = ref.strip()
+    kind = validate.company_kind(kind) if kind.strip() else ""
     if ref.isdecimal():
-        return resolve_company(session, ref)
-    found = session.execute(
-        text("SELECT id FROM company WHERE name_key = :k AND deleted_at IS NULL ORDER BY id"),
-        {"k": fold(ref)},
-    ).scalar()
+        found: int | None = resolve_company(session, ref)
+    else:
+        found = session.execute(
+            text("SELECT id FROM company WHERE name_key = :k AND deleted_at IS NULL ORDER BY id"),
+            {"k": fold(ref)},
+        ).scalar()
     if found is not None:
+        if kind:
+            _same_kind(session, int(found), kind)
         return int(found)
     now = clock.now()
     # A company first met through a contact takes its kind from that contact's stage.
-    kind = {"customer": "customer", "past_customer": "customer"}.get(stage, "prospect")
+    kind = kind or {"customer": "customer", "past_customer": "customer"}.get(stage, "prospect")
     name = validate.name(ref, "company")
     return sql.insert(
         session,
@@ -248,6 +289,12 @@ def validate_input(data: ContactInput, settings: Settings) -> None:
         validate.phone_text(validate.split_label(value)[1])
     if data.stage:
         validate.stage(data.stage, settings)
+    if data.company_kind.strip():
+        if not data.company.strip():
+            raise Invalid(
+                "company-kind", "is the kind of the contact's company; give --company too"
+            )
+        validate.company_kind(data.company_kind)
     for value in data.tags:
         validate.tag(value)
     for value in data.websites:
@@ -268,7 +315,11 @@ def create_contact(store: Store, data: ContactInput) -> Created:
     owner = (data.owner or settings.owner).strip()
     year, month, day = birthday if birthday else (None, None, None)
     with store.write() as session:
-        company_id = company_for(session, data.company, stage) if data.company.strip() else None
+        company_id = (
+            company_for(session, data.company, stage, data.company_kind)
+            if data.company.strip()
+            else None
+        )
         uuid = sql.new_uuid()
         contact_id = sql.insert(
             session,
@@ -651,33 +702,52 @@ def list_sql(session: Session) -> str:
     return _LIST_SQL if is_sqlite(session) else _LIST_SQL_PG
 
 
+def _any_of(column: str, name: str, values: Sequence[str], params: dict[str, object]) -> str:
+    """COLUMN equal to one of VALUES, as bound parameters NAME0, NAME1, ..."""
+    marks = []
+    for i, value in enumerate(values):
+        params[f"{name}{i}"] = value
+        marks.append(f":{name}{i}")
+    return f"{column} IN ({', '.join(marks)})"
+
+
+def needs_company_join(query: ContactQuery) -> bool:
+    """Whether the filters read the company (a kind, or a company by name rather than id)."""
+    return bool(filter_values(query.company_kind)) or any(
+        not v.isdecimal() for v in filter_values(query.company)
+    )
+
+
 def _where(
     session: Session, query: ContactQuery, settings: Settings
 ) -> tuple[str, dict[str, object]]:
     clauses = ["c.deleted_at IS NULL"]
     params: dict[str, object] = {}
-    if query.stage:
-        clauses.append("c.stage = :stage")
-        params["stage"] = validate.stage(query.stage, settings)
-    if query.tag:
+    stages = [validate.stage(v, settings) for v in filter_values(query.stage)]
+    if stages:
+        clauses.append(_any_of("c.stage", "stage", stages, params))
+    for i, tag in enumerate(filter_values(query.tag)):  # every tag: AND
         clauses.append(
             "EXISTS (SELECT 1 FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
-            "WHERE ct.contact_id = c.id AND t.name = :tag)"
+            f"WHERE ct.contact_id = c.id AND t.name = :tag{i})"
         )
-        params["tag"] = validate.tag(query.tag)
-    if query.company:
-        if query.company.strip().isdecimal():
-            clauses.append("c.company_id = :company_id")
-            params["company_id"] = int(query.company)
+        params[f"tag{i}"] = validate.tag(tag)
+    companies = []
+    for i, company in enumerate(filter_values(query.company)):  # any of them: OR
+        if company.isdecimal():
+            companies.append(f"c.company_id = :company_id{i}")
+            params[f"company_id{i}"] = int(company)
         else:
-            clauses.append("co.name_key LIKE :company ESCAPE '\\'")
-            params["company"] = contains(query.company)
-    if query.company_kind:
-        clauses.append("co.kind = :company_kind")
-        params["company_kind"] = validate.company_kind(query.company_kind)
-    if query.owner:
-        clauses.append("lower(c.owner) = :owner")
-        params["owner"] = query.owner.strip().lower()
+            companies.append(f"co.name_key LIKE :company{i} ESCAPE '\\'")
+            params[f"company{i}"] = contains(company)
+    if companies:
+        clauses.append("(" + " OR ".join(companies) + ")")
+    kinds = [validate.company_kind(v) for v in filter_values(query.company_kind)]
+    if kinds:
+        clauses.append(_any_of("co.kind", "company_kind", kinds, params))
+    owners = [v.lower() for v in filter_values(query.owner)]
+    if owners:
+        clauses.append(_any_of("lower(c.owner)", "owner", owners, params))
     if query.not_contacted_since is not None:
         clauses.append("(c.last_contact_at IS NULL OR c.last_contact_at < :since)")
         params["since"] = db_time(query.not_contacted_since)
@@ -731,12 +801,9 @@ def count_contacts(store: Store, query: ContactQuery | None = None) -> int:
     with store.read() as session:
         where, params = _where(session, query, store.settings)
         # The company join only when a filter needs it: at 100,000 contacts it cost 95 ms of 103.
-        needs_company = bool(query.company_kind) or (
-            bool(query.company) and not query.company.strip().isdecimal()
-        )
         source = (
             "contact c LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL"
-            if needs_company
+            if needs_company_join(query)
             else "contact c"
         )
         sql = f"SELECT count(*) FROM {source}" + where

@@ -3,13 +3,15 @@
 A segment stores filters, never ids, so its membership follows the contacts: tag someone
 "vip" and they are in the "vip" segment from then on. The filters are JSON in segment.filters;
 keys this release does not know (written by a newer one) are ignored, so an older pocketcrm
-can still use the segment with the filters it understands.
+can still use the segment with the filters it understands. A filter given several times is
+stored as a list: tags combine with AND, the other filters' values with OR (ContactQuery).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -19,7 +21,13 @@ from sqlalchemy import text
 from pocketcrm.core import clock, sql, validate
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.readmodels import ContactRow
-from pocketcrm.core.services.contacts import ContactQuery, count_contacts, list_contacts
+from pocketcrm.core.services.contacts import (
+    ContactQuery,
+    Filter,
+    count_contacts,
+    filter_values,
+    list_contacts,
+)
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time, from_db_time
 
@@ -36,20 +44,24 @@ class SegmentFilters:
     so "not contacted for 30 days" keeps meaning the last 30 days.
     """
 
-    stage: str = ""
-    tag: str = ""
-    company: str = ""
-    company_kind: str = ""
-    owner: str = ""
+    stage: Filter = ""
+    tag: Filter = ""
+    company: Filter = ""
+    company_kind: Filter = ""
+    owner: Filter = ""
     text: str = ""
     not_contacted_since: str = ""
+
+
+# The filters that may hold several values (the rest are one text each).
+MULTI_KEYS = ("stage", "tag", "company", "company_kind", "owner")
 
 
 @dataclass(frozen=True)
 class SegmentView:
     id: int
     name: str
-    filters: dict[str, str]
+    filters: dict[str, str | list[str]]  # several values: a list (tags AND, the others OR)
     members: int
     created_at: datetime
     updated_at: datetime
@@ -75,21 +87,37 @@ def _clean(filters: SegmentFilters, store: Store) -> SegmentFilters:
 
         parse_past(since, field="not-contacted-since")
     return SegmentFilters(
-        stage=validate.stage(filters.stage, store.settings) if filters.stage.strip() else "",
-        tag=validate.tag(filters.tag) if filters.tag.strip() else "",
-        company=filters.company.strip(),
-        company_kind=(
-            validate.company_kind(filters.company_kind) if filters.company_kind.strip() else ""
-        ),
-        owner=filters.owner.strip(),
+        stage=_unique(validate.stage(v, store.settings) for v in filter_values(filters.stage)),
+        tag=_unique(validate.tag(v) for v in filter_values(filters.tag)),
+        company=_unique(filter_values(filters.company)),
+        company_kind=_unique(validate.company_kind(v) for v in filter_values(filters.company_kind)),
+        owner=_unique(filter_values(filters.owner)),
         text=" ".join(filters.text.split()),
         not_contacted_since=since,
     )
 
 
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    """The values once each, in the order given ("--tag a --tag a" is one tag)."""
+    return tuple(dict.fromkeys(values))
+
+
+def _shown(filters: SegmentFilters) -> dict[str, str | list[str]]:
+    """The set filters: one value as text (as older releases stored it), several as a list."""
+    shown: dict[str, str | list[str]] = {}
+    for key in FILTER_KEYS:
+        value = getattr(filters, key)
+        if key in MULTI_KEYS:
+            values = filter_values(value)
+            if values:
+                shown[key] = values[0] if len(values) == 1 else list(values)
+        elif value:
+            shown[key] = value
+    return shown
+
+
 def _as_json(filters: SegmentFilters) -> str:
-    values = {k: getattr(filters, k) for k in FILTER_KEYS if getattr(filters, k)}
-    return json.dumps(values, ensure_ascii=False, sort_keys=True)
+    return json.dumps(_shown(filters), ensure_ascii=False, sort_keys=True)
 
 
 def _from_json(raw: str, name: str) -> SegmentFilters:
@@ -102,8 +130,26 @@ def _from_json(raw: str, name: str) -> SegmentFilters:
         ) from exc
     if not isinstance(data, dict):
         data = {}
-    known = {k: str(v) for k, v in data.items() if k in FILTER_KEYS and isinstance(v, str | int)}
-    return SegmentFilters(**known)
+
+    def one(key: str) -> str:
+        value = data.get(key)
+        return str(value) if isinstance(value, str | int) else ""
+
+    def some(key: str) -> Filter:
+        value = data.get(key)
+        if isinstance(value, list):
+            return tuple(str(v) for v in value if isinstance(v, str | int))
+        return one(key)
+
+    return SegmentFilters(
+        stage=some("stage"),
+        tag=some("tag"),
+        company=some("company"),
+        company_kind=some("company_kind"),
+        owner=some("owner"),
+        text=one("text"),
+        not_contacted_since=one("not_contacted_since"),
+    )
 
 
 def query_for(filters: SegmentFilters) -> ContactQuery:
@@ -143,9 +189,8 @@ def _row(store: Store, name: str) -> tuple[int, str, str, datetime, datetime]:
 
 def _view(store: Store, row: tuple[int, str, str, datetime, datetime]) -> SegmentView:
     filters = _from_json(row[2], row[1])
-    shown = {k: getattr(filters, k) for k in FILTER_KEYS if getattr(filters, k)}
     members = count_contacts(store, query_for(filters))
-    return SegmentView(row[0], row[1], shown, members, row[3], row[4])
+    return SegmentView(row[0], row[1], _shown(filters), members, row[3], row[4])
 
 
 def save_segment(store: Store, name: str, filters: SegmentFilters) -> SegmentView:
@@ -209,17 +254,25 @@ def delete_segment(store: Store, name: str) -> SegmentView:
     return view
 
 
-_QUERY_FIELDS = ("stage", "tag", "company", "company_kind", "owner", "text")
+def _folded(value: Filter) -> frozenset[str]:
+    return frozenset(v.lower() for v in filter_values(value))
 
 
 def _merged(stored: ContactQuery, given: ContactQuery) -> ContactQuery | None:
-    """One query meaning both, or None when a filter is set differently in each."""
-    values: dict[str, Any] = {}
-    for key in _QUERY_FIELDS:
+    """One query meaning both, or None when it cannot be written as one (two different sets
+    of alternatives, two different search texts): then the caller intersects two lists."""
+    values: dict[str, Any] = {
+        "tag": _unique((*filter_values(stored.tag), *filter_values(given.tag)))
+    }
+    for key in ("stage", "company", "company_kind", "owner"):  # alternatives: OR
         mine, theirs = getattr(stored, key), getattr(given, key)
-        if mine and theirs and mine.strip().lower() != theirs.strip().lower():
+        if _folded(mine) and _folded(theirs) and _folded(mine) != _folded(theirs):
             return None
-        values[key] = theirs or mine
+        values[key] = theirs if filter_values(theirs) else mine
+    mine_text, their_text = stored.text, given.text
+    if mine_text and their_text and mine_text.strip().lower() != their_text.strip().lower():
+        return None
+    values["text"] = their_text or mine_text
     times = [t for t in (stored.not_contacted_since, given.not_contacted_since) if t is not None]
     return replace(given, not_contacted_since=min(times) if times else None, **values)
 
@@ -231,7 +284,7 @@ def list_in_segment(store: Store, name: str, query: ContactQuery) -> list[Contac
     merged = _merged(stored, query)
     if merged is not None:
         return list_contacts(store, merged)
-    # The same filter twice with different values (two tags, say): intersect the two lists.
+    # Different alternatives on each side (stage lead here, customer there): intersect.
     members = {r.id for r in list_contacts(store, stored)}
     rows = [
         r for r in list_contacts(store, replace(query, limit=None, offset=0)) if r.id in members

@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
+from pocketcrm import humanize
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens import flows
 from pocketcrm.tui.screens.base import CrmScreen
@@ -164,7 +165,8 @@ def money_block(money: ContactMoney) -> Text:
             f" {deal.title}  {format_amount(deal.amount_cents, deal.currency)}\n", style="dim"
         )
     owed = [i for i in money.invoices if i.status in ("open", "overdue")]
-    text.append(f"Billing ({len(money.invoices)} invoices and orders)\n", style="bold")
+    billed = humanize.count(len(money.invoices), "invoice or order", many="invoices and orders")
+    text.append(f"Billing ({billed})\n", style="bold")
     if not money.invoices:
         text.append("nothing billed yet\n", style="dim")
     for invoice in owed:
@@ -362,7 +364,8 @@ class CardScreen(CrmScreen):
         self.query_one("#card-notes", Static).update(_trim(card_notes(card)))
         self.query_one("#card-stages", Static).update(_trim(card_stages(card)))
         self.query_one("#timeline-title", Static).update(
-            f"Timeline: {fmt.number(card.interaction_count)} interactions, newest first"
+            f"Timeline: {humanize.count(card.interaction_count, 'interaction', number=fmt.number(card.interaction_count))}, "
+            "newest first"
         )
         self.timeline.load(card.interaction_count, {0: first}, cursor=None if keep_cursor else 0)
         if not keep_cursor:

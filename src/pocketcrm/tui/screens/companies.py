@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
+from pocketcrm import humanize
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
 from pocketcrm.tui.screens.card import CardSequence, open_card
@@ -109,7 +110,9 @@ class CompaniesScreen(CrmScreen):
             total, loaded = result
             self.shown = (kind, text)
             table.load(total, loaded, cursor=want)
-            self.query_one("#companies-status", Static).update(f"{fmt.number(total)} companies")
+            self.query_one("#companies-status", Static).update(
+                humanize.count(total, "company", number=fmt.number(total))
+            )
 
         self.background(job, done, group="companies", exclusive=True)
 

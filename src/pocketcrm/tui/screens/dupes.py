@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
+from pocketcrm import humanize
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens.base import CrmScreen
 from pocketcrm.tui.screens.card import card_details, card_head
@@ -49,7 +50,7 @@ PAIR_COLUMNS = [
 
 
 def _count(n: int, what: str) -> str:
-    return f"{fmt.number(n)} {what}{'' if n == 1 else 's'}"
+    return humanize.count(n, what, number=fmt.number(n))
 
 
 def pair_card(card: ContactCard, side: str) -> Text:
