@@ -303,6 +303,66 @@ def _vcard_chunks(stream: TextIO, size: int = 0) -> Iterator[tuple[str, str, int
         yield "", "".join(lines), offset
 
 
+def _die_with(parent: int, direct: bool) -> None:
+    """Worker initialiser: end this worker when the importing process dies, even by SIGKILL.
+
+    Pool workers otherwise outlive a killed parent, each blocked on the other's pipe with the
+    database file open. On Linux the kernel kills a worker whose parent dies
+    (PR_SET_PDEATHSIG), and a parent that died before that was set shows as a changed
+    parent id. DIRECT: forked by PARENT itself; otherwise (a forkserver's child, or no
+    prctl) a thread watches PARENT and ends the worker when it is gone.
+    """
+    armed = _set_death_signal()
+    if direct and os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    if armed and direct:
+        return
+    import threading
+
+    first = os.getppid()
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == first and _alive(parent):
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _set_death_signal() -> bool:
+    """prctl(PR_SET_PDEATHSIG, SIGKILL) through ctypes; False where there is no such call."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _alive(pid: int) -> bool:
+    """Whether PID still runs: a zombie (killed, not yet reaped) counts as gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc here: the signal test is all there is
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 def _parse_chunk(
     job: tuple[str, str, dict[str, str] | None, str, str, int, str], norm: _Normaliser
 ) -> bytes | list[tuple[Any, ...]] | tuple[str, str]:
@@ -407,7 +467,12 @@ class _Source:
             context.set_forkserver_preload([__name__])
         else:
             context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=_workers(), mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=_workers(),
+            mp_context=context,
+            initializer=_die_with,
+            initargs=(os.getpid(), context.get_start_method() != "forkserver"),
+        ) as pool:
             pending: deque[Future[bytes | list[tuple[Any, ...]] | tuple[str, str]]] = deque()
 
             def results(
