@@ -209,11 +209,16 @@ class Store:
 
     def _advisory_write_lock(self, session: Session) -> None:
         """PostgreSQL's write lock: taken at once if free, else the same notice and limit."""
-        if session.execute(text(f"SELECT pg_try_advisory_xact_lock({WRITE_LOCK})")).scalar():
-            return
         wait = self.lock_wait()
+        pause = 0.005
+        while wait.waited() < min(LOCK_NOTICE_S, wait.limit):  # short waits go unsaid
+            if session.execute(text(f"SELECT pg_try_advisory_xact_lock({WRITE_LOCK})")).scalar():
+                return
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
         wait.still_waiting()
-        session.execute(text(f"SET LOCAL lock_timeout = {max(1, int(wait.limit * 1000))}"))
+        left = wait.limit - wait.waited()
+        session.execute(text(f"SET LOCAL lock_timeout = {max(1, int(left * 1000))}"))
         try:
             session.execute(text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
         except OperationalError as exc:  # lock_timeout: LockNotAvailable
