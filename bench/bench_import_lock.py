@@ -30,16 +30,18 @@ from pocketcrm.core.store import open_store
 from pocketcrm.core.transfer import importer
 
 held = []
+held_cpu = []
 plain_write = store_module.Store.write
 
 @contextmanager
 def timed_write(self):
     with plain_write(self) as session:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             yield session
         finally:
             held.append(time.perf_counter() - started)
+            held_cpu.append(time.process_time() - cpu)
 
 store = open_store(sys.argv[1])
 store_module.Store.write = timed_write
@@ -48,7 +50,8 @@ started = time.perf_counter()
 report = importer.import_files(store, [sys.argv[2]])
 wall = time.perf_counter() - started
 print(json.dumps({"created": report.created, "updated": report.updated, "wall": wall,
-                  "locked": max(held), "transactions": len(held)}), flush=True)
+                  "locked": max(held), "locked_cpu": max(held_cpu),
+                  "cpu": time.process_time(), "transactions": len(held)}), flush=True)
 """
 
 PROBE_CHILD = """
@@ -94,6 +97,10 @@ def run(db: Path, source: Path, label: str) -> None:
         f"{label}: created {result['created']}, updated {result['updated']}; "
         f"import {wall:6.2f} s, write lock held {locked:5.2f} s "
         f"({locked / wall:.0%} of the import) [{verdict}; target < {TARGET_LOCKED_S:g} s]"
+    )
+    print(
+        f"  cpu: importing process {result['cpu']:.2f} s, of it in the locked phase "
+        f"{result['locked_cpu']:.2f} s (a busy machine stretches wall times, not these)"
     )
     print(
         f"  a writer beside it ({probes} writes): longest wait {float(worst):5.2f} s, "
