@@ -149,7 +149,10 @@ def _install_sqlite_events(engine: Engine, store: Store) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get("pocketcrm_write", False):
-            _begin_immediate(conn.connection.dbapi_connection, store.lock_wait())
+            try:
+                _begin_immediate(conn.connection.dbapi_connection, store.lock_wait())
+            except sqlite3.Error as exc:  # as SQLAlchemy raises it anywhere else
+                raise DBAPIError.instance("BEGIN IMMEDIATE", None, exc, sqlite3.Error) from exc
         else:
             conn.exec_driver_sql("BEGIN")
 
