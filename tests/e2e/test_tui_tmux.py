@@ -77,7 +77,7 @@ class Terminal:
     def pane(self, fmt: str) -> str:
         return self.run("display-message", "-p", "-t", self.name, fmt).strip()
 
-    def wait_for(self, check: Callable[[str], bool], what: str, timeout: float = 20.0) -> str:
+    def wait_for(self, check: Callable[[str], bool], what: str, timeout: float = 60.0) -> str:
         """Poll the screen until CHECK holds (no blind sleeps); fail with the last screen."""
         deadline = time.monotonic() + timeout
         shown = ""
@@ -90,18 +90,18 @@ class Terminal:
             time.sleep(0.05)
         pytest.fail(f"waited for {what}; the screen shows:\n{shown}")
 
-    def wait_text(self, text: str, timeout: float = 20.0) -> str:
+    def wait_text(self, text: str, timeout: float = 60.0) -> str:
         return self.wait_for(lambda shown: text in shown, repr(text), timeout)
 
     def cursor(self) -> str:
         """Where the terminal cursor is: Textual puts it in the focused text box."""
         return self.pane("#{cursor_x},#{cursor_y}")
 
-    def wait_cursor_moves(self, before: str, timeout: float = 10.0) -> None:
+    def wait_cursor_moves(self, before: str, timeout: float = 30.0) -> None:
         """Wait until focus reached another text box (typing sooner would land in the old one)."""
         self.wait_for(lambda _shown: self.cursor() != before, "the focus to move", timeout)
 
-    def wait_dead(self, timeout: float = 15.0) -> int:
+    def wait_dead(self, timeout: float = 60.0) -> int:
         """Wait for the program to exit and return #{pane_dead_status}.
 
         tmux 3.3 sometimes marks the pane dead (the terminal closed) but leaves the exited

@@ -38,15 +38,18 @@ def test_import_killed_while_writing_leaves_no_trace(tmp_path: Path) -> None:
     )
     deadline = time.monotonic() + 120
     try:
-        # Kill once the import has written a few MB of uncommitted pages into the WAL.
+        # Kill once the import has written uncommitted pages into the WAL (it parses first,
+        # without the lock; the writing starts after). Stopped at once, so that a loaded
+        # machine cannot let it run on to the commit between our look and the kill.
         while time.monotonic() < deadline and process.poll() is None:
-            if wal.exists() and wal.stat().st_size > start_size + 4_000_000:
+            if wal.exists() and wal.stat().st_size > start_size + 1_000_000:
+                os.kill(process.pid, signal.SIGSTOP)
                 break
-            time.sleep(0.005)
+            time.sleep(0.002)
         assert process.poll() is None, "the import finished before it could be killed"
         written = wal.stat().st_size
         os.kill(process.pid, signal.SIGKILL)
-        process.wait(10)
+        process.wait(60)
     finally:
         if process.poll() is None:
             process.kill()

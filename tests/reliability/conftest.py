@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from relsupport import BusyWriter
+from relsupport import BusyWriter, LockHolder
 
 
 @pytest.fixture
@@ -27,3 +27,23 @@ def busy_writer(tmp_path: Path) -> Iterator[type[BusyWriter]]:
                 writer.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 writer.process.kill()
+
+
+@pytest.fixture
+def lock_holder(tmp_path: Path) -> Iterator[type[LockHolder]]:
+    """Start a process that holds the write lock; it lets go at the end of the test."""
+    started: list[LockHolder] = []
+
+    def start(target: str) -> LockHolder:
+        holder = LockHolder(target, tmp_path / f"release-{len(started)}")
+        started.append(holder)
+        return holder
+
+    yield start  # type: ignore[misc]
+    for holder in started:
+        if holder.process.poll() is None:
+            holder.release_file.touch()
+            try:
+                holder.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                holder.process.kill()

@@ -42,12 +42,14 @@ def test_cli_writes_while_another_process_writes(
     store.close()
 
     writer = busy_writer(db, "notes")
-    started = time.monotonic()
     results = []
     for n in range(2):
         results.append(pocketcrm("add", f"Caller Number{n}", "--yes", "-e", f"c{n}@example.com"))
         results.append(pocketcrm("log-call", f"c{n}@example.com", "--outcome", "reached"))
-    while time.monotonic() - started < 3:  # keep the overlap at least ~3 s
+    # Keep writing beside the busy writer until both have really overlapped (it committed
+    # notes while our calls went in), however slowly a loaded machine runs them.
+    deadline = time.monotonic() + 120
+    while (len(results) < 6 or count(db, "interaction") < 20) and time.monotonic() < deadline:
         results.append(pocketcrm("log-call", "c0@example.com"))
     notes = writer.stop()
 

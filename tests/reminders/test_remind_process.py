@@ -9,7 +9,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -126,32 +125,52 @@ def test_two_runs_started_together_deliver_each_reminder_exactly_once(
 
 WRITER = """
 import sqlite3, sys, time
+from pathlib import Path
 conn = sqlite3.connect(sys.argv[1], isolation_level=None)
 conn.execute("BEGIN IMMEDIATE")
 conn.execute("INSERT INTO app_state (key, value) VALUES ('other-writer', 'was here')")
 print("locked", flush=True)
-time.sleep(1)
+deadline = time.monotonic() + 120
+while not Path(sys.argv[2]).exists() and time.monotonic() < deadline:
+    time.sleep(0.01)
 conn.execute("COMMIT")
-print(time.monotonic(), flush=True)
+print("released", flush=True)
 """
 
 
-def test_remind_waits_for_another_writer_and_succeeds(crm: Store) -> None:
+def test_remind_waits_for_another_writer_and_succeeds(crm: Store, tmp_path: Path) -> None:
     add_follow_up(crm, add_contact(crm, "Ann Smith"), at(2026, 3, 2, 9, 0))
+    release = tmp_path / "release"
     writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, os.environ["POCKETCRM_DB"]],
+        [sys.executable, "-c", WRITER, os.environ["POCKETCRM_DB"], str(release)],
         stdout=subprocess.PIPE,
         text=True,
     )
     assert writer.stdout is not None
     assert writer.stdout.readline().strip() == "locked"
-    done = pocketcrm("remind", env=cli_env(POCKETCRM_NOW=NOW_ENV))
-    finished = time.monotonic()
-    committed = float(writer.stdout.readline())
+    remind = subprocess.Popen(
+        [POCKETCRM, "remind"],
+        env=cli_env(POCKETCRM_NOW=NOW_ENV),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert remind.stderr is not None
+        # it says it waits (the lock is held until we say so), rather than failing
+        assert "waiting for another process" in remind.stderr.readline()
+        assert remind.poll() is None
+        release.touch()
+        assert writer.stdout.readline().strip() == "released"
+        out, errors = remind.communicate(timeout=120)
+    finally:
+        release.touch()
+        if remind.poll() is None:
+            remind.kill()
     assert writer.wait(timeout=30) == 0
-    assert done.returncode == 0, done.stderr
-    assert "Follow up with Ann Smith" in done.stdout
-    assert finished > committed  # it waited for the lock rather than failing
+    assert remind.returncode == 0, errors
+    assert errors == ""
+    assert "Follow up with Ann Smith" in out
     assert len(rows(crm, "delivered_at IS NOT NULL")) == 1
 
 

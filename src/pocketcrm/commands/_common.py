@@ -96,12 +96,36 @@ def open_db(db: str | None) -> Store:
     from pocketcrm.core.store import open_store  # SQLModel: ~370 ms, never for --help
     from pocketcrm.paths import is_default_db
 
+    wait_for_writers()
     location = db_location(db)
     default = is_default_db(location)
     store = open_store(location, load_settings(), create_folders=_root_create or default)
     if store.created and not default:
         err(f"created a new, empty database at {store.path}")
     return store
+
+
+LOCK_WAIT_ENV = "POCKETCRM_LOCK_WAIT"
+
+
+def wait_for_writers() -> None:
+    """A write that finds another process writing (an import, cron) waits, saying so once.
+
+    $POCKETCRM_LOCK_WAIT (seconds) shortens or lengthens the wait before giving up
+    (default 30 minutes).
+    """
+    from pocketcrm.core.store import set_lock_wait
+
+    limit: float | None = None
+    raw = os.environ.get(LOCK_WAIT_ENV, "").strip()
+    if raw:
+        try:
+            limit = max(0.0, float(raw))
+        except ValueError:
+            err(f"warning: ignoring {LOCK_WAIT_ENV}={raw!r}: not a number of seconds")
+    set_lock_wait(
+        lambda: err("waiting for another process to finish writing (an import?)..."), limit
+    )
 
 
 def interactive() -> bool:

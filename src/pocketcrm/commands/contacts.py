@@ -236,15 +236,19 @@ def add(
     contacts.validate_input(data, store.settings)
     dupes = contacts.likely_duplicates(store, name, email, phone)
     if dupes and not yes:
-        best = dupes[0]
-        message = f"likely duplicate of #{best.id} {best.display_name} ({'; '.join(best.reasons)})"
+        message = str(contacts.LikelyDuplicate(dupes))
         if not interactive():
             err(f"error: {message}; pass --yes to add anyway")
             raise typer.Exit(2)
         typer.echo(message, err=True)
         if not typer.confirm("Add a new contact anyway?", default=False):
             raise typer.Exit(1)
-    created = contacts.create_contact(store, data)
+        yes = True
+    try:  # checked again inside the write: another `add` of this person may have just won
+        created = contacts.create_contact(store, data, refuse_duplicates=not yes)
+    except contacts.LikelyDuplicate as exc:
+        err(f"error: {exc}; pass --yes to add anyway")
+        raise typer.Exit(2) from None
     for warning in created.warnings:
         err(f"warning: {warning}")
     if as_json:

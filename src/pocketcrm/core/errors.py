@@ -51,3 +51,7 @@ class StoreError(CrmError):
     """The database cannot be opened, migrated or written (exit 1)."""
 
     exit_code = 1
+
+
+class Locked(StoreError):
+    """Another process held the write lock past the wait limit (exit 1); nothing was written."""

@@ -48,7 +48,7 @@ from sqlmodel import Session
 
 from pocketcrm import humanize
 from pocketcrm.core import clock, delivery
-from pocketcrm.core.errors import Invalid
+from pocketcrm.core.errors import Invalid, Locked
 from pocketcrm.core.settings import ReminderConfig, Settings
 from pocketcrm.core.store import Store
 
@@ -58,6 +58,8 @@ CHANNELS = ("stdout", "desktop", "email", "command")
 _DELIVERY_ORDER = ("email", "command", "stdout", "desktop")  # deliver() tries them so
 STALE_CLAIM = timedelta(minutes=10)  # a claim not renewed for this long: its run died
 HEARTBEAT_SECONDS = 60.0  # a run delivering one by one renews its claims this often
+# Claiming waits this long at most for another writer (an import): the next run retries.
+CLAIM_LOCK_WAIT_S = 120.0
 BIRTHDAY_CATCH_UP_DAYS = 7  # after a longer time off, older birthdays are not news any more
 LAST_RUN_KEY = "remind.last_run"
 SCHEDULE_KEY = "remind.schedule_minutes"
@@ -696,6 +698,8 @@ def save_progress(store: Store, token: str, channels_by_id: Mapping[int, Collect
                     )
     except OperationalError as exc:
         log.warning("could not save the delivery progress yet: %s", exc.orig)
+    except Locked as exc:
+        log.warning("could not save the delivery progress yet: %s", exc)
 
 
 def settle(
@@ -805,7 +809,15 @@ def run(
     token = uuid.uuid4().hex
     zone = clock.local_zone()
     details = "command" in chosen if contact_details is None else contact_details
-    claimed, released = claim_due(store, token, moment, contact_details=details)
+    try:
+        with store.waiting_at_most(CLAIM_LOCK_WAIT_S):
+            claimed, released = claim_due(store, token, moment, contact_details=details)
+    except Locked as exc:  # nothing claimed, nothing sent: the next run tries again
+        log.warning("run %s: the database stayed busy; nothing sent", token[:8])
+        raise Locked(
+            "the database is busy: another process (an import?) is writing; nothing was "
+            "sent, the next run tries again"
+        ) from exc
     if not claimed:
         log.debug("run %s: nothing due", token[:8])
         return RunResult(token, moment, chosen, (), (), (), (), released, False)
@@ -854,15 +866,21 @@ def run(
 
 
 def renew_claims(store: Store, token: str, now: datetime) -> None:
-    """Tell other runs this one is alive: move its claims' time forward."""
-    with store.write() as session:
-        session.execute(
-            text(
-                "UPDATE reminder SET claimed_at = :now "
-                "WHERE claim_token = :token AND delivered_at IS NULL"
-            ),
-            {"now": _db(now), "token": token},
-        )
+    """Tell other runs this one is alive: move its claims' time forward.
+
+    Best effort: a heartbeat that could not get the write lock must not stop the delivery.
+    """
+    try:
+        with store.write() as session:
+            session.execute(
+                text(
+                    "UPDATE reminder SET claimed_at = :now "
+                    "WHERE claim_token = :token AND delivered_at IS NULL"
+                ),
+                {"now": _db(now), "token": token},
+            )
+    except Locked as exc:
+        log.warning("could not renew the claims yet: %s", exc)
 
 
 def _settle_patiently(
@@ -874,7 +892,7 @@ def _settle_patiently(
 ) -> list[str]:
     """Step 3, retried: once delivered, failing to record it would mean delivering twice.
 
-    Each try already waits up to the busy timeout (15 s) for the write lock.
+    Each try already waits for the write lock up to the store's limit (minutes).
     """
     from sqlalchemy.exc import OperationalError
 
@@ -882,9 +900,9 @@ def _settle_patiently(
     while True:
         try:
             return settle(store, token, claimed, outcome, fixed_now or clock.now())
-        except OperationalError as exc:
+        except (OperationalError, Locked) as exc:
             if tries == 3:
-                log.error("could not record the delivery: %s", exc.orig)
+                log.error("could not record the delivery: %s", getattr(exc, "orig", exc))
                 raise
             tries += 1
             log.warning("recording the delivery waited too long; trying again")

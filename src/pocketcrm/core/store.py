@@ -6,6 +6,12 @@ and in search.py, so the same services can run on PostgreSQL.
 Why BEGIN IMMEDIATE: with a deferred BEGIN, a read-then-write transaction fails with
 "database is locked" as soon as another process (cron, the interface) commits in between,
 whatever busy_timeout says. Write sessions take the write lock up front and wait for it.
+
+Waiting for the write lock: a writer never gives up at the busy timeout while another
+process (an import, say) holds the lock. After LOCK_NOTICE_S it says once that it waits
+(the face decides how: see set_lock_wait) and keeps waiting; only after LOCK_WAIT_S, a
+genuinely stuck holder, does it raise Locked (one line, exit 1), with nothing written.
+PostgreSQL's advisory write lock waits the same way.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,11 +31,81 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session, create_engine
 
-from pocketcrm.core.errors import Invalid, StoreError
+from pocketcrm.core.errors import Invalid, Locked, StoreError
 from pocketcrm.core.settings import BackupConfig, Settings
 
 BUSY_TIMEOUT_MS = 15_000
 KEEP_BACKUPS = BackupConfig.keep  # the default rotation; settings.backups.keep rules
+LOCK_NOTICE_S = 1.0  # a writer waits this long for the write lock before saying it waits
+LOCK_WAIT_S = 30 * 60.0  # and gives up only after this long (a holder that is stuck)
+
+_lock_notice: Callable[[], None] | None = None
+_lock_limit = LOCK_WAIT_S
+
+
+def set_lock_wait(notice: Callable[[], None] | None, limit: float | None = None) -> None:
+    """How stores opened from now on wait for the write lock: NOTICE is called once when a
+    writer starts to wait (a face prints its line there); LIMIT seconds before Locked."""
+    global _lock_notice, _lock_limit
+    _lock_notice = notice
+    _lock_limit = LOCK_WAIT_S if limit is None else limit
+
+
+class _LockWait:
+    """One writer's wait for the write lock: the notice at most once, then the limit."""
+
+    def __init__(self, notice: Callable[[], None] | None, limit: float) -> None:
+        self.notice = notice
+        self.limit = limit
+        self.started = time.monotonic()
+        self.noticed = False
+
+    def waited(self) -> float:
+        return time.monotonic() - self.started
+
+    def give_up(self) -> Locked:
+        return Locked(
+            f"another process has held the database's write lock for over "
+            f"{_duration(self.limit)} (a stuck import?); nothing was written, try again"
+        )
+
+    def still_waiting(self) -> None:
+        """Called each time the lock was not free yet: say so once, or give up at the limit."""
+        if self.waited() >= self.limit:
+            raise self.give_up()
+        if not self.noticed:
+            self.noticed = True
+            if self.notice is not None:
+                self.notice()
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:g} minutes"
+    return f"{seconds:g} second{'' if seconds == 1 else 's'}"
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
+        "locked" in str(exc)
+    )
+
+
+def _begin_immediate(dbapi_connection: Any, wait: _LockWait) -> None:
+    """BEGIN IMMEDIATE that waits as long as the lock wait allows, not the busy timeout."""
+    step = min(LOCK_NOTICE_S, wait.limit)
+    while True:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={max(1, int(step * 1000))}")
+        try:
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+        finally:
+            dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        wait.still_waiting()
+        step = max(0.001, min(5.0, wait.limit - wait.waited()))
 
 
 def database_url(path_or_url: str | os.PathLike[str]) -> str:
@@ -84,7 +161,7 @@ def write_problem(path: Path) -> str | None:
     return None
 
 
-def _install_sqlite_events(engine: Engine) -> None:
+def _install_sqlite_events(engine: Engine, store: Store) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
@@ -97,8 +174,13 @@ def _install_sqlite_events(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get("pocketcrm_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if conn.get_execution_options().get("pocketcrm_write", False):
+            try:
+                _begin_immediate(conn.connection.dbapi_connection, store.lock_wait())
+            except sqlite3.Error as exc:  # as SQLAlchemy raises it anywhere else
+                raise DBAPIError.instance("BEGIN IMMEDIATE", None, exc, sqlite3.Error) from exc
+        else:
+            conn.exec_driver_sql("BEGIN")
 
 
 INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied"
@@ -129,19 +211,62 @@ class Store:
             self.created = not self.path.exists()
             _ensure_private_file(self.path, create_folders=create_folders)
             self.engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-            _install_sqlite_events(self.engine)
+            _install_sqlite_events(self.engine, self)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
         self._write_engine = self.engine.execution_options(pocketcrm_write=True)
+        self.lock_notice = _lock_notice
+        self.lock_limit = _lock_limit
+
+    def lock_wait(self) -> _LockWait:
+        return _LockWait(self.lock_notice, self.lock_limit)
+
+    @contextmanager
+    def waiting_at_most(self, seconds: float) -> Iterator[None]:
+        """Writes inside give up sooner (a job that runs again soon, like remind, retries)."""
+        before = self.lock_limit
+        self.lock_limit = min(before, seconds)
+        try:
+            yield
+        finally:
+            self.lock_limit = before
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One unit of work that writes: committed on success, rolled back on any error."""
         with Session(self._write_engine, expire_on_commit=False) as session:
-            with session.begin():
-                if not self.is_sqlite:  # one writer at a time, as BEGIN IMMEDIATE gives SQLite
-                    session.execute(text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
-                yield session
+            try:
+                with session.begin():
+                    if not self.is_sqlite:  # one writer at a time, as BEGIN IMMEDIATE gives
+                        self._advisory_write_lock(session)
+                    yield session
+            except OperationalError as exc:
+                if isinstance(exc.orig, sqlite3.OperationalError) and _is_busy(exc.orig):
+                    # past the busy timeout inside the transaction (rare with WAL): one line
+                    raise Locked(
+                        f"the database stayed busy; nothing was written ({exc.orig})"
+                    ) from exc
+                raise
+
+    def _advisory_write_lock(self, session: Session) -> None:
+        """PostgreSQL's write lock: taken at once if free, else the same notice and limit."""
+        wait = self.lock_wait()
+        pause = 0.005
+        while wait.waited() < min(LOCK_NOTICE_S, wait.limit):  # short waits go unsaid
+            if session.execute(text(f"SELECT pg_try_advisory_xact_lock({WRITE_LOCK})")).scalar():
+                return
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+        wait.still_waiting()
+        left = wait.limit - wait.waited()
+        session.execute(text(f"SET LOCAL lock_timeout = {max(1, int(left * 1000))}"))
+        try:
+            session.execute(text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
+        except OperationalError as exc:  # lock_timeout: LockNotAvailable
+            if getattr(exc.orig, "sqlstate", "") != "55P03":
+                raise
+            raise wait.give_up() from exc
+        session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
 
     @contextmanager
     def read(self) -> Iterator[Session]:

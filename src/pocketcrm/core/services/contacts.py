@@ -6,6 +6,7 @@ Both faces call these; each function is one unit of work and returns plain read 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from sqlmodel import Session, select
 
 from pocketcrm.core import clock, sql, validate
 from pocketcrm.core.dialect import is_sqlite
-from pocketcrm.core.errors import Invalid
+from pocketcrm.core.errors import CrmError, Invalid
 from pocketcrm.core.readmodels import (
     AddressView,
     CompanyRef,
@@ -305,7 +306,23 @@ def validate_input(data: ContactInput, settings: Settings) -> None:
 # -- create ---------------------------------------------------------------------------------
 
 
-def create_contact(store: Store, data: ContactInput) -> Created:
+class LikelyDuplicate(CrmError):
+    """An add refused because the contact seems to exist already (exit 2); candidates first
+    the likeliest."""
+
+    exit_code = 2
+
+    def __init__(self, candidates: Sequence[DuplicateCandidate]) -> None:
+        best = candidates[0]
+        super().__init__(
+            f"likely duplicate of #{best.id} {best.display_name} ({'; '.join(best.reasons)})"
+        )
+        self.candidates = list(candidates)
+
+
+def create_contact(store: Store, data: ContactInput, *, refuse_duplicates: bool = False) -> Created:
+    """REFUSE_DUPLICATES: raise LikelyDuplicate instead of adding a probable duplicate. It is
+    checked inside the write transaction, so simultaneous adds of one person make one contact."""
     settings = store.settings
     validate_input(data, settings)
     display, given, family = validate.split_name(validate.name(data.name))
@@ -315,6 +332,10 @@ def create_contact(store: Store, data: ContactInput) -> Created:
     owner = (data.owner or settings.owner).strip()
     year, month, day = birthday if birthday else (None, None, None)
     with store.write() as session:
+        if refuse_duplicates:
+            found = likely_duplicates(store, data.name, data.emails, data.phones, session=session)
+            if found:
+                raise LikelyDuplicate(found)
         company_id = (
             company_for(session, data.company, stage, data.company_kind)
             if data.company.strip()
@@ -378,8 +399,12 @@ def likely_duplicates(
     phones: Sequence[str] = (),
     *,
     exclude_id: int | None = None,
+    session: Session | None = None,
 ) -> list[DuplicateCandidate]:
-    """Existing contacts that are probably this person: same email, same phone, or a close name."""
+    """Existing contacts that are probably this person: same email, same phone, or a close name.
+
+    SESSION: look inside that (write) transaction instead of a read of its own.
+    """
     addresses = [validate.split_label(e)[1].strip().lower() for e in emails]
     numbers = []
     for value in phones:
@@ -398,7 +423,7 @@ def likely_duplicates(
         reasons.append(reason)
         found[cid] = (label, reasons, max(best, score))
 
-    with store.read() as session:
+    with store.read() if session is None else nullcontext(session) as session:
         for address in addresses:
             for cid, label in session.execute(
                 text(

@@ -2,10 +2,12 @@
 
 Three steps. Every record is parsed, validated and normalised (phones as typed + E.164 + a
 validity flag, stages onto the configured ones, tags, custom fields for whatever has no
-column); matched against what exists (uuid, then external ids such as a vCard UID or a HubSpot
-id, then email); then written. All of it happens inside ONE write transaction: the preview is
-the very same run rolled back at the end, so what it shows is exactly what a write would do,
-and a write either commits everything or nothing (a killed import leaves no trace).
+column), before the write lock is taken, into a temporary spool; then, inside ONE write
+transaction, matched against what exists (uuid, then external ids such as a vCard UID or a
+HubSpot id, then email) and written. The preview is the very same run rolled back at the
+end, so what it shows is exactly what a write would do, and a write either commits
+everything or nothing (a killed import leaves no trace). Other writers wait only for the
+short second part (see bench/bench_import_lock.py).
 
 Files stream: records are handled in chunks of CHUNK and new rows go in with executemany, so
 memory stays flat whatever the file size. Every write is an ImportBatch whose ImportChange
@@ -303,6 +305,66 @@ def _vcard_chunks(stream: TextIO, size: int = 0) -> Iterator[tuple[str, str, int
         yield "", "".join(lines), offset
 
 
+def _die_with(parent: int, direct: bool) -> None:
+    """Worker initialiser: end this worker when the importing process dies, even by SIGKILL.
+
+    Pool workers otherwise outlive a killed parent, each blocked on the other's pipe with the
+    database file open. On Linux the kernel kills a worker whose parent dies
+    (PR_SET_PDEATHSIG), and a parent that died before that was set shows as a changed
+    parent id. DIRECT: forked by PARENT itself; otherwise (a forkserver's child, or no
+    prctl) a thread watches PARENT and ends the worker when it is gone.
+    """
+    armed = _set_death_signal()
+    if direct and os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    if armed and direct:
+        return
+    import threading
+
+    first = os.getppid()
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == first and _alive(parent):
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _set_death_signal() -> bool:
+    """prctl(PR_SET_PDEATHSIG, SIGKILL) through ctypes; False where there is no such call."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _alive(pid: int) -> bool:
+    """Whether PID still runs: a zombie (killed, not yet reaped) counts as gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc here: the signal test is all there is
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 def _parse_chunk(
     job: tuple[str, str, dict[str, str] | None, str, str, int, str], norm: _Normaliser
 ) -> bytes | list[tuple[Any, ...]] | tuple[str, str]:
@@ -359,11 +421,12 @@ class _Source:
         self.encoding = ""
         self.records = 0
 
-    def items(self, norm: _Normaliser) -> Iterator[_Rec | jsonfmt.Item]:
-        """Normalised records (CSV, vCard) or JSON items, in file order.
+    def batches(self, norm: _Normaliser) -> Iterator[tuple[str, bytes]]:
+        """The file's normalised records (CSV, vCard) or JSON items, a chunk at a time, in
+        file order, packed for the spool (see _pack).
 
-        A big CSV or vCard file is parsed and normalised by worker processes, a chunk each,
-        while this process writes: parsing and phone normalisation are most of the work.
+        A big CSV or vCard file is parsed and normalised by worker processes, a chunk each:
+        parsing and phone normalisation are most of an import's work.
         """
         from pocketcrm.core.transfer.encoding import open_text
 
@@ -371,7 +434,14 @@ class _Source:
         file = self.path.name
         with stream:
             if self.fmt == "json":
-                yield from jsonfmt.read_document(stream)
+                items = []
+                for item in jsonfmt.read_document(stream):
+                    items.append((item.section, item.line, item.value))
+                    if len(items) >= CHUNK:
+                        yield _pack(items, "j")
+                        items = []
+                if items:
+                    yield _pack(items, "j")
                 return
             if _workers() > 1 and self.path.stat().st_size >= PARALLEL_BYTES:
                 yield from self._parallel(stream, norm)
@@ -384,10 +454,16 @@ class _Source:
                 from pocketcrm.core.transfer.csv_formats import read_csv
 
                 drafts = read_csv(stream, self.fmt, self.mapping)
+            records = []
             for draft in drafts:
-                yield norm.from_draft(draft, file)
+                records.append(_REC_FIELDS(norm.from_draft(draft, file)))
+                if len(records) >= CHUNK:
+                    yield _pack(records, "r")
+                    records = []
+            if records:
+                yield _pack(records, "r")
 
-    def _parallel(self, stream: TextIO, norm: _Normaliser) -> Iterator[_Rec]:
+    def _parallel(self, stream: TextIO, norm: _Normaliser) -> Iterator[tuple[str, bytes]]:
         import multiprocessing
         import threading
         from collections import deque
@@ -407,29 +483,91 @@ class _Source:
             context.set_forkserver_preload([__name__])
         else:
             context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=_workers(), mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=_workers(),
+            mp_context=context,
+            initializer=_die_with,
+            initargs=(os.getpid(), context.get_start_method() != "forkserver"),
+        ) as pool:
             pending: deque[Future[bytes | list[tuple[Any, ...]] | tuple[str, str]]] = deque()
 
-            def results(
+            def result(
                 future: Future[bytes | list[tuple[Any, ...]] | tuple[str, str]],
-            ) -> list[_Rec]:
+            ) -> tuple[str, bytes]:
                 found = future.result()
                 if isinstance(found, tuple):
                     raise Invalid(*found)
-                if isinstance(found, bytes):
-                    found = marshal.loads(found)
-                return [_Rec(*fields) for fields in found]
+                if isinstance(found, bytes):  # marshalled by the worker: kept as it came
+                    return "r", found
+                return _pack(found, "r")
 
             for head, body, offset in chunks:
                 job = (kind, self.fmt, self.mapping, head, body, offset, self.path.name)
                 pending.append(pool.submit(_parse_chunk, job, norm))
                 if len(pending) >= IN_FLIGHT:
-                    yield from results(pending.popleft())
+                    yield result(pending.popleft())
             while pending:
-                yield from results(pending.popleft())
+                yield result(pending.popleft())
 
     def info(self) -> SourceInfo:
         return SourceInfo(str(self.path), self.fmt, self.encoding, self.records)
+
+
+def _pack(rows: list[tuple[Any, ...]], kind: str) -> tuple[str, bytes]:
+    """A chunk of records ("r": _Rec fields) or JSON items ("j": section, line, value) as
+    bytes: marshal (cheap both ways), or pickle ("R", "J") for what marshal cannot carry."""
+    try:
+        return kind, marshal.dumps(rows)
+    except ValueError:
+        import pickle
+
+        return kind.upper(), pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _Spool:
+    """Every source read, parsed and normalised BEFORE the write lock is taken.
+
+    An import used to parse inside its write transaction, holding the lock for the whole
+    run (a minute for 100,000 rows on a busy machine), and every other writer waited or
+    failed. The chunks wait here instead, in an anonymous temporary file (private, already
+    unlinked), so memory stays flat; the locked phase only reads them back and writes.
+    """
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.chunks: list[list[tuple[str, int, int]]] = []
+        self.size = 0
+
+    def read(self, source: _Source, norm: _Normaliser) -> None:
+        chunks: list[tuple[str, int, int]] = []
+        for kind, blob in source.batches(norm):
+            self.file.write(blob)
+            chunks.append((kind, self.size, len(blob)))
+            self.size += len(blob)
+        self.chunks.append(chunks)
+
+    def items(self, index: int) -> Iterator[_Rec | jsonfmt.Item]:
+        """The records of the INDEXth source read, in file order."""
+        for kind, start, length in self.chunks[index]:
+            self.file.seek(start)
+            blob = self.file.read(length)
+            if kind.isupper():
+                import pickle
+
+                rows = pickle.loads(blob)  # written by this process, just now
+            else:
+                rows = marshal.loads(blob)
+            if kind.lower() == "j":
+                for section, line, value in rows:
+                    yield jsonfmt.Item(section, line, value)
+            else:
+                for fields in rows:
+                    yield _Rec(*fields)
+
+    def close(self) -> None:
+        self.file.close()
 
 
 # -- the normalised record ------------------------------------------------------------------
@@ -2216,11 +2354,11 @@ class _Run:
 
     # -- the whole run ----------------------------------------------------------------------
 
-    def run(self, sources: Sequence[_Source]) -> None:
+    def run(self, sources: Sequence[_Source], spool: _Spool) -> None:
         seen = 0
-        for source in sources:
+        for index, source in enumerate(sources):
             file = source.path.name
-            for item in source.items(self.norm):
+            for item in spool.items(index):
                 source.records += 1
                 seen += 1
                 if isinstance(item, jsonfmt.Item):
@@ -2313,13 +2451,19 @@ def import_files(
     # more than half the run (measured), and reference counting frees them anyway.
     collecting = gc.isenabled()
     gc.disable()
+    spool = _Spool()
     try:
+        # Parse and normalise first, without the lock: other writers go on meanwhile.
+        settings = store.settings
+        norm = _Normaliser(settings.stages, settings.default_region, store.is_sqlite)
+        for source in sources:
+            spool.read(source, norm)
         with store.write() as session:
             run = _Run(
                 session, store.settings, allow_suppressed=allow_suppressed, progress=progress
             )
             with run.big_cache():
-                run.run(sources)
+                run.run(sources, spool)
             if strict and run.problem_count:
                 first = run.problems[0]
                 raise Invalid(
@@ -2333,6 +2477,7 @@ def import_files(
     except _Rollback:
         pass
     finally:
+        spool.close()
         if collecting:
             gc.enable()
     assert report is not None
