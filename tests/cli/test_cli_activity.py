@@ -183,7 +183,8 @@ def test_report_text_and_json(run: Run, ann: None) -> None:
 def test_activity_json(run: Run, ann: None) -> None:
     logged = json.loads(run("log-call", "ann", "--follow-up", "tomorrow", "--json").stdout)
     assert logged["label"] == "call with Ann Lee"
-    assert logged["follow_up"]["due_at"] == "2026-12-01T23:00:00Z"
+    assert logged["follow_up"]["due_at"] == "2026-12-02"  # all-day: the day alone
+    assert logged["follow_up"]["all_day"] is True
     planned = json.loads(run("follow-up", "ann", "+2d", "--json").stdout)
     assert planned["contact_name"] == "Ann Lee"
     done = json.loads(run("done", str(planned["id"]), "--json").stdout)

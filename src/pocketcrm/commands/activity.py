@@ -10,6 +10,7 @@ from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
     JsonOption,
+    due_text,
     err,
     handle_errors,
     local,
@@ -48,7 +49,7 @@ def _warn_if_overdue(view: FollowUpView) -> None:
     aloud, on stderr: a mistyped year is the usual cause."""
     if view.overdue:
         err(
-            f"note: follow-up #{view.id} is due {local(view.due_at, date_only=view.all_day)}, "
+            f"note: follow-up #{view.id} is due {due_text(view.due_at)}, "
             "already past: it shows as overdue (snooze it if the date was a typo)"
         )
 
@@ -99,7 +100,7 @@ def _log(
     typer.echo(f"logged {created.label} (#{created.id})")
     if created.follow_up:
         f = created.follow_up
-        typer.echo(f"follow-up #{f.id} due {local(f.due_at, date_only=f.all_day)}")
+        typer.echo(f"follow-up #{f.id} due {due_text(f.due_at)}")
         _warn_if_overdue(f)
 
 
@@ -198,9 +199,7 @@ def follow_up(
     if as_json:
         print_json(view)
     else:
-        typer.echo(
-            f"follow-up #{view.id} with {view.contact_name} due {local(view.due_at, date_only=view.all_day)}"
-        )
+        typer.echo(f"follow-up #{view.id} with {view.contact_name} due {due_text(view.due_at)}")
 
 
 def _agenda_rows(items: list[FollowUpView]) -> list[list[object]]:
@@ -209,7 +208,7 @@ def _agenda_rows(items: list[FollowUpView]) -> list[list[object]]:
         state = "OVERDUE" if f.overdue else ""
         if f.delivery_error:
             state = (state + " reminder failed: " + f.delivery_error).strip()
-        rows.append([f.id, local(f.due_at, date_only=f.all_day), f.contact_name, f.note, state])
+        rows.append([f.id, due_text(f.due_at), f.contact_name, f.note, state])
     return rows
 
 
@@ -343,6 +342,4 @@ def snooze(
     if as_json:
         print_json(view)
     else:
-        typer.echo(
-            f"follow-up #{view.id} with {view.contact_name} now due {local(view.due_at, date_only=view.all_day)}"
-        )
+        typer.echo(f"follow-up #{view.id} with {view.contact_name} now due {due_text(view.due_at)}")

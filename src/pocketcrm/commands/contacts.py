@@ -13,6 +13,7 @@ from pocketcrm.commands._common import (
     JsonOption,
     YesOption,
     ago,
+    due_text,
     err,
     handle_errors,
     interactive,
@@ -82,7 +83,7 @@ def render_card(card: ContactCard) -> None:
     if card.follow_ups:
         lines += ["", "[bold]Open follow-ups[/bold]"]
         for f in card.follow_ups:
-            due = local(f.due_at, date_only=f.all_day)
+            due = due_text(f.due_at)
             mark = " [red]overdue[/red]" if f.overdue else ""
             lines.append(f"  {f.id:>5}  {due}{mark}  {_escape(f.note)}")
     if card.interactions:
@@ -134,7 +135,7 @@ def _rows(rows: list[ContactRow], as_json: bool, as_csv: bool) -> None:
                 r.email,
                 r.phone,
                 local(r.last_contact_at, date_only=True),
-                local(r.next_follow_up_at),
+                due_text(r.next_follow_up_at),
             ]
             for r in rows
         ],

@@ -71,12 +71,12 @@ DRIFT_COLUMNS = [
 
 def sections(views: list[FollowUpView]) -> list[Any]:
     """Rows with headings: Overdue, Today, Upcoming (each only when it has follow-ups)."""
-    from pocketcrm.core import clock
+    from pocketcrm.core import clock, dates
 
     today = clock.local_now().date()
     groups: dict[str, list[FollowUpView]] = {"Overdue": [], "Today": [], "Upcoming": []}
     for view in views:
-        day = view.due_at.astimezone(clock.local_zone()).date()
+        day = dates.due_day(view.due_at)
         if view.overdue:
             groups["Overdue"].append(view)
         elif day <= today:
