@@ -335,6 +335,56 @@ async def test_mark_a_follow_up_done_and_undo_it(crm_store: Any) -> None:
         assert "Send the quote" in screen_text(app)
 
 
+async def test_remove_a_follow_up_from_the_agenda_and_undo_it(crm_store: Any) -> None:
+    """d: a follow-up entered by mistake goes to the trash (not done); u brings it back."""
+    from pocketcrm.core.services import trash
+
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await go_to_agenda(pilot)
+        table = screen.query_one("#agenda-list", VirtualTable)
+        table.move_to(agenda_row(screen, "Ann Lee"))
+        follow_up_id = table.current.id
+        await pilot.press("d")
+        await settle(pilot)
+        assert all(v.id != follow_up_id for v in activity.agenda(crm_store, "all"))
+        assert [i.id for i in trash.list_trash(crm_store) if i.kind == "follow_up"] == [
+            follow_up_id
+        ]
+        assert "Send the quote" not in screen_text(app)
+        await pilot.press("u")
+        await settle(pilot)
+        restored = [v for v in activity.agenda(crm_store, "all") if v.id == follow_up_id]
+        assert [v.done_at for v in restored] == [None]
+        assert "Send the quote" in screen_text(app)
+    assert trash.list_trash(crm_store) == []
+
+
+async def test_remove_the_highlighted_interaction_from_the_card_and_undo_it(
+    crm_store: Any,
+) -> None:
+    """r on the card's timeline: the highlighted call goes to the trash; u brings it back."""
+    app = app_for(crm_store)
+    before = activity.contact_interactions(crm_store, ann_id(crm_store))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        card = await open_ann(pilot, crm_store)
+        card.timeline.move_to(0)
+        await settle(pilot)
+        removed = card.timeline.current
+        assert removed.id == before[0].id
+        await pilot.press("r")
+        await settle(pilot)
+        left = activity.contact_interactions(crm_store, ann_id(crm_store))
+        assert [i.id for i in left] == [i.id for i in before[1:]]
+        assert app.screen is card
+        await pilot.press("u")
+        await settle(pilot)
+        back = activity.contact_interactions(crm_store, ann_id(crm_store))
+        assert [i.id for i in back] == [i.id for i in before]
+
+
 async def test_snooze_a_follow_up_with_a_when_phrase(crm_store: Any) -> None:
     app = app_for(crm_store)
     async with app.run_test(size=SIZE) as pilot:

@@ -483,7 +483,7 @@ def restore(
     ref: Ref,
     kind: Annotated[
         str,
-        typer.Option(help="contact, company, interaction, follow_up, deal, invoice or payment."),
+        typer.Option(help="contact, company, interaction, follow-up, deal, invoice or payment."),
     ] = "contact",
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -495,4 +495,4 @@ def restore(
     if as_json:
         print_json(item)
     else:
-        typer.echo(f"restored {item.kind} #{item.id} {item.label}")
+        typer.echo(f"restored {item.kind.replace('_', '-')} #{item.id} ({item.label})")

@@ -98,6 +98,13 @@ class AgendaScreen(CrmScreen):
         Binding("enter", "open", "Card", id="agenda-open", tooltip="Open the contact's card"),
         Binding("x", "done", "Done", id="agenda-done", tooltip="Mark the follow-up done"),
         Binding("z", "snooze", "Snooze", id="agenda-snooze", tooltip="Snooze the follow-up"),
+        Binding(
+            "d",
+            "remove",
+            "Remove",
+            id="agenda-remove",
+            tooltip="Move the follow-up to the trash (entered by mistake; u undoes)",
+        ),
         Binding("l", "log", "Log", id="agenda-log", tooltip="Log a call with this contact"),
         Binding(
             "tab",
@@ -286,6 +293,11 @@ class AgendaScreen(CrmScreen):
         view = self._selected()
         if view is not None:
             flows.snooze_follow_up(self, view)
+
+    def action_remove(self) -> None:
+        view = self._selected()
+        if view is not None:
+            flows.trash_record(self, "follow_up", view.id)
 
     def action_log(self) -> None:
         if self._drift_focused():
