@@ -155,6 +155,31 @@ async def test_filter_by_stage_tag_owner_and_company_kind(crm_store: Any) -> Non
         assert contact_list(app).total == contacts.count_contacts(crm_store, query)
 
 
+def test_the_list_marks_a_late_follow_up_by_the_cores_rule() -> None:
+    """An all-day follow-up due today is not late (it was red: midnight < now); one due
+    yesterday is; a timed one once its moment has passed. Shown as a day, never 00:00."""
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from pocketcrm.core import clock
+    from pocketcrm.core.readmodels import ContactRow
+    from pocketcrm.tui.screens.contacts import _next_follow_up
+
+    clock.set_clock(lambda: datetime(2026, 12, 1, 9, tzinfo=UTC))
+    clock.set_local_zone(ZoneInfo("Europe/Berlin"))
+
+    def row(due: Any) -> ContactRow:
+        return ContactRow(1, "Ann Lee", "", "lead", (), "", "", "", None, due)
+
+    assert _next_follow_up(row(date(2026, 12, 1))) == "today"
+    assert _next_follow_up(row(date(2026, 11, 30))) == ("1d overdue", "bold red")
+    assert _next_follow_up(row(datetime(2026, 12, 1, 8, tzinfo=UTC))) == (
+        "today 09:00",
+        "bold red",
+    )
+    assert _next_follow_up(row(datetime(2026, 12, 1, 10, tzinfo=UTC))) == "today 11:00"
+
+
 async def test_sort_by_last_contact_and_next_follow_up(crm_store: Any) -> None:
     app = app_for(crm_store)
     async with app.run_test(size=SIZE) as pilot:
