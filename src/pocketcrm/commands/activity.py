@@ -217,10 +217,7 @@ def follow_up_rm(
 _rm_app = typer.Typer()
 _rm_app.command("rm")(follow_up_rm)
 
-follow_up_app = typer.Typer()
 
-
-@follow_up_app.command("follow-up", cls=_FollowUpCommand)
 @handle_errors
 def follow_up(
     ref: Ref,
@@ -256,6 +253,10 @@ def follow_up(
         print_json(view)
     else:
         typer.echo(f"follow-up #{view.id} with {view.contact_name} due {due_text(view.due_at)}")
+
+
+follow_up_app = typer.Typer(help=follow_up.__doc__)
+follow_up_app.command("follow-up", cls=_FollowUpCommand)(follow_up)
 
 
 def _agenda_rows(items: list[FollowUpView]) -> list[list[object]]:
@@ -378,12 +379,15 @@ def done(
         )
 
 
-interaction_app = typer.Typer(no_args_is_help=True)
+interaction_app = typer.Typer(
+    help="Interactions (calls, meetings, emails, notes, texts): take one logged by mistake back.",
+    no_args_is_help=True,
+)
 
 
 @interaction_app.callback()
 def interaction() -> None:
-    """Interactions (calls, meetings, emails, notes, texts): take one logged by mistake back."""
+    """A group of its own (a lone sub-command would otherwise become the group itself)."""
 
 
 @interaction_app.command("rm")
