@@ -540,6 +540,13 @@ def _get(item: object, key: str) -> object:
     return item.get(key, "") if isinstance(item, dict) else ""
 
 
+def _iso_day(value: object, field: str) -> str:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise Invalid(field, f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
 def _json_day(follow_up: dict[str, Any]) -> str | None:
     """The day of a JSON follow-up if it is all-day: its `due_date`, or (files written before
     0008) the day its midnight `due_at` meant."""
@@ -547,7 +554,7 @@ def _json_day(follow_up: dict[str, Any]) -> str | None:
         return None
     day = follow_up.get("due_date")
     if day:
-        return date.fromisoformat(str(day)).isoformat()
+        return _iso_day(day, "due_date")
     moment = jsonfmt.parse_time(follow_up.get("due_at"), "due_at")
     if moment is None:
         return None
@@ -564,7 +571,7 @@ def _next_follow_up_date(record: dict[str, Any]) -> str | None:
     """The list's next-follow-up day: the earliest open follow-up in the record, if all-day."""
     if "next_follow_up_date" in record:
         day = record.get("next_follow_up_date")
-        return date.fromisoformat(str(day)).isoformat() if day else None
+        return _iso_day(day, "next_follow_up_date") if day else None
     open_ones = [
         f
         for f in record.get("follow_ups") or []
