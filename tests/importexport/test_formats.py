@@ -294,7 +294,6 @@ def test_an_all_day_follow_up_keeps_its_day_through_json(store: Store, tmp_path:
     from zoneinfo import ZoneInfo
 
     from conftest import full_export
-
     from pocketcrm.core import clock
     from pocketcrm.core.services import activity, contacts
     from pocketcrm.core.store import open_store
