@@ -40,7 +40,7 @@ def test_log_call_with_everything(run: Run, core: Callable[[], Store], ann: None
         "--owner",
         "Sam",
     )
-    assert result.stdout == "logged call with Ann Lee (#1)\nfollow-up #1 due 2026-12-04\n"
+    assert result.stdout == "logged call #1 with Ann Lee\nfollow-up #1 due 2026-12-04\n"
     assert "at: Mon 30 Nov 2026 16:00" in result.stderr
     assert "follow-up: Fri 4 Dec 2026" in result.stderr
     card = contacts.get_card(core(), "ann")
@@ -183,10 +183,126 @@ def test_report_text_and_json(run: Run, ann: None) -> None:
 def test_activity_json(run: Run, ann: None) -> None:
     logged = json.loads(run("log-call", "ann", "--follow-up", "tomorrow", "--json").stdout)
     assert logged["label"] == "call with Ann Lee"
-    assert logged["follow_up"]["due_at"] == "2026-12-01T23:00:00Z"
+    assert logged["follow_up"]["due_at"] == "2026-12-02"  # all-day: the day alone
+    assert logged["follow_up"]["all_day"] is True
     planned = json.loads(run("follow-up", "ann", "+2d", "--json").stdout)
     assert planned["contact_name"] == "Ann Lee"
     done = json.loads(run("done", str(planned["id"]), "--json").stdout)
     assert done["done_at"] == "2026-12-01T09:00:00Z"
     snoozed = json.loads(run("snooze", "1", "mon 9am", "--json").stdout)
     assert snoozed["due_at"] == "2026-12-07T08:00:00Z"
+
+
+# --- issue 17: all-day dates, removing mistakes, messages that name the record -----------
+
+
+def _zone(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    from pocketcrm.core import clock
+
+    monkeypatch.setenv("POCKETCRM_TZ", name)
+    clock.set_local_zone(None)
+
+
+def test_an_all_day_follow_up_shows_its_day_alone_in_any_zone(
+    run: Run, ann: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Due 2026-12-03, planned in UTC, read in New York: 2026-12-03 everywhere (it used to
+    be 2026-12-02 in the agenda and 2026-12-02 19:00 in the list)."""
+    _zone(monkeypatch, "UTC")
+    run("follow-up", "ann", "2026-12-03", "-n", "Quote")
+    _zone(monkeypatch, "America/New_York")
+    agenda = run("agenda", "--all").stdout.splitlines()
+    assert agenda[1].split("\t")[:2] == ["1", "2026-12-03"]
+    [row] = csv.DictReader(io.StringIO(run("agenda", "--all", "--csv").stdout))
+    assert row["due"] == "2026-12-03"
+    [item] = json.loads(run("agenda", "--all", "--json").stdout)
+    assert (item["due_at"], item["all_day"]) == ("2026-12-03", True)
+    listed = run("list").stdout.splitlines()
+    assert listed[1].split("\t")[-1] == "2026-12-03"
+    [person] = csv.DictReader(io.StringIO(run("list", "--csv").stdout))
+    assert person["next follow-up"] == "2026-12-03"
+    [record] = json.loads(run("list", "--json").stdout)
+    assert record["next_follow_up_at"] == "2026-12-03"
+    shown = run("show", "ann").stdout
+    assert "2026-12-03  Quote" in shown and "00:00" not in shown and "19:00" not in shown
+
+
+def test_a_timed_follow_up_still_shows_its_local_time(
+    run: Run, ann: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("follow-up", "ann", "2026-12-03 15:00")  # Berlin
+    _zone(monkeypatch, "America/New_York")
+    assert run("agenda", "--all").stdout.splitlines()[1].split("\t")[1] == "2026-12-03 09:00"
+    assert run("list").stdout.splitlines()[1].split("\t")[-1] == "2026-12-03 09:00"
+
+
+def test_the_agenda_week_includes_day_seven(run: Run, ann: None) -> None:
+    run("follow-up", "ann", "+7d", "-n", "day seven")  # Tue 8 Dec
+    run("follow-up", "ann", "2026-12-08 23:30", "-n", "day seven late")
+    run("follow-up", "ann", "+8d", "-n", "day eight")
+    notes = [line.split("\t")[3] for line in run("agenda").stdout.splitlines()[1:]]
+    assert notes == ["day seven", "day seven late"]
+
+
+def test_follow_up_rm_moves_it_to_the_trash_and_restore_names_it(
+    run: Run, core: Callable[[], Store], ann: None
+) -> None:
+    run("follow-up", "ann", "2026-12-03")
+    removed = run("follow-up", "rm", "1")
+    assert removed.stdout == (
+        "moved follow-up #1 (Ann Lee, due 2026-12-03) to the trash; "
+        "undo with: pocketcrm restore 1 --kind follow-up\n"
+    )
+    assert activity.agenda(core(), "all") == []
+    assert contacts.get_card(core(), "ann").next_follow_up_at is None
+    trash_lines = run("trash").stdout.splitlines()
+    assert trash_lines[1].split("\t")[:3] == ["follow_up", "1", "Ann Lee, due 2026-12-03"]
+    assert run("follow-up", "rm", "1", code=3).stderr.startswith("pocketcrm: error:")
+    restored = run("restore", "1", "--kind", "follow-up")
+    assert restored.stdout == "restored follow-up #1 (Ann Lee, due 2026-12-03)\n"
+    [back] = activity.agenda(core(), "all")
+    assert back.id == 1 and back.done_at is None
+    assert run("follow-up", "rm", code=2)
+
+
+def test_a_contact_named_rm_is_still_reachable(run: Run, core: Callable[[], Store]) -> None:
+    run("add", "rm")
+    planned = run("follow-up", "--", "rm", "tomorrow")
+    assert planned.stdout == "follow-up #1 with rm due 2026-12-02\n"
+
+
+def test_interaction_rm_moves_a_mistaken_call_to_the_trash(
+    run: Run, core: Callable[[], Store], ann: None
+) -> None:
+    run("log-call", "ann", "--at", "yesterday 4pm")
+    run("log-call", "ann", "-n", "wrong person")
+    assert contacts.get_card(core(), "ann").last_contact_at == datetime(2026, 12, 1, 9, tzinfo=UTC)
+    removed = run("interaction", "rm", "2")
+    assert removed.stdout == (
+        "moved interaction #2 (call with Ann Lee on 2026-12-01) to the trash; "
+        "undo with: pocketcrm restore 2 --kind interaction\n"
+    )
+    card = contacts.get_card(core(), "ann")
+    assert [i.id for i in card.interactions] == [1]
+    assert card.last_contact_at == datetime(2026, 11, 30, 15, tzinfo=UTC)
+    assert "interaction\t2\tcall with Ann Lee on 2026-12-01: wrong person" in run("trash").stdout
+    restored = run("restore", "2", "--kind", "interaction")
+    assert restored.stdout == "restored interaction #2 (call with Ann Lee on 2026-12-01)\n"
+    assert [i.id for i in contacts.get_card(core(), "ann").interactions] == [2, 1]
+    assert run("interaction", "rm", "9", code=3)
+
+
+def test_a_removed_follow_up_does_not_count_as_done_in_the_report(
+    run: Run, core: Callable[[], Store], ann: None
+) -> None:
+    from pocketcrm.core.services import reports
+
+    run("follow-up", "ann", "today 9am", "-n", "real")
+    run("follow-up", "ann", "today 8am", "-n", "mistake")
+    run("done", "1")
+    run("follow-up", "rm", "2")
+    figures = reports.summary(
+        core(), since=datetime(2026, 11, 1, tzinfo=UTC), until=datetime(2026, 12, 2, tzinfo=UTC)
+    )
+    assert (figures.follow_ups_due, figures.follow_ups_done) == (1, 1)
+    assert (figures.follow_ups_overdue, figures.follow_ups_done_on_time) == (0, 0)

@@ -203,7 +203,7 @@ def test_rm_trash_restore_and_purge(run: Run, core: Callable[[], Store]) -> None
     lines = run("trash").stdout.splitlines()
     assert lines[0] == "kind\tid\tlabel\tdeleted"
     assert lines[1].startswith("contact\t1\tAnn Lee\t2026-12-01 10:00")
-    assert run("restore", "ann").stdout == "restored contact #1 Ann Lee\n"
+    assert run("restore", "ann").stdout == "restored contact #1 (Ann Lee)\n"
     assert contacts.count_contacts(core()) == 2
     run("rm", "bob")
     refused = run("trash", "--purge", code=2)

@@ -67,7 +67,7 @@ def test_several_matches_offer_a_choice(anns: Store) -> None:
     code, out = in_terminal("log-call", "ann", "-n", "chose two", answer=b"2")
     assert code == 0, out
     assert "1) Ann Lee" in out and "2) Ann Smith" in out
-    assert "logged call with Ann Smith" in out
+    assert "logged call #1 with Ann Smith" in out
     assert contacts.get_card(anns, "2").interaction_count == 1
 
 

@@ -5,7 +5,7 @@ The clock is fixed at Tue 1 Dec 2026 10:00 in Berlin (09:00 UTC).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from coresupport import BERLIN, NOW, FixedClock
@@ -68,7 +68,7 @@ def test_log_with_a_follow_up_in_one_step(store: Store, ann: int) -> None:
     assert created.follow_up.all_day is True
     card = contacts.get_card(store, str(ann))
     assert [f.id for f in card.follow_ups] == [created.follow_up.id]
-    assert card.next_follow_up_at == berlin(4)
+    assert card.next_follow_up_at == date(2026, 12, 4)  # an all-day one is its day
 
 
 def test_a_note_is_not_being_in_touch(store: Store, ann: int) -> None:
@@ -136,14 +136,21 @@ def test_today_window_is_the_local_day_overdue_first(store: Store, plans: dict[s
     assert [f.overdue for f in items] == [True, True, True, False, False, False]
 
 
-def test_week_window_is_today_and_the_six_days_after(store: Store, plans: dict[str, int]) -> None:
+def test_week_window_is_today_and_the_seven_days_after(
+    store: Store, plans: dict[str, int], ann: int
+) -> None:
+    """ "The next 7 days" includes day 7 (Tue 8 Dec), timed or all-day, and ends with it."""
+    day_7 = activity.schedule_follow_up(store, "ann", berlin(8), all_day=True).id
+    day_8 = activity.schedule_follow_up(store, "ann", berlin(9), all_day=True).id
     ids = window(store, "week")
     assert plans["tomorrow_0030"] in ids
     assert plans["sat"] in ids
     assert plans["next_mon_9am"] in ids
-    assert plans["next_tue_9am"] not in ids
+    assert plans["next_tue_9am"] in ids and day_7 in ids
+    assert day_8 not in ids
     assert plans["next_year"] not in ids
-    assert len(ids) == 9
+    assert len(ids) == 11
+    assert activity.agenda_size(store, "week") == 11
 
 
 def test_all_window(store: Store, plans: dict[str, int]) -> None:
@@ -239,7 +246,10 @@ def test_timeline_and_recent(store: Store, ann: int, fixed_clock: FixedClock) ->
 
 def test_the_views_are_aware_utc(store: Store, plans: dict[str, int]) -> None:
     for f in activity.agenda(store, "all"):
-        assert f.due_at.tzinfo is UTC
+        if f.all_day:
+            assert type(f.due_at) is date
+        else:
+            assert isinstance(f.due_at, datetime) and f.due_at.tzinfo is UTC
 
 
 def test_a_call_a_little_in_the_future_is_tolerated(store: Store, ann: int) -> None:
@@ -255,11 +265,9 @@ def test_the_week_window_across_the_end_of_summer_time(
     """Berlin leaves summer time on Sun 25 Oct 2026: the window still ends at local midnight."""
     fixed_clock.moment = datetime(2026, 10, 24, 10, 0, tzinfo=BERLIN)
     inside = activity.schedule_follow_up(
-        store, "ann", datetime(2026, 10, 30, 23, 30, tzinfo=BERLIN)
+        store, "ann", datetime(2026, 10, 31, 23, 30, tzinfo=BERLIN)
     )
-    outside = activity.schedule_follow_up(
-        store, "ann", datetime(2026, 10, 31, 0, 30, tzinfo=BERLIN)
-    )
+    outside = activity.schedule_follow_up(store, "ann", datetime(2026, 11, 1, 0, 30, tzinfo=BERLIN))
     today_late = activity.schedule_follow_up(
         store, "ann", datetime(2026, 10, 24, 23, 30, tzinfo=BERLIN)
     )
@@ -276,7 +284,7 @@ def test_snoozing_a_date_only_follow_up_to_an_earlier_day_is_refused(
         activity.snooze_follow_up(store, view.id, berlin(30, month=11), all_day=True)
     assert caught.value.field == "when"
     today = activity.snooze_follow_up(store, view.id, berlin(1), all_day=True)
-    assert today.due_at == berlin(1)
+    assert today.due_at == date(2026, 12, 1)
 
 
 def test_agenda_owner_ignores_case(store: Store, ann: int) -> None:
@@ -284,3 +292,58 @@ def test_agenda_owner_ignores_case(store: Store, ann: int) -> None:
     activity.schedule_follow_up(store, "ann", berlin(2), owner="Alex")
     assert [f.id for f in activity.agenda(store, "all", owner=" sam ")] == [sams.id]
     assert activity.agenda_size(store, "all", owner="SAM") == 1
+
+
+# --- all-day follow-ups keep their day in every zone (issue 17) ---------------------------
+
+
+def test_an_all_day_follow_up_keeps_its_day_in_another_zone(
+    store: Store, ann: int, fixed_clock: FixedClock
+) -> None:
+    """Written in UTC, read in New York: due 3 December stays 3 December (not 2 Dec 19:00)."""
+    from zoneinfo import ZoneInfo
+
+    clock.set_local_zone(UTC)
+    made = activity.schedule_follow_up(
+        store, "ann", datetime(2026, 12, 3, tzinfo=UTC), all_day=True
+    )
+    clock.set_local_zone(ZoneInfo("America/New_York"))
+    [view] = activity.agenda(store, "all")
+    assert (view.id, view.due_at, view.all_day) == (made.id, date(2026, 12, 3), True)
+    assert contacts.get_card(store, str(ann)).next_follow_up_at == date(2026, 12, 3)
+    [row] = contacts.list_contacts(store)
+    assert row.next_follow_up_at == date(2026, 12, 3)
+    # Due on the 3rd in New York: not late until that day ends there (05:00 UTC on the 4th).
+    fixed_clock.moment = datetime(2026, 12, 4, 4, 59, tzinfo=UTC)
+    assert activity.agenda(store, "overdue") == []
+    assert activity.count_due(store) == (0, 1)
+    fixed_clock.moment = datetime(2026, 12, 4, 5, 0, tzinfo=UTC)
+    assert [f.id for f in activity.agenda(store, "overdue")] == [made.id]
+    assert activity.count_due(store) == (1, 0)
+
+
+def test_the_today_window_finds_an_all_day_item_written_in_another_zone(
+    store: Store, ann: int
+) -> None:
+    """Written in Tokyo (its order key is 15:00 UTC the day before), read in New York."""
+    from zoneinfo import ZoneInfo
+
+    clock.set_local_zone(ZoneInfo("Asia/Tokyo"))
+    made = activity.schedule_follow_up(
+        store, "ann", datetime(2026, 12, 2, tzinfo=ZoneInfo("Asia/Tokyo")), all_day=True
+    )
+    clock.set_local_zone(ZoneInfo("America/New_York"))  # now: 04:00 on 1 Dec there
+    assert made.id not in window(store, "today")
+    assert made.id in window(store, "week")
+    clock.set_local_zone(ZoneInfo("Pacific/Kiritimati"))  # UTC+14: 23:00 on 1 Dec there
+    assert made.id not in window(store, "today")
+
+
+def test_is_overdue_is_one_rule_for_days_and_moments() -> None:
+    from pocketcrm.core import dates
+
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)  # 10:00 in Berlin
+    assert dates.is_overdue(date(2026, 11, 30), now)
+    assert not dates.is_overdue(date(2026, 12, 1), now)  # due today is not late
+    assert dates.is_overdue(datetime(2026, 12, 1, 8, 59, tzinfo=UTC), now)
+    assert not dates.is_overdue(datetime(2026, 12, 1, 9, 1, tzinfo=UTC), now)

@@ -235,3 +235,54 @@ def test_a_failed_upgrade_names_the_backup_and_keeps_the_data(
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
     finally:
         conn.close()
+
+
+def test_0008_gives_existing_all_day_follow_ups_their_day(old_db: Path) -> None:
+    """An all-day row stored as the writer's local midnight gets the day the user saw: a
+    Berlin midnight read in Berlin, a UTC midnight, and a New York midnight (nearest UTC
+    midnight) all mean 3 December; a timed row keeps no day."""
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from pocketcrm.core import clock
+
+    conn = sqlite3.connect(old_db)
+    try:
+        conn.execute("UPDATE follow_up SET done_at = '2026-11-01 00:00:00.000000'")
+        for uuid, due, all_day in (
+            ("b", "2026-12-02 23:00:00.000000", 1),  # Berlin midnight
+            ("u", "2026-12-03 00:00:00.000000", 1),  # UTC midnight
+            ("n", "2026-12-03 05:00:00.000000", 1),  # New York midnight
+            ("t", "2026-12-03 05:00:00.000000", 0),  # a timed one
+        ):
+            conn.execute(
+                "INSERT INTO follow_up (uuid, contact_id, due_at, all_day, note, owner, "
+                "created_at) VALUES (?, 2, ?, ?, '', '', '2026-11-01 00:00:00.000000')",
+                (uuid, due, all_day),
+            )
+        conn.execute(
+            "UPDATE contact SET next_follow_up_at = '2026-12-02 23:00:00.000000' WHERE id = 2"
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    clock.set_local_zone(ZoneInfo("Europe/Berlin"))
+    open_store(old_db, Settings()).close()
+    conn = sqlite3.connect(old_db)
+    try:
+        days = dict(
+            conn.execute("SELECT uuid, due_date FROM follow_up WHERE uuid IN ('b','u','n','t')")
+        )
+        assert days == {"b": "2026-12-03", "u": "2026-12-03", "n": "2026-12-03", "t": None}
+        assert conn.execute("SELECT next_follow_up_date FROM contact WHERE id = 2").fetchone() == (
+            "2026-12-03",
+        )
+    finally:
+        conn.close()
+    clock.set_local_zone(ZoneInfo("America/New_York"))
+    store = open_store(old_db, Settings())
+    try:
+        shown = [(f.due_at, f.all_day) for f in activity.agenda(store, "all") if f.all_day]
+        assert shown == [(date(2026, 12, 3), True)] * 3
+    finally:
+        store.close()

@@ -284,3 +284,42 @@ def test_same_file_again_updates_instead_of_duplicating(
     assert again.created == 0 and again.updated == 0
     assert again.unchanged == first.created
     assert len(list_contacts(store)) == count
+
+
+def test_an_all_day_follow_up_keeps_its_day_through_json(store: Store, tmp_path: Path) -> None:
+    """Exported in Berlin, imported in New York: still due 3 December, as a day; a file from
+    before 0008 (no due_date, a Berlin midnight in due_at) is read the same way."""
+    import json
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from conftest import full_export
+    from pocketcrm.core import clock
+    from pocketcrm.core.services import activity, contacts
+    from pocketcrm.core.store import open_store
+
+    clock.set_local_zone(ZoneInfo("Europe/Berlin"))
+    contacts.create_contact(store, contacts.ContactInput(name="Ann Lee"))
+    activity.schedule_follow_up(
+        store, "ann", datetime(2026, 12, 3, tzinfo=ZoneInfo("Europe/Berlin")), all_day=True
+    )
+    [record] = json.loads(full_export(store))["contacts"]
+    assert record["next_follow_up_date"] == record["follow_ups"][0]["due_date"] == "2026-12-03"
+    old = json.loads(json.dumps(record))
+    old.pop("next_follow_up_date")
+    old["uuid"] = "c0ffee00-0000-4000-8000-0000000000b1"
+    old["display_name"] = "Old File"
+    for f in old["follow_ups"]:
+        f.pop("due_date")
+        f["uuid"] = "c0ffee00-0000-4000-8000-0000000000b2"
+    clock.set_local_zone(ZoneInfo("America/New_York"))
+    other = open_store(tmp_path / "other.db")
+    try:
+        for name, contact in (("new.json", record), ("old.json", old)):
+            document = {"format": "pocketcrm", "version": 1, "contacts": [contact]}
+            assert _import(other, tmp_path, name, json.dumps(document)).created == 1
+        views = activity.agenda(other, "all")
+        assert [(v.due_at, v.all_day) for v in views] == [(date(2026, 12, 3), True)] * 2
+        assert [r.next_follow_up_at for r in list_contacts(other)] == [date(2026, 12, 3)] * 2
+    finally:
+        other.close()

@@ -301,7 +301,7 @@ def test_calls_meetings_follow_ups_agenda_done(crm: Crm, ids: dict[str, int]) ->
     assert follow_zoe["all_day"] is False
     assert follow_zoe["contact_id"] == ids["zoe"]
     assert (meeting["follow_up"], note["label"]) == (None, "note with Bob Stone")
-    assert (follow_bob["all_day"], follow_bob["due_at"]) == (True, "2026-12-02T23:00:00Z")
+    assert (follow_bob["all_day"], follow_bob["due_at"]) == (True, "2026-12-03")  # a day
 
     agenda, overdue = crm.together(["agenda", "--all"], ["agenda", "--overdue"], now=NOON)
     assert [(f["id"], f["overdue"]) for f in agenda] == [

@@ -93,3 +93,42 @@ def test_no_upgrade_without_a_backup(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     engine.dispose()
+
+
+def test_0008_gives_all_day_follow_ups_their_day_on_postgres(pg_server: PgServer) -> None:
+    """Rows written before 0008 (an all-day one as a UTC midnight) get their day; the list's
+    column follows; a timed one keeps none. Then the agenda shows the day in New York."""
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from pocketcrm.core import clock
+    from pocketcrm.core.services import activity, contacts
+
+    url = _database_at(pg_server, "0005")
+    engine = create_engine(database_url(url))
+    with engine.begin() as conn:
+        for uuid, due, all_day in (
+            ("c0ffee00-0000-4000-8000-0000000000a1", "2026-12-03 00:00:00", True),
+            ("c0ffee00-0000-4000-8000-0000000000a2", "2026-12-04 15:00:00", False),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO follow_up (uuid, contact_id, due_at, all_day, note, owner, "
+                    "created_at) VALUES (:u, 7, :d, :a, '', '', '2026-11-01 00:00:00')"
+                ),
+                {"u": uuid, "d": due, "a": all_day},
+            )
+        conn.execute(text("UPDATE contact SET next_follow_up_at = '2026-12-03 00:00:00'"))
+    engine.dispose()
+    clock.set_local_zone(ZoneInfo("America/New_York"))
+    store = open_store(url)
+    try:
+        with store.read() as session:
+            days = session.execute(text("SELECT all_day, due_date FROM follow_up")).all()
+            assert sorted(days, key=str) == sorted([(True, "2026-12-03"), (False, None)], key=str)
+        first, second = activity.agenda(store, "all")
+        assert (first.due_at, first.all_day, second.all_day) == (date(2026, 12, 3), True, False)
+        [row] = contacts.list_contacts(store)
+        assert row.next_follow_up_at == date(2026, 12, 3)
+    finally:
+        store.close()

@@ -81,6 +81,26 @@ def test_a_date_only_follow_up_reminds_at_the_configured_local_hour(tmp_path: Pa
     assert "Mon 02 Mar 2026 08:00" in printed
 
 
+def test_an_all_day_follow_up_reminds_on_its_day_in_a_zone_further_east(tmp_path: Path) -> None:
+    """Written in New York (stored order key 05:00 UTC), reminded in Tokyo at 08:00 on its
+    day there (23:00 UTC the day before): not 5 hours late, and not on another day."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    new_york, tokyo = ZoneInfo("America/New_York"), ZoneInfo("Asia/Tokyo")
+    set_now(datetime(2026, 3, 1, 12, tzinfo=UTC))
+    crm = open_crm(tmp_path / "crm.db", all_day_hour=8)
+    ann = add_contact(crm, "Ann Smith")
+    clock.set_local_zone(new_york)
+    add_follow_up(crm, ann, datetime(2026, 3, 3, tzinfo=new_york), all_day=True)
+    clock.set_local_zone(tokyo)
+    set_now(datetime(2026, 3, 3, 7, 59, tzinfo=tokyo))
+    assert run_once(crm)[0].delivered == ()
+    set_now(datetime(2026, 3, 3, 8, 0, tzinfo=tokyo))
+    result, _ = run_once(crm)
+    assert [d.due for d in result.delivered] == [datetime(2026, 3, 3, 8, tzinfo=tokyo)]
+
+
 def test_overdue_follow_ups_remind_again_but_never_in_a_burst(tmp_path: Path) -> None:
     set_now(at(2026, 3, 1))
     crm = open_crm(tmp_path / "crm.db", overdue_every_days=2)

@@ -119,3 +119,18 @@ def test_a_binary_stream_and_an_empty_database(tmp_path: Path) -> None:
     calendar = Calendar.from_ical(stream.getvalue())
     assert str(calendar["PRODID"]).startswith("-//pocketcrm//")
     assert calendar.walk("VEVENT") == []
+
+
+def test_an_all_day_follow_up_keeps_its_date_in_another_zone(crm: Store) -> None:
+    """Written in Berlin, exported in New York: DTSTART;VALUE=DATE:20260305, not the 4th."""
+    from zoneinfo import ZoneInfo
+
+    clock.set_local_zone(ZoneInfo("America/New_York"))
+    _, calendar, raw = export(crm)
+    [all_day] = [e for e in calendar.walk("VEVENT") if str(e["SUMMARY"]).endswith("Bob Jones")]
+    assert all_day.decoded("DTSTART") == date(2026, 3, 5)
+    assert "DTSTART;VALUE=DATE:20260305" in raw
+    [todo] = [
+        t for t in export(crm, todo=True)[1].walk("VTODO") if str(t["SUMMARY"]).endswith("Jones")
+    ]
+    assert todo.decoded("DUE") == date(2026, 3, 5)

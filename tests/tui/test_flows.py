@@ -209,6 +209,31 @@ async def test_filter_by_stage_tag_owner_and_company_kind(crm_store: Any) -> Non
         assert contact_list(app).total == 31
 
 
+def test_the_list_marks_a_late_follow_up_by_the_cores_rule() -> None:
+    """An all-day follow-up due today is not late (it was red: midnight < now); one due
+    yesterday is; a timed one once its moment has passed. Shown as a day, never 00:00."""
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from pocketcrm.core import clock
+    from pocketcrm.core.readmodels import ContactRow
+    from pocketcrm.tui.screens.contacts import _next_follow_up
+
+    clock.set_clock(lambda: datetime(2026, 12, 1, 9, tzinfo=UTC))
+    clock.set_local_zone(ZoneInfo("Europe/Berlin"))
+
+    def row(due: Any) -> ContactRow:
+        return ContactRow(1, "Ann Lee", "", "lead", (), "", "", "", None, due)
+
+    assert _next_follow_up(row(date(2026, 12, 1))) == "today"
+    assert _next_follow_up(row(date(2026, 11, 30))) == ("1d overdue", "bold red")
+    assert _next_follow_up(row(datetime(2026, 12, 1, 8, tzinfo=UTC))) == (
+        "today 09:00",
+        "bold red",
+    )
+    assert _next_follow_up(row(datetime(2026, 12, 1, 10, tzinfo=UTC))) == "today 11:00"
+
+
 async def test_sort_by_last_contact_and_next_follow_up(crm_store: Any) -> None:
     app = app_for(crm_store)
     async with app.run_test(size=SIZE) as pilot:
@@ -435,6 +460,56 @@ async def test_mark_a_follow_up_done_and_undo_it(crm_store: Any) -> None:
         await settle(pilot)
         assert any(v.id == follow_up_id for v in activity.agenda(crm_store, "all"))
         assert "Send the quote" in screen_text(app)
+
+
+async def test_remove_a_follow_up_from_the_agenda_and_undo_it(crm_store: Any) -> None:
+    """d: a follow-up entered by mistake goes to the trash (not done); u brings it back."""
+    from pocketcrm.core.services import trash
+
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await go_to_agenda(pilot)
+        table = screen.query_one("#agenda-list", VirtualTable)
+        table.move_to(agenda_row(screen, "Ann Lee"))
+        follow_up_id = table.current.id
+        await pilot.press("d")
+        await settle(pilot)
+        assert all(v.id != follow_up_id for v in activity.agenda(crm_store, "all"))
+        assert [i.id for i in trash.list_trash(crm_store) if i.kind == "follow_up"] == [
+            follow_up_id
+        ]
+        assert "Send the quote" not in screen_text(app)
+        await pilot.press("u")
+        await settle(pilot)
+        restored = [v for v in activity.agenda(crm_store, "all") if v.id == follow_up_id]
+        assert [v.done_at for v in restored] == [None]
+        assert "Send the quote" in screen_text(app)
+    assert trash.list_trash(crm_store) == []
+
+
+async def test_remove_the_highlighted_interaction_from_the_card_and_undo_it(
+    crm_store: Any,
+) -> None:
+    """r on the card's timeline: the highlighted call goes to the trash; u brings it back."""
+    app = app_for(crm_store)
+    before = activity.contact_interactions(crm_store, ann_id(crm_store))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        card = await open_ann(pilot, crm_store)
+        card.timeline.move_to(0)
+        await settle(pilot)
+        removed = card.timeline.current
+        assert removed.id == before[0].id
+        await pilot.press("r")
+        await settle(pilot)
+        left = activity.contact_interactions(crm_store, ann_id(crm_store))
+        assert [i.id for i in left] == [i.id for i in before[1:]]
+        assert app.screen is card
+        await pilot.press("u")
+        await settle(pilot)
+        back = activity.contact_interactions(crm_store, ann_id(crm_store))
+        assert [i.id for i in back] == [i.id for i in before]
 
 
 async def test_snooze_a_follow_up_with_a_when_phrase(crm_store: Any) -> None:

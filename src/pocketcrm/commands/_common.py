@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
@@ -215,6 +215,13 @@ def local(moment: datetime | None, *, date_only: bool = False) -> str:
 
     shown = moment.astimezone(clock.local_zone())
     return shown.strftime("%Y-%m-%d") if date_only else shown.strftime("%Y-%m-%d %H:%M")
+
+
+def due_text(when: datetime | date | None) -> str:
+    """A follow-up's due time: the day alone for an all-day one (never a fake 00:00)."""
+    from pocketcrm.core.dates import format_due
+
+    return format_due(when)
 
 
 def ago(moment: datetime | None) -> str:

@@ -1,15 +1,18 @@
-"""What happened and what is next: log-call, log, follow-up, agenda, done, snooze."""
+"""What happened and what is next: log-call, log, follow-up, agenda, done, snooze, and
+taking a mistaken call or follow-up back (`interaction rm`, `follow-up rm`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
     JsonOption,
+    due_text,
     err,
     handle_errors,
     local,
@@ -48,7 +51,7 @@ def _warn_if_overdue(view: FollowUpView) -> None:
     aloud, on stderr: a mistyped year is the usual cause."""
     if view.overdue:
         err(
-            f"note: follow-up #{view.id} is due {local(view.due_at, date_only=view.all_day)}, "
+            f"note: follow-up #{view.id} is due {due_text(view.due_at)}, "
             "already past: it shows as overdue (snooze it if the date was a typo)"
         )
 
@@ -96,10 +99,12 @@ def _log(
     if as_json:
         print_json(created)
         return
-    typer.echo(f"logged {created.label} (#{created.id})")
+    # "logged call #2 with Dave Kowalski": the number is the call's, next to what it names.
+    what, _, name = created.label.partition(" with ")
+    typer.echo(f"logged {what} #{created.id} with {name}")
     if created.follow_up:
         f = created.follow_up
-        typer.echo(f"follow-up #{f.id} due {local(f.due_at, date_only=f.all_day)}")
+        typer.echo(f"follow-up #{f.id} due {due_text(f.due_at)}")
         _warn_if_overdue(f)
 
 
@@ -168,6 +173,51 @@ def log(
     )
 
 
+class _FollowUpCommand(TyperCommand):
+    """`follow-up REF WHEN` schedules; a first argument `rm` (`follow-up rm ID`) moves one
+    to the trash instead. A contact really named "rm" is reached with `follow-up -- rm WHEN`."""
+
+    _META = "pocketcrm.follow_up_rm"
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args[:1] == ["rm"]:
+            remove = typer.main.get_command(_rm_app)
+            ctx.meta[self._META] = remove
+            result: list[str] = remove.parse_args(ctx, args[1:])
+            return result
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        remove = ctx.meta.get(self._META)
+        return remove.invoke(ctx) if remove is not None else super().invoke(ctx)
+
+
+FollowUpId = Annotated[
+    int, typer.Argument(metavar="ID", help="The follow-up's id (from agenda or show).")
+]
+
+
+@handle_errors
+def follow_up_rm(
+    follow_up_id: FollowUpId, db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """Move a follow-up entered by mistake to the trash (`restore ID --kind follow-up`)."""
+    from pocketcrm.core.services import trash
+
+    item = trash.trash_follow_up(open_db(db), follow_up_id)
+    if as_json:
+        print_json(item)
+    else:
+        typer.echo(
+            f"moved follow-up #{item.id} ({item.label}) to the trash; "
+            f"undo with: pocketcrm restore {item.id} --kind follow-up"
+        )
+
+
+_rm_app = typer.Typer()
+_rm_app.command("rm")(follow_up_rm)
+
+
 @handle_errors
 def follow_up(
     ref: Ref,
@@ -180,7 +230,11 @@ def follow_up(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Schedule a follow-up with a contact."""
+    """Schedule a follow-up with a contact.
+
+    `pocketcrm follow-up rm ID` moves follow-up ID to the trash instead.
+    For a contact named "rm", write `pocketcrm follow-up -- rm WHEN`.
+    """
     from pocketcrm.core.services import activity
 
     parsed = when(due, "when")
@@ -198,9 +252,11 @@ def follow_up(
     if as_json:
         print_json(view)
     else:
-        typer.echo(
-            f"follow-up #{view.id} with {view.contact_name} due {local(view.due_at, date_only=view.all_day)}"
-        )
+        typer.echo(f"follow-up #{view.id} with {view.contact_name} due {due_text(view.due_at)}")
+
+
+follow_up_app = typer.Typer(help=follow_up.__doc__)
+follow_up_app.command("follow-up", cls=_FollowUpCommand)(follow_up)
 
 
 def _agenda_rows(items: list[FollowUpView]) -> list[list[object]]:
@@ -209,7 +265,7 @@ def _agenda_rows(items: list[FollowUpView]) -> list[list[object]]:
         state = "OVERDUE" if f.overdue else ""
         if f.delivery_error:
             state = (state + " reminder failed: " + f.delivery_error).strip()
-        rows.append([f.id, local(f.due_at, date_only=f.all_day), f.contact_name, f.note, state])
+        rows.append([f.id, due_text(f.due_at), f.contact_name, f.note, state])
     return rows
 
 
@@ -323,6 +379,39 @@ def done(
         )
 
 
+interaction_app = typer.Typer(
+    help="Interactions (calls, meetings, emails, notes, texts): take one logged by mistake back.",
+    no_args_is_help=True,
+)
+
+
+@interaction_app.callback()
+def interaction() -> None:
+    """A group of its own (a lone sub-command would otherwise become the group itself)."""
+
+
+@interaction_app.command("rm")
+@handle_errors
+def interaction_rm(
+    interaction_id: Annotated[
+        int, typer.Argument(metavar="ID", help="The interaction's id (from show or log-call).")
+    ],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Move an interaction logged by mistake to the trash (`restore ID --kind interaction`)."""
+    from pocketcrm.core.services import trash
+
+    item = trash.trash_interaction(open_db(db), interaction_id)
+    if as_json:
+        print_json(item)
+    else:
+        typer.echo(
+            f"moved interaction #{item.id} ({item.label}) to the trash; "
+            f"undo with: pocketcrm restore {item.id} --kind interaction"
+        )
+
+
 @handle_errors
 def snooze(
     follow_up_id: Annotated[
@@ -343,6 +432,4 @@ def snooze(
     if as_json:
         print_json(view)
     else:
-        typer.echo(
-            f"follow-up #{view.id} with {view.contact_name} now due {local(view.due_at, date_only=view.all_day)}"
-        )
+        typer.echo(f"follow-up #{view.id} with {view.contact_name} now due {due_text(view.due_at)}")

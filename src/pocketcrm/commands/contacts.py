@@ -13,6 +13,7 @@ from pocketcrm.commands._common import (
     JsonOption,
     YesOption,
     ago,
+    due_text,
     err,
     handle_errors,
     interactive,
@@ -115,7 +116,7 @@ def render_card(card: ContactCard, money: ContactMoney | None = None) -> None:
     if card.follow_ups:
         lines += ["", "[bold]Open follow-ups[/bold]"]
         for f in card.follow_ups:
-            due = local(f.due_at, date_only=f.all_day)
+            due = due_text(f.due_at)
             mark = " [red]overdue[/red]" if f.overdue else ""
             lines.append(f"  {f.id:>5}  {due}{mark}  {_escape(f.note)}")
     if money is not None:
@@ -169,7 +170,7 @@ def _rows(rows: list[ContactRow], as_json: bool, as_csv: bool) -> None:
                 r.email,
                 r.phone,
                 local(r.last_contact_at, date_only=True),
-                local(r.next_follow_up_at),
+                due_text(r.next_follow_up_at),
             ]
             for r in rows
         ],
@@ -543,7 +544,7 @@ def restore(
     ref: Ref,
     kind: Annotated[
         str,
-        typer.Option(help="contact, company, interaction, follow_up, deal, invoice or payment."),
+        typer.Option(help="contact, company, interaction, follow-up, deal, invoice or payment."),
     ] = "contact",
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -555,4 +556,4 @@ def restore(
     if as_json:
         print_json(item)
     else:
-        typer.echo(f"restored {item.kind} #{item.id} {item.label}")
+        typer.echo(f"restored {item.kind.replace('_', '-')} #{item.id} ({item.label})")

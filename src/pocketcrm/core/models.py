@@ -106,6 +106,7 @@ class Contact(SQLModel, table=True):
     photo: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     last_contact_at: datetime | None = _when(index=True)
     next_follow_up_at: datetime | None = _when(index=True)
+    next_follow_up_date: str | None = None  # "YYYY-MM-DD" when the next one is all-day
     created_at: datetime = _created()
     updated_at: datetime = _created()
     deleted_at: datetime | None = _when(index=True)
@@ -257,14 +258,17 @@ class FollowUp(SQLModel, table=True):
             postgresql_where=text("done_at IS NULL AND deleted_at IS NULL"),
         ),
         Index("ix_follow_up_contact", "contact_id", "done_at"),
-        Index("ix_follow_up_report", "deleted_at", "due_at", "done_at", "all_day"),
+        Index("ix_follow_up_report", "deleted_at", "due_at", "done_at", "all_day", "due_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     uuid: str = Field(default_factory=_uuid, unique=True)
     contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
+    # For an all-day item due_at is only its order key (the day's start where it was
+    # written); the day itself is due_date ("YYYY-MM-DD"), so it never moves with the zone.
     due_at: datetime = _created()
     all_day: bool = False  # a date without a time: due for the whole local day
+    due_date: str | None = None
     note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     owner: str = ""
     created_at: datetime = _created()

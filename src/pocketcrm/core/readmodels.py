@@ -107,7 +107,7 @@ class FollowUpView:
     uuid: str
     contact_id: int
     contact_name: str
-    due_at: datetime
+    due_at: datetime | date  # a day (no time of day) for an all-day follow-up: see all_day
     all_day: bool
     note: str
     owner: str
@@ -130,7 +130,7 @@ class ContactRow:
     email: str
     phone: str
     last_contact_at: datetime | None
-    next_follow_up_at: datetime | None
+    next_follow_up_at: datetime | date | None  # a date if the next one is all-day
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ class ContactCard:
     updated_at: datetime
     deleted_at: datetime | None
     last_contact_at: datetime | None
-    next_follow_up_at: datetime | None
+    next_follow_up_at: datetime | date | None  # a date if the next one is all-day
     stage_history: tuple[StageChangeView, ...] = ()
     follow_ups: tuple[FollowUpView, ...] = ()
     interactions: tuple[InteractionView, ...] = ()

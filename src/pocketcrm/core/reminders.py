@@ -103,18 +103,24 @@ def _scrub(message: str) -> str:
     return _PHONEISH.sub(_phone_or_not, _EMAILISH.sub("<email>", message))
 
 
+# How far a stored all-day order key (a day's start where it was written) can lie after
+# the same day's start here: from UTC+14 to UTC-12.
+_ZONE_SPREAD = timedelta(hours=26)
+
+
 def day_moment(day: date, hour: int, zone: tzinfo | None = None) -> datetime:
     """HOUR o'clock local time on DAY, in UTC: when date-only things remind."""
     local = datetime.combine(day, time_of_day(hour), tzinfo=zone or clock.local_zone())
     return local.astimezone(UTC)
 
 
-def due_moment(due_at: datetime, all_day: bool, all_day_hour: int) -> datetime:
-    """When a follow-up reminds: its time, or the configured hour of its local day."""
-    if not all_day:
+def due_moment(due_at: datetime, due_date: object, all_day_hour: int) -> datetime:
+    """When a follow-up reminds: its time, or the configured hour of its day (DUE_DATE, the
+    stored day of an all-day follow-up; None for a timed one) in the user's zone."""
+    if due_date is None or due_date == "":
         return due_at
-    zone = clock.local_zone()
-    return day_moment(due_at.astimezone(zone).date(), all_day_hour, zone)
+    day = due_date if isinstance(due_date, date) else date.fromisoformat(str(due_date))
+    return day_moment(day, all_day_hour)
 
 
 def _is_leap(year: int) -> bool:
@@ -202,8 +208,9 @@ def _follow_up_occurrences(
     A follow-up's reminder row keeps the follow-up's own due_at, so without overdue repeats
     one anti-join skips everything already recorded: a run every 15 minutes stays cheap
     however many old follow-ups are still open. All-day follow-ups are stored at local
-    midnight, never after their reminding hour, so `due_at <= now` finds every candidate
-    (through the partial open-due index).
+    midnight, never after their reminding hour; that midnight is where they were written, up
+    to 26 hours from here (UTC+14 to UTC-12), so `due_at <= now + 26h` finds every candidate
+    (through the partial open-due index) and the moment check below drops the early ones.
     """
     every = timedelta(days=config.overdue_every_days) if config.overdue_every_days > 0 else None
     unrecorded = (
@@ -214,17 +221,17 @@ def _follow_up_occurrences(
     )
     rows = session.execute(
         text(
-            "SELECT f.id, f.contact_id, f.due_at, f.all_day FROM follow_up f "
+            "SELECT f.id, f.contact_id, f.due_at, f.due_date FROM follow_up f "
             "JOIN contact c ON c.id = f.contact_id "
             "WHERE f.done_at IS NULL AND f.deleted_at IS NULL AND c.deleted_at IS NULL "
-            f"AND f.due_at <= :now {unrecorded}"
+            f"AND f.due_at <= :horizon {unrecorded}"
         ),
-        {"now": _db(now)},
+        {"horizon": _db(now + _ZONE_SPREAD)},
     ).all()
     found = []
-    for follow_up_id, contact_id, raw_due, all_day in rows:
+    for follow_up_id, contact_id, raw_due, due_date in rows:
         due_at = _moment(raw_due)
-        moment = due_moment(due_at, bool(all_day), config.all_day_hour)
+        moment = due_moment(due_at, due_date, config.all_day_hour)
         if moment > now:
             continue
         repeat = (now - moment) // every if every is not None else 0
@@ -381,7 +388,7 @@ def _detail(kind: str, note: str, last_contact: datetime | None, now: datetime) 
 _CLAIMED_SQL = """
 SELECT r.id, r.key, r.kind, r.contact_id, r.follow_up_id, r.due_at, r.attempts,
        c.display_name, c.last_contact_at, c.birthday_year, c.anniversary_year,
-       coalesce(f.note, ''), f.all_day, {details}, r.delivered_channels
+       coalesce(f.note, ''), f.due_date, {details}, r.delivered_channels
 FROM reminder r
 JOIN contact c ON c.id = r.contact_id
 LEFT JOIN follow_up f ON f.id = r.follow_up_id
@@ -404,8 +411,8 @@ def _claimed_rows(
     claimed = []
     for row in session.execute(text(sql), {"token": token}).all():
         kind, name, due = str(row[2]), str(row[7]), _moment(row[5])
-        if row[12] is not None:  # a follow-up's: remind at its hour if it is date-only
-            due = due_moment(due, bool(row[12]), config.all_day_hour)
+        if row[12] is not None:  # a follow-up's all-day one: remind at its hour on its day
+            due = due_moment(due, row[12], config.all_day_hour)
         last_contact = None if row[8] is None else _moment(row[8])
         born = row[9] if kind == "birthday" else row[10]
         reminder = delivery.Reminder(
@@ -1077,7 +1084,7 @@ def undelivered(store: Store, *, limit: int = 200) -> list[PendingReminder]:
             text(
                 "SELECT r.id, r.key, r.kind, r.contact_id, coalesce(c.display_name, ''), "
                 "r.follow_up_id, r.due_at, r.attempts, r.last_error, r.gave_up, r.claimed_at, "
-                "f.all_day, r.delivered_channels FROM reminder r "
+                "f.due_date, r.delivered_channels FROM reminder r "
                 "LEFT JOIN contact c ON c.id = r.contact_id "
                 "LEFT JOIN follow_up f ON f.id = r.follow_up_id "
                 "WHERE r.delivered_at IS NULL "
@@ -1094,7 +1101,7 @@ def undelivered(store: Store, *, limit: int = 200) -> list[PendingReminder]:
             contact_id=None if r[3] is None else int(r[3]),
             contact_name=str(r[4]),
             follow_up_id=None if r[5] is None else int(r[5]),
-            due_at=due_moment(_moment(r[6]), bool(r[11]), store.settings.reminders.all_day_hour),
+            due_at=due_moment(_moment(r[6]), r[11], store.settings.reminders.all_day_hour),
             attempts=int(r[7]),
             last_error=str(r[8]),
             gave_up=bool(r[9]),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from pocketcrm.core import clock
+from pocketcrm.core import clock, dates
 
 
 def local(moment: datetime | None, *, date_only: bool = False) -> str:
@@ -42,14 +42,18 @@ def span(length: timedelta) -> str:
     return f"{minutes // (24 * 60)}d"
 
 
-def due(moment: datetime | None, *, all_day: bool = False) -> str:
-    """A due moment relative to today: 'today 15:00', 'tomorrow', 'Fri 4 Dec', '3d overdue'."""
-    if moment is None:
+def due(when: datetime | date | None, *, all_day: bool = False) -> str:
+    """A due time relative to today: 'today 15:00', 'tomorrow', 'Fri 4 Dec', '3d overdue'.
+
+    An all-day follow-up's due is a date: it shows as a day alone, never a time."""
+    if when is None:
         return ""
-    at = moment.astimezone(clock.local_zone())
+    at = dates.due_day(when)
     today = clock.local_now().date()
-    days = (at.date() - today).days
-    time = "" if all_day else f" {at:%H:%M}"
+    days = (at - today).days
+    time = ""
+    if isinstance(when, datetime) and not all_day:
+        time = f" {when.astimezone(clock.local_zone()):%H:%M}"
     if days < 0:
         return f"{-days}d overdue"
     if days == 0:

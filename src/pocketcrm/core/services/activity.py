@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from pocketcrm.core import clock, sql, validate
+from pocketcrm.core import clock, dates, sql, validate
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.readmodels import Created, FollowUpView, InteractionView
 from pocketcrm.core.services.contacts import (
@@ -51,7 +51,9 @@ def refresh_contact_dates(session: Session, contact_id: int) -> None:
             "last_contact_at = (SELECT max(occurred_at) FROM interaction WHERE contact_id = :c "
             "  AND deleted_at IS NULL AND kind IN ('call','meeting','email','sms')), "
             "next_follow_up_at = (SELECT min(due_at) FROM follow_up WHERE contact_id = :c "
-            "  AND done_at IS NULL AND deleted_at IS NULL) "
+            "  AND done_at IS NULL AND deleted_at IS NULL), "
+            "next_follow_up_date = (SELECT due_date FROM follow_up WHERE contact_id = :c "
+            "  AND done_at IS NULL AND deleted_at IS NULL ORDER BY due_at, id LIMIT 1) "
             "WHERE id = :c"
         ),
         {"c": contact_id},
@@ -154,6 +156,15 @@ _FOLLOW_UP = sql.timed(
 )
 
 
+def stored_due(due: datetime, all_day: bool) -> dict[str, object]:
+    """The columns of a due time: an all-day item keeps its local day as a date (and its
+    start here only as the order key), so it stays on that day in any zone later."""
+    if not all_day:
+        return {"due_at": due, "all_day": False, "due_date": None}
+    day = dates.due_day(due)
+    return {"due_at": dates.order_key(day), "all_day": True, "due_date": day.isoformat()}
+
+
 def _add_follow_up(
     session: Session,
     contact_id: int,
@@ -169,8 +180,7 @@ def _add_follow_up(
         {
             "uuid": sql.new_uuid(),
             "contact_id": contact_id,
-            "due_at": due,
-            "all_day": all_day,
+            **stored_due(due, all_day),
             "note": note.strip(),
             "owner": owner.strip(),
             "created_at": clock.now(),
@@ -238,7 +248,7 @@ def snooze_follow_up(
     return _change_follow_up(
         store,
         follow_up_id,
-        {"due_at": until, "all_day": all_day, "snoozed_until": until},
+        {**stored_due(until, all_day), "snoozed_until": until},
         refuse_done="; nothing to snooze",
     )
 
@@ -250,6 +260,40 @@ def _day_bounds(day_offset: int) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
+# The most an order key (a day's start where it was written) can be after the start of the
+# same day in another zone: from UTC+14 to UTC-12.
+_ZONE_SPREAD = timedelta(hours=26)
+
+
+def _window(window: str) -> tuple[list[str], dict[str, object]]:
+    """SQL clauses for what is due before the end of WINDOW (nothing for "all").
+
+    A timed item by its moment, an all-day item by its day (the "week" is today and the 7
+    days after it, day 7 included). The wide bound on due_at keeps the open-due index useful.
+    """
+    if window not in AGENDA_WINDOWS:
+        raise Invalid(
+            "window", f"unknown window {window!r}; use one of: {', '.join(AGENDA_WINDOWS)}"
+        )
+    if window == "all":
+        return [], {}
+    today = clock.local_now().date()
+    end, end_day = {
+        "overdue": (clock.now(), today),
+        "today": (_day_bounds(0)[1], today + timedelta(days=1)),
+        "week": (_day_bounds(7)[1], today + timedelta(days=8)),
+    }[window]
+    clause = (
+        "f.due_at < :wide AND ((f.due_date IS NULL AND f.due_at < :end) OR f.due_date < :end_day)"
+    )
+    params: dict[str, object] = {
+        "wide": db_time(max(end, dates.order_key(end_day)) + _ZONE_SPREAD),
+        "end": db_time(end),
+        "end_day": end_day.isoformat(),
+    }
+    return [clause], params
+
+
 def agenda(
     store: Store, window: str = "week", *, owner: str = "", limit: int | None = None
 ) -> list[FollowUpView]:
@@ -258,22 +302,9 @@ def agenda(
     LIMIT keeps the earliest (the partial index on open follow-ups makes that cheap);
     `agenda_size` says how many there are in all.
     """
-    if window not in AGENDA_WINDOWS:
-        raise Invalid(
-            "window", f"unknown window {window!r}; use one of: {', '.join(AGENDA_WINDOWS)}"
-        )
-    now = clock.now()
-    _, today_end = _day_bounds(0)
-    ends = {
-        "overdue": now,
-        "today": today_end,
-        "week": _day_bounds(7)[0],
-    }
+    window_clauses, params = _window(window)
     clauses = ["f.done_at IS NULL", "f.deleted_at IS NULL", "c.deleted_at IS NULL"]
-    params: dict[str, object] = {}
-    if window in ends:
-        clauses.append("f.due_at < :end")
-        params["end"] = db_time(ends[window])
+    clauses += window_clauses
     if owner:  # as in the contact list: "sam" is Sam
         clauses.append("lower(f.owner) = :owner")
         params["owner"] = owner.strip().lower()
@@ -295,7 +326,7 @@ def agenda(
     if window == "overdue":
         views = [v for v in views if v.overdue]
     # A date-only follow-up for today sorts at midnight but is not late: overdue goes first.
-    views.sort(key=lambda v: (not v.overdue, v.due_at, v.id))
+    views.sort(key=lambda v: (not v.overdue, dates.due_start(v.due_at), v.id))
     return views
 
 
@@ -303,12 +334,8 @@ def agenda_size(store: Store, window: str = "week", *, owner: str = "") -> int:
     """How many follow-ups `agenda` would list without a limit."""
     if window == "overdue":
         return count_due(store)[0] if not owner else len(agenda(store, window, owner=owner))
-    end = {"today": _day_bounds(0)[1], "week": _day_bounds(7)[0]}.get(window)
-    clauses = ["f.done_at IS NULL", "f.deleted_at IS NULL"]
-    params: dict[str, object] = {}
-    if end is not None:
-        clauses.append("f.due_at < :end")
-        params["end"] = db_time(end)
+    window_clauses, params = _window(window)
+    clauses = ["f.done_at IS NULL", "f.deleted_at IS NULL", *window_clauses]
     if owner:  # as in the contact list: "sam" is Sam
         clauses.append("lower(f.owner) = :owner")
         params["owner"] = owner.strip().lower()
@@ -385,23 +412,16 @@ def contact_interactions(
 def count_due(store: Store) -> tuple[int, int]:
     """(overdue, due today) for headers and status lines."""
     now = clock.now()
-    _, today_end = _day_bounds(0)
+    window_clauses, params = _window("today")
     with store.read() as session:
         rows = session.execute(
             text(
-                "SELECT f.due_at, f.all_day FROM follow_up f JOIN contact c ON c.id = f.contact_id "
+                "SELECT f.due_at, f.due_date FROM follow_up f "
+                "JOIN contact c ON c.id = f.contact_id "
                 "WHERE f.done_at IS NULL AND f.deleted_at IS NULL AND c.deleted_at IS NULL "
-                "AND f.due_at < :end"
+                f"AND {window_clauses[0]}"
             ),
-            {"end": db_time(today_end)},
+            params,
         ).all()
-    from pocketcrm.core.services.contacts import is_overdue
-    from pocketcrm.core.times import from_db_time
-
-    overdue = 0
-    for due, all_day in rows:
-        moment = from_db_time(due)
-        assert moment is not None
-        if is_overdue(moment, bool(all_day), now):
-            overdue += 1
+    overdue = sum(dates.is_overdue(dates.due_from_store(due, day), now) for due, day in rows)
     return overdue, len(rows) - overdue

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from pocketcrm.core import clock, sql, validate
+from pocketcrm.core import clock, dates, sql, validate
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.errors import CrmError, Invalid
 from pocketcrm.core.readmodels import (
@@ -517,28 +517,21 @@ def interaction_view(row: Any, contact_name: str) -> InteractionView:
     )
 
 
-def is_overdue(due_at: datetime, all_day: bool, now: datetime) -> bool:
-    if all_day:
-        return (
-            due_at.astimezone(clock.local_zone()).date() < now.astimezone(clock.local_zone()).date()
-        )
-    return due_at < now
-
-
 def follow_up_view(row: Any, contact_name: str, delivery_error: str = "") -> FollowUpView:
     """From an ORM FollowUp or a SQL row with the same column names."""
+    due = dates.due_from_store(row.due_at, row.due_date)
     return FollowUpView(
         id=int(row.id),
         uuid=row.uuid,
         contact_id=int(row.contact_id),
         contact_name=contact_name,
-        due_at=row.due_at,
-        all_day=bool(row.all_day),
+        due_at=due,
+        all_day=not isinstance(due, datetime),
         note=row.note,
         owner=row.owner,
         done_at=row.done_at,
         snoozed_until=row.snoozed_until,
-        overdue=row.done_at is None and is_overdue(row.due_at, bool(row.all_day), clock.now()),
+        overdue=row.done_at is None and dates.is_overdue(due),
         delivery_error=delivery_error,
     )
 
@@ -547,7 +540,9 @@ INTERACTION_COLUMNS = (
     "id, uuid, contact_id, kind, direction, occurred_at, duration_s, outcome, satisfaction, "
     "owner, notes"
 )
-FOLLOW_UP_COLUMNS = "id, uuid, contact_id, due_at, all_day, note, owner, done_at, snoozed_until"
+FOLLOW_UP_COLUMNS = (
+    "id, uuid, contact_id, due_at, all_day, due_date, note, owner, done_at, snoozed_until"
+)
 
 
 def card_for(session: Session, contact_id: int, *, interactions: int = 20) -> ContactCard:
@@ -669,7 +664,11 @@ def card_for(session: Session, contact_id: int, *, interactions: int = 20) -> Co
         updated_at=c.updated_at,
         deleted_at=c.deleted_at,
         last_contact_at=c.last_contact_at,
-        next_follow_up_at=c.next_follow_up_at,
+        next_follow_up_at=(
+            None
+            if c.next_follow_up_at is None
+            else dates.due_from_store(c.next_follow_up_at, c.next_follow_up_date)
+        ),
         stage_history=tuple(StageChangeView(h.at, h.from_stage, h.to_stage, h.by) for h in history),
         follow_ups=tuple(follow_up_view(f, name) for f in follow_ups),
         interactions=tuple(interaction_view(i, name) for i in recent),
@@ -704,7 +703,7 @@ SELECT c.id, c.display_name, coalesce(co.name, ''), c.stage,
                  ORDER BY is_primary DESC, id LIMIT 1), ''),
        coalesce((SELECT number FROM contact_phone WHERE contact_id = c.id
                  ORDER BY is_primary DESC, id LIMIT 1), ''),
-       c.last_contact_at, c.next_follow_up_at
+       c.last_contact_at, c.next_follow_up_at, c.next_follow_up_date
 FROM contact c LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL
 """
 _LIST_SQL_PG = """
@@ -716,7 +715,7 @@ SELECT c.id, c.display_name, coalesce(co.name, ''), c.stage,
                  ORDER BY is_primary DESC, id LIMIT 1), ''),
        coalesce((SELECT number FROM contact_phone WHERE contact_id = c.id
                  ORDER BY is_primary DESC, id LIMIT 1), ''),
-       c.last_contact_at, c.next_follow_up_at
+       c.last_contact_at, c.next_follow_up_at, c.next_follow_up_date
 FROM contact c LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL
 """
 
@@ -799,7 +798,7 @@ def _row(r: Sequence[object]) -> ContactRow:
         email=str(r[6]),
         phone=str(r[7]),
         last_contact_at=from_db_time(r[8]),
-        next_follow_up_at=from_db_time(r[9]),
+        next_follow_up_at=None if r[9] is None else dates.due_from_store(r[9], r[10]),
     )
 
 

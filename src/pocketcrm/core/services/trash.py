@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from pocketcrm.core import clock
+from pocketcrm.core import clock, dates
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.models import (
     Company,
@@ -55,7 +55,29 @@ def trash_company(store: Store, ref: str) -> TrashItem:
         return TrashItem("company", company.id, company.name, company.deleted_at)
 
 
+def _contact_name(session: Session, contact_id: int) -> str:
+    contact = session.get(Contact, contact_id)
+    return contact.display_name if contact is not None else f"contact #{contact_id}"
+
+
+def _interaction_label(session: Session, row: Interaction, *, notes: bool = False) -> str:
+    """'call with Dave Kowalski on 2026-12-01': the record, not just a number."""
+    day = dates.due_day(row.occurred_at)
+    label = f"{row.kind} with {_contact_name(session, row.contact_id)} on {day.isoformat()}"
+    return f"{label}: {row.notes[:40]}" if notes and row.notes else label
+
+
+def _follow_up_label(session: Session, row: FollowUp, *, notes: bool = False) -> str:
+    """'Dave Kowalski, due 2026-12-03' (a day alone for an all-day one)."""
+    due = dates.format_due(dates.due_from_store(row.due_at, row.due_date))
+    label = f"{_contact_name(session, row.contact_id)}, due {due}"
+    return f"{label}: {row.note[:40]}" if notes and row.note else label
+
+
 def trash_interaction(store: Store, interaction_id: int) -> TrashItem:
+    """A call or note logged by mistake goes to the trash (`restore --kind interaction`).
+
+    A follow-up scheduled with it stays: it is a plan of its own."""
     with store.write() as session:
         row = session.get(Interaction, interaction_id)
         if row is None or row.deleted_at is not None:
@@ -63,33 +85,31 @@ def trash_interaction(store: Store, interaction_id: int) -> TrashItem:
         row.deleted_at = clock.now()
         refresh_contact_dates(session, row.contact_id)
         return TrashItem(
-            "interaction", interaction_id, f"{row.kind} {row.occurred_at:%Y-%m-%d}", row.deleted_at
+            "interaction", interaction_id, _interaction_label(session, row), row.deleted_at
         )
 
 
 def trash_follow_up(store: Store, follow_up_id: int) -> TrashItem:
+    """A follow-up entered by mistake goes to the trash: unlike `done`, it then counts
+    nowhere (not as done, nor on time, in the report)."""
     with store.write() as session:
         row = session.get(FollowUp, follow_up_id)
         if row is None or row.deleted_at is not None:
             raise NotFound("follow-up", str(follow_up_id))
         row.deleted_at = clock.now()
         refresh_contact_dates(session, row.contact_id)
-        return TrashItem("follow_up", follow_up_id, row.note or "follow-up", row.deleted_at)
+        return TrashItem("follow_up", follow_up_id, _follow_up_label(session, row), row.deleted_at)
 
 
 # What the trash lists: each kind, its table and how an item is labelled.
-_LISTED: tuple[tuple[str, Any, Callable[[Any], str]], ...] = (
-    ("contact", Contact, lambda r: r.display_name),
-    ("company", Company, lambda r: r.name),
-    (
-        "interaction",
-        Interaction,
-        lambda r: f"{r.kind} {r.occurred_at:%Y-%m-%d}: {r.notes[:40]}".strip(),
-    ),
-    ("follow_up", FollowUp, lambda r: r.note or "follow-up"),
-    ("deal", Deal, lambda r: r.title),
-    ("invoice", Invoice, lambda r: r.number),
-    ("payment", Payment, lambda r: format_amount(r.amount_cents, r.currency)),
+_LISTED: tuple[tuple[str, Any, Callable[[Session, Any], str]], ...] = (
+    ("contact", Contact, lambda s, r: r.display_name),
+    ("company", Company, lambda s, r: r.name),
+    ("interaction", Interaction, lambda s, r: _interaction_label(s, r, notes=True)),
+    ("follow_up", FollowUp, lambda s, r: _follow_up_label(s, r, notes=True)),
+    ("deal", Deal, lambda s, r: r.title),
+    ("invoice", Invoice, lambda s, r: r.number),
+    ("payment", Payment, lambda s, r: format_amount(r.amount_cents, r.currency)),
 )
 
 
@@ -98,12 +118,13 @@ def list_trash(store: Store) -> list[TrashItem]:
     with store.read() as session:
         for kind, model, label in _LISTED:
             for row in session.exec(select(model).where(col(model.deleted_at).is_not(None))):
-                items.append(TrashItem(kind, row.id, label(row), row.deleted_at))
+                items.append(TrashItem(kind, row.id, label(session, row), row.deleted_at))
     return sorted(items, key=lambda i: i.deleted_at, reverse=True)
 
 
 def restore(store: Store, ref: str, kind: str = "contact") -> TrashItem:
-    """Bring a record back from the trash, exactly as it was."""
+    """Bring a record back from the trash, exactly as it was ("follow-up" is "follow_up")."""
+    kind = kind.strip().lower().replace("-", "_")
     if kind not in KINDS:
         raise Invalid("kind", f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
     with store.write() as session:
@@ -135,17 +156,23 @@ def restore(store: Store, ref: str, kind: str = "contact") -> TrashItem:
             raise Invalid("ref", f"give the {kind.replace('_', '-')} id (a number)")
         if kind in ("deal", "payment"):
             return _restore_money(session, kind, int(ref.strip().lstrip("#")))
+        record_id = int(ref.strip().lstrip("#"))
         row: Interaction | FollowUp | None = (
-            session.get(Interaction, int(ref))
+            session.get(Interaction, record_id)
             if kind == "interaction"
-            else session.get(FollowUp, int(ref))
+            else session.get(FollowUp, record_id)
         )
         if row is None or row.deleted_at is None:
             raise NotFound(f"{kind.replace('_', '-')} in the trash", ref)
         when = row.deleted_at
         row.deleted_at = None
         refresh_contact_dates(session, row.contact_id)
-        return TrashItem(kind, int(ref), kind, when)
+        label = (
+            _interaction_label(session, row)
+            if isinstance(row, Interaction)
+            else _follow_up_label(session, row)
+        )
+        return TrashItem(kind, record_id, label, when)
 
 
 def _restore_invoice(session: Session, ref: str) -> TrashItem:

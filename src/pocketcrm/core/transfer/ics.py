@@ -45,7 +45,7 @@ def _rows(store: Store, sql: str) -> Iterator[Any]:
 
 
 _FOLLOW_UPS = """
-SELECT f.uuid, f.id, f.due_at, f.all_day, f.note, f.owner, f.created_at,
+SELECT f.uuid, f.id, f.due_at, f.due_date, f.note, f.owner, f.created_at,
        c.id, c.display_name
 FROM follow_up f JOIN contact c ON c.id = f.contact_id
 WHERE f.done_at IS NULL AND f.deleted_at IS NULL AND c.deleted_at IS NULL
@@ -75,7 +75,7 @@ def _alarm(summary: str, trigger: timedelta, related: str) -> Any:
 def _follow_up(row: Any, *, todo: bool, stamp: datetime, all_day_hour: int) -> Any:
     from icalendar import Event, Todo
 
-    uid, follow_up_id, due_raw, all_day, note, owner, created, contact_id, name = row
+    uid, follow_up_id, due_raw, due_date, note, owner, created, contact_id, name = row
     due = _moment(due_raw)
     summary = f"Follow up: {name}"
     component = Todo() if todo else Event()
@@ -89,8 +89,8 @@ def _follow_up(row: Any, *, todo: bool, stamp: datetime, all_day_hour: int) -> A
     component.add("categories", ["pocketcrm"])
     if owner:
         component.add("x-pocketcrm-owner", str(owner))
-    if all_day:
-        day = due.astimezone(clock.local_zone()).date()
+    if due_date:  # all-day: its stored day as a DATE value, the same in every zone
+        day = date.fromisoformat(str(due_date))
         trigger = timedelta(hours=all_day_hour)
         if todo:
             component.add("due", day)

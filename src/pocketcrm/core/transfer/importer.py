@@ -54,7 +54,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from pocketcrm.core import clock, search, validate
+from pocketcrm.core import clock, dates, search, validate
 from pocketcrm.core.errors import CrmError, Invalid, NotFound
 from pocketcrm.core.models import ImportBatch, db_time, from_db_time
 from pocketcrm.core.search import fold
@@ -678,6 +678,49 @@ def _get(item: object, key: str) -> object:
     return item.get(key, "") if isinstance(item, dict) else ""
 
 
+def _iso_day(value: object, field: str) -> str:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise Invalid(field, f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _json_day(follow_up: dict[str, Any]) -> str | None:
+    """The day of a JSON follow-up if it is all-day: its `due_date`, or (files written before
+    0008) the day its midnight `due_at` meant."""
+    if not follow_up.get("all_day"):
+        return None
+    day = follow_up.get("due_date")
+    if day:
+        return _iso_day(day, "due_date")
+    moment = jsonfmt.parse_time(follow_up.get("due_at"), "due_at")
+    if moment is None:
+        return None
+    return dates.day_of_stored_midnight(moment, clock.local_zone()).isoformat()
+
+
+def _json_due(follow_up: dict[str, Any], due_at: Any) -> tuple[Any, bool, str | None]:
+    """(due_at, all_day, due_date) columns of a JSON follow-up."""
+    day = _json_day(follow_up)
+    return due_at, day is not None, day
+
+
+def _next_follow_up_date(record: dict[str, Any]) -> str | None:
+    """The list's next-follow-up day: the earliest open follow-up in the record, if all-day."""
+    if "next_follow_up_date" in record:
+        day = record.get("next_follow_up_date")
+        return _iso_day(day, "next_follow_up_date") if day else None
+    open_ones = [
+        f
+        for f in record.get("follow_ups") or []
+        if isinstance(f, dict) and not f.get("done_at") and not f.get("deleted_at")
+    ]
+    if not open_ones:
+        return None
+    first = min(open_ones, key=lambda f: str(f.get("due_at") or ""))
+    return _json_day(first)
+
+
 # Sub-records of a JSON contact that are written after the contact row (they point to it).
 _JSON_ACTIVITY_KEYS = ("interactions", "follow_ups", "cadences", "deals", "invoices", "payments")
 
@@ -710,6 +753,7 @@ _CONTACT_COLUMNS = (
     "photo",
     "last_contact_at",
     "next_follow_up_at",
+    "next_follow_up_date",
     "created_at",
     "updated_at",
     "deleted_at",
@@ -942,6 +986,8 @@ class _Normaliser:
         ):
             moment = jsonfmt.parse_time(get(column), column)
             cols[column] = None if moment is None else (db_time(moment) if self.sqlite else moment)
+        if cols["next_follow_up_at"] is not None:
+            cols["next_follow_up_date"] = _next_follow_up_date(value)
         self._date(str(get("birthday") or ""), "birthday", rec)
         self._date(str(get("anniversary") or ""), "anniversary", rec)
         rec.company_uuid = str(get("company") or "")
@@ -1532,6 +1578,7 @@ class _Run:
             cols.get("photo", ""),
             cols.get("last_contact_at"),
             cols.get("next_follow_up_at"),
+            cols.get("next_follow_up_date"),
             cols.get("created_at") or self.now_db,
             cols.get("updated_at") or self.now_db,
             cols.get("deleted_at"),
@@ -1702,8 +1749,7 @@ class _Run:
                 (
                     uid,
                     cid,
-                    t(f.get("due_at"), "due_at") or self.now_db,
-                    bool(f.get("all_day")),
+                    *_json_due(f, t(f.get("due_at"), "due_at") or self.now_db),
                     str(f.get("note", "")),
                     str(f.get("owner", "")),
                     t(f.get("created_at"), "created_at") or self.now_db,
@@ -1721,6 +1767,7 @@ class _Run:
                 "contact_id",
                 "due_at",
                 "all_day",
+                "due_date",
                 "note",
                 "owner",
                 "created_at",

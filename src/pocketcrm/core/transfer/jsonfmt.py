@@ -188,7 +188,7 @@ def _activity(
     follow_ups = _grouped(
         session,
         f"SELECT contact_id, uuid, due_at, all_day, note, owner, created_at, done_at, "
-        f"snoozed_until, notified_at, interaction_id, deleted_at FROM follow_up "
+        f"snoozed_until, notified_at, interaction_id, deleted_at, due_date FROM follow_up "
         f"WHERE contact_id IN ({m}) ORDER BY contact_id, id",
     )
     missing = {
@@ -388,7 +388,7 @@ def contact_rows(session: Session, ids: Sequence[int]) -> ContactRows:
                 "prefix, suffix, nickname, company_id, title, department, stage, owner, notes, "
                 "birthday_year, birthday_month, birthday_day, anniversary_year, anniversary_month, "
                 "anniversary_day, do_not_contact, email_opt_out, source, photo, created_at, "
-                "updated_at, deleted_at, last_contact_at, next_follow_up_at "
+                "updated_at, deleted_at, last_contact_at, next_follow_up_at, next_follow_up_date "
                 f"FROM contact WHERE id IN ({m})"
             ),
         )
@@ -495,6 +495,7 @@ def contact_records(
                 "deleted_at": iso(r[27]),
                 "last_contact_at": iso(r[28]),
                 "next_follow_up_at": iso(r[29]),
+                "next_follow_up_date": r[30],
                 "emails": [
                     {"address": e[1], "label": e[2], "primary": bool(e[3])}
                     for e in emails.get(cid, ())
@@ -553,6 +554,7 @@ def contact_records(
                         "uuid": f[1],
                         "due_at": iso(f[2]),
                         "all_day": bool(f[3]),
+                        "due_date": f[12],
                         "note": f[4],
                         "owner": f[5],
                         "created_at": iso(f[6]),

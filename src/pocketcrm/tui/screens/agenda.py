@@ -71,12 +71,12 @@ DRIFT_COLUMNS = [
 
 def sections(views: list[FollowUpView]) -> list[Any]:
     """Rows with headings: Overdue, Today, Upcoming (each only when it has follow-ups)."""
-    from pocketcrm.core import clock
+    from pocketcrm.core import clock, dates
 
     today = clock.local_now().date()
     groups: dict[str, list[FollowUpView]] = {"Overdue": [], "Today": [], "Upcoming": []}
     for view in views:
-        day = view.due_at.astimezone(clock.local_zone()).date()
+        day = dates.due_day(view.due_at)
         if view.overdue:
             groups["Overdue"].append(view)
         elif day <= today:
@@ -98,6 +98,13 @@ class AgendaScreen(CrmScreen):
         Binding("enter", "open", "Card", id="agenda-open", tooltip="Open the contact's card"),
         Binding("x", "done", "Done", id="agenda-done", tooltip="Mark the follow-up done"),
         Binding("z", "snooze", "Snooze", id="agenda-snooze", tooltip="Snooze the follow-up"),
+        Binding(
+            "d",
+            "remove",
+            "Remove",
+            id="agenda-remove",
+            tooltip="Move the follow-up to the trash (entered by mistake; u undoes)",
+        ),
         Binding("l", "log", "Log", id="agenda-log", tooltip="Log a call with this contact"),
         Binding(
             "tab",
@@ -286,6 +293,11 @@ class AgendaScreen(CrmScreen):
         view = self._selected()
         if view is not None:
             flows.snooze_follow_up(self, view)
+
+    def action_remove(self) -> None:
+        view = self._selected()
+        if view is not None:
+            flows.trash_record(self, "follow_up", view.id)
 
     def action_log(self) -> None:
         if self._drift_focused():

@@ -234,6 +234,13 @@ class CardScreen(CrmScreen):
         Binding("x", "done", "Done", id="card-done", tooltip="Mark the next follow-up done"),
         Binding("e", "edit", "Edit", id="card-edit", tooltip="Edit the contact"),
         Binding("d", "delete", "Delete", id="card-delete", tooltip="Move the contact to the trash"),
+        Binding(
+            "r",
+            "remove_interaction",
+            "Remove",
+            id="card-remove-interaction",
+            tooltip="Move the highlighted call or note to the trash (logged by mistake; u undoes)",
+        ),
         Binding("D", "new_deal", "Deal", id="card-deal", tooltip="Add a deal with this contact"),
     ]
 
@@ -470,6 +477,13 @@ class CardScreen(CrmScreen):
             self.notify("No open follow-up on this card.", timeout=3)
             return
         flows.complete_follow_up(self, self.card.follow_ups[0].id, self.contact_label())
+
+    def action_remove_interaction(self) -> None:
+        row: InteractionView | None = self.timeline.current
+        if row is None:
+            self.notify("No call or note highlighted on the timeline.", timeout=3)
+            return
+        flows.trash_record(self, "interaction", row.id)
 
     def action_edit(self) -> None:
         flows.edit_contact(self, self.contact_id)

@@ -69,10 +69,10 @@ class ListFilters:
 def _next_follow_up(row: ContactRow) -> Cell:
     if row.next_follow_up_at is None:
         return ""
-    from pocketcrm.core import clock
+    from pocketcrm.core import dates
 
     text = fmt.due(row.next_follow_up_at)
-    return (text, "bold red") if row.next_follow_up_at < clock.now() else text
+    return (text, "bold red") if dates.is_overdue(row.next_follow_up_at) else text
 
 
 CONTACT_COLUMNS = [

@@ -165,6 +165,35 @@ def complete_follow_up(screen: CrmScreen, follow_up_id: int, name: str) -> None:
     screen.background(job, done, group="write")
 
 
+def trash_record(screen: CrmScreen, kind: str, record_id: int) -> None:
+    """A follow-up or interaction entered by mistake goes to the trash, with undo offered
+    (no question first: u brings it back)."""
+    store = screen.store
+    if store is None:
+        return
+    noun = kind.replace("_", "-")
+
+    def job() -> str:
+        from pocketcrm.core.services import trash
+
+        remove = trash.trash_follow_up if kind == "follow_up" else trash.trash_interaction
+        return remove(store, record_id).label
+
+    def done(label: str) -> None:
+        def undo() -> str:
+            from pocketcrm.core.services.trash import restore
+
+            return f"Restored {noun} {restore(store, str(record_id), kind).label}."
+
+        screen.crm.remember_undo(f"restore {noun} {label}", undo)
+        screen.notify(
+            f"Moved {noun} {label} to the trash. Press u to undo.", title="Removed", timeout=8
+        )
+        screen.crm.data_written()
+
+    screen.background(job, done, group="write")
+
+
 def snooze_follow_up(screen: CrmScreen, follow_up: FollowUpView) -> None:
     from pocketcrm.tui.modals.snooze_form import SnoozeForm
 
