@@ -139,16 +139,19 @@ def test_restore_refuses_a_backup_from_a_newer_release(store: Store) -> None:
 def test_migration_0006_creates_the_report_indexes_an_edited_0002_missed(
     store: Store, db_path: Path
 ) -> None:
-    with store.write() as session:
-        session.execute(text("DROP INDEX ix_contact_report"))
-        session.execute(text("DROP INDEX ix_follow_up_report"))
-        session.execute(text("UPDATE alembic_version SET version_num = '0005'"))
-    assert dbhealth.schema_problems(store) == [
-        "missing index ix_contact_report on contact",
-        "missing index ix_follow_up_report on follow_up",
-    ]
+    from sqlalchemy import create_engine
+
+    from pocketcrm.core.migrations import run_upgrade
+
     store.close()
-    again = open_store(db_path, Settings())
+    old = db_path.with_name("at-0005.db")
+    engine = create_engine(f"sqlite:///{old}")
+    run_upgrade(engine, True, target="0005")  # a database as release 0005 left it ...
+    with engine.begin() as conn:  # ... upgraded through the edited 0002: no report indexes
+        conn.execute(text("DROP INDEX ix_contact_report"))
+        conn.execute(text("DROP INDEX ix_follow_up_report"))
+    engine.dispose()
+    again = open_store(old, Settings())
     try:
         assert again.schema_version() == HEAD
         assert dbhealth.schema_problems(again) == []
