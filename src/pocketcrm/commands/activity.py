@@ -9,12 +9,14 @@ import typer
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
+    IdsOption,
     JsonOption,
     err,
     handle_errors,
     local,
     open_db,
     pick_contact,
+    print_ids,
     print_json,
     table,
     when,
@@ -231,6 +233,7 @@ def agenda(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """Open follow-ups, overdue first; and who is drifting out of touch."""
     from pocketcrm.core.errors import Invalid
@@ -245,9 +248,12 @@ def agenda(
         raise Invalid("window", "choose one of --overdue, --today, --week, --all")
     store = open_db(db)
     window = chosen[0] if chosen else "week"
-    if limit is None and not (as_json or as_csv):
+    if limit is None and not (as_json or as_csv or ids):
         limit = AGENDA_ON_SCREEN
     items = activity.agenda(store, window, owner=owner, limit=limit or None)
+    if ids:
+        print_ids(f.id for f in items)
+        return
     if as_json:
         print_json(items)
         return

@@ -9,12 +9,14 @@ import typer
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
+    IdsOption,
     JsonOption,
     err,
     handle_errors,
     local,
     open_db,
     pick_contact,
+    print_ids,
     print_json,
     say,
     table,
@@ -123,11 +125,15 @@ def list_(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """Invoices and orders, oldest first, with what is paid and what is still owed."""
     from pocketcrm.core.services import billing
 
     found = billing.list_invoices(open_db(db), contact_ref=contact, status=status, kind=kind)
+    if ids:
+        print_ids(v.number for v in found)
+        return
     if as_json:
         print_json(found)
         return

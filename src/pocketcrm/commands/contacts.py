@@ -10,6 +10,7 @@ from typer.core import TyperCommand
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
+    IdsOption,
     JsonOption,
     YesOption,
     ago,
@@ -19,6 +20,7 @@ from pocketcrm.commands._common import (
     local,
     open_db,
     pick_contact,
+    print_ids,
     print_json,
     say,
     table,
@@ -108,7 +110,10 @@ def render_card(card: ContactCard) -> None:
     say("\n".join(lines))
 
 
-def _rows(rows: list[ContactRow], as_json: bool, as_csv: bool) -> None:
+def _rows(rows: list[ContactRow], as_json: bool, as_csv: bool, ids: bool = False) -> None:
+    if ids:
+        print_ids(r.id for r in rows)
+        return
     if as_json:
         print_json(rows)
         return
@@ -242,6 +247,7 @@ def list_(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """List contacts, filtered and sorted."""
     from pocketcrm.core.services import contacts
@@ -264,9 +270,9 @@ def list_(
     if segment:
         from pocketcrm.core.services import segments
 
-        _rows(segments.list_in_segment(open_db(db), segment, query), as_json, as_csv)
+        _rows(segments.list_in_segment(open_db(db), segment, query), as_json, as_csv, ids)
         return
-    _rows(contacts.list_contacts(open_db(db), query), as_json, as_csv)
+    _rows(contacts.list_contacts(open_db(db), query), as_json, as_csv, ids)
 
 
 @handle_errors
@@ -276,11 +282,13 @@ def search(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """Search names, emails, phones, companies, tags and notes."""
     from pocketcrm.core.services import contacts
 
-    _rows(contacts.search_contacts(open_db(db), " ".join(words), limit=limit), as_json, as_csv)
+    found = contacts.search_contacts(open_db(db), " ".join(words), limit=limit)
+    _rows(found, as_json, as_csv, ids)
 
 
 @handle_errors
@@ -442,6 +450,7 @@ def trash_(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """List what is in the trash; --purge empties it (asks first)."""
     from pocketcrm.core.services import trash
@@ -466,6 +475,9 @@ def trash_(
             print_json({"purged": count})
         else:
             typer.echo(f"deleted {count} records for good")
+        return
+    if ids:  # each with its kind only when the trash holds more than contacts
+        print_ids(i.id if i.kind == "contact" else f"{i.id} --kind {i.kind}" for i in items)
         return
     if as_json:
         print_json(items)

@@ -9,11 +9,13 @@ import typer
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
+    IdsOption,
     JsonOption,
     handle_errors,
     local,
     open_db,
     pick_contact,
+    print_ids,
     print_json,
     say,
     table,
@@ -117,6 +119,7 @@ def list_(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """Deals in pipeline order: stage, then expected close."""
     from pocketcrm.core.services import deals
@@ -124,6 +127,9 @@ def list_(
     found = deals.list_deals(
         open_db(db), stage=stage, owner=owner, contact_ref=contact, open_only=open_only
     )
+    if ids:
+        print_ids(d.id for d in found)
+        return
     if as_json:
         print_json(found)
         return

@@ -19,6 +19,7 @@ import typer
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
+    IdsOption,
     JsonOption,
     ago,
     db_location,
@@ -28,6 +29,7 @@ from pocketcrm.commands._common import (
     local,
     open_db,
     pick_contact,
+    print_ids,
     print_json,
     table,
 )
@@ -342,6 +344,7 @@ def cadence_list(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """The stay-in-touch rules, or (--drifting) who is past their ideal interval."""
     from pocketcrm.core.services import cadence
@@ -349,6 +352,9 @@ def cadence_list(
     store = open_db(db)
     if drifting:
         drifts = cadence.drifting(store, owner=owner)
+        if ids:  # the contacts drifting, for `xargs -n1 pocketcrm show`
+            print_ids(d.contact_id for d in drifts)
+            return
         if as_json:
             print_json(drifts)
             return
@@ -362,6 +368,9 @@ def cadence_list(
         )
         return
     rules = cadence.list_cadences(store)
+    if ids:
+        print_ids(r.id for r in rules)
+        return
     if as_json:
         print_json(rules)
         return

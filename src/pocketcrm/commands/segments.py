@@ -10,6 +10,7 @@ import typer
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
+    IdsOption,
     JsonOption,
     YesOption,
     err,
@@ -17,6 +18,7 @@ from pocketcrm.commands._common import (
     interactive,
     local,
     open_db,
+    print_ids,
     print_json,
     table,
 )
@@ -85,11 +87,19 @@ def save(
 
 @segment_app.command("list")
 @handle_errors
-def list_(db: DbOption = None, as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
+def list_(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+    ids: IdsOption = False,
+) -> None:
     """List saved segments with how many contacts each holds now."""
     from pocketcrm.core.services import segments
 
     views = segments.list_segments(open_db(db))
+    if ids:  # a segment's id is its name
+        print_ids(v.name for v in views)
+        return
     if as_json:
         print_json(views)
         return
@@ -111,11 +121,15 @@ def show(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """List the contacts a segment holds now."""
     from pocketcrm.core.services import segments
 
     rows = segments.segment_members(open_db(db), name, sort=sort, limit=limit)
+    if ids:
+        print_ids(r.id for r in rows)
+        return
     if as_json:
         print_json(rows)
         return
@@ -266,12 +280,18 @@ def send(
 @campaign_app.command("list")
 @handle_errors
 def list_campaigns(
-    db: DbOption = None, as_json: JsonOption = False, as_csv: CsvOption = False
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """List campaigns, newest first, with their counts."""
     from pocketcrm.core.services import campaigns
 
     views = campaigns.list_campaigns(open_db(db))
+    if ids:
+        print_ids(v.id for v in views)
+        return
     if as_json:
         print_json(views)
         return
