@@ -1,0 +1,240 @@
+"""Values for shell completion, read straight from the database with the driver alone.
+
+A shell waits for these on every Tab, so this module imports neither SQLAlchemy nor SQLModel
+(about 330 ms) and never creates, migrates or writes a database: plain sqlite3, opened
+read-only, one short indexed query with a LIMIT (psycopg on PostgreSQL). Any failure (no
+file yet, an older schema, a locked or unreachable server) means no candidates, never an
+error on the terminal. Each candidate is (value, description).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from pocketcrm.core.folding import fold, like_escape
+
+LIMIT = 40  # more than a screen of candidates helps nobody; keep typing to narrow
+Candidate = tuple[str, str]
+_TOP = "\U0010ffff"  # sorts after any character a key can hold: [prefix, prefix+_TOP)
+
+
+class _Reader:
+    """One read-only connection and its placeholder style."""
+
+    def __init__(self, conn: Any, sqlite: bool) -> None:
+        self.conn = conn
+        self.sqlite = sqlite
+
+    def rows(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        if not self.sqlite:
+            sql = sql.replace("?", "%s")
+        return [tuple(row) for row in self.conn.execute(sql, params).fetchall()]
+
+
+def _open(location: str) -> _Reader | None:
+    """A read-only connection to LOCATION (a path or URL as given to --db), or None."""
+    try:
+        if location.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
+            import psycopg  # only for a team server, and only when completing against it
+
+            url = location.replace("postgresql+psycopg://", "postgresql://", 1)
+            server = psycopg.connect(url, connect_timeout=2, autocommit=True)
+            server.execute("SET default_transaction_read_only = on")
+            return _Reader(server, sqlite=False)
+        if "://" in location and not location.startswith("sqlite:///"):
+            return None
+        path = Path(location.removeprefix("sqlite:///")).expanduser()
+        if not path.is_file():  # never create a database for a Tab
+            return None
+        uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+        return _Reader(sqlite3.connect(uri, uri=True, timeout=0.2), sqlite=True)
+    except Exception:  # a Tab must never print a traceback: no candidates instead
+        return None
+
+
+def _query(location: str, work: Callable[[_Reader], list[Candidate]]) -> list[Candidate]:
+    reader = _open(location)
+    if reader is None:
+        return []
+    try:
+        return work(reader)
+    except Exception:  # an older schema, a lock: nothing to offer this time
+        return []
+    finally:
+        reader.conn.close()
+
+
+def _id_ranges(digits: str) -> tuple[str, list[int]]:
+    """SQL and parameters for the ids that start with DIGITS: 42, 420-429, 4200-4299, ..."""
+    clauses, params = [], []
+    low = int(digits)
+    for width in range(0, 10 - len(digits)):
+        span = 10**width
+        clauses.append("(id BETWEEN ? AND ?)")
+        params += [low * span, low * span + span - 1]
+    return " OR ".join(clauses), params
+
+
+def contacts(location: str, typed: str, limit: int = LIMIT) -> list[Candidate]:
+    """Contacts for a REF: by id (digits), email (with @) or name (any word's prefix,
+    accents ignored). A name is offered as itself; a name that several matches share is
+    offered as each one's id instead, so every candidate names one contact."""
+    typed = typed.strip().lstrip("#")
+
+    def work(db: _Reader) -> list[Candidate]:
+        if typed.isdigit():
+            where, params = _id_ranges(typed)
+            rows = db.rows(
+                "SELECT id, display_name FROM contact "
+                f"WHERE ({where}) AND deleted_at IS NULL ORDER BY id LIMIT ?",
+                *params,
+                limit,
+            )
+            return [(str(cid), str(name)) for cid, name in rows]
+        if "@" in typed:
+            key = typed.lower()
+            rows = db.rows(
+                "SELECT e.address, c.id, c.display_name FROM contact_email e "
+                "JOIN contact c ON c.id = e.contact_id "
+                "WHERE e.address_key >= ? AND e.address_key < ? AND c.deleted_at IS NULL "
+                "ORDER BY e.address_key LIMIT ?",
+                key,
+                key + _TOP,
+                limit,
+            )
+            return [(str(address), f"#{cid} {name}") for address, cid, name in rows]
+        return _by_name(db, fold(typed), limit)
+
+    return _query(location, work)
+
+
+def _by_name(db: _Reader, key: str, limit: int) -> list[Candidate]:
+    found: dict[int, str] = {}
+    # The whole name starts with what was typed: a range on the indexed folded key.
+    for cid, name in db.rows(
+        "SELECT id, display_name FROM contact WHERE name_key >= ? AND name_key < ? "
+        "AND deleted_at IS NULL ORDER BY name_key LIMIT ?",
+        key,
+        key + _TOP,
+        limit,
+    ):
+        found[int(cid)] = str(name)
+    words = [w for w in "".join(ch if ch.isalnum() else " " for ch in key).split() if w]
+    if words and len(found) < limit:
+        # Or a later word does ("lee" finds Ann Lee): the search index, names only.
+        if db.sqlite:
+            match = "name : (" + " ".join(f'"{w}"*' for w in words) + ")"
+            rows = db.rows(
+                "SELECT c.id, c.display_name FROM contact_fts f JOIN contact c ON c.id = f.rowid "
+                "WHERE contact_fts MATCH ? AND c.deleted_at IS NULL LIMIT ?",
+                match,
+                limit,
+            )
+        else:
+            rows = db.rows(
+                "SELECT id, display_name FROM contact WHERE name_key LIKE ? ESCAPE '\\' "
+                "AND deleted_at IS NULL ORDER BY name_key LIMIT ?",
+                "% " + like_escape(key) + "%",
+                limit,
+            )
+        for cid, name in rows:
+            if len(found) >= limit:
+                break
+            found.setdefault(int(cid), str(name))
+    ordered = sorted(found.items(), key=lambda item: (fold(item[1]), item[0]))
+    shared = {n for n in found.values() if list(found.values()).count(n) > 1}
+    return [(str(cid), name) if name in shared else (name, f"#{cid}") for cid, name in ordered]
+
+
+def _prefix(location: str, sql: str, typed: str, limit: int = LIMIT) -> list[Candidate]:
+    """Rows of SQL (value, description) whose key lies in [typed, typed+_TOP)."""
+    return _query(
+        location,
+        lambda db: [(str(v), str(d or "")) for v, d in db.rows(sql, typed, typed + _TOP, limit)],
+    )
+
+
+def tags(location: str, typed: str) -> list[Candidate]:
+    return _prefix(
+        location,
+        "SELECT name, '' FROM tag WHERE name >= ? AND name < ? ORDER BY name LIMIT ?",
+        typed.lower(),
+    )
+
+
+def segments(location: str, typed: str) -> list[Candidate]:
+    return _prefix(
+        location,
+        "SELECT name, '' FROM segment WHERE name >= ? AND name < ? ORDER BY name LIMIT ?",
+        typed,
+    )
+
+
+def companies(location: str, typed: str) -> list[Candidate]:
+    """Companies by name (a prefix of the folded name), offered as their names."""
+    return _prefix(
+        location,
+        "SELECT name, kind FROM company WHERE name_key >= ? AND name_key < ? "
+        "AND deleted_at IS NULL ORDER BY name_key LIMIT ?",
+        fold(typed),
+    )
+
+
+def owners(location: str, typed: str) -> list[Candidate]:
+    return _prefix(
+        location,
+        "SELECT DISTINCT owner, '' FROM contact WHERE owner >= ? AND owner < ? "
+        "AND owner != '' ORDER BY owner LIMIT ?",
+        typed,
+    )
+
+
+def invoices(location: str, typed: str) -> list[Candidate]:
+    """Invoice and order numbers (INV-2026-0001), with the customer and the total."""
+    return _prefix(
+        location,
+        "SELECT i.number, c.display_name FROM invoice i JOIN contact c ON c.id = i.contact_id "
+        "WHERE i.number >= ? AND i.number < ? AND i.deleted_at IS NULL ORDER BY i.number LIMIT ?",
+        typed.upper(),
+    )
+
+
+def _numbered(location: str, typed: str, sql: str) -> list[Candidate]:
+    """Rows of SQL (id, description) whose id starts with the digits typed."""
+    typed = typed.lstrip("#")
+    if typed and not typed.isdigit():
+        return []
+
+    def work(db: _Reader) -> list[Candidate]:
+        where, params = _id_ranges(typed) if typed else ("1 = 1", [])
+        return [(str(i), str(d)) for i, d in db.rows(sql.format(where=where), *params, LIMIT)]
+
+    return _query(location, work)
+
+
+def deals(location: str, typed: str) -> list[Candidate]:
+    """Deals by id, described by title, contact and stage; open ones first."""
+    return _numbered(
+        location,
+        typed,
+        "SELECT d.id, d.title || ' (' || c.display_name || ', ' || d.stage || ')' "
+        "FROM deal d JOIN contact c ON c.id = d.contact_id "
+        "WHERE ({where}) AND d.deleted_at IS NULL "
+        "ORDER BY d.closed_at IS NOT NULL, d.id DESC LIMIT ?",
+    )
+
+
+def follow_ups(location: str, typed: str) -> list[Candidate]:
+    """Open follow-ups by id, described by contact and note; the earliest due first."""
+    return _numbered(
+        location,
+        typed,
+        "SELECT f.id, c.display_name || ': ' || f.note "
+        "FROM follow_up f JOIN contact c ON c.id = f.contact_id "
+        "WHERE ({where}) AND f.done_at IS NULL AND f.deleted_at IS NULL "
+        "ORDER BY f.due_at LIMIT ?",
+    )

@@ -1,0 +1,258 @@
+"""Shell completion of values, through the protocol the installed scripts use: the installed
+`pocketcrm` in a subprocess with _POCKETCRM_COMPLETE set (COMP_WORDS/COMP_CWORD for bash,
+_TYPER_COMPLETE_ARGS for zsh and fish), and bash itself running the script
+`--show-completion` prints. Values come from the database without SQLModel."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from clisupport import Run
+
+from pgserver import PgServer
+
+POCKETCRM = str(Path(sys.executable).with_name("pocketcrm"))
+
+
+def complete(shell: str, line: str, env: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """The (value, description) candidates SHELL would get for LINE ('' after a space: the
+    next word)."""
+    environ = {**os.environ, **(env or {}), "_POCKETCRM_COMPLETE": f"complete_{shell}"}
+    if shell == "bash":
+        words = line.split(" ")
+        environ["COMP_WORDS"] = line
+        environ["COMP_CWORD"] = str(len(words) - 1)
+    else:
+        environ["_TYPER_COMPLETE_ARGS"] = line
+        environ["_TYPER_COMPLETE_FISH_ACTION"] = "get-args"
+    done = subprocess.run(
+        [POCKETCRM], env=environ, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0 and not done.stderr, (done.returncode, done.stderr)
+    out = done.stdout.strip("\n")
+    if shell == "bash":
+        return [(value, "") for value in out.splitlines() if value]
+    if shell == "fish":
+        return [tuple((item.split("\t") + [""])[:2]) for item in out.splitlines() if item]  # type: ignore[misc]
+    if out == "_files":  # zsh: nothing to offer, so the shell lists files
+        return []
+    pairs = re.findall(r'"((?:[^"\\]|\\.)*)"(?::"((?:[^"\\]|\\.)*)")?', out)
+    return [(value.replace("\\", ""), about) for value, about in pairs]
+
+
+def values(shell: str, line: str, env: dict[str, str] | None = None) -> list[str]:
+    return [value for value, _ in complete(shell, line, env)]
+
+
+SHELLS = ["bash", "zsh", "fish"]
+
+
+@pytest.fixture
+def crm(run: Run) -> None:
+    run("add", "Ann Lee", "-e", "ann@example.com", "-t", "vip", "-c", "Acme Corp")
+    run("add", "Ann Smith", "-t", "vendor")
+    run("add", "Bob Leeds")
+    run("add", "Zoë Åkesson", "--stage", "customer")
+    run("add", "Gone Person")
+    run("rm", "gone")
+    run("deal", "add", "ann lee", "Website", "--amount", "1200")
+    run("invoice", "add", "bob", "300")
+    run("follow-up", "zoe", "fri", "-n", "send the quote")
+    run("segment", "save", "vips", "--tag", "vip")
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_deal_move_completes_stages_not_files(crm: None, shell: str) -> None:
+    assert values(shell, "pocketcrm deal move 1 ") == [
+        "qualified",
+        "proposal",
+        "negotiation",
+        "won",
+        "lost",
+    ]
+    assert values(shell, "pocketcrm deal move 1 ne") == ["negotiation"]
+    assert values(shell, "pocketcrm deal move ")[0] == "1"
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_ref_completes_names_ids_and_emails(crm: None, shell: str) -> None:
+    found = complete(shell, "pocketcrm show ann")
+    names = [v.replace("\\ ", " ") for v, _ in found]
+    assert names == ["Ann Lee", "Ann Smith"]
+    if shell != "bash":  # zsh and fish show a description beside each
+        assert [about for _, about in found] == ["#1", "#2"]
+    # any word of the name, accents ignored; never what is in the trash
+    assert [v.replace("\\ ", " ") for v in values(shell, "pocketcrm log-call lee")] == [
+        "Ann Lee",
+        "Bob Leeds",
+    ]
+    assert [v.replace("\\ ", " ") for v in values(shell, "pocketcrm show zoe")] == ["Zoë Åkesson"]
+    assert values(shell, "pocketcrm show gone") == []
+    assert values(shell, "pocketcrm show 3") == ["3"]
+    assert values(shell, "pocketcrm show ann@") == ["ann@example.com"]
+
+
+def test_bash_escapes_spaces_so_a_name_stays_one_word(crm: None) -> None:
+    assert values("bash", "pocketcrm show ann") == ["Ann\\ Lee", "Ann\\ Smith"]
+
+
+def test_names_several_contacts_share_are_offered_as_ids(crm: None, run: Run) -> None:
+    run("add", "Ann Lee", "--yes")
+    assert complete("zsh", "pocketcrm show ann") == [
+        ("1", "Ann Lee"),
+        ("6", "Ann Lee"),
+        ("Ann Smith", "#2"),
+    ]
+
+
+@pytest.mark.parametrize("shell", ["zsh"])  # the protocol itself is covered above
+def test_settings_and_stored_values(crm: None, shell: str) -> None:
+    assert values(shell, "pocketcrm stage ann ") == [
+        "lead",
+        "prospect",
+        "customer",
+        "past_customer",
+    ]
+    assert values(shell, "pocketcrm log ann --kind m") == ["meeting"]
+    assert values(shell, "pocketcrm log-call ann --outcome ") == [
+        "reached",
+        "voicemail",
+        "no_answer",
+        "busy",
+        "wrong_number",
+    ]
+    assert values(shell, "pocketcrm list --tag v") == ["vendor", "vip"]
+    assert values(shell, "pocketcrm tag ann +v") == ["+vendor", "+vip"]
+    assert values(shell, "pocketcrm segment show ") == ["vips"]
+    assert values(shell, "pocketcrm list --segment v") == ["vips"]
+    assert values(shell, "pocketcrm invoice show ")[0].startswith("INV-")
+    assert values(shell, "pocketcrm pay inv")[0].startswith("INV-")
+    assert values(shell, "pocketcrm done ") == ["1"]
+    assert values(shell, "pocketcrm config get reminders.smtp.p") == [
+        "reminders.smtp.port",
+        "reminders.smtp.password_env",
+    ]
+    assert [v.replace("\\ ", " ") for v in values(shell, "pocketcrm company show ac")] == [
+        "Acme Corp"
+    ]
+    assert values(shell, "pocketcrm company add X --kind sup") == ["supplier"]
+
+
+def test_configured_stages_are_the_ones_offered(crm: None, run: Run) -> None:
+    run("config", "set", "stages", "lead,trial,customer")
+    assert values("fish", "pocketcrm stage ann ") == ["lead", "trial", "customer"]
+
+
+def test_db_before_or_after_the_command_is_the_one_read(
+    crm: None, run: Run, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.db"
+    run("--db", str(other), "add", "Olga Other")
+    assert values("fish", f"pocketcrm --db {other} show o") == ["Olga Other"]
+    assert values("fish", f"pocketcrm show --db {other} o") == ["Olga Other"]
+    assert values("fish", "pocketcrm show o") == []
+
+
+def test_no_database_means_no_candidates_and_no_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing-here.db"
+    env = {"POCKETCRM_DB": str(missing)}
+    for shell in SHELLS:
+        assert values(shell, "pocketcrm show ann", env) == []
+        assert values(shell, "pocketcrm deal move 1 ", env)[0] == "qualified"
+    assert not missing.exists()
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_the_installed_bash_script_fills_compreply(crm: None, tmp_path: Path) -> None:
+    """bash itself runs the script and the function the shell calls on Tab."""
+    script = subprocess.run(
+        [POCKETCRM],
+        env={**os.environ, "_POCKETCRM_COMPLETE": "source_bash"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "_pocketcrm_completion" in script
+    (tmp_path / "completion.bash").write_text(script)
+    probe = (
+        f"source {tmp_path / 'completion.bash'}\n"
+        "COMP_WORDS=(pocketcrm show ann); COMP_CWORD=2\n"
+        "_pocketcrm_completion pocketcrm\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+        "COMP_WORDS=(pocketcrm deal move 1 ''); COMP_CWORD=4\n"
+        "_pocketcrm_completion pocketcrm\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    env = {**os.environ, "PATH": f"{Path(POCKETCRM).parent}{os.pathsep}{os.environ['PATH']}"}
+    out = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert out == [
+        "Ann\\ Lee",
+        "Ann\\ Smith",
+        "qualified",
+        "proposal",
+        "negotiation",
+        "won",
+        "lost",
+    ]
+
+
+RUNNER = """
+import json, sys
+from pocketcrm.cli import app
+try:
+    app(args=[], prog_name="pocketcrm")
+except SystemExit:
+    pass
+with open(sys.argv[1], "w") as handle:
+    json.dump(sorted(sys.modules), handle)
+"""
+
+
+@pytest.mark.parametrize(
+    "line", ["pocketcrm show ann", "pocketcrm deal move 1 ", "pocketcrm invoice show "]
+)
+def test_completing_values_imports_no_database_stack(crm: None, tmp_path: Path, line: str) -> None:
+    report = tmp_path / "modules.json"
+    env = {
+        **os.environ,
+        "_POCKETCRM_COMPLETE": "complete_bash",
+        "COMP_WORDS": line,
+        "COMP_CWORD": str(len(line.split(" ")) - 1),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(report)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stdout.strip(), done.stderr  # it did complete something
+    modules = {name.split(".")[0] for name in json.loads(report.read_text())}
+    assert not modules & {"sqlalchemy", "sqlmodel", "alembic", "textual", "numpy"}, sorted(
+        modules & {"sqlalchemy", "sqlmodel", "alembic", "textual", "numpy"}
+    )
+
+
+def test_completion_on_postgresql(pg_server: PgServer) -> None:
+    url = pg_server.database()
+    env = {**os.environ, "POCKETCRM_DB": url}
+    for name in ("Ann Lee", "Ann Smith", "Bob Leeds"):
+        subprocess.run([POCKETCRM, "add", name], env=env, check=True, capture_output=True)
+    subprocess.run([POCKETCRM, "tag", "bob", "+vip"], env=env, check=True, capture_output=True)
+    assert complete("fish", "pocketcrm show ann", env) == [("Ann Lee", "#1"), ("Ann Smith", "#2")]
+    assert values("fish", "pocketcrm show lee", env) == ["Ann Lee", "Bob Leeds"]
+    assert values("fish", "pocketcrm list --tag v", env) == ["vip"]
