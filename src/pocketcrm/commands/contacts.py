@@ -322,7 +322,11 @@ def edit(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Change a contact's details."""
+    """Change a contact's details.
+
+    Without options the card opens in $VISUAL or $EDITOR as a TOML file; what is saved is
+    checked like the options, and a mistake reopens the file with the error at the top.
+    """
     from pocketcrm.core.errors import Invalid
     from pocketcrm.core.services import contacts
 
@@ -351,6 +355,11 @@ def edit(
         do_not_contact=do_not_contact,
         email_opt_out=email_opt_out,
     )
+    if patch == contacts.ContactPatch():  # no options: the whole card in $VISUAL/$EDITOR
+        from pocketcrm.commands.editor import edit_in_editor
+
+        edit_in_editor(db, ref, as_json)
+        return
     store = open_db(db)
     card = contacts.update_contact(store, pick_contact(store, ref), patch)
     if as_json:
