@@ -209,6 +209,29 @@ def test_the_installed_bash_script_fills_compreply(crm: None, tmp_path: Path) ->
     ]
 
 
+@pytest.mark.skipif(shutil.which("fish") is None, reason="needs fish")
+def test_the_installed_fish_script_answers_fish(crm: None, tmp_path: Path) -> None:
+    """fish itself runs the script (`complete -C` lists what Tab would offer)."""
+    script = tmp_path / "pocketcrm.fish"
+    script.write_text(
+        subprocess.run(
+            [POCKETCRM],
+            env={**os.environ, "_POCKETCRM_COMPLETE": "source_fish"},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    env = {**os.environ, "PATH": f"{Path(POCKETCRM).parent}{os.pathsep}{os.environ['PATH']}"}
+    probe = (
+        f"source {script}; complete -C 'pocketcrm show ann'; complete -C 'pocketcrm deal move 1 w'"
+    )
+    out = subprocess.run(
+        ["fish", "--no-config", "-c", probe], env=env, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == ["Ann Lee\t#1", "Ann Smith\t#2", "won"]
+
+
 RUNNER = """
 import json, sys
 from pocketcrm.cli import app

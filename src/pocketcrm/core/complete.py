@@ -10,7 +10,7 @@ error on the terminal. Each candidate is (value, description).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -68,15 +68,26 @@ def _query(location: str, work: Callable[[_Reader], list[Candidate]]) -> list[Ca
         reader.conn.close()
 
 
-def _id_ranges(digits: str) -> tuple[str, list[int]]:
-    """SQL and parameters for the ids that start with DIGITS: 42, 420-429, 4200-4299, ..."""
-    clauses, params = [], []
+def _id_ranges(digits: str) -> Iterator[tuple[int, int]]:
+    """The id ranges that start with DIGITS, shortest first: 42, 420-429, 4200-4299, ..."""
     low = int(digits)
     for width in range(0, 10 - len(digits)):
         span = 10**width
-        clauses.append("(id BETWEEN ? AND ?)")
-        params += [low * span, low * span + span - 1]
-    return " OR ".join(clauses), params
+        yield low * span, low * span + span - 1
+
+
+def _by_id(db: _Reader, sql: str, digits: str, limit: int) -> list[tuple[Any, ...]]:
+    """Rows of SQL (a query with "BETWEEN ? AND ?" on a primary key and a LIMIT) for the
+    ids starting with DIGITS: one range scan at a time, until LIMIT rows are found (an OR of
+    the ranges made SQLite scan the whole table)."""
+    if not digits:
+        return db.rows(sql, 0, 2**62, limit)
+    rows: list[tuple[Any, ...]] = []
+    for low, high in _id_ranges(digits):
+        rows += db.rows(sql, low, high, limit - len(rows))
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 def contacts(location: str, typed: str, limit: int = LIMIT) -> list[Candidate]:
@@ -87,11 +98,11 @@ def contacts(location: str, typed: str, limit: int = LIMIT) -> list[Candidate]:
 
     def work(db: _Reader) -> list[Candidate]:
         if typed.isdigit():
-            where, params = _id_ranges(typed)
-            rows = db.rows(
+            rows = _by_id(
+                db,
                 "SELECT id, display_name FROM contact "
-                f"WHERE ({where}) AND deleted_at IS NULL ORDER BY id LIMIT ?",
-                *params,
+                "WHERE id BETWEEN ? AND ? AND deleted_at IS NULL ORDER BY id LIMIT ?",
+                typed,
                 limit,
             )
             return [(str(cid), str(name)) for cid, name in rows]
@@ -185,11 +196,19 @@ def companies(location: str, typed: str) -> list[Candidate]:
 
 
 def owners(location: str, typed: str) -> list[Candidate]:
-    return _prefix(
-        location,
-        "SELECT DISTINCT owner, '' FROM contact WHERE owner >= ? AND owner < ? "
-        "AND owner != '' ORDER BY owner LIMIT ?",
-        typed,
+    """The owners named on contacts: one index seek per name (a loose index scan), where
+    DISTINCT would read the index entry of every contact."""
+    sql = (
+        "WITH RECURSIVE o(v, bound) AS ("
+        " SELECT (SELECT min(owner) FROM contact WHERE owner >= ? AND owner < ? AND owner > ''),"
+        " CAST(? AS TEXT) UNION ALL"
+        " SELECT (SELECT min(owner) FROM contact WHERE owner > o.v AND owner < o.bound), o.bound"
+        " FROM o WHERE o.v IS NOT NULL"
+        ") SELECT v FROM o WHERE v IS NOT NULL LIMIT ?"
+    )
+    top = typed + _TOP
+    return _query(
+        location, lambda db: [(str(v), "") for (v,) in db.rows(sql, typed, top, top, LIMIT)]
     )
 
 
@@ -208,33 +227,30 @@ def _numbered(location: str, typed: str, sql: str) -> list[Candidate]:
     typed = typed.lstrip("#")
     if typed and not typed.isdigit():
         return []
-
-    def work(db: _Reader) -> list[Candidate]:
-        where, params = _id_ranges(typed) if typed else ("1 = 1", [])
-        return [(str(i), str(d)) for i, d in db.rows(sql.format(where=where), *params, LIMIT)]
-
-    return _query(location, work)
+    return _query(
+        location,
+        lambda db: [(str(i), str(d)) for i, d in _by_id(db, sql, typed, LIMIT)],
+    )
 
 
 def deals(location: str, typed: str) -> list[Candidate]:
-    """Deals by id, described by title, contact and stage; open ones first."""
+    """Deals by id, described by title, contact and stage; the newest first."""
     return _numbered(
         location,
         typed,
         "SELECT d.id, d.title || ' (' || c.display_name || ', ' || d.stage || ')' "
         "FROM deal d JOIN contact c ON c.id = d.contact_id "
-        "WHERE ({where}) AND d.deleted_at IS NULL "
-        "ORDER BY d.closed_at IS NOT NULL, d.id DESC LIMIT ?",
+        "WHERE d.id BETWEEN ? AND ? AND d.deleted_at IS NULL ORDER BY d.id DESC LIMIT ?",
     )
 
 
 def follow_ups(location: str, typed: str) -> list[Candidate]:
-    """Open follow-ups by id, described by contact and note; the earliest due first."""
+    """Open follow-ups by id, described by contact and note; the newest first."""
     return _numbered(
         location,
         typed,
         "SELECT f.id, c.display_name || ': ' || f.note "
         "FROM follow_up f JOIN contact c ON c.id = f.contact_id "
-        "WHERE ({where}) AND f.done_at IS NULL AND f.deleted_at IS NULL "
-        "ORDER BY f.due_at LIMIT ?",
+        "WHERE f.id BETWEEN ? AND ? AND f.done_at IS NULL AND f.deleted_at IS NULL "
+        "ORDER BY f.id DESC LIMIT ?",
     )
