@@ -234,20 +234,20 @@ def test_the_installed_fish_script_answers_fish(crm: None, tmp_path: Path) -> No
 
 RUNNER = """
 import json, sys
-from pocketcrm.cli import app
+sys.argv = ["pocketcrm"]
+from pocketcrm.launcher import main
 try:
-    app(args=[], prog_name="pocketcrm")
+    main()
 except SystemExit:
     pass
-with open(sys.argv[1], "w") as handle:
+with open(sys.argv[-1] if len(sys.argv) > 1 else REPORT, "w") as handle:
     json.dump(sorted(sys.modules), handle)
 """
+HEAVY = {"sqlalchemy", "sqlmodel", "alembic", "textual", "numpy"}
 
 
-@pytest.mark.parametrize(
-    "line", ["pocketcrm show ann", "pocketcrm deal move 1 ", "pocketcrm invoice show "]
-)
-def test_completing_values_imports_no_database_stack(crm: None, tmp_path: Path, line: str) -> None:
+def modules_after(line: str, tmp_path: Path) -> tuple[set[str], str]:
+    """The top-level modules a completion process for LINE imported, and what it printed."""
     report = tmp_path / "modules.json"
     env = {
         **os.environ,
@@ -256,18 +256,59 @@ def test_completing_values_imports_no_database_stack(crm: None, tmp_path: Path, 
         "COMP_CWORD": str(len(line.split(" ")) - 1),
     }
     done = subprocess.run(
-        [sys.executable, "-c", RUNNER, str(report)],
+        [sys.executable, "-c", RUNNER.replace("REPORT", repr(str(report)))],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    assert done.stdout.strip(), done.stderr  # it did complete something
-    modules = {name.split(".")[0] for name in json.loads(report.read_text())}
-    assert not modules & {"sqlalchemy", "sqlmodel", "alembic", "textual", "numpy"}, sorted(
-        modules & {"sqlalchemy", "sqlmodel", "alembic", "textual", "numpy"}
+    assert report.exists(), done.stderr
+    return {name.split(".")[0] for name in json.loads(report.read_text())}, done.stdout
+
+
+@pytest.mark.parametrize(
+    "line", ["pocketcrm show ann", "pocketcrm deal move 1 ", "pocketcrm invoice show "]
+)
+def test_completing_a_value_imports_neither_the_database_stack_nor_typer(
+    crm: None, tmp_path: Path, line: str
+) -> None:
+    modules, out = modules_after(line, tmp_path)
+    assert out.strip()  # it did complete something
+    assert not modules & {*HEAVY, "typer", "click", "rich", "pydantic"}, sorted(
+        modules & {*HEAVY, "typer", "click", "rich", "pydantic"}
     )
+
+
+def test_what_the_fast_path_leaves_to_typer_imports_no_database_stack_either(
+    crm: None, tmp_path: Path
+) -> None:
+    modules, out = modules_after("pocketcrm show --js", tmp_path)  # an option name
+    assert out.split() == ["--json"]
+    assert "typer" in modules and not modules & HEAVY, sorted(modules & HEAVY)
+    modules, out = modules_after("pocketcrm show --unknown-option ann", tmp_path)
+    assert out.splitlines() == ["Ann\\ Lee", "Ann\\ Smith"]  # Typer's path, same values
+    assert "typer" in modules and not modules & HEAVY, sorted(modules & HEAVY)
+
+
+def test_the_fast_paths_map_of_the_commands_agrees_with_them() -> None:
+    """commands/completion_spec.py may lag behind (a new option only costs speed) but must
+    never be wrong: rerun scripts/completion_spec.py when this fails."""
+    import typer
+
+    from pocketcrm.cli import app
+    from pocketcrm.commands.completion import spec_of
+    from pocketcrm.commands.completion_spec import SPEC
+
+    live = spec_of(typer.main.get_command(app))
+    for path, shape in SPEC.items():
+        assert path in live, f"`{path}` is no longer a command"
+        assert [tuple(a) for a in shape["arguments"]] == [
+            tuple(a) for a in live[path]["arguments"]
+        ], path
+        for spelling, option in shape["options"].items():
+            assert live[path]["options"].get(spelling) == tuple(option), (path, spelling)
+        assert set(shape.get("commands", [])) <= set(live[path].get("commands", [])), path
 
 
 def test_completion_on_postgresql(pg_server: PgServer) -> None:

@@ -1,12 +1,10 @@
-"""Shell completion of values: contacts for a REF, stages, outcomes, kinds, tags, segments,
-deal and invoice numbers, follow-ups, owners, companies and config keys.
+"""Typer's completion path for values: each parameter of a command being completed gets its
+completer from commands/values.py, and bash gets its candidates escaped.
 
-Imported only while the shell asks for candidates (the root group installs it when the
-completion variable is set). The values come from pocketcrm.core.complete (sqlite3 alone,
-no SQLModel) and from the config file; which parameter gets which values is the table
-below, by parameter name with per-command exceptions, so the command modules stay as they
-are. bash gets its candidates with spaces escaped (Typer hands them over raw, and a name
-like "Ann Lee" would become two words); zsh and fish quote for themselves and show each
+Imported only while the shell asks for candidates and the fast path (commands/fastcomplete.py)
+could not answer alone: the root group installs it when the completion variable is set.
+bash gets its candidates with spaces escaped (Typer hands them over raw, and a name like
+"Ann Lee" would become two words); zsh and fish quote for themselves and show each
 candidate's description.
 """
 
@@ -18,155 +16,19 @@ from typing import Any
 from typer._click.shell_completion import CompletionItem, add_completion_class
 from typer._completion_classes import BashComplete
 
-from pocketcrm.core import complete as stored  # sqlite3 and the standard library only
-
-Completer = Callable[[Any, str], list[tuple[str, str]]]
-"""(click context, what was typed) -> [(value, description)]."""
+from pocketcrm.commands.fastcomplete import bash_escape
+from pocketcrm.commands.values import Completer, Line, completer_for
 
 
-def _location(ctx: Any) -> str:
-    """The database this command line names: its --db (here or before the command), else
-    POCKETCRM_DB or the default file."""
+def line_of(ctx: Any) -> Line:
+    """The --db (here or before the command) and the flags given, from Click's context."""
+    line = Line(flags={name for name, value in ctx.params.items() if value is True})
     while ctx is not None:
         if ctx.params.get("db"):
-            return str(ctx.params["db"])
+            line.db = str(ctx.params["db"])
+            break
         ctx = ctx.parent
-    from pocketcrm.paths import default_db
-
-    return default_db()
-
-
-def _settings() -> Any:
-    from pocketcrm import config
-
-    try:
-        return config.load()
-    except Exception:  # a broken config file: the defaults still complete
-        from pocketcrm.core.settings import Settings
-
-        return Settings()
-
-
-def _fixed(values: Callable[[], Sequence[str]]) -> Completer:
-    """Candidates from a short list (from the settings), by case-insensitive prefix."""
-
-    def complete(_ctx: Any, typed: str) -> list[tuple[str, str]]:
-        return [(v, "") for v in values() if v.lower().startswith(typed.lower())]
-
-    return complete
-
-
-def _stored(query: Callable[[str, str], list[tuple[str, str]]]) -> Completer:
-    """Candidates from the database: QUERY(location, typed)."""
-    return lambda ctx, typed: query(_location(ctx), typed)
-
-
-def contacts(ctx: Any, typed: str) -> list[tuple[str, str]]:
-    """A REF: ids, emails or names (companies for `merge --company`)."""
-    if ctx.params.get("company") is True:
-        return companies(ctx, typed)
-    return stored.contacts(_location(ctx), typed)
-
-
-def companies(ctx: Any, typed: str) -> list[tuple[str, str]]:
-    return stored.companies(_location(ctx), typed)
-
-
-def tags(ctx: Any, typed: str) -> list[tuple[str, str]]:
-    return stored.tags(_location(ctx), typed)
-
-
-def tag_changes(ctx: Any, typed: str) -> list[tuple[str, str]]:
-    """`tag ann +vip`: a tag to add, with or without its plus."""
-    sign = "+" if typed.startswith("+") else ""
-    return [(sign + v, d) for v, d in tags(ctx, typed.removeprefix("+"))]
-
-
-def _config_keys() -> list[tuple[str, str]]:
-    from pocketcrm.config import KEYS
-
-    return list(KEYS.items())
-
-
-def config_keys(_ctx: Any, typed: str) -> list[tuple[str, str]]:
-    return [(k, help_) for k, help_ in _config_keys() if k.startswith(typed)]
-
-
-def _kinds(name: str) -> Callable[[], Sequence[str]]:
-    def values() -> Sequence[str]:
-        from pocketcrm.core import settings
-
-        return list(getattr(settings, name))
-
-    return values
-
-
-contact_stages = _fixed(lambda: _settings().stages)
-deal_stages = _fixed(lambda: _settings().deal_stages)
-outcomes = _fixed(lambda: _settings().outcomes)
-interaction_kinds = _fixed(_kinds("INTERACTION_KINDS"))
-company_kinds = _fixed(_kinds("COMPANY_KINDS"))
-directions = _fixed(lambda: ["in", "out"])
-segments = _stored(lambda at, typed: stored.segments(at, typed))
-deals = _stored(lambda at, typed: stored.deals(at, typed))
-invoices = _stored(lambda at, typed: stored.invoices(at, typed))
-follow_ups = _stored(lambda at, typed: stored.follow_ups(at, typed))
-owners = _stored(lambda at, typed: stored.owners(at, typed))
-
-
-def nothing(_ctx: Any, _typed: str) -> list[tuple[str, str]]:
-    return []
-
-
-# Which values a parameter completes: by its name in every command...
-BY_NAME: dict[str, Completer] = {
-    "ref": contacts,
-    "keep": contacts,
-    "other": contacts,
-    "contact": contacts,
-    "company": companies,
-    "tag": tags,
-    "add_tag": tags,
-    "rm_tag": tags,
-    "changes": tag_changes,
-    "stage": contact_stages,
-    "new_stage": contact_stages,
-    "outcome": outcomes,
-    "company_kind": company_kinds,
-    "segment": segments,
-    "deal_id": deals,
-    "deal": deals,
-    "follow_up_id": follow_ups,
-    "key": config_keys,
-    "owner": owners,
-    "direction": directions,
-}
-# ...and where a command means something else by the same name ("COMMAND PARAM").
-BY_COMMAND: dict[str, Completer] = {
-    "company show ref": companies,
-    "company edit ref": companies,
-    "company rm ref": companies,
-    "company add kind": company_kinds,
-    "company edit kind": company_kinds,
-    "company list kind": company_kinds,
-    "segment save kind": company_kinds,
-    "log kind": interaction_kinds,
-    "deal add stage": deal_stages,
-    "deal list stage": deal_stages,
-    "deal move stage": deal_stages,
-    "segment show name": segments,
-    "segment rm name": segments,
-    "campaign new segment": segments,
-    "invoice show number": invoices,
-    "invoice cancel number": invoices,
-    "invoice rm number": invoices,
-    "pay number": invoices,
-    "restore ref": nothing,  # what is in the trash, not the live contacts
-}
-
-
-def completer_for(path: Sequence[str], param: str) -> Completer | None:
-    return BY_COMMAND.get(" ".join([*path, param])) or BY_NAME.get(param)
+    return line
 
 
 def attach(path: Sequence[str], command: Any) -> None:
@@ -184,7 +46,8 @@ def attach(path: Sequence[str], command: Any) -> None:
 def _items(completer: Completer) -> Callable[[Any, Any, str], list[CompletionItem]]:
     def complete(ctx: Any, _param: Any, incomplete: str) -> list[CompletionItem]:
         return [
-            CompletionItem(value, help=about or None) for value, about in completer(ctx, incomplete)
+            CompletionItem(value, help=about or None)
+            for value, about in completer(line_of(ctx), incomplete)
         ]
 
     return complete
@@ -194,12 +57,34 @@ class _Bash(BashComplete):
     """Typer's bash completion, with each value escaped as the shell would read it."""
 
     def format_completion(self, item: CompletionItem) -> str:
-        return "".join("\\" + ch if ch in _BASH_SPECIAL else ch for ch in item.value)
-
-
-_BASH_SPECIAL = frozenset(" \t'\"\\$`!&;|<>()[]{}*?#~")
+        return bash_escape(item.value)
 
 
 def install() -> None:
     """Called when the shell asks for candidates, after Typer has set up its own shells."""
     add_completion_class(_Bash, "bash")
+
+
+def spec_of(command: Any, path: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The shape of the command tree that the fast path parses with: for each command, its
+    arguments in order (name, takes the rest) and its options (spelling -> name, takes a
+    value); for each group, its sub-commands. commands/completion_spec.py holds a copy
+    (scripts/completion_spec.py writes it; a test keeps it true)."""
+    import typer
+
+    options: dict[str, tuple[str, bool]] = {}
+    arguments: list[tuple[str, bool]] = []
+    for param in command.params:
+        if param.param_type_name == "argument":
+            arguments.append((param.name, param.nargs == -1))
+        else:
+            for spelling in (*param.opts, *param.secondary_opts):
+                options[spelling] = (param.name, not param.is_flag and not param.count)
+    shape: dict[str, Any] = {" ".join(path): {"arguments": arguments, "options": options}}
+    if hasattr(command, "list_commands"):
+        ctx = typer.Context(command, info_name=path[-1] if path else "pocketcrm")
+        names = command.list_commands(ctx)
+        shape[" ".join(path)]["commands"] = names
+        for name in names:
+            shape.update(spec_of(command.get_command(ctx, name), (*path, name)))
+    return shape
