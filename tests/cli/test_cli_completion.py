@@ -314,9 +314,20 @@ def test_the_fast_paths_map_of_the_commands_agrees_with_them() -> None:
 def test_completion_on_postgresql(pg_server: PgServer) -> None:
     url = pg_server.database()
     env = {**os.environ, "POCKETCRM_DB": url}
-    for name in ("Ann Lee", "Ann Smith", "Bob Leeds"):
-        subprocess.run([POCKETCRM, "add", name], env=env, check=True, capture_output=True)
-    subprocess.run([POCKETCRM, "tag", "bob", "+vip"], env=env, check=True, capture_output=True)
+
+    def crm(*args: str) -> None:
+        subprocess.run([POCKETCRM, *args], env=env, check=True, capture_output=True)
+
+    crm("add", "Ann Lee", "-e", "ann@example.com", "-c", "Acme Corp", "--owner", "Robin")
+    crm("add", "Ann Smith", "--owner", "Jordan")
+    crm("add", "Bob Leeds")
+    crm("tag", "bob", "+vip")
+    crm("invoice", "add", "bob", "300")
     assert complete("fish", "pocketcrm show ann", env) == [("Ann Lee", "#1"), ("Ann Smith", "#2")]
     assert values("fish", "pocketcrm show lee", env) == ["Ann Lee", "Bob Leeds"]
+    assert values("fish", "pocketcrm show ann@", env) == ["ann@example.com"]
     assert values("fish", "pocketcrm list --tag v", env) == ["vip"]
+    assert values("fish", "pocketcrm list --owner ", env) == ["Jordan", "Robin"]
+    assert values("fish", "pocketcrm company show ac", env) == ["Acme Corp"]
+    assert values("fish", "pocketcrm invoice show inv", env)[0].startswith("INV-")
+    assert values("fish", "pocketcrm show 2", env) == ["2"]

@@ -34,6 +34,14 @@ class _Reader:
             sql = sql.replace("?", "%s")
         return [tuple(row) for row in self.conn.execute(sql, params).fetchall()]
 
+    def starts(self, column: str, typed: str) -> tuple[str, tuple[str, ...]]:
+        """SQL and parameters for "COLUMN starts with TYPED": a range on SQLite (the index
+        serves it), LIKE on PostgreSQL (a range there follows the server's collation, which
+        may ignore the U+10FFFF that closes it)."""
+        if self.sqlite:
+            return f"{column} >= ? AND {column} < ?", (typed, typed + _TOP)
+        return f"{column} LIKE ? ESCAPE '\\'", (like_escape(typed) + "%",)
+
 
 def _open(location: str) -> _Reader | None:
     """A read-only connection to LOCATION (a path or URL as given to --db), or None."""
@@ -107,14 +115,12 @@ def contacts(location: str, typed: str, limit: int = LIMIT) -> list[Candidate]:
             )
             return [(str(cid), str(name)) for cid, name in rows]
         if "@" in typed:
-            key = typed.lower()
+            where, params = db.starts("e.address_key", typed.lower())
             rows = db.rows(
                 "SELECT e.address, c.id, c.display_name FROM contact_email e "
-                "JOIN contact c ON c.id = e.contact_id "
-                "WHERE e.address_key >= ? AND e.address_key < ? AND c.deleted_at IS NULL "
+                f"JOIN contact c ON c.id = e.contact_id WHERE {where} AND c.deleted_at IS NULL "
                 "ORDER BY e.address_key LIMIT ?",
-                key,
-                key + _TOP,
+                *params,
                 limit,
             )
             return [(str(address), f"#{cid} {name}") for address, cid, name in rows]
@@ -125,12 +131,12 @@ def contacts(location: str, typed: str, limit: int = LIMIT) -> list[Candidate]:
 
 def _by_name(db: _Reader, key: str, limit: int) -> list[Candidate]:
     found: dict[int, str] = {}
-    # The whole name starts with what was typed: a range on the indexed folded key.
+    # The whole name starts with what was typed: the indexed folded key.
+    where, params = db.starts("name_key", key)
     for cid, name in db.rows(
-        "SELECT id, display_name FROM contact WHERE name_key >= ? AND name_key < ? "
+        f"SELECT id, display_name FROM contact WHERE {where} "
         "AND deleted_at IS NULL ORDER BY name_key LIMIT ?",
-        key,
-        key + _TOP,
+        *params,
         limit,
     ):
         found[int(cid)] = str(name)
@@ -161,27 +167,29 @@ def _by_name(db: _Reader, key: str, limit: int) -> list[Candidate]:
     return [(str(cid), name) if name in shared else (name, f"#{cid}") for cid, name in ordered]
 
 
-def _prefix(location: str, sql: str, typed: str, limit: int = LIMIT) -> list[Candidate]:
-    """Rows of SQL (value, description) whose key lies in [typed, typed+_TOP)."""
-    return _query(
-        location,
-        lambda db: [(str(v), str(d or "")) for v, d in db.rows(sql, typed, typed + _TOP, limit)],
-    )
+def _prefix(location: str, sql: str, column: str, typed: str) -> list[Candidate]:
+    """Rows of SQL (value, description; "{where}" stands for the condition) whose COLUMN
+    starts with TYPED."""
+
+    def work(db: _Reader) -> list[Candidate]:
+        where, params = db.starts(column, typed)
+        return [(str(v), str(d or "")) for v, d in db.rows(sql.format(where=where), *params, LIMIT)]
+
+    return _query(location, work)
 
 
 def tags(location: str, typed: str) -> list[Candidate]:
     return _prefix(
         location,
-        "SELECT name, '' FROM tag WHERE name >= ? AND name < ? ORDER BY name LIMIT ?",
+        "SELECT name, '' FROM tag WHERE {where} ORDER BY name LIMIT ?",
+        "name",
         typed.lower(),
     )
 
 
 def segments(location: str, typed: str) -> list[Candidate]:
     return _prefix(
-        location,
-        "SELECT name, '' FROM segment WHERE name >= ? AND name < ? ORDER BY name LIMIT ?",
-        typed,
+        location, "SELECT name, '' FROM segment WHERE {where} ORDER BY name LIMIT ?", "name", typed
     )
 
 
@@ -189,35 +197,43 @@ def companies(location: str, typed: str) -> list[Candidate]:
     """Companies by name (a prefix of the folded name), offered as their names."""
     return _prefix(
         location,
-        "SELECT name, kind FROM company WHERE name_key >= ? AND name_key < ? "
-        "AND deleted_at IS NULL ORDER BY name_key LIMIT ?",
+        "SELECT name, kind FROM company WHERE {where} AND deleted_at IS NULL "
+        "ORDER BY name_key LIMIT ?",
+        "name_key",
         fold(typed),
     )
 
 
 def owners(location: str, typed: str) -> list[Candidate]:
-    """The owners named on contacts: one index seek per name (a loose index scan), where
-    DISTINCT would read the index entry of every contact."""
-    sql = (
+    """The owners named on contacts. On SQLite one index seek per name (a loose index scan),
+    where DISTINCT would read the index entry of every contact."""
+    loose = (
         "WITH RECURSIVE o(v, bound) AS ("
         " SELECT (SELECT min(owner) FROM contact WHERE owner >= ? AND owner < ? AND owner > ''),"
-        " CAST(? AS TEXT) UNION ALL"
+        " ? UNION ALL"
         " SELECT (SELECT min(owner) FROM contact WHERE owner > o.v AND owner < o.bound), o.bound"
         " FROM o WHERE o.v IS NOT NULL"
         ") SELECT v FROM o WHERE v IS NOT NULL LIMIT ?"
     )
-    top = typed + _TOP
-    return _query(
-        location, lambda db: [(str(v), "") for (v,) in db.rows(sql, typed, top, top, LIMIT)]
-    )
+
+    def work(db: _Reader) -> list[Candidate]:
+        if db.sqlite:
+            top = typed + _TOP
+            return [(str(v), "") for (v,) in db.rows(loose, typed, top, top, LIMIT)]
+        where, params = db.starts("owner", typed)
+        sql = f"SELECT DISTINCT owner FROM contact WHERE {where} AND owner > '' ORDER BY owner LIMIT ?"
+        return [(str(v), "") for (v,) in db.rows(sql, *params, LIMIT)]
+
+    return _query(location, work)
 
 
 def invoices(location: str, typed: str) -> list[Candidate]:
-    """Invoice and order numbers (INV-2026-0001), with the customer and the total."""
+    """Invoice and order numbers (INV-2026-0001), with the customer."""
     return _prefix(
         location,
         "SELECT i.number, c.display_name FROM invoice i JOIN contact c ON c.id = i.contact_id "
-        "WHERE i.number >= ? AND i.number < ? AND i.deleted_at IS NULL ORDER BY i.number LIMIT ?",
+        "WHERE {where} AND i.deleted_at IS NULL ORDER BY i.number LIMIT ?",
+        "i.number",
         typed.upper(),
     )
 
