@@ -24,6 +24,7 @@ def data(run: Run) -> None:
     run("invoice", "add", "zoe", "300")
     run("segment", "save", "vips", "--tag", "vip")
     run("cadence", "set", "--tag", "vip", "--every", "30d")
+    run("campaign", "new", "vips", "--subject", "Hi", "--body", "Hello", "--yes")
 
 
 @pytest.mark.parametrize(
@@ -40,6 +41,8 @@ def data(run: Run) -> None:
         (("segment", "show", "vips"), ["2", "1"]),
         (("cadence", "list"), ["1"]),
         (("dupes",), ["2 3"]),
+        (("campaign", "list"), ["1"]),
+        (("campaign", "show", "1"), ["1", "2"]),
     ],
 )
 @pytest.mark.parametrize("flag", ["-q", "--ids"])

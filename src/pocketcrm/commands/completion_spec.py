@@ -617,7 +617,13 @@ SPEC: dict[str, Any] = {
     },
     "campaign show": {
         "arguments": [("campaign", False)],
-        "options": {"--db": ("db", True), "--json": ("as_json", False), "--csv": ("as_csv", False)},
+        "options": {
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+            "--csv": ("as_csv", False),
+            "--ids": ("ids", False),
+            "-q": ("ids", False),
+        },
     },
     "deal": {
         "arguments": [],

@@ -322,11 +322,15 @@ def show_campaign(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """Show a campaign and every recipient's status."""
     from pocketcrm.core.services import campaigns
 
     view = campaigns.get_campaign(open_db(db), campaign)
+    if ids:  # the recipients, as contact ids
+        print_ids(r.contact_id for r in view.recipients)
+        return
     if as_json:
         print_json(view)
         return
