@@ -128,3 +128,8 @@ def test_free_text_shrinks_before_anything_is_hidden() -> None:
     shown, widths = fit_columns([*headers, "tags"], [[*cells[0], "vip"]], 50)
     assert 4 not in shown  # tags go first; the name keeps at least ten characters
     assert widths[1] >= 10
+
+
+def test_wide_characters_count_as_two_cells() -> None:
+    _, widths = fit_columns(["id", "name"], [["1", "山田太郎"]], 80)
+    assert widths == [2, 8]

@@ -225,7 +225,11 @@ def fit_columns(
     headers: Sequence[str], cells: Sequence[Sequence[str]], width: int
 ) -> tuple[list[int], list[int]]:
     """(shown column indexes, their widths) so that every row fits on one line of WIDTH."""
-    natural = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
+    from rich.cells import cell_len  # terminal cells: a CJK character or an emoji takes two
+
+    natural = [
+        max([cell_len(h), *(cell_len(row[i]) for row in cells)]) for i, h in enumerate(headers)
+    ]
     text = [h in _TEXT_COLUMNS for h in headers]
     shown = list(range(len(headers)))
     droppable = sorted(
