@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -43,8 +45,14 @@ def complete(shell: str, line: str, env: dict[str, str] | None = None) -> list[t
         return [tuple((item.split("\t") + [""])[:2]) for item in out.splitlines() if item]  # type: ignore[misc]
     if out == "_files":  # zsh: nothing to offer, so the shell lists files
         return []
-    pairs = re.findall(r'"((?:[^"\\]|\\.)*)"(?::"((?:[^"\\]|\\.)*)")?', out)
-    return [(value.replace("\\", ""), about) for value, about in pairs]
+    if out.startswith("_arguments"):  # Typer's own answer (option and command names)
+        pairs = re.findall(r'"((?:[^"\\]|\\.)*)"(?::"((?:[^"\\]|\\.)*)")?', out)
+        return [(value.replace("\\", ""), about) for value, about in pairs]
+    # ours: compadd -U with the values and, beside each, "value -- description"
+    found = re.search(r"_pocketcrm_values=\( (.*) \); _pocketcrm_shown=\( (.*) \); compadd", out)
+    assert found, out
+    shown = [item.partition(" -- ")[2] if " -- " in item else "" for item in shlex.split(found[2])]
+    return list(zip(shlex.split(found[1]), shown, strict=True))
 
 
 def values(shell: str, line: str, env: dict[str, str] | None = None) -> list[str]:
@@ -230,6 +238,65 @@ def test_the_installed_fish_script_answers_fish(crm: None, tmp_path: Path) -> No
         ["fish", "--no-config", "-c", probe], env=env, capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert out == ["Ann Lee\t#1", "Ann Smith\t#2", "won"]
+
+
+def _tmux(socket: str, *args: str) -> str:
+    """A tmux command on our own server (SOCKET), so no other session is touched."""
+    return subprocess.run(
+        ["tmux", "-L", socket, "-f", "/dev/null", *args], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _screen_shows(socket: str, wanted: str) -> str:
+    """The tmux pane once it shows WANTED (polled; a loaded machine may take seconds)."""
+    deadline = time.monotonic() + 30
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = _tmux(socket, "capture-pane", "-p")
+        if wanted in screen:
+            return screen
+        time.sleep(0.1)
+    raise AssertionError(f"{wanted!r} never showed:\n{screen}")
+
+
+@pytest.mark.skipif(
+    shutil.which("zsh") is None or shutil.which("tmux") is None, reason="needs zsh and tmux"
+)
+def test_zsh_itself_completes_a_name_typed_in_lower_case(crm: None, tmp_path: Path) -> None:
+    """zsh at a terminal (tmux) with the installed script: "ann" + Tab becomes "Ann", a second
+    Tab lists both Anns with their ids (zsh's own matching would have dropped them)."""
+    script = subprocess.run(
+        [POCKETCRM],
+        env={**os.environ, "_POCKETCRM_COMPLETE": "source_zsh"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    (tmp_path / "_pocketcrm").write_text(script)
+    (tmp_path / ".zshrc").write_text(
+        f"export PATH={Path(POCKETCRM).parent}:$PATH\n"
+        f"fpath=({tmp_path} $fpath)\nautoload -Uz compinit && compinit -u -d {tmp_path}/dump\n"
+        f"source {tmp_path}/_pocketcrm\nPS1='%% '\n"
+    )
+    socket = f"pocketcrm-zsh-{os.getpid()}"
+    _tmux(
+        socket, "new-session", "-d", "-x", "100", "-y", "20",
+        f"env ZDOTDIR={tmp_path} zsh -i",
+    )  # fmt: skip
+    try:
+        _screen_shows(socket, "%")
+        _tmux(socket, "send-keys", "-l", "pocketcrm show ann")
+        _tmux(socket, "send-keys", "Tab")
+        _screen_shows(socket, "% pocketcrm show Ann")
+        _tmux(socket, "send-keys", "Tab")
+        screen = _screen_shows(socket, "Ann Smith -- #2")
+        assert "Ann Lee -- #1" in screen
+        _tmux(socket, "send-keys", "C-u")
+        _tmux(socket, "send-keys", "-l", "pocketcrm deal move 1 neg")
+        _tmux(socket, "send-keys", "Tab")
+        _screen_shows(socket, "pocketcrm deal move 1 negotiation")
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], check=False, capture_output=True)
 
 
 RUNNER = """

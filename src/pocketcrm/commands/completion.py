@@ -4,8 +4,8 @@ completer from commands/values.py, and bash gets its candidates escaped.
 Imported only while the shell asks for candidates and the fast path (commands/fastcomplete.py)
 could not answer alone: the root group installs it when the completion variable is set.
 bash gets its candidates with spaces escaped (Typer hands them over raw, and a name like
-"Ann Lee" would become two words); zsh and fish quote for themselves and show each
-candidate's description.
+"Ann Lee" would become two words); zsh gets them added as they are, with their descriptions
+(fastcomplete.zsh_answer); fish quotes for itself.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from typer._click.shell_completion import CompletionItem, add_completion_class
-from typer._completion_classes import BashComplete
+from typer._completion_classes import BashComplete, FishComplete, ZshComplete
 
-from pocketcrm.commands.fastcomplete import bash_escape
+from pocketcrm.commands.fastcomplete import bash_escape, words_and_incomplete, zsh_answer
 from pocketcrm.commands.values import Completer, Line, completer_for
 
 
@@ -60,9 +60,29 @@ class _Bash(BashComplete):
         return bash_escape(item.value)
 
 
+class _Zsh(ZshComplete):
+    """The candidates added as they are, as the fast path does (fastcomplete.zsh_answer)."""
+
+    def get_completion_args(self) -> tuple[list[str], str]:
+        return words_and_incomplete("zsh")
+
+    def complete(self) -> str:
+        args, incomplete = self.get_completion_args()
+        return zsh_answer([(i.value, i.help or "") for i in self.get_completions(args, incomplete)])
+
+
+class _Fish(FishComplete):
+    """Typer's fish completion, reading a last word that ends in an escaped space as one."""
+
+    def get_completion_args(self) -> tuple[list[str], str]:
+        return words_and_incomplete("fish")
+
+
 def install() -> None:
     """Called when the shell asks for candidates, after Typer has set up its own shells."""
     add_completion_class(_Bash, "bash")
+    add_completion_class(_Zsh, "zsh")
+    add_completion_class(_Fish, "fish")
 
 
 def spec_of(command: Any, path: tuple[str, ...] = ()) -> dict[str, Any]:

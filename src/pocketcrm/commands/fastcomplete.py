@@ -51,7 +51,9 @@ def words_and_incomplete(shell: str) -> tuple[list[str], str]:
         return words[1:cword], words[cword] if cword < len(words) else ""
     typed = os.environ.get("_TYPER_COMPLETE_ARGS", "")
     words = split(typed)[1:]
-    if words and not typed.endswith(" "):
+    # A last word still being typed, even one ending in an escaped or quoted space ("Ann\ "
+    # after zsh inserted what two names share), is what one more letter would extend.
+    if words and len(split(typed + "_")) == len(words) + 1:
         return words[:-1], words[-1]
     return words, ""
 
@@ -122,22 +124,27 @@ def formatted(shell: str, candidates: Candidates) -> str:
             f"{value}\t{_WHITESPACE.sub(' ', about)}" if about else value
             for value, about in candidates
         )
+    return zsh_answer(candidates)
+
+
+def _quoted(text: str) -> str:
+    """TEXT in single quotes for zsh (its spaces collapse once: the script runs `eval $(...)`)."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def zsh_answer(candidates: Candidates) -> str:
+    """What zsh evaluates: the candidates added as they are (compadd -U), since they were
+    matched here (any word of a name, accents and case ignored; zsh's own matching would
+    drop "Ann Lee" for "ann"), each with its description beside it; "_files" for none, as
+    Typer answers."""
     if not candidates:
         return "_files"
-    items = "\n".join(
-        f'"{_zsh(value)}":"{_zsh(about)}"' if about else f'"{_zsh(value)}"'
-        for value, about in candidates
-    )
-    return f"_arguments '*: :(({items}))'"
-
-
-def _zsh(text: str) -> str:
+    shown = [f"{value} -- {about}" if about else value for value, about in candidates]
     return (
-        text.replace('"', '""')
-        .replace("'", "''")
-        .replace("$", "\\$")
-        .replace("`", "\\`")
-        .replace(":", r"\\:")
+        "local -a _pocketcrm_values _pocketcrm_shown; "
+        f"_pocketcrm_values=( {' '.join(_quoted(v) for v, _ in candidates)} ); "
+        f"_pocketcrm_shown=( {' '.join(_quoted(d) for d in shown)} ); "
+        "compadd -U -l -d _pocketcrm_shown -a _pocketcrm_values"
     )
 
 
