@@ -165,3 +165,13 @@ def test_options_still_edit_without_an_editor(
     monkeypatch.setenv("EDITOR", "false")  # would fail if it were started
     run("edit", "ann", "--title", "Baker")
     assert card(core).title == "Baker"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain", "two\nlines", 'quotes " and \\ slash', "ends in '", "tab\there", "del\x7f", "ünï ✓"],
+)
+def test_any_text_survives_the_file(text: str) -> None:
+    from pocketcrm.commands.editor import _string
+
+    assert tomllib.loads(f"v = {_string(text)}")["v"] == text

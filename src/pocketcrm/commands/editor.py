@@ -44,7 +44,7 @@ def _string(value: str) -> str:
         and all(ch in "\n\t" or ch.isprintable() for ch in value)
     ):
         return "'''\n" + value + "'''"
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")  # TOML: DEL too
 
 
 def _labelled(label: str, value: str) -> str:
