@@ -74,6 +74,7 @@ def crm(run: Run) -> None:
     run("invoice", "add", "bob", "300")
     run("follow-up", "zoe", "fri", "-n", "send the quote")
     run("segment", "save", "vips", "--tag", "vip")
+    run("campaign", "new", "vips", "--subject", "Winter sale", "--body", "Hello", "--yes")
 
 
 @pytest.mark.parametrize("shell", SHELLS)
@@ -143,6 +144,7 @@ def test_settings_and_stored_values(crm: None, shell: str) -> None:
     assert values(shell, "pocketcrm invoice show ")[0].startswith("INV-")
     assert values(shell, "pocketcrm pay inv")[0].startswith("INV-")
     assert values(shell, "pocketcrm done ") == ["1"]
+    assert complete(shell, "pocketcrm campaign show ") == [("1", "Winter sale")]
     assert values(shell, "pocketcrm config get reminders.smtp.p") == [
         "reminders.smtp.port",
         "reminders.smtp.password_env",

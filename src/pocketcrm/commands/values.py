@@ -114,6 +114,7 @@ deals = _stored(stored.deals)
 invoices = _stored(stored.invoices)
 follow_ups = _stored(stored.follow_ups)
 owners = _stored(stored.owners)
+campaigns = _stored(stored.campaigns)
 
 # Which values a parameter completes: by its name in every command...
 BY_NAME: dict[str, Completer] = {
@@ -137,6 +138,7 @@ BY_NAME: dict[str, Completer] = {
     "key": config_keys,
     "owner": owners,
     "direction": directions,
+    "campaign": campaigns,
 }
 # ...and where a command means something else by the same name ("COMMAND PARAM").
 BY_COMMAND: dict[str, Completer] = {

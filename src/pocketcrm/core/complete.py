@@ -270,3 +270,12 @@ def follow_ups(location: str, typed: str) -> list[Candidate]:
         "WHERE f.id BETWEEN ? AND ? AND f.done_at IS NULL AND f.deleted_at IS NULL "
         "ORDER BY f.id DESC LIMIT ?",
     )
+
+
+def campaigns(location: str, typed: str) -> list[Candidate]:
+    """Campaigns by id, described by their subject; the newest first."""
+    return _numbered(
+        location,
+        typed,
+        "SELECT id, subject FROM campaign WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT ?",
+    )
