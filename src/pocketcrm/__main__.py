@@ -1,5 +1,5 @@
 """`python -m pocketcrm` runs the same command as the `pocketcrm` script."""
 
-from pocketcrm.cli import main
+from pocketcrm.launcher import main
 
 main()

@@ -12,7 +12,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
@@ -243,6 +243,106 @@ def _rich_console() -> Any:
     return Console(highlight=False, soft_wrap=False)
 
 
+# How a table fits a narrow terminal. A value is never broken across lines and every record
+# keeps one line: free-text columns (by header) shrink first, with an ellipsis; ids, dates,
+# amounts, stages, emails and phones keep their full width. If that is still too wide,
+# the least needed columns are left out (tags first, then phone and company, then the
+# rest from the right) and a note below the table names them; the first column, names,
+# ids, stages, amounts and due dates always stay.
+_TEXT_COLUMNS = frozenset(
+    (
+        *("name", "contact", "company", "note", "notes", "title", "label", "tags"),
+        *("evidence", "filters", "subject", "detail", "error", "source", "segment"),
+        *("city", "for", "rule", "owner", "state", "website"),
+    )
+)
+_KEPT_COLUMNS = frozenset(("id", "number", "name", "contact", "title", "stage", "status"))
+_KEPT_COLUMNS |= {"due", "amount", "kind", "keep", "other", "score"}
+_HIDDEN_FIRST = {
+    **dict.fromkeys(("tags", "website", "city", "source", "filters", "evidence"), 0),
+    **dict.fromkeys(("detail", "rule", "encoding", "format", "label"), 0),
+    **dict.fromkeys(("phone", "company", "owner", "segment"), 1),
+}
+_TEXT_MIN = 10  # a shrunk text column keeps this many characters (its header, if longer)
+_GAP = 3  # Rich's padding and rule between two columns (no outer edge)
+
+
+def _shrink(widths: list[int], floors: list[int], excess: int) -> int:
+    """Take EXCESS characters from the columns, widest first, down to their floors; what
+    could not be taken is returned."""
+    while excess > 0:
+        candidates = [i for i, w in enumerate(widths) if w > floors[i]]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i] - floors[i])
+        widths[widest] -= 1
+        excess -= 1
+    return excess
+
+
+def fit_columns(
+    headers: Sequence[str], cells: Sequence[Sequence[str]], width: int
+) -> tuple[list[int], list[int]]:
+    """(shown column indexes, their widths) so that every row fits on one line of WIDTH."""
+    from rich.cells import cell_len  # terminal cells: a CJK character or an emoji takes two
+
+    natural = [
+        max([cell_len(h), *(cell_len(row[i]) for row in cells)]) for i, h in enumerate(headers)
+    ]
+    text = [h in _TEXT_COLUMNS for h in headers]
+    shown = list(range(len(headers)))
+    droppable = sorted(
+        (i for i in shown[1:] if headers[i] not in _KEPT_COLUMNS),
+        key=lambda i: (_HIDDEN_FIRST.get(headers[i], 2), -i),
+    )
+    while True:
+        widths = [natural[i] for i in shown]
+        floors = [
+            min(natural[i], max(len(headers[i]), _TEXT_MIN)) if text[i] else natural[i]
+            for i in shown
+        ]
+        excess = _shrink(widths, floors, sum(widths) + _GAP * (len(shown) - 1) - width)
+        if excess <= 0:
+            return shown, widths
+        if not droppable:  # only what must stay: shorten it all rather than wrap
+            _shrink(
+                widths,
+                [min(w, len(headers[i])) for w, i in zip(widths, shown, strict=True)],
+                excess,
+            )
+            return shown, widths
+        shown.remove(droppable.pop(0))
+
+
+def render_table(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], *, width: int, title: str = ""
+) -> tuple[Any, str]:
+    """The Rich table for a terminal WIDTH columns wide, and a note naming any column left
+    out: every record on one line, no value broken in the middle."""
+    from rich.table import Table
+    from rich.text import Text
+
+    cells = [[_cell(v) for v in row] for row in rows]
+    shown, widths = fit_columns(columns, cells, width)
+    grid = Table(title=title or None, show_edge=False, header_style="bold", pad_edge=False)
+    for index, size in zip(shown, widths, strict=True):
+        grid.add_column(columns[index], width=size, no_wrap=True, overflow="ellipsis")
+    for row in cells:
+        grid.add_row(*(Text(row[i], no_wrap=True, overflow="ellipsis") for i in shown))
+    hidden = [columns[i] for i in range(len(columns)) if i not in shown]
+    note = (
+        f"(hidden to fit {width} columns: {', '.join(hidden)}; --csv shows every column)"
+        if hidden
+        else ""
+    )
+    return grid, note
+
+
+def _cell(value: Any) -> str:
+    """One line of text: a newline in a note would make a second line of the row."""
+    return "" if value is None else " ".join(str(value).splitlines())
+
+
 def table(
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -269,14 +369,22 @@ def table(
         for row in rows:
             typer.echo("\t".join("" if v is None else str(v).replace("\n", " ") for v in row))
         return
-    from rich.table import Table
+    console = _rich_console()
+    grid, note = render_table(columns, rows, width=console.width, title=title)
+    console.print(grid)
+    if note:
+        console.print(note, style="dim", markup=False)
 
-    grid = Table(title=title or None, show_edge=False, header_style="bold", pad_edge=False)
-    for name in columns:
-        grid.add_column(name, overflow="fold")
-    for row in rows:
-        grid.add_row(*("" if v is None else str(v) for v in row))
-    _rich_console().print(grid)
+
+IdsOption = Annotated[
+    bool, typer.Option("--ids", "-q", help="Print only the ids, one per line (for xargs).")
+]
+
+
+def print_ids(ids: Iterable[object]) -> None:
+    """`-q/--ids`: one id per line and nothing else, for `xargs` and shell loops."""
+    for value in ids:
+        typer.echo(str(value))
 
 
 def say(text: str) -> None:

@@ -11,6 +11,7 @@ from typer.core import TyperCommand
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
+    IdsOption,
     JsonOption,
     due_text,
     err,
@@ -18,6 +19,7 @@ from pocketcrm.commands._common import (
     local,
     open_db,
     pick_contact,
+    print_ids,
     print_json,
     table,
     when,
@@ -287,6 +289,7 @@ def agenda(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """Open follow-ups, overdue first; and who is drifting out of touch."""
     from pocketcrm.core.errors import Invalid
@@ -301,9 +304,12 @@ def agenda(
         raise Invalid("window", "choose one of --overdue, --today, --week, --all")
     store = open_db(db)
     window = chosen[0] if chosen else "week"
-    if limit is None and not (as_json or as_csv):
+    if limit is None and not (as_json or as_csv or ids):
         limit = AGENDA_ON_SCREEN
     items = activity.agenda(store, window, owner=owner, limit=limit or None)
+    if ids:
+        print_ids(f.id for f in items)
+        return
     if as_json:
         print_json(items)
         return

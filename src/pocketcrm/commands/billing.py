@@ -9,6 +9,7 @@ import typer
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
+    IdsOption,
     JsonOption,
     YesOption,
     err,
@@ -17,6 +18,7 @@ from pocketcrm.commands._common import (
     local,
     open_db,
     pick_contact,
+    print_ids,
     print_json,
     say,
     table,
@@ -178,11 +180,15 @@ def list_(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """Invoices and orders, oldest first, with what is paid and what is still owed."""
     from pocketcrm.core.services import billing
 
     found = billing.list_invoices(open_db(db), contact_ref=contact, status=status, kind=kind)
+    if ids:
+        print_ids(v.number for v in found)
+        return
     if as_json:
         print_json(found)
         return

@@ -9,10 +9,12 @@ import typer
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
+    IdsOption,
     JsonOption,
     handle_errors,
     local,
     open_db,
+    print_ids,
     print_json,
     say,
     table,
@@ -81,11 +83,15 @@ def list_(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """List companies."""
     from pocketcrm.core.services import companies
 
     rows = companies.list_companies(open_db(db), kind=kind, tag=tag, text_filter=name, limit=limit)
+    if ids:
+        print_ids(r.id for r in rows)
+        return
     if as_json:
         print_json(rows)
         return

@@ -10,6 +10,7 @@ from typer.core import TyperCommand
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
+    IdsOption,
     JsonOption,
     YesOption,
     ago,
@@ -20,6 +21,7 @@ from pocketcrm.commands._common import (
     local,
     open_db,
     pick_contact,
+    print_ids,
     print_json,
     say,
     table,
@@ -144,7 +146,10 @@ def render_card(card: ContactCard, money: ContactMoney | None = None) -> None:
     say("\n".join(lines))
 
 
-def _rows(rows: list[ContactRow], as_json: bool, as_csv: bool) -> None:
+def _rows(rows: list[ContactRow], as_json: bool, as_csv: bool, ids: bool = False) -> None:
+    if ids:
+        print_ids(r.id for r in rows)
+        return
     if as_json:
         print_json(rows)
         return
@@ -301,6 +306,7 @@ def list_(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """List contacts, filtered and sorted.
 
@@ -326,9 +332,9 @@ def list_(
     if segment:
         from pocketcrm.core.services import segments
 
-        _rows(segments.list_in_segment(open_db(db), segment, query), as_json, as_csv)
+        _rows(segments.list_in_segment(open_db(db), segment, query), as_json, as_csv, ids)
         return
-    _rows(contacts.list_contacts(open_db(db), query), as_json, as_csv)
+    _rows(contacts.list_contacts(open_db(db), query), as_json, as_csv, ids)
 
 
 @handle_errors
@@ -338,11 +344,13 @@ def search(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """Search names, emails, phones, companies, tags and notes."""
     from pocketcrm.core.services import contacts
 
-    _rows(contacts.search_contacts(open_db(db), " ".join(words), limit=limit), as_json, as_csv)
+    found = contacts.search_contacts(open_db(db), " ".join(words), limit=limit)
+    _rows(found, as_json, as_csv, ids)
 
 
 @handle_errors
@@ -376,7 +384,11 @@ def edit(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Change a contact's details."""
+    """Change a contact's details.
+
+    Without options the card opens in $VISUAL or $EDITOR as a TOML file; what is saved is
+    checked like the options, and a mistake reopens the file with the error at the top.
+    """
     from pocketcrm.core.errors import Invalid
     from pocketcrm.core.services import contacts
 
@@ -405,6 +417,11 @@ def edit(
         do_not_contact=do_not_contact,
         email_opt_out=email_opt_out,
     )
+    if patch == contacts.ContactPatch():  # no options: the whole card in $VISUAL/$EDITOR
+        from pocketcrm.commands.editor import edit_in_editor
+
+        edit_in_editor(db, ref, as_json)
+        return
     store = open_db(db)
     card = contacts.update_contact(store, pick_contact(store, ref), patch)
     if as_json:
@@ -504,6 +521,7 @@ def trash_(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """List what is in the trash; --purge empties it (asks first)."""
     from pocketcrm.core.services import trash
@@ -528,6 +546,9 @@ def trash_(
             print_json({"purged": count})
         else:
             typer.echo(f"deleted {count} records for good")
+        return
+    if ids:  # each with its kind only when the trash holds more than contacts
+        print_ids(i.id if i.kind == "contact" else f"{i.id} --kind {i.kind}" for i in items)
         return
     if as_json:
         print_json(items)

@@ -10,11 +10,13 @@ from pocketcrm import humanize
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
+    IdsOption,
     JsonOption,
     handle_errors,
     local,
     open_db,
     pick_contact,
+    print_ids,
     print_json,
     say,
     table,
@@ -130,6 +132,7 @@ def list_(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """Deals in pipeline order: stage, then expected close."""
     from pocketcrm.core.services import deals
@@ -137,6 +140,9 @@ def list_(
     found = deals.list_deals(
         open_db(db), stage=stage, owner=owner, contact_ref=contact, open_only=open_only
     )
+    if ids:
+        print_ids(d.id for d in found)
+        return
     if as_json:
         print_json(found)
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 from difflib import get_close_matches
 from typing import Any
 
@@ -29,6 +30,7 @@ class LazyGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         self._built: dict[str, Any] = {}
         self._summaries_only = False
+        self._completing = False
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in self.lazy if n not in self.commands)]
@@ -47,10 +49,14 @@ class LazyGroup(TyperGroup):
             if isinstance(target, typer.Typer):
                 command = typer.main.get_command(target)
             else:
-                single = typer.Typer(rich_markup_mode=self.rich_markup_mode)
+                single = typer.Typer(rich_markup_mode=self.rich_markup_mode, add_completion=False)
                 single.command(cmd_name)(target)
                 command = typer.main.get_command(single)
             command.name = cmd_name
+            if self._completing:
+                from pocketcrm.commands import completion
+
+                completion.attach([cmd_name], command)
             self._built[cmd_name] = command
         return self._built[cmd_name]
 
@@ -84,6 +90,18 @@ class LazyGroup(TyperGroup):
             return super().shell_complete(ctx, incomplete)
         finally:
             self._summaries_only = False
+
+    def _main_shell_completion(
+        self, ctx_args: Any, prog_name: str, complete_var: str | None = None
+    ) -> None:
+        """When the shell asks for candidates, values too (contacts, stages, tags...)."""
+        name = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+        if os.environ.get(name):
+            from pocketcrm.commands import completion  # sqlite3 and typer: no SQLModel
+
+            completion.install()
+            self._completing = True
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:

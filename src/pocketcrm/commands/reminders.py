@@ -20,6 +20,7 @@ from pocketcrm import humanize
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
+    IdsOption,
     JsonOption,
     ago,
     db_location,
@@ -29,6 +30,7 @@ from pocketcrm.commands._common import (
     local,
     open_db,
     pick_contact,
+    print_ids,
     print_json,
     table,
 )
@@ -355,6 +357,7 @@ def cadence_list(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """The stay-in-touch rules, or (--drifting) who is past their ideal interval."""
     from pocketcrm.core.services import cadence
@@ -362,6 +365,9 @@ def cadence_list(
     store = open_db(db)
     if drifting:
         drifts = cadence.drifting(store, owner=owner)
+        if ids:  # the contacts drifting, for `xargs -n1 pocketcrm show`
+            print_ids(d.contact_id for d in drifts)
+            return
         if as_json:
             print_json(drifts)
             return
@@ -375,6 +381,9 @@ def cadence_list(
         )
         return
     rules = cadence.list_cadences(store)
+    if ids:
+        print_ids(r.id for r in rules)
+        return
     if as_json:
         print_json(rules)
         return

@@ -11,6 +11,7 @@ from pocketcrm import humanize
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
+    IdsOption,
     JsonOption,
     YesOption,
     err,
@@ -18,6 +19,7 @@ from pocketcrm.commands._common import (
     interactive,
     local,
     open_db,
+    print_ids,
     print_json,
     table,
 )
@@ -108,11 +110,19 @@ def save(
 
 @segment_app.command("list")
 @handle_errors
-def list_(db: DbOption = None, as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
+def list_(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+    ids: IdsOption = False,
+) -> None:
     """List saved segments with how many contacts each holds now."""
     from pocketcrm.core.services import segments
 
     views = segments.list_segments(open_db(db))
+    if ids:  # a segment's id is its name
+        print_ids(v.name for v in views)
+        return
     if as_json:
         print_json(views)
         return
@@ -134,11 +144,15 @@ def show(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """List the contacts a segment holds now."""
     from pocketcrm.core.services import segments
 
     rows = segments.segment_members(open_db(db), name, sort=sort, limit=limit)
+    if ids:
+        print_ids(r.id for r in rows)
+        return
     if as_json:
         print_json(rows)
         return
@@ -293,12 +307,18 @@ def send(
 @campaign_app.command("list")
 @handle_errors
 def list_campaigns(
-    db: DbOption = None, as_json: JsonOption = False, as_csv: CsvOption = False
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """List campaigns, newest first, with their counts."""
     from pocketcrm.core.services import campaigns
 
     views = campaigns.list_campaigns(open_db(db))
+    if ids:
+        print_ids(v.id for v in views)
+        return
     if as_json:
         print_json(views)
         return
@@ -329,11 +349,15 @@ def show_campaign(
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """Show a campaign and every recipient's status."""
     from pocketcrm.core.services import campaigns
 
     view = campaigns.get_campaign(open_db(db), campaign)
+    if ids:  # the recipients, as contact ids
+        print_ids(r.contact_id for r in view.recipients)
+        return
     if as_json:
         print_json(view)
         return

@@ -17,6 +17,7 @@ import typer
 from pocketcrm import humanize
 from pocketcrm.commands._common import (
     DbOption,
+    IdsOption,
     JsonOption,
     YesOption,
     err,
@@ -25,6 +26,7 @@ from pocketcrm.commands._common import (
     local,
     open_db,
     pick_contact,
+    print_ids,
     print_json,
     say,
     table,
@@ -301,11 +303,15 @@ def dupes(
     min_score: Annotated[int, typer.Option(help="Only pairs at least this certain (0-100).")] = 70,
     db: DbOption = None,
     as_json: JsonOption = False,
+    ids: IdsOption = False,
 ) -> None:
     """List likely duplicate contacts with a confidence and the evidence; join with `merge`."""
     from pocketcrm.core.services.dupes import find_duplicates
 
     pairs = find_duplicates(open_db(db), limit=limit, min_score=min_score)
+    if ids:  # "KEEP OTHER" per pair: `pocketcrm dupes -q | xargs -L1 pocketcrm merge`
+        print_ids(f"{p.a.id} {p.b.id}" for p in pairs)
+        return
     if as_json:
         print_json(pairs)
         return

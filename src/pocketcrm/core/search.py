@@ -10,13 +10,14 @@ over the same text keeps the feature (slower, correct).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import text
 from sqlmodel import Session
 
 from pocketcrm.core.dialect import is_sqlite
+from pocketcrm.core.folding import fold as fold  # re-exported: callers import it from here
+from pocketcrm.core.folding import like_escape as like_escape
 
 FTS_CREATE_SQLITE = (
     "CREATE VIRTUAL TABLE contact_fts USING fts5("
@@ -25,18 +26,6 @@ FTS_CREATE_SQLITE = (
 )
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-def fold(value: str) -> str:
-    """Accent- and case-insensitive key: 'Zoë Åkesson' -> 'zoe akesson'."""
-    if value.isascii():  # nothing to decompose: most names and every company key
-        return " ".join(value.casefold().split())
-    decomposed = unicodedata.normalize("NFKD", value)
-    if decomposed.isascii():
-        stripped = decomposed
-    else:
-        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
 
 
 def contains(text: str) -> str:
@@ -191,11 +180,6 @@ def matching_ids_sql(
             {"fts": expression},
         )
     return _like_match(words(query), ranked=ranked)
-
-
-def like_escape(value: str) -> str:
-    """VALUE as literal text inside a LIKE pattern (with ESCAPE '\\')."""
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _words_of(column: str) -> str:
