@@ -44,7 +44,7 @@ import uuid as uuidlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -59,12 +59,13 @@ from pocketcrm.core.search import fold
 from pocketcrm.core.services.dupes import NameIndex
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
-from pocketcrm.core.transfer import jsonfmt
+from pocketcrm.core.transfer import fidelity, jsonfmt
 from pocketcrm.core.transfer.records import ContactDraft
 
 FORMATS = ("google", "outlook", "hubspot", "generic", "csv", "vcard", "json")
 CHUNK = 2000
 MAX_LISTED = 500  # problems, duplicates and suppressed rows listed in a report (all are counted)
+MAX_CHANGES = 10_000  # changed fields listed in a report (all are counted)
 
 _STAGE_SYNONYMS = {
     "subscriber": "lead",
@@ -101,6 +102,7 @@ _ROW_COLUMNS: dict[str, tuple[str, ...]] = {
     "contact_tag": ("contact_id", "tag_id"),
     "stage_change": ("contact_id", "at", "from_stage", "to_stage", "by"),
     "import_change": ("batch_id", "entity", "entity_id", "action", "before"),
+    "contact_alternate": ("contact_id", "field", "value", "source", "batch_id", "recorded_at"),
     "contact_address": (
         "contact_id",
         "label",
@@ -156,6 +158,25 @@ class SuppressedRow:
 
 
 @dataclass(frozen=True)
+class FieldChange:
+    """One field of a stored contact that the import changes or declines to change.
+
+    action: "set" (it was empty), "replace" (the file's value is written; the old one is
+    kept as an alternate), "append" (notes: the file's note is added) or "keep" (the stored
+    value stays; the file's is recorded as an alternate). See fidelity.py for the rule.
+    """
+
+    file: str
+    line: int
+    contact_id: int
+    name: str
+    field: str
+    old: str
+    new: str
+    action: str
+
+
+@dataclass(frozen=True)
 class ImportReport:
     """The preview (written False) or the result (written True) of an import."""
 
@@ -175,6 +196,10 @@ class ImportReport:
     duplicate_count: int
     suppressed_rows: tuple[SuppressedRow, ...]
     updated_names: tuple[str, ...]
+    on_conflict: str = "newer"
+    changes: tuple[FieldChange, ...] = ()  # the first MAX_CHANGES, in file order
+    change_count: int = 0
+    alternates: int = 0  # values recorded as alternates (not kept in the field itself)
 
     @property
     def encodings(self) -> tuple[str, ...]:
@@ -358,6 +383,8 @@ class _Source:
         self.fmt = fmt
         self.encoding = ""
         self.records = 0
+        # the records' time when they carry none of their own (fidelity's newer rule)
+        self.modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
     def items(self, norm: _Normaliser) -> Iterator[_Rec | jsonfmt.Item]:
         """Normalised records (CSV, vCard) or JSON items, in file order.
@@ -541,7 +568,15 @@ def _get(item: object, key: str) -> object:
 
 
 # Sub-records of a JSON contact that are written after the contact row (they point to it).
-_JSON_ACTIVITY_KEYS = ("interactions", "follow_ups", "cadences", "deals", "invoices", "payments")
+_JSON_ACTIVITY_KEYS = (
+    "interactions",
+    "follow_ups",
+    "cadences",
+    "deals",
+    "invoices",
+    "payments",
+    "alternates",
+)
 
 _CONTACT_COLUMNS = (
     "id",
@@ -859,6 +894,89 @@ class _Normaliser:
         rec.stage = self.stage_for(stage, rec) if stage else ""
 
 
+class _Fields:
+    """The scalar fields of one stored contact against one record: what the import writes,
+    what it keeps, and the alternates it records (the rule itself is fidelity.decide)."""
+
+    def __init__(self, run: _Run, cid: int, row: Any, rec: _Rec) -> None:
+        self.run, self.cid, self.row, self.rec = run, cid, row, rec
+        self.alternates: list[tuple[str, str]] = []  # (field, value) to record
+        self._known: set[tuple[str, str]] | None = None
+        self._times: fidelity.Times | None = None
+
+    def times(self) -> fidelity.Times:
+        if self._times is None:
+            self._times = self.run.times_of(self.cid, self.row, self.rec)
+        return self._times
+
+    def known(self) -> set[tuple[str, str]]:
+        """The contact's alternates as (field, value), read when first needed."""
+        if self._known is None:
+            self._known = {
+                (str(f), str(v))
+                for f, v in self.run.conn.exec_driver_sql(
+                    f"SELECT field, value FROM contact_alternate WHERE contact_id = {int(self.cid)}"
+                )
+            }
+        return self._known
+
+    def alternate(self, field_name: str, value: str) -> bool:
+        """Record VALUE as an alternate unless the contact has it already; True if new."""
+        known = self.known()
+        if not value or (field_name, value) in known:
+            return False
+        known.add((field_name, value))
+        self.alternates.append((field_name, value))
+        return True
+
+    def listed(self, field_name: str, old: str, new: str, action: str) -> None:
+        run = self.run
+        run.change_count += 1
+        if len(run.changes) < MAX_CHANGES:
+            run.changes.append(
+                FieldChange(
+                    self.rec.file,
+                    self.rec.line,
+                    self.cid,
+                    str(self.row["display_name"]),
+                    field_name,
+                    old,
+                    new,
+                    action,
+                )
+            )
+
+    def settle(
+        self, name: str, incoming: str, changes: dict[str, Any], stored: str | None = None
+    ) -> None:
+        """Put the file's value of NAME in CHANGES if it is to be written."""
+        current = str(self.row[name] or "") if stored is None else stored
+        if not incoming or incoming == current:
+            return
+        choice = fidelity.decide(current, incoming, self.run.on_conflict, self.times)
+        if choice is None:  # nothing stored: the file fills it
+            changes[name] = incoming
+            self.listed(name, current, incoming, "set")
+        elif choice == fidelity.TAKE:
+            self.alternate(name, current)
+            changes[name] = incoming
+            self.listed(name, current, incoming, "replace")
+        elif self.alternate(name, incoming):
+            self.listed(name, current, incoming, "keep")
+
+    def settle_notes(self, incoming: str, changes: dict[str, Any]) -> None:
+        """Notes are never overwritten: the file's note is appended, or kept aside."""
+        current = str(self.row["notes"] or "")
+        if not incoming or incoming in current:
+            return
+        if fidelity.decide(current, incoming, self.run.on_conflict, self.times) == fidelity.KEEP:
+            if self.alternate("notes", incoming):
+                self.listed("notes", current, incoming, "keep")
+            return
+        changes["notes"] = f"{current}\n{incoming}" if current else incoming
+        self.listed("notes", current, incoming, "append" if current else "set")
+
+
 class _Rollback(Exception):
     """Raised inside the write transaction to end a preview without keeping anything."""
 
@@ -908,6 +1026,12 @@ class _Run:
         self.created_ids: set[int] = set()
         self.touched: set[int] = set()
         self.pending: set[int] = set()  # created in the current (unflushed) chunk
+        # conflicts between stored and imported values (fidelity.py)
+        self.on_conflict = fidelity.DEFAULT_POLICY
+        self.source_times: dict[str, datetime] = {}
+        self.last_imports: dict[int, datetime] | None = None
+        self.changes: list[FieldChange] = []
+        self.change_count = self.alternate_count = 0
 
     @contextmanager
     def big_cache(self) -> Iterator[None]:
@@ -1616,6 +1740,9 @@ class _Run:
             rows,
         )
         changed |= bool(rows)
+        if new and record.get("alternates"):  # an update adds them with its other fields
+            rows = self._alternate_rows(cid, record["alternates"], set())
+            self._many("contact_alternate", _ROW_COLUMNS["contact_alternate"], rows)
         return changed
 
     # -- deals, invoices and payments of JSON records ----------------------------------------
@@ -1870,6 +1997,51 @@ class _Run:
 
     # -- updating contacts ------------------------------------------------------------------
 
+    def times_of(self, cid: int, row: Any, rec: _Rec) -> fidelity.Times:
+        """The moments fidelity's newer rule compares for this contact and record."""
+        record = from_db_time(rec.cols.get("updated_at")) if rec.json is not None else None
+        return fidelity.Times(
+            stored=from_db_time(row["updated_at"]),
+            last_import=self._last_import(cid),
+            record=record or self.source_times.get(rec.file),
+        )
+
+    def _last_import(self, cid: int) -> datetime | None:
+        """When an import (not undone) last created or updated the contact; read for all
+        contacts at once the first time it is asked."""
+        if cid in self.created_ids or cid in self.touched:
+            return self.now
+        if self.last_imports is None:
+            self.last_imports = {}
+            for contact_id, at in self.conn.exec_driver_sql(
+                "SELECT ch.entity_id, max(b.at) FROM import_change ch JOIN import_batch b "
+                "ON b.id = ch.batch_id WHERE ch.entity = 'contact' AND b.undone_at IS NULL "
+                "AND b.id != " + str(int(self.batch_id)) + " GROUP BY ch.entity_id"
+            ):
+                moment = from_db_time(at)
+                if moment is not None:
+                    self.last_imports[int(contact_id)] = moment
+        return self.last_imports.get(cid)
+
+    def _company_name(self, company_id: object) -> str:
+        return "" if company_id is None else self.company_names.get(int(str(company_id)), "")
+
+    def _alternate_rows(
+        self, cid: int, items: Sequence[Any], known: set[tuple[str, str]]
+    ) -> list[tuple[Any, ...]]:
+        """Rows for the alternates of a JSON record that the contact lacks."""
+        rows = []
+        for item in items:
+            if not isinstance(item, dict) or not item.get("field"):
+                continue
+            pair = (str(item["field"]), str(item.get("value", "")))
+            if pair in known:
+                continue
+            known.add(pair)
+            at = self._time(item.get("recorded_at"), "recorded_at") or self.now_db
+            rows.append((cid, *pair, str(item.get("source", "")), self.batch_id, at))
+        return rows
+
     def update(self, cid: int, rec: _Rec, matched_by: str) -> None:
         """Add what the record brings to an existing contact; count it unchanged if nothing."""
         if cid in self.pending:
@@ -1882,40 +2054,54 @@ class _Run:
         )
         cols = rec.cols
         changes: dict[str, Any] = {}
+        fields = _Fields(self, cid, row, rec)
         for column in _TEXT_COLS:
-            value = cols.get(column, "")
-            if value and value != row[column] and column != "source":
-                changes[column] = value
-        display = cols.get("display_name", "")
-        explicit = rec.json is not None or (rec.explicit_name)
-        if explicit and display and display != row["display_name"]:
-            changes["display_name"] = display
-            changes["name_key"] = fold(display)
+            if column not in ("source", "photo"):
+                fields.settle(column, str(cols.get(column) or ""), changes)
+        value = cols.get("photo", "")
+        if value and value != row["photo"]:
+            changes["photo"] = value
+        if rec.json is not None or rec.explicit_name:
+            fields.settle("display_name", str(cols.get("display_name") or ""), changes)
+            if "display_name" in changes:
+                changes["name_key"] = fold(changes["display_name"])
         for prefix in ("birthday", "anniversary"):
             if cols.get(f"{prefix}_month") is not None:
-                for part in ("year", "month", "day"):
-                    if cols.get(f"{prefix}_{part}") != row[f"{prefix}_{part}"]:
-                        changes[f"{prefix}_{part}"] = cols.get(f"{prefix}_{part}")
-        notes = cols.get("notes", "")
-        if notes and notes not in row["notes"]:
-            changes["notes"] = f"{row['notes']}\n{notes}" if row["notes"] else notes
+                parts = [f"{prefix}_{part}" for part in ("year", "month", "day")]
+                found: dict[str, Any] = {}
+                fields.settle(
+                    prefix,
+                    jsonfmt.birthday_text(*(cols.get(p) for p in parts)),
+                    found,
+                    jsonfmt.birthday_text(*(row[p] for p in parts)),
+                )
+                if found:
+                    changes.update({p: cols.get(p) for p in parts})
+        fields.settle_notes(str(cols.get("notes") or ""), changes)
         for flag in ("do_not_contact", "email_opt_out"):
             if cols.get(flag) and not row[flag]:
                 changes[flag] = True
-        if rec.json is not None and cols.get("owner") and cols["owner"] != row["owner"]:
-            changes["owner"] = cols["owner"]
-        new_stage = rec.stage if rec.stage and rec.stage != row["stage"] else ""
-        if new_stage:
-            changes["stage"] = new_stage
+                fields.listed(flag, "no", "yes", "set")
+        if rec.json is not None:
+            fields.settle("owner", str(cols.get("owner") or ""), changes)
+        fields.settle("stage", rec.stage, changes)
+        new_stage = str(changes.get("stage", ""))
         company_id = None
         if rec.json is not None and rec.company_uuid:
             company_id = self.company_by_uuid.get(rec.company_uuid)
-        elif rec.company:
-            company_id = self.company_id(
-                rec.company, rec.stage or str(row["stage"]), rec.company_key
-            )
-        if company_id is not None and company_id != row["company_id"]:
-            changes["company_id"] = company_id
+            incoming = self.company_names.get(company_id, "") if company_id is not None else ""
+        else:
+            incoming = rec.company
+        stored = self._company_name(row["company_id"])
+        if incoming and fold(incoming) != fold(stored):
+            taken: dict[str, Any] = {}
+            fields.settle("company", incoming, taken, stored)
+            if taken and company_id is None:
+                company_id = self.company_id(
+                    rec.company, rec.stage or str(row["stage"]), rec.company_key
+                )
+            if taken and company_id is not None and company_id != row["company_id"]:
+                changes["company_id"] = company_id
         # sub-records: add what is missing
         emails = {
             str(k)
@@ -2003,8 +2189,15 @@ class _Run:
         elif new_stage:
             history.append((cid, self.now_db, row["stage"], new_stage, self.owner))
         activity = rec.json is not None and self._json_has_new_activity(rec.json)
+        alternates = [
+            (cid, f, v, rec.file, self.batch_id, self.now_db) for f, v in fields.alternates
+        ]
+        if rec.json is not None and rec.json.get("alternates"):
+            alternates += self._alternate_rows(cid, rec.json["alternates"], fields.known())
+        self.alternate_count += len(fields.alternates)
         anything = (
             changes
+            or alternates
             or new_emails
             or new_phones
             or new_addresses
@@ -2079,6 +2272,7 @@ class _Run:
         self._many("external_id", _ROW_COLUMNS["external_id"], [(cid, *x) for x in new_external])
         self._many("contact_tag", _ROW_COLUMNS["contact_tag"], links)
         self._many("stage_change", _ROW_COLUMNS["stage_change"], history)
+        self._many("contact_alternate", _ROW_COLUMNS["contact_alternate"], alternates)
         if rec.json is not None and self._json_activity(cid, rec.json, new=False):
             from pocketcrm.core.services.activity import refresh_contact_dates
 
@@ -2220,6 +2414,8 @@ class _Run:
         seen = 0
         for source in sources:
             file = source.path.name
+            self.source_times[file] = source.modified
+            skipped = self.skipped
             for item in source.items(self.norm):
                 source.records += 1
                 seen += 1
@@ -2235,6 +2431,8 @@ class _Run:
                     self.flush()
                 if self.progress is not None and seen % CHUNK == 0:
                     self.progress(seen)
+            if source.records and self.skipped - skipped == source.records:
+                _nothing_recognised(source)
         self.flush()
         self.settle_late()
         self.finish(sources)
@@ -2276,7 +2474,24 @@ class _Run:
             duplicate_count=self.duplicate_count,
             suppressed_rows=tuple(self.suppressed_rows),
             updated_names=tuple(self.updated_names),
+            on_conflict=self.on_conflict,
+            changes=tuple(self.changes),
+            change_count=self.change_count,
+            alternates=self.alternate_count,
         )
+
+
+def _nothing_recognised(source: _Source) -> None:
+    """A file none of whose records is a contact: not an import, a mistake (wrong file)."""
+    why = {
+        "json": "none of its records is a contact (a JSON object with a name or an email)",
+        "vcard": "none of its cards has a name, email or phone",
+    }.get(
+        source.fmt,
+        "no row has a name, email or phone (is it a CSV file whose first line names the "
+        "columns, such as Name, Email, Phone? --map names others)",
+    )
+    raise Invalid("file", f"{source.path}: no contact records found: {why}; nothing was imported")
 
 
 def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
@@ -2300,13 +2515,16 @@ def import_files(
     allow_suppressed: bool = False,
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
+    on_conflict: str = fidelity.DEFAULT_POLICY,
 ) -> ImportReport:
     """Import FILES in one transaction; write=False gives the exact preview and keeps nothing.
 
     strict: refuse to write when any record was skipped or has a problem.
+    on_conflict: newer, keep or replace, for a stored value the file differs on (fidelity).
     """
     if not paths:
         raise Invalid("file", "give at least one file to import")
+    fidelity.check_policy(on_conflict)
     sources = [_Source(Path(p), fmt, mapping) for p in paths]
     report: ImportReport | None = None
     # Millions of short-lived acyclic objects: the cyclic collector's passes over them cost
@@ -2318,6 +2536,7 @@ def import_files(
             run = _Run(
                 session, store.settings, allow_suppressed=allow_suppressed, progress=progress
             )
+            run.on_conflict = on_conflict
             with run.big_cache():
                 run.run(sources)
             if strict and run.problem_count:
