@@ -23,10 +23,11 @@ alternate of the contact (shown on the card, exported in JSON, undone with the b
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 POLICIES = ("newer", "keep", "replace")
 DEFAULT_POLICY = "newer"
@@ -66,6 +67,30 @@ def richness(value: str) -> tuple[int, int, int]:
     return marks, punctuation, mixed
 
 
+def same_name(a: str, b: str) -> bool:
+    """Two non-empty spellings of the same name (or the same value written twice)."""
+    return bool(a) and bool(b) and a != b and spelling_key(a) == spelling_key(b)
+
+
+def revision_time(value: str) -> datetime | None:
+    """A vCard REV (20260102T030405Z, 2026-01-02T03:04:05Z or a date) as aware UTC; None
+    when it is missing or unreadable (the file's time is used then)."""
+    text = value.strip()
+    if not text:
+        return None
+    compact = re.fullmatch(r"(\d{8})(?:T(\d{6}))?(Z|[+-]\d{4})?", text)
+    if compact:
+        day, time, zone = compact.groups()
+        text = f"{day[:4]}-{day[4:6]}-{day[6:]}"
+        if time:
+            text += f"T{time[:2]}:{time[2:4]}:{time[4:]}{zone or ''}"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class Times:
     """The moments the `newer` rule compares (aware UTC; None when unknown)."""
@@ -94,6 +119,6 @@ def decide(stored: str, incoming: str, policy: str, times: Callable[[], Times]) 
         return TAKE
     if policy == "keep":
         return KEEP
-    if spelling_key(stored) == spelling_key(incoming):
+    if same_name(stored, incoming):
         return TAKE if richness(incoming) > richness(stored) else KEEP
     return KEEP if times().stored_is_newer() else TAKE

@@ -66,6 +66,10 @@ FORMATS = ("google", "outlook", "hubspot", "generic", "csv", "vcard", "json")
 CHUNK = 2000
 MAX_LISTED = 500  # problems, duplicates and suppressed rows listed in a report (all are counted)
 MAX_CHANGES = 10_000  # changed fields listed in a report (all are counted)
+# The import_change action of an update that kept a newer or chosen stored value over the
+# file's: such an import is not the contact's "last import" for fidelity's newer rule, so
+# the local edit stays newer than what that import brought.
+KEPT_LOCAL = "updated, kept local"
 
 _STAGE_SYNONYMS = {
     "subscriber": "lead",
@@ -486,6 +490,7 @@ class _Rec:
     explicit_name: bool = False  # the source named the person (not a name made up)
     fts_phones: str | None = None  # the search index's phones column, made by the parser
     json: dict[str, Any] | None = None
+    revised: str = ""  # the record's own time of change (vCard REV), as written
 
     def add_custom(self, name: str, value: str) -> None:
         if value and (name, value) not in self.custom:
@@ -507,6 +512,8 @@ _TEXT_COLS = (
     "source",
     "photo",
 )
+# The columns a display name is split into (decided with it when only its spelling differs).
+_NAME_PARTS = ("given_name", "additional_names", "family_name")
 # Columns of the deal, invoice and payment rows a JSON import writes.
 _MONEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "deal": (
@@ -731,6 +738,7 @@ class _Normaliser:
             name=display,
             explicit_name=bool(d.display_name.strip()),
             notes=list(d.problems),
+            revised=d.revised,
         )
         if not display:
             rec.fatal = "no name, email or phone"
@@ -903,6 +911,7 @@ class _Fields:
         self.alternates: list[tuple[str, str]] = []  # (field, value) to record
         self._known: set[tuple[str, str]] | None = None
         self._times: fidelity.Times | None = None
+        self.kept_local = False  # a stored value was kept over the file's (not a spelling)
 
     def times(self) -> fidelity.Times:
         if self._times is None:
@@ -961,8 +970,20 @@ class _Fields:
             self.alternate(name, current)
             changes[name] = incoming
             self.listed(name, current, incoming, "replace")
-        elif self.alternate(name, incoming):
-            self.listed(name, current, incoming, "keep")
+        else:
+            self.kept_local |= not fidelity.same_name(current, incoming)
+            if self.alternate(name, incoming):
+                self.listed(name, current, incoming, "keep")
+
+    def follow(self, name: str, incoming: str, changes: dict[str, Any]) -> None:
+        """Write the file's value of NAME (a part of a name taken as a whole), the stored
+        one kept as an alternate."""
+        current = str(self.row[name] or "")
+        if incoming == current:
+            return
+        changes[name] = incoming
+        self.alternate(name, current)
+        self.listed(name, current, incoming, "replace" if current else "set")
 
     def settle_notes(self, incoming: str, changes: dict[str, Any]) -> None:
         """Notes are never overwritten: the file's note is appended, or kept aside."""
@@ -970,6 +991,7 @@ class _Fields:
         if not incoming or incoming in current:
             return
         if fidelity.decide(current, incoming, self.run.on_conflict, self.times) == fidelity.KEEP:
+            self.kept_local = True
             if self.alternate("notes", incoming):
                 self.listed("notes", current, incoming, "keep")
             return
@@ -1030,6 +1052,7 @@ class _Run:
         self.on_conflict = fidelity.DEFAULT_POLICY
         self.source_times: dict[str, datetime] = {}
         self.last_imports: dict[int, datetime] | None = None
+        self.synced: set[int] = set()  # updated by this run without keeping a local value
         self.changes: list[FieldChange] = []
         self.change_count = self.alternate_count = 0
 
@@ -1999,7 +2022,10 @@ class _Run:
 
     def times_of(self, cid: int, row: Any, rec: _Rec) -> fidelity.Times:
         """The moments fidelity's newer rule compares for this contact and record."""
-        record = from_db_time(rec.cols.get("updated_at")) if rec.json is not None else None
+        if rec.json is not None:
+            record = from_db_time(rec.cols.get("updated_at"))
+        else:
+            record = fidelity.revision_time(rec.revised)
         return fidelity.Times(
             stored=from_db_time(row["updated_at"]),
             last_import=self._last_import(cid),
@@ -2009,13 +2035,14 @@ class _Run:
     def _last_import(self, cid: int) -> datetime | None:
         """When an import (not undone) last created or updated the contact; read for all
         contacts at once the first time it is asked."""
-        if cid in self.created_ids or cid in self.touched:
+        if cid in self.created_ids or cid in self.synced:
             return self.now
         if self.last_imports is None:
             self.last_imports = {}
             for contact_id, at in self.conn.exec_driver_sql(
                 "SELECT ch.entity_id, max(b.at) FROM import_change ch JOIN import_batch b "
                 "ON b.id = ch.batch_id WHERE ch.entity = 'contact' AND b.undone_at IS NULL "
+                f"AND ch.action != '{KEPT_LOCAL}' "
                 "AND b.id != " + str(int(self.batch_id)) + " GROUP BY ch.entity_id"
             ):
                 moment = from_db_time(at)
@@ -2055,16 +2082,25 @@ class _Run:
         cols = rec.cols
         changes: dict[str, Any] = {}
         fields = _Fields(self, cid, row, rec)
+        display = str(cols.get("display_name") or "")
+        variant = fidelity.same_name(display, str(row["display_name"]))
+        if variant:
+            # The same name spelled otherwise: its parts are that spelling too, so the
+            # name is decided once, as a whole (the richer spelling is kept).
+            fields.settle("display_name", display, changes)
+            if "display_name" in changes:
+                for column in _NAME_PARTS:
+                    fields.follow(column, str(cols.get(column) or ""), changes)
+        elif rec.json is not None or rec.explicit_name:
+            fields.settle("display_name", display, changes)
+        if "display_name" in changes:
+            changes["name_key"] = fold(changes["display_name"])
         for column in _TEXT_COLS:
-            if column not in ("source", "photo"):
+            if column not in ("source", "photo") and not (variant and column in _NAME_PARTS):
                 fields.settle(column, str(cols.get(column) or ""), changes)
         value = cols.get("photo", "")
         if value and value != row["photo"]:
             changes["photo"] = value
-        if rec.json is not None or rec.explicit_name:
-            fields.settle("display_name", str(cols.get("display_name") or ""), changes)
-            if "display_name" in changes:
-                changes["name_key"] = fold(changes["display_name"])
         for prefix in ("birthday", "anniversary"):
             if cols.get(f"{prefix}_month") is not None:
                 parts = [f"{prefix}_{part}" for part in ("year", "month", "day")]
@@ -2222,12 +2258,14 @@ class _Run:
                         self.batch_id,
                         "contact",
                         cid,
-                        "updated",
+                        KEPT_LOCAL if fields.kept_local else "updated",
                         json.dumps(snapshot, ensure_ascii=False),
                     )
                 ],
             )
             self.updated += 1
+            if not fields.kept_local:
+                self.synced.add(cid)
             if len(self.updated_names) < 20:
                 self.updated_names.append(f"{row['display_name']} (matched by {matched_by})")
         changes["updated_at"] = self.now_db
