@@ -2268,13 +2268,19 @@ class _Run:
                 self.synced.add(cid)
             if len(self.updated_names) < 20:
                 self.updated_names.append(f"{row['display_name']} (matched by {matched_by})")
-        changes["updated_at"] = self.now_db
+        if changes or not fields.kept_local:
+            # An import that only added rows or alternates while keeping newer local values
+            # leaves the contact's time alone: it stays the time of that local edit.
+            changes["updated_at"] = self.now_db
         links = [(cid, self.tag_id(t)) for t in new_tags]
         self.flush()  # a company or tag this record brought is written before it is used
-        session.execute(
-            text(f"UPDATE contact SET {', '.join(f'{c} = :{c}' for c in changes)} WHERE id = :id"),
-            {**changes, "id": cid},
-        )
+        if changes:
+            session.execute(
+                text(
+                    f"UPDATE contact SET {', '.join(f'{c} = :{c}' for c in changes)} WHERE id = :id"
+                ),
+                {**changes, "id": cid},
+            )
         has_primary = bool(emails)
         rows_e = []
         for address, key, label, _ in new_emails:
