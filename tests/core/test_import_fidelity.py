@@ -265,6 +265,10 @@ def test_alternates_travel_in_json_and_are_undone_with_the_batch(
         import_files(copy, [tmp_path / "all.json"])
         assert _dump(copy) == _dump(store)
         assert import_files(copy, [tmp_path / "all.json"]).unchanged == 1
+        undo_import(copy)  # the alternates of a contact the import made go with it
+        undo_import(copy)
+        with copy.read() as session:
+            assert session.execute(text("SELECT count(*) FROM contact_alternate")).scalar() == 0
     finally:
         copy.close()
     assert report.batch_id is not None

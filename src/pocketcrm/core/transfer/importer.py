@@ -12,10 +12,15 @@ memory stays flat whatever the file size. Every write is an ImportBatch whose Im
 rows keep each changed record's exact state before, for `import undo`.
 
 Decisions where the world is vague:
-- a record matching an existing contact updates it: non-empty values from the file replace
-  scalar fields (the file is newer), notes are appended when not already there, emails,
+- a record matching an existing contact updates it: a field the contact lacks is filled;
+  where both have a value and they differ, fidelity.py decides (`on_conflict`: the richer
+  spelling of a name, else the newer value; or keep, or replace) and the value not kept is
+  recorded as an alternate of the contact; notes are appended, never overwritten; emails,
   phones, addresses, websites, tags and external ids are added when missing, custom fields
-  are set; nothing in the database is removed by an import;
+  are set; nothing in the database is removed by an import; the report lists every field
+  changed or kept (FieldChange);
+- a file none of whose records is a contact (random bytes, a JSON list of numbers, a CSV
+  whose columns name no contact field) is refused (Invalid): no batch is made;
 - likely duplicates (same phone or a close name, but no shared id or email) are created as
   new contacts and listed in the preview; `pocketcrm dupes` and `merge` join them afterwards;
   names are compared with contacts that existed before the import, not within the file;

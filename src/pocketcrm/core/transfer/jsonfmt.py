@@ -11,8 +11,8 @@ memory; any other valid JSON of the same shape is read too, just not streamed):
     {...one company...}
     ],
     "contacts": [
-    {...one contact with emails, phones, interactions, follow-ups, history, deals,
-    invoices and payments...}
+    {...one contact with emails, phones, alternates, interactions, follow-ups, history,
+    deals, invoices and payments...}
     ],
     "cadences": [
     ],
