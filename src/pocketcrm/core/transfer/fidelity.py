@@ -18,7 +18,7 @@ alternate of the contact (shown on the card, exported in JSON, undone with the b
     values came from an earlier file, and the file being imported wins, as re-importing a
     fresh export should. With one, the stored value is newer when its time is later than the
     file record's own time: a pocketcrm JSON record's `updated_at`, a vCard's REV, else the
-    file's modification time (a CSV has no per-record time).
+    file's modification time (a CSV has no per-record time; FILE_TIME_GRACE is added to it).
 """
 
 from __future__ import annotations
@@ -27,7 +27,12 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+# A file's modification time is the time of its records only roughly: file systems keep it
+# coarsely (FAT to two seconds, Linux to a clock tick), so a file written just after a local
+# edit could look older than it. A stored value must be this much later to count as newer.
+FILE_TIME_GRACE = timedelta(seconds=2)
 
 POLICIES = ("newer", "keep", "replace")
 DEFAULT_POLICY = "newer"

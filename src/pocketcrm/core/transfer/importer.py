@@ -2031,10 +2031,12 @@ class _Run:
             record = from_db_time(rec.cols.get("updated_at"))
         else:
             record = fidelity.revision_time(rec.revised)
+        if record is None and rec.file in self.source_times:
+            record = self.source_times[rec.file] + fidelity.FILE_TIME_GRACE
         return fidelity.Times(
             stored=from_db_time(row["updated_at"]),
             last_import=self._last_import(cid),
-            record=record or self.source_times.get(rec.file),
+            record=record,
         )
 
     def _last_import(self, cid: int) -> datetime | None:
