@@ -108,6 +108,19 @@ def test_a_flattened_name_from_another_program_keeps_the_accented_one(
     assert (again.updated, again.unchanged, again.change_count) == (0, 3, 0)
 
 
+def test_a_flattened_name_with_the_same_phone_is_the_same_person(
+    store: Store, tmp_path: Path
+) -> None:
+    create_contact(store, ContactInput(name=ZOE, phones=["+46 70 123 45 67"]))
+    path = _file(tmp_path / "phone.csv", "Name,Phone\nZoe OBrien Akesson,+46701234567\n", NOW)
+    report = import_files(store, [path])
+    assert (report.created, report.updated) == (0, 1)
+    assert report.updated_names == (
+        f"{ZOE} (matched by phone +46701234567 and the name spelled otherwise)",
+    )
+    assert get_card(store, "+46701234567").display_name == ZOE
+
+
 def test_the_richer_spelling_from_a_file_replaces_a_flattened_one(
     store: Store, tmp_path: Path
 ) -> None:

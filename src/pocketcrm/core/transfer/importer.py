@@ -1287,6 +1287,12 @@ class _Run:
             found = self.by_name_phone.get((key, phone_key(phone[0], phone[1])))
             if found is not None:
                 return found, f"name and phone {phone[0]}"
+        for phone in rec.phones:  # the same phone, the name spelled otherwise (fidelity)
+            found = self.by_phone.get(phone[1]) if phone[1] else None
+            if found is not None and fidelity.spelling_key(
+                self.name_of.get(found, "")
+            ) == fidelity.spelling_key(rec.name):
+                return found, f"phone {phone[0]} and the name spelled otherwise"
         if not rec.phones and not rec.emails:
             found = self.by_name_phone.get((key, ""))
             if found is not None:
