@@ -186,6 +186,28 @@ def test_a_title_and_note_edited_after_the_import_survive_an_older_file(
     assert ("title", "Head Buyer") in _alternates(store, "ann@example.com")
 
 
+def test_the_preview_lists_added_rows_and_custom_fields_follow_the_rule(
+    store: Store, tmp_path: Path
+) -> None:
+    create_contact(store, ContactInput(name="Ann Lee", emails=["ann@example.com"]))
+    update_contact(store, "ann@example.com", ContactPatch(set_custom={"Shoe size": "38"}))
+    path = _file(
+        tmp_path / "a.csv",
+        "Name,Email,Phone,Shoe size\nAnn Lee,ann@example.com,+1 415 555 0101,39\n",
+        NOW - timedelta(days=1),  # older than the local edit: the stored size stays
+    )
+    preview = import_files(store, [path], write=False)
+    assert [(c.field, c.old, c.new, c.action) for c in preview.changes] == [
+        ("custom: Shoe size", "38", "39", "keep"),
+        ("phone", "", "+1 415 555 0101", "add"),
+    ]
+    import_files(store, [path])
+    card = get_card(store, "ann@example.com")
+    assert card.custom == {"Shoe size": "38"}
+    assert [p.number for p in card.phones] == ["+1 415 555 0101"]
+    assert _alternates(store, "ann@example.com") == {("custom: Shoe size", "39")}
+
+
 def test_on_conflict_keep_and_replace(store: Store, tmp_path: Path) -> None:
     create_contact(store, ContactInput(name="Ann Lee", emails=["ann@example.com"], title="CEO"))
     path = _file(  # exported before the contact was made here: newer keeps the stored title

@@ -114,7 +114,7 @@ def _change_line(change: FieldChange) -> str:
     old, new = _escape(_short(change.old)), _escape(_short(change.new))
     if change.action == "keep":
         return f"{where}: keeps {old} [dim](file: {new}, recorded as an alternate)[/dim]"
-    if change.action == "append":
+    if change.action in ("append", "add"):
         return f"{where}: adds {new}"
     if change.action == "set":
         return f"{where}: {new} [dim](was empty)[/dim]"

@@ -171,8 +171,9 @@ class FieldChange:
     """One field of a stored contact that the import changes or declines to change.
 
     action: "set" (it was empty), "replace" (the file's value is written; the old one is
-    kept as an alternate), "append" (notes: the file's note is added) or "keep" (the stored
-    value stays; the file's is recorded as an alternate). See fidelity.py for the rule.
+    kept as an alternate), "append" (notes: the file's note is added), "keep" (the stored
+    value stays; the file's is recorded as an alternate) or "add" (an email, phone,
+    address, website, custom field, id or tag the contact lacked). See fidelity.py.
     """
 
     file: str
@@ -965,20 +966,24 @@ class _Fields:
     ) -> None:
         """Put the file's value of NAME in CHANGES if it is to be written."""
         current = str(self.row[name] or "") if stored is None else stored
-        if not incoming or incoming == current:
-            return
+        if incoming and incoming != current and self.choose(name, current, incoming):
+            changes[name] = incoming
+
+    def choose(self, name: str, current: str, incoming: str) -> bool:
+        """Whether the file's differing value of NAME is written; lists the decision and
+        records the value not kept as an alternate."""
         choice = fidelity.decide(current, incoming, self.run.on_conflict, self.times)
         if choice is None:  # nothing stored: the file fills it
-            changes[name] = incoming
             self.listed(name, current, incoming, "set")
-        elif choice == fidelity.TAKE:
+            return True
+        if choice == fidelity.TAKE:
             self.alternate(name, current)
-            changes[name] = incoming
             self.listed(name, current, incoming, "replace")
-        else:
-            self.kept_local |= not fidelity.same_name(current, incoming)
-            if self.alternate(name, incoming):
-                self.listed(name, current, incoming, "keep")
+            return True
+        self.kept_local |= not fidelity.same_name(current, incoming)
+        if self.alternate(name, incoming):
+            self.listed(name, current, incoming, "keep")
+        return False
 
     def follow(self, name: str, incoming: str, changes: dict[str, Any]) -> None:
         """Write the file's value of NAME (a part of a name taken as a whole), the stored
@@ -2197,6 +2202,8 @@ class _Run:
                 custom[name] = [(0, value)]
             elif value not in [v for _, v in current]:
                 if current[0][0]:
+                    if not fields.choose(f"custom: {name}", current[0][1], value):
+                        continue
                     set_custom.append((current[0][0], value))
                 current[0] = (current[0][0], value)
         external = [x for x in rec.external if self.by_external.get(x) != cid]
@@ -2237,6 +2244,17 @@ class _Run:
                     )
         elif new_stage:
             history.append((cid, self.now_db, row["stage"], new_stage, self.owner))
+        added = (
+            [("email", e[0]) for e in new_emails]
+            + [("phone", p[0]) for p in new_phones]
+            + [("address", ", ".join(x for x in a[1:] if x)) for a in new_addresses]
+            + [("website", w[0]) for w in new_sites]
+            + [(f"custom: {n}", v) for n, v in new_custom]
+            + [(f"{system} id", v) for system, v in new_external]
+            + [("tag", t) for t in new_tags]
+        )
+        for name, value in added:
+            fields.listed(name, "", value, "add")
         activity = rec.json is not None and self._json_has_new_activity(rec.json)
         alternates = [
             (cid, f, v, rec.file, self.batch_id, self.now_db) for f, v in fields.alternates
