@@ -57,6 +57,7 @@ CONTACT_CARD = {
     "follow_ups",
     "interactions",
     "interaction_count",
+    "alternates",  # values an import kept aside (README: importing people you already have)
 }
 FOLLOW_UP = {
     "id",

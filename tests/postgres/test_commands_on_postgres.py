@@ -465,6 +465,42 @@ def test_import_google_csv_and_vcard_then_undo(crm: Crm, ids: dict[str, int]) ->
     assert "already undone" in again.stderr
 
 
+def test_import_keeps_the_better_values_and_refuses_a_file_without_records(
+    crm: Crm, ids: dict[str, int], tmp_path: Path
+) -> None:
+    older = tmp_path / "other.csv"
+    older.write_text("Name,Email,Title\nZoe Akesson,zoe@nordljus.se,Founder\n", encoding="utf-8")
+    made = time.mktime((2026, 11, 30, 12, 0, 0, 0, 0, -1))  # before the morning's `add`
+    os.utime(older, (made, made))
+    preview = crm.json("import", str(older), "--dry-run", now=at("13:00"))
+    assert [(c["field"], c["old"], c["new"], c["action"]) for c in preview["changes"]] == [
+        ("display_name", "Zoë Åkesson", "Zoe Akesson", "keep"),
+        ("title", "CEO", "Founder", "keep"),
+    ]
+    report = crm.json("import", str(older), now=at("13:00"))
+    zoe = crm.json("show", "zoe@nordljus.se")
+    assert (zoe["display_name"], zoe["title"]) == ("Zoë Åkesson", "CEO")
+    assert {(a["field"], a["value"], a["source"]) for a in zoe["alternates"]} == {
+        ("display_name", "Zoe Akesson", "other.csv"),
+        ("title", "Founder", "other.csv"),
+    }
+    assert "title: Founder  other.csv" in crm.run("show", "zoe@nordljus.se").stdout
+    replaced = crm.json("import", str(older), "--on-conflict", "replace", now=at("13:10"))
+    assert crm.json("show", "zoe@nordljus.se")["title"] == "Founder"
+    crm.run("import", "undo", str(replaced["batch_id"]), now=at("13:20"))
+    crm.run("import", "undo", str(report["batch_id"]), now=at("13:30"))
+    zoe = crm.json("show", "zoe@nordljus.se")
+    assert (zoe["title"], zoe["alternates"]) == ("CEO", [])
+    numbers = tmp_path / "numbers.json"
+    numbers.write_text("[1, 2, 3]\n", encoding="utf-8")
+    refused = crm.run("import", str(numbers), "--yes", expect=2)
+    assert "numbers.json" in refused.stderr and "no contact records" in refused.stderr
+    assert [b["id"] for b in crm.json("import", "history")] == [
+        replaced["batch_id"],
+        report["batch_id"],
+    ]
+
+
 # -- export ---------------------------------------------------------------------------------
 
 

@@ -113,6 +113,14 @@ def render_card(card: ContactCard, money: ContactMoney | None = None) -> None:
     for name, value in card.custom.items():
         lines.append(f"{_escape(name)}: {_escape(value)}")
     lines.append(f"last contact: {ago(card.last_contact_at)}")
+    if card.alternates:
+        lines += ["", "[bold]Other values[/bold] [dim](kept aside by imports)[/dim]"]
+        for alt in card.alternates:
+            value = " ".join(alt.value.split())
+            lines.append(
+                f"  {alt.field.replace('_', ' ')}: {_escape(value)}  "
+                f"[dim]{_escape(alt.source)}, {local(alt.recorded_at, date_only=True)}[/dim]"
+            )
     if card.notes:
         lines += ["", "[bold]Notes[/bold]", _escape(card.notes)]
     if card.follow_ups:

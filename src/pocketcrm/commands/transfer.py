@@ -33,7 +33,7 @@ from pocketcrm.commands._common import (
 )
 
 if TYPE_CHECKING:
-    from pocketcrm.core.transfer.importer import ImportReport
+    from pocketcrm.core.transfer.importer import FieldChange, ImportReport
 
 person_app = typer.Typer(
     help="Personal-data requests: export everything about one person, or erase them.",
@@ -65,6 +65,15 @@ def _render_report(report: ImportReport) -> None:
         )
     for name in report.updated_names:
         lines.append(f"  [dim]updates[/dim] {_escape(name)}")
+    if report.change_count:
+        lines.append(
+            f"[bold]Field changes ({report.change_count})[/bold] [dim](--on-conflict "
+            f"{report.on_conflict}; values not kept are recorded as alternates)[/dim]"
+        )
+        for change in report.changes[:200]:
+            lines.append(f"  {_change_line(change)}")
+        if report.change_count > 200:
+            lines.append(f"  ... and {report.change_count - 200} more (use --json for all)")
     if report.duplicate_count:
         lines.append(f"[yellow]Likely duplicates ({report.duplicate_count})[/yellow]")
         for hint in report.duplicates[:50]:
@@ -95,6 +104,24 @@ def _render_report(report: ImportReport) -> None:
     if report.written and report.batch_id is not None:
         lines.append(f"batch {report.batch_id}; undo with: pocketcrm import undo {report.batch_id}")
     say("\n".join(lines))
+
+
+def _short(value: str) -> str:
+    """A value on one line of the preview (a long note is cut)."""
+    flat = " ".join(value.split())
+    return repr(flat if len(flat) <= 60 else flat[:57] + "...")
+
+
+def _change_line(change: FieldChange) -> str:
+    where = f"#{change.contact_id} {_escape(change.name)}: {change.field.replace('_', ' ')}"
+    old, new = _escape(_short(change.old)), _escape(_short(change.new))
+    if change.action == "keep":
+        return f"{where}: keeps {old} [dim](file: {new}, recorded as an alternate)[/dim]"
+    if change.action in ("append", "add"):
+        return f"{where}: adds {new}"
+    if change.action == "set":
+        return f"{where}: {new} [dim](was empty)[/dim]"
+    return f"{where}: {old} -> {new} [dim](old value recorded as an alternate)[/dim]"
 
 
 def _import_undo(args: list[str], db: str | None, as_json: bool) -> None:
@@ -178,6 +205,15 @@ def import_(
     strict: Annotated[
         bool, typer.Option("--strict", help="Write nothing if any record has a problem.")
     ] = False,
+    on_conflict: Annotated[
+        str,
+        typer.Option(
+            "--on-conflict",
+            help="When a stored value differs from the file's: newer (default: the richer "
+            "spelling of a name, else the more recently changed value), keep (the stored "
+            "one) or replace (the file's). The value not kept is recorded as an alternate.",
+        ),
+    ] = "newer",
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -201,6 +237,7 @@ def import_(
         "mapping": parse_mapping(mapping) or None,
         "allow_suppressed": allow_suppressed,
         "strict": strict,
+        "on_conflict": on_conflict,
     }
     ask = not dry_run and not yes and interactive()
     if dry_run or ask:

@@ -372,6 +372,21 @@ class ImportChange(SQLModel, table=True):
     before: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
+class ContactAlternate(SQLModel, table=True):
+    """A value of a contact's field that an import did not keep (see transfer/fidelity.py):
+    the stored one it replaced, or the file's one it declined, with where it came from."""
+
+    __tablename__ = "contact_alternate"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    field: str  # a contact column: display_name, given_name, title, notes, ...
+    value: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    source: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id", ondelete="SET NULL")
+    recorded_at: datetime = _created()
+
+
 class MergeRecord(SQLModel, table=True):
     """A merge of two records, with both states before, so it can be undone."""
 

@@ -71,6 +71,16 @@ class WebsiteView:
 
 
 @dataclass(frozen=True)
+class AlternateView:
+    """A value of a field that an import did not keep (the card shows it beside the kept one)."""
+
+    field: str
+    value: str
+    source: str  # the file it came from, or the file the replaced value was replaced by
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
 class CompanyRef:
     id: int
     name: str
@@ -171,6 +181,7 @@ class ContactCard:
     follow_ups: tuple[FollowUpView, ...] = ()
     interactions: tuple[InteractionView, ...] = ()
     interaction_count: int = 0
+    alternates: tuple[AlternateView, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.errors import CrmError, Invalid
 from pocketcrm.core.readmodels import (
     AddressView,
+    AlternateView,
     CompanyRef,
     ContactCard,
     ContactRow,
@@ -630,6 +631,14 @@ def card_for(session: Session, contact_id: int, *, interactions: int = 20) -> Co
         text("SELECT count(*) FROM interaction WHERE contact_id = :c AND deleted_at IS NULL"),
         by_contact,
     ).scalar_one()
+    alternates = run(
+        sql.timed(
+            "SELECT field, value, source, recorded_at FROM contact_alternate "
+            "WHERE contact_id = :c ORDER BY id",
+            "recorded_at",
+        ),
+        by_contact,
+    ).all()
     name = c.display_name
     return ContactCard(
         id=int(c.id),
@@ -673,6 +682,7 @@ def card_for(session: Session, contact_id: int, *, interactions: int = 20) -> Co
         follow_ups=tuple(follow_up_view(f, name) for f in follow_ups),
         interactions=tuple(interaction_view(i, name) for i in recent),
         interaction_count=int(total),
+        alternates=tuple(AlternateView(*a) for a in alternates),
     )
 
 

@@ -7,7 +7,8 @@ Names are compared only inside blocks (a whole name word plus the first letter o
 so 100,000 contacts take a second or two, not hours.
 
 Merge rules (KEEP absorbs OTHER; nothing is dropped):
-- emails, phones, addresses, websites, external ids, custom fields, tags, interactions,
+- emails, phones, addresses, websites, external ids, custom fields, tags, alternate values
+  an import recorded, interactions,
   follow-ups, stage history, cadence rules, reminders, deals (with their stage history),
   invoices and payments move to KEEP; an email or phone
   KEEP already has stays with OTHER (in the trash) rather than being doubled;
@@ -262,6 +263,7 @@ _SCALARS = (
 )
 _MOVED_TABLES = (
     "contact_address",
+    "contact_alternate",  # values an import did not keep (transfer/fidelity.py)
     "contact_website",
     "stage_change",
     "interaction",

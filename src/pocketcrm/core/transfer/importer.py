@@ -14,10 +14,15 @@ memory stays flat whatever the file size. Every write is an ImportBatch whose Im
 rows keep each changed record's exact state before, for `import undo`.
 
 Decisions where the world is vague:
-- a record matching an existing contact updates it: non-empty values from the file replace
-  scalar fields (the file is newer), notes are appended when not already there, emails,
+- a record matching an existing contact updates it: a field the contact lacks is filled;
+  where both have a value and they differ, fidelity.py decides (`on_conflict`: the richer
+  spelling of a name, else the newer value; or keep, or replace) and the value not kept is
+  recorded as an alternate of the contact; notes are appended, never overwritten; emails,
   phones, addresses, websites, tags and external ids are added when missing, custom fields
-  are set; nothing in the database is removed by an import;
+  are set; nothing in the database is removed by an import; the report lists every field
+  changed or kept (FieldChange);
+- a file none of whose records is a contact (random bytes, a JSON list of numbers, a CSV
+  whose columns name no contact field) is refused (Invalid): no batch is made;
 - likely duplicates (same phone or a close name, but no shared id or email) are created as
   new contacts and listed in the preview; `pocketcrm dupes` and `merge` join them afterwards;
   names are compared with contacts that existed before the import, not within the file;
@@ -46,7 +51,7 @@ import uuid as uuidlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -61,12 +66,17 @@ from pocketcrm.core.search import fold
 from pocketcrm.core.services.dupes import NameIndex
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
-from pocketcrm.core.transfer import jsonfmt
+from pocketcrm.core.transfer import fidelity, jsonfmt
 from pocketcrm.core.transfer.records import ContactDraft
 
 FORMATS = ("google", "outlook", "hubspot", "generic", "csv", "vcard", "json")
 CHUNK = 2000
 MAX_LISTED = 500  # problems, duplicates and suppressed rows listed in a report (all are counted)
+MAX_CHANGES = 10_000  # changed fields listed in a report (all are counted)
+# The import_change action of an update that kept a newer or chosen stored value over the
+# file's: such an import is not the contact's "last import" for fidelity's newer rule, so
+# the local edit stays newer than what that import brought.
+KEPT_LOCAL = "updated, kept local"
 
 _STAGE_SYNONYMS = {
     "subscriber": "lead",
@@ -103,6 +113,7 @@ _ROW_COLUMNS: dict[str, tuple[str, ...]] = {
     "contact_tag": ("contact_id", "tag_id"),
     "stage_change": ("contact_id", "at", "from_stage", "to_stage", "by"),
     "import_change": ("batch_id", "entity", "entity_id", "action", "before"),
+    "contact_alternate": ("contact_id", "field", "value", "source", "batch_id", "recorded_at"),
     "contact_address": (
         "contact_id",
         "label",
@@ -158,6 +169,26 @@ class SuppressedRow:
 
 
 @dataclass(frozen=True)
+class FieldChange:
+    """One field of a stored contact that the import changes or declines to change.
+
+    action: "set" (it was empty), "replace" (the file's value is written; the old one is
+    kept as an alternate), "append" (notes: the file's note is added), "keep" (the stored
+    value stays; the file's is recorded as an alternate) or "add" (an email, phone,
+    address, website, custom field, id or tag the contact lacked). See fidelity.py.
+    """
+
+    file: str
+    line: int
+    contact_id: int
+    name: str
+    field: str
+    old: str
+    new: str
+    action: str
+
+
+@dataclass(frozen=True)
 class ImportReport:
     """The preview (written False) or the result (written True) of an import."""
 
@@ -177,6 +208,10 @@ class ImportReport:
     duplicate_count: int
     suppressed_rows: tuple[SuppressedRow, ...]
     updated_names: tuple[str, ...]
+    on_conflict: str = "newer"
+    changes: tuple[FieldChange, ...] = ()  # the first MAX_CHANGES, in file order
+    change_count: int = 0
+    alternates: int = 0  # values recorded as alternates (not kept in the field itself)
 
     @property
     def encodings(self) -> tuple[str, ...]:
@@ -420,6 +455,8 @@ class _Source:
         self.fmt = fmt
         self.encoding = ""
         self.records = 0
+        # the records' time when they carry none of their own (fidelity's newer rule)
+        self.modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
     def batches(self, norm: _Normaliser) -> Iterator[tuple[str, bytes]]:
         """The file's normalised records (CSV, vCard) or JSON items, a chunk at a time, in
@@ -597,6 +634,7 @@ class _Rec:
     explicit_name: bool = False  # the source named the person (not a name made up)
     fts_phones: str | None = None  # the search index's phones column, made by the parser
     json: dict[str, Any] | None = None
+    revised: str = ""  # the record's own time of change (vCard REV), as written
 
     def add_custom(self, name: str, value: str) -> None:
         if value and (name, value) not in self.custom:
@@ -618,6 +656,8 @@ _TEXT_COLS = (
     "source",
     "photo",
 )
+# The columns a display name is split into (decided with it when only its spelling differs).
+_NAME_PARTS = ("given_name", "additional_names", "family_name")
 # Columns of the deal, invoice and payment rows a JSON import writes.
 _MONEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "deal": (
@@ -722,7 +762,15 @@ def _next_follow_up_date(record: dict[str, Any]) -> str | None:
 
 
 # Sub-records of a JSON contact that are written after the contact row (they point to it).
-_JSON_ACTIVITY_KEYS = ("interactions", "follow_ups", "cadences", "deals", "invoices", "payments")
+_JSON_ACTIVITY_KEYS = (
+    "interactions",
+    "follow_ups",
+    "cadences",
+    "deals",
+    "invoices",
+    "payments",
+    "alternates",
+)
 
 _CONTACT_COLUMNS = (
     "id",
@@ -878,6 +926,7 @@ class _Normaliser:
             name=display,
             explicit_name=bool(d.display_name.strip()),
             notes=list(d.problems),
+            revised=d.revised,
         )
         if not display:
             rec.fatal = "no name, email or phone"
@@ -1043,6 +1092,107 @@ class _Normaliser:
         rec.stage = self.stage_for(stage, rec) if stage else ""
 
 
+class _Fields:
+    """The scalar fields of one stored contact against one record: what the import writes,
+    what it keeps, and the alternates it records (the rule itself is fidelity.decide)."""
+
+    def __init__(self, run: _Run, cid: int, row: Any, rec: _Rec) -> None:
+        self.run, self.cid, self.row, self.rec = run, cid, row, rec
+        self.alternates: list[tuple[str, str]] = []  # (field, value) to record
+        self._known: set[tuple[str, str]] | None = None
+        self._times: fidelity.Times | None = None
+        self.kept_local = False  # a stored value was kept over the file's (not a spelling)
+
+    def times(self) -> fidelity.Times:
+        if self._times is None:
+            self._times = self.run.times_of(self.cid, self.row, self.rec)
+        return self._times
+
+    def known(self) -> set[tuple[str, str]]:
+        """The contact's alternates as (field, value), read when first needed."""
+        if self._known is None:
+            self._known = {
+                (str(f), str(v))
+                for f, v in self.run.conn.exec_driver_sql(
+                    f"SELECT field, value FROM contact_alternate WHERE contact_id = {int(self.cid)}"
+                )
+            }
+        return self._known
+
+    def alternate(self, field_name: str, value: str) -> bool:
+        """Record VALUE as an alternate unless the contact has it already; True if new."""
+        known = self.known()
+        if not value or (field_name, value) in known:
+            return False
+        known.add((field_name, value))
+        self.alternates.append((field_name, value))
+        return True
+
+    def listed(self, field_name: str, old: str, new: str, action: str) -> None:
+        run = self.run
+        run.change_count += 1
+        if len(run.changes) < MAX_CHANGES:
+            run.changes.append(
+                FieldChange(
+                    self.rec.file,
+                    self.rec.line,
+                    self.cid,
+                    str(self.row["display_name"]),
+                    field_name,
+                    old,
+                    new,
+                    action,
+                )
+            )
+
+    def settle(
+        self, name: str, incoming: str, changes: dict[str, Any], stored: str | None = None
+    ) -> None:
+        """Put the file's value of NAME in CHANGES if it is to be written."""
+        current = str(self.row[name] or "") if stored is None else stored
+        if incoming and incoming != current and self.choose(name, current, incoming):
+            changes[name] = incoming
+
+    def choose(self, name: str, current: str, incoming: str) -> bool:
+        """Whether the file's differing value of NAME is written; lists the decision and
+        records the value not kept as an alternate."""
+        choice = fidelity.decide(current, incoming, self.run.on_conflict, self.times)
+        if choice is None:  # nothing stored: the file fills it
+            self.listed(name, current, incoming, "set")
+            return True
+        if choice == fidelity.TAKE:
+            self.alternate(name, current)
+            self.listed(name, current, incoming, "replace")
+            return True
+        self.kept_local |= not fidelity.same_name(current, incoming)
+        if self.alternate(name, incoming):
+            self.listed(name, current, incoming, "keep")
+        return False
+
+    def follow(self, name: str, incoming: str, changes: dict[str, Any]) -> None:
+        """Write the file's value of NAME (a part of a name taken as a whole), the stored
+        one kept as an alternate."""
+        current = str(self.row[name] or "")
+        if incoming == current:
+            return
+        changes[name] = incoming
+        self.alternate(name, current)
+        self.listed(name, current, incoming, "replace" if current else "set")
+
+    def settle_notes(self, incoming: str, changes: dict[str, Any]) -> None:
+        """Notes are never overwritten: the file's note is appended, or kept aside."""
+        current = str(self.row["notes"] or "")
+        if not incoming or incoming in current:
+            return
+        if fidelity.decide(current, incoming, self.run.on_conflict, self.times) == fidelity.KEEP:
+            self.kept_local = True
+            if self.alternate("notes", incoming):
+                self.listed("notes", current, incoming, "keep")
+            return
+        changes["notes"] = f"{current}\n{incoming}" if current else incoming
+        self.listed("notes", current, incoming, "append" if current else "set")
+
+
 class _Rollback(Exception):
     """Raised inside the write transaction to end a preview without keeping anything."""
 
@@ -1092,6 +1242,13 @@ class _Run:
         self.created_ids: set[int] = set()
         self.touched: set[int] = set()
         self.pending: set[int] = set()  # created in the current (unflushed) chunk
+        # conflicts between stored and imported values (fidelity.py)
+        self.on_conflict = fidelity.DEFAULT_POLICY
+        self.source_times: dict[str, datetime] = {}
+        self.last_imports: dict[int, datetime] | None = None
+        self.synced: set[int] = set()  # updated by this run without keeping a local value
+        self.changes: list[FieldChange] = []
+        self.change_count = self.alternate_count = 0
 
     @contextmanager
     def big_cache(self) -> Iterator[None]:
@@ -1319,6 +1476,12 @@ class _Run:
             found = self.by_name_phone.get((key, phone_key(phone[0], phone[1])))
             if found is not None:
                 return found, f"name and phone {phone[0]}"
+        for phone in rec.phones:  # the same phone, the name spelled otherwise (fidelity)
+            found = self.by_phone.get(phone[1]) if phone[1] else None
+            if found is not None and fidelity.spelling_key(
+                self.name_of.get(found, "")
+            ) == fidelity.spelling_key(rec.name):
+                return found, f"phone {phone[0]} and the name spelled otherwise"
         if not rec.phones and not rec.emails:
             found = self.by_name_phone.get((key, ""))
             if found is not None:
@@ -1801,6 +1964,9 @@ class _Run:
             rows,
         )
         changed |= bool(rows)
+        if new and record.get("alternates"):  # an update adds them with its other fields
+            rows = self._alternate_rows(cid, record["alternates"], set())
+            self._many("contact_alternate", _ROW_COLUMNS["contact_alternate"], rows)
         return changed
 
     # -- deals, invoices and payments of JSON records ----------------------------------------
@@ -2055,6 +2221,57 @@ class _Run:
 
     # -- updating contacts ------------------------------------------------------------------
 
+    def times_of(self, cid: int, row: Any, rec: _Rec) -> fidelity.Times:
+        """The moments fidelity's newer rule compares for this contact and record."""
+        if rec.json is not None:
+            record = from_db_time(rec.cols.get("updated_at"))
+        else:
+            record = fidelity.revision_time(rec.revised)
+        if record is None and rec.file in self.source_times:
+            record = self.source_times[rec.file] + fidelity.FILE_TIME_GRACE
+        return fidelity.Times(
+            stored=from_db_time(row["updated_at"]),
+            last_import=self._last_import(cid),
+            record=record,
+        )
+
+    def _last_import(self, cid: int) -> datetime | None:
+        """When an import (not undone) last created or updated the contact; read for all
+        contacts at once the first time it is asked."""
+        if cid in self.created_ids or cid in self.synced:
+            return self.now
+        if self.last_imports is None:
+            self.last_imports = {}
+            for contact_id, at in self.conn.exec_driver_sql(
+                "SELECT ch.entity_id, max(b.at) FROM import_change ch JOIN import_batch b "
+                "ON b.id = ch.batch_id WHERE ch.entity = 'contact' AND b.undone_at IS NULL "
+                f"AND ch.action != '{KEPT_LOCAL}' "
+                "AND b.id != " + str(int(self.batch_id)) + " GROUP BY ch.entity_id"
+            ):
+                moment = from_db_time(at)
+                if moment is not None:
+                    self.last_imports[int(contact_id)] = moment
+        return self.last_imports.get(cid)
+
+    def _company_name(self, company_id: object) -> str:
+        return "" if company_id is None else self.company_names.get(int(str(company_id)), "")
+
+    def _alternate_rows(
+        self, cid: int, items: Sequence[Any], known: set[tuple[str, str]]
+    ) -> list[tuple[Any, ...]]:
+        """Rows for the alternates of a JSON record that the contact lacks."""
+        rows = []
+        for item in items:
+            if not isinstance(item, dict) or not item.get("field"):
+                continue
+            pair = (str(item["field"]), str(item.get("value", "")))
+            if pair in known:
+                continue
+            known.add(pair)
+            at = self._time(item.get("recorded_at"), "recorded_at") or self.now_db
+            rows.append((cid, *pair, str(item.get("source", "")), self.batch_id, at))
+        return rows
+
     def update(self, cid: int, rec: _Rec, matched_by: str) -> None:
         """Add what the record brings to an existing contact; count it unchanged if nothing."""
         if cid in self.pending:
@@ -2067,40 +2284,63 @@ class _Run:
         )
         cols = rec.cols
         changes: dict[str, Any] = {}
+        fields = _Fields(self, cid, row, rec)
+        display = str(cols.get("display_name") or "")
+        variant = fidelity.same_name(display, str(row["display_name"]))
+        if variant:
+            # The same name spelled otherwise: its parts are that spelling too, so the
+            # name is decided once, as a whole (the richer spelling is kept).
+            fields.settle("display_name", display, changes)
+            if "display_name" in changes:
+                for column in _NAME_PARTS:
+                    fields.follow(column, str(cols.get(column) or ""), changes)
+        elif rec.json is not None or rec.explicit_name:
+            fields.settle("display_name", display, changes)
+        if "display_name" in changes:
+            changes["name_key"] = fold(changes["display_name"])
         for column in _TEXT_COLS:
-            value = cols.get(column, "")
-            if value and value != row[column] and column != "source":
-                changes[column] = value
-        display = cols.get("display_name", "")
-        explicit = rec.json is not None or (rec.explicit_name)
-        if explicit and display and display != row["display_name"]:
-            changes["display_name"] = display
-            changes["name_key"] = fold(display)
+            if column not in ("source", "photo") and not (variant and column in _NAME_PARTS):
+                fields.settle(column, str(cols.get(column) or ""), changes)
+        value = cols.get("photo", "")
+        if value and value != row["photo"]:
+            changes["photo"] = value
         for prefix in ("birthday", "anniversary"):
             if cols.get(f"{prefix}_month") is not None:
-                for part in ("year", "month", "day"):
-                    if cols.get(f"{prefix}_{part}") != row[f"{prefix}_{part}"]:
-                        changes[f"{prefix}_{part}"] = cols.get(f"{prefix}_{part}")
-        notes = cols.get("notes", "")
-        if notes and notes not in row["notes"]:
-            changes["notes"] = f"{row['notes']}\n{notes}" if row["notes"] else notes
+                parts = [f"{prefix}_{part}" for part in ("year", "month", "day")]
+                found: dict[str, Any] = {}
+                fields.settle(
+                    prefix,
+                    jsonfmt.birthday_text(*(cols.get(p) for p in parts)),
+                    found,
+                    jsonfmt.birthday_text(*(row[p] for p in parts)),
+                )
+                if found:
+                    changes.update({p: cols.get(p) for p in parts})
+        fields.settle_notes(str(cols.get("notes") or ""), changes)
         for flag in ("do_not_contact", "email_opt_out"):
             if cols.get(flag) and not row[flag]:
                 changes[flag] = True
-        if rec.json is not None and cols.get("owner") and cols["owner"] != row["owner"]:
-            changes["owner"] = cols["owner"]
-        new_stage = rec.stage if rec.stage and rec.stage != row["stage"] else ""
-        if new_stage:
-            changes["stage"] = new_stage
+                fields.listed(flag, "no", "yes", "set")
+        if rec.json is not None:
+            fields.settle("owner", str(cols.get("owner") or ""), changes)
+        fields.settle("stage", rec.stage, changes)
+        new_stage = str(changes.get("stage", ""))
         company_id = None
         if rec.json is not None and rec.company_uuid:
             company_id = self.company_by_uuid.get(rec.company_uuid)
-        elif rec.company:
-            company_id = self.company_id(
-                rec.company, rec.stage or str(row["stage"]), rec.company_key
-            )
-        if company_id is not None and company_id != row["company_id"]:
-            changes["company_id"] = company_id
+            incoming = self.company_names.get(company_id, "") if company_id is not None else ""
+        else:
+            incoming = rec.company
+        stored = self._company_name(row["company_id"])
+        if incoming and fold(incoming) != fold(stored):
+            taken: dict[str, Any] = {}
+            fields.settle("company", incoming, taken, stored)
+            if taken and company_id is None:
+                company_id = self.company_id(
+                    rec.company, rec.stage or str(row["stage"]), rec.company_key
+                )
+            if taken and company_id is not None and company_id != row["company_id"]:
+                changes["company_id"] = company_id
         # sub-records: add what is missing
         emails = {
             str(k)
@@ -2147,6 +2387,8 @@ class _Run:
                 custom[name] = [(0, value)]
             elif value not in [v for _, v in current]:
                 if current[0][0]:
+                    if not fields.choose(f"custom: {name}", current[0][1], value):
+                        continue
                     set_custom.append((current[0][0], value))
                 current[0] = (current[0][0], value)
         external = [x for x in rec.external if self.by_external.get(x) != cid]
@@ -2187,9 +2429,27 @@ class _Run:
                     )
         elif new_stage:
             history.append((cid, self.now_db, row["stage"], new_stage, self.owner))
+        added = (
+            [("email", e[0]) for e in new_emails]
+            + [("phone", p[0]) for p in new_phones]
+            + [("address", ", ".join(x for x in a[1:] if x)) for a in new_addresses]
+            + [("website", w[0]) for w in new_sites]
+            + [(f"custom: {n}", v) for n, v in new_custom]
+            + [(f"{system} id", v) for system, v in new_external]
+            + [("tag", t) for t in new_tags]
+        )
+        for name, value in added:
+            fields.listed(name, "", value, "add")
         activity = rec.json is not None and self._json_has_new_activity(rec.json)
+        alternates = [
+            (cid, f, v, rec.file, self.batch_id, self.now_db) for f, v in fields.alternates
+        ]
+        if rec.json is not None and rec.json.get("alternates"):
+            alternates += self._alternate_rows(cid, rec.json["alternates"], fields.known())
+        self.alternate_count += len(fields.alternates)
         anything = (
             changes
+            or alternates
             or new_emails
             or new_phones
             or new_addresses
@@ -2214,21 +2474,29 @@ class _Run:
                         self.batch_id,
                         "contact",
                         cid,
-                        "updated",
+                        KEPT_LOCAL if fields.kept_local else "updated",
                         json.dumps(snapshot, ensure_ascii=False),
                     )
                 ],
             )
             self.updated += 1
+            if not fields.kept_local:
+                self.synced.add(cid)
             if len(self.updated_names) < 20:
                 self.updated_names.append(f"{row['display_name']} (matched by {matched_by})")
-        changes["updated_at"] = self.now_db
+        if changes or not fields.kept_local:
+            # An import that only added rows or alternates while keeping newer local values
+            # leaves the contact's time alone: it stays the time of that local edit.
+            changes["updated_at"] = self.now_db
         links = [(cid, self.tag_id(t)) for t in new_tags]
         self.flush()  # a company or tag this record brought is written before it is used
-        session.execute(
-            text(f"UPDATE contact SET {', '.join(f'{c} = :{c}' for c in changes)} WHERE id = :id"),
-            {**changes, "id": cid},
-        )
+        if changes:
+            session.execute(
+                text(
+                    f"UPDATE contact SET {', '.join(f'{c} = :{c}' for c in changes)} WHERE id = :id"
+                ),
+                {**changes, "id": cid},
+            )
         has_primary = bool(emails)
         rows_e = []
         for address, key, label, _ in new_emails:
@@ -2264,6 +2532,7 @@ class _Run:
         self._many("external_id", _ROW_COLUMNS["external_id"], [(cid, *x) for x in new_external])
         self._many("contact_tag", _ROW_COLUMNS["contact_tag"], links)
         self._many("stage_change", _ROW_COLUMNS["stage_change"], history)
+        self._many("contact_alternate", _ROW_COLUMNS["contact_alternate"], alternates)
         if rec.json is not None and self._json_activity(cid, rec.json, new=False):
             from pocketcrm.core.services.activity import refresh_contact_dates
 
@@ -2405,6 +2674,8 @@ class _Run:
         seen = 0
         for index, source in enumerate(sources):
             file = source.path.name
+            self.source_times[file] = source.modified
+            skipped = self.skipped
             for item in spool.items(index):
                 source.records += 1
                 seen += 1
@@ -2420,6 +2691,8 @@ class _Run:
                     self.flush()
                 if self.progress is not None and seen % CHUNK == 0:
                     self.progress(seen)
+            if source.records and self.skipped - skipped == source.records:
+                _nothing_recognised(source)
         self.flush()
         self.settle_late()
         self.finish(sources)
@@ -2461,7 +2734,24 @@ class _Run:
             duplicate_count=self.duplicate_count,
             suppressed_rows=tuple(self.suppressed_rows),
             updated_names=tuple(self.updated_names),
+            on_conflict=self.on_conflict,
+            changes=tuple(self.changes),
+            change_count=self.change_count,
+            alternates=self.alternate_count,
         )
+
+
+def _nothing_recognised(source: _Source) -> None:
+    """A file none of whose records is a contact: not an import, a mistake (wrong file)."""
+    why = {
+        "json": "none of its records is a contact (a JSON object with a name or an email)",
+        "vcard": "none of its cards has a name, email or phone",
+    }.get(
+        source.fmt,
+        "no row has a name, email or phone (is it a CSV file whose first line names the "
+        "columns, such as Name, Email, Phone? --map names others)",
+    )
+    raise Invalid("file", f"{source.path}: no contact records found: {why}; nothing was imported")
 
 
 def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
@@ -2485,13 +2775,16 @@ def import_files(
     allow_suppressed: bool = False,
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
+    on_conflict: str = fidelity.DEFAULT_POLICY,
 ) -> ImportReport:
     """Import FILES in one transaction; write=False gives the exact preview and keeps nothing.
 
     strict: refuse to write when any record was skipped or has a problem.
+    on_conflict: newer, keep or replace, for a stored value the file differs on (fidelity).
     """
     if not paths:
         raise Invalid("file", "give at least one file to import")
+    fidelity.check_policy(on_conflict)
     sources = [_Source(Path(p), fmt, mapping) for p in paths]
     report: ImportReport | None = None
     # Millions of short-lived acyclic objects: the cyclic collector's passes over them cost
@@ -2509,6 +2802,7 @@ def import_files(
             run = _Run(
                 session, store.settings, allow_suppressed=allow_suppressed, progress=progress
             )
+            run.on_conflict = on_conflict
             with run.big_cache():
                 run.run(sources, spool)
             if strict and run.problem_count:

@@ -11,8 +11,8 @@ memory; any other valid JSON of the same shape is read too, just not streamed):
     {...one company...}
     ],
     "contacts": [
-    {...one contact with emails, phones, interactions, follow-ups, history, deals,
-    invoices and payments...}
+    {...one contact with emails, phones, alternates, interactions, follow-ups, history,
+    deals, invoices and payments...}
     ],
     "cadences": [
     ],
@@ -440,8 +440,8 @@ def contact_records(
 ) -> list[Record]:
     """Full records of these contacts (in the given order), a handful of queries per chunk.
 
-    activity=False leaves stage_history, interactions, follow_ups, cadences, deals, invoices
-    and payments empty without reading them: the vCard and CSV exports carry none of them.
+    activity=False leaves alternates, stage_history, interactions, follow_ups, cadences, deals,
+    invoices and payments empty without reading them: the vCard and CSV exports carry none of them.
     """
     if not ids:
         return []
@@ -452,9 +452,15 @@ def contact_records(
     if activity:
         history, interactions, follow_ups, cadences, interaction_uuid = _activity(session, m)
         money = money_rows(session, m) if _has_money(session) else NO_MONEY
+        alternates = _grouped(
+            session,
+            f"SELECT contact_id, field, value, source, recorded_at FROM contact_alternate "
+            f"WHERE contact_id IN ({m}) ORDER BY contact_id, id",
+        )
     else:
         history, interactions, follow_ups, cadences, interaction_uuid = {}, {}, {}, {}, {}
         money = NO_MONEY
+        alternates = {}
 
     def company_ref(company_id: object) -> str | None:
         if company_id is None:
@@ -528,6 +534,10 @@ def contact_records(
                 "custom": [{"name": c[1], "value": c[2]} for c in custom.get(cid, ())],
                 "external_ids": [{"system": x[1], "value": x[2]} for x in external.get(cid, ())],
                 "tags": [t[1] for t in tags.get(cid, ())],
+                "alternates": [
+                    {"field": a[1], "value": a[2], "source": a[3], "recorded_at": iso(a[4])}
+                    for a in alternates.get(cid, ())
+                ],
                 "stage_history": [
                     {"at": iso(h[1]), "from": h[2], "to": h[3], "by": h[4]}
                     for h in history.get(cid, ())
@@ -794,6 +804,7 @@ CHILD_TABLES = (
     "custom_field",
     "external_id",
     "contact_tag",
+    "contact_alternate",
     "stage_change",
     "cadence_rule",
     "interaction",

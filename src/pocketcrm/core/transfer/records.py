@@ -75,5 +75,6 @@ class ContactDraft:
     photo: str = ""  # a data: URI or an http(s) URI, kept whole
     custom: dict[str, str] = field(default_factory=dict)
     is_company: bool = False
+    revised: str = ""  # when the source last changed the record (vCard REV), as written
     line: int = 0  # row number (CSV, 1 = first data row) or line where the card began (vCard)
     problems: list[str] = field(default_factory=list)  # non-fatal notes: "phone '12' is not valid"

@@ -524,6 +524,8 @@ class _CardReader:
         handler = _HANDLERS.get(name)
         if handler is not None:
             handler(self, prop)
+        elif name == "REV":  # when the card last changed: the import's newer rule uses it
+            self.draft.revised = prop.value.strip()
         elif name in _IGNORED:
             return
         elif name in _ANNIVERSARY_NAMES:

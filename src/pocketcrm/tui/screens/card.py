@@ -132,6 +132,8 @@ def card_details(card: ContactCard) -> Text:
         _label(text, name[:7], value)
     _label(text, "last", fmt.ago(card.last_contact_at))
     _label(text, "source", card.source)
+    for alt in card.alternates:  # values an import kept aside
+        _label(text, "also", f"{alt.field.replace('_', ' ')}: {' '.join(alt.value.split())}")
     return text
 
 
