@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
+from pocketcrm.core.text import escape  # the standard library's re only
+
 if TYPE_CHECKING:
     from pocketcrm.core.dates import When
     from pocketcrm.core.store import Store
@@ -82,7 +84,12 @@ def interactive() -> bool:
 
 
 def err(message: str) -> None:
-    typer.echo(f"pocketcrm: {message}", err=True)
+    typer.echo(escape(f"pocketcrm: {message}"), err=True)
+
+
+def echo(message: object) -> None:
+    """One line of output that may hold stored text (names, notes): never raw controls."""
+    typer.echo(escape(str(message)))
 
 
 def fail(exc: Exception) -> NoReturn:
@@ -91,7 +98,7 @@ def fail(exc: Exception) -> NoReturn:
     if isinstance(exc, Ambiguous):
         err(f"error: {exc}")
         for cid, label in exc.candidates:
-            typer.echo(f"  {cid:>6}  {label}", err=True)
+            typer.echo(escape(f"  {cid:>6}  {label}"), err=True)
     else:
         err(f"error: {exc}")
     code = exc.exit_code if isinstance(exc, CrmError) else 1
@@ -128,9 +135,9 @@ def pick_contact(store: Store, ref: str) -> str:
     except Ambiguous as exc:
         if not interactive():
             raise
-        typer.echo(f"{len(exc.candidates)} contacts match {ref!r}:")
+        echo(f"{len(exc.candidates)} contacts match {ref!r}:")
         for number, (cid, label) in enumerate(exc.candidates, 1):
-            typer.echo(f"  {number}) {label}  (#{cid})")
+            echo(f"  {number}) {label}  (#{cid})")
         choice = typer.prompt("Which one (number, or 0 to cancel)", type=int, default=0)
         if not 1 <= choice <= len(exc.candidates):
             raise typer.Exit(4) from None
@@ -200,7 +207,10 @@ def table(
         writer.writerow(columns)
         writer.writerows(
             [
-                ["" if v is None else sanitize_cell(v) if isinstance(v, str) else v for v in row]
+                [
+                    "" if v is None else sanitize_cell(escape(v)) if isinstance(v, str) else v
+                    for v in row
+                ]
                 for row in rows
             ]
         )
@@ -208,7 +218,12 @@ def table(
     if not sys.stdout.isatty():
         typer.echo("\t".join(columns))
         for row in rows:
-            typer.echo("\t".join("" if v is None else str(v).replace("\n", " ") for v in row))
+            typer.echo(
+                "\t".join(
+                    "" if v is None else escape(str(v)).replace("\n", " ").replace("\t", " ")
+                    for v in row
+                )
+            )
         return
     from rich.table import Table
 
@@ -216,12 +231,14 @@ def table(
     for name in columns:
         grid.add_column(name, overflow="fold")
     for row in rows:
-        grid.add_row(*("" if v is None else str(v) for v in row))
+        grid.add_row(*("" if v is None else escape(str(v)) for v in row))
     _rich_console().print(grid)
 
 
 def say(text: str) -> None:
-    """Human output (Rich markup in a terminal, plain when piped)."""
+    """Human output (Rich markup in a terminal, plain when piped); stored text in it is
+    escaped (core/text.py), the markup holds no control characters of its own."""
+    text = escape(text)
     if sys.stdout.isatty():
         _rich_console().print(text)
     else:

@@ -10,6 +10,7 @@ from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
     JsonOption,
+    echo,
     err,
     handle_errors,
     local,
@@ -96,7 +97,7 @@ def _log(
     if as_json:
         print_json(created)
         return
-    typer.echo(f"logged {created.label} (#{created.id})")
+    echo(f"logged {created.label} (#{created.id})")
     if created.follow_up:
         f = created.follow_up
         typer.echo(f"follow-up #{f.id} due {local(f.due_at, date_only=f.all_day)}")

@@ -10,6 +10,7 @@ from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
     JsonOption,
+    echo,
     err,
     handle_errors,
     local,
@@ -204,7 +205,7 @@ def rm(number: Number, db: DbOption = None, as_json: JsonOption = False) -> None
     if as_json:
         print_json(item)
     else:
-        typer.echo(f"invoice {item.label} moved to the trash")
+        echo(f"invoice {item.label} moved to the trash")
 
 
 @handle_errors

@@ -10,6 +10,7 @@ from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
     JsonOption,
+    echo,
     handle_errors,
     local,
     open_db,
@@ -184,7 +185,7 @@ def edit(
     if as_json:
         print_json(card)
     else:
-        typer.echo(f"updated #{card.id} {card.name}")
+        echo(f"updated #{card.id} {card.name}")
 
 
 @app.command("rm")

@@ -13,6 +13,7 @@ from pocketcrm.commands._common import (
     JsonOption,
     YesOption,
     ago,
+    echo,
     err,
     handle_errors,
     interactive,
@@ -348,7 +349,7 @@ def edit(
     if as_json:
         print_json(card)
     else:
-        typer.echo(f"updated #{card.id} {card.display_name}")
+        echo(f"updated #{card.id} {card.display_name}")
 
 
 @handle_errors
@@ -415,7 +416,7 @@ def stage(
     if as_json:
         print_json(card)
     else:
-        typer.echo(f"#{card.id} {card.display_name} is now {card.stage}")
+        echo(f"#{card.id} {card.display_name} is now {card.stage}")
 
 
 @handle_errors
@@ -494,4 +495,4 @@ def restore(
     if as_json:
         print_json(item)
     else:
-        typer.echo(f"restored {item.kind} #{item.id} {item.label}")
+        echo(f"restored {item.kind} #{item.id} {item.label}")

@@ -10,6 +10,7 @@ from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
     JsonOption,
+    echo,
     handle_errors,
     local,
     open_db,
@@ -68,7 +69,7 @@ def _echo_deal(view: DealView, as_json: bool, verb: str) -> None:
     if as_json:
         print_json(view)
     else:
-        typer.echo(f"{verb} deal #{view.id} {view.title} ({view.stage})")
+        echo(f"{verb} deal #{view.id} {view.title} ({view.stage})")
 
 
 @deal_app.command("add")
@@ -252,7 +253,7 @@ def rm(deal_id: DealId, db: DbOption = None, as_json: JsonOption = False) -> Non
     if as_json:
         print_json(item)
     else:
-        typer.echo(f"deal #{item.id} {item.label} moved to the trash")
+        echo(f"deal #{item.id} {item.label} moved to the trash")
 
 
 def render_pipeline(board: Pipeline) -> None:

@@ -22,6 +22,7 @@ from pocketcrm.commands._common import (
     JsonOption,
     ago,
     db_location,
+    echo,
     err,
     handle_errors,
     interactive,
@@ -405,7 +406,7 @@ def cadence_rm(
     if as_json:
         print_json(view)
     else:
-        typer.echo(f"removed cadence #{view.id}: {view.target} every {view.ideal_days} days")
+        echo(f"removed cadence #{view.id}: {view.target} every {view.ideal_days} days")
 
 
 # -- cron ----------------------------------------------------------------------------------

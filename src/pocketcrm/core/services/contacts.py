@@ -253,6 +253,31 @@ def validate_input(data: ContactInput, settings: Settings) -> None:
     for value in data.websites:
         validate.url(value)
     _birthday(data.birthday)
+    _check_text(data.company, data.title, data.department, data.owner, data.source, data.notes)
+
+
+def _check_text(
+    company: str | None,
+    title: str | None,
+    department: str | None,
+    owner: str | None,
+    source: str | None = None,
+    notes: str | None = None,
+    append_note: str | None = None,
+) -> None:
+    """The free-text fields hold no control or bidirectional characters (text.py)."""
+    for field_name, value in (
+        ("company", company),
+        ("title", title),
+        ("department", department),
+        ("owner", owner),
+        ("source", source),
+    ):
+        if value is not None:
+            validate.line(value, field_name)
+    for field_name, value in (("notes", notes), ("add-note", append_note)):
+        if value is not None:
+            validate.block(value, field_name)
 
 
 # -- create ---------------------------------------------------------------------------------
@@ -779,9 +804,19 @@ def _validate_patch(patch: ContactPatch) -> None:
         validate.url(validate.split_label(value)[1])
     if patch.birthday:
         _birthday(patch.birthday)
-    for key in patch.set_custom:
+    for key, value in patch.set_custom.items():
         if not key.strip():
             raise Invalid("field", "a custom field needs a name; use NAME=VALUE")
+        validate.line(key, "field")
+        validate.block(value, "field")
+    _check_text(
+        patch.company,
+        patch.title,
+        patch.department,
+        patch.owner,
+        notes=patch.notes,
+        append_note=patch.append_note,
+    )
 
 
 def update_contact(store: Store, ref: str, patch: ContactPatch) -> ContactCard:

@@ -59,6 +59,7 @@ from pocketcrm.core.search import fold
 from pocketcrm.core.services.dupes import NameIndex
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
+from pocketcrm.core.text import is_blank, strip_all
 from pocketcrm.core.transfer import jsonfmt
 from pocketcrm.core.transfer.records import ContactDraft
 
@@ -598,6 +599,12 @@ def _uuid4() -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
+_STRIPPED = (
+    "control or bidirectional characters (ESC, BEL, U+202E ...) removed: they could "
+    "rewrite a terminal"
+)
+
+
 def phone_key(number: str, e164: str) -> str:
     """How a phone is matched: its E.164 form, else its digits."""
     return e164 or "".join(ch for ch in number if ch.isdigit())
@@ -689,6 +696,9 @@ class _Normaliser:
     def from_draft(self, d: ContactDraft, file: str) -> _Rec:
         from pocketcrm.core.transfer.vcard import display_name_for
 
+        stripped = strip_all(d)
+        if is_blank(d.display_name):  # only zero-width characters: no name at all
+            d.display_name = ""
         display = " ".join((d.display_name or display_name_for(d)).split())
         rec = _Rec(
             file=file,
@@ -697,6 +707,8 @@ class _Normaliser:
             explicit_name=bool(d.display_name.strip()),
             notes=list(d.problems),
         )
+        if stripped:
+            rec.notes.append(_STRIPPED)
         if not display:
             rec.fatal = "no name, email or phone"
             return rec
@@ -768,9 +780,14 @@ class _Normaliser:
     def from_json(self, value: Any, file: str, line: int) -> _Rec:
         if not isinstance(value, dict):
             return _Rec(file=file, line=line, name="", fatal="not a contact record (a JSON object)")
+        stripped = strip_all(value)
         get = value.get
         display = " ".join(str(get("display_name") or "").split())
+        if is_blank(display):
+            display = ""
         rec = _Rec(file=file, line=line, name=display, json=value, explicit_name=True)
+        if stripped:
+            rec.notes.append(_STRIPPED)
         try:
             self._json_fields(value, rec)
         except (CrmError, TypeError, ValueError, AttributeError) as exc:

@@ -1,0 +1,173 @@
+"""Issue 9: what is typed, imported and shown stays what it says.
+
+Control and bidirectional characters are refused on input and spelled out on output; an
+erased person's email needs --yes; the address, anniversary and phone display of `add`,
+`edit`, `show` and `list`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from clisupport import Run
+
+from pocketcrm.core.services import contacts
+from pocketcrm.core.store import Store
+
+ESC_TITLE = "Ann \x1b]0;pwned\x07Lee"
+RTL = "Ann \u202eeeL"
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["add", ESC_TITLE], "name"),
+        (["add", RTL], "name"),
+        (["add", "Ann\x00Lee"], "name"),
+        (["add", "Ann Lee", "--title", "Boss\x1b[31m"], "title"),
+        (["add", "Ann Lee", "-c", "Evil\u2066Co"], "company"),
+        (["add", "Ann Lee", "-e", "ann\x1b@x.com"], "email"),
+        (["add", "Ann Lee", "-n", "line one\n\x07"], "notes"),
+    ],
+)
+def test_control_characters_are_refused_on_add(
+    run: Run, core: Callable[[], Store], args: list[str], field: str
+) -> None:
+    result = run(*args, code=2)
+    assert f"{field}: " in result.stderr and "control character" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert contacts.count_contacts(core()) == 0
+
+
+def test_a_name_of_zero_width_characters_is_empty(run: Run, core: Callable[[], Store]) -> None:
+    result = run("add", "\u200b\u200c \ufeff", code=2)
+    assert "name: must not be empty" in result.stderr
+    assert contacts.count_contacts(core()) == 0
+
+
+def test_edit_refuses_control_characters_and_notes_keep_lines(
+    run: Run, core: Callable[[], Store]
+) -> None:
+    run("add", "Ann Lee")
+    result = run("edit", "ann", "--name", "Ann\x1b[2JLee", code=2)
+    assert "name: holds the control character \\x1b" in result.stderr
+    run("edit", "ann", "--notes", "first\n\tsecond")
+    card = contacts.get_card(core(), "#1")
+    assert card.display_name == "Ann Lee" and card.notes == "first\n\tsecond"
+
+
+def _stored_with_controls(core: Callable[[], Store]) -> None:
+    """Data that came in before the check (an older release): written behind the rules."""
+    store = core()
+    contacts.create_contact(store, contacts.ContactInput(name="Ann Lee", notes="ok"))
+    from sqlalchemy import text
+
+    with store.write() as session:
+        session.execute(
+            text("UPDATE contact SET display_name = :n, title = :t, notes = :o WHERE id = 1"),
+            {"n": ESC_TITLE, "t": "\u202eCEO", "o": "one\ntwo\x1b[31m"},
+        )
+
+
+def test_stored_control_characters_are_escaped_in_every_cli_output(
+    run: Run, core: Callable[[], Store]
+) -> None:
+    _stored_with_controls(core)
+    outputs = [
+        run("show", "1").stdout,
+        run("list").stdout,
+        run("list", "--csv").stdout,
+        run("edit", "1", "--owner", "Sam").stdout,
+    ]
+    for out in outputs:
+        assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out, out
+    assert "Ann \\x1b]0;pwned\\x07Lee" in outputs[0]
+    assert "\\u202eCEO" in outputs[0] and "one\ntwo\\x1b[31m" in outputs[0]
+    assert "Ann \\x1b]0;pwned\\x07Lee" in outputs[1]
+    # JSON keeps the stored text exactly (json.dumps escapes control characters itself).
+    assert json.loads(run("show", "1", "--json").stdout)["display_name"] == ESC_TITLE
+
+
+def test_rich_table_and_card_escape_in_a_terminal(core: Callable[[], Store]) -> None:
+    """The Rich path (a terminal): the same text, rendered by Rich, holds no raw control."""
+    import io
+
+    from rich.console import Console
+
+    from pocketcrm.commands import _common
+
+    _stored_with_controls(core)
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=120, color_system=None)
+    original = _common._rich_console
+    _common._rich_console = lambda: console  # type: ignore[assignment]
+    try:
+        import sys
+
+        class Tty(io.StringIO):
+            def isatty(self) -> bool:
+                return True
+
+        saved = sys.stdout
+        sys.stdout = Tty()
+        try:
+            _common.table(["name"], [[ESC_TITLE]])
+            _common.say(f"[bold]{ESC_TITLE}[/bold]")
+        finally:
+            sys.stdout = saved
+    finally:
+        _common._rich_console = original  # type: ignore[assignment]
+    out = buffer.getvalue()
+    assert "]0;pwned" in out and "\x1b]0" not in out and "\x07" not in out
+
+
+def test_import_strips_control_characters_with_a_row_note(
+    core: Callable[[], Store], tmp_path: Path
+) -> None:
+    from pocketcrm.core.transfer.importer import import_files
+
+    store = core()
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text(
+        "Name,Email,Notes\n"
+        f'"{ESC_TITLE}",ann@example.com,"one\ntwo\x07"\n'
+        '"\u200b\u200b",zw@example.com,\n',
+        encoding="utf-8",
+    )
+    vcf = tmp_path / "people.vcf"
+    vcf.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo \u202eLee\r\nEMAIL:bo@example.com\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    report = import_files(store, [csv_file, vcf])
+    names = sorted(r.display_name for r in contacts.list_contacts(store))
+    assert "Ann ]0;pwnedLee" in names and "Bo Lee" in names
+    for name in names:
+        assert not any(ch in name for ch in "\x1b\x07\u202e\u200b"), name
+    ann = contacts.get_card(store, "ann@example.com")
+    assert ann.notes == "one\ntwo"
+    reasons = [r for p in report.problems for r in p.reasons]
+    assert sum("control or bidirectional" in r for r in reasons) == 2
+
+
+def test_json_import_strips_control_characters(core: Callable[[], Store], tmp_path: Path) -> None:
+    from pocketcrm.core.transfer.importer import import_files
+
+    store = core()
+    path = tmp_path / "people.json"
+    path.write_text(
+        json.dumps(
+            {
+                "format": "pocketcrm",
+                "contacts": [
+                    {"display_name": RTL, "title": "x\x1b[31m", "notes": "a\nb\x00"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    import_files(store, [path])
+    card = contacts.get_card(store, "#1")
+    assert card.display_name == "Ann eeL" and card.title == "x[31m" and card.notes == "a\nb"

@@ -1,0 +1,49 @@
+"""Issue 9 in the interface: stored control characters are spelled out in the list and the
+card; the contact form warns about an erased person's email; addresses and anniversaries
+can be typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tuihelp import NOW, screen_text, settle
+
+from pocketcrm.core.services import contacts
+from pocketcrm.tui.app import PocketCRM, make_app
+from pocketcrm.tui.screens.card import CardScreen
+
+SIZE = (110, 32)
+RAW = "Eve \x1b]0;pwned\x07\u202eRoot"
+
+
+def app_for(store: Any) -> PocketCRM:
+    return make_app(store, clock=lambda: NOW, watch_seconds=0)
+
+
+def _store_raw(store: Any) -> int:
+    """A name stored before input was checked (an older release), written behind the rules."""
+    from sqlalchemy import text
+
+    created = contacts.create_contact(store, contacts.ContactInput(name="Eve Root", notes="n"))
+    with store.write() as session:
+        session.execute(
+            text("UPDATE contact SET display_name = :n, notes = :o WHERE id = :i"),
+            {"n": RAW, "o": "one\x1b[2Jtwo", "i": created.id},
+        )
+    return created.id
+
+
+async def test_list_and_card_spell_out_control_characters(empty_store: Any) -> None:
+    _store_raw(empty_store)
+    app = app_for(empty_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "Eve \\x1b]0;pwned\\x07\\u202eRoot" in shown
+        assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        card = screen_text(app)
+        assert "Eve \\x1b]0;pwned" in card and "one\\x1b[2Jtwo" in card
+        assert "\x1b" not in card and "\x07" not in card and "\u202e" not in card
