@@ -171,3 +171,58 @@ def test_json_import_strips_control_characters(core: Callable[[], Store], tmp_pa
     import_files(store, [path])
     card = contacts.get_card(store, "#1")
     assert card.display_name == "Ann eeL" and card.title == "x[31m" and card.notes == "a\nb"
+
+
+# -- the suppression list on add and edit ---------------------------------------------------
+
+
+def _erase_ann(core: Callable[[], Store]) -> None:
+    from pocketcrm.core.services.people import erase_person
+
+    store = core()
+    contacts.create_contact(
+        store,
+        contacts.ContactInput(
+            name="Ann Lee", emails=["ann@example.com"], phones=["+1 415 555 0100"]
+        ),
+    )
+    erase_person(store, "#1")
+
+
+def test_add_with_an_erased_persons_email_needs_yes(run: Run, core: Callable[[], Store]) -> None:
+    _erase_ann(core)
+    result = run("add", "Ann Lee", "-e", "Ann@Example.com", code=2)
+    assert "email Ann@Example.com belongs to an erased person" in result.stderr
+    assert "--yes" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    result = run("add", "Annie", "-p", "(415) 555-0100", code=2)
+    assert "phone (415) 555-0100 belongs to an erased person" in result.stderr
+    assert contacts.count_contacts(core()) == 0
+    result = run("add", "Ann Lee", "-e", "ann@example.com", "--yes")
+    assert "warning: email ann@example.com belongs to an erased person" in result.stderr
+    assert contacts.count_contacts(core()) == 1
+
+
+def test_edit_adding_an_erased_persons_email_needs_yes(run: Run, core: Callable[[], Store]) -> None:
+    _erase_ann(core)
+    run("add", "Bo Berg", "-e", "bo@example.com")
+    result = run("edit", "bo", "--add-email", "ann@example.com", "--title", "CEO", code=2)
+    assert "belongs to an erased person" in result.stderr
+    card = contacts.get_card(core(), "bo@example.com")
+    assert [e.address for e in card.emails] == ["bo@example.com"] and card.title == ""
+    run("edit", "bo", "--add-email", "ann@example.com", "--yes")
+    card = contacts.get_card(core(), "bo@example.com")
+    assert [e.address for e in card.emails] == ["bo@example.com", "ann@example.com"]
+
+
+def test_the_core_refuses_an_erased_persons_email_unless_allowed(
+    core: Callable[[], Store],
+) -> None:
+    from pocketcrm.core.errors import Invalid
+
+    _erase_ann(core)
+    store = core()
+    with pytest.raises(Invalid, match="erased person"):
+        contacts.create_contact(store, contacts.ContactInput(name="A", emails=["ann@example.com"]))
+    contacts.create_contact(
+        store, contacts.ContactInput(name="A", emails=["ann@example.com"]), allow_suppressed=True
+    )

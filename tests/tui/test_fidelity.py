@@ -47,3 +47,34 @@ async def test_list_and_card_spell_out_control_characters(empty_store: Any) -> N
         card = screen_text(app)
         assert "Eve \\x1b]0;pwned" in card and "one\\x1b[2Jtwo" in card
         assert "\x1b" not in card and "\x07" not in card and "\u202e" not in card
+
+
+async def test_the_form_warns_about_an_erased_persons_email_and_asks_again(
+    empty_store: Any,
+) -> None:
+    from tuihelp import type_text
+
+    from pocketcrm.core.services.people import erase_person
+    from pocketcrm.tui.screens.contacts import ContactsScreen
+
+    contacts.create_contact(
+        empty_store, contacts.ContactInput(name="Ann Lee", emails=["ann@example.com"])
+    )
+    erase_person(empty_store, "#1")
+    app = app_for(empty_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        await type_text(pilot, "Ann Lee")
+        form.query_one("#emails").value = "ann@example.com"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "belongs to an erased person" in str(form.query_one("#emails-error").render())
+        assert contacts.count_contacts(empty_store) == 0
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+    assert contacts.count_contacts(empty_store) == 1

@@ -201,13 +201,36 @@ def add(
         typer.echo(message, err=True)
         if not typer.confirm("Add a new contact anyway?", default=False):
             raise typer.Exit(1)
-    created = contacts.create_contact(store, data)
+    _confirm_suppressed(store, email, phone, yes, "add")
+    created = contacts.create_contact(store, data, allow_suppressed=True)
     for warning in created.warnings:
         err(f"warning: {warning}")
     if as_json:
         print_json(created)
     else:
         typer.echo(created.id)
+
+
+def _confirm_suppressed(
+    store: Any, emails: list[str], phones: list[str], yes: bool, verb: str
+) -> None:
+    """An erased person's email or phone: warn, and go on only with --yes or a confirmation
+    (exit 2 without one when no one is at the terminal; nothing is written)."""
+    from pocketcrm.core.services import contacts
+
+    found = contacts.suppressed_matches(store, emails, phones)
+    if not found:
+        return
+    message = "; ".join(str(f) for f in found)
+    if yes:
+        err(f"warning: {message}")
+        return
+    if not interactive():
+        err(f"error: {message}; pass --yes to {verb} it anyway")
+        raise typer.Exit(2)
+    err(f"warning: {message}")
+    if not typer.confirm(f"{verb.capitalize()} it anyway?", default=False):
+        raise typer.Exit(1)
 
 
 @handle_errors
@@ -312,6 +335,7 @@ def edit(
     email_opt_out: Annotated[
         bool | None, typer.Option("--email-opt-out/--email-opt-in", help="Marketing email opt-out.")
     ] = None,
+    yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -345,7 +369,10 @@ def edit(
         email_opt_out=email_opt_out,
     )
     store = open_db(db)
-    card = contacts.update_contact(store, pick_contact(store, ref), patch)
+    target = pick_contact(store, ref)
+    contacts.validate_patch(patch)
+    _confirm_suppressed(store, add_email, add_phone, yes, "add")
+    card = contacts.update_contact(store, target, patch, allow_suppressed=True)
     if as_json:
         print_json(card)
     else:

@@ -280,12 +280,65 @@ def _check_text(
             validate.block(value, field_name)
 
 
+# -- the suppression list ---------------------------------------------------------------------
+
+
+def suppressed_matches(
+    store: Store, emails: Sequence[str] = (), phones: Sequence[str] = ()
+) -> list[SuppressedMatch]:
+    """Which of these typed emails and phones belong to an erased person.
+
+    Erasure (people.erase_person) keeps a hash of each email and phone; import skips them
+    unless allowed, and add and edit ask first. Empty when nothing was ever erased."""
+    with store.read() as session:
+        if session.execute(text("SELECT 1 FROM suppression LIMIT 1")).first() is None:
+            return []
+        known = {str(d) for (d,) in session.execute(text("SELECT digest FROM suppression"))}
+    from pocketcrm.core.transfer.importer import digest, phone_key  # the hash import keeps
+
+    found = []
+    for value in emails:
+        address = validate.split_label(value)[1].strip()
+        if digest("email", address.lower()) in known:
+            found.append(SuppressedMatch("email", address))
+    for value in phones:
+        number = " ".join(validate.split_label(value)[1].split())
+        e164, _ = validate.normalize_phone(number, store.settings.default_region)
+        key = phone_key(number, e164)
+        if key and digest("phone", key) in known:
+            found.append(SuppressedMatch("phone", number))
+    return found
+
+
+@dataclass(frozen=True)
+class SuppressedMatch:
+    """An email or phone of an erased person, as typed."""
+
+    field: str  # "email" or "phone"
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.value} belongs to an erased person (suppression list)"
+
+
+def _refuse_suppressed(store: Store, emails: Sequence[str], phones: Sequence[str]) -> None:
+    found = suppressed_matches(store, emails, phones)
+    if found:
+        raise Invalid(
+            found[0].field, f"{found[0].value} belongs to an erased person; confirm first"
+        )
+
+
 # -- create ---------------------------------------------------------------------------------
 
 
-def create_contact(store: Store, data: ContactInput) -> Created:
+def create_contact(store: Store, data: ContactInput, *, allow_suppressed: bool = False) -> Created:
+    """A new contact; an erased person's email or phone is refused unless allow_suppressed
+    (the faces ask first)."""
     settings = store.settings
     validate_input(data, settings)
+    if not allow_suppressed:
+        _refuse_suppressed(store, data.emails, data.phones)
     display, given, family = validate.split_name(validate.name(data.name))
     stage = validate.stage(data.stage, settings) if data.stage else settings.stages[0]
     birthday = _birthday(data.birthday)
@@ -793,7 +846,8 @@ def search_contacts(store: Store, words: str, *, limit: int = 50) -> list[Contac
 # -- change ---------------------------------------------------------------------------------
 
 
-def _validate_patch(patch: ContactPatch) -> None:
+def validate_patch(patch: ContactPatch) -> None:
+    """Check a change before anything is written (the faces ask before confirming)."""
     if patch.name is not None:
         validate.name(patch.name)
     for value in patch.add_emails:
@@ -819,7 +873,11 @@ def _validate_patch(patch: ContactPatch) -> None:
     )
 
 
-def update_contact(store: Store, ref: str, patch: ContactPatch) -> ContactCard:
+def update_contact(
+    store: Store, ref: str, patch: ContactPatch, *, allow_suppressed: bool = False
+) -> ContactCard:
+    """Change a contact; an added email or phone of an erased person is refused unless
+    allow_suppressed (the faces ask first)."""
     from pocketcrm.core.models import (
         Contact,
         ContactEmail,
@@ -828,7 +886,9 @@ def update_contact(store: Store, ref: str, patch: ContactPatch) -> ContactCard:
         CustomField,
     )
 
-    _validate_patch(patch)
+    validate_patch(patch)
+    if not allow_suppressed:
+        _refuse_suppressed(store, patch.add_emails, patch.add_phones)
     settings = store.settings
     with store.write() as session:
         contact_id = resolve_contact(session, ref, region=settings.default_region)

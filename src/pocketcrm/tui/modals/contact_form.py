@@ -2,7 +2,9 @@
 
 Lists (emails, phones, tags) are typed comma-separated, as on the command line
 (`work:ann@example.com, ann.lee@home.example`). On add, a likely duplicate (same email or
-phone) is shown beside the name first; saving again adds the contact anyway.
+phone) is shown beside the name first; saving again adds the contact anyway. An email or
+phone of an erased person (the suppression list) is shown beside the emails the same way, on
+add and on edit: saving again confirms it.
 """
 
 from __future__ import annotations
@@ -40,6 +42,29 @@ def _phone_text(card: ContactCard) -> str:
 
 
 @dataclass(frozen=True)
+class Suppressed:
+    """Not saved yet: these emails or phones belong to an erased person."""
+
+    field: str  # "email" or "phone"
+    values: frozenset[str]
+    message: str
+
+
+def _suppressed(
+    store: Any, emails: list[str], phones: list[str], confirmed: frozenset[str]
+) -> Suppressed | None:
+    """The erased people's emails and phones among these, unless all were confirmed."""
+    from pocketcrm.core.services.contacts import suppressed_matches
+
+    found = suppressed_matches(store, emails, phones)
+    values = frozenset(f.value for f in found)
+    if not found or values <= confirmed:
+        return None
+    message = "; ".join(str(f) for f in found) + ". Save again to keep it anyway."
+    return Suppressed(found[0].field, values, message)
+
+
+@dataclass(frozen=True)
 class Duplicates:
     """Not saved yet: these contacts look like the same person."""
 
@@ -61,6 +86,7 @@ class ContactForm(FormModal[int]):
         self.contact_id = contact_id
         self.card: ContactCard | None = None
         self.duplicates_seen = False
+        self.suppressed_confirmed: frozenset[str] = frozenset()
 
     def compose(self) -> ComposeResult:
         stages = self.settings.stages
@@ -196,10 +222,14 @@ class ContactForm(FormModal[int]):
 
     def _add_job(self, store: Any, data: Any) -> Callable[[], Any]:
         check = not self.duplicates_seen
+        confirmed = self.suppressed_confirmed
 
-        def job() -> int | Duplicates:
+        def job() -> int | Duplicates | Suppressed:
             from pocketcrm.core.services.contacts import create_contact, likely_duplicates
 
+            erased = _suppressed(store, data.emails, data.phones, confirmed)
+            if erased is not None:
+                return erased
             if check:
                 found = [
                     d
@@ -208,7 +238,7 @@ class ContactForm(FormModal[int]):
                 ]
                 if found:
                     return Duplicates(tuple(found))
-            return create_contact(store, data).id
+            return create_contact(store, data, allow_suppressed=True).id
 
         return job
 
@@ -245,11 +275,15 @@ class ContactForm(FormModal[int]):
         remove_tags = sorted(set(card.tags) - tags)
         stage = typed["stage"] if typed["stage"] and typed["stage"] != card.stage else ""
         ref = f"#{card.id}"
+        confirmed = self.suppressed_confirmed
 
-        def job() -> int:
+        def job() -> int | Suppressed:
             from pocketcrm.core.services import contacts
 
-            contacts.update_contact(store, ref, patch)
+            erased = _suppressed(store, patch.add_emails, patch.add_phones, confirmed)
+            if erased is not None:
+                return erased
+            contacts.update_contact(store, ref, patch, allow_suppressed=True)
             if add_tags or remove_tags:
                 contacts.change_tags(store, ref, add_tags, remove_tags)
             if stage:
@@ -259,6 +293,10 @@ class ContactForm(FormModal[int]):
         return job
 
     def saved(self, result: Any) -> None:
+        if isinstance(result, Suppressed):
+            self.suppressed_confirmed = self.suppressed_confirmed | result.values
+            self.show_error(result.field, result.message)
+            return
         if isinstance(result, Duplicates):
             self.duplicates_seen = True
             shown = "; ".join(
