@@ -24,6 +24,7 @@ KEYS: dict[str, str] = {
     "outcomes": "call outcomes, comma-separated",
     "deal_stages": "pipeline stages, comma-separated, in order, ending with won and lost",
     "currency": "ISO 4217 code for amounts given without one, e.g. USD, EUR, GBP",
+    "cadence_counts_campaigns": "does a campaign email reset stay-in-touch cadences (true/false)",
     "reminders.channels": "where reminders go: stdout, desktop, email, command (comma-separated)",
     "reminders.command": "command run once per reminder for the 'command' channel",
     "reminders.max_attempts": "delivery attempts before a reminder is given up",

@@ -50,4 +50,5 @@ class Settings:
     outcomes: list[str] = field(default_factory=lambda: list(DEFAULT_OUTCOMES))
     deal_stages: list[str] = field(default_factory=lambda: list(DEFAULT_DEAL_STAGES))
     currency: str = "USD"  # ISO 4217 code for amounts given without one
+    cadence_counts_campaigns: bool = False  # does a campaign email reset stay-in-touch clocks?
     reminders: ReminderConfig = field(default_factory=ReminderConfig)
