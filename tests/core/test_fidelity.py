@@ -58,3 +58,60 @@ def test_cadence_counts_campaigns_is_a_setting_off_by_default(tmp_path: Path) ->
     assert config.load(path).cadence_counts_campaigns is False
     config.set_value("cadence_counts_campaigns", "true", path)
     assert config.load(path).cadence_counts_campaigns is True
+
+
+# -- the report's stage roles -----------------------------------------------------------------
+
+
+def test_renamed_stages_fill_the_reports_lead_and_customer_sections(store: Store) -> None:
+    from pocketcrm.core.services import reports
+
+    store.settings.stages = ["new", "talking", "client", "former"]
+    people = [("Ann", "new", "Sam", ""), ("Bo", "client", "Sam", "Acme"), ("Cy", "former", "", "")]
+    for name, stage, owner, company in people:
+        contacts.create_contact(
+            store, contacts.ContactInput(name=name, stage=stage, owner=owner, company=company)
+        )
+    report = reports.summary(store)
+    assert [(c.key, c.count) for c in report.leads_by_owner] == [("Sam", 1)]
+    assert [(c.key, c.count) for c in report.customers_by_company_kind] == [("customer", 1)]
+    assert {c.key: c.count for c in report.customers_not_contacted}["30"] == 1
+    # A company first met through a client is a customer, as with the default names.
+    assert contacts.get_card(store, "Bo").company.kind == "customer"  # type: ignore[union-attr]
+
+
+def test_a_configured_role_wins_over_the_position(store: Store) -> None:
+    from pocketcrm.core.services import reports
+
+    store.settings.stages = ["cold", "warm", "buyer", "vip", "gone"]
+    store.settings.stage_roles.customer = "vip"
+    store.settings.stage_roles.lead = "warm"
+    contacts.create_contact(store, contacts.ContactInput(name="Ann", stage="vip", owner="Sam"))
+    contacts.create_contact(store, contacts.ContactInput(name="Bo", stage="warm", owner="Jo"))
+    report = reports.summary(store)
+    assert [(c.key, c.count) for c in report.customers_by_company_kind] == [("no company", 1)]
+    assert [(c.key, c.count) for c in report.leads_by_owner] == [("Jo", 1)]
+
+
+def test_stage_roles_by_position_and_from_the_config(tmp_path: Path) -> None:
+    from pocketcrm import config
+    from pocketcrm.core.errors import Invalid
+    from pocketcrm.core.settings import Settings
+
+    defaults = Settings()
+    assert [defaults.stage_for(r) for r in ("lead", "customer", "past")] == [
+        "lead",
+        "customer",
+        "past_customer",
+    ]
+    assert [Settings(stages=["a", "b"]).stage_for(r) for r in ("lead", "customer", "past")] == [
+        "a",
+        "b",
+        "",
+    ]
+    path = tmp_path / "config.toml"
+    config.set_value("stages", "new, talking, client, former", path)
+    with pytest.raises(Invalid, match="is not a stage"):
+        config.set_value("stage_roles.customer", "customer", path)
+    config.set_value("stage_roles.customer", "Talking", path)
+    assert config.load(path).stage_for("customer") == "talking"

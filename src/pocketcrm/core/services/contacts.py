@@ -119,7 +119,9 @@ def tag_ids(session: Session, names: Iterable[str]) -> list[int]:
     return ids
 
 
-def company_for(session: Session, ref: str, stage: str = "") -> int:
+def company_for(
+    session: Session, ref: str, stage: str = "", settings: Settings | None = None
+) -> int:
     """The id of the company named REF (an id or a name), created when the name is new."""
     from pocketcrm.core.services.lookup import resolve_company
 
@@ -133,8 +135,11 @@ def company_for(session: Session, ref: str, stage: str = "") -> int:
     if found is not None:
         return int(found)
     now = clock.now()
-    # A company first met through a contact takes its kind from that contact's stage.
-    kind = {"customer": "customer", "past_customer": "customer"}.get(stage, "prospect")
+    # A company first met through a contact takes its kind from that contact's stage: the
+    # stages playing the customer and past-customer roles make a customer.
+    roles = settings or Settings()
+    buying = {roles.stage_for("customer"), roles.stage_for("past")} - {""}
+    kind = "customer" if stage in buying else "prospect"
     name = validate.name(ref, "company")
     return sql.insert(
         session,
@@ -346,7 +351,9 @@ def create_contact(store: Store, data: ContactInput, *, allow_suppressed: bool =
     owner = (data.owner or settings.owner).strip()
     year, month, day = birthday if birthday else (None, None, None)
     with store.write() as session:
-        company_id = company_for(session, data.company, stage) if data.company.strip() else None
+        company_id = (
+            company_for(session, data.company, stage, settings) if data.company.strip() else None
+        )
         uuid = sql.new_uuid()
         contact_id = sql.insert(
             session,
@@ -900,7 +907,7 @@ def update_contact(
             contact.name_key = fold(display)
         if patch.company is not None:
             contact.company_id = (
-                company_for(session, patch.company, contact.stage)
+                company_for(session, patch.company, contact.stage, settings)
                 if patch.company.strip()
                 else None
             )

@@ -1209,12 +1209,18 @@ class _Run:
 
     # -- companies --------------------------------------------------------------------------
 
+    def buying_stages(self) -> set[str]:
+        """The stages playing the customer and past-customer roles: a company first met
+        through someone in them is a customer."""
+        roles = self.settings
+        return {roles.stage_for("customer"), roles.stage_for("past")} - {""}
+
     def company_id(self, name: str, stage: str, key: str = "") -> int:
         key = key or fold(name)
         found = self.company_by_key.get(key)
         if found is not None:
             return found
-        kind = "customer" if stage in ("customer", "past_customer") else "prospect"
+        kind = "customer" if stage in self.buying_stages() else "prospect"
         return self._new_company({"name": name[:200], "kind": kind}, key)
 
     def _new_company(self, values: dict[str, Any], key: str, uid: str = "") -> int:
@@ -1295,7 +1301,7 @@ class _Run:
         extra += [f"id {s}: {v}" for s, v in rec.external]
         notes = "\n".join(p for p in [rec.cols.get("notes", ""), *extra] if p)
         values["notes"] = notes
-        if rec.stage in ("customer", "past_customer"):
+        if rec.stage in self.buying_stages():
             values["kind"] = "customer"
         key = fold(values["name"])
         existing = self.company_by_key.get(key)
