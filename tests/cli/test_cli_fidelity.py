@@ -226,3 +226,84 @@ def test_the_core_refuses_an_erased_persons_email_unless_allowed(
     contacts.create_contact(
         store, contacts.ContactInput(name="A", emails=["ann@example.com"]), allow_suppressed=True
     )
+
+
+# -- every importable field can be typed ----------------------------------------------------
+
+
+def test_add_takes_addresses_anniversary_and_the_other_importable_fields(
+    run: Run, core: Callable[[], Store]
+) -> None:
+    run(
+        "add",
+        "Ann Lee",
+        "--address",
+        "home:Street 1, Springfield, 12345, USA",
+        "--address",
+        "Dock 4, Leeds, West Yorkshire, LS1 4AP, UK",
+        "--anniversary",
+        "2010-06-12",
+        "--nickname",
+        "Annie",
+        "--source",
+        "fair 2026",
+        "--set",
+        "shoe=42",
+        "--do-not-contact",
+        "--email-opt-out",
+    )
+    card = contacts.get_card(core(), "#1")
+    assert [
+        (a.label, a.street, a.city, a.region, a.postcode, a.country) for a in card.addresses
+    ] == [
+        ("home", "Street 1", "Springfield", "", "12345", "USA"),
+        ("", "Dock 4", "Leeds", "West Yorkshire", "LS1 4AP", "UK"),
+    ]
+    assert card.anniversary == "2010-06-12" and card.nickname == "Annie"
+    assert card.source == "fair 2026" and card.custom == {"shoe": "42"}
+    assert card.do_not_contact and card.email_opt_out
+    shown = run("show", "1").stdout
+    assert "addr   Street 1, Springfield, 12345, USA (home)" in shown
+    assert "anniv  2010-06-12" in shown
+
+
+def test_edit_adds_and_removes_addresses_and_sets_the_anniversary(
+    run: Run, core: Callable[[], Store]
+) -> None:
+    run("add", "Ann Lee", "--address", "home:Street 1, Springfield")
+    run(
+        "edit",
+        "ann",
+        "--add-address",
+        "work:Dock 4, Leeds, UK",
+        "--rm-address",
+        "home",
+        "--anniversary",
+        "--06-12",
+        "--nickname",
+        "Annie",
+    )
+    card = contacts.get_card(core(), "#1")
+    assert [(a.label, a.street, a.city, a.country) for a in card.addresses] == [
+        ("work", "Dock 4", "Leeds", "UK")
+    ]
+    assert card.anniversary == "--06-12" and card.nickname == "Annie"
+    run("edit", "ann", "--rm-address", "Dock 4, Leeds, UK", "--anniversary", "")
+    card = contacts.get_card(core(), "#1")
+    assert card.addresses == () and card.anniversary == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--address", "a, b, c, d, e, f"], "address: 'a, b, c, d, e, f' has more than five parts"),
+        (["--address", " , "], "address: is empty"),
+        (["--anniversary", "someday"], "anniversary: "),
+    ],
+)
+def test_bad_addresses_and_anniversaries_are_refused(
+    run: Run, core: Callable[[], Store], args: list[str], message: str
+) -> None:
+    result = run("add", "Ann Lee", *args, code=2)
+    assert message in result.stderr
+    assert contacts.count_contacts(core()) == 0

@@ -78,3 +78,47 @@ async def test_the_form_warns_about_an_erased_persons_email_and_asks_again(
         await settle(pilot)
         assert isinstance(app.screen, ContactsScreen)
     assert contacts.count_contacts(empty_store) == 1
+
+
+async def test_the_form_types_addresses_and_the_anniversary(empty_store: Any) -> None:
+    from tuihelp import type_text
+
+    app = app_for(empty_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        await type_text(pilot, "Zed Quinlan")
+        form.query_one("#anniversary").value = "2010-06-12"
+        form.query_one("#addresses").value = "home:Street 1, Springfield, 12345, USA; Dock 4, Leeds"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not form
+    card = contacts.get_card(empty_store, "#1")
+    assert card.anniversary == "2010-06-12"
+    assert [(a.label, a.street, a.city, a.postcode, a.country) for a in card.addresses] == [
+        ("home", "Street 1", "Springfield", "12345", "USA"),
+        ("", "Dock 4", "Leeds", "", ""),
+    ]
+    from pocketcrm.tui.modals.contact_form import ContactForm
+
+    async with app_for(empty_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.push_screen(ContactForm(card.id))
+        await settle(pilot)
+        form = pilot.app.screen
+        assert form.query_one("#addresses").value == (
+            "home:Street 1, Springfield, 12345, USA; Dock 4, Leeds"
+        )
+        form.query_one("#addresses").value = "Dock 4, Leeds; work:Pier 9, Hull, UK"
+        form.query_one("#anniversary").value = ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is not form
+    card = contacts.get_card(empty_store, "#1")
+    assert card.anniversary == ""
+    assert [(a.label, a.street, a.city, a.country) for a in card.addresses] == [
+        ("", "Dock 4", "Leeds", ""),
+        ("work", "Pier 9", "Hull", "UK"),
+    ]

@@ -70,11 +70,14 @@ def render_card(card: ContactCard) -> None:
         mark = "" if phone.valid else "  [yellow](unverified number)[/yellow]"
         lines.append(f"phone  {_escape(phone.number)}{label}{' *' if phone.primary else ''}{mark}")
     for address in card.addresses:
-        lines.append(f"addr   {_escape(address.one_line())}")
+        label = f" ({address.label})" if address.label else ""
+        lines.append(f"addr   {_escape(address.one_line())}{_escape(label)}")
     for site in card.websites:
         lines.append(f"web    {_escape(site.url)}")
     if card.birthday:
         lines.append(f"born   {card.birthday}")
+    if card.anniversary:
+        lines.append(f"anniv  {card.anniversary}")
     for name, value in card.custom.items():
         lines.append(f"{_escape(name)}: {_escape(value)}")
     lines.append(f"last contact: {ago(card.last_contact_at)}")
@@ -168,6 +171,27 @@ def add(
         str, typer.Option(help="Birthday: 1980-05-17 or --05-17 without a year.")
     ] = "",
     website: Annotated[list[str], typer.Option("--website", help="Website (repeat).")] = [],  # noqa: B006
+    address: Annotated[
+        list[str],
+        typer.Option(
+            "--address",
+            help="Postal address 'Street 1, City, Postcode, Country' (repeat; 'home:...' labels).",
+        ),
+    ] = [],  # noqa: B006
+    anniversary: Annotated[
+        str, typer.Option(help="Anniversary: 2010-06-12 or --06-12 without a year.")
+    ] = "",
+    nickname: Annotated[str, typer.Option(help="Nickname.")] = "",
+    source: Annotated[str, typer.Option(help="Where the contact came from.")] = "",
+    set_field: Annotated[
+        list[str], typer.Option("--set", help="Custom field NAME=VALUE (repeat).")
+    ] = [],  # noqa: B006
+    do_not_contact: Annotated[
+        bool, typer.Option("--do-not-contact", help="Mark as not to be contacted.")
+    ] = False,
+    email_opt_out: Annotated[
+        bool, typer.Option("--email-opt-out", help="Opted out of marketing email.")
+    ] = False,
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -188,6 +212,13 @@ def add(
         notes=note,
         birthday=birthday,
         websites=website,
+        addresses=address,
+        anniversary=anniversary,
+        nickname=nickname,
+        source=source,
+        custom=_custom_fields(set_field),
+        do_not_contact=do_not_contact,
+        email_opt_out=email_opt_out,
     )
     store = open_db(db)
     contacts.validate_input(data, store.settings)
@@ -209,6 +240,19 @@ def add(
         print_json(created)
     else:
         typer.echo(created.id)
+
+
+def _custom_fields(items: list[str]) -> dict[str, str]:
+    """--set NAME=VALUE options as a dict."""
+    from pocketcrm.core.errors import Invalid
+
+    custom = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise Invalid("set", f"{item!r} is not NAME=VALUE")
+        custom[key] = value
+    return custom
 
 
 def _confirm_suppressed(
@@ -318,6 +362,15 @@ def edit(
     notes: Annotated[str | None, typer.Option(help="Replace the notes.")] = None,
     add_note: Annotated[str | None, typer.Option(help="Append a line to the notes.")] = None,
     birthday: Annotated[str | None, typer.Option(help="Birthday ('' clears).")] = None,
+    anniversary: Annotated[str | None, typer.Option(help="Anniversary ('' clears).")] = None,
+    nickname: Annotated[str | None, typer.Option(help="Nickname ('' clears).")] = None,
+    add_address: Annotated[
+        list[str],
+        typer.Option(help="Add a postal address 'Street 1, City, Postcode, Country' (repeat)."),
+    ] = [],  # noqa: B006
+    rm_address: Annotated[
+        list[str], typer.Option(help="Remove an address: its label or its text (repeat).")
+    ] = [],  # noqa: B006
     add_email: Annotated[list[str], typer.Option(help="Add an email (repeat).")] = [],  # noqa: B006
     rm_email: Annotated[list[str], typer.Option(help="Remove an email (repeat).")] = [],  # noqa: B006
     add_phone: Annotated[list[str], typer.Option(help="Add a phone (repeat).")] = [],  # noqa: B006
@@ -340,15 +393,9 @@ def edit(
     as_json: JsonOption = False,
 ) -> None:
     """Change a contact's details."""
-    from pocketcrm.core.errors import Invalid
     from pocketcrm.core.services import contacts
 
-    custom = {}
-    for item in set_field:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise Invalid("set", f"{item!r} is not NAME=VALUE")
-        custom[key] = value
+    custom = _custom_fields(set_field)
     patch = contacts.ContactPatch(
         name=name,
         company=company,
@@ -358,6 +405,10 @@ def edit(
         notes=notes,
         append_note=add_note,
         birthday=birthday,
+        anniversary=anniversary,
+        nickname=nickname,
+        add_addresses=add_address,
+        remove_addresses=rm_address,
         add_emails=add_email,
         remove_emails=rm_email,
         add_phones=add_phone,

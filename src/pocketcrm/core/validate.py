@@ -140,6 +140,41 @@ def url(value: str, field: str = "website") -> str:
     return cleaned
 
 
+ADDRESS_FORM = (
+    "'Street 1, City, Postcode, Country' (or 'home:Street 1, City, Region, Postcode, Country')"
+)
+
+
+def address(value: str, field: str = "address") -> tuple[str, str, str, str, str, str]:
+    """(label, street, city, region, postcode, country) from one typed line.
+
+    Comma-separated, in the order of an envelope: street; street, city; street, city,
+    country; street, city, postcode, country; street, city, region, postcode, country.
+    A leading 'home:' or 'work:' is the label. Empty parts may be left blank ('a, , b')."""
+    label, rest = split_label(safe(value, field))
+    parts = [" ".join(p.split()) for p in rest.split(",")]
+    if not any(parts):
+        raise Invalid(field, f"is empty; give {ADDRESS_FORM}")
+    if len(parts) > 5:
+        raise Invalid(field, f"{value!r} has more than five parts; give {ADDRESS_FORM}")
+    order = {
+        1: ("street",),
+        2: ("street", "city"),
+        3: ("street", "city", "country"),
+        4: ("street", "city", "postcode", "country"),
+        5: ("street", "city", "region", "postcode", "country"),
+    }[len(parts)]
+    found = dict(zip(order, parts, strict=True))
+    return (
+        label,
+        found.get("street", ""),
+        found.get("city", ""),
+        found.get("region", ""),
+        found.get("postcode", ""),
+        found.get("country", ""),
+    )
+
+
 def split_name(display: str) -> tuple[str, str, str]:
     """(display, given, family) from 'Ann Lee' or 'Lee, Ann'."""
     if "," in display:

@@ -66,6 +66,12 @@ class ContactInput:
     birthday: str = ""
     websites: list[str] = field(default_factory=list)
     source: str = ""
+    addresses: list[str] = field(default_factory=list)  # "home:Street 1, City, Postcode, Country"
+    anniversary: str = ""
+    nickname: str = ""
+    custom: dict[str, str] = field(default_factory=dict)
+    do_not_contact: bool = False
+    email_opt_out: bool = False
 
 
 @dataclass
@@ -80,6 +86,10 @@ class ContactPatch:
     notes: str | None = None
     append_note: str | None = None
     birthday: str | None = None  # "" clears it
+    anniversary: str | None = None  # "" clears it
+    nickname: str | None = None
+    add_addresses: list[str] = field(default_factory=list)  # as ContactInput.addresses
+    remove_addresses: list[str] = field(default_factory=list)  # a label or the one-line text
     add_emails: list[str] = field(default_factory=list)
     remove_emails: list[str] = field(default_factory=list)
     add_phones: list[str] = field(default_factory=list)
@@ -258,7 +268,62 @@ def validate_input(data: ContactInput, settings: Settings) -> None:
     for value in data.websites:
         validate.url(value)
     _birthday(data.birthday)
+    _birthday(data.anniversary, "anniversary")
+    for value in data.addresses:
+        validate.address(value)
+    _check_custom(data.custom)
     _check_text(data.company, data.title, data.department, data.owner, data.source, data.notes)
+    validate.line(data.nickname, "nickname")
+
+
+def _check_custom(custom: dict[str, str]) -> None:
+    for key, value in custom.items():
+        if not key.strip():
+            raise Invalid("field", "a custom field needs a name; use NAME=VALUE")
+        validate.line(key, "field")
+        validate.block(value, "field")
+
+
+def _add_addresses(session: Session, contact_id: int, values: Sequence[str]) -> None:
+    for value in values:
+        label, street, city, region, postcode, country = validate.address(value)
+        sql.insert(
+            session,
+            "contact_address",
+            {
+                "contact_id": contact_id,
+                "label": label,
+                "street": street,
+                "extended": "",
+                "po_box": "",
+                "city": city,
+                "region": region,
+                "postcode": postcode,
+                "country": country,
+            },
+        )
+
+
+def _remove_addresses(session: Session, contact_id: int, values: Sequence[str]) -> None:
+    """Remove the addresses with this label or this one-line text (as `show` prints it)."""
+    rows = session.execute(
+        text(
+            "SELECT id, label, street, extended, po_box, city, region, postcode, country "
+            "FROM contact_address WHERE contact_id = :c ORDER BY id"
+        ),
+        {"c": contact_id},
+    ).all()
+    for value in values:
+        wanted = " ".join(value.split()).lower()
+        gone = [
+            r.id
+            for r in rows
+            if wanted in (r.label.lower(), AddressView(*r[1:]).one_line().lower())
+        ]
+        if not gone:
+            raise Invalid("address", f"{value!r} is not one of this contact's addresses")
+        for address_id in gone:
+            session.execute(text("DELETE FROM contact_address WHERE id = :i"), {"i": address_id})
 
 
 def _check_text(
@@ -347,9 +412,11 @@ def create_contact(store: Store, data: ContactInput, *, allow_suppressed: bool =
     display, given, family = validate.split_name(validate.name(data.name))
     stage = validate.stage(data.stage, settings) if data.stage else settings.stages[0]
     birthday = _birthday(data.birthday)
+    anniversary = _birthday(data.anniversary, "anniversary")
     now = clock.now()
     owner = (data.owner or settings.owner).strip()
     year, month, day = birthday if birthday else (None, None, None)
+    a_year, a_month, a_day = anniversary if anniversary else (None, None, None)
     with store.write() as session:
         company_id = (
             company_for(session, data.company, stage, settings) if data.company.strip() else None
@@ -366,7 +433,7 @@ def create_contact(store: Store, data: ContactInput, *, allow_suppressed: bool =
                 "additional_names": "",
                 "prefix": "",
                 "suffix": "",
-                "nickname": "",
+                "nickname": validate.line(data.nickname, "nickname"),
                 "name_key": fold(display),
                 "company_id": company_id,
                 "title": data.title.strip(),
@@ -377,8 +444,11 @@ def create_contact(store: Store, data: ContactInput, *, allow_suppressed: bool =
                 "birthday_year": year,
                 "birthday_month": month,
                 "birthday_day": day,
-                "do_not_contact": False,
-                "email_opt_out": False,
+                "anniversary_year": a_year,
+                "anniversary_month": a_month,
+                "anniversary_day": a_day,
+                "do_not_contact": data.do_not_contact,
+                "email_opt_out": data.email_opt_out,
                 "source": data.source.strip(),
                 "photo": "",
                 "created_at": now,
@@ -393,6 +463,13 @@ def create_contact(store: Store, data: ContactInput, *, allow_suppressed: bool =
                 session,
                 "contact_website",
                 {"contact_id": contact_id, "url": validate.url(url), "label": label},
+            )
+        _add_addresses(session, contact_id, data.addresses)
+        for name, value in data.custom.items():
+            sql.insert(
+                session,
+                "custom_field",
+                {"contact_id": contact_id, "name": name.strip(), "value": value},
             )
         for tag_id in tag_ids(session, sorted({validate.tag(t) for t in data.tags})):
             sql.insert_plain(session, "contact_tag", {"contact_id": contact_id, "tag_id": tag_id})
@@ -865,11 +942,13 @@ def validate_patch(patch: ContactPatch) -> None:
         validate.url(validate.split_label(value)[1])
     if patch.birthday:
         _birthday(patch.birthday)
-    for key, value in patch.set_custom.items():
-        if not key.strip():
-            raise Invalid("field", "a custom field needs a name; use NAME=VALUE")
-        validate.line(key, "field")
-        validate.block(value, "field")
+    _check_custom(patch.set_custom)
+    if patch.anniversary:
+        _birthday(patch.anniversary, "anniversary")
+    if patch.nickname is not None:
+        validate.line(patch.nickname, "nickname")
+    for value in patch.add_addresses:
+        validate.address(value)
     _check_text(
         patch.company,
         patch.title,
@@ -922,10 +1001,20 @@ def update_contact(
             contact.birthday_year, contact.birthday_month, contact.birthday_day = (
                 parsed if parsed else (None, None, None)
             )
+        if patch.anniversary is not None:
+            parsed = _birthday(patch.anniversary, "anniversary")
+            contact.anniversary_year, contact.anniversary_month, contact.anniversary_day = (
+                parsed if parsed else (None, None, None)
+            )
+        if patch.nickname is not None:
+            contact.nickname = validate.line(patch.nickname, "nickname")
         if patch.do_not_contact is not None:
             contact.do_not_contact = patch.do_not_contact
         if patch.email_opt_out is not None:
             contact.email_opt_out = patch.email_opt_out
+        session.flush()
+        _remove_addresses(session, contact_id, patch.remove_addresses)
+        _add_addresses(session, contact_id, patch.add_addresses)
         _remove_emails(session, contact_id, patch.remove_emails)
         _remove_phones(session, contact_id, patch.remove_phones, settings.default_region)
         has_email = bool(

@@ -37,6 +37,15 @@ def _email_text(card: ContactCard) -> str:
     return ", ".join(f"{e.label}:{e.address}" if e.label else e.address for e in card.emails)
 
 
+def split_addresses(value: str) -> list[str]:
+    """Addresses are typed ';'-separated (each is itself comma-separated)."""
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def _address_texts(card: ContactCard) -> list[str]:
+    return [f"{a.label}:{a.one_line()}" if a.label else a.one_line() for a in card.addresses]
+
+
 def _phone_text(card: ContactCard) -> str:
     return ", ".join(f"{p.label}:{p.number}" if p.label else p.number for p in card.phones)
 
@@ -78,6 +87,7 @@ class ContactForm(FormModal[int]):
         "email": "emails",
         "phone": "phones",
         "tag": "tags",
+        "address": "addresses",
         "field": "form",
     }
 
@@ -134,6 +144,20 @@ class ContactForm(FormModal[int]):
                     Input(id="birthday", placeholder="1985-03-14 or --03-14", compact=True),
                 )
                 yield from self.field(
+                    "anniversary",
+                    "Anniversary",
+                    Input(id="anniversary", placeholder="2010-06-12 or --06-12", compact=True),
+                )
+                yield from self.field(
+                    "addresses",
+                    "Postal addresses (';' between them)",
+                    Input(
+                        id="addresses",
+                        placeholder="home:Street 1, City, Postcode, Country",
+                        compact=True,
+                    ),
+                )
+                yield from self.field(
                     "notes", "Notes", TextArea(id="notes", soft_wrap=True, compact=True)
                 )
             yield from self.buttons("Add" if self.contact_id is None else "Save")
@@ -171,6 +195,8 @@ class ContactForm(FormModal[int]):
             "tags": " ".join(card.tags),
             "owner": card.owner,
             "birthday": card.birthday,
+            "anniversary": card.anniversary,
+            "addresses": "; ".join(_address_texts(card)),
         }
         for widget_id, value in values.items():
             self.query_one(f"#{widget_id}", Input).value = value
@@ -200,6 +226,8 @@ class ContactForm(FormModal[int]):
             "tags": split_tags(self.value("tags")),
             "owner": self.value("owner").strip(),
             "birthday": self.value("birthday").strip(),
+            "anniversary": self.value("anniversary").strip(),
+            "addresses": split_addresses(self.value("addresses")),
             "notes": self.query_one("#notes", TextArea).text,
         }
 
@@ -256,6 +284,15 @@ class ContactForm(FormModal[int]):
                 setattr(patch, attr, typed[attr])
         if typed["birthday"] != card.birthday:
             patch.birthday = typed["birthday"]
+        if typed["anniversary"] != card.anniversary:
+            patch.anniversary = typed["anniversary"]
+        old_addresses = dict(zip(_address_texts(card), card.addresses, strict=True))
+        patch.add_addresses = [a for a in typed["addresses"] if a not in old_addresses]
+        patch.remove_addresses = [
+            view.one_line()
+            for text, view in old_addresses.items()
+            if text not in typed["addresses"]
+        ]
         if typed["notes"].strip() != card.notes:
             patch.notes = typed["notes"]
         old_emails = {e.address.lower() for e in card.emails}

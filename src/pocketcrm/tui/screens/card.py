@@ -124,10 +124,12 @@ def card_details(card: ContactCard) -> Text:
         mark = "" if phone.valid else "  (unverified)"
         _label(text, "phone", f"{phone.number}{label}{mark}")
     for address in card.addresses:
-        _label(text, "address", address.one_line())
+        label = f" ({address.label})" if address.label else ""
+        _label(text, "address", f"{address.one_line()}{label}")
     for site in card.websites:
         _label(text, "web", site.url)
     _label(text, "birthday", card.birthday)
+    _label(text, "anniv", card.anniversary)
     for name, value in card.custom.items():
         _label(text, escape(name)[:7], value)
     _label(text, "last", fmt.ago(card.last_contact_at))
