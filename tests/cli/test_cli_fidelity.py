@@ -307,3 +307,38 @@ def test_bad_addresses_and_anniversaries_are_refused(
     result = run("add", "Ann Lee", *args, code=2)
     assert message in result.stderr
     assert contacts.count_contacts(core()) == 0
+
+
+# -- phones in one format ---------------------------------------------------------------------
+
+
+def test_phones_are_shown_in_one_format_whatever_was_typed(
+    run: Run, core: Callable[[], Store]
+) -> None:
+    run("add", "Ann Lee", "-p", "+1.415.555.0100", "-p", "work:011 44 20 7946 0000")
+    run("add", "Bo Berg", "-p", "4155550199")
+    run("add", "Cy Odd", "-p", "555-CALL-NOW")
+    shown = run("show", "ann").stdout
+    assert "phone  (415) 555-0100 *" in shown
+    assert "phone  +44 20 7946 0000 (work)" in shown
+    listed = run("list").stdout
+    assert "(415) 555-0100" in listed and "(415) 555-0199" in listed
+    assert "555-CALL-NOW" in listed  # not a valid number: as typed
+    csv_text = run("list", "--csv").stdout
+    assert "(415) 555-0100" in csv_text and "(415) 555-0199" in csv_text
+    # Storage and JSON keep what was typed.
+    card = contacts.get_card(core(), "ann")
+    assert [p.number for p in card.phones] == ["+1.415.555.0100", "011 44 20 7946 0000"]
+    rows = json.loads(run("list", "--json").stdout)
+    assert rows[0]["phone"] == "+1.415.555.0100" and rows[0]["phone_e164"] == "+14155550100"
+
+
+def test_phones_follow_the_default_region(
+    run: Run, core: Callable[[], Store], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("add", "Ann Lee", "-p", "+1 415 555 0100", "-p", "+44 20 7946 0000")
+    config_file = tmp_path / "config.toml"
+    config_file.write_text('default_region = "GB"\n', encoding="utf-8")
+    monkeypatch.setenv("POCKETCRM_CONFIG", str(config_file))
+    shown = run("show", "ann").stdout
+    assert "+1 415-555-0100" in shown and "020 7946 0000" in shown

@@ -122,3 +122,18 @@ async def test_the_form_types_addresses_and_the_anniversary(empty_store: Any) ->
         ("", "Dock 4", "Leeds", ""),
         ("work", "Pier 9", "Hull", "UK"),
     ]
+
+
+async def test_the_card_shows_phones_in_one_format(empty_store: Any) -> None:
+    contacts.create_contact(
+        empty_store,
+        contacts.ContactInput(name="Ann Lee", phones=["+1.415.555.0100", "011 44 20 7946 0000"]),
+    )
+    app = app_for(empty_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "(415) 555-0100" in shown and "+44 20 7946 0000" in shown
+        assert "+1.415.555.0100" not in shown

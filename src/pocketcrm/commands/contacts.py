@@ -36,7 +36,13 @@ def _escape(text: str) -> str:
     return text.replace("[", r"\[")
 
 
-def render_card(card: ContactCard) -> None:
+def _phone(number: str, e164: str, region: str) -> str:
+    from pocketcrm.core.phones import display  # the standard library's re and a table
+
+    return display(number, e164, region)
+
+
+def render_card(card: ContactCard, region: str = "") -> None:
     lines = [f"[bold]{_escape(card.display_name)}[/bold]  [dim]#{card.id}[/dim]"]
     role = _escape(", ".join(p for p in (card.title, card.department) if p))
     if card.company:
@@ -68,7 +74,8 @@ def render_card(card: ContactCard) -> None:
     for phone in card.phones:
         label = f" ({phone.label})" if phone.label else ""
         mark = "" if phone.valid else "  [yellow](unverified number)[/yellow]"
-        lines.append(f"phone  {_escape(phone.number)}{label}{' *' if phone.primary else ''}{mark}")
+        shown = _phone(phone.number, phone.e164 if phone.valid else "", region)
+        lines.append(f"phone  {_escape(shown)}{label}{' *' if phone.primary else ''}{mark}")
     for address in card.addresses:
         label = f" ({address.label})" if address.label else ""
         lines.append(f"addr   {_escape(address.one_line())}{_escape(label)}")
@@ -112,7 +119,7 @@ def render_card(card: ContactCard) -> None:
     say("\n".join(lines))
 
 
-def _rows(rows: list[ContactRow], as_json: bool, as_csv: bool) -> None:
+def _rows(rows: list[ContactRow], as_json: bool, as_csv: bool, region: str = "") -> None:
     if as_json:
         print_json(rows)
         return
@@ -136,7 +143,7 @@ def _rows(rows: list[ContactRow], as_json: bool, as_csv: bool) -> None:
                 r.stage,
                 " ".join(r.tags),
                 r.email,
-                r.phone,
+                _phone(r.phone, r.phone_e164, region),
                 local(r.last_contact_at, date_only=True),
                 local(r.next_follow_up_at),
             ]
@@ -287,7 +294,7 @@ def show(ref: Ref, db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(card)
     else:
-        render_card(card)
+        render_card(card, store.settings.default_region)
 
 
 @handle_errors
@@ -329,12 +336,14 @@ def list_(
         sort=sort,
         limit=limit,
     )
+    store = open_db(db)
+    region = store.settings.default_region
     if segment:
         from pocketcrm.core.services import segments
 
-        _rows(segments.list_in_segment(open_db(db), segment, query), as_json, as_csv)
+        _rows(segments.list_in_segment(store, segment, query), as_json, as_csv, region)
         return
-    _rows(contacts.list_contacts(open_db(db), query), as_json, as_csv)
+    _rows(contacts.list_contacts(store, query), as_json, as_csv, region)
 
 
 @handle_errors
@@ -348,7 +357,9 @@ def search(
     """Search names, emails, phones, companies, tags and notes."""
     from pocketcrm.core.services import contacts
 
-    _rows(contacts.search_contacts(open_db(db), " ".join(words), limit=limit), as_json, as_csv)
+    store = open_db(db)
+    found = contacts.search_contacts(store, " ".join(words), limit=limit)
+    _rows(found, as_json, as_csv, store.settings.default_region)
 
 
 @handle_errors

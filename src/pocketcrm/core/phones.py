@@ -175,64 +175,63 @@ def normalize(number: str, region: str) -> tuple[str, bool]:
     return found if found is not None else _reference(number, region)
 
 
-_shown: dict[tuple[str, str], str] = {}
+_COUNTRY_OF = {  # the calling code of each default region people set (display only)
+    "US": 1, "CA": 1, "GB": 44, "DE": 49, "FR": 33, "IT": 39, "ES": 34, "NL": 31, "BE": 32,
+    "CH": 41, "AT": 43, "SE": 46, "NO": 47, "DK": 45, "FI": 358, "IE": 353, "PT": 351,
+    "PL": 48, "AU": 61, "NZ": 64, "IN": 91, "JP": 81, "BR": 55, "MX": 52, "ZA": 27,
+}  # fmt: skip
+_compiled: dict[str, re.Pattern[str]] = {}
 
 
-def display(number: str, region: str) -> str:
-    """How a stored phone is shown, whatever was typed: national format for a number of the
-    default REGION ('(415) 555-0100' in US), international otherwise ('+44 20 7946 0000').
-    A number that does not look valid is shown as typed. Storage keeps the typed text; every
-    face shows phones through this one function (about 15 us a number, cached)."""
-    key = (number, region)
-    if key not in _shown:
-        if len(_shown) > 4096:
-            _shown.clear()
-        _shown[key] = _format(number, region.upper())
-    return _shown[key]
+def _pattern(text: str) -> re.Pattern[str]:
+    if text not in _compiled:
+        _compiled[text] = re.compile(text)
+    return _compiled[text]
 
 
-def _format(number: str, region: str) -> str:
-    import phonenumbers  # about 100 ms: only when a phone is shown
+def home_code(region: str) -> int:
+    """The calling code of REGION (1 for US): from a short table, else phonenumbers."""
+    region = region.upper()
+    if region not in _COUNTRY_OF:
+        from phonenumbers import country_code_for_region  # a rarer region: pay the import
 
-    if _PLAIN.fullmatch(number) is None:  # an extension or letters: phonenumbers reads it all
-        try:
-            parsed = phonenumbers.parse(number, region or None)
-        except phonenumbers.NumberParseException:
-            return number
-        if not phonenumbers.is_valid_number(parsed):
-            return number
-    else:  # built from the E.164 form normalize gives (parsing costs five times more)
-        e164, valid = normalize(number, region)
-        if not valid:
-            return number
-        parsed = _from_e164(e164)
-        if parsed is None:
-            return number
-    regions = _calling_codes().get(int(parsed.country_code or 0), ())
-    home = region in regions and (
-        len(regions) == 1 or phonenumbers.region_code_for_number(parsed) == region
-    )
-    formats = phonenumbers.PhoneNumberFormat
-    return str(
-        phonenumbers.format_number(parsed, formats.NATIONAL if home else formats.INTERNATIONAL)
-    )
+        _COUNTRY_OF[region] = int(country_code_for_region(region))
+    return _COUNTRY_OF[region]
 
 
-def _from_e164(e164: str) -> Any:
-    """A phonenumbers PhoneNumber from '+<code><national>' (None if no code matches)."""
-    from phonenumbers import PhoneNumber
+def display(number: str, e164: str, region: str) -> str:
+    """How a stored phone is shown, whatever was typed: national format for a number with the
+    default REGION's calling code ('(415) 555-0100' in US), international otherwise
+    ('+44 20 7946 0000'). E164 is the stored form of a valid number ('' for one that does
+    not look valid, which is shown as typed). Storage keeps the typed text; every face shows
+    phones through this one function. It formats as phonenumbers' format_number does, from
+    its patterns copied into core/phone_formats.py (importing phonenumbers costs 100 ms)."""
+    if not e164.startswith("+"):
+        return number
+    from pocketcrm.core.phone_formats import FORMATS  # 0.5 ms from its .pyc
 
-    digits = e164.lstrip("+")
-    codes = _calling_codes()
+    digits = e164[1:]
     for size in (1, 2, 3):
-        if int(digits[:size]) in codes:
-            national = digits[size:]
+        code = int(digits[:size] or 0)
+        if code in FORMATS:
             break
     else:
-        return None
-    parsed = PhoneNumber(country_code=int(digits[:size]), national_number=int(national))
-    zeros = len(national) - len(national.lstrip("0"))
-    if zeros:  # Italy and a few others keep a leading zero in the international form
-        parsed.italian_leading_zero = True
-        parsed.number_of_leading_zeros = zeros
-    return parsed
+        return number
+    national = digits[size:]
+    home = code == home_code(region) if region else False
+    formats = FORMATS[code]
+    chosen = formats[0] if home or len(formats) == 1 else formats[1]
+    for pattern, rule, leading, prefix_rule in chosen:
+        if leading and _pattern(leading).match(national) is None:
+            continue
+        compiled = _pattern(pattern)
+        if compiled.fullmatch(national) is None:
+            continue
+        if home and prefix_rule:
+            rule = _FIRST_GROUP.sub(prefix_rule, rule, count=1)  # as phonenumbers does
+        shown = compiled.sub(rule, national)
+        return shown if home else f"+{code} {shown}"
+    return national if home else f"+{code} {national}"
+
+
+_FIRST_GROUP = re.compile(r"(\\\d)")

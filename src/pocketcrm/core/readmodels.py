@@ -131,6 +131,7 @@ class ContactRow:
     phone: str
     last_contact_at: datetime | None
     next_follow_up_at: datetime | None
+    phone_e164: str = ""  # the primary phone's E.164 form when it is valid (for display)
 
 
 @dataclass(frozen=True)

@@ -788,7 +788,8 @@ SELECT c.id, c.display_name, coalesce(co.name, ''), c.stage,
        c.owner,
        coalesce((SELECT address FROM contact_email WHERE contact_id = c.id
                  ORDER BY is_primary DESC, id LIMIT 1), ''),
-       coalesce((SELECT number FROM contact_phone WHERE contact_id = c.id
+       coalesce((SELECT number || char(9) || CASE WHEN valid THEN e164 ELSE '' END
+                 FROM contact_phone WHERE contact_id = c.id
                  ORDER BY is_primary DESC, id LIMIT 1), ''),
        c.last_contact_at, c.next_follow_up_at
 FROM contact c LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL
@@ -800,7 +801,8 @@ SELECT c.id, c.display_name, coalesce(co.name, ''), c.stage,
        c.owner,
        coalesce((SELECT address FROM contact_email WHERE contact_id = c.id
                  ORDER BY is_primary DESC, id LIMIT 1), ''),
-       coalesce((SELECT number FROM contact_phone WHERE contact_id = c.id
+       coalesce((SELECT number || chr(9) || CASE WHEN valid THEN e164 ELSE '' END
+                 FROM contact_phone WHERE contact_id = c.id
                  ORDER BY is_primary DESC, id LIMIT 1), ''),
        c.last_contact_at, c.next_follow_up_at
 FROM contact c LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL
@@ -856,6 +858,7 @@ def _where(
 
 def _row(r: Sequence[object]) -> ContactRow:
     tags = str(r[4])
+    phone, _, e164 = str(r[7]).partition("\t")  # stored numbers hold no tab (whitespace folds)
     return ContactRow(
         id=int(str(r[0])),
         display_name=str(r[1]),
@@ -864,9 +867,10 @@ def _row(r: Sequence[object]) -> ContactRow:
         tags=tuple(tags.split(",")) if tags else (),
         owner=str(r[5]),
         email=str(r[6]),
-        phone=str(r[7]),
+        phone=phone,
         last_contact_at=from_db_time(r[8]),
         next_follow_up_at=from_db_time(r[9]),
+        phone_e164=e164,
     )
 
 

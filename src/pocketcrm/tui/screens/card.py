@@ -114,7 +114,10 @@ def card_head(card: ContactCard) -> Text:
     return text
 
 
-def card_details(card: ContactCard) -> Text:
+def card_details(card: ContactCard, region: str = "") -> Text:
+    """Emails, phones (shown by core.phones.display), addresses and the rest."""
+    from pocketcrm.core.phones import display
+
     text = Text()
     for email in card.emails:
         label = f" ({email.label})" if email.label else ""
@@ -122,7 +125,8 @@ def card_details(card: ContactCard) -> Text:
     for phone in card.phones:
         label = f" ({phone.label})" if phone.label else ""
         mark = "" if phone.valid else "  (unverified)"
-        _label(text, "phone", f"{phone.number}{label}{mark}")
+        shown = display(phone.number, phone.e164 if phone.valid else "", region)
+        _label(text, "phone", f"{shown}{label}{mark}")
     for address in card.addresses:
         label = f" ({address.label})" if address.label else ""
         _label(text, "address", f"{address.one_line()}{label}")
@@ -356,7 +360,8 @@ class CardScreen(CrmScreen):
     def show(self, card: ContactCard, first: list[InteractionView], *, keep_cursor: bool) -> None:
         self.card = card
         self.query_one("#card-head", Static).update(_trim(card_head(card)))
-        self.query_one("#card-info", Static).update(_trim(card_details(card)))
+        region = self.settings.default_region
+        self.query_one("#card-info", Static).update(_trim(card_details(card, region)))
         self.query_one("#card-follow-ups", Static).update(_trim(card_follow_ups(card)))
         self.query_one("#card-notes", Static).update(_trim(card_notes(card)))
         self.query_one("#card-stages", Static).update(_trim(card_stages(card)))

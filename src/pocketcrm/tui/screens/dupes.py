@@ -52,12 +52,12 @@ def _count(n: int, what: str) -> str:
     return f"{fmt.number(n)} {what}{'' if n == 1 else 's'}"
 
 
-def pair_card(card: ContactCard, side: str) -> Text:
+def pair_card(card: ContactCard, side: str, region: str = "") -> Text:
     """One side of the pair: the card's head and details, and how much history it carries."""
     text = Text()
     text.append(f"{side}\n", style="bold reverse")
     text.append_text(card_head(card))
-    text.append_text(card_details(card))
+    text.append_text(card_details(card, region))
     text.append(
         f"{_count(card.interaction_count, 'interaction')}, "
         f"{_count(len(card.follow_ups), 'open follow-up')}\n",
@@ -215,8 +215,9 @@ class DuplicatesScreen(CrmScreen):
             if current is None or (current.a.id, current.b.id) != (left_id, right_id):
                 return  # the cursor moved on meanwhile
             left, right = cards
-            self.query_one("#dupe-left-card", Static).update(pair_card(left, "Left (←)"))
-            self.query_one("#dupe-right-card", Static).update(pair_card(right, "Right (→)"))
+            region = self.settings.default_region
+            self.query_one("#dupe-left-card", Static).update(pair_card(left, "Left (←)", region))
+            self.query_one("#dupe-right-card", Static).update(pair_card(right, "Right (→)", region))
             for pane in ("#dupe-left", "#dupe-right"):
                 self.query_one(pane, VerticalScroll).scroll_home(animate=False)
 
