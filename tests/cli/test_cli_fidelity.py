@@ -342,3 +342,17 @@ def test_phones_follow_the_default_region(
     monkeypatch.setenv("POCKETCRM_CONFIG", str(config_file))
     shown = run("show", "ann").stdout
     assert "+1 415-555-0100" in shown and "020 7946 0000" in shown
+
+
+def test_interaction_and_follow_up_notes_refuse_control_characters(
+    run: Run, core: Callable[[], Store]
+) -> None:
+    from pocketcrm.core.services import activity
+
+    run("add", "Ann Lee")
+    result = run("log-call", "ann", "--note", "hi\x1b]0;x\x07", code=2)
+    assert "note: holds the control character \\x1b" in result.stderr
+    run("follow-up", "ann", "fri", "-n", "call\x1b[5m", code=2)
+    run("log-call", "ann", "--note", "two\nlines\tkept")
+    [call] = activity.contact_interactions(core(), 1)
+    assert call.notes == "two\nlines\tkept"

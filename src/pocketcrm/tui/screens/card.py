@@ -455,7 +455,7 @@ class CardScreen(CrmScreen):
         self.background(job, found, group="card-flip", exclusive=True)
 
     def contact_label(self) -> str:
-        return self.card.display_name if self.card is not None else f"#{self.contact_id}"
+        return escape(self.card.display_name) if self.card is not None else f"#{self.contact_id}"
 
     def action_log(self) -> None:
         flows.log_interaction(self, self.contact_id, self.contact_label())

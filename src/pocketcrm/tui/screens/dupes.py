@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
+from pocketcrm.core.text import escape
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens.base import CrmScreen
 from pocketcrm.tui.screens.card import card_details, card_head
@@ -64,7 +65,7 @@ def pair_card(card: ContactCard, side: str, region: str = "") -> Text:
         style="dim",
     )
     if card.notes:
-        text.append(card.notes + "\n", style="italic")
+        text.append(escape(card.notes) + "\n", style="italic")
     text.rstrip()
     return text
 
