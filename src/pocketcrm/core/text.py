@@ -25,6 +25,21 @@ _UNSAFE_OR_BREAK = re.compile(f"[{_UNSAFE_CLASS}\t\n]")
 _INVISIBLE = re.compile(r"[\s\u00ad\u034f\u115f\u1160\u180e\u200b-\u200d\u2060-\u2064\ufeff]*")
 
 
+# The same characters as JSON writes them escaped (tab and newline, \\u0009 and \\u000a, pass).
+_UNSAFE_JSON = re.compile(
+    r"\\u(?:000[0-8bcdef]|001[0-9a-f]|007f|00[89][0-9a-f]|061c|200[ef]|202[89a-e]|206[6-9])",
+    re.IGNORECASE,
+)
+
+
+def source_is_clean(text: str, *, json: bool = False) -> bool:
+    """True when a whole file (or chunk) holds none of the characters: its records need no
+    look each (about 30 us a record, against one scan of the text at C speed)."""
+    if _UNSAFE.search(text) is not None:
+        return False
+    return not json or _UNSAFE_JSON.search(text) is None
+
+
 def unsafe_in(value: str) -> str:
     """The first character that must not be stored, or '' (tab and newline are whitespace:
     single-line fields fold them into spaces, notes keep them)."""

@@ -59,7 +59,7 @@ from pocketcrm.core.search import fold
 from pocketcrm.core.services.dupes import NameIndex
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
-from pocketcrm.core.text import is_blank, strip_all
+from pocketcrm.core.text import is_blank, source_is_clean, strip_all
 from pocketcrm.core.transfer import jsonfmt
 from pocketcrm.core.transfer.records import ContactDraft
 
@@ -317,6 +317,7 @@ def _parse_chunk(
     import io
 
     kind, fmt, mapping, head, body, offset, file = job
+    norm.clean_source = source_is_clean(body)
     try:
         if kind == "vcard":
             from pocketcrm.core.transfer.vcard import read_vcard_text
@@ -368,6 +369,7 @@ class _Source:
         """
         from pocketcrm.core.transfer.encoding import open_text
 
+        norm.clean_source = self._clean(self.fmt == "json")
         stream, self.encoding = open_text(self.path)
         file = self.path.name
         with stream:
@@ -387,6 +389,22 @@ class _Source:
                 drafts = read_csv(stream, self.fmt, self.mapping)
             for draft in drafts:
                 yield norm.from_draft(draft, file)
+
+    def _clean(self, json: bool) -> bool:
+        """No control or bidirectional character anywhere in the file (one read at C speed;
+        a big CSV or vCard file is checked chunk by chunk in the workers instead)."""
+        from pocketcrm.core.transfer.encoding import open_text
+
+        if not json and _workers() > 1 and self.path.stat().st_size >= PARALLEL_BYTES:
+            return False
+        stream, _ = open_text(self.path)
+        tail = ""  # an escape cut between two blocks is seen whole
+        with stream:
+            while block := stream.read(1 << 20):
+                if not source_is_clean(tail + block, json=json):
+                    return False
+                tail = block[-5:]
+        return True
 
     def _parallel(self, stream: TextIO, norm: _Normaliser) -> Iterator[_Rec]:
         import multiprocessing
@@ -626,6 +644,7 @@ class _Normaliser:
         self.stages = list(stages)
         self.region = region
         self.sqlite = sqlite  # JSON times become SQLite's stored text, else datetimes
+        self.clean_source = False  # the file holds no control characters: skip the look
 
     def stage_for(self, raw: str, rec: _Rec) -> str:
         value = raw.strip()
@@ -696,7 +715,7 @@ class _Normaliser:
     def from_draft(self, d: ContactDraft, file: str) -> _Rec:
         from pocketcrm.core.transfer.vcard import display_name_for
 
-        stripped = strip_all(d)
+        stripped = not self.clean_source and strip_all(d)
         if is_blank(d.display_name):  # only zero-width characters: no name at all
             d.display_name = ""
         display = " ".join((d.display_name or display_name_for(d)).split())
@@ -780,7 +799,7 @@ class _Normaliser:
     def from_json(self, value: Any, file: str, line: int) -> _Rec:
         if not isinstance(value, dict):
             return _Rec(file=file, line=line, name="", fatal="not a contact record (a JSON object)")
-        stripped = strip_all(value)
+        stripped = not self.clean_source and strip_all(value)
         get = value.get
         display = " ".join(str(get("display_name") or "").split())
         if is_blank(display):
