@@ -3,7 +3,8 @@
 `pocketcrm show` and `list` show phones in national or international format. Importing
 phonenumbers costs about 100 ms, a fifth of a one-liner, for a few regular expressions per
 country; so the patterns are copied here once per phonenumbers release (run this script after
-upgrading it). tests/core/test_phones.py checks the table against phonenumbers itself.
+upgrading it, then `ruff format` the file). tests/core/test_phones.py checks the table
+against phonenumbers itself.
 """
 
 from __future__ import annotations

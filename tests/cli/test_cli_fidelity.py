@@ -282,12 +282,15 @@ def test_edit_adds_and_removes_addresses_and_sets_the_anniversary(
         "--06-12",
         "--nickname",
         "Annie",
+        "--source",
+        "referral",
     )
     card = contacts.get_card(core(), "#1")
     assert [(a.label, a.street, a.city, a.country) for a in card.addresses] == [
         ("work", "Dock 4", "Leeds", "UK")
     ]
     assert card.anniversary == "--06-12" and card.nickname == "Annie"
+    assert card.source == "referral"
     run("edit", "ann", "--rm-address", "Dock 4, Leeds, UK", "--anniversary", "")
     card = contacts.get_card(core(), "#1")
     assert card.addresses == () and card.anniversary == ""

@@ -375,6 +375,7 @@ def edit(
     birthday: Annotated[str | None, typer.Option(help="Birthday ('' clears).")] = None,
     anniversary: Annotated[str | None, typer.Option(help="Anniversary ('' clears).")] = None,
     nickname: Annotated[str | None, typer.Option(help="Nickname ('' clears).")] = None,
+    source: Annotated[str | None, typer.Option(help="Where the contact came from.")] = None,
     add_address: Annotated[
         list[str],
         typer.Option(help="Add a postal address 'Street 1, City, Postcode, Country' (repeat)."),
@@ -418,6 +419,7 @@ def edit(
         birthday=birthday,
         anniversary=anniversary,
         nickname=nickname,
+        source=source,
         add_addresses=add_address,
         remove_addresses=rm_address,
         add_emails=add_email,

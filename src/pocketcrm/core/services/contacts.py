@@ -88,6 +88,7 @@ class ContactPatch:
     birthday: str | None = None  # "" clears it
     anniversary: str | None = None  # "" clears it
     nickname: str | None = None
+    source: str | None = None
     add_addresses: list[str] = field(default_factory=list)  # as ContactInput.addresses
     remove_addresses: list[str] = field(default_factory=list)  # a label or the one-line text
     add_emails: list[str] = field(default_factory=list)
@@ -958,6 +959,7 @@ def validate_patch(patch: ContactPatch) -> None:
         patch.title,
         patch.department,
         patch.owner,
+        patch.source,
         notes=patch.notes,
         append_note=patch.append_note,
     )
@@ -994,7 +996,7 @@ def update_contact(
                 if patch.company.strip()
                 else None
             )
-        for attr in ("title", "department", "owner", "notes"):
+        for attr in ("title", "department", "owner", "notes", "source"):
             value = getattr(patch, attr)
             if value is not None:
                 setattr(contact, attr, value.strip())
