@@ -91,12 +91,16 @@ async def test_the_form_types_addresses_and_the_anniversary(empty_store: Any) ->
         form = app.screen
         await type_text(pilot, "Zed Quinlan")
         form.query_one("#anniversary").value = "2010-06-12"
+        form.query_one("#department").value = "Sales"
+        form.query_one("#nickname").value = "Zed"
+        form.query_one("#source").value = "fair"
         form.query_one("#addresses").value = "home:Street 1, Springfield, 12345, USA; Dock 4, Leeds"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is not form
     card = contacts.get_card(empty_store, "#1")
     assert card.anniversary == "2010-06-12"
+    assert (card.department, card.nickname, card.source) == ("Sales", "Zed", "fair")
     assert [(a.label, a.street, a.city, a.postcode, a.country) for a in card.addresses] == [
         ("home", "Street 1", "Springfield", "12345", "USA"),
         ("", "Dock 4", "Leeds", "", ""),
@@ -113,11 +117,12 @@ async def test_the_form_types_addresses_and_the_anniversary(empty_store: Any) ->
         )
         form.query_one("#addresses").value = "Dock 4, Leeds; work:Pier 9, Hull, UK"
         form.query_one("#anniversary").value = ""
+        form.query_one("#nickname").value = "Z"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is not form
     card = contacts.get_card(empty_store, "#1")
-    assert card.anniversary == ""
+    assert card.anniversary == "" and card.nickname == "Z" and card.department == "Sales"
     assert [(a.label, a.street, a.city, a.country) for a in card.addresses] == [
         ("", "Dock 4", "Leeds", ""),
         ("work", "Pier 9", "Hull", "UK"),

@@ -122,6 +122,10 @@ class ContactForm(FormModal[int]):
                 )
                 yield from self.field("title", "Title", Input(id="title", compact=True))
                 yield from self.field(
+                    "department", "Department", Input(id="department", compact=True)
+                )
+                yield from self.field("nickname", "Nickname", Input(id="nickname", compact=True))
+                yield from self.field(
                     "stage",
                     "Stage",
                     Select(
@@ -138,6 +142,9 @@ class ContactForm(FormModal[int]):
                     Input(id="tags", placeholder="vip", compact=True),
                 )
                 yield from self.field("owner", "Owner", Input(id="owner", compact=True))
+                yield from self.field(
+                    "source", "Source (where they came from)", Input(id="source", compact=True)
+                )
                 yield from self.field(
                     "birthday",
                     "Birthday",
@@ -192,6 +199,9 @@ class ContactForm(FormModal[int]):
             "phones": _phone_text(card),
             "company": card.company.name if card.company else "",
             "title": card.title,
+            "department": card.department,
+            "nickname": card.nickname,
+            "source": card.source,
             "tags": " ".join(card.tags),
             "owner": card.owner,
             "birthday": card.birthday,
@@ -222,6 +232,9 @@ class ContactForm(FormModal[int]):
             "phones": split_list(self.value("phones")),
             "company": self.value("company").strip(),
             "title": self.value("title").strip(),
+            "department": self.value("department").strip(),
+            "nickname": self.value("nickname").strip(),
+            "source": self.value("source").strip(),
             "stage": stage if isinstance(stage, str) else "",
             "tags": split_tags(self.value("tags")),
             "owner": self.value("owner").strip(),
@@ -279,7 +292,7 @@ class ContactForm(FormModal[int]):
             patch.name = typed["name"]
         if typed["company"] != (card.company.name if card.company else ""):
             patch.company = typed["company"]
-        for attr in ("title", "owner"):
+        for attr in ("title", "owner", "department", "nickname", "source"):
             if typed[attr] != getattr(card, attr):
                 setattr(patch, attr, typed[attr])
         if typed["birthday"] != card.birthday:
