@@ -359,3 +359,14 @@ def test_interaction_and_follow_up_notes_refuse_control_characters(
     run("log-call", "ann", "--note", "two\nlines\tkept")
     [call] = activity.contact_interactions(core(), 1)
     assert call.notes == "two\nlines\tkept"
+
+
+def test_company_fields_refuse_control_characters(run: Run, core: Callable[[], Store]) -> None:
+    from pocketcrm.core.services import companies
+
+    result = run("company", "add", "Acme\x1b[31m", code=2)
+    assert "name: holds the control character \\x1b" in result.stderr
+    run("company", "add", "Acme")
+    result = run("company", "edit", "acme", "--city", "Leeds\u202e", code=2)
+    assert "city: holds the control character \\u202e" in result.stderr
+    assert companies.get_company(core(), "acme").city == ""
