@@ -26,6 +26,10 @@ KEYS: dict[str, str] = {
     "outcomes": "call outcomes, comma-separated",
     "deal_stages": "pipeline stages, comma-separated, in order, ending with won and lost",
     "currency": "ISO 4217 code for amounts given without one, e.g. USD, EUR, GBP",
+    "cadence_counts_campaigns": "does a campaign email reset stay-in-touch cadences (true/false)",
+    "stage_roles.lead": "the stage of new leads (empty: the first stage)",
+    "stage_roles.customer": "the stage of customers (empty: the one before the last stage)",
+    "stage_roles.past": "the stage of past customers (empty: the last stage)",
     "reminders.channels": "where reminders go: stdout, desktop, email, command (comma-separated)",
     "reminders.command": "command run once per reminder for the 'command' channel",
     "reminders.max_attempts": "delivery attempts before a reminder is given up",
@@ -95,7 +99,9 @@ def _apply(settings: Settings, data: dict[str, Any], prefix: str = "") -> None:
         setattr(obj, attr, _coerce(getattr(obj, attr), value, key))
 
 
-def _validate(key: str, value: Any) -> None:
+def _validate(key: str, value: Any, stages: list[str] | None = None) -> None:
+    """Refuse a bad value for KEY; STAGES are the configured ones (for stage roles)."""
+    stages = stages or []
     if key == "timezone" and value:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -112,6 +118,8 @@ def _validate(key: str, value: Any) -> None:
         raise Invalid(key, "names a value twice; give each once, comma-separated")
     if key == "deal_stages" and (len(value) < 3 or value[-2:] != ["won", "lost"]):
         raise Invalid(key, "give the open stages, then won, lost; e.g. qualified,proposal,won,lost")
+    if key.startswith("stage_roles.") and value and value not in stages:
+        raise Invalid(key, f"{value!r} is not a stage; use one of: {', '.join(stages)}")
     if key == "currency" and not (len(value) == 3 and value.isalpha()):
         raise Invalid(key, f"{value!r} is not a currency code; use e.g. USD, EUR, GBP")
     if key == "reminders.smtp.security" and value not in ("starttls", "ssl", "none"):
@@ -184,7 +192,9 @@ def set_value(key: str, raw: str, path: Path | None = None) -> Any:
     settings = Settings()
     obj, attr = _target(settings, key)
     value = _coerce(getattr(obj, attr), raw, key)
-    _validate(key, value)
+    if key.startswith("stage_roles."):
+        value = "_".join(str(value).lower().split())
+    _validate(key, value, load(path).stages)
     data = read_file(path)
     node = data
     parts = key.split(".")

@@ -21,6 +21,7 @@ CONTACT_ROW = {
     "phone",
     "last_contact_at",
     "next_follow_up_at",
+    "phone_e164",  # added in issue 9 (the phone's E.164 form when valid); nothing renamed
 }
 CONTACT_CARD = {
     "id",
@@ -228,7 +229,7 @@ def test_csv_keeps_awkward_text_intact(run: Run, data: None) -> None:
     assert 'call, then "email"\nsecond line' in [r["note"] for r in rows]
     listed = list(csv.DictReader(io.StringIO(run("list", "--csv").stdout)))
     assert [r["name"] for r in listed] == ["Ann Lee", "Zoë Åkesson"]
-    assert listed[1]["phone"] == "+1 415 555 0100"
+    assert listed[1]["phone"] == "(415) 555-0100"  # typed +1 415 555 0100: shown nationally
 
 
 @pytest.mark.parametrize(
@@ -264,12 +265,12 @@ def test_piped_tables_are_one_tab_separated_line_per_row(run: Run, data: None) -
 
 
 def test_csv_cells_cannot_run_as_spreadsheet_formulas(run: Run) -> None:
-    run("add", '=HYPERLINK("http://evil.example")', "-p", "+1 415 555 0100")
+    run("add", '=HYPERLINK("http://evil.example")', "-p", "+44 20 7946 0000")
     run("add", "Ann Lee", "-t", "vip")
     run("follow-up", "ann", "fri", "-n", "ok\n@SUM(A1:A9)")
     rows = list(csv.DictReader(io.StringIO(run("list", "--csv").stdout)))
     names = {r["name"]: r for r in rows}
     assert '\'=HYPERLINK("http://evil.example")' in names
-    assert names['\'=HYPERLINK("http://evil.example")']["phone"] == "+1 415 555 0100"
+    assert names['\'=HYPERLINK("http://evil.example")']["phone"] == "+44 20 7946 0000"
     [plan] = list(csv.DictReader(io.StringIO(run("agenda", "--all", "--csv").stdout)))
     assert plan["note"] == "ok\n'@SUM(A1:A9)"

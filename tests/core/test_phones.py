@@ -84,3 +84,50 @@ def test_any_plain_input_agrees_with_phonenumbers(text: str, home: str) -> None:
 def test_any_country_code_and_digits_agree(code: int, digits: str, home: str) -> None:
     text = f"+{code} {digits}"
     assert phones.normalize(text, home) == phones._reference(text, home)
+
+
+# -- display ---------------------------------------------------------------------------------
+
+
+def _valid_examples() -> list[phonenumbers.PhoneNumber]:
+    found = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in phonenumbers.PhoneNumberType.values():
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None and phonenumbers.is_valid_number(example):
+                found.append(example)
+    for code in phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS:
+        example = phonenumbers.example_number_for_non_geo_entity(code)
+        if example is not None:
+            found.append(example)
+    return found
+
+
+@pytest.mark.parametrize("home", ["US", "GB", "DE", "IT", "CA", "JP", "BR", "KZ", "IN"])
+def test_display_formats_as_phonenumbers_does(home: str) -> None:
+    """National format for the default region's calling code, international otherwise, on
+    every region's example numbers: the copied patterns give phonenumbers' own answer."""
+    home_code = phonenumbers.country_code_for_region(home)
+    style = phonenumbers.PhoneNumberFormat
+    for example in _valid_examples():
+        e164 = phonenumbers.format_number(example, style.E164)
+        wanted = phonenumbers.format_number(
+            example, style.NATIONAL if example.country_code == home_code else style.INTERNATIONAL
+        )
+        assert phones.display("typed", e164, home) == wanted, (e164, home)
+
+
+def test_display_keeps_what_does_not_look_valid_as_typed() -> None:
+    assert phones.display("555-CALL-NOW", "", "US") == "555-CALL-NOW"
+    assert phones.display("12", "", "US") == "12"
+    assert phones.display("+1 415 555 0100", "+14155550100", "US") == "(415) 555-0100"
+    assert phones.display("004420 7946 0000", "+442079460000", "US") == "+44 20 7946 0000"
+    assert phones.display("020 7946 0000", "+442079460000", "GB") == "020 7946 0000"
+
+
+def test_the_copied_patterns_cover_every_calling_code() -> None:
+    """After upgrading phonenumbers, run scripts/gen_phone_formats.py (the test above then
+    compares the new patterns on every example number)."""
+    from pocketcrm.core.phone_formats import FORMATS
+
+    assert set(FORMATS) == set(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
+from pocketcrm.core.text import escape  # the standard library's re only
+
 if TYPE_CHECKING:
     from pocketcrm.core.dates import When
     from pocketcrm.core.store import Store
@@ -134,7 +136,12 @@ def interactive() -> bool:
 
 
 def err(message: str) -> None:
-    typer.echo(f"pocketcrm: {message}", err=True)
+    typer.echo(escape(f"pocketcrm: {message}"), err=True)
+
+
+def echo(message: object) -> None:
+    """One line of output that may hold stored text (names, notes): never raw controls."""
+    typer.echo(escape(str(message)))
 
 
 def fail(exc: Exception) -> NoReturn:
@@ -143,7 +150,7 @@ def fail(exc: Exception) -> NoReturn:
     if isinstance(exc, Ambiguous):
         err(f"error: {exc}")
         for cid, label in exc.candidates:
-            typer.echo(f"  {cid:>6}  {label}", err=True)
+            typer.echo(escape(f"  {cid:>6}  {label}"), err=True)
     else:
         err(f"error: {exc}")
     code = exc.exit_code if isinstance(exc, CrmError) else 1
@@ -180,9 +187,9 @@ def pick_contact(store: Store, ref: str) -> str:
     except Ambiguous as exc:
         if not interactive():
             raise
-        typer.echo(f"{len(exc.candidates)} contacts match {ref!r}:")
+        echo(f"{len(exc.candidates)} contacts match {ref!r}:")
         for number, (cid, label) in enumerate(exc.candidates, 1):
-            typer.echo(f"  {number}) {label}  (#{cid})")
+            echo(f"  {number}) {label}  (#{cid})")
         choice = typer.prompt("Which one (number, or 0 to cancel)", type=int, default=0)
         if not 1 <= choice <= len(exc.candidates):
             raise typer.Exit(4) from None
@@ -340,7 +347,7 @@ def render_table(
 
 def _cell(value: Any) -> str:
     """One line of text: a newline in a note would make a second line of the row."""
-    return "" if value is None else " ".join(str(value).splitlines())
+    return "" if value is None else " ".join(escape(str(value)).splitlines())
 
 
 def table(
@@ -359,7 +366,10 @@ def table(
         writer.writerow(columns)
         writer.writerows(
             [
-                ["" if v is None else sanitize_cell(v) if isinstance(v, str) else v for v in row]
+                [
+                    "" if v is None else sanitize_cell(escape(v)) if isinstance(v, str) else v
+                    for v in row
+                ]
                 for row in rows
             ]
         )
@@ -367,7 +377,12 @@ def table(
     if not sys.stdout.isatty():
         typer.echo("\t".join(columns))
         for row in rows:
-            typer.echo("\t".join("" if v is None else str(v).replace("\n", " ") for v in row))
+            typer.echo(
+                "\t".join(
+                    "" if v is None else escape(str(v)).replace("\n", " ").replace("\t", " ")
+                    for v in row
+                )
+            )
         return
     console = _rich_console()
     grid, note = render_table(columns, rows, width=console.width, title=title)
@@ -388,7 +403,9 @@ def print_ids(ids: Iterable[object]) -> None:
 
 
 def say(text: str) -> None:
-    """Human output (Rich markup in a terminal, plain when piped)."""
+    """Human output (Rich markup in a terminal, plain when piped); stored text in it is
+    escaped (core/text.py), the markup holds no control characters of its own."""
+    text = escape(text)
     if sys.stdout.isatty():
         _rich_console().print(text)
     else:

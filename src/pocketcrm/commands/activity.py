@@ -14,6 +14,7 @@ from pocketcrm.commands._common import (
     IdsOption,
     JsonOption,
     due_text,
+    echo,
     err,
     handle_errors,
     local,
@@ -103,7 +104,7 @@ def _log(
         return
     # "logged call #2 with Dave Kowalski": the number is the call's, next to what it names.
     what, _, name = created.label.partition(" with ")
-    typer.echo(f"logged {what} #{created.id} with {name}")
+    echo(f"logged {what} #{created.id} with {name}")
     if created.follow_up:
         f = created.follow_up
         typer.echo(f"follow-up #{f.id} due {due_text(f.due_at)}")

@@ -12,6 +12,7 @@ from pocketcrm.commands._common import (
     IdsOption,
     JsonOption,
     YesOption,
+    echo,
     err,
     handle_errors,
     interactive,
@@ -262,7 +263,7 @@ def rm(number: Number, db: DbOption = None, as_json: JsonOption = False) -> None
     if as_json:
         print_json(item)
     else:
-        typer.echo(f"invoice {item.label} moved to the trash")
+        echo(f"invoice {item.label} moved to the trash")
 
 
 @handle_errors

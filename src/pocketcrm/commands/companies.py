@@ -11,6 +11,7 @@ from pocketcrm.commands._common import (
     DbOption,
     IdsOption,
     JsonOption,
+    echo,
     handle_errors,
     local,
     open_db,
@@ -190,7 +191,7 @@ def edit(
     if as_json:
         print_json(card)
     else:
-        typer.echo(f"updated #{card.id} {card.name}")
+        echo(f"updated #{card.id} {card.name}")
 
 
 @app.command("rm")

@@ -15,6 +15,7 @@ from pocketcrm.commands._common import (
     YesOption,
     ago,
     due_text,
+    echo,
     err,
     handle_errors,
     interactive,
@@ -71,7 +72,13 @@ def _money_lines(money: ContactMoney) -> list[str]:
     return lines
 
 
-def render_card(card: ContactCard, money: ContactMoney | None = None) -> None:
+def _phone(number: str, e164: str, region: str) -> str:
+    from pocketcrm.core.phones import display  # the standard library's re and a table
+
+    return display(number, e164, region)
+
+
+def render_card(card: ContactCard, money: ContactMoney | None = None, region: str = "") -> None:
     lines = [f"[bold]{_escape(card.display_name)}[/bold]  [dim]#{card.id}[/dim]"]
     role = _escape(", ".join(p for p in (card.title, card.department) if p))
     if card.company:
@@ -103,13 +110,17 @@ def render_card(card: ContactCard, money: ContactMoney | None = None) -> None:
     for phone in card.phones:
         label = f" ({phone.label})" if phone.label else ""
         mark = "" if phone.valid else "  [yellow](unverified number)[/yellow]"
-        lines.append(f"phone  {_escape(phone.number)}{label}{' *' if phone.primary else ''}{mark}")
+        shown = _phone(phone.number, phone.e164 if phone.valid else "", region)
+        lines.append(f"phone  {_escape(shown)}{label}{' *' if phone.primary else ''}{mark}")
     for address in card.addresses:
-        lines.append(f"addr   {_escape(address.one_line())}")
+        label = f" ({address.label})" if address.label else ""
+        lines.append(f"addr   {_escape(address.one_line())}{_escape(label)}")
     for site in card.websites:
         lines.append(f"web    {_escape(site.url)}")
     if card.birthday:
         lines.append(f"born   {card.birthday}")
+    if card.anniversary:
+        lines.append(f"anniv  {card.anniversary}")
     for name, value in card.custom.items():
         lines.append(f"{_escape(name)}: {_escape(value)}")
     lines.append(f"last contact: {ago(card.last_contact_at)}")
@@ -154,7 +165,9 @@ def render_card(card: ContactCard, money: ContactMoney | None = None) -> None:
     say("\n".join(lines))
 
 
-def _rows(rows: list[ContactRow], as_json: bool, as_csv: bool, ids: bool = False) -> None:
+def _rows(
+    rows: list[ContactRow], as_json: bool, as_csv: bool, ids: bool = False, region: str = ""
+) -> None:
     if ids:
         print_ids(r.id for r in rows)
         return
@@ -181,7 +194,7 @@ def _rows(rows: list[ContactRow], as_json: bool, as_csv: bool, ids: bool = False
                 r.stage,
                 " ".join(r.tags),
                 r.email,
-                r.phone,
+                _phone(r.phone, r.phone_e164, region),
                 local(r.last_contact_at, date_only=True),
                 due_text(r.next_follow_up_at),
             ]
@@ -224,6 +237,27 @@ def add(
         str, typer.Option(help="Birthday: 1980-05-17 or --05-17 without a year.")
     ] = "",
     website: Annotated[list[str], typer.Option("--website", help="Website (repeat).")] = [],  # noqa: B006
+    address: Annotated[
+        list[str],
+        typer.Option(
+            "--address",
+            help="Postal address 'Street 1, City, Postcode, Country' (repeat; 'home:...' labels).",
+        ),
+    ] = [],  # noqa: B006
+    anniversary: Annotated[
+        str, typer.Option(help="Anniversary: 2010-06-12 or --06-12 without a year.")
+    ] = "",
+    nickname: Annotated[str, typer.Option(help="Nickname.")] = "",
+    source: Annotated[str, typer.Option(help="Where the contact came from.")] = "",
+    set_field: Annotated[
+        list[str], typer.Option("--set", help="Custom field NAME=VALUE (repeat).")
+    ] = [],  # noqa: B006
+    do_not_contact: Annotated[
+        bool, typer.Option("--do-not-contact", help="Mark as not to be contacted.")
+    ] = False,
+    email_opt_out: Annotated[
+        bool, typer.Option("--email-opt-out", help="Opted out of marketing email.")
+    ] = False,
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -245,6 +279,13 @@ def add(
         notes=note,
         birthday=birthday,
         websites=website,
+        addresses=address,
+        anniversary=anniversary,
+        nickname=nickname,
+        source=source,
+        custom=_custom_fields(set_field),
+        do_not_contact=do_not_contact,
+        email_opt_out=email_opt_out,
     )
     store = open_db(db)
     contacts.validate_input(data, store.settings)
@@ -258,8 +299,11 @@ def add(
         if not typer.confirm("Add a new contact anyway?", default=False):
             raise typer.Exit(1)
         yes = True
+    _confirm_suppressed(store, email, phone, yes, "add")
     try:  # checked again inside the write: another `add` of this person may have just won
-        created = contacts.create_contact(store, data, refuse_duplicates=not yes)
+        created = contacts.create_contact(
+            store, data, refuse_duplicates=not yes, allow_suppressed=True
+        )
     except contacts.LikelyDuplicate as exc:
         err(f"error: {exc}; pass --yes to add anyway")
         raise typer.Exit(2) from None
@@ -269,6 +313,41 @@ def add(
         print_json(created)
     else:
         typer.echo(created.id)
+
+
+def _custom_fields(items: list[str]) -> dict[str, str]:
+    """--set NAME=VALUE options as a dict."""
+    from pocketcrm.core.errors import Invalid
+
+    custom = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise Invalid("set", f"{item!r} is not NAME=VALUE")
+        custom[key] = value
+    return custom
+
+
+def _confirm_suppressed(
+    store: Any, emails: list[str], phones: list[str], yes: bool, verb: str
+) -> None:
+    """An erased person's email or phone: warn, and go on only with --yes or a confirmation
+    (exit 2 without one when no one is at the terminal; nothing is written)."""
+    from pocketcrm.core.services import contacts
+
+    found = contacts.suppressed_matches(store, emails, phones)
+    if not found:
+        return
+    message = "; ".join(str(f) for f in found)
+    if yes:
+        err(f"warning: {message}")
+        return
+    if not interactive():
+        err(f"error: {message}; pass --yes to {verb} it anyway")
+        raise typer.Exit(2)
+    err(f"warning: {message}")
+    if not typer.confirm(f"{verb.capitalize()} it anyway?", default=False):
+        raise typer.Exit(1)
 
 
 @handle_errors
@@ -283,7 +362,7 @@ def show(ref: Ref, db: DbOption = None, as_json: JsonOption = False) -> None:
     else:
         from pocketcrm.core.services.card_money import contact_money
 
-        render_card(card, contact_money(store, card.id))
+        render_card(card, contact_money(store, card.id), store.settings.default_region)
 
 
 @handle_errors
@@ -337,12 +416,14 @@ def list_(
         sort=sort,
         limit=limit,
     )
+    store = open_db(db)
+    region = store.settings.default_region
     if segment:
         from pocketcrm.core.services import segments
 
-        _rows(segments.list_in_segment(open_db(db), segment, query), as_json, as_csv, ids)
+        _rows(segments.list_in_segment(store, segment, query), as_json, as_csv, ids, region)
         return
-    _rows(contacts.list_contacts(open_db(db), query), as_json, as_csv, ids)
+    _rows(contacts.list_contacts(store, query), as_json, as_csv, ids, region)
 
 
 @handle_errors
@@ -357,8 +438,9 @@ def search(
     """Search names, emails, phones, companies, tags and notes."""
     from pocketcrm.core.services import contacts
 
-    found = contacts.search_contacts(open_db(db), " ".join(words), limit=limit)
-    _rows(found, as_json, as_csv, ids)
+    store = open_db(db)
+    found = contacts.search_contacts(store, " ".join(words), limit=limit)
+    _rows(found, as_json, as_csv, ids, store.settings.default_region)
 
 
 @handle_errors
@@ -372,6 +454,16 @@ def edit(
     notes: Annotated[str | None, typer.Option(help="Replace the notes.")] = None,
     add_note: Annotated[str | None, typer.Option(help="Append a line to the notes.")] = None,
     birthday: Annotated[str | None, typer.Option(help="Birthday ('' clears).")] = None,
+    anniversary: Annotated[str | None, typer.Option(help="Anniversary ('' clears).")] = None,
+    nickname: Annotated[str | None, typer.Option(help="Nickname ('' clears).")] = None,
+    source: Annotated[str | None, typer.Option(help="Where the contact came from.")] = None,
+    add_address: Annotated[
+        list[str],
+        typer.Option(help="Add a postal address 'Street 1, City, Postcode, Country' (repeat)."),
+    ] = [],  # noqa: B006
+    rm_address: Annotated[
+        list[str], typer.Option(help="Remove an address: its label or its text (repeat).")
+    ] = [],  # noqa: B006
     add_email: Annotated[list[str], typer.Option(help="Add an email (repeat).")] = [],  # noqa: B006
     rm_email: Annotated[list[str], typer.Option(help="Remove an email (repeat).")] = [],  # noqa: B006
     add_phone: Annotated[list[str], typer.Option(help="Add a phone (repeat).")] = [],  # noqa: B006
@@ -389,6 +481,7 @@ def edit(
     email_opt_out: Annotated[
         bool | None, typer.Option("--email-opt-out/--email-opt-in", help="Marketing email opt-out.")
     ] = None,
+    yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -397,15 +490,9 @@ def edit(
     Without options the card opens in $VISUAL or $EDITOR as a TOML file; what is saved is
     checked like the options, and a mistake reopens the file with the error at the top.
     """
-    from pocketcrm.core.errors import Invalid
     from pocketcrm.core.services import contacts
 
-    custom = {}
-    for item in set_field:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise Invalid("set", f"{item!r} is not NAME=VALUE")
-        custom[key] = value
+    custom = _custom_fields(set_field)
     patch = contacts.ContactPatch(
         name=name,
         company=company,
@@ -415,6 +502,11 @@ def edit(
         notes=notes,
         append_note=add_note,
         birthday=birthday,
+        anniversary=anniversary,
+        nickname=nickname,
+        source=source,
+        add_addresses=add_address,
+        remove_addresses=rm_address,
         add_emails=add_email,
         remove_emails=rm_email,
         add_phones=add_phone,
@@ -431,11 +523,14 @@ def edit(
         edit_in_editor(db, ref, as_json)
         return
     store = open_db(db)
-    card = contacts.update_contact(store, pick_contact(store, ref), patch)
+    target = pick_contact(store, ref)
+    contacts.validate_patch(patch)
+    _confirm_suppressed(store, add_email, add_phone, yes, "add")
+    card = contacts.update_contact(store, target, patch, allow_suppressed=True)
     if as_json:
         print_json(card)
     else:
-        typer.echo(f"updated #{card.id} {card.display_name}")
+        echo(f"updated #{card.id} {card.display_name}")
 
 
 @handle_errors
@@ -502,7 +597,7 @@ def stage(
     if as_json:
         print_json(card)
     else:
-        typer.echo(f"#{card.id} {card.display_name} is now {card.stage}")
+        echo(f"#{card.id} {card.display_name} is now {card.stage}")
 
 
 @handle_errors
@@ -585,4 +680,4 @@ def restore(
     if as_json:
         print_json(item)
     else:
-        typer.echo(f"restored {item.kind.replace('_', '-')} #{item.id} ({item.label})")
+        echo(f"restored {item.kind.replace('_', '-')} #{item.id} ({item.label})")

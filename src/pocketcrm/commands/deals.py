@@ -12,6 +12,7 @@ from pocketcrm.commands._common import (
     DbOption,
     IdsOption,
     JsonOption,
+    echo,
     handle_errors,
     local,
     open_db,
@@ -83,7 +84,7 @@ def _echo_deal(view: DealView, as_json: bool, verb: str) -> None:
     if as_json:
         print_json(view)
     else:
-        typer.echo(f"{verb} deal #{view.id} {view.title} ({view.stage})")
+        echo(f"{verb} deal #{view.id} {view.title} ({view.stage})")
 
 
 @deal_app.command("add")
@@ -267,7 +268,7 @@ def rm(deal_id: DealId, db: DbOption = None, as_json: JsonOption = False) -> Non
     if as_json:
         print_json(item)
     else:
-        typer.echo(f"deal #{item.id} {item.label} moved to the trash")
+        echo(f"deal #{item.id} {item.label} moved to the trash")
 
 
 def render_pipeline(board: Pipeline) -> None:

@@ -24,6 +24,7 @@ from pocketcrm.commands._common import (
     JsonOption,
     ago,
     db_location,
+    echo,
     err,
     handle_errors,
     interactive,
@@ -427,7 +428,7 @@ def cadence_rm(
     if as_json:
         print_json(view)
     else:
-        typer.echo(
+        echo(
             f"removed cadence #{view.id}: {view.target} every {humanize.count(view.ideal_days, 'day')}"
         )
 

@@ -173,3 +173,65 @@ def normalize(number: str, region: str) -> tuple[str, bool]:
     """(E.164, valid) for a typed number; unparseable numbers give ('', False) and are kept."""
     found = _fast(number, region)
     return found if found is not None else _reference(number, region)
+
+
+_COUNTRY_OF = {  # the calling code of each default region people set (display only)
+    "US": 1, "CA": 1, "GB": 44, "DE": 49, "FR": 33, "IT": 39, "ES": 34, "NL": 31, "BE": 32,
+    "CH": 41, "AT": 43, "SE": 46, "NO": 47, "DK": 45, "FI": 358, "IE": 353, "PT": 351,
+    "PL": 48, "AU": 61, "NZ": 64, "IN": 91, "JP": 81, "BR": 55, "MX": 52, "ZA": 27,
+}  # fmt: skip
+_compiled: dict[str, re.Pattern[str]] = {}
+
+
+def _pattern(text: str) -> re.Pattern[str]:
+    if text not in _compiled:
+        _compiled[text] = re.compile(text)
+    return _compiled[text]
+
+
+def home_code(region: str) -> int:
+    """The calling code of REGION (1 for US): from a short table, else phonenumbers."""
+    region = region.upper()
+    if region not in _COUNTRY_OF:
+        from phonenumbers import country_code_for_region  # a rarer region: pay the import
+
+        _COUNTRY_OF[region] = int(country_code_for_region(region))
+    return _COUNTRY_OF[region]
+
+
+def display(number: str, e164: str, region: str) -> str:
+    """How a stored phone is shown, whatever was typed: national format for a number with the
+    default REGION's calling code ('(415) 555-0100' in US), international otherwise
+    ('+44 20 7946 0000'). E164 is the stored form of a valid number ('' for one that does
+    not look valid, which is shown as typed). Storage keeps the typed text; every face shows
+    phones through this one function. It formats as phonenumbers' format_number does, from
+    its patterns copied into core/phone_formats.py (importing phonenumbers costs 100 ms)."""
+    if not e164.startswith("+"):
+        return number
+    from pocketcrm.core.phone_formats import FORMATS  # 0.5 ms from its .pyc
+
+    digits = e164[1:]
+    for size in (1, 2, 3):
+        code = int(digits[:size] or 0)
+        if code in FORMATS:
+            break
+    else:
+        return number
+    national = digits[size:]
+    home = code == home_code(region) if region else False
+    formats = FORMATS[code]
+    chosen = formats[0] if home or len(formats) == 1 else formats[1]
+    for pattern, rule, leading, prefix_rule in chosen:
+        if leading and _pattern(leading).match(national) is None:
+            continue
+        compiled = _pattern(pattern)
+        if compiled.fullmatch(national) is None:
+            continue
+        if home and prefix_rule:
+            rule = _FIRST_GROUP.sub(prefix_rule, rule, count=1)  # as phonenumbers does
+        shown = compiled.sub(rule, national)
+        return shown if home else f"+{code} {shown}"
+    return national if home else f"+{code} {national}"
+
+
+_FIRST_GROUP = re.compile(r"(\\\d)")

@@ -141,6 +141,7 @@ class ContactRow:
     phone: str
     last_contact_at: datetime | None
     next_follow_up_at: datetime | date | None  # a date if the next one is all-day
+    phone_e164: str = ""  # the primary phone's E.164 form when it is valid (for display)
 
 
 @dataclass(frozen=True)

@@ -243,13 +243,15 @@ def _follow_up_occurrences(
     return found
 
 
-def _cadence_occurrences(session: Session, now: datetime) -> list[Occurrence]:
+def _cadence_occurrences(
+    session: Session, now: datetime, count_campaigns: bool
+) -> list[Occurrence]:
     if session.execute(text("SELECT 1 FROM cadence_rule LIMIT 1")).first() is None:
         return []  # most runs: no rules, and no need to import the cadence service
     from pocketcrm.core.services.cadence import drifting_in
 
     found = []
-    for drift in drifting_in(session, now):
+    for drift in drifting_in(session, now, count_campaigns=count_campaigns):
         since = _stamp(drift.last_contact_at) if drift.last_contact_at else "never"
         key = f"cadence:{drift.contact_id}:{since}"
         found.append(Occurrence(key, "cadence", drift.contact_id, drift.due_at))
@@ -336,11 +338,16 @@ def _celebrations(
 
 
 def due_occurrences(
-    session: Session, now: datetime, config: ReminderConfig, last_run: datetime | None
+    session: Session,
+    now: datetime,
+    config: ReminderConfig,
+    last_run: datetime | None,
+    *,
+    count_campaigns: bool = False,
 ) -> list[Occurrence]:
     """Everything that should have reminded by NOW (inside the claiming transaction)."""
     found = _follow_up_occurrences(session, now, config)
-    found += _cadence_occurrences(session, now)
+    found += _cadence_occurrences(session, now, count_campaigns)
     if config.birthdays:
         found += _celebrations(session, now, config, last_run)
     return found
@@ -504,7 +511,13 @@ def claim_due(
     with store.write() as session:
         raw_last = _get_state(session, LAST_RUN_KEY)
         last_run = datetime.fromisoformat(raw_last) if raw_last else None
-        found = due_occurrences(session, now, config, last_run)
+        found = due_occurrences(
+            session,
+            now,
+            config,
+            last_run,
+            count_campaigns=store.settings.cadence_counts_campaigns,
+        )
         # Before inserting: only rows from earlier runs can be obsolete.
         current = {o.key for o in found}
         dropped = _drop_obsolete(session, current, stale_before, config.overdue_every_days > 0)

@@ -52,6 +52,19 @@ class BackupConfig:
 
 
 @dataclass
+class StageRoles:
+    """Which configured life-cycle stage plays each part the report counts by; empty means
+    by position (see Settings.stage_for), so renamed stages keep working."""
+
+    lead: str = ""  # new people not yet in talks: the report's leads by owner
+    customer: str = ""  # people who buy: customers by company kind, customers not contacted
+    past: str = ""  # people who bought and stopped
+
+
+STAGE_ROLES = ("lead", "customer", "past")
+
+
+@dataclass
 class Settings:
     """Everything configurable that the core's rules depend on."""
 
@@ -62,5 +75,26 @@ class Settings:
     outcomes: list[str] = field(default_factory=lambda: list(DEFAULT_OUTCOMES))
     deal_stages: list[str] = field(default_factory=lambda: list(DEFAULT_DEAL_STAGES))
     currency: str = "USD"  # ISO 4217 code for amounts given without one
+    cadence_counts_campaigns: bool = False  # does a campaign email reset stay-in-touch clocks?
     reminders: ReminderConfig = field(default_factory=ReminderConfig)
     backups: BackupConfig = field(default_factory=BackupConfig)
+    stage_roles: StageRoles = field(default_factory=StageRoles)
+
+    def stage_for(self, role: str) -> str:
+        """The stage that plays ROLE (lead, customer, past), or '' when none does.
+
+        A role set in the config wins while it names a configured stage; otherwise by
+        position: lead is the first stage, past the last and customer the one before it
+        (with fewer than three stages: customer is the last and there is no past stage).
+        The defaults (lead, prospect, customer, past_customer) come out as their names."""
+        chosen = getattr(self.stage_roles, role)
+        if chosen and chosen in self.stages:
+            return str(chosen)
+        stages = self.stages
+        if not stages:
+            return ""
+        if role == "lead":
+            return stages[0]
+        if len(stages) < 3:
+            return stages[-1] if role == "customer" and len(stages) > 1 else ""
+        return stages[-2] if role == "customer" else stages[-1]

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.settings import COMPANY_KINDS, INTERACTION_KINDS, Settings
+from pocketcrm.core.text import is_blank, unsafe_in, visible
 
 _EMAIL = re.compile(r"^[^@\s\"<>(),;:]+@[^@\s\"<>(),;:]+\.[^@\s\"<>(),;:.]{2,}$")
 _LABELLED = re.compile(r"^([A-Za-z][\w -]{0,20}):(.+)$")
@@ -18,9 +19,30 @@ def key(value: str) -> str:
     return "_".join(value.strip().lower().replace("-", " ").split())
 
 
+def safe(value: str, field: str) -> str:
+    """VALUE unchanged, or Invalid when it holds a control or bidirectional character (they
+    could retitle or recolour a terminal; tab and newline are whitespace)."""
+    found = unsafe_in(value)
+    if found:
+        raise Invalid(
+            field, f"holds the control character {visible(found)}; remove it and type plain text"
+        )
+    return value
+
+
+def line(value: str, field: str) -> str:
+    """A single-line text field (title, department, owner, ...): checked, spaces folded."""
+    return " ".join(safe(value, field).split())
+
+
+def block(value: str, field: str = "notes") -> str:
+    """A multi-line text field (notes): checked, lines and tabs kept, ends trimmed."""
+    return safe(value, field).strip()
+
+
 def name(value: str, field: str = "name") -> str:
-    cleaned = " ".join(value.split())
-    if not cleaned:
+    cleaned = " ".join(safe(value, field).split())
+    if not cleaned or is_blank(cleaned):
         raise Invalid(field, "must not be empty; give a name, e.g. 'Ann Lee'")
     if len(cleaned) > 200:
         raise Invalid(field, "is longer than 200 characters; shorten it")
@@ -37,7 +59,7 @@ def split_label(value: str) -> tuple[str, str]:
 
 def email(value: str, field: str = "email") -> str:
     """A syntactically valid address, domain lower-cased (deliverability is not checked offline)."""
-    cleaned = value.strip()
+    cleaned = safe(value, field).strip()
     if not _EMAIL.match(cleaned):
         raise Invalid(field, f"{value!r} is not an email address; use the form name@example.com")
     local, _, domain = cleaned.rpartition("@")
@@ -45,7 +67,7 @@ def email(value: str, field: str = "email") -> str:
 
 
 def phone_text(value: str, field: str = "phone") -> str:
-    cleaned = " ".join(value.split())
+    cleaned = " ".join(safe(value, field).split())
     if not any(ch.isdigit() for ch in cleaned):
         raise Invalid(field, f"{value!r} has no digits; give a number such as +1 555 0100")
     return cleaned
@@ -103,7 +125,7 @@ def satisfaction(value: int | None) -> int | None:
 
 
 def tag(value: str) -> str:
-    cleaned = "-".join(value.strip().lstrip("#+").lower().split())
+    cleaned = "-".join(safe(value, "tag").strip().lstrip("#+").lower().split())
     if not cleaned:
         raise Invalid("tag", "must not be empty; give a word such as 'vip'")
     if "," in cleaned:
@@ -112,10 +134,45 @@ def tag(value: str) -> str:
 
 
 def url(value: str, field: str = "website") -> str:
-    cleaned = value.strip()
+    cleaned = safe(value, field).strip()
     if not cleaned or " " in cleaned or "." not in cleaned:
         raise Invalid(field, f"{value!r} is not a web address; use the form example.com")
     return cleaned
+
+
+ADDRESS_FORM = (
+    "'Street 1, City, Postcode, Country' (or 'home:Street 1, City, Region, Postcode, Country')"
+)
+
+
+def address(value: str, field: str = "address") -> tuple[str, str, str, str, str, str]:
+    """(label, street, city, region, postcode, country) from one typed line.
+
+    Comma-separated, in the order of an envelope: street; street, city; street, city,
+    country; street, city, postcode, country; street, city, region, postcode, country.
+    A leading 'home:' or 'work:' is the label. Empty parts may be left blank ('a, , b')."""
+    label, rest = split_label(safe(value, field))
+    parts = [" ".join(p.split()) for p in rest.split(",")]
+    if not any(parts):
+        raise Invalid(field, f"is empty; give {ADDRESS_FORM}")
+    if len(parts) > 5:
+        raise Invalid(field, f"{value!r} has more than five parts; give {ADDRESS_FORM}")
+    order = {
+        1: ("street",),
+        2: ("street", "city"),
+        3: ("street", "city", "country"),
+        4: ("street", "city", "postcode", "country"),
+        5: ("street", "city", "region", "postcode", "country"),
+    }[len(parts)]
+    found = dict(zip(order, parts, strict=True))
+    return (
+        label,
+        found.get("street", ""),
+        found.get("city", ""),
+        found.get("region", ""),
+        found.get("postcode", ""),
+        found.get("country", ""),
+    )
 
 
 def split_name(display: str) -> tuple[str, str, str]:

@@ -65,6 +65,8 @@ def _check(data: InteractionInput, store: Store) -> tuple[str, str, str, int | N
     outcome = validate.outcome(data.outcome, store.settings)
     direction = validate.direction(data.direction)
     satisfaction = validate.satisfaction(data.satisfaction)
+    validate.block(data.notes, "note")
+    validate.block(data.follow_up_note, "follow-up-note")
     if data.duration_s is not None and data.duration_s <= 0:
         raise Invalid("duration", "must be more than zero; use e.g. 15m or 1h30m")
     if data.when is not None and data.when > clock.now() + timedelta(minutes=5):
@@ -193,6 +195,7 @@ def _add_follow_up(
 def schedule_follow_up(
     store: Store, ref: str, due: datetime, *, all_day: bool = False, note: str = "", owner: str = ""
 ) -> FollowUpView:
+    validate.block(note, "note")
     with store.write() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
         contact = _contact(session, contact_id)

@@ -2,7 +2,8 @@
 
 A rule names one contact or one tag, an ideal interval and a maximum. A contact's clock
 runs from the last call, meeting, email or text (`contact.last_contact_at`, kept by the
-activity service), so logging any of them resets it. A contact's own rule wins over tag
+activity service), so logging any of them resets it; a campaign email does not, unless the
+setting cadence_counts_campaigns is on. A contact's own rule wins over tag
 rules; among several tag rules the most frequent one applies.
 
 `drifting` is read by `pocketcrm agenda`, the interface and the reminder run, which calls
@@ -229,20 +230,35 @@ WITH applicable AS (
   ) AS pick
   FROM applicable a
 )
-SELECT c.id, c.display_name, c.last_contact_at, c.created_at,
+SELECT c.id, c.display_name, {last}, c.created_at,
        k.rule_id, k.tag, k.ideal_days, k.max_days, k.rule_created
 FROM ranked k JOIN contact c ON c.id = k.contact_id
 WHERE k.pick = 1 AND c.deleted_at IS NULL AND c.do_not_contact = :no
-  AND coalesce(c.last_contact_at, c.created_at) <= :cutoff
+  AND coalesce({last}, c.created_at) <= :cutoff
 """
+# The last call, meeting, email or text that was not a campaign email. A campaign's sent email
+# is logged with the moment the recipient row was marked sent (campaigns._mark_sent), which is
+# how it is told apart; only people a campaign reached need the second look.
+_PERSONAL_LAST = """CASE WHEN EXISTS (SELECT 1 FROM campaign_recipient r
+    WHERE r.contact_id = c.id AND r.status = 'sent')
+  THEN (SELECT max(i.occurred_at) FROM interaction i WHERE i.contact_id = c.id
+    AND i.deleted_at IS NULL AND i.kind IN ('call', 'meeting', 'email', 'sms')
+    AND NOT (i.kind = 'email' AND EXISTS (SELECT 1 FROM campaign_recipient r
+      WHERE r.contact_id = c.id AND r.status = 'sent' AND r.sent_at = i.occurred_at)))
+  ELSE c.last_contact_at END"""
 
 
-def drifting_in(session: Session, now: datetime, *, owner: str = "") -> list[Drift]:
-    """Contacts past their ideal interval at NOW, most overdue first (inside a session)."""
+def drifting_in(
+    session: Session, now: datetime, *, owner: str = "", count_campaigns: bool = False
+) -> list[Drift]:
+    """Contacts past their ideal interval at NOW, most overdue first (inside a session).
+
+    A campaign email is a newsletter, not keeping in touch: it resets no clock unless
+    count_campaigns (the setting cadence_counts_campaigns)."""
     shortest = session.execute(text("SELECT min(ideal_days) FROM cadence_rule")).scalar()
     if shortest is None:
         return []
-    sql = _EFFECTIVE
+    sql = _EFFECTIVE.format(last="c.last_contact_at" if count_campaigns else _PERSONAL_LAST)
     params: dict[str, object] = {"no": False, "cutoff": _db_time(now - int(shortest) * DAY)}
     if owner:
         sql += " AND c.owner = :owner"
@@ -283,4 +299,9 @@ def drifting_in(session: Session, now: datetime, *, owner: str = "") -> list[Dri
 def drifting(store: Store, *, owner: str = "", now: datetime | None = None) -> list[Drift]:
     """Who is drifting out of touch, most overdue first (for agenda and the interface)."""
     with store.read() as session:
-        return drifting_in(session, now or clock.now(), owner=owner)
+        return drifting_in(
+            session,
+            now or clock.now(),
+            owner=owner,
+            count_campaigns=store.settings.cadence_counts_campaigns,
+        )

@@ -64,10 +64,21 @@ def _check_contact_fields(website: str | None, email: str | None, phone: str | N
         validate.phone_text(phone)
 
 
+def _check_text(data: CompanyInput | CompanyPatch) -> None:
+    """The address, owner and notes hold no control or bidirectional characters."""
+    for name in ("street", "city", "region", "postcode", "country", "owner"):
+        value = getattr(data, name)
+        if value is not None:
+            validate.line(value, name)
+    if data.notes is not None:
+        validate.block(data.notes, "notes")
+
+
 def create_company(store: Store, data: CompanyInput) -> Created:
     name = validate.name(data.name, "name")
     kind = validate.company_kind(data.kind)
     _check_contact_fields(data.website, data.email, data.phone)
+    _check_text(data)
     tags = sorted({validate.tag(t) for t in data.tags})
     now = clock.now()
     with store.write() as session:
@@ -206,6 +217,7 @@ def update_company(store: Store, ref: str, patch: CompanyPatch) -> CompanyCard:
     if patch.kind is not None:
         validate.company_kind(patch.kind)
     _check_contact_fields(patch.website, patch.email, patch.phone)
+    _check_text(patch)
     adding = sorted({validate.tag(t) for t in patch.add_tags})
     removing = sorted({validate.tag(t) for t in patch.remove_tags})
     with store.write() as session:

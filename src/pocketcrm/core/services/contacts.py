@@ -69,6 +69,12 @@ class ContactInput:
     birthday: str = ""
     websites: list[str] = field(default_factory=list)
     source: str = ""
+    addresses: list[str] = field(default_factory=list)  # "home:Street 1, City, Postcode, Country"
+    anniversary: str = ""
+    nickname: str = ""
+    custom: dict[str, str] = field(default_factory=dict)
+    do_not_contact: bool = False
+    email_opt_out: bool = False
 
 
 @dataclass
@@ -83,6 +89,11 @@ class ContactPatch:
     notes: str | None = None
     append_note: str | None = None
     birthday: str | None = None  # "" clears it
+    anniversary: str | None = None  # "" clears it
+    nickname: str | None = None
+    source: str | None = None
+    add_addresses: list[str] = field(default_factory=list)  # as ContactInput.addresses
+    remove_addresses: list[str] = field(default_factory=list)  # a label or the one-line text
     add_emails: list[str] = field(default_factory=list)
     remove_emails: list[str] = field(default_factory=list)
     add_phones: list[str] = field(default_factory=list)
@@ -155,7 +166,14 @@ def tag_ids(session: Session, names: Iterable[str]) -> list[int]:
     return ids
 
 
-def company_for(session: Session, ref: str, stage: str = "", kind: str = "") -> int:
+def company_for(
+    session: Session,
+    ref: str,
+    stage: str = "",
+    kind: str = "",
+    *,
+    settings: Settings | None = None,
+) -> int:
     """The id of the company named REF (an id or a name), created when the name is new.
 
     KIND (supplier, partner, ...) is the new company's kind; an existing company of another
@@ -176,8 +194,12 @@ def company_for(session: Session, ref: str, stage: str = "", kind: str = "") -> 
             _same_kind(session, int(found), kind)
         return int(found)
     now = clock.now()
-    # A company first met through a contact takes its kind from that contact's stage.
-    kind = kind or {"customer": "customer", "past_customer": "customer"}.get(stage, "prospect")
+    # A company first met through a contact takes its kind from that contact's stage: the
+    # stages playing the customer and past-customer roles make a customer.
+    if not kind:
+        roles = settings or Settings()
+        buying = {roles.stage_for("customer"), roles.stage_for("past")} - {""}
+        kind = "customer" if stage in buying else "prospect"
     name = validate.name(ref, "company")
     return sql.insert(
         session,
@@ -302,6 +324,135 @@ def validate_input(data: ContactInput, settings: Settings) -> None:
     for value in data.websites:
         validate.url(value)
     _birthday(data.birthday)
+    _birthday(data.anniversary, "anniversary")
+    for value in data.addresses:
+        validate.address(value)
+    _check_custom(data.custom)
+    _check_text(data.company, data.title, data.department, data.owner, data.source, data.notes)
+    validate.line(data.nickname, "nickname")
+
+
+def _check_custom(custom: dict[str, str]) -> None:
+    for key, value in custom.items():
+        if not key.strip():
+            raise Invalid("field", "a custom field needs a name; use NAME=VALUE")
+        validate.line(key, "field")
+        validate.block(value, "field")
+
+
+def _add_addresses(session: Session, contact_id: int, values: Sequence[str]) -> None:
+    for value in values:
+        label, street, city, region, postcode, country = validate.address(value)
+        sql.insert(
+            session,
+            "contact_address",
+            {
+                "contact_id": contact_id,
+                "label": label,
+                "street": street,
+                "extended": "",
+                "po_box": "",
+                "city": city,
+                "region": region,
+                "postcode": postcode,
+                "country": country,
+            },
+        )
+
+
+def _remove_addresses(session: Session, contact_id: int, values: Sequence[str]) -> None:
+    """Remove the addresses with this label or this one-line text (as `show` prints it)."""
+    rows = session.execute(
+        text(
+            "SELECT id, label, street, extended, po_box, city, region, postcode, country "
+            "FROM contact_address WHERE contact_id = :c ORDER BY id"
+        ),
+        {"c": contact_id},
+    ).all()
+    for value in values:
+        wanted = " ".join(value.split()).lower()
+        gone = [
+            r.id
+            for r in rows
+            if wanted in (r.label.lower(), AddressView(*r[1:]).one_line().lower())
+        ]
+        if not gone:
+            raise Invalid("address", f"{value!r} is not one of this contact's addresses")
+        for address_id in gone:
+            session.execute(text("DELETE FROM contact_address WHERE id = :i"), {"i": address_id})
+
+
+def _check_text(
+    company: str | None,
+    title: str | None,
+    department: str | None,
+    owner: str | None,
+    source: str | None = None,
+    notes: str | None = None,
+    append_note: str | None = None,
+) -> None:
+    """The free-text fields hold no control or bidirectional characters (text.py)."""
+    for field_name, value in (
+        ("company", company),
+        ("title", title),
+        ("department", department),
+        ("owner", owner),
+        ("source", source),
+    ):
+        if value is not None:
+            validate.line(value, field_name)
+    for field_name, value in (("notes", notes), ("add-note", append_note)):
+        if value is not None:
+            validate.block(value, field_name)
+
+
+# -- the suppression list ---------------------------------------------------------------------
+
+
+def suppressed_matches(
+    store: Store, emails: Sequence[str] = (), phones: Sequence[str] = ()
+) -> list[SuppressedMatch]:
+    """Which of these typed emails and phones belong to an erased person.
+
+    Erasure (people.erase_person) keeps a hash of each email and phone; import skips them
+    unless allowed, and add and edit ask first. Empty when nothing was ever erased."""
+    with store.read() as session:
+        if session.execute(text("SELECT 1 FROM suppression LIMIT 1")).first() is None:
+            return []
+        known = {str(d) for (d,) in session.execute(text("SELECT digest FROM suppression"))}
+    from pocketcrm.core.transfer.importer import digest, phone_key  # the hash import keeps
+
+    found = []
+    for value in emails:
+        address = validate.split_label(value)[1].strip()
+        if digest("email", address.lower()) in known:
+            found.append(SuppressedMatch("email", address))
+    for value in phones:
+        number = " ".join(validate.split_label(value)[1].split())
+        e164, _ = validate.normalize_phone(number, store.settings.default_region)
+        key = phone_key(number, e164)
+        if key and digest("phone", key) in known:
+            found.append(SuppressedMatch("phone", number))
+    return found
+
+
+@dataclass(frozen=True)
+class SuppressedMatch:
+    """An email or phone of an erased person, as typed."""
+
+    field: str  # "email" or "phone"
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.value} belongs to an erased person (suppression list)"
+
+
+def _refuse_suppressed(store: Store, emails: Sequence[str], phones: Sequence[str]) -> None:
+    found = suppressed_matches(store, emails, phones)
+    if found:
+        raise Invalid(
+            found[0].field, f"{found[0].value} belongs to an erased person; confirm first"
+        )
 
 
 # -- create ---------------------------------------------------------------------------------
@@ -321,24 +472,36 @@ class LikelyDuplicate(CrmError):
         self.candidates = list(candidates)
 
 
-def create_contact(store: Store, data: ContactInput, *, refuse_duplicates: bool = False) -> Created:
-    """REFUSE_DUPLICATES: raise LikelyDuplicate instead of adding a probable duplicate. It is
-    checked inside the write transaction, so simultaneous adds of one person make one contact."""
+def create_contact(
+    store: Store,
+    data: ContactInput,
+    *,
+    refuse_duplicates: bool = False,
+    allow_suppressed: bool = False,
+) -> Created:
+    """A new contact. REFUSE_DUPLICATES: raise LikelyDuplicate instead of adding a probable
+    duplicate; it is checked inside the write transaction, so simultaneous adds of one person
+    make one contact. An erased person's email or phone is refused unless ALLOW_SUPPRESSED
+    (the faces ask first)."""
     settings = store.settings
     validate_input(data, settings)
+    if not allow_suppressed:
+        _refuse_suppressed(store, data.emails, data.phones)
     display, given, family = validate.split_name(validate.name(data.name))
     stage = validate.stage(data.stage, settings) if data.stage else settings.stages[0]
     birthday = _birthday(data.birthday)
+    anniversary = _birthday(data.anniversary, "anniversary")
     now = clock.now()
     owner = (data.owner or settings.owner).strip()
     year, month, day = birthday if birthday else (None, None, None)
+    a_year, a_month, a_day = anniversary if anniversary else (None, None, None)
     with store.write() as session:
         if refuse_duplicates:
             found = likely_duplicates(store, data.name, data.emails, data.phones, session=session)
             if found:
                 raise LikelyDuplicate(found)
         company_id = (
-            company_for(session, data.company, stage, data.company_kind)
+            company_for(session, data.company, stage, data.company_kind, settings=settings)
             if data.company.strip()
             else None
         )
@@ -354,7 +517,7 @@ def create_contact(store: Store, data: ContactInput, *, refuse_duplicates: bool 
                 "additional_names": "",
                 "prefix": "",
                 "suffix": "",
-                "nickname": "",
+                "nickname": validate.line(data.nickname, "nickname"),
                 "name_key": fold(display),
                 "company_id": company_id,
                 "title": data.title.strip(),
@@ -365,8 +528,11 @@ def create_contact(store: Store, data: ContactInput, *, refuse_duplicates: bool 
                 "birthday_year": year,
                 "birthday_month": month,
                 "birthday_day": day,
-                "do_not_contact": False,
-                "email_opt_out": False,
+                "anniversary_year": a_year,
+                "anniversary_month": a_month,
+                "anniversary_day": a_day,
+                "do_not_contact": data.do_not_contact,
+                "email_opt_out": data.email_opt_out,
                 "source": data.source.strip(),
                 "photo": "",
                 "created_at": now,
@@ -381,6 +547,13 @@ def create_contact(store: Store, data: ContactInput, *, refuse_duplicates: bool 
                 session,
                 "contact_website",
                 {"contact_id": contact_id, "url": validate.url(url), "label": label},
+            )
+        _add_addresses(session, contact_id, data.addresses)
+        for name, value in data.custom.items():
+            sql.insert(
+                session,
+                "custom_field",
+                {"contact_id": contact_id, "name": name.strip(), "value": value},
             )
         for tag_id in tag_ids(session, sorted({validate.tag(t) for t in data.tags})):
             sql.insert_plain(session, "contact_tag", {"contact_id": contact_id, "tag_id": tag_id})
@@ -711,7 +884,8 @@ SELECT c.id, c.display_name, coalesce(co.name, ''), c.stage,
        c.owner,
        coalesce((SELECT address FROM contact_email WHERE contact_id = c.id
                  ORDER BY is_primary DESC, id LIMIT 1), ''),
-       coalesce((SELECT number FROM contact_phone WHERE contact_id = c.id
+       coalesce((SELECT number || char(9) || CASE WHEN valid THEN e164 ELSE '' END
+                 FROM contact_phone WHERE contact_id = c.id
                  ORDER BY is_primary DESC, id LIMIT 1), ''),
        c.last_contact_at, c.next_follow_up_at, c.next_follow_up_date
 FROM contact c LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL
@@ -723,7 +897,8 @@ SELECT c.id, c.display_name, coalesce(co.name, ''), c.stage,
        c.owner,
        coalesce((SELECT address FROM contact_email WHERE contact_id = c.id
                  ORDER BY is_primary DESC, id LIMIT 1), ''),
-       coalesce((SELECT number FROM contact_phone WHERE contact_id = c.id
+       coalesce((SELECT number || chr(9) || CASE WHEN valid THEN e164 ELSE '' END
+                 FROM contact_phone WHERE contact_id = c.id
                  ORDER BY is_primary DESC, id LIMIT 1), ''),
        c.last_contact_at, c.next_follow_up_at, c.next_follow_up_date
 FROM contact c LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL
@@ -798,6 +973,7 @@ def _where(
 
 def _row(r: Sequence[object]) -> ContactRow:
     tags = str(r[4])
+    phone, _, e164 = str(r[7]).partition("\t")  # stored numbers hold no tab (whitespace folds)
     return ContactRow(
         id=int(str(r[0])),
         display_name=str(r[1]),
@@ -806,9 +982,10 @@ def _row(r: Sequence[object]) -> ContactRow:
         tags=tuple(tags.split(",")) if tags else (),
         owner=str(r[5]),
         email=str(r[6]),
-        phone=str(r[7]),
+        phone=phone,
         last_contact_at=from_db_time(r[8]),
         next_follow_up_at=None if r[9] is None else dates.due_from_store(r[9], r[10]),
+        phone_e164=e164,
     )
 
 
@@ -869,7 +1046,8 @@ def search_contacts(store: Store, words: str, *, limit: int = 50) -> list[Contac
 # -- change ---------------------------------------------------------------------------------
 
 
-def _validate_patch(patch: ContactPatch) -> None:
+def validate_patch(patch: ContactPatch) -> None:
+    """Check a change before anything is written (the faces ask before confirming)."""
     if patch.name is not None:
         validate.name(patch.name)
     for value in patch.add_emails:
@@ -880,12 +1058,29 @@ def _validate_patch(patch: ContactPatch) -> None:
         validate.url(validate.split_label(value)[1])
     if patch.birthday:
         _birthday(patch.birthday)
-    for key in patch.set_custom:
-        if not key.strip():
-            raise Invalid("field", "a custom field needs a name; use NAME=VALUE")
+    _check_custom(patch.set_custom)
+    if patch.anniversary:
+        _birthday(patch.anniversary, "anniversary")
+    if patch.nickname is not None:
+        validate.line(patch.nickname, "nickname")
+    for value in patch.add_addresses:
+        validate.address(value)
+    _check_text(
+        patch.company,
+        patch.title,
+        patch.department,
+        patch.owner,
+        patch.source,
+        notes=patch.notes,
+        append_note=patch.append_note,
+    )
 
 
-def update_contact(store: Store, ref: str, patch: ContactPatch) -> ContactCard:
+def update_contact(
+    store: Store, ref: str, patch: ContactPatch, *, allow_suppressed: bool = False
+) -> ContactCard:
+    """Change a contact; an added email or phone of an erased person is refused unless
+    allow_suppressed (the faces ask first)."""
     from pocketcrm.core.models import (
         Contact,
         ContactEmail,
@@ -894,7 +1089,9 @@ def update_contact(store: Store, ref: str, patch: ContactPatch) -> ContactCard:
         CustomField,
     )
 
-    _validate_patch(patch)
+    validate_patch(patch)
+    if not allow_suppressed:
+        _refuse_suppressed(store, patch.add_emails, patch.add_phones)
     settings = store.settings
     with store.write() as session:
         contact_id = resolve_contact(session, ref, region=settings.default_region)
@@ -906,11 +1103,11 @@ def update_contact(store: Store, ref: str, patch: ContactPatch) -> ContactCard:
             contact.name_key = fold(display)
         if patch.company is not None:
             contact.company_id = (
-                company_for(session, patch.company, contact.stage)
+                company_for(session, patch.company, contact.stage, settings=settings)
                 if patch.company.strip()
                 else None
             )
-        for attr in ("title", "department", "owner", "notes"):
+        for attr in ("title", "department", "owner", "notes", "source"):
             value = getattr(patch, attr)
             if value is not None:
                 setattr(contact, attr, value.strip())
@@ -921,10 +1118,20 @@ def update_contact(store: Store, ref: str, patch: ContactPatch) -> ContactCard:
             contact.birthday_year, contact.birthday_month, contact.birthday_day = (
                 parsed if parsed else (None, None, None)
             )
+        if patch.anniversary is not None:
+            parsed = _birthday(patch.anniversary, "anniversary")
+            contact.anniversary_year, contact.anniversary_month, contact.anniversary_day = (
+                parsed if parsed else (None, None, None)
+            )
+        if patch.nickname is not None:
+            contact.nickname = validate.line(patch.nickname, "nickname")
         if patch.do_not_contact is not None:
             contact.do_not_contact = patch.do_not_contact
         if patch.email_opt_out is not None:
             contact.email_opt_out = patch.email_opt_out
+        session.flush()
+        _remove_addresses(session, contact_id, patch.remove_addresses)
+        _add_addresses(session, contact_id, patch.add_addresses)
         _remove_emails(session, contact_id, patch.remove_emails)
         _remove_phones(session, contact_id, patch.remove_phones, settings.default_region)
         has_email = bool(

@@ -147,9 +147,12 @@ def summary(store: Store, since: datetime | None = None, until: datetime | None 
             return Counter({str(k or "(none)"): int(n) for k, n in run(text(sql), params or {})})
 
         # One scan of the contacts gives stages, owners' leads, new and stale customers.
+        # Leads and customers are the stages configured for those roles (renamed or not).
+        lead_stage = store.settings.stage_for("lead")
+        customer_stage = store.settings.stage_for("customer")
         cuts = {f"cut{days}": db_time(now - timedelta(days=days)) for days in STALE_DAYS}
         stale_columns = ", ".join(
-            f"sum(CASE WHEN stage = 'customer' AND (last_contact_at IS NULL OR "
+            f"sum(CASE WHEN stage = :customer AND (last_contact_at IS NULL OR "
             f"last_contact_at < :cut{days}) THEN 1 ELSE 0 END)"
             for days in STALE_DAYS
         )
@@ -162,12 +165,12 @@ def summary(store: Store, since: datetime | None = None, until: datetime | None 
                 f"created_at < :until THEN 1 ELSE 0 END), {stale_columns} FROM contact "
                 "WHERE deleted_at IS NULL GROUP BY stage, owner"
             ),
-            {**window, **cuts},
+            {**window, **cuts, "customer": customer_stage},
         ):
             contacts_total += int(n)
             new_contacts += int(new or 0)
             by_stage[str(stage or "(none)")] += int(n)
-            if stage == "lead":
+            if stage == lead_stage:
                 leads[str(owner or "(none)")] += int(n)
             for days, count in zip(STALE_DAYS, stale_counts, strict=True):
                 stale[str(days)] += int(count or 0)
@@ -178,7 +181,8 @@ def summary(store: Store, since: datetime | None = None, until: datetime | None 
         customers_by_kind = grouped(
             "SELECT coalesce(co.kind, 'no company'), count(*) FROM contact c "
             "LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL "
-            "WHERE c.deleted_at IS NULL AND c.stage = 'customer' GROUP BY 1"
+            "WHERE c.deleted_at IS NULL AND c.stage = :customer GROUP BY 1",
+            {"customer": customer_stage},
         )
         rows = _interaction_days(session, since, until, store.is_sqlite)
         # Interactions of contacts in the trash do not count (they come back on restore).

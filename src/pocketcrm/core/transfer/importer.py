@@ -66,6 +66,7 @@ from pocketcrm.core.search import fold
 from pocketcrm.core.services.dupes import NameIndex
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
+from pocketcrm.core.text import is_blank, source_is_clean, strip_all
 from pocketcrm.core.transfer import fidelity, jsonfmt
 from pocketcrm.core.transfer.records import ContactDraft
 
@@ -413,6 +414,7 @@ def _parse_chunk(
     import io
 
     kind, fmt, mapping, head, body, offset, file = job
+    norm.clean_source = source_is_clean(body)
     try:
         if kind == "vcard":
             from pocketcrm.core.transfer.vcard import read_vcard_text
@@ -457,6 +459,7 @@ class _Source:
         self.records = 0
         # the records' time when they carry none of their own (fidelity's newer rule)
         self.modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        self.clean = False  # no control character anywhere in the file (set by batches)
 
     def batches(self, norm: _Normaliser) -> Iterator[tuple[str, bytes]]:
         """The file's normalised records (CSV, vCard) or JSON items, a chunk at a time, in
@@ -467,6 +470,7 @@ class _Source:
         """
         from pocketcrm.core.transfer.encoding import open_text
 
+        self.clean = norm.clean_source = self._clean(self.fmt == "json")
         stream, self.encoding = open_text(self.path)
         file = self.path.name
         with stream:
@@ -499,6 +503,22 @@ class _Source:
                     records = []
             if records:
                 yield _pack(records, "r")
+
+    def _clean(self, json: bool) -> bool:
+        """No control or bidirectional character anywhere in the file (one read at C speed;
+        a big CSV or vCard file is checked chunk by chunk in the workers instead)."""
+        from pocketcrm.core.transfer.encoding import open_text
+
+        if not json and _workers() > 1 and self.path.stat().st_size >= PARALLEL_BYTES:
+            return False
+        stream, _ = open_text(self.path)
+        tail = ""  # an escape cut between two blocks is seen whole
+        with stream:
+            while block := stream.read(1 << 20):
+                if not source_is_clean(tail + block, json=json):
+                    return False
+                tail = block[-5:]
+        return True
 
     def _parallel(self, stream: TextIO, norm: _Normaliser) -> Iterator[tuple[str, bytes]]:
         import multiprocessing
@@ -828,6 +848,12 @@ def _uuid4() -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
+_STRIPPED = (
+    "control or bidirectional characters (ESC, BEL, U+202E ...) removed: they could "
+    "rewrite a terminal"
+)
+
+
 def phone_key(number: str, e164: str) -> str:
     """How a phone is matched: its E.164 form, else its digits."""
     return e164 or "".join(ch for ch in number if ch.isdigit())
@@ -849,6 +875,7 @@ class _Normaliser:
         self.stages = list(stages)
         self.region = region
         self.sqlite = sqlite  # JSON times become SQLite's stored text, else datetimes
+        self.clean_source = False  # the file holds no control characters: skip the look
 
     def stage_for(self, raw: str, rec: _Rec) -> str:
         value = raw.strip()
@@ -919,6 +946,9 @@ class _Normaliser:
     def from_draft(self, d: ContactDraft, file: str) -> _Rec:
         from pocketcrm.core.transfer.vcard import display_name_for
 
+        stripped = not self.clean_source and strip_all(d)
+        if is_blank(d.display_name):  # only zero-width characters: no name at all
+            d.display_name = ""
         display = " ".join((d.display_name or display_name_for(d)).split())
         rec = _Rec(
             file=file,
@@ -928,6 +958,8 @@ class _Normaliser:
             notes=list(d.problems),
             revised=d.revised,
         )
+        if stripped:
+            rec.notes.append(_STRIPPED)
         if not display:
             rec.fatal = "no name, email or phone"
             return rec
@@ -999,9 +1031,14 @@ class _Normaliser:
     def from_json(self, value: Any, file: str, line: int) -> _Rec:
         if not isinstance(value, dict):
             return _Rec(file=file, line=line, name="", fatal="not a contact record (a JSON object)")
+        stripped = not self.clean_source and strip_all(value)
         get = value.get
         display = " ".join(str(get("display_name") or "").split())
+        if is_blank(display):
+            display = ""
         rec = _Rec(file=file, line=line, name=display, json=value, explicit_name=True)
+        if stripped:
+            rec.notes.append(_STRIPPED)
         try:
             self._json_fields(value, rec)
         except (CrmError, TypeError, ValueError, AttributeError) as exc:
@@ -1539,12 +1576,18 @@ class _Run:
 
     # -- companies --------------------------------------------------------------------------
 
+    def buying_stages(self) -> set[str]:
+        """The stages playing the customer and past-customer roles: a company first met
+        through someone in them is a customer."""
+        roles = self.settings
+        return {roles.stage_for("customer"), roles.stage_for("past")} - {""}
+
     def company_id(self, name: str, stage: str, key: str = "") -> int:
         key = key or fold(name)
         found = self.company_by_key.get(key)
         if found is not None:
             return found
-        kind = "customer" if stage in ("customer", "past_customer") else "prospect"
+        kind = "customer" if stage in self.buying_stages() else "prospect"
         return self._new_company({"name": name[:200], "kind": kind}, key)
 
     def _new_company(self, values: dict[str, Any], key: str, uid: str = "") -> int:
@@ -1625,7 +1668,7 @@ class _Run:
         extra += [f"id {s}: {v}" for s, v in rec.external]
         notes = "\n".join(p for p in [rec.cols.get("notes", ""), *extra] if p)
         values["notes"] = notes
-        if rec.stage in ("customer", "past_customer"):
+        if rec.stage in self.buying_stages():
             values["kind"] = "customer"
         key = fold(values["name"])
         existing = self.company_by_key.get(key)
@@ -2675,6 +2718,7 @@ class _Run:
         for index, source in enumerate(sources):
             file = source.path.name
             self.source_times[file] = source.modified
+            self.norm.clean_source = source.clean  # JSON records are normalised from here
             skipped = self.skipped
             for item in spool.items(index):
                 source.records += 1

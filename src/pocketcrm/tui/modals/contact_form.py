@@ -2,7 +2,9 @@
 
 Lists (emails, phones, tags) are typed comma-separated, as on the command line
 (`work:ann@example.com, ann.lee@home.example`). On add, a likely duplicate (same email or
-phone) is shown beside the name first; saving again adds the contact anyway.
+phone) is shown beside the name first; saving again adds the contact anyway. An email or
+phone of an erased person (the suppression list) is shown beside the emails the same way, on
+add and on edit: saving again confirms it.
 """
 
 from __future__ import annotations
@@ -35,8 +37,40 @@ def _email_text(card: ContactCard) -> str:
     return ", ".join(f"{e.label}:{e.address}" if e.label else e.address for e in card.emails)
 
 
+def split_addresses(value: str) -> list[str]:
+    """Addresses are typed ';'-separated (each is itself comma-separated)."""
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def _address_texts(card: ContactCard) -> list[str]:
+    return [f"{a.label}:{a.one_line()}" if a.label else a.one_line() for a in card.addresses]
+
+
 def _phone_text(card: ContactCard) -> str:
     return ", ".join(f"{p.label}:{p.number}" if p.label else p.number for p in card.phones)
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """Not saved yet: these emails or phones belong to an erased person."""
+
+    field: str  # "email" or "phone"
+    values: frozenset[str]
+    message: str
+
+
+def _suppressed(
+    store: Any, emails: list[str], phones: list[str], confirmed: frozenset[str]
+) -> Suppressed | None:
+    """The erased people's emails and phones among these, unless all were confirmed."""
+    from pocketcrm.core.services.contacts import suppressed_matches
+
+    found = suppressed_matches(store, emails, phones)
+    values = frozenset(f.value for f in found)
+    if not found or values <= confirmed:
+        return None
+    message = "; ".join(str(f) for f in found) + ". Save again to keep it anyway."
+    return Suppressed(found[0].field, values, message)
 
 
 @dataclass(frozen=True)
@@ -53,6 +87,7 @@ class ContactForm(FormModal[int]):
         "email": "emails",
         "phone": "phones",
         "tag": "tags",
+        "address": "addresses",
         "field": "form",
     }
 
@@ -61,6 +96,7 @@ class ContactForm(FormModal[int]):
         self.contact_id = contact_id
         self.card: ContactCard | None = None
         self.duplicates_seen = False
+        self.suppressed_confirmed: frozenset[str] = frozenset()
 
     def compose(self) -> ComposeResult:
         stages = self.settings.stages
@@ -86,6 +122,10 @@ class ContactForm(FormModal[int]):
                 )
                 yield from self.field("title", "Title", Input(id="title", compact=True))
                 yield from self.field(
+                    "department", "Department", Input(id="department", compact=True)
+                )
+                yield from self.field("nickname", "Nickname", Input(id="nickname", compact=True))
+                yield from self.field(
                     "stage",
                     "Stage",
                     Select(
@@ -103,9 +143,26 @@ class ContactForm(FormModal[int]):
                 )
                 yield from self.field("owner", "Owner", Input(id="owner", compact=True))
                 yield from self.field(
+                    "source", "Source (where they came from)", Input(id="source", compact=True)
+                )
+                yield from self.field(
                     "birthday",
                     "Birthday",
                     Input(id="birthday", placeholder="1985-03-14 or --03-14", compact=True),
+                )
+                yield from self.field(
+                    "anniversary",
+                    "Anniversary",
+                    Input(id="anniversary", placeholder="2010-06-12 or --06-12", compact=True),
+                )
+                yield from self.field(
+                    "addresses",
+                    "Postal addresses (';' between them)",
+                    Input(
+                        id="addresses",
+                        placeholder="home:Street 1, City, Postcode, Country",
+                        compact=True,
+                    ),
                 )
                 yield from self.field(
                     "notes", "Notes", TextArea(id="notes", soft_wrap=True, compact=True)
@@ -142,9 +199,14 @@ class ContactForm(FormModal[int]):
             "phones": _phone_text(card),
             "company": card.company.name if card.company else "",
             "title": card.title,
+            "department": card.department,
+            "nickname": card.nickname,
+            "source": card.source,
             "tags": " ".join(card.tags),
             "owner": card.owner,
             "birthday": card.birthday,
+            "anniversary": card.anniversary,
+            "addresses": "; ".join(_address_texts(card)),
         }
         for widget_id, value in values.items():
             self.query_one(f"#{widget_id}", Input).value = value
@@ -170,10 +232,15 @@ class ContactForm(FormModal[int]):
             "phones": split_list(self.value("phones")),
             "company": self.value("company").strip(),
             "title": self.value("title").strip(),
+            "department": self.value("department").strip(),
+            "nickname": self.value("nickname").strip(),
+            "source": self.value("source").strip(),
             "stage": stage if isinstance(stage, str) else "",
             "tags": split_tags(self.value("tags")),
             "owner": self.value("owner").strip(),
             "birthday": self.value("birthday").strip(),
+            "anniversary": self.value("anniversary").strip(),
+            "addresses": split_addresses(self.value("addresses")),
             "notes": self.query_one("#notes", TextArea).text,
         }
 
@@ -196,10 +263,14 @@ class ContactForm(FormModal[int]):
 
     def _add_job(self, store: Any, data: Any) -> Callable[[], Any]:
         check = not self.duplicates_seen
+        confirmed = self.suppressed_confirmed
 
-        def job() -> int | Duplicates:
+        def job() -> int | Duplicates | Suppressed:
             from pocketcrm.core.services.contacts import create_contact, likely_duplicates
 
+            erased = _suppressed(store, data.emails, data.phones, confirmed)
+            if erased is not None:
+                return erased
             if check:
                 found = [
                     d
@@ -208,7 +279,7 @@ class ContactForm(FormModal[int]):
                 ]
                 if found:
                     return Duplicates(tuple(found))
-            return create_contact(store, data).id
+            return create_contact(store, data, allow_suppressed=True).id
 
         return job
 
@@ -221,11 +292,20 @@ class ContactForm(FormModal[int]):
             patch.name = typed["name"]
         if typed["company"] != (card.company.name if card.company else ""):
             patch.company = typed["company"]
-        for attr in ("title", "owner"):
+        for attr in ("title", "owner", "department", "nickname", "source"):
             if typed[attr] != getattr(card, attr):
                 setattr(patch, attr, typed[attr])
         if typed["birthday"] != card.birthday:
             patch.birthday = typed["birthday"]
+        if typed["anniversary"] != card.anniversary:
+            patch.anniversary = typed["anniversary"]
+        old_addresses = dict(zip(_address_texts(card), card.addresses, strict=True))
+        patch.add_addresses = [a for a in typed["addresses"] if a not in old_addresses]
+        patch.remove_addresses = [
+            view.one_line()
+            for text, view in old_addresses.items()
+            if text not in typed["addresses"]
+        ]
         if typed["notes"].strip() != card.notes:
             patch.notes = typed["notes"]
         old_emails = {e.address.lower() for e in card.emails}
@@ -245,11 +325,15 @@ class ContactForm(FormModal[int]):
         remove_tags = sorted(set(card.tags) - tags)
         stage = typed["stage"] if typed["stage"] and typed["stage"] != card.stage else ""
         ref = f"#{card.id}"
+        confirmed = self.suppressed_confirmed
 
-        def job() -> int:
+        def job() -> int | Suppressed:
             from pocketcrm.core.services import contacts
 
-            contacts.update_contact(store, ref, patch)
+            erased = _suppressed(store, patch.add_emails, patch.add_phones, confirmed)
+            if erased is not None:
+                return erased
+            contacts.update_contact(store, ref, patch, allow_suppressed=True)
             if add_tags or remove_tags:
                 contacts.change_tags(store, ref, add_tags, remove_tags)
             if stage:
@@ -259,6 +343,10 @@ class ContactForm(FormModal[int]):
         return job
 
     def saved(self, result: Any) -> None:
+        if isinstance(result, Suppressed):
+            self.suppressed_confirmed = self.suppressed_confirmed | result.values
+            self.show_error(result.field, result.message)
+            return
         if isinstance(result, Duplicates):
             self.duplicates_seen = True
             shown = "; ".join(

@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from pocketcrm import humanize
+from pocketcrm.core.text import escape
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens import flows
 from pocketcrm.tui.screens.base import CrmScreen
@@ -82,25 +83,25 @@ TIMELINE_COLUMNS = [
 def _label(text: Text, label: str, value: str, style: str = "") -> None:
     if value:
         text.append(f"{label:<9}", style="dim")
-        text.append(value + "\n", style=style)
+        text.append(escape(value) + "\n", style=style)
 
 
 def card_head(card: ContactCard) -> Text:
     """Name, role, company, stage, owner, tags and warnings."""
     text = Text()
-    text.append(card.display_name, style="bold")
+    text.append(escape(card.display_name), style="bold")
     text.append(f"  #{card.id}\n", style="dim")
     role = ", ".join(p for p in (card.title, card.department) if p)
     if card.company is not None:
         role = f"{role} at {card.company.name}" if role else card.company.name
         role += f" ({card.company.kind})"
     if role:
-        text.append(role + "\n")
+        text.append(escape(role) + "\n")
     text.append("stage ", style="dim")
     text.append(card.stage.replace("_", " "), style="bold cyan")
     if card.owner:
         text.append("   owner ", style="dim")
-        text.append(card.owner)
+        text.append(escape(card.owner))
     text.append("\n")
     if card.tags:
         text.append(" ".join(f"#{t}" for t in card.tags) + "\n", style="magenta")
@@ -114,7 +115,10 @@ def card_head(card: ContactCard) -> Text:
     return text
 
 
-def card_details(card: ContactCard) -> Text:
+def card_details(card: ContactCard, region: str = "") -> Text:
+    """Emails, phones (shown by core.phones.display), addresses and the rest."""
+    from pocketcrm.core.phones import display
+
     text = Text()
     for email in card.emails:
         label = f" ({email.label})" if email.label else ""
@@ -122,14 +126,17 @@ def card_details(card: ContactCard) -> Text:
     for phone in card.phones:
         label = f" ({phone.label})" if phone.label else ""
         mark = "" if phone.valid else "  (unverified)"
-        _label(text, "phone", f"{phone.number}{label}{mark}")
+        shown = display(phone.number, phone.e164 if phone.valid else "", region)
+        _label(text, "phone", f"{shown}{label}{mark}")
     for address in card.addresses:
-        _label(text, "address", address.one_line())
+        label = f" ({address.label})" if address.label else ""
+        _label(text, "address", f"{address.one_line()}{label}")
     for site in card.websites:
         _label(text, "web", site.url)
     _label(text, "birthday", card.birthday)
+    _label(text, "anniv", card.anniversary)
     for name, value in card.custom.items():
-        _label(text, name[:7], value)
+        _label(text, escape(name)[:7], value)
     _label(text, "last", fmt.ago(card.last_contact_at))
     _label(text, "source", card.source)
     for alt in card.alternates:  # values an import kept aside
@@ -145,7 +152,7 @@ def card_follow_ups(card: ContactCard) -> Text:
     for follow in card.follow_ups:
         when = fmt.due(follow.due_at, all_day=follow.all_day)
         text.append(f"{when:<16}", style="bold red" if follow.overdue else "")
-        text.append(f" {follow.note}\n")
+        text.append(f" {escape(follow.note)}\n")
     return text
 
 
@@ -160,11 +167,12 @@ def money_block(money: ContactMoney) -> Text:
         text.append("none — press D to add one\n", style="dim")
     for deal in open_deals:
         text.append(f"{deal.stage.replace('_', ' '):<12}", style="cyan")
-        text.append(f" {deal.title}  {format_amount(deal.amount_cents, deal.currency)}\n")
+        text.append(f" {escape(deal.title)}  {format_amount(deal.amount_cents, deal.currency)}\n")
     for deal in [d for d in money.deals if not d.is_open][-3:]:
         text.append(f"{deal.stage:<12}", style="green" if deal.stage == "won" else "dim")
         text.append(
-            f" {deal.title}  {format_amount(deal.amount_cents, deal.currency)}\n", style="dim"
+            f" {escape(deal.title)}  {format_amount(deal.amount_cents, deal.currency)}\n",
+            style="dim",
         )
     owed = [i for i in money.invoices if i.status in ("open", "overdue")]
     billed = humanize.count(len(money.invoices), "invoice or order", many="invoices and orders")
@@ -187,7 +195,8 @@ def money_block(money: ContactMoney) -> Text:
 def card_notes(card: ContactCard) -> Text:
     text = Text()
     text.append("Notes\n", style="bold")
-    text.append(card.notes + "\n" if card.notes else "none\n", style="" if card.notes else "dim")
+    notes = escape(card.notes)
+    text.append(notes + "\n" if notes else "none\n", style="" if notes else "dim")
     return text
 
 
@@ -368,7 +377,8 @@ class CardScreen(CrmScreen):
     def show(self, card: ContactCard, first: list[InteractionView], *, keep_cursor: bool) -> None:
         self.card = card
         self.query_one("#card-head", Static).update(_trim(card_head(card)))
-        self.query_one("#card-info", Static).update(_trim(card_details(card)))
+        region = self.settings.default_region
+        self.query_one("#card-info", Static).update(_trim(card_details(card, region)))
         self.query_one("#card-follow-ups", Static).update(_trim(card_follow_ups(card)))
         self.query_one("#card-notes", Static).update(_trim(card_notes(card)))
         self.query_one("#card-stages", Static).update(_trim(card_stages(card)))
@@ -437,7 +447,7 @@ class CardScreen(CrmScreen):
         extra = [row.direction and f"direction {row.direction}", row.owner and f"by {row.owner}"]
         if any(extra):
             text.append("  " + "  ".join(e for e in extra if e), style="dim")
-        text.append("\n" + (row.notes or "(no notes)"))
+        text.append("\n" + (escape(row.notes) or "(no notes)"))
         note.update(text)
 
     # -- actions ----------------------------------------------------------------------------
@@ -466,7 +476,7 @@ class CardScreen(CrmScreen):
         self.background(job, found, group="card-flip", exclusive=True)
 
     def contact_label(self) -> str:
-        return self.card.display_name if self.card is not None else f"#{self.contact_id}"
+        return escape(self.card.display_name) if self.card is not None else f"#{self.contact_id}"
 
     def action_log(self) -> None:
         flows.log_interaction(self, self.contact_id, self.contact_label())

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
 from pocketcrm import humanize
+from pocketcrm.core.text import escape
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
 from pocketcrm.tui.screens.card import CardSequence, open_card
@@ -188,7 +189,7 @@ class CompaniesScreen(CrmScreen):
 
 def company_head(company: CompanyCard) -> Text:
     text = Text()
-    text.append(company.name, style="bold")
+    text.append(escape(company.name), style="bold")
     text.append(f"  {company.kind}", style="cyan")
     text.append(f"  #{company.id}\n", style="dim")
     address = ", ".join(
@@ -205,11 +206,11 @@ def company_head(company: CompanyCard) -> Text:
     ):
         if value:
             text.append(f"{label:<8}", style="dim")
-            text.append(value + "\n")
+            text.append(escape(value) + "\n")
     if company.tags:
         text.append(" ".join(f"#{t}" for t in company.tags) + "\n", style="magenta")
     if company.notes:
-        text.append(company.notes + "\n")
+        text.append(escape(company.notes) + "\n")
     text.rstrip()
     return text
 

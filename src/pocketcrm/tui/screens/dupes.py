@@ -20,6 +20,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from pocketcrm import humanize
+from pocketcrm.core.text import escape
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens.base import CrmScreen
 from pocketcrm.tui.screens.card import card_details, card_head
@@ -53,19 +54,19 @@ def _count(n: int, what: str) -> str:
     return humanize.count(n, what, number=fmt.number(n))
 
 
-def pair_card(card: ContactCard, side: str) -> Text:
+def pair_card(card: ContactCard, side: str, region: str = "") -> Text:
     """One side of the pair: the card's head and details, and how much history it carries."""
     text = Text()
     text.append(f"{side}\n", style="bold reverse")
     text.append_text(card_head(card))
-    text.append_text(card_details(card))
+    text.append_text(card_details(card, region))
     text.append(
         f"{_count(card.interaction_count, 'interaction')}, "
         f"{_count(len(card.follow_ups), 'open follow-up')}\n",
         style="dim",
     )
     if card.notes:
-        text.append(card.notes + "\n", style="italic")
+        text.append(escape(card.notes) + "\n", style="italic")
     text.rstrip()
     return text
 
@@ -216,8 +217,9 @@ class DuplicatesScreen(CrmScreen):
             if current is None or (current.a.id, current.b.id) != (left_id, right_id):
                 return  # the cursor moved on meanwhile
             left, right = cards
-            self.query_one("#dupe-left-card", Static).update(pair_card(left, "Left (←)"))
-            self.query_one("#dupe-right-card", Static).update(pair_card(right, "Right (→)"))
+            region = self.settings.default_region
+            self.query_one("#dupe-left-card", Static).update(pair_card(left, "Left (←)", region))
+            self.query_one("#dupe-right-card", Static).update(pair_card(right, "Right (→)", region))
             for pane in ("#dupe-left", "#dupe-right"):
                 self.query_one(pane, VerticalScroll).scroll_home(animate=False)
 

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from pocketcrm.core.text import escape
 from pocketcrm.tui.screens import flows
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
 from pocketcrm.tui.screens.card import CardSequence, open_card
@@ -31,9 +32,9 @@ def deal_line(deal: DealView) -> Text:
     """A deal as its column shows it: title, then who and how much."""
     from pocketcrm.core.money import format_amount
 
-    text = Text(deal.title, style="bold", overflow="ellipsis", no_wrap=True)
+    text = Text(escape(deal.title), style="bold", overflow="ellipsis", no_wrap=True)
     text.append("\n")
-    text.append(deal.contact_name, style="dim")
+    text.append(escape(deal.contact_name), style="dim")
     text.append("  ")
     text.append(format_amount(deal.amount_cents, deal.currency))
     if deal.expected_close_on is not None:

@@ -28,6 +28,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from pocketcrm.core.text import escape
+
 Cell = str | tuple[str, str]
 """A cell's text, or (text, Rich style) for a coloured cell."""
 
@@ -52,10 +54,11 @@ class Section:
 
 
 def fit(text: str, width: int, justify: str = "left") -> str:
-    """TEXT cut (with an ellipsis) or padded to exactly WIDTH cells."""
+    """TEXT cut (with an ellipsis) or padded to exactly WIDTH cells; control characters of
+    stored text are spelled out (core/text.py), never sent to the terminal."""
     if width <= 0:
         return ""
-    text = text.replace("\n", " ")
+    text = escape(text).replace("\n", " ").replace("\t", " ")
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…"
     if justify == "right":
