@@ -14,7 +14,7 @@ from pocketcrm.core.store import Store
 
 def test_note_logs_a_note(run: Run, core: Callable[[], Store]) -> None:
     run("add", "Ann Lee")
-    assert "logged note with Ann Lee" in run("note", "ann", "met at the fair").stdout
+    assert "logged note #1 with Ann Lee" in run("note", "ann", "met at the fair").stdout
     run("note", "ann", "-n", "second", "--follow-up", "fri")
     card = contacts.get_card(core(), "1")
     assert [(i.kind, i.notes) for i in card.interactions] == [
