@@ -506,6 +506,9 @@ def _mark_sent(store: Store, todo: _Todo, subject: str) -> None:
             },
         )
         refresh_contact_dates(session, todo.contact_id)
+        from pocketcrm.core.search import reindex
+
+        reindex(session, [todo.contact_id])  # the subject is on the timeline: searchable
 
 
 def _mark(store: Store, todo: _Todo, status: str, error: str, *, attempt: bool) -> None:

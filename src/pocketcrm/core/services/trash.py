@@ -62,6 +62,7 @@ def trash_interaction(store: Store, interaction_id: int) -> TrashItem:
             raise NotFound("interaction", str(interaction_id))
         row.deleted_at = clock.now()
         refresh_contact_dates(session, row.contact_id)
+        reindex(session, [row.contact_id])  # its notes leave the search
         return TrashItem(
             "interaction", interaction_id, f"{row.kind} {row.occurred_at:%Y-%m-%d}", row.deleted_at
         )
@@ -145,6 +146,8 @@ def restore(store: Store, ref: str, kind: str = "contact") -> TrashItem:
         when = row.deleted_at
         row.deleted_at = None
         refresh_contact_dates(session, row.contact_id)
+        if kind == "interaction":
+            reindex(session, [row.contact_id])  # its notes are found again
         return TrashItem(kind, int(ref), kind, when)
 
 
