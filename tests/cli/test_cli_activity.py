@@ -190,3 +190,12 @@ def test_activity_json(run: Run, ann: None) -> None:
     assert done["done_at"] == "2026-12-01T09:00:00Z"
     snoozed = json.loads(run("snooze", "1", "mon 9am", "--json").stdout)
     assert snoozed["due_at"] == "2026-12-07T08:00:00Z"
+
+
+def test_log_call_finds_a_name_by_the_letters_search_folds(run: Run) -> None:
+    """Issue 17: `search zolk` found Łukasz Żółkiewski but `log-call lukasz` exited 3."""
+    run("add", "Łukasz Żółkiewski")
+    assert "Żółkiewski" in run("search", "zolk").stdout
+    assert "Łukasz Żółkiewski" in run("log-call", "lukasz", "-n", "Unhappy with delivery").stdout
+    assert "Łukasz Żółkiewski" in run("log", "zolkiewski", "-n", "called back").stdout
+    assert "Żółkiewski" in run("search", "unhappy").stdout  # issue 9: the note is searched

@@ -99,11 +99,49 @@ def test_company_merge_and_undo(store: Store) -> None:
     assert full_export(store) == before
 
 
-FIRST_NAMES = (
-    "Jack Jacob Jade Jake James Jamie Jane Janet Janice Jared Jasmine Jason Jasper Javier Jean "
-    "Jeff Jenna Jennifer Jeremy Jerome Jess Jesse Jill Jim Joan Joanna Jody Joel Johan John "
-    "Jon Jonas Jordan Jose Joseph Josh Joy Judith Julia Julian Justin"
-).split()
+FIRST_NAMES = [
+    "Jack",
+    "Jacob",
+    "Jade",
+    "Jake",
+    "James",
+    "Jamie",
+    "Jane",
+    "Janet",
+    "Janice",
+    "Jared",
+    "Jasmine",
+    "Jason",
+    "Jasper",
+    "Javier",
+    "Jean",
+    "Jeff",
+    "Jenna",
+    "Jennifer",
+    "Jeremy",
+    "Jerome",
+    "Jess",
+    "Jesse",
+    "Jill",
+    "Jim",
+    "Joan",
+    "Joanna",
+    "Jody",
+    "Joel",
+    "Johan",
+    "John",
+    "Jon",
+    "Jonas",
+    "Jordan",
+    "Jose",
+    "Joseph",
+    "Josh",
+    "Joy",
+    "Judith",
+    "Julia",
+    "Julian",
+    "Justin",
+]
 
 
 def test_a_block_of_forty_same_surnames_is_compared_without_numpy(store: Store) -> None:
