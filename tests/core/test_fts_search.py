@@ -154,6 +154,8 @@ def test_finds_a_contact_by_what_was_said_in_a_call(store: Store, people: dict[s
     assert found(store, "unhap deliv") == [ann]
     assert found(store, "ann unhappy") == [ann]  # a word of the name and one of a note
     assert found(store, "zoe unhappy") == []
+    assert found(store, "wi") == []  # one or two letters: not looked for in old notes
+    assert found(store, "wit") == [ann]
     assert contacts.list_contacts(store, ContactQuery(text="delivery")) != []
     trash.trash_interaction(store, logged.id)
     assert found(store, "unhappy") == []
