@@ -884,3 +884,28 @@ async def test_the_card_screen_is_built_ahead_after_the_first_frame(crm_store: A
         card = await open_ann(pilot, crm_store)
         assert card is ready and not card.blank
         assert "Prefers calls in the morning." in screen_text(app)
+
+
+async def test_the_duplicates_screen_on_a_block_of_forty_same_surnames(crm_store: Any) -> None:
+    """Issue 9: the Dupes screen crashed (ModuleNotFoundError: numpy) once 31 or more
+    contacts shared a name block."""
+    from pocketcrm.core.services.contacts import ContactInput, create_contact
+    from pocketcrm.tui.screens.dupes import DuplicatesScreen
+
+    for n in range(42):
+        first = "J" + "abcdefghijklmnopqrstuvwxyz"[n % 26] + "aeiou"[n // 26] + "n"
+        create_contact(crm_store, ContactInput(name=f"{first} Smith"))
+    jorg = create_contact(crm_store, ContactInput(name="Jörg Smith")).id
+    create_contact(crm_store, ContactInput(name="JORG SMITH"))
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DuplicatesScreen)
+        table = screen.query_one("#dupe-list", VirtualTable)
+        assert table.total > 0
+        assert jorg in {
+            i for n in range(table.total) for i in (table.row_at(n).a.id, table.row_at(n).b.id)
+        }

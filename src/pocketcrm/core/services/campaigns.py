@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from pocketcrm.core import clock, sql
 from pocketcrm.core.errors import Invalid, NotFound
+from pocketcrm.core.search import reindex
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time, from_db_time
 
@@ -506,8 +507,6 @@ def _mark_sent(store: Store, todo: _Todo, subject: str) -> None:
             },
         )
         refresh_contact_dates(session, todo.contact_id)
-        from pocketcrm.core.search import reindex
-
         reindex(session, [todo.contact_id])  # the subject is on the timeline: searchable
 
 
