@@ -306,3 +306,12 @@ def test_a_removed_follow_up_does_not_count_as_done_in_the_report(
     )
     assert (figures.follow_ups_due, figures.follow_ups_done) == (1, 1)
     assert (figures.follow_ups_overdue, figures.follow_ups_done_on_time) == (0, 0)
+
+
+def test_log_call_finds_a_name_by_the_letters_search_folds(run: Run) -> None:
+    """Issue 17: `search zolk` found Łukasz Żółkiewski but `log-call lukasz` exited 3."""
+    run("add", "Łukasz Żółkiewski")
+    assert "Żółkiewski" in run("search", "zolk").stdout
+    assert "Łukasz Żółkiewski" in run("log-call", "lukasz", "-n", "Unhappy with delivery").stdout
+    assert "Łukasz Żółkiewski" in run("log", "zolkiewski", "-n", "called back").stdout
+    assert "Żółkiewski" in run("search", "unhappy").stdout  # issue 9: the note is searched

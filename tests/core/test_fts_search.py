@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pocketcrm.core.services import companies, contacts, trash
+from pocketcrm.core.search import fold
+from pocketcrm.core.services import activity, companies, contacts, trash
 from pocketcrm.core.services.contacts import ContactInput, ContactPatch, ContactQuery
 from pocketcrm.core.store import Store
 
@@ -138,3 +139,101 @@ def test_search_limit(store: Store) -> None:
     for n in range(5):
         contacts.create_contact(store, ContactInput(name=f"Sam Person{n}"))
     assert len(contacts.search_contacts(store, "sam", limit=3)) == 3
+
+
+# -- issue 9: interaction notes and custom fields are searched ------------------------------
+
+
+def test_finds_a_contact_by_what_was_said_in_a_call(store: Store, people: dict[str, int]) -> None:
+    ann = people["ann"]
+    assert found(store, "unhappy") == []
+    logged = activity.log_interaction(
+        store, "ann", activity.InteractionInput(notes="Unhappy with delivery times")
+    )
+    assert found(store, "unhappy") == [ann]
+    assert found(store, "unhap deliv") == [ann]
+    assert found(store, "ann unhappy") == [ann]  # a word of the name and one of a note
+    assert found(store, "zoe unhappy") == []
+    assert found(store, "wi") == []  # one or two letters: not looked for in old notes
+    assert found(store, "wit") == [ann]
+    assert contacts.list_contacts(store, ContactQuery(text="delivery")) != []
+    trash.trash_interaction(store, logged.id)
+    assert found(store, "unhappy") == []
+    trash.restore(store, str(logged.id), "interaction")
+    assert found(store, "unhappy") == [ann]
+    trash.trash_contact(store, str(ann))
+    assert found(store, "unhappy") == []
+
+
+def test_notes_are_folded_like_names(store: Store, people: dict[str, int]) -> None:
+    activity.log_interaction(
+        store, "zoe", activity.InteractionInput(kind="note", notes="Très mécontent: Łódź order")
+    )
+    assert found(store, "mecontent") == [people["zoe"]]
+    assert found(store, "lodz") == [people["zoe"]]
+    assert found(store, "MÉCONTENT") == [people["zoe"]]
+
+
+def test_finds_a_contact_by_a_custom_field_value(store: Store, people: dict[str, int]) -> None:
+    francois = people["francois"]
+    contacts.update_contact(
+        store, str(francois), ContactPatch(set_custom={"favourite cake": "Pistachio Éclair"})
+    )
+    assert found(store, "pistachio") == [francois]
+    assert found(store, "eclair") == [francois]
+    contacts.update_contact(store, str(francois), ContactPatch(remove_custom=["favourite cake"]))
+    assert found(store, "pistachio") == []
+
+
+def test_a_name_match_ranks_above_a_note_match(store: Store, people: dict[str, int]) -> None:
+    activity.log_interaction(
+        store, "zoe", activity.InteractionInput(notes="Ann from Acme recommended us")
+    )
+    assert found(store, "ann") == [people["ann"], people["zoe"]]
+
+
+# -- issue 17: one folding rule for lookup and search ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [
+        ("Łukasz Żółkiewski", "lukasz"),
+        ("Łukasz Żółkiewski", "zolk"),
+        ("Søren Kierkegaard", "soren"),
+        ("Æsa Strauß", "aesa strauss"),
+        ("Đorđe Balašević", "dorde"),
+        ("Œdipe Roi", "oedipe"),
+        ("Þóra Ísaksdóttir", "thora"),
+        ("Işıl Kaya", "isil"),
+    ],
+)
+def test_letters_nfkd_keeps_whole_are_folded_everywhere(
+    store: Store, name: str, typed: str
+) -> None:
+    cid = contacts.create_contact(store, ContactInput(name=name)).id
+    assert found(store, typed) == [cid]
+    assert found(store, name) == [cid]
+    assert contacts.resolve(store, typed) == cid
+    assert contacts.resolve(store, fold(name)) == cid
+
+
+def test_fold() -> None:
+    assert fold("Łukasz Żółkiewski") == "lukasz zolkiewski"
+    assert fold("  Zoë   ÅKESSON ") == "zoe akesson"
+    assert fold("Straße ẞ") == "strasse ss"
+    assert fold("Æ æ Œ œ Þ þ Ø ø Đ đ Ð ð ı İ") == "ae ae oe oe th th o o d d d d i i"
+    assert fold("ﬁne") == "fine"
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_the_database_folds_as_python_does(store: Store) -> None:
+    """PostgreSQL searches notes through sql_fold: it must agree with fold letter by letter."""
+    from sqlalchemy import text
+
+    from pocketcrm.core.search import sql_fold
+
+    sample = "Łukasz ŻÓŁKIEWSKI Søren Æsa Straße Đorđe Œdipe Þóra Işıl Zoë Åkesson ǅ Ďŭŗ Ёлка"
+    with store.read() as session:
+        folded = session.execute(text(f"SELECT {sql_fold(':v')}"), {"v": sample}).scalar_one()
+    assert folded == fold(sample)

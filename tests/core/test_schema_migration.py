@@ -286,3 +286,50 @@ def test_0008_gives_existing_all_day_follow_ups_their_day(old_db: Path) -> None:
         assert shown == [(date(2026, 12, 3), True)] * 3
     finally:
         store.close()
+
+
+def test_upgrade_to_0009_indexes_old_notes_and_refolds_old_name_keys(old_db: Path) -> None:
+    """A database from before 0009 finds its old call notes and custom fields, and names
+    stored with the old folding ('łukasz') are found by the new one ('lukasz')."""
+    conn = sqlite3.connect(old_db)
+    with conn:
+        conn.execute(
+            "UPDATE contact SET display_name = 'Łukasz Żółkiewski', given_name = 'Łukasz', "
+            "family_name = 'Żółkiewski', name_key = 'łukasz zołkiewski' WHERE id = 2"
+        )
+        conn.execute("UPDATE company SET name = 'Øresund Mølle', name_key = 'øresund mølle'")
+        conn.execute("UPDATE custom_field SET value = 'narrow fit' WHERE name = 'shoe size'")
+    conn.close()
+    store = open_store(old_db, Settings())
+    try:
+
+        def found(words: str) -> list[str]:
+            return [r.display_name for r in contacts.search_contacts(store, words)]
+
+        assert found("loaves") == ["Zoë Åkesson"]  # an interaction note from 0001's days
+        assert found("narrow") == ["Zoë Åkesson"]  # the custom field "shoe size"
+        assert found("moved") == []  # the note of a trashed contact
+        assert found("lukasz") == ["Łukasz Żółkiewski"]
+        assert contacts.resolve(store, "lukasz zolkiewski") == 2
+        with store.read() as session:
+            from sqlalchemy import text
+
+            keys = session.execute(text("SELECT name_key FROM company ORDER BY id")).scalars()
+            assert set(keys) == {"oresund molle"}
+    finally:
+        store.close()
+
+
+def test_the_migrations_fold_is_the_codes_fold() -> None:
+    """0009 recomputed the stored keys with its own frozen copy of the rule: a change to
+    search.fold needs a new migration that recomputes them again."""
+    import importlib
+
+    from pocketcrm.core.search import fold
+
+    frozen = importlib.import_module(
+        "pocketcrm.core.migrations.versions.0009_search_notes_custom_fields"
+    )
+    sample = "Łukasz Żółkiewski Søren Æsa Straße Đorđe Œdipe Þóra Işıl Zoë Ħ Ŧ ĸ ǅ ﬁ  x"
+    assert frozen.fold(sample) == fold(sample)
+    assert frozen.fold_before("Łukasz Zoë") == "łukasz zoe"

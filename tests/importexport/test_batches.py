@@ -113,3 +113,40 @@ def test_undo_of_json_import_removes_history_too(store: Store, tmp_path: Path) -
         for table in ("interaction", "follow_up", "cadence_rule", "company", "tag", "contact"):
             assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
     other.close()
+
+
+def test_imported_notes_and_custom_fields_are_searched(store: Store, tmp_path: Path) -> None:
+    """Issue 9: the importer writes the index itself (or rebuilds it after a bulk load); the
+    activity column comes with it: custom fields from any format, interactions from JSON."""
+    from pocketcrm.core.services import activity
+    from pocketcrm.core.services.contacts import (
+        ContactInput,
+        ContactPatch,
+        create_contact,
+        search_contacts,
+        update_contact,
+    )
+
+    source = open_store(tmp_path / "source.db")
+    create_contact(source, ContactInput(name="Łukasz Żółkiewski"))
+    activity.log_interaction(
+        source, "lukasz", activity.InteractionInput(notes="Unhappy with delivery")
+    )
+    create_contact(source, ContactInput(name="Ingrid Berg"))
+    update_contact(source, "ingrid", ContactPatch(set_custom={"Colour": "Vermilion"}))
+    (tmp_path / "all.json").write_text(full_export(source), encoding="utf-8")
+    source.close()
+    (tmp_path / "people.csv").write_text(
+        "Name,Favourite\nAnn Lee,Pistachio éclair\n", encoding="utf-8"
+    )
+
+    import_files(store, [tmp_path / "all.json"])
+    import_files(store, [tmp_path / "people.csv"], mapping={"Name": "name"})
+
+    def found(words: str) -> list[str]:
+        return [r.display_name for r in search_contacts(store, words)]
+
+    assert found("unhappy") == ["Łukasz Żółkiewski"]
+    assert found("lukasz") == ["Łukasz Żółkiewski"]
+    assert found("vermilion") == ["Ingrid Berg"]
+    assert found("eclair") == ["Ann Lee"]

@@ -97,3 +97,77 @@ def test_company_merge_and_undo(store: Store) -> None:
     assert {p.id for p in result.kept.people} >= {ids["ann"], ids["zoe"]}
     dupes.undo_any_merge(store)
     assert full_export(store) == before
+
+
+FIRST_NAMES = [
+    "Jack",
+    "Jacob",
+    "Jade",
+    "Jake",
+    "James",
+    "Jamie",
+    "Jane",
+    "Janet",
+    "Janice",
+    "Jared",
+    "Jasmine",
+    "Jason",
+    "Jasper",
+    "Javier",
+    "Jean",
+    "Jeff",
+    "Jenna",
+    "Jennifer",
+    "Jeremy",
+    "Jerome",
+    "Jess",
+    "Jesse",
+    "Jill",
+    "Jim",
+    "Joan",
+    "Joanna",
+    "Jody",
+    "Joel",
+    "Johan",
+    "John",
+    "Jon",
+    "Jonas",
+    "Jordan",
+    "Jose",
+    "Joseph",
+    "Josh",
+    "Joy",
+    "Judith",
+    "Julia",
+    "Julian",
+    "Justin",
+]
+
+
+def test_a_block_of_forty_same_surnames_is_compared_without_numpy(store: Store) -> None:
+    """Issue 9: 31 or more contacts sharing a name block took rapidfuzz's cdist, which needs
+    numpy (no dependency): `dupes` crashed with ModuleNotFoundError."""
+    import sys
+
+    for first in FIRST_NAMES:
+        contacts.create_contact(store, contacts.ContactInput(name=f"{first} Smith"))
+    jonathan = contacts.create_contact(store, contacts.ContactInput(name="Jonathan Smith")).id
+    jonathon = contacts.create_contact(store, contacts.ContactInput(name="Jonathon Smith")).id
+    jorg = contacts.create_contact(store, contacts.ContactInput(name="Jörg Smith")).id
+    jorg2 = contacts.create_contact(store, contacts.ContactInput(name="JORG SMITH")).id
+    in_block = [k for k in (dupes.match_key(f"{f} Smith") for f in FIRST_NAMES) if "smith" in k]
+    assert len(in_block) + 4 > 40  # one block ("smith" and a J): the big-block path
+
+    pairs = {(p.a.id, p.b.id): p for p in dupes.find_duplicates(store)}
+
+    assert pairs[(jorg, jorg2)].reasons == ("same name",)
+    assert pairs[(jonathan, jonathon)].reasons[0].startswith("similar name")
+    found = {i for pair in pairs for i in pair}
+    everyone_else = set(range(1, len(FIRST_NAMES) + 1))
+    # the big-block path keeps the exact rule: no pair the small-block path would not make
+    for a, b in pairs:
+        key_a = dupes.match_key(pairs[(a, b)].a.display_name)
+        key_b = dupes.match_key(pairs[(a, b)].b.display_name)
+        assert dupes.name_ratio(key_a, key_b) >= dupes.NAME_MIN
+    assert found - everyone_else >= {jonathan, jonathon, jorg, jorg2}
+    assert "numpy" not in sys.modules

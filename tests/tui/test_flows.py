@@ -1133,3 +1133,28 @@ async def test_a_mistyped_path_is_refused_not_created(tmp_path: Path) -> None:
         assert app.store is None
         assert "--create" in app.open_error
     assert not (tmp_path / "typo").exists()
+
+
+async def test_the_duplicates_screen_on_a_block_of_forty_same_surnames(crm_store: Any) -> None:
+    """Issue 9: the Dupes screen crashed (ModuleNotFoundError: numpy) once 31 or more
+    contacts shared a name block."""
+    from pocketcrm.core.services.contacts import ContactInput, create_contact
+    from pocketcrm.tui.screens.dupes import DuplicatesScreen
+
+    for n in range(42):
+        first = "J" + "abcdefghijklmnopqrstuvwxyz"[n % 26] + "aeiou"[n // 26] + "n"
+        create_contact(crm_store, ContactInput(name=f"{first} Smith"))
+    jorg = create_contact(crm_store, ContactInput(name="Jörg Smith")).id
+    create_contact(crm_store, ContactInput(name="JORG SMITH"))
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DuplicatesScreen)
+        table = screen.query_one("#dupe-list", VirtualTable)
+        assert table.total > 0
+        assert jorg in {
+            i for n in range(table.total) for i in (table.row_at(n).a.id, table.row_at(n).b.id)
+        }

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from pocketcrm.core import clock, dates, sql, validate
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.readmodels import Created, FollowUpView, InteractionView
+from pocketcrm.core.search import reindex
 from pocketcrm.core.services.contacts import (
     FOLLOW_UP_COLUMNS,
     INTERACTION_COLUMNS,
@@ -140,6 +141,8 @@ def log_interaction(store: Store, ref: str, data: InteractionInput) -> Created:
                 interaction_id,
             )
         refresh_contact_dates(session, contact_id)
+        if data.notes.strip():
+            reindex(session, [contact_id])  # search finds the contact by what was said
         name = contact.display_name
         return Created(
             id=interaction_id,

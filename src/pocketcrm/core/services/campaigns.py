@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from pocketcrm.core import clock, sql
 from pocketcrm.core.errors import Invalid, NotFound
+from pocketcrm.core.search import reindex
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time, from_db_time
 
@@ -506,6 +507,7 @@ def _mark_sent(store: Store, todo: _Todo, subject: str) -> None:
             },
         )
         refresh_contact_dates(session, todo.contact_id)
+        reindex(session, [todo.contact_id])  # the subject is on the timeline: searchable
 
 
 def _mark(store: Store, todo: _Todo, status: str, error: str, *, attempt: bool) -> None:

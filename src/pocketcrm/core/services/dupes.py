@@ -142,7 +142,6 @@ class DuplicatePair:
 def find_duplicates(store: Store, *, limit: int = 200, min_score: int = 70) -> list[DuplicatePair]:
     """Likely duplicate pairs among live contacts, most certain first."""
     from rapidfuzz import fuzz, process
-    from rapidfuzz.utils import default_process
 
     evidence: dict[tuple[int, int], dict[str, Any]] = {}
 
@@ -182,7 +181,7 @@ def find_duplicates(store: Store, *, limit: int = 200, min_score: int = 70) -> l
         company: dict[int, tuple[object, str]] = {}
         blocks: dict[str, list[int]] = {}
         for cid, name, company_id, company_name in people:
-            key = str(default_process(fold(str(name))))
+            key = match_key(str(name))
             keys[int(cid)] = key
             company[int(cid)] = (company_id, str(company_name))
             for block in _block_keys(key):
@@ -191,13 +190,19 @@ def find_duplicates(store: Store, *, limit: int = 200, min_score: int = 70) -> l
             if len(members) < 2 or len(members) > MAX_BLOCK:
                 continue
             if len(members) > 30:
+                # A big block is screened in C++ (token_set_ratio is the costly part) before
+                # the exact rule. process.extract, not process.cdist: cdist needs numpy, which
+                # is no dependency of ours nor of rapidfuzz.
                 names = [keys[m] for m in members]
-                matrix = process.cdist(
-                    names, names, scorer=fuzz.token_set_ratio, score_cutoff=NAME_MIN, workers=1
-                )
-                for i, j in zip(*matrix.nonzero(), strict=True):
-                    if i < j:
-                        a, b = members[int(i)], members[int(j)]
+                for i in range(len(names) - 1):
+                    for _, _, j in process.extract(
+                        names[i],
+                        names[i + 1 :],
+                        scorer=fuzz.token_set_ratio,
+                        score_cutoff=NAME_MIN,
+                        limit=None,
+                    ):
+                        a, b = members[i], members[i + 1 + int(j)]
                         ratio = name_ratio(keys[a], keys[b])
                         if ratio >= NAME_MIN:
                             note(a, b, "name", ratio)

@@ -84,6 +84,7 @@ def trash_interaction(store: Store, interaction_id: int) -> TrashItem:
             raise NotFound("interaction", str(interaction_id))
         row.deleted_at = clock.now()
         refresh_contact_dates(session, row.contact_id)
+        reindex(session, [row.contact_id])  # its notes leave the search
         return TrashItem(
             "interaction", interaction_id, _interaction_label(session, row), row.deleted_at
         )
@@ -167,6 +168,8 @@ def restore(store: Store, ref: str, kind: str = "contact") -> TrashItem:
         when = row.deleted_at
         row.deleted_at = None
         refresh_contact_dates(session, row.contact_id)
+        if kind == "interaction":
+            reindex(session, [row.contact_id])  # its notes are found again
         label = (
             _interaction_label(session, row)
             if isinstance(row, Interaction)

@@ -1478,7 +1478,7 @@ class _Run:
         if self.buf_fts and self.cursor is not None:
             # Indexed a chunk at a time, from rows create() built out of the records: what
             # search.reindex would read back, without reading it back.
-            self.cursor.executemany(search.INSERT_SQL, self.buf_fts)
+            self.cursor.executemany(search.INSERT_SQL, search.folded_rows(self.buf_fts))
         self._reset_buffers()
         self.pending.clear()
 
@@ -1848,6 +1848,9 @@ class _Run:
         cols = rec.cols
         if cols.get("deleted_at") is not None:
             return
+        if rec.json is not None and rec.json.get("interactions"):
+            self.touched.add(cid)  # their notes are indexed: read back at the end
+            return
         company = ""
         if company_id is not None:
             if company_id not in self.company_names:
@@ -1868,6 +1871,7 @@ class _Run:
                 company,
                 " ".join(self.tag_names[t] for t in tags),
                 f"{cols.get('notes', '')} {cols.get('title', '')} {cols.get('department', '')}",
+                search.activity_text(value for _, value in rec.custom),
             )
         )
 
