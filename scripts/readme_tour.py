@@ -37,7 +37,8 @@ def commands(block: str) -> list[str]:
 
 
 def run(command: str, env: dict[str, str]) -> str:
-    """One command's output as a person sees it (stderr and stdout interleaved)."""
+    """One command's output as a person sees it (stderr and stdout interleaved), each line
+    without trailing blanks (an empty last column leaves a tab that editors strip)."""
     argv = shlex.split(command)
     assert argv[0] == "pocketcrm", f"the tour runs only pocketcrm commands: {command}"
     done = subprocess.run(
@@ -49,7 +50,7 @@ def run(command: str, env: dict[str, str]) -> str:
         text=True,
         check=False,
     )
-    return done.stdout
+    return "".join(line.rstrip() + "\n" for line in done.stdout.splitlines())
 
 
 def environment(home: Path) -> dict[str, str]:
@@ -65,8 +66,8 @@ def environment(home: Path) -> dict[str, str]:
         POCKETCRM_STATE_DIR=str(home / "state"),
         POCKETCRM_CONFIG=str(home / "config.toml"),
         PYTHONUNBUFFERED="1",
+        PYTHONIOENCODING="utf-8",
         COLUMNS="100",
-        LANG="en_GB.UTF-8",
         NO_COLOR="1",
     )
     return env
