@@ -209,7 +209,7 @@ def test_rm_trash_restore_and_purge(run: Run, core: Callable[[], Store]) -> None
     refused = run("trash", "--purge", code=2)
     assert "--yes" in refused.stderr
     assert [i.label for i in trash.list_trash(core())] == ["Bob Ray"]
-    assert run("trash", "--purge", "--yes").stdout == "deleted 1 records for good\n"
+    assert run("trash", "--purge", "--yes").stdout == "deleted 1 record for good\n"
     assert trash.list_trash(core()) == []
     assert contacts.count_contacts(core()) == 1
     assert run("trash", "--purge").stdout == "the trash is empty\n"

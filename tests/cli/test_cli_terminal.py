@@ -89,7 +89,7 @@ def test_a_likely_duplicate_asks(anns: Store, answer: bytes, code: int, total: i
 def test_emptying_the_trash_asks(anns: Store) -> None:
     trash.trash_contact(anns, "2")
     code, out = in_terminal("trash", "--purge", answer=b"n")
-    assert code == 1 and "Delete 1 records for good?" in out
+    assert code == 1 and "Delete 1 record for good?" in out
     assert len(trash.list_trash(anns)) == 1
     code, _ = in_terminal("trash", "--purge", answer=b"y")
     assert code == 0

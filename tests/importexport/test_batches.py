@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from iehelp import full_export, seed
 from sqlalchemy import text
 
-from conftest import full_export, seed
 from pocketcrm.core.services.contacts import get_card, list_contacts
 from pocketcrm.core.store import Store, open_store
 from pocketcrm.core.transfer.importer import import_files, list_batches, undo_import

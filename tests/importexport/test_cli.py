@@ -7,9 +7,9 @@ import stat
 from pathlib import Path
 
 import pytest
+from iehelp import seed
 from typer.testing import CliRunner
 
-from conftest import seed
 from pocketcrm.cli import app
 from pocketcrm.core.services.contacts import get_card, list_contacts
 from pocketcrm.core.store import Store, open_store

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from iehelp import full_export
 
 from pocketcrm.core.services.companies import get_company
 from pocketcrm.core.services.contacts import get_card, list_contacts
@@ -293,7 +294,6 @@ def test_an_all_day_follow_up_keeps_its_day_through_json(store: Store, tmp_path:
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
 
-    from conftest import full_export
     from pocketcrm.core import clock
     from pocketcrm.core.services import activity, contacts
     from pocketcrm.core.store import open_store

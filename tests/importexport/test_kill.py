@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from iehelp import full_export, make_google_csv, seed
 
-from conftest import full_export, make_google_csv, seed
 from pocketcrm.core.store import open_store
 from pocketcrm.core.transfer.importer import import_files, list_batches
 

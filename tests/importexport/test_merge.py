@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import full_export, seed
+from iehelp import full_export, seed
+
 from pocketcrm.core.services import companies, contacts, dupes
 from pocketcrm.core.services.contacts import get_card_by_id
 from pocketcrm.core.store import Store

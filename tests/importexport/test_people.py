@@ -7,8 +7,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from iehelp import seed
 
-from conftest import seed
 from pocketcrm.core.errors import NotFound
 from pocketcrm.core.services.contacts import get_card
 from pocketcrm.core.services.dupes import merge_contacts

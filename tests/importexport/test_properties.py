@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from iehelp import export_data, full_export
 
-from conftest import export_data, full_export
 from pocketcrm.core.models import ContactAddress
 from pocketcrm.core.readmodels import as_dict
 from pocketcrm.core.services import contacts

@@ -627,6 +627,7 @@ def trash_(
     ids: IdsOption = False,
 ) -> None:
     """List what is in the trash; --purge empties it (asks first)."""
+    from pocketcrm import humanize
     from pocketcrm.core.services import trash
 
     store = open_db(db)
@@ -640,15 +641,20 @@ def trash_(
             return
         if not yes:
             if not interactive():
-                err(f"error: purging deletes {len(items)} records for good; pass --yes to confirm")
+                err(
+                    f"error: purging deletes {humanize.count(len(items), 'record')} for good; "
+                    "pass --yes to confirm"
+                )
                 raise typer.Exit(2)
-            if not typer.confirm(f"Delete {len(items)} records for good?", default=False):
+            if not typer.confirm(
+                f"Delete {humanize.count(len(items), 'record')} for good?", default=False
+            ):
                 raise typer.Exit(1)
         count = trash.purge_trash(store)
         if as_json:
             print_json({"purged": count})
         else:
-            typer.echo(f"deleted {count} records for good")
+            typer.echo(f"deleted {humanize.count(count, 'record')} for good")
         return
     if ids:  # each with its kind only when the trash holds more than contacts
         print_ids(i.id if i.kind == "contact" else f"{i.id} --kind {i.kind}" for i in items)
