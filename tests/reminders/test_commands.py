@@ -301,18 +301,48 @@ def test_systemd_timer_is_written_with_persistent(
     timer = (units / scheduling.TIMER_NAME).read_text()
     assert "Persistent=true" in timer and "OnCalendar=*:0/15" in timer
     assert "remind --quiet-if-none" in (units / scheduling.SERVICE_NAME).read_text()
+    # the daily backup, as the cron line has it (it was cron-only)
+    backup_timer = (units / scheduling.BACKUP_TIMER_NAME).read_text()
+    assert "OnCalendar=*-*-* 12:30:00" in backup_timer and "Persistent=true" in backup_timer
+    service = (units / scheduling.BACKUP_SERVICE_NAME).read_text()
+    assert "backup create --reason daily --quiet" in service
     assert "systemctl not found" in result.stderr
+    assert scheduling.BACKUP_TIMER_NAME in result.stderr  # what to enable later
     assert "OK    schedule       systemd timer" in cli("doctor").stdout
     removed = cli("cron", "remove", "--systemd")
-    assert removed.stdout.count("removed") == 2 and not any(units.iterdir())
+    assert removed.stdout.count("removed") == 4 and not any(units.iterdir())
 
 
-def test_launchd_prints_a_plist(crm: Store) -> None:
+def test_systemd_without_the_daily_backup(
+    crm: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    result = cli("cron", "install", "--systemd", "--no-backup", "--executable", POCKETCRM)
+    assert result.exit_code == 0, result.output
+    units = tmp_path / "config" / "systemd" / "user"
+    assert sorted(p.name for p in units.iterdir()) == [
+        scheduling.SERVICE_NAME,
+        scheduling.TIMER_NAME,
+    ]
+
+
+def test_launchd_writes_the_agents(
+    crm: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     result = cli("cron", "install", "--launchd")
-    agent = plistlib.loads(result.stdout.encode())
+    assert result.exit_code == 0, result.output
+    agents = tmp_path / "home" / "Library" / "LaunchAgents"
+    agent = plistlib.loads((agents / f"{scheduling.LAUNCHD_LABEL}.plist").read_bytes())
     assert agent["Label"] == scheduling.LAUNCHD_LABEL and agent["StartInterval"] == 900
     assert agent["ProgramArguments"][-2:] == ["remind", "--quiet-if-none"]
-    assert "launchctl bootstrap" in result.stderr
+    daily = plistlib.loads((agents / f"{scheduling.BACKUP_LAUNCHD_LABEL}.plist").read_bytes())
+    assert daily["StartCalendarInterval"] == {"Hour": 12, "Minute": 30}
+    assert daily["ProgramArguments"][-5:] == ["backup", "create", "--reason", "daily", "--quiet"]
+    assert result.stderr.count("launchctl bootstrap") == 2
+    removed = cli("cron", "remove", "--launchd")
+    assert removed.stdout.count("removed") == 2 and not any(agents.iterdir())
 
 
 def test_only_one_scheduler_at_a_time(crm: Store) -> None:

@@ -473,7 +473,10 @@ SystemdOption = Annotated[
     bool, typer.Option("--systemd", help="A systemd user timer (catches up after suspend).")
 ]
 LaunchdOption = Annotated[
-    bool, typer.Option("--launchd", help="Print a launchd agent (the default on macOS).")
+    bool,
+    typer.Option(
+        "--launchd", help="A launchd agent in ~/Library/LaunchAgents (the default on macOS)."
+    ),
 ]
 CronOption = Annotated[bool, typer.Option("--cron", help="A crontab line (the default elsewhere).")]
 
@@ -501,7 +504,7 @@ def cron_install(
         bool,
         typer.Option(
             "--backup/--no-backup",
-            help="With cron, also take a daily backup (12:30), on its own tagged line.",
+            help="Also take a daily backup at 12:30 (its own crontab line, timer or agent).",
         ),
     ] = True,
     db: DbOption = None,
@@ -517,20 +520,23 @@ def cron_install(
     program = _executable(executable)
     command = scheduling.remind_command(program, location)
     kind = _kind(systemd, launchd, cron)
+    backup_command = scheduling.backup_command(program, location) if backup else None
     if kind == "launchd":
-        plist = scheduling.launchd_plist(command, minutes)
-        typer.echo(plist, nl=False)
-        target = f"~/Library/LaunchAgents/{scheduling.LAUNCHD_LABEL}.plist"
-        err(f"save the above as {target}, then run: launchctl bootstrap gui/$(id -u) {target}")
+        for path in scheduling.launchd_install(command, minutes, backup_command=backup_command):
+            typer.echo(f"wrote {path}")
+            err(f"load it with: launchctl bootstrap gui/$(id -u) {path}")
     elif kind == "systemd":
-        paths = scheduling.systemd_install(command, minutes)
+        paths = scheduling.systemd_install(command, minutes, backup_command=backup_command)
         for path in paths:
             typer.echo(f"wrote {path}")
-        warning = scheduling.systemd_enable()
+        timers = (scheduling.TIMER_NAME,) + (
+            (scheduling.BACKUP_TIMER_NAME,) if backup_command is not None else ()
+        )
+        warning = scheduling.systemd_enable(timers=timers)
         if warning:
             err(f"warning: {warning}")
         else:
-            typer.echo(f"enabled {scheduling.TIMER_NAME}")
+            typer.echo(f"enabled {' '.join(timers)}")
     else:
         before = scheduling.cron_status(tabfile=tabfile)
         line = scheduling.cron_install(command, every_minutes=minutes, tabfile=tabfile)
@@ -538,8 +544,6 @@ def cron_install(
         typer.echo(f"{state}: {line}")
         if backup:
             _install_backup_line(scheduling.backup_command(program, location), tabfile)
-    if backup and kind != "cron":
-        err("note: the daily backup is installed with --cron only; see README, Backups")
     reminders.record_schedule(store, minutes)
 
 
@@ -559,6 +563,7 @@ def _install_backup_line(command: str, tabfile: str | None) -> None:
 @handle_errors
 def cron_remove(
     systemd: SystemdOption = False,
+    launchd: LaunchdOption = False,
     tabfile: TabfileOption = None,
 ) -> None:
     """Remove the job (only pocketcrm's own line or units; nothing else is touched)."""
@@ -567,6 +572,12 @@ def cron_remove(
     if systemd:
         removed = reminders.systemd_uninstall()
         typer.echo("\n".join(f"removed {p}" for p in removed) if removed else "no timer installed")
+        return
+    if launchd:
+        removed = scheduling.launchd_uninstall()
+        typer.echo("\n".join(f"removed {p}" for p in removed) if removed else "no agent installed")
+        for path in removed:
+            err(f"unload it with: launchctl bootout gui/$(id -u)/{path.stem}")
         return
     if scheduling.cron_remove(tabfile=tabfile):
         typer.echo("removed the pocketcrm line from the crontab")

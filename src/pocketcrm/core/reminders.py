@@ -1325,14 +1325,26 @@ def systemd_uninstall(unit_dir: Path | None = None, *, timeout: float = 30.0) ->
         # No user manager (SSH, containers) is fine: removing the files is what matters.
         with contextlib.suppress(OSError, subprocess.SubprocessError):
             subprocess.run(
-                [program, "--user", "disable", "--now", scheduling.TIMER_NAME],
+                [
+                    program,
+                    "--user",
+                    "disable",
+                    "--now",
+                    scheduling.TIMER_NAME,
+                    scheduling.BACKUP_TIMER_NAME,
+                ],
                 capture_output=True,
                 timeout=timeout,
                 check=False,
             )
     folder = unit_dir if unit_dir is not None else scheduling.default_unit_dir()
     removed = []
-    for name in (scheduling.TIMER_NAME, scheduling.SERVICE_NAME):
+    for name in (
+        scheduling.TIMER_NAME,
+        scheduling.SERVICE_NAME,
+        scheduling.BACKUP_TIMER_NAME,
+        scheduling.BACKUP_SERVICE_NAME,
+    ):
         path = folder / name
         if path.exists():
             path.unlink()

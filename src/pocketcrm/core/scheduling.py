@@ -29,6 +29,10 @@ BACKUP_SCHEDULE = "30 12 * * *"  # midday: a laptop is more often on then than a
 SERVICE_NAME = "pocketcrm-remind.service"
 TIMER_NAME = "pocketcrm-remind.timer"
 LAUNCHD_LABEL = "com.pocketcrm.remind"
+BACKUP_SERVICE_NAME = "pocketcrm-backup.service"  # the daily backup beside the reminders
+BACKUP_TIMER_NAME = "pocketcrm-backup.timer"
+BACKUP_LAUNCHD_LABEL = "com.pocketcrm.backup"
+BACKUP_HOUR, BACKUP_MINUTE = 12, 30  # the same moment as BACKUP_SCHEDULE's cron line
 _CRONTAB_TIMEOUT = 30.0
 
 
@@ -316,6 +320,43 @@ def _on_calendar(every_minutes: int) -> str:
     return f"*:0/{every_minutes}"
 
 
+def _service_unit(description: str, command: str) -> str:
+    env, argv = _split_env(command)
+    return "\n".join(
+        [
+            "[Unit]",
+            f"Description={description}",
+            "",
+            "[Service]",
+            "Type=oneshot",
+            *(
+                f"Environment={_systemd_quote(f'{name}={value}', command=False)}"
+                for name, value in env.items()
+            ),
+            "ExecStart=" + " ".join(_systemd_quote(arg) for arg in argv),
+            "",
+        ]
+    )
+
+
+def _timer_unit(description: str, on_calendar: str, service: str) -> str:
+    return "\n".join(
+        [
+            "[Unit]",
+            f"Description={description}",
+            "",
+            "[Timer]",
+            f"OnCalendar={on_calendar}",
+            "Persistent=true",
+            f"Unit={service}",
+            "",
+            "[Install]",
+            "WantedBy=timers.target",
+            "",
+        ]
+    )
+
+
 def systemd_units(command: str, every_minutes: int = 15) -> dict[str, str]:
     """A oneshot service and its timer.
 
@@ -323,34 +364,26 @@ def systemd_units(command: str, every_minutes: int = 15) -> dict[str, str]:
     suspend or shutdown that swallowed the due time) only applies to calendar timers.
     """
     _check_every(every_minutes)
-    env, argv = _split_env(command)
-    service = [
-        "[Unit]",
-        "Description=pocketcrm reminders: deliver follow-ups, birthdays and overdue items",
-        "",
-        "[Service]",
-        "Type=oneshot",
-        *(
-            f"Environment={_systemd_quote(f'{name}={value}', command=False)}"
-            for name, value in env.items()
-        ),
-        "ExecStart=" + " ".join(_systemd_quote(arg) for arg in argv),
-        "",
-    ]
-    timer = [
-        "[Unit]",
-        f"Description=Run pocketcrm reminders every {humanize.count(every_minutes, 'minute')}",
-        "",
-        "[Timer]",
-        f"OnCalendar={_on_calendar(every_minutes)}",
-        "Persistent=true",
-        f"Unit={SERVICE_NAME}",
-        "",
-        "[Install]",
-        "WantedBy=timers.target",
-        "",
-    ]
-    return {SERVICE_NAME: "\n".join(service), TIMER_NAME: "\n".join(timer)}
+    service = _service_unit(
+        "pocketcrm reminders: deliver follow-ups, birthdays and overdue items", command
+    )
+    timer = _timer_unit(
+        f"Run pocketcrm reminders every {humanize.count(every_minutes, 'minute')}",
+        _on_calendar(every_minutes),
+        SERVICE_NAME,
+    )
+    return {SERVICE_NAME: service, TIMER_NAME: timer}
+
+
+def systemd_backup_units(command: str) -> dict[str, str]:
+    """The daily backup's service and timer (a missed midday runs at the next start)."""
+    service = _service_unit("pocketcrm daily backup", command)
+    timer = _timer_unit(
+        "Back up the pocketcrm database daily",
+        f"*-*-* {BACKUP_HOUR:02d}:{BACKUP_MINUTE:02d}:00",
+        BACKUP_SERVICE_NAME,
+    )
+    return {BACKUP_SERVICE_NAME: service, BACKUP_TIMER_NAME: timer}
 
 
 def default_unit_dir() -> Path:
@@ -360,10 +393,17 @@ def default_unit_dir() -> Path:
 
 
 def systemd_install(
-    command: str, every_minutes: int = 15, unit_dir: Path | None = None
+    command: str,
+    every_minutes: int = 15,
+    unit_dir: Path | None = None,
+    *,
+    backup_command: str | None = None,
 ) -> list[Path]:
-    """Write the unit files (0644) and return their paths; see systemd_enable to start them."""
+    """Write the unit files (0644) and return their paths; see systemd_enable to start them.
+    BACKUP_COMMAND adds the daily backup's service and timer."""
     units = systemd_units(command, every_minutes)
+    if backup_command is not None:
+        units |= systemd_backup_units(backup_command)
     folder = unit_dir if unit_dir is not None else default_unit_dir()
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -377,17 +417,18 @@ def systemd_install(
     return written
 
 
-def systemd_enable(*, timeout: float = 30.0) -> str | None:
-    """Reload the user manager and start the timer; returns a warning instead of raising.
+def systemd_enable(*, timeout: float = 30.0, timers: tuple[str, ...] = (TIMER_NAME,)) -> str | None:
+    """Reload the user manager and start the TIMERS; returns a warning instead of raising.
 
     Installing over SSH or in a container often has no user manager to talk to; the unit
     files are still in place, and the warning says what to run later.
     """
-    later = f"run `systemctl --user daemon-reload && systemctl --user enable --now {TIMER_NAME}`"
+    names = " ".join(timers)
+    later = f"run `systemctl --user daemon-reload && systemctl --user enable --now {names}`"
     program = shutil.which("systemctl")
     if program is None:
         return f"systemctl not found; {later} on a systemd machine"
-    for args in (["--user", "daemon-reload"], ["--user", "enable", "--now", TIMER_NAME]):
+    for args in (["--user", "daemon-reload"], ["--user", "enable", "--now", *timers]):
         try:
             done = subprocess.run(
                 [program, *args],
@@ -406,9 +447,40 @@ def systemd_enable(*, timeout: float = 30.0) -> str | None:
     return None
 
 
-def launchd_agent_path() -> Path:
+def launchd_agent_path(label: str = LAUNCHD_LABEL) -> Path:
     """Where a user's LaunchAgent for pocketcrm lives (macOS)."""
-    return Path.home() / "Library" / "LaunchAgents" / f"{LAUNCHD_LABEL}.plist"
+    return Path.home() / "Library" / "LaunchAgents" / f"{label}.plist"
+
+
+def launchd_install(
+    command: str, every_minutes: int = 15, *, backup_command: str | None = None
+) -> list[Path]:
+    """Write the reminders' agent (and the daily backup's) into ~/Library/LaunchAgents, each
+    written whole then renamed; loading them is launchctl's job (the faces say how)."""
+    agents = {LAUNCHD_LABEL: launchd_plist(command, every_minutes)}
+    if backup_command is not None:
+        agents[BACKUP_LAUNCHD_LABEL] = launchd_backup_plist(backup_command)
+    written = []
+    for label, text in agents.items():
+        path = launchd_agent_path(label)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.pocketcrm-tmp")
+        partial.write_text(text, encoding="utf-8")
+        partial.chmod(0o644)
+        os.replace(partial, path)
+        written.append(path)
+    return written
+
+
+def launchd_uninstall() -> list[Path]:
+    """Delete our agents' plist files; returns those removed (launchctl bootout unloads)."""
+    removed = []
+    for label in (LAUNCHD_LABEL, BACKUP_LAUNCHD_LABEL):
+        path = launchd_agent_path(label)
+        if path.exists():
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def installed_jobs(*, tabfile: str | None = None) -> tuple[str, ...]:
@@ -431,15 +503,21 @@ def installed_jobs(*, tabfile: str | None = None) -> tuple[str, ...]:
 
 def launchd_plist(command: str, every_minutes: int = 15) -> str:
     """A LaunchAgent for ~/Library/LaunchAgents; launchd takes an argument list, no shell."""
+    _check_every(every_minutes)
+    return _plist(LAUNCHD_LABEL, command, {"StartInterval": every_minutes * 60})
+
+
+def launchd_backup_plist(command: str) -> str:
+    """The daily backup's LaunchAgent (launchd runs a missed calendar job at wake-up)."""
+    when = {"Hour": BACKUP_HOUR, "Minute": BACKUP_MINUTE}
+    return _plist(BACKUP_LAUNCHD_LABEL, command, {"StartCalendarInterval": when})
+
+
+def _plist(label: str, command: str, schedule: dict[str, object]) -> str:
     import plistlib  # pulls in the XML parser; only macOS installs need it
 
-    _check_every(every_minutes)
     env, argv = _split_env(command)
-    agent: dict[str, object] = {
-        "Label": LAUNCHD_LABEL,
-        "ProgramArguments": argv,
-        "StartInterval": every_minutes * 60,
-    }
+    agent: dict[str, object] = {"Label": label, "ProgramArguments": argv, **schedule}
     if env:
         agent["EnvironmentVariables"] = env
     return plistlib.dumps(agent).decode("utf-8")
