@@ -446,7 +446,11 @@ SPEC: dict[str, Any] = {
     },
     "cron remove": {
         "arguments": [],
-        "options": {"--systemd": ("systemd", False), "--tabfile": ("tabfile", True)},
+        "options": {
+            "--systemd": ("systemd", False),
+            "--launchd": ("launchd", False),
+            "--tabfile": ("tabfile", True),
+        },
     },
     "cron status": {
         "arguments": [],
