@@ -101,6 +101,7 @@ async def test_empty_database_offers_the_demo_on_one_key(
         assert contact_list(app).display
         assert "Welcome to pocketcrm" not in screen_text(app)
         assert "of 300 contacts" in screen_text(app)
+        assert "demo.db ·" in screen_text(app)  # the top bar names the database now open
     # Your own database is untouched: it stays empty.
     assert contacts.list_contacts(empty_store, ContactQuery()) == []
 

@@ -298,6 +298,7 @@ class PocketCRM(App[int]):
         old, self._undo = self.store, None
         self.location = str(store.path) if store.path is not None else self.location
         self._store_ready(store, watch=old is None or old.path is None)
+        self.refresh_status()  # the top bar names the database now open and its counts
         if old is not None and old is not store:
             old.close()
         self.notify(f"Opened {self.location}", title="Demo database", timeout=6)

@@ -95,13 +95,10 @@ def welcome_text(demo_path: str) -> Text:
     text.append("  pocketcrm import FILE", style="bold")
     text.append("  bring in a vCard (.vcf) or CSV export from your phone or old system\n\n")
     text.append("  D", style="bold reverse")
-    text.append("  open the demo database: try everything on made-up contacts, calls and\n")
-    text.append("     follow-ups first (built once at ")
+    text.append("  open the demo database: try everything on made-up contacts first (")
     text.append(demo_path, style="bold")
-    text.append("; your own\n     database stays empty until you come back with ")
-    text.append("pocketcrm", style="bold")
-    text.append(")\n\n")
-    text.append("Press ? for help and ctrl+p for every command.", style="dim")
+    text.append("; yours stays as it is)\n\n")
+    text.append("Press ? for help and ctrl+p for the command palette.", style="dim")
     return text
 
 
