@@ -263,7 +263,7 @@ class PipelineScreen(CrmScreen):
 
     def action_reopen(self) -> None:
         """Pick a closed deal and put it back in the stage it closed from."""
-        from pocketcrm.tui.modals.deal_picker import DealPicker
+        from pocketcrm.tui.modals.deal_picker import deal_picker
 
         store = self.store
         if store is None:
@@ -290,7 +290,7 @@ class PipelineScreen(CrmScreen):
 
         def show(found: list[DealView]) -> None:
             closed.extend(found)
-            self.app.push_screen(DealPicker(found), picked)
+            self.app.push_screen(deal_picker(found), picked)
 
         self.background(job, show, group="pipeline-closed")
 
