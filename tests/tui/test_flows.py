@@ -1159,3 +1159,30 @@ async def test_the_duplicates_screen_on_a_block_of_forty_same_surnames(crm_store
         assert jorg in {
             i for n in range(table.total) for i in (table.row_at(n).a.id, table.row_at(n).b.id)
         }
+
+
+async def test_u_after_a_snooze_undoes_the_snooze_not_an_older_done(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await go_to_agenda(pilot)
+        table = screen.query_one("#agenda-list", VirtualTable)
+        table.move_to(agenda_row(screen, "Ann Lee"))
+        ann = table.current
+        others = [v for v in activity.agenda(crm_store, "all") if v.id != ann.id]
+        activity.complete_follow_up(crm_store, others[0].id)  # an older "done" ...
+        app.remember_undo("reopen the follow-up", lambda: "reopened")  # ... still undoable
+        await pilot.press("z")
+        await settle(pilot)
+        await type_text(pilot, "mon 9am")
+        await pilot.press("enter")
+        await settle(pilot)
+        moved = next(v for v in activity.agenda(crm_store, "all") if v.id == ann.id)
+        assert moved.due_at == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        await pilot.press("u")
+        await settle(pilot)
+    back = next(v for v in activity.agenda(crm_store, "all") if v.id == ann.id)
+    assert (back.due_at, back.snoozed_until) == (ann.due_at, ann.snoozed_until)
+    assert activity.agenda(crm_store, "all") and others[0].id not in [
+        v.id for v in activity.agenda(crm_store, "all")
+    ]  # the older done stays done

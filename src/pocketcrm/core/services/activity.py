@@ -259,6 +259,17 @@ def snooze_follow_up(
     )
 
 
+def unsnooze(store: Store, before: FollowUpView) -> FollowUpView:
+    """Undo of a snooze: the due time (or day) and snooze mark BEFORE had, even if past."""
+    due = before.due_at
+    columns: dict[str, object] = (
+        {"due_at": due, "all_day": False, "due_date": None}
+        if isinstance(due, datetime)
+        else {"due_at": dates.order_key(due), "all_day": True, "due_date": due.isoformat()}
+    )
+    return _change_follow_up(store, before.id, {**columns, "snoozed_until": before.snoozed_until})
+
+
 def _day_bounds(day_offset: int) -> tuple[datetime, datetime]:
     """UTC start and end of a local calendar day (0 = today), right across DST changes."""
     midnight = clock.local_now().replace(hour=0, minute=0, second=0, microsecond=0)

@@ -202,8 +202,20 @@ def snooze_follow_up(screen: CrmScreen, follow_up: FollowUpView) -> None:
             return
         from pocketcrm.tui import format as fmt
 
+        store = screen.store
+
+        def undo() -> str:
+            from pocketcrm.core.services.activity import unsnooze
+
+            if store is None:
+                return "the database is not open"
+            back = unsnooze(store, follow_up)
+            return f"Follow-up with {back.contact_name} is due {fmt.due(back.due_at)} again."
+
+        screen.crm.remember_undo("undo the snooze", undo)
         screen.notify(
-            f"Snoozed: {view.contact_name} {fmt.due(view.due_at, all_day=view.all_day)}.",
+            f"Snoozed: {view.contact_name} {fmt.due(view.due_at, all_day=view.all_day)}. "
+            "Press u to undo.",
             timeout=4,
         )
         screen.crm.data_written()
