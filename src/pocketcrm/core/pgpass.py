@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
+from pocketcrm.core.files import write_whole
+
 
 def password_file() -> Path:
     """$PGPASSFILE, else ~/.pgpass: where libpq looks."""
@@ -68,11 +70,5 @@ def remember(url: str, path: Path | None = None) -> tuple[str, Path | None]:
     target = path or password_file()
     lines = target.read_text(encoding="utf-8").splitlines() if target.exists() else []
     kept = [line for line in lines if _split(line)[:4] != key]
-    partial = target.with_name(f".{target.name}.pocketcrm-tmp")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("".join(f"{line}\n" for line in [*kept, entry]))
-    os.chmod(partial, 0o600)
-    os.replace(partial, target)
+    write_whole(target, "".join(f"{line}\n" for line in [*kept, entry]), 0o600)
     return without_password(url), target

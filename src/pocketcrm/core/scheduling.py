@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pocketcrm import humanize
 from pocketcrm.core.errors import CrmError, Invalid
+from pocketcrm.core.files import write_whole
 
 TAG = "pocketcrm-remind"
 BACKUP_TAG = "pocketcrm-backup"  # the daily `backup create` line, installed beside remind's
@@ -405,16 +406,7 @@ def systemd_install(
     if backup_command is not None:
         units |= systemd_backup_units(backup_command)
     folder = unit_dir if unit_dir is not None else default_unit_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in units.items():
-        path = folder / name
-        partial = folder / f".{name}.pocketcrm-tmp"
-        partial.write_text(text, encoding="utf-8")
-        partial.chmod(0o644)
-        os.replace(partial, path)
-        written.append(path)
-    return written
+    return [write_whole(folder / name, text) for name, text in units.items()]
 
 
 def systemd_enable(*, timeout: float = 30.0, timers: tuple[str, ...] = (TIMER_NAME,)) -> str | None:
@@ -460,16 +452,7 @@ def launchd_install(
     agents = {LAUNCHD_LABEL: launchd_plist(command, every_minutes)}
     if backup_command is not None:
         agents[BACKUP_LAUNCHD_LABEL] = launchd_backup_plist(backup_command)
-    written = []
-    for label, text in agents.items():
-        path = launchd_agent_path(label)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.pocketcrm-tmp")
-        partial.write_text(text, encoding="utf-8")
-        partial.chmod(0o644)
-        os.replace(partial, path)
-        written.append(path)
-    return written
+    return [write_whole(launchd_agent_path(label), text) for label, text in agents.items()]
 
 
 def launchd_uninstall() -> list[Path]:

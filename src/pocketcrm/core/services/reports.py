@@ -174,7 +174,7 @@ def summary(store: Store, since: datetime | None = None, until: datetime | None 
                 leads[str(owner or "(none)")] += int(n)
             for days, count in zip(STALE_DAYS, stale_counts, strict=True):
                 stale[str(days)] += int(count or 0)
-        leads -= _not_sales_leads(session, "lead")
+        leads -= _not_sales_leads(session, lead_stage)
         by_kind = grouped(
             "SELECT kind, count(*) FROM company WHERE deleted_at IS NULL GROUP BY kind"
         )
