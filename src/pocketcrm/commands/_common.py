@@ -102,9 +102,21 @@ def open_db(db: str | None) -> Store:
     location = db_location(db)
     default = is_default_db(location)
     store = open_store(location, load_settings(), create_folders=_root_create or default)
+    close_when_done(store)
     if store.created and not default:
         err(f"created a new, empty database at {store.path}")
     return store
+
+
+def close_when_done(store: Store) -> None:
+    """Close the database when the command ends, not when the garbage collector gets to it:
+    a process that runs several commands (tests, the shell's completion) must not keep a
+    stale connection (and its cached pages) to a file that a later command replaces."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(store.close)
 
 
 LOCK_WAIT_ENV = "POCKETCRM_LOCK_WAIT"

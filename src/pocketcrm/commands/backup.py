@@ -10,6 +10,7 @@ from pocketcrm.commands._common import (
     DbOption,
     JsonOption,
     YesOption,
+    close_when_done,
     db_location,
     err,
     handle_errors,
@@ -91,6 +92,7 @@ def backup_restore(
 
     # Not open_db: the database being replaced may be damaged or from a newer release.
     store = backups.open_for_restore(db_location(db), load_settings())
+    close_when_done(store)
     if not yes:
         if not interactive():
             err("error: restore replaces the current data (kept aside); pass --yes to confirm")

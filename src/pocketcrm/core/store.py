@@ -511,4 +511,7 @@ def open_store(
     except sqlite3.DatabaseError as exc:  # raised unwrapped by the online backup
         store.close()
         raise StoreError(f"{named} is not a pocketcrm database: {exc}") from exc
+    except BaseException:  # a newer schema, an interrupt: no connection outlives the refusal
+        store.close()
+        raise
     return store
