@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pocketcrm import __version__
-from pocketcrm.commands._common import CreateOption, DbOption, set_root_db
+from pocketcrm.commands._common import CreateOption, DbOption, close_opened, set_root_db
 from pocketcrm.commands.lazy import LazyGroup
 
 
@@ -142,6 +142,7 @@ def root(
     Run without a command in a terminal to open the full-screen interface.
     """
     set_root_db(db, create)
+    ctx.call_on_close(close_opened)
     if ctx.invoked_subcommand is not None:
         return
     if not (sys.stdin.isatty() and sys.stdout.isatty()):

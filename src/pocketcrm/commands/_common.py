@@ -108,15 +108,21 @@ def open_db(db: str | None) -> Store:
     return store
 
 
+_opened: list[Store] = []
+
+
 def close_when_done(store: Store) -> None:
     """Close the database when the command ends, not when the garbage collector gets to it:
     a process that runs several commands (tests, the shell's completion) must not keep a
-    stale connection (and its cached pages) to a file that a later command replaces."""
-    import click
+    stale connection (which checkpoints its WAL when finally collected) to a file that a
+    later command replaced. The root callback calls `close_opened` at the end."""
+    _opened.append(store)
 
-    context = click.get_current_context(silent=True)
-    if context is not None:
-        context.call_on_close(store.close)
+
+def close_opened() -> None:
+    """Close every database this command opened."""
+    while _opened:
+        _opened.pop().close()
 
 
 LOCK_WAIT_ENV = "POCKETCRM_LOCK_WAIT"
