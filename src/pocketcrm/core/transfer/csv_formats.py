@@ -24,7 +24,7 @@ from pocketcrm.core.transfer.records import (
     PhoneDraft,
     WebsiteDraft,
 )
-from pocketcrm.core.transfer.vcard import canonical_label, display_name_for, normalize_date
+from pocketcrm.core.transfer.vocabulary import canonical_label, display_name_for, normalize_date
 
 __all__ = [
     "CSV_COLUMNS",
