@@ -102,6 +102,19 @@ def _apply(settings: Settings, data: dict[str, Any], prefix: str = "") -> None:
 def _validate(key: str, value: Any, stages: list[str] | None = None) -> None:
     """Refuse a bad value for KEY; STAGES are the configured ones (for stage roles)."""
     stages = stages or []
+    if key in ("timezone", "default_region"):
+        _validate_place(key, value)
+    elif key in ("stages", "outcomes", "deal_stages"):
+        _validate_names(key, value)
+    elif key.startswith("stage_roles."):
+        if value and value not in stages:
+            raise Invalid(key, f"{value!r} is not a stage; use one of: {', '.join(stages)}")
+    else:
+        _validate_setting(key, value)
+
+
+def _validate_place(key: str, value: Any) -> None:
+    """The zone and the phone region, checked against the data that knows them (when set)."""
     if key == "timezone" and value:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -114,12 +127,18 @@ def _validate(key: str, value: Any, stages: list[str] | None = None) -> None:
 
         if value not in phonenumbers.SUPPORTED_REGIONS:
             raise Invalid(key, f"unknown region {value!r}; use a country code like US, GB, DE")
-    if key in ("stages", "outcomes", "deal_stages") and len(set(value)) != len(value):
+
+
+def _validate_names(key: str, value: list[str]) -> None:
+    """Stages, outcomes and deal stages: each once; deal stages end with won, lost."""
+    if len(set(value)) != len(value):
         raise Invalid(key, "names a value twice; give each once, comma-separated")
     if key == "deal_stages" and (len(value) < 3 or value[-2:] != ["won", "lost"]):
         raise Invalid(key, "give the open stages, then won, lost; e.g. qualified,proposal,won,lost")
-    if key.startswith("stage_roles.") and value and value not in stages:
-        raise Invalid(key, f"{value!r} is not a stage; use one of: {', '.join(stages)}")
+
+
+def _validate_setting(key: str, value: Any) -> None:
+    """The remaining single settings: currency, reminders and backups."""
     if key == "currency" and not (len(value) == 3 and value.isalpha()):
         raise Invalid(key, f"{value!r} is not a currency code; use e.g. USD, EUR, GBP")
     if key == "reminders.smtp.security" and value not in ("starttls", "ssl", "none"):

@@ -45,23 +45,42 @@ class _Reader:
 
 def _open(location: str) -> _Reader | None:
     """A read-only connection to LOCATION (a path or URL as given to --db), or None."""
+    if location.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
+        return _open_server(location)
+    if "://" in location and not location.startswith("sqlite:///"):
+        return None
     try:
-        if location.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
-            import psycopg  # only for a team server, and only when completing against it
-
-            url = location.replace("postgresql+psycopg://", "postgresql://", 1)
-            server = psycopg.connect(url, connect_timeout=2, autocommit=True)
-            server.execute("SET default_transaction_read_only = on")
-            return _Reader(server, sqlite=False)
-        if "://" in location and not location.startswith("sqlite:///"):
-            return None
         path = Path(location.removeprefix("sqlite:///")).expanduser()
         if not path.is_file():  # never create a database for a Tab
             return None
         uri = f"file:{quote(str(path.absolute()))}?mode=ro"
         return _Reader(sqlite3.connect(uri, uri=True, timeout=0.2), sqlite=True)
-    except Exception:  # a Tab must never print a traceback: no candidates instead
+    except (sqlite3.Error, OSError, ValueError, RuntimeError):  # RuntimeError: no home for ~
+        return None  # a Tab must never print a traceback: no candidates instead
+
+
+def _open_server(url: str) -> _Reader | None:
+    """A read-only session on a team server, or None (no driver, unreachable, refused)."""
+    try:
+        import psycopg  # only for a team server, and only when completing against it
+    except ImportError:
         return None
+    url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    try:
+        server = psycopg.connect(url, connect_timeout=2, autocommit=True)
+        server.execute("SET default_transaction_read_only = on")
+    except (psycopg.Error, OSError, ValueError):
+        return None
+    return _Reader(server, sqlite=False)
+
+
+def _driver_errors(reader: _Reader) -> tuple[type[Exception], ...]:
+    """What a query may raise for an older schema, a lock or a lost server."""
+    if reader.sqlite:
+        return (sqlite3.Error,)
+    import psycopg  # already imported: _open_server made this connection
+
+    return (psycopg.Error,)
 
 
 def _query(location: str, work: Callable[[_Reader], list[Candidate]]) -> list[Candidate]:
@@ -70,7 +89,7 @@ def _query(location: str, work: Callable[[_Reader], list[Candidate]]) -> list[Ca
         return []
     try:
         return work(reader)
-    except Exception:  # an older schema, a lock: nothing to offer this time
+    except _driver_errors(reader):  # an older schema, a lock: nothing to offer this time
         return []
     finally:
         reader.conn.close()

@@ -111,62 +111,79 @@ def _reference(number: str, region: str) -> tuple[str, bool]:
     return e164, bool(phonenumbers.is_valid_number(parsed))
 
 
+_Parsed = tuple[int, str, tuple[str, ...], _Region | None]
+"""(country code, national number, the code's regions, the region whose rules parse it)."""
+
+
 def _fast(number: str, region: str) -> tuple[str, bool] | None:
     """The answer for a plain number, or None when phonenumbers must decide."""
     if _PLAIN.fullmatch(number) is None:
         return None
-    codes = _calling_codes()
     digits = _NOT_DIGIT.sub("", number)
     if len(digits) < 5 or len(digits) > 17:
         return None
     if number[0] == "+":
-        if digits[0] == "0":
-            return None
-        for size in (1, 2, 3):
-            country_code = int(digits[:size])
-            if country_code in codes:
-                break
-        else:
-            return None
-        national = digits[size:]
-        regions = codes[country_code]
-        if _NON_GEO in regions:
-            return None
-        parsing = _region(regions[0])
+        parsed = _international(digits)
     else:
-        if "+" in number:
-            return None
-        home = _region(region.upper()) if region else None
-        if home is None:
-            return None
-        country_code = home.country_code
-        if digits.startswith(str(country_code)):
-            return None  # phonenumbers may take it for the country code
-        if home.international_prefix is not None and home.international_prefix.match(digits):
-            return None
-        national = digits
-        regions = codes.get(country_code, ())
-        if not regions or _NON_GEO in regions:
-            return None
-        parsing = home
+        parsed = None if "+" in number else _national(digits, region)
+    if parsed is None:
+        return None
+    country_code, national, regions, parsing = parsed
     if parsing is None or len(national) < 4 or national[0] == "0":
         return None
     if parsing.national_prefix is not None and parsing.national_prefix.match(national):
         return None  # a trunk prefix or carrier code phonenumbers may strip
-    e164 = f"+{country_code}{national}"
+    return f"+{country_code}{national}", _is_valid(national, regions)
+
+
+def _international(digits: str) -> _Parsed | None:
+    """Split "+CC national" digits on the calling code, as phonenumbers does."""
+    if digits[0] == "0":
+        return None
+    codes = _calling_codes()
+    for size in (1, 2, 3):
+        country_code = int(digits[:size])
+        if country_code in codes:
+            break
+    else:
+        return None
+    regions = codes[country_code]
+    if _NON_GEO in regions:
+        return None
+    return country_code, digits[size:], regions, _region(regions[0])
+
+
+def _national(digits: str, region: str) -> _Parsed | None:
+    """A number without "+" in the default REGION, unless phonenumbers might read it otherwise."""
+    home = _region(region.upper()) if region else None
+    if home is None:
+        return None
+    country_code = home.country_code
+    if digits.startswith(str(country_code)):
+        return None  # phonenumbers may take it for the country code
+    if home.international_prefix is not None and home.international_prefix.match(digits):
+        return None
+    regions = _calling_codes().get(country_code, ())
+    if not regions or _NON_GEO in regions:
+        return None
+    return country_code, digits, regions, home
+
+
+def _is_valid(national: str, regions: tuple[str, ...]) -> bool:
+    """Valid in the region the number belongs to (phonenumbers' region-from-list rule)."""
     if len(regions) == 1:
         found = _region(regions[0])
-        return e164, found is not None and found.is_valid(national)
+        return found is not None and found.is_valid(national)
     for code in regions:  # phonenumbers' _region_code_for_number_from_list
         candidate = _region(code)
         if candidate is None:
             continue
         if candidate.leading_digits is not None:
             if candidate.leading_digits.match(national):
-                return e164, candidate.is_valid(national)
+                return candidate.is_valid(national)
         elif candidate.is_valid(national):
-            return e164, True
-    return e164, False
+            return True
+    return False
 
 
 def normalize(number: str, region: str) -> tuple[str, bool]:
