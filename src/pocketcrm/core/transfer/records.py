@@ -78,3 +78,11 @@ class ContactDraft:
     revised: str = ""  # when the source last changed the record (vCard REV), as written
     line: int = 0  # row number (CSV, 1 = first data row) or line where the card began (vCard)
     problems: list[str] = field(default_factory=list)  # non-fatal notes: "phone '12' is not valid"
+
+    def add_custom(self, key: str, value: str) -> None:
+        """Keep VALUE in custom field KEY; a second value for the key goes on a line of its own
+        (nothing a source held is dropped), and an empty one makes no field."""
+        if value == "":
+            return
+        custom = self.custom
+        custom[key] = f"{custom[key]}\n{value}" if custom.get(key) else value

@@ -160,10 +160,6 @@ class _RowReader:
     def note(self, message: str) -> None:
         self.draft.problems.append(f"row {self.row_no}: {message}")
 
-    def add_custom(self, key: str, value: str) -> None:
-        custom = self.draft.custom
-        custom[key] = f"{custom[key]}\n{value}" if custom.get(key) else value
-
     def read(self, layout: _Layout, row: list[str]) -> ContactDraft:
         columns, targets, slot_keys = layout.columns, layout.targets, layout.slot_keys
         known = len(columns)
@@ -173,12 +169,12 @@ class _RowReader:
             if not value:
                 continue  # an empty cell feeds nothing, whatever its column
             if index >= known:
-                self.add_custom(f"column {index + 1}", value)
+                self.draft.add_custom(f"column {index + 1}", value)
                 continue
             target = targets[index]
             if target is None:
                 if layout.defaults[index] != value.lower():
-                    self.add_custom(columns[index], value)
+                    self.draft.add_custom(columns[index], value)
                 continue
             key = slot_keys[index]
             if key is not None:
@@ -194,7 +190,7 @@ class _RowReader:
                 if not current:
                     setattr(self.draft, target.part, value)
                 elif current != value:
-                    self.add_custom(columns[index], value)
+                    self.draft.add_custom(columns[index], value)
             elif kind != "ignore":
                 self.take(columns[index], target, value)
         if parts:
@@ -216,7 +212,7 @@ class _RowReader:
         elif kind == "external":
             self.draft.external_ids.setdefault(target.part, value)
         elif kind == "custom":
-            self.add_custom(target.part, value)
+            self.draft.add_custom(target.part, value)
         elif kind in ("custom_json", "external_json"):
             self.take_json(column, kind, value)
 
@@ -226,9 +222,9 @@ class _RowReader:
         parsed, reason = _parse_date(value, self.fmt)
         if parsed is None:
             self.note(f"{attr} {value!r} {reason}; kept in custom field {column!r}")
-            self.add_custom(column, value)
+            self.draft.add_custom(column, value)
         elif getattr(self.draft, attr) and getattr(self.draft, attr) != parsed:
-            self.add_custom(column, value)
+            self.draft.add_custom(column, value)
         else:
             setattr(self.draft, attr, parsed)
 
@@ -256,7 +252,7 @@ class _RowReader:
         if flavour == "hubspot":
             stage = HUBSPOT_STAGES.get(re.sub(r"[^a-z]", "", value.lower()), "")
             if not stage:
-                self.add_custom(column, value)
+                self.draft.add_custom(column, value)
                 return
         else:
             stage = re.sub(r"[\s-]+", "_", value.lower())
@@ -269,7 +265,7 @@ class _RowReader:
             setattr(self.draft, attr, True)
         elif lowered not in _FALSE:
             self.note(f"{column} {value!r} is not yes or no; kept in custom field {column!r}")
-            self.add_custom(column, value)
+            self.draft.add_custom(column, value)
 
     def take_json(self, column: str, kind: str, value: str) -> None:
         parsed: object = None
@@ -283,7 +279,7 @@ class _RowReader:
         ):
             if kind == "external_json":
                 self.note(f"{column} is not a JSON object of ids; kept in custom field {column!r}")
-            self.add_custom(column, value)
+            self.draft.add_custom(column, value)
             return
         target = self.draft.external_ids if kind == "external_json" else self.draft.custom
         for key, item in parsed.items():
@@ -382,7 +378,7 @@ class _RowReader:
             attr = "anniversary" if canonical_label(label) == "anniversary" else "birthday"
             self.take_date(f"{slot} - Value", attr, value)
             return
-        self.add_custom(label or slot, value)
+        self.draft.add_custom(label or slot, value)
 
     def finish(self) -> None:
         draft = self.draft

@@ -173,12 +173,6 @@ class _CardReader:
         label = canonical_label(grouped) if grouped.strip() else label_from_types(types)
         return label, primary
 
-    def add_custom(self, key: str, value: str) -> None:
-        custom = self.draft.custom
-        if value == "":
-            return
-        custom[key] = f"{custom[key]}\n{value}" if custom.get(key) else value
-
     def custom_key(self, prop: _Property) -> str:
         name = prop.raw_name if prop.name.startswith("X-") else prop.name
         label = unwrap_apple_label(self.raw_label(prop))
@@ -192,7 +186,7 @@ class _CardReader:
         if not current:
             setattr(self.draft, attr, value)
         elif current != value:
-            self.add_custom(self.custom_key(prop), value)
+            self.draft.add_custom(self.custom_key(prop), value)
 
     def binary_uri(self, prop: _Property) -> str:
         data = "".join(prop.value.split())
@@ -221,7 +215,7 @@ class _CardReader:
             self.read_date(prop, "anniversary")
         else:
             value = self.binary_uri(prop) if prop.is_binary else self.text(prop)
-            self.add_custom(self.custom_key(prop), value)
+            self.draft.add_custom(self.custom_key(prop), value)
 
     def read_fn(self, prop: _Property) -> None:
         self.draft.display_name = self.text(prop).strip()
@@ -244,7 +238,7 @@ class _CardReader:
         department = "; ".join(p for p in parts[1:] if p)
         if self.draft.company or self.draft.department:
             if company or department:
-                self.add_custom(self.custom_key(prop), "; ".join(p for p in parts if p))
+                self.draft.add_custom(self.custom_key(prop), "; ".join(p for p in parts if p))
             return
         self.draft.company, self.draft.department = company, department
 
@@ -321,7 +315,7 @@ class _CardReader:
         if parsed is None:
             key = self.custom_key(prop)
             self.note(prop.line, f"{attr} {value!r} is not a date; kept in custom field {key!r}")
-            self.add_custom(key, value)
+            self.draft.add_custom(key, value)
             return
         self.set_once(attr, parsed, prop)
 
@@ -329,7 +323,7 @@ class _CardReader:
         if canonical_label(self.raw_label(prop)) == "anniversary":
             self.read_date(prop, "anniversary")
         else:
-            self.add_custom(self.custom_key(prop), self.text(prop))
+            self.draft.add_custom(self.custom_key(prop), self.text(prop))
 
     def read_categories(self, prop: _Property) -> None:
         for piece in split_unescaped(prop.value, ","):
@@ -357,9 +351,9 @@ class _CardReader:
             self.draft.is_company = True
         elif kind == "group":
             self.note(prop.line, "this card is a contact group; its members are not imported")
-            self.add_custom("KIND", kind)
+            self.draft.add_custom("KIND", kind)
         elif kind not in ("", "individual"):
-            self.add_custom("KIND", kind)
+            self.draft.add_custom("KIND", kind)
 
     def read_show_as(self, prop: _Property) -> None:
         if self.text(prop).strip().upper() == "COMPANY":
@@ -367,7 +361,7 @@ class _CardReader:
 
     def read_field(self, prop: _Property) -> None:
         key = self.raw_label(prop) or prop.raw_name
-        self.add_custom(key, self.text(prop))
+        self.draft.add_custom(key, self.text(prop))
 
     def read_external_id(self, prop: _Property) -> None:
         key = self.raw_label(prop) or "vcard"
