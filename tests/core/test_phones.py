@@ -46,15 +46,15 @@ EXAMPLES = _examples()
 def test_every_region_example_agrees_with_phonenumbers(home: str) -> None:
     fast = 0
     for text in EXAMPLES:
-        assert phones.normalize(text, home) == phones._reference(text, home), (text, home)
-        fast += phones._fast(text, home) is not None
+        assert phones.normalize(text, home) == phones.reference(text, home), (text, home)
+        fast += phones.fast_path(text, home) is not None
     # the fast path must actually take the plain numbers, not defer everything
     assert fast > len(EXAMPLES) // 3
 
 
 def test_typical_import_numbers_take_the_fast_path() -> None:
     for text in ("+1 212 555 0100", "+44 20 7946 0958", "(415) 555-2671", "+49 30 901820"):
-        assert phones._fast(text, "US") == phones._reference(text, "US")
+        assert phones.fast_path(text, "US") == phones.reference(text, "US")
     assert phones.normalize("+1 212 555 010", "US") == ("+1212555010", False)
     assert phones.normalize("+1 415 555 2671", "US") == ("+14155552671", True)
     assert phones.normalize("(415) 555-2671", "US") == ("+14155552671", True)
@@ -63,7 +63,7 @@ def test_typical_import_numbers_take_the_fast_path() -> None:
 def test_what_the_fast_path_leaves_to_phonenumbers() -> None:
     for text in ("1-800-FLOWERS", "+1 415 555 2671 ext. 12", "020 7946 0958", "00 44 20 7946 0958",
                  "+800 1234 5678", "tel:+14155552671"):  # fmt: skip
-        assert phones._fast(text, "GB") is None, text
+        assert phones.fast_path(text, "GB") is None, text
 
 
 @settings(max_examples=3000, deadline=None)
@@ -72,7 +72,7 @@ def test_what_the_fast_path_leaves_to_phonenumbers() -> None:
     st.sampled_from(HOMES),
 )
 def test_any_plain_input_agrees_with_phonenumbers(text: str, home: str) -> None:
-    assert phones.normalize(text, home) == phones._reference(text, home)
+    assert phones.normalize(text, home) == phones.reference(text, home)
 
 
 @settings(max_examples=3000, deadline=None)
@@ -83,7 +83,7 @@ def test_any_plain_input_agrees_with_phonenumbers(text: str, home: str) -> None:
 )
 def test_any_country_code_and_digits_agree(code: int, digits: str, home: str) -> None:
     text = f"+{code} {digits}"
-    assert phones.normalize(text, home) == phones._reference(text, home)
+    assert phones.normalize(text, home) == phones.reference(text, home)
 
 
 # -- display ---------------------------------------------------------------------------------
