@@ -71,12 +71,14 @@ def label_from_types(types: list[str]) -> str:
     return " ".join(where + what)
 
 
+# Property names programs give an anniversary: all are read; the writer uses the first two.
 ANNIVERSARY_NAMES = {
     "ANNIVERSARY",
     "X-ANNIVERSARY",
     "X-MS-ANNIVERSARY",
     "X-EVOLUTION-ANNIVERSARY",
 }
+# The TYPE tokens the writer may use for a phone, and for an email, address or website.
 TEL_TYPES = {"home", "work", "other", "mobile", "fax", "pager", "text", "video", "textphone"}
 PLACE_TYPES = {"home", "work", "other"}
 
