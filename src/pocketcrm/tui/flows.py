@@ -1,0 +1,229 @@
+"""The everyday actions several screens offer (log, follow-up, add, edit, delete, done, snooze).
+
+A floor between the screens (which call these) and the modals (which these open): it
+imports no screen, so any screen may use it.
+
+Each opens a form (a ModalScreen that validates and saves through the core itself, so it
+keeps what was typed on any error) or runs one service call in a thread worker, then tells
+the app that data changed so the screen on top reloads. Undoable actions register their undo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pocketcrm.tui.host import crm_app
+from pocketcrm.tui.jobs import run_in_thread
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from pocketcrm.core.readmodels import Created, FollowUpView
+
+
+def log_interaction(screen: Screen[Any], contact_id: int, name: str, kind: str = "call") -> None:
+    from pocketcrm.tui.modals.log_form import LogForm
+
+    def saved(created: Created | None) -> None:
+        if created is None:
+            return
+        message = f"Logged {created.label}."
+        if created.follow_up is not None:
+            from pocketcrm.tui import format as fmt
+
+            f = created.follow_up
+            message += f" Follow-up {fmt.due(f.due_at, all_day=f.all_day)}."
+        screen.notify(message, timeout=4)
+        crm_app(screen).data_written()
+
+    screen.app.push_screen(LogForm(contact_id, name, kind), saved)
+
+
+def schedule_follow_up(screen: Screen[Any], contact_id: int, name: str) -> None:
+    from pocketcrm.tui.modals.follow_up_form import FollowUpForm
+
+    def saved(view: FollowUpView | None) -> None:
+        if view is None:
+            return
+        from pocketcrm.tui import format as fmt
+
+        due = fmt.due(view.due_at, all_day=view.all_day)
+        if view.overdue:  # kept (backdating is fine) but a mistyped year is likelier
+            screen.notify(
+                f"Follow-up with {view.contact_name} {due}: already past, so it shows as "
+                "overdue. Snooze it if the date was a typo.",
+                severity="warning",
+                timeout=8,
+            )
+        else:
+            screen.notify(f"Follow-up with {view.contact_name} {due}.", timeout=4)
+        crm_app(screen).data_written()
+
+    screen.app.push_screen(FollowUpForm(contact_id, name), saved)
+
+
+def add_deal(screen: Screen[Any], contact_id: int | None = None, name: str = "") -> None:
+    """The deal form (the contact asked for unless given); the screens refresh after."""
+    from pocketcrm.tui.modals.deal_form import DealForm
+
+    def saved(deal: Any) -> None:
+        if deal is not None:
+            screen.notify(f"Deal added: {deal.title}.", timeout=3)
+            crm_app(screen).data_written()
+
+    screen.app.push_screen(DealForm(contact_id, name), saved)
+
+
+def add_contact(screen: Screen[Any], created: Callable[[int], Any] | None = None) -> None:
+    from pocketcrm.tui.modals.contact_form import ContactForm
+
+    def saved(contact_id: int | None) -> None:
+        if contact_id is None:
+            return
+        if created is not None:
+            created(contact_id)
+        screen.notify("Contact added.", timeout=3)
+        crm_app(screen).data_written()
+
+    screen.app.push_screen(ContactForm(None), saved)
+
+
+def edit_contact(screen: Screen[Any], contact_id: int) -> None:
+    from pocketcrm.tui.modals.contact_form import ContactForm
+
+    def saved(saved_id: int | None) -> None:
+        if saved_id is None:
+            return
+        screen.notify("Contact saved.", timeout=3)
+        crm_app(screen).data_written()
+
+    screen.app.push_screen(ContactForm(contact_id), saved)
+
+
+def trash_contact(
+    screen: Screen[Any], contact_id: int, name: str, after: Callable[[], Any] | None = None
+) -> None:
+    """Ask first; then the contact goes to the trash, with undo offered."""
+    from pocketcrm.tui.modals.confirm import ConfirmModal
+
+    store = crm_app(screen).store
+    if store is None:
+        return
+
+    def answered(yes: bool | None) -> None:
+        if not yes:
+            return
+
+        def job() -> str:
+            from pocketcrm.core.services.trash import trash_contact as trash
+
+            return trash(store, f"#{contact_id}").label
+
+        def done(label: str) -> None:
+            def undo() -> str:
+                from pocketcrm.core.services.trash import restore
+
+                return f"Restored {restore(store, f'#{contact_id}', 'contact').label}."
+
+            crm_app(screen).remember_undo(f"restore {label}", undo)
+            screen.notify(
+                f"Moved {label} to the trash. Press u to undo.", title="Deleted", timeout=8
+            )
+            crm_app(screen).data_written()
+            if after is not None:
+                after()
+
+        run_in_thread(screen, job, done, group="write")
+
+    screen.app.push_screen(
+        ConfirmModal(
+            f"Move {name} to the trash?",
+            "Their card, calls and follow-ups stay in the trash until you empty it "
+            "(pocketcrm trash); you can undo with u.",
+            yes="Delete",
+        ),
+        answered,
+    )
+
+
+def complete_follow_up(screen: Screen[Any], follow_up_id: int, name: str) -> None:
+    store = crm_app(screen).store
+    if store is None:
+        return
+
+    def job() -> FollowUpView:
+        from pocketcrm.core.services.activity import complete_follow_up as complete
+
+        return complete(store, follow_up_id)
+
+    def done(view: FollowUpView) -> None:
+        def undo() -> str:
+            from pocketcrm.core.services.activity import reopen_follow_up
+
+            reopen_follow_up(store, follow_up_id)
+            return f"Follow-up with {name} is open again."
+
+        crm_app(screen).remember_undo("reopen the follow-up", undo)
+        screen.notify(f"Done: follow-up with {view.contact_name}. Press u to undo.", timeout=5)
+        crm_app(screen).data_written()
+
+    run_in_thread(screen, job, done, group="write")
+
+
+def trash_record(screen: Screen[Any], kind: str, record_id: int) -> None:
+    """A follow-up or interaction entered by mistake goes to the trash, with undo offered
+    (no question first: u brings it back)."""
+    store = crm_app(screen).store
+    if store is None:
+        return
+    noun = kind.replace("_", "-")
+
+    def job() -> str:
+        from pocketcrm.core.services import trash
+
+        remove = trash.trash_follow_up if kind == "follow_up" else trash.trash_interaction
+        return remove(store, record_id).label
+
+    def done(label: str) -> None:
+        def undo() -> str:
+            from pocketcrm.core.services.trash import restore
+
+            return f"Restored {noun} {restore(store, str(record_id), kind).label}."
+
+        crm_app(screen).remember_undo(f"restore {noun} {label}", undo)
+        screen.notify(
+            f"Moved {noun} {label} to the trash. Press u to undo.", title="Removed", timeout=8
+        )
+        crm_app(screen).data_written()
+
+    run_in_thread(screen, job, done, group="write")
+
+
+def snooze_follow_up(screen: Screen[Any], follow_up: FollowUpView) -> None:
+    from pocketcrm.tui.modals.snooze_form import SnoozeForm
+
+    def saved(view: FollowUpView | None) -> None:
+        if view is None:
+            return
+        from pocketcrm.tui import format as fmt
+
+        store = crm_app(screen).store
+
+        def undo() -> str:
+            from pocketcrm.core.services.activity import unsnooze
+
+            if store is None:
+                return "the database is not open"
+            back = unsnooze(store, follow_up)
+            return f"Follow-up with {back.contact_name} is due {fmt.due(back.due_at)} again."
+
+        crm_app(screen).remember_undo("undo the snooze", undo)
+        screen.notify(
+            f"Snoozed: {view.contact_name} {fmt.due(view.due_at, all_day=view.all_day)}. "
+            "Press u to undo.",
+            timeout=4,
+        )
+        crm_app(screen).data_written()
+
+    screen.app.push_screen(SnoozeForm(follow_up), saved)
