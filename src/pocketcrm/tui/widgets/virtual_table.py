@@ -323,7 +323,9 @@ class VirtualTable(ScrollView, can_focus=True):
     def action_last(self) -> None:
         self._set_cursor(self._selectable_near(self._total - 1, -1))
 
-    async def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
+        # Instead of Widget's own click handling (text selection on a double click).
+        event.prevent_default()
         offset = event.get_content_offset(self)
         if offset is None or offset.y == 0:
             return
