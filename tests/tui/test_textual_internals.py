@@ -18,7 +18,12 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from pocketcrm.tui.textual_internals import FooterKey, lay_out_off_screen, register_screen
+from pocketcrm.tui.textual_internals import (
+    FooterKey,
+    lay_out_off_screen,
+    register_screen,
+    screen_text,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,3 +96,11 @@ async def test_lay_out_off_screen_sizes_a_screen_that_is_not_shown() -> None:
         lay_out_off_screen(parked, Size(40, 10))
         assert text.size.width == 40 and text.region.height >= 1
         assert app.screen is not parked
+
+
+async def test_screen_text_reads_what_the_screen_shows() -> None:
+    app = Host()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        lines = screen_text(app.screen).splitlines()
+        assert len(lines) == 10 and lines[0].rstrip() == "front"

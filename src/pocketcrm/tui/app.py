@@ -303,9 +303,9 @@ class PocketCRM(App[int]):
             self.exit()
             return
         self.refresh_status()
-        self.set_timer(PREBUILD_AFTER, self._prebuild_card, name="prebuild-card")
+        self.set_timer(PREBUILD_AFTER, self.build_card_ahead, name="prebuild-card")
 
-    def _prebuild_card(self) -> None:
+    def build_card_ahead(self) -> None:
         """Once the list is on screen and idle: the card screen, so Enter only fills it in."""
         from pocketcrm.tui.screens.card import prebuild_card
 

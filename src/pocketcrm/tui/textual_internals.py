@@ -12,6 +12,8 @@ changes (a name gone, a signature changed, or the behaviour relied on).
   public `get_screen` does not register a screen; `_get_screen` (what push_screen uses) does.
 - lay_out_off_screen: a screen not on top laid out and rendered once at a size, so that
   when it is pushed the first frame costs no layout pass.
+- screen_text: what a screen shows, as plain text (the tests read the screen with it;
+  Textual exports a screenshot only as SVG).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets._footer import FooterKey
 
-__all__ = ["FooterKey", "lay_out_off_screen", "register_screen"]
+__all__ = ["FooterKey", "lay_out_off_screen", "register_screen", "screen_text"]
 
 
 def register_screen(app: App[Any], name: str) -> Screen[Any]:
@@ -36,3 +38,9 @@ def lay_out_off_screen(screen: Screen[Any], size: Size) -> None:
     """Lay SCREEN out at SIZE and render it once, off screen."""
     screen._refresh_layout(size)
     screen._compositor.render_update(full=True)
+
+
+def screen_text(screen: Screen[Any]) -> str:
+    """SCREEN as its compositor draws it, one line of plain text a row."""
+    strips = screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)

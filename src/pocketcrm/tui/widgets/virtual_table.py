@@ -196,6 +196,11 @@ class VirtualTable(ScrollView, can_focus=True):
         return self._generation
 
     @property
+    def pages_held(self) -> int:
+        """How many pages of rows are in memory (at most max_pages; the rest is fetched)."""
+        return len(self._pages)
+
+    @property
     def loaded(self) -> bool:
         """True once the first data arrived (an empty list is loaded too)."""
         return self._loaded
