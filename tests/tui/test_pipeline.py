@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuihelp import NOW, settle, type_text
+from tuihelp import NOW, Notices, settle, type_text
 
 from pocketcrm.core.services import deals
 from pocketcrm.core.services.deals import DealInput
@@ -136,7 +136,8 @@ async def test_the_cursor_follows_a_moved_deal_and_closing_can_be_taken_back(
     chairs = deals.create_deal(crm_store, "ann.lee@example.com", DealInput("40 chairs", "4800"))
     deals.create_deal(crm_store, "ann.lee@example.com", DealInput("Lamps", "300"))
     app = app_for(crm_store)
-    async with app.run_test(size=SIZE) as pilot:
+    notices = Notices()
+    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
         await pilot.press("6")
         await settle(pilot)
         await pilot.press("right_square_bracket", "right_square_bracket")
@@ -145,7 +146,7 @@ async def test_the_cursor_follows_a_moved_deal_and_closing_can_be_taken_back(
         assert columns(app)["qualified"] == ["Lamps"]
         column = next(c for c in app.screen.query(StageColumn) if c.stage == "negotiation")
         assert app.screen.focused is column.options
-        assert "40 chairs (Ann Lee) to negotiation." in [n.message for n in app._notifications]
+        assert "40 chairs (Ann Lee) to negotiation." in notices.messages
         await pilot.press("w")
         await settle(pilot)
         await pilot.press("n")  # "keep": nothing closes

@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from textual.message import Message
+from textual.notifications import Notify
+
 from pocketcrm.core.settings import Settings
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)  # a Friday
@@ -128,10 +131,23 @@ def build_crm(path: Path, settings: Settings) -> Any:
     return store
 
 
+class Notices:
+    """Every notification the app posts, caught through run_test's message hook (public API):
+    `app.run_test(size=..., message_hook=notices)`."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.messages.append(str(message.notification.message))
+
+
 def screen_text(app: Any) -> str:
     """What the top screen shows, as plain text lines (the compositor's own rendering)."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+    from pocketcrm.tui.textual_internals import screen_text as shown
+
+    return shown(app.screen)
 
 
 async def settle(pilot: Any, rounds: int = 3) -> None:

@@ -250,16 +250,11 @@ def due_text(when: datetime | date | None) -> str:
 
 
 def ago(moment: datetime | None) -> str:
-    if moment is None:
-        return "never"
+    """How long since MOMENT, in the same words as the interface (pocketcrm.humanize)."""
+    from pocketcrm import humanize
     from pocketcrm.core import clock
 
-    days = (clock.now() - moment).days
-    if days < 0:
-        return f"in {-days}d"
-    if days == 0:
-        return "today"
-    return f"{days}d ago"
+    return humanize.ago(moment, clock.local_now())
 
 
 def _rich_console() -> Any:

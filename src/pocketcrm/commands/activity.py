@@ -321,7 +321,7 @@ def agenda(
     from pocketcrm.core.services import cadence
 
     health = reminders.reminder_health(store)
-    if health.late or health.failing or health.gave_up:
+    if health.needs_attention:
         err(f"warning: {health.message}")
     drifts = cadence.drifting(store, owner=owner)
     if items:

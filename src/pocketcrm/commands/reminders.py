@@ -212,7 +212,7 @@ def _status(db: str | None, as_json: bool, tabfile: str | None = None) -> None:
             ]
             typer.echo("")
             table(["reminder", "contact", "due", "attempts", "state"], rows)
-    if health.late or health.failing or health.gave_up:
+    if health.needs_attention:
         raise typer.Exit(1)
 
 

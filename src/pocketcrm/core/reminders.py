@@ -985,15 +985,30 @@ class ReminderHealth:
         return self.checked_at - self.last_run > timedelta(minutes=2 * self.schedule_minutes)
 
     @property
+    def needs_attention(self) -> bool:
+        """Late, failing or given up: what `remind --status`, `doctor`, the agenda and the
+        interface's top bar warn about. Never set up is nobody's problem yet: not this."""
+        return self.late or self.failing > 0 or self.gave_up > 0
+
+    @property
+    def attention(self) -> str:
+        """The worst problem in a word or two for a narrow header ('' when none)."""
+        if self.late:
+            return "late"
+        if self.failing:
+            return "failing"
+        return "given up" if self.gave_up else ""
+
+    @property
     def ok(self) -> bool:
-        return not self.never_ran and not self.late and not self.failing and not self.gave_up
+        return not self.never_ran and not self.needs_attention
 
     @property
     def message(self) -> str:
         """One line for a header or a warning."""
         if self.last_run is None:
             return "reminders have never run; set them up with `pocketcrm cron install`"
-        ago = _ago(self.checked_at - self.last_run)
+        ago = humanize.span(self.checked_at - self.last_run, words=True)
         if self.late:
             text_ = (
                 f"reminders have not run for {ago} (expected every {self.schedule_minutes} "
@@ -1009,18 +1024,6 @@ class ReminderHealth:
         if problems:
             text_ += f"; {', '.join(problems)}: see `pocketcrm remind --status`"
         return text_
-
-
-def _ago(span: timedelta) -> str:
-    minutes = max(0, int(span.total_seconds() // 60))
-    if minutes < 1:
-        return "less than a minute"
-    if minutes < 120:
-        return humanize.count(minutes, "minute")
-    hours = minutes // 60
-    if hours < 48:
-        return humanize.count(hours, "hour")
-    return humanize.count(hours // 24, "day")
 
 
 def schedule_minutes(session: Session, settings: Settings) -> int:
@@ -1265,7 +1268,7 @@ def diagnose(location: str, settings: Settings, *, now: datetime | None = None) 
             health = reminder_health(store, now=now)
             if health.never_ran:
                 checks.append(Check("reminders", "warn", health.message))
-            elif health.late or health.failing or health.gave_up:
+            elif health.needs_attention:
                 detail = health.message
                 if health.last_error:
                     detail += f" (last error: {health.last_error})"

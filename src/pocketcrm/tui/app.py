@@ -21,9 +21,10 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
 from pocketcrm.tui import format as fmt
+from pocketcrm.tui.jobs import report_failure, run_in_thread
 from pocketcrm.tui.messages import DatabaseChanged, StoreOpened
 from pocketcrm.tui.screens.agenda import AgendaScreen
-from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand, report_failure, run_in_thread
+from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
 from pocketcrm.tui.screens.companies import CompaniesScreen
 from pocketcrm.tui.screens.contacts import ContactsScreen
 from pocketcrm.tui.screens.dupes import DuplicatesScreen
@@ -84,20 +85,14 @@ def screen_commands(app: App[Any], screen: Screen[Any]) -> list[tuple[Any, Palet
 
 def _enabled(owner: Any, action: str) -> bool:
     name = action.split("(", 1)[0]
-    try:
-        return owner.check_action(name, ()) is not False
-    except Exception:  # a check that cannot run here means: not offered
-        return False
+    return owner.check_action(name, ()) is not False
 
 
 def reminder_warning(health: ReminderHealth) -> tuple[str, ...]:
-    """What the top bar says when reminders need a look: longest first (it shows the longest
-    that fits), then the core's whole sentence for the tooltip; () when all is well.
-
-    The same rule as `pocketcrm agenda`: late, failing or given up. Reminders that were never
-    set up are nobody's problem yet, so they say nothing.
-    """
-    if not (health.late or health.failing or health.gave_up):
+    """What the top bar says when reminders need a look (the core's rule, needs_attention):
+    longest first (it shows the longest that fits), then the core's whole sentence for the
+    tooltip; () when all is well."""
+    if not health.needs_attention:
         return ()
     parts = []
     if health.late and health.last_run is not None:
@@ -106,10 +101,9 @@ def reminder_warning(health: ReminderHealth) -> tuple[str, ...]:
         parts.append(f"{health.failing} failing")
     if health.gave_up:
         parts.append(f"{health.gave_up} given up")
-    short = "late" if health.late else "failing" if health.failing else "given up"
     return (
         "⚠ reminders " + ", ".join(parts),
-        f"⚠ reminders {short}",
+        f"⚠ reminders {health.attention}",
         "⚠ reminders",
         health.message,
     )
@@ -271,7 +265,7 @@ class PocketCRM(App[int]):
             return
         except Exception as exc:  # a broken file must not leave a blank screen
             self.call_later(self._store_failed, f"{type(exc).__name__}: {exc}")
-            return
+            raise  # the worker ends failed (exit_on_error=False: Textual only logs it)
         self.call_later(self._store_ready, store)
 
     def _store_failed(self, message: str) -> None:
@@ -309,9 +303,9 @@ class PocketCRM(App[int]):
             self.exit()
             return
         self.refresh_status()
-        self.set_timer(PREBUILD_AFTER, self._prebuild_card, name="prebuild-card")
+        self.set_timer(PREBUILD_AFTER, self.build_card_ahead, name="prebuild-card")
 
-    def _prebuild_card(self) -> None:
+    def build_card_ahead(self) -> None:
         """Once the list is on screen and idle: the card screen, so Enter only fills it in."""
         from pocketcrm.tui.screens.card import prebuild_card
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from pocketcrm import humanize
 from pocketcrm.core import clock, dates
 
 
@@ -16,30 +17,13 @@ def local(moment: datetime | None, *, date_only: bool = False) -> str:
 
 
 def ago(moment: datetime | None) -> str:
-    """'today', '3d ago', '5w ago' or 'never': how long since someone was contacted."""
-    if moment is None:
-        return "never"
-    today = clock.local_now().date()
-    days = (today - moment.astimezone(clock.local_zone()).date()).days
-    if days < 0:
-        return f"in {-days}d"
-    if days == 0:
-        return "today"
-    if days < 60:
-        return f"{days}d ago"
-    if days < 730:
-        return f"{days // 30}mo ago"
-    return f"{days // 365}y ago"
+    """'today', '3d ago', '5mo ago' or 'never': how long since someone was contacted."""
+    return humanize.ago(moment, clock.local_now())
 
 
 def span(length: timedelta) -> str:
     """A length of time in one short unit: '40m', '5h', '3d'."""
-    minutes = max(0, int(length.total_seconds() // 60))
-    if minutes < 120:
-        return f"{minutes}m"
-    if minutes < 48 * 60:
-        return f"{minutes // 60}h"
-    return f"{minutes // (24 * 60)}d"
+    return humanize.span(length)
 
 
 def due(when: datetime | date | None, *, all_day: bool = False) -> str:

@@ -13,7 +13,8 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from pocketcrm.tui.screens.base import report_failure, run_in_thread
+from pocketcrm.tui.host import crm_app
+from pocketcrm.tui.jobs import report_failure, run_in_thread
 
 if TYPE_CHECKING:
     from pocketcrm.core.settings import Settings
@@ -63,12 +64,11 @@ class FormModal(ModalScreen[R]):
 
     @property
     def store(self) -> Store | None:
-        return getattr(self.app, "store", None)
+        return crm_app(self).store
 
     @property
     def settings(self) -> Settings:
-        settings: Settings = getattr(self.app, "settings")  # noqa: B009 - typed app attribute
-        return settings
+        return crm_app(self).settings
 
     def field(self, name: str, label: str, widget: Any, hint: str = "") -> ComposeResult:
         """A label, the widget, and the (initially empty) error line for field NAME."""

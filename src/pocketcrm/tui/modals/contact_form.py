@@ -17,8 +17,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Select, Static, TextArea
 
+from pocketcrm.tui.jobs import run_in_thread
 from pocketcrm.tui.modals.base import FormModal
-from pocketcrm.tui.screens.base import run_in_thread
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:

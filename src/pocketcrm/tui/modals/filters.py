@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -11,8 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select, Static
 
-from pocketcrm.tui.screens.base import run_in_thread
-from pocketcrm.tui.screens.contacts import ListFilters
+from pocketcrm.tui.host import crm_app
+from pocketcrm.tui.jobs import run_in_thread
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -20,6 +21,29 @@ if TYPE_CHECKING:
 
 ANY = ""
 PICKERS = (("stage", "Stage"), ("tag", "Tag"), ("owner", "Owner"), ("company_kind", "Company kind"))
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """The filters a person chose (empty means any)."""
+
+    stage: str = ""
+    tag: str = ""
+    owner: str = ""
+    company_kind: str = ""
+
+    def describe(self) -> str:
+        parts = [
+            f"{name}={value}"
+            for name, value in (
+                ("stage", self.stage),
+                ("tag", self.tag),
+                ("owner", self.owner),
+                ("company", self.company_kind),
+            )
+            if value
+        ]
+        return " ".join(parts)
 
 
 class FilterForm(ModalScreen[ListFilters]):
@@ -53,7 +77,7 @@ class FilterForm(ModalScreen[ListFilters]):
 
     def on_mount(self) -> None:
         self.query_one("#filter-stage", Select).focus()
-        store = getattr(self.app, "store", None)
+        store = crm_app(self).store
         if store is None:
             return
 

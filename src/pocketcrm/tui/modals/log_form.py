@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Input, Select, Static
 
 from pocketcrm.core.readmodels import Created
@@ -32,92 +33,66 @@ class LogForm(FormModal[Created]):
         self.kind = kind
 
     def compose(self) -> ComposeResult:
-        from pocketcrm.core.settings import INTERACTION_KINDS
-
-        outcomes = [("(none)", "")] + [(o.replace("_", " "), o) for o in self.settings.outcomes]
         with Vertical(classes="form-box wide-form"):
             yield Static(f"Log with {self.contact_name}", classes="form-title")
             with VerticalScroll(classes="form-fields"):
-                yield from self.field(
-                    "notes",
-                    "Notes",
-                    Input(id="notes", placeholder="What was said or agreed", compact=True),
-                )
-                yield from self.field(
-                    "follow-up",
-                    "Follow-up (optional WHEN)",
-                    Input(
-                        id="follow-up",
-                        placeholder="tomorrow 9am, fri, +2w, 2026-12-01",
-                        compact=True,
-                    ),
-                )
-                yield from self.field(
-                    "follow-up-note",
-                    "Follow-up note",
-                    Input(id="follow-up-note", placeholder="(the notes, if empty)", compact=True),
-                )
-                with Horizontal(classes="field-row"):
-                    with Vertical():
-                        yield from self.field(
-                            "kind",
-                            "Kind",
-                            Select(
-                                [(k, k) for k in INTERACTION_KINDS],
-                                value=self.kind,
-                                allow_blank=False,
-                                id="kind",
-                                compact=True,
-                            ),
-                        )
-                    with Vertical():
-                        yield from self.field(
-                            "outcome",
-                            "Outcome",
-                            Select(
-                                outcomes, value="", allow_blank=False, id="outcome", compact=True
-                            ),
-                        )
-                with Horizontal(classes="field-row"):
-                    with Vertical():
-                        yield from self.field(
-                            "duration",
-                            "Duration",
-                            Input(id="duration", placeholder="15m, 1h30m", compact=True),
-                        )
-                    with Vertical():
-                        yield from self.field(
-                            "satisfaction",
-                            "Satisfaction",
-                            Select(
-                                [("(none)", 0)] + [(f"{n}/5", n) for n in range(1, 6)],
-                                value=0,
-                                allow_blank=False,
-                                id="satisfaction",
-                                compact=True,
-                            ),
-                        )
-                with Horizontal(classes="field-row"):
-                    with Vertical():
-                        yield from self.field(
-                            "at",
-                            "When (default now)",
-                            Input(id="at", placeholder="yesterday 3pm, mon, 2h ago", compact=True),
-                        )
-                    with Vertical():
-                        yield from self.field(
-                            "direction",
-                            "Direction",
-                            Select(
-                                [("out", "out"), ("in", "in")],
-                                value="out",
-                                allow_blank=False,
-                                id="direction",
-                                compact=True,
-                            ),
-                        )
+                yield from self._typed_fields()
+                yield from self._picked_fields()
             yield from self.buttons("Log")
         yield KeyFooter()
+
+    def _typed_fields(self) -> ComposeResult:
+        """What is typed most, one field a line: the notes and the next step."""
+        yield from self.field(
+            "notes",
+            "Notes",
+            Input(id="notes", placeholder="What was said or agreed", compact=True),
+        )
+        yield from self.field(
+            "follow-up",
+            "Follow-up (optional WHEN)",
+            Input(id="follow-up", placeholder="tomorrow 9am, fri, +2w, 2026-12-01", compact=True),
+        )
+        yield from self.field(
+            "follow-up-note",
+            "Follow-up note",
+            Input(id="follow-up-note", placeholder="(the notes, if empty)", compact=True),
+        )
+
+    def _picked_fields(self) -> ComposeResult:
+        """What is picked least, two fields a line."""
+        from pocketcrm.core.settings import INTERACTION_KINDS
+
+        outcomes = [("(none)", "")] + [(o.replace("_", " "), o) for o in self.settings.outcomes]
+        yield from self._row(
+            ("kind", "Kind", self._select([(k, k) for k in INTERACTION_KINDS], self.kind, "kind")),
+            ("outcome", "Outcome", self._select(outcomes, "", "outcome")),
+        )
+        satisfaction = [("(none)", 0)] + [(f"{n}/5", n) for n in range(1, 6)]
+        yield from self._row(
+            ("duration", "Duration", Input(id="duration", placeholder="15m, 1h30m", compact=True)),
+            ("satisfaction", "Satisfaction", self._select(satisfaction, 0, "satisfaction")),
+        )
+        at = Input(id="at", placeholder="yesterday 3pm, mon, 2h ago", compact=True)
+        yield from self._row(
+            ("at", "When (default now)", at),
+            (
+                "direction",
+                "Direction",
+                self._select([("out", "out"), ("in", "in")], "out", "direction"),
+            ),
+        )
+
+    @staticmethod
+    def _select(options: list[tuple[str, Any]], value: object, widget_id: str) -> Select[Any]:
+        return Select(options, value=value, allow_blank=False, id=widget_id, compact=True)
+
+    def _row(self, *fields: tuple[str, str, Widget]) -> ComposeResult:
+        """FIELDS side by side, each a label, its widget and its error line."""
+        with Horizontal(classes="field-row"):
+            for name, label, widget in fields:
+                with Vertical():
+                    yield from self.field(name, label, widget)
 
     def on_mount(self) -> None:
         self.query_one("#notes", Input).focus()  # the first field: Tab walks the form in order

@@ -14,8 +14,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from pocketcrm.tui import flows
 from pocketcrm.tui import format as fmt
-from pocketcrm.tui.screens import flows
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
 from pocketcrm.tui.screens.card import CardSequence, open_card
 from pocketcrm.tui.widgets.key_footer import KeyFooter

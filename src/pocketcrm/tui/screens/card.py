@@ -23,9 +23,11 @@ from textual.widgets import Static
 
 from pocketcrm import humanize
 from pocketcrm.core.text import escape
+from pocketcrm.tui import flows
 from pocketcrm.tui import format as fmt
-from pocketcrm.tui.screens import flows
+from pocketcrm.tui.host import crm_app
 from pocketcrm.tui.screens.base import CrmScreen
+from pocketcrm.tui.textual_internals import lay_out_off_screen, register_screen
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 from pocketcrm.tui.widgets.top_bar import TopBar
 from pocketcrm.tui.widgets.virtual_table import Cell, Column, VirtualTable
@@ -327,8 +329,7 @@ class CardScreen(CrmScreen):
     def _warm_render(self) -> None:
         if self.is_current or not self.blank or not self.app.is_running:
             return
-        self._refresh_layout(self.app.size)
-        self._compositor.render_update(full=True)
+        lay_out_off_screen(self, self.app.size)
 
     def present(
         self,
@@ -533,7 +534,7 @@ def prebuild_card(app: App[Any], sample_id: int | None = None) -> None:
     then does not pay for the core's first queries either (imports, statement compilation).
     """
     name = card_screen_name(app)
-    store = getattr(app, "store", None)
+    store = crm_app(app).store
     if sample_id is not None and store is not None:
 
         def warm() -> None:
@@ -543,9 +544,8 @@ def prebuild_card(app: App[Any], sample_id: int | None = None) -> None:
         app.run_worker(warm, thread=True, group="warm-card", exit_on_error=False)
     if not app.is_screen_installed(name):
         app.install_screen(CardScreen.prebuild(), name)
-        # Register it now: it composes, mounts and takes its styles off screen. get_screen
-        # does not register; _get_screen (what push_screen uses) does. Textual is pinned.
-        app._get_screen(name)
+        # Register it now: it composes, mounts and takes its styles off screen.
+        register_screen(app, name)
 
 
 def open_card(screen: CrmScreen, contact_id: int, sequence: CardSequence) -> None:

@@ -8,7 +8,6 @@ replaces the whole list in one step (count plus the visible page), newest keystr
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -18,8 +17,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
+from pocketcrm.tui import flows
 from pocketcrm.tui import format as fmt
-from pocketcrm.tui.screens import flows
+from pocketcrm.tui.modals.filters import FilterForm, ListFilters
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
 from pocketcrm.tui.screens.card import CardSequence, open_card
 from pocketcrm.tui.widgets.key_footer import KeyFooter
@@ -41,29 +41,6 @@ def make_query(**fields: Any) -> ContactQuery:
 
 
 SORT_LABELS = {"name": "name", "last-contact": "last contact", "next-follow-up": "next follow-up"}
-
-
-@dataclass(frozen=True)
-class ListFilters:
-    """The filters a person chose (empty means any)."""
-
-    stage: str = ""
-    tag: str = ""
-    owner: str = ""
-    company_kind: str = ""
-
-    def describe(self) -> str:
-        parts = [
-            f"{name}={value}"
-            for name, value in (
-                ("stage", self.stage),
-                ("tag", self.tag),
-                ("owner", self.owner),
-                ("company", self.company_kind),
-            )
-            if value
-        ]
-        return " ".join(parts)
 
 
 def _next_follow_up(row: ContactRow) -> Cell:
@@ -378,8 +355,6 @@ class ContactsScreen(CrmScreen):
         self.reload(cursor=0)
 
     def action_filter(self) -> None:
-        from pocketcrm.tui.modals.filters import FilterForm
-
         def chosen(filters: ListFilters | None) -> None:
             if filters is not None and filters != self.filters:
                 self.filters = filters

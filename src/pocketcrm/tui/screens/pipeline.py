@@ -18,7 +18,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from pocketcrm.core.text import escape
-from pocketcrm.tui.screens import flows
+from pocketcrm.tui import flows
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
 from pocketcrm.tui.screens.card import CardSequence, open_card
 from pocketcrm.tui.widgets.key_footer import KeyFooter

@@ -18,7 +18,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+
+from pocketcrm.tui.textual_internals import FooterKey
 
 
 class Entry(NamedTuple):

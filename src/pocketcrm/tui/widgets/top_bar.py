@@ -6,6 +6,8 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
+from pocketcrm.tui.host import crm_app
+
 TABS: tuple[tuple[str, str, str], ...] = (
     ("1", "contacts", "Contacts"),
     ("2", "agenda", "Agenda"),
@@ -57,14 +59,14 @@ class TopBar(Static):
         room = self.size.width - line.cell_len - 1
         status = Text()
         self.tooltip = None
-        warning: tuple[str, ...] = getattr(self.app, "reminder_warning", ())
+        warning = crm_app(self).reminder_warning
         if warning:  # first: it matters more than the counts; the longest wording that fits
             *wordings, detail = warning
             shown = next((w for w in wordings if cell_len(w) < room), "")
             if shown:
                 status = Text(shown + " ", style="bold yellow")
                 self.tooltip = detail
-        counts = str(getattr(self.app, "status_text", ""))
+        counts = crm_app(self).status_text
         left = room - status.cell_len - (1 if status.cell_len else 0)
         if counts and left > 8:
             shown = counts if len(counts) <= left else counts[: left - 1] + "…"

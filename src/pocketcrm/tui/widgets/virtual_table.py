@@ -196,6 +196,11 @@ class VirtualTable(ScrollView, can_focus=True):
         return self._generation
 
     @property
+    def pages_held(self) -> int:
+        """How many pages of rows are in memory (at most max_pages; the rest is fetched)."""
+        return len(self._pages)
+
+    @property
     def loaded(self) -> bool:
         """True once the first data arrived (an empty list is loaded too)."""
         return self._loaded
@@ -323,7 +328,9 @@ class VirtualTable(ScrollView, can_focus=True):
     def action_last(self) -> None:
         self._set_cursor(self._selectable_near(self._total - 1, -1))
 
-    async def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
+        # Instead of Widget's own click handling (text selection on a double click).
+        event.prevent_default()
         offset = event.get_content_offset(self)
         if offset is None or offset.y == 0:
             return

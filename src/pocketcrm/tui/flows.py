@@ -1,5 +1,8 @@
 """The everyday actions several screens offer (log, follow-up, add, edit, delete, done, snooze).
 
+A floor between the screens (which call these) and the modals (which these open): it
+imports no screen, so any screen may use it.
+
 Each opens a form (a ModalScreen that validates and saves through the core itself, so it
 keeps what was typed on any error) or runs one service call in a thread worker, then tells
 the app that data changed so the screen on top reloads. Undoable actions register their undo.
@@ -10,13 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pocketcrm.tui.screens.base import CrmScreen
+from pocketcrm.tui.host import crm_app
+from pocketcrm.tui.jobs import run_in_thread
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from pocketcrm.core.readmodels import Created, FollowUpView
 
 
-def log_interaction(screen: CrmScreen, contact_id: int, name: str, kind: str = "call") -> None:
+def log_interaction(screen: Screen[Any], contact_id: int, name: str, kind: str = "call") -> None:
     from pocketcrm.tui.modals.log_form import LogForm
 
     def saved(created: Created | None) -> None:
@@ -29,12 +35,12 @@ def log_interaction(screen: CrmScreen, contact_id: int, name: str, kind: str = "
             f = created.follow_up
             message += f" Follow-up {fmt.due(f.due_at, all_day=f.all_day)}."
         screen.notify(message, timeout=4)
-        screen.crm.data_written()
+        crm_app(screen).data_written()
 
     screen.app.push_screen(LogForm(contact_id, name, kind), saved)
 
 
-def schedule_follow_up(screen: CrmScreen, contact_id: int, name: str) -> None:
+def schedule_follow_up(screen: Screen[Any], contact_id: int, name: str) -> None:
     from pocketcrm.tui.modals.follow_up_form import FollowUpForm
 
     def saved(view: FollowUpView | None) -> None:
@@ -52,24 +58,24 @@ def schedule_follow_up(screen: CrmScreen, contact_id: int, name: str) -> None:
             )
         else:
             screen.notify(f"Follow-up with {view.contact_name} {due}.", timeout=4)
-        screen.crm.data_written()
+        crm_app(screen).data_written()
 
     screen.app.push_screen(FollowUpForm(contact_id, name), saved)
 
 
-def add_deal(screen: CrmScreen, contact_id: int | None = None, name: str = "") -> None:
+def add_deal(screen: Screen[Any], contact_id: int | None = None, name: str = "") -> None:
     """The deal form (the contact asked for unless given); the screens refresh after."""
     from pocketcrm.tui.modals.deal_form import DealForm
 
     def saved(deal: Any) -> None:
         if deal is not None:
             screen.notify(f"Deal added: {deal.title}.", timeout=3)
-            screen.crm.data_written()
+            crm_app(screen).data_written()
 
     screen.app.push_screen(DealForm(contact_id, name), saved)
 
 
-def add_contact(screen: CrmScreen, created: Callable[[int], Any] | None = None) -> None:
+def add_contact(screen: Screen[Any], created: Callable[[int], Any] | None = None) -> None:
     from pocketcrm.tui.modals.contact_form import ContactForm
 
     def saved(contact_id: int | None) -> None:
@@ -78,30 +84,30 @@ def add_contact(screen: CrmScreen, created: Callable[[int], Any] | None = None) 
         if created is not None:
             created(contact_id)
         screen.notify("Contact added.", timeout=3)
-        screen.crm.data_written()
+        crm_app(screen).data_written()
 
     screen.app.push_screen(ContactForm(None), saved)
 
 
-def edit_contact(screen: CrmScreen, contact_id: int) -> None:
+def edit_contact(screen: Screen[Any], contact_id: int) -> None:
     from pocketcrm.tui.modals.contact_form import ContactForm
 
     def saved(saved_id: int | None) -> None:
         if saved_id is None:
             return
         screen.notify("Contact saved.", timeout=3)
-        screen.crm.data_written()
+        crm_app(screen).data_written()
 
     screen.app.push_screen(ContactForm(contact_id), saved)
 
 
 def trash_contact(
-    screen: CrmScreen, contact_id: int, name: str, after: Callable[[], Any] | None = None
+    screen: Screen[Any], contact_id: int, name: str, after: Callable[[], Any] | None = None
 ) -> None:
     """Ask first; then the contact goes to the trash, with undo offered."""
     from pocketcrm.tui.modals.confirm import ConfirmModal
 
-    store = screen.store
+    store = crm_app(screen).store
     if store is None:
         return
 
@@ -120,15 +126,15 @@ def trash_contact(
 
                 return f"Restored {restore(store, f'#{contact_id}', 'contact').label}."
 
-            screen.crm.remember_undo(f"restore {label}", undo)
+            crm_app(screen).remember_undo(f"restore {label}", undo)
             screen.notify(
                 f"Moved {label} to the trash. Press u to undo.", title="Deleted", timeout=8
             )
-            screen.crm.data_written()
+            crm_app(screen).data_written()
             if after is not None:
                 after()
 
-        screen.background(job, done, group="write")
+        run_in_thread(screen, job, done, group="write")
 
     screen.app.push_screen(
         ConfirmModal(
@@ -141,8 +147,8 @@ def trash_contact(
     )
 
 
-def complete_follow_up(screen: CrmScreen, follow_up_id: int, name: str) -> None:
-    store = screen.store
+def complete_follow_up(screen: Screen[Any], follow_up_id: int, name: str) -> None:
+    store = crm_app(screen).store
     if store is None:
         return
 
@@ -158,17 +164,17 @@ def complete_follow_up(screen: CrmScreen, follow_up_id: int, name: str) -> None:
             reopen_follow_up(store, follow_up_id)
             return f"Follow-up with {name} is open again."
 
-        screen.crm.remember_undo("reopen the follow-up", undo)
+        crm_app(screen).remember_undo("reopen the follow-up", undo)
         screen.notify(f"Done: follow-up with {view.contact_name}. Press u to undo.", timeout=5)
-        screen.crm.data_written()
+        crm_app(screen).data_written()
 
-    screen.background(job, done, group="write")
+    run_in_thread(screen, job, done, group="write")
 
 
-def trash_record(screen: CrmScreen, kind: str, record_id: int) -> None:
+def trash_record(screen: Screen[Any], kind: str, record_id: int) -> None:
     """A follow-up or interaction entered by mistake goes to the trash, with undo offered
     (no question first: u brings it back)."""
-    store = screen.store
+    store = crm_app(screen).store
     if store is None:
         return
     noun = kind.replace("_", "-")
@@ -185,16 +191,16 @@ def trash_record(screen: CrmScreen, kind: str, record_id: int) -> None:
 
             return f"Restored {noun} {restore(store, str(record_id), kind).label}."
 
-        screen.crm.remember_undo(f"restore {noun} {label}", undo)
+        crm_app(screen).remember_undo(f"restore {noun} {label}", undo)
         screen.notify(
             f"Moved {noun} {label} to the trash. Press u to undo.", title="Removed", timeout=8
         )
-        screen.crm.data_written()
+        crm_app(screen).data_written()
 
-    screen.background(job, done, group="write")
+    run_in_thread(screen, job, done, group="write")
 
 
-def snooze_follow_up(screen: CrmScreen, follow_up: FollowUpView) -> None:
+def snooze_follow_up(screen: Screen[Any], follow_up: FollowUpView) -> None:
     from pocketcrm.tui.modals.snooze_form import SnoozeForm
 
     def saved(view: FollowUpView | None) -> None:
@@ -202,7 +208,7 @@ def snooze_follow_up(screen: CrmScreen, follow_up: FollowUpView) -> None:
             return
         from pocketcrm.tui import format as fmt
 
-        store = screen.store
+        store = crm_app(screen).store
 
         def undo() -> str:
             from pocketcrm.core.services.activity import unsnooze
@@ -212,12 +218,12 @@ def snooze_follow_up(screen: CrmScreen, follow_up: FollowUpView) -> None:
             back = unsnooze(store, follow_up)
             return f"Follow-up with {back.contact_name} is due {fmt.due(back.due_at)} again."
 
-        screen.crm.remember_undo("undo the snooze", undo)
+        crm_app(screen).remember_undo("undo the snooze", undo)
         screen.notify(
             f"Snoozed: {view.contact_name} {fmt.due(view.due_at, all_day=view.all_day)}. "
             "Press u to undo.",
             timeout=4,
         )
-        screen.crm.data_written()
+        crm_app(screen).data_written()
 
     screen.app.push_screen(SnoozeForm(follow_up), saved)

@@ -1,0 +1,45 @@
+"""What screens, flows and modals may ask of the running app, as a Protocol.
+
+They need the app's store, settings and a few calls (data written, an undo to remember), but
+importing tui.app for its type would point an import up the layers (the app imports every
+screen). `crm_app` gives a node's app under this type; PocketCRM is its one implementation
+(a test checks that it keeps to it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, cast
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+    from pocketcrm.core.settings import Settings
+    from pocketcrm.core.store import Store
+
+
+class CrmApp(Protocol):
+    """The pocketcrm app as the layers below it see it."""
+
+    store: Store | None
+    settings: Settings
+    data_version: int
+    status_text: str
+    reminder_warning: tuple[str, ...]
+
+    def data_written(self) -> None:
+        """This app saved something: every screen shows fresh data."""
+
+    def remember_undo(self, label: str, undo: Callable[[], str]) -> None:
+        """The last undoable action; u runs UNDO."""
+
+    def use_store(self, store: Store) -> None:
+        """Work on another database from now on."""
+
+    def first_frame_shown(self) -> None:
+        """The contact list is on screen."""
+
+
+def crm_app(node: DOMNode) -> CrmApp:
+    """NODE's app, typed as the pocketcrm app (every pocketcrm screen runs inside one)."""
+    return cast("CrmApp", node.app)

@@ -1,0 +1,53 @@
+"""The lists answer the mouse through Textual's public click handler: a click moves the
+cursor, a second click on the same row (or a double click) opens it; the header does
+nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tuihelp import NOW, settle
+
+from pocketcrm.tui.app import PocketCRM, make_app
+from pocketcrm.tui.screens.card import CardScreen
+from pocketcrm.tui.screens.contacts import ContactsScreen
+from pocketcrm.tui.widgets.virtual_table import VirtualTable
+
+SIZE = (110, 32)
+
+
+def app_for(store: Any) -> PocketCRM:
+    return make_app(store, clock=lambda: NOW, watch_seconds=0)
+
+
+def contact_list(app: PocketCRM) -> VirtualTable:
+    return app.screen.query_one("#contact-list", VirtualTable)
+
+
+async def test_a_click_moves_the_cursor_and_a_second_opens_the_card(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = contact_list(app)
+        assert table.cursor == 0
+        await pilot.click(table, offset=(2, 0))  # the header row
+        await settle(pilot)
+        assert table.cursor == 0 and isinstance(app.screen, ContactsScreen)
+        await pilot.click(table, offset=(2, 3))  # the third row
+        await settle(pilot)
+        assert table.cursor == 2 and isinstance(app.screen, ContactsScreen)
+        third = table.row_at(2).id
+        await pilot.click(table, offset=(2, 3))
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen) and app.screen.contact_id == third
+
+
+async def test_a_double_click_opens_the_row_at_once(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = contact_list(app)
+        fifth = table.row_at(4).id
+        await pilot.click(table, offset=(2, 5), times=2)
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen) and app.screen.contact_id == fifth
