@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from pocketcrm.core import clock, dates, sql, validate
+from pocketcrm.core import clock, dates, matching, sql, validate
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.errors import CrmError, Invalid
 from pocketcrm.core.readmodels import (
@@ -420,18 +420,16 @@ def suppressed_matches(
         if session.execute(text("SELECT 1 FROM suppression LIMIT 1")).first() is None:
             return []
         known = {str(d) for (d,) in session.execute(text("SELECT digest FROM suppression"))}
-    from pocketcrm.core.transfer.importer import digest, phone_key  # the hash import keeps
-
     found = []
     for value in emails:
         address = validate.split_label(value)[1].strip()
-        if digest("email", address.lower()) in known:
+        if matching.digest("email", address.lower()) in known:
             found.append(SuppressedMatch("email", address))
     for value in phones:
         number = " ".join(validate.split_label(value)[1].split())
         e164, _ = validate.normalize_phone(number, store.settings.default_region)
-        key = phone_key(number, e164)
-        if key and digest("phone", key) in known:
+        key = matching.phone_key(number, e164)
+        if key and matching.digest("phone", key) in known:
             found.append(SuppressedMatch("phone", number))
     return found
 
@@ -497,7 +495,9 @@ def create_contact(
     a_year, a_month, a_day = anniversary if anniversary else (None, None, None)
     with store.write() as session:
         if refuse_duplicates:
-            found = likely_duplicates(store, data.name, data.emails, data.phones, session=session)
+            found = likely_duplicates(
+                store, data.name, data.emails, data.phones, company=data.company, session=session
+            )
             if found:
                 raise LikelyDuplicate(found)
         company_id = (
@@ -572,12 +572,15 @@ def likely_duplicates(
     emails: Sequence[str] = (),
     phones: Sequence[str] = (),
     *,
+    company: str = "",
     exclude_id: int | None = None,
     session: Session | None = None,
 ) -> list[DuplicateCandidate]:
-    """Existing contacts that are probably this person: same email, same phone, or a close name.
+    """Existing contacts that are probably this person, scored by the one duplicate rule
+    (core/matching.py: `pocketcrm dupes` scores the pair the same once it is added).
 
-    SESSION: look inside that (write) transaction instead of a read of its own.
+    COMPANY: the company typed for the new contact (a name or an id). SESSION: look inside
+    that (write) transaction instead of a read of its own.
     """
     addresses = [validate.split_label(e)[1].strip().lower() for e in emails]
     numbers = []
@@ -587,76 +590,125 @@ def likely_duplicates(
         )
         if e164:
             numbers.append(e164)
-    folded = fold(name)
-    found: dict[int, tuple[str, list[str], int]] = {}
-
-    def note(cid: int, label: str, reason: str, score: int) -> None:
-        if cid == exclude_id:
-            return
-        _, reasons, best = found.get(cid, (label, [], 0))
-        reasons.append(reason)
-        found[cid] = (label, reasons, max(best, score))
-
     with store.read() if session is None else nullcontext(session) as session:
-        for address in addresses:
-            for cid, label in session.execute(
-                text(
-                    "SELECT c.id, c.display_name FROM contact c JOIN contact_email e "
-                    "ON e.contact_id = c.id WHERE e.address_key = :a AND c.deleted_at IS NULL"
-                ),
-                {"a": address},
-            ):
-                note(int(cid), str(label), f"same email {address}", 95)
-        for number in numbers:
-            for cid, label in session.execute(
-                text(
-                    "SELECT c.id, c.display_name FROM contact c JOIN contact_phone p "
-                    "ON p.contact_id = c.id WHERE p.e164 = :e AND c.deleted_at IS NULL"
-                ),
-                {"e": number},
-            ):
-                note(int(cid), str(label), f"same phone {number}", 90)
-        if folded:
-            # Word characters only: a quote in a name ('Robert "Bob" Ray') is no FTS syntax.
-            tokens = words(folded)
-            expression = " OR ".join(f'"{t}"' for t in tokens)
-            rows: list[Any] = []
-            if expression and store.is_sqlite:
-                rows = list(
-                    session.execute(
-                        text(
-                            "SELECT c.id, c.display_name, c.name_key FROM contact_fts f "
-                            "JOIN contact c ON c.id = f.rowid WHERE contact_fts MATCH :m "
-                            "AND c.deleted_at IS NULL LIMIT 200"
-                        ),
-                        {"m": "name : (" + expression + ")"},
-                    ).all()
-                )
-            elif tokens:  # no index elsewhere: the same "shares a word of the name" by LIKE
-                shared = " OR ".join(
-                    f"(' ' || c.name_key || ' ') LIKE :w{n} ESCAPE '\\'" for n in range(len(tokens))
-                )
-                rows = list(
-                    session.execute(
-                        text(
-                            "SELECT c.id, c.display_name, c.name_key FROM contact c "
-                            f"WHERE c.deleted_at IS NULL AND ({shared}) LIMIT 200"
-                        ),
-                        {f"w{n}": f"% {like_escape(t)} %" for n, t in enumerate(tokens)},
-                    ).all()
-                )
-            if rows:
-                from rapidfuzz import fuzz  # ~20 ms: only when some name shares a word
-
-            for cid, label, name_key in rows:
-                score = int(fuzz.token_set_ratio(folded, str(name_key)))
-                if score >= 88:
-                    note(int(cid), str(label), f"similar name ({score}%)", min(score, 85))
-    result = [
-        DuplicateCandidate(id=cid, display_name=label, score=score, reasons=tuple(reasons))
-        for cid, (label, reasons, score) in found.items()
-    ]
+        found = _shared_evidence(session, addresses, numbers)
+        for cid in _similar_names(session, name, store.is_sqlite):
+            found.setdefault(cid, {})
+        found.pop(exclude_id or 0, None)
+        people = _people_of(session, found)
+        company_id = _typed_company(session, company)
+    key = matching.match_key(name)
+    result = []
+    for cid, evidence in found.items():
+        if cid not in people:
+            continue
+        label, their_key, their_company, company_name = people[cid]
+        shared = bool(evidence)
+        ratio = (matching.name_ratio if shared else matching.compared_ratio)(key, their_key)
+        score, reasons = matching.pair_score(
+            email=evidence.get("email", ""),
+            phone=evidence.get("phone", ""),
+            ratio=ratio,
+            company=company_name if company_id and company_id == their_company else "",
+        )
+        if matching.is_likely(score):
+            result.append(
+                DuplicateCandidate(id=cid, display_name=label, score=score, reasons=reasons)
+            )
     return sorted(result, key=lambda d: (-d.score, d.id))
+
+
+def _shared_evidence(
+    session: Session, addresses: Sequence[str], numbers: Sequence[str]
+) -> dict[int, dict[str, str]]:
+    """Live contacts sharing one of these emails or E.164 phones: {id: {"email"|"phone": value}}."""
+    found: dict[int, dict[str, str]] = {}
+    for address in addresses:
+        for (cid,) in session.execute(
+            text(
+                "SELECT c.id FROM contact c JOIN contact_email e "
+                "ON e.contact_id = c.id WHERE e.address_key = :a AND c.deleted_at IS NULL"
+            ),
+            {"a": address},
+        ):
+            found.setdefault(int(cid), {}).setdefault("email", address)
+    for number in numbers:
+        for (cid,) in session.execute(
+            text(
+                "SELECT c.id FROM contact c JOIN contact_phone p "
+                "ON p.contact_id = c.id WHERE p.e164 = :e AND c.deleted_at IS NULL"
+            ),
+            {"e": number},
+        ):
+            found.setdefault(int(cid), {}).setdefault("phone", number)
+    return found
+
+
+def _similar_names(session: Session, name: str, sqlite: bool) -> list[int]:
+    """Live contacts whose name shares a word with NAME (the candidates a name may match)."""
+    # Word characters only: a quote in a name ('Robert "Bob" Ray') is no FTS syntax.
+    tokens = words(fold(name))
+    if not tokens:
+        return []
+    if sqlite:
+        expression = " OR ".join(f'"{t}"' for t in tokens)
+        return [
+            int(cid)
+            for (cid,) in session.execute(
+                text(
+                    "SELECT c.id FROM contact_fts f JOIN contact c ON c.id = f.rowid "
+                    "WHERE contact_fts MATCH :m AND c.deleted_at IS NULL LIMIT 200"
+                ),
+                {"m": "name : (" + expression + ")"},
+            )
+        ]
+    # No index elsewhere: the same "shares a word of the name" by LIKE.
+    shared = " OR ".join(
+        f"(' ' || c.name_key || ' ') LIKE :w{n} ESCAPE '\\'" for n in range(len(tokens))
+    )
+    return [
+        int(cid)
+        for (cid,) in session.execute(
+            text(f"SELECT c.id FROM contact c WHERE c.deleted_at IS NULL AND ({shared}) LIMIT 200"),
+            {f"w{n}": f"% {like_escape(t)} %" for n, t in enumerate(tokens)},
+        )
+    ]
+
+
+def _people_of(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str, int | None, str]]:
+    """{id: (display name, match key, company id, company name)} of these contacts."""
+    wanted = sorted(ids)
+    found: dict[int, tuple[str, str, int | None, str]] = {}
+    for start in range(0, len(wanted), 500):
+        marks = ",".join(str(i) for i in wanted[start : start + 500])
+        for cid, label, company_id, company_name in session.execute(
+            text(
+                "SELECT c.id, c.display_name, co.id, coalesce(co.name, '') FROM contact c "
+                "LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL "
+                f"WHERE c.id IN ({marks})"
+            )
+        ):
+            found[int(cid)] = (
+                str(label),
+                matching.match_key(str(label)),
+                None if company_id is None else int(company_id),
+                str(company_name),
+            )
+    return found
+
+
+def _typed_company(session: Session, ref: str) -> int | None:
+    """The id of the existing company REF names (an id or a name), else None."""
+    ref = ref.strip()
+    if not ref:
+        return None
+    if ref.isdecimal():
+        return int(ref)
+    found = session.execute(
+        text("SELECT id FROM company WHERE name_key = :k AND deleted_at IS NULL ORDER BY id"),
+        {"k": fold(ref)},
+    ).scalar()
+    return None if found is None else int(found)
 
 
 # -- read -----------------------------------------------------------------------------------

@@ -33,98 +33,21 @@ from sqlmodel import Session
 
 from pocketcrm.core import clock
 from pocketcrm.core.errors import Invalid, NotFound
+from pocketcrm.core.matching import (
+    LIKELY,
+    MAX_BLOCK,
+    NAME_MIN,
+    Confidence,
+    block_keys,
+    confidence,
+    match_key,
+    name_ratio,
+    pair_score,
+)
 from pocketcrm.core.models import MergeRecord
 from pocketcrm.core.readmodels import CompanyCard, ContactCard, ContactRow
-from pocketcrm.core.search import fold, reindex, reindex_company
+from pocketcrm.core.search import reindex, reindex_company
 from pocketcrm.core.store import Store
-
-MAX_BLOCK = 1000  # a block this big (a very common name) is skipped: it would not be a hint
-NAME_MIN = 85  # below this name similarity, a name alone is no evidence
-
-
-# -- names ----------------------------------------------------------------------------------
-
-
-def match_key(name: str) -> str:
-    """The form names are compared in: accents, case and punctuation removed."""
-    from rapidfuzz.utils import default_process
-
-    return str(default_process(fold(name)))
-
-
-def _block_keys(key: str) -> set[str]:
-    tokens = [t for t in key.split() if len(t) >= 2][:4]
-    if len(tokens) < 2:
-        return set(tokens)
-    return {a + "|" + b[0] for a, b in itertools.permutations(tokens, 2)}
-
-
-def name_ratio(a: str, b: str) -> int:
-    """Similarity 0-100 of two match keys; a lone word against a longer name is not a subset
-    match ('Ann' is not 100% 'Ann Lee')."""
-    from rapidfuzz import fuzz
-
-    if not a or not b:
-        return 0
-    one_a, one_b = " " not in a, " " not in b
-    if one_a != one_b:
-        return int(fuzz.ratio(a, b))
-    return round(float(fuzz.token_set_ratio(a, b)))
-
-
-class NameIndex:
-    """Names by block, to find close names without comparing everyone with everyone."""
-
-    def __init__(self) -> None:
-        self.blocks: dict[str, list[int]] = {}
-        self.keys: dict[int, str] = {}
-
-    def add(self, contact_id: int, name: str) -> None:
-        key = match_key(name)
-        self.keys[contact_id] = key
-        for block in _block_keys(key):
-            self.blocks.setdefault(block, []).append(contact_id)
-
-    def similar(self, name: str, min_ratio: int = NAME_MIN) -> list[tuple[int, int]]:
-        """(contact id, ratio) of indexed names close to NAME, best first."""
-        key = match_key(name)
-        seen: set[int] = set()
-        found: list[tuple[int, int]] = []
-        for block in _block_keys(key):
-            members = self.blocks.get(block, ())
-            if len(members) > MAX_BLOCK:
-                continue
-            for cid in members:
-                if cid in seen:
-                    continue
-                seen.add(cid)
-                ratio = name_ratio(key, self.keys[cid])
-                if ratio >= min_ratio:
-                    found.append((cid, ratio))
-        return sorted(found, key=lambda f: (-f[1], f[0]))
-
-
-def pair_score(
-    *, email: str = "", phone: str = "", ratio: int = 0, company: str = ""
-) -> tuple[int, tuple[str, ...]]:
-    """Confidence 0-100 and the evidence, from what two records share."""
-    reasons: list[str] = []
-    score = 0
-    if email:
-        reasons.append(f"same email {email}")
-        score = 95
-    if phone:
-        reasons.append(f"same phone {phone}")
-        score = max(score, 85)
-    if ratio >= NAME_MIN:
-        reasons.append("same name" if ratio == 100 else f"similar name ({ratio}%)")
-        name_score = ratio - 20
-        if company:
-            reasons.append(f"same company {company}")
-            name_score += 10
-        score = min(100, score + 5) if score else name_score
-    return score, tuple(reasons)
-
 
 # -- finding pairs --------------------------------------------------------------------------
 
@@ -138,8 +61,15 @@ class DuplicatePair:
     score: int
     reasons: tuple[str, ...]
 
+    @property
+    def confidence(self) -> Confidence:
+        """high, medium or low: the band the faces show the score in."""
+        return confidence(self.score)
 
-def find_duplicates(store: Store, *, limit: int = 200, min_score: int = 70) -> list[DuplicatePair]:
+
+def find_duplicates(
+    store: Store, *, limit: int = 200, min_score: int = LIKELY
+) -> list[DuplicatePair]:
     """Likely duplicate pairs among live contacts, most certain first."""
     from rapidfuzz import fuzz, process
 
@@ -184,7 +114,7 @@ def find_duplicates(store: Store, *, limit: int = 200, min_score: int = 70) -> l
             key = match_key(str(name))
             keys[int(cid)] = key
             company[int(cid)] = (company_id, str(company_name))
-            for block in _block_keys(key):
+            for block in block_keys(key):
                 blocks.setdefault(block, []).append(int(cid))
         for members in blocks.values():
             if len(members) < 2 or len(members) > MAX_BLOCK:

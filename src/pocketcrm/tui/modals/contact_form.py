@@ -266,6 +266,7 @@ class ContactForm(FormModal[int]):
         confirmed = self.suppressed_confirmed
 
         def job() -> int | Duplicates | Suppressed:
+            from pocketcrm.core.matching import is_likely
             from pocketcrm.core.services.contacts import create_contact, likely_duplicates
 
             erased = _suppressed(store, data.emails, data.phones, confirmed)
@@ -275,7 +276,7 @@ class ContactForm(FormModal[int]):
                 found = [
                     d
                     for d in likely_duplicates(store, data.name, data.emails, data.phones)
-                    if d.score >= 90
+                    if is_likely(d.score)
                 ]
                 if found:
                     return Duplicates(tuple(found))

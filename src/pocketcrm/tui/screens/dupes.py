@@ -38,7 +38,7 @@ KEEP = Binding.Group("Keep", compact=True)
 
 
 def _confidence(pair: DuplicatePair) -> Cell:
-    style = "bold green" if pair.score >= 90 else "yellow" if pair.score >= 80 else ""
+    style = {"high": "bold green", "medium": "yellow"}.get(pair.confidence, "")
     return (f"{pair.score}%", style)
 
 
