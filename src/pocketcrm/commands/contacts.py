@@ -289,7 +289,7 @@ def add(
     )
     store = open_db(db)
     contacts.validate_input(data, store.settings)
-    dupes = contacts.likely_duplicates(store, name, email, phone)
+    dupes = contacts.likely_duplicates(store, name, email, phone, company=company)
     if dupes and not yes:
         message = str(contacts.LikelyDuplicate(dupes))
         if not interactive():

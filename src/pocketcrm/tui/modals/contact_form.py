@@ -275,7 +275,9 @@ class ContactForm(FormModal[int]):
             if check:
                 found = [
                     d
-                    for d in likely_duplicates(store, data.name, data.emails, data.phones)
+                    for d in likely_duplicates(
+                        store, data.name, data.emails, data.phones, company=data.company
+                    )
                     if is_likely(d.score)
                 ]
                 if found:
