@@ -399,6 +399,7 @@ def list_(
 
     A filter given twice combines: `--tag a --tag b` needs both tags, `--stage lead --stage
     customer` takes either stage (the same for company, company kind and owner)."""
+    from pocketcrm.core.queries import ContactQuery
     from pocketcrm.core.services import contacts
 
     since = (
@@ -406,7 +407,7 @@ def list_(
         if not_contacted_since
         else None
     )
-    query = contacts.ContactQuery(
+    query = ContactQuery(
         stage=tuple(stage),
         tag=tuple(tag),
         company=tuple(company),

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from pocketcrm.core import clock
+from pocketcrm.core import clock, sql
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.matching import (
     LIKELY,
@@ -168,15 +168,15 @@ def find_duplicates(
 
 
 def _rows_by_id(session: Session, ids: Iterable[int]) -> dict[int, ContactRow]:
-    from pocketcrm.core.services.contacts import _row, list_sql  # the list's one row shape
+    from pocketcrm.core.queries import list_sql, row  # the list's one row shape
 
     wanted = sorted(ids)
     found: dict[int, ContactRow] = {}
     for start in range(0, len(wanted), 500):
         marks = ",".join(str(i) for i in wanted[start : start + 500])
         for r in session.execute(text(list_sql(session) + f" WHERE c.id IN ({marks})")).all():
-            row = _row(r)
-            found[row.id] = row
+            contact = row(r)
+            found[contact.id] = contact
     return found
 
 
@@ -258,10 +258,12 @@ class _Log:
             .mappings()
             .one()
         )
-        from pocketcrm.core.transfer.jsonfmt import _plain  # the log is JSON: times as text
-
         self.rows.append(
-            {"table": table, "id": row_id, "before": {k: _plain(v) for k, v in before.items()}}
+            {
+                "table": table,
+                "id": row_id,
+                "before": {k: sql.json_value(v) for k, v in before.items()},
+            }
         )
         self.session.execute(
             text(f"UPDATE {table} SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE id = :id"),
@@ -298,13 +300,11 @@ class _Log:
 
 
 def _one_row(session: Session, table: str, row_id: int) -> dict[str, Any]:
-    from pocketcrm.core.transfer.jsonfmt import _plain
-
     row = session.execute(text(f"SELECT * FROM {table} WHERE id = :id"), {"id": row_id}).mappings()
     found = row.first()
     if found is None:
         raise NotFound(table.replace("_", " "), str(row_id))
-    return {k: _plain(v) for k, v in found.items()}
+    return {k: sql.json_value(v) for k, v in found.items()}
 
 
 def _custom(session: Session, contact_id: int) -> dict[str, list[str]]:

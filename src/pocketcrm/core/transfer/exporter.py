@@ -24,8 +24,9 @@ from typing import Any, TextIO
 from sqlalchemy import text
 from sqlmodel import Session
 
+from pocketcrm.core import queries
 from pocketcrm.core.errors import Invalid
-from pocketcrm.core.services.contacts import ContactQuery
+from pocketcrm.core.queries import ContactQuery
 from pocketcrm.core.store import Store
 from pocketcrm.core.transfer import jsonfmt
 from pocketcrm.core.transfer.records import (
@@ -86,10 +87,7 @@ def contact_ids(
     """Ids to export in id order: every contact (trash too) without filters, else the list's."""
     if _is_everything(query) and trash:
         return [int(i) for (i,) in session.execute(text("SELECT id FROM contact ORDER BY id"))]
-    query = query or ContactQuery()
-    from pocketcrm.core.services.contacts import _where  # the list's filters, one definition
-
-    where, params = _where(session, query, store.settings)
+    where, params = queries.where(session, query or ContactQuery(), store.settings)
     sql = "SELECT c.id FROM contact c LEFT JOIN company co ON co.id = c.company_id" + where
     return [int(i) for (i,) in session.execute(text(sql + " ORDER BY c.id"), params)]
 
@@ -315,7 +313,7 @@ def _drafts(
     return drafts
 
 
-def _vcard_draft(draft: ContactDraft) -> ContactDraft:
+def vcard_draft(draft: ContactDraft) -> ContactDraft:
     """vCard carries identity in UID: the source's own UID, else urn:uuid:<our uuid>."""
     uid = draft.external_ids.get("pocketcrm", "")
     if "vcard_uid" not in draft.external_ids and uid:
@@ -332,7 +330,7 @@ def export_vcard(
         raise Invalid("vcard-version", f"cannot write vCard {version!r}; use 4.0 or 3.0")
     count = 0
     for draft in iter_drafts(store, query):
-        stream.write(write_vcard(_vcard_draft(draft), version))
+        stream.write(write_vcard(vcard_draft(draft), version))
         count += 1
     return count
 

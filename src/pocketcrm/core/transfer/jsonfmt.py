@@ -43,7 +43,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from pocketcrm.core.errors import Invalid
-from pocketcrm.core.models import db_time
+from pocketcrm.core.sql import json_value
 
 FORMAT = "pocketcrm"
 VERSION = 1
@@ -827,16 +827,9 @@ _CHILD_WHERE = {
 
 def _rows(session: Session, sql: str, params: Mapping[str, object]) -> list[dict[str, Any]]:
     return [
-        {k: _plain(v) for k, v in row.items()}
+        {k: json_value(v) for k, v in row.items()}
         for row in session.execute(text(sql), params).mappings()
     ]
-
-
-def _plain(value: object) -> Any:
-    """Raw column values as JSON keeps them (datetimes from non-SQLite drivers as db text)."""
-    if isinstance(value, datetime):
-        return db_time(value if value.tzinfo else value.replace(tzinfo=UTC))
-    return value
 
 
 def snapshot_contact(session: Session, contact_id: int) -> dict[str, Any]:

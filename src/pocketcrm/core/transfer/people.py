@@ -10,7 +10,8 @@ phone in Suppression, so a later import names them as suppressed instead of sile
 them back. Backups taken before the erasure are not touched; the result says where they are.
 
 Invoices are erased with the person: a business that must keep them exports the person first
-(`export_person`), as the README says.
+(`export_person`), as the README says. Both requests live with the transfers: they read and
+write whole records through jsonfmt (the export's record, the erasure's raw-row snapshot).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class Erased:
 def export_person(store: Store, ref: str) -> PersonExport:
     """Everything pocketcrm holds about one person (the trash included)."""
     from pocketcrm.core.services.lookup import resolve_contact
-    from pocketcrm.core.transfer.exporter import _vcard_draft, draft_from_record
+    from pocketcrm.core.transfer.exporter import draft_from_record, vcard_draft
     from pocketcrm.core.transfer.vcard import write_vcard
 
     with store.read() as session:
@@ -125,7 +126,7 @@ def export_person(store: Store, ref: str) -> PersonExport:
         "merges": merges,
         "campaigns": campaigns,
     }
-    card = write_vcard(_vcard_draft(draft_from_record(record, company_name)), "4.0")
+    card = write_vcard(vcard_draft(draft_from_record(record, company_name)), "4.0")
     return PersonExport(contact_id=cid, name=record["display_name"], document=document, vcard=card)
 
 
@@ -155,9 +156,9 @@ def save_person_export(store: Store, ref: str, folder: str | os.PathLike[str]) -
 
 def erase_person(store: Store, ref: str) -> Erased:
     """Remove a person for good (one transaction), then scrub the database files."""
+    from pocketcrm.core.matching import digest, phone_key
     from pocketcrm.core.search import reindex
     from pocketcrm.core.services.lookup import resolve_contact
-    from pocketcrm.core.transfer.importer import digest, phone_key
 
     with store.write() as session:
         if store.is_sqlite:
