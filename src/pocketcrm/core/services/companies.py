@@ -14,7 +14,8 @@ from pocketcrm.core.models import Company, CompanyTag, Contact, Interaction
 from pocketcrm.core.queries import ContactQuery
 from pocketcrm.core.readmodels import CompanyCard, CompanyRow, ContactRow, Created
 from pocketcrm.core.search import contains, fold, reindex_company
-from pocketcrm.core.services.contacts import interaction_view, list_contacts, tag_ids
+from pocketcrm.core.services.cards import interaction_view
+from pocketcrm.core.services.contacts import list_contacts, tag_ids
 from pocketcrm.core.services.lookup import resolve_company
 from pocketcrm.core.store import Store
 

@@ -8,31 +8,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from pocketcrm.core import clock, dates, matching, queries, sql, validate
+from pocketcrm.core import clock, matching, queries, sql, validate
 from pocketcrm.core.errors import CrmError, Invalid
 from pocketcrm.core.queries import SORTS, ContactQuery, list_sql, needs_company_join
 from pocketcrm.core.readmodels import (
     AddressView,
-    AlternateView,
-    CompanyRef,
     ContactCard,
     ContactRow,
     Created,
     DuplicateCandidate,
-    EmailView,
-    FollowUpView,
-    InteractionView,
-    PhoneView,
-    StageChangeView,
-    WebsiteView,
 )
-from pocketcrm.core.search import fold, like_escape, matching_ids_sql, reindex, words
+from pocketcrm.core.search import fold, matching_ids_sql, reindex
+from pocketcrm.core.services.cards import card_for, tags_of
 from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
@@ -184,12 +176,6 @@ def _birthday(value: str, field_name: str = "birthday") -> tuple[int | None, int
     from pocketcrm.core.dates import parse_birthday
 
     return parse_birthday(value, field=field_name)
-
-
-def format_birthday(year: int | None, month: int | None, day: int | None) -> str:
-    if month is None or day is None:
-        return ""
-    return f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
 
 
 def _add_emails(
@@ -544,324 +530,9 @@ def likely_duplicates(
         if e164:
             numbers.append(e164)
     with store.read() if session is None else nullcontext(session) as session:
-        found = _shared_evidence(session, addresses, numbers)
-        for cid in _similar_names(session, name, store.is_sqlite):
-            found.setdefault(cid, {})
-        found.pop(exclude_id or 0, None)
-        people = _people_of(session, found)
-        company_id = _typed_company(session, company)
-    key = matching.match_key(name)
-    result = []
-    for cid, evidence in found.items():
-        if cid not in people:
-            continue
-        label, their_key, their_company, company_name = people[cid]
-        shared = bool(evidence)
-        ratio = (matching.name_ratio if shared else matching.compared_ratio)(key, their_key)
-        score, reasons = matching.pair_score(
-            email=evidence.get("email", ""),
-            phone=evidence.get("phone", ""),
-            ratio=ratio,
-            company=company_name if company_id and company_id == their_company else "",
+        return matching.likely_matches(
+            session, name, addresses, numbers, company=company, exclude_id=exclude_id
         )
-        if matching.is_likely(score):
-            result.append(
-                DuplicateCandidate(id=cid, display_name=label, score=score, reasons=reasons)
-            )
-    return sorted(result, key=lambda d: (-d.score, d.id))
-
-
-def _shared_evidence(
-    session: Session, addresses: Sequence[str], numbers: Sequence[str]
-) -> dict[int, dict[str, str]]:
-    """Live contacts sharing one of these emails or E.164 phones: {id: {"email"|"phone": value}}."""
-    found: dict[int, dict[str, str]] = {}
-    for address in addresses:
-        for (cid,) in session.execute(
-            text(
-                "SELECT c.id FROM contact c JOIN contact_email e "
-                "ON e.contact_id = c.id WHERE e.address_key = :a AND c.deleted_at IS NULL"
-            ),
-            {"a": address},
-        ):
-            found.setdefault(int(cid), {}).setdefault("email", address)
-    for number in numbers:
-        for (cid,) in session.execute(
-            text(
-                "SELECT c.id FROM contact c JOIN contact_phone p "
-                "ON p.contact_id = c.id WHERE p.e164 = :e AND c.deleted_at IS NULL"
-            ),
-            {"e": number},
-        ):
-            found.setdefault(int(cid), {}).setdefault("phone", number)
-    return found
-
-
-def _similar_names(session: Session, name: str, sqlite: bool) -> list[int]:
-    """Live contacts whose name shares a word with NAME (the candidates a name may match)."""
-    # Word characters only: a quote in a name ('Robert "Bob" Ray') is no FTS syntax.
-    tokens = words(fold(name))
-    if not tokens:
-        return []
-    if sqlite:
-        expression = " OR ".join(f'"{t}"' for t in tokens)
-        return [
-            int(cid)
-            for (cid,) in session.execute(
-                text(
-                    "SELECT c.id FROM contact_fts f JOIN contact c ON c.id = f.rowid "
-                    "WHERE contact_fts MATCH :m AND c.deleted_at IS NULL LIMIT 200"
-                ),
-                {"m": "name : (" + expression + ")"},
-            )
-        ]
-    # No index elsewhere: the same "shares a word of the name" by LIKE.
-    shared = " OR ".join(
-        f"(' ' || c.name_key || ' ') LIKE :w{n} ESCAPE '\\'" for n in range(len(tokens))
-    )
-    return [
-        int(cid)
-        for (cid,) in session.execute(
-            text(f"SELECT c.id FROM contact c WHERE c.deleted_at IS NULL AND ({shared}) LIMIT 200"),
-            {f"w{n}": f"% {like_escape(t)} %" for n, t in enumerate(tokens)},
-        )
-    ]
-
-
-def _people_of(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str, int | None, str]]:
-    """{id: (display name, match key, company id, company name)} of these contacts."""
-    wanted = sorted(ids)
-    found: dict[int, tuple[str, str, int | None, str]] = {}
-    for start in range(0, len(wanted), 500):
-        marks = ",".join(str(i) for i in wanted[start : start + 500])
-        for cid, label, company_id, company_name in session.execute(
-            text(
-                "SELECT c.id, c.display_name, co.id, coalesce(co.name, '') FROM contact c "
-                "LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL "
-                f"WHERE c.id IN ({marks})"
-            )
-        ):
-            found[int(cid)] = (
-                str(label),
-                matching.match_key(str(label)),
-                None if company_id is None else int(company_id),
-                str(company_name),
-            )
-    return found
-
-
-def _typed_company(session: Session, ref: str) -> int | None:
-    """The id of the existing company REF names (an id or a name), else None."""
-    ref = ref.strip()
-    if not ref:
-        return None
-    if ref.isdecimal():
-        return int(ref)
-    found = session.execute(
-        text("SELECT id FROM company WHERE name_key = :k AND deleted_at IS NULL ORDER BY id"),
-        {"k": fold(ref)},
-    ).scalar()
-    return None if found is None else int(found)
-
-
-# -- read -----------------------------------------------------------------------------------
-
-
-def _tags_of(session: Session, contact_id: int) -> tuple[str, ...]:
-    rows = session.execute(
-        text(
-            "SELECT t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
-            "WHERE ct.contact_id = :c ORDER BY t.name"
-        ),
-        {"c": contact_id},
-    ).scalars()
-    return tuple(str(r) for r in rows)
-
-
-def interaction_view(row: Any, contact_name: str) -> InteractionView:
-    """From an ORM Interaction or a SQL row with the same column names."""
-    return InteractionView(
-        id=int(row.id),
-        uuid=row.uuid,
-        contact_id=int(row.contact_id),
-        contact_name=contact_name,
-        kind=row.kind,
-        direction=row.direction,
-        occurred_at=row.occurred_at,
-        duration_s=row.duration_s,
-        outcome=row.outcome,
-        satisfaction=row.satisfaction,
-        owner=row.owner,
-        notes=row.notes,
-    )
-
-
-def follow_up_view(row: Any, contact_name: str, delivery_error: str = "") -> FollowUpView:
-    """From an ORM FollowUp or a SQL row with the same column names."""
-    due = dates.due_from_store(row.due_at, row.due_date)
-    return FollowUpView(
-        id=int(row.id),
-        uuid=row.uuid,
-        contact_id=int(row.contact_id),
-        contact_name=contact_name,
-        due_at=due,
-        all_day=not isinstance(due, datetime),
-        note=row.note,
-        owner=row.owner,
-        done_at=row.done_at,
-        snoozed_until=row.snoozed_until,
-        overdue=row.done_at is None and dates.is_overdue(due),
-        delivery_error=delivery_error,
-    )
-
-
-INTERACTION_COLUMNS = (
-    "id, uuid, contact_id, kind, direction, occurred_at, duration_s, outcome, satisfaction, "
-    "owner, notes"
-)
-FOLLOW_UP_COLUMNS = (
-    "id, uuid, contact_id, due_at, all_day, due_date, note, owner, done_at, snoozed_until"
-)
-
-
-def card_for(session: Session, contact_id: int, *, interactions: int = 20) -> ContactCard:
-    """The whole card in a handful of plain queries (no ORM: this is the hottest read)."""
-    run = session.execute
-    c = run(
-        sql.timed(
-            "SELECT * FROM contact WHERE id = :c",
-            "created_at",
-            "updated_at",
-            "deleted_at",
-            "last_contact_at",
-            "next_follow_up_at",
-        ),
-        {"c": contact_id},
-    ).one()
-    company = (
-        run(
-            text("SELECT id, name, kind FROM company WHERE id = :i AND deleted_at IS NULL"),
-            {"i": c.company_id},
-        ).first()
-        if c.company_id
-        else None
-    )
-    by_contact = {"c": contact_id}
-    emails = run(
-        text(
-            "SELECT address, label, is_primary FROM contact_email WHERE contact_id = :c "
-            "ORDER BY is_primary DESC, id"
-        ),
-        by_contact,
-    ).all()
-    phones = run(
-        text(
-            "SELECT number, e164, valid, label, is_primary, extension FROM contact_phone "
-            "WHERE contact_id = :c ORDER BY is_primary DESC, id"
-        ),
-        by_contact,
-    ).all()
-    addresses = run(
-        text(
-            "SELECT label, street, extended, po_box, city, region, postcode, country "
-            "FROM contact_address WHERE contact_id = :c ORDER BY id"
-        ),
-        by_contact,
-    ).all()
-    websites = run(
-        text("SELECT url, label FROM contact_website WHERE contact_id = :c ORDER BY id"),
-        by_contact,
-    ).all()
-    custom = run(
-        text("SELECT name, value FROM custom_field WHERE contact_id = :c ORDER BY id"), by_contact
-    ).all()
-    external = run(
-        text("SELECT system, value FROM external_id WHERE contact_id = :c ORDER BY id"),
-        by_contact,
-    ).all()
-    history = run(
-        sql.timed(
-            "SELECT at, from_stage, to_stage, by FROM stage_change WHERE contact_id = :c "
-            "ORDER BY at, id",
-            "at",
-        ),
-        by_contact,
-    ).all()
-    follow_ups = run(
-        sql.timed(
-            f"SELECT {FOLLOW_UP_COLUMNS} FROM follow_up WHERE contact_id = :c "
-            "AND done_at IS NULL AND deleted_at IS NULL ORDER BY due_at, id",
-            "due_at",
-            "done_at",
-            "snoozed_until",
-        ),
-        by_contact,
-    ).all()
-    recent = run(
-        sql.timed(
-            f"SELECT {INTERACTION_COLUMNS} FROM interaction WHERE contact_id = :c "
-            "AND deleted_at IS NULL ORDER BY occurred_at DESC, id DESC LIMIT :n",
-            "occurred_at",
-        ),
-        {"c": contact_id, "n": interactions},
-    ).all()
-    total = run(
-        text("SELECT count(*) FROM interaction WHERE contact_id = :c AND deleted_at IS NULL"),
-        by_contact,
-    ).scalar_one()
-    alternates = run(
-        sql.timed(
-            "SELECT field, value, source, recorded_at FROM contact_alternate "
-            "WHERE contact_id = :c ORDER BY id",
-            "recorded_at",
-        ),
-        by_contact,
-    ).all()
-    name = c.display_name
-    return ContactCard(
-        id=int(c.id),
-        uuid=c.uuid,
-        display_name=name,
-        given_name=c.given_name,
-        family_name=c.family_name,
-        nickname=c.nickname,
-        company=CompanyRef(int(company.id), company.name, company.kind) if company else None,
-        title=c.title,
-        department=c.department,
-        stage=c.stage,
-        owner=c.owner,
-        tags=_tags_of(session, contact_id),
-        notes=c.notes,
-        birthday=format_birthday(c.birthday_year, c.birthday_month, c.birthday_day),
-        anniversary=format_birthday(c.anniversary_year, c.anniversary_month, c.anniversary_day),
-        emails=tuple(EmailView(e.address, e.label, bool(e.is_primary)) for e in emails),
-        phones=tuple(
-            PhoneView(p.number, p.e164, bool(p.valid), p.label, bool(p.is_primary), p.extension)
-            for p in phones
-        ),
-        addresses=tuple(AddressView(*a) for a in addresses),
-        websites=tuple(WebsiteView(w.url, w.label) for w in websites),
-        custom={f.name: f.value for f in custom},
-        external_ids={e.system: e.value for e in external},
-        do_not_contact=bool(c.do_not_contact),
-        email_opt_out=bool(c.email_opt_out),
-        source=c.source,
-        photo=c.photo,
-        created_at=c.created_at,
-        updated_at=c.updated_at,
-        deleted_at=c.deleted_at,
-        last_contact_at=c.last_contact_at,
-        next_follow_up_at=(
-            None
-            if c.next_follow_up_at is None
-            else dates.due_from_store(c.next_follow_up_at, c.next_follow_up_date)
-        ),
-        stage_history=tuple(StageChangeView(h.at, h.from_stage, h.to_stage, h.by) for h in history),
-        follow_ups=tuple(follow_up_view(f, name) for f in follow_ups),
-        interactions=tuple(interaction_view(i, name) for i in recent),
-        interaction_count=int(total),
-        alternates=tuple(AlternateView(*a) for a in alternates),
-    )
 
 
 def get_card(store: Store, ref: str, *, interactions: int = 20) -> ContactCard:
@@ -1117,7 +788,7 @@ def change_tags(store: Store, ref: str, add: Sequence[str], remove: Sequence[str
     removing = sorted({validate.tag(t) for t in remove})
     with store.write() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
-        current = set(_tags_of(session, contact_id))
+        current = set(tags_of(session, contact_id))
         for tag_id in tag_ids(session, [t for t in adding if t not in current]):
             session.add(ContactTag(contact_id=contact_id, tag_id=tag_id))
         for name in removing:

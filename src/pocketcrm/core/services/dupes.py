@@ -330,7 +330,7 @@ def _add_merged_field(
 def merge_contacts(store: Store, keep_ref: str, other_ref: str) -> MergeResult:
     """KEEP absorbs OTHER (see the module docstring for the rules); OTHER goes to the trash."""
     from pocketcrm.core.services.activity import refresh_contact_dates
-    from pocketcrm.core.services.contacts import card_for, format_birthday
+    from pocketcrm.core.services.cards import card_for, format_birthday
     from pocketcrm.core.services.lookup import resolve_contact
 
     region = store.settings.default_region
@@ -606,7 +606,7 @@ def _undo(session: Session, record: MergeRecord) -> None:
 def undo_merge(store: Store, merge_id: int | None = None) -> ContactCard:
     """Reverse a contact merge exactly (None: the last merge not yet undone)."""
     from pocketcrm.core.services.activity import refresh_contact_dates
-    from pocketcrm.core.services.contacts import card_for
+    from pocketcrm.core.services.cards import card_for
 
     with store.write() as session:
         record = _pick_merge(session, merge_id)
