@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import text
 from sqlmodel import Session
 
 from pocketcrm.core import dates, validate
 from pocketcrm.core.dialect import is_sqlite
+from pocketcrm.core.errors import Invalid
 from pocketcrm.core.readmodels import ContactRow
 from pocketcrm.core.search import contains, matching_ids_sql
 from pocketcrm.core.settings import Settings
@@ -179,3 +181,17 @@ def row(r: Sequence[object]) -> ContactRow:
         next_follow_up_at=None if r[9] is None else dates.due_from_store(r[9], r[10]),
         phone_e164=e164,
     )
+
+
+def select_rows(session: Session, query: ContactQuery, settings: Settings) -> list[ContactRow]:
+    """The list's rows for QUERY, in its sort order, one page when it has a limit."""
+    if query.sort not in SORTS:
+        raise Invalid("sort", f"unknown sort {query.sort!r}; use one of: {', '.join(SORTS)}")
+    clause, params = where(session, query, settings)
+    order = SORTS[query.sort]
+    statement = list_sql(session) + clause + f" ORDER BY {order}"
+    if query.limit is not None:
+        statement += " LIMIT :limit OFFSET :offset"
+        params["limit"] = query.limit
+        params["offset"] = query.offset
+    return [row(r) for r in session.execute(text(statement), params).all()]

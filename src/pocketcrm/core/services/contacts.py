@@ -5,7 +5,7 @@ Both faces call these; each function is one unit of work and returns plain read 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from pocketcrm.core import clock, matching, queries, sql, validate
 from pocketcrm.core.errors import CrmError, Invalid
-from pocketcrm.core.queries import SORTS, ContactQuery, list_sql, needs_company_join
+from pocketcrm.core.queries import ContactQuery, list_sql, needs_company_join
 from pocketcrm.core.readmodels import (
     AddressView,
     ContactCard,
@@ -25,6 +25,7 @@ from pocketcrm.core.readmodels import (
 )
 from pocketcrm.core.search import fold, matching_ids_sql, reindex
 from pocketcrm.core.services.cards import card_for, tags_of
+from pocketcrm.core.services.companies import company_for, tag_ids
 from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
@@ -88,86 +89,6 @@ class ContactPatch:
 
 
 # -- helpers shared by the services ---------------------------------------------------------
-
-
-def _same_kind(session: Session, company_id: int, kind: str) -> None:
-    name, current = session.execute(
-        text("SELECT name, kind FROM company WHERE id = :i"), {"i": company_id}
-    ).one()
-    if current != kind:
-        raise Invalid(
-            "company-kind",
-            f"{name} is already a {current}; leave --company-kind out, or change the company "
-            f"with `pocketcrm company edit {company_id} --kind {kind}`",
-        )
-
-
-def tag_ids(session: Session, names: Iterable[str]) -> list[int]:
-    """Ids of these tags, creating the missing ones."""
-    ids = []
-    for name in names:
-        found = session.execute(text("SELECT id FROM tag WHERE name = :n"), {"n": name}).scalar()
-        ids.append(int(found) if found is not None else sql.insert(session, "tag", {"name": name}))
-    return ids
-
-
-def company_for(
-    session: Session,
-    ref: str,
-    stage: str = "",
-    kind: str = "",
-    *,
-    settings: Settings | None = None,
-) -> int:
-    """The id of the company named REF (an id or a name), created when the name is new.
-
-    KIND (supplier, partner, ...) is the new company's kind; an existing company of another
-    kind is refused rather than silently left as it is."""
-    from pocketcrm.core.services.lookup import resolve_company
-
-    ref = ref.strip()
-    kind = validate.company_kind(kind) if kind.strip() else ""
-    if ref.isdecimal():
-        found: int | None = resolve_company(session, ref)
-    else:
-        found = session.execute(
-            text("SELECT id FROM company WHERE name_key = :k AND deleted_at IS NULL ORDER BY id"),
-            {"k": fold(ref)},
-        ).scalar()
-    if found is not None:
-        if kind:
-            _same_kind(session, int(found), kind)
-        return int(found)
-    now = clock.now()
-    # A company first met through a contact takes its kind from that contact's stage: the
-    # stages playing the customer and past-customer roles make a customer.
-    if not kind:
-        roles = settings or Settings()
-        buying = {roles.stage_for("customer"), roles.stage_for("past")} - {""}
-        kind = "customer" if stage in buying else "prospect"
-    name = validate.name(ref, "company")
-    return sql.insert(
-        session,
-        "company",
-        {
-            "uuid": sql.new_uuid(),
-            "name": name,
-            "name_key": fold(name),
-            "kind": kind,
-            "website": "",
-            "phone": "",
-            "email": "",
-            "street": "",
-            "city": "",
-            "region": "",
-            "postcode": "",
-            "country": "",
-            "notes": "",
-            "owner": "",
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
 
 
 def _birthday(value: str, field_name: str = "birthday") -> tuple[int | None, int, int] | None:
@@ -554,21 +475,8 @@ def resolve(store: Store, ref: str) -> int:
 
 
 def list_contacts(store: Store, query: ContactQuery | None = None) -> list[ContactRow]:
-    query = query or ContactQuery()
-    if query.sort not in SORTS:
-        raise Invalid("sort", f"unknown sort {query.sort!r}; use one of: {', '.join(SORTS)}")
     with store.read() as session:
-        where, params = queries.where(session, query, store.settings)
-        order = SORTS[query.sort]
-        if query.text.strip() and query.sort == "name" and store.is_sqlite:
-            order = SORTS["name"]
-        sql = list_sql(session) + where + f" ORDER BY {order}"
-        if query.limit is not None:
-            sql += " LIMIT :limit OFFSET :offset"
-            params["limit"] = query.limit
-            params["offset"] = query.offset
-        rows = session.execute(text(sql), params).all()
-        return [queries.row(r) for r in rows]
+        return queries.select_rows(session, query or ContactQuery(), store.settings)
 
 
 def count_contacts(store: Store, query: ContactQuery | None = None) -> int:
