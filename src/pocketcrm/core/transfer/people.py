@@ -28,7 +28,7 @@ from sqlalchemy import text
 from pocketcrm.core import clock
 from pocketcrm.core.models import db_time
 from pocketcrm.core.store import Store, backup_dir
-from pocketcrm.core.transfer import jsonfmt
+from pocketcrm.core.transfer import jsonfmt, jsonrecords
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,12 @@ def export_person(store: Store, ref: str) -> PersonExport:
         cid = resolve_contact(
             session, ref, region=store.settings.default_region, include_deleted=True
         )
-        companies = jsonfmt.company_uuids(session)
-        record = jsonfmt.contact_records(session, [cid], companies)[0]
+        companies = jsonrecords.company_uuids(session)
+        record = jsonrecords.contact_records(session, [cid], companies)[0]
         company_id = session.execute(
             text("SELECT company_id FROM contact WHERE id = :c"), {"c": cid}
         ).scalar()
-        company = jsonfmt.company_records(session, [int(company_id)]) if company_id else []
+        company = jsonrecords.company_records(session, [int(company_id)]) if company_id else []
         imports = [
             {"batch": int(r[0]), "source": r[1], "at": jsonfmt.iso(r[2]), "action": r[3]}
             for r in session.execute(
