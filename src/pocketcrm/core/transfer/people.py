@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from sqlmodel import Session
 
 from pocketcrm.core import clock
+from pocketcrm.core.matching import digest, phone_key
 from pocketcrm.core.models import db_time
 from pocketcrm.core.store import Store, backup_dir
 from pocketcrm.core.transfer import jsonfmt, jsonrecords
@@ -156,7 +158,6 @@ def save_person_export(store: Store, ref: str, folder: str | os.PathLike[str]) -
 
 def erase_person(store: Store, ref: str) -> Erased:
     """Remove a person for good (one transaction), then scrub the database files."""
-    from pocketcrm.core.matching import digest, phone_key
     from pocketcrm.core.search import reindex
     from pocketcrm.core.services.lookup import resolve_contact
 
@@ -171,28 +172,7 @@ def erase_person(store: Store, ref: str) -> Erased:
                 text("SELECT display_name FROM contact WHERE id = :c"), {"c": cid}
             ).scalar_one()
         )
-        hashes: dict[str, str] = {}
-        for (address_key,) in session.execute(
-            text("SELECT address_key FROM contact_email WHERE contact_id = :c"), {"c": cid}
-        ):
-            hashes[digest("email", str(address_key))] = "email"
-        for number, e164 in session.execute(
-            text("SELECT number, e164 FROM contact_phone WHERE contact_id = :c"), {"c": cid}
-        ):
-            key = phone_key(str(number), str(e164 or ""))
-            if key:
-                hashes[digest("phone", key)] = "phone"
-        known = {str(d) for (d,) in session.execute(text("SELECT digest FROM suppression"))}
-        now = db_time(clock.now())
-        added = 0
-        for value, kind in sorted(hashes.items()):
-            if value in known:
-                continue
-            session.execute(
-                text("INSERT INTO suppression (kind, digest, at) VALUES (:k, :d, :t)"),
-                {"k": kind, "d": value, "t": now},
-            )
-            added += 1
+        added = _suppress(session, cid)
         before = jsonfmt.snapshot_contact(session, cid)
         rows = 1 + sum(len(v) for v in before["children"].values())
         jsonfmt.delete_children(session, cid)
@@ -236,6 +216,34 @@ def erase_person(store: Store, ref: str) -> Erased:
         scrubbed=scrubbed,
         backups=backups,
     )
+
+
+def _suppress(session: Session, cid: int) -> int:
+    """Keep a hash of each of the person's emails and phones in Suppression, so a later
+    import names them instead of bringing them back; returns how many were new."""
+    hashes: dict[str, str] = {}
+    for (address_key,) in session.execute(
+        text("SELECT address_key FROM contact_email WHERE contact_id = :c"), {"c": cid}
+    ):
+        hashes[digest("email", str(address_key))] = "email"
+    for number, e164 in session.execute(
+        text("SELECT number, e164 FROM contact_phone WHERE contact_id = :c"), {"c": cid}
+    ):
+        key = phone_key(str(number), str(e164 or ""))
+        if key:
+            hashes[digest("phone", key)] = "phone"
+    known = {str(d) for (d,) in session.execute(text("SELECT digest FROM suppression"))}
+    now = db_time(clock.now())
+    added = 0
+    for value, kind in sorted(hashes.items()):
+        if value in known:
+            continue
+        session.execute(
+            text("INSERT INTO suppression (kind, digest, at) VALUES (:k, :d, :t)"),
+            {"k": kind, "d": value, "t": now},
+        )
+        added += 1
+    return added
 
 
 def scrub(store: Store) -> bool:
