@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 from tuihelp import NOW, settle, type_text
 from typer.testing import CliRunner
 
@@ -62,7 +63,7 @@ async def _form_warns(path: Path, settings: Settings, name: str, company: str) -
             await settle(pilot)
             form = tui.screen
             await type_text(pilot, name)
-            form.query_one("#company").value = company
+            form.query_one("#company", Input).value = company
             await pilot.press("ctrl+s")
             await settle(pilot)
             warned = tui.screen is form
