@@ -164,6 +164,8 @@ def likely_matches(
     for cid in _similar_names(session, name):
         found.setdefault(cid, {})
     found.pop(exclude_id or 0, None)
+    if not found:
+        return []  # the usual add: nothing to compare, so rapidfuzz (~20 ms) is not loaded
     people = _people_of(session, found)
     company_id = _typed_company(session, company)
     key = match_key(name)
