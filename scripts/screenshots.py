@@ -66,12 +66,8 @@ async def shoot(store: object, name: str, keys: Sequence[str], size: tuple[int, 
 
 def add_duplicates(store: object) -> None:
     """Two likely duplicates for the review screen, made through the core like the demo."""
-    from pocketcrm.core.services.contacts import (
-        ContactInput,
-        ContactQuery,
-        create_contact,
-        list_contacts,
-    )
+    from pocketcrm.core.queries import ContactQuery
+    from pocketcrm.core.services.contacts import ContactInput, create_contact, list_contacts
 
     first, second = list_contacts(store, ContactQuery(limit=6))[::5]  # type: ignore[arg-type]
     create_contact(

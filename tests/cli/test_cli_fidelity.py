@@ -177,7 +177,7 @@ def test_json_import_strips_control_characters(core: Callable[[], Store], tmp_pa
 
 
 def _erase_ann(core: Callable[[], Store]) -> None:
-    from pocketcrm.core.services.people import erase_person
+    from pocketcrm.core.transfer.people import erase_person
 
     store = core()
     contacts.create_contact(

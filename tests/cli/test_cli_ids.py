@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from clisupport import Run
 
+from pocketcrm.core.queries import ContactQuery
 from pocketcrm.core.services import companies, contacts
 from pocketcrm.core.store import Store
 
@@ -72,7 +73,7 @@ def test_ids_feed_another_command(run: Run, data: None, core: Callable[[], Store
     for ref in run("list", "--tag", "vip", "-q").stdout.split():
         run("stage", ref, "customer")
     store: Store = core()
-    assert [r.stage for r in contacts.list_contacts(store, contacts.ContactQuery(tag="vip"))] == [
+    assert [r.stage for r in contacts.list_contacts(store, ContactQuery(tag="vip"))] == [
         "customer",
         "customer",
     ]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from pocketcrm.core import backups, dbhealth
+from pocketcrm.core import backups, dbhealth, rotation
 from pocketcrm.core.errors import Invalid, StoreError
 from pocketcrm.core.migrations import HEAD
 from pocketcrm.core.services import contacts
@@ -37,7 +37,7 @@ def test_rotation_keeps_the_last_backup_before_an_upgrade() -> None:
     now = datetime(2026, 12, 5, tzinfo=UTC)
     upgrade = stamp(30, f"before-{HEAD}", now)
     dailies = [stamp(days, "daily", now) for days in range(20, 0, -1)]
-    doomed = backups.to_prune([upgrade, *dailies], BackupConfig(keep=10), now)
+    doomed = rotation.to_prune([upgrade, *dailies], BackupConfig(keep=10), now)
     assert upgrade not in doomed
     assert sorted(doomed) == sorted(dailies[:10])
 
@@ -46,9 +46,9 @@ def test_rotation_by_age_keeps_the_newest() -> None:
     now = datetime(2026, 12, 5, tzinfo=UTC)
     old = [stamp(days, "manual", now) for days in (90, 60, 40)]
     recent = [stamp(days, "daily", now) for days in (3, 2, 1)]
-    assert backups.to_prune([*old, *recent], BackupConfig(keep=10, keep_days=30), now) == old
+    assert rotation.to_prune([*old, *recent], BackupConfig(keep=10, keep_days=30), now) == old
     # however old, the newest backup stays
-    assert backups.to_prune(old, BackupConfig(keep=10, keep_days=30), now) == old[:2]
+    assert rotation.to_prune(old, BackupConfig(keep=10, keep_days=30), now) == old[:2]
 
 
 @pytest.fixture

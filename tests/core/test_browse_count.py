@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pocketcrm.core.queries import ContactQuery
 from pocketcrm.core.services import browse, contacts, trash
-from pocketcrm.core.services.contacts import ContactInput, ContactQuery
+from pocketcrm.core.services.contacts import ContactInput
 from pocketcrm.core.store import open_store
 
 

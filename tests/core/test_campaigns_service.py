@@ -357,7 +357,8 @@ def test_a_second_send_of_the_same_campaign_is_refused_while_one_runs(
 def test_recipients_follow_a_merge_and_its_undo_and_show_in_person_export(
     store: Store, smtp: Server
 ) -> None:
-    from pocketcrm.core.services import dupes, people
+    from pocketcrm.core.services import dupes
+    from pocketcrm.core.transfer import people
 
     ids = five_customers(store)
     made = campaigns.create_campaign(store, "news", "Hi {first_name}", "Body")

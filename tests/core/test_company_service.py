@@ -6,9 +6,10 @@ import pytest
 from coresupport import NOW, FixedClock
 
 from pocketcrm.core.errors import Invalid, NotFound
+from pocketcrm.core.queries import ContactQuery
 from pocketcrm.core.services import activity, companies, contacts, trash
 from pocketcrm.core.services.companies import CompanyInput, CompanyPatch
-from pocketcrm.core.services.contacts import ContactInput, ContactQuery
+from pocketcrm.core.services.contacts import ContactInput
 from pocketcrm.core.store import Store
 
 

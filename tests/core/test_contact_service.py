@@ -9,8 +9,9 @@ import pytest
 from coresupport import NOW, FixedClock
 
 from pocketcrm.core.errors import Invalid, NotFound
+from pocketcrm.core.queries import ContactQuery
 from pocketcrm.core.services import activity, contacts, trash
-from pocketcrm.core.services.contacts import ContactInput, ContactPatch, ContactQuery
+from pocketcrm.core.services.contacts import ContactInput, ContactPatch
 from pocketcrm.core.store import Store
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from pocketcrm.core.queries import ContactQuery
 from pocketcrm.core.search import fold
 from pocketcrm.core.services import activity, companies, contacts, trash
-from pocketcrm.core.services.contacts import ContactInput, ContactPatch, ContactQuery
+from pocketcrm.core.services.contacts import ContactInput, ContactPatch
 from pocketcrm.core.store import Store
 
 

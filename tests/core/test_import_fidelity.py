@@ -313,7 +313,7 @@ def test_alternates_travel_in_json_and_are_undone_with_the_batch(
 
 def test_merge_carries_alternates_and_erase_removes_them(store: Store, tmp_path: Path) -> None:
     from pocketcrm.core.services.dupes import merge_contacts, undo_merge
-    from pocketcrm.core.services.people import erase_person, export_person
+    from pocketcrm.core.transfer.people import erase_person, export_person
 
     create_contact(store, ContactInput(name=ZOE, emails=["zoe@example.com"]))
     other = create_contact(store, ContactInput(name="Zoe Åkesson", emails=["z@work.example"]))

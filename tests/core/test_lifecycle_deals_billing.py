@@ -15,10 +15,10 @@ import pytest
 from coresupport import FixedClock
 
 from pgserver import PgServer
-from pocketcrm.core.services import billing, contacts, deals, dupes, people, trash
+from pocketcrm.core.services import billing, contacts, deals, dupes, trash
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store, open_store
-from pocketcrm.core.transfer import importer
+from pocketcrm.core.transfer import importer, people
 from pocketcrm.core.transfer.exporter import export_json
 
 MONEY_TABLES = ("deal", "deal_stage_change", "invoice", "payment")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pocketcrm.core.errors import Ambiguous, NotFound
+from pocketcrm.core.queries import ContactQuery
 from pocketcrm.core.services import companies, contacts, trash
 from pocketcrm.core.services.contacts import ContactInput
 from pocketcrm.core.store import Store
@@ -127,4 +128,4 @@ def test_percent_and_underscore_are_characters_not_wildcards(store: Store) -> No
     with pytest.raises(NotFound):
         companies.get_company(store, "a_m")
     contacts.create_contact(store, ContactInput(name="Ann Lee", company="Gamma"))
-    assert contacts.list_contacts(store, contacts.ContactQuery(company="%")) == []
+    assert contacts.list_contacts(store, ContactQuery(company="%")) == []

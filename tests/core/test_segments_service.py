@@ -10,9 +10,10 @@ from coresupport import FixedClock
 from sqlalchemy import text
 
 from pocketcrm.core.errors import Invalid, NotFound
+from pocketcrm.core.queries import ContactQuery
 from pocketcrm.core.services import activity, contacts, segments, trash
 from pocketcrm.core.services.activity import InteractionInput
-from pocketcrm.core.services.contacts import ContactInput, ContactPatch, ContactQuery
+from pocketcrm.core.services.contacts import ContactInput, ContactPatch
 from pocketcrm.core.services.segments import SegmentFilters
 from pocketcrm.core.store import Store
 

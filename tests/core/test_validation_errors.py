@@ -10,6 +10,7 @@ from coresupport import NOW
 
 from pocketcrm.core import dates
 from pocketcrm.core.errors import Invalid
+from pocketcrm.core.queries import ContactQuery
 from pocketcrm.core.services import activity, companies, contacts
 from pocketcrm.core.services.contacts import ContactInput, ContactPatch
 from pocketcrm.core.store import Store
@@ -158,7 +159,7 @@ def test_create_company_refuses(
 
 def test_unknown_filters_are_refused(store: Store) -> None:
     with pytest.raises(Invalid) as caught:
-        contacts.list_contacts(store, contacts.ContactQuery(stage="friend"))
+        contacts.list_contacts(store, ContactQuery(stage="friend"))
     assert caught.value.field == "stage"
     with pytest.raises(Invalid) as kind:
         companies.list_companies(store, kind="friend")

@@ -12,9 +12,9 @@ from iehelp import seed
 from pocketcrm.core.errors import NotFound
 from pocketcrm.core.services.contacts import get_card
 from pocketcrm.core.services.dupes import merge_contacts
-from pocketcrm.core.services.people import erase_person, save_person_export
 from pocketcrm.core.store import Store
 from pocketcrm.core.transfer.importer import import_files
+from pocketcrm.core.transfer.people import erase_person, save_person_export
 
 VCARD = (
     "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nEMAIL:ann@nordljus.se\r\n"

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from pgserver import PgServer
 from pocketcrm.core import dbhealth
 from pocketcrm.core.migrations import HEAD
-from pocketcrm.core.store import _pg_dump_tool, open_store
+from pocketcrm.core.store import open_store, pg_dump_tool
 
 BIN = str(Path(sys.executable).with_name("pocketcrm"))
 SECRET = "s3cret-Pa55"
@@ -99,7 +99,7 @@ def test_where_doctor_and_cron_never_show_the_password(crm: str, tmp_path: Path)
     assert again.returncode == 0 and len(pgpass.read_text().splitlines()) == 1
 
 
-@pytest.mark.skipif(_pg_dump_tool() is None, reason="pg_dump is not installed")
+@pytest.mark.skipif(pg_dump_tool() is None, reason="pg_dump is not installed")
 def test_backup_create_list_restore_on_a_server(crm: str, tmp_path: Path) -> None:
     data = tmp_path / "data"
     env = {"POCKETCRM_DATA_DIR": str(data)}

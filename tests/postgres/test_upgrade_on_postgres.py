@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from pgserver import PgServer
 from pocketcrm.core.errors import StoreError
 from pocketcrm.core.migrations import HEAD, run_upgrade
-from pocketcrm.core.store import _pg_dump_tool, database_url, open_store
+from pocketcrm.core.store import database_url, open_store, pg_dump_tool
 
 
 def _database_at(server: PgServer, revision: str) -> str:
@@ -65,7 +65,7 @@ def test_an_older_database_upgrades_after_a_private_pg_dump(pg_server: PgServer)
     assert len(backups) == 1
     assert backups[0].name.endswith(f"-before-{HEAD}.dump")
     assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
-    tool = _pg_dump_tool()
+    tool = pg_dump_tool()
     assert tool is not None
     listing = subprocess.run(
         [str(Path(tool).with_name("pg_restore")), "--list", str(backups[0])],
@@ -86,7 +86,7 @@ def test_no_upgrade_without_a_backup(
 ) -> None:
     url = _database_at(pg_server, "0002")
     monkeypatch.setenv("PATH", str(tmp_path))  # no pg_dump to be found on PATH
-    monkeypatch.setattr("pocketcrm.core.store._pg_dump_tool", lambda: None)
+    monkeypatch.setattr("pocketcrm.core.store.pg_dump_tool", lambda: None)
     with pytest.raises(StoreError, match="pg_dump was not found"):
         open_store(url)
     engine = create_engine(database_url(url))

@@ -16,7 +16,7 @@ import pytest
 from relsupport import BusyWriter
 from sqlalchemy import text
 
-from pocketcrm.core.services import contacts
+from pocketcrm.core.services import cards, contacts
 from pocketcrm.core.store import open_store
 
 pytestmark = pytest.mark.slow
@@ -45,7 +45,7 @@ def test_reader_sees_whole_transactions_only(
                         "ON i.id = f.interaction_id"
                     )
                 ).scalar_one()
-                card = contacts.card_for(session, 1, interactions=1)
+                card = cards.card_for(session, 1, interactions=1)
             assert calls == plans == linked, (calls, plans, linked)
             assert card.interaction_count == calls
             assert len(card.follow_ups) == plans

@@ -17,8 +17,8 @@ import pytest
 from textual.widgets import Input
 from tuihelp import NOW, Notices, screen_text, settle, type_text
 
+from pocketcrm.core.queries import ContactQuery
 from pocketcrm.core.services import activity, contacts
-from pocketcrm.core.services.contacts import ContactQuery
 from pocketcrm.tui.app import PocketCRM, make_app
 from pocketcrm.tui.screens.agenda import AgendaScreen
 from pocketcrm.tui.screens.card import CardScreen

@@ -55,7 +55,7 @@ async def test_the_form_warns_about_an_erased_persons_email_and_asks_again(
 ) -> None:
     from tuihelp import type_text
 
-    from pocketcrm.core.services.people import erase_person
+    from pocketcrm.core.transfer.people import erase_person
     from pocketcrm.tui.screens.contacts import ContactsScreen
 
     contacts.create_contact(

@@ -289,7 +289,7 @@ def add(
     )
     store = open_db(db)
     contacts.validate_input(data, store.settings)
-    dupes = contacts.likely_duplicates(store, name, email, phone)
+    dupes = contacts.likely_duplicates(store, name, email, phone, company=company)
     if dupes and not yes:
         message = str(contacts.LikelyDuplicate(dupes))
         if not interactive():
@@ -399,6 +399,7 @@ def list_(
 
     A filter given twice combines: `--tag a --tag b` needs both tags, `--stage lead --stage
     customer` takes either stage (the same for company, company kind and owner)."""
+    from pocketcrm.core.queries import ContactQuery
     from pocketcrm.core.services import contacts
 
     since = (
@@ -406,7 +407,7 @@ def list_(
         if not_contacted_since
         else None
     )
-    query = contacts.ContactQuery(
+    query = ContactQuery(
         stage=tuple(stage),
         tag=tuple(tag),
         company=tuple(company),

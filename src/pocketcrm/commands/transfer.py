@@ -303,7 +303,7 @@ def export(
 ) -> None:
     """Export contacts: json (everything, lossless), csv, vcard or ics (follow-ups calendar)."""
     from pocketcrm.core.errors import Invalid
-    from pocketcrm.core.services.contacts import ContactQuery
+    from pocketcrm.core.queries import ContactQuery
     from pocketcrm.core.transfer.exporter import EXPORT_FORMATS, open_private
     from pocketcrm.core.transfer.exporter import export as run_export
 
@@ -452,7 +452,7 @@ def person_export(
     as_json: JsonOption = False,
 ) -> None:
     """Everything about one person (details, interactions, follow-ups, history) as JSON + vCard."""
-    from pocketcrm.core.services.people import save_person_export
+    from pocketcrm.core.transfer.people import save_person_export
 
     store = open_db(db)
     target = f"#{ref.lstrip('#')}" if ref.lstrip("#").isdecimal() else pick_contact(store, ref)
@@ -473,7 +473,7 @@ def person_erase(
 ) -> None:
     """Erase a person for good: every record tied to them, from the files too (asks first)."""
     from pocketcrm.core.services.contacts import get_card_by_id
-    from pocketcrm.core.services.people import erase_person
+    from pocketcrm.core.transfer.people import erase_person
 
     store = open_db(db)
     # an id may name someone in the trash: they can be erased too

@@ -8,21 +8,17 @@ the newest backup or the newest one taken before a schema upgrade.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
+from pocketcrm.core import rotation
 from pocketcrm.core.errors import Invalid, NotFound, StoreError
-from pocketcrm.core.settings import BackupConfig, Settings
+from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store, backup_dir, database_url, refuse_newer
-
-# {stem}-{YYYYmmddTHHMMSSffffff}-{reason}.db|.dump, as the store names them.
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{12})-(?P<reason>[a-z0-9-]+)\.(db|dump)$")
-_UPGRADE = re.compile(r"^before-\d{4}$")  # taken by Store.migrate before an upgrade
 
 
 @dataclass(frozen=True)
@@ -41,38 +37,6 @@ class Restored:
 
     restored_from: str
     kept_aside: str
-
-
-def _parse(path: Path) -> tuple[datetime, str] | None:
-    found = _NAME.match(path.name)
-    if found is None:
-        return None
-    taken = datetime.strptime(found["stamp"], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
-    return taken, found["reason"]
-
-
-def to_prune(backups: list[Path], config: BackupConfig, now: datetime) -> list[Path]:
-    """The backups rotation removes: past the newest `keep`, or older than `keep_days`.
-
-    Never the newest backup, nor the newest taken before an upgrade: that one is the way
-    back to the release before, however many daily backups came after it.
-    """
-    dated = sorted(
-        ((parsed, path) for path in backups if (parsed := _parse(path)) is not None),
-        key=lambda item: item[0][0],
-    )
-    if not dated:
-        return []
-    protected = {dated[-1][1]}
-    upgrades = [path for (_, reason), path in dated if _UPGRADE.match(reason)]
-    if upgrades:
-        protected.add(upgrades[-1])
-    keep = max(config.keep, 1)
-    cutoff = now - timedelta(days=config.keep_days) if config.keep_days > 0 else None
-    doomed = [path for _, path in dated[:-keep]]
-    if cutoff is not None:
-        doomed += [path for (taken, _), path in dated[-keep:] if taken < cutoff]
-    return [path for path in doomed if path not in protected]
 
 
 def folder(store: Store) -> Path:
@@ -101,7 +65,7 @@ def create(store: Store, reason: str = "manual") -> Backup:
 
 
 def _describe(path: Path) -> Backup:
-    taken_at, reason = _parse(path) or (
+    taken_at, reason = rotation.parse(path) or (
         datetime.fromtimestamp(path.stat().st_mtime, UTC),
         "",
     )
@@ -113,7 +77,7 @@ def list_backups(store: Store) -> list[Backup]:
     where = folder(store)
     if not where.is_dir():
         return []
-    found = [_describe(p) for p in where.glob(_pattern(store)) if _parse(p) is not None]
+    found = [_describe(p) for p in where.glob(_pattern(store)) if rotation.parse(p) is not None]
     return sorted(found, key=lambda b: b.taken_at)
 
 
@@ -150,9 +114,9 @@ def check_sqlite(path: Path) -> None:
 
 
 def _pg_tool(name: str) -> str:
-    from pocketcrm.core.store import _pg_dump_tool
+    from pocketcrm.core.store import pg_dump_tool
 
-    dump = _pg_dump_tool()
+    dump = pg_dump_tool()
     tool = Path(dump).with_name(name) if dump else None
     if tool is None or not tool.exists():
         raise StoreError(
@@ -273,7 +237,9 @@ def prune(store: Store) -> None:
     """Apply the rotation to this database's backups now."""
     where = folder(store)
     if where.is_dir():
-        for old in to_prune(list(where.glob(_pattern(store))), store.settings.backups, _now()):
+        for old in rotation.to_prune(
+            list(where.glob(_pattern(store))), store.settings.backups, _now()
+        ):
             old.unlink(missing_ok=True)
 
 

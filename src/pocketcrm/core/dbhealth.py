@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 
-from pocketcrm.core.store import Store, _shown
+from pocketcrm.core.store import Store, shown_url
 
 
 def _first_line(exc: DBAPIError) -> str:
@@ -25,7 +25,7 @@ def reach_problem(store: Store) -> str | None:
             conn.exec_driver_sql("SELECT 1")
             conn.rollback()
     except DBAPIError as exc:
-        return f"cannot reach {_shown(store.url)}: {_first_line(exc)}"
+        return f"cannot reach {shown_url(store.url)}: {_first_line(exc)}"
     return None
 
 

@@ -1178,7 +1178,8 @@ def diagnose(location: str, settings: Settings, *, now: datetime | None = None) 
 
     from pocketcrm.core import dbhealth
     from pocketcrm.core.migrations import HEAD, is_known
-    from pocketcrm.core.store import _shown, backup_dir, database_url, sqlite_path, write_problem
+    from pocketcrm.core.store import backup_dir, database_url, sqlite_path, write_problem
+    from pocketcrm.core.store import shown_url as _shown
 
     url = database_url(location)
     path = sqlite_path(url)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import TextClause, text
@@ -40,6 +40,14 @@ def insert_plain(session: Session, table: str, values: Mapping[str, object]) -> 
         text(f"INSERT INTO {table} ({columns}) VALUES ({marks})"),
         {k: _value(v) for k, v in values.items()},
     )
+
+
+def json_value(value: object) -> Any:
+    """A raw column value as JSON keeps it (datetimes from non-SQLite drivers as db text):
+    the JSON export, import snapshots and the merge log all store rows this way."""
+    if isinstance(value, datetime):
+        return db_time(value if value.tzinfo else value.replace(tzinfo=UTC))
+    return value
 
 
 def new_uuid() -> str:

@@ -381,13 +381,14 @@ def refuse_newer(version: str | None) -> None:
 
 
 def _prune(backups: Iterable[Path], settings: Settings) -> None:
-    from pocketcrm.core.backups import to_prune
+    from pocketcrm.core.rotation import to_prune
 
     for old in to_prune(list(backups), settings.backups, datetime.now(UTC)):
         old.unlink(missing_ok=True)
 
 
-def _pg_dump_tool() -> str | None:
+def pg_dump_tool() -> str | None:
+    """pg_dump on the PATH, else the newest PostgreSQL's own (None: not installed)."""
     found = shutil.which("pg_dump")
     if found:
         return found
@@ -410,10 +411,10 @@ def _pg_dump(url: str, reason: str, settings: Settings, prune: bool = True) -> P
 
     from pocketcrm.paths import data_dir
 
-    tool = _pg_dump_tool()
+    tool = pg_dump_tool()
     if tool is None:
         raise StoreError(
-            f"cannot back up {_shown(url)}: pg_dump was not found; "
+            f"cannot back up {shown_url(url)}: pg_dump was not found; "
             "install PostgreSQL's client tools (e.g. apt install postgresql-client)"
         )
     parsed = make_url(url)
@@ -438,7 +439,7 @@ def _pg_dump(url: str, reason: str, settings: Settings, prune: bool = True) -> P
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
         why = (done.stderr.strip().splitlines() or ["no reason given"])[-1]
-        raise StoreError(f"cannot back up {_shown(url)}: {why}")
+        raise StoreError(f"cannot back up {shown_url(url)}: {why}")
     os.replace(partial, target)
     if prune:
         _prune(folder.glob(f"{stem}-*.dump"), settings)
@@ -449,7 +450,7 @@ def backup_dir(db_path: Path) -> Path:
     return db_path.parent / "backups"
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
     """A database URL fit for a message: the password hidden."""
     from sqlalchemy.engine import make_url
 
@@ -472,7 +473,7 @@ def open_store(
     named = str(path_or_url)
     if "://" in named:  # messages never show a password
         with suppress(Exception):
-            named = _shown(named)
+            named = shown_url(named)
     try:
         store = Store(database_url(path_or_url), settings, create_folders=create_folders)
     except (OSError, ValueError) as exc:  # a folder we may not write, a NUL in the name
@@ -489,7 +490,7 @@ def open_store(
         except DBAPIError as exc:
             store.close()
             reason = (str(exc.orig).strip().splitlines() or ["no reason given"])[0]
-            raise StoreError(f"cannot reach {_shown(store.url)}: {reason}") from exc
+            raise StoreError(f"cannot reach {shown_url(store.url)}: {reason}") from exc
     problem = write_problem(store.path) if store.path is not None else None
     if problem:  # every write would fail inside a transaction; say it once, up front
         store.close()

@@ -13,7 +13,7 @@ from pocketcrm.core import clock, dates, sql, validate
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.readmodels import Created, FollowUpView, InteractionView
 from pocketcrm.core.search import reindex
-from pocketcrm.core.services.contacts import (
+from pocketcrm.core.services.cards import (
     FOLLOW_UP_COLUMNS,
     INTERACTION_COLUMNS,
     follow_up_view,

@@ -2,22 +2,103 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from pocketcrm.core import clock, validate
+from pocketcrm.core import clock, sql, validate
 from pocketcrm.core.dialect import joined
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.models import Company, CompanyTag, Contact, Interaction
-from pocketcrm.core.readmodels import CompanyCard, CompanyRow, ContactRow, Created
+from pocketcrm.core.queries import ContactQuery, select_rows
+from pocketcrm.core.readmodels import CompanyCard, CompanyRow, Created
 from pocketcrm.core.search import contains, fold, reindex_company
-from pocketcrm.core.services.contacts import ContactQuery, interaction_view, list_contacts, tag_ids
+from pocketcrm.core.services.cards import interaction_view
 from pocketcrm.core.services.lookup import resolve_company
+from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
 
 _FIELDS = ("website", "phone", "email", "street", "city", "region", "postcode", "country")
+
+
+def _same_kind(session: Session, company_id: int, kind: str) -> None:
+    name, current = session.execute(
+        text("SELECT name, kind FROM company WHERE id = :i"), {"i": company_id}
+    ).one()
+    if current != kind:
+        raise Invalid(
+            "company-kind",
+            f"{name} is already a {current}; leave --company-kind out, or change the company "
+            f"with `pocketcrm company edit {company_id} --kind {kind}`",
+        )
+
+
+def tag_ids(session: Session, names: Iterable[str]) -> list[int]:
+    """Ids of these tags, creating the missing ones."""
+    ids = []
+    for name in names:
+        found = session.execute(text("SELECT id FROM tag WHERE name = :n"), {"n": name}).scalar()
+        ids.append(int(found) if found is not None else sql.insert(session, "tag", {"name": name}))
+    return ids
+
+
+def company_for(
+    session: Session,
+    ref: str,
+    stage: str = "",
+    kind: str = "",
+    *,
+    settings: Settings | None = None,
+) -> int:
+    """The id of the company named REF (an id or a name), created when the name is new.
+
+    KIND (supplier, partner, ...) is the new company's kind; an existing company of another
+    kind is refused rather than silently left as it is."""
+    ref = ref.strip()
+    kind = validate.company_kind(kind) if kind.strip() else ""
+    if ref.isdecimal():
+        found: int | None = resolve_company(session, ref)
+    else:
+        found = session.execute(
+            text("SELECT id FROM company WHERE name_key = :k AND deleted_at IS NULL ORDER BY id"),
+            {"k": fold(ref)},
+        ).scalar()
+    if found is not None:
+        if kind:
+            _same_kind(session, int(found), kind)
+        return int(found)
+    now = clock.now()
+    # A company first met through a contact takes its kind from that contact's stage: the
+    # stages playing the customer and past-customer roles make a customer.
+    if not kind:
+        roles = settings or Settings()
+        buying = {roles.stage_for("customer"), roles.stage_for("past")} - {""}
+        kind = "customer" if stage in buying else "prospect"
+    name = validate.name(ref, "company")
+    return sql.insert(
+        session,
+        "company",
+        {
+            "uuid": sql.new_uuid(),
+            "name": name,
+            "name_key": fold(name),
+            "kind": kind,
+            "website": "",
+            "phone": "",
+            "email": "",
+            "street": "",
+            "city": "",
+            "region": "",
+            "postcode": "",
+            "country": "",
+            "notes": "",
+            "owner": "",
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
 
 
 @dataclass
@@ -142,7 +223,7 @@ def list_companies(
         clauses.append("co.name_key LIKE :like ESCAPE '\\'")
         params["like"] = contains(text_filter)
     tag_names = joined("t.name", "','", store.is_sqlite)
-    sql = (
+    statement = (
         "SELECT co.id, co.name, co.kind, co.website, co.phone, co.city, "
         "(SELECT count(*) FROM contact c WHERE c.company_id = co.id AND c.deleted_at IS NULL), "
         f"coalesce((SELECT {tag_names} FROM company_tag ct JOIN tag t "
@@ -150,10 +231,10 @@ def list_companies(
         "FROM company co WHERE " + " AND ".join(clauses) + " ORDER BY co.name_key, co.id"
     )
     if limit is not None:
-        sql += " LIMIT :limit OFFSET :offset"
+        statement += " LIMIT :limit OFFSET :offset"
         params.update(limit=limit, offset=offset)
     with store.read() as session:
-        rows = session.execute(text(sql), params).all()
+        rows = session.execute(text(statement), params).all()
     return [
         CompanyRow(
             id=int(r[0]),
@@ -186,7 +267,7 @@ def get_company(store: Store, ref: str, *, interactions: int = 20) -> CompanyCar
             .limit(interactions)
         ).all()
         tags = _company_tags(session, company_id)
-    people: list[ContactRow] = list_contacts(store, ContactQuery(company=str(company_id)))
+        people = select_rows(session, ContactQuery(company=str(company_id)), store.settings)
     return CompanyCard(
         id=company.id,
         uuid=company.uuid,

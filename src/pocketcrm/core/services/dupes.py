@@ -24,107 +24,30 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
 
-from pocketcrm.core import clock
+from pocketcrm.core import clock, sql
 from pocketcrm.core.errors import Invalid, NotFound
-from pocketcrm.core.models import MergeRecord
+from pocketcrm.core.matching import (
+    LIKELY,
+    MAX_BLOCK,
+    NAME_MIN,
+    Confidence,
+    block_keys,
+    confidence,
+    match_key,
+    name_ratio,
+    pair_score,
+)
+from pocketcrm.core.models import MergeRecord, db_time, from_db_time
 from pocketcrm.core.readmodels import CompanyCard, ContactCard, ContactRow
-from pocketcrm.core.search import fold, reindex, reindex_company
+from pocketcrm.core.search import reindex, reindex_company
 from pocketcrm.core.store import Store
-
-MAX_BLOCK = 1000  # a block this big (a very common name) is skipped: it would not be a hint
-NAME_MIN = 85  # below this name similarity, a name alone is no evidence
-
-
-# -- names ----------------------------------------------------------------------------------
-
-
-def match_key(name: str) -> str:
-    """The form names are compared in: accents, case and punctuation removed."""
-    from rapidfuzz.utils import default_process
-
-    return str(default_process(fold(name)))
-
-
-def _block_keys(key: str) -> set[str]:
-    tokens = [t for t in key.split() if len(t) >= 2][:4]
-    if len(tokens) < 2:
-        return set(tokens)
-    return {a + "|" + b[0] for a, b in itertools.permutations(tokens, 2)}
-
-
-def name_ratio(a: str, b: str) -> int:
-    """Similarity 0-100 of two match keys; a lone word against a longer name is not a subset
-    match ('Ann' is not 100% 'Ann Lee')."""
-    from rapidfuzz import fuzz
-
-    if not a or not b:
-        return 0
-    one_a, one_b = " " not in a, " " not in b
-    if one_a != one_b:
-        return int(fuzz.ratio(a, b))
-    return round(float(fuzz.token_set_ratio(a, b)))
-
-
-class NameIndex:
-    """Names by block, to find close names without comparing everyone with everyone."""
-
-    def __init__(self) -> None:
-        self.blocks: dict[str, list[int]] = {}
-        self.keys: dict[int, str] = {}
-
-    def add(self, contact_id: int, name: str) -> None:
-        key = match_key(name)
-        self.keys[contact_id] = key
-        for block in _block_keys(key):
-            self.blocks.setdefault(block, []).append(contact_id)
-
-    def similar(self, name: str, min_ratio: int = NAME_MIN) -> list[tuple[int, int]]:
-        """(contact id, ratio) of indexed names close to NAME, best first."""
-        key = match_key(name)
-        seen: set[int] = set()
-        found: list[tuple[int, int]] = []
-        for block in _block_keys(key):
-            members = self.blocks.get(block, ())
-            if len(members) > MAX_BLOCK:
-                continue
-            for cid in members:
-                if cid in seen:
-                    continue
-                seen.add(cid)
-                ratio = name_ratio(key, self.keys[cid])
-                if ratio >= min_ratio:
-                    found.append((cid, ratio))
-        return sorted(found, key=lambda f: (-f[1], f[0]))
-
-
-def pair_score(
-    *, email: str = "", phone: str = "", ratio: int = 0, company: str = ""
-) -> tuple[int, tuple[str, ...]]:
-    """Confidence 0-100 and the evidence, from what two records share."""
-    reasons: list[str] = []
-    score = 0
-    if email:
-        reasons.append(f"same email {email}")
-        score = 95
-    if phone:
-        reasons.append(f"same phone {phone}")
-        score = max(score, 85)
-    if ratio >= NAME_MIN:
-        reasons.append("same name" if ratio == 100 else f"similar name ({ratio}%)")
-        name_score = ratio - 20
-        if company:
-            reasons.append(f"same company {company}")
-            name_score += 10
-        score = min(100, score + 5) if score else name_score
-    return score, tuple(reasons)
-
 
 # -- finding pairs --------------------------------------------------------------------------
 
@@ -138,38 +61,18 @@ class DuplicatePair:
     score: int
     reasons: tuple[str, ...]
 
+    @property
+    def confidence(self) -> Confidence:
+        """high, medium or low: the band the faces show the score in."""
+        return confidence(self.score)
 
-def find_duplicates(store: Store, *, limit: int = 200, min_score: int = 70) -> list[DuplicatePair]:
+
+def find_duplicates(
+    store: Store, *, limit: int = 200, min_score: int = LIKELY
+) -> list[DuplicatePair]:
     """Likely duplicate pairs among live contacts, most certain first."""
-    from rapidfuzz import fuzz, process
-
-    evidence: dict[tuple[int, int], dict[str, Any]] = {}
-
-    def note(a: int, b: int, what: str, value: object) -> None:
-        pair = (a, b) if a < b else (b, a)
-        evidence.setdefault(pair, {}).setdefault(what, value)
-
     with store.read() as session:
-        for a, b, address in session.execute(
-            text(
-                "SELECT x.contact_id, y.contact_id, x.address_key FROM contact_email x "
-                "JOIN contact_email y ON y.address_key = x.address_key "
-                "AND y.contact_id > x.contact_id "
-                "JOIN contact cx ON cx.id = x.contact_id AND cx.deleted_at IS NULL "
-                "JOIN contact cy ON cy.id = y.contact_id AND cy.deleted_at IS NULL"
-            )
-        ):
-            note(int(a), int(b), "email", str(address))
-        for a, b, number in session.execute(
-            text(
-                "SELECT x.contact_id, y.contact_id, x.e164 FROM contact_phone x "
-                "JOIN contact_phone y ON y.e164 = x.e164 AND y.contact_id > x.contact_id "
-                "JOIN contact cx ON cx.id = x.contact_id AND cx.deleted_at IS NULL "
-                "JOIN contact cy ON cy.id = y.contact_id AND cy.deleted_at IS NULL "
-                "WHERE x.e164 != ''"
-            )
-        ):
-            note(int(a), int(b), "phone", str(number))
+        evidence = _shared_values(session)
         people = session.execute(
             text(
                 "SELECT c.id, c.display_name, c.company_id, coalesce(co.name, '') FROM contact c "
@@ -177,58 +80,11 @@ def find_duplicates(store: Store, *, limit: int = 200, min_score: int = 70) -> l
                 "WHERE c.deleted_at IS NULL"
             )
         ).all()
-        keys: dict[int, str] = {}
-        company: dict[int, tuple[object, str]] = {}
-        blocks: dict[str, list[int]] = {}
-        for cid, name, company_id, company_name in people:
-            key = match_key(str(name))
-            keys[int(cid)] = key
-            company[int(cid)] = (company_id, str(company_name))
-            for block in _block_keys(key):
-                blocks.setdefault(block, []).append(int(cid))
-        for members in blocks.values():
-            if len(members) < 2 or len(members) > MAX_BLOCK:
-                continue
-            if len(members) > 30:
-                # A big block is screened in C++ (token_set_ratio is the costly part) before
-                # the exact rule. process.extract, not process.cdist: cdist needs numpy, which
-                # is no dependency of ours nor of rapidfuzz.
-                names = [keys[m] for m in members]
-                for i in range(len(names) - 1):
-                    for _, _, j in process.extract(
-                        names[i],
-                        names[i + 1 :],
-                        scorer=fuzz.token_set_ratio,
-                        score_cutoff=NAME_MIN,
-                        limit=None,
-                    ):
-                        a, b = members[i], members[i + 1 + int(j)]
-                        ratio = name_ratio(keys[a], keys[b])
-                        if ratio >= NAME_MIN:
-                            note(a, b, "name", ratio)
-            else:
-                for a, b in itertools.combinations(members, 2):
-                    ratio = name_ratio(keys[a], keys[b])
-                    if ratio >= NAME_MIN:
-                        note(a, b, "name", ratio)
-        scored: list[tuple[int, tuple[str, ...], int, int]] = []
-        for (a, b), found in evidence.items():
-            if "name" not in found:
-                found["name"] = name_ratio(keys.get(a, ""), keys.get(b, ""))
-            same_company = ""
-            ca, cb = company.get(a), company.get(b)
-            if ca and cb and ca[0] is not None and ca[0] == cb[0]:
-                same_company = ca[1]
-            score, reasons = pair_score(
-                email=found.get("email", ""),
-                phone=found.get("phone", ""),
-                ratio=int(found["name"]),
-                company=same_company,
-            )
-            if score >= min_score:
-                scored.append((score, reasons, a, b))
-        scored.sort(key=lambda s: (-s[0], s[2], s[3]))
-        scored = scored[:limit]
+        keys = {int(cid): match_key(str(name)) for cid, name, _, _ in people}
+        company = {int(cid): (company_id, str(name)) for cid, _, company_id, name in people}
+        for a, b, ratio in _close_names(keys):
+            evidence.setdefault((a, b), {}).setdefault("name", ratio)
+        scored = _scored(evidence, keys, company, min_score)[:limit]
         rows = _rows_by_id(session, {i for s in scored for i in s[2:]})
     return [
         DuplicatePair(a=rows[a], b=rows[b], score=score, reasons=reasons)
@@ -237,20 +93,112 @@ def find_duplicates(store: Store, *, limit: int = 200, min_score: int = 70) -> l
     ]
 
 
+Evidence = dict[tuple[int, int], dict[str, Any]]  # (lower id, higher id) -> what they share
+
+
+def _shared_values(session: Session) -> Evidence:
+    """Pairs of live contacts sharing an email address or an E.164 phone."""
+    evidence: Evidence = {}
+    for what, statement in (
+        (
+            "email",
+            "SELECT x.contact_id, y.contact_id, x.address_key FROM contact_email x "
+            "JOIN contact_email y ON y.address_key = x.address_key "
+            "AND y.contact_id > x.contact_id "
+            "JOIN contact cx ON cx.id = x.contact_id AND cx.deleted_at IS NULL "
+            "JOIN contact cy ON cy.id = y.contact_id AND cy.deleted_at IS NULL",
+        ),
+        (
+            "phone",
+            "SELECT x.contact_id, y.contact_id, x.e164 FROM contact_phone x "
+            "JOIN contact_phone y ON y.e164 = x.e164 AND y.contact_id > x.contact_id "
+            "JOIN contact cx ON cx.id = x.contact_id AND cx.deleted_at IS NULL "
+            "JOIN contact cy ON cy.id = y.contact_id AND cy.deleted_at IS NULL "
+            "WHERE x.e164 != ''",
+        ),
+    ):
+        for a, b, value in session.execute(text(statement)):
+            pair = (int(a), int(b)) if int(a) < int(b) else (int(b), int(a))
+            evidence.setdefault(pair, {}).setdefault(what, str(value))
+    return evidence
+
+
+def _close_names(keys: dict[int, str]) -> Iterator[tuple[int, int, int]]:
+    """(a, b, ratio) with a < b for names at least NAME_MIN alike inside a shared block."""
+    from rapidfuzz import fuzz, process
+
+    blocks: dict[str, list[int]] = {}
+    for cid, key in keys.items():
+        for block in block_keys(key):
+            blocks.setdefault(block, []).append(cid)
+    for members in blocks.values():
+        if len(members) < 2 or len(members) > MAX_BLOCK:
+            continue
+        if len(members) > 30:
+            # A big block is screened in C++ (token_set_ratio is the costly part) before
+            # the exact rule. process.extract, not process.cdist: cdist needs numpy, which
+            # is no dependency of ours nor of rapidfuzz.
+            names = [keys[m] for m in members]
+            pairs: Iterable[tuple[int, int]] = (
+                (members[i], members[i + 1 + int(j)])
+                for i in range(len(names) - 1)
+                for _, _, j in process.extract(
+                    names[i],
+                    names[i + 1 :],
+                    scorer=fuzz.token_set_ratio,
+                    score_cutoff=NAME_MIN,
+                    limit=None,
+                )
+            )
+        else:
+            pairs = itertools.combinations(members, 2)
+        for a, b in pairs:
+            ratio = name_ratio(keys[a], keys[b])
+            if ratio >= NAME_MIN:
+                yield (a, b, ratio) if a < b else (b, a, ratio)
+
+
+def _scored(
+    evidence: Evidence,
+    keys: dict[int, str],
+    company: dict[int, tuple[object, str]],
+    min_score: int,
+) -> list[tuple[int, tuple[str, ...], int, int]]:
+    """(score, reasons, a, b) of the pairs scoring MIN_SCORE or more, most certain first."""
+    scored: list[tuple[int, tuple[str, ...], int, int]] = []
+    for (a, b), found in evidence.items():
+        if "name" not in found:
+            found["name"] = name_ratio(keys.get(a, ""), keys.get(b, ""))
+        same_company = ""
+        ca, cb = company.get(a), company.get(b)
+        if ca and cb and ca[0] is not None and ca[0] == cb[0]:
+            same_company = ca[1]
+        score, reasons = pair_score(
+            email=found.get("email", ""),
+            phone=found.get("phone", ""),
+            ratio=int(found["name"]),
+            company=same_company,
+        )
+        if score >= min_score:
+            scored.append((score, reasons, a, b))
+    scored.sort(key=lambda s: (-s[0], s[2], s[3]))
+    return scored
+
+
 def _rows_by_id(session: Session, ids: Iterable[int]) -> dict[int, ContactRow]:
-    from pocketcrm.core.services.contacts import _row, list_sql  # the list's one row shape
+    from pocketcrm.core.queries import list_sql, row  # the list's one row shape
 
     wanted = sorted(ids)
     found: dict[int, ContactRow] = {}
     for start in range(0, len(wanted), 500):
         marks = ",".join(str(i) for i in wanted[start : start + 500])
         for r in session.execute(text(list_sql(session) + f" WHERE c.id IN ({marks})")).all():
-            row = _row(r)
-            found[row.id] = row
+            contact = row(r)
+            found[contact.id] = contact
     return found
 
 
-# -- merging contacts -----------------------------------------------------------------------
+# -- merging: one routine for contacts and companies ---------------------------------------
 
 # Scalar columns merged by the rule "fill if empty, else OTHER's value to a custom field".
 _SCALARS = (
@@ -328,10 +276,12 @@ class _Log:
             .mappings()
             .one()
         )
-        from pocketcrm.core.transfer.jsonfmt import _plain  # the log is JSON: times as text
-
         self.rows.append(
-            {"table": table, "id": row_id, "before": {k: _plain(v) for k, v in before.items()}}
+            {
+                "table": table,
+                "id": row_id,
+                "before": {k: sql.json_value(v) for k, v in before.items()},
+            }
         )
         self.session.execute(
             text(f"UPDATE {table} SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE id = :id"),
@@ -368,13 +318,11 @@ class _Log:
 
 
 def _one_row(session: Session, table: str, row_id: int) -> dict[str, Any]:
-    from pocketcrm.core.transfer.jsonfmt import _plain
-
     row = session.execute(text(f"SELECT * FROM {table} WHERE id = :id"), {"id": row_id}).mappings()
     found = row.first()
     if found is None:
         raise NotFound(table.replace("_", " "), str(row_id))
-    return {k: _plain(v) for k, v in found.items()}
+    return {k: sql.json_value(v) for k, v in found.items()}
 
 
 def _custom(session: Session, contact_id: int) -> dict[str, list[str]]:
@@ -397,156 +345,232 @@ def _add_merged_field(
     have.setdefault(name, []).append(value)
 
 
+@dataclass(frozen=True)
+class _Entity:
+    """What differs between merging two contacts and merging two companies."""
+
+    table: str  # contact, company
+    plural: str
+    key: str  # the column other tables point at it with
+    moved: tuple[str, ...]  # tables whose rows move from OTHER to KEEP, in this order
+    tags: str  # its tag link table
+
+
+_CONTACT = _Entity(
+    "contact", "contacts", "contact_id", ("external_id", *_MOVED_TABLES), "contact_tag"
+)
+_COMPANY = _Entity(
+    "company", "companies", "company_id", ("contact", "interaction", "deal"), "company_tag"
+)
+
+# What KEEP takes from OTHER besides the moved rows: (log, KEEP's row, OTHER's row) -> the
+# changes to KEEP's own row.
+Absorb = Callable[[_Log, dict[str, Any], dict[str, Any]], dict[str, Any]]
+
+
+def _merge(session: Session, entity: _Entity, keep_id: int, other_id: int, absorb: Absorb) -> int:
+    """The one merge routine: KEEP absorbs OTHER, OTHER goes to the trash, and a MergeRecord
+    keeps both rows and every change (the log) so the merge can be undone. Returns its id."""
+    if keep_id == other_id:
+        raise Invalid(
+            "other", f"both references name the same {entity.table}; give two {entity.plural}"
+        )
+    keep = _one_row(session, entity.table, keep_id)
+    other = _one_row(session, entity.table, other_id)
+    log = _Log(session)
+    updates = absorb(log, keep, other)
+    for table in entity.moved:
+        for (row_id,) in session.execute(
+            text(f"SELECT id FROM {table} WHERE {entity.key} = :o ORDER BY id"), {"o": other_id}
+        ).all():
+            log.change(table, int(row_id), {entity.key: keep_id})
+    for (tag_id,) in session.execute(
+        text(
+            f"SELECT tag_id FROM {entity.tags} WHERE {entity.key} = :o AND tag_id NOT IN "
+            f"(SELECT tag_id FROM {entity.tags} WHERE {entity.key} = :k)"
+        ),
+        {"o": other_id, "k": keep_id},
+    ).all():
+        log.link(entity.tags, {entity.key: keep_id, "tag_id": int(tag_id)})
+    now = clock.now()
+    updates["updated_at"] = db_time(now)
+    log.change(entity.table, keep_id, updates)
+    log.change(entity.table, other_id, {"deleted_at": db_time(now), "updated_at": db_time(now)})
+    record = MergeRecord(
+        entity=entity.table,
+        kept_id=keep_id,
+        other_id=other_id,
+        at=now,
+        before=json.dumps({"kept": keep, "other": other, **log.as_dict()}, ensure_ascii=False),
+    )
+    session.add(record)
+    session.flush()
+    assert record.id is not None
+    return record.id
+
+
+# -- merging contacts -----------------------------------------------------------------------
+
+
 def merge_contacts(store: Store, keep_ref: str, other_ref: str) -> MergeResult:
     """KEEP absorbs OTHER (see the module docstring for the rules); OTHER goes to the trash."""
     from pocketcrm.core.services.activity import refresh_contact_dates
-    from pocketcrm.core.services.contacts import card_for, format_birthday
+    from pocketcrm.core.services.cards import card_for
     from pocketcrm.core.services.lookup import resolve_contact
 
     region = store.settings.default_region
     with store.write() as session:
         keep_id = resolve_contact(session, keep_ref, region=region)
         other_id = resolve_contact(session, other_ref, region=region)
-        if keep_id == other_id:
-            raise Invalid("other", "both references name the same contact; give two contacts")
-        keep = _one_row(session, "contact", keep_id)
-        other = _one_row(session, "contact", other_id)
-        log = _Log(session)
-        have = _custom(session, keep_id)
-        updates: dict[str, Any] = {}
-        for column in _SCALARS:
-            mine, theirs = str(keep[column] or ""), str(other[column] or "")
-            if theirs and not mine:
-                updates[column] = theirs
-            elif theirs and theirs != mine:
-                _add_merged_field(log, keep_id, column, theirs, have)
-        if other["display_name"] != keep["display_name"]:
-            _add_merged_field(log, keep_id, "name", str(other["display_name"]), have)
-        for prefix in ("birthday", "anniversary"):
-            mine = format_birthday(
-                keep[f"{prefix}_year"], keep[f"{prefix}_month"], keep[f"{prefix}_day"]
-            )
-            theirs = format_birthday(
-                other[f"{prefix}_year"], other[f"{prefix}_month"], other[f"{prefix}_day"]
-            )
-            if theirs and not mine:
-                for part in ("year", "month", "day"):
-                    updates[f"{prefix}_{part}"] = other[f"{prefix}_{part}"]
-            elif theirs and theirs != mine:
-                _add_merged_field(log, keep_id, prefix, theirs, have)
-        if other["company_id"] is not None and other["company_id"] != keep["company_id"]:
-            if keep["company_id"] is None:
-                updates["company_id"] = other["company_id"]
-            else:
-                name = session.execute(
-                    text("SELECT name FROM company WHERE id = :c"), {"c": other["company_id"]}
-                ).scalar_one()
-                _add_merged_field(log, keep_id, "company", str(name), have)
-        if other["stage"] != keep["stage"]:
-            _add_merged_field(log, keep_id, "stage", str(other["stage"]), have)
-        if other["notes"] and other["notes"] not in keep["notes"]:
-            updates["notes"] = (
-                f"{keep['notes']}\n---\n{other['notes']}" if keep["notes"] else other["notes"]
-            )
-        for flag in ("do_not_contact", "email_opt_out"):
-            if other[flag] and not keep[flag]:
-                updates[flag] = True
-        # Emails and phones: move what KEEP lacks; the same address stays with OTHER.
-        emails = {
-            str(k)
-            for (k,) in session.execute(
-                text("SELECT address_key FROM contact_email WHERE contact_id = :c"), {"c": keep_id}
-            )
-        }
-        has_primary = bool(emails)
-        for row_id, key in session.execute(
-            text("SELECT id, address_key FROM contact_email WHERE contact_id = :c ORDER BY id"),
-            {"c": other_id},
-        ).all():
-            if str(key) in emails:
-                continue
-            emails.add(str(key))
-            log.change(
-                "contact_email", int(row_id), {"contact_id": keep_id, "is_primary": not has_primary}
-            )
-            has_primary = True
-        phones = session.execute(
-            text("SELECT number, e164 FROM contact_phone WHERE contact_id = :c"), {"c": keep_id}
-        ).all()
-        numbers = {str(n) for n, _ in phones} | {str(e) for _, e in phones if e}
-        has_primary = bool(phones)
-        for row_id, number, e164 in session.execute(
-            text("SELECT id, number, e164 FROM contact_phone WHERE contact_id = :c ORDER BY id"),
-            {"c": other_id},
-        ).all():
-            if str(number) in numbers or (e164 and str(e164) in numbers):
-                continue
-            numbers.update({str(number), str(e164)} - {""})
-            log.change(
-                "contact_phone", int(row_id), {"contact_id": keep_id, "is_primary": not has_primary}
-            )
-            has_primary = True
-        # Custom fields: same name and value is already there; same name, other value renamed.
-        for row_id, name, value in session.execute(
-            text("SELECT id, name, value FROM custom_field WHERE contact_id = :c ORDER BY id"),
-            {"c": other_id},
-        ).all():
-            name, value = str(name), str(value)
-            if value in have.get(name, []):
-                continue
-            new_name = name if name not in have else f"merged: {name}"
-            if value in have.get(new_name, []):
-                continue
-            log.change("custom_field", int(row_id), {"contact_id": keep_id, "name": new_name})
-            have.setdefault(new_name, []).append(value)
-        # External ids: unique per (system, value), so each one moves.
-        for (row_id,) in session.execute(
-            text("SELECT id FROM external_id WHERE contact_id = :c ORDER BY id"), {"c": other_id}
-        ).all():
-            log.change("external_id", int(row_id), {"contact_id": keep_id})
-        for table in _MOVED_TABLES:
-            for (row_id,) in session.execute(
-                text(f"SELECT id FROM {table} WHERE contact_id = :c ORDER BY id"), {"c": other_id}
-            ).all():
-                log.change(table, int(row_id), {"contact_id": keep_id})
-        # Campaign recipients move too, except where the kept contact is already one of the
-        # same campaign (one recipient a person a campaign): those stay with the other.
-        for (row_id,) in session.execute(
-            text(
-                "SELECT id FROM campaign_recipient WHERE contact_id = :o AND campaign_id NOT IN "
-                "(SELECT campaign_id FROM campaign_recipient WHERE contact_id = :k) ORDER BY id"
-            ),
-            {"o": other_id, "k": keep_id},
-        ).all():
-            log.change("campaign_recipient", int(row_id), {"contact_id": keep_id})
-        for (tag_id,) in session.execute(
-            text(
-                "SELECT tag_id FROM contact_tag WHERE contact_id = :o AND tag_id NOT IN "
-                "(SELECT tag_id FROM contact_tag WHERE contact_id = :k)"
-            ),
-            {"o": other_id, "k": keep_id},
-        ).all():
-            log.link("contact_tag", {"contact_id": keep_id, "tag_id": int(tag_id)})
-        now = clock.now()
-        from pocketcrm.core.models import db_time
-
-        updates["updated_at"] = db_time(now)
-        log.change("contact", keep_id, updates)
-        log.change("contact", other_id, {"deleted_at": db_time(now), "updated_at": db_time(now)})
+        merge_id = _merge(session, _CONTACT, keep_id, other_id, _absorb_contact)
         refresh_contact_dates(session, keep_id)
         refresh_contact_dates(session, other_id)
-        record = MergeRecord(
-            entity="contact",
-            kept_id=keep_id,
-            other_id=other_id,
-            at=now,
-            before=json.dumps({"kept": keep, "other": other, **log.as_dict()}, ensure_ascii=False),
-        )
-        session.add(record)
         session.flush()
         reindex(session, [keep_id, other_id])
-        assert record.id is not None
-        return MergeResult(merge_id=record.id, kept=card_for(session, keep_id))
+        return MergeResult(merge_id=merge_id, kept=card_for(session, keep_id))
+
+
+def _absorb_contact(log: _Log, keep: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """A contact's own fields, emails, phones, custom fields and campaign places."""
+    keep_id, other_id = int(keep["id"]), int(other["id"])
+    have = _custom(log.session, keep_id)
+    updates = _contact_fields(log, keep, other, have)
+    _move_emails(log, keep_id, other_id)
+    _move_phones(log, keep_id, other_id)
+    _move_custom(log, keep_id, other_id, have)
+    _move_recipients(log, keep_id, other_id)
+    return updates
+
+
+def _contact_fields(
+    log: _Log, keep: dict[str, Any], other: dict[str, Any], have: dict[str, list[str]]
+) -> dict[str, Any]:
+    """Fill what KEEP leaves empty; OTHER's differing values go to "merged: ..." fields."""
+    keep_id = int(keep["id"])
+    updates: dict[str, Any] = {}
+    for column in _SCALARS:
+        mine, theirs = str(keep[column] or ""), str(other[column] or "")
+        if theirs and not mine:
+            updates[column] = theirs
+        elif theirs and theirs != mine:
+            _add_merged_field(log, keep_id, column, theirs, have)
+    if other["display_name"] != keep["display_name"]:
+        _add_merged_field(log, keep_id, "name", str(other["display_name"]), have)
+    updates.update(_contact_dates(log, keep, other, have))
+    if other["company_id"] is not None and other["company_id"] != keep["company_id"]:
+        if keep["company_id"] is None:
+            updates["company_id"] = other["company_id"]
+        else:
+            name = log.session.execute(
+                text("SELECT name FROM company WHERE id = :c"), {"c": other["company_id"]}
+            ).scalar_one()
+            _add_merged_field(log, keep_id, "company", str(name), have)
+    if other["stage"] != keep["stage"]:
+        _add_merged_field(log, keep_id, "stage", str(other["stage"]), have)
+    if other["notes"] and other["notes"] not in keep["notes"]:
+        updates["notes"] = (
+            f"{keep['notes']}\n---\n{other['notes']}" if keep["notes"] else other["notes"]
+        )
+    for flag in ("do_not_contact", "email_opt_out"):
+        if other[flag] and not keep[flag]:
+            updates[flag] = True
+    return updates
+
+
+def _contact_dates(
+    log: _Log, keep: dict[str, Any], other: dict[str, Any], have: dict[str, list[str]]
+) -> dict[str, Any]:
+    """The birthday and anniversary: OTHER's fills an empty one, a different one is noted."""
+    from pocketcrm.core.services.cards import format_birthday
+
+    updates: dict[str, Any] = {}
+    for prefix in ("birthday", "anniversary"):
+        mine = format_birthday(
+            keep[f"{prefix}_year"], keep[f"{prefix}_month"], keep[f"{prefix}_day"]
+        )
+        theirs = format_birthday(
+            other[f"{prefix}_year"], other[f"{prefix}_month"], other[f"{prefix}_day"]
+        )
+        if theirs and not mine:
+            for part in ("year", "month", "day"):
+                updates[f"{prefix}_{part}"] = other[f"{prefix}_{part}"]
+        elif theirs and theirs != mine:
+            _add_merged_field(log, int(keep["id"]), prefix, theirs, have)
+    return updates
+
+
+def _move_emails(log: _Log, keep_id: int, other_id: int) -> None:
+    """OTHER's emails KEEP lacks move; the same address stays with OTHER (in the trash)."""
+    session = log.session
+    emails = {
+        str(k)
+        for (k,) in session.execute(
+            text("SELECT address_key FROM contact_email WHERE contact_id = :c"), {"c": keep_id}
+        )
+    }
+    has_primary = bool(emails)
+    for row_id, key in session.execute(
+        text("SELECT id, address_key FROM contact_email WHERE contact_id = :c ORDER BY id"),
+        {"c": other_id},
+    ).all():
+        if str(key) in emails:
+            continue
+        emails.add(str(key))
+        log.change(
+            "contact_email", int(row_id), {"contact_id": keep_id, "is_primary": not has_primary}
+        )
+        has_primary = True
+
+
+def _move_phones(log: _Log, keep_id: int, other_id: int) -> None:
+    """OTHER's phones KEEP lacks (by number or E.164) move; the same number stays."""
+    session = log.session
+    phones = session.execute(
+        text("SELECT number, e164 FROM contact_phone WHERE contact_id = :c"), {"c": keep_id}
+    ).all()
+    numbers = {str(n) for n, _ in phones} | {str(e) for _, e in phones if e}
+    has_primary = bool(phones)
+    for row_id, number, e164 in session.execute(
+        text("SELECT id, number, e164 FROM contact_phone WHERE contact_id = :c ORDER BY id"),
+        {"c": other_id},
+    ).all():
+        if str(number) in numbers or (e164 and str(e164) in numbers):
+            continue
+        numbers.update({str(number), str(e164)} - {""})
+        log.change(
+            "contact_phone", int(row_id), {"contact_id": keep_id, "is_primary": not has_primary}
+        )
+        has_primary = True
+
+
+def _move_custom(log: _Log, keep_id: int, other_id: int, have: dict[str, list[str]]) -> None:
+    """Custom fields: the same name and value is already there; the same name with another
+    value moves renamed "merged: <name>"."""
+    for row_id, name, value in log.session.execute(
+        text("SELECT id, name, value FROM custom_field WHERE contact_id = :c ORDER BY id"),
+        {"c": other_id},
+    ).all():
+        name, value = str(name), str(value)
+        if value in have.get(name, []):
+            continue
+        new_name = name if name not in have else f"merged: {name}"
+        if value in have.get(new_name, []):
+            continue
+        log.change("custom_field", int(row_id), {"contact_id": keep_id, "name": new_name})
+        have.setdefault(new_name, []).append(value)
+
+
+def _move_recipients(log: _Log, keep_id: int, other_id: int) -> None:
+    """Campaign places move, except where KEEP is already a recipient of the same campaign
+    (one recipient a person a campaign): those stay with OTHER."""
+    for (row_id,) in log.session.execute(
+        text(
+            "SELECT id FROM campaign_recipient WHERE contact_id = :o AND campaign_id NOT IN "
+            "(SELECT campaign_id FROM campaign_recipient WHERE contact_id = :k) ORDER BY id"
+        ),
+        {"o": other_id, "k": keep_id},
+    ).all():
+        log.change("campaign_recipient", int(row_id), {"contact_id": keep_id})
 
 
 # -- merging companies ----------------------------------------------------------------------
@@ -568,68 +592,33 @@ _COMPANY_SCALARS = (
 def merge_companies(store: Store, keep_ref: str, other_ref: str) -> CompanyMergeResult:
     """KEEP absorbs OTHER: people, interactions, deals and tags move; conflicting fields go
     to notes."""
-    from pocketcrm.core.models import db_time
     from pocketcrm.core.services.companies import get_company
     from pocketcrm.core.services.lookup import resolve_company
 
     with store.write() as session:
         keep_id = resolve_company(session, keep_ref)
         other_id = resolve_company(session, other_ref)
-        if keep_id == other_id:
-            raise Invalid("other", "both references name the same company; give two companies")
-        keep = _one_row(session, "company", keep_id)
-        other = _one_row(session, "company", other_id)
-        log = _Log(session)
-        updates: dict[str, Any] = {}
-        extra: list[str] = []
-        for column in _COMPANY_SCALARS:
-            mine, theirs = str(keep[column] or ""), str(other[column] or "")
-            if theirs and not mine:
-                updates[column] = theirs
-            elif theirs and theirs != mine:
-                extra.append(f"merged: {column}: {theirs}")
-        extra.append(f"merged: name: {other['name']}")
-        notes = str(keep["notes"] or "")
-        if other["notes"] and str(other["notes"]) not in notes:
-            extra.append(str(other["notes"]))
-        updates["notes"] = "\n".join([notes, *extra]).strip() if notes else "\n".join(extra)
-        for (row_id,) in session.execute(
-            text("SELECT id FROM contact WHERE company_id = :c ORDER BY id"), {"c": other_id}
-        ).all():
-            log.change("contact", int(row_id), {"company_id": keep_id})
-        for (row_id,) in session.execute(
-            text("SELECT id FROM interaction WHERE company_id = :c ORDER BY id"), {"c": other_id}
-        ).all():
-            log.change("interaction", int(row_id), {"company_id": keep_id})
-        for (row_id,) in session.execute(
-            text("SELECT id FROM deal WHERE company_id = :c ORDER BY id"), {"c": other_id}
-        ).all():
-            log.change("deal", int(row_id), {"company_id": keep_id})
-        for (tag_id,) in session.execute(
-            text(
-                "SELECT tag_id FROM company_tag WHERE company_id = :o AND tag_id NOT IN "
-                "(SELECT tag_id FROM company_tag WHERE company_id = :k)"
-            ),
-            {"o": other_id, "k": keep_id},
-        ).all():
-            log.link("company_tag", {"company_id": keep_id, "tag_id": int(tag_id)})
-        now = clock.now()
-        updates["updated_at"] = db_time(now)
-        log.change("company", keep_id, updates)
-        log.change("company", other_id, {"deleted_at": db_time(now), "updated_at": db_time(now)})
-        record = MergeRecord(
-            entity="company",
-            kept_id=keep_id,
-            other_id=other_id,
-            at=now,
-            before=json.dumps({"kept": keep, "other": other, **log.as_dict()}, ensure_ascii=False),
-        )
-        session.add(record)
-        session.flush()
+        merge_id = _merge(session, _COMPANY, keep_id, other_id, _absorb_company)
         reindex_company(session, keep_id)
-        assert record.id is not None
-        merge_id = record.id
     return CompanyMergeResult(merge_id=merge_id, kept=get_company(store, str(keep_id)))
+
+
+def _absorb_company(log: _Log, keep: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """Fill what KEEP leaves empty; OTHER's differing values and name are noted in its notes."""
+    updates: dict[str, Any] = {}
+    extra: list[str] = []
+    for column in _COMPANY_SCALARS:
+        mine, theirs = str(keep[column] or ""), str(other[column] or "")
+        if theirs and not mine:
+            updates[column] = theirs
+        elif theirs and theirs != mine:
+            extra.append(f"merged: {column}: {theirs}")
+    extra.append(f"merged: name: {other['name']}")
+    notes = str(keep["notes"] or "")
+    if other["notes"] and str(other["notes"]) not in notes:
+        extra.append(str(other["notes"]))
+    updates["notes"] = "\n".join([notes, *extra]).strip() if notes else "\n".join(extra)
+    return updates
 
 
 # -- undo -----------------------------------------------------------------------------------
@@ -676,7 +665,7 @@ def _undo(session: Session, record: MergeRecord) -> None:
 def undo_merge(store: Store, merge_id: int | None = None) -> ContactCard:
     """Reverse a contact merge exactly (None: the last merge not yet undone)."""
     from pocketcrm.core.services.activity import refresh_contact_dates
-    from pocketcrm.core.services.contacts import card_for
+    from pocketcrm.core.services.cards import card_for
 
     with store.write() as session:
         record = _pick_merge(session, merge_id)
@@ -749,8 +738,6 @@ def list_merges(store: Store, *, limit: int = 20, ids: Sequence[int] = ()) -> li
             ),
             {"n": limit},
         ).all()
-    from pocketcrm.core.models import from_db_time
-
     views = []
     for r in rows:
         at = from_db_time(r[4])

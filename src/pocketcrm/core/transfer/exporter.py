@@ -24,10 +24,11 @@ from typing import Any, TextIO
 from sqlalchemy import text
 from sqlmodel import Session
 
+from pocketcrm.core import queries
 from pocketcrm.core.errors import Invalid
-from pocketcrm.core.services.contacts import ContactQuery
+from pocketcrm.core.queries import ContactQuery
 from pocketcrm.core.store import Store
-from pocketcrm.core.transfer import jsonfmt
+from pocketcrm.core.transfer import jsonfmt, jsonrecords
 from pocketcrm.core.transfer.records import (
     AddressDraft,
     ContactDraft,
@@ -86,10 +87,7 @@ def contact_ids(
     """Ids to export in id order: every contact (trash too) without filters, else the list's."""
     if _is_everything(query) and trash:
         return [int(i) for (i,) in session.execute(text("SELECT id FROM contact ORDER BY id"))]
-    query = query or ContactQuery()
-    from pocketcrm.core.services.contacts import _where  # the list's filters, one definition
-
-    where, params = _where(session, query, store.settings)
+    where, params = queries.where(session, query or ContactQuery(), store.settings)
     sql = "SELECT c.id FROM contact c LEFT JOIN company co ON co.id = c.company_id" + where
     return [int(i) for (i,) in session.execute(text(sql + " ORDER BY c.id"), params)]
 
@@ -101,12 +99,12 @@ def iter_records(
     activity=False skips reading stage history, interactions, follow-ups, cadences, deals,
     invoices and payments."""
     with store.read() as session:
-        companies = jsonfmt.company_uuids(session)
+        companies = jsonrecords.company_uuids(session)
         names = {uid: name for uid, name in companies.values()}
         ids = contact_ids(session, store, query, trash=trash)
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            for record in jsonfmt.contact_records(session, chunk, companies, activity=activity):
+            for record in jsonrecords.contact_records(session, chunk, companies, activity=activity):
                 yield record, names.get(record["company"] or "", "")
 
 
@@ -114,7 +112,7 @@ def export_json(store: Store, stream: TextIO, query: ContactQuery | None = None)
     """The pocketcrm JSON document; returns the number of contacts written."""
     everything = _is_everything(query)
     with store.read() as session:
-        companies = jsonfmt.company_uuids(session)
+        companies = jsonrecords.company_uuids(session)
         ids = contact_ids(session, store, query)
         out = jsonfmt.DocumentWriter(stream)
         out.begin("tags")
@@ -126,19 +124,19 @@ def export_json(store: Store, stream: TextIO, query: ContactQuery | None = None)
             company_ids = _companies_of(session, ids)
         out.write_all(tags)
         out.begin("companies")
-        out.write_all(jsonfmt.company_records(session, company_ids))
+        out.write_all(jsonrecords.company_records(session, company_ids))
         out.begin("contacts")
         count = 0
         for start in range(0, len(ids), CHUNK):
-            records = jsonfmt.contact_records(session, ids[start : start + CHUNK], companies)
+            records = jsonrecords.contact_records(session, ids[start : start + CHUNK], companies)
             out.write_all(records)
             count += len(records)
         out.begin("cadences")
         if everything:
-            out.write_all(jsonfmt.tag_cadence_records(session))
+            out.write_all(jsonrecords.tag_cadence_records(session))
         out.begin("suppressions")
         if everything:
-            out.write_all(jsonfmt.suppression_records(session))
+            out.write_all(jsonrecords.suppression_records(session))
         out.close()
     return count
 
@@ -237,7 +235,7 @@ def draft_from_record(record: jsonfmt.Record, company: str = "") -> ContactDraft
 def iter_drafts(store: Store, query: ContactQuery | None = None) -> Iterator[ContactDraft]:
     """Drafts of the live contacts matching QUERY (the trash is not exported to other apps)."""
     with store.read() as session:
-        companies = jsonfmt.company_uuids(session)
+        companies = jsonrecords.company_uuids(session)
         names = {uid: name for uid, name in companies.values()}
         ids = contact_ids(session, store, query, trash=False)
         for start in range(0, len(ids), CHUNK):
@@ -252,7 +250,7 @@ def _drafts(
 ) -> list[ContactDraft]:
     """What draft_from_record makes of contact_records' records, made straight from the rows:
     a vCard or CSV export skips building (and dropping) a JSON record per contact."""
-    rows = jsonfmt.contact_rows(session, ids)
+    rows = jsonrecords.contact_rows(session, ids)
     birthday = jsonfmt.birthday_text
     drafts: list[ContactDraft] = []
     for cid in ids:
@@ -315,7 +313,7 @@ def _drafts(
     return drafts
 
 
-def _vcard_draft(draft: ContactDraft) -> ContactDraft:
+def vcard_draft(draft: ContactDraft) -> ContactDraft:
     """vCard carries identity in UID: the source's own UID, else urn:uuid:<our uuid>."""
     uid = draft.external_ids.get("pocketcrm", "")
     if "vcard_uid" not in draft.external_ids and uid:
@@ -332,7 +330,7 @@ def export_vcard(
         raise Invalid("vcard-version", f"cannot write vCard {version!r}; use 4.0 or 3.0")
     count = 0
     for draft in iter_drafts(store, query):
-        stream.write(write_vcard(_vcard_draft(draft), version))
+        stream.write(write_vcard(vcard_draft(draft), version))
         count += 1
     return count
 

@@ -61,10 +61,11 @@ from sqlmodel import Session
 
 from pocketcrm.core import clock, dates, search, validate
 from pocketcrm.core.errors import CrmError, Invalid, NotFound
+from pocketcrm.core.matching import NameIndex
 from pocketcrm.core.models import ImportBatch, db_time, from_db_time
 from pocketcrm.core.search import fold
-from pocketcrm.core.services.dupes import NameIndex
 from pocketcrm.core.settings import Settings
+from pocketcrm.core.sql import json_value
 from pocketcrm.core.store import Store
 from pocketcrm.core.text import is_blank, source_is_clean, strip_all
 from pocketcrm.core.transfer import fidelity, jsonfmt
@@ -1540,7 +1541,7 @@ class _Run:
     def hint_duplicates(self, rec: _Rec) -> None:
         if not self.had_contacts:
             return
-        from pocketcrm.core.services.dupes import match_key, name_ratio, pair_score
+        from pocketcrm.core.matching import match_key, name_ratio, pair_score
 
         best: tuple[int, tuple[str, ...], int] | None = None
         candidates: dict[int, dict[str, Any]] = {}
@@ -1721,7 +1722,7 @@ class _Run:
         if not changes and not new_tags:
             return
         before = {
-            "company": {k: jsonfmt._plain(v) for k, v in row.items()},
+            "company": {k: json_value(v) for k, v in row.items()},
             "tags": sorted(current),
         }
         self.conn.exec_driver_sql(

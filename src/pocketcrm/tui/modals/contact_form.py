@@ -266,6 +266,7 @@ class ContactForm(FormModal[int]):
         confirmed = self.suppressed_confirmed
 
         def job() -> int | Duplicates | Suppressed:
+            from pocketcrm.core.matching import is_likely
             from pocketcrm.core.services.contacts import create_contact, likely_duplicates
 
             erased = _suppressed(store, data.emails, data.phones, confirmed)
@@ -274,8 +275,10 @@ class ContactForm(FormModal[int]):
             if check:
                 found = [
                     d
-                    for d in likely_duplicates(store, data.name, data.emails, data.phones)
-                    if d.score >= 90
+                    for d in likely_duplicates(
+                        store, data.name, data.emails, data.phones, company=data.company
+                    )
+                    if is_likely(d.score)
                 ]
                 if found:
                     return Duplicates(tuple(found))

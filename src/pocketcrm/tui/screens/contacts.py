@@ -27,15 +27,15 @@ from pocketcrm.tui.widgets.top_bar import TopBar
 from pocketcrm.tui.widgets.virtual_table import Cell, Column, VirtualTable
 
 if TYPE_CHECKING:
+    from pocketcrm.core.queries import ContactQuery
     from pocketcrm.core.readmodels import ContactRow
-    from pocketcrm.core.services.contacts import ContactQuery
 
 SORTS = ("name", "last-contact", "next-follow-up")
 
 
 def make_query(**fields: Any) -> ContactQuery:
     """A ContactQuery (imported when first needed: the core's services import SQLModel)."""
-    from pocketcrm.core.services.contacts import ContactQuery
+    from pocketcrm.core.queries import ContactQuery
 
     return ContactQuery(**fields)
 

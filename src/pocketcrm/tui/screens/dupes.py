@@ -33,12 +33,11 @@ if TYPE_CHECKING:
     from pocketcrm.core.services.dupes import DuplicatePair
 
 PAIR_LIMIT = 200  # the most certain pairs; `pocketcrm dupes --limit` shows more
-MIN_SCORE = 70  # find_duplicates' own default: below it a pair is a guess
 KEEP = Binding.Group("Keep", compact=True)
 
 
 def _confidence(pair: DuplicatePair) -> Cell:
-    style = "bold green" if pair.score >= 90 else "yellow" if pair.score >= 80 else ""
+    style = {"high": "bold green", "medium": "yellow"}.get(pair.confidence, "")
     return (f"{pair.score}%", style)
 
 
@@ -147,7 +146,7 @@ class DuplicatesScreen(CrmScreen):
         def job() -> list[DuplicatePair]:
             from pocketcrm.core.services.dupes import find_duplicates
 
-            return find_duplicates(store, limit=PAIR_LIMIT, min_score=MIN_SCORE)
+            return find_duplicates(store, limit=PAIR_LIMIT)  # the core's LIKELY threshold
 
         def done(pairs: list[DuplicatePair]) -> None:
             self.scanning = False

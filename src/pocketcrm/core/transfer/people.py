@@ -10,7 +10,8 @@ phone in Suppression, so a later import names them as suppressed instead of sile
 them back. Backups taken before the erasure are not touched; the result says where they are.
 
 Invoices are erased with the person: a business that must keep them exports the person first
-(`export_person`), as the README says.
+(`export_person`), as the README says. Both requests live with the transfers: they read and
+write whole records through jsonfmt (the export's record, the erasure's raw-row snapshot).
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from sqlmodel import Session
 
 from pocketcrm.core import clock
+from pocketcrm.core.matching import digest, phone_key
 from pocketcrm.core.models import db_time
 from pocketcrm.core.store import Store, backup_dir
-from pocketcrm.core.transfer import jsonfmt
+from pocketcrm.core.transfer import jsonfmt, jsonrecords
 
 
 @dataclass(frozen=True)
@@ -58,19 +61,19 @@ class Erased:
 def export_person(store: Store, ref: str) -> PersonExport:
     """Everything pocketcrm holds about one person (the trash included)."""
     from pocketcrm.core.services.lookup import resolve_contact
-    from pocketcrm.core.transfer.exporter import _vcard_draft, draft_from_record
+    from pocketcrm.core.transfer.exporter import draft_from_record, vcard_draft
     from pocketcrm.core.transfer.vcard import write_vcard
 
     with store.read() as session:
         cid = resolve_contact(
             session, ref, region=store.settings.default_region, include_deleted=True
         )
-        companies = jsonfmt.company_uuids(session)
-        record = jsonfmt.contact_records(session, [cid], companies)[0]
+        companies = jsonrecords.company_uuids(session)
+        record = jsonrecords.contact_records(session, [cid], companies)[0]
         company_id = session.execute(
             text("SELECT company_id FROM contact WHERE id = :c"), {"c": cid}
         ).scalar()
-        company = jsonfmt.company_records(session, [int(company_id)]) if company_id else []
+        company = jsonrecords.company_records(session, [int(company_id)]) if company_id else []
         imports = [
             {"batch": int(r[0]), "source": r[1], "at": jsonfmt.iso(r[2]), "action": r[3]}
             for r in session.execute(
@@ -125,7 +128,7 @@ def export_person(store: Store, ref: str) -> PersonExport:
         "merges": merges,
         "campaigns": campaigns,
     }
-    card = write_vcard(_vcard_draft(draft_from_record(record, company_name)), "4.0")
+    card = write_vcard(vcard_draft(draft_from_record(record, company_name)), "4.0")
     return PersonExport(contact_id=cid, name=record["display_name"], document=document, vcard=card)
 
 
@@ -157,7 +160,6 @@ def erase_person(store: Store, ref: str) -> Erased:
     """Remove a person for good (one transaction), then scrub the database files."""
     from pocketcrm.core.search import reindex
     from pocketcrm.core.services.lookup import resolve_contact
-    from pocketcrm.core.transfer.importer import digest, phone_key
 
     with store.write() as session:
         if store.is_sqlite:
@@ -170,28 +172,7 @@ def erase_person(store: Store, ref: str) -> Erased:
                 text("SELECT display_name FROM contact WHERE id = :c"), {"c": cid}
             ).scalar_one()
         )
-        hashes: dict[str, str] = {}
-        for (address_key,) in session.execute(
-            text("SELECT address_key FROM contact_email WHERE contact_id = :c"), {"c": cid}
-        ):
-            hashes[digest("email", str(address_key))] = "email"
-        for number, e164 in session.execute(
-            text("SELECT number, e164 FROM contact_phone WHERE contact_id = :c"), {"c": cid}
-        ):
-            key = phone_key(str(number), str(e164 or ""))
-            if key:
-                hashes[digest("phone", key)] = "phone"
-        known = {str(d) for (d,) in session.execute(text("SELECT digest FROM suppression"))}
-        now = db_time(clock.now())
-        added = 0
-        for value, kind in sorted(hashes.items()):
-            if value in known:
-                continue
-            session.execute(
-                text("INSERT INTO suppression (kind, digest, at) VALUES (:k, :d, :t)"),
-                {"k": kind, "d": value, "t": now},
-            )
-            added += 1
+        added = _suppress(session, cid)
         before = jsonfmt.snapshot_contact(session, cid)
         rows = 1 + sum(len(v) for v in before["children"].values())
         jsonfmt.delete_children(session, cid)
@@ -235,6 +216,34 @@ def erase_person(store: Store, ref: str) -> Erased:
         scrubbed=scrubbed,
         backups=backups,
     )
+
+
+def _suppress(session: Session, cid: int) -> int:
+    """Keep a hash of each of the person's emails and phones in Suppression, so a later
+    import names them instead of bringing them back; returns how many were new."""
+    hashes: dict[str, str] = {}
+    for (address_key,) in session.execute(
+        text("SELECT address_key FROM contact_email WHERE contact_id = :c"), {"c": cid}
+    ):
+        hashes[digest("email", str(address_key))] = "email"
+    for number, e164 in session.execute(
+        text("SELECT number, e164 FROM contact_phone WHERE contact_id = :c"), {"c": cid}
+    ):
+        key = phone_key(str(number), str(e164 or ""))
+        if key:
+            hashes[digest("phone", key)] = "phone"
+    known = {str(d) for (d,) in session.execute(text("SELECT digest FROM suppression"))}
+    now = db_time(clock.now())
+    added = 0
+    for value, kind in sorted(hashes.items()):
+        if value in known:
+            continue
+        session.execute(
+            text("INSERT INTO suppression (kind, digest, at) VALUES (:k, :d, :t)"),
+            {"k": kind, "d": value, "t": now},
+        )
+        added += 1
+    return added
 
 
 def scrub(store: Store) -> bool:
