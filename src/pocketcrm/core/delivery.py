@@ -341,6 +341,22 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
     return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
 
 
+def secure(client: smtplib.SMTP, settings: SmtpSettings, password: str) -> bool:
+    """STARTTLS (required unless the security setting says otherwise), then the login;
+    False when the server does not offer STARTTLS (the caller says so in its own terms)."""
+    import ssl
+
+    if settings.security == "starttls":
+        client.ehlo()
+        if not client.has_extn("starttls"):
+            return False
+        client.starttls(context=ssl.create_default_context())
+        client.ehlo()
+    if settings.user:
+        client.login(settings.user, password)
+    return True
+
+
 def deliver_email(
     reminders: Sequence[Reminder], settings: SmtpSettings, *, zone: tzinfo, now: datetime
 ) -> str | None:
@@ -353,7 +369,6 @@ def deliver_email(
     if not reminders:
         return None
     import smtplib
-    import ssl
 
     message = build_digest(reminders, settings, zone=zone, now=now)
     password = ""
@@ -372,18 +387,12 @@ def deliver_email(
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryFailed("email", smtp_reason(exc, settings)) from exc
     try:
-        if settings.security == "starttls":
-            client.ehlo()
-            if not client.has_extn("starttls"):
-                raise DeliveryFailed(
-                    "email",
-                    f"{settings.host}:{settings.port} does not offer STARTTLS; use "
-                    'security = "ssl" (usually port 465), or "none" only for a trusted local relay',
-                )
-            client.starttls(context=ssl.create_default_context())
-            client.ehlo()
-        if settings.user:
-            client.login(settings.user, password)
+        if not secure(client, settings, password):
+            raise DeliveryFailed(
+                "email",
+                f"{settings.host}:{settings.port} does not offer STARTTLS; use "
+                'security = "ssl" (usually port 465), or "none" only for a trusted local relay',
+            )
         refused = client.send_message(message, from_addr=sender, to_addrs=recipients)
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryFailed("email", smtp_reason(exc, settings)) from exc

@@ -405,23 +405,16 @@ def _check_smtp(smtp: SmtpSettings) -> tuple[str, str]:
 def _open(smtp: SmtpSettings, password: str) -> smtplib.SMTP:
     """A logged-in connection, as the digest makes it (STARTTLS required unless told not)."""
     import smtplib
-    import ssl
 
     from pocketcrm.core import delivery
 
     client = delivery.connect(smtp)
     try:
-        if smtp.security == "starttls":
-            client.ehlo()
-            if not client.has_extn("starttls"):
-                raise smtplib.SMTPNotSupportedError(
-                    'the server does not offer STARTTLS; use security = "ssl" (usually port '
-                    '465), or "none" only for a trusted local relay'
-                )
-            client.starttls(context=ssl.create_default_context())
-            client.ehlo()
-        if smtp.user:
-            client.login(smtp.user, password)
+        if not delivery.secure(client, smtp, password):
+            raise smtplib.SMTPNotSupportedError(
+                'the server does not offer STARTTLS; use security = "ssl" (usually port '
+                '465), or "none" only for a trusted local relay'
+            )
     except BaseException:
         client.close()
         raise
