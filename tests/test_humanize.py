@@ -111,7 +111,7 @@ def test_both_faces_say_the_same_ago() -> None:
 
 
 def test_the_reminder_health_sentence_uses_the_span_words() -> None:
-    from pocketcrm.core.reminders import ReminderHealth
+    from pocketcrm.core.reminders.health import ReminderHealth
 
     health = ReminderHealth(NOW, NOW - timedelta(hours=5), 15, 0, 0, 0, "")
     assert health.message.startswith("reminders have not run for 5 hours (expected every 15")

@@ -128,7 +128,7 @@ def test_demo_builds_a_separate_database(
     out = run("demo", "--contacts", "24").stdout
     demo = Path(os.environ["POCKETCRM_DATA_DIR"]) / "demo.db"
     assert f"demo database: {demo}" in out
-    assert "24 contacts" in out
+    assert "24 contacts, 3 companies, 144 interactions, 8 follow-ups" in out
     assert not db_file.exists()  # the real database is untouched
     store = core(demo)
     assert contacts.count_contacts(store) == 24

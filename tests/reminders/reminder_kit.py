@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from pocketcrm.core import clock, reminders
+from pocketcrm.core import clock
+from pocketcrm.core.reminders import engine
 from pocketcrm.core.settings import ReminderConfig, Settings
 from pocketcrm.core.store import Store, open_store
 
@@ -57,14 +58,14 @@ def add_follow_up(
     return schedule_follow_up(store, f"#{contact_id}", due, all_day=all_day, note=note).id
 
 
-def run_once(store: Store, *channels: str) -> tuple[reminders.RunResult, str]:
+def run_once(store: Store, *channels: str) -> tuple[engine.RunResult, str]:
     """One reminder run with the stdout channel captured."""
     stream = io.StringIO()
-    result = reminders.run(store, channels=list(channels) or ["stdout"], stream=stream)
+    result = engine.run(store, channels=list(channels) or ["stdout"], stream=stream)
     return result, stream.getvalue()
 
 
-def keys(result: reminders.RunResult) -> list[str]:
+def keys(result: engine.RunResult) -> list[str]:
     return sorted(r.key for r in result.delivered)
 
 

@@ -47,8 +47,9 @@ from reminder_kit import (
 )
 from sqlalchemy import create_engine, text
 
-from pocketcrm.core import clock, reminders
+from pocketcrm.core import clock
 from pocketcrm.core.migrations import HEAD, run_upgrade
+from pocketcrm.core.reminders import health
 from pocketcrm.core.settings import ReminderConfig, Settings
 from pocketcrm.core.store import Store, backup_dir, open_store
 
@@ -200,7 +201,7 @@ def test_the_email_is_not_sent_again_when_only_the_command_failed(
     assert len(handler.messages) == 1 and pager.received() == []
     assert set(channels_of(crm).values()) == {"email"}
     assert all(r["delivered_at"] is None and r["attempts"] == 1 for r in rows(crm))
-    assert [p.delivered_channels for p in reminders.undelivered(crm)] == [("email",)] * 2
+    assert [p.delivered_channels for p in health.undelivered(crm)] == [("email",)] * 2
 
     pager.down.unlink()  # the pager service is back
     set_now(at(2026, 3, 2, 9, 50))
@@ -290,11 +291,11 @@ def test_giving_up_and_retrying_still_never_repeats_a_channel(
     assert row["gave_up"] and row["attempts"] == 2 and row["delivered_channels"] == "email"
     set_now(at(2026, 3, 2, 10, 30))
     assert run_once(crm, "email", "command")[0].failed == ()  # given up: not tried again
-    assert reminders.reminder_health(crm).gave_up == 1
+    assert health.reminder_health(crm).gave_up == 1
     assert len(handler.messages) == 1 and pager.received() == []
 
     pager.down.unlink()
-    assert reminders.retry_given_up(crm) == 1
+    assert health.retry_given_up(crm) == 1
     result, _ = run_once(crm, "email", "command")
     assert len(result.delivered) == 1
     assert len(handler.messages) == 1 and len(pager.received()) == 1

@@ -29,7 +29,8 @@ from reminder_kit import (
 from typer.testing import CliRunner
 
 from pocketcrm.cli import app
-from pocketcrm.core import reminders, scheduling
+from pocketcrm.core import scheduling
+from pocketcrm.core.reminders import engine, health
 from pocketcrm.core.services import activity
 from pocketcrm.core.store import Store
 
@@ -123,7 +124,7 @@ def test_agenda_shows_who_is_drifting_and_warns_when_reminders_are_late(crm: Sto
     assert result.stderr == ""  # reminders never set up: no nagging
 
     set_now(at(2026, 2, 19, 9, 0))
-    failed = reminders.run(crm, channels=["command"])  # no command configured
+    failed = engine.run(crm, channels=["command"])  # no command configured
     assert failed.config_error and len(failed.failed) == 2  # the two cadence reminders
     late = cli("agenda", now="2026-02-19T12:00")
     assert late.stderr == (
@@ -203,7 +204,7 @@ def test_cron_install_is_idempotent_and_remove_takes_only_its_line(
     faster = cli("cron", "install", "--cron", "--every", "5", "--tabfile", str(tab))
     assert faster.stdout.startswith("updated: */5 * * * * ")
     assert tab.read_text().count(scheduling.TAG) == 1
-    assert reminders.reminder_health(crm).schedule_minutes == 5
+    assert health.reminder_health(crm).schedule_minutes == 5
 
     status = cli("cron", "status", "--tabfile", str(tab), "--json")
     assert json.loads(status.stdout)["cron_line"].startswith("*/5 * * * * ")

@@ -20,9 +20,17 @@ from reminder_kit import (
 )
 from sqlalchemy import text
 
-from pocketcrm.core import clock, reminders
+from pocketcrm.core import clock
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.models import db_time, from_db_time
+from pocketcrm.core.reminders import channels, claim, engine
+from pocketcrm.core.reminders.health import (
+    record_schedule,
+    reminder_health,
+    retry_given_up,
+    undelivered,
+)
+from pocketcrm.core.reminders.rows import stored_moment
 from pocketcrm.core.services import activity
 from pocketcrm.core.store import Store
 
@@ -35,8 +43,8 @@ def crm(tmp_path: Path) -> Store:
 
 def test_raw_time_helpers_match_the_models() -> None:
     moment = at(2026, 7, 1, 13, 45)
-    assert reminders._db(moment) == db_time(moment)
-    assert reminders._moment(db_time(moment)) == from_db_time(db_time(moment))
+    assert stored_moment(db_time(moment)) == from_db_time(db_time(moment)) == moment
+    assert stored_moment(moment.replace(tzinfo=None)) == moment  # a server's naive value
 
 
 def test_a_follow_up_reminds_when_due_and_only_once(crm: Store) -> None:
@@ -329,10 +337,10 @@ def test_a_failure_keeps_the_reminder_pending_and_visible(tmp_path: Path) -> Non
     assert row["attempts"] == 1 and row["claimed_at"] is None and not row["gave_up"]
     [view] = activity.agenda(crm, "all")
     assert view.id == fid and "the pager service is down" in view.delivery_error
-    health = reminders.reminder_health(crm)
+    health = reminder_health(crm)
     assert (health.pending, health.failing, health.gave_up) == (1, 1, 0)
     assert "1 failing" in health.message
-    [pending] = reminders.undelivered(crm)
+    [pending] = undelivered(crm)
     assert pending.follow_up_id == fid and pending.contact_name == "Ann Smith"
 
     flag.unlink()
@@ -341,7 +349,7 @@ def test_a_failure_keeps_the_reminder_pending_and_visible(tmp_path: Path) -> Non
     assert keys(result) == [reminder.key]
     assert (tmp_path / "got.txt").read_text().split() == [reminder.key]
     assert activity.agenda(crm, "all")[0].delivery_error == ""
-    assert reminders.reminder_health(crm).failing == 0
+    assert reminder_health(crm).failing == 0
 
 
 def test_after_max_attempts_a_reminder_is_given_up_until_retried(tmp_path: Path) -> None:
@@ -357,10 +365,10 @@ def test_after_max_attempts_a_reminder_is_given_up_until_retried(tmp_path: Path)
     assert row["gave_up"] and row["attempts"] == 2
     set_now(at(2026, 3, 2, 10, 30))
     assert run_once(crm, "command")[0].failed == ()  # not tried again
-    assert reminders.reminder_health(crm).gave_up == 1
+    assert reminder_health(crm).gave_up == 1
 
     flag.unlink()
-    assert reminders.retry_given_up(crm) == 1
+    assert retry_given_up(crm) == 1
     assert len(run_once(crm, "command")[0].delivered) == 1
 
 
@@ -415,7 +423,7 @@ def test_desktop_alone_must_reach_someone(
 def test_a_claim_left_by_a_dead_run_is_released_and_retried(crm: Store) -> None:
     add_follow_up(crm, add_contact(crm, "Ann Smith"), at(2026, 3, 2, 9, 0))
     set_now(at(2026, 3, 2, 9, 0))
-    claimed, _ = reminders.claim_due(crm, "run-that-was-killed", clock.now())
+    claimed, _ = claim.claim_due(crm, "run-that-was-killed", clock.now())
     assert len(claimed) == 1  # ... and then the process died before delivering
 
     set_now(at(2026, 3, 2, 9, 5))
@@ -439,29 +447,29 @@ def test_pending_reminders_that_no_longer_apply_are_dropped(tmp_path: Path) -> N
     flag.unlink()
     assert run_once(crm, "command")[0].delivered == ()
     assert rows(crm) == []
-    assert reminders.reminder_health(crm).failing == 0
+    assert reminder_health(crm).failing == 0
 
 
 def test_health_says_when_reminders_last_ran(crm: Store) -> None:
-    health = reminders.reminder_health(crm)
+    health = reminder_health(crm)
     assert health.never_ran and not health.late and "never run" in health.message
     set_now(at(2026, 3, 2, 9, 0))
     run_once(crm)
     set_now(at(2026, 3, 2, 9, 29))
-    health = reminders.reminder_health(crm)
+    health = reminder_health(crm)
     assert health.last_run == at(2026, 3, 2, 9, 0) and not health.late and health.ok
     assert health.message == "reminders last ran 29 minutes ago"
     set_now(at(2026, 3, 2, 9, 31))
-    late = reminders.reminder_health(crm)
+    late = reminder_health(crm)
     assert late.late and "have not run for 31 minutes" in late.message
-    reminders.record_schedule(crm, 60)  # `cron install --every 60` says so
-    assert not reminders.reminder_health(crm).late
+    record_schedule(crm, 60)  # `cron install --every 60` says so
+    assert not reminder_health(crm).late
 
 
 def test_unknown_channels_are_refused(crm: Store) -> None:
     with pytest.raises(Invalid, match="unknown channel 'pigeon'"):
-        reminders.run(crm, channels=["stdout,pigeon"])
-    assert reminders.check_channels(["email, stdout", "email"]) == ["email", "stdout"]
+        engine.run(crm, channels=["stdout,pigeon"])
+    assert channels.check_channels(["email, stdout", "email"]) == ["email", "stdout"]
 
 
 def test_the_stable_key_survives_many_runs(crm: Store) -> None:
@@ -522,7 +530,7 @@ def test_a_long_one_by_one_delivery_renews_its_claims(
         add_follow_up(crm, ann, at(2026, 3, 2, hour, 0))
     moments = iter(at(2026, 3, 2, 12, m) for m in (5, 20, 35))
     seen: list[tuple[str, int]] = []
-    renew = reminders.renew_claims
+    renew = engine.renew_claims
 
     def renew_and_look(store: Store, token: str, now: object) -> None:
         set_now(next(moments))  # each renewal happens later, as in a slow batch
@@ -534,8 +542,8 @@ def test_a_long_one_by_one_delivery_renews_its_claims(
             ).one()
         seen.append((str(row[0]), int(row[1])))
 
-    monkeypatch.setattr(reminders, "HEARTBEAT_SECONDS", -1.0)
-    monkeypatch.setattr(reminders, "renew_claims", renew_and_look)
+    monkeypatch.setattr(engine, "HEARTBEAT_SECONDS", -1.0)
+    monkeypatch.setattr(engine, "renew_claims", renew_and_look)
     set_now(at(2026, 3, 2, 12, 0))
     result, _ = run_once(crm, "command")
     assert len(result.delivered) == 3
@@ -553,7 +561,7 @@ def test_a_long_one_by_one_delivery_renews_its_claims(
     ],
 )
 def test_the_log_scrubs_emails_and_phones(message: str, logged: str) -> None:
-    assert reminders._scrub(message) == logged
+    assert engine.scrub(message) == logged
 
 
 def test_pending_reminders_of_a_deleted_contact_are_dropped(tmp_path: Path) -> None:

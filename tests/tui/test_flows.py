@@ -860,15 +860,15 @@ async def test_the_top_bar_warns_when_reminders_are_late(crm_store: Any) -> None
     import io
     from datetime import timedelta
 
-    from pocketcrm.core import reminders
+    from pocketcrm.core.reminders import engine, health
 
     app = app_for(crm_store)
     async with app.run_test(size=(140, 32)) as pilot:
         await settle(pilot)
         assert "reminders" not in top_bar_text(app)  # never set up: nothing to say
         # A real reminder run three days ago, then nothing since (the job is missing).
-        reminders.run(crm_store, stream=io.StringIO(), now=NOW - timedelta(days=3))
-        assert reminders.reminder_health(crm_store).late
+        engine.run(crm_store, stream=io.StringIO(), now=NOW - timedelta(days=3))
+        assert health.reminder_health(crm_store).late
         app.data_written()
         await settle(pilot)
         assert "⚠ reminders not run for 3d" in top_bar_text(app)
@@ -876,7 +876,7 @@ async def test_the_top_bar_warns_when_reminders_are_late(crm_store: Any) -> None
         await pilot.press("2")
         await settle(pilot)
         assert "⚠ reminders not run for 3d" in top_bar_text(app)
-        reminders.run(crm_store, stream=io.StringIO(), now=NOW)  # running again: all is well
+        engine.run(crm_store, stream=io.StringIO(), now=NOW)  # running again: all is well
         app.data_written()
         await settle(pilot)
         assert "reminders" not in top_bar_text(app)
@@ -889,7 +889,7 @@ async def test_the_top_bar_and_agenda_show_failing_deliveries(
     from dataclasses import replace
     from datetime import timedelta
 
-    from pocketcrm.core import reminders
+    from pocketcrm.core.reminders import engine
     from pocketcrm.core.services.activity import schedule_follow_up
     from pocketcrm.core.services.contacts import ContactInput, create_contact
     from pocketcrm.core.settings import ReminderConfig
@@ -899,7 +899,7 @@ async def test_the_top_bar_and_agenda_show_failing_deliveries(
     store = open_store(tmp_path / "failing.db", failing)
     dan = create_contact(store, ContactInput(name="Dan Weiss"))
     schedule_follow_up(store, f"#{dan.id}", NOW - timedelta(hours=2), note="Call about the van")
-    result = reminders.run(store, channels=["command"], stream=io.StringIO(), now=NOW)
+    result = engine.run(store, channels=["command"], stream=io.StringIO(), now=NOW)
     assert result.failed
     app = app_for(store)
     async with app.run_test(size=(140, 32)) as pilot:

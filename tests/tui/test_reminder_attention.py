@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from tuihelp import NOW
 
-from pocketcrm.core.reminders import ReminderHealth
+from pocketcrm.core.reminders.health import ReminderHealth
 from pocketcrm.tui.app import reminder_warning
 
 

@@ -317,10 +317,10 @@ def agenda(
     if as_csv:
         table(["id", "due", "contact", "note", "state"], _agenda_rows(items), as_csv=True)
         return
-    from pocketcrm.core import reminders
+    from pocketcrm.core.reminders.health import reminder_health
     from pocketcrm.core.services import cadence
 
-    health = reminders.reminder_health(store)
+    health = reminder_health(store)
     if health.needs_attention:
         err(f"warning: {health.message}")
     drifts = cadence.drifting(store, owner=owner)

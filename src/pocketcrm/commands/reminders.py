@@ -39,7 +39,8 @@ from pocketcrm.commands._common import (
 if TYPE_CHECKING:
     import logging
 
-    from pocketcrm.core.reminders import Check, RunResult
+    from pocketcrm.core.doctor import Check
+    from pocketcrm.core.reminders.engine import RunResult
 
 LOG_NAME = "remind.log"
 LOG_BYTES = 1_000_000
@@ -165,11 +166,12 @@ def _schedule_line(jobs: tuple[str, ...], minutes: int) -> str:
 
 
 def _status(db: str | None, as_json: bool, tabfile: str | None = None) -> None:
-    from pocketcrm.core import reminders, scheduling
+    from pocketcrm.core import scheduling
+    from pocketcrm.core.reminders.health import reminder_health, undelivered
 
     store = open_db(db)
-    health = reminders.reminder_health(store)
-    pending = reminders.undelivered(store)
+    health = reminder_health(store)
+    pending = undelivered(store)
     jobs = scheduling.installed_jobs(tabfile=tabfile)
     if as_json:
         print_json(
@@ -259,17 +261,17 @@ def remind(
         raise Invalid("log-level", "use info or debug")
     import io
 
-    from pocketcrm.core import reminders
+    from pocketcrm.core.reminders import engine, health
 
     logger, handler = _open_log(log_level)
     try:
         store = open_db(db)
         if retry:
-            count = reminders.retry_given_up(store)
+            count = health.retry_given_up(store)
             logger.info("retrying %d reminders that were given up", count)
         stream = io.StringIO() if as_json else sys.stdout
         try:
-            result = reminders.run(
+            result = engine.run(
                 store, channels=channel or None, stream=stream, contact_details=as_json or None
             )
         except Exception as exc:
@@ -510,7 +512,8 @@ def cron_install(
     db: DbOption = None,
 ) -> None:
     """Install the job that runs `pocketcrm remind` (safe to repeat: it updates in place)."""
-    from pocketcrm.core import pgpass, reminders, scheduling
+    from pocketcrm.core import pgpass, scheduling
+    from pocketcrm.core.reminders.health import record_schedule
 
     store = open_db(db)
     minutes = every if every is not None else store.settings.reminders.schedule_minutes
@@ -544,7 +547,7 @@ def cron_install(
         typer.echo(f"{state}: {line}")
         if backup:
             _install_backup_line(scheduling.backup_command(program, location), tabfile)
-    reminders.record_schedule(store, minutes)
+    record_schedule(store, minutes)
 
 
 def _install_backup_line(command: str, tabfile: str | None) -> None:
@@ -567,10 +570,10 @@ def cron_remove(
     tabfile: TabfileOption = None,
 ) -> None:
     """Remove the job (only pocketcrm's own line or units; nothing else is touched)."""
-    from pocketcrm.core import reminders, scheduling
+    from pocketcrm.core import scheduling
 
     if systemd:
-        removed = reminders.systemd_uninstall()
+        removed = scheduling.systemd_uninstall()
         typer.echo("\n".join(f"removed {p}" for p in removed) if removed else "no timer installed")
         return
     if launchd:
@@ -593,7 +596,8 @@ def cron_status(
     as_json: JsonOption = False,
 ) -> None:
     """Show the installed job and when reminders last ran."""
-    from pocketcrm.core import reminders, scheduling
+    from pocketcrm.core import scheduling
+    from pocketcrm.core.reminders.health import reminder_health
     from pocketcrm.paths import shown
 
     line = scheduling.cron_status(tabfile=tabfile)
@@ -601,7 +605,7 @@ def cron_status(
     backup_line = scheduling.cron_status(tabfile=tabfile, tag=scheduling.BACKUP_TAG)
     backup_line = shown(backup_line) if backup_line else backup_line
     timer = scheduling.default_unit_dir() / scheduling.TIMER_NAME
-    health = reminders.reminder_health(open_db(db))
+    health = reminder_health(open_db(db))
     if as_json:
         print_json(
             {
@@ -627,8 +631,8 @@ def cron_status(
 
 def _config_check() -> tuple[Check, Any]:
     from pocketcrm import config
+    from pocketcrm.core.doctor import Check
     from pocketcrm.core.errors import Invalid
-    from pocketcrm.core.reminders import Check
     from pocketcrm.core.settings import Settings
     from pocketcrm.paths import config_path
 
@@ -655,7 +659,7 @@ def doctor(
     from dataclasses import replace
 
     from pocketcrm import paths
-    from pocketcrm.core import reminders
+    from pocketcrm.core.doctor import diagnose, mode_checks, scheduler_check
     from pocketcrm.paths import shown
 
     config_check, settings = _config_check()
@@ -666,8 +670,8 @@ def doctor(
 
         clock.set_local_zone(ZoneInfo(settings.timezone))
     location = db_location(db)
-    checks = [config_check, *reminders.diagnose(location, settings)]
-    checks.append(reminders.scheduler_check(location, tabfile=tabfile))
+    checks = [config_check, *diagnose(location, settings)]
+    checks.append(scheduler_check(location, tabfile=tabfile))
     items = [
         ("state folder", paths.state_dir(), 0o700),
         ("reminder log", paths.state_dir() / LOG_NAME, 0o600),
@@ -676,7 +680,7 @@ def doctor(
     data = paths.data_dir()
     if "://" not in location and Path(location).expanduser().absolute().parent == data.absolute():
         items.insert(0, ("data folder", data, 0o700))
-    checks += reminders.mode_checks(items)
+    checks += mode_checks(items)
     checks = [replace(c, detail=shown(c.detail)) for c in checks]  # never a password
     if as_json:
         print_json(checks)

@@ -221,14 +221,14 @@ def smtp_password(settings: SmtpSettings) -> str:
         import keyring  # about 60 ms plus backend discovery: only when a password is needed
 
         value = keyring.get_password(settings.keyring_service, settings.user)
-    except Exception:
-        # Any backend can fail in its own way (no D-Bus, locked wallet, none installed);
-        # a missing password is reported by the caller with instructions.
+    except Exception:  # noqa: BLE001 - any keyring backend fails its own way (no D-Bus, locked)
+        # A missing password is reported by the caller with instructions.
         return ""
     return value if isinstance(value, str) else ""
 
 
-def _sender(settings: SmtpSettings) -> str:
+def sender_address(settings: SmtpSettings) -> str:
+    """The From address: the configured sender, else the login if it is an address."""
     if settings.sender.strip():
         return settings.sender.strip()
     if "@" in settings.user:
@@ -236,7 +236,8 @@ def _sender(settings: SmtpSettings) -> str:
     raise Invalid("reminders.smtp.sender", 'set the From address, e.g. sender = "you@example.com"')
 
 
-def _check_settings(settings: SmtpSettings) -> None:
+def check_settings(settings: SmtpSettings) -> None:
+    """Invalid naming the first SMTP setting to fix (the digest's and the campaigns')."""
     if not settings.host.strip():
         raise Invalid("reminders.smtp.host", 'set the mail server, e.g. host = "smtp.example.com"')
     if settings.security not in SECURITY_MODES:
@@ -255,7 +256,7 @@ def _check_settings(settings: SmtpSettings) -> None:
     bad = [r for r in recipients if "@" not in r]
     if bad:
         raise Invalid("reminders.smtp.recipients", f"{bad[0]!r} is not an email address")
-    _sender(settings)
+    sender_address(settings)
 
 
 def build_digest(
@@ -265,8 +266,8 @@ def build_digest(
     from email.message import EmailMessage
     from email.utils import format_datetime, make_msgid
 
-    _check_settings(settings)
-    sender = _sender(settings)
+    check_settings(settings)
+    sender = sender_address(settings)
     local_now = now.astimezone(zone)
     message = EmailMessage()
     message["Subject"] = f"pocketcrm: {_count(len(reminders))} for {_day(local_now)}"
@@ -280,7 +281,7 @@ def build_digest(
     return message
 
 
-def _smtp_reason(exc: BaseException, settings: SmtpSettings) -> str:
+def smtp_reason(exc: BaseException, settings: SmtpSettings) -> str:
     """One line saying what went wrong, in terms a person can act on."""
     import smtplib
     import socket
@@ -325,7 +326,8 @@ def _smtp_reason(exc: BaseException, settings: SmtpSettings) -> str:
     return f"{server}: {text(str(exc)) or type(exc).__name__}"
 
 
-def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+def connect(settings: SmtpSettings) -> smtplib.SMTP:
+    """A connection as the security setting asks (TLS from the start for "ssl")."""
     import smtplib
     import ssl
 
@@ -337,6 +339,22 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
             context=ssl.create_default_context(),
         )
     return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+
+
+def secure(client: smtplib.SMTP, settings: SmtpSettings, password: str) -> bool:
+    """STARTTLS (required unless the security setting says otherwise), then the login;
+    False when the server does not offer STARTTLS (the caller says so in its own terms)."""
+    import ssl
+
+    if settings.security == "starttls":
+        client.ehlo()
+        if not client.has_extn("starttls"):
+            return False
+        client.starttls(context=ssl.create_default_context())
+        client.ehlo()
+    if settings.user:
+        client.login(settings.user, password)
+    return True
 
 
 def deliver_email(
@@ -351,7 +369,6 @@ def deliver_email(
     if not reminders:
         return None
     import smtplib
-    import ssl
 
     message = build_digest(reminders, settings, zone=zone, now=now)
     password = ""
@@ -363,28 +380,22 @@ def deliver_email(
                 f"no password for {settings.user!r}: set {settings.password_env} or store it "
                 f"with `keyring set {settings.keyring_service} {settings.user}`",
             )
-    sender = _sender(settings)
+    sender = sender_address(settings)
     recipients = [r.strip() for r in settings.recipients if r.strip()]
     try:
-        client = _connect(settings)
+        client = connect(settings)
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryFailed("email", _smtp_reason(exc, settings)) from exc
+        raise DeliveryFailed("email", smtp_reason(exc, settings)) from exc
     try:
-        if settings.security == "starttls":
-            client.ehlo()
-            if not client.has_extn("starttls"):
-                raise DeliveryFailed(
-                    "email",
-                    f"{settings.host}:{settings.port} does not offer STARTTLS; use "
-                    'security = "ssl" (usually port 465), or "none" only for a trusted local relay',
-                )
-            client.starttls(context=ssl.create_default_context())
-            client.ehlo()
-        if settings.user:
-            client.login(settings.user, password)
+        if not secure(client, settings, password):
+            raise DeliveryFailed(
+                "email",
+                f"{settings.host}:{settings.port} does not offer STARTTLS; use "
+                'security = "ssl" (usually port 465), or "none" only for a trusted local relay',
+            )
         refused = client.send_message(message, from_addr=sender, to_addrs=recipients)
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryFailed("email", _smtp_reason(exc, settings)) from exc
+        raise DeliveryFailed("email", smtp_reason(exc, settings)) from exc
     finally:
         try:
             client.quit()
@@ -534,13 +545,13 @@ def show_desktop(reminders: Sequence[Reminder], *, zone: tzinfo) -> DesktopShown
     notes = _notifications(reminders, zone)
     try:
         sent, library_reason = _notify_with_library(notes)
-    except Exception as exc:  # a third-party library must never crash the reminder run
+    except Exception as exc:  # noqa: BLE001 - a notifier library must never crash the run
         sent, library_reason = 0, f"desktop-notifier failed: {_one_line(exc)}"
     fallback_sent, fallback_reason = 0, ""
     if sent < len(notes):
         try:
             fallback_sent, fallback_reason = _notify_with_command(notes[sent:])
-        except Exception as exc:  # same promise for the fallback
+        except Exception as exc:  # noqa: BLE001 - the same promise for the fallback
             fallback_sent, fallback_reason = 0, _one_line(exc)
     shown = sent + fallback_sent
     if len(notes) < len(reminders):  # one summary for them all

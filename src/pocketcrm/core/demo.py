@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -281,109 +283,133 @@ DEAL_TITLES = (
     "Support plan", "Event catering", "Fleet service", "New showroom", "Bulk restock",
 )  # fmt: skip
 
-
-def _money_rows(
-    rng: random.Random,
-    contact_rows: list[dict[str, Any]],
-    settings: Any,
-    now: datetime,
-    start: datetime,
-    span: int,
-    next_uuid: Any,
-) -> list[tuple[Any, list[dict[str, Any]]]]:
-    """Deals for one contact in twenty (open ones spread over the pipeline, the rest won or
-    lost), and invoices with payments for one customer in four: a drawn-from-life pipeline
-    and billing history. A generator of its own, so the other data stay as they were."""
-    stages = list(settings.deal_stages)
-    open_stages, (won, lost) = stages[:-2], stages[-2:]
-    currency = settings.currency
-    deals: list[dict[str, Any]] = []
-    steps: list[dict[str, Any]] = []
-    invoices: list[dict[str, Any]] = []
-    payments: list[dict[str, Any]] = []
-    numbers: dict[int, int] = {}
-    for row in contact_rows:
-        contact_id, owner = int(row["id"]), str(row["owner"])
-        created = start + timedelta(seconds=rng.randrange(span))
-        if rng.random() < 0.05:
-            stage = rng.choice([*open_stages, *open_stages, won, lost])
-            closed = stage in (won, lost)
-            deal_id = len(deals) + 1
-            deals.append(
-                {
-                    "id": deal_id, "uuid": next_uuid(), "contact_id": contact_id,
-                    "company_id": row["company_id"], "title": rng.choice(DEAL_TITLES),
-                    "amount_cents": rng.randrange(500, 50_000) * 100, "currency": currency,
-                    "stage": stage, "owner": owner,
-                    "expected_close_on": (now + timedelta(days=rng.randint(5, 90))).date(),
-                    "closed_at": created + timedelta(days=rng.randint(1, 30)) if closed else None,
-                    "lost_reason": "went with another supplier" if stage == lost else "",
-                    "notes": "", "created_at": created, "updated_at": created, "deleted_at": None,
-                }
-            )  # fmt: skip
-            steps.append({"deal_id": deal_id, "at": created, "from_stage": "",
-                          "to_stage": open_stages[0], "changed_by": owner})  # fmt: skip
-            if stage != open_stages[0]:
-                moved = deals[-1]["closed_at"] or created + timedelta(days=1)
-                steps.append({"deal_id": deal_id, "at": moved, "from_stage": open_stages[0],
-                              "to_stage": stage, "changed_by": owner})  # fmt: skip
-        if row["stage"] == "customer" and rng.random() < 0.25:
-            issued = (start + timedelta(seconds=rng.randrange(span))).date()
-            numbers[issued.year] = numbers.get(issued.year, 0) + 1
-            amount = rng.randrange(50, 5_000) * 100
-            invoice_id = len(invoices) + 1
-            invoices.append(
-                {
-                    "id": invoice_id, "uuid": next_uuid(),
-                    "number": f"INV-{issued.year}-{numbers[issued.year]:04d}", "kind": "invoice",
-                    "contact_id": contact_id, "deal_id": None, "issued_on": issued,
-                    "due_on": issued + timedelta(days=30), "amount_cents": amount,
-                    "currency": currency, "description": "Goods and services",
-                    "cancelled_at": None, "cancel_reason": "",
-                    "created_at": created, "updated_at": created, "deleted_at": None,
-                }
-            )  # fmt: skip
-            paid_on = issued + timedelta(days=rng.randint(3, 40))
-            if rng.random() < 0.7 and paid_on <= now.date():
-                payments.append(
-                    {
-                        "uuid": next_uuid(), "invoice_id": invoice_id, "contact_id": contact_id,
-                        "amount_cents": amount, "currency": currency, "paid_on": paid_on,
-                        "method": rng.choice(["bank transfer", "card"]), "notes": "",
-                        "created_at": created, "deleted_at": None,
-                    }
-                )  # fmt: skip
-    return [(Deal, deals), (DealStageChange, steps), (Invoice, invoices), (Payment, payments)]
+Row = dict[str, Any]
 
 
-def generate(
-    store: Store,
-    *,
-    contacts: int,
-    companies: int,
-    interactions: int,
-    follow_ups: int,
-    seed: int = 7,
-    days: int = 365,
-) -> dict[str, int]:
-    """Fill an empty database with made-up but plausible data spread over the last DAYS."""
-    rng = random.Random(seed)
-    now = clock.now().replace(microsecond=0)
-    start = now - timedelta(days=days)
-    span = int((now - start).total_seconds())
+@dataclass(frozen=True)
+class _Draw:
+    """What every generator draws from: the seeded random source, the time span, the UUIDs."""
 
-    # Ascending (still valid, still unique) UUIDs: random ones made every insert a random
-    # write into the unique index, the largest single cost of a million-row load.
+    rng: random.Random
+    now: datetime
+    start: datetime
+    span: int
+    next_uuid: Callable[[], str]
+
+    def moment_in_past(self) -> datetime:
+        return self.start + timedelta(seconds=self.rng.randrange(self.span))
+
+
+def _uuid_source(rng: random.Random) -> Callable[[], str]:
+    """Ascending (still valid, still unique) UUIDs: random ones made every insert a random
+    write into the unique index, the largest single cost of a million-row load."""
     uuid_prefix = rng.getrandbits(64) << 64
     counter = iter(range(1, 1 << 62))
 
     def next_uuid() -> str:
         return str(uuid.UUID(int=uuid_prefix | next(counter), version=4))
 
-    def moment_in_past() -> datetime:
-        return start + timedelta(seconds=rng.randrange(span))
+    return next_uuid
 
-    company_rows: list[dict[str, Any]] = []
+
+@dataclass
+class _Money:
+    """The money rows as they are drawn, with each year's last invoice number."""
+
+    deals: list[Row] = field(default_factory=list)
+    steps: list[Row] = field(default_factory=list)
+    invoices: list[Row] = field(default_factory=list)
+    payments: list[Row] = field(default_factory=list)
+    numbers: dict[int, int] = field(default_factory=dict)
+
+
+def _draw_deal(
+    draw: _Draw, money: _Money, row: Row, created: datetime, stages: list[str], currency: str
+) -> None:
+    """One deal for the contact of ROW, with the stage changes that brought it where it is."""
+    rng, now, owner = draw.rng, draw.now, str(row["owner"])
+    open_stages, (won, lost) = stages[:-2], stages[-2:]
+    stage = rng.choice([*open_stages, *open_stages, won, lost])
+    closed = stage in (won, lost)
+    deal_id = len(money.deals) + 1
+    money.deals.append(
+        {
+            "id": deal_id, "uuid": draw.next_uuid(), "contact_id": int(row["id"]),
+            "company_id": row["company_id"], "title": rng.choice(DEAL_TITLES),
+            "amount_cents": rng.randrange(500, 50_000) * 100, "currency": currency,
+            "stage": stage, "owner": owner,
+            "expected_close_on": (now + timedelta(days=rng.randint(5, 90))).date(),
+            "closed_at": created + timedelta(days=rng.randint(1, 30)) if closed else None,
+            "lost_reason": "went with another supplier" if stage == lost else "",
+            "notes": "", "created_at": created, "updated_at": created, "deleted_at": None,
+        }
+    )  # fmt: skip
+    money.steps.append({"deal_id": deal_id, "at": created, "from_stage": "",
+                        "to_stage": open_stages[0], "changed_by": owner})  # fmt: skip
+    if stage != open_stages[0]:
+        moved = money.deals[-1]["closed_at"] or created + timedelta(days=1)
+        money.steps.append({"deal_id": deal_id, "at": moved, "from_stage": open_stages[0],
+                            "to_stage": stage, "changed_by": owner})  # fmt: skip
+
+
+def _draw_invoice(
+    draw: _Draw, money: _Money, contact_id: int, created: datetime, currency: str
+) -> None:
+    """One invoice, paid in full seven times in ten (if that day has come)."""
+    rng = draw.rng
+    issued = draw.moment_in_past().date()
+    money.numbers[issued.year] = money.numbers.get(issued.year, 0) + 1
+    amount = rng.randrange(50, 5_000) * 100
+    invoice_id = len(money.invoices) + 1
+    money.invoices.append(
+        {
+            "id": invoice_id, "uuid": draw.next_uuid(),
+            "number": f"INV-{issued.year}-{money.numbers[issued.year]:04d}", "kind": "invoice",
+            "contact_id": contact_id, "deal_id": None, "issued_on": issued,
+            "due_on": issued + timedelta(days=30), "amount_cents": amount,
+            "currency": currency, "description": "Goods and services",
+            "cancelled_at": None, "cancel_reason": "",
+            "created_at": created, "updated_at": created, "deleted_at": None,
+        }
+    )  # fmt: skip
+    paid_on = issued + timedelta(days=rng.randint(3, 40))
+    if rng.random() < 0.7 and paid_on <= draw.now.date():
+        money.payments.append(
+            {
+                "uuid": draw.next_uuid(), "invoice_id": invoice_id, "contact_id": contact_id,
+                "amount_cents": amount, "currency": currency, "paid_on": paid_on,
+                "method": rng.choice(["bank transfer", "card"]), "notes": "",
+                "created_at": created, "deleted_at": None,
+            }
+        )  # fmt: skip
+
+
+def _money_rows(draw: _Draw, contact_rows: list[Row], settings: Any) -> list[tuple[Any, list[Row]]]:
+    """Deals for one contact in twenty (open ones spread over the pipeline, the rest won or
+    lost), and invoices with payments for one customer in four: a drawn-from-life pipeline
+    and billing history. DRAW has a random source of its own, so the other data stay as they
+    were."""
+    stages = list(settings.deal_stages)
+    currency = settings.currency
+    money = _Money()
+    for row in contact_rows:
+        created = draw.moment_in_past()
+        if draw.rng.random() < 0.05:
+            _draw_deal(draw, money, row, created, stages, currency)
+        if row["stage"] == "customer" and draw.rng.random() < 0.25:
+            _draw_invoice(draw, money, int(row["id"]), created, currency)
+    return [
+        (Deal, money.deals),
+        (DealStageChange, money.steps),
+        (Invoice, money.invoices),
+        (Payment, money.payments),
+    ]
+
+
+def _company_rows(draw: _Draw, companies: int) -> list[Row]:
+    """Companies with made-up names, unique ones (a repeat gets its number)."""
+    rng = draw.rng
+    company_rows: list[Row] = []
     used: set[str] = set()
     for index in range(1, companies + 1):
         name = (
@@ -392,11 +418,11 @@ def generate(
         if name in used:
             name = f"{name} {index}"
         used.add(name)
-        created = moment_in_past()
+        created = draw.moment_in_past()
         company_rows.append(
             {
                 "id": index,
-                "uuid": next_uuid(),
+                "uuid": draw.next_uuid(),
                 "name": name,
                 "name_key": fold(name),
                 "kind": rng.choices(
@@ -418,99 +444,127 @@ def generate(
                 "deleted_at": None,
             }
         )
+    return company_rows
 
-    contact_rows: list[dict[str, Any]] = []
-    email_rows: list[dict[str, Any]] = []
-    phone_rows: list[dict[str, Any]] = []
-    tag_rows: list[dict[str, Any]] = []
-    stage_rows: list[dict[str, Any]] = []
+
+def _contact_row(draw: _Draw, index: int, companies: int) -> Row:
+    """One contact; last contact and next follow-up are filled in once those are drawn."""
+    rng = draw.rng
+    given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+    display = f"{given} {family}"
+    created = draw.moment_in_past()
+    stage = _pick(rng, STAGES_WEIGHTED)
+    company_id = rng.randint(1, companies) if companies and rng.random() < 0.85 else None
+    owner = rng.choice(OWNERS)
+    has_birthday = rng.random() < 0.3
+    return {
+        "id": index,
+        "uuid": draw.next_uuid(),
+        "display_name": display,
+        "given_name": given,
+        "family_name": family,
+        "additional_names": "",
+        "prefix": "",
+        "suffix": "",
+        "nickname": "",
+        "name_key": fold(display),
+        "company_id": company_id,
+        "title": rng.choice(TITLES),
+        "department": "",
+        "stage": stage,
+        "owner": owner,
+        "notes": "",
+        "birthday_year": rng.choice([None, rng.randint(1950, 2000)]) if has_birthday else None,
+        "birthday_month": rng.randint(1, 12) if has_birthday else None,
+        "birthday_day": rng.randint(1, 28) if has_birthday else None,
+        "anniversary_year": None,
+        "anniversary_month": None,
+        "anniversary_day": None,
+        "do_not_contact": rng.random() < 0.01,
+        "email_opt_out": rng.random() < 0.05,
+        "source": "demo",
+        "photo": "",
+        "last_contact_at": None,
+        "next_follow_up_at": None,
+        "created_at": created,
+        "updated_at": created,
+        "deleted_at": None,
+    }
+
+
+def _email_row(index: int, given: str, family: str) -> Row:
+    address = f"{fold(given).replace(' ', '')}.{fold(family).replace(' ', '')}{index}@example.com"
+    address = address.replace("'", "")
+    return {
+        "contact_id": index,
+        "address": address,
+        "address_key": address,
+        "label": "work",
+        "is_primary": True,
+    }
+
+
+def _phone_row(index: int) -> Row:
+    return {
+        "contact_id": index,
+        "number": f"+44 20 7946 {index % 10000:04d}",
+        "e164": "+44207946" + f"{index % 10000:04d}",
+        "valid": True,
+        "extension": "",
+        "label": "work",
+        "is_primary": True,
+    }
+
+
+@dataclass
+class _People:
+    """The contacts and the rows that hang off each: emails, phones, tags, stage changes."""
+
+    contacts: list[Row] = field(default_factory=list)
+    emails: list[Row] = field(default_factory=list)
+    phones: list[Row] = field(default_factory=list)
+    tags: list[Row] = field(default_factory=list)
+    stages: list[Row] = field(default_factory=list)
+
+
+def _people(draw: _Draw, contacts: int, companies: int) -> _People:
+    people = _People()
     for index in range(1, contacts + 1):
-        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
-        display = f"{given} {family}"
-        created = moment_in_past()
-        stage = _pick(rng, STAGES_WEIGHTED)
-        company_id = rng.randint(1, companies) if companies and rng.random() < 0.85 else None
-        owner = rng.choice(OWNERS)
-        has_birthday = rng.random() < 0.3
-        contact_rows.append(
-            {
-                "id": index,
-                "uuid": next_uuid(),
-                "display_name": display,
-                "given_name": given,
-                "family_name": family,
-                "additional_names": "",
-                "prefix": "",
-                "suffix": "",
-                "nickname": "",
-                "name_key": fold(display),
-                "company_id": company_id,
-                "title": rng.choice(TITLES),
-                "department": "",
-                "stage": stage,
-                "owner": owner,
-                "notes": "",
-                "birthday_year": rng.choice([None, rng.randint(1950, 2000)])
-                if has_birthday
-                else None,
-                "birthday_month": rng.randint(1, 12) if has_birthday else None,
-                "birthday_day": rng.randint(1, 28) if has_birthday else None,
-                "anniversary_year": None,
-                "anniversary_month": None,
-                "anniversary_day": None,
-                "do_not_contact": rng.random() < 0.01,
-                "email_opt_out": rng.random() < 0.05,
-                "source": "demo",
-                "photo": "",
-                "last_contact_at": None,
-                "next_follow_up_at": None,
-                "created_at": created,
-                "updated_at": created,
-                "deleted_at": None,
-            }
-        )
-        address = (
-            f"{fold(given).replace(' ', '')}.{fold(family).replace(' ', '')}{index}@example.com"
-        )
-        address = address.replace("'", "")
-        email_rows.append(
+        row = _contact_row(draw, index, companies)
+        people.contacts.append(row)
+        people.emails.append(_email_row(index, row["given_name"], row["family_name"]))
+        people.phones.append(_phone_row(index))
+        for tag_id in draw.rng.sample(range(1, len(TAGS) + 1), k=draw.rng.choice([0, 0, 1, 1, 2])):
+            people.tags.append({"contact_id": index, "tag_id": tag_id})
+        people.stages.append(
             {
                 "contact_id": index,
-                "address": address,
-                "address_key": address,
-                "label": "work",
-                "is_primary": True,
+                "at": row["created_at"],
+                "from_stage": "",
+                "to_stage": row["stage"],
+                "by": row["owner"],
             }
         )
-        number = f"+44 20 7946 {index % 10000:04d}"
-        phone_rows.append(
-            {
-                "contact_id": index,
-                "number": number,
-                "e164": "+44207946" + f"{index % 10000:04d}",
-                "valid": True,
-                "extension": "",
-                "label": "work",
-                "is_primary": True,
-            }
-        )
-        for tag_id in rng.sample(range(1, len(TAGS) + 1), k=rng.choice([0, 0, 1, 1, 2])):
-            tag_rows.append({"contact_id": index, "tag_id": tag_id})
-        stage_rows.append(
-            {"contact_id": index, "at": created, "from_stage": "", "to_stage": stage, "by": owner}
-        )
+    return people
 
+
+def _interaction_rows(
+    draw: _Draw, interactions: int, contact_rows: list[Row]
+) -> tuple[list[Row], dict[int, datetime]]:
+    """Calls, emails, meetings, notes and texts, in time order; and each contact's last one
+    that was not a note."""
+    rng = draw.rng
     last_contact: dict[int, datetime] = {}
     interaction_rows = []
     for index in range(1, interactions + 1):
-        contact_id = rng.randint(1, contacts)
+        contact_id = rng.randint(1, len(contact_rows))
         kind = _pick(rng, KIND_WEIGHTS)
-        when = moment_in_past()
+        when = draw.moment_in_past()
         outcome = _pick(rng, OUTCOMES) if kind == "call" else ""
         interaction_rows.append(
             {
                 "id": index,
-                "uuid": next_uuid(),
+                "uuid": draw.next_uuid(),
                 "contact_id": contact_id,
                 "company_id": contact_rows[contact_id - 1]["company_id"],
                 "kind": kind,
@@ -529,14 +583,21 @@ def generate(
                 "deleted_at": None,
             }
         )
-        if kind != "note" and when > last_contact.get(contact_id, start - timedelta(days=1)):
+        if kind != "note" and when > last_contact.get(contact_id, draw.start - timedelta(days=1)):
             last_contact[contact_id] = when
-
     # In time order, as they would have been logged: the time-ordered indexes fill at the end.
     interaction_rows.sort(key=lambda row: row["occurred_at"])
     for new_id, row in enumerate(interaction_rows, 1):
-        row["id"], row["uuid"] = new_id, next_uuid()
+        row["id"], row["uuid"] = new_id, draw.next_uuid()
+    return interaction_rows, last_contact
 
+
+def _follow_up_rows(
+    draw: _Draw, follow_ups: int, contacts: int
+) -> tuple[list[Row], dict[int, datetime]]:
+    """Follow-ups from twenty days back to forty ahead, some done; and each contact's next
+    open one."""
+    rng, now = draw.rng, draw.now
     next_due: dict[int, datetime] = {}
     follow_rows = []
     for index in range(1, follow_ups + 1):
@@ -549,7 +610,7 @@ def generate(
         follow_rows.append(
             {
                 "id": index,
-                "uuid": next_uuid(),
+                "uuid": draw.next_uuid(),
                 "contact_id": contact_id,
                 "due_at": due,
                 "all_day": False,
@@ -565,28 +626,25 @@ def generate(
         )
         if not done and due < next_due.get(contact_id, now + timedelta(days=9999)):
             next_due[contact_id] = due
-    for row in contact_rows:
-        contact_id = int(row["id"])
-        row["last_contact_at"] = last_contact.get(contact_id)
-        row["next_follow_up_at"] = next_due.get(contact_id)
-    money = _money_rows(
-        random.Random(seed + 1), contact_rows, store.settings, now, start, span, next_uuid
-    )
+    return follow_rows, next_due
 
+
+def _write(
+    store: Store,
+    tables: Sequence[tuple[Any, list[Row]]],
+    interactions: list[Row],
+    later: Sequence[tuple[Any, list[Row]]],
+    seed: int,
+) -> None:
+    """One transaction: TABLES, then INTERACTIONS with the rollup recounted once, then LATER."""
     with store.write() as session:
-        _batched(session, Tag, [{"id": i, "name": t} for i, t in enumerate(TAGS, 1)])
-        _batched(session, Company, company_rows)
-        _batched(session, Contact, contact_rows)
-        _batched(session, ContactEmail, email_rows)
-        _batched(session, ContactPhone, phone_rows)
-        _batched(session, ContactTag, tag_rows)
-        _batched(session, StageChange, stage_rows)
+        for table, rows in tables:
+            _batched(session, table, rows)
         rollup.drop_triggers(session)  # one recount beats a million upserts
-        _batched(session, Interaction, interaction_rows)
+        _batched(session, Interaction, interactions)
         rollup.rebuild(session)
         rollup.create_triggers(session)
-        _batched(session, FollowUp, follow_rows)
-        for table, rows in money:
+        for table, rows in later:
             _batched(session, table, rows)
         session.execute(insert(AppState), [{"key": "demo", "value": f"seed={seed}"}])
         rebuild(session)
@@ -594,6 +652,42 @@ def generate(
         with store.engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
+
+
+def generate(
+    store: Store,
+    *,
+    contacts: int,
+    companies: int,
+    interactions: int,
+    follow_ups: int,
+    seed: int = 7,
+    days: int = 365,
+) -> dict[str, int]:
+    """Fill an empty database with made-up but plausible data spread over the last DAYS."""
+    rng = random.Random(seed)
+    now = clock.now().replace(microsecond=0)
+    start = now - timedelta(days=days)
+    draw = _Draw(rng, now, start, int((now - start).total_seconds()), _uuid_source(rng))
+    company_rows = _company_rows(draw, companies)
+    people = _people(draw, contacts, companies)
+    interaction_rows, last_contact = _interaction_rows(draw, interactions, people.contacts)
+    follow_rows, next_due = _follow_up_rows(draw, follow_ups, contacts)
+    for row in people.contacts:
+        contact_id = int(row["id"])
+        row["last_contact_at"] = last_contact.get(contact_id)
+        row["next_follow_up_at"] = next_due.get(contact_id)
+    money = _money_rows(replace(draw, rng=random.Random(seed + 1)), people.contacts, store.settings)
+    tables = [
+        (Tag, [{"id": i, "name": t} for i, t in enumerate(TAGS, 1)]),
+        (Company, company_rows),
+        (Contact, people.contacts),
+        (ContactEmail, people.emails),
+        (ContactPhone, people.phones),
+        (ContactTag, people.tags),
+        (StageChange, people.stages),
+    ]
+    _write(store, tables, interaction_rows, [(FollowUp, follow_rows), *money], seed)
     return {
         "contacts": contacts,
         "companies": companies,

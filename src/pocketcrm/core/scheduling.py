@@ -12,6 +12,7 @@ variable lines: those apply to every later line in the file, and tools re-append
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -437,6 +438,40 @@ def systemd_enable(*, timeout: float = 30.0, timers: tuple[str, ...] = (TIMER_NA
             said = " ".join(done.stderr.split()) or f"exit status {done.returncode}"
             return f"systemctl {' '.join(args)} failed ({said}); {later} in your session"
     return None
+
+
+def systemd_uninstall(unit_dir: Path | None = None, *, timeout: float = 30.0) -> list[Path]:
+    """Stop the user timer (best effort) and delete our two unit files; returns those removed."""
+    program = shutil.which("systemctl")
+    if program is not None and unit_dir is None:
+        # No user manager (SSH, containers) is fine: removing the files is what matters.
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(
+                [
+                    program,
+                    "--user",
+                    "disable",
+                    "--now",
+                    TIMER_NAME,
+                    BACKUP_TIMER_NAME,
+                ],
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+            )
+    folder = unit_dir if unit_dir is not None else default_unit_dir()
+    removed = []
+    for name in (
+        TIMER_NAME,
+        SERVICE_NAME,
+        BACKUP_TIMER_NAME,
+        BACKUP_SERVICE_NAME,
+    ):
+        path = folder / name
+        if path.exists():
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def launchd_agent_path(label: str = LAUNCHD_LABEL) -> Path:

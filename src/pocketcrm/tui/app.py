@@ -31,7 +31,7 @@ from pocketcrm.tui.screens.dupes import DuplicatesScreen
 from pocketcrm.tui.screens.report import ReportScreen
 
 if TYPE_CHECKING:
-    from pocketcrm.core.reminders import ReminderHealth
+    from pocketcrm.core.reminders.health import ReminderHealth
     from pocketcrm.core.settings import Settings
     from pocketcrm.core.store import Store
 
@@ -347,7 +347,7 @@ class PocketCRM(App[int]):
             return
 
         def job() -> tuple[int, int, ReminderHealth]:
-            from pocketcrm.core.reminders import reminder_health
+            from pocketcrm.core.reminders.health import reminder_health
             from pocketcrm.core.services.activity import count_due
 
             return (*count_due(store), reminder_health(store))

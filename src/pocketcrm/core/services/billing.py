@@ -248,9 +248,7 @@ def _deal_billing(session: Session, deal: Deal, kind: str, default_currency: str
 
 def deal_billing(store: Store, deal_id: int, *, kind: str = "invoice") -> DealBilling:
     """What of deal DEAL_ID is already invoiced (or ordered), and what is still open."""
-    kind = kind.strip().lower()
-    if kind not in KINDS:
-        raise Invalid("kind", f"unknown kind {kind!r}; use invoice or order")
+    kind = _kind(kind)
     with store.read() as session:
         return _deal_billing(session, _deal(session, deal_id), kind, store.settings.currency)
 
@@ -266,6 +264,70 @@ def _already_billed(billing: DealBilling) -> Invalid:
         f"deal #{billing.deal_id} is already {BILLED_WORD[billing.kind]} ({', '.join(billing.numbers)}: "
         f"{billed} of {worth}); confirm to bill it again",
     )
+
+
+def _kind(kind: str) -> str:
+    """KIND cleaned, or Invalid naming the kinds there are."""
+    kind = kind.strip().lower()
+    if kind not in KINDS:
+        raise Invalid("kind", f"unknown kind {kind!r}; use invoice or order")
+    return kind
+
+
+def _due_date(kind: str, issued: date, due_on: date | None, due_in_days: int | None) -> date | None:
+    """DUE_ON, or ISSUED plus DUE_IN_DAYS; by default an invoice is due in INVOICE_DUE_DAYS
+    and an order has no due date."""
+    if due_on is not None and due_in_days is not None:
+        raise Invalid("due", "give a due date or a number of days, not both")
+    if due_in_days is not None and due_in_days < 0:
+        raise Invalid("due", "the number of days must not be negative, e.g. --due-in 14")
+    if due_on is None:
+        days = due_in_days
+        if days is None and kind == "invoice":
+            days = INVOICE_DUE_DAYS
+        due_on = issued + timedelta(days=days) if days is not None else None
+    if due_on is not None and due_on < issued:
+        raise Invalid("due", f"{due_on} is before the issue date {issued}; give a later date")
+    return due_on
+
+
+def _deal_amount(
+    session: Session,
+    deal_id: int,
+    contact_id: int,
+    kind: str,
+    amount: tuple[int, str] | None,
+    *,
+    default_currency: str,
+    bill_again: bool,
+) -> tuple[int, str]:
+    """What a bill for deal DEAL_ID comes to: AMOUNT if given, else what is not billed yet.
+
+    A deal already billed (fully or partly) is refused unless BILL_AGAIN."""
+    deal = _deal(session, deal_id)
+    if deal.contact_id != contact_id:
+        raise Invalid("deal", f"deal #{deal_id} belongs to another contact")
+    billing = _deal_billing(session, deal, kind, default_currency)
+    if amount is None:
+        if billing.open_cents <= 0:
+            raise Invalid(
+                "amount",
+                f"deal #{deal_id} has nothing left to {kind} "
+                f"({', '.join(billing.numbers) or 'it is worth nothing'}); "
+                "give an amount to bill more",
+            )
+        amount = billing.open_cents, billing.currency
+    if billing.already_billed and not bill_again:
+        raise _already_billed(billing)
+    return amount
+
+
+def _unused_number(session: Session, given: str) -> None:
+    taken = session.exec(
+        select(Invoice.id).where(func.upper(col(Invoice.number)) == given.upper())
+    ).first()
+    if taken is not None:
+        raise Invalid("number", f"{given} is already used; leave it out for the next one")
 
 
 def create_invoice(
@@ -287,28 +349,14 @@ def create_invoice(
 
     With a deal: amount None bills what of the deal is not invoiced yet, and a deal already
     invoiced (fully or partly) is refused unless bill_again (the person confirmed)."""
-    kind = kind.strip().lower()
-    if kind not in KINDS:
-        raise Invalid("kind", f"unknown kind {kind!r}; use invoice or order")
+    kind = _kind(kind)
     if amount is None and deal_id is None:
         raise Invalid("amount", "is missing; give an amount, or --deal ID to bill a deal")
-    cents, currency = (
-        parse_amount(amount, store.settings.currency) if amount is not None else (0, "")
-    )
-    if amount is not None and cents <= 0:
+    given_amount = None if amount is None else parse_amount(amount, store.settings.currency)
+    if given_amount is not None and given_amount[0] <= 0:
         raise Invalid("amount", "must be more than zero; a refund is a negative payment")
     issued = issued_on or today()
-    if due_on is not None and due_in_days is not None:
-        raise Invalid("due", "give a due date or a number of days, not both")
-    if due_in_days is not None and due_in_days < 0:
-        raise Invalid("due", "the number of days must not be negative, e.g. --due-in 14")
-    if due_on is None:
-        days = due_in_days if due_in_days is not None else None
-        if days is None and kind == "invoice":
-            days = INVOICE_DUE_DAYS
-        due_on = issued + timedelta(days=days) if days is not None else None
-    if due_on is not None and due_on < issued:
-        raise Invalid("due", f"{due_on} is before the issue date {issued}; give a later date")
+    due_on = _due_date(kind, issued, due_on, due_in_days)
     given = _text(number, "number", 40)
     if given and any(ch.isspace() for ch in given):
         raise Invalid("number", f"{given!r} has spaces; use e.g. INV-2026-0042")
@@ -316,29 +364,19 @@ def create_invoice(
     now = clock.now()
     with store.write() as session:
         contact_id = resolve_contact(session, contact_ref, region=store.settings.default_region)
+        cents, currency = given_amount or (0, "")
         if deal_id is not None:
-            deal = _deal(session, deal_id)
-            if deal.contact_id != contact_id:
-                raise Invalid("deal", f"deal #{deal_id} belongs to another contact")
-            billing = _deal_billing(session, deal, kind, store.settings.currency)
-            if amount is None:
-                if billing.open_cents <= 0:
-                    raise Invalid(
-                        "amount",
-                        f"deal #{deal_id} has nothing left to {kind} "
-                        f"({', '.join(billing.numbers) or 'it is worth nothing'}); "
-                        "give an amount to bill more",
-                    )
-                cents = billing.open_cents
-                currency = billing.currency
-            if billing.already_billed and not bill_again:
-                raise _already_billed(billing)
+            cents, currency = _deal_amount(
+                session,
+                deal_id,
+                contact_id,
+                kind,
+                given_amount,
+                default_currency=store.settings.currency,
+                bill_again=bill_again,
+            )
         if given:
-            taken = session.exec(
-                select(Invoice.id).where(func.upper(col(Invoice.number)) == given.upper())
-            ).first()
-            if taken is not None:
-                raise Invalid("number", f"{given} is already used; leave it out for the next one")
+            _unused_number(session, given)
         invoice = Invoice(
             number=given or _next_number(session, kind, issued.year),
             kind=kind,

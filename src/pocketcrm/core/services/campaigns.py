@@ -389,7 +389,7 @@ def _check_smtp(smtp: SmtpSettings) -> tuple[str, str]:
     from pocketcrm.core import delivery
 
     # The digest's checks, minus its own recipient list (a campaign brings its own).
-    delivery._check_settings(replace(smtp, recipients=["campaign@recipients.invalid"]))
+    delivery.check_settings(replace(smtp, recipients=["campaign@recipients.invalid"]))
     password = ""
     if smtp.user:
         password = delivery.smtp_password(smtp)
@@ -399,29 +399,22 @@ def _check_smtp(smtp: SmtpSettings) -> tuple[str, str]:
                 f"no password for {smtp.user!r}: set {smtp.password_env} or store it "
                 f"with `keyring set {smtp.keyring_service} {smtp.user}`",
             )
-    return delivery._sender(smtp), password
+    return delivery.sender_address(smtp), password
 
 
 def _open(smtp: SmtpSettings, password: str) -> smtplib.SMTP:
     """A logged-in connection, as the digest makes it (STARTTLS required unless told not)."""
     import smtplib
-    import ssl
 
     from pocketcrm.core import delivery
 
-    client = delivery._connect(smtp)
+    client = delivery.connect(smtp)
     try:
-        if smtp.security == "starttls":
-            client.ehlo()
-            if not client.has_extn("starttls"):
-                raise smtplib.SMTPNotSupportedError(
-                    'the server does not offer STARTTLS; use security = "ssl" (usually port '
-                    '465), or "none" only for a trusted local relay'
-                )
-            client.starttls(context=ssl.create_default_context())
-            client.ehlo()
-        if smtp.user:
-            client.login(smtp.user, password)
+        if not delivery.secure(client, smtp, password):
+            raise smtplib.SMTPNotSupportedError(
+                'the server does not offer STARTTLS; use security = "ssl" (usually port '
+                '465), or "none" only for a trusted local relay'
+            )
     except BaseException:
         client.close()
         raise
@@ -659,6 +652,16 @@ def send_campaign(
         _drop_lease(store, view.id, token)
 
 
+@dataclass
+class _Tally:
+    """What one send did so far, and why it stopped early ("" while it goes on)."""
+
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    error: str = ""
+
+
 def _send(
     store: Store,
     view: CampaignView,
@@ -672,73 +675,106 @@ def _send(
 
     from pocketcrm.core import delivery
 
-    sent = failed = skipped = 0
-    error = ""
     try:
         client = _open(smtp, password)
     except (smtplib.SMTPException, OSError) as exc:
-        reason = delivery._smtp_reason(exc, smtp)
+        reason = delivery.smtp_reason(exc, smtp)
         return SendReport(view.id, 0, 0, 0, _remaining(store, view.id), False, reason)
+    tally = _Tally()
     renewed = clock.now()
     try:
         for item in todo:
             if (clock.now() - renewed).total_seconds() > SEND_LEASE_SECONDS / 4:
                 _renew_lease(store, view.id, token)
                 renewed = clock.now()
-            with store.read() as session:
-                still = session.execute(
-                    text("SELECT status FROM campaign_recipient WHERE id = :i"),
-                    {"i": item.recipient_id},
-                ).scalar()
-            if still == "sent":  # sent by a run that ended after this one read its list
+            prepared = _prepared(store, view, item, sender, tally)
+            if prepared is None:
                 continue
-            with store.read() as session:
-                person = _people(session, [item.contact_id]).get(item.contact_id)
-            reason = person.skip_reason() if person else SKIP_TRASHED
-            if reason and reason != SKIP_NO_EMAIL:
-                # Opted out (or trashed) since the campaign was made: respect it now.
-                _mark(store, item, "skipped", reason, attempt=False)
-                skipped += 1
-                continue
-            assert person is not None
-            fields = _fields(person.display_name, person.given_name, person.company)
-            subject = render(view.subject, fields)
-            message = build_message(
-                sender,
-                person.display_name,
-                item.email,
-                subject,
-                render(view.body, fields),
-                now=clock.now(),
-            )
-            try:
-                refused = client.send_message(message, from_addr=sender, to_addrs=[item.email])
-            except (smtplib.SMTPServerDisconnected, smtplib.SMTPSenderRefused) as exc:
-                # The connection, or our own From address: nothing about this recipient,
-                # so it stays pending and keeps its tries.
-                error = delivery._smtp_reason(exc, smtp)
+            message, subject = prepared
+            if not _send_one(store, client, item, message, subject, smtp, sender, tally):
                 break
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
-                code = getattr(exc, "smtp_code", 0)
-                _mark(store, item, "failed", delivery._smtp_reason(exc, smtp), attempt=True)
-                failed += 1
-                if code == 421:  # the server is closing the connection
-                    error = delivery._smtp_reason(exc, smtp)
-                    break
-                continue
-            except (smtplib.SMTPException, OSError) as exc:
-                error = delivery._smtp_reason(exc, smtp)
-                break
-            if refused:
-                _mark(store, item, "failed", str(refused), attempt=True)
-                failed += 1
-                continue
-            _mark_sent(store, item, subject)
-            sent += 1
     finally:
         try:
             client.quit()
         except (smtplib.SMTPException, OSError):
             client.close()
     finished = _finish_if_done(store, view.id)
-    return SendReport(view.id, sent, failed, skipped, _remaining(store, view.id), finished, error)
+    remaining = _remaining(store, view.id)
+    return SendReport(
+        view.id, tally.sent, tally.failed, tally.skipped, remaining, finished, tally.error
+    )
+
+
+def _prepared(
+    store: Store, view: CampaignView, item: _Todo, sender: str, tally: _Tally
+) -> tuple[EmailMessage, str] | None:
+    """ITEM's message and subject, or None: sent meanwhile, or to be skipped now."""
+    with store.read() as session:
+        still = session.execute(
+            text("SELECT status FROM campaign_recipient WHERE id = :i"),
+            {"i": item.recipient_id},
+        ).scalar()
+    if still == "sent":  # sent by a run that ended after this one read its list
+        return None
+    with store.read() as session:
+        person = _people(session, [item.contact_id]).get(item.contact_id)
+    reason = person.skip_reason() if person else SKIP_TRASHED
+    if reason and reason != SKIP_NO_EMAIL:
+        # Opted out (or trashed) since the campaign was made: respect it now.
+        _mark(store, item, "skipped", reason, attempt=False)
+        tally.skipped += 1
+        return None
+    assert person is not None
+    fields = _fields(person.display_name, person.given_name, person.company)
+    subject = render(view.subject, fields)
+    message = build_message(
+        sender,
+        person.display_name,
+        item.email,
+        subject,
+        render(view.body, fields),
+        now=clock.now(),
+    )
+    return message, subject
+
+
+def _send_one(
+    store: Store,
+    client: smtplib.SMTP,
+    item: _Todo,
+    message: EmailMessage,
+    subject: str,
+    smtp: SmtpSettings,
+    sender: str,
+    tally: _Tally,
+) -> bool:
+    """Send ITEM's message and mark the outcome; False when the run must stop (tally.error)."""
+    import smtplib
+
+    from pocketcrm.core import delivery
+
+    try:
+        refused = client.send_message(message, from_addr=sender, to_addrs=[item.email])
+    except (smtplib.SMTPServerDisconnected, smtplib.SMTPSenderRefused) as exc:
+        # The connection, or our own From address: nothing about this recipient,
+        # so it stays pending and keeps its tries.
+        tally.error = delivery.smtp_reason(exc, smtp)
+        return False
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
+        code = getattr(exc, "smtp_code", 0)
+        _mark(store, item, "failed", delivery.smtp_reason(exc, smtp), attempt=True)
+        tally.failed += 1
+        if code == 421:  # the server is closing the connection
+            tally.error = delivery.smtp_reason(exc, smtp)
+            return False
+        return True
+    except (smtplib.SMTPException, OSError) as exc:
+        tally.error = delivery.smtp_reason(exc, smtp)
+        return False
+    if refused:
+        _mark(store, item, "failed", str(refused), attempt=True)
+        tally.failed += 1
+        return True
+    _mark_sent(store, item, subject)
+    tally.sent += 1
+    return True

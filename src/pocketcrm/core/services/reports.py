@@ -8,6 +8,7 @@ million interactions costs a few thousand rollup rows, not a million-row scan.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from pocketcrm.core.dialect import day_after, utc_day, week_start
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.readmodels import Count, Report
 from pocketcrm.core.services.figures import pipeline_figures, revenue_figures
-from pocketcrm.core.settings import NOT_SALES_COMPANY_KINDS
+from pocketcrm.core.settings import NOT_SALES_COMPANY_KINDS, Settings
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time
 
@@ -132,6 +133,171 @@ def _not_sales_leads(session: Session, stage: str) -> Counter[str]:
     return Counter({str(owner or "(none)"): int(n) for owner, n in rows})
 
 
+def _grouped(session: Session, sql: str, params: dict[str, object] | None = None) -> Counter[str]:
+    rows = session.execute(text(sql), params or {})
+    return Counter({str(k or "(none)"): int(n) for k, n in rows})
+
+
+@dataclass
+class _People:
+    """What one scan of the contacts gives: stages, owners' leads, new and stale customers."""
+
+    total: int = 0
+    new: int = 0
+    by_stage: Counter[str] = field(default_factory=Counter)
+    leads: Counter[str] = field(default_factory=Counter)
+    stale: Counter[str] = field(default_factory=lambda: Counter({str(d): 0 for d in STALE_DAYS}))
+
+
+def _contact_figures(
+    session: Session, settings: Settings, window: dict[str, str], now: datetime
+) -> _People:
+    """Leads and customers are the stages configured for those roles (renamed or not)."""
+    lead_stage = settings.stage_for("lead")
+    customer_stage = settings.stage_for("customer")
+    cuts = {f"cut{days}": db_time(now - timedelta(days=days)) for days in STALE_DAYS}
+    stale_columns = ", ".join(
+        f"sum(CASE WHEN stage = :customer AND (last_contact_at IS NULL OR "
+        f"last_contact_at < :cut{days}) THEN 1 ELSE 0 END)"
+        for days in STALE_DAYS
+    )
+    people = _People()
+    for stage, owner, n, new, *stale_counts in session.execute(
+        text(
+            "SELECT stage, owner, count(*), sum(CASE WHEN created_at >= :since AND "
+            f"created_at < :until THEN 1 ELSE 0 END), {stale_columns} FROM contact "
+            "WHERE deleted_at IS NULL GROUP BY stage, owner"
+        ),
+        {**window, **cuts, "customer": customer_stage},
+    ):
+        people.total += int(n)
+        people.new += int(new or 0)
+        people.by_stage[str(stage or "(none)")] += int(n)
+        if stage == lead_stage:
+            people.leads[str(owner or "(none)")] += int(n)
+        for days, count in zip(STALE_DAYS, stale_counts, strict=True):
+            people.stale[str(days)] += int(count or 0)
+    people.leads -= _not_sales_leads(session, lead_stage)
+    return people
+
+
+def _company_figures(session: Session, customer_stage: str) -> tuple[Counter[str], Counter[str]]:
+    """Companies by kind, and customers by the kind of company they work for."""
+    by_kind = _grouped(
+        session, "SELECT kind, count(*) FROM company WHERE deleted_at IS NULL GROUP BY kind"
+    )
+    customers_by_kind = _grouped(
+        session,
+        "SELECT coalesce(co.kind, 'no company'), count(*) FROM contact c "
+        "LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL "
+        "WHERE c.deleted_at IS NULL AND c.stage = :customer GROUP BY 1",
+        {"customer": customer_stage},
+    )
+    return by_kind, customers_by_kind
+
+
+def _signed_interactions(
+    session: Session, since: datetime, until: datetime, is_sqlite: bool
+) -> list[tuple[Any, int]]:
+    """Daily interaction groups, +1 each, and those of contacts in the trash, -1 each.
+
+    Interactions of contacts in the trash do not count (they come back on restore).
+    SQLite's CROSS JOIN keeps the (few) trashed contacts as the outer loop; left to
+    itself the planner scanned the million-row interaction index instead (7 s).
+    """
+    rows = _interaction_days(session, since, until, is_sqlite)
+    join = "CROSS JOIN" if is_sqlite else "JOIN"
+    day = utc_day("i.occurred_at", is_sqlite)
+    window = {"since": db_time(since), "until": db_time(until)}
+    trashed = list(session.execute(text(_TRASHED.format(join=join, day=day)), window))
+    return [(row, 1) for row in rows] + [(row, -1) for row in trashed]
+
+
+def _follow_up_figures(
+    session: Session, window: dict[str, str], now: datetime, is_sqlite: bool
+) -> list[int]:
+    """Due, overdue, done and done on time: one scan of the follow-ups, minus those of
+    contacts in the trash (few, found from the contact side): an EXISTS per follow-up cost
+    100,000 lookups."""
+    join = "CROSS JOIN" if is_sqlite else "JOIN"
+    params = {**window, "now": db_time(now)}
+    due_end = day_after("f.due_at", is_sqlite)
+    everyone = session.execute(
+        text(_FOLLOW_UPS.format(source="follow_up f", where="", due_end=due_end)), params
+    ).one()
+    trashed_follow = session.execute(
+        text(
+            _FOLLOW_UPS.format(
+                source=f"contact c {join} follow_up f ON f.contact_id = c.id",
+                where="AND c.deleted_at IS NOT NULL",
+                due_end=due_end,
+            )
+        ),
+        params,
+    ).one()
+    return [int(a or 0) - int(b or 0) for a, b in zip(everyone, trashed_follow, strict=True)]
+
+
+@dataclass
+class _Talk:
+    """The interactions folded: totals by kind, outcome and owner, calls, ratings, weeks."""
+
+    total: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    owners: Counter[str] = field(default_factory=Counter)
+    calls: Counter[str] = field(default_factory=Counter)
+    reached: Counter[str] = field(default_factory=Counter)
+    weeks: Counter[str] = field(default_factory=Counter)
+    satisfaction_sum: int = 0
+    satisfaction_n: int = 0
+
+    @property
+    def success(self) -> Counter[str]:
+        """Percent of each owner's calls that reached someone."""
+        calls, reached = self.calls, self.reached
+        return Counter({owner: round(100 * reached[owner] / calls[owner]) for owner in calls})
+
+    @property
+    def satisfaction_average(self) -> float | None:
+        if not self.satisfaction_n:
+            return None
+        return round(self.satisfaction_sum / self.satisfaction_n, 2)
+
+
+def _fold_interactions(signed: list[tuple[Any, int]]) -> _Talk:
+    talk = _Talk()
+    for (day, kind, outcome, owner, n, s_sum, s_n), sign in signed:
+        n = sign * int(n)
+        talk.total += n
+        talk.kinds[str(kind)] += n
+        talk.outcomes[str(outcome or "(none)")] += n
+        talk.owners[str(owner or "(none)")] += n
+        if kind == "call":
+            talk.calls[str(owner or "(none)")] += n
+            if outcome in SUCCESS_OUTCOMES:
+                talk.reached[str(owner or "(none)")] += n
+        talk.satisfaction_sum += sign * int(s_sum or 0)
+        talk.satisfaction_n += sign * int(s_n or 0)
+        talk.weeks[_week_start(date.fromisoformat(str(day))).isoformat()] += n
+    for counter in (talk.kinds, talk.outcomes, talk.owners, talk.calls, talk.reached):
+        for key in [k for k, v in counter.items() if v <= 0]:
+            del counter[key]
+    return talk
+
+
+def _weekly(weeks: Counter[str], since: datetime, until: datetime) -> tuple[Count, ...]:
+    """Interactions per local week of the window, empty weeks included."""
+    first_week = _week_start(since.astimezone(clock.local_zone()).date())
+    last_week = _week_start(until.astimezone(clock.local_zone()).date())
+    activity = []
+    week = first_week
+    while week <= last_week:
+        activity.append(Count(week.isoformat(), weeks.get(week.isoformat(), 0)))
+        week += timedelta(days=7)
+    return tuple(activity)
+
+
 def summary(store: Store, since: datetime | None = None, until: datetime | None = None) -> Report:
     """The report for [since, until); by default the last 30 days."""
     now = clock.now()
@@ -140,132 +306,39 @@ def summary(store: Store, since: datetime | None = None, until: datetime | None 
     if since >= until:
         raise Invalid("since", "must be before --until; e.g. --since 30d --until today")
     window = {"since": db_time(since), "until": db_time(until)}
+    settings = store.settings
     with store.read() as session:
-        run = session.execute
-
-        def grouped(sql: str, params: dict[str, object] | None = None) -> Counter[str]:
-            return Counter({str(k or "(none)"): int(n) for k, n in run(text(sql), params or {})})
-
-        # One scan of the contacts gives stages, owners' leads, new and stale customers.
-        # Leads and customers are the stages configured for those roles (renamed or not).
-        lead_stage = store.settings.stage_for("lead")
-        customer_stage = store.settings.stage_for("customer")
-        cuts = {f"cut{days}": db_time(now - timedelta(days=days)) for days in STALE_DAYS}
-        stale_columns = ", ".join(
-            f"sum(CASE WHEN stage = :customer AND (last_contact_at IS NULL OR "
-            f"last_contact_at < :cut{days}) THEN 1 ELSE 0 END)"
-            for days in STALE_DAYS
-        )
-        by_stage, leads = Counter[str](), Counter[str]()
-        stale = Counter({str(days): 0 for days in STALE_DAYS})
-        contacts_total = new_contacts = 0
-        for stage, owner, n, new, *stale_counts in run(
-            text(
-                "SELECT stage, owner, count(*), sum(CASE WHEN created_at >= :since AND "
-                f"created_at < :until THEN 1 ELSE 0 END), {stale_columns} FROM contact "
-                "WHERE deleted_at IS NULL GROUP BY stage, owner"
-            ),
-            {**window, **cuts, "customer": customer_stage},
-        ):
-            contacts_total += int(n)
-            new_contacts += int(new or 0)
-            by_stage[str(stage or "(none)")] += int(n)
-            if stage == lead_stage:
-                leads[str(owner or "(none)")] += int(n)
-            for days, count in zip(STALE_DAYS, stale_counts, strict=True):
-                stale[str(days)] += int(count or 0)
-        leads -= _not_sales_leads(session, lead_stage)
-        by_kind = grouped(
-            "SELECT kind, count(*) FROM company WHERE deleted_at IS NULL GROUP BY kind"
-        )
-        customers_by_kind = grouped(
-            "SELECT coalesce(co.kind, 'no company'), count(*) FROM contact c "
-            "LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL "
-            "WHERE c.deleted_at IS NULL AND c.stage = :customer GROUP BY 1",
-            {"customer": customer_stage},
-        )
-        rows = _interaction_days(session, since, until, store.is_sqlite)
-        # Interactions of contacts in the trash do not count (they come back on restore).
-        # SQLite's CROSS JOIN keeps the (few) trashed contacts as the outer loop; left to
-        # itself the planner scanned the million-row interaction index instead (7 s).
-        join = "CROSS JOIN" if store.is_sqlite else "JOIN"
-        day = utc_day("i.occurred_at", store.is_sqlite)
-        trashed = list(run(text(_TRASHED.format(join=join, day=day)), window))
-        # One scan of the follow-ups, minus those of contacts in the trash (few, found from
-        # the contact side): an EXISTS per follow-up cost 100,000 lookups.
-        params = {**window, "now": db_time(now)}
-        due_end = day_after("f.due_at", store.is_sqlite)
-        everyone = run(
-            text(_FOLLOW_UPS.format(source="follow_up f", where="", due_end=due_end)), params
-        ).one()
-        trashed_follow = run(
-            text(
-                _FOLLOW_UPS.format(
-                    source=f"contact c {join} follow_up f ON f.contact_id = c.id",
-                    where="AND c.deleted_at IS NOT NULL",
-                    due_end=due_end,
-                )
-            ),
-            params,
-        ).one()
-        follow = [int(a or 0) - int(b or 0) for a, b in zip(everyone, trashed_follow, strict=True)]
-        pipe, open_count, open_cents = pipeline_figures(session, store.settings, since, until)
-        money = revenue_figures(session, store.settings.currency, *_local_days(since, until))
-
-    kinds, outcomes, owners = Counter[str](), Counter[str](), Counter[str]()
-    calls, reached, weeks = Counter[str](), Counter[str](), Counter[str]()
-    satisfaction_sum = satisfaction_n = total = 0
-    signed = [(row, 1) for row in rows] + [(row, -1) for row in trashed]
-    for (day, kind, outcome, owner, n, s_sum, s_n), sign in signed:
-        n = sign * int(n)
-        total += n
-        kinds[str(kind)] += n
-        outcomes[str(outcome or "(none)")] += n
-        owners[str(owner or "(none)")] += n
-        if kind == "call":
-            calls[str(owner or "(none)")] += n
-            if outcome in SUCCESS_OUTCOMES:
-                reached[str(owner or "(none)")] += n
-        satisfaction_sum += sign * int(s_sum or 0)
-        satisfaction_n += sign * int(s_n or 0)
-        weeks[_week_start(date.fromisoformat(str(day))).isoformat()] += n
-    for counter in (kinds, outcomes, owners, calls, reached):
-        for key in [k for k, v in counter.items() if v <= 0]:
-            del counter[key]
-    success = Counter({owner: round(100 * reached[owner] / calls[owner]) for owner in calls})
-    first_week = _week_start(since.astimezone(clock.local_zone()).date())
-    last_week = _week_start(until.astimezone(clock.local_zone()).date())
-    activity = []
-    week = first_week
-    while week <= last_week:
-        activity.append(Count(week.isoformat(), weeks.get(week.isoformat(), 0)))
-        week += timedelta(days=7)
+        people = _contact_figures(session, settings, window, now)
+        by_kind, customers_by_kind = _company_figures(session, settings.stage_for("customer"))
+        signed = _signed_interactions(session, since, until, store.is_sqlite)
+        follow = _follow_up_figures(session, window, now, store.is_sqlite)
+        pipe, open_count, open_cents = pipeline_figures(session, settings, since, until)
+        money = revenue_figures(session, settings.currency, *_local_days(since, until))
+    talk = _fold_interactions(signed)
     return Report(
         since=since,
         until=until,
-        contacts_total=contacts_total,
-        contacts_by_stage=_counts(by_stage, list(store.settings.stages)),
+        contacts_total=people.total,
+        contacts_by_stage=_counts(people.by_stage, list(settings.stages)),
         companies_by_kind=_counts(by_kind),
         customers_by_company_kind=_counts(customers_by_kind),
-        new_contacts=new_contacts,
-        interactions_total=total,
-        interactions_by_kind=_counts(kinds),
-        interactions_by_outcome=_counts(outcomes),
-        interactions_by_owner=_counts(owners),
-        calls_by_owner=_counts(calls),
-        success_rate_by_owner=_counts(success),
-        leads_by_owner=_counts(leads),
-        satisfaction_average=round(satisfaction_sum / satisfaction_n, 2)
-        if satisfaction_n
-        else None,
-        satisfaction_count=satisfaction_n,
-        follow_ups_due=int(follow[0] or 0),
-        follow_ups_overdue=int(follow[1] or 0),
-        follow_ups_done=int(follow[2] or 0),
-        follow_ups_done_on_time=int(follow[3] or 0),
-        customers_not_contacted=_counts(stale, ["30", "60", "90"]),
-        activity_by_week=tuple(activity),
-        currency=store.settings.currency,
+        new_contacts=people.new,
+        interactions_total=talk.total,
+        interactions_by_kind=_counts(talk.kinds),
+        interactions_by_outcome=_counts(talk.outcomes),
+        interactions_by_owner=_counts(talk.owners),
+        calls_by_owner=_counts(talk.calls),
+        success_rate_by_owner=_counts(talk.success),
+        leads_by_owner=_counts(people.leads),
+        satisfaction_average=talk.satisfaction_average,
+        satisfaction_count=talk.satisfaction_n,
+        follow_ups_due=follow[0],
+        follow_ups_overdue=follow[1],
+        follow_ups_done=follow[2],
+        follow_ups_done_on_time=follow[3],
+        customers_not_contacted=_counts(people.stale, ["30", "60", "90"]),
+        activity_by_week=_weekly(talk.weeks, since, until),
+        currency=settings.currency,
         pipeline=pipe.stages,
         pipeline_open_count=open_count,
         pipeline_open_cents=open_cents,
