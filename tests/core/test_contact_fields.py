@@ -89,6 +89,33 @@ def test_one_part_typed_keeps_the_split_of_the_others(store: Store) -> None:
     assert card.name_parts() == (("given", "Robert"), ("family", "Stone"))
 
 
+@pytest.mark.parametrize(
+    ("name", "typed", "given", "family"),
+    [
+        ("Dr. Ann Lee", {"prefix": "Dr."}, "Ann", "Lee"),
+        ("Ann Lee Jr.", {"suffix": "Jr."}, "Ann", "Lee"),
+        ("Ann Lee, PhD", {"suffix": "PhD"}, "Ann", "Lee"),
+        (
+            "Dr. Ann B. Lee Jr.",
+            {"prefix": "Dr.", "additional_names": "B.", "suffix": "Jr."},
+            "Ann",
+            "Lee",
+        ),
+        ("Ann Lee", {"suffix": "Sr."}, "Ann", "Lee"),  # not in the name: the split as it is
+        ("Lee, Ann", {"prefix": "Ms"}, "Ann", "Lee"),
+    ],
+)
+def test_a_typed_prefix_middle_or_suffix_is_left_out_of_the_split(
+    store: Store, name: str, typed: dict[str, str], given: str, family: str
+) -> None:
+    created = contacts.create_contact(store, ContactInput(name=name, **typed))  # type: ignore[arg-type]
+    card = _card(store, created.id)
+    assert (card.given_name, card.family_name) == (given, family)
+    assert card.display_name == ("Ann Lee" if name == "Lee, Ann" else name)
+    renamed = contacts.update_contact(store, f"#{created.id}", ContactPatch(name=name, **typed))  # type: ignore[arg-type]
+    assert (renamed.given_name, renamed.family_name) == (given, family)
+
+
 def test_edit_sets_and_clears_name_parts(store: Store) -> None:
     created = contacts.create_contact(store, ContactInput(name="Ann Lee", prefix="Ms"))
     card = contacts.update_contact(

@@ -382,6 +382,32 @@ def _name_parts(typed: ContactInput | ContactPatch) -> dict[str, str]:
     return parts
 
 
+def _display_name(name: str, parts: dict[str, str]) -> str:
+    """The name as shown: 'Lee, Ann' becomes 'Ann Lee', but 'Ann Lee, PhD' with the suffix
+    PhD typed stays as it is (its comma comes before a suffix, not a given name)."""
+    cleaned = validate.name(name)
+    suffix = parts.get("suffix", "")
+    if suffix and cleaned.endswith(", " + suffix):
+        return cleaned
+    return validate.split_name(cleaned)[0]
+
+
+def _with_split(display: str, parts: dict[str, str]) -> dict[str, str]:
+    """PARTS with the given and family names a display name splits into where none was
+    typed; a typed prefix, middle name or suffix is not counted in them ("Dr. Ann B. Lee
+    Jr." with those three typed is given "Ann", family "Lee")."""
+    rest = display
+    prefix, middle, suffix = (parts.get(k, "") for k in ("prefix", "additional_names", "suffix"))
+    if prefix and rest.startswith(prefix + " "):
+        rest = rest[len(prefix) + 1 :]
+    if suffix and rest.endswith(" " + suffix):
+        rest = rest[: -len(suffix) - 1].rstrip(" ,")
+    given, family = validate.split_name(rest)[1:]
+    if middle and given.endswith(" " + middle):
+        given = given[: -len(middle) - 1]
+    return {"given_name": given, "family_name": family, **parts}
+
+
 def _website_key(value: str) -> str:
     """A web address compared loosely: 'https://www.example.com/' is 'example.com'."""
     key = value.strip().lower()
@@ -557,8 +583,9 @@ def create_contact(
     validate_input(data, settings)
     if not allow_suppressed:
         _refuse_suppressed(store, data.emails, data.phones)
-    display, given, family = validate.split_name(validate.name(data.name))
-    parts = {"given_name": given, "family_name": family, **_name_parts(data)}
+    typed_parts = _name_parts(data)
+    display = _display_name(data.name, typed_parts)
+    parts = _with_split(display, typed_parts)
     picture = photo.photo(data.photo)
     stage = validate.stage(data.stage, settings) if data.stage else settings.stages[0]
     birthday = _birthday(data.birthday)
@@ -1190,11 +1217,12 @@ def update_contact(
 
 def _change_name(contact: Contact, patch: ContactPatch) -> None:
     """A new name splits into given and family names; parts typed as well win."""
+    parts = _name_parts(patch)
     if patch.name is not None:
-        display, given, family = validate.split_name(validate.name(patch.name))
-        contact.display_name, contact.given_name, contact.family_name = display, given, family
-        contact.name_key = fold(display)
-    for column, value in _name_parts(patch).items():
+        display = _display_name(patch.name, parts)
+        contact.display_name, contact.name_key = display, fold(display)
+        parts = _with_split(display, parts)
+    for column, value in parts.items():
         setattr(contact, column, value)
 
 
