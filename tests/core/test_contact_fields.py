@@ -116,6 +116,19 @@ def test_a_typed_prefix_middle_or_suffix_is_left_out_of_the_split(
     assert (renamed.given_name, renamed.family_name) == (given, family)
 
 
+def test_a_new_name_is_split_around_the_stored_prefix_and_suffix(store: Store) -> None:
+    created = contacts.create_contact(
+        store, ContactInput(name="Dr. Ann Lee Jr.", prefix="Dr.", suffix="Jr.")
+    )
+    card = contacts.update_contact(store, f"#{created.id}", ContactPatch(name="Dr. Ann Smith Jr."))
+    assert (card.prefix, card.given_name, card.family_name, card.suffix) == (
+        "Dr.",
+        "Ann",
+        "Smith",
+        "Jr.",
+    )
+
+
 def test_edit_sets_and_clears_name_parts(store: Store) -> None:
     created = contacts.create_contact(store, ContactInput(name="Ann Lee", prefix="Ms"))
     card = contacts.update_contact(

@@ -1219,6 +1219,9 @@ def _change_name(contact: Contact, patch: ContactPatch) -> None:
     """A new name splits into given and family names; parts typed as well win."""
     parts = _name_parts(patch)
     if patch.name is not None:
+        # the stored prefix, middle names and suffix count as typed unless changed too
+        stored = {k: getattr(contact, k) for k in ("prefix", "additional_names", "suffix")}
+        parts = {**stored, **parts}
         display = _display_name(patch.name, parts)
         contact.display_name, contact.name_key = display, fold(display)
         parts = _with_split(display, parts)
