@@ -169,6 +169,31 @@ async def test_edit_without_changes_keeps_everything(empty_store: Any) -> None:
     )
 
 
+async def test_a_stored_photo_typing_would_refuse_does_not_block_saving(
+    empty_store: Any,
+) -> None:
+    from sqlalchemy import text
+
+    created = contacts.create_contact(empty_store, contacts.ContactInput(name="Ann Lee"))
+    odd = "data:application/octet-stream;base64,AAAA"  # as an import keeps an unknown type
+    with empty_store.write() as session:
+        session.execute(
+            text("UPDATE contact SET photo = :p WHERE id = :i"), {"p": odd, "i": created.id}
+        )
+    app = app_for(empty_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.push_screen(ContactForm(created.id))
+        await settle(pilot)
+        form = app.screen
+        _set(form, title="Buyer")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not form
+    card = contacts.get_card(empty_store, "#1")
+    assert (card.title, card.photo) == ("Buyer", odd)
+
+
 @pytest.mark.parametrize(
     ("widget_id", "value", "says"),
     [

@@ -399,6 +399,8 @@ class ContactForm(FormModal[int]):
             return None
         typed = self._typed()
         data = ContactInput(**typed)
+        if self.card is not None and typed["photo"] == self.card.photo:
+            data.photo = ""  # kept as stored (an import may have stored one typing would not)
         validate_input(data, store.settings)  # raises Invalid(field, message)
         if self.contact_id is None:
             return self._add_job(store, data)
