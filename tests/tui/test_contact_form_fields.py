@@ -169,7 +169,7 @@ async def test_edit_without_changes_keeps_everything(empty_store: Any) -> None:
     )
 
 
-async def test_a_stored_photo_typing_would_refuse_does_not_block_saving(
+async def test_stored_values_typing_would_refuse_do_not_block_saving(
     empty_store: Any,
 ) -> None:
     from sqlalchemy import text
@@ -180,6 +180,11 @@ async def test_a_stored_photo_typing_would_refuse_does_not_block_saving(
         session.execute(
             text("UPDATE contact SET photo = :p WHERE id = :i"), {"p": odd, "i": created.id}
         )
+        for name, value in (("a=b", "1"), ("", "2")):  # names typing could not give
+            session.execute(
+                text("INSERT INTO custom_field (contact_id, name, value) VALUES (:i, :n, :v)"),
+                {"i": created.id, "n": name, "v": value},
+            )
     app = app_for(empty_store)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -192,6 +197,7 @@ async def test_a_stored_photo_typing_would_refuse_does_not_block_saving(
         assert app.screen is not form
     card = contacts.get_card(empty_store, "#1")
     assert (card.title, card.photo) == ("Buyer", odd)
+    assert card.custom == {"a=b": "1", "": "2"}
 
 
 @pytest.mark.parametrize(

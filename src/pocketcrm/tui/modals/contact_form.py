@@ -378,9 +378,17 @@ class ContactForm(FormModal[int]):
             **{column: self.value(widget_id).strip() for widget_id, column in NAME_PARTS},
             "websites": split_list(self.value("websites")),
             "photo": self._photo(),
-            "custom": parse_custom(self.query_one("#custom", TextArea).text),
+            "custom": self._custom(),
             **{column: self.query_one(f"#{i}", Checkbox).value for i, column in FLAGS},
         }
+
+    def _custom(self) -> dict[str, str]:
+        """The custom fields typed; the stored ones exactly when their text was left alone
+        (a name an import kept, such as one holding '=', is then not re-read)."""
+        typed = self.query_one("#custom", TextArea).text
+        if self.card is not None and typed == custom_text(self.card.custom):
+            return dict(self.card.custom)
+        return parse_custom(typed)
 
     def _photo(self) -> str:
         """The photo typed; an embedded one left alone is kept unless its box is checked."""
@@ -399,8 +407,10 @@ class ContactForm(FormModal[int]):
             return None
         typed = self._typed()
         data = ContactInput(**typed)
-        if self.card is not None and typed["photo"] == self.card.photo:
-            data.photo = ""  # kept as stored (an import may have stored one typing would not)
+        if self.card is not None:  # what is kept as stored is not checked again: an import
+            card = self.card  # may have stored what typing would not
+            data.photo = "" if typed["photo"] == card.photo else data.photo
+            data.custom = {k: v for k, v in data.custom.items() if card.custom.get(k) != v}
         validate_input(data, store.settings)  # raises Invalid(field, message)
         if self.contact_id is None:
             return self._add_job(store, data)
