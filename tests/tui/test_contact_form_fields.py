@@ -180,6 +180,10 @@ async def test_stored_values_typing_would_refuse_do_not_block_saving(
         session.execute(
             text("UPDATE contact SET photo = :p WHERE id = :i"), {"p": odd, "i": created.id}
         )
+        session.execute(
+            text("INSERT INTO contact_website (contact_id, url, label) VALUES (:i, :u, '')"),
+            {"i": created.id, "u": "intranet"},
+        )
         for name, value in (("a=b", "1"), ("", "2")):  # names typing could not give
             session.execute(
                 text("INSERT INTO custom_field (contact_id, name, value) VALUES (:i, :n, :v)"),
@@ -198,6 +202,7 @@ async def test_stored_values_typing_would_refuse_do_not_block_saving(
     card = contacts.get_card(empty_store, "#1")
     assert (card.title, card.photo) == ("Buyer", odd)
     assert card.custom == {"a=b": "1", "": "2"}
+    assert [w.url for w in card.websites] == ["intranet"]
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from pocketcrm.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import ContactCard, DuplicateCandidate
-    from pocketcrm.core.services.contacts import ContactPatch
+    from pocketcrm.core.services.contacts import ContactInput, ContactPatch
 
 
 def split_list(value: str) -> list[str]:
@@ -407,10 +407,8 @@ class ContactForm(FormModal[int]):
             return None
         typed = self._typed()
         data = ContactInput(**typed)
-        if self.card is not None:  # what is kept as stored is not checked again: an import
-            card = self.card  # may have stored what typing would not
-            data.photo = "" if typed["photo"] == card.photo else data.photo
-            data.custom = {k: v for k, v in data.custom.items() if card.custom.get(k) != v}
+        if self.card is not None:
+            _leave_out_kept(data, self.card)
         validate_input(data, store.settings)  # raises Invalid(field, message)
         if self.contact_id is None:
             return self._add_job(store, data)
@@ -514,6 +512,19 @@ class ContactForm(FormModal[int]):
             self.show_error("name", f"looks like {shown}. Save again to add anyway.")
             return
         self.dismiss(result)
+
+
+def _leave_out_kept(data: ContactInput, card: ContactCard) -> None:
+    """DATA without the "More" values kept as stored, so they are not checked again: an
+    import may have stored what typing would not (a photo of an unknown type, a custom
+    field's odd name, a website without a dot)."""
+    for _, column in NAME_PARTS:
+        if getattr(data, column) == getattr(card, column):
+            setattr(data, column, "")
+    if data.photo == card.photo:
+        data.photo = ""
+    data.websites = [w for w in data.websites if w not in _website_texts(card)]
+    data.custom = {k: v for k, v in data.custom.items() if card.custom.get(k) != v}
 
 
 def _change_more(patch: ContactPatch, card: ContactCard, typed: dict[str, Any]) -> None:
