@@ -29,6 +29,9 @@ CONTACT_CARD = {
     "display_name",
     "given_name",
     "family_name",
+    "additional_names",  # added in issue 9 with prefix and suffix (typed on add/edit)
+    "prefix",
+    "suffix",
     "nickname",
     "company",
     "title",

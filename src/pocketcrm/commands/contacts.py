@@ -78,6 +78,19 @@ def _phone(number: str, e164: str, region: str) -> str:
     return display(number, e164, region)
 
 
+def _name_and_photo_lines(card: ContactCard) -> list[str]:
+    """The name's parts (when they say more than the name) and the photo, as `show` lists them."""
+    from pocketcrm.core.photo import describe
+
+    lines = []
+    parts = card.name_parts()
+    if parts:
+        lines.append("name   " + _escape(" · ".join(f"{f}: {v}" for f, v in parts)))
+    if card.photo:
+        lines.append(f"photo  {_escape(describe(card.photo))}")
+    return lines
+
+
 def render_card(card: ContactCard, money: ContactMoney | None = None, region: str = "") -> None:
     lines = [f"[bold]{_escape(card.display_name)}[/bold]  [dim]#{card.id}[/dim]"]
     role = _escape(", ".join(p for p in (card.title, card.department) if p))
@@ -116,7 +129,9 @@ def render_card(card: ContactCard, money: ContactMoney | None = None, region: st
         label = f" ({address.label})" if address.label else ""
         lines.append(f"addr   {_escape(address.one_line())}{_escape(label)}")
     for site in card.websites:
-        lines.append(f"web    {_escape(site.url)}")
+        label = f" ({site.label})" if site.label else ""
+        lines.append(f"web    {_escape(site.url)}{_escape(label)}")
+    lines += _name_and_photo_lines(card)
     if card.birthday:
         lines.append(f"born   {card.birthday}")
     if card.anniversary:
@@ -258,6 +273,23 @@ def add(
     email_opt_out: Annotated[
         bool, typer.Option("--email-opt-out", help="Opted out of marketing email.")
     ] = False,
+    given: Annotated[
+        str, typer.Option(metavar="TEXT", help="Given name (default: from NAME).")
+    ] = "",
+    family: Annotated[
+        str, typer.Option(metavar="TEXT", help="Family name (default: from NAME).")
+    ] = "",
+    middle: Annotated[str, typer.Option(metavar="TEXT", help="Middle name(s).")] = "",
+    prefix: Annotated[str, typer.Option(metavar="TEXT", help="Name prefix, e.g. 'Dr.'.")] = "",
+    suffix: Annotated[str, typer.Option(metavar="TEXT", help="Name suffix, e.g. 'Jr.'.")] = "",
+    photo: Annotated[
+        str,
+        typer.Option(
+            metavar="FILE|URL",
+            help="Photo: an image file (stored in the database), an http(s) address or a "
+            "data: URI.",
+        ),
+    ] = "",
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -286,6 +318,12 @@ def add(
         custom=_custom_fields(set_field),
         do_not_contact=do_not_contact,
         email_opt_out=email_opt_out,
+        given_name=given,
+        family_name=family,
+        additional_names=middle,
+        prefix=prefix,
+        suffix=suffix,
+        photo=photo,
     )
     store = open_db(db)
     contacts.validate_input(data, store.settings)
@@ -482,6 +520,33 @@ def edit(
     email_opt_out: Annotated[
         bool | None, typer.Option("--email-opt-out/--email-opt-in", help="Marketing email opt-out.")
     ] = None,
+    given: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Given name ('' clears).")
+    ] = None,
+    family: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Family name ('' clears).")
+    ] = None,
+    middle: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Middle name(s) ('' clears).")
+    ] = None,
+    prefix: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Name prefix, e.g. 'Dr.' ('' clears).")
+    ] = None,
+    suffix: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Name suffix, e.g. 'Jr.' ('' clears).")
+    ] = None,
+    photo: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE|URL",
+            help="Photo: an image file (stored in the database), an http(s) address or a "
+            "data: URI ('' removes it).",
+        ),
+    ] = None,
+    rm_website: Annotated[
+        list[str],
+        typer.Option(metavar="URL|LABEL", help="Remove a website: its address or label (repeat)."),
+    ] = [],  # noqa: B006
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -517,6 +582,13 @@ def edit(
         remove_custom=unset_field,
         do_not_contact=do_not_contact,
         email_opt_out=email_opt_out,
+        given_name=given,
+        family_name=family,
+        additional_names=middle,
+        prefix=prefix,
+        suffix=suffix,
+        photo=photo,
+        remove_websites=rm_website,
     )
     if patch == contacts.ContactPatch():  # no options: the whole card in $VISUAL/$EDITOR
         from pocketcrm.commands.editor import edit_in_editor

@@ -153,6 +153,9 @@ class ContactCard:
     display_name: str
     given_name: str
     family_name: str
+    additional_names: str  # middle names
+    prefix: str
+    suffix: str
     nickname: str
     company: CompanyRef | None
     title: str
@@ -183,6 +186,26 @@ class ContactCard:
     interactions: tuple[InteractionView, ...] = ()
     interaction_count: int = 0
     alternates: tuple[AlternateView, ...] = ()
+
+    def name_parts(self) -> tuple[tuple[str, str], ...]:
+        """The name's parts as (field, value) when they say more than the name itself (a
+        prefix, middle names, a suffix, or given and family names that are not its split);
+        empty otherwise, so a card shows them only when they matter."""
+        from pocketcrm.core.validate import split_name
+
+        split = split_name(self.display_name)[1:]
+        if (self.given_name, self.family_name) == split and not (
+            self.prefix or self.additional_names or self.suffix
+        ):
+            return ()
+        parts = (
+            ("prefix", self.prefix),
+            ("given", self.given_name),
+            ("middle", self.additional_names),
+            ("family", self.family_name),
+            ("suffix", self.suffix),
+        )
+        return tuple((name, value) for name, value in parts if value)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from pocketcrm.core import clock, matching, queries, sql, validate
+from pocketcrm.core import clock, matching, photo, queries, sql, validate
 from pocketcrm.core.errors import CrmError, Invalid
 from pocketcrm.core.queries import ContactQuery, list_sql, needs_company_join
 from pocketcrm.core.readmodels import (
@@ -31,7 +31,7 @@ from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
 
 if TYPE_CHECKING:
-    from pocketcrm.core.models import ContactEmail, ContactPhone
+    from pocketcrm.core.models import Contact, ContactEmail, ContactPhone
 
 
 @dataclass
@@ -58,6 +58,13 @@ class ContactInput:
     custom: dict[str, str] = field(default_factory=dict)
     do_not_contact: bool = False
     email_opt_out: bool = False
+    # The name's parts; an empty one comes from the name ("Ann B. Lee": given "Ann B.").
+    given_name: str = ""
+    family_name: str = ""
+    additional_names: str = ""  # middle names (--middle)
+    prefix: str = ""  # "Dr."
+    suffix: str = ""  # "Jr."
+    photo: str = ""  # an image file, an http(s) address or a data: URI (core/photo.py)
 
 
 @dataclass
@@ -86,6 +93,14 @@ class ContactPatch:
     remove_custom: list[str] = field(default_factory=list)
     do_not_contact: bool | None = None
     email_opt_out: bool | None = None
+    # The name's parts, after `name` (which splits into given and family); "" clears one.
+    given_name: str | None = None
+    family_name: str | None = None
+    additional_names: str | None = None
+    prefix: str | None = None
+    suffix: str | None = None
+    photo: str | None = None  # as ContactInput.photo; "" removes it
+    remove_websites: list[str] = field(default_factory=list)  # a label or the address
 
 
 # -- helpers shared by the services ---------------------------------------------------------
@@ -190,6 +205,8 @@ def validate_input(data: ContactInput, settings: Settings) -> None:
     _check_custom(data.custom)
     _check_text(data.company, data.title, data.department, data.owner, data.source, data.notes)
     validate.line(data.nickname, "nickname")
+    _name_parts(data)
+    photo.photo(data.photo)
 
 
 def _check_custom(custom: dict[str, str]) -> None:
@@ -198,6 +215,85 @@ def _check_custom(custom: dict[str, str]) -> None:
             raise Invalid("field", "a custom field needs a name; use NAME=VALUE")
         validate.line(key, "field")
         validate.block(value, "field")
+
+
+# The name's parts: each column and the field an error names (the option that types it).
+_NAME_PARTS = (
+    ("given_name", "given"),
+    ("family_name", "family"),
+    ("additional_names", "middle"),
+    ("prefix", "prefix"),
+    ("suffix", "suffix"),
+)
+
+
+def _name_parts(typed: ContactInput | ContactPatch) -> dict[str, str]:
+    """The name parts typed, checked like the name, by column. A part left empty on add (or
+    None on edit) is not in it; an empty one on edit clears the part."""
+    parts = {}
+    for column, field_name in _NAME_PARTS:
+        value = getattr(typed, column)
+        if value is None or (not value.strip() and isinstance(typed, ContactInput)):
+            continue
+        cleaned = validate.line(value, field_name)
+        if len(cleaned) > 200:
+            raise Invalid(field_name, "is longer than 200 characters; shorten it")
+        parts[column] = cleaned
+    return parts
+
+
+def _display_name(name: str, parts: dict[str, str]) -> str:
+    """The name as shown: 'Lee, Ann' becomes 'Ann Lee', but 'Ann Lee, PhD' with the suffix
+    PhD typed stays as it is (its comma comes before a suffix, not a given name)."""
+    cleaned = validate.name(name)
+    suffix = parts.get("suffix", "")
+    if suffix and cleaned.endswith(", " + suffix):
+        return cleaned
+    return validate.split_name(cleaned)[0]
+
+
+def _with_split(display: str, parts: dict[str, str]) -> dict[str, str]:
+    """PARTS with the given and family names a display name splits into where none was
+    typed; a typed prefix, middle name or suffix is not counted in them ("Dr. Ann B. Lee
+    Jr." with those three typed is given "Ann", family "Lee")."""
+    rest = display
+    prefix, middle, suffix = (parts.get(k, "") for k in ("prefix", "additional_names", "suffix"))
+    if prefix and rest.startswith(prefix + " "):
+        rest = rest[len(prefix) + 1 :]
+    if suffix and rest.endswith(" " + suffix):
+        rest = rest[: -len(suffix) - 1].rstrip(" ,")
+    given, family = validate.split_name(rest)[1:]
+    if middle and given.endswith(" " + middle):
+        given = given[: -len(middle) - 1]
+    return {"given_name": given, "family_name": family, **parts}
+
+
+def _website_key(value: str) -> str:
+    """A web address compared loosely: 'https://www.example.com/' is 'example.com'."""
+    key = value.strip().lower()
+    for prefix in ("https://", "http://", "www."):
+        key = key.removeprefix(prefix)
+    return key.rstrip("/")
+
+
+def _remove_websites(session: Session, contact_id: int, values: Sequence[str]) -> None:
+    """Remove the websites with this label or this address (the scheme and a final '/' do
+    not matter)."""
+    rows = session.execute(
+        text("SELECT id, url, label FROM contact_website WHERE contact_id = :c ORDER BY id"),
+        {"c": contact_id},
+    ).all()
+    for value in values:
+        wanted = value.strip().lower()
+        gone = [
+            r.id
+            for r in rows
+            if wanted == r.label.lower() or _website_key(value) == _website_key(r.url)
+        ]
+        if not wanted or not gone:
+            raise Invalid("website", f"{value!r} is not one of this contact's websites")
+        for site_id in gone:
+            session.execute(text("DELETE FROM contact_website WHERE id = :i"), {"i": site_id})
 
 
 def _add_addresses(session: Session, contact_id: int, values: Sequence[str]) -> None:
@@ -345,7 +441,10 @@ def create_contact(
     validate_input(data, settings)
     if not allow_suppressed:
         _refuse_suppressed(store, data.emails, data.phones)
-    display, given, family = validate.split_name(validate.name(data.name))
+    typed_parts = _name_parts(data)
+    display = _display_name(data.name, typed_parts)
+    parts = _with_split(display, typed_parts)
+    picture = photo.photo(data.photo)
     stage = validate.stage(data.stage, settings) if data.stage else settings.stages[0]
     birthday = _birthday(data.birthday)
     anniversary = _birthday(data.anniversary, "anniversary")
@@ -372,11 +471,11 @@ def create_contact(
             {
                 "uuid": uuid,
                 "display_name": display,
-                "given_name": given,
-                "family_name": family,
-                "additional_names": "",
-                "prefix": "",
-                "suffix": "",
+                "given_name": parts["given_name"],
+                "family_name": parts["family_name"],
+                "additional_names": parts.get("additional_names", ""),
+                "prefix": parts.get("prefix", ""),
+                "suffix": parts.get("suffix", ""),
                 "nickname": validate.line(data.nickname, "nickname"),
                 "name_key": fold(display),
                 "company_id": company_id,
@@ -394,7 +493,7 @@ def create_contact(
                 "do_not_contact": data.do_not_contact,
                 "email_opt_out": data.email_opt_out,
                 "source": data.source.strip(),
-                "photo": "",
+                "photo": picture,
                 "created_at": now,
                 "updated_at": now,
             },
@@ -546,6 +645,9 @@ def validate_patch(patch: ContactPatch) -> None:
         notes=patch.notes,
         append_note=patch.append_note,
     )
+    _name_parts(patch)
+    if patch.photo is not None:
+        photo.photo(patch.photo)
 
 
 def update_contact(
@@ -553,91 +655,120 @@ def update_contact(
 ) -> ContactCard:
     """Change a contact; an added email or phone of an erased person is refused unless
     allow_suppressed (the faces ask first)."""
-    from pocketcrm.core.models import (
-        Contact,
-        ContactEmail,
-        ContactPhone,
-        ContactWebsite,
-        CustomField,
-    )
+    from pocketcrm.core.models import Contact
 
     validate_patch(patch)
     if not allow_suppressed:
         _refuse_suppressed(store, patch.add_emails, patch.add_phones)
     settings = store.settings
+    picture = None if patch.photo is None else photo.photo(patch.photo)  # read before the lock
     with store.write() as session:
         contact_id = resolve_contact(session, ref, region=settings.default_region)
         contact = session.get(Contact, contact_id)
         assert contact is not None
-        if patch.name is not None:
-            display, given, family = validate.split_name(validate.name(patch.name))
-            contact.display_name, contact.given_name, contact.family_name = display, given, family
-            contact.name_key = fold(display)
+        _change_name(contact, patch)
         if patch.company is not None:
             contact.company_id = (
                 company_for(session, patch.company, contact.stage, settings=settings)
                 if patch.company.strip()
                 else None
             )
-        for attr in ("title", "department", "owner", "notes", "source"):
-            value = getattr(patch, attr)
-            if value is not None:
-                setattr(contact, attr, value.strip())
-        if patch.append_note:
-            contact.notes = (contact.notes + "\n" + patch.append_note.strip()).strip()
-        if patch.birthday is not None:
-            parsed = _birthday(patch.birthday)
-            contact.birthday_year, contact.birthday_month, contact.birthday_day = (
-                parsed if parsed else (None, None, None)
-            )
-        if patch.anniversary is not None:
-            parsed = _birthday(patch.anniversary, "anniversary")
-            contact.anniversary_year, contact.anniversary_month, contact.anniversary_day = (
-                parsed if parsed else (None, None, None)
-            )
-        if patch.nickname is not None:
-            contact.nickname = validate.line(patch.nickname, "nickname")
-        if patch.do_not_contact is not None:
-            contact.do_not_contact = patch.do_not_contact
-        if patch.email_opt_out is not None:
-            contact.email_opt_out = patch.email_opt_out
+        _change_fields(contact, patch)
+        if picture is not None:
+            contact.photo = picture
         session.flush()
-        _remove_addresses(session, contact_id, patch.remove_addresses)
-        _add_addresses(session, contact_id, patch.add_addresses)
-        _remove_emails(session, contact_id, patch.remove_emails)
-        _remove_phones(session, contact_id, patch.remove_phones, settings.default_region)
-        has_email = bool(
-            session.exec(select(ContactEmail).where(ContactEmail.contact_id == contact_id)).first()
-        )
-        _add_emails(session, contact_id, patch.add_emails, has_email)
-        has_phone = bool(
-            session.exec(select(ContactPhone).where(ContactPhone.contact_id == contact_id)).first()
-        )
-        _add_phones(session, contact_id, patch.add_phones, has_phone, settings.default_region)
-        for value in patch.add_websites:
-            label, url = validate.split_label(value)
-            session.add(ContactWebsite(contact_id=contact_id, url=validate.url(url), label=label))
-        for name, value in patch.set_custom.items():
-            existing = session.exec(
-                select(CustomField).where(
-                    CustomField.contact_id == contact_id, CustomField.name == name.strip()
-                )
-            ).first()
-            if existing is None:
-                session.add(CustomField(contact_id=contact_id, name=name.strip(), value=value))
-            else:
-                existing.value = value
-        for name in patch.remove_custom:
-            for existing in session.exec(
-                select(CustomField).where(
-                    CustomField.contact_id == contact_id, CustomField.name == name.strip()
-                )
-            ).all():
-                session.delete(existing)
+        _change_lists(session, contact_id, patch, settings.default_region)
         contact.updated_at = clock.now()
         session.flush()
         reindex(session, [contact_id])
         return card_for(session, contact_id)
+
+
+def _change_name(contact: Contact, patch: ContactPatch) -> None:
+    """A new name splits into given and family names; parts typed as well win."""
+    parts = _name_parts(patch)
+    if patch.name is not None:
+        # the stored prefix, middle names and suffix count as typed unless changed too
+        stored = {k: getattr(contact, k) for k in ("prefix", "additional_names", "suffix")}
+        parts = {**stored, **parts}
+        display = _display_name(patch.name, parts)
+        contact.display_name, contact.name_key = display, fold(display)
+        parts = _with_split(display, parts)
+    for column, value in parts.items():
+        setattr(contact, column, value)
+
+
+def _change_fields(contact: Contact, patch: ContactPatch) -> None:
+    """The contact's own single-value fields (not its name, company or photo)."""
+    for attr in ("title", "department", "owner", "notes", "source"):
+        value = getattr(patch, attr)
+        if value is not None:
+            setattr(contact, attr, value.strip())
+    if patch.append_note:
+        contact.notes = (contact.notes + "\n" + patch.append_note.strip()).strip()
+    if patch.birthday is not None:
+        parsed = _birthday(patch.birthday)
+        contact.birthday_year, contact.birthday_month, contact.birthday_day = (
+            parsed if parsed else (None, None, None)
+        )
+    if patch.anniversary is not None:
+        parsed = _birthday(patch.anniversary, "anniversary")
+        contact.anniversary_year, contact.anniversary_month, contact.anniversary_day = (
+            parsed if parsed else (None, None, None)
+        )
+    if patch.nickname is not None:
+        contact.nickname = validate.line(patch.nickname, "nickname")
+    if patch.do_not_contact is not None:
+        contact.do_not_contact = patch.do_not_contact
+    if patch.email_opt_out is not None:
+        contact.email_opt_out = patch.email_opt_out
+
+
+def _change_lists(session: Session, contact_id: int, patch: ContactPatch, region: str) -> None:
+    """Addresses, emails, phones, websites and custom fields: removals first, then additions."""
+    from pocketcrm.core.models import ContactEmail, ContactPhone, ContactWebsite
+
+    _remove_addresses(session, contact_id, patch.remove_addresses)
+    _add_addresses(session, contact_id, patch.add_addresses)
+    _remove_emails(session, contact_id, patch.remove_emails)
+    _remove_phones(session, contact_id, patch.remove_phones, region)
+    has_email = bool(
+        session.exec(select(ContactEmail).where(ContactEmail.contact_id == contact_id)).first()
+    )
+    _add_emails(session, contact_id, patch.add_emails, has_email)
+    has_phone = bool(
+        session.exec(select(ContactPhone).where(ContactPhone.contact_id == contact_id)).first()
+    )
+    _add_phones(session, contact_id, patch.add_phones, has_phone, region)
+    _remove_websites(session, contact_id, patch.remove_websites)
+    for value in patch.add_websites:
+        label, url = validate.split_label(value)
+        session.add(ContactWebsite(contact_id=contact_id, url=validate.url(url), label=label))
+    _change_custom(session, contact_id, patch.set_custom, patch.remove_custom)
+
+
+def _change_custom(
+    session: Session, contact_id: int, values: dict[str, str], removed: Sequence[str]
+) -> None:
+    from pocketcrm.core.models import CustomField
+
+    for name, value in values.items():
+        existing = session.exec(
+            select(CustomField).where(
+                CustomField.contact_id == contact_id, CustomField.name == name.strip()
+            )
+        ).first()
+        if existing is None:
+            session.add(CustomField(contact_id=contact_id, name=name.strip(), value=value))
+        else:
+            existing.value = value
+    for name in removed:
+        for existing in session.exec(
+            select(CustomField).where(
+                CustomField.contact_id == contact_id, CustomField.name == name.strip()
+            )
+        ).all():
+            session.delete(existing)
 
 
 def _remove_emails(session: Session, contact_id: int, values: Sequence[str]) -> None:

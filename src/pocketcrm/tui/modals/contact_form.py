@@ -1,7 +1,9 @@
 """Add or edit a contact. The core's rules decide what is valid; nothing is saved until it is.
 
-Lists (emails, phones, tags) are typed comma-separated, as on the command line
-(`work:ann@example.com, ann.lee@home.example`). On add, a likely duplicate (same email or
+Lists (emails, phones, websites, tags) are typed comma-separated, as on the command line
+(`work:ann@example.com, ann.lee@home.example`). What a contact has less often (the name's
+parts, a photo, websites, custom fields, the two flags) sits in a "More" section below the
+notes, folded on a new contact and open on one that has any of it. On add, a likely duplicate (same email or
 phone) is shown beside the name first; saving again adds the contact anyway. An email or
 phone of an erased person (the suppression list) is shown beside the emails the same way, on
 add and on edit: saving again confirms it.
@@ -14,8 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Input, Select, Static, TextArea
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Checkbox, Collapsible, Input, Select, Static, TextArea
 
 from pocketcrm.tui.jobs import run_in_thread
 from pocketcrm.tui.modals.base import FormModal
@@ -23,6 +25,7 @@ from pocketcrm.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import ContactCard, DuplicateCandidate
+    from pocketcrm.core.services.contacts import ContactInput, ContactPatch
 
 
 def split_list(value: str) -> list[str]:
@@ -48,6 +51,55 @@ def _address_texts(card: ContactCard) -> list[str]:
 
 def _phone_text(card: ContactCard) -> str:
     return ", ".join(f"{p.label}:{p.number}" if p.label else p.number for p in card.phones)
+
+
+def _embedded(photo: str) -> bool:
+    return photo.startswith("data:")
+
+
+def _website_texts(card: ContactCard) -> list[str]:
+    return [f"{w.label}:{w.url}" if w.label else w.url for w in card.websites]
+
+
+# The name's parts: the widget (named as the core's errors name the field) and the column.
+NAME_PARTS = (
+    ("prefix", "prefix"),
+    ("given", "given_name"),
+    ("middle", "additional_names"),
+    ("family", "family_name"),
+    ("suffix", "suffix"),
+)
+FLAGS = (("do-not-contact", "do_not_contact"), ("email-opt-out", "email_opt_out"))
+
+
+def custom_text(custom: dict[str, str]) -> str:
+    """Custom fields as typed in the form: NAME=VALUE a line; a value's further lines follow
+    indented by two spaces (read back exactly by parse_custom)."""
+    lines = []
+    for name, value in custom.items():
+        first, *rest = value.split("\n")
+        lines += [f"{name}={first}", *(f"  {more}" for more in rest)]
+    return "\n".join(lines)
+
+
+def parse_custom(text: str) -> dict[str, str]:
+    """The custom fields typed in the form (see custom_text); blank lines are skipped."""
+    from pocketcrm.core.errors import Invalid
+
+    custom: dict[str, str] = {}
+    name = ""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.startswith((" ", "\t")) and name:
+            custom[name] += "\n" + (line[2:] if line.startswith("  ") else line[1:])
+            continue
+        if not line.strip():
+            continue
+        name, sep, value = line.partition("=")
+        if not sep:
+            raise Invalid("custom", f"line {number} {line.strip()!r} is not NAME=VALUE")
+        name = name.strip()
+        custom[name] = value
+    return custom
 
 
 @dataclass(frozen=True)
@@ -88,7 +140,8 @@ class ContactForm(FormModal[int]):
         "phone": "phones",
         "tag": "tags",
         "address": "addresses",
-        "field": "form",
+        "website": "websites",
+        "field": "custom",
     }
 
     def __init__(self, contact_id: int | None) -> None:
@@ -167,18 +220,75 @@ class ContactForm(FormModal[int]):
                 yield from self.field(
                     "notes", "Notes", TextArea(id="notes", soft_wrap=True, compact=True)
                 )
+                yield from self.compose_more()
             yield from self.buttons("Add" if self.contact_id is None else "Save")
         yield KeyFooter()
 
+    def compose_more(self) -> ComposeResult:
+        """The fields a contact has less often, folded away until wanted."""
+        with Collapsible(
+            title="More: name parts, photo, websites, custom fields, flags", id="more"
+        ):
+            with Horizontal(classes="field-row"):
+                for widget_id, label, hint in (
+                    ("prefix", "Prefix", "Dr."),
+                    ("given", "Given name", ""),
+                    ("middle", "Middle", ""),
+                ):
+                    with Vertical():
+                        yield from self.field(
+                            widget_id, label, Input(id=widget_id, placeholder=hint, compact=True)
+                        )
+            with Horizontal(classes="field-row"):
+                for widget_id, label, hint in (
+                    ("family", "Family name", ""),
+                    ("suffix", "Suffix", "Jr."),
+                ):
+                    with Vertical():
+                        yield from self.field(
+                            widget_id, label, Input(id=widget_id, placeholder=hint, compact=True)
+                        )
+            yield from self.field(
+                "websites",
+                "Websites (comma-separated, label:address allowed)",
+                Input(id="websites", placeholder="blog:ann.example.com", compact=True),
+            )
+            yield from self.field(
+                "photo",
+                "Photo (an image file, kept in the database; an https:// address; a data: URI)",
+                Input(id="photo", placeholder="~/Pictures/ann.jpg", compact=True),
+            )
+            yield Static("", id="photo-hint", classes="field-hint")
+            yield Checkbox("Remove the embedded photo", id="photo-remove", compact=True)
+            yield from self.field(
+                "custom",
+                "Custom fields (NAME=VALUE, one a line)",
+                TextArea(id="custom", soft_wrap=True, compact=True),
+            )
+            yield Checkbox("Do not contact", id="do-not-contact", compact=True)
+            yield Checkbox("No marketing email (opted out)", id="email-opt-out", compact=True)
+
+    def typed_values(self) -> tuple[object, ...]:
+        """The fields and the check boxes (esc asks first once any changed)."""
+        return (*super().typed_values(), *(box.value for box in self.query(Checkbox)))
+
+    def show_error(self, field: str, message: str) -> None:
+        """An error about a field in "More" unfolds it first."""
+        more = self.query_one("#more", Collapsible)
+        if more.query(f"#{self.FIELD_FOR.get(field, field)}"):
+            more.collapsed = False
+        super().show_error(field, message)
+
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
+        self.query_one("#photo-remove", Checkbox).display = False
         if self.contact_id is None:
             self.query_one("#owner", Input).value = self.settings.owner
             return
         store, contact_id = self.store, self.contact_id
         if store is None:
             return
-        for widget in self.query("Input, Select, TextArea"):
+        for widget in self.query("Input, Select, TextArea, Checkbox"):
             widget.disabled = True
 
         def job() -> ContactCard:
@@ -191,7 +301,7 @@ class ContactForm(FormModal[int]):
     def fill(self, card: ContactCard) -> None:
         """Put the stored values in the fields (edit)."""
         self.card = card
-        for widget in self.query("Input, Select, TextArea"):
+        for widget in self.query("Input, Select, TextArea, Checkbox"):
             widget.disabled = False
         values = {
             "name": card.display_name,
@@ -219,8 +329,31 @@ class ContactForm(FormModal[int]):
             )
             stage.value = card.stage
         self.query_one("#notes", TextArea).text = card.notes
+        self.fill_more(card)
         self.query_one("#form-title", Static).update(f"Edit {card.display_name}")
         self.query_one("#name", Input).focus()
+
+    def fill_more(self, card: ContactCard) -> None:
+        """The "More" fields of a stored contact; the section opens when any holds something."""
+        from pocketcrm.core.photo import describe
+
+        values = {widget_id: getattr(card, column) for widget_id, column in NAME_PARTS}
+        values["websites"] = ", ".join(_website_texts(card))
+        # An embedded image stays out of the field (a large one would slow every key): the
+        # field is then for a replacement, and a box removes it.
+        embedded = _embedded(card.photo)
+        values["photo"] = "" if embedded else card.photo
+        for widget_id, value in values.items():
+            self.query_one(f"#{widget_id}", Input).value = value
+        if embedded:
+            self.query_one("#photo", Input).placeholder = "a file or address replaces it"
+            self.query_one("#photo-hint", Static).update(f"kept: {describe(card.photo)}")
+            self.query_one("#photo-remove", Checkbox).display = True
+        self.query_one("#custom", TextArea).text = custom_text(card.custom)
+        for widget_id, column in FLAGS:
+            self.query_one(f"#{widget_id}", Checkbox).value = getattr(card, column)
+        shown = [*values.values(), card.photo, card.custom, card.do_not_contact, card.email_opt_out]
+        self.query_one("#more", Collapsible).collapsed = not any(shown)
 
     # -- saving -----------------------------------------------------------------------------
 
@@ -242,7 +375,28 @@ class ContactForm(FormModal[int]):
             "anniversary": self.value("anniversary").strip(),
             "addresses": split_addresses(self.value("addresses")),
             "notes": self.query_one("#notes", TextArea).text,
+            **{column: self.value(widget_id).strip() for widget_id, column in NAME_PARTS},
+            "websites": split_list(self.value("websites")),
+            "photo": self._photo(),
+            "custom": self._custom(),
+            **{column: self.query_one(f"#{i}", Checkbox).value for i, column in FLAGS},
         }
+
+    def _custom(self) -> dict[str, str]:
+        """The custom fields typed; the stored ones exactly when their text was left alone
+        (a name an import kept, such as one holding '=', is then not re-read)."""
+        typed = self.query_one("#custom", TextArea).text
+        if self.card is not None and typed == custom_text(self.card.custom):
+            return dict(self.card.custom)
+        return parse_custom(typed)
+
+    def _photo(self) -> str:
+        """The photo typed; an embedded one left alone is kept unless its box is checked."""
+        typed = self.value("photo").strip()
+        kept = self.card.photo if self.card is not None and _embedded(self.card.photo) else ""
+        if typed or not kept or self.query_one("#photo-remove", Checkbox).value:
+            return typed
+        return kept
 
     def validate(self) -> Callable[[], Any] | None:
         from pocketcrm.core.services.contacts import ContactInput, validate_input
@@ -253,6 +407,8 @@ class ContactForm(FormModal[int]):
             return None
         typed = self._typed()
         data = ContactInput(**typed)
+        if self.card is not None:
+            _leave_out_kept(data, self.card)
         validate_input(data, store.settings)  # raises Invalid(field, message)
         if self.contact_id is None:
             return self._add_job(store, data)
@@ -311,6 +467,7 @@ class ContactForm(FormModal[int]):
         ]
         if typed["notes"].strip() != card.notes:
             patch.notes = typed["notes"]
+        _change_more(patch, card, typed)
         old_emails = {e.address.lower() for e in card.emails}
         new_emails = {split_label(v)[1].lower(): v for v in typed["emails"]}
         patch.add_emails = [v for key, v in new_emails.items() if key not in old_emails]
@@ -358,3 +515,36 @@ class ContactForm(FormModal[int]):
             self.show_error("name", f"looks like {shown}. Save again to add anyway.")
             return
         self.dismiss(result)
+
+
+def _leave_out_kept(data: ContactInput, card: ContactCard) -> None:
+    """DATA without the "More" values kept as stored, so they are not checked again: an
+    import may have stored what typing would not (a photo of an unknown type, a custom
+    field's odd name, a website without a dot)."""
+    for _, column in NAME_PARTS:
+        if getattr(data, column) == getattr(card, column):
+            setattr(data, column, "")
+    if data.photo == card.photo:
+        data.photo = ""
+    data.websites = [w for w in data.websites if w not in _website_texts(card)]
+    data.custom = {k: v for k, v in data.custom.items() if card.custom.get(k) != v}
+
+
+def _change_more(patch: ContactPatch, card: ContactCard, typed: dict[str, Any]) -> None:
+    """What changed in "More": the name's parts, the photo, websites, custom fields, flags."""
+    for _, column in NAME_PARTS:
+        if typed[column] != getattr(card, column):
+            setattr(patch, column, typed[column])
+    if typed["photo"] != card.photo:
+        patch.photo = typed["photo"]
+    old_sites = dict(zip(_website_texts(card), card.websites, strict=True))
+    patch.add_websites = [w for w in typed["websites"] if w not in old_sites]
+    patch.remove_websites = [
+        view.url for text, view in old_sites.items() if text not in typed["websites"]
+    ]
+    custom: dict[str, str] = typed["custom"]
+    patch.set_custom = {k: v for k, v in custom.items() if card.custom.get(k) != v}
+    patch.remove_custom = [k for k in card.custom if k not in custom]
+    for _, column in FLAGS:
+        if typed[column] != getattr(card, column):
+            setattr(patch, column, typed[column])

@@ -120,6 +120,7 @@ def card_head(card: ContactCard) -> Text:
 def card_details(card: ContactCard, region: str = "") -> Text:
     """Emails, phones (shown by core.phones.display), addresses and the rest."""
     from pocketcrm.core.phones import display
+    from pocketcrm.core.photo import describe as describe_photo
 
     text = Text()
     for email in card.emails:
@@ -134,7 +135,9 @@ def card_details(card: ContactCard, region: str = "") -> Text:
         label = f" ({address.label})" if address.label else ""
         _label(text, "address", f"{address.one_line()}{label}")
     for site in card.websites:
-        _label(text, "web", site.url)
+        _label(text, "web", f"{site.url} ({site.label})" if site.label else site.url)
+    _label(text, "name", " · ".join(f"{part}: {value}" for part, value in card.name_parts()))
+    _label(text, "photo", describe_photo(card.photo) if card.photo else "")
     _label(text, "birthday", card.birthday)
     _label(text, "anniv", card.anniversary)
     for name, value in card.custom.items():
