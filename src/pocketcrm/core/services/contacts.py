@@ -17,7 +17,6 @@ from pocketcrm.core import clock, matching, photo, queries, sql, validate
 from pocketcrm.core.errors import CrmError, Invalid
 from pocketcrm.core.queries import ContactQuery, list_sql, needs_company_join
 from pocketcrm.core.readmodels import (
-    AddressView,
     ContactCard,
     ContactRow,
     Created,
@@ -26,12 +25,21 @@ from pocketcrm.core.readmodels import (
 from pocketcrm.core.search import fold, matching_ids_sql, reindex
 from pocketcrm.core.services.cards import card_for, tags_of
 from pocketcrm.core.services.companies import company_for, tag_ids
+from pocketcrm.core.services.contact_lists import (
+    add_addresses,
+    add_emails,
+    add_phones,
+    remove_addresses,
+    remove_emails,
+    remove_phones,
+    remove_websites,
+)
 from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
 
 if TYPE_CHECKING:
-    from pocketcrm.core.models import Contact, ContactEmail, ContactPhone
+    from pocketcrm.core.models import Contact
 
 
 @dataclass
@@ -112,71 +120,6 @@ def _birthday(value: str, field_name: str = "birthday") -> tuple[int | None, int
     from pocketcrm.core.dates import parse_birthday
 
     return parse_birthday(value, field=field_name)
-
-
-def _add_emails(
-    session: Session, contact_id: int, values: Sequence[str], has_primary: bool
-) -> None:
-    known = set(
-        session.execute(
-            text("SELECT address_key FROM contact_email WHERE contact_id = :c"), {"c": contact_id}
-        ).scalars()
-    )
-    for value in values:
-        label, address = validate.split_label(value)
-        address = validate.email(address)
-        if address.lower() in known:  # given twice, or already there: keep one
-            continue
-        known.add(address.lower())
-        sql.insert(
-            session,
-            "contact_email",
-            {
-                "contact_id": contact_id,
-                "address": address,
-                "address_key": address.lower(),
-                "label": label,
-                "is_primary": not has_primary,
-            },
-        )
-        has_primary = True
-
-
-def _add_phones(
-    session: Session, contact_id: int, values: Sequence[str], has_primary: bool, region: str
-) -> list[str]:
-    """Adds phones as typed with E.164 and a validity flag; returns warnings for invalid ones."""
-    warnings = []
-    known = {
-        str(e164 or number)
-        for number, e164 in session.execute(
-            text("SELECT number, e164 FROM contact_phone WHERE contact_id = :c"), {"c": contact_id}
-        )
-    }
-    for value in values:
-        label, number = validate.split_label(value)
-        number = validate.phone_text(number)
-        e164, valid = validate.normalize_phone(number, region)
-        if (e164 or number) in known:  # given twice, or already there: keep one
-            continue
-        known.add(e164 or number)
-        if not valid:
-            warnings.append(f"phone {number!r} does not look valid; kept as typed and flagged")
-        sql.insert(
-            session,
-            "contact_phone",
-            {
-                "contact_id": contact_id,
-                "number": number,
-                "e164": e164,
-                "valid": valid,
-                "extension": "",
-                "label": label,
-                "is_primary": not has_primary,
-            },
-        )
-        has_primary = True
-    return warnings
 
 
 def validate_input(data: ContactInput, settings: Settings) -> None:
@@ -266,76 +209,6 @@ def _with_split(display: str, parts: dict[str, str]) -> dict[str, str]:
     if middle and given.endswith(" " + middle):
         given = given[: -len(middle) - 1]
     return {"given_name": given, "family_name": family, **parts}
-
-
-def _website_key(value: str) -> str:
-    """A web address compared loosely: 'https://www.example.com/' is 'example.com'."""
-    key = value.strip().lower()
-    for prefix in ("https://", "http://", "www."):
-        key = key.removeprefix(prefix)
-    return key.rstrip("/")
-
-
-def _remove_websites(session: Session, contact_id: int, values: Sequence[str]) -> None:
-    """Remove the websites with this label or this address (the scheme and a final '/' do
-    not matter)."""
-    rows = session.execute(
-        text("SELECT id, url, label FROM contact_website WHERE contact_id = :c ORDER BY id"),
-        {"c": contact_id},
-    ).all()
-    for value in values:
-        wanted = value.strip().lower()
-        gone = [
-            r.id
-            for r in rows
-            if wanted == r.label.lower() or _website_key(value) == _website_key(r.url)
-        ]
-        if not wanted or not gone:
-            raise Invalid("website", f"{value!r} is not one of this contact's websites")
-        for site_id in gone:
-            session.execute(text("DELETE FROM contact_website WHERE id = :i"), {"i": site_id})
-
-
-def _add_addresses(session: Session, contact_id: int, values: Sequence[str]) -> None:
-    for value in values:
-        label, street, city, region, postcode, country = validate.address(value)
-        sql.insert(
-            session,
-            "contact_address",
-            {
-                "contact_id": contact_id,
-                "label": label,
-                "street": street,
-                "extended": "",
-                "po_box": "",
-                "city": city,
-                "region": region,
-                "postcode": postcode,
-                "country": country,
-            },
-        )
-
-
-def _remove_addresses(session: Session, contact_id: int, values: Sequence[str]) -> None:
-    """Remove the addresses with this label or this one-line text (as `show` prints it)."""
-    rows = session.execute(
-        text(
-            "SELECT id, label, street, extended, po_box, city, region, postcode, country "
-            "FROM contact_address WHERE contact_id = :c ORDER BY id"
-        ),
-        {"c": contact_id},
-    ).all()
-    for value in values:
-        wanted = " ".join(value.split()).lower()
-        gone = [
-            r.id
-            for r in rows
-            if wanted in (r.label.lower(), AddressView(*r[1:]).one_line().lower())
-        ]
-        if not gone:
-            raise Invalid("address", f"{value!r} is not one of this contact's addresses")
-        for address_id in gone:
-            session.execute(text("DELETE FROM contact_address WHERE id = :i"), {"i": address_id})
 
 
 def _check_text(
@@ -498,8 +371,8 @@ def create_contact(
                 "updated_at": now,
             },
         )
-        _add_emails(session, contact_id, data.emails, False)
-        warnings = _add_phones(session, contact_id, data.phones, False, settings.default_region)
+        add_emails(session, contact_id, data.emails, False)
+        warnings = add_phones(session, contact_id, data.phones, False, settings.default_region)
         for value in data.websites:
             label, url = validate.split_label(value)
             sql.insert(
@@ -507,7 +380,7 @@ def create_contact(
                 "contact_website",
                 {"contact_id": contact_id, "url": validate.url(url), "label": label},
             )
-        _add_addresses(session, contact_id, data.addresses)
+        add_addresses(session, contact_id, data.addresses)
         for name, value in data.custom.items():
             sql.insert(
                 session,
@@ -728,19 +601,19 @@ def _change_lists(session: Session, contact_id: int, patch: ContactPatch, region
     """Addresses, emails, phones, websites and custom fields: removals first, then additions."""
     from pocketcrm.core.models import ContactEmail, ContactPhone, ContactWebsite
 
-    _remove_addresses(session, contact_id, patch.remove_addresses)
-    _add_addresses(session, contact_id, patch.add_addresses)
-    _remove_emails(session, contact_id, patch.remove_emails)
-    _remove_phones(session, contact_id, patch.remove_phones, region)
+    remove_addresses(session, contact_id, patch.remove_addresses)
+    add_addresses(session, contact_id, patch.add_addresses)
+    remove_emails(session, contact_id, patch.remove_emails)
+    remove_phones(session, contact_id, patch.remove_phones, region)
     has_email = bool(
         session.exec(select(ContactEmail).where(ContactEmail.contact_id == contact_id)).first()
     )
-    _add_emails(session, contact_id, patch.add_emails, has_email)
+    add_emails(session, contact_id, patch.add_emails, has_email)
     has_phone = bool(
         session.exec(select(ContactPhone).where(ContactPhone.contact_id == contact_id)).first()
     )
-    _add_phones(session, contact_id, patch.add_phones, has_phone, region)
-    _remove_websites(session, contact_id, patch.remove_websites)
+    add_phones(session, contact_id, patch.add_phones, has_phone, region)
+    remove_websites(session, contact_id, patch.remove_websites)
     for value in patch.add_websites:
         label, url = validate.split_label(value)
         session.add(ContactWebsite(contact_id=contact_id, url=validate.url(url), label=label))
@@ -769,54 +642,6 @@ def _change_custom(
             )
         ).all():
             session.delete(existing)
-
-
-def _remove_emails(session: Session, contact_id: int, values: Sequence[str]) -> None:
-    from pocketcrm.core.models import ContactEmail
-
-    for value in values:
-        rows = session.exec(
-            select(ContactEmail).where(
-                ContactEmail.contact_id == contact_id,
-                ContactEmail.address_key == value.strip().lower(),
-            )
-        ).all()
-        if not rows:
-            raise Invalid("email", f"{value!r} is not one of this contact's emails")
-        for row in rows:
-            session.delete(row)
-    if values:
-        _ensure_primary(session, ContactEmail, contact_id)
-
-
-def _remove_phones(session: Session, contact_id: int, values: Sequence[str], region: str) -> None:
-    from pocketcrm.core.models import ContactPhone
-
-    for value in values:
-        e164, _ = validate.normalize_phone(value, region)
-        rows = [
-            p
-            for p in session.exec(select(ContactPhone).where(ContactPhone.contact_id == contact_id))
-            if p.number == value.strip() or (e164 and p.e164 == e164)
-        ]
-        if not rows:
-            raise Invalid("phone", f"{value!r} is not one of this contact's phones")
-        for row in rows:
-            session.delete(row)
-    if values:
-        _ensure_primary(session, ContactPhone, contact_id)
-
-
-def _ensure_primary(
-    session: Session, model: type[ContactEmail] | type[ContactPhone], contact_id: int
-) -> None:
-    """After a removal, the first remaining email (or phone) becomes the primary one."""
-    session.flush()
-    rows: list[ContactEmail | ContactPhone] = list(
-        session.exec(select(model).where(model.contact_id == contact_id))  # type: ignore[arg-type]
-    )
-    if rows and not any(r.is_primary for r in rows):
-        rows[0].is_primary = True
 
 
 def change_tags(store: Store, ref: str, add: Sequence[str], remove: Sequence[str]) -> ContactCard:
