@@ -17,6 +17,8 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from pocketcrm.commands.clickcompat import UsageError
+
 
 class LazyGroup(TyperGroup):
     """Root group: eager commands (registered the usual way) plus a lazy table."""
@@ -91,24 +93,29 @@ class LazyGroup(TyperGroup):
         finally:
             self._summaries_only = False
 
-    def _main_shell_completion(
-        self, ctx_args: Any, prog_name: str, complete_var: str | None = None
-    ) -> None:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        *rest: Any,
+        **kwargs: Any,
+    ) -> Any:
         """When the shell asks for candidates, values too (contacts, stages, tags...)."""
-        name = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+        name = complete_var or f"_{prog_name or self.name}_COMPLETE".replace("-", "_").upper()
         if os.environ.get(name):
             from pocketcrm.commands import completion  # sqlite3 and typer: no SQLModel
 
             completion.install()
             self._completing = True
-        super()._main_shell_completion(ctx_args, prog_name, complete_var)
+        return super().main(args, prog_name, complete_var, *rest, **kwargs)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
-            return self._click_resolve_command(ctx, args)
-        except typer._click.exceptions.UsageError as error:
+            return super().resolve_command(ctx, args)
+        except UsageError as error:
             matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
-            if matches:
+            if matches and "Did you mean" not in error.message:
                 message = error.message.rstrip(".")
                 error.message = f"{message}. Did you mean {', '.join(repr(m) for m in matches)}?"
             raise
