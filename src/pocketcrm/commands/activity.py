@@ -217,7 +217,7 @@ def follow_up_rm(
         )
 
 
-_rm_app = typer.Typer()
+_rm_app = typer.Typer(add_completion=False)
 _rm_app.command("rm")(follow_up_rm)
 
 
@@ -258,7 +258,7 @@ def follow_up(
         typer.echo(f"follow-up #{view.id} with {view.contact_name} due {due_text(view.due_at)}")
 
 
-follow_up_app = typer.Typer(help=follow_up.__doc__)
+follow_up_app = typer.Typer(add_completion=False, help=follow_up.__doc__)
 follow_up_app.command("follow-up", cls=_FollowUpCommand)(follow_up)
 
 
@@ -387,6 +387,7 @@ def done(
 
 
 interaction_app = typer.Typer(
+    add_completion=False,
     help="Interactions (calls, meetings, emails, notes, texts): take one logged by mistake back.",
     no_args_is_help=True,
 )

@@ -10,6 +10,7 @@ from pocketcrm import humanize
 from pocketcrm.commands._common import DbOption, JsonOption, db_location, handle_errors, print_json
 
 config_app = typer.Typer(
+    add_completion=False,
     help="Read and change settings (a TOML file in the config directory).", no_args_is_help=True
 )
 

@@ -23,6 +23,7 @@ from pocketcrm.commands._common import (
 )
 
 backup_app = typer.Typer(
+    add_completion=False,
     help="Backups: take one now, list them, restore one (the current data is kept aside).",
     no_args_is_help=True,
 )

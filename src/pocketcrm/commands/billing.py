@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pocketcrm.core.store import Store
 
 invoice_app = typer.Typer(
+    add_completion=False,
     help="Invoices and orders: what a customer was billed, and whether it was paid.",
     no_args_is_help=True,
 )

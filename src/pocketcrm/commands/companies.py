@@ -22,6 +22,7 @@ from pocketcrm.commands._common import (
 )
 
 app = typer.Typer(
+    add_completion=False,
     help="Companies: the organisations your contacts belong to.", no_args_is_help=True
 )
 CompanyRef = Annotated[str, typer.Argument(help="A company id or part of its name.")]

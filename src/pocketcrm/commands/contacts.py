@@ -576,7 +576,7 @@ class _TagCommand(TyperCommand):
 
 
 # Its own one-command app, so the lazy root builds it with the class above.
-tag_app = typer.Typer(help=tag.__doc__)
+tag_app = typer.Typer(add_completion=False, help=tag.__doc__)
 tag_app.command("tag", cls=_TagCommand)(tag)
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from pocketcrm.core.services.deals import DealView, Pipeline
 
 deal_app = typer.Typer(
+    add_completion=False,
     help="Deals: what may be sold to whom, moving through the pipeline stages.",
     no_args_is_help=True,
 )

@@ -20,6 +20,16 @@ from typer.core import TyperGroup
 from pocketcrm.commands.clickcompat import UsageError
 
 
+def show_flags_bare(command: Any, ctx: Any) -> None:
+    """A flag takes no value, but Typer 0.29 labels it `<bool>` in the help: an empty
+    metavar leaves its column blank (for COMMAND, its sub-commands and their --help)."""
+    for sub in getattr(command, "commands", {}).values():
+        show_flags_bare(sub, ctx)
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+
+
 class LazyGroup(TyperGroup):
     """Root group: eager commands (registered the usual way) plus a lazy table."""
 
@@ -55,6 +65,7 @@ class LazyGroup(TyperGroup):
                 single.command(cmd_name)(target)
                 command = typer.main.get_command(single)
             command.name = cmd_name
+            show_flags_bare(command, ctx)
             if self._completing:
                 from pocketcrm.commands import completion
 
@@ -80,6 +91,7 @@ class LazyGroup(TyperGroup):
         return text.split("\n\n")[0]
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
+        show_flags_bare(self, ctx)
         self._summaries_only = True
         try:
             super().format_help(ctx, formatter)

@@ -46,10 +46,12 @@ LOG_BYTES = 1_000_000
 LOG_KEEP = 3
 
 cadence_app = typer.Typer(
+    add_completion=False,
     help="Stay in touch: how often you want to hear from a contact, or everyone with a tag.",
     no_args_is_help=True,
 )
 cron_app = typer.Typer(
+    add_completion=False,
     help="Run `pocketcrm remind` on a schedule: a cron line, a systemd timer or a launchd agent.",
     no_args_is_help=True,
 )

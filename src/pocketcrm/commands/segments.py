@@ -28,10 +28,12 @@ if TYPE_CHECKING:
     from pocketcrm.core.services.campaigns import CampaignPreview
 
 segment_app = typer.Typer(
+    add_completion=False,
     help="Saved segments: the filters of `list` under a name, evaluated when used.",
     no_args_is_help=True,
 )
 campaign_app = typer.Typer(
+    add_completion=False,
     help="Campaigns: one email to each person of a segment, never twice to anyone.",
     no_args_is_help=True,
 )

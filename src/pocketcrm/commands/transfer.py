@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from pocketcrm.core.transfer.importer import FieldChange, ImportReport
 
 person_app = typer.Typer(
+    add_completion=False,
     help="Personal-data requests: export everything about one person, or erase them.",
     no_args_is_help=True,
 )
