@@ -33,6 +33,7 @@ DbOption = Annotated[
         "--db",
         help="Database file or URL (default: $POCKETCRM_DB or the data directory's pocketcrm.db).",
         show_default=False,
+        metavar="FILE|URL",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable field names).")]

@@ -24,10 +24,12 @@ __all__ = [
     "UsageError",
     "ZshComplete",
     "add_completion_class",
+    "drop_type_label",
     "set_completer",
 ]
 
 _COMPLETER = "_custom_shell_complete"  # the attribute Typer's parameters complete from
+_TYPE_LABEL = "display_type_rich"  # the method both help formats ask for `<str>`
 Completer = Callable[[Any, Any, str], list[CompletionItem]]
 
 
@@ -35,3 +37,14 @@ def set_completer(param: Any, complete: Completer) -> None:
     """Give a built parameter its value completer: what `typer.Option(autocompletion=...)`
     sets at declaration, set here after the command is built (only while completing)."""
     setattr(param, _COMPLETER, complete)
+
+
+def drop_type_label(param: Any) -> None:
+    """Leave the `<str>` out of an argument's help row: its metavar (REF, WHEN...) already
+    says what to type, and Typer 0.29 prints an argument's Python type beside it whatever
+    the metavar (an option shows its metavar instead)."""
+    setattr(param, _TYPE_LABEL, _no_label)
+
+
+def _no_label(ctx: Any = None) -> None:
+    """No type label."""

@@ -28,12 +28,11 @@ from pocketcrm.commands._common import (
     table,
     when,
 )
+from pocketcrm.commands.params import Ref
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import ContactCard, ContactRow
     from pocketcrm.core.services.card_money import ContactMoney
-
-Ref = Annotated[str, typer.Argument(help="An id, an email, a phone, or part of a name.")]
 
 
 def _escape(text: str) -> str:
@@ -206,51 +205,70 @@ def _rows(
 
 @handle_errors
 def add(
-    name: Annotated[str, typer.Argument(help="Full name, e.g. 'Ann Lee' or 'Lee, Ann'.")],
+    name: Annotated[
+        str, typer.Argument(help="Full name, e.g. 'Ann Lee' or 'Lee, Ann'.", metavar="NAME")
+    ],
     email: Annotated[
         list[str],
-        typer.Option("--email", "-e", help="Email (repeat; 'work:a@b.com' sets a label)."),
+        typer.Option(
+            "--email", "-e", help="Email (repeat; 'work:a@b.com' sets a label).", metavar="EMAIL"
+        ),
     ] = [],  # noqa: B006
     phone: Annotated[
-        list[str], typer.Option("--phone", "-p", help="Phone as typed (repeat).")
+        list[str], typer.Option("--phone", "-p", help="Phone as typed (repeat).", metavar="PHONE")
     ] = [],  # noqa: B006
     company: Annotated[
-        str, typer.Option("--company", "-c", help="Company name or id (created if new).")
+        str,
+        typer.Option(
+            "--company", "-c", help="Company name or id (created if new).", metavar="COMPANY"
+        ),
     ] = "",
     company_kind: Annotated[
         str,
         typer.Option(
             help="Kind of the company it creates: customer, prospect, partner, supplier, "
             "distributor, other (default: from the stage). Contacts at a partner, supplier "
-            "or distributor are not counted as leads."
+            "or distributor are not counted as leads.",
+            metavar="KIND",
         ),
     ] = "",
-    title: Annotated[str, typer.Option(help="Job title.")] = "",
-    department: Annotated[str, typer.Option(help="Department.")] = "",
+    title: Annotated[str, typer.Option(help="Job title.", metavar="TITLE")] = "",
+    department: Annotated[str, typer.Option(help="Department.", metavar="TEXT")] = "",
     stage: Annotated[
-        str, typer.Option(help="Life-cycle stage (default: the first configured, lead).")
+        str,
+        typer.Option(
+            help="Life-cycle stage (default: the first configured, lead).", metavar="STAGE"
+        ),
     ] = "",
-    tag: Annotated[list[str], typer.Option("--tag", "-t", help="Tag (repeat).")] = [],  # noqa: B006
-    owner: Annotated[str, typer.Option(help="Who is responsible (default: config owner).")] = "",
-    note: Annotated[str, typer.Option("--note", "-n", help="Notes.")] = "",
+    tag: Annotated[
+        list[str], typer.Option("--tag", "-t", help="Tag (repeat).", metavar="TAG")
+    ] = [],  # noqa: B006
+    owner: Annotated[
+        str, typer.Option(help="Who is responsible (default: config owner).", metavar="OWNER")
+    ] = "",
+    note: Annotated[str, typer.Option("--note", "-n", help="Notes.", metavar="TEXT")] = "",
     birthday: Annotated[
-        str, typer.Option(help="Birthday: 1980-05-17 or --05-17 without a year.")
+        str, typer.Option(help="Birthday: 1980-05-17 or --05-17 without a year.", metavar="DATE")
     ] = "",
-    website: Annotated[list[str], typer.Option("--website", help="Website (repeat).")] = [],  # noqa: B006
+    website: Annotated[
+        list[str], typer.Option("--website", help="Website (repeat).", metavar="URL")
+    ] = [],  # noqa: B006
     address: Annotated[
         list[str],
         typer.Option(
             "--address",
             help="Postal address 'Street 1, City, Postcode, Country' (repeat; 'home:...' labels).",
+            metavar="ADDRESS",
         ),
     ] = [],  # noqa: B006
     anniversary: Annotated[
-        str, typer.Option(help="Anniversary: 2010-06-12 or --06-12 without a year.")
+        str, typer.Option(help="Anniversary: 2010-06-12 or --06-12 without a year.", metavar="DATE")
     ] = "",
-    nickname: Annotated[str, typer.Option(help="Nickname.")] = "",
-    source: Annotated[str, typer.Option(help="Where the contact came from.")] = "",
+    nickname: Annotated[str, typer.Option(help="Nickname.", metavar="TEXT")] = "",
+    source: Annotated[str, typer.Option(help="Where the contact came from.", metavar="TEXT")] = "",
     set_field: Annotated[
-        list[str], typer.Option("--set", help="Custom field NAME=VALUE (repeat).")
+        list[str],
+        typer.Option("--set", help="Custom field NAME=VALUE (repeat).", metavar="NAME=VALUE"),
     ] = [],  # noqa: B006
     do_not_contact: Annotated[
         bool, typer.Option("--do-not-contact", help="Mark as not to be contacted.")
@@ -367,28 +385,40 @@ def show(ref: Ref, db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @handle_errors
 def list_(
-    stage: Annotated[list[str], typer.Option(help="Only this stage (repeat: any of them).")] = [],  # noqa: B006
+    stage: Annotated[
+        list[str], typer.Option(help="Only this stage (repeat: any of them).", metavar="STAGE")
+    ] = [],  # noqa: B006
     tag: Annotated[
-        list[str], typer.Option(help="Only contacts with this tag (repeat: every tag).")
+        list[str],
+        typer.Option(help="Only contacts with this tag (repeat: every tag).", metavar="TAG"),
     ] = [],  # noqa: B006
     company: Annotated[
-        list[str], typer.Option(help="Company name (part) or id (repeat: any of them).")
+        list[str],
+        typer.Option(help="Company name (part) or id (repeat: any of them).", metavar="COMPANY"),
     ] = [],  # noqa: B006
     company_kind: Annotated[
-        list[str], typer.Option(help="Company kind: customer, supplier, ... (repeat: any).")
+        list[str],
+        typer.Option(help="Company kind: customer, supplier, ... (repeat: any).", metavar="KIND"),
     ] = [],  # noqa: B006
     owner: Annotated[
-        list[str], typer.Option(help="Only this owner's contacts (repeat: any of them).")
+        list[str],
+        typer.Option(help="Only this owner's contacts (repeat: any of them).", metavar="OWNER"),
     ] = [],  # noqa: B006
     not_contacted_since: Annotated[
-        str, typer.Option(help="WHEN: no call/meeting/email since, e.g. 30d.")
+        str, typer.Option(help="WHEN: no call/meeting/email since, e.g. 30d.", metavar="WHEN")
     ] = "",
     sort: Annotated[
-        str, typer.Option(help="name, last-contact, next-follow-up, created, stage, company.")
+        str,
+        typer.Option(
+            help="name, last-contact, next-follow-up, created, stage, company.", metavar="ORDER"
+        ),
     ] = "name",
-    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many rows.", metavar="N")] = None,
     segment: Annotated[
-        str, typer.Option(help="Only members of this saved segment (with any filters above).")
+        str,
+        typer.Option(
+            help="Only members of this saved segment (with any filters above).", metavar="SEGMENT"
+        ),
     ] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -428,8 +458,10 @@ def list_(
 
 @handle_errors
 def search(
-    words: Annotated[list[str], typer.Argument(help="Words to find (prefixes; accents ignored).")],
-    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    words: Annotated[
+        list[str], typer.Argument(help="Words to find (prefixes; accents ignored).", metavar="WORD")
+    ],
+    limit: Annotated[int, typer.Option(help="At most this many rows.", metavar="N")] = 50,
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
@@ -446,34 +478,61 @@ def search(
 @handle_errors
 def edit(
     ref: Ref,
-    name: Annotated[str | None, typer.Option(help="New full name.")] = None,
-    company: Annotated[str | None, typer.Option(help="Company name or id ('' removes it).")] = None,
-    title: Annotated[str | None, typer.Option(help="Job title.")] = None,
-    department: Annotated[str | None, typer.Option(help="Department.")] = None,
-    owner: Annotated[str | None, typer.Option(help="Owner.")] = None,
-    notes: Annotated[str | None, typer.Option(help="Replace the notes.")] = None,
-    add_note: Annotated[str | None, typer.Option(help="Append a line to the notes.")] = None,
-    birthday: Annotated[str | None, typer.Option(help="Birthday ('' clears).")] = None,
-    anniversary: Annotated[str | None, typer.Option(help="Anniversary ('' clears).")] = None,
-    nickname: Annotated[str | None, typer.Option(help="Nickname ('' clears).")] = None,
-    source: Annotated[str | None, typer.Option(help="Where the contact came from.")] = None,
+    name: Annotated[str | None, typer.Option(help="New full name.", metavar="NAME")] = None,
+    company: Annotated[
+        str | None, typer.Option(help="Company name or id ('' removes it).", metavar="COMPANY")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Job title.", metavar="TITLE")] = None,
+    department: Annotated[str | None, typer.Option(help="Department.", metavar="TEXT")] = None,
+    owner: Annotated[str | None, typer.Option(help="Owner.", metavar="OWNER")] = None,
+    notes: Annotated[str | None, typer.Option(help="Replace the notes.", metavar="TEXT")] = None,
+    add_note: Annotated[
+        str | None, typer.Option(help="Append a line to the notes.", metavar="TEXT")
+    ] = None,
+    birthday: Annotated[
+        str | None, typer.Option(help="Birthday ('' clears).", metavar="DATE")
+    ] = None,
+    anniversary: Annotated[
+        str | None, typer.Option(help="Anniversary ('' clears).", metavar="DATE")
+    ] = None,
+    nickname: Annotated[
+        str | None, typer.Option(help="Nickname ('' clears).", metavar="TEXT")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Where the contact came from.", metavar="TEXT")
+    ] = None,
     add_address: Annotated[
         list[str],
-        typer.Option(help="Add a postal address 'Street 1, City, Postcode, Country' (repeat)."),
+        typer.Option(
+            help="Add a postal address 'Street 1, City, Postcode, Country' (repeat).",
+            metavar="ADDRESS",
+        ),
     ] = [],  # noqa: B006
     rm_address: Annotated[
-        list[str], typer.Option(help="Remove an address: its label or its text (repeat).")
+        list[str],
+        typer.Option(help="Remove an address: its label or its text (repeat).", metavar="ADDRESS"),
     ] = [],  # noqa: B006
-    add_email: Annotated[list[str], typer.Option(help="Add an email (repeat).")] = [],  # noqa: B006
-    rm_email: Annotated[list[str], typer.Option(help="Remove an email (repeat).")] = [],  # noqa: B006
-    add_phone: Annotated[list[str], typer.Option(help="Add a phone (repeat).")] = [],  # noqa: B006
-    rm_phone: Annotated[list[str], typer.Option(help="Remove a phone (repeat).")] = [],  # noqa: B006
-    add_website: Annotated[list[str], typer.Option(help="Add a website (repeat).")] = [],  # noqa: B006
+    add_email: Annotated[
+        list[str], typer.Option(help="Add an email (repeat).", metavar="EMAIL")
+    ] = [],  # noqa: B006
+    rm_email: Annotated[
+        list[str], typer.Option(help="Remove an email (repeat).", metavar="EMAIL")
+    ] = [],  # noqa: B006
+    add_phone: Annotated[
+        list[str], typer.Option(help="Add a phone (repeat).", metavar="PHONE")
+    ] = [],  # noqa: B006
+    rm_phone: Annotated[
+        list[str], typer.Option(help="Remove a phone (repeat).", metavar="PHONE")
+    ] = [],  # noqa: B006
+    add_website: Annotated[
+        list[str], typer.Option(help="Add a website (repeat).", metavar="URL")
+    ] = [],  # noqa: B006
     set_field: Annotated[
-        list[str], typer.Option("--set", help="Custom field NAME=VALUE (repeat).")
+        list[str],
+        typer.Option("--set", help="Custom field NAME=VALUE (repeat).", metavar="NAME=VALUE"),
     ] = [],  # noqa: B006
     unset_field: Annotated[
-        list[str], typer.Option("--unset", help="Remove a custom field (repeat).")
+        list[str], typer.Option("--unset", help="Remove a custom field (repeat).", metavar="NAME")
     ] = [],  # noqa: B006
     do_not_contact: Annotated[
         bool | None, typer.Option("--do-not-contact/--may-contact", help="Do-not-contact flag.")
@@ -537,7 +596,8 @@ def edit(
 def tag(
     ref: Ref,
     changes: Annotated[
-        list[str], typer.Argument(help="+tag to add, -tag to remove (plain tag adds).")
+        list[str],
+        typer.Argument(help="+tag to add, -tag to remove (plain tag adds).", metavar="+TAG|-TAG"),
     ],
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -674,7 +734,10 @@ def restore(
     ref: Ref,
     kind: Annotated[
         str,
-        typer.Option(help="contact, company, interaction, follow-up, deal, invoice or payment."),
+        typer.Option(
+            help="contact, company, interaction, follow-up, deal, invoice or payment.",
+            metavar="KIND",
+        ),
     ] = "contact",
     db: DbOption = None,
     as_json: JsonOption = False,

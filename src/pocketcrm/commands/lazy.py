@@ -17,17 +17,20 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from pocketcrm.commands.clickcompat import UsageError
+from pocketcrm.commands.clickcompat import UsageError, drop_type_label
 
 
-def show_flags_bare(command: Any, ctx: Any) -> None:
-    """A flag takes no value, but Typer 0.29 labels it `<bool>` in the help: an empty
-    metavar leaves its column blank (for COMMAND, its sub-commands and their --help)."""
+def plain_labels(command: Any, ctx: Any) -> None:
+    """Help shows a metavar (REF, WHEN...) and no Python type: a flag takes no value, but
+    Typer 0.29 labels it `<bool>` (an empty metavar leaves its column blank), and it prints
+    an argument's type beside its metavar. For COMMAND, its sub-commands and their --help."""
     for sub in getattr(command, "commands", {}).values():
-        show_flags_bare(sub, ctx)
+        plain_labels(sub, ctx)
     for param in [*command.params, command.get_help_option(ctx)]:
         if getattr(param, "is_flag", False) and param.metavar is None:
             param.metavar = ""
+        elif param is not None and param.param_type_name == "argument":
+            drop_type_label(param)
 
 
 class LazyGroup(TyperGroup):
@@ -65,7 +68,7 @@ class LazyGroup(TyperGroup):
                 single.command(cmd_name)(target)
                 command = typer.main.get_command(single)
             command.name = cmd_name
-            show_flags_bare(command, ctx)
+            plain_labels(command, ctx)
             if self._completing:
                 from pocketcrm.commands import completion
 
@@ -91,7 +94,7 @@ class LazyGroup(TyperGroup):
         return text.split("\n\n")[0]
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        show_flags_bare(self, ctx)
+        plain_labels(self, ctx)
         self._summaries_only = True
         try:
             super().format_help(ctx, formatter)

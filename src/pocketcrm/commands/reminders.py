@@ -64,6 +64,7 @@ ChannelOption = Annotated[
         help="Deliver through this channel instead of reminders.channels: stdout, desktop, "
         "email or command (repeat, or separate with commas).",
         show_default=False,
+        metavar="CHANNEL",
     ),
 ]
 TabfileOption = Annotated[
@@ -72,6 +73,7 @@ TabfileOption = Annotated[
         "--tabfile",
         help="Edit this crontab file (e.g. under /etc/cron.d) instead of your own crontab.",
         show_default=False,
+        metavar="FILE",
     ),
 ]
 
@@ -240,7 +242,11 @@ def remind(
     ] = False,
     log_level: Annotated[
         str,
-        typer.Option("--log-level", help="info: names and ids only; debug: also titles and notes."),
+        typer.Option(
+            "--log-level",
+            help="info: names and ids only; debug: also titles and notes.",
+            metavar="info|debug",
+        ),
     ] = "info",
     tabfile: TabfileOption = None,
     db: DbOption = None,
@@ -302,17 +308,29 @@ def _interval(days: int) -> str:
 def cadence_set(
     ref: Annotated[
         str | None,
-        typer.Argument(help="A contact: id, email, phone or part of a name.", show_default=False),
+        typer.Argument(
+            help="A contact: id, email, phone or part of a name.", show_default=False, metavar="REF"
+        ),
     ] = None,
     tag: Annotated[
-        str, typer.Option("--tag", "-t", help="Everyone with this tag instead of one contact.")
+        str,
+        typer.Option(
+            "--tag", "-t", help="Everyone with this tag instead of one contact.", metavar="TAG"
+        ),
     ] = "",
     every: Annotated[
-        str, typer.Option("--every", help="The ideal interval: 30d, 2w, 3m (30-day months).")
+        str,
+        typer.Option(
+            "--every", help="The ideal interval: 30d, 2w, 3m (30-day months).", metavar="INTERVAL"
+        ),
     ] = "",
     max_: Annotated[
         str,
-        typer.Option("--max", help="The longest acceptable gap (default: half as long again)."),
+        typer.Option(
+            "--max",
+            help="The longest acceptable gap (default: half as long again).",
+            metavar="INTERVAL",
+        ),
     ] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -356,7 +374,9 @@ def cadence_list(
         bool,
         typer.Option("--drifting", help="List the contacts drifting out of touch instead."),
     ] = False,
-    owner: Annotated[str, typer.Option(help="With --drifting: only this owner's contacts.")] = "",
+    owner: Annotated[
+        str, typer.Option(help="With --drifting: only this owner's contacts.", metavar="OWNER")
+    ] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
@@ -492,6 +512,7 @@ def cron_install(
             "--every",
             help="Minutes between runs (a divisor of 60; default reminders.schedule_minutes).",
             show_default=False,
+            metavar="MINUTES",
         ),
     ] = None,
     systemd: SystemdOption = False,
@@ -500,7 +521,11 @@ def cron_install(
     tabfile: TabfileOption = None,
     executable: Annotated[
         str | None,
-        typer.Option(help="The pocketcrm program to run (default: this one).", show_default=False),
+        typer.Option(
+            help="The pocketcrm program to run (default: this one).",
+            show_default=False,
+            metavar="PROGRAM",
+        ),
     ] = None,
     backup: Annotated[
         bool,

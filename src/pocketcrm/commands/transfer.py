@@ -31,6 +31,7 @@ from pocketcrm.commands._common import (
     say,
     table,
 )
+from pocketcrm.commands.params import Ref
 
 if TYPE_CHECKING:
     from pocketcrm.core.transfer.importer import FieldChange, ImportReport
@@ -182,6 +183,7 @@ def import_(
             help="Files to import (CSV, vCard, pocketcrm JSON). `import undo [BATCH]` reverses "
             "an import; `import history` lists them.",
             show_default=False,
+            metavar="FILE",
         ),
     ],
     fmt: Annotated[
@@ -191,11 +193,16 @@ def import_(
             "-f",
             help="google, outlook, hubspot, generic, csv, vcard or json (default: detected).",
             show_default=False,
+            metavar="FORMAT",
         ),
     ] = None,
     mapping: Annotated[
         list[str],
-        typer.Option("--map", help="For CSV: 'Column Name=field' (repeat), e.g. 'Cell=phone'."),
+        typer.Option(
+            "--map",
+            help="For CSV: 'Column Name=field' (repeat), e.g. 'Cell=phone'.",
+            metavar="'COLUMN=field'",
+        ),
     ] = [],  # noqa: B006
     dry_run: Annotated[
         bool, typer.Option("--dry-run", "-n", help="Only show the preview; write nothing.")
@@ -213,6 +220,7 @@ def import_(
             help="When a stored value differs from the file's: newer (default: the richer "
             "spelling of a name, else the more recently changed value), keep (the stored "
             "one) or replace (the file's). The value not kept is recorded as an alternate.",
+            metavar="newer|keep|replace",
         ),
     ] = "newer",
     yes: YesOption = False,
@@ -268,31 +276,43 @@ def export(
     fmt: Annotated[
         str | None,
         typer.Option(
-            "--format", "-f", help="json (default), csv, vcard or ics.", show_default=False
+            "--format",
+            "-f",
+            help="json (default), csv, vcard or ics.",
+            show_default=False,
+            metavar="FORMAT",
         ),
     ] = None,
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", help="File to write (created 0600); default stdout."),
+        typer.Option(
+            "--output", "-o", help="File to write (created 0600); default stdout.", metavar="FILE"
+        ),
     ] = None,
     stage: Annotated[
-        list[str], typer.Option(help="Only contacts at this stage (repeat: any of them).")
+        list[str],
+        typer.Option(help="Only contacts at this stage (repeat: any of them).", metavar="STAGE"),
     ] = [],  # noqa: B006
     tag: Annotated[
-        list[str], typer.Option(help="Only contacts with this tag (repeat: every tag).")
+        list[str],
+        typer.Option(help="Only contacts with this tag (repeat: every tag).", metavar="TAG"),
     ] = [],  # noqa: B006
     company: Annotated[
         list[str],
-        typer.Option(help="Only this company's people (name part or id; repeat: any of them)."),
+        typer.Option(
+            help="Only this company's people (name part or id; repeat: any of them).",
+            metavar="COMPANY",
+        ),
     ] = [],  # noqa: B006
     owner: Annotated[
-        list[str], typer.Option(help="Only this owner's contacts (repeat: any of them).")
+        list[str],
+        typer.Option(help="Only this owner's contacts (repeat: any of them).", metavar="OWNER"),
     ] = [],  # noqa: B006
     raw: Annotated[
         bool, typer.Option("--raw", help="CSV: exact values (no spreadsheet formula guard).")
     ] = False,
     vcard_version: Annotated[
-        str, typer.Option("--vcard-version", help="vCard 4.0 or 3.0.")
+        str, typer.Option("--vcard-version", help="vCard 4.0 or 3.0.", metavar="4.0|3.0")
     ] = "4.0",
     birthdays: Annotated[
         bool, typer.Option("--birthdays", help="ics: add yearly birthday events.")
@@ -337,8 +357,10 @@ def export(
 
 @handle_errors
 def dupes(
-    limit: Annotated[int, typer.Option(help="At most this many pairs.")] = 200,
-    min_score: Annotated[int, typer.Option(help="Only pairs at least this certain (0-100).")] = 70,
+    limit: Annotated[int, typer.Option(help="At most this many pairs.", metavar="N")] = 200,
+    min_score: Annotated[
+        int, typer.Option(help="Only pairs at least this certain (0-100).", metavar="0-100")
+    ] = 70,
     db: DbOption = None,
     as_json: JsonOption = False,
     ids: IdsOption = False,
@@ -370,10 +392,12 @@ def dupes(
 @handle_errors
 def merge(
     keep: Annotated[
-        str | None, typer.Argument(help="The record to keep (id, email, phone or name).")
+        str | None,
+        typer.Argument(help="The record to keep (id, email, phone or name).", metavar="KEEP"),
     ] = None,
     other: Annotated[
-        str | None, typer.Argument(help="The record merged into it (goes to the trash).")
+        str | None,
+        typer.Argument(help="The record merged into it (goes to the trash).", metavar="OTHER"),
     ] = None,
     company: Annotated[bool, typer.Option("--company", help="Merge two companies.")] = False,
     undo: Annotated[
@@ -445,9 +469,12 @@ def merge(
 @person_app.command("export")
 @handle_errors
 def person_export(
-    ref: Annotated[str, typer.Argument(help="The person: id, email, phone or name.")],
+    ref: Ref,
     output: Annotated[
-        str, typer.Option("--output", "-o", help="Folder for the .json and .vcf files.")
+        str,
+        typer.Option(
+            "--output", "-o", help="Folder for the .json and .vcf files.", metavar="FOLDER"
+        ),
     ] = ".",
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -467,7 +494,7 @@ def person_export(
 @person_app.command("erase")
 @handle_errors
 def person_erase(
-    ref: Annotated[str, typer.Argument(help="The person: id, email, phone or name.")],
+    ref: Ref,
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
