@@ -20,6 +20,7 @@ from pocketcrm.commands._common import (
     say,
     table,
 )
+from pocketcrm.commands.params import NotesAlias, ReplaceNote, deprecated
 
 app = typer.Typer(
     add_completion=False,
@@ -167,7 +168,8 @@ def edit(
     region: Annotated[str | None, typer.Option(help="State or region.", metavar="TEXT")] = None,
     postcode: Annotated[str | None, typer.Option(help="Postcode.", metavar="TEXT")] = None,
     country: Annotated[str | None, typer.Option(help="Country.", metavar="TEXT")] = None,
-    notes: Annotated[str | None, typer.Option(help="Replace the notes.", metavar="TEXT")] = None,
+    note: ReplaceNote = None,
+    old_notes: NotesAlias = None,
     add_tag: Annotated[list[str], typer.Option(help="Add a tag (repeat).", metavar="TAG")] = [],  # noqa: B006
     rm_tag: Annotated[list[str], typer.Option(help="Remove a tag (repeat).", metavar="TAG")] = [],  # noqa: B006
     db: DbOption = None,
@@ -190,7 +192,7 @@ def edit(
             region=region,
             postcode=postcode,
             country=country,
-            notes=notes,
+            notes=deprecated("--notes", "--note", old_notes, note, None),
             add_tags=add_tag,
             remove_tags=rm_tag,
         ),

@@ -137,7 +137,9 @@ SPEC: dict[str, Any] = {
             "--title": ("title", True),
             "--department": ("department", True),
             "--owner": ("owner", True),
-            "--notes": ("notes", True),
+            "--note": ("note", True),
+            "-n": ("note", True),
+            "--notes": ("old_notes", True),
             "--add-note": ("add_note", True),
             "--birthday": ("birthday", True),
             "--anniversary": ("anniversary", True),
@@ -164,12 +166,7 @@ SPEC: dict[str, Any] = {
     },
     "tag": {
         "arguments": [("ref", False), ("changes", True)],
-        "options": {
-            "--db": ("db", True),
-            "--json": ("as_json", False),
-            "--install-completion": ("install_completion", False),
-            "--show-completion": ("show_completion", False),
-        },
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
     },
     "stage": {
         "arguments": [("ref", False), ("new_stage", False)],
@@ -254,18 +251,9 @@ SPEC: dict[str, Any] = {
             "--owner": ("owner", True),
             "--db": ("db", True),
             "--json": ("as_json", False),
-            "--install-completion": ("install_completion", False),
-            "--show-completion": ("show_completion", False),
         },
     },
-    "interaction": {
-        "arguments": [],
-        "options": {
-            "--install-completion": ("install_completion", False),
-            "--show-completion": ("show_completion", False),
-        },
-        "commands": ["rm"],
-    },
+    "interaction": {"arguments": [], "options": {}, "commands": ["rm"]},
     "interaction rm": {
         "arguments": [("interaction_id", False)],
         "options": {"--db": ("db", True), "--json": ("as_json", False)},
@@ -294,14 +282,7 @@ SPEC: dict[str, Any] = {
         "arguments": [("follow_up_id", False), ("until", False)],
         "options": {"--db": ("db", True), "--json": ("as_json", False)},
     },
-    "company": {
-        "arguments": [],
-        "options": {
-            "--install-completion": ("install_completion", False),
-            "--show-completion": ("show_completion", False),
-        },
-        "commands": ["add", "list", "show", "edit", "rm"],
-    },
+    "company": {"arguments": [], "options": {}, "commands": ["add", "list", "show", "edit", "rm"]},
     "company add": {
         "arguments": [("name", False)],
         "options": {
@@ -353,7 +334,9 @@ SPEC: dict[str, Any] = {
             "--region": ("region", True),
             "--postcode": ("postcode", True),
             "--country": ("country", True),
-            "--notes": ("notes", True),
+            "--note": ("note", True),
+            "-n": ("note", True),
+            "--notes": ("old_notes", True),
             "--add-tag": ("add_tag", True),
             "--rm-tag": ("rm_tag", True),
             "--db": ("db", True),
@@ -377,7 +360,7 @@ SPEC: dict[str, Any] = {
         "arguments": [],
         "options": {
             "--channel": ("channel", True),
-            "-c": ("channel", True),
+            "-c": ("old_channel", True),
             "--status": ("status", False),
             "--retry": ("retry", False),
             "--quiet-if-none": ("quiet_if_none", False),
@@ -387,14 +370,7 @@ SPEC: dict[str, Any] = {
             "--json": ("as_json", False),
         },
     },
-    "cadence": {
-        "arguments": [],
-        "options": {
-            "--install-completion": ("install_completion", False),
-            "--show-completion": ("show_completion", False),
-        },
-        "commands": ["set", "list", "rm"],
-    },
+    "cadence": {"arguments": [], "options": {}, "commands": ["set", "list", "rm"]},
     "cadence set": {
         "arguments": [("ref", False)],
         "options": {
@@ -422,14 +398,7 @@ SPEC: dict[str, Any] = {
         "arguments": [("rule_id", False)],
         "options": {"--db": ("db", True), "--json": ("as_json", False)},
     },
-    "cron": {
-        "arguments": [],
-        "options": {
-            "--install-completion": ("install_completion", False),
-            "--show-completion": ("show_completion", False),
-        },
-        "commands": ["install", "remove", "status"],
-    },
+    "cron": {"arguments": [], "options": {}, "commands": ["install", "remove", "status"]},
     "cron install": {
         "arguments": [],
         "options": {
@@ -469,14 +438,7 @@ SPEC: dict[str, Any] = {
         },
     },
     "where": {"arguments": [], "options": {"--db": ("db", True), "--json": ("as_json", False)}},
-    "config": {
-        "arguments": [],
-        "options": {
-            "--install-completion": ("install_completion", False),
-            "--show-completion": ("show_completion", False),
-        },
-        "commands": ["list", "get", "set"],
-    },
+    "config": {"arguments": [], "options": {}, "commands": ["list", "get", "set"]},
     "config list": {"arguments": [], "options": {"--json": ("as_json", False)}},
     "config get": {"arguments": [("key", False)], "options": {}},
     "config set": {"arguments": [("key", False), ("value", False)], "options": {}},
@@ -489,14 +451,7 @@ SPEC: dict[str, Any] = {
             "--force": ("force", False),
         },
     },
-    "backup": {
-        "arguments": [],
-        "options": {
-            "--install-completion": ("install_completion", False),
-            "--show-completion": ("show_completion", False),
-        },
-        "commands": ["create", "list", "restore"],
-    },
+    "backup": {"arguments": [], "options": {}, "commands": ["create", "list", "restore"]},
     "backup create": {
         "arguments": [],
         "options": {
@@ -527,7 +482,7 @@ SPEC: dict[str, Any] = {
             "-f": ("fmt", True),
             "--map": ("mapping", True),
             "--dry-run": ("dry_run", False),
-            "-n": ("dry_run", False),
+            "-n": ("old_dry_run", False),
             "--allow-suppressed": ("allow_suppressed", False),
             "--strict": ("strict", False),
             "--on-conflict": ("on_conflict", True),
@@ -576,14 +531,7 @@ SPEC: dict[str, Any] = {
             "--json": ("as_json", False),
         },
     },
-    "person": {
-        "arguments": [],
-        "options": {
-            "--install-completion": ("install_completion", False),
-            "--show-completion": ("show_completion", False),
-        },
-        "commands": ["export", "erase"],
-    },
+    "person": {"arguments": [], "options": {}, "commands": ["export", "erase"]},
     "person export": {
         "arguments": [("ref", False)],
         "options": {
@@ -602,14 +550,7 @@ SPEC: dict[str, Any] = {
             "--json": ("as_json", False),
         },
     },
-    "segment": {
-        "arguments": [],
-        "options": {
-            "--install-completion": ("install_completion", False),
-            "--show-completion": ("show_completion", False),
-        },
-        "commands": ["save", "list", "show", "rm"],
-    },
+    "segment": {"arguments": [], "options": {}, "commands": ["save", "list", "show", "rm"]},
     "segment save": {
         "arguments": [("name", False)],
         "options": {
@@ -651,14 +592,7 @@ SPEC: dict[str, Any] = {
         "arguments": [("name", False)],
         "options": {"--db": ("db", True), "--json": ("as_json", False)},
     },
-    "campaign": {
-        "arguments": [],
-        "options": {
-            "--install-completion": ("install_completion", False),
-            "--show-completion": ("show_completion", False),
-        },
-        "commands": ["new", "send", "list", "show"],
-    },
+    "campaign": {"arguments": [], "options": {}, "commands": ["new", "send", "list", "show"]},
     "campaign new": {
         "arguments": [("segment", False)],
         "options": {
@@ -698,10 +632,7 @@ SPEC: dict[str, Any] = {
     },
     "deal": {
         "arguments": [],
-        "options": {
-            "--install-completion": ("install_completion", False),
-            "--show-completion": ("show_completion", False),
-        },
+        "options": {},
         "commands": ["add", "list", "show", "move", "won", "lost", "edit", "rm"],
     },
     "deal add": {
@@ -775,10 +706,7 @@ SPEC: dict[str, Any] = {
     "pipeline": {"arguments": [], "options": {"--db": ("db", True), "--json": ("as_json", False)}},
     "invoice": {
         "arguments": [],
-        "options": {
-            "--install-completion": ("install_completion", False),
-            "--show-completion": ("show_completion", False),
-        },
+        "options": {},
         "commands": ["add", "list", "show", "cancel", "rm"],
     },
     "invoice add": {

@@ -28,7 +28,7 @@ from pocketcrm.commands._common import (
     table,
     when,
 )
-from pocketcrm.commands.params import Ref
+from pocketcrm.commands.params import NotesAlias, Ref, ReplaceNote, deprecated
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import ContactCard, ContactRow
@@ -485,7 +485,8 @@ def edit(
     title: Annotated[str | None, typer.Option(help="Job title.", metavar="TITLE")] = None,
     department: Annotated[str | None, typer.Option(help="Department.", metavar="TEXT")] = None,
     owner: Annotated[str | None, typer.Option(help="Owner.", metavar="OWNER")] = None,
-    notes: Annotated[str | None, typer.Option(help="Replace the notes.", metavar="TEXT")] = None,
+    note: ReplaceNote = None,
+    old_notes: NotesAlias = None,
     add_note: Annotated[
         str | None, typer.Option(help="Append a line to the notes.", metavar="TEXT")
     ] = None,
@@ -558,7 +559,7 @@ def edit(
         title=title,
         department=department,
         owner=owner,
-        notes=notes,
+        notes=deprecated("--notes", "--note", old_notes, note, None),
         append_note=add_note,
         birthday=birthday,
         anniversary=anniversary,

@@ -23,7 +23,7 @@ from pocketcrm.commands._common import (
     table,
     when,
 )
-from pocketcrm.commands.params import Ref
+from pocketcrm.commands.params import Ref, ReplaceNote
 
 if TYPE_CHECKING:
     from pocketcrm.core.services.deals import DealView, Pipeline
@@ -262,9 +262,7 @@ def edit(
         str | None, typer.Option("--close", help="Expected close (WHEN).", metavar="WHEN")
     ] = None,
     owner: Annotated[str | None, typer.Option(help="New owner.", metavar="OWNER")] = None,
-    note: Annotated[
-        str | None, typer.Option("--note", "-n", help="Replace the notes.", metavar="TEXT")
-    ] = None,
+    note: ReplaceNote = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -15,7 +15,7 @@ from difflib import get_close_matches
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from pocketcrm.commands.clickcompat import UsageError, drop_type_label
 
@@ -31,6 +31,18 @@ def plain_labels(command: Any, ctx: Any) -> None:
             param.metavar = ""
         elif param is not None and param.param_type_name == "argument":
             drop_type_label(param)
+
+
+class Command(TyperCommand):
+    """A command whose hidden parameters (old spellings kept for a release) stay out of its
+    usage line too, not only out of its option and argument panels."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if not getattr(param, "hidden", False):
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
 
 
 class LazyGroup(TyperGroup):
@@ -65,7 +77,7 @@ class LazyGroup(TyperGroup):
                 command = typer.main.get_command(target)
             else:
                 single = typer.Typer(rich_markup_mode=self.rich_markup_mode, add_completion=False)
-                single.command(cmd_name)(target)
+                single.command(cmd_name, cls=Command)(target)
                 command = typer.main.get_command(single)
             command.name = cmd_name
             plain_labels(command, ctx)
@@ -78,8 +90,6 @@ class LazyGroup(TyperGroup):
 
     def _summary(self, name: str) -> Any:
         """Name and help text only: enough for the root --help and for completion."""
-        from typer.core import TyperCommand
-
         if name in self.summaries:
             return TyperCommand(name=name, help=self.summaries[name])
         return TyperCommand(name=name, help=self.summary_of(name))

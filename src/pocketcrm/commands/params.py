@@ -12,18 +12,30 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from pocketcrm.commands._common import err
+
 T = TypeVar("T")
 
 REF_HELP = "The contact: an id, an email, a phone, or part of a name."
+
+ReplaceNote = Annotated[
+    str | None, typer.Option("--note", "-n", metavar="TEXT", help="Replace the notes.")
+]
+NotesAlias = Annotated[
+    str | None, typer.Option("--notes", hidden=True, help="Deprecated spelling of --note.")
+]
+"""`edit --notes` until 0.3: the old spelling of `--note`, hidden from help."""
 
 Ref = Annotated[str, typer.Argument(metavar="REF", help=REF_HELP, show_default=False)]
 """The contact a command acts on."""
 
 
-def deprecated(old: str, new: str, given: T | None, current: T) -> T:
-    """The value of NEW, taking the deprecated spelling OLD when only it was given (kept for
-    one release, hidden from help; a warning on stderr names the new spelling)."""
-    if given is None or given == current:
+def deprecated(old: str, new: str, given: T | None, current: T, default: T) -> T:
+    """NEW's value; the value given under the deprecated spelling OLD when NEW was left at
+    its DEFAULT. Old spellings work for one more release, hidden from help; a person at a
+    terminal is told the new one (a script's stderr stays clean: it may be read as data)."""
+    if given is None:
         return current
-    print(f"warning: {old} is deprecated; use {new}", file=sys.stderr)
-    return given
+    if sys.stderr.isatty():
+        err(f"warning: {old} is deprecated and goes in the next release; use {new}")
+    return given if current == default else current

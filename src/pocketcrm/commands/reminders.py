@@ -35,6 +35,7 @@ from pocketcrm.commands._common import (
     print_json,
     table,
 )
+from pocketcrm.commands.params import deprecated
 
 if TYPE_CHECKING:
     import logging
@@ -60,12 +61,15 @@ ChannelOption = Annotated[
     list[str] | None,
     typer.Option(
         "--channel",
-        "-c",
         help="Deliver through this channel instead of reminders.channels: stdout, desktop, "
         "email or command (repeat, or separate with commas).",
         show_default=False,
         metavar="CHANNEL",
     ),
+]
+ChannelShortAlias = Annotated[
+    list[str] | None,
+    typer.Option("-c", hidden=True, help="Deprecated spelling of --channel (-c is --company)."),
 ]
 TabfileOption = Annotated[
     str | None,
@@ -223,6 +227,7 @@ def _status(db: str | None, as_json: bool, tabfile: str | None = None) -> None:
 @handle_errors
 def remind(
     channel: ChannelOption = None,
+    old_channel: ChannelShortAlias = None,
     status: Annotated[
         bool,
         typer.Option(
@@ -269,6 +274,7 @@ def remind(
 
     from pocketcrm.core import reminders
 
+    channels = deprecated("-c", "--channel", old_channel or None, channel or None, None)
     logger, handler = _open_log(log_level)
     try:
         store = open_db(db)
@@ -278,7 +284,7 @@ def remind(
         stream = io.StringIO() if as_json else sys.stdout
         try:
             result = reminders.run(
-                store, channels=channel or None, stream=stream, contact_details=as_json or None
+                store, channels=channels, stream=stream, contact_details=as_json or None
             )
         except Exception as exc:
             logger.error("run failed: %s", type(exc).__name__)

@@ -31,7 +31,7 @@ from pocketcrm.commands._common import (
     say,
     table,
 )
-from pocketcrm.commands.params import Ref
+from pocketcrm.commands.params import Ref, deprecated
 
 if TYPE_CHECKING:
     from pocketcrm.core.transfer.importer import FieldChange, ImportReport
@@ -205,8 +205,12 @@ def import_(
         ),
     ] = [],  # noqa: B006
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", "-n", help="Only show the preview; write nothing.")
+        bool, typer.Option("--dry-run", help="Only show the preview; write nothing.")
     ] = False,
+    old_dry_run: Annotated[
+        bool | None,
+        typer.Option("-n", hidden=True, help="Deprecated spelling of --dry-run (-n is --note)."),
+    ] = None,
     allow_suppressed: Annotated[
         bool, typer.Option("--allow-suppressed", help="Also import erased (suppressed) people.")
     ] = False,
@@ -248,6 +252,7 @@ def import_(
         "strict": strict,
         "on_conflict": on_conflict,
     }
+    dry_run = deprecated("-n", "--dry-run", old_dry_run, dry_run, False)
     ask = not dry_run and not yes and interactive()
     if dry_run or ask:
         preview = import_files(store, files, write=False, **options)  # type: ignore[arg-type]
@@ -271,7 +276,9 @@ def import_(
 def export(
     format_arg: Annotated[
         str | None,
-        typer.Argument(metavar="[FORMAT]", help="json, csv, vcard or ics.", show_default=False),
+        typer.Argument(
+            metavar="FORMAT", hidden=True, help="Deprecated: the format as an argument."
+        ),
     ] = None,
     fmt: Annotated[
         str | None,
@@ -330,7 +337,7 @@ def export(
 
     if format_arg and fmt and format_arg != fmt:
         raise Invalid("format", f"two formats given ({format_arg!r} and {fmt!r}); give one")
-    chosen = (format_arg or fmt or "").lower()
+    chosen = (deprecated("FORMAT as an argument", "--format", format_arg, fmt, None) or "").lower()
     if not chosen and output:
         chosen = {".vcf": "vcard", ".csv": "csv", ".ics": "ics"}.get(
             Path(output).suffix.lower(), "json"
