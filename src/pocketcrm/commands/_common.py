@@ -421,6 +421,11 @@ def print_ids(ids: Iterable[object]) -> None:
         typer.echo(str(value))
 
 
+def no_markup(text: str) -> str:
+    """Stored text placed inside Rich markup: a "[" in a name or a note opens no tag."""
+    return text.replace("[", r"\[")
+
+
 def say(text: str) -> None:
     """Human output (Rich markup in a terminal, plain when piped); stored text in it is
     escaped (core/text.py), the markup holds no control characters of its own."""

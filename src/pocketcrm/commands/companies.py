@@ -14,6 +14,7 @@ from pocketcrm.commands._common import (
     echo,
     handle_errors,
     local,
+    no_markup,
     open_db,
     print_ids,
     print_json,
@@ -124,8 +125,7 @@ def show(ref: CompanyRef, db: DbOption = None, as_json: JsonOption = False) -> N
     if as_json:
         print_json(card)
         return
-    esc = lambda text: text.replace("[", r"\[")  # noqa: E731
-    lines = [f"[bold]{esc(card.name)}[/bold]  [dim]#{card.id} {card.kind}[/dim]"]
+    lines = [f"[bold]{no_markup(card.name)}[/bold]  [dim]#{card.id} {card.kind}[/dim]"]
     address = ", ".join(
         p for p in (card.street, card.city, card.region, card.postcode, card.country) if p
     )
@@ -136,20 +136,22 @@ def show(ref: CompanyRef, db: DbOption = None, as_json: JsonOption = False) -> N
         ("addr", address),
     ):
         if value:
-            lines.append(f"{label:<6} {esc(value)}")
+            lines.append(f"{label:<6} {no_markup(value)}")
     if card.tags:
         lines.append("tags   " + " ".join(f"#{t}" for t in card.tags))
     if card.notes:
-        lines += ["", esc(card.notes)]
+        lines += ["", no_markup(card.notes)]
     lines += ["", f"[bold]People ({len(card.people)})[/bold]"]
     for p in card.people:
-        lines.append(f"  {p.id:>6}  {esc(p.display_name)}  [dim]{p.stage}[/dim]  {esc(p.email)}")
+        lines.append(
+            f"  {p.id:>6}  {no_markup(p.display_name)}  [dim]{p.stage}[/dim]  {no_markup(p.email)}"
+        )
     if card.interactions:
         lines += ["", "[bold]Latest interactions[/bold]"]
         for i in card.interactions:
             first = i.notes.splitlines()[0] if i.notes else ""
             lines.append(
-                f"  {local(i.occurred_at)}  {esc(i.contact_name)}  {i.kind} {i.outcome}  {esc(first)}"
+                f"  {local(i.occurred_at)}  {no_markup(i.contact_name)}  {i.kind} {i.outcome}  {no_markup(first)}"
             )
     say("\n".join(lines))
 

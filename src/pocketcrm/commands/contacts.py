@@ -20,6 +20,7 @@ from pocketcrm.commands._common import (
     handle_errors,
     interactive,
     local,
+    no_markup,
     open_db,
     pick_contact,
     print_ids,
@@ -35,10 +36,6 @@ if TYPE_CHECKING:
     from pocketcrm.core.services.card_money import ContactMoney
 
 
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")
-
-
 def _money_lines(money: ContactMoney) -> list[str]:
     """Open and won deals and what is owed, as the interface's card shows them."""
     from pocketcrm.core.money import format_amount
@@ -51,7 +48,7 @@ def _money_lines(money: ContactMoney) -> list[str]:
     for deal in [*open_deals, *won[-3:]]:  # the last three won, as the interface shows
         style = "cyan" if deal.is_open else "green"
         lines.append(
-            f"  [{style}]{deal.stage.replace('_', ' '):<12}[/{style}] {_escape(deal.title)}  "
+            f"  [{style}]{deal.stage.replace('_', ' '):<12}[/{style}] {no_markup(deal.title)}  "
             f"{format_amount(deal.amount_cents, deal.currency)}"
         )
     owed = money.owed()
@@ -78,17 +75,17 @@ def _phone(number: str, e164: str, region: str) -> str:
 
 
 def render_card(card: ContactCard, money: ContactMoney | None = None, region: str = "") -> None:
-    lines = [f"[bold]{_escape(card.display_name)}[/bold]  [dim]#{card.id}[/dim]"]
-    role = _escape(", ".join(p for p in (card.title, card.department) if p))
+    lines = [f"[bold]{no_markup(card.display_name)}[/bold]  [dim]#{card.id}[/dim]"]
+    role = no_markup(", ".join(p for p in (card.title, card.department) if p))
     if card.company:
-        company = _escape(card.company.name)
+        company = no_markup(card.company.name)
         role = f"{role} at {company}" if role else company
         role += f" [dim]({card.company.kind})[/dim]"
     if role:
         lines.append(role)
     stage = f"stage: [cyan]{card.stage}[/cyan]"
     if card.owner:
-        stage += f"   owner: {_escape(card.owner)}"
+        stage += f"   owner: {no_markup(card.owner)}"
     if card.tags:
         stage += "   tags: " + " ".join(f"[magenta]#{t}[/magenta]" for t in card.tags)
     lines.append(stage)
@@ -105,40 +102,40 @@ def render_card(card: ContactCard, money: ContactMoney | None = None, region: st
     lines.append("")
     for email in card.emails:
         label = f" ({email.label})" if email.label else ""
-        lines.append(f"email  {_escape(email.address)}{label}{' *' if email.primary else ''}")
+        lines.append(f"email  {no_markup(email.address)}{label}{' *' if email.primary else ''}")
     for phone in card.phones:
         label = f" ({phone.label})" if phone.label else ""
         mark = "" if phone.valid else "  [yellow](unverified number)[/yellow]"
         shown = _phone(phone.number, phone.e164 if phone.valid else "", region)
-        lines.append(f"phone  {_escape(shown)}{label}{' *' if phone.primary else ''}{mark}")
+        lines.append(f"phone  {no_markup(shown)}{label}{' *' if phone.primary else ''}{mark}")
     for address in card.addresses:
         label = f" ({address.label})" if address.label else ""
-        lines.append(f"addr   {_escape(address.one_line())}{_escape(label)}")
+        lines.append(f"addr   {no_markup(address.one_line())}{no_markup(label)}")
     for site in card.websites:
-        lines.append(f"web    {_escape(site.url)}")
+        lines.append(f"web    {no_markup(site.url)}")
     if card.birthday:
         lines.append(f"born   {card.birthday}")
     if card.anniversary:
         lines.append(f"anniv  {card.anniversary}")
     for name, value in card.custom.items():
-        lines.append(f"{_escape(name)}: {_escape(value)}")
+        lines.append(f"{no_markup(name)}: {no_markup(value)}")
     lines.append(f"last contact: {ago(card.last_contact_at)}")
     if card.alternates:
         lines += ["", "[bold]Other values[/bold] [dim](kept aside by imports)[/dim]"]
         for alt in card.alternates:
             value = " ".join(alt.value.split())
             lines.append(
-                f"  {alt.field.replace('_', ' ')}: {_escape(value)}  "
-                f"[dim]{_escape(alt.source)}, {local(alt.recorded_at, date_only=True)}[/dim]"
+                f"  {alt.field.replace('_', ' ')}: {no_markup(value)}  "
+                f"[dim]{no_markup(alt.source)}, {local(alt.recorded_at, date_only=True)}[/dim]"
             )
     if card.notes:
-        lines += ["", "[bold]Notes[/bold]", _escape(card.notes)]
+        lines += ["", "[bold]Notes[/bold]", no_markup(card.notes)]
     if card.follow_ups:
         lines += ["", "[bold]Open follow-ups[/bold]"]
         for f in card.follow_ups:
             due = due_text(f.due_at)
             mark = " [red]overdue[/red]" if f.overdue else ""
-            lines.append(f"  {f.id:>5}  {due}{mark}  {_escape(f.note)}")
+            lines.append(f"  {f.id:>5}  {due}{mark}  {no_markup(f.note)}")
     if money is not None:
         lines += _money_lines(money)
     if card.interactions:
@@ -153,7 +150,7 @@ def render_card(card: ContactCard, money: ContactMoney | None = None, region: st
                 x for x in (i.outcome, f"{i.satisfaction}/5" if i.satisfaction else "") if x
             )
             lines.append(
-                f"  {local(i.occurred_at)}  {i.kind:<7} {extra:<14} {_escape(i.notes.splitlines()[0] if i.notes else '')}"
+                f"  {local(i.occurred_at)}  {i.kind:<7} {extra:<14} {no_markup(i.notes.splitlines()[0] if i.notes else '')}"
             )
     if len(card.stage_history) > 1:
         lines += ["", "[bold]Stage history[/bold]"]

@@ -24,6 +24,7 @@ from pocketcrm.commands._common import (
     handle_errors,
     interactive,
     local,
+    no_markup,
     open_db,
     pick_contact,
     print_ids,
@@ -43,16 +44,12 @@ person_app = typer.Typer(
 )
 
 
-def _escape(value: str) -> str:
-    return value.replace("[", r"\[")
-
-
 def _render_report(report: ImportReport) -> None:
     head = "Imported" if report.written else "Preview (nothing written yet)"
     lines = [f"[bold]{head}[/bold]"]
     for source in report.sources:
         lines.append(
-            f"  {_escape(source.path)}: {source.format}, {source.encoding}, "
+            f"  {no_markup(source.path)}: {source.format}, {source.encoding}, "
             f"{humanize.count(source.records, 'record')}"
         )
     verb = "" if report.written else "would be "
@@ -66,7 +63,7 @@ def _render_report(report: ImportReport) -> None:
             f"updated: {report.companies_updated}"
         )
     for name in report.updated_names:
-        lines.append(f"  [dim]updates[/dim] {_escape(name)}")
+        lines.append(f"  [dim]updates[/dim] {no_markup(name)}")
     if report.change_count:
         lines.append(
             f"[bold]Field changes ({report.change_count})[/bold] [dim](--on-conflict "
@@ -80,17 +77,17 @@ def _render_report(report: ImportReport) -> None:
         lines.append(f"[yellow]Likely duplicates ({report.duplicate_count})[/yellow]")
         for hint in report.duplicates[:50]:
             lines.append(
-                f"  {_escape(hint.file)} line {hint.line}: {_escape(hint.name)} looks like "
-                f"#{hint.existing_id} {_escape(hint.existing_name)} ({hint.score}%: "
-                f"{_escape(', '.join(hint.reasons))})"
+                f"  {no_markup(hint.file)} line {hint.line}: {no_markup(hint.name)} looks like "
+                f"#{hint.existing_id} {no_markup(hint.existing_name)} ({hint.score}%: "
+                f"{no_markup(', '.join(hint.reasons))})"
             )
     if report.problem_count:
         lines.append(f"[yellow]Records with problems ({report.problem_count})[/yellow]")
         for note in report.problems[:100]:
             mark = "skipped" if note.skipped else "imported"
             lines.append(
-                f"  {_escape(note.file)} line {note.line} ({_escape(note.name) or 'no name'}, "
-                f"{mark}): {_escape('; '.join(note.reasons))}"
+                f"  {no_markup(note.file)} line {note.line} ({no_markup(note.name) or 'no name'}, "
+                f"{mark}): {no_markup('; '.join(note.reasons))}"
             )
         if report.problem_count > 100:
             lines.append(f"  ... and {report.problem_count - 100} more (use --json for all)")
@@ -101,7 +98,7 @@ def _render_report(report: ImportReport) -> None:
         )
         for row in report.suppressed_rows[:50]:
             lines.append(
-                f"  {_escape(row.file)} line {row.line}: {_escape(row.name)}: {_escape(row.reason)}"
+                f"  {no_markup(row.file)} line {row.line}: {no_markup(row.name)}: {no_markup(row.reason)}"
             )
     if report.written and report.batch_id is not None:
         lines.append(f"batch {report.batch_id}; undo with: pocketcrm import undo {report.batch_id}")
@@ -115,8 +112,8 @@ def _short(value: str) -> str:
 
 
 def _change_line(change: FieldChange) -> str:
-    where = f"#{change.contact_id} {_escape(change.name)}: {change.field.replace('_', ' ')}"
-    old, new = _escape(_short(change.old)), _escape(_short(change.new))
+    where = f"#{change.contact_id} {no_markup(change.name)}: {change.field.replace('_', ' ')}"
+    old, new = no_markup(_short(change.old)), no_markup(_short(change.new))
     if change.action == "keep":
         return f"{where}: keeps {old} [dim](file: {new}, recorded as an alternate)[/dim]"
     if change.action in ("append", "add"):
