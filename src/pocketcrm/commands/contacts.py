@@ -75,6 +75,15 @@ def _phone(number: str, e164: str, region: str) -> str:
 
 
 def render_card(card: ContactCard, money: ContactMoney | None = None, region: str = "") -> None:
+    """The index card, section by section, as `show` prints it."""
+    lines = [*_heading_lines(card), *_detail_lines(card, region), *_kept_lines(card)]
+    if money is not None:
+        lines += _money_lines(money)
+    say("\n".join([*lines, *_interaction_lines(card), *_stage_lines(card)]))
+
+
+def _heading_lines(card: ContactCard) -> list[str]:
+    """Name, role at the company, stage, owner, tags and the do-not-contact flags."""
     lines = [f"[bold]{no_markup(card.display_name)}[/bold]  [dim]#{card.id}[/dim]"]
     role = no_markup(", ".join(p for p in (card.title, card.department) if p))
     if card.company:
@@ -99,7 +108,12 @@ def render_card(card: ContactCard, money: ContactMoney | None = None, region: st
     ]
     if flags:
         lines.append("[bold red]" + " · ".join(flags) + "[/bold red]")
-    lines.append("")
+    return lines
+
+
+def _detail_lines(card: ContactCard, region: str) -> list[str]:
+    """Emails, phones, addresses, websites, dates, custom fields and the last contact."""
+    lines = [""]
     for email in card.emails:
         label = f" ({email.label})" if email.label else ""
         lines.append(f"email  {no_markup(email.address)}{label}{' *' if email.primary else ''}")
@@ -120,6 +134,12 @@ def render_card(card: ContactCard, money: ContactMoney | None = None, region: st
     for name, value in card.custom.items():
         lines.append(f"{no_markup(name)}: {no_markup(value)}")
     lines.append(f"last contact: {ago(card.last_contact_at)}")
+    return lines
+
+
+def _kept_lines(card: ContactCard) -> list[str]:
+    """Values kept aside by imports, the notes and the open follow-ups."""
+    lines: list[str] = []
     if card.alternates:
         lines += ["", "[bold]Other values[/bold] [dim](kept aside by imports)[/dim]"]
         for alt in card.alternates:
@@ -136,29 +156,35 @@ def render_card(card: ContactCard, money: ContactMoney | None = None, region: st
             due = due_text(f.due_at)
             mark = " [red]overdue[/red]" if f.overdue else ""
             lines.append(f"  {f.id:>5}  {due}{mark}  {no_markup(f.note)}")
-    if money is not None:
-        lines += _money_lines(money)
-    if card.interactions:
-        more = card.interaction_count - len(card.interactions)
-        lines += [
-            "",
-            "[bold]Latest interactions[/bold]"
-            + (f" [dim](+{more} older)[/dim]" if more > 0 else ""),
-        ]
-        for i in card.interactions:
-            extra = " ".join(
-                x for x in (i.outcome, f"{i.satisfaction}/5" if i.satisfaction else "") if x
-            )
-            lines.append(
-                f"  {local(i.occurred_at)}  {i.kind:<7} {extra:<14} {no_markup(i.notes.splitlines()[0] if i.notes else '')}"
-            )
-    if len(card.stage_history) > 1:
-        lines += ["", "[bold]Stage history[/bold]"]
-        for h in card.stage_history:
-            lines.append(
-                f"  {local(h.at, date_only=True)}  {h.from_stage or '(new)'} -> {h.to_stage}"
-            )
-    say("\n".join(lines))
+    return lines
+
+
+def _interaction_lines(card: ContactCard) -> list[str]:
+    """The latest interactions, with how many older ones the card leaves out."""
+    if not card.interactions:
+        return []
+    more = card.interaction_count - len(card.interactions)
+    lines = [
+        "",
+        "[bold]Latest interactions[/bold]" + (f" [dim](+{more} older)[/dim]" if more > 0 else ""),
+    ]
+    for i in card.interactions:
+        extra = " ".join(
+            x for x in (i.outcome, f"{i.satisfaction}/5" if i.satisfaction else "") if x
+        )
+        first = i.notes.splitlines()[0] if i.notes else ""
+        lines.append(f"  {local(i.occurred_at)}  {i.kind:<7} {extra:<14} {no_markup(first)}")
+    return lines
+
+
+def _stage_lines(card: ContactCard) -> list[str]:
+    """The stage history, once the contact has moved at least once."""
+    if len(card.stage_history) <= 1:
+        return []
+    lines = ["", "[bold]Stage history[/bold]"]
+    for h in card.stage_history:
+        lines.append(f"  {local(h.at, date_only=True)}  {h.from_stage or '(new)'} -> {h.to_stage}")
+    return lines
 
 
 def _rows(
