@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperCommand
 
+from pocketcrm.commands import contact_params as fields
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
@@ -228,77 +229,26 @@ def _rows(
 
 @handle_errors
 def add(
-    name: Annotated[
-        str, typer.Argument(help="Full name, e.g. 'Ann Lee' or 'Lee, Ann'.", metavar="NAME")
-    ],
-    email: Annotated[
-        list[str],
-        typer.Option(
-            "--email", "-e", help="Email (repeat; 'work:a@b.com' sets a label).", metavar="EMAIL"
-        ),
-    ] = [],  # noqa: B006
-    phone: Annotated[
-        list[str], typer.Option("--phone", "-p", help="Phone as typed (repeat).", metavar="PHONE")
-    ] = [],  # noqa: B006
-    company: Annotated[
-        str,
-        typer.Option(
-            "--company", "-c", help="Company name or id (created if new).", metavar="COMPANY"
-        ),
-    ] = "",
-    company_kind: Annotated[
-        str,
-        typer.Option(
-            help="Kind of the company it creates: customer, prospect, partner, supplier, "
-            "distributor, other (default: from the stage). Contacts at a partner, supplier "
-            "or distributor are not counted as leads.",
-            metavar="KIND",
-        ),
-    ] = "",
-    title: Annotated[str, typer.Option(help="Job title.", metavar="TITLE")] = "",
-    department: Annotated[str, typer.Option(help="Department.", metavar="TEXT")] = "",
-    stage: Annotated[
-        str,
-        typer.Option(
-            help="Life-cycle stage (default: the first configured, lead).", metavar="STAGE"
-        ),
-    ] = "",
-    tag: Annotated[
-        list[str], typer.Option("--tag", "-t", help="Tag (repeat).", metavar="TAG")
-    ] = [],  # noqa: B006
-    owner: Annotated[
-        str, typer.Option(help="Who is responsible (default: config owner).", metavar="OWNER")
-    ] = "",
-    note: Annotated[str, typer.Option("--note", "-n", help="Notes.", metavar="TEXT")] = "",
-    birthday: Annotated[
-        str, typer.Option(help="Birthday: 1980-05-17 or --05-17 without a year.", metavar="DATE")
-    ] = "",
-    website: Annotated[
-        list[str], typer.Option("--website", help="Website (repeat).", metavar="URL")
-    ] = [],  # noqa: B006
-    address: Annotated[
-        list[str],
-        typer.Option(
-            "--address",
-            help="Postal address 'Street 1, City, Postcode, Country' (repeat; 'home:...' labels).",
-            metavar="ADDRESS",
-        ),
-    ] = [],  # noqa: B006
-    anniversary: Annotated[
-        str, typer.Option(help="Anniversary: 2010-06-12 or --06-12 without a year.", metavar="DATE")
-    ] = "",
-    nickname: Annotated[str, typer.Option(help="Nickname.", metavar="TEXT")] = "",
-    source: Annotated[str, typer.Option(help="Where the contact came from.", metavar="TEXT")] = "",
-    set_field: Annotated[
-        list[str],
-        typer.Option("--set", help="Custom field NAME=VALUE (repeat).", metavar="NAME=VALUE"),
-    ] = [],  # noqa: B006
-    do_not_contact: Annotated[
-        bool, typer.Option("--do-not-contact", help="Mark as not to be contacted.")
-    ] = False,
-    email_opt_out: Annotated[
-        bool, typer.Option("--email-opt-out", help="Opted out of marketing email.")
-    ] = False,
+    name: fields.AddName,
+    email: fields.AddEmail = [],  # noqa: B006
+    phone: fields.AddPhone = [],  # noqa: B006
+    company: fields.AddCompany = "",
+    company_kind: fields.AddCompanyKind = "",
+    title: fields.AddTitle = "",
+    department: fields.AddDepartment = "",
+    stage: fields.AddStage = "",
+    tag: fields.AddTag = [],  # noqa: B006
+    owner: fields.AddOwner = "",
+    note: fields.AddNote = "",
+    birthday: fields.AddBirthday = "",
+    website: fields.AddWebsite = [],  # noqa: B006
+    address: fields.AddAddress = [],  # noqa: B006
+    anniversary: fields.AddAnniversary = "",
+    nickname: fields.AddNickname = "",
+    source: fields.AddSource = "",
+    set_field: fields.AddSetField = [],  # noqa: B006
+    do_not_contact: fields.AddDoNotContact = False,
+    email_opt_out: fields.AddEmailOptOut = False,
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -501,69 +451,29 @@ def search(
 @handle_errors
 def edit(
     ref: Ref,
-    name: Annotated[str | None, typer.Option(help="New full name.", metavar="NAME")] = None,
-    company: Annotated[
-        str | None, typer.Option(help="Company name or id ('' removes it).", metavar="COMPANY")
-    ] = None,
-    title: Annotated[str | None, typer.Option(help="Job title.", metavar="TITLE")] = None,
-    department: Annotated[str | None, typer.Option(help="Department.", metavar="TEXT")] = None,
-    owner: Annotated[str | None, typer.Option(help="Owner.", metavar="OWNER")] = None,
+    name: fields.EditName = None,
+    company: fields.EditCompany = None,
+    title: fields.EditTitle = None,
+    department: fields.EditDepartment = None,
+    owner: fields.EditOwner = None,
     note: ReplaceNote = None,
     old_notes: NotesAlias = None,
-    add_note: Annotated[
-        str | None, typer.Option(help="Append a line to the notes.", metavar="TEXT")
-    ] = None,
-    birthday: Annotated[
-        str | None, typer.Option(help="Birthday ('' clears).", metavar="DATE")
-    ] = None,
-    anniversary: Annotated[
-        str | None, typer.Option(help="Anniversary ('' clears).", metavar="DATE")
-    ] = None,
-    nickname: Annotated[
-        str | None, typer.Option(help="Nickname ('' clears).", metavar="TEXT")
-    ] = None,
-    source: Annotated[
-        str | None, typer.Option(help="Where the contact came from.", metavar="TEXT")
-    ] = None,
-    add_address: Annotated[
-        list[str],
-        typer.Option(
-            help="Add a postal address 'Street 1, City, Postcode, Country' (repeat).",
-            metavar="ADDRESS",
-        ),
-    ] = [],  # noqa: B006
-    rm_address: Annotated[
-        list[str],
-        typer.Option(help="Remove an address: its label or its text (repeat).", metavar="ADDRESS"),
-    ] = [],  # noqa: B006
-    add_email: Annotated[
-        list[str], typer.Option(help="Add an email (repeat).", metavar="EMAIL")
-    ] = [],  # noqa: B006
-    rm_email: Annotated[
-        list[str], typer.Option(help="Remove an email (repeat).", metavar="EMAIL")
-    ] = [],  # noqa: B006
-    add_phone: Annotated[
-        list[str], typer.Option(help="Add a phone (repeat).", metavar="PHONE")
-    ] = [],  # noqa: B006
-    rm_phone: Annotated[
-        list[str], typer.Option(help="Remove a phone (repeat).", metavar="PHONE")
-    ] = [],  # noqa: B006
-    add_website: Annotated[
-        list[str], typer.Option(help="Add a website (repeat).", metavar="URL")
-    ] = [],  # noqa: B006
-    set_field: Annotated[
-        list[str],
-        typer.Option("--set", help="Custom field NAME=VALUE (repeat).", metavar="NAME=VALUE"),
-    ] = [],  # noqa: B006
-    unset_field: Annotated[
-        list[str], typer.Option("--unset", help="Remove a custom field (repeat).", metavar="NAME")
-    ] = [],  # noqa: B006
-    do_not_contact: Annotated[
-        bool | None, typer.Option("--do-not-contact/--may-contact", help="Do-not-contact flag.")
-    ] = None,
-    email_opt_out: Annotated[
-        bool | None, typer.Option("--email-opt-out/--email-opt-in", help="Marketing email opt-out.")
-    ] = None,
+    add_note: fields.EditAddNote = None,
+    birthday: fields.EditBirthday = None,
+    anniversary: fields.EditAnniversary = None,
+    nickname: fields.EditNickname = None,
+    source: fields.EditSource = None,
+    add_address: fields.EditAddAddress = [],  # noqa: B006
+    rm_address: fields.EditRmAddress = [],  # noqa: B006
+    add_email: fields.EditAddEmail = [],  # noqa: B006
+    rm_email: fields.EditRmEmail = [],  # noqa: B006
+    add_phone: fields.EditAddPhone = [],  # noqa: B006
+    rm_phone: fields.EditRmPhone = [],  # noqa: B006
+    add_website: fields.EditAddWebsite = [],  # noqa: B006
+    set_field: fields.EditSetField = [],  # noqa: B006
+    unset_field: fields.EditUnsetField = [],  # noqa: B006
+    do_not_contact: fields.EditDoNotContact = None,
+    email_opt_out: fields.EditEmailOptOut = None,
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
