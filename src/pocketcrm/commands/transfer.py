@@ -172,58 +172,120 @@ def _import_history(db: str | None, as_json: bool) -> None:
     )
 
 
+# The options of import and export, one line each in the signatures below.
+ImportFiles = Annotated[
+    list[str],
+    typer.Argument(
+        help="Files to import (CSV, vCard, pocketcrm JSON). `import undo [BATCH]` reverses "
+        "an import; `import history` lists them.",
+        show_default=False,
+        metavar="FILE",
+    ),
+]
+ImportFmt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="google, outlook, hubspot, generic, csv, vcard or json (default: detected).",
+        show_default=False,
+        metavar="FORMAT",
+    ),
+]
+ImportMapping = Annotated[
+    list[str],
+    typer.Option(
+        "--map",
+        help="For CSV: 'Column Name=field' (repeat), e.g. 'Cell=phone'.",
+        metavar="'COLUMN=field'",
+    ),
+]
+ImportDryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Only show the preview; write nothing.")
+]
+ImportOldDryRun = Annotated[
+    bool | None,
+    typer.Option("-n", hidden=True, help="Deprecated spelling of --dry-run (-n is --note)."),
+]
+ImportAllowSuppressed = Annotated[
+    bool, typer.Option("--allow-suppressed", help="Also import erased (suppressed) people.")
+]
+ImportStrict = Annotated[
+    bool, typer.Option("--strict", help="Write nothing if any record has a problem.")
+]
+ImportOnConflict = Annotated[
+    str,
+    typer.Option(
+        "--on-conflict",
+        help="When a stored value differs from the file's: newer (default: the richer "
+        "spelling of a name, else the more recently changed value), keep (the stored "
+        "one) or replace (the file's). The value not kept is recorded as an alternate.",
+        metavar="newer|keep|replace",
+    ),
+]
+ExportFormatArg = Annotated[
+    str | None,
+    typer.Argument(metavar="FORMAT", hidden=True, help="Deprecated: the format as an argument."),
+]
+ExportFmt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="json (default), csv, vcard or ics.",
+        show_default=False,
+        metavar="FORMAT",
+    ),
+]
+ExportOutput = Annotated[
+    str | None,
+    typer.Option(
+        "--output", "-o", help="File to write (created 0600); default stdout.", metavar="FILE"
+    ),
+]
+ExportStage = Annotated[
+    list[str],
+    typer.Option(help="Only contacts at this stage (repeat: any of them).", metavar="STAGE"),
+]
+ExportTag = Annotated[
+    list[str],
+    typer.Option(help="Only contacts with this tag (repeat: every tag).", metavar="TAG"),
+]
+ExportCompany = Annotated[
+    list[str],
+    typer.Option(
+        help="Only this company's people (name part or id; repeat: any of them).",
+        metavar="COMPANY",
+    ),
+]
+ExportOwner = Annotated[
+    list[str],
+    typer.Option(help="Only this owner's contacts (repeat: any of them).", metavar="OWNER"),
+]
+ExportRaw = Annotated[
+    bool, typer.Option("--raw", help="CSV: exact values (no spreadsheet formula guard).")
+]
+ExportVcardVersion = Annotated[
+    str, typer.Option("--vcard-version", help="vCard 4.0 or 3.0.", metavar="4.0|3.0")
+]
+ExportBirthdays = Annotated[
+    bool, typer.Option("--birthdays", help="ics: add yearly birthday events.")
+]
+ExportTodo = Annotated[
+    bool, typer.Option("--todo", help="ics: follow-ups as VTODO instead of events.")
+]
+
+
 @handle_errors
 def import_(
-    files: Annotated[
-        list[str],
-        typer.Argument(
-            help="Files to import (CSV, vCard, pocketcrm JSON). `import undo [BATCH]` reverses "
-            "an import; `import history` lists them.",
-            show_default=False,
-            metavar="FILE",
-        ),
-    ],
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="google, outlook, hubspot, generic, csv, vcard or json (default: detected).",
-            show_default=False,
-            metavar="FORMAT",
-        ),
-    ] = None,
-    mapping: Annotated[
-        list[str],
-        typer.Option(
-            "--map",
-            help="For CSV: 'Column Name=field' (repeat), e.g. 'Cell=phone'.",
-            metavar="'COLUMN=field'",
-        ),
-    ] = [],  # noqa: B006
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Only show the preview; write nothing.")
-    ] = False,
-    old_dry_run: Annotated[
-        bool | None,
-        typer.Option("-n", hidden=True, help="Deprecated spelling of --dry-run (-n is --note)."),
-    ] = None,
-    allow_suppressed: Annotated[
-        bool, typer.Option("--allow-suppressed", help="Also import erased (suppressed) people.")
-    ] = False,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Write nothing if any record has a problem.")
-    ] = False,
-    on_conflict: Annotated[
-        str,
-        typer.Option(
-            "--on-conflict",
-            help="When a stored value differs from the file's: newer (default: the richer "
-            "spelling of a name, else the more recently changed value), keep (the stored "
-            "one) or replace (the file's). The value not kept is recorded as an alternate.",
-            metavar="newer|keep|replace",
-        ),
-    ] = "newer",
+    files: ImportFiles,
+    fmt: ImportFmt = None,
+    mapping: ImportMapping = [],  # noqa: B006
+    dry_run: ImportDryRun = False,
+    old_dry_run: ImportOldDryRun = None,
+    allow_suppressed: ImportAllowSuppressed = False,
+    strict: ImportStrict = False,
+    on_conflict: ImportOnConflict = "newer",
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -271,59 +333,17 @@ def import_(
 
 @handle_errors
 def export(
-    format_arg: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="FORMAT", hidden=True, help="Deprecated: the format as an argument."
-        ),
-    ] = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="json (default), csv, vcard or ics.",
-            show_default=False,
-            metavar="FORMAT",
-        ),
-    ] = None,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--output", "-o", help="File to write (created 0600); default stdout.", metavar="FILE"
-        ),
-    ] = None,
-    stage: Annotated[
-        list[str],
-        typer.Option(help="Only contacts at this stage (repeat: any of them).", metavar="STAGE"),
-    ] = [],  # noqa: B006
-    tag: Annotated[
-        list[str],
-        typer.Option(help="Only contacts with this tag (repeat: every tag).", metavar="TAG"),
-    ] = [],  # noqa: B006
-    company: Annotated[
-        list[str],
-        typer.Option(
-            help="Only this company's people (name part or id; repeat: any of them).",
-            metavar="COMPANY",
-        ),
-    ] = [],  # noqa: B006
-    owner: Annotated[
-        list[str],
-        typer.Option(help="Only this owner's contacts (repeat: any of them).", metavar="OWNER"),
-    ] = [],  # noqa: B006
-    raw: Annotated[
-        bool, typer.Option("--raw", help="CSV: exact values (no spreadsheet formula guard).")
-    ] = False,
-    vcard_version: Annotated[
-        str, typer.Option("--vcard-version", help="vCard 4.0 or 3.0.", metavar="4.0|3.0")
-    ] = "4.0",
-    birthdays: Annotated[
-        bool, typer.Option("--birthdays", help="ics: add yearly birthday events.")
-    ] = False,
-    todo: Annotated[
-        bool, typer.Option("--todo", help="ics: follow-ups as VTODO instead of events.")
-    ] = False,
+    format_arg: ExportFormatArg = None,
+    fmt: ExportFmt = None,
+    output: ExportOutput = None,
+    stage: ExportStage = [],  # noqa: B006
+    tag: ExportTag = [],  # noqa: B006
+    company: ExportCompany = [],  # noqa: B006
+    owner: ExportOwner = [],  # noqa: B006
+    raw: ExportRaw = False,
+    vcard_version: ExportVcardVersion = "4.0",
+    birthdays: ExportBirthdays = False,
+    todo: ExportTodo = False,
     db: DbOption = None,
 ) -> None:
     """Export contacts: json (everything, lossless), csv, vcard or ics (follow-ups calendar)."""
