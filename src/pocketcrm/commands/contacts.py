@@ -30,7 +30,17 @@ from pocketcrm.commands._common import (
     table,
     when,
 )
-from pocketcrm.commands.params import NotesAlias, Ref, ReplaceNote, deprecated
+from pocketcrm.commands.params import (
+    COMPANY_KIND_HELP,
+    CompanyFilter,
+    NotesAlias,
+    OwnerFilter,
+    Ref,
+    ReplaceNote,
+    StageFilter,
+    TagFilter,
+    deprecated,
+)
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import ContactCard, ContactRow
@@ -358,25 +368,14 @@ def show(ref: Ref, db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @handle_errors
 def list_(
-    stage: Annotated[
-        list[str], typer.Option(help="Only this stage (repeat: any of them).", metavar="STAGE")
-    ] = [],  # noqa: B006
-    tag: Annotated[
-        list[str],
-        typer.Option(help="Only contacts with this tag (repeat: every tag).", metavar="TAG"),
-    ] = [],  # noqa: B006
-    company: Annotated[
-        list[str],
-        typer.Option(help="Company name (part) or id (repeat: any of them).", metavar="COMPANY"),
-    ] = [],  # noqa: B006
+    stage: StageFilter = [],  # noqa: B006
+    tag: TagFilter = [],  # noqa: B006
+    company: CompanyFilter = [],  # noqa: B006
     company_kind: Annotated[
         list[str],
-        typer.Option(help="Company kind: customer, supplier, ... (repeat: any).", metavar="KIND"),
+        typer.Option(help=COMPANY_KIND_HELP, metavar="KIND"),
     ] = [],  # noqa: B006
-    owner: Annotated[
-        list[str],
-        typer.Option(help="Only this owner's contacts (repeat: any of them).", metavar="OWNER"),
-    ] = [],  # noqa: B006
+    owner: OwnerFilter = [],  # noqa: B006
     not_contacted_since: Annotated[
         str, typer.Option(help="WHEN: no call/meeting/email since, e.g. 30d.", metavar="WHEN")
     ] = "",

@@ -30,6 +30,30 @@ Ref = Annotated[str, typer.Argument(metavar="REF", help=REF_HELP, show_default=F
 """The contact a command acts on."""
 
 
+# The contact filters of `list`, `export` and `segment save`, which combine the same way.
+StageFilter = Annotated[
+    list[str],
+    typer.Option("--stage", metavar="STAGE", help="Only contacts at this stage (repeat: any)."),
+]
+TagFilter = Annotated[
+    list[str],
+    typer.Option("--tag", metavar="TAG", help="Only contacts with this tag (repeat: every tag)."),
+]
+CompanyFilter = Annotated[
+    list[str],
+    typer.Option(
+        "--company",
+        metavar="COMPANY",
+        help="People at this company: name part or id (repeat: any).",
+    ),
+]
+OwnerFilter = Annotated[
+    list[str],
+    typer.Option("--owner", metavar="OWNER", help="Only this owner's contacts (repeat: any)."),
+]
+COMPANY_KIND_HELP = "People at a company of this kind: customer, supplier, ... (repeat: any)."
+
+
 def deprecated(old: str, new: str, given: T | None, current: T, default: T) -> T:
     """NEW's value; the value given under the deprecated spelling OLD when NEW was left at
     its DEFAULT. Old spellings work for one more release, hidden from help; a person at a

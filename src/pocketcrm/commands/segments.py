@@ -23,6 +23,13 @@ from pocketcrm.commands._common import (
     print_json,
     table,
 )
+from pocketcrm.commands.params import (
+    COMPANY_KIND_HELP,
+    CompanyFilter,
+    OwnerFilter,
+    StageFilter,
+    TagFilter,
+)
 
 if TYPE_CHECKING:
     from pocketcrm.core.services.campaigns import CampaignPreview
@@ -63,27 +70,16 @@ def _filters_text(filters: dict[str, str | list[str]]) -> str:
 @handle_errors
 def save(
     name: SegmentName,
-    tag: Annotated[
-        list[str],
-        typer.Option(help="Only contacts with this tag (repeat: every tag).", metavar="TAG"),
-    ] = [],  # noqa: B006
-    stage: Annotated[
-        list[str], typer.Option(help="Only this stage (repeat: any of them).", metavar="STAGE")
-    ] = [],  # noqa: B006
-    company: Annotated[
-        list[str],
-        typer.Option(help="Company name (part) or id (repeat: any of them).", metavar="COMPANY"),
-    ] = [],  # noqa: B006
-    owner: Annotated[
-        list[str],
-        typer.Option(help="Only this owner's contacts (repeat: any of them).", metavar="OWNER"),
-    ] = [],  # noqa: B006
+    tag: TagFilter = [],  # noqa: B006
+    stage: StageFilter = [],  # noqa: B006
+    company: CompanyFilter = [],  # noqa: B006
+    owner: OwnerFilter = [],  # noqa: B006
     kind: Annotated[
         list[str],
         typer.Option(
             "--kind",
             "--company-kind",
-            help="Company kind: customer, supplier, ... (repeat: any of them).",
+            help=COMPANY_KIND_HELP,
             metavar="KIND",
         ),
     ] = [],  # noqa: B006

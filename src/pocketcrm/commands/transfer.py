@@ -32,7 +32,14 @@ from pocketcrm.commands._common import (
     say,
     table,
 )
-from pocketcrm.commands.params import Ref, deprecated
+from pocketcrm.commands.params import (
+    CompanyFilter,
+    OwnerFilter,
+    Ref,
+    StageFilter,
+    TagFilter,
+    deprecated,
+)
 
 if TYPE_CHECKING:
     from pocketcrm.core.transfer.importer import FieldChange, ImportReport
@@ -243,25 +250,6 @@ ExportOutput = Annotated[
         "--output", "-o", help="File to write (created 0600); default stdout.", metavar="FILE"
     ),
 ]
-ExportStage = Annotated[
-    list[str],
-    typer.Option(help="Only contacts at this stage (repeat: any of them).", metavar="STAGE"),
-]
-ExportTag = Annotated[
-    list[str],
-    typer.Option(help="Only contacts with this tag (repeat: every tag).", metavar="TAG"),
-]
-ExportCompany = Annotated[
-    list[str],
-    typer.Option(
-        help="Only this company's people (name part or id; repeat: any of them).",
-        metavar="COMPANY",
-    ),
-]
-ExportOwner = Annotated[
-    list[str],
-    typer.Option(help="Only this owner's contacts (repeat: any of them).", metavar="OWNER"),
-]
 ExportRaw = Annotated[
     bool, typer.Option("--raw", help="CSV: exact values (no spreadsheet formula guard).")
 ]
@@ -336,10 +324,10 @@ def export(
     format_arg: ExportFormatArg = None,
     fmt: ExportFmt = None,
     output: ExportOutput = None,
-    stage: ExportStage = [],  # noqa: B006
-    tag: ExportTag = [],  # noqa: B006
-    company: ExportCompany = [],  # noqa: B006
-    owner: ExportOwner = [],  # noqa: B006
+    stage: StageFilter = [],  # noqa: B006
+    tag: TagFilter = [],  # noqa: B006
+    company: CompanyFilter = [],  # noqa: B006
+    owner: OwnerFilter = [],  # noqa: B006
     raw: ExportRaw = False,
     vcard_version: ExportVcardVersion = "4.0",
     birthdays: ExportBirthdays = False,
