@@ -25,7 +25,7 @@ from pocketcrm.commands._common import (
     table,
     when,
 )
-from pocketcrm.commands.params import Ref
+from pocketcrm.commands.params import Note, Ref
 
 if TYPE_CHECKING:
     from pocketcrm.core.services.billing import InvoiceView
@@ -297,7 +297,7 @@ def pay(
         str, typer.Option("--on", help="When it was paid (WHEN; default today).", metavar="WHEN")
     ] = "",
     method: Annotated[str, typer.Option(help="bank transfer, card, cash ...", metavar="TEXT")] = "",
-    note: Annotated[str, typer.Option("--note", "-n", help="Notes.", metavar="TEXT")] = "",
+    note: Note = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -21,7 +21,7 @@ from pocketcrm.commands._common import (
     say,
     table,
 )
-from pocketcrm.commands.params import NotesAlias, ReplaceNote, deprecated
+from pocketcrm.commands.params import Note, NotesAlias, ReplaceNote, RowLimit, deprecated
 
 app = typer.Typer(
     add_completion=False,
@@ -53,7 +53,7 @@ def add(
     tag: Annotated[
         list[str], typer.Option("--tag", "-t", help="Tag (repeat).", metavar="TAG")
     ] = [],  # noqa: B006
-    note: Annotated[str, typer.Option("--note", "-n", help="Notes.", metavar="TEXT")] = "",
+    note: Note = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -89,7 +89,7 @@ def list_(
     kind: Annotated[str, typer.Option(help="Only this kind.", metavar="KIND")] = "",
     tag: Annotated[str, typer.Option(help="Only with this tag.", metavar="TAG")] = "",
     name: Annotated[str, typer.Option(help="Name contains.", metavar="TEXT")] = "",
-    limit: Annotated[int | None, typer.Option(help="At most this many rows.", metavar="N")] = None,
+    limit: RowLimit = None,
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,

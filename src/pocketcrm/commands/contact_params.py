@@ -55,7 +55,6 @@ AddOwner = Annotated[
     str, typer.Option(help="Who is responsible (default: config owner).", metavar="OWNER")
 ]
 
-AddNote = Annotated[str, typer.Option("--note", "-n", help="Notes.", metavar="TEXT")]
 
 AddBirthday = Annotated[
     str, typer.Option(help="Birthday: 1980-05-17 or --05-17 without a year.", metavar="DATE")

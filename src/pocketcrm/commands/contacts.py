@@ -33,10 +33,12 @@ from pocketcrm.commands._common import (
 from pocketcrm.commands.params import (
     COMPANY_KIND_HELP,
     CompanyFilter,
+    Note,
     NotesAlias,
     OwnerFilter,
     Ref,
     ReplaceNote,
+    RowLimit,
     StageFilter,
     TagFilter,
     deprecated,
@@ -249,7 +251,7 @@ def add(
     stage: fields.AddStage = "",
     tag: fields.AddTag = [],  # noqa: B006
     owner: fields.AddOwner = "",
-    note: fields.AddNote = "",
+    note: Note = "",
     birthday: fields.AddBirthday = "",
     website: fields.AddWebsite = [],  # noqa: B006
     address: fields.AddAddress = [],  # noqa: B006
@@ -385,7 +387,7 @@ def list_(
             help="name, last-contact, next-follow-up, created, stage, company.", metavar="ORDER"
         ),
     ] = "name",
-    limit: Annotated[int | None, typer.Option(help="At most this many rows.", metavar="N")] = None,
+    limit: RowLimit = None,
     segment: Annotated[
         str,
         typer.Option(

@@ -23,7 +23,7 @@ from pocketcrm.commands._common import (
     table,
     when,
 )
-from pocketcrm.commands.params import Ref, ReplaceNote
+from pocketcrm.commands.params import Note, Ref, ReplaceNote
 
 if TYPE_CHECKING:
     from pocketcrm.core.services.deals import DealView, Pipeline
@@ -48,7 +48,6 @@ CloseOption = Annotated[
 OwnerOption = Annotated[
     str, typer.Option(help="Who works on it (default: config owner).", metavar="OWNER")
 ]
-NoteOption = Annotated[str, typer.Option("--note", "-n", help="Notes.", metavar="TEXT")]
 
 
 def _money(cents: int, currency: str) -> str:
@@ -110,7 +109,7 @@ def add(
     ] = "",
     close: CloseOption = "",
     owner: OwnerOption = "",
-    note: NoteOption = "",
+    note: Note = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -18,6 +18,8 @@ T = TypeVar("T")
 
 REF_HELP = "The contact: an id, an email, a phone, or part of a name."
 
+Note = Annotated[str, typer.Option("--note", "-n", metavar="TEXT", help="Notes.")]
+"""A new record's notes (a contact, a company, a deal, a payment)."""
 ReplaceNote = Annotated[
     str | None, typer.Option("--note", "-n", metavar="TEXT", help="Replace the notes.")
 ]
@@ -29,6 +31,10 @@ NotesAlias = Annotated[
 Ref = Annotated[str, typer.Argument(metavar="REF", help=REF_HELP, show_default=False)]
 """The contact a command acts on."""
 
+
+RowLimit = Annotated[
+    int | None, typer.Option("--limit", metavar="N", help="At most this many rows.")
+]
 
 # The contact filters of `list`, `export` and `segment save`, which combine the same way.
 StageFilter = Annotated[

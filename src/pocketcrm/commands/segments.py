@@ -27,6 +27,7 @@ from pocketcrm.commands.params import (
     COMPANY_KIND_HELP,
     CompanyFilter,
     OwnerFilter,
+    RowLimit,
     StageFilter,
     TagFilter,
 )
@@ -153,7 +154,7 @@ def show(
             help="name, last-contact, next-follow-up, created, stage, company.", metavar="ORDER"
         ),
     ] = "name",
-    limit: Annotated[int | None, typer.Option(help="At most this many rows.", metavar="N")] = None,
+    limit: RowLimit = None,
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
