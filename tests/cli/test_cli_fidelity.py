@@ -53,7 +53,7 @@ def test_edit_refuses_control_characters_and_notes_keep_lines(
     run("add", "Ann Lee")
     result = run("edit", "ann", "--name", "Ann\x1b[2JLee", code=2)
     assert "name: holds the control character \\x1b" in result.stderr
-    run("edit", "ann", "--notes", "first\n\tsecond")
+    run("edit", "ann", "--note", "first\n\tsecond")
     card = contacts.get_card(core(), "#1")
     assert card.display_name == "Ann Lee" and card.notes == "first\n\tsecond"
 

@@ -101,3 +101,10 @@ def test_a_terminal_gets_a_table(anns: Store) -> None:
     assert code == 0
     assert "Ann Lee" in out and "\t" not in out
     assert "│" in out or "┃" in out
+
+
+def test_an_old_spelling_tells_the_person_the_new_one(anns: Store) -> None:
+    code, out = in_terminal("edit", "2", "--notes", "kept")
+    assert code == 0, out
+    assert "warning: --notes is deprecated and goes in the next release; use --note" in out
+    assert contacts.get_card(anns, "2").notes == "kept"

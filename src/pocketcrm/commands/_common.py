@@ -33,6 +33,7 @@ DbOption = Annotated[
         "--db",
         help="Database file or URL (default: $POCKETCRM_DB or the data directory's pocketcrm.db).",
         show_default=False,
+        metavar="FILE|URL",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable field names).")]
@@ -413,6 +414,11 @@ def print_ids(ids: Iterable[object]) -> None:
     """`-q/--ids`: one id per line and nothing else, for `xargs` and shell loops."""
     for value in ids:
         typer.echo(str(value))
+
+
+def no_markup(text: str) -> str:
+    """Stored text placed inside Rich markup: a "[" in a name or a note opens no tag."""
+    return text.replace("[", r"\[")
 
 
 def say(text: str) -> None:

@@ -25,22 +25,37 @@ from pocketcrm.commands._common import (
     table,
     when,
 )
+from pocketcrm.commands.params import Ref
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import Created, FollowUpView
     from pocketcrm.core.services.cadence import Drift
 
-Ref = Annotated[str, typer.Argument(help="An id, an email, a phone, or part of a name.")]
-NoteOption = Annotated[str, typer.Option("--note", "-n", help="What was said or agreed.")]
-OutcomeOption = Annotated[
-    str, typer.Option(help="reached, voicemail, no_answer, busy, wrong_number (configurable).")
+NoteOption = Annotated[
+    str, typer.Option("--note", "-n", help="What was said or agreed.", metavar="TEXT")
 ]
-DurationOption = Annotated[str, typer.Option(help="How long: 15m, 1h30m, 1:30.")]
-AtOption = Annotated[str, typer.Option("--at", help="When it happened (WHEN; default now).")]
-SatisfactionOption = Annotated[int | None, typer.Option(help="Customer satisfaction 1-5.")]
-FollowUpOption = Annotated[str, typer.Option("--follow-up", help="Schedule the next step (WHEN).")]
-DirectionOption = Annotated[str, typer.Option(help="in or out.")]
-OwnerOption = Annotated[str, typer.Option(help="Who handled it (default: config owner).")]
+OutcomeOption = Annotated[
+    str,
+    typer.Option(
+        help="reached, voicemail, no_answer, busy, wrong_number (configurable).", metavar="OUTCOME"
+    ),
+]
+DurationOption = Annotated[
+    str, typer.Option(help="How long: 15m, 1h30m, 1:30.", metavar="DURATION")
+]
+AtOption = Annotated[
+    str, typer.Option("--at", help="When it happened (WHEN; default now).", metavar="WHEN")
+]
+SatisfactionOption = Annotated[
+    int | None, typer.Option(help="Customer satisfaction 1-5.", metavar="1-5")
+]
+FollowUpOption = Annotated[
+    str, typer.Option("--follow-up", help="Schedule the next step (WHEN).", metavar="WHEN")
+]
+DirectionOption = Annotated[str, typer.Option(help="in or out.", metavar="in|out")]
+OwnerOption = Annotated[
+    str, typer.Option(help="Who handled it (default: config owner).", metavar="OWNER")
+]
 
 
 def _echo_when(label: str, parsed_describe: str) -> None:
@@ -146,7 +161,7 @@ def log_call(
 def log(
     ref: Ref,
     kind: Annotated[
-        str, typer.Option("--kind", "-k", help="meeting, email, note, sms or call.")
+        str, typer.Option("--kind", "-k", help="meeting, email, note, sms or call.", metavar="KIND")
     ] = "note",
     note: NoteOption = "",
     outcome: OutcomeOption = "",
@@ -217,7 +232,7 @@ def follow_up_rm(
         )
 
 
-_rm_app = typer.Typer()
+_rm_app = typer.Typer(add_completion=False)
 _rm_app.command("rm")(follow_up_rm)
 
 
@@ -258,7 +273,7 @@ def follow_up(
         typer.echo(f"follow-up #{view.id} with {view.contact_name} due {due_text(view.due_at)}")
 
 
-follow_up_app = typer.Typer(help=follow_up.__doc__)
+follow_up_app = typer.Typer(add_completion=False, help=follow_up.__doc__)
 follow_up_app.command("follow-up", cls=_FollowUpCommand)(follow_up)
 
 
@@ -280,11 +295,12 @@ def agenda(
         bool, typer.Option("--week", help="Through the next 7 days (default).")
     ] = False,
     all_: Annotated[bool, typer.Option("--all", help="Every open follow-up.")] = False,
-    owner: Annotated[str, typer.Option(help="Only this owner's follow-ups.")] = "",
+    owner: Annotated[str, typer.Option(help="Only this owner's follow-ups.", metavar="OWNER")] = "",
     limit: Annotated[
         int | None,
         typer.Option(
-            help="Show at most this many (default 100 on screen, all with --json/--csv; 0: all)."
+            help="Show at most this many (default 100 on screen, all with --json/--csv; 0: all).",
+            metavar="N",
         ),
     ] = None,
     db: DbOption = None,
@@ -387,6 +403,7 @@ def done(
 
 
 interaction_app = typer.Typer(
+    add_completion=False,
     help="Interactions (calls, meetings, emails, notes, texts): take one logged by mistake back.",
     no_args_is_help=True,
 )

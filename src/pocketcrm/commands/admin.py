@@ -10,7 +10,9 @@ from pocketcrm import humanize
 from pocketcrm.commands._common import DbOption, JsonOption, db_location, handle_errors, print_json
 
 config_app = typer.Typer(
-    help="Read and change settings (a TOML file in the config directory).", no_args_is_help=True
+    add_completion=False,
+    help="Read and change settings (a TOML file in the config directory).",
+    no_args_is_help=True,
 )
 
 
@@ -58,7 +60,9 @@ def config_list(as_json: JsonOption = False) -> None:
 @config_app.command("get")
 @handle_errors
 def config_get(
-    key: Annotated[str, typer.Argument(help="A setting, e.g. owner or reminders.channels.")],
+    key: Annotated[
+        str, typer.Argument(help="A setting, e.g. owner or reminders.channels.", metavar="KEY")
+    ],
 ) -> None:
     """Print one setting."""
     from pocketcrm import config
@@ -70,8 +74,12 @@ def config_get(
 @config_app.command("set")
 @handle_errors
 def config_set(
-    key: Annotated[str, typer.Argument(help="A setting (see `pocketcrm config list`).")],
-    value: Annotated[str, typer.Argument(help="The new value (lists comma-separated).")],
+    key: Annotated[
+        str, typer.Argument(help="A setting (see `pocketcrm config list`).", metavar="KEY")
+    ],
+    value: Annotated[
+        str, typer.Argument(help="The new value (lists comma-separated).", metavar="VALUE")
+    ],
 ) -> None:
     """Change one setting."""
     from pocketcrm import config
@@ -84,10 +92,14 @@ def config_set(
 def demo(
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Where to build it (default: demo.db in the data directory)."),
+        typer.Option(
+            "--db",
+            help="Where to build it (default: demo.db in the data directory).",
+            metavar="FILE",
+        ),
     ] = None,
-    contacts: Annotated[int, typer.Option(min=1, help="How many contacts.")] = 300,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 7,
+    contacts: Annotated[int, typer.Option(min=1, help="How many contacts.", metavar="N")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).", metavar="N")] = 7,
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing demo database.")
     ] = False,

@@ -12,8 +12,7 @@ import typer
 
 from pocketcrm.commands import activity, contacts
 from pocketcrm.commands._common import DbOption, JsonOption
-
-Ref = Annotated[str, typer.Argument(help="An id, an email, a phone, or part of a name.")]
+from pocketcrm.commands.params import Ref
 
 
 def note(

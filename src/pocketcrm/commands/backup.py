@@ -23,6 +23,7 @@ from pocketcrm.commands._common import (
 )
 
 backup_app = typer.Typer(
+    add_completion=False,
     help="Backups: take one now, list them, restore one (the current data is kept aside).",
     no_args_is_help=True,
 )
@@ -33,7 +34,9 @@ backup_app = typer.Typer(
 def backup_create(
     reason: Annotated[
         str,
-        typer.Option(help="A word kept in the file name (letters, digits, dashes)."),
+        typer.Option(
+            help="A word kept in the file name (letters, digits, dashes).", metavar="WORD"
+        ),
     ] = "manual",
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing on success (for cron).")
@@ -81,7 +84,9 @@ def backup_list(db: DbOption = None, as_json: JsonOption = False) -> None:
 def backup_restore(
     file: Annotated[
         str | None,
-        typer.Argument(help="The backup to restore (default: the newest).", show_default=False),
+        typer.Argument(
+            help="The backup to restore (default: the newest).", show_default=False, metavar="FILE"
+        ),
     ] = None,
     yes: YesOption = False,
     db: DbOption = None,

@@ -25,17 +25,20 @@ from pocketcrm.commands._common import (
     table,
     when,
 )
+from pocketcrm.commands.params import Note, Ref
 
 if TYPE_CHECKING:
     from pocketcrm.core.services.billing import InvoiceView
     from pocketcrm.core.store import Store
 
 invoice_app = typer.Typer(
+    add_completion=False,
     help="Invoices and orders: what a customer was billed, and whether it was paid.",
     no_args_is_help=True,
 )
-Ref = Annotated[str, typer.Argument(help="The contact: an id, an email, a phone or a name.")]
-Number = Annotated[str, typer.Argument(help="The invoice or order number (or its id).")]
+Number = Annotated[
+    str, typer.Argument(help="The invoice or order number (or its id).", metavar="NUMBER")
+]
 
 
 def _money(cents: int, currency: str) -> str:
@@ -67,18 +70,28 @@ def add(
         str | None,
         typer.Argument(
             help="Amount: 1200, 1,250.50, '900 EUR' (with --deal and no amount: what of the "
-            "deal is not invoiced yet)."
+            "deal is not invoiced yet).",
+            metavar="AMOUNT",
         ),
     ] = None,
     order: Annotated[bool, typer.Option("--order", help="An order, not an invoice.")] = False,
-    number: Annotated[str, typer.Option(help="Number (default: next INV-/ORD-YYYY-NNNN).")] = "",
-    issued: Annotated[str, typer.Option(help="Issue date (WHEN; default today).")] = "",
-    due: Annotated[str, typer.Option(help="Due date (WHEN).")] = "",
+    number: Annotated[
+        str, typer.Option(help="Number (default: next INV-/ORD-YYYY-NNNN).", metavar="NUMBER")
+    ] = "",
+    issued: Annotated[
+        str, typer.Option(help="Issue date (WHEN; default today).", metavar="WHEN")
+    ] = "",
+    due: Annotated[str, typer.Option(help="Due date (WHEN).", metavar="WHEN")] = "",
     due_in: Annotated[
-        int | None, typer.Option("--due-in", help="Due this many days after issue (default 30).")
+        int | None,
+        typer.Option(
+            "--due-in", help="Due this many days after issue (default 30).", metavar="DAYS"
+        ),
     ] = None,
-    deal: Annotated[int | None, typer.Option(help="The deal it bills (its id).")] = None,
-    description: Annotated[str, typer.Option(help="What is billed.")] = "",
+    deal: Annotated[
+        int | None, typer.Option(help="The deal it bills (its id).", metavar="DEAL")
+    ] = None,
+    description: Annotated[str, typer.Option(help="What is billed.", metavar="TEXT")] = "",
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -175,9 +188,11 @@ def _rows(found: list[InvoiceView], as_csv: bool = False) -> list[list[object]]:
 @invoice_app.command("list")
 @handle_errors
 def list_(
-    contact: Annotated[str, typer.Option(help="Only this contact's (REF).")] = "",
-    status: Annotated[str, typer.Option(help="open, paid, overdue or cancelled.")] = "",
-    kind: Annotated[str, typer.Option(help="invoice or order.")] = "",
+    contact: Annotated[str, typer.Option(help="Only this contact's (REF).", metavar="REF")] = "",
+    status: Annotated[
+        str, typer.Option(help="open, paid, overdue or cancelled.", metavar="STATUS")
+    ] = "",
+    kind: Annotated[str, typer.Option(help="invoice or order.", metavar="invoice|order")] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
@@ -243,7 +258,9 @@ def show(number: Number, db: DbOption = None, as_json: JsonOption = False) -> No
 @handle_errors
 def cancel(
     number: Number,
-    reason: Annotated[str, typer.Option(help="Why it is cancelled (required).")] = "",
+    reason: Annotated[
+        str, typer.Option(help="Why it is cancelled (required).", metavar="TEXT")
+    ] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -270,12 +287,17 @@ def rm(number: Number, db: DbOption = None, as_json: JsonOption = False) -> None
 def pay(
     number: Number,
     amount: Annotated[
-        str, typer.Argument(help="Amount received; a refund with --refund (or `-- -25`).")
+        str,
+        typer.Argument(
+            help="Amount received; a refund with --refund (or `-- -25`).", metavar="AMOUNT"
+        ),
     ],
     refund: Annotated[bool, typer.Option("--refund", help="Money paid back.")] = False,
-    on: Annotated[str, typer.Option("--on", help="When it was paid (WHEN; default today).")] = "",
-    method: Annotated[str, typer.Option(help="bank transfer, card, cash ...")] = "",
-    note: Annotated[str, typer.Option("--note", "-n", help="Notes.")] = "",
+    on: Annotated[
+        str, typer.Option("--on", help="When it was paid (WHEN; default today).", metavar="WHEN")
+    ] = "",
+    method: Annotated[str, typer.Option(help="bank transfer, card, cash ...", metavar="TEXT")] = "",
+    note: Note = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:

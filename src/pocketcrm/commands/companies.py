@@ -14,37 +14,46 @@ from pocketcrm.commands._common import (
     echo,
     handle_errors,
     local,
+    no_markup,
     open_db,
     print_ids,
     print_json,
     say,
     table,
 )
+from pocketcrm.commands.params import Note, NotesAlias, ReplaceNote, RowLimit, deprecated
 
 app = typer.Typer(
-    help="Companies: the organisations your contacts belong to.", no_args_is_help=True
+    add_completion=False,
+    help="Companies: the organisations your contacts belong to.",
+    no_args_is_help=True,
 )
-CompanyRef = Annotated[str, typer.Argument(help="A company id or part of its name.")]
+CompanyRef = Annotated[
+    str, typer.Argument(help="A company id or part of its name.", metavar="COMPANY")
+]
 KindOption = Annotated[
-    str, typer.Option(help="customer, prospect, partner, supplier, distributor, other.")
+    str,
+    typer.Option(help="customer, prospect, partner, supplier, distributor, other.", metavar="KIND"),
 ]
 
 
 @app.command("add")
 @handle_errors
 def add(
-    name: Annotated[str, typer.Argument(help="The company's name.")],
+    name: Annotated[str, typer.Argument(help="The company's name.", metavar="NAME")],
     kind: KindOption = "customer",
-    website: Annotated[str, typer.Option(help="Website.")] = "",
-    phone: Annotated[str, typer.Option(help="Main phone.")] = "",
-    email: Annotated[str, typer.Option(help="Main email.")] = "",
-    street: Annotated[str, typer.Option(help="Street address.")] = "",
-    city: Annotated[str, typer.Option(help="City.")] = "",
-    region: Annotated[str, typer.Option(help="State or region.")] = "",
-    postcode: Annotated[str, typer.Option(help="Postcode.")] = "",
-    country: Annotated[str, typer.Option(help="Country.")] = "",
-    tag: Annotated[list[str], typer.Option("--tag", "-t", help="Tag (repeat).")] = [],  # noqa: B006
-    note: Annotated[str, typer.Option("--note", "-n", help="Notes.")] = "",
+    website: Annotated[str, typer.Option(help="Website.", metavar="URL")] = "",
+    phone: Annotated[str, typer.Option(help="Main phone.", metavar="PHONE")] = "",
+    email: Annotated[str, typer.Option(help="Main email.", metavar="EMAIL")] = "",
+    street: Annotated[str, typer.Option(help="Street address.", metavar="TEXT")] = "",
+    city: Annotated[str, typer.Option(help="City.", metavar="TEXT")] = "",
+    region: Annotated[str, typer.Option(help="State or region.", metavar="TEXT")] = "",
+    postcode: Annotated[str, typer.Option(help="Postcode.", metavar="TEXT")] = "",
+    country: Annotated[str, typer.Option(help="Country.", metavar="TEXT")] = "",
+    tag: Annotated[
+        list[str], typer.Option("--tag", "-t", help="Tag (repeat).", metavar="TAG")
+    ] = [],  # noqa: B006
+    note: Note = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -77,10 +86,10 @@ def add(
 @app.command("list")
 @handle_errors
 def list_(
-    kind: Annotated[str, typer.Option(help="Only this kind.")] = "",
-    tag: Annotated[str, typer.Option(help="Only with this tag.")] = "",
-    name: Annotated[str, typer.Option(help="Name contains.")] = "",
-    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    kind: Annotated[str, typer.Option(help="Only this kind.", metavar="KIND")] = "",
+    tag: Annotated[str, typer.Option(help="Only with this tag.", metavar="TAG")] = "",
+    name: Annotated[str, typer.Option(help="Name contains.", metavar="TEXT")] = "",
+    limit: RowLimit = None,
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
@@ -116,8 +125,7 @@ def show(ref: CompanyRef, db: DbOption = None, as_json: JsonOption = False) -> N
     if as_json:
         print_json(card)
         return
-    esc = lambda text: text.replace("[", r"\[")  # noqa: E731
-    lines = [f"[bold]{esc(card.name)}[/bold]  [dim]#{card.id} {card.kind}[/dim]"]
+    lines = [f"[bold]{no_markup(card.name)}[/bold]  [dim]#{card.id} {card.kind}[/dim]"]
     address = ", ".join(
         p for p in (card.street, card.city, card.region, card.postcode, card.country) if p
     )
@@ -128,20 +136,22 @@ def show(ref: CompanyRef, db: DbOption = None, as_json: JsonOption = False) -> N
         ("addr", address),
     ):
         if value:
-            lines.append(f"{label:<6} {esc(value)}")
+            lines.append(f"{label:<6} {no_markup(value)}")
     if card.tags:
         lines.append("tags   " + " ".join(f"#{t}" for t in card.tags))
     if card.notes:
-        lines += ["", esc(card.notes)]
+        lines += ["", no_markup(card.notes)]
     lines += ["", f"[bold]People ({len(card.people)})[/bold]"]
     for p in card.people:
-        lines.append(f"  {p.id:>6}  {esc(p.display_name)}  [dim]{p.stage}[/dim]  {esc(p.email)}")
+        lines.append(
+            f"  {p.id:>6}  {no_markup(p.display_name)}  [dim]{p.stage}[/dim]  {no_markup(p.email)}"
+        )
     if card.interactions:
         lines += ["", "[bold]Latest interactions[/bold]"]
         for i in card.interactions:
             first = i.notes.splitlines()[0] if i.notes else ""
             lines.append(
-                f"  {local(i.occurred_at)}  {esc(i.contact_name)}  {i.kind} {i.outcome}  {esc(first)}"
+                f"  {local(i.occurred_at)}  {no_markup(i.contact_name)}  {i.kind} {i.outcome}  {no_markup(first)}"
             )
     say("\n".join(lines))
 
@@ -150,19 +160,20 @@ def show(ref: CompanyRef, db: DbOption = None, as_json: JsonOption = False) -> N
 @handle_errors
 def edit(
     ref: CompanyRef,
-    name: Annotated[str | None, typer.Option(help="New name.")] = None,
-    kind: Annotated[str | None, typer.Option(help="New kind.")] = None,
-    website: Annotated[str | None, typer.Option(help="Website.")] = None,
-    phone: Annotated[str | None, typer.Option(help="Main phone.")] = None,
-    email: Annotated[str | None, typer.Option(help="Main email.")] = None,
-    street: Annotated[str | None, typer.Option(help="Street address.")] = None,
-    city: Annotated[str | None, typer.Option(help="City.")] = None,
-    region: Annotated[str | None, typer.Option(help="State or region.")] = None,
-    postcode: Annotated[str | None, typer.Option(help="Postcode.")] = None,
-    country: Annotated[str | None, typer.Option(help="Country.")] = None,
-    notes: Annotated[str | None, typer.Option(help="Replace the notes.")] = None,
-    add_tag: Annotated[list[str], typer.Option(help="Add a tag (repeat).")] = [],  # noqa: B006
-    rm_tag: Annotated[list[str], typer.Option(help="Remove a tag (repeat).")] = [],  # noqa: B006
+    name: Annotated[str | None, typer.Option(help="New name.", metavar="NAME")] = None,
+    kind: Annotated[str | None, typer.Option(help="New kind.", metavar="KIND")] = None,
+    website: Annotated[str | None, typer.Option(help="Website.", metavar="URL")] = None,
+    phone: Annotated[str | None, typer.Option(help="Main phone.", metavar="PHONE")] = None,
+    email: Annotated[str | None, typer.Option(help="Main email.", metavar="EMAIL")] = None,
+    street: Annotated[str | None, typer.Option(help="Street address.", metavar="TEXT")] = None,
+    city: Annotated[str | None, typer.Option(help="City.", metavar="TEXT")] = None,
+    region: Annotated[str | None, typer.Option(help="State or region.", metavar="TEXT")] = None,
+    postcode: Annotated[str | None, typer.Option(help="Postcode.", metavar="TEXT")] = None,
+    country: Annotated[str | None, typer.Option(help="Country.", metavar="TEXT")] = None,
+    note: ReplaceNote = None,
+    old_notes: NotesAlias = None,
+    add_tag: Annotated[list[str], typer.Option(help="Add a tag (repeat).", metavar="TAG")] = [],  # noqa: B006
+    rm_tag: Annotated[list[str], typer.Option(help="Remove a tag (repeat).", metavar="TAG")] = [],  # noqa: B006
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -183,7 +194,7 @@ def edit(
             region=region,
             postcode=postcode,
             country=country,
-            notes=notes,
+            notes=deprecated("--notes", "--note", old_notes, note, None),
             add_tags=add_tag,
             remove_tags=rm_tag,
         ),

@@ -13,9 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from typer._click.shell_completion import CompletionItem, add_completion_class
-from typer._completion_classes import BashComplete, FishComplete, ZshComplete
-
+from pocketcrm.commands.clickcompat import (
+    BashComplete,
+    CompletionItem,
+    FishComplete,
+    ZshComplete,
+    add_completion_class,
+    set_completer,
+)
 from pocketcrm.commands.fastcomplete import bash_escape, words_and_incomplete, zsh_answer
 from pocketcrm.commands.values import Completer, Line, completer_for
 
@@ -40,7 +45,7 @@ def attach(path: Sequence[str], command: Any) -> None:
             continue
         completer = completer_for(path, param.name)
         if completer is not None:
-            param._custom_shell_complete = _items(completer)
+            set_completer(param, _items(completer))
 
 
 def _items(completer: Completer) -> Callable[[Any, Any, str], list[CompletionItem]]:

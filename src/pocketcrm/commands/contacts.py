@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperCommand
 
+from pocketcrm.commands import contact_params as fields
 from pocketcrm.commands._common import (
     CsvOption,
     DbOption,
@@ -20,6 +21,7 @@ from pocketcrm.commands._common import (
     handle_errors,
     interactive,
     local,
+    no_markup,
     open_db,
     pick_contact,
     print_ids,
@@ -28,16 +30,23 @@ from pocketcrm.commands._common import (
     table,
     when,
 )
+from pocketcrm.commands.params import (
+    COMPANY_KIND_HELP,
+    CompanyFilter,
+    Note,
+    NotesAlias,
+    OwnerFilter,
+    Ref,
+    ReplaceNote,
+    RowLimit,
+    StageFilter,
+    TagFilter,
+    deprecated,
+)
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import ContactCard, ContactRow
     from pocketcrm.core.services.card_money import ContactMoney
-
-Ref = Annotated[str, typer.Argument(help="An id, an email, a phone, or part of a name.")]
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")
 
 
 def _money_lines(money: ContactMoney) -> list[str]:
@@ -52,7 +61,7 @@ def _money_lines(money: ContactMoney) -> list[str]:
     for deal in [*open_deals, *won[-3:]]:  # the last three won, as the interface shows
         style = "cyan" if deal.is_open else "green"
         lines.append(
-            f"  [{style}]{deal.stage.replace('_', ' '):<12}[/{style}] {_escape(deal.title)}  "
+            f"  [{style}]{deal.stage.replace('_', ' '):<12}[/{style}] {no_markup(deal.title)}  "
             f"{format_amount(deal.amount_cents, deal.currency)}"
         )
     owed = money.owed()
@@ -85,24 +94,33 @@ def _name_and_photo_lines(card: ContactCard) -> list[str]:
     lines = []
     parts = card.name_parts()
     if parts:
-        lines.append("name   " + _escape(" · ".join(f"{f}: {v}" for f, v in parts)))
+        lines.append("name   " + no_markup(" · ".join(f"{f}: {v}" for f, v in parts)))
     if card.photo:
-        lines.append(f"photo  {_escape(describe(card.photo))}")
+        lines.append(f"photo  {no_markup(describe(card.photo))}")
     return lines
 
 
 def render_card(card: ContactCard, money: ContactMoney | None = None, region: str = "") -> None:
-    lines = [f"[bold]{_escape(card.display_name)}[/bold]  [dim]#{card.id}[/dim]"]
-    role = _escape(", ".join(p for p in (card.title, card.department) if p))
+    """The index card, section by section, as `show` prints it."""
+    lines = [*_heading_lines(card), *_detail_lines(card, region), *_kept_lines(card)]
+    if money is not None:
+        lines += _money_lines(money)
+    say("\n".join([*lines, *_interaction_lines(card), *_stage_lines(card)]))
+
+
+def _heading_lines(card: ContactCard) -> list[str]:
+    """Name, role at the company, stage, owner, tags and the do-not-contact flags."""
+    lines = [f"[bold]{no_markup(card.display_name)}[/bold]  [dim]#{card.id}[/dim]"]
+    role = no_markup(", ".join(p for p in (card.title, card.department) if p))
     if card.company:
-        company = _escape(card.company.name)
+        company = no_markup(card.company.name)
         role = f"{role} at {company}" if role else company
         role += f" [dim]({card.company.kind})[/dim]"
     if role:
         lines.append(role)
     stage = f"stage: [cyan]{card.stage}[/cyan]"
     if card.owner:
-        stage += f"   owner: {_escape(card.owner)}"
+        stage += f"   owner: {no_markup(card.owner)}"
     if card.tags:
         stage += "   tags: " + " ".join(f"[magenta]#{t}[/magenta]" for t in card.tags)
     lines.append(stage)
@@ -116,68 +134,85 @@ def render_card(card: ContactCard, money: ContactMoney | None = None, region: st
     ]
     if flags:
         lines.append("[bold red]" + " · ".join(flags) + "[/bold red]")
-    lines.append("")
+    return lines
+
+
+def _detail_lines(card: ContactCard, region: str) -> list[str]:
+    """Emails, phones, addresses, websites, dates, custom fields and the last contact."""
+    lines = [""]
     for email in card.emails:
         label = f" ({email.label})" if email.label else ""
-        lines.append(f"email  {_escape(email.address)}{label}{' *' if email.primary else ''}")
+        lines.append(f"email  {no_markup(email.address)}{label}{' *' if email.primary else ''}")
     for phone in card.phones:
         label = f" ({phone.label})" if phone.label else ""
         mark = "" if phone.valid else "  [yellow](unverified number)[/yellow]"
         shown = _phone(phone.number, phone.e164 if phone.valid else "", region)
-        lines.append(f"phone  {_escape(shown)}{label}{' *' if phone.primary else ''}{mark}")
+        lines.append(f"phone  {no_markup(shown)}{label}{' *' if phone.primary else ''}{mark}")
     for address in card.addresses:
         label = f" ({address.label})" if address.label else ""
-        lines.append(f"addr   {_escape(address.one_line())}{_escape(label)}")
+        lines.append(f"addr   {no_markup(address.one_line())}{no_markup(label)}")
     for site in card.websites:
         label = f" ({site.label})" if site.label else ""
-        lines.append(f"web    {_escape(site.url)}{_escape(label)}")
+        lines.append(f"web    {no_markup(site.url)}{no_markup(label)}")
     lines += _name_and_photo_lines(card)
     if card.birthday:
         lines.append(f"born   {card.birthday}")
     if card.anniversary:
         lines.append(f"anniv  {card.anniversary}")
     for name, value in card.custom.items():
-        lines.append(f"{_escape(name)}: {_escape(value)}")
+        lines.append(f"{no_markup(name)}: {no_markup(value)}")
     lines.append(f"last contact: {ago(card.last_contact_at)}")
+    return lines
+
+
+def _kept_lines(card: ContactCard) -> list[str]:
+    """Values kept aside by imports, the notes and the open follow-ups."""
+    lines: list[str] = []
     if card.alternates:
         lines += ["", "[bold]Other values[/bold] [dim](kept aside by imports)[/dim]"]
         for alt in card.alternates:
             value = " ".join(alt.value.split())
             lines.append(
-                f"  {alt.field.replace('_', ' ')}: {_escape(value)}  "
-                f"[dim]{_escape(alt.source)}, {local(alt.recorded_at, date_only=True)}[/dim]"
+                f"  {alt.field.replace('_', ' ')}: {no_markup(value)}  "
+                f"[dim]{no_markup(alt.source)}, {local(alt.recorded_at, date_only=True)}[/dim]"
             )
     if card.notes:
-        lines += ["", "[bold]Notes[/bold]", _escape(card.notes)]
+        lines += ["", "[bold]Notes[/bold]", no_markup(card.notes)]
     if card.follow_ups:
         lines += ["", "[bold]Open follow-ups[/bold]"]
         for f in card.follow_ups:
             due = due_text(f.due_at)
             mark = " [red]overdue[/red]" if f.overdue else ""
-            lines.append(f"  {f.id:>5}  {due}{mark}  {_escape(f.note)}")
-    if money is not None:
-        lines += _money_lines(money)
-    if card.interactions:
-        more = card.interaction_count - len(card.interactions)
-        lines += [
-            "",
-            "[bold]Latest interactions[/bold]"
-            + (f" [dim](+{more} older)[/dim]" if more > 0 else ""),
-        ]
-        for i in card.interactions:
-            extra = " ".join(
-                x for x in (i.outcome, f"{i.satisfaction}/5" if i.satisfaction else "") if x
-            )
-            lines.append(
-                f"  {local(i.occurred_at)}  {i.kind:<7} {extra:<14} {_escape(i.notes.splitlines()[0] if i.notes else '')}"
-            )
-    if len(card.stage_history) > 1:
-        lines += ["", "[bold]Stage history[/bold]"]
-        for h in card.stage_history:
-            lines.append(
-                f"  {local(h.at, date_only=True)}  {h.from_stage or '(new)'} -> {h.to_stage}"
-            )
-    say("\n".join(lines))
+            lines.append(f"  {f.id:>5}  {due}{mark}  {no_markup(f.note)}")
+    return lines
+
+
+def _interaction_lines(card: ContactCard) -> list[str]:
+    """The latest interactions, with how many older ones the card leaves out."""
+    if not card.interactions:
+        return []
+    more = card.interaction_count - len(card.interactions)
+    lines = [
+        "",
+        "[bold]Latest interactions[/bold]" + (f" [dim](+{more} older)[/dim]" if more > 0 else ""),
+    ]
+    for i in card.interactions:
+        extra = " ".join(
+            x for x in (i.outcome, f"{i.satisfaction}/5" if i.satisfaction else "") if x
+        )
+        first = i.notes.splitlines()[0] if i.notes else ""
+        lines.append(f"  {local(i.occurred_at)}  {i.kind:<7} {extra:<14} {no_markup(first)}")
+    return lines
+
+
+def _stage_lines(card: ContactCard) -> list[str]:
+    """The stage history, once the contact has moved at least once."""
+    if len(card.stage_history) <= 1:
+        return []
+    lines = ["", "[bold]Stage history[/bold]"]
+    for h in card.stage_history:
+        lines.append(f"  {local(h.at, date_only=True)}  {h.from_stage or '(new)'} -> {h.to_stage}")
+    return lines
 
 
 def _rows(
@@ -221,75 +256,32 @@ def _rows(
 
 @handle_errors
 def add(
-    name: Annotated[str, typer.Argument(help="Full name, e.g. 'Ann Lee' or 'Lee, Ann'.")],
-    email: Annotated[
-        list[str],
-        typer.Option("--email", "-e", help="Email (repeat; 'work:a@b.com' sets a label)."),
-    ] = [],  # noqa: B006
-    phone: Annotated[
-        list[str], typer.Option("--phone", "-p", help="Phone as typed (repeat).")
-    ] = [],  # noqa: B006
-    company: Annotated[
-        str, typer.Option("--company", "-c", help="Company name or id (created if new).")
-    ] = "",
-    company_kind: Annotated[
-        str,
-        typer.Option(
-            help="Kind of the company it creates: customer, prospect, partner, supplier, "
-            "distributor, other (default: from the stage). Contacts at a partner, supplier "
-            "or distributor are not counted as leads."
-        ),
-    ] = "",
-    title: Annotated[str, typer.Option(help="Job title.")] = "",
-    department: Annotated[str, typer.Option(help="Department.")] = "",
-    stage: Annotated[
-        str, typer.Option(help="Life-cycle stage (default: the first configured, lead).")
-    ] = "",
-    tag: Annotated[list[str], typer.Option("--tag", "-t", help="Tag (repeat).")] = [],  # noqa: B006
-    owner: Annotated[str, typer.Option(help="Who is responsible (default: config owner).")] = "",
-    note: Annotated[str, typer.Option("--note", "-n", help="Notes.")] = "",
-    birthday: Annotated[
-        str, typer.Option(help="Birthday: 1980-05-17 or --05-17 without a year.")
-    ] = "",
-    website: Annotated[list[str], typer.Option("--website", help="Website (repeat).")] = [],  # noqa: B006
-    address: Annotated[
-        list[str],
-        typer.Option(
-            "--address",
-            help="Postal address 'Street 1, City, Postcode, Country' (repeat; 'home:...' labels).",
-        ),
-    ] = [],  # noqa: B006
-    anniversary: Annotated[
-        str, typer.Option(help="Anniversary: 2010-06-12 or --06-12 without a year.")
-    ] = "",
-    nickname: Annotated[str, typer.Option(help="Nickname.")] = "",
-    source: Annotated[str, typer.Option(help="Where the contact came from.")] = "",
-    set_field: Annotated[
-        list[str], typer.Option("--set", help="Custom field NAME=VALUE (repeat).")
-    ] = [],  # noqa: B006
-    do_not_contact: Annotated[
-        bool, typer.Option("--do-not-contact", help="Mark as not to be contacted.")
-    ] = False,
-    email_opt_out: Annotated[
-        bool, typer.Option("--email-opt-out", help="Opted out of marketing email.")
-    ] = False,
-    given: Annotated[
-        str, typer.Option(metavar="TEXT", help="Given name (default: from NAME).")
-    ] = "",
-    family: Annotated[
-        str, typer.Option(metavar="TEXT", help="Family name (default: from NAME).")
-    ] = "",
-    middle: Annotated[str, typer.Option(metavar="TEXT", help="Middle name(s).")] = "",
-    prefix: Annotated[str, typer.Option(metavar="TEXT", help="Name prefix, e.g. 'Dr.'.")] = "",
-    suffix: Annotated[str, typer.Option(metavar="TEXT", help="Name suffix, e.g. 'Jr.'.")] = "",
-    photo: Annotated[
-        str,
-        typer.Option(
-            metavar="FILE|URL",
-            help="Photo: an image file (stored in the database), an http(s) address or a "
-            "data: URI.",
-        ),
-    ] = "",
+    name: fields.AddName,
+    email: fields.AddEmail = [],  # noqa: B006
+    phone: fields.AddPhone = [],  # noqa: B006
+    company: fields.AddCompany = "",
+    company_kind: fields.AddCompanyKind = "",
+    title: fields.AddTitle = "",
+    department: fields.AddDepartment = "",
+    stage: fields.AddStage = "",
+    tag: fields.AddTag = [],  # noqa: B006
+    owner: fields.AddOwner = "",
+    note: Note = "",
+    birthday: fields.AddBirthday = "",
+    website: fields.AddWebsite = [],  # noqa: B006
+    address: fields.AddAddress = [],  # noqa: B006
+    anniversary: fields.AddAnniversary = "",
+    nickname: fields.AddNickname = "",
+    source: fields.AddSource = "",
+    set_field: fields.AddSetField = [],  # noqa: B006
+    do_not_contact: fields.AddDoNotContact = False,
+    email_opt_out: fields.AddEmailOptOut = False,
+    given: fields.AddGiven = "",
+    family: fields.AddFamily = "",
+    middle: fields.AddMiddle = "",
+    prefix: fields.AddPrefix = "",
+    suffix: fields.AddSuffix = "",
+    photo: fields.AddPhoto = "",
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -405,28 +397,29 @@ def show(ref: Ref, db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @handle_errors
 def list_(
-    stage: Annotated[list[str], typer.Option(help="Only this stage (repeat: any of them).")] = [],  # noqa: B006
-    tag: Annotated[
-        list[str], typer.Option(help="Only contacts with this tag (repeat: every tag).")
-    ] = [],  # noqa: B006
-    company: Annotated[
-        list[str], typer.Option(help="Company name (part) or id (repeat: any of them).")
-    ] = [],  # noqa: B006
+    stage: StageFilter = [],  # noqa: B006
+    tag: TagFilter = [],  # noqa: B006
+    company: CompanyFilter = [],  # noqa: B006
     company_kind: Annotated[
-        list[str], typer.Option(help="Company kind: customer, supplier, ... (repeat: any).")
+        list[str],
+        typer.Option(help=COMPANY_KIND_HELP, metavar="KIND"),
     ] = [],  # noqa: B006
-    owner: Annotated[
-        list[str], typer.Option(help="Only this owner's contacts (repeat: any of them).")
-    ] = [],  # noqa: B006
+    owner: OwnerFilter = [],  # noqa: B006
     not_contacted_since: Annotated[
-        str, typer.Option(help="WHEN: no call/meeting/email since, e.g. 30d.")
+        str, typer.Option(help="WHEN: no call/meeting/email since, e.g. 30d.", metavar="WHEN")
     ] = "",
     sort: Annotated[
-        str, typer.Option(help="name, last-contact, next-follow-up, created, stage, company.")
+        str,
+        typer.Option(
+            help="name, last-contact, next-follow-up, created, stage, company.", metavar="ORDER"
+        ),
     ] = "name",
-    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    limit: RowLimit = None,
     segment: Annotated[
-        str, typer.Option(help="Only members of this saved segment (with any filters above).")
+        str,
+        typer.Option(
+            help="Only members of this saved segment (with any filters above).", metavar="SEGMENT"
+        ),
     ] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -467,8 +460,10 @@ def list_(
 
 @handle_errors
 def search(
-    words: Annotated[list[str], typer.Argument(help="Words to find (prefixes; accents ignored).")],
-    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    words: Annotated[
+        list[str], typer.Argument(help="Words to find (prefixes; accents ignored).", metavar="WORD")
+    ],
+    limit: Annotated[int, typer.Option(help="At most this many rows.", metavar="N")] = 50,
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
@@ -485,68 +480,36 @@ def search(
 @handle_errors
 def edit(
     ref: Ref,
-    name: Annotated[str | None, typer.Option(help="New full name.")] = None,
-    company: Annotated[str | None, typer.Option(help="Company name or id ('' removes it).")] = None,
-    title: Annotated[str | None, typer.Option(help="Job title.")] = None,
-    department: Annotated[str | None, typer.Option(help="Department.")] = None,
-    owner: Annotated[str | None, typer.Option(help="Owner.")] = None,
-    notes: Annotated[str | None, typer.Option(help="Replace the notes.")] = None,
-    add_note: Annotated[str | None, typer.Option(help="Append a line to the notes.")] = None,
-    birthday: Annotated[str | None, typer.Option(help="Birthday ('' clears).")] = None,
-    anniversary: Annotated[str | None, typer.Option(help="Anniversary ('' clears).")] = None,
-    nickname: Annotated[str | None, typer.Option(help="Nickname ('' clears).")] = None,
-    source: Annotated[str | None, typer.Option(help="Where the contact came from.")] = None,
-    add_address: Annotated[
-        list[str],
-        typer.Option(help="Add a postal address 'Street 1, City, Postcode, Country' (repeat)."),
-    ] = [],  # noqa: B006
-    rm_address: Annotated[
-        list[str], typer.Option(help="Remove an address: its label or its text (repeat).")
-    ] = [],  # noqa: B006
-    add_email: Annotated[list[str], typer.Option(help="Add an email (repeat).")] = [],  # noqa: B006
-    rm_email: Annotated[list[str], typer.Option(help="Remove an email (repeat).")] = [],  # noqa: B006
-    add_phone: Annotated[list[str], typer.Option(help="Add a phone (repeat).")] = [],  # noqa: B006
-    rm_phone: Annotated[list[str], typer.Option(help="Remove a phone (repeat).")] = [],  # noqa: B006
-    add_website: Annotated[list[str], typer.Option(help="Add a website (repeat).")] = [],  # noqa: B006
-    set_field: Annotated[
-        list[str], typer.Option("--set", help="Custom field NAME=VALUE (repeat).")
-    ] = [],  # noqa: B006
-    unset_field: Annotated[
-        list[str], typer.Option("--unset", help="Remove a custom field (repeat).")
-    ] = [],  # noqa: B006
-    do_not_contact: Annotated[
-        bool | None, typer.Option("--do-not-contact/--may-contact", help="Do-not-contact flag.")
-    ] = None,
-    email_opt_out: Annotated[
-        bool | None, typer.Option("--email-opt-out/--email-opt-in", help="Marketing email opt-out.")
-    ] = None,
-    given: Annotated[
-        str | None, typer.Option(metavar="TEXT", help="Given name ('' clears).")
-    ] = None,
-    family: Annotated[
-        str | None, typer.Option(metavar="TEXT", help="Family name ('' clears).")
-    ] = None,
-    middle: Annotated[
-        str | None, typer.Option(metavar="TEXT", help="Middle name(s) ('' clears).")
-    ] = None,
-    prefix: Annotated[
-        str | None, typer.Option(metavar="TEXT", help="Name prefix, e.g. 'Dr.' ('' clears).")
-    ] = None,
-    suffix: Annotated[
-        str | None, typer.Option(metavar="TEXT", help="Name suffix, e.g. 'Jr.' ('' clears).")
-    ] = None,
-    photo: Annotated[
-        str | None,
-        typer.Option(
-            metavar="FILE|URL",
-            help="Photo: an image file (stored in the database), an http(s) address or a "
-            "data: URI ('' removes it).",
-        ),
-    ] = None,
-    rm_website: Annotated[
-        list[str],
-        typer.Option(metavar="URL|LABEL", help="Remove a website: its address or label (repeat)."),
-    ] = [],  # noqa: B006
+    name: fields.EditName = None,
+    company: fields.EditCompany = None,
+    title: fields.EditTitle = None,
+    department: fields.EditDepartment = None,
+    owner: fields.EditOwner = None,
+    note: ReplaceNote = None,
+    old_notes: NotesAlias = None,
+    add_note: fields.EditAddNote = None,
+    birthday: fields.EditBirthday = None,
+    anniversary: fields.EditAnniversary = None,
+    nickname: fields.EditNickname = None,
+    source: fields.EditSource = None,
+    add_address: fields.EditAddAddress = [],  # noqa: B006
+    rm_address: fields.EditRmAddress = [],  # noqa: B006
+    add_email: fields.EditAddEmail = [],  # noqa: B006
+    rm_email: fields.EditRmEmail = [],  # noqa: B006
+    add_phone: fields.EditAddPhone = [],  # noqa: B006
+    rm_phone: fields.EditRmPhone = [],  # noqa: B006
+    add_website: fields.EditAddWebsite = [],  # noqa: B006
+    set_field: fields.EditSetField = [],  # noqa: B006
+    unset_field: fields.EditUnsetField = [],  # noqa: B006
+    do_not_contact: fields.EditDoNotContact = None,
+    email_opt_out: fields.EditEmailOptOut = None,
+    given: fields.EditGiven = None,
+    family: fields.EditFamily = None,
+    middle: fields.EditMiddle = None,
+    prefix: fields.EditPrefix = None,
+    suffix: fields.EditSuffix = None,
+    photo: fields.EditPhoto = None,
+    rm_website: fields.EditRmWebsite = [],  # noqa: B006
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -565,7 +528,7 @@ def edit(
         title=title,
         department=department,
         owner=owner,
-        notes=notes,
+        notes=deprecated("--notes", "--note", old_notes, note, None),
         append_note=add_note,
         birthday=birthday,
         anniversary=anniversary,
@@ -610,7 +573,8 @@ def edit(
 def tag(
     ref: Ref,
     changes: Annotated[
-        list[str], typer.Argument(help="+tag to add, -tag to remove (plain tag adds).")
+        list[str],
+        typer.Argument(help="+tag to add, -tag to remove (plain tag adds).", metavar="+TAG|-TAG"),
     ],
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -649,7 +613,7 @@ class _TagCommand(TyperCommand):
 
 
 # Its own one-command app, so the lazy root builds it with the class above.
-tag_app = typer.Typer(help=tag.__doc__)
+tag_app = typer.Typer(add_completion=False, help=tag.__doc__)
 tag_app.command("tag", cls=_TagCommand)(tag)
 
 
@@ -747,7 +711,10 @@ def restore(
     ref: Ref,
     kind: Annotated[
         str,
-        typer.Option(help="contact, company, interaction, follow-up, deal, invoice or payment."),
+        typer.Option(
+            help="contact, company, interaction, follow-up, deal, invoice or payment.",
+            metavar="KIND",
+        ),
     ] = "contact",
     db: DbOption = None,
     as_json: JsonOption = False,

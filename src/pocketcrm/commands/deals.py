@@ -23,22 +23,31 @@ from pocketcrm.commands._common import (
     table,
     when,
 )
+from pocketcrm.commands.params import Note, Ref, ReplaceNote
 
 if TYPE_CHECKING:
     from pocketcrm.core.services.deals import DealView, Pipeline
 
 deal_app = typer.Typer(
+    add_completion=False,
     help="Deals: what may be sold to whom, moving through the pipeline stages.",
     no_args_is_help=True,
 )
-Ref = Annotated[str, typer.Argument(help="The contact: an id, an email, a phone or a name.")]
-DealId = Annotated[int, typer.Argument(help="The deal's id (see `pocketcrm deal list`).")]
-AmountOption = Annotated[
-    str, typer.Option(help="What it is worth: 1200, 1,250.50, '900 EUR' (default currency).")
+DealId = Annotated[
+    int, typer.Argument(help="The deal's id (see `pocketcrm deal list`).", metavar="DEAL")
 ]
-CloseOption = Annotated[str, typer.Option("--close", help="Expected close date (WHEN).")]
-OwnerOption = Annotated[str, typer.Option(help="Who works on it (default: config owner).")]
-NoteOption = Annotated[str, typer.Option("--note", "-n", help="Notes.")]
+AmountOption = Annotated[
+    str,
+    typer.Option(
+        help="What it is worth: 1200, 1,250.50, '900 EUR' (default currency).", metavar="AMOUNT"
+    ),
+]
+CloseOption = Annotated[
+    str, typer.Option("--close", help="Expected close date (WHEN).", metavar="WHEN")
+]
+OwnerOption = Annotated[
+    str, typer.Option(help="Who works on it (default: config owner).", metavar="OWNER")
+]
 
 
 def _money(cents: int, currency: str) -> str:
@@ -91,12 +100,16 @@ def _echo_deal(view: DealView, as_json: bool, verb: str) -> None:
 @handle_errors
 def add(
     ref: Ref,
-    title: Annotated[str, typer.Argument(help="What the deal is, e.g. 'Website redesign'.")],
+    title: Annotated[
+        str, typer.Argument(help="What the deal is, e.g. 'Website redesign'.", metavar="TITLE")
+    ],
     amount: AmountOption = "",
-    stage: Annotated[str, typer.Option(help="Stage (default: the first deal stage).")] = "",
+    stage: Annotated[
+        str, typer.Option(help="Stage (default: the first deal stage).", metavar="STAGE")
+    ] = "",
     close: CloseOption = "",
     owner: OwnerOption = "",
-    note: NoteOption = "",
+    note: Note = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -126,9 +139,11 @@ def add(
 @deal_app.command("list")
 @handle_errors
 def list_(
-    stage: Annotated[str, typer.Option(help="Only this stage.")] = "",
-    owner: Annotated[str, typer.Option(help="Only this owner.")] = "",
-    contact: Annotated[str, typer.Option(help="Only this contact's deals (REF).")] = "",
+    stage: Annotated[str, typer.Option(help="Only this stage.", metavar="STAGE")] = "",
+    owner: Annotated[str, typer.Option(help="Only this owner.", metavar="OWNER")] = "",
+    contact: Annotated[
+        str, typer.Option(help="Only this contact's deals (REF).", metavar="REF")
+    ] = "",
     open_only: Annotated[bool, typer.Option("--open", help="Only open deals.")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -192,8 +207,12 @@ def show(deal_id: DealId, db: DbOption = None, as_json: JsonOption = False) -> N
 @handle_errors
 def move(
     deal_id: DealId,
-    stage: Annotated[str, typer.Argument(help="The new stage (see `pocketcrm config`).")],
-    reason: Annotated[str, typer.Option(help="Why it was lost (for the lost stage).")] = "",
+    stage: Annotated[
+        str, typer.Argument(help="The new stage (see `pocketcrm config`).", metavar="STAGE")
+    ],
+    reason: Annotated[
+        str, typer.Option(help="Why it was lost (for the lost stage).", metavar="TEXT")
+    ] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -218,7 +237,7 @@ def won(deal_id: DealId, db: DbOption = None, as_json: JsonOption = False) -> No
 @handle_errors
 def lost(
     deal_id: DealId,
-    reason: Annotated[str, typer.Option(help="Why it was lost (required).")] = "",
+    reason: Annotated[str, typer.Option(help="Why it was lost (required).", metavar="TEXT")] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -234,11 +253,15 @@ def lost(
 @handle_errors
 def edit(
     deal_id: DealId,
-    title: Annotated[str | None, typer.Option(help="New title.")] = None,
-    amount: Annotated[str | None, typer.Option(help="New amount, e.g. '1500 EUR'.")] = None,
-    close: Annotated[str | None, typer.Option("--close", help="Expected close (WHEN).")] = None,
-    owner: Annotated[str | None, typer.Option(help="New owner.")] = None,
-    note: Annotated[str | None, typer.Option("--note", "-n", help="Replace the notes.")] = None,
+    title: Annotated[str | None, typer.Option(help="New title.", metavar="TITLE")] = None,
+    amount: Annotated[
+        str | None, typer.Option(help="New amount, e.g. '1500 EUR'.", metavar="AMOUNT")
+    ] = None,
+    close: Annotated[
+        str | None, typer.Option("--close", help="Expected close (WHEN).", metavar="WHEN")
+    ] = None,
+    owner: Annotated[str | None, typer.Option(help="New owner.", metavar="OWNER")] = None,
+    note: ReplaceNote = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -15,6 +15,8 @@ import os
 import re
 import shlex
 import sys
+from dataclasses import dataclass, field
+from typing import Any
 
 from pocketcrm.commands.completion_spec import SPEC
 from pocketcrm.commands.values import Candidates, Completer, Line, completer_for
@@ -58,61 +60,81 @@ def words_and_incomplete(shell: str) -> tuple[list[str], str]:
     return words, ""
 
 
+@dataclass
+class _Parse:
+    """Where a command line stands after each word: the command reached, its next argument,
+    an option waiting for its value, and whether "--" has ended the options."""
+
+    path: list[str] = field(default_factory=list)
+    line: Line = field(default_factory=Line)
+    position: int = 0
+    pending: str | None = None
+    rest: bool = False
+
+    def shape(self) -> dict[str, Any] | None:
+        shape: dict[str, Any] | None = SPEC.get(" ".join(self.path))
+        return shape
+
+    def read(self, word: str) -> bool:
+        """Take WORD; False when the fast path cannot follow the line (Typer answers)."""
+        shape = self.shape()
+        if shape is None:
+            return False
+        if self.pending is not None:
+            if self.pending == "db":
+                self.line.db = word
+            self.pending = None
+            return True
+        if word.startswith("-") and not self.rest:
+            return self._option(shape, word)
+        if "commands" in shape and self.position == 0:
+            self.path.append(word)
+            return word in shape["commands"]
+        arguments = shape["arguments"]
+        if self.position < len(arguments) and not arguments[self.position][1]:
+            self.position += 1
+        return True
+
+    def _option(self, shape: dict[str, Any], word: str) -> bool:
+        if word == "--":
+            self.rest = True
+            return True
+        spelling, has_value, value = word.partition("=")
+        option = shape["options"].get(spelling)
+        if option is None:
+            return False  # --help, or an option this shape does not know
+        name, takes_value = option
+        if not takes_value:
+            self.line.flags.add(name)
+        elif not has_value:
+            self.pending = name
+        elif name == "db":
+            self.line.db = value
+        return True
+
+    def parameter(self) -> str | None:
+        """The parameter the word being typed fills; None for a command name or nothing."""
+        shape = self.shape()
+        if shape is None:
+            return None
+        if self.pending is not None:
+            return self.pending
+        if "commands" in shape or self.position >= len(shape["arguments"]):
+            return None
+        name: str = shape["arguments"][self.position][0]
+        return name
+
+
 def locate(words: list[str], incomplete: str) -> tuple[Completer, Line, str] | None:
     """The completer for INCOMPLETE after WORDS, or None when Typer should answer."""
     if incomplete.startswith("-"):
         return None  # an option name
-    path: list[str] = []
-    line = Line()
-    position = 0  # the next argument of the current command
-    pending: str | None = None  # an option whose value comes next
-    rest = False  # after "--": arguments only
-    for word in words:
-        shape = SPEC.get(" ".join(path))
-        if shape is None:
-            return None
-        if pending is not None:
-            if pending == "db":
-                line.db = word
-            pending = None
-            continue
-        if word.startswith("-") and not rest:
-            if word == "--":
-                rest = True
-                continue
-            spelling, has_value, _ = word.partition("=")
-            option = shape["options"].get(spelling)
-            if option is None:
-                return None  # --help, or an option this shape does not know
-            name, takes_value = option
-            if not takes_value:
-                line.flags.add(name)
-            elif has_value:
-                line.db = word.partition("=")[2] if name == "db" else line.db
-            else:
-                pending = name
-            continue
-        if "commands" in shape and position == 0:
-            if word not in shape["commands"]:
-                return None
-            path.append(word)
-            continue
-        arguments = shape["arguments"]
-        if position < len(arguments) and not arguments[position][1]:
-            position += 1
-    shape = SPEC.get(" ".join(path))
-    if shape is None:
+    parse = _Parse()
+    if not all(parse.read(word) for word in words):
         return None
-    if pending is not None:
-        name = pending
-    elif "commands" in shape:
-        return None  # a command name
-    elif position < len(shape["arguments"]):
-        name = shape["arguments"][position][0]
-    else:
-        return None
-    completer = completer_for(path, name)
-    return (completer, line, incomplete) if completer is not None else None
+    name = parse.parameter()
+    completer = completer_for(parse.path, name) if name is not None else None
+    return (completer, parse.line, incomplete) if completer is not None else None
 
 
 def formatted(shell: str, candidates: Candidates) -> str:

@@ -15,7 +15,34 @@ from difflib import get_close_matches
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
+
+from pocketcrm.commands.clickcompat import UsageError, drop_type_label
+
+
+def plain_labels(command: Any, ctx: Any) -> None:
+    """Help shows a metavar (REF, WHEN...) and no Python type: a flag takes no value, but
+    Typer 0.29 labels it `<bool>` (an empty metavar leaves its column blank), and it prints
+    an argument's type beside its metavar. For COMMAND, its sub-commands and their --help."""
+    for sub in getattr(command, "commands", {}).values():
+        plain_labels(sub, ctx)
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+        elif param is not None and param.param_type_name == "argument":
+            drop_type_label(param)
+
+
+class Command(TyperCommand):
+    """A command whose hidden parameters (old spellings kept for a release) stay out of its
+    usage line too, not only out of its option and argument panels."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if not getattr(param, "hidden", False):
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
 
 
 class LazyGroup(TyperGroup):
@@ -50,9 +77,10 @@ class LazyGroup(TyperGroup):
                 command = typer.main.get_command(target)
             else:
                 single = typer.Typer(rich_markup_mode=self.rich_markup_mode, add_completion=False)
-                single.command(cmd_name)(target)
+                single.command(cmd_name, cls=Command)(target)
                 command = typer.main.get_command(single)
             command.name = cmd_name
+            plain_labels(command, ctx)
             if self._completing:
                 from pocketcrm.commands import completion
 
@@ -62,8 +90,6 @@ class LazyGroup(TyperGroup):
 
     def _summary(self, name: str) -> Any:
         """Name and help text only: enough for the root --help and for completion."""
-        from typer.core import TyperCommand
-
         if name in self.summaries:
             return TyperCommand(name=name, help=self.summaries[name])
         return TyperCommand(name=name, help=self.summary_of(name))
@@ -78,6 +104,7 @@ class LazyGroup(TyperGroup):
         return text.split("\n\n")[0]
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
+        plain_labels(self, ctx)
         self._summaries_only = True
         try:
             super().format_help(ctx, formatter)
@@ -91,24 +118,29 @@ class LazyGroup(TyperGroup):
         finally:
             self._summaries_only = False
 
-    def _main_shell_completion(
-        self, ctx_args: Any, prog_name: str, complete_var: str | None = None
-    ) -> None:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        *rest: Any,
+        **kwargs: Any,
+    ) -> Any:
         """When the shell asks for candidates, values too (contacts, stages, tags...)."""
-        name = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+        name = complete_var or f"_{prog_name or self.name}_COMPLETE".replace("-", "_").upper()
         if os.environ.get(name):
             from pocketcrm.commands import completion  # sqlite3 and typer: no SQLModel
 
             completion.install()
             self._completing = True
-        super()._main_shell_completion(ctx_args, prog_name, complete_var)
+        return super().main(args, prog_name, complete_var, *rest, **kwargs)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
-            return self._click_resolve_command(ctx, args)
-        except typer._click.exceptions.UsageError as error:
+            return super().resolve_command(ctx, args)
+        except UsageError as error:
             matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
-            if matches:
+            if matches and "Did you mean" not in error.message:
                 message = error.message.rstrip(".")
                 error.message = f"{message}. Did you mean {', '.join(repr(m) for m in matches)}?"
             raise

@@ -35,6 +35,7 @@ from pocketcrm.commands._common import (
     print_json,
     table,
 )
+from pocketcrm.commands.params import deprecated
 
 if TYPE_CHECKING:
     import logging
@@ -47,10 +48,12 @@ LOG_BYTES = 1_000_000
 LOG_KEEP = 3
 
 cadence_app = typer.Typer(
+    add_completion=False,
     help="Stay in touch: how often you want to hear from a contact, or everyone with a tag.",
     no_args_is_help=True,
 )
 cron_app = typer.Typer(
+    add_completion=False,
     help="Run `pocketcrm remind` on a schedule: a cron line, a systemd timer or a launchd agent.",
     no_args_is_help=True,
 )
@@ -59,11 +62,15 @@ ChannelOption = Annotated[
     list[str] | None,
     typer.Option(
         "--channel",
-        "-c",
         help="Deliver through this channel instead of reminders.channels: stdout, desktop, "
         "email or command (repeat, or separate with commas).",
         show_default=False,
+        metavar="CHANNEL",
     ),
+]
+ChannelShortAlias = Annotated[
+    list[str] | None,
+    typer.Option("-c", hidden=True, help="Deprecated spelling of --channel (-c is --company)."),
 ]
 TabfileOption = Annotated[
     str | None,
@@ -71,6 +78,7 @@ TabfileOption = Annotated[
         "--tabfile",
         help="Edit this crontab file (e.g. under /etc/cron.d) instead of your own crontab.",
         show_default=False,
+        metavar="FILE",
     ),
 ]
 
@@ -221,6 +229,7 @@ def _status(db: str | None, as_json: bool, tabfile: str | None = None) -> None:
 @handle_errors
 def remind(
     channel: ChannelOption = None,
+    old_channel: ChannelShortAlias = None,
     status: Annotated[
         bool,
         typer.Option(
@@ -240,7 +249,11 @@ def remind(
     ] = False,
     log_level: Annotated[
         str,
-        typer.Option("--log-level", help="info: names and ids only; debug: also titles and notes."),
+        typer.Option(
+            "--log-level",
+            help="info: names and ids only; debug: also titles and notes.",
+            metavar="info|debug",
+        ),
     ] = "info",
     tabfile: TabfileOption = None,
     db: DbOption = None,
@@ -263,6 +276,7 @@ def remind(
 
     from pocketcrm.core.reminders import engine, health
 
+    channels = deprecated("-c", "--channel", old_channel or None, channel or None, None)
     logger, handler = _open_log(log_level)
     try:
         store = open_db(db)
@@ -272,7 +286,7 @@ def remind(
         stream = io.StringIO() if as_json else sys.stdout
         try:
             result = engine.run(
-                store, channels=channel or None, stream=stream, contact_details=as_json or None
+                store, channels=channels, stream=stream, contact_details=as_json or None
             )
         except Exception as exc:
             logger.error("run failed: %s", type(exc).__name__)
@@ -302,17 +316,29 @@ def _interval(days: int) -> str:
 def cadence_set(
     ref: Annotated[
         str | None,
-        typer.Argument(help="A contact: id, email, phone or part of a name.", show_default=False),
+        typer.Argument(
+            help="A contact: id, email, phone or part of a name.", show_default=False, metavar="REF"
+        ),
     ] = None,
     tag: Annotated[
-        str, typer.Option("--tag", "-t", help="Everyone with this tag instead of one contact.")
+        str,
+        typer.Option(
+            "--tag", "-t", help="Everyone with this tag instead of one contact.", metavar="TAG"
+        ),
     ] = "",
     every: Annotated[
-        str, typer.Option("--every", help="The ideal interval: 30d, 2w, 3m (30-day months).")
+        str,
+        typer.Option(
+            "--every", help="The ideal interval: 30d, 2w, 3m (30-day months).", metavar="INTERVAL"
+        ),
     ] = "",
     max_: Annotated[
         str,
-        typer.Option("--max", help="The longest acceptable gap (default: half as long again)."),
+        typer.Option(
+            "--max",
+            help="The longest acceptable gap (default: half as long again).",
+            metavar="INTERVAL",
+        ),
     ] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -356,7 +382,9 @@ def cadence_list(
         bool,
         typer.Option("--drifting", help="List the contacts drifting out of touch instead."),
     ] = False,
-    owner: Annotated[str, typer.Option(help="With --drifting: only this owner's contacts.")] = "",
+    owner: Annotated[
+        str, typer.Option(help="With --drifting: only this owner's contacts.", metavar="OWNER")
+    ] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
@@ -492,6 +520,7 @@ def cron_install(
             "--every",
             help="Minutes between runs (a divisor of 60; default reminders.schedule_minutes).",
             show_default=False,
+            metavar="MINUTES",
         ),
     ] = None,
     systemd: SystemdOption = False,
@@ -500,7 +529,11 @@ def cron_install(
     tabfile: TabfileOption = None,
     executable: Annotated[
         str | None,
-        typer.Option(help="The pocketcrm program to run (default: this one).", show_default=False),
+        typer.Option(
+            help="The pocketcrm program to run (default: this one).",
+            show_default=False,
+            metavar="PROGRAM",
+        ),
     ] = None,
     backup: Annotated[
         bool,

@@ -121,9 +121,12 @@ def _money_lines(report: Report) -> list[str]:
 @handle_errors
 def report(
     since: Annotated[
-        str, typer.Option(help="Start (WHEN, e.g. 30d, 2026-01-01; default 30 days ago).")
+        str,
+        typer.Option(
+            help="Start (WHEN, e.g. 30d, 2026-01-01; default 30 days ago).", metavar="WHEN"
+        ),
     ] = "",
-    until: Annotated[str, typer.Option(help="End (WHEN; default now).")] = "",
+    until: Annotated[str, typer.Option(help="End (WHEN; default now).", metavar="WHEN")] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:

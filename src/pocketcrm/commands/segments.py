@@ -23,21 +23,34 @@ from pocketcrm.commands._common import (
     print_json,
     table,
 )
+from pocketcrm.commands.params import (
+    COMPANY_KIND_HELP,
+    CompanyFilter,
+    OwnerFilter,
+    RowLimit,
+    StageFilter,
+    TagFilter,
+)
 
 if TYPE_CHECKING:
     from pocketcrm.core.services.campaigns import CampaignPreview
 
 segment_app = typer.Typer(
+    add_completion=False,
     help="Saved segments: the filters of `list` under a name, evaluated when used.",
     no_args_is_help=True,
 )
 campaign_app = typer.Typer(
+    add_completion=False,
     help="Campaigns: one email to each person of a segment, never twice to anyone.",
     no_args_is_help=True,
 )
-SegmentName = Annotated[str, typer.Argument(help="The segment's name (letters, digits, dashes).")]
+SegmentName = Annotated[
+    str, typer.Argument(help="The segment's name (letters, digits, dashes).", metavar="SEGMENT")
+]
 CampaignId = Annotated[
-    str, typer.Argument(help="The campaign's id (see `pocketcrm campaign list`).")
+    str,
+    typer.Argument(help="The campaign's id (see `pocketcrm campaign list`).", metavar="CAMPAIGN"),
 ]
 
 
@@ -58,27 +71,25 @@ def _filters_text(filters: dict[str, str | list[str]]) -> str:
 @handle_errors
 def save(
     name: SegmentName,
-    tag: Annotated[
-        list[str], typer.Option(help="Only contacts with this tag (repeat: every tag).")
-    ] = [],  # noqa: B006
-    stage: Annotated[list[str], typer.Option(help="Only this stage (repeat: any of them).")] = [],  # noqa: B006
-    company: Annotated[
-        list[str], typer.Option(help="Company name (part) or id (repeat: any of them).")
-    ] = [],  # noqa: B006
-    owner: Annotated[
-        list[str], typer.Option(help="Only this owner's contacts (repeat: any of them).")
-    ] = [],  # noqa: B006
+    tag: TagFilter = [],  # noqa: B006
+    stage: StageFilter = [],  # noqa: B006
+    company: CompanyFilter = [],  # noqa: B006
+    owner: OwnerFilter = [],  # noqa: B006
     kind: Annotated[
         list[str],
         typer.Option(
             "--kind",
             "--company-kind",
-            help="Company kind: customer, supplier, ... (repeat: any of them).",
+            help=COMPANY_KIND_HELP,
+            metavar="KIND",
         ),
     ] = [],  # noqa: B006
-    text: Annotated[str, typer.Option(help="Words to find (as `pocketcrm search`).")] = "",
+    text: Annotated[
+        str, typer.Option(help="Words to find (as `pocketcrm search`).", metavar="WORDS")
+    ] = "",
     not_contacted_since: Annotated[
-        str, typer.Option(help="WHEN, kept as typed and read at each use, e.g. 30d.")
+        str,
+        typer.Option(help="WHEN, kept as typed and read at each use, e.g. 30d.", metavar="WHEN"),
     ] = "",
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -138,9 +149,12 @@ def list_(
 def show(
     name: SegmentName,
     sort: Annotated[
-        str, typer.Option(help="name, last-contact, next-follow-up, created, stage, company.")
+        str,
+        typer.Option(
+            help="name, last-contact, next-follow-up, created, stage, company.", metavar="ORDER"
+        ),
     ] = "name",
-    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    limit: RowLimit = None,
     db: DbOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
@@ -207,15 +221,20 @@ def _show_preview(preview: CampaignPreview) -> None:
 @campaign_app.command("new")
 @handle_errors
 def new(
-    segment: Annotated[str, typer.Argument(help="The segment to email.")],
+    segment: Annotated[str, typer.Argument(help="The segment to email.", metavar="SEGMENT")],
     subject: Annotated[
-        str, typer.Option(help="Subject; {first_name}, {name} and {company} are filled in.")
+        str,
+        typer.Option(
+            help="Subject; {first_name}, {name} and {company} are filled in.", metavar="TEXT"
+        ),
     ],
     body: Annotated[
-        str | None, typer.Option(help="The text (same placeholders; {{ for a brace).")
+        str | None,
+        typer.Option(help="The text (same placeholders; {{ for a brace).", metavar="TEXT"),
     ] = None,
     body_file: Annotated[
-        Path | None, typer.Option(help="Read the text from this UTF-8 file ('-': stdin).")
+        Path | None,
+        typer.Option(help="Read the text from this UTF-8 file ('-': stdin).", metavar="FILE"),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the first email and the counts; save nothing.")
@@ -274,7 +293,9 @@ def new(
 @handle_errors
 def send(
     campaign: CampaignId,
-    limit: Annotated[int | None, typer.Option(help="Send at most this many now.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="Send at most this many now.", metavar="N")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:

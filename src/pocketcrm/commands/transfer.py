@@ -24,6 +24,7 @@ from pocketcrm.commands._common import (
     handle_errors,
     interactive,
     local,
+    no_markup,
     open_db,
     pick_contact,
     print_ids,
@@ -31,18 +32,23 @@ from pocketcrm.commands._common import (
     say,
     table,
 )
+from pocketcrm.commands.params import (
+    CompanyFilter,
+    OwnerFilter,
+    Ref,
+    StageFilter,
+    TagFilter,
+    deprecated,
+)
 
 if TYPE_CHECKING:
     from pocketcrm.core.transfer.importer import FieldChange, ImportReport
 
 person_app = typer.Typer(
+    add_completion=False,
     help="Personal-data requests: export everything about one person, or erase them.",
     no_args_is_help=True,
 )
-
-
-def _escape(value: str) -> str:
-    return value.replace("[", r"\[")
 
 
 def _render_report(report: ImportReport) -> None:
@@ -50,7 +56,7 @@ def _render_report(report: ImportReport) -> None:
     lines = [f"[bold]{head}[/bold]"]
     for source in report.sources:
         lines.append(
-            f"  {_escape(source.path)}: {source.format}, {source.encoding}, "
+            f"  {no_markup(source.path)}: {source.format}, {source.encoding}, "
             f"{humanize.count(source.records, 'record')}"
         )
     verb = "" if report.written else "would be "
@@ -64,7 +70,7 @@ def _render_report(report: ImportReport) -> None:
             f"updated: {report.companies_updated}"
         )
     for name in report.updated_names:
-        lines.append(f"  [dim]updates[/dim] {_escape(name)}")
+        lines.append(f"  [dim]updates[/dim] {no_markup(name)}")
     if report.change_count:
         lines.append(
             f"[bold]Field changes ({report.change_count})[/bold] [dim](--on-conflict "
@@ -78,17 +84,17 @@ def _render_report(report: ImportReport) -> None:
         lines.append(f"[yellow]Likely duplicates ({report.duplicate_count})[/yellow]")
         for hint in report.duplicates[:50]:
             lines.append(
-                f"  {_escape(hint.file)} line {hint.line}: {_escape(hint.name)} looks like "
-                f"#{hint.existing_id} {_escape(hint.existing_name)} ({hint.score}%: "
-                f"{_escape(', '.join(hint.reasons))})"
+                f"  {no_markup(hint.file)} line {hint.line}: {no_markup(hint.name)} looks like "
+                f"#{hint.existing_id} {no_markup(hint.existing_name)} ({hint.score}%: "
+                f"{no_markup(', '.join(hint.reasons))})"
             )
     if report.problem_count:
         lines.append(f"[yellow]Records with problems ({report.problem_count})[/yellow]")
         for note in report.problems[:100]:
             mark = "skipped" if note.skipped else "imported"
             lines.append(
-                f"  {_escape(note.file)} line {note.line} ({_escape(note.name) or 'no name'}, "
-                f"{mark}): {_escape('; '.join(note.reasons))}"
+                f"  {no_markup(note.file)} line {note.line} ({no_markup(note.name) or 'no name'}, "
+                f"{mark}): {no_markup('; '.join(note.reasons))}"
             )
         if report.problem_count > 100:
             lines.append(f"  ... and {report.problem_count - 100} more (use --json for all)")
@@ -99,7 +105,7 @@ def _render_report(report: ImportReport) -> None:
         )
         for row in report.suppressed_rows[:50]:
             lines.append(
-                f"  {_escape(row.file)} line {row.line}: {_escape(row.name)}: {_escape(row.reason)}"
+                f"  {no_markup(row.file)} line {row.line}: {no_markup(row.name)}: {no_markup(row.reason)}"
             )
     if report.written and report.batch_id is not None:
         lines.append(f"batch {report.batch_id}; undo with: pocketcrm import undo {report.batch_id}")
@@ -113,8 +119,8 @@ def _short(value: str) -> str:
 
 
 def _change_line(change: FieldChange) -> str:
-    where = f"#{change.contact_id} {_escape(change.name)}: {change.field.replace('_', ' ')}"
-    old, new = _escape(_short(change.old)), _escape(_short(change.new))
+    where = f"#{change.contact_id} {no_markup(change.name)}: {change.field.replace('_', ' ')}"
+    old, new = no_markup(_short(change.old)), no_markup(_short(change.new))
     if change.action == "keep":
         return f"{where}: keeps {old} [dim](file: {new}, recorded as an alternate)[/dim]"
     if change.action in ("append", "add"):
@@ -173,47 +179,101 @@ def _import_history(db: str | None, as_json: bool) -> None:
     )
 
 
+# The options of import and export, one line each in the signatures below.
+ImportFiles = Annotated[
+    list[str],
+    typer.Argument(
+        help="Files to import (CSV, vCard, pocketcrm JSON). `import undo [BATCH]` reverses "
+        "an import; `import history` lists them.",
+        show_default=False,
+        metavar="FILE",
+    ),
+]
+ImportFmt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="google, outlook, hubspot, generic, csv, vcard or json (default: detected).",
+        show_default=False,
+        metavar="FORMAT",
+    ),
+]
+ImportMapping = Annotated[
+    list[str],
+    typer.Option(
+        "--map",
+        help="For CSV: 'Column Name=field' (repeat), e.g. 'Cell=phone'.",
+        metavar="'COLUMN=field'",
+    ),
+]
+ImportDryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Only show the preview; write nothing.")
+]
+ImportOldDryRun = Annotated[
+    bool | None,
+    typer.Option("-n", hidden=True, help="Deprecated spelling of --dry-run (-n is --note)."),
+]
+ImportAllowSuppressed = Annotated[
+    bool, typer.Option("--allow-suppressed", help="Also import erased (suppressed) people.")
+]
+ImportStrict = Annotated[
+    bool, typer.Option("--strict", help="Write nothing if any record has a problem.")
+]
+ImportOnConflict = Annotated[
+    str,
+    typer.Option(
+        "--on-conflict",
+        help="When a stored value differs from the file's: newer (default: the richer "
+        "spelling of a name, else the more recently changed value), keep (the stored "
+        "one) or replace (the file's). The value not kept is recorded as an alternate.",
+        metavar="newer|keep|replace",
+    ),
+]
+ExportFormatArg = Annotated[
+    str | None,
+    typer.Argument(metavar="FORMAT", hidden=True, help="Deprecated: the format as an argument."),
+]
+ExportFmt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="json (default), csv, vcard or ics.",
+        show_default=False,
+        metavar="FORMAT",
+    ),
+]
+ExportOutput = Annotated[
+    str | None,
+    typer.Option(
+        "--output", "-o", help="File to write (created 0600); default stdout.", metavar="FILE"
+    ),
+]
+ExportRaw = Annotated[
+    bool, typer.Option("--raw", help="CSV: exact values (no spreadsheet formula guard).")
+]
+ExportVcardVersion = Annotated[
+    str, typer.Option("--vcard-version", help="vCard 4.0 or 3.0.", metavar="4.0|3.0")
+]
+ExportBirthdays = Annotated[
+    bool, typer.Option("--birthdays", help="ics: add yearly birthday events.")
+]
+ExportTodo = Annotated[
+    bool, typer.Option("--todo", help="ics: follow-ups as VTODO instead of events.")
+]
+
+
 @handle_errors
 def import_(
-    files: Annotated[
-        list[str],
-        typer.Argument(
-            help="Files to import (CSV, vCard, pocketcrm JSON). `import undo [BATCH]` reverses "
-            "an import; `import history` lists them.",
-            show_default=False,
-        ),
-    ],
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="google, outlook, hubspot, generic, csv, vcard or json (default: detected).",
-            show_default=False,
-        ),
-    ] = None,
-    mapping: Annotated[
-        list[str],
-        typer.Option("--map", help="For CSV: 'Column Name=field' (repeat), e.g. 'Cell=phone'."),
-    ] = [],  # noqa: B006
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", "-n", help="Only show the preview; write nothing.")
-    ] = False,
-    allow_suppressed: Annotated[
-        bool, typer.Option("--allow-suppressed", help="Also import erased (suppressed) people.")
-    ] = False,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Write nothing if any record has a problem.")
-    ] = False,
-    on_conflict: Annotated[
-        str,
-        typer.Option(
-            "--on-conflict",
-            help="When a stored value differs from the file's: newer (default: the richer "
-            "spelling of a name, else the more recently changed value), keep (the stored "
-            "one) or replace (the file's). The value not kept is recorded as an alternate.",
-        ),
-    ] = "newer",
+    files: ImportFiles,
+    fmt: ImportFmt = None,
+    mapping: ImportMapping = [],  # noqa: B006
+    dry_run: ImportDryRun = False,
+    old_dry_run: ImportOldDryRun = None,
+    allow_suppressed: ImportAllowSuppressed = False,
+    strict: ImportStrict = False,
+    on_conflict: ImportOnConflict = "newer",
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -239,6 +299,7 @@ def import_(
         "strict": strict,
         "on_conflict": on_conflict,
     }
+    dry_run = deprecated("-n", "--dry-run", old_dry_run, dry_run, False)
     ask = not dry_run and not yes and interactive()
     if dry_run or ask:
         preview = import_files(store, files, write=False, **options)  # type: ignore[arg-type]
@@ -260,45 +321,17 @@ def import_(
 
 @handle_errors
 def export(
-    format_arg: Annotated[
-        str | None,
-        typer.Argument(metavar="[FORMAT]", help="json, csv, vcard or ics.", show_default=False),
-    ] = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format", "-f", help="json (default), csv, vcard or ics.", show_default=False
-        ),
-    ] = None,
-    output: Annotated[
-        str | None,
-        typer.Option("--output", "-o", help="File to write (created 0600); default stdout."),
-    ] = None,
-    stage: Annotated[
-        list[str], typer.Option(help="Only contacts at this stage (repeat: any of them).")
-    ] = [],  # noqa: B006
-    tag: Annotated[
-        list[str], typer.Option(help="Only contacts with this tag (repeat: every tag).")
-    ] = [],  # noqa: B006
-    company: Annotated[
-        list[str],
-        typer.Option(help="Only this company's people (name part or id; repeat: any of them)."),
-    ] = [],  # noqa: B006
-    owner: Annotated[
-        list[str], typer.Option(help="Only this owner's contacts (repeat: any of them).")
-    ] = [],  # noqa: B006
-    raw: Annotated[
-        bool, typer.Option("--raw", help="CSV: exact values (no spreadsheet formula guard).")
-    ] = False,
-    vcard_version: Annotated[
-        str, typer.Option("--vcard-version", help="vCard 4.0 or 3.0.")
-    ] = "4.0",
-    birthdays: Annotated[
-        bool, typer.Option("--birthdays", help="ics: add yearly birthday events.")
-    ] = False,
-    todo: Annotated[
-        bool, typer.Option("--todo", help="ics: follow-ups as VTODO instead of events.")
-    ] = False,
+    format_arg: ExportFormatArg = None,
+    fmt: ExportFmt = None,
+    output: ExportOutput = None,
+    stage: StageFilter = [],  # noqa: B006
+    tag: TagFilter = [],  # noqa: B006
+    company: CompanyFilter = [],  # noqa: B006
+    owner: OwnerFilter = [],  # noqa: B006
+    raw: ExportRaw = False,
+    vcard_version: ExportVcardVersion = "4.0",
+    birthdays: ExportBirthdays = False,
+    todo: ExportTodo = False,
     db: DbOption = None,
 ) -> None:
     """Export contacts: json (everything, lossless), csv, vcard or ics (follow-ups calendar)."""
@@ -309,7 +342,7 @@ def export(
 
     if format_arg and fmt and format_arg != fmt:
         raise Invalid("format", f"two formats given ({format_arg!r} and {fmt!r}); give one")
-    chosen = (format_arg or fmt or "").lower()
+    chosen = (deprecated("FORMAT as an argument", "--format", format_arg, fmt, None) or "").lower()
     if not chosen and output:
         chosen = {".vcf": "vcard", ".csv": "csv", ".ics": "ics"}.get(
             Path(output).suffix.lower(), "json"
@@ -336,8 +369,10 @@ def export(
 
 @handle_errors
 def dupes(
-    limit: Annotated[int, typer.Option(help="At most this many pairs.")] = 200,
-    min_score: Annotated[int, typer.Option(help="Only pairs at least this certain (0-100).")] = 70,
+    limit: Annotated[int, typer.Option(help="At most this many pairs.", metavar="N")] = 200,
+    min_score: Annotated[
+        int, typer.Option(help="Only pairs at least this certain (0-100).", metavar="0-100")
+    ] = 70,
     db: DbOption = None,
     as_json: JsonOption = False,
     ids: IdsOption = False,
@@ -369,10 +404,12 @@ def dupes(
 @handle_errors
 def merge(
     keep: Annotated[
-        str | None, typer.Argument(help="The record to keep (id, email, phone or name).")
+        str | None,
+        typer.Argument(help="The record to keep (id, email, phone or name).", metavar="KEEP"),
     ] = None,
     other: Annotated[
-        str | None, typer.Argument(help="The record merged into it (goes to the trash).")
+        str | None,
+        typer.Argument(help="The record merged into it (goes to the trash).", metavar="OTHER"),
     ] = None,
     company: Annotated[bool, typer.Option("--company", help="Merge two companies.")] = False,
     undo: Annotated[
@@ -444,9 +481,12 @@ def merge(
 @person_app.command("export")
 @handle_errors
 def person_export(
-    ref: Annotated[str, typer.Argument(help="The person: id, email, phone or name.")],
+    ref: Ref,
     output: Annotated[
-        str, typer.Option("--output", "-o", help="Folder for the .json and .vcf files.")
+        str,
+        typer.Option(
+            "--output", "-o", help="Folder for the .json and .vcf files.", metavar="FOLDER"
+        ),
     ] = ".",
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -466,7 +506,7 @@ def person_export(
 @person_app.command("erase")
 @handle_errors
 def person_erase(
-    ref: Annotated[str, typer.Argument(help="The person: id, email, phone or name.")],
+    ref: Ref,
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,

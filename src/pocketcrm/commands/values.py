@@ -37,10 +37,11 @@ Completer = Callable[[Line, str], Candidates]
 
 def _settings() -> object:
     from pocketcrm import config
+    from pocketcrm.core.errors import CrmError
 
     try:
         return config.load()
-    except Exception:  # a broken config file: the defaults still complete
+    except (CrmError, OSError, ValueError, TypeError):  # a broken file: defaults complete
         from pocketcrm.core.settings import Settings
 
         return Settings()
