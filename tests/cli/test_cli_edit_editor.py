@@ -175,3 +175,39 @@ def test_any_text_survives_the_file(text: str) -> None:
     from pocketcrm.commands.editor import _string
 
     assert tomllib.loads(f"v = {_string(text)}")["v"] == text
+
+
+def test_the_file_holds_every_typed_field_and_lists_can_shrink(
+    run: Run, ann: None, editor: Callable[..., Callable[[], list[str]]], core: Callable[[], Store]
+) -> None:
+    """The name's parts, nickname, anniversary, source, websites and addresses are in the file
+    too, and a website or address taken out of its list is removed (it used to be refused)."""
+    run(
+        "edit",
+        "ann",
+        "--add-website",
+        "blog:https://ann.example.com",
+        "--add-website",
+        "https://lee.example.org",
+        "--add-address",
+        "home:1 Main St, Springfield, 12345, USA",
+    )
+    shown = editor(
+        [
+            ('prefix = ""', 'prefix = "Dr."'),
+            ('additional_names = ""', 'additional_names = "B."'),
+            ('nickname = ""', 'nickname = "Annie"'),
+            ('anniversary = ""', 'anniversary = "2010-06-12"'),
+            ('"blog:https://ann.example.com", ', ""),
+            ('addresses = ["home:1 Main St, Springfield, 12345, USA"]', "addresses = []"),
+        ]
+    )
+    assert run("edit", "ann").stdout == "updated #1 Ann Lee\n"
+    first = tomllib.loads(shown()[0])
+    assert first["given_name"] == "Ann" and first["family_name"] == "Lee"
+    assert first["websites"] == ["blog:https://ann.example.com", "https://lee.example.org"]
+    after = card(core)
+    assert (after.prefix, after.additional_names, after.nickname) == ("Dr.", "B.", "Annie")
+    assert after.anniversary == "2010-06-12"
+    assert [w.url for w in after.websites] == ["https://lee.example.org"]
+    assert after.addresses == ()

@@ -28,8 +28,21 @@ if TYPE_CHECKING:
     from pocketcrm.core.services.contacts import ContactPatch
 
 _ERROR = "# error: "
-_TEXT_FIELDS = ("name", "company", "title", "department", "owner", "birthday", "notes")
-_LIST_FIELDS = ("emails", "phones", "websites")
+_NAME_PARTS = ("prefix", "given_name", "additional_names", "family_name", "suffix")
+_TEXT_FIELDS = (
+    "name",
+    *_NAME_PARTS,
+    "nickname",
+    "company",
+    "title",
+    "department",
+    "owner",
+    "birthday",
+    "anniversary",
+    "source",
+    "notes",  # last: written after the lists, as a multi-line string
+)
+_LIST_FIELDS = ("emails", "phones", "websites", "addresses")
 _FLAGS = ("do_not_contact", "email_opt_out")
 FIELDS = (*_TEXT_FIELDS, *_LIST_FIELDS, *_FLAGS, "custom")
 
@@ -55,14 +68,19 @@ def fields_of(card: ContactCard) -> dict[str, Any]:
     """The editable fields of a card, as the file shows them."""
     return {
         "name": card.display_name,
+        **{part: getattr(card, part) for part in _NAME_PARTS},
+        "nickname": card.nickname,
         "company": card.company.name if card.company else "",
         "title": card.title,
         "department": card.department,
         "owner": card.owner,
         "birthday": card.birthday,
+        "anniversary": card.anniversary,
+        "source": card.source,
         "emails": [_labelled(e.label, e.address) for e in card.emails],
         "phones": [_labelled(p.label, p.number) for p in card.phones],
-        "websites": [w.url for w in card.websites],
+        "websites": [_labelled(w.label, w.url) for w in card.websites],
+        "addresses": [_labelled(a.label, a.one_line()) for a in card.addresses],
         "do_not_contact": card.do_not_contact,
         "email_opt_out": card.email_opt_out,
         "notes": card.notes,
@@ -75,8 +93,9 @@ def render(card: ContactCard) -> str:
     values = fields_of(card)
     lines = [
         f"# {card.display_name} (#{card.id}): change what you need, save and close.",
-        '# Emails and phones may carry a label: "work:ann@example.com". Empty the file to',
-        "# give up; saving it unchanged changes nothing.",
+        '# Emails, phones, websites and addresses may carry a label: "work:ann@example.com";',
+        '# an address reads "Street 1, City, Postcode, Country". Empty the file to give up;',
+        "# saving it unchanged changes nothing.",
         "",
     ]
     for name in (*_TEXT_FIELDS[:-1], *_LIST_FIELDS, *_FLAGS):
@@ -118,28 +137,32 @@ def _checked(data: dict[str, Any]) -> dict[str, Any]:
 
 def patch_from(before: dict[str, Any], after: dict[str, Any]) -> ContactPatch:
     """The ContactPatch that turns BEFORE into AFTER (a field left out stays as it is)."""
-    from pocketcrm.core.errors import Invalid
     from pocketcrm.core.services.contacts import ContactPatch
-    from pocketcrm.core.validate import split_label
 
     patch = ContactPatch()
     for name in (*_TEXT_FIELDS, *_FLAGS):
         if name in after and after[name] != before[name]:
             setattr(patch, name, after[name])
-    old_emails, new_emails = before["emails"], after.get("emails", before["emails"])
-    patch.remove_emails = [split_label(v)[1] for v in old_emails if v not in new_emails]
-    patch.add_emails = [v for v in new_emails if v not in old_emails]
-    old_phones, new_phones = before["phones"], after.get("phones", before["phones"])
-    patch.remove_phones = [split_label(v)[1] for v in old_phones if v not in new_phones]
-    patch.add_phones = [v for v in new_phones if v not in old_phones]
-    new_sites = after.get("websites", before["websites"])
-    if any(site not in new_sites for site in before["websites"]):
-        raise Invalid("websites", "a website cannot be removed here yet; put it back")
-    patch.add_websites = [v for v in new_sites if v not in before["websites"]]
+    patch.remove_emails, patch.add_emails = _list_change(before, after, "emails")
+    patch.remove_phones, patch.add_phones = _list_change(before, after, "phones")
+    patch.remove_websites, patch.add_websites = _list_change(before, after, "websites")
+    patch.remove_addresses, patch.add_addresses = _list_change(before, after, "addresses")
     old_custom, new_custom = before["custom"], after.get("custom", before["custom"])
     patch.set_custom = {k: v for k, v in new_custom.items() if old_custom.get(k) != v}
     patch.remove_custom = [k for k in old_custom if k not in new_custom]
     return patch
+
+
+def _list_change(
+    before: dict[str, Any], after: dict[str, Any], name: str
+) -> tuple[list[str], list[str]]:
+    """(removed, added) entries of a list field; a removed one is named by its value alone
+    (the label is how it reads, not what identifies it)."""
+    from pocketcrm.core.validate import split_label
+
+    old, new = before[name], after.get(name, before[name])
+    removed = [split_label(v)[1] for v in old if v not in new]
+    return removed, [v for v in new if v not in old]
 
 
 def _run_editor(path: Path) -> None:
