@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlmodel import Session, select
@@ -314,17 +314,7 @@ def create_contact(
     validate_input(data, settings)
     if not allow_suppressed:
         _refuse_suppressed(store, data.emails, data.phones)
-    typed_parts = _name_parts(data)
-    display = _display_name(data.name, typed_parts)
-    parts = _with_split(display, typed_parts)
-    picture = photo.photo(data.photo)
-    stage = validate.stage(data.stage, settings) if data.stage else settings.stages[0]
-    birthday = _birthday(data.birthday)
-    anniversary = _birthday(data.anniversary, "anniversary")
-    now = clock.now()
-    owner = (data.owner or settings.owner).strip()
-    year, month, day = birthday if birthday else (None, None, None)
-    a_year, a_month, a_day = anniversary if anniversary else (None, None, None)
+    row = _contact_row(data, settings)
     with store.write() as session:
         if refuse_duplicates:
             found = likely_duplicates(
@@ -332,70 +322,92 @@ def create_contact(
             )
             if found:
                 raise LikelyDuplicate(found)
-        company_id = (
-            company_for(session, data.company, stage, data.company_kind, settings=settings)
-            if data.company.strip()
-            else None
-        )
-        uuid = sql.new_uuid()
-        contact_id = sql.insert(
-            session,
-            "contact",
-            {
-                "uuid": uuid,
-                "display_name": display,
-                "given_name": parts["given_name"],
-                "family_name": parts["family_name"],
-                "additional_names": parts.get("additional_names", ""),
-                "prefix": parts.get("prefix", ""),
-                "suffix": parts.get("suffix", ""),
-                "nickname": validate.line(data.nickname, "nickname"),
-                "name_key": fold(display),
-                "company_id": company_id,
-                "title": data.title.strip(),
-                "department": data.department.strip(),
-                "stage": stage,
-                "owner": owner,
-                "notes": data.notes.strip(),
-                "birthday_year": year,
-                "birthday_month": month,
-                "birthday_day": day,
-                "anniversary_year": a_year,
-                "anniversary_month": a_month,
-                "anniversary_day": a_day,
-                "do_not_contact": data.do_not_contact,
-                "email_opt_out": data.email_opt_out,
-                "source": data.source.strip(),
-                "photo": picture,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
-        add_emails(session, contact_id, data.emails, False)
-        warnings = add_phones(session, contact_id, data.phones, False, settings.default_region)
-        for value in data.websites:
-            label, url = validate.split_label(value)
-            sql.insert(
-                session,
-                "contact_website",
-                {"contact_id": contact_id, "url": validate.url(url), "label": label},
+        if data.company.strip():
+            row["company_id"] = company_for(
+                session, data.company, row["stage"], data.company_kind, settings=settings
             )
-        add_addresses(session, contact_id, data.addresses)
-        for name, value in data.custom.items():
-            sql.insert(
-                session,
-                "custom_field",
-                {"contact_id": contact_id, "name": name.strip(), "value": value},
-            )
-        for tag_id in tag_ids(session, sorted({validate.tag(t) for t in data.tags})):
-            sql.insert_plain(session, "contact_tag", {"contact_id": contact_id, "tag_id": tag_id})
+        contact_id = sql.insert(session, "contact", row)
+        warnings = _add_children(session, contact_id, data, settings.default_region)
         sql.insert(
             session,
             "stage_change",
-            {"contact_id": contact_id, "at": now, "from_stage": "", "to_stage": stage, "by": owner},
+            {
+                "contact_id": contact_id,
+                "at": row["created_at"],
+                "from_stage": "",
+                "to_stage": row["stage"],
+                "by": row["owner"],
+            },
         )
         reindex(session, [contact_id])
-        return Created(id=contact_id, uuid=uuid, label=display, warnings=tuple(warnings))
+        return Created(
+            id=contact_id, uuid=row["uuid"], label=row["display_name"], warnings=tuple(warnings)
+        )
+
+
+def _contact_row(data: ContactInput, settings: Settings) -> dict[str, Any]:
+    """The contact table's row for DATA (already validated), before the company is known."""
+    typed_parts = _name_parts(data)
+    display = _display_name(data.name, typed_parts)
+    parts = _with_split(display, typed_parts)
+    birthday = _birthday(data.birthday)
+    anniversary = _birthday(data.anniversary, "anniversary")
+    year, month, day = birthday if birthday else (None, None, None)
+    a_year, a_month, a_day = anniversary if anniversary else (None, None, None)
+    now = clock.now()
+    return {
+        "uuid": sql.new_uuid(),
+        "display_name": display,
+        "given_name": parts["given_name"],
+        "family_name": parts["family_name"],
+        "additional_names": parts.get("additional_names", ""),
+        "prefix": parts.get("prefix", ""),
+        "suffix": parts.get("suffix", ""),
+        "nickname": validate.line(data.nickname, "nickname"),
+        "name_key": fold(display),
+        "company_id": None,
+        "title": data.title.strip(),
+        "department": data.department.strip(),
+        "stage": validate.stage(data.stage, settings) if data.stage else settings.stages[0],
+        "owner": (data.owner or settings.owner).strip(),
+        "notes": data.notes.strip(),
+        "birthday_year": year,
+        "birthday_month": month,
+        "birthday_day": day,
+        "anniversary_year": a_year,
+        "anniversary_month": a_month,
+        "anniversary_day": a_day,
+        "do_not_contact": data.do_not_contact,
+        "email_opt_out": data.email_opt_out,
+        "source": data.source.strip(),
+        "photo": photo.photo(data.photo),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _add_children(session: Session, contact_id: int, data: ContactInput, region: str) -> list[str]:
+    """A new contact's emails, phones, websites, addresses, custom fields and tags; returns
+    the phones' warnings."""
+    add_emails(session, contact_id, data.emails, False)
+    warnings = add_phones(session, contact_id, data.phones, False, region)
+    for value in data.websites:
+        label, url = validate.split_label(value)
+        sql.insert(
+            session,
+            "contact_website",
+            {"contact_id": contact_id, "url": validate.url(url), "label": label},
+        )
+    add_addresses(session, contact_id, data.addresses)
+    for name, value in data.custom.items():
+        sql.insert(
+            session,
+            "custom_field",
+            {"contact_id": contact_id, "name": name.strip(), "value": value},
+        )
+    for tag_id in tag_ids(session, sorted({validate.tag(t) for t in data.tags})):
+        sql.insert_plain(session, "contact_tag", {"contact_id": contact_id, "tag_id": tag_id})
+    return warnings
 
 
 def likely_duplicates(
