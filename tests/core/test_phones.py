@@ -1,5 +1,8 @@
 """The fast phone path must give exactly phonenumbers' answer, or defer to it."""
 
+# White-box by design: the private fast path is checked against the private reference.
+# ruff: noqa: SLF001
+
 from __future__ import annotations
 
 import random
