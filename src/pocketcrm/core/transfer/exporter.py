@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.services.contacts import ContactQuery
+from pocketcrm.core.sql import chunks, id_list
 from pocketcrm.core.store import Store
 from pocketcrm.core.transfer import jsonfmt
 from pocketcrm.core.transfer.records import (
@@ -104,8 +105,7 @@ def iter_records(
         companies = jsonfmt.company_uuids(session)
         names = {uid: name for uid, name in companies.values()}
         ids = contact_ids(session, store, query, trash=trash)
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
+        for chunk in chunks(ids, CHUNK):
             for record in jsonfmt.contact_records(session, chunk, companies, activity=activity):
                 yield record, names.get(record["company"] or "", "")
 
@@ -129,8 +129,8 @@ def export_json(store: Store, stream: TextIO, query: ContactQuery | None = None)
         out.write_all(jsonfmt.company_records(session, company_ids))
         out.begin("contacts")
         count = 0
-        for start in range(0, len(ids), CHUNK):
-            records = jsonfmt.contact_records(session, ids[start : start + CHUNK], companies)
+        for chunk in chunks(ids, CHUNK):
+            records = jsonfmt.contact_records(session, chunk, companies)
             out.write_all(records)
             count += len(records)
         out.begin("cadences")
@@ -145,8 +145,8 @@ def export_json(store: Store, stream: TextIO, query: ContactQuery | None = None)
 
 def _tags_of(session: Session, ids: list[int]) -> list[str]:
     names: set[str] = set()
-    for start in range(0, len(ids), CHUNK):
-        marks = ",".join(str(i) for i in ids[start : start + CHUNK])
+    for chunk in chunks(ids, CHUNK):
+        marks = id_list(chunk)
         names.update(
             str(n)
             for (n,) in session.execute(
@@ -161,8 +161,8 @@ def _tags_of(session: Session, ids: list[int]) -> list[str]:
 
 def _companies_of(session: Session, ids: list[int]) -> list[int]:
     found: set[int] = set()
-    for start in range(0, len(ids), CHUNK):
-        marks = ",".join(str(i) for i in ids[start : start + CHUNK])
+    for chunk in chunks(ids, CHUNK):
+        marks = id_list(chunk)
         found.update(
             int(c)
             for (c,) in session.execute(

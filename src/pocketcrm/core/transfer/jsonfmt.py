@@ -44,6 +44,7 @@ from sqlmodel import Session
 
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.models import db_time
+from pocketcrm.core.sql import id_list
 
 FORMAT = "pocketcrm"
 VERSION = 1
@@ -124,10 +125,6 @@ def birthday_parts(value: str) -> tuple[int | None, int, int] | None:
 # -- reading the database in bulk -------------------------------------------------------------
 
 
-def _marks(ids: Sequence[int]) -> str:
-    return ",".join(str(int(i)) for i in ids)
-
-
 def _fetch(session: Session, sql: str) -> list[Any]:
     """All rows as plain tuples straight from the driver: a bulk export reads millions of
     rows, and SQLAlchemy's row objects cost more than the query (measured: half the time)."""
@@ -199,7 +196,7 @@ def _activity(
     }
     if missing:
         for r in session.execute(
-            text(f"SELECT id, uuid FROM interaction WHERE id IN ({_marks(sorted(missing))})")
+            text(f"SELECT id, uuid FROM interaction WHERE id IN ({id_list(sorted(missing))})")
         ):
             interaction_uuid[int(r[0])] = str(r[1])
     cadences = _grouped(
@@ -264,7 +261,7 @@ def money_rows(session: Session, m: str) -> MoneyRows:
         history = _grouped(
             session,
             f"SELECT deal_id, at, from_stage, to_stage, changed_by FROM deal_stage_change "
-            f"WHERE deal_id IN ({_marks(sorted(deal_uuid))}) ORDER BY deal_id, id",
+            f"WHERE deal_id IN ({id_list(sorted(deal_uuid))}) ORDER BY deal_id, id",
         )
     invoices = _grouped(
         session,
@@ -290,7 +287,7 @@ def _other_uuids(
     missing = {int(str(r)) for r in refs if r is not None and int(str(r)) not in known}
     if missing:
         for r in session.execute(
-            text(f"SELECT id, uuid FROM {table} WHERE id IN ({_marks(sorted(missing))})")
+            text(f"SELECT id, uuid FROM {table} WHERE id IN ({id_list(sorted(missing))})")
         ):
             known[int(r[0])] = str(r[1])
 
@@ -378,7 +375,7 @@ class ContactRows:
 
 def contact_rows(session: Session, ids: Sequence[int]) -> ContactRows:
     """The contact rows and sub-record rows of these contacts, eight queries in all."""
-    m = _marks(ids)
+    m = id_list(ids)
     rows = {
         int(r[0]): r
         for r in _fetch(
@@ -445,7 +442,7 @@ def contact_records(
     """
     if not ids:
         return []
-    m = _marks(ids)
+    m = id_list(ids)
     base = contact_rows(session, ids)
     rows, emails, phones, addresses = base.contacts, base.emails, base.phones, base.addresses
     websites, custom, external, tags = base.websites, base.custom, base.external, base.tags
@@ -596,7 +593,7 @@ def contact_records(
 
 def company_records(session: Session, ids: Sequence[int] | None = None) -> list[Record]:
     """Companies (all, trash included, when ids is None) with their tags."""
-    where = "" if ids is None else f" WHERE id IN ({_marks(ids) or 'NULL'})"
+    where = "" if ids is None else f" WHERE id IN ({id_list(ids) or 'NULL'})"
     tags = _grouped(
         session,
         "SELECT ct.company_id, t.name FROM company_tag ct JOIN tag t ON t.id = ct.tag_id "
