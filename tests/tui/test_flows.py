@@ -11,9 +11,10 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from textual.widgets import Input
 from tuihelp import NOW, screen_text, settle, type_text
 
 from pocketcrm.core.services import activity, contacts
@@ -97,7 +98,9 @@ async def test_empty_database_offers_the_demo_on_one_key(
                 break
         await settle(pilot)
         assert app.store is not empty_store
-        assert str(app.store.path) == str(tmp_path / "data" / "demo.db")
+        demo = app.store
+        assert demo is not None  # (for the type checker: the line above implies it)
+        assert str(demo.path) == str(tmp_path / "data" / "demo.db")
         assert contact_list(app).display
         assert "Welcome to pocketcrm" not in screen_text(app)
         assert "of 300 contacts" in screen_text(app)
@@ -203,7 +206,7 @@ async def test_filter_by_stage_tag_owner_and_company_kind(crm_store: Any) -> Non
         assert contact_list(app).has_focus
         await pilot.press("escape")
         await settle(pilot)
-        assert app.screen.query_one("#search").value == ""
+        assert app.screen.query_one("#search", Input).value == ""
         assert contact_list(app).total == contacts.count_contacts(crm_store, query)
         await pilot.press("escape")
         await settle(pilot)
@@ -309,9 +312,9 @@ async def test_log_a_call_with_a_follow_up(crm_store: Any) -> None:
         await pilot.press("l")
         await settle(pilot)
         await type_text(pilot, "Agreed on 40 units")
-        app.screen.query_one("#duration").value = "15m"
-        app.screen.query_one("#follow-up").value = "tue 10am"
-        app.screen.query_one("#follow-up-note").value = "Confirm the delivery date"
+        app.screen.query_one("#duration", Input).value = "15m"
+        app.screen.query_one("#follow-up", Input).value = "tue 10am"
+        app.screen.query_one("#follow-up-note", Input).value = "Confirm the delivery date"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is card
@@ -338,16 +341,16 @@ async def test_a_form_keeps_what_was_typed_when_the_core_says_no(crm_store: Any)
         await pilot.press("l")
         await settle(pilot)
         await type_text(pilot, "Left a message")
-        app.screen.query_one("#duration").value = "a while"
+        app.screen.query_one("#duration", Input).value = "a while"
         await pilot.press("ctrl+s")
         await settle(pilot)
         form = app.screen
-        assert form.query_one("#notes").value == "Left a message"
+        assert form.query_one("#notes", Input).value == "Left a message"
         error = str(form.query_one("#duration-error").render())
         assert "cannot read 'a while'" in error
         assert form.focused is form.query_one("#duration")
-        app.screen.query_one("#duration").value = "5m"
-        app.screen.query_one("#follow-up").value = "someday maybe"
+        app.screen.query_one("#duration", Input).value = "5m"
+        app.screen.query_one("#follow-up", Input).value = "someday maybe"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is form
@@ -358,7 +361,7 @@ async def test_a_form_keeps_what_was_typed_when_the_core_says_no(crm_store: Any)
         assert app.screen.__class__.__name__ == "ConfirmModal"
         await pilot.press("n")
         await settle(pilot)
-        assert app.screen is form and form.query_one("#notes").value == "Left a message"
+        assert app.screen is form and form.query_one("#notes", Input).value == "Left a message"
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("y")
@@ -386,15 +389,15 @@ async def test_the_log_form_never_logs_by_accident_nor_drops_typed_text(crm_stor
         await settle(pilot)
         assert app.screen is form
         assert "nothing to log" in str(form.query_one("#notes-error").render())
-        form.query_one("#follow-up-note").value = "Ring back about the order"
+        form.query_one("#follow-up-note", Input).value = "Ring back about the order"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is form
         assert "needs a date" in str(form.query_one("#follow-up-error").render())
         assert len(activity.contact_interactions(crm_store, ann_id(crm_store))) == before
-        form.query_one("#follow-up-note").value = ""
-        form.query_one("#notes").value = "Called back about the invoice"
-        form.query_one("#at").value = "yesterday 3pm"  # yesterday's call, logged today
+        form.query_one("#follow-up-note", Input).value = ""
+        form.query_one("#notes", Input).value = "Called back about the invoice"
+        form.query_one("#at", Input).value = "yesterday 3pm"  # yesterday's call, logged today
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, CardScreen)
@@ -527,7 +530,7 @@ async def test_snooze_a_follow_up_with_a_when_phrase(crm_store: Any) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert "in the past" in str(app.screen.query_one("#when-error").render())
-        app.screen.query_one("#when").value = "mon 9am"
+        app.screen.query_one("#when", Input).value = "mon 9am"
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is screen
@@ -559,10 +562,10 @@ async def test_add_a_contact(crm_store: Any) -> None:
         await settle(pilot)
         form = app.screen
         await type_text(pilot, "Zed Quinlan")
-        form.query_one("#emails").value = "zed@quinlan.example"
-        form.query_one("#phones").value = "mobile:+44 20 7946 0123"
-        form.query_one("#company").value = "Quinlan Bikes"
-        form.query_one("#tags").value = "cyclist, vip"
+        form.query_one("#emails", Input).value = "zed@quinlan.example"
+        form.query_one("#phones", Input).value = "mobile:+44 20 7946 0123"
+        form.query_one("#company", Input).value = "Quinlan Bikes"
+        form.query_one("#tags", Input).value = "cyclist, vip"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ContactsScreen)
@@ -587,12 +590,12 @@ async def test_an_invalid_contact_is_not_saved_and_the_error_sits_by_the_field(
         await settle(pilot)
         form = app.screen
         await type_text(pilot, "Nora Bad")
-        form.query_one("#emails").value = "nora-at-example"
+        form.query_one("#emails", Input).value = "nora-at-example"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is form
         assert "is not an email address" in str(form.query_one("#emails-error").render())
-        assert form.query_one("#name").value == "Nora Bad"
+        assert form.query_one("#name", Input).value == "Nora Bad"
         await pilot.press("escape")
         await settle(pilot)
     assert contacts.count_contacts(crm_store, ContactQuery(text="Nora")) == 0
@@ -606,7 +609,7 @@ async def test_adding_a_likely_duplicate_asks_first(crm_store: Any) -> None:
         await settle(pilot)
         form = app.screen
         await type_text(pilot, "Ann Lee")
-        form.query_one("#emails").value = "ann.lee@example.com"
+        form.query_one("#emails", Input).value = "ann.lee@example.com"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is form
@@ -626,11 +629,11 @@ async def test_edit_a_contact(crm_store: Any) -> None:
         await pilot.press("e")
         await settle(pilot)
         form = app.screen
-        assert form.query_one("#name").value == "Ann Lee"
-        assert form.query_one("#emails").value == "work:ann.lee@example.com"
-        form.query_one("#title").value = "Managing director"
-        form.query_one("#tags").value = "vip wholesale"
-        form.query_one("#emails").value = "ann@harbor.example"
+        assert form.query_one("#name", Input).value == "Ann Lee"
+        assert form.query_one("#emails", Input).value == "work:ann.lee@example.com"
+        form.query_one("#title", Input).value = "Managing director"
+        form.query_one("#tags", Input).value = "vip wholesale"
+        form.query_one("#emails", Input).value = "ann@harbor.example"
         from textual.widgets import Select
 
         form.query_one("#stage", Select).value = "past_customer"
@@ -750,6 +753,7 @@ async def test_help_and_the_command_palette(crm_store: Any) -> None:
 
 async def test_every_action_is_in_the_palette_and_every_binding_has_an_id(crm_store: Any) -> None:
     from textual.binding import Binding
+    from textual.dom import DOMNode
 
     from pocketcrm.tui import app as app_module
     from pocketcrm.tui.modals import (
@@ -765,7 +769,7 @@ async def test_every_action_is_in_the_palette_and_every_binding_has_an_id(crm_st
     from pocketcrm.tui.screens import contacts as contacts_screen
     from pocketcrm.tui.widgets import virtual_table
 
-    owners = [
+    owners: list[type[DOMNode]] = [
         app_module.PocketCRM,
         contacts_screen.ContactsScreen,
         card.CardScreen,
@@ -791,7 +795,8 @@ async def test_every_action_is_in_the_palette_and_every_binding_has_an_id(crm_st
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         offered = {c.action for _o, c in app_module.screen_commands(app, app.screen)}
-        for binding in [*contacts_screen.ContactsScreen.BINDINGS, *app_module.PocketCRM.BINDINGS]:
+        bindings = [*contacts_screen.ContactsScreen.BINDINGS, *app_module.PocketCRM.BINDINGS]
+        for binding in cast("list[Binding]", bindings):  # all Binding: checked above
             assert binding.action in offered
 
 
@@ -830,7 +835,7 @@ async def test_a_big_list_pages_in_on_demand(tmp_path: Path, settings: Any) -> N
         await settle(pilot)
         table = contact_list(app)
         assert table.total == 2_500
-        assert len(table._pages) <= 2  # only what is on screen was fetched
+        assert len(table._pages) <= 2  # noqa: SLF001 (only what is on screen was fetched)
         await pilot.press("end")
         await settle(pilot)
         expected = contacts.list_contacts(store, ContactQuery(limit=1, offset=2_499))
@@ -944,14 +949,14 @@ async def test_the_agenda_lists_who_is_drifting_out_of_touch(crm_store: Any) -> 
         assert app.screen.contact_id == drifts[0].contact_id
         await pilot.press("escape")
         await settle(pilot)
-        assert app.screen is screen and table.has_focus
+        assert app.screen is screen and table.has_focus  # type: ignore[comparison-overlap]  # mypy keeps the card's narrowing
 
         await pilot.press("l")  # log a call right from the list
         await settle(pilot)
         await type_text(pilot, "Caught up at last")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.screen is screen
+        assert app.screen is screen  # type: ignore[comparison-overlap]  # mypy keeps the card's narrowing
         assert drifts[0].contact_id not in [d.contact_id for d in drifting(crm_store)]
         assert [table.row_at(i).contact_id for i in range(table.total)] == [
             d.contact_id for d in drifting(crm_store)
@@ -1058,7 +1063,7 @@ async def test_the_card_screen_is_built_ahead_after_the_first_frame(crm_store: A
         assert app.is_screen_installed("card-contacts")
         ready = app.get_screen("card-contacts")
         assert isinstance(ready, CardScreen) and ready.is_mounted and ready.blank
-        assert not app._notifications  # the blank card loaded nothing and said nothing
+        assert not app._notifications  # noqa: SLF001 (the blank card loaded nothing and said nothing)
         card = await open_ann(pilot, crm_store)
         assert card is ready and not card.blank
         assert "Prefers calls in the morning." in screen_text(app)
@@ -1084,13 +1089,13 @@ async def test_quitting_at_any_moment_of_start_up_exits_cleanly(
 
         app.first_frame_shown = first  # type: ignore[method-assign]
     elif moment == "card-prebuilt":
-        prebuild = app._prebuild_card
+        prebuild = app._prebuild_card  # noqa: SLF001 (the test wraps the app's own step)
 
         def prebuilt() -> None:
             prebuild()
             app.exit()  # the card screen is installed and mounts during the shutdown
 
-        app._prebuild_card = prebuilt  # type: ignore[method-assign]
+        app._prebuild_card = prebuilt  # type: ignore[method-assign]  # noqa: SLF001
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(100):
             await pilot.pause(0.02)

@@ -145,7 +145,8 @@ async def test_the_cursor_follows_a_moved_deal_and_closing_can_be_taken_back(
         assert columns(app)["qualified"] == ["Lamps"]
         column = next(c for c in app.screen.query(StageColumn) if c.stage == "negotiation")
         assert app.screen.focused is column.options
-        assert "40 chairs (Ann Lee) to negotiation." in [n.message for n in app._notifications]
+        notes = [n.message for n in app._notifications]  # noqa: SLF001 (Textual has no public list)
+        assert "40 chairs (Ann Lee) to negotiation." in notes
         await pilot.press("w")
         await settle(pilot)
         await pilot.press("n")  # "keep": nothing closes

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.widgets import Input
 from tuihelp import NOW, screen_text, settle
 
 from pocketcrm.core.services import contacts
@@ -68,7 +69,7 @@ async def test_the_form_warns_about_an_erased_persons_email_and_asks_again(
         await settle(pilot)
         form = app.screen
         await type_text(pilot, "Ann Lee")
-        form.query_one("#emails").value = "ann@example.com"
+        form.query_one("#emails", Input).value = "ann@example.com"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is form
@@ -90,11 +91,13 @@ async def test_the_form_types_addresses_and_the_anniversary(empty_store: Any) ->
         await settle(pilot)
         form = app.screen
         await type_text(pilot, "Zed Quinlan")
-        form.query_one("#anniversary").value = "2010-06-12"
-        form.query_one("#department").value = "Sales"
-        form.query_one("#nickname").value = "Zed"
-        form.query_one("#source").value = "fair"
-        form.query_one("#addresses").value = "home:Street 1, Springfield, 12345, USA; Dock 4, Leeds"
+        form.query_one("#anniversary", Input).value = "2010-06-12"
+        form.query_one("#department", Input).value = "Sales"
+        form.query_one("#nickname", Input).value = "Zed"
+        form.query_one("#source", Input).value = "fair"
+        form.query_one(
+            "#addresses", Input
+        ).value = "home:Street 1, Springfield, 12345, USA; Dock 4, Leeds"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is not form
@@ -112,12 +115,12 @@ async def test_the_form_types_addresses_and_the_anniversary(empty_store: Any) ->
         pilot.app.push_screen(ContactForm(card.id))
         await settle(pilot)
         form = pilot.app.screen
-        assert form.query_one("#addresses").value == (
+        assert form.query_one("#addresses", Input).value == (
             "home:Street 1, Springfield, 12345, USA; Dock 4, Leeds"
         )
-        form.query_one("#addresses").value = "Dock 4, Leeds; work:Pier 9, Hull, UK"
-        form.query_one("#anniversary").value = ""
-        form.query_one("#nickname").value = "Z"
+        form.query_one("#addresses", Input).value = "Dock 4, Leeds; work:Pier 9, Hull, UK"
+        form.query_one("#anniversary", Input).value = ""
+        form.query_one("#nickname", Input).value = "Z"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is not form

@@ -130,7 +130,7 @@ def build_crm(path: Path, settings: Settings) -> Any:
 
 def screen_text(app: Any) -> str:
     """What the top screen shows, as plain text lines (the compositor's own rendering)."""
-    strips = app.screen._compositor.render_strips()
+    strips = app.screen._compositor.render_strips()  # noqa: SLF001 (no public rendering to text)
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
 
