@@ -1,5 +1,7 @@
 # One command runs every check: `make check` (format, lint, types, import contracts, tests).
 VENV ?= .venv
+# Test workers (pytest-xdist): CI has two cores. `make test JOBS=0` runs in one process.
+JOBS ?= 2
 BIN := $(VENV)/bin
 
 .PHONY: install check format lint types contracts test bench screenshots
@@ -22,7 +24,7 @@ contracts:
 	$(BIN)/lint-imports
 
 test:
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(JOBS)
 
 bench:
 	bench/run all

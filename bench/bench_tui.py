@@ -156,6 +156,14 @@ async def wait_until(check: Callable[[], bool], timeout: float = 30.0) -> None:
         await asyncio.sleep(0.001)
 
 
+async def changed(read: Callable[[], float | None], before: float | None) -> float:
+    """Wait until READ gives a time other than BEFORE; that time."""
+    await wait_until(lambda: read() != before)
+    value = read()
+    assert value is not None
+    return value
+
+
 async def idle(pilot: Any) -> None:
     for _ in range(3):
         await pilot.pause()
@@ -167,6 +175,7 @@ async def search_and_card(db: Path, runs: int) -> tuple[list[float], list[float]
     from pocketcrm.core.store import open_store
     from pocketcrm.tui.app import make_app
     from pocketcrm.tui.screens.card import CardScreen
+    from pocketcrm.tui.screens.contacts import ContactsScreen
 
     store = open_store(db)
     app = make_app(store, watch_seconds=0)
@@ -175,6 +184,13 @@ async def search_and_card(db: Path, runs: int) -> tuple[list[float], list[float]
     async with app.run_test(size=(120, 40)) as pilot:
         await idle(pilot)
         contacts_screen = app.screen
+        assert isinstance(contacts_screen, ContactsScreen)
+
+        def card_loaded_after(began: float) -> Callable[[], bool]:
+            return lambda: (
+                isinstance(app.screen, CardScreen) and (app.screen.loaded_at or 0) > began
+            )
+
         for _ in range(runs):
             await pilot.press("slash")
             await idle(pilot)
@@ -182,8 +198,8 @@ async def search_and_card(db: Path, runs: int) -> tuple[list[float], list[float]
                 before = contacts_screen.list_painted_at
                 began = time.perf_counter()
                 await pilot.press("space" if letter == " " else letter)
-                await wait_until(lambda before=before: contacts_screen.list_painted_at != before)
-                keystrokes.append((contacts_screen.list_painted_at - began) * 1000)
+                painted = await changed(lambda: contacts_screen.list_painted_at, before)
+                keystrokes.append((painted - began) * 1000)
                 await idle(pilot)  # the id list loads after the list shows; not timed
             await pilot.press("escape")
             await idle(pilot)
@@ -192,11 +208,7 @@ async def search_and_card(db: Path, runs: int) -> tuple[list[float], list[float]
         for _ in range(runs + 1):
             began = time.perf_counter()
             await pilot.press("enter")
-            await wait_until(
-                lambda began=began: (
-                    isinstance(app.screen, CardScreen) and (app.screen.loaded_at or 0) > began
-                )
-            )
+            await wait_until(card_loaded_after(began))
             cards.append((app.screen.loaded_at - began) * 1000)  # type: ignore[attr-defined]
             screen = app.screen
             assert isinstance(screen, CardScreen) and screen.card is not None
@@ -221,13 +233,17 @@ async def screen_switches(db: Path, runs: int) -> dict[str, tuple[list[float], l
     store = open_store(db)
     app = make_app(store, watch_seconds=0)
     times: dict[str, tuple[list[float], list[float]]] = {m: ([], []) for _k, m in SWITCHES}
+
+    def in_mode(mode: str) -> Callable[[], bool]:
+        return lambda: app.current_mode == mode
+
     async with app.run_test(size=(120, 40)) as pilot:
         await idle(pilot)
         for _ in range(runs):
             for key, mode in SWITCHES:
                 began = time.perf_counter()
                 await pilot.press(key)
-                await wait_until(lambda mode=mode: app.current_mode == mode)
+                await wait_until(in_mode(mode))
                 await pilot.pause()
                 shown = time.perf_counter()
                 await app.workers.wait_for_complete()

@@ -33,7 +33,8 @@ def _isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """A real PostgreSQL server for the session. Skipped where none can run, except in CI
-    (CI=true), where a missing server is a failure: the PostgreSQL tests must really run."""
+    (CI=true), where a missing server is a failure: the PostgreSQL tests must really run.
+    Under pytest-xdist each worker starts its own (a socket in its own folder: no clash)."""
     reason = pgserver.unavailable()
     if reason:
         if os.environ.get("CI"):

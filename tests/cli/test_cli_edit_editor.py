@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from clisupport import Run
 
+from pocketcrm.core.readmodels import ContactCard
 from pocketcrm.core.services import contacts
 from pocketcrm.core.store import Store
 
@@ -40,7 +41,9 @@ elif step != "UNCHANGED":
 
 
 @pytest.fixture
-def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., list[str]]:
+def editor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Callable[[], list[str]]]:
     """Set $EDITOR to the script with these steps; returns what it was shown, each time."""
     folder = tmp_path / "editor"
     folder.mkdir()
@@ -61,7 +64,7 @@ def ann(run: Run) -> None:
     run("edit", "ann", "--set", "shoe=38")
 
 
-def card(core: Callable[[], Store]) -> contacts.ContactCard:
+def card(core: Callable[[], Store]) -> ContactCard:
     return contacts.get_card(core(), "1")
 
 

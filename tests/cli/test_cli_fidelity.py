@@ -90,35 +90,29 @@ def test_stored_control_characters_are_escaped_in_every_cli_output(
     assert json.loads(run("show", "1", "--json").stdout)["display_name"] == ESC_TITLE
 
 
-def test_rich_table_and_card_escape_in_a_terminal(core: Callable[[], Store]) -> None:
+def test_rich_table_and_card_escape_in_a_terminal(
+    core: Callable[[], Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The Rich path (a terminal): the same text, rendered by Rich, holds no raw control."""
     import io
+    import sys
 
     from rich.console import Console
 
     from pocketcrm.commands import _common
 
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
     _stored_with_controls(core)
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, width=120, color_system=None)
-    original = _common._rich_console
-    _common._rich_console = lambda: console  # type: ignore[assignment]
-    try:
-        import sys
-
-        class Tty(io.StringIO):
-            def isatty(self) -> bool:
-                return True
-
-        saved = sys.stdout
-        sys.stdout = Tty()
-        try:
-            _common.table(["name"], [[ESC_TITLE]])
-            _common.say(f"[bold]{ESC_TITLE}[/bold]")
-        finally:
-            sys.stdout = saved
-    finally:
-        _common._rich_console = original  # type: ignore[assignment]
+    monkeypatch.setattr(_common, "_rich_console", lambda: console)
+    monkeypatch.setattr(sys, "stdout", Tty())
+    _common.table(["name"], [[ESC_TITLE]])
+    _common.say(f"[bold]{ESC_TITLE}[/bold]")
+    monkeypatch.undo()
     out = buffer.getvalue()
     assert "]0;pwned" in out and "\x1b]0" not in out and "\x07" not in out
 

@@ -45,9 +45,11 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_template(pg_server: PgServer) -> str:
-    """A PostgreSQL database at the newest schema, made once: new ones are copies of it."""
-    open_store(pg_server.database(name="crm_template")).close()
-    return "crm_template"
+    """A PostgreSQL database at the newest schema, made once: new ones are copies of it.
+    Named per process: pytest-xdist's workers may share one server (POCKETCRM_TEST_PG_URL)."""
+    name = f"crm_template_{os.getpid()}"
+    open_store(pg_server.database(name=name)).close()
+    return name
 
 
 @pytest.fixture(scope="session")

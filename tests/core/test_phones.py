@@ -1,5 +1,7 @@
 """The fast phone path must give exactly phonenumbers' answer, or defer to it."""
 
+# White-box by design: the private fast path is checked against the private reference.
+
 from __future__ import annotations
 
 import random

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.queries import ContactQuery
+from pocketcrm.core.readmodels import ContactRow
 from pocketcrm.core.services import activity, contacts, segments, trash
 from pocketcrm.core.services.activity import InteractionInput
 from pocketcrm.core.services.contacts import ContactInput, ContactPatch
@@ -22,8 +23,8 @@ def add(store: Store, name: str, **fields: object) -> int:
     return contacts.create_contact(store, ContactInput(name=name, **fields)).id  # type: ignore[arg-type]
 
 
-def names(rows: list[object]) -> list[str]:
-    return [r.display_name for r in rows]  # type: ignore[attr-defined]
+def names(rows: list[ContactRow]) -> list[str]:
+    return [r.display_name for r in rows]
 
 
 def test_save_list_show_and_delete(store: Store) -> None:

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from iehelp import full_export
 
+from pocketcrm.core.readmodels import ContactCard
 from pocketcrm.core.services.companies import get_company
 from pocketcrm.core.services.contacts import get_card, list_contacts
 from pocketcrm.core.store import Store
-from pocketcrm.core.transfer.importer import import_files
+from pocketcrm.core.transfer.importer import ImportReport, import_files
 
 GOOGLE = (
     "First Name,Middle Name,Last Name,Name Prefix,Name Suffix,Nickname,Organization Name,"
@@ -93,17 +94,17 @@ V40 = (
 
 def _import(
     store: Store, tmp_path: Path, name: str, content: str, encoding: str = "utf-8", **kw: object
-):
+) -> ImportReport:
     path = tmp_path / name
     path.write_bytes(content.encode(encoding))
     return import_files(store, [path], **kw)  # type: ignore[arg-type]
 
 
-def _phones(card) -> list[tuple[str, str, bool, str, bool, str]]:
+def _phones(card: ContactCard) -> list[tuple[str, str, bool, str, bool, str]]:
     return [(p.number, p.e164, p.valid, p.label, p.primary, p.extension) for p in card.phones]
 
 
-def _emails(card) -> list[tuple[str, str, bool]]:
+def _emails(card: ContactCard) -> list[tuple[str, str, bool]]:
     return [(e.address, e.label, e.primary) for e in card.emails]
 
 

@@ -8,7 +8,7 @@ import io
 import shutil
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -146,7 +146,7 @@ def _comparable(store: Store, contact_id: int) -> dict[str, Any]:
     """The card without what vCard and CSV do not carry: ids, times, history, the source
     (an import records where it came from) and the owner."""
     card = contacts.get_card(store, f"#{contact_id}")
-    data = as_dict(replace(card, stage_history=(), follow_ups=(), interactions=()))
+    data: dict[str, Any] = as_dict(replace(card, stage_history=(), follow_ups=(), interactions=()))
     for key in ("id", "created_at", "updated_at", "last_contact_at", "next_follow_up_at", "source"):
         data.pop(key)
     if data["company"]:
@@ -246,7 +246,7 @@ def test_json_round_trip_keeps_deals_invoices_and_payments(
             )
     other = _round_trip(store, "json", tmp_path, template)
     assert full_export(other) == full_export(store)
-    (record,) = export_data(other)["contacts"]  # type: ignore[misc]
+    (record,) = cast("list[dict[str, Any]]", export_data(other)["contacts"])
     assert len(record["deals"]) == len(record["invoices"]) == len(money)
     store.close()
     other.close()

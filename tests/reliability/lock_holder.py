@@ -29,13 +29,13 @@ def hold(target: str, release: Path) -> None:
                 time.sleep(0.01)
             conn.commit()
     else:
-        conn = sqlite3.connect(target, isolation_level=None)
-        conn.execute("BEGIN IMMEDIATE")
+        lite = sqlite3.connect(target, isolation_level=None)
+        lite.execute("BEGIN IMMEDIATE")
         print("locked", flush=True)
         while not release.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
-        conn.execute("COMMIT")
-        conn.close()
+        lite.execute("COMMIT")
+        lite.close()
     print("released", flush=True)
 
 

@@ -42,9 +42,14 @@ def test_workers_exit_when_the_import_is_killed(tmp_path: Path) -> None:
         env={**os.environ, "CI": "1"},
     )
     workers: set[int] = set()
+
+    def workers_seen() -> bool:
+        workers.update(descendants(process.pid))
+        return bool(workers)
+
     try:
         # Mid-run: the workers are there (they live until every chunk is parsed).
-        assert wait_for(lambda: bool(workers.update(descendants(process.pid)) or workers), 120)
+        assert wait_for(workers_seen, 120)
         assert process.poll() is None, "the import finished before it could be killed"
         os.kill(process.pid, signal.SIGKILL)
         process.wait(30)

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from relsupport import POCKETCRM, Lines, LockHolder
 
 from pocketcrm.core import store as store_module
 from pocketcrm.core.errors import Locked
+from pocketcrm.core.readmodels import Created
 from pocketcrm.core.services import activity, contacts
 from pocketcrm.core.store import Store, open_store
 
@@ -124,7 +126,7 @@ def test_remind_under_a_lock_sends_nothing_and_the_next_run_delivers(
     assert "Ann Lee" in again.stdout
 
 
-def activity_due() -> object:
+def activity_due() -> datetime:
     from datetime import timedelta
 
     from pocketcrm.core import clock
@@ -147,7 +149,7 @@ def test_a_writer_does_not_give_up_at_the_busy_timeout(
     def write() -> None:
         try:
             outcome.append(contacts.create_contact(store, contacts.ContactInput(name="Cy Dahl")))
-        except Exception as exc:  # what the test reports
+        except Exception as exc:  # noqa: BLE001 (any failure is the outcome the test asserts on)
             outcome.append(exc)
 
     writer = threading.Thread(target=write)
@@ -159,7 +161,7 @@ def test_a_writer_does_not_give_up_at_the_busy_timeout(
     finally:
         holder.release()
         writer.join(60)
-    assert len(outcome) == 1 and isinstance(outcome[0], contacts.Created), outcome
+    assert len(outcome) == 1 and isinstance(outcome[0], Created), outcome
     store.close()
 
 

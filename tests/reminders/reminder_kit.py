@@ -72,7 +72,7 @@ def keys(result: engine.RunResult) -> list[str]:
 def rows(store: Store, where: str = "1=1") -> list[dict[str, Any]]:
     with store.read() as session:
         found = session.execute(text(f"SELECT * FROM reminder WHERE {where} ORDER BY id"))
-        return [dict(r._mapping) for r in found]
+        return [dict(r) for r in found.mappings()]
 
 
 def cli_env(**extra: str) -> dict[str, str]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import plistlib
 import shlex
 import subprocess
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -251,26 +249,7 @@ def test_the_installed_line_runs_remind_for_this_database(crm: Store, tmp_path: 
     assert oct(daily.stat().st_mode)[-3:] == "600"
 
 
-@pytest.fixture
-def real_crontab() -> Iterator[None]:
-    """The user's crontab, saved and restored; a lock keeps parallel tests apart."""
-    if not scheduling.crontab_available():
-        if os.environ.get("CI"):
-            pytest.fail("the crontab program is missing in CI; install cron")
-        pytest.skip("no crontab program (Debian: apt-get install cron)")
-    with open("/tmp/pocketcrm-tests-crontab.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        listed = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False)
-        try:
-            yield
-        finally:
-            if listed.returncode == 0:
-                subprocess.run(["crontab", "-"], input=listed.stdout, text=True, check=True)
-            else:
-                subprocess.run(["crontab", "-r"], capture_output=True, check=False)
-
-
-def test_cron_install_into_the_real_crontab(crm: Store, real_crontab: None) -> None:
+def test_cron_install_into_the_real_crontab(crm: Store, real_crontab: str) -> None:
     scheduling.cron_remove()
     installed = cli("cron", "install", "--cron")
     assert installed.exit_code == 0, installed.output

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
-from icalendar import Calendar
+from icalendar import Calendar, vRecur
 from reminder_kit import add_contact, add_follow_up, at, open_crm, set_now
 from sqlalchemy import text
 
@@ -103,11 +104,12 @@ def test_birthdays_are_yearly_all_day_events(crm: Store) -> None:
     assert count == len(events) == 5  # two follow-ups, two birthdays, one anniversary
     ann = events["Birthday: Ann Smith (born 1990)"]
     assert ann.decoded("DTSTART") == date(1990, 6, 15)
-    assert ann["RRULE"]["FREQ"] == ["YEARLY"]
+    assert cast("vRecur", ann["RRULE"])["FREQ"] == ["YEARLY"]
     assert str(ann["UID"]).startswith("birthday-") and str(ann["UID"]).endswith("@pocketcrm")
     leap = events["Birthday: Bob Jones"]
     assert leap.decoded("DTSTART") == date(2000, 2, 29)
-    assert leap["RRULE"]["BYMONTHDAY"] == [-1] and leap["RRULE"]["BYMONTH"] == [2]
+    leap_rule = cast("vRecur", leap["RRULE"])
+    assert leap_rule["BYMONTHDAY"] == [-1] and leap_rule["BYMONTH"] == [2]
     assert "Anniversary: Ann Smith" in events
     assert "Gone Person" not in " ".join(events)
 

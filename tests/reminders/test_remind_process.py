@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from reminder_kit import (
@@ -236,7 +236,7 @@ def test_the_email_digest_arrives(crm: Store, inbox: tuple[Inbox, int]) -> None:
     assert recipients == ["me@example.com", "boss@example.com"]
     assert message["Subject"] == "pocketcrm: 2 reminders for Mon 02 Mar"
     assert message["To"] == "me@example.com, boss@example.com"
-    body = message.get_payload(decode=True).decode()
+    body = cast(bytes, message.get_payload(decode=True)).decode()
     assert (
         f"Mon 02 Mar 2026 09:00  Follow up with Ann Smith - send the quote (contact #{ann})" in body
     )

@@ -9,7 +9,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from pocketcrm.core.scheduling import (
     cron_install,
     cron_remove,
     cron_status,
-    crontab_available,
     launchd_plist,
     remind_command,
     systemd_enable,
@@ -210,25 +208,7 @@ def test_a_multi_line_command_is_refused(tmp_path: Path) -> None:
 
 
 # --- the real user crontab ----------------------------------------------------------------
-
-
-@pytest.fixture
-def real_crontab() -> Iterator[str]:
-    """The user's crontab, saved before and restored after, whatever happens."""
-    if not crontab_available():
-        if os.environ.get("CI"):
-            pytest.fail("the crontab program is missing in CI; install cron")
-        pytest.skip("no crontab program (Debian: apt-get install cron)")
-    listed = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False)
-    had_crontab = listed.returncode == 0
-    saved = listed.stdout if had_crontab else ""
-    try:
-        yield saved
-    finally:
-        if had_crontab:
-            subprocess.run(["crontab", "-"], input=saved, text=True, check=True)
-        else:
-            subprocess.run(["crontab", "-r"], capture_output=True, check=False)
+# (the real_crontab fixture, shared with test_commands.py, is in conftest.py)
 
 
 def user_crontab() -> str:

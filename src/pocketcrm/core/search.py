@@ -23,6 +23,7 @@ from sqlmodel import Session
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.folding import fold as fold  # re-exported: callers import it from here
 from pocketcrm.core.folding import like_escape as like_escape
+from pocketcrm.core.sql import chunks, id_list
 
 FTS_CREATE_SQLITE = (
     "CREATE VIRTUAL TABLE contact_fts USING fts5("
@@ -182,9 +183,8 @@ def reindex(session: Session, contact_ids: Iterable[int]) -> None:
     # handling cost more than building the rows (an import indexes 100,000 of them).
     cursor = session.connection().connection.cursor()
     try:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join(str(int(i)) for i in chunk)
+        for chunk in chunks(ids, 500):
+            marks = id_list(chunk)
             cursor.execute(f"DELETE FROM contact_fts WHERE rowid IN ({marks})")
             cursor.execute(_SOURCE_SQL + f" WHERE c.id IN ({marks}) AND c.deleted_at IS NULL")
             rows = _index_rows(cursor.fetchall())

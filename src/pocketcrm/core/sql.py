@@ -9,15 +9,17 @@ only the rarer paths import the ORM models.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TextualSelect
 
 from pocketcrm.core.times import UTCDateTime, db_time
+
+T = TypeVar("T")
 
 
 def _value(value: object) -> object:
@@ -48,6 +50,24 @@ def json_value(value: object) -> Any:
     if isinstance(value, datetime):
         return db_time(value if value.tzinfo else value.replace(tzinfo=UTC))
     return value
+
+
+def id_list(ids: Iterable[int]) -> str:
+    """Ids written into the SQL text of an `IN (...)`: int() makes each safe to inline, and a
+    list of thousands costs no bind parameters (SQLite and PostgreSQL cap those)."""
+    return ",".join(str(int(i)) for i in ids)
+
+
+def chunks(items: list[T], size: int) -> Iterator[list[T]]:
+    """ITEMS in slices of SIZE: one `IN (...)` per slice keeps each statement small."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def bound_list(prefix: str, values: Sequence[object]) -> tuple[str, dict[str, object]]:
+    """`:prefix0, :prefix1, ...` for an `IN (...)` of text values, and the parameters."""
+    names = [f"{prefix}{n}" for n in range(len(values))]
+    return ", ".join(f":{name}" for name in names), dict(zip(names, values, strict=True))
 
 
 def new_uuid() -> str:

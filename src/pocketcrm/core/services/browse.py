@@ -19,6 +19,7 @@ from pocketcrm.core.queries import SORTS, ContactQuery, list_sql
 from pocketcrm.core.readmodels import ContactRow
 from pocketcrm.core.search import fold, match_expression, matching_ids_sql
 from pocketcrm.core.settings import COMPANY_KINDS
+from pocketcrm.core.sql import chunks, id_list
 from pocketcrm.core.store import Store
 
 ROWS_BY_ID_CHUNK = 500
@@ -66,8 +67,8 @@ def _list_where(
 
 def _rows_by_id(session: Session, ids: list[int]) -> list[ContactRow]:
     rows: dict[int, ContactRow] = {}
-    for start in range(0, len(ids), ROWS_BY_ID_CHUNK):
-        marks = ",".join(str(int(i)) for i in ids[start : start + ROWS_BY_ID_CHUNK])
+    for chunk in chunks(ids, ROWS_BY_ID_CHUNK):
+        marks = id_list(chunk)
         for raw in session.execute(text(list_sql(session) + f" WHERE c.id IN ({marks})")).all():
             row = queries.row(raw)
             rows[row.id] = row

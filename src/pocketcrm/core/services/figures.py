@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from pocketcrm.core import clock
 from pocketcrm.core.readmodels import MonthAmount, PipelineStage
 from pocketcrm.core.settings import Settings
+from pocketcrm.core.sql import bound_list
 from pocketcrm.core.times import db_time
 
 
@@ -120,14 +121,14 @@ def pipeline_figures(
     other = 0
     # Plain SQL: the report runs this in a cold process, where compiling ORM statements
     # cost more than the queries.
-    marks = ", ".join(f":s{n}" for n in range(len(stages)))
+    marks, params = bound_list("s", stages)
     rows = session.execute(
         text(
             "SELECT d.stage, d.currency, count(*), sum(d.amount_cents) FROM deal d "
             "JOIN contact c ON c.id = d.contact_id WHERE d.deleted_at IS NULL "
             f"AND c.deleted_at IS NULL AND d.stage IN ({marks}) GROUP BY d.stage, d.currency"
         ),
-        {f"s{n}": stage for n, stage in enumerate(stages)},
+        params,
     ).all()
     for stage, deal_currency, n, total in rows:
         if deal_currency != currency:

@@ -21,6 +21,7 @@ from pocketcrm.core.errors import Invalid
 from pocketcrm.core.readmodels import Count, Report
 from pocketcrm.core.services.figures import pipeline_figures, revenue_figures
 from pocketcrm.core.settings import NOT_SALES_COMPANY_KINDS, Settings
+from pocketcrm.core.sql import bound_list
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time
 
@@ -121,14 +122,14 @@ def _local_days(since: datetime, until: datetime) -> tuple[date, date]:
 def _not_sales_leads(session: Session, stage: str) -> Counter[str]:
     """Per owner, the contacts at STAGE who work for a partner, supplier or distributor:
     they are not sales leads (settings.NOT_SALES_COMPANY_KINDS), so the lead counts drop them."""
-    marks = ", ".join(f":kind{n}" for n in range(len(NOT_SALES_COMPANY_KINDS)))
+    marks, kinds = bound_list("kind", NOT_SALES_COMPANY_KINDS)
     rows = session.execute(
         text(
             "SELECT c.owner, count(*) FROM contact c JOIN company co ON co.id = c.company_id "
             "AND co.deleted_at IS NULL WHERE c.deleted_at IS NULL AND c.stage = :stage "
             f"AND co.kind IN ({marks}) GROUP BY c.owner"
         ),
-        {"stage": stage, **{f"kind{n}": k for n, k in enumerate(NOT_SALES_COMPANY_KINDS)}},
+        {"stage": stage, **kinds},
     )
     return Counter({str(owner or "(none)"): int(n) for owner, n in rows})
 

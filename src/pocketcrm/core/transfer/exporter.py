@@ -27,6 +27,7 @@ from sqlmodel import Session
 from pocketcrm.core import queries
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.queries import ContactQuery
+from pocketcrm.core.sql import chunks, id_list
 from pocketcrm.core.store import Store
 from pocketcrm.core.transfer import jsonfmt, jsonrecords
 from pocketcrm.core.transfer.records import (
@@ -102,8 +103,7 @@ def iter_records(
         companies = jsonrecords.company_uuids(session)
         names = {uid: name for uid, name in companies.values()}
         ids = contact_ids(session, store, query, trash=trash)
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
+        for chunk in chunks(ids, CHUNK):
             for record in jsonrecords.contact_records(session, chunk, companies, activity=activity):
                 yield record, names.get(record["company"] or "", "")
 
@@ -127,8 +127,8 @@ def export_json(store: Store, stream: TextIO, query: ContactQuery | None = None)
         out.write_all(jsonrecords.company_records(session, company_ids))
         out.begin("contacts")
         count = 0
-        for start in range(0, len(ids), CHUNK):
-            records = jsonrecords.contact_records(session, ids[start : start + CHUNK], companies)
+        for chunk in chunks(ids, CHUNK):
+            records = jsonrecords.contact_records(session, chunk, companies)
             out.write_all(records)
             count += len(records)
         out.begin("cadences")
@@ -143,8 +143,8 @@ def export_json(store: Store, stream: TextIO, query: ContactQuery | None = None)
 
 def _tags_of(session: Session, ids: list[int]) -> list[str]:
     names: set[str] = set()
-    for start in range(0, len(ids), CHUNK):
-        marks = ",".join(str(i) for i in ids[start : start + CHUNK])
+    for chunk in chunks(ids, CHUNK):
+        marks = id_list(chunk)
         names.update(
             str(n)
             for (n,) in session.execute(
@@ -159,8 +159,8 @@ def _tags_of(session: Session, ids: list[int]) -> list[str]:
 
 def _companies_of(session: Session, ids: list[int]) -> list[int]:
     found: set[int] = set()
-    for start in range(0, len(ids), CHUNK):
-        marks = ",".join(str(i) for i in ids[start : start + CHUNK])
+    for chunk in chunks(ids, CHUNK):
+        marks = id_list(chunk)
         found.update(
             int(c)
             for (c,) in session.execute(

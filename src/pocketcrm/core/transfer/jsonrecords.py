@@ -15,11 +15,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
+from pocketcrm.core.sql import id_list
 from pocketcrm.core.transfer.jsonfmt import Record, birthday_text, iso
-
-
-def _marks(ids: Sequence[int]) -> str:
-    return ",".join(str(int(i)) for i in ids)
 
 
 def _fetch(session: Session, sql: str) -> list[Any]:
@@ -93,7 +90,7 @@ def _activity(
     }
     if missing:
         for r in session.execute(
-            text(f"SELECT id, uuid FROM interaction WHERE id IN ({_marks(sorted(missing))})")
+            text(f"SELECT id, uuid FROM interaction WHERE id IN ({id_list(sorted(missing))})")
         ):
             interaction_uuid[int(r[0])] = str(r[1])
     cadences = _grouped(
@@ -158,7 +155,7 @@ def money_rows(session: Session, m: str) -> MoneyRows:
         history = _grouped(
             session,
             f"SELECT deal_id, at, from_stage, to_stage, changed_by FROM deal_stage_change "
-            f"WHERE deal_id IN ({_marks(sorted(deal_uuid))}) ORDER BY deal_id, id",
+            f"WHERE deal_id IN ({id_list(sorted(deal_uuid))}) ORDER BY deal_id, id",
         )
     invoices = _grouped(
         session,
@@ -184,7 +181,7 @@ def _other_uuids(
     missing = {int(str(r)) for r in refs if r is not None and int(str(r)) not in known}
     if missing:
         for r in session.execute(
-            text(f"SELECT id, uuid FROM {table} WHERE id IN ({_marks(sorted(missing))})")
+            text(f"SELECT id, uuid FROM {table} WHERE id IN ({id_list(sorted(missing))})")
         ):
             known[int(r[0])] = str(r[1])
 
@@ -272,7 +269,7 @@ class ContactRows:
 
 def contact_rows(session: Session, ids: Sequence[int]) -> ContactRows:
     """The contact rows and sub-record rows of these contacts, eight queries in all."""
-    m = _marks(ids)
+    m = id_list(ids)
     rows = {
         int(r[0]): r
         for r in _fetch(
@@ -359,7 +356,7 @@ def contact_records(
     if not ids:
         return []
     base = contact_rows(session, ids)
-    history = _read_history(session, _marks(ids)) if activity else _NO_HISTORY
+    history = _read_history(session, id_list(ids)) if activity else _NO_HISTORY
 
     def company_ref(company_id: object) -> str | None:
         if company_id is None:
@@ -536,7 +533,7 @@ def _follow_up(f: Any, interaction_uuid: dict[int, str]) -> Record:
 
 def company_records(session: Session, ids: Sequence[int] | None = None) -> list[Record]:
     """Companies (all, trash included, when ids is None) with their tags."""
-    where = "" if ids is None else f" WHERE id IN ({_marks(ids) or 'NULL'})"
+    where = "" if ids is None else f" WHERE id IN ({id_list(ids) or 'NULL'})"
     tags = _grouped(
         session,
         "SELECT ct.company_id, t.name FROM company_tag ct JOIN tag t ON t.id = ct.tag_id "
