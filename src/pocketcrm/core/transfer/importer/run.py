@@ -6,6 +6,7 @@ import gc
 import os
 import uuid as uuidlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from pocketcrm.core.models import db_time
 from pocketcrm.core.search import fold
 from pocketcrm.core.store import Store
 from pocketcrm.core.transfer import fidelity, jsonfmt
+from pocketcrm.core.transfer.importer.apply import Recorder, ReplayMismatch, apply, snapshot
 from pocketcrm.core.transfer.importer.normalise import UUID_TEXT, Normaliser, Rec
 from pocketcrm.core.transfer.importer.read import CHUNK, Source, Spool
 from pocketcrm.core.transfer.importer.report import MAX_LISTED, ImportReport, SuppressedRow
@@ -147,6 +149,7 @@ class Run(Updater):
             self.source_times[file] = source.modified
             self.norm.clean_source = source.clean  # JSON records are normalised from here
             skipped = self.skipped
+            source.records = 0  # a run planned again counts afresh
             for item in spool.items(index):
                 source.records += 1
                 seen += 1
@@ -170,7 +173,10 @@ class Run(Updater):
 
     def finish(self, sources: Sequence[Source]) -> None:
         session = self.session
-        search.reindex(session, sorted(self.touched))  # new ones were indexed as written
+        if self.recorder is not None:  # a planned run: indexed where its writes are replayed
+            self.recorder.reindex = sorted(self.touched)
+        else:
+            search.reindex(session, sorted(self.touched))  # new ones were indexed as written
         if not self.sqlite:
             for table in ("contact", "company", "tag", "interaction", "deal", "invoice", "payment"):
                 self.conn.exec_driver_sql(
@@ -257,7 +263,7 @@ def import_files(
         raise Invalid("file", "give at least one file to import")
     fidelity.check_policy(on_conflict)
     sources = [Source(Path(p), fmt, mapping) for p in paths]
-    report: ImportReport | None = None
+    options = _Options(allow_suppressed, strict, progress, on_conflict)
     # Millions of short-lived acyclic objects: the cyclic collector's passes over them cost
     # more than half the run (measured), and reference counting frees them anyway.
     collecting = gc.isenabled()
@@ -269,12 +275,75 @@ def import_files(
         norm = Normaliser(settings.stages, settings.default_region, store.is_sqlite)
         for source in sources:
             spool.read(source, norm)
+        if store.is_sqlite:
+            for _ in range(PLAN_TRIES):
+                try:
+                    report = _planned(store, sources, spool, options, write=write)
+                except ReplayMismatch:
+                    break
+                if report is not None:
+                    return report
+        # PostgreSQL (its writers do not wait for an import's rows), or a SQLite database
+        # that kept changing while the import was planned: the run inside the transaction.
+        return _in_transaction(store, sources, spool, options, write=write)
+    finally:
+        spool.close()
+        if collecting:
+            gc.enable()
+
+
+PLAN_TRIES = 3  # plans made on a fresh snapshot before the run is made under the lock
+
+
+@dataclass(frozen=True)
+class _Options:
+    allow_suppressed: bool
+    strict: bool
+    progress: Callable[[int], None] | None
+    on_conflict: str
+
+
+def _planned(
+    store: Store, sources: Sequence[Source], spool: Spool, options: _Options, *, write: bool
+) -> ImportReport | None:
+    """The run made on a snapshot (see apply.py), its writes then replayed under the lock;
+    None when the database changed meanwhile (nothing written: plan again)."""
+    with snapshot(store) as (copy, current):
+        recorder = Recorder()
+        recorder.listen(copy.engine)
+        report = _in_transaction(copy, sources, spool, options, write=write, recorder=recorder)
+        if write and not apply(store, recorder, current):
+            return None
+        return report
+
+
+def _in_transaction(
+    store: Store,
+    sources: Sequence[Source],
+    spool: Spool,
+    options: _Options,
+    *,
+    write: bool,
+    recorder: Recorder | None = None,
+) -> ImportReport:
+    """The run in one write transaction of STORE: committed if WRITE, else rolled back (a
+    run whose writes a RECORDER keeps is rolled back too: they are replayed elsewhere)."""
+    report: ImportReport | None = None
+    try:
         with store.write() as session:
-            run = Run(session, store.settings, allow_suppressed=allow_suppressed, progress=progress)
-            run.on_conflict = on_conflict
+            run = Run(
+                session,
+                store.settings,
+                allow_suppressed=options.allow_suppressed,
+                progress=options.progress,
+                recorder=recorder,
+            )
+            run.on_conflict = options.on_conflict
             with run.big_cache():
                 run.run(sources, spool)
-            if strict and run.problem_count:
+            if recorder is not None:
+                recorder.changes = run.changes_made()
+            if options.strict and run.problem_count:
                 first = run.problems[0]
                 raise Invalid(
                     "file",
@@ -282,14 +351,10 @@ def import_files(
                     f"{first.line}: {'; '.join(first.reasons)}); nothing was written",
                 )
             report = run.report(sources, written=write)
-            if not write:
+            if not write or recorder is not None:
                 raise _Rollback
     except _Rollback:
         pass
-    finally:
-        spool.close()
-        if collecting:
-            gc.enable()
     assert report is not None
     return report
 

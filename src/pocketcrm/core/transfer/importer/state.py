@@ -15,6 +15,7 @@ from pocketcrm.core.models import ImportBatch, db_time
 from pocketcrm.core.services.dupes import NameIndex
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.transfer import fidelity
+from pocketcrm.core.transfer.importer.apply import Recorder
 from pocketcrm.core.transfer.importer.normalise import Normaliser, Rec, phone_key
 from pocketcrm.core.transfer.importer.report import (
     MAX_LISTED,
@@ -38,6 +39,7 @@ class RunState:
         *,
         allow_suppressed: bool,
         progress: Callable[[int], None] | None,
+        recorder: Recorder | None = None,
     ) -> None:
         self.session = session
         self.conn: Connection = session.connection()
@@ -51,6 +53,7 @@ class RunState:
         # Bulk inserts go straight to SQLite's driver (about 4x SQLAlchemy's executemany);
         # the cursor shares the session's connection, so its transaction too.
         self.cursor: Any = self.conn.connection.cursor() if self.sqlite else None
+        self.recorder = recorder  # a planned run: its raw writes are recorded (apply.py)
         self.now = clock.now()
         self.now_db: Any = db_time(self.now) if self.sqlite else self.now
         self.owner = settings.owner
@@ -63,6 +66,7 @@ class RunState:
         self.duplicate_count = 0
         self.suppressed_rows: list[SuppressedRow] = []
         self.updated_names: list[str] = []
+        self.changes_at_start = self._total_changes()
         self.batch = ImportBatch(at=self.now)
         session.add(self.batch)
         session.flush()
@@ -80,6 +84,17 @@ class RunState:
         self.synced: set[int] = set()  # updated by this run without keeping a local value
         self.changes: list[FieldChange] = []
         self.change_count = self.alternate_count = 0
+
+    def _total_changes(self) -> int:
+        """Rows written so far on this connection (SQLite's count; 0 elsewhere)."""
+        if not self.sqlite:
+            return 0
+        dbapi_connection: Any = self.conn.connection.dbapi_connection
+        return int(dbapi_connection.total_changes)
+
+    def changes_made(self) -> int:
+        """Rows this run wrote: what replaying its recorded writes must write too."""
+        return self._total_changes() - self.changes_at_start
 
     @contextmanager
     def big_cache(self) -> Iterator[None]:
@@ -202,6 +217,8 @@ class RunState:
     def _execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if self.cursor is not None:
             self.cursor.executemany(sql, rows)
+            if self.recorder is not None:
+                self.recorder.add(sql, rows)
         else:
             self.conn.exec_driver_sql(sql, list(rows))
 

@@ -1,0 +1,129 @@
+"""Stage 6: the locked phase. A SQLite import is planned on a private snapshot of the
+database, without the write lock; inside the lock only its recorded writes are replayed.
+
+An import used to match and decide inside its write transaction: 7 s of lock for 100,000 new
+rows and 40 s for a re-import of the same rows (one SELECT per record), longer than the busy
+timeout of every other writer. Now the whole run (matching, fidelity's decisions, the
+journal of what it changes, the search rows) happens on a copy made with SQLite's online
+backup; every INSERT, UPDATE and DELETE it makes there is recorded, and consecutive ones
+alike are joined into one executemany. Under BEGIN IMMEDIATE the real database is first
+checked to be the one the copy was made from (`PRAGMA data_version` of a connection that
+watched the copy being made: another connection's commit changes it); if so the recorded
+writes make it exactly what the copy became, else nothing is written and the caller plans
+again from a fresh copy. Same run, same statements, same ids: the preview, the journal,
+the undo and the all-or-nothing transaction are those of the plain run.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+
+from pocketcrm.core import search
+from pocketcrm.core.store import Store, database_url
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class Recorder:
+    """The writes of a planned run, in order; consecutive statements alike share one list of
+    parameter rows (replayed with one executemany)."""
+
+    def __init__(self) -> None:
+        self.ops: list[tuple[str, list[Sequence[Any]]]] = []
+        self.rows = 0
+        self.changes = 0  # rows the planned run wrote (SQLite's total_changes)
+        self.reindex: list[int] = []  # contacts whose search rows are read back after
+
+    def add(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.rows += len(rows)
+        if self.ops and self.ops[-1][0] == sql:
+            self.ops[-1][1].extend(rows)
+        else:
+            self.ops.append((sql, list(rows)))
+
+    def listen(self, engine: Any) -> None:
+        """Record what SQLAlchemy sends to ENGINE's driver (the run's raw executemany calls
+        record themselves: see RunState._execute_many)."""
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(
+        self,
+        _conn: Any,
+        _cursor: Any,
+        statement: str,
+        parameters: Any,
+        _context: Any,
+        executemany: bool,
+    ) -> None:
+        if statement.lstrip()[:7].upper().startswith(_WRITES):
+            self.add(statement, list(parameters) if executemany else [parameters or ()])
+
+    def replay(self, dbapi_connection: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            for sql, rows in self.ops:
+                if len(rows) == 1 or "RETURNING" in sql.upper():
+                    for row in rows:  # executemany refuses a statement that returns rows
+                        cursor.execute(sql, row)
+                else:
+                    cursor.executemany(sql, rows)
+        finally:
+            cursor.close()
+
+
+@contextmanager
+def snapshot(store: Store) -> Iterator[tuple[Store, Callable[[], bool]]]:
+    """A private copy of STORE's SQLite database as it is now, and a test that the database
+    is still that one (no other connection committed since): call it under the write lock."""
+    assert store.path is not None
+    with tempfile.TemporaryDirectory(prefix="pocketcrm-import-") as folder:
+        watcher = sqlite3.connect(store.path, isolation_level=None)
+        try:
+            watcher.execute("BEGIN")  # one read snapshot for the version and the copy
+            watcher.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            (version,) = watcher.execute("PRAGMA data_version").fetchone()
+            path = Path(folder) / "plan.db"
+            target = sqlite3.connect(path)
+            try:
+                watcher.backup(target)
+            finally:
+                target.close()
+            watcher.execute("COMMIT")
+            copy = Store(database_url(path), store.settings)
+
+            def current() -> bool:
+                return bool(watcher.execute("PRAGMA data_version").fetchone()[0] == version)
+
+            try:
+                yield copy, current
+            finally:
+                copy.close()
+        finally:
+            watcher.close()
+
+
+class ReplayMismatch(Exception):
+    """The replay wrote another number of rows than the planned run: some write of the run
+    escaped the recorder. Rolled back; the caller runs the import in its transaction."""
+
+
+def apply(store: Store, recorder: Recorder, current: Callable[[], bool]) -> bool:
+    """Replay RECORDER's writes in one write transaction; False (nothing written) when the
+    database changed since the snapshot the plan was made on."""
+    with store.write() as session:
+        dbapi_connection: Any = session.connection().connection.dbapi_connection  # BEGIN IMMEDIATE
+        if not current():
+            return False
+        before = dbapi_connection.total_changes
+        recorder.replay(dbapi_connection)
+        if dbapi_connection.total_changes - before != recorder.changes:
+            raise ReplayMismatch
+        search.reindex(session, recorder.reindex)
+    return True
