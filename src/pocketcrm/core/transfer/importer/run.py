@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pocketcrm.core import search, validate
+from pocketcrm.core import search, text, validate
 from pocketcrm.core.errors import CrmError, Invalid
 from pocketcrm.core.models import db_time
 from pocketcrm.core.search import fold
 from pocketcrm.core.store import Store
+from pocketcrm.core.text import strip_all
 from pocketcrm.core.transfer import fidelity, jsonfmt
 from pocketcrm.core.transfer.importer.apply import Recorder, ReplayMismatch, apply, snapshot
-from pocketcrm.core.transfer.importer.normalise import UUID_TEXT, Normaliser, Rec
+from pocketcrm.core.transfer.importer.normalise import STRIPPED, UUID_TEXT, Normaliser, Rec
 from pocketcrm.core.transfer.importer.read import CHUNK, Source, Spool
 from pocketcrm.core.transfer.importer.report import MAX_LISTED, ImportReport, SuppressedRow
 from pocketcrm.core.transfer.importer.update import Updater
@@ -26,6 +27,21 @@ from pocketcrm.core.transfer.records import ContactDraft
 
 class _Rollback(Exception):
     """Raised inside the write transaction to end a preview without keeping anything."""
+
+
+def _stripped(value: object) -> bool:
+    """Strip VALUE's strings in place (a dict or list; a string is only tested): True when
+    it held a control or bidirectional character."""
+    if isinstance(value, str):
+        return text.unsafe_in(value) != ""
+    return strip_all(value)
+
+
+def _label(value: object) -> str:
+    """A JSON record's name for a report line."""
+    if isinstance(value, dict):
+        return str(value.get("name") or value.get("tag") or value.get("title") or "")
+    return value if isinstance(value, str) else ""
 
 
 class Run(Updater):
@@ -63,11 +79,15 @@ class Run(Updater):
     # -- JSON sections other than contacts --------------------------------------------------
 
     def json_item(self, item: jsonfmt.Item, file: str) -> None:
-
+        """One record of a JSON document's section. Every section's text is stripped of
+        control and bidirectional characters here, as a contact's is (core/text.py)."""
         value = item.value
         if item.section == "contacts":
             self.handle(self.from_json(value, file, item.line))
             return
+        if not self.norm.clean_source and _stripped(value):
+            value = text.strip(value) if isinstance(value, str) else value
+            self.note(Rec(file, item.line, _label(value)), [STRIPPED], skipped=False)
         if item.section == "tags":
             if isinstance(value, str) and value.strip():
                 self.tag_id(validate.tag(value))
@@ -79,66 +99,74 @@ class Run(Updater):
                 skipped=True,
             )
             return
-        if item.section == "companies":
-            name = " ".join(str(value.get("name", "")).split())
-            if not name:
-                self.note(Rec(file, item.line, ""), ["company without a name"], skipped=True)
-                return
-            uid = str(value.get("uuid") or "")
-            if uid in self.company_by_uuid:
-                return
-            key = fold(name)
-            existing = self.company_by_key.get(key)
-            if existing is not None and value.get("deleted_at") is None:
-                self.company_by_uuid[uid] = existing
-                return
-            values = dict(value)
-            for column in ("created_at", "updated_at", "deleted_at"):
-                moment = jsonfmt.parse_time(value.get(column), column)
-                values[column] = (
-                    None if moment is None else (db_time(moment) if self.sqlite else moment)
-                )
-            values["created_at"] = values["created_at"] or self.now_db
-            values["updated_at"] = values["updated_at"] or self.now_db
-            coid = self._new_company(values, key, uid if UUID_TEXT.match(uid) else "")
-            if value.get("deleted_at") is not None and self.company_by_key.get(key) == coid:
-                del self.company_by_key[key]  # names match live companies only
-            for tag in value.get("tags") or []:
-                self._link_company_tag(coid, validate.tag(str(tag)))
+        section = {
+            "companies": self._json_company,
+            "cadences": self._json_cadence,
+            "suppressions": self._json_suppression,
+        }.get(item.section)
+        if section is not None:
+            section(value, file, item.line)
+
+    def _json_company(self, value: dict[str, Any], file: str, line: int) -> None:
+        name = " ".join(str(value.get("name", "")).split())
+        if not name:
+            self.note(Rec(file, line, ""), ["company without a name"], skipped=True)
             return
-        if item.section == "cadences":
-            uid = str(value.get("uuid") or uuidlib.uuid4())
-            if self.conn.exec_driver_sql(
-                f"SELECT 1 FROM cadence_rule WHERE uuid = {self.mark}", (uid,)
-            ).first():
-                return
-            created = jsonfmt.parse_time(value.get("created_at"), "created_at") or self.now
-            self.conn.exec_driver_sql(
-                f"INSERT INTO cadence_rule (uuid, contact_id, tag, ideal_days, max_days, created_at) VALUES ({', '.join([self.mark] * 6)})",
-                (
-                    uid,
-                    None,
-                    str(value.get("tag", "")),
-                    int(value["ideal_days"]),
-                    int(value["max_days"]),
-                    db_time(created) if self.sqlite else created,
-                ),
-            )
-            new_id = self._scalar("SELECT max(id) FROM cadence_rule")
-            self.buf["import_change"].append((self.batch_id, "cadence", new_id, "created", ""))
+        uid = str(value.get("uuid") or "")
+        if uid in self.company_by_uuid:
             return
-        if item.section == "suppressions":
-            found = str(value.get("digest", ""))
-            if not found or found in self.suppressions:
-                return
-            at = jsonfmt.parse_time(value.get("at"), "at") or self.now
-            self.conn.exec_driver_sql(
-                f"INSERT INTO suppression (kind, digest, at) VALUES ({self.mark}, {self.mark}, {self.mark})",
-                (str(value.get("kind", "")), found, db_time(at) if self.sqlite else at),
+        key = fold(name)
+        existing = self.company_by_key.get(key)
+        if existing is not None and value.get("deleted_at") is None:
+            self.company_by_uuid[uid] = existing
+            return
+        values = dict(value)
+        for column in ("created_at", "updated_at", "deleted_at"):
+            moment = jsonfmt.parse_time(value.get(column), column)
+            values[column] = (
+                None if moment is None else (db_time(moment) if self.sqlite else moment)
             )
-            self.suppressions.add(found)
-            new_id = self._scalar("SELECT max(id) FROM suppression")
-            self.buf["import_change"].append((self.batch_id, "suppression", new_id, "created", ""))
+        values["created_at"] = values["created_at"] or self.now_db
+        values["updated_at"] = values["updated_at"] or self.now_db
+        coid = self._new_company(values, key, uid if UUID_TEXT.match(uid) else "")
+        if value.get("deleted_at") is not None and self.company_by_key.get(key) == coid:
+            del self.company_by_key[key]  # names match live companies only
+        for tag in value.get("tags") or []:
+            self._link_company_tag(coid, validate.tag(str(tag)))
+
+    def _json_cadence(self, value: dict[str, Any], _file: str, _line: int) -> None:
+        uid = str(value.get("uuid") or uuidlib.uuid4())
+        if self.conn.exec_driver_sql(
+            f"SELECT 1 FROM cadence_rule WHERE uuid = {self.mark}", (uid,)
+        ).first():
+            return
+        created = jsonfmt.parse_time(value.get("created_at"), "created_at") or self.now
+        self.conn.exec_driver_sql(
+            f"INSERT INTO cadence_rule (uuid, contact_id, tag, ideal_days, max_days, created_at) VALUES ({', '.join([self.mark] * 6)})",
+            (
+                uid,
+                None,
+                str(value.get("tag", "")),
+                int(value["ideal_days"]),
+                int(value["max_days"]),
+                db_time(created) if self.sqlite else created,
+            ),
+        )
+        new_id = self._scalar("SELECT max(id) FROM cadence_rule")
+        self.buf["import_change"].append((self.batch_id, "cadence", new_id, "created", ""))
+
+    def _json_suppression(self, value: dict[str, Any], _file: str, _line: int) -> None:
+        found = str(value.get("digest", ""))
+        if not found or found in self.suppressions:
+            return
+        at = jsonfmt.parse_time(value.get("at"), "at") or self.now
+        self.conn.exec_driver_sql(
+            f"INSERT INTO suppression (kind, digest, at) VALUES ({self.mark}, {self.mark}, {self.mark})",
+            (str(value.get("kind", "")), found, db_time(at) if self.sqlite else at),
+        )
+        self.suppressions.add(found)
+        new_id = self._scalar("SELECT max(id) FROM suppression")
+        self.buf["import_change"].append((self.batch_id, "suppression", new_id, "created", ""))
 
     # -- the whole run ----------------------------------------------------------------------
 
