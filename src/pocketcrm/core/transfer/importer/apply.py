@@ -16,6 +16,8 @@ the undo and the all-or-nothing transaction are those of the plain run.
 
 from __future__ import annotations
 
+import marshal
+import pickle
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -33,20 +35,40 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 class Recorder:
     """The writes of a planned run, in order; consecutive statements alike share one list of
-    parameter rows (replayed with one executemany)."""
+    parameter rows (replayed with one executemany). Written to an anonymous temporary file a
+    few thousand rows at a time, so memory stays flat whatever the import's size."""
 
     def __init__(self) -> None:
-        self.ops: list[tuple[str, list[Sequence[Any]]]] = []
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.blobs: list[tuple[str, int, int]] = []  # (kind, start, length) in the file
+        self.size = 0
+        self.sql = ""
+        self.pending: list[Sequence[Any]] = []
         self.rows = 0
         self.changes = 0  # rows the planned run wrote (SQLite's total_changes)
         self.reindex: list[int] = []  # contacts whose search rows are read back after
 
     def add(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.rows += len(rows)
-        if self.ops and self.ops[-1][0] == sql:
-            self.ops[-1][1].extend(rows)
-        else:
-            self.ops.append((sql, list(rows)))
+        if sql != self.sql:
+            self._spill()
+            self.sql = sql
+        self.pending.extend(rows)
+        if len(self.pending) >= SPILL_ROWS:
+            self._spill()
+
+    def _spill(self) -> None:
+        if not self.pending:
+            return
+        kind, blob = "m", b""
+        try:
+            blob = marshal.dumps((self.sql, self.pending))
+        except ValueError:  # a value marshal cannot carry (a datetime): pickle takes it
+            kind, blob = "p", pickle.dumps((self.sql, self.pending), pickle.HIGHEST_PROTOCOL)
+        self.file.write(blob)
+        self.blobs.append((kind, self.size, len(blob)))
+        self.size += len(blob)
+        self.pending = []
 
     def listen(self, engine: Any) -> None:
         """Record what SQLAlchemy sends to ENGINE's driver (the run's raw executemany calls
@@ -65,10 +87,19 @@ class Recorder:
         if statement.lstrip()[:7].upper().startswith(_WRITES):
             self.add(statement, list(parameters) if executemany else [parameters or ()])
 
+    def ops(self) -> Iterator[tuple[str, list[Sequence[Any]]]]:
+        """The recorded (statement, parameter rows), in the order they were made."""
+        self._spill()
+        for kind, start, length in self.blobs:
+            self.file.seek(start)
+            blob = self.file.read(length)
+            # written by this process, just now
+            yield marshal.loads(blob) if kind == "m" else pickle.loads(blob)
+
     def replay(self, dbapi_connection: Any) -> None:
         cursor = dbapi_connection.cursor()
         try:
-            for sql, rows in self.ops:
+            for sql, rows in self.ops():
                 if len(rows) == 1 or "RETURNING" in sql.upper():
                     for row in rows:  # executemany refuses a statement that returns rows
                         cursor.execute(sql, row)
@@ -76,6 +107,12 @@ class Recorder:
                     cursor.executemany(sql, rows)
         finally:
             cursor.close()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+SPILL_ROWS = 5000  # parameter rows a recorder keeps in memory before it writes them out
 
 
 @contextmanager

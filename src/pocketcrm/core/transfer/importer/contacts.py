@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -162,7 +163,7 @@ class ContactWriter(Matcher):
         if not changes and not new_tags:
             return
         before = {
-            "company": {k: jsonfmt._plain(v) for k, v in row.items()},
+            "company": {k: _stored(v) for k, v in row.items()},
             "tags": sorted(current),
         }
         self.conn.exec_driver_sql(
@@ -186,17 +187,32 @@ class ContactWriter(Matcher):
     def create(self, rec: Rec) -> int:
         cid = self.next_contact
         self.next_contact += 1
-        cols = rec.cols
-        is_json = rec.json is not None
         stage = rec.stage or self.settings.stages[0]
         company_id = None
-        if is_json and rec.company_uuid:
+        if rec.json is not None and rec.company_uuid:
             company_id = self.company_by_uuid.get(rec.company_uuid)
         elif rec.company:
             company_id = self.company_id(rec.company, stage, rec.company_key)
         uid = rec.uuid if rec.uuid and rec.uuid not in self.by_uuid else uuid4()
+        self.buf["contact"].append(self._contact_row(cid, uid, rec, stage, company_id))
+        self._buffer_sub_rows(cid, rec)
+        self._buffer_history(cid, rec, stage)
+        self.buf["import_change"].append((self.batch_id, "contact", cid, "created", ""))
+        self.by_uuid[uid] = cid
+        self.created_ids.add(cid)
+        self.pending.add(cid)
+        if self.sqlite:
+            self._index_row(cid, rec, company_id)
+        self.created += 1
+        return cid
 
-        row = (
+    def _contact_row(
+        self, cid: int, uid: str, rec: Rec, stage: str, company_id: int | None
+    ) -> tuple[Any, ...]:
+        """A new contact's row, in COLUMNS["contact"] order."""
+        cols = rec.cols
+        is_json = rec.json is not None
+        return (
             cid,
             uid,
             cols["display_name"],
@@ -230,7 +246,10 @@ class ContactWriter(Matcher):
             cols.get("updated_at") or self.now_db,
             cols.get("deleted_at"),
         )
-        self.buf["contact"].append(row)
+
+    def _buffer_sub_rows(self, cid: int, rec: Rec) -> None:
+        """A new contact's emails, phones, addresses, websites, custom fields, ids and tags."""
+        cols = rec.cols
         primary = next((i for i, e in enumerate(rec.emails) if e[3]), 0)
         for i, (address, key, label, _) in enumerate(rec.emails):
             self.buf["contact_email"].append((cid, address, key, label, i == primary))
@@ -259,8 +278,10 @@ class ContactWriter(Matcher):
             self.by_external[(system, value)] = cid
         for tag in rec.tags:
             self.buf["contact_tag"].append((cid, self.tag_id(tag)))
-        if is_json:
-            assert rec.json is not None
+
+    def _buffer_history(self, cid: int, rec: Rec, stage: str) -> None:
+        """A new contact's stage history (a JSON record's own, else its first stage)."""
+        if rec.json is not None:
             for h in rec.json.get("stage_history") or []:
                 at = jsonfmt.parse_time(h.get("at"), "stage_history.at") or self.now
                 self.buf["stage_change"].append(
@@ -276,14 +297,6 @@ class ContactWriter(Matcher):
                 self.buf_json.append((cid, rec))
         else:
             self.buf["stage_change"].append((cid, self.now_db, "", stage, self.owner))
-        self.buf["import_change"].append((self.batch_id, "contact", cid, "created", ""))
-        self.by_uuid[uid] = cid
-        self.created_ids.add(cid)
-        self.pending.add(cid)
-        if self.sqlite:
-            self._index_row(cid, rec, company_id)
-        self.created += 1
-        return cid
 
     def _index_row(self, cid: int, rec: Rec, company_id: int | None) -> None:
         """The search row of a new contact, as search._SOURCE_SQL would read it back: sub-rows
@@ -317,3 +330,11 @@ class ContactWriter(Matcher):
                 search.activity_text(value for _, value in rec.custom),
             )
         )
+
+
+def _stored(value: object) -> Any:
+    """A column's value as the undo journal keeps it (a driver's datetime as database text,
+    as jsonfmt.snapshot_contact keeps a contact's)."""
+    if isinstance(value, datetime):
+        return db_time(value if value.tzinfo else value.replace(tzinfo=UTC))
+    return value

@@ -25,28 +25,31 @@ class HistoryWriter(ContactWriter):
 
     def _json_activity(self, cid: int, record: dict[str, Any], *, new: bool) -> bool:
         """Interactions, follow-ups and cadence rules of a JSON record; existing uuids stay."""
-        changed = False
-        conn, m = self.conn, self.mark
+        interaction_ids = self._json_interactions(cid, record, new)
+        changed = bool(interaction_ids)
+        changed |= self._json_follow_ups(cid, record, new, interaction_ids)
+        changed |= self._json_cadences(cid, record, new)
+        if new and record.get("alternates"):  # an update adds them with its other fields
+            self._many("contact_alternate", self._alternate_rows(cid, record["alternates"], set()))
+        return changed
 
-        def t(value: object, name: str) -> Any:
-            moment = jsonfmt.parse_time(value, name)
-            if moment is None:
-                return None
-            return db_time(moment) if self.sqlite else moment
+    def _taken(self, table: str, uid: str, new: bool) -> bool:
+        """A row of TABLE has this uuid already (a new contact's cannot, in a new database)."""
+        if new and not self.had_interactions:
+            return False
+        found = self.conn.exec_driver_sql(
+            f"SELECT 1 FROM {table} WHERE uuid = {self.mark}", (uid,)
+        ).first()
+        return found is not None
 
-        def taken(table: str, uid: str) -> bool:
-            if new and not self.had_interactions:
-                return False
-            return (
-                conn.exec_driver_sql(f"SELECT 1 FROM {table} WHERE uuid = {m}", (uid,)).first()
-                is not None
-            )
-
+    def _json_interactions(self, cid: int, record: dict[str, Any], new: bool) -> dict[str, int]:
+        """Write the record's new interactions; their ids by uuid (follow-ups name them)."""
         interaction_ids: dict[str, int] = {}
         rows: list[tuple[Any, ...]] = []
+        t = self._time
         for i in record.get("interactions") or []:
             uid = str(i.get("uuid") or uuidlib.uuid4())
-            if taken("interaction", uid):
+            if self._taken("interaction", uid, new):
                 continue
             iid = self.next_interaction
             self.next_interaction += 1
@@ -70,21 +73,23 @@ class HistoryWriter(ContactWriter):
                     t(i.get("deleted_at"), "deleted_at"),
                 )
             )
-        self._many(
-            "interaction",
-            rows,
-        )
-        changed |= bool(rows)
-        rows = []
+        self._many("interaction", rows)
+        return interaction_ids
+
+    def _json_follow_ups(
+        self, cid: int, record: dict[str, Any], new: bool, interaction_ids: dict[str, int]
+    ) -> bool:
+        rows: list[tuple[Any, ...]] = []
+        t = self._time
         for f in record.get("follow_ups") or []:
             uid = str(f.get("uuid") or uuidlib.uuid4())
-            if taken("follow_up", uid):
+            if self._taken("follow_up", uid, new):
                 continue
             ref = f.get("interaction")
             interaction_id = interaction_ids.get(str(ref)) if ref else None
             if ref and interaction_id is None:
-                found = conn.exec_driver_sql(
-                    f"SELECT id FROM interaction WHERE uuid = {m}", (str(ref),)
+                found = self.conn.exec_driver_sql(
+                    f"SELECT id FROM interaction WHERE uuid = {self.mark}", (str(ref),)
                 ).first()
                 interaction_id = int(found[0]) if found else None
             rows.append(
@@ -102,15 +107,14 @@ class HistoryWriter(ContactWriter):
                     t(f.get("deleted_at"), "deleted_at"),
                 )
             )
-        self._many(
-            "follow_up",
-            rows,
-        )
-        changed |= bool(rows)
-        rows = []
+        self._many("follow_up", rows)
+        return bool(rows)
+
+    def _json_cadences(self, cid: int, record: dict[str, Any], new: bool) -> bool:
+        rows: list[tuple[Any, ...]] = []
         for c in record.get("cadences") or []:
             uid = str(c.get("uuid") or uuidlib.uuid4())
-            if taken("cadence_rule", uid):
+            if self._taken("cadence_rule", uid, new):
                 continue
             rows.append(
                 (
@@ -119,18 +123,11 @@ class HistoryWriter(ContactWriter):
                     str(c.get("tag", "")),
                     int(c["ideal_days"]),
                     int(c["max_days"]),
-                    t(c.get("created_at"), "created_at") or self.now_db,
+                    self._time(c.get("created_at"), "created_at") or self.now_db,
                 )
             )
-        self._many(
-            "cadence_rule",
-            rows,
-        )
-        changed |= bool(rows)
-        if new and record.get("alternates"):  # an update adds them with its other fields
-            rows = self._alternate_rows(cid, record["alternates"], set())
-            self._many("contact_alternate", rows)
-        return changed
+        self._many("cadence_rule", rows)
+        return bool(rows)
 
     def _alternate_rows(
         self, cid: int, items: Sequence[Any], known: set[tuple[str, str]]
@@ -214,6 +211,12 @@ class HistoryWriter(ContactWriter):
     def _json_money(self, cid: int, record: dict[str, Any], rec: Rec) -> list[str]:
         """Deals with their history, invoices and payments of a JSON record whose uuids are
         new; returns the problems (one per item left out)."""
+        problems = self._json_deals(cid, record)
+        problems.extend(self._json_invoices(cid, record))
+        problems.extend(self._payments(cid, record.get("payments") or [], rec, late=False))
+        return problems
+
+    def _json_deals(self, cid: int, record: dict[str, Any]) -> list[str]:
         problems: list[str] = []
         deals: list[tuple[Any, ...]] = []
         history: list[tuple[Any, ...]] = []
@@ -266,6 +269,10 @@ class HistoryWriter(ContactWriter):
         self._many("deal", deals)
         self._many("deal_stage_change", history)
         self._created_rows(cid, "deal", [r[0] for r in deals])
+        return problems
+
+    def _json_invoices(self, cid: int, record: dict[str, Any]) -> list[str]:
+        problems: list[str] = []
         invoices: list[tuple[Any, ...]] = []
         for i in record.get("invoices") or []:
             try:
@@ -318,7 +325,6 @@ class HistoryWriter(ContactWriter):
             invoices.append(row)
         self._many("invoice", invoices)
         self._created_rows(cid, "invoice", [r[0] for r in invoices])
-        problems.extend(self._payments(cid, record.get("payments") or [], rec, late=False))
         return problems
 
     def _payments(self, cid: int, items: Sequence[Any], rec: Rec, *, late: bool) -> list[str]:

@@ -185,6 +185,22 @@ def digest(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}:{value.strip().lower()}".encode()).hexdigest()
 
 
+def _draft_ids(d: ContactDraft, rec: Rec) -> None:
+    """A draft's external ids; a pocketcrm or vCard uid that is a uuid is the record's uuid
+    (our own export's is not kept as an id besides)."""
+    for system, value in sorted(d.external_ids.items(), key=lambda item: item[0] != "pocketcrm"):
+        value = str(value).strip()
+        if not value:
+            continue
+        found = UUID_TEXT.match(value) if system in ("pocketcrm", "vcard_uid") else None
+        if found and not rec.uuid:
+            rec.uuid = found.group(1).lower()
+        own = found is not None and found.group(1).lower() == rec.uuid
+        if own and (system == "pocketcrm" or value.lower().startswith("urn:uuid:")):
+            continue  # our own identity, written by our export: it is the uuid itself
+        rec.external.append((system, value))
+
+
 class Normaliser:
     """Turns parsed drafts and JSON records into normalised records; needs no database, so it
     also runs in the worker processes that parse big files."""
@@ -289,6 +305,21 @@ class Normaliser:
             display = display[:200].rstrip()
             rec.name = display
         rec.is_company = d.is_company
+        self._draft_columns(d, rec, display)
+        self._draft_lists(d, rec)
+        self._date(d.birthday, "birthday", rec)
+        self._date(d.anniversary, "anniversary", rec)
+        self._tags(d.tags, rec)
+        rec.stage = self.stage_for(d.stage, rec)
+        if d.external_ids:
+            _draft_ids(d, rec)
+        for name, value in d.custom.items():
+            rec.add_custom(name.strip() or "field", str(value))
+        rec.fts_phones = search.phone_terms((p[0], p[1]) for p in rec.phones)
+        return rec
+
+    @staticmethod
+    def _draft_columns(d: ContactDraft, rec: Rec, display: str) -> None:
         cols = rec.cols
         cols["display_name"] = display
         cols["name_key"] = fold(display)
@@ -308,6 +339,8 @@ class Normaliser:
         cols["email_opt_out"] = bool(d.email_opt_out)
         rec.company = " ".join(d.company.split())
         rec.company_key = fold(rec.company) if rec.company else ""
+
+    def _draft_lists(self, d: ContactDraft, rec: Rec) -> None:
         for e in d.emails:
             if e.address.strip():
                 self._email(e.address, e.label, e.primary, rec)
@@ -321,30 +354,6 @@ class Normaliser:
         for w in d.websites:
             if w.url.strip() and (w.url.strip(), w.label) not in rec.websites:
                 rec.websites.append((w.url.strip(), w.label))
-        self._date(d.birthday, "birthday", rec)
-        self._date(d.anniversary, "anniversary", rec)
-        self._tags(d.tags, rec)
-        rec.stage = self.stage_for(d.stage, rec)
-        ordered = (
-            sorted(d.external_ids.items(), key=lambda item: item[0] != "pocketcrm")
-            if d.external_ids
-            else ()
-        )
-        for system, value in ordered:
-            value = str(value).strip()
-            if not value:
-                continue
-            found = UUID_TEXT.match(value) if system in ("pocketcrm", "vcard_uid") else None
-            if found and not rec.uuid:
-                rec.uuid = found.group(1).lower()
-            own = found is not None and found.group(1).lower() == rec.uuid
-            if own and (system == "pocketcrm" or value.lower().startswith("urn:uuid:")):
-                continue  # our own identity, written by our export: it is the uuid itself
-            rec.external.append((system, value))
-        for name, value in d.custom.items():
-            rec.add_custom(name.strip() or "field", str(value))
-        rec.fts_phones = search.phone_terms((p[0], p[1]) for p in rec.phones)
-        return rec
 
     def from_json(self, value: Any, file: str, line: int) -> Rec:
         if not isinstance(value, dict):
@@ -395,6 +404,15 @@ class Normaliser:
         self._date(str(get("birthday") or ""), "birthday", rec)
         self._date(str(get("anniversary") or ""), "anniversary", rec)
         rec.company_uuid = str(get("company") or "")
+        self._json_lists(value, rec)
+        for tag in get("tags") or []:
+            rec.tags.append(validate.tag(str(tag)))
+        stage = str(get("stage") or "")
+        rec.stage = self.stage_for(stage, rec) if stage else ""
+
+    def _json_lists(self, value: dict[str, Any], rec: Rec) -> None:
+        """A JSON contact's emails, phones, addresses, websites, custom fields and ids."""
+        get = value.get
         for e in get("emails") or []:
             self._email(str(e["address"]), str(e.get("label", "")), bool(e.get("primary")), rec)
         for p in get("phones") or []:
@@ -441,7 +459,3 @@ class Normaliser:
             rec.custom.append((str(c["name"]), str(c.get("value", ""))))
         for x in get("external_ids") or []:
             rec.external.append((str(x["system"]), str(x["value"])))
-        for tag in get("tags") or []:
-            rec.tags.append(validate.tag(str(tag)))
-        stage = str(get("stage") or "")
-        rec.stage = self.stage_for(stage, rec) if stage else ""

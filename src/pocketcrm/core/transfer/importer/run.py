@@ -337,12 +337,17 @@ def _planned(
     """The run made on a snapshot (see apply.py), its writes then replayed under the lock;
     None when the database changed meanwhile (nothing written: plan again)."""
     with snapshot(store) as (copy, current):
+        if not write:  # a preview: the run on the copy is all there is
+            return _in_transaction(copy, sources, spool, options, write=False)
         recorder = Recorder()
-        recorder.listen(copy.engine)
-        report = _in_transaction(copy, sources, spool, options, write=write, recorder=recorder)
-        if write and not apply(store, recorder, current):
-            return None
-        return report
+        try:
+            recorder.listen(copy.engine)
+            report = _in_transaction(copy, sources, spool, options, write=True, recorder=recorder)
+            if not apply(store, recorder, current):
+                return None
+            return report
+        finally:
+            recorder.close()
 
 
 def _in_transaction(

@@ -142,6 +142,29 @@ class RunState:
             # New contacts take ids above the largest; a search row left above it (by a
             # purge elsewhere) must not sit beside the new contact's row.
             conn.exec_driver_sql(f"DELETE FROM contact_fts WHERE rowid >= {self.next_contact}")
+        self._load_match_indexes()
+        self.company_by_key: dict[str, int] = {}
+        self.company_by_uuid: dict[str, int] = {}
+        # every company's name, for the search rows of new contacts
+        self.company_names = {
+            int(i): str(n) for i, n in conn.exec_driver_sql("SELECT id, name FROM company")
+        }
+        self.tag_names: dict[int, str] = {}
+        for coid, name_key, uid in conn.exec_driver_sql(
+            "SELECT id, name_key, uuid FROM company WHERE deleted_at IS NULL ORDER BY id"
+        ):
+            self.company_by_key.setdefault(str(name_key), int(coid))
+            self.company_by_uuid[str(uid)] = int(coid)
+        self.tag_ids = {str(n): int(i) for i, n in conn.exec_driver_sql("SELECT id, name FROM tag")}
+        self.tag_names = {i: n for n, i in self.tag_ids.items()}
+        self.suppressions = {
+            str(d) for (d,) in conn.exec_driver_sql("SELECT digest FROM suppression")
+        }
+
+    def _load_match_indexes(self) -> None:
+        """What records are matched against: the stored contacts' emails, ids, uuids, phones
+        and names (empty for a new database)."""
+        conn = self.conn
         self.by_email: dict[str, int] = {}
         self.by_external: dict[tuple[str, str], int] = {}
         self.by_uuid: dict[str, int] = {}
@@ -182,23 +205,6 @@ class RunState:
             ):
                 self.names.add(int(cid), str(name))
                 self.name_of[int(cid)] = str(name)
-        self.company_by_key: dict[str, int] = {}
-        self.company_by_uuid: dict[str, int] = {}
-        # every company's name, for the search rows of new contacts
-        self.company_names = {
-            int(i): str(n) for i, n in conn.exec_driver_sql("SELECT id, name FROM company")
-        }
-        self.tag_names: dict[int, str] = {}
-        for coid, name_key, uid in conn.exec_driver_sql(
-            "SELECT id, name_key, uuid FROM company WHERE deleted_at IS NULL ORDER BY id"
-        ):
-            self.company_by_key.setdefault(str(name_key), int(coid))
-            self.company_by_uuid[str(uid)] = int(coid)
-        self.tag_ids = {str(n): int(i) for i, n in conn.exec_driver_sql("SELECT id, name FROM tag")}
-        self.tag_names = {i: n for n, i in self.tag_ids.items()}
-        self.suppressions = {
-            str(d) for (d,) in conn.exec_driver_sql("SELECT digest FROM suppression")
-        }
 
     def _reset_buffers(self) -> None:
         # new rows of the current chunk, by table (written by flush, in FLUSH_ORDER)
