@@ -29,6 +29,7 @@ from sqlalchemy import event
 
 from pocketcrm.core import search
 from pocketcrm.core.store import Store, database_url
+from pocketcrm.core.transfer.importer.tables import BIG_CACHE_KIB
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
@@ -159,7 +160,12 @@ def apply(store: Store, recorder: Recorder, current: Callable[[], bool]) -> bool
         if not current():
             return False
         before = dbapi_connection.total_changes
-        recorder.replay(dbapi_connection)
+        (cache,) = dbapi_connection.execute("PRAGMA cache_size").fetchone()
+        dbapi_connection.execute(f"PRAGMA cache_size={-BIG_CACHE_KIB}")  # as the run had
+        try:
+            recorder.replay(dbapi_connection)
+        finally:
+            dbapi_connection.execute(f"PRAGMA cache_size={int(cache)}")
         if dbapi_connection.total_changes - before != recorder.changes:
             raise ReplayMismatch
         search.reindex(session, recorder.reindex)

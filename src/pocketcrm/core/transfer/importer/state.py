@@ -24,9 +24,7 @@ from pocketcrm.core.transfer.importer.report import (
     RowNote,
     SuppressedRow,
 )
-from pocketcrm.core.transfer.importer.tables import COLUMNS, FLUSH_ORDER
-
-BIG_CACHE_KIB = 32 * 1024  # SQLite's page cache during an import
+from pocketcrm.core.transfer.importer.tables import BIG_CACHE_KIB, COLUMNS, FLUSH_ORDER
 
 
 class RunState:

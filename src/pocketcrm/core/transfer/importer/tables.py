@@ -7,6 +7,8 @@ places would put values in the wrong columns.
 
 from __future__ import annotations
 
+BIG_CACHE_KIB = 32 * 1024  # SQLite's page cache while an import writes
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     "company": (
         "id",
