@@ -22,7 +22,8 @@ def full_export(store: Store) -> str:
 
 
 def export_data(store: Store) -> dict[str, object]:
-    return json.loads(full_export(store))
+    data: dict[str, object] = json.loads(full_export(store))
+    return data
 
 
 def write(path: Path, content: str, encoding: str = "utf-8") -> Path:
