@@ -95,3 +95,20 @@ def test_a_preview_takes_no_write_lock(tmp_path: Path, store: Store) -> None:
     report = import_files(store, [source], write=False, progress=lambda _: _add_beside(db, "X"))
     assert not report.written and report.created == ROWS
     assert _count(db, "SELECT count(*) FROM contact") == 1  # only the other writer's
+
+
+def test_a_killed_imports_snapshot_is_removed_by_the_next_import(
+    tmp_path: Path, store: Store
+) -> None:
+    """kill -9 runs no cleanup: the copy of the CRM a killed import planned on is swept."""
+    import subprocess
+    import tempfile
+
+    dead = subprocess.Popen(["true"])  # a process id that is gone
+    dead.wait()
+    left = Path(tempfile.gettempdir()) / f"pocketcrm-import-{dead.pid}-abc123"
+    left.mkdir()
+    (left / "plan.db").write_bytes(b"someone's contacts")
+    source = make_google_csv(tmp_path / "people.csv", 10)
+    import_files(store, [source])
+    assert not left.exists()

@@ -17,7 +17,9 @@ the undo and the all-or-nothing transaction are those of the plain run.
 from __future__ import annotations
 
 import marshal
+import os
 import pickle
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +31,7 @@ from sqlalchemy import event
 
 from pocketcrm.core import search
 from pocketcrm.core.store import Store, database_url
+from pocketcrm.core.transfer.importer.read import alive
 from pocketcrm.core.transfer.importer.tables import BIG_CACHE_KIB
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -48,6 +51,7 @@ class Recorder:
         self.rows = 0
         self.changes = 0  # rows the planned run wrote (SQLite's total_changes)
         self.reindex: list[int] = []  # contacts whose search rows are read back after
+        self.unsafe = False  # the run rolled back to a savepoint: its writes cannot be replayed
 
     def add(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.rows += len(rows)
@@ -85,8 +89,11 @@ class Recorder:
         _context: Any,
         executemany: bool,
     ) -> None:
-        if statement.lstrip()[:7].upper().startswith(_WRITES):
+        head = statement.lstrip()[:11].upper()
+        if head.startswith(_WRITES):
             self.add(statement, list(parameters) if executemany else [parameters or ()])
+        elif head.startswith(("SAVEPOINT", "ROLLBACK")):
+            self.unsafe = True
 
     def ops(self) -> Iterator[tuple[str, list[Sequence[Any]]]]:
         """The recorded (statement, parameter rows), in the order they were made."""
@@ -121,7 +128,8 @@ def snapshot(store: Store) -> Iterator[tuple[Store, Callable[[], bool]]]:
     """A private copy of STORE's SQLite database as it is now, and a test that the database
     is still that one (no other connection committed since): call it under the write lock."""
     assert store.path is not None
-    with tempfile.TemporaryDirectory(prefix="pocketcrm-import-") as folder:
+    _sweep()
+    with tempfile.TemporaryDirectory(prefix=f"{_PREFIX}{os.getpid()}-") as folder:
         watcher = sqlite3.connect(store.path, isolation_level=None)
         try:
             watcher.execute("BEGIN")  # one read snapshot for the version and the copy
@@ -152,9 +160,23 @@ class ReplayMismatch(Exception):
     escaped the recorder. Rolled back; the caller runs the import in its transaction."""
 
 
+_PREFIX = "pocketcrm-import-"  # the snapshots' folders: pocketcrm-import-PID-RANDOM
+
+
+def _sweep() -> None:
+    """Remove the snapshots of imports that were killed (kill -9 runs no cleanup): a copy
+    of someone's CRM must not stay in the temporary folder."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*-*"):
+        pid = folder.name.removeprefix(_PREFIX).partition("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def apply(store: Store, recorder: Recorder, current: Callable[[], bool]) -> bool:
     """Replay RECORDER's writes in one write transaction; False (nothing written) when the
     database changed since the snapshot the plan was made on."""
+    if recorder.unsafe:
+        raise ReplayMismatch
     with store.write() as session:
         dbapi_connection: Any = session.connection().connection.dbapi_connection  # BEGIN IMMEDIATE
         if not current():

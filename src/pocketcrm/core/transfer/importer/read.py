@@ -138,7 +138,7 @@ def _die_with(parent: int, direct: bool) -> None:
     def watch() -> None:
         import time
 
-        while os.getppid() == first and _alive(parent):
+        while os.getppid() == first and alive(parent):
             time.sleep(0.5)
         os._exit(1)
 
@@ -162,7 +162,7 @@ def _set_death_signal() -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """Whether PID still runs: a zombie (killed, not yet reaped) counts as gone."""
     try:
         os.kill(pid, 0)
