@@ -50,11 +50,16 @@ class Recorder:
         self.pending: list[Sequence[Any]] = []
         self.rows = 0
         self.changes = 0  # rows the planned run wrote (SQLite's total_changes)
+        # statements recorded without being run on the copy (the new contacts' search rows:
+        # nothing in a run reads the index); the replay's count of rows leaves them out
+        self.unchecked: set[str] = set()
         self.reindex: list[int] = []  # contacts whose search rows are read back after
         self.unsafe = False  # the run rolled back to a savepoint: its writes cannot be replayed
 
-    def add(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def add(self, sql: str, rows: Sequence[Sequence[Any]], *, checked: bool = True) -> None:
         self.rows += len(rows)
+        if not checked:
+            self.unchecked.add(sql)
         if sql != self.sql:
             self._spill()
             self.sql = sql
@@ -104,17 +109,24 @@ class Recorder:
             # written by this process, just now
             yield marshal.loads(blob) if kind == "m" else pickle.loads(blob)
 
-    def replay(self, dbapi_connection: Any) -> None:
+    def replay(self, dbapi_connection: Any) -> int:
+        """Run the recorded writes; the rows they changed (SQLite's count), unchecked ones
+        left out: what the planned run changed on the copy."""
         cursor = dbapi_connection.cursor()
+        changed = 0
         try:
             for sql, rows in self.ops():
+                before = dbapi_connection.total_changes
                 if len(rows) == 1 or "RETURNING" in sql.upper():
                     for row in rows:  # executemany refuses a statement that returns rows
                         cursor.execute(sql, row)
                 else:
                     cursor.executemany(sql, rows)
+                if sql not in self.unchecked:
+                    changed += dbapi_connection.total_changes - before
         finally:
             cursor.close()
+        return changed
 
     def close(self) -> None:
         self.file.close()
@@ -181,14 +193,13 @@ def apply(store: Store, recorder: Recorder, current: Callable[[], bool]) -> bool
         dbapi_connection: Any = session.connection().connection.dbapi_connection  # BEGIN IMMEDIATE
         if not current():
             return False
-        before = dbapi_connection.total_changes
         (cache,) = dbapi_connection.execute("PRAGMA cache_size").fetchone()
         dbapi_connection.execute(f"PRAGMA cache_size={-BIG_CACHE_KIB}")  # as the run had
         try:
-            recorder.replay(dbapi_connection)
+            changed = recorder.replay(dbapi_connection)
         finally:
             dbapi_connection.execute(f"PRAGMA cache_size={int(cache)}")
-        if dbapi_connection.total_changes - before != recorder.changes:
+        if changed != recorder.changes:
             raise ReplayMismatch
         search.reindex(session, recorder.reindex)
     return True

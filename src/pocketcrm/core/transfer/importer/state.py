@@ -234,7 +234,11 @@ class RunState:
         if self.buf_fts and self.cursor is not None:
             # Indexed a chunk at a time, from rows create() built out of the records: what
             # search.reindex would read back, without reading it back.
-            self._execute_many(search.INSERT_SQL, search.folded_rows(self.buf_fts))
+            rows = search.folded_rows(self.buf_fts)
+            if self.recorder is not None:  # nothing in the run reads the index: the copy
+                self.recorder.add(search.INSERT_SQL, rows, checked=False)  # is not indexed
+            else:
+                self._execute_many(search.INSERT_SQL, rows)
         self._reset_buffers()
         self.pending.clear()
 
