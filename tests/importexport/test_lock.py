@@ -112,3 +112,28 @@ def test_a_killed_imports_snapshot_is_removed_by_the_next_import(
     source = make_google_csv(tmp_path / "people.csv", 10)
     import_files(store, [source])
     assert not left.exists()
+
+
+def test_a_write_elsewhere_does_not_make_an_import_start_over(tmp_path: Path, store: Store) -> None:
+    """Another process edits a contact the file does not touch while the import is planned:
+    the plan still holds (no table it writes grew, no row it updates changed)."""
+    source = make_google_csv(tmp_path / "people.csv", ROWS)
+    assert store.path is not None
+    db = store.path
+    _add_beside(db, "Someone Else")
+    calls: list[int] = []
+
+    def beside(done: int) -> None:
+        calls.append(done)
+        conn = sqlite3.connect(db, timeout=0, isolation_level=None)
+        conn.execute(
+            "UPDATE contact SET notes = 'edited meanwhile' WHERE display_name = ?",
+            ("Someone Else",),
+        )
+        conn.close()
+
+    report = import_files(store, [source], progress=beside)
+    assert len(calls) == 1  # planned once: replayed although the database changed
+    assert report.created == ROWS
+    assert _count(db, "SELECT count(*) FROM contact WHERE notes = 'edited meanwhile'") == 1
+    assert _count(db, "SELECT count(*) FROM contact") == ROWS + 1

@@ -19,10 +19,11 @@ from __future__ import annotations
 import marshal
 import os
 import pickle
+import re
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,12 @@ class Recorder:
         self.unchecked: set[str] = set()
         self.reindex: list[int] = []  # contacts whose search rows are read back after
         self.unsafe = False  # the run rolled back to a savepoint: its writes cannot be replayed
+        self.read: dict[str, dict[int, Any]] = {}  # rows read to update: {table: {id: updated_at}}
+        self.written: set[str] = set()  # the statements' texts, for the tables they write
 
     def add(self, sql: str, rows: Sequence[Sequence[Any]], *, checked: bool = True) -> None:
         self.rows += len(rows)
+        self.written.add(sql)
         if not checked:
             self.unchecked.add(sql)
         if sql != self.sql:
@@ -66,6 +70,11 @@ class Recorder:
         self.pending.extend(rows)
         if len(self.pending) >= SPILL_ROWS:
             self._spill()
+
+    def tables(self) -> set[str]:
+        """The tables the recorded statements write."""
+        found = (_TABLE.match(sql) for sql in self.written)
+        return {m.group(1).lower() for m in found if m is not None}
 
     def _spill(self) -> None:
         if not self.pending:
@@ -135,32 +144,98 @@ class Recorder:
 SPILL_ROWS = 5000  # parameter rows a recorder keeps in memory before it writes them out
 
 
+class Watcher:
+    """What the database was when the snapshot was made, and whether a plan made on the
+    snapshot still holds (asked under the write lock, where nothing changes any more).
+
+    Quick: no other connection committed since (`PRAGMA data_version`). Else a plan still
+    holds when no table it wrote into grew or shrank at its end (the ids it took and the
+    rowids the replay's rows get are then the same) and every row it read to update is
+    as it was (the same updated_at): another process's `add`, `log-call` or reminder
+    elsewhere does not make an import start over."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.version = 0
+        self.ends: dict[str, int | None] = {}
+        self.indexes: tuple[str, ...] = ()
+
+    def record(self) -> None:
+        """Inside the snapshot's read transaction: its version and each table's last rowid."""
+        conn = self.conn
+        (self.version,) = conn.execute("PRAGMA data_version").fetchone()
+        names = conn.execute(
+            "SELECT name, sql LIKE 'CREATE VIRTUAL%' FROM sqlite_master "
+            "WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        # a search index (and its own tables) is keyed by contact id: the contact table's end
+        # tells for it
+        self.indexes = tuple(f"{name}" for name, virtual in names if virtual)
+        for name, _ in names:
+            if not str(name).startswith(self.indexes):
+                self.ends[str(name)] = self._end(str(name))
+
+    def _end(self, table: str) -> int | None:
+        try:
+            found = self.conn.execute(f'SELECT max(rowid) FROM "{table}"').fetchone()[0]
+        except sqlite3.OperationalError:  # a WITHOUT ROWID table: cannot be told
+            return -1
+        return None if found is None else int(found)
+
+    def holds(self, recorder: Recorder) -> bool:
+        if self.conn.execute("PRAGMA data_version").fetchone()[0] == self.version:
+            return True
+        for table in recorder.tables() | _ALWAYS:
+            if table.startswith(self.indexes):
+                continue
+            if table not in self.ends or self.ends[table] == -1:
+                return False
+            if self._end(table) != self.ends[table]:
+                return False
+        return all(self._unchanged(table, rows) for table, rows in recorder.read.items())
+
+    def _unchanged(self, table: str, rows: dict[int, Any]) -> bool:
+        ids = list(rows)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join(str(int(i)) for i in chunk)
+            found = self.conn.execute(
+                f"SELECT id, updated_at FROM {table} WHERE id IN ({marks})"
+            ).fetchall()
+            if len(found) != len(chunk) or any(rows[int(i)] != at for i, at in found):
+                return False
+        return True
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# Tables whose end a plan depends on even when it writes none of them: what records are
+# matched against (contacts, their tags) and the erased people's hashes.
+_ALWAYS = frozenset({"contact", "tag", "suppression"})
+_TABLE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+
+
 @contextmanager
-def snapshot(store: Store) -> Iterator[tuple[Store, Callable[[], bool]]]:
-    """A private copy of STORE's SQLite database as it is now, and a test that the database
-    is still that one (no other connection committed since): call it under the write lock."""
+def snapshot(store: Store) -> Iterator[tuple[Store, Watcher]]:
+    """A private copy of STORE's SQLite database as it is now, and its watcher."""
     assert store.path is not None
     _sweep()
     with tempfile.TemporaryDirectory(prefix=f"{_PREFIX}{os.getpid()}-") as folder:
-        watcher = sqlite3.connect(store.path, isolation_level=None)
+        watcher = Watcher(store.path)
         try:
-            watcher.execute("BEGIN")  # one read snapshot for the version and the copy
-            watcher.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            (version,) = watcher.execute("PRAGMA data_version").fetchone()
+            watcher.conn.execute("BEGIN")  # one read snapshot for the version and the copy
+            watcher.record()
             path = Path(folder) / "plan.db"
             target = sqlite3.connect(path)
             try:
-                watcher.backup(target)
+                watcher.conn.backup(target)
             finally:
                 target.close()
-            watcher.execute("COMMIT")
+            watcher.conn.execute("COMMIT")
             copy = Store(database_url(path), store.settings)
-
-            def current() -> bool:
-                return bool(watcher.execute("PRAGMA data_version").fetchone()[0] == version)
-
             try:
-                yield copy, current
+                yield copy, watcher
             finally:
                 copy.close()
         finally:
@@ -184,14 +259,14 @@ def _sweep() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def apply(store: Store, recorder: Recorder, current: Callable[[], bool]) -> bool:
+def apply(store: Store, recorder: Recorder, watcher: Watcher) -> bool:
     """Replay RECORDER's writes in one write transaction; False (nothing written) when the
     database changed since the snapshot the plan was made on."""
     if recorder.unsafe:
         raise ReplayMismatch
     with store.write() as session:
         dbapi_connection: Any = session.connection().connection.dbapi_connection  # BEGIN IMMEDIATE
-        if not current():
+        if not watcher.holds(recorder):
             return False
         (cache,) = dbapi_connection.execute("PRAGMA cache_size").fetchone()
         dbapi_connection.execute(f"PRAGMA cache_size={-BIG_CACHE_KIB}")  # as the run had

@@ -162,6 +162,7 @@ class ContactWriter(Matcher):
         new_tags = [t for t in tags if self.tag_ids.get(t) not in current]
         if not changes and not new_tags:
             return
+        self._read_to_update("company", coid, row["updated_at"])
         before = {
             "company": {k: _stored(v) for k, v in row.items()},
             "tags": sorted(current),

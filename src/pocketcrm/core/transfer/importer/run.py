@@ -336,14 +336,14 @@ def _planned(
 ) -> ImportReport | None:
     """The run made on a snapshot (see apply.py), its writes then replayed under the lock;
     None when the database changed meanwhile (nothing written: plan again)."""
-    with snapshot(store) as (copy, current):
+    with snapshot(store) as (copy, watcher):
         if not write:  # a preview: the run on the copy is all there is
             return _in_transaction(copy, sources, spool, options, write=False)
         recorder = Recorder()
         try:
             recorder.listen(copy.engine)
             report = _in_transaction(copy, sources, spool, options, write=True, recorder=recorder)
-            if not apply(store, recorder, current):
+            if not apply(store, recorder, watcher):
                 return None
             return report
         finally:

@@ -83,6 +83,11 @@ class RunState:
         self.changes: list[FieldChange] = []
         self.change_count = self.alternate_count = 0
 
+    def _read_to_update(self, table: str, row_id: int, updated_at: Any) -> None:
+        """A planned run's update rests on this row as it read it (apply.Watcher checks)."""
+        if self.recorder is not None:
+            self.recorder.read.setdefault(table, {}).setdefault(row_id, updated_at)
+
     def _total_changes(self) -> int:
         """Rows written so far on this connection (SQLite's count; 0 elsewhere)."""
         if not self.sqlite:

@@ -181,6 +181,7 @@ class Updater(HistoryWriter):
             return
         if cid not in self.created_ids:
             self._journal_update(cid, row, fields.kept_local, matched_by)
+            self._read_to_update("contact", cid, row["updated_at"])
         if changes or not fields.kept_local:
             # An import that only added rows or alternates while keeping newer local values
             # leaves the contact's time alone: it stays the time of that local edit.
