@@ -2,12 +2,13 @@
 
 Three steps. Every record is parsed, validated and normalised (phones as typed + E.164 + a
 validity flag, stages onto the configured ones, tags, custom fields for whatever has no
-column), before the write lock is taken, into a temporary spool; then, inside ONE write
-transaction, matched against what exists (uuid, then external ids such as a vCard UID or a
-HubSpot id, then email) and written. The preview is the very same run rolled back at the
-end, so what it shows is exactly what a write would do, and a write either commits
-everything or nothing (a killed import leaves no trace). Other writers wait only for the
-short second part (see bench/bench_import_lock.py).
+column), before the write lock is taken, into a temporary spool; then, in ONE transaction,
+matched against what exists (uuid, then external ids such as a vCard UID or a HubSpot id,
+then email) and written. On SQLite that run is made on a private snapshot of the database,
+without the lock, and only its recorded writes are replayed under the lock (apply.py). The
+preview is the very same run rolled back at the end, so what it shows is exactly what a
+write would do, and a write either commits everything or nothing (a killed import leaves no
+trace). Other writers wait only for the replay (see bench/bench_import_lock.py).
 
 Files stream: records are handled in chunks of CHUNK and new rows go in with executemany, so
 memory stays flat whatever the file size. Every write is an ImportBatch whose ImportChange
@@ -40,7 +41,8 @@ The package follows the stages a record passes through: read.py (read and chunk,
 worker processes when big), normalise.py, match.py, contacts.py (write contacts and
 companies), history.py (interactions, follow-ups, deals, invoices, payments of JSON
 records), update.py (a matched contact, field by field through fidelity.py), run.py (the
-whole run and the entry points), undo.py; tables.py names every table's columns once.
+whole run and the entry points), apply.py (the locked phase: snapshot, record, replay),
+undo.py; tables.py names every table's columns once.
 """
 
 from __future__ import annotations
