@@ -227,6 +227,7 @@ def snapshot(store: Store) -> Iterator[tuple[Store, Watcher]]:
             watcher.conn.execute("BEGIN")  # one read snapshot for the version and the copy
             watcher.record()
             path = Path(folder) / "plan.db"
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # private, as the CRM is
             target = sqlite3.connect(path)
             try:
                 watcher.conn.backup(target)
