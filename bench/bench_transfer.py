@@ -66,7 +66,7 @@ import json, resource, sys, time
 from pocketcrm.core.store import open_store
 from pocketcrm.core.transfer import importer
 if sys.argv[3] == "serial":
-    importer.PARALLEL_BYTES = 10**15
+    getattr(importer, "read", importer).PARALLEL_BYTES = 10**15  # the stage that reads
 store = open_store(sys.argv[1])
 started = time.perf_counter()
 report = importer.import_files(store, [sys.argv[2]])

@@ -10,6 +10,7 @@ import pytest
 from pocketcrm.core.services.contacts import get_card, list_contacts
 from pocketcrm.core.store import Store, open_store
 from pocketcrm.core.transfer import importer
+from pocketcrm.core.transfer.importer import read as reading
 
 
 def _csv(path: Path, rows: int) -> Path:
@@ -52,10 +53,10 @@ def test_parallel_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         _csv(tmp_path / "big.csv", 4500) if kind == "csv" else _vcards(tmp_path / "big.vcf", 4500)
     )
     serial_store = open_store(tmp_path / "serial.db")
-    monkeypatch.setattr(importer, "PARALLEL_BYTES", 10**12)
+    monkeypatch.setattr(reading, "PARALLEL_BYTES", 10**12)
     serial = importer.import_files(serial_store, [source])
-    monkeypatch.setattr(importer, "PARALLEL_BYTES", 1)
-    monkeypatch.setattr(importer, "CHUNK", 1000)
+    monkeypatch.setattr(reading, "PARALLEL_BYTES", 1)
+    monkeypatch.setattr(reading, "CHUNK", 1000)
     parallel_store = open_store(tmp_path / "parallel.db")
     parallel = importer.import_files(parallel_store, [source])
     assert _summary(parallel_store, parallel) == _summary(serial_store, serial)
@@ -76,8 +77,8 @@ def test_parallel_from_a_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     import threading
 
     source = _csv(tmp_path / "big.csv", 2500)
-    monkeypatch.setattr(importer, "PARALLEL_BYTES", 1)
-    monkeypatch.setattr(importer, "CHUNK", 1000)
+    monkeypatch.setattr(reading, "PARALLEL_BYTES", 1)
+    monkeypatch.setattr(reading, "CHUNK", 1000)
     store = open_store(tmp_path / "threaded.db")
     found: list[importer.ImportReport] = []
     worker = threading.Thread(target=lambda: found.append(importer.import_files(store, [source])))
