@@ -309,6 +309,8 @@ class PocketCRM(App[int]):
         """Once the list is on screen and idle: the card screen, so Enter only fills it in."""
         from pocketcrm.tui.screens.card import prebuild_card
 
+        if not self.screen_stack:  # the timer fired while the app was closing
+            return
         row = getattr(self.screen, "table", None)
         current = getattr(row, "current", None)
         prebuild_card(self, getattr(current, "id", None))

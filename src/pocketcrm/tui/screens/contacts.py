@@ -290,6 +290,8 @@ class ContactsScreen(CrmScreen):
 
     def _show_status(self) -> None:
         table = self.table
+        if self.list_query is None:  # the first load is still running
+            return  # keeps "Opening the database…" (not a false "No contact matches.")
         if self.database_empty:
             status = "No contacts yet."
         elif table.total == 0:
