@@ -233,6 +233,14 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(as_dict(data), ensure_ascii=False, indent=2))
 
 
+def print_created(record: Any, as_json: bool) -> None:
+    """An `add` command's answer: the new record as JSON, or only its id (for scripts)."""
+    if as_json:
+        print_json(record)
+    else:
+        typer.echo(record.id)
+
+
 def local(moment: datetime | None, *, date_only: bool = False) -> str:
     """A stored UTC moment in the user's zone."""
     if moment is None:

@@ -16,6 +16,7 @@ from pocketcrm.commands._common import (
     local,
     no_markup,
     open_db,
+    print_created,
     print_ids,
     print_json,
     say,
@@ -77,10 +78,7 @@ def add(
             notes=note,
         ),
     )
-    if as_json:
-        print_json(created)
-    else:
-        typer.echo(created.id)
+    print_created(created, as_json)
 
 
 @app.command("list")

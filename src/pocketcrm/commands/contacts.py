@@ -24,6 +24,7 @@ from pocketcrm.commands._common import (
     no_markup,
     open_db,
     pick_contact,
+    print_created,
     print_ids,
     print_json,
     say,
@@ -339,10 +340,7 @@ def add(
         raise typer.Exit(2) from None
     for warning in created.warnings:
         err(f"warning: {warning}")
-    if as_json:
-        print_json(created)
-    else:
-        typer.echo(created.id)
+    print_created(created, as_json)
 
 
 def _custom_fields(items: list[str]) -> dict[str, str]:

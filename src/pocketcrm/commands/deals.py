@@ -17,6 +17,7 @@ from pocketcrm.commands._common import (
     local,
     open_db,
     pick_contact,
+    print_created,
     print_ids,
     print_json,
     say,
@@ -130,10 +131,7 @@ def add(
             notes=note,
         ),
     )
-    if as_json:
-        print_json(view)
-    else:
-        typer.echo(view.id)
+    print_created(view, as_json)
 
 
 @deal_app.command("list")
