@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 DbOption = Annotated[
     str | None,
@@ -422,6 +423,31 @@ def print_ids(ids: Iterable[object]) -> None:
     """`-q/--ids`: one id per line and nothing else, for `xargs` and shell loops."""
     for value in ids:
         typer.echo(str(value))
+
+
+def _record_id(record: Any) -> object:
+    return record.id
+
+
+def print_list(
+    items: Sequence[T],
+    columns: Sequence[str],
+    cells: Callable[[T], Sequence[Any]],
+    *,
+    as_json: bool,
+    as_csv: bool = False,
+    ids: bool = False,
+    id_of: Callable[[T], object] = _record_id,
+) -> None:
+    """A list command's answer: only the ids (`--ids`), the records as JSON (`--json`), or
+    a table of their CELLS (CSV with `--csv`); the cells are worked out only for a table."""
+    if ids:
+        print_ids(id_of(item) for item in items)
+        return
+    if as_json:
+        print_json(items)
+        return
+    table(columns, [cells(item) for item in items], as_csv=as_csv)
 
 
 def no_markup(text: str) -> str:

@@ -21,6 +21,7 @@ from pocketcrm.commands._common import (
     pick_contact,
     print_ids,
     print_json,
+    print_list,
     say,
     table,
     when,
@@ -340,22 +341,18 @@ def billing(
 
     store = open_db(db)
     events = service.billing_history(store, pick_contact(store, ref))
-    if as_json:
-        print_json(events)
-        return
     currency = ["currency"] if as_csv else []
-    table(
+    print_list(
+        events,
         ["date", "event", "number", "kind", "amount", *currency, "detail"],
-        [
-            [
-                e.on.isoformat(),
-                e.event,
-                e.number,
-                e.kind,
-                *_amounts([e.amount_cents], e.currency, as_csv),
-                e.detail,
-            ]
-            for e in events
+        lambda e: [
+            e.on.isoformat(),
+            e.event,
+            e.number,
+            e.kind,
+            *_amounts([e.amount_cents], e.currency, as_csv),
+            e.detail,
         ],
+        as_json=as_json,
         as_csv=as_csv,
     )

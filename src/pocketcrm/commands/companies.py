@@ -17,10 +17,9 @@ from pocketcrm.commands._common import (
     no_markup,
     open_db,
     print_created,
-    print_ids,
     print_json,
+    print_list,
     say,
-    table,
 )
 from pocketcrm.commands.params import Note, NotesAlias, ReplaceNote, RowLimit, deprecated
 
@@ -97,19 +96,13 @@ def list_(
     from pocketcrm.core.services import companies
 
     rows = companies.list_companies(open_db(db), kind=kind, tag=tag, text_filter=name, limit=limit)
-    if ids:
-        print_ids(r.id for r in rows)
-        return
-    if as_json:
-        print_json(rows)
-        return
-    table(
+    print_list(
+        rows,
         ["id", "name", "kind", "people", "city", "phone", "website", "tags"],
-        [
-            [r.id, r.name, r.kind, r.people, r.city, r.phone, r.website, " ".join(r.tags)]
-            for r in rows
-        ],
+        lambda r: [r.id, r.name, r.kind, r.people, r.city, r.phone, r.website, " ".join(r.tags)],
+        as_json=as_json,
         as_csv=as_csv,
+        ids=ids,
     )
 
 

@@ -25,10 +25,9 @@ from pocketcrm.commands._common import (
     open_db,
     pick_contact,
     print_created,
-    print_ids,
     print_json,
+    print_list,
     say,
-    table,
     when,
 )
 from pocketcrm.commands.params import (
@@ -219,13 +218,8 @@ def _stage_lines(card: ContactCard) -> list[str]:
 def _rows(
     rows: list[ContactRow], as_json: bool, as_csv: bool, ids: bool = False, region: str = ""
 ) -> None:
-    if ids:
-        print_ids(r.id for r in rows)
-        return
-    if as_json:
-        print_json(rows)
-        return
-    table(
+    print_list(
+        rows,
         [
             "id",
             "name",
@@ -237,21 +231,20 @@ def _rows(
             "last contact",
             "next follow-up",
         ],
-        [
-            [
-                r.id,
-                r.display_name,
-                r.company,
-                r.stage,
-                " ".join(r.tags),
-                r.email,
-                _phone(r.phone, r.phone_e164, region),
-                local(r.last_contact_at, date_only=True),
-                due_text(r.next_follow_up_at),
-            ]
-            for r in rows
+        lambda r: [
+            r.id,
+            r.display_name,
+            r.company,
+            r.stage,
+            " ".join(r.tags),
+            r.email,
+            _phone(r.phone, r.phone_e164, region),
+            local(r.last_contact_at, date_only=True),
+            due_text(r.next_follow_up_at),
         ],
+        as_json=as_json,
         as_csv=as_csv,
+        ids=ids,
     )
 
 
@@ -691,16 +684,14 @@ def trash_(
         else:
             typer.echo(f"deleted {humanize.count(count, 'record')} for good")
         return
-    if ids:  # each with its kind only when the trash holds more than contacts
-        print_ids(i.id if i.kind == "contact" else f"{i.id} --kind {i.kind}" for i in items)
-        return
-    if as_json:
-        print_json(items)
-        return
-    table(
+    print_list(
+        items,
         ["kind", "id", "label", "deleted"],
-        [[i.kind, i.id, i.label, local(i.deleted_at)] for i in items],
+        lambda i: [i.kind, i.id, i.label, local(i.deleted_at)],
+        as_json=as_json,
         as_csv=as_csv,
+        ids=ids,  # each with its kind only when the trash holds more than contacts
+        id_of=lambda i: i.id if i.kind == "contact" else f"{i.id} --kind {i.kind}",
     )
 
 

@@ -21,6 +21,7 @@ from pocketcrm.commands._common import (
     open_db,
     print_ids,
     print_json,
+    print_list,
     table,
 )
 from pocketcrm.commands.params import (
@@ -131,16 +132,14 @@ def list_(
     from pocketcrm.core.services import segments
 
     views = segments.list_segments(open_db(db))
-    if ids:  # a segment's id is its name
-        print_ids(v.name for v in views)
-        return
-    if as_json:
-        print_json(views)
-        return
-    table(
+    print_list(
+        views,
         ["name", "members", "filters", "updated"],
-        [[v.name, v.members, _filters_text(v.filters), local(v.updated_at)] for v in views],
+        lambda v: [v.name, v.members, _filters_text(v.filters), local(v.updated_at)],
+        as_json=as_json,
         as_csv=as_csv,
+        ids=ids,
+        id_of=lambda v: v.name,  # a segment's id is its name
     )
 
 
@@ -164,28 +163,22 @@ def show(
     from pocketcrm.core.services import segments
 
     rows = segments.segment_members(open_db(db), name, sort=sort, limit=limit)
-    if ids:
-        print_ids(r.id for r in rows)
-        return
-    if as_json:
-        print_json(rows)
-        return
-    table(
+    print_list(
+        rows,
         ["id", "name", "company", "stage", "tags", "email", "phone", "last contact"],
-        [
-            [
-                r.id,
-                r.display_name,
-                r.company,
-                r.stage,
-                " ".join(r.tags),
-                r.email,
-                r.phone,
-                local(r.last_contact_at, date_only=True),
-            ]
-            for r in rows
+        lambda r: [
+            r.id,
+            r.display_name,
+            r.company,
+            r.stage,
+            " ".join(r.tags),
+            r.email,
+            r.phone,
+            local(r.last_contact_at, date_only=True),
         ],
+        as_json=as_json,
         as_csv=as_csv,
+        ids=ids,
     )
 
 
@@ -337,29 +330,23 @@ def list_campaigns(
     from pocketcrm.core.services import campaigns
 
     views = campaigns.list_campaigns(open_db(db))
-    if ids:
-        print_ids(v.id for v in views)
-        return
-    if as_json:
-        print_json(views)
-        return
-    table(
+    print_list(
+        views,
         ["id", "created", "segment", "subject", "sent", "pending", "failed", "skipped", "finished"],
-        [
-            [
-                v.id,
-                local(v.created_at),
-                v.segment,
-                v.subject,
-                v.sent,
-                v.pending,
-                v.failed,
-                v.skipped,
-                local(v.finished_at),
-            ]
-            for v in views
+        lambda v: [
+            v.id,
+            local(v.created_at),
+            v.segment,
+            v.subject,
+            v.sent,
+            v.pending,
+            v.failed,
+            v.skipped,
+            local(v.finished_at),
         ],
+        as_json=as_json,
         as_csv=as_csv,
+        ids=ids,
     )
 
 

@@ -29,6 +29,7 @@ from pocketcrm.commands._common import (
     pick_contact,
     print_ids,
     print_json,
+    print_list,
     say,
     table,
 )
@@ -157,25 +158,21 @@ def _import_history(db: str | None, as_json: bool) -> None:
     from pocketcrm.core.transfer.importer import list_batches
 
     batches = list_batches(open_db(db))
-    if as_json:
-        print_json(batches)
-        return
-    table(
+    print_list(
+        batches,
         ["batch", "when", "format", "encoding", "new", "updated", "skipped", "undone", "source"],
-        [
-            [
-                b.id,
-                local(b.at),
-                b.format,
-                b.encoding,
-                b.created,
-                b.updated,
-                b.skipped,
-                local(b.undone_at),
-                b.source,
-            ]
-            for b in batches
+        lambda b: [
+            b.id,
+            local(b.at),
+            b.format,
+            b.encoding,
+            b.created,
+            b.updated,
+            b.skipped,
+            local(b.undone_at),
+            b.source,
         ],
+        as_json=as_json,
     )
 
 
@@ -426,22 +423,18 @@ def merge(
     store = open_db(db)
     if history:
         merges = service.list_merges(store)
-        if as_json:
-            print_json(merges)
-            return
-        table(
+        print_list(
+            merges,
             ["id", "kind", "kept", "merged", "when", "undone"],
-            [
-                [
-                    m.id,
-                    m.entity,
-                    f"#{m.kept_id} {m.kept_label}",
-                    f"#{m.other_id} {m.other_label}",
-                    m.at,
-                    "yes" if m.undone else "",
-                ]
-                for m in merges
+            lambda m: [
+                m.id,
+                m.entity,
+                f"#{m.kept_id} {m.kept_label}",
+                f"#{m.other_id} {m.other_label}",
+                m.at,
+                "yes" if m.undone else "",
             ],
+            as_json=as_json,
         )
         return
     if undo:
