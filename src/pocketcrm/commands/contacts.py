@@ -33,6 +33,7 @@ from pocketcrm.commands._common import (
 from pocketcrm.commands.params import (
     COMPANY_KIND_HELP,
     CompanyFilter,
+    ContactSort,
     Note,
     NotesAlias,
     OwnerFilter,
@@ -399,12 +400,7 @@ def list_(
     not_contacted_since: Annotated[
         str, typer.Option(help="WHEN: no call/meeting/email since, e.g. 30d.", metavar="WHEN")
     ] = "",
-    sort: Annotated[
-        str,
-        typer.Option(
-            help="name, last-contact, next-follow-up, created, stage, company.", metavar="ORDER"
-        ),
-    ] = "name",
+    sort: ContactSort = "name",
     limit: RowLimit = None,
     segment: Annotated[
         str,

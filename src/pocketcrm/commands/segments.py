@@ -27,6 +27,7 @@ from pocketcrm.commands._common import (
 from pocketcrm.commands.params import (
     COMPANY_KIND_HELP,
     CompanyFilter,
+    ContactSort,
     OwnerFilter,
     RowLimit,
     StageFilter,
@@ -147,12 +148,7 @@ def list_(
 @handle_errors
 def show(
     name: SegmentName,
-    sort: Annotated[
-        str,
-        typer.Option(
-            help="name, last-contact, next-follow-up, created, stage, company.", metavar="ORDER"
-        ),
-    ] = "name",
+    sort: ContactSort = "name",
     limit: RowLimit = None,
     db: DbOption = None,
     as_json: JsonOption = False,
