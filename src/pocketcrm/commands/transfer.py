@@ -43,6 +43,7 @@ from pocketcrm.commands.params import (
 )
 
 if TYPE_CHECKING:
+    from pocketcrm.core.store import Store
     from pocketcrm.core.transfer.importer import FieldChange, ImportReport
 
 person_app = typer.Typer(
@@ -471,6 +472,11 @@ def merge(
         )
 
 
+def _person(store: Store, ref: str) -> str:
+    """REF as '#id': an id is taken as it is, without looking it up among the living."""
+    return f"#{ref.lstrip('#')}" if ref.lstrip("#").isdecimal() else pick_contact(store, ref)
+
+
 @person_app.command("export")
 @handle_errors
 def person_export(
@@ -488,7 +494,7 @@ def person_export(
     from pocketcrm.core.transfer.people import save_person_export
 
     store = open_db(db)
-    target = f"#{ref.lstrip('#')}" if ref.lstrip("#").isdecimal() else pick_contact(store, ref)
+    target = _person(store, ref)
     saved = save_person_export(store, target, output)
     if as_json:
         print_json(saved)
@@ -509,8 +515,7 @@ def person_erase(
     from pocketcrm.core.transfer.people import erase_person
 
     store = open_db(db)
-    # an id may name someone in the trash: they can be erased too
-    target = f"#{ref.lstrip('#')}" if ref.lstrip("#").isdecimal() else pick_contact(store, ref)
+    target = _person(store, ref)  # an id may name someone in the trash: they can be erased
     if not yes:
         card = get_card_by_id(store, int(target.lstrip("#")))
         if not interactive():
