@@ -155,6 +155,19 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
 
 
+def confirm_or_exit(refusal: str, question: str, *, warning: str = "") -> None:
+    """Go on only when a person at a terminal answers yes to QUESTION (no: exit 1). Without
+    a terminal (a script, cron) nobody can answer: refuse with REFUSAL, which names --yes
+    (exit 2). WARNING, when given, is shown to the person before the question."""
+    if not interactive():
+        err(f"error: {refusal}")
+        raise typer.Exit(2)
+    if warning:
+        err(f"warning: {warning}")
+    if not typer.confirm(question, default=False):
+        raise typer.Exit(1)
+
+
 def err(message: str) -> None:
     typer.echo(escape(f"pocketcrm: {message}"), err=True)
 

@@ -12,10 +12,10 @@ from pocketcrm.commands._common import (
     IdsOption,
     JsonOption,
     YesOption,
+    confirm_or_exit,
     echo,
     err,
     handle_errors,
-    interactive,
     local,
     open_db,
     pick_contact,
@@ -150,11 +150,10 @@ def _confirm_billed_deal(
     )
     if yes:
         return True
-    if not interactive():
-        err(f"error: deal: pass --yes to {kind} deal #{deal_id} again")
-        raise typer.Exit(2)
-    if not typer.confirm(f"Add another {kind} for deal #{deal_id}?", default=False):
-        raise typer.Exit(1)
+    confirm_or_exit(
+        f"deal: pass --yes to {kind} deal #{deal_id} again",
+        f"Add another {kind} for deal #{deal_id}?",
+    )
     return True
 
 

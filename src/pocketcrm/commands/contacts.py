@@ -15,6 +15,7 @@ from pocketcrm.commands._common import (
     JsonOption,
     YesOption,
     ago,
+    confirm_or_exit,
     due_text,
     echo,
     err,
@@ -364,12 +365,11 @@ def _confirm_suppressed(
     if yes:
         err(f"warning: {message}")
         return
-    if not interactive():
-        err(f"error: {message}; pass --yes to {verb} it anyway")
-        raise typer.Exit(2)
-    err(f"warning: {message}")
-    if not typer.confirm(f"{verb.capitalize()} it anyway?", default=False):
-        raise typer.Exit(1)
+    confirm_or_exit(
+        f"{message}; pass --yes to {verb} it anyway",
+        f"{verb.capitalize()} it anyway?",
+        warning=message,
+    )
 
 
 @handle_errors
@@ -664,16 +664,11 @@ def trash_(
                 typer.echo("the trash is empty")
             return
         if not yes:
-            if not interactive():
-                err(
-                    f"error: purging deletes {humanize.count(len(items), 'record')} for good; "
-                    "pass --yes to confirm"
-                )
-                raise typer.Exit(2)
-            if not typer.confirm(
-                f"Delete {humanize.count(len(items), 'record')} for good?", default=False
-            ):
-                raise typer.Exit(1)
+            confirm_or_exit(
+                f"purging deletes {humanize.count(len(items), 'record')} for good; "
+                "pass --yes to confirm",
+                f"Delete {humanize.count(len(items), 'record')} for good?",
+            )
         count = trash.purge_trash(store)
         if as_json:
             print_json({"purged": count})

@@ -14,9 +14,9 @@ from pocketcrm.commands._common import (
     IdsOption,
     JsonOption,
     YesOption,
+    confirm_or_exit,
     err,
     handle_errors,
-    interactive,
     local,
     open_db,
     print_ids,
@@ -259,15 +259,10 @@ def new(
     if not as_json:
         _show_preview(preview)
     if preview.to_send and not yes:  # nobody to email: create_campaign says why
-        if not interactive():
-            err(
-                f"error: this fixes {humanize.count(preview.to_send, 'recipient')}; pass --yes to create it"
-            )
-            raise typer.Exit(2)
-        if not typer.confirm(
-            f"Create a campaign to {humanize.count(preview.to_send, 'person')}?", default=False
-        ):
-            raise typer.Exit(1)
+        confirm_or_exit(
+            f"this fixes {humanize.count(preview.to_send, 'recipient')}; pass --yes to create it",
+            f"Create a campaign to {humanize.count(preview.to_send, 'person')}?",
+        )
     made = campaigns.create_campaign(store, segment, subject, body)
     if as_json:
         print_json(made)

@@ -20,6 +20,7 @@ from pocketcrm.commands._common import (
     IdsOption,
     JsonOption,
     YesOption,
+    confirm_or_exit,
     err,
     handle_errors,
     interactive,
@@ -518,14 +519,10 @@ def person_erase(
     target = _person(store, ref)  # an id may name someone in the trash: they can be erased
     if not yes:
         card = get_card_by_id(store, int(target.lstrip("#")))
-        if not interactive():
-            err(f"error: erasing {card.display_name} cannot be undone; pass --yes to confirm")
-            raise typer.Exit(2)
-        if not typer.confirm(
+        confirm_or_exit(
+            f"erasing {card.display_name} cannot be undone; pass --yes to confirm",
             f"Erase {card.display_name} (#{card.id}) and everything tied to them for good?",
-            default=False,
-        ):
-            raise typer.Exit(1)
+        )
     erased = erase_person(store, target)
     if as_json:
         print_json(erased)
