@@ -247,6 +247,17 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(as_dict(data), ensure_ascii=False, indent=2))
 
 
+def print_result(
+    view: Any, as_json: bool, line: object, show: Callable[[object], None] = typer.echo
+) -> None:
+    """A command's answer about one record: the record as JSON, or one LINE said by SHOW
+    (`echo` where the line holds stored text)."""
+    if as_json:
+        print_json(view)
+    else:
+        show(line)
+
+
 def print_created(record: Any, as_json: bool) -> None:
     """An `add` command's answer: the new record as JSON, or only its id (for scripts)."""
     if as_json:

@@ -22,6 +22,7 @@ from pocketcrm.commands._common import (
     print_ids,
     print_json,
     print_list,
+    print_result,
     say,
     table,
     when,
@@ -54,13 +55,12 @@ def _e(text: str) -> str:
 
 
 def _echo_invoice(view: InvoiceView, as_json: bool, verb: str) -> None:
-    if as_json:
-        print_json(view)
-    else:
-        typer.echo(
-            f"{verb} {view.kind} {view.number} {_money(view.amount_cents, view.currency)} "
-            f"({view.status}, balance {_money(view.balance_cents, view.currency)})"
-        )
+    print_result(
+        view,
+        as_json,
+        f"{verb} {view.kind} {view.number} {_money(view.amount_cents, view.currency)} "
+        f"({view.status}, balance {_money(view.balance_cents, view.currency)})",
+    )
 
 
 @invoice_app.command("add")
@@ -125,10 +125,7 @@ def add(
         description=description,
         bill_again=again,
     )
-    if as_json:
-        print_json(view)
-    else:
-        typer.echo(view.number)
+    print_result(view, as_json, view.number)
 
 
 def _confirm_billed_deal(
@@ -277,10 +274,7 @@ def rm(number: Number, db: DbOption = None, as_json: JsonOption = False) -> None
     from pocketcrm.core.services import billing
 
     item = billing.trash_invoice(open_db(db), number)
-    if as_json:
-        print_json(item)
-    else:
-        echo(f"invoice {item.label} moved to the trash")
+    print_result(item, as_json, f"invoice {item.label} moved to the trash", show=echo)
 
 
 @handle_errors

@@ -19,6 +19,7 @@ from pocketcrm.commands._common import (
     print_created,
     print_json,
     print_list,
+    print_result,
     say,
 )
 from pocketcrm.commands.params import Note, NotesAlias, ReplaceNote, RowLimit, deprecated
@@ -190,10 +191,7 @@ def edit(
             remove_tags=rm_tag,
         ),
     )
-    if as_json:
-        print_json(card)
-    else:
-        echo(f"updated #{card.id} {card.name}")
+    print_result(card, as_json, f"updated #{card.id} {card.name}", show=echo)
 
 
 @app.command("rm")
@@ -203,9 +201,8 @@ def rm(ref: CompanyRef, db: DbOption = None, as_json: JsonOption = False) -> Non
     from pocketcrm.core.services import trash
 
     item = trash.trash_company(open_db(db), ref)
-    if as_json:
-        print_json(item)
-    else:
-        typer.echo(
-            f"moved company #{item.id} {item.label} to the trash; undo with: pocketcrm restore {item.id} --kind company"
-        )
+    print_result(
+        item,
+        as_json,
+        f"moved company #{item.id} {item.label} to the trash; undo with: pocketcrm restore {item.id} --kind company",
+    )

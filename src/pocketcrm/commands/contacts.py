@@ -28,6 +28,7 @@ from pocketcrm.commands._common import (
     print_created,
     print_json,
     print_list,
+    print_result,
     say,
     when,
 )
@@ -550,10 +551,7 @@ def edit(
     contacts.validate_patch(patch)
     _confirm_suppressed(store, add_email, add_phone, yes, "add")
     card = contacts.update_contact(store, target, patch, allow_suppressed=True)
-    if as_json:
-        print_json(card)
-    else:
-        echo(f"updated #{card.id} {card.display_name}")
+    print_result(card, as_json, f"updated #{card.id} {card.display_name}", show=echo)
 
 
 @handle_errors
@@ -573,13 +571,11 @@ def tag(
     remove_tags = [c[1:] for c in changes if c.startswith("-")]
     store = open_db(db)
     card = contacts.change_tags(store, pick_contact(store, ref), add_tags, remove_tags)
-    if as_json:
-        print_json(card)
-    else:
-        typer.echo(
-            f"#{card.id} {card.display_name}: "
-            + (" ".join(f"#{t}" for t in card.tags) or "no tags")
-        )
+    print_result(
+        card,
+        as_json,
+        f"#{card.id} {card.display_name}: " + (" ".join(f"#{t}" for t in card.tags) or "no tags"),
+    )
 
 
 class _TagCommand(TyperCommand):
@@ -618,10 +614,7 @@ def stage(
 
     store = open_db(db)
     card = contacts.set_stage(store, pick_contact(store, ref), new_stage)
-    if as_json:
-        print_json(card)
-    else:
-        echo(f"#{card.id} {card.display_name} is now {card.stage}")
+    print_result(card, as_json, f"#{card.id} {card.display_name} is now {card.stage}", show=echo)
 
 
 @handle_errors
@@ -631,12 +624,11 @@ def rm(ref: Ref, db: DbOption = None, as_json: JsonOption = False) -> None:
 
     store = open_db(db)
     item = trash.trash_contact(store, pick_contact(store, ref))
-    if as_json:
-        print_json(item)
-    else:
-        typer.echo(
-            f"moved #{item.id} {item.label} to the trash; undo with: pocketcrm restore {item.id}"
-        )
+    print_result(
+        item,
+        as_json,
+        f"moved #{item.id} {item.label} to the trash; undo with: pocketcrm restore {item.id}",
+    )
 
 
 @handle_errors
@@ -703,7 +695,9 @@ def restore(
     from pocketcrm.core.services import trash
 
     item = trash.restore(open_db(db), ref, kind)
-    if as_json:
-        print_json(item)
-    else:
-        echo(f"restored {item.kind.replace('_', '-')} #{item.id} ({item.label})")
+    print_result(
+        item,
+        as_json,
+        f"restored {item.kind.replace('_', '-')} #{item.id} ({item.label})",
+        show=echo,
+    )

@@ -22,6 +22,7 @@ from pocketcrm.commands._common import (
     print_ids,
     print_json,
     print_list,
+    print_result,
     table,
 )
 from pocketcrm.commands.params import (
@@ -115,10 +116,9 @@ def save(
             not_contacted_since=not_contacted_since,
         ),
     )
-    if as_json:
-        print_json(view)
-    else:
-        typer.echo(f"saved segment {view.name}: {humanize.count(view.members, 'contact')} now")
+    print_result(
+        view, as_json, f"saved segment {view.name}: {humanize.count(view.members, 'contact')} now"
+    )
 
 
 @segment_app.command("list")
@@ -185,10 +185,7 @@ def rm(name: SegmentName, db: DbOption = None, as_json: JsonOption = False) -> N
     from pocketcrm.core.services import segments
 
     view = segments.delete_segment(open_db(db), name)
-    if as_json:
-        print_json(view)
-    else:
-        typer.echo(f"deleted segment {view.name} ({_filters_text(view.filters)})")
+    print_result(view, as_json, f"deleted segment {view.name} ({_filters_text(view.filters)})")
 
 
 # -- campaigns ------------------------------------------------------------------------------
@@ -264,13 +261,12 @@ def new(
             f"Create a campaign to {humanize.count(preview.to_send, 'person')}?",
         )
     made = campaigns.create_campaign(store, segment, subject, body)
-    if as_json:
-        print_json(made)
-    else:
-        typer.echo(
-            f"created campaign {made.id}: {made.pending} to send, {made.skipped} skipped; "
-            f"send it with: pocketcrm campaign send {made.id}"
-        )
+    print_result(
+        made,
+        as_json,
+        f"created campaign {made.id}: {made.pending} to send, {made.skipped} skipped; "
+        f"send it with: pocketcrm campaign send {made.id}",
+    )
 
 
 @campaign_app.command("send")

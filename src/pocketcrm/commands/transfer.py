@@ -31,6 +31,7 @@ from pocketcrm.commands._common import (
     print_ids,
     print_json,
     print_list,
+    print_result,
     say,
     table,
 )
@@ -443,34 +444,31 @@ def merge(
         if other is not None or (keep is not None and not keep.lstrip("#").isdecimal()):
             raise Invalid("undo", "give the merge number: pocketcrm merge --undo [ID]")
         view = service.undo_any_merge(store, int(keep.lstrip("#")) if keep else None)
-        if as_json:
-            print_json(view)
-        else:
-            typer.echo(
-                f"undid merge {view.id}: #{view.kept_id} {view.kept_label} and "
-                f"#{view.other_id} {view.other_label} are separate again"
-            )
+        print_result(
+            view,
+            as_json,
+            f"undid merge {view.id}: #{view.kept_id} {view.kept_label} and "
+            f"#{view.other_id} {view.other_label} are separate again",
+        )
         return
     if keep is None or other is None:
         raise Invalid("merge", "give two records: pocketcrm merge KEEP OTHER")
     if company:
         result = service.merge_companies(store, keep, other)
-        if as_json:
-            print_json(result)
-        else:
-            typer.echo(
-                f"merged into company #{result.kept.id} {result.kept.name} (merge "
-                f"{result.merge_id}); undo with: pocketcrm merge --undo {result.merge_id}"
-            )
+        print_result(
+            result,
+            as_json,
+            f"merged into company #{result.kept.id} {result.kept.name} (merge "
+            f"{result.merge_id}); undo with: pocketcrm merge --undo {result.merge_id}",
+        )
         return
     merged = service.merge_contacts(store, pick_contact(store, keep), pick_contact(store, other))
-    if as_json:
-        print_json(merged)
-    else:
-        typer.echo(
-            f"merged into #{merged.kept.id} {merged.kept.display_name} (merge {merged.merge_id}); "
-            f"undo with: pocketcrm merge --undo {merged.merge_id}"
-        )
+    print_result(
+        merged,
+        as_json,
+        f"merged into #{merged.kept.id} {merged.kept.display_name} (merge {merged.merge_id}); "
+        f"undo with: pocketcrm merge --undo {merged.merge_id}",
+    )
 
 
 def _person(store: Store, ref: str) -> str:
@@ -497,10 +495,7 @@ def person_export(
     store = open_db(db)
     target = _person(store, ref)
     saved = save_person_export(store, target, output)
-    if as_json:
-        print_json(saved)
-    else:
-        typer.echo(f"wrote {saved.json_path} and {saved.vcard_path} ({saved.name})")
+    print_result(saved, as_json, f"wrote {saved.json_path} and {saved.vcard_path} ({saved.name})")
 
 
 @person_app.command("erase")
