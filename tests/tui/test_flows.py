@@ -469,7 +469,8 @@ async def test_remove_a_follow_up_from_the_agenda_and_undo_it(crm_store: Any) ->
     from pocketcrm.core.services import trash
 
     app = app_for(crm_store)
-    async with app.run_test(size=SIZE) as pilot:
+    notices = Notices()
+    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
         await settle(pilot)
         screen = await go_to_agenda(pilot)
         table = screen.query_one("#agenda-list", VirtualTable)
@@ -482,11 +483,14 @@ async def test_remove_a_follow_up_from_the_agenda_and_undo_it(crm_store: Any) ->
             follow_up_id
         ]
         assert "Send the quote" not in screen_text(app)
+        assert notices.messages[-1].startswith("Moved follow-up ")
+        assert notices.messages[-1].endswith(" to the trash. Press u to undo.")
         await pilot.press("u")
         await settle(pilot)
         restored = [v for v in activity.agenda(crm_store, "all") if v.id == follow_up_id]
         assert [v.done_at for v in restored] == [None]
         assert "Send the quote" in screen_text(app)
+        assert notices.messages[-1].startswith("Restored follow-up ")
     assert trash.list_trash(crm_store) == []
 
 
@@ -656,7 +660,8 @@ def ann_id_after_edit(store: Any) -> int:
 async def test_delete_asks_first_then_undo_restores(crm_store: Any) -> None:
     app = app_for(crm_store)
     target = ann_id(crm_store)
-    async with app.run_test(size=SIZE) as pilot:
+    notices = Notices()
+    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
         await settle(pilot)
         await open_ann(pilot, crm_store)
         await pilot.press("d")
@@ -672,10 +677,12 @@ async def test_delete_asks_first_then_undo_restores(crm_store: Any) -> None:
         assert contacts.count_contacts(crm_store, ContactQuery(text="ann lee")) == 0
         assert contacts.get_card_by_id(crm_store, target).deleted_at is not None
         assert "No contact matches" in screen_text(app)
+        assert "Moved Ann Lee to the trash. Press u to undo." in notices.messages
         await pilot.press("u")
         await settle(pilot)
         assert contacts.get_card_by_id(crm_store, target).deleted_at is None
         assert "Ann Lee" in screen_text(app)
+        assert notices.messages[-1] == "Restored Ann Lee."
 
 
 # -- the rest --------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 DbOption = Annotated[
     str | None,
@@ -154,6 +155,19 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
 
 
+def confirm_or_exit(refusal: str, question: str, *, warning: str = "") -> None:
+    """Go on only when a person at a terminal answers yes to QUESTION (no: exit 1). Without
+    a terminal (a script, cron) nobody can answer: refuse with REFUSAL, which names --yes
+    (exit 2). WARNING, when given, is shown to the person before the question."""
+    if not interactive():
+        err(f"error: {refusal}")
+        raise typer.Exit(2)
+    if warning:
+        err(f"warning: {warning}")
+    if not typer.confirm(question, default=False):
+        raise typer.Exit(1)
+
+
 def err(message: str) -> None:
     typer.echo(escape(f"pocketcrm: {message}"), err=True)
 
@@ -231,6 +245,25 @@ def print_json(data: Any) -> None:
     from pocketcrm.core.readmodels import as_dict
 
     typer.echo(json.dumps(as_dict(data), ensure_ascii=False, indent=2))
+
+
+def print_result(
+    view: Any, as_json: bool, line: object, show: Callable[[object], None] = typer.echo
+) -> None:
+    """A command's answer about one record: the record as JSON, or one LINE said by SHOW
+    (`echo` where the line holds stored text)."""
+    if as_json:
+        print_json(view)
+    else:
+        show(line)
+
+
+def print_created(record: Any, as_json: bool) -> None:
+    """An `add` command's answer: the new record as JSON, or only its id (for scripts)."""
+    if as_json:
+        print_json(record)
+    else:
+        typer.echo(record.id)
 
 
 def local(moment: datetime | None, *, date_only: bool = False) -> str:
@@ -414,6 +447,31 @@ def print_ids(ids: Iterable[object]) -> None:
     """`-q/--ids`: one id per line and nothing else, for `xargs` and shell loops."""
     for value in ids:
         typer.echo(str(value))
+
+
+def _record_id(record: Any) -> object:
+    return record.id
+
+
+def print_list(
+    items: Sequence[T],
+    columns: Sequence[str],
+    cells: Callable[[T], Sequence[Any]],
+    *,
+    as_json: bool,
+    as_csv: bool = False,
+    ids: bool = False,
+    id_of: Callable[[T], object] = _record_id,
+) -> None:
+    """A list command's answer: only the ids (`--ids`), the records as JSON (`--json`), or
+    a table of their CELLS (CSV with `--csv`); the cells are worked out only for a table."""
+    if ids:
+        print_ids(id_of(item) for item in items)
+        return
+    if as_json:
+        print_json(items)
+        return
+    table(columns, [cells(item) for item in items], as_csv=as_csv)
 
 
 def no_markup(text: str) -> str:

@@ -22,6 +22,7 @@ from pocketcrm.commands._common import (
     pick_contact,
     print_ids,
     print_json,
+    print_result,
     table,
     when,
 )
@@ -223,13 +224,12 @@ def follow_up_rm(
     from pocketcrm.core.services import trash
 
     item = trash.trash_follow_up(open_db(db), follow_up_id)
-    if as_json:
-        print_json(item)
-    else:
-        typer.echo(
-            f"moved follow-up #{item.id} ({item.label}) to the trash; "
-            f"undo with: pocketcrm restore {item.id} --kind follow-up"
-        )
+    print_result(
+        item,
+        as_json,
+        f"moved follow-up #{item.id} ({item.label}) to the trash; "
+        f"undo with: pocketcrm restore {item.id} --kind follow-up",
+    )
 
 
 _rm_app = typer.Typer(add_completion=False)
@@ -267,10 +267,9 @@ def follow_up(
     )
     _echo_when("due", parsed.describe())
     _warn_if_overdue(view)
-    if as_json:
-        print_json(view)
-    else:
-        typer.echo(f"follow-up #{view.id} with {view.contact_name} due {due_text(view.due_at)}")
+    print_result(
+        view, as_json, f"follow-up #{view.id} with {view.contact_name} due {due_text(view.due_at)}"
+    )
 
 
 follow_up_app = typer.Typer(add_completion=False, help=follow_up.__doc__)
@@ -394,12 +393,11 @@ def done(
         if undo
         else activity.complete_follow_up(store, follow_up_id)
     )
-    if as_json:
-        print_json(view)
-    else:
-        typer.echo(
-            f"follow-up #{view.id} with {view.contact_name} {'reopened' if undo else 'done'}"
-        )
+    print_result(
+        view,
+        as_json,
+        f"follow-up #{view.id} with {view.contact_name} {'reopened' if undo else 'done'}",
+    )
 
 
 interaction_app = typer.Typer(
@@ -427,13 +425,12 @@ def interaction_rm(
     from pocketcrm.core.services import trash
 
     item = trash.trash_interaction(open_db(db), interaction_id)
-    if as_json:
-        print_json(item)
-    else:
-        typer.echo(
-            f"moved interaction #{item.id} ({item.label}) to the trash; "
-            f"undo with: pocketcrm restore {item.id} --kind interaction"
-        )
+    print_result(
+        item,
+        as_json,
+        f"moved interaction #{item.id} ({item.label}) to the trash; "
+        f"undo with: pocketcrm restore {item.id} --kind interaction",
+    )
 
 
 @handle_errors
@@ -453,7 +450,8 @@ def snooze(
         open_db(db), follow_up_id, parsed.moment, all_day=not parsed.has_time
     )
     _echo_when("snoozed to", parsed.describe())
-    if as_json:
-        print_json(view)
-    else:
-        typer.echo(f"follow-up #{view.id} with {view.contact_name} now due {due_text(view.due_at)}")
+    print_result(
+        view,
+        as_json,
+        f"follow-up #{view.id} with {view.contact_name} now due {due_text(view.due_at)}",
+    )

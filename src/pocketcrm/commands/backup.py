@@ -11,10 +11,9 @@ from pocketcrm.commands._common import (
     JsonOption,
     YesOption,
     close_when_done,
+    confirm_or_exit,
     db_location,
-    err,
     handle_errors,
-    interactive,
     load_settings,
     local,
     open_db,
@@ -99,13 +98,10 @@ def backup_restore(
     store = backups.open_for_restore(db_location(db), load_settings())
     close_when_done(store)
     if not yes:
-        if not interactive():
-            err("error: restore replaces the current data (kept aside); pass --yes to confirm")
-            raise typer.Exit(2)
-        if not typer.confirm(
-            f"Replace the current data with {file or 'the newest backup'}?", default=False
-        ):
-            raise typer.Exit(1)
+        confirm_or_exit(
+            "restore replaces the current data (kept aside); pass --yes to confirm",
+            f"Replace the current data with {file or 'the newest backup'}?",
+        )
     done = backups.restore(store, file)
     if as_json:
         print_json(done)

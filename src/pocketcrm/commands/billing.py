@@ -12,15 +12,17 @@ from pocketcrm.commands._common import (
     IdsOption,
     JsonOption,
     YesOption,
+    confirm_or_exit,
     echo,
     err,
     handle_errors,
-    interactive,
     local,
     open_db,
     pick_contact,
     print_ids,
     print_json,
+    print_list,
+    print_result,
     say,
     table,
     when,
@@ -53,13 +55,12 @@ def _e(text: str) -> str:
 
 
 def _echo_invoice(view: InvoiceView, as_json: bool, verb: str) -> None:
-    if as_json:
-        print_json(view)
-    else:
-        typer.echo(
-            f"{verb} {view.kind} {view.number} {_money(view.amount_cents, view.currency)} "
-            f"({view.status}, balance {_money(view.balance_cents, view.currency)})"
-        )
+    print_result(
+        view,
+        as_json,
+        f"{verb} {view.kind} {view.number} {_money(view.amount_cents, view.currency)} "
+        f"({view.status}, balance {_money(view.balance_cents, view.currency)})",
+    )
 
 
 @invoice_app.command("add")
@@ -124,10 +125,7 @@ def add(
         description=description,
         bill_again=again,
     )
-    if as_json:
-        print_json(view)
-    else:
-        typer.echo(view.number)
+    print_result(view, as_json, view.number)
 
 
 def _confirm_billed_deal(
@@ -149,11 +147,10 @@ def _confirm_billed_deal(
     )
     if yes:
         return True
-    if not interactive():
-        err(f"error: deal: pass --yes to {kind} deal #{deal_id} again")
-        raise typer.Exit(2)
-    if not typer.confirm(f"Add another {kind} for deal #{deal_id}?", default=False):
-        raise typer.Exit(1)
+    confirm_or_exit(
+        f"deal: pass --yes to {kind} deal #{deal_id} again",
+        f"Add another {kind} for deal #{deal_id}?",
+    )
     return True
 
 
@@ -277,10 +274,7 @@ def rm(number: Number, db: DbOption = None, as_json: JsonOption = False) -> None
     from pocketcrm.core.services import billing
 
     item = billing.trash_invoice(open_db(db), number)
-    if as_json:
-        print_json(item)
-    else:
-        echo(f"invoice {item.label} moved to the trash")
+    print_result(item, as_json, f"invoice {item.label} moved to the trash", show=echo)
 
 
 @handle_errors
@@ -340,22 +334,18 @@ def billing(
 
     store = open_db(db)
     events = service.billing_history(store, pick_contact(store, ref))
-    if as_json:
-        print_json(events)
-        return
     currency = ["currency"] if as_csv else []
-    table(
+    print_list(
+        events,
         ["date", "event", "number", "kind", "amount", *currency, "detail"],
-        [
-            [
-                e.on.isoformat(),
-                e.event,
-                e.number,
-                e.kind,
-                *_amounts([e.amount_cents], e.currency, as_csv),
-                e.detail,
-            ]
-            for e in events
+        lambda e: [
+            e.on.isoformat(),
+            e.event,
+            e.number,
+            e.kind,
+            *_amounts([e.amount_cents], e.currency, as_csv),
+            e.detail,
         ],
+        as_json=as_json,
         as_csv=as_csv,
     )

@@ -16,10 +16,11 @@ from pocketcrm.commands._common import (
     local,
     no_markup,
     open_db,
-    print_ids,
+    print_created,
     print_json,
+    print_list,
+    print_result,
     say,
-    table,
 )
 from pocketcrm.commands.params import Note, NotesAlias, ReplaceNote, RowLimit, deprecated
 
@@ -77,10 +78,7 @@ def add(
             notes=note,
         ),
     )
-    if as_json:
-        print_json(created)
-    else:
-        typer.echo(created.id)
+    print_created(created, as_json)
 
 
 @app.command("list")
@@ -99,19 +97,13 @@ def list_(
     from pocketcrm.core.services import companies
 
     rows = companies.list_companies(open_db(db), kind=kind, tag=tag, text_filter=name, limit=limit)
-    if ids:
-        print_ids(r.id for r in rows)
-        return
-    if as_json:
-        print_json(rows)
-        return
-    table(
+    print_list(
+        rows,
         ["id", "name", "kind", "people", "city", "phone", "website", "tags"],
-        [
-            [r.id, r.name, r.kind, r.people, r.city, r.phone, r.website, " ".join(r.tags)]
-            for r in rows
-        ],
+        lambda r: [r.id, r.name, r.kind, r.people, r.city, r.phone, r.website, " ".join(r.tags)],
+        as_json=as_json,
         as_csv=as_csv,
+        ids=ids,
     )
 
 
@@ -199,10 +191,7 @@ def edit(
             remove_tags=rm_tag,
         ),
     )
-    if as_json:
-        print_json(card)
-    else:
-        echo(f"updated #{card.id} {card.name}")
+    print_result(card, as_json, f"updated #{card.id} {card.name}", show=echo)
 
 
 @app.command("rm")
@@ -212,9 +201,8 @@ def rm(ref: CompanyRef, db: DbOption = None, as_json: JsonOption = False) -> Non
     from pocketcrm.core.services import trash
 
     item = trash.trash_company(open_db(db), ref)
-    if as_json:
-        print_json(item)
-    else:
-        typer.echo(
-            f"moved company #{item.id} {item.label} to the trash; undo with: pocketcrm restore {item.id} --kind company"
-        )
+    print_result(
+        item,
+        as_json,
+        f"moved company #{item.id} {item.label} to the trash; undo with: pocketcrm restore {item.id} --kind company",
+    )

@@ -15,6 +15,7 @@ from pocketcrm.commands._common import (
     JsonOption,
     YesOption,
     ago,
+    confirm_or_exit,
     due_text,
     echo,
     err,
@@ -24,15 +25,17 @@ from pocketcrm.commands._common import (
     no_markup,
     open_db,
     pick_contact,
-    print_ids,
+    print_created,
     print_json,
+    print_list,
+    print_result,
     say,
-    table,
     when,
 )
 from pocketcrm.commands.params import (
     COMPANY_KIND_HELP,
     CompanyFilter,
+    ContactSort,
     Note,
     NotesAlias,
     OwnerFilter,
@@ -218,13 +221,8 @@ def _stage_lines(card: ContactCard) -> list[str]:
 def _rows(
     rows: list[ContactRow], as_json: bool, as_csv: bool, ids: bool = False, region: str = ""
 ) -> None:
-    if ids:
-        print_ids(r.id for r in rows)
-        return
-    if as_json:
-        print_json(rows)
-        return
-    table(
+    print_list(
+        rows,
         [
             "id",
             "name",
@@ -236,21 +234,20 @@ def _rows(
             "last contact",
             "next follow-up",
         ],
-        [
-            [
-                r.id,
-                r.display_name,
-                r.company,
-                r.stage,
-                " ".join(r.tags),
-                r.email,
-                _phone(r.phone, r.phone_e164, region),
-                local(r.last_contact_at, date_only=True),
-                due_text(r.next_follow_up_at),
-            ]
-            for r in rows
+        lambda r: [
+            r.id,
+            r.display_name,
+            r.company,
+            r.stage,
+            " ".join(r.tags),
+            r.email,
+            _phone(r.phone, r.phone_e164, region),
+            local(r.last_contact_at, date_only=True),
+            due_text(r.next_follow_up_at),
         ],
+        as_json=as_json,
         as_csv=as_csv,
+        ids=ids,
     )
 
 
@@ -339,10 +336,7 @@ def add(
         raise typer.Exit(2) from None
     for warning in created.warnings:
         err(f"warning: {warning}")
-    if as_json:
-        print_json(created)
-    else:
-        typer.echo(created.id)
+    print_created(created, as_json)
 
 
 def _custom_fields(items: list[str]) -> dict[str, str]:
@@ -372,12 +366,11 @@ def _confirm_suppressed(
     if yes:
         err(f"warning: {message}")
         return
-    if not interactive():
-        err(f"error: {message}; pass --yes to {verb} it anyway")
-        raise typer.Exit(2)
-    err(f"warning: {message}")
-    if not typer.confirm(f"{verb.capitalize()} it anyway?", default=False):
-        raise typer.Exit(1)
+    confirm_or_exit(
+        f"{message}; pass --yes to {verb} it anyway",
+        f"{verb.capitalize()} it anyway?",
+        warning=message,
+    )
 
 
 @handle_errors
@@ -408,12 +401,7 @@ def list_(
     not_contacted_since: Annotated[
         str, typer.Option(help="WHEN: no call/meeting/email since, e.g. 30d.", metavar="WHEN")
     ] = "",
-    sort: Annotated[
-        str,
-        typer.Option(
-            help="name, last-contact, next-follow-up, created, stage, company.", metavar="ORDER"
-        ),
-    ] = "name",
+    sort: ContactSort = "name",
     limit: RowLimit = None,
     segment: Annotated[
         str,
@@ -563,10 +551,7 @@ def edit(
     contacts.validate_patch(patch)
     _confirm_suppressed(store, add_email, add_phone, yes, "add")
     card = contacts.update_contact(store, target, patch, allow_suppressed=True)
-    if as_json:
-        print_json(card)
-    else:
-        echo(f"updated #{card.id} {card.display_name}")
+    print_result(card, as_json, f"updated #{card.id} {card.display_name}", show=echo)
 
 
 @handle_errors
@@ -586,13 +571,11 @@ def tag(
     remove_tags = [c[1:] for c in changes if c.startswith("-")]
     store = open_db(db)
     card = contacts.change_tags(store, pick_contact(store, ref), add_tags, remove_tags)
-    if as_json:
-        print_json(card)
-    else:
-        typer.echo(
-            f"#{card.id} {card.display_name}: "
-            + (" ".join(f"#{t}" for t in card.tags) or "no tags")
-        )
+    print_result(
+        card,
+        as_json,
+        f"#{card.id} {card.display_name}: " + (" ".join(f"#{t}" for t in card.tags) or "no tags"),
+    )
 
 
 class _TagCommand(TyperCommand):
@@ -631,10 +614,7 @@ def stage(
 
     store = open_db(db)
     card = contacts.set_stage(store, pick_contact(store, ref), new_stage)
-    if as_json:
-        print_json(card)
-    else:
-        echo(f"#{card.id} {card.display_name} is now {card.stage}")
+    print_result(card, as_json, f"#{card.id} {card.display_name} is now {card.stage}", show=echo)
 
 
 @handle_errors
@@ -644,12 +624,11 @@ def rm(ref: Ref, db: DbOption = None, as_json: JsonOption = False) -> None:
 
     store = open_db(db)
     item = trash.trash_contact(store, pick_contact(store, ref))
-    if as_json:
-        print_json(item)
-    else:
-        typer.echo(
-            f"moved #{item.id} {item.label} to the trash; undo with: pocketcrm restore {item.id}"
-        )
+    print_result(
+        item,
+        as_json,
+        f"moved #{item.id} {item.label} to the trash; undo with: pocketcrm restore {item.id}",
+    )
 
 
 @handle_errors
@@ -677,32 +656,25 @@ def trash_(
                 typer.echo("the trash is empty")
             return
         if not yes:
-            if not interactive():
-                err(
-                    f"error: purging deletes {humanize.count(len(items), 'record')} for good; "
-                    "pass --yes to confirm"
-                )
-                raise typer.Exit(2)
-            if not typer.confirm(
-                f"Delete {humanize.count(len(items), 'record')} for good?", default=False
-            ):
-                raise typer.Exit(1)
+            confirm_or_exit(
+                f"purging deletes {humanize.count(len(items), 'record')} for good; "
+                "pass --yes to confirm",
+                f"Delete {humanize.count(len(items), 'record')} for good?",
+            )
         count = trash.purge_trash(store)
         if as_json:
             print_json({"purged": count})
         else:
             typer.echo(f"deleted {humanize.count(count, 'record')} for good")
         return
-    if ids:  # each with its kind only when the trash holds more than contacts
-        print_ids(i.id if i.kind == "contact" else f"{i.id} --kind {i.kind}" for i in items)
-        return
-    if as_json:
-        print_json(items)
-        return
-    table(
+    print_list(
+        items,
         ["kind", "id", "label", "deleted"],
-        [[i.kind, i.id, i.label, local(i.deleted_at)] for i in items],
+        lambda i: [i.kind, i.id, i.label, local(i.deleted_at)],
+        as_json=as_json,
         as_csv=as_csv,
+        ids=ids,  # each with its kind only when the trash holds more than contacts
+        id_of=lambda i: i.id if i.kind == "contact" else f"{i.id} --kind {i.kind}",
     )
 
 
@@ -723,7 +695,9 @@ def restore(
     from pocketcrm.core.services import trash
 
     item = trash.restore(open_db(db), ref, kind)
-    if as_json:
-        print_json(item)
-    else:
-        echo(f"restored {item.kind.replace('_', '-')} #{item.id} ({item.label})")
+    print_result(
+        item,
+        as_json,
+        f"restored {item.kind.replace('_', '-')} #{item.id} ({item.label})",
+        show=echo,
+    )

@@ -17,8 +17,10 @@ from pocketcrm.commands._common import (
     local,
     open_db,
     pick_contact,
+    print_created,
     print_ids,
     print_json,
+    print_result,
     say,
     table,
     when,
@@ -90,10 +92,7 @@ def _rows(deals: list[DealView], as_csv: bool = False) -> list[list[object]]:
 
 
 def _echo_deal(view: DealView, as_json: bool, verb: str) -> None:
-    if as_json:
-        print_json(view)
-    else:
-        echo(f"{verb} deal #{view.id} {view.title} ({view.stage})")
+    print_result(view, as_json, f"{verb} deal #{view.id} {view.title} ({view.stage})", show=echo)
 
 
 @deal_app.command("add")
@@ -130,10 +129,7 @@ def add(
             notes=note,
         ),
     )
-    if as_json:
-        print_json(view)
-    else:
-        typer.echo(view.id)
+    print_created(view, as_json)
 
 
 @deal_app.command("list")
@@ -288,10 +284,7 @@ def rm(deal_id: DealId, db: DbOption = None, as_json: JsonOption = False) -> Non
     from pocketcrm.core.services import deals
 
     item = deals.trash_deal(open_db(db), deal_id)
-    if as_json:
-        print_json(item)
-    else:
-        echo(f"deal #{item.id} {item.label} moved to the trash")
+    print_result(item, as_json, f"deal #{item.id} {item.label} moved to the trash", show=echo)
 
 
 def render_pipeline(board: Pipeline) -> None:

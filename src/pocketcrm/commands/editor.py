@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from pocketcrm.commands._common import err, interactive, open_db, pick_contact, print_json
+from pocketcrm.commands._common import err, interactive, open_db, pick_contact, print_result
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import ContactCard
@@ -229,7 +229,4 @@ def edit_in_editor(db: str | None, ref: str, as_json: bool) -> None:
             kept = [line for line in saved.splitlines() if not line.startswith(_ERROR)]
             written = "\n".join([f"{_ERROR}{problem}", *kept]) + "\n"
             err(f"error: {problem} (reopening the editor)")
-    if as_json:
-        print_json(updated)
-    else:
-        typer.echo(f"updated #{updated.id} {updated.display_name}")
+    print_result(updated, as_json, f"updated #{updated.id} {updated.display_name}")

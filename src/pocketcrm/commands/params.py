@@ -57,6 +57,13 @@ OwnerFilter = Annotated[
     list[str],
     typer.Option("--owner", metavar="OWNER", help="Only this owner's contacts (repeat: any)."),
 ]
+ContactSort = Annotated[
+    str,
+    typer.Option(
+        help="name, last-contact, next-follow-up, created, stage, company.", metavar="ORDER"
+    ),
+]
+"""The order of a list of contacts (`list`, `segment show`)."""
 COMPANY_KIND_HELP = "People at a company of this kind: customer, supplier, ... (repeat: any)."
 
 

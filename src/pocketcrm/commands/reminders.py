@@ -33,6 +33,7 @@ from pocketcrm.commands._common import (
     pick_contact,
     print_ids,
     print_json,
+    print_result,
     table,
 )
 from pocketcrm.commands.params import deprecated
@@ -455,12 +456,12 @@ def cadence_rm(
     from pocketcrm.core.services import cadence
 
     view = cadence.remove_cadence(open_db(db), rule_id)
-    if as_json:
-        print_json(view)
-    else:
-        echo(
-            f"removed cadence #{view.id}: {view.target} every {humanize.count(view.ideal_days, 'day')}"
-        )
+    print_result(
+        view,
+        as_json,
+        f"removed cadence #{view.id}: {view.target} every {humanize.count(view.ideal_days, 'day')}",
+        show=echo,
+    )
 
 
 # -- cron ----------------------------------------------------------------------------------

@@ -14,18 +14,21 @@ from pocketcrm.commands._common import (
     IdsOption,
     JsonOption,
     YesOption,
+    confirm_or_exit,
     err,
     handle_errors,
-    interactive,
     local,
     open_db,
     print_ids,
     print_json,
+    print_list,
+    print_result,
     table,
 )
 from pocketcrm.commands.params import (
     COMPANY_KIND_HELP,
     CompanyFilter,
+    ContactSort,
     OwnerFilter,
     RowLimit,
     StageFilter,
@@ -113,10 +116,9 @@ def save(
             not_contacted_since=not_contacted_since,
         ),
     )
-    if as_json:
-        print_json(view)
-    else:
-        typer.echo(f"saved segment {view.name}: {humanize.count(view.members, 'contact')} now")
+    print_result(
+        view, as_json, f"saved segment {view.name}: {humanize.count(view.members, 'contact')} now"
+    )
 
 
 @segment_app.command("list")
@@ -131,16 +133,14 @@ def list_(
     from pocketcrm.core.services import segments
 
     views = segments.list_segments(open_db(db))
-    if ids:  # a segment's id is its name
-        print_ids(v.name for v in views)
-        return
-    if as_json:
-        print_json(views)
-        return
-    table(
+    print_list(
+        views,
         ["name", "members", "filters", "updated"],
-        [[v.name, v.members, _filters_text(v.filters), local(v.updated_at)] for v in views],
+        lambda v: [v.name, v.members, _filters_text(v.filters), local(v.updated_at)],
+        as_json=as_json,
         as_csv=as_csv,
+        ids=ids,
+        id_of=lambda v: v.name,  # a segment's id is its name
     )
 
 
@@ -148,12 +148,7 @@ def list_(
 @handle_errors
 def show(
     name: SegmentName,
-    sort: Annotated[
-        str,
-        typer.Option(
-            help="name, last-contact, next-follow-up, created, stage, company.", metavar="ORDER"
-        ),
-    ] = "name",
+    sort: ContactSort = "name",
     limit: RowLimit = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -164,28 +159,22 @@ def show(
     from pocketcrm.core.services import segments
 
     rows = segments.segment_members(open_db(db), name, sort=sort, limit=limit)
-    if ids:
-        print_ids(r.id for r in rows)
-        return
-    if as_json:
-        print_json(rows)
-        return
-    table(
+    print_list(
+        rows,
         ["id", "name", "company", "stage", "tags", "email", "phone", "last contact"],
-        [
-            [
-                r.id,
-                r.display_name,
-                r.company,
-                r.stage,
-                " ".join(r.tags),
-                r.email,
-                r.phone,
-                local(r.last_contact_at, date_only=True),
-            ]
-            for r in rows
+        lambda r: [
+            r.id,
+            r.display_name,
+            r.company,
+            r.stage,
+            " ".join(r.tags),
+            r.email,
+            r.phone,
+            local(r.last_contact_at, date_only=True),
         ],
+        as_json=as_json,
         as_csv=as_csv,
+        ids=ids,
     )
 
 
@@ -196,10 +185,7 @@ def rm(name: SegmentName, db: DbOption = None, as_json: JsonOption = False) -> N
     from pocketcrm.core.services import segments
 
     view = segments.delete_segment(open_db(db), name)
-    if as_json:
-        print_json(view)
-    else:
-        typer.echo(f"deleted segment {view.name} ({_filters_text(view.filters)})")
+    print_result(view, as_json, f"deleted segment {view.name} ({_filters_text(view.filters)})")
 
 
 # -- campaigns ------------------------------------------------------------------------------
@@ -270,23 +256,17 @@ def new(
     if not as_json:
         _show_preview(preview)
     if preview.to_send and not yes:  # nobody to email: create_campaign says why
-        if not interactive():
-            err(
-                f"error: this fixes {humanize.count(preview.to_send, 'recipient')}; pass --yes to create it"
-            )
-            raise typer.Exit(2)
-        if not typer.confirm(
-            f"Create a campaign to {humanize.count(preview.to_send, 'person')}?", default=False
-        ):
-            raise typer.Exit(1)
-    made = campaigns.create_campaign(store, segment, subject, body)
-    if as_json:
-        print_json(made)
-    else:
-        typer.echo(
-            f"created campaign {made.id}: {made.pending} to send, {made.skipped} skipped; "
-            f"send it with: pocketcrm campaign send {made.id}"
+        confirm_or_exit(
+            f"this fixes {humanize.count(preview.to_send, 'recipient')}; pass --yes to create it",
+            f"Create a campaign to {humanize.count(preview.to_send, 'person')}?",
         )
+    made = campaigns.create_campaign(store, segment, subject, body)
+    print_result(
+        made,
+        as_json,
+        f"created campaign {made.id}: {made.pending} to send, {made.skipped} skipped; "
+        f"send it with: pocketcrm campaign send {made.id}",
+    )
 
 
 @campaign_app.command("send")
@@ -337,29 +317,23 @@ def list_campaigns(
     from pocketcrm.core.services import campaigns
 
     views = campaigns.list_campaigns(open_db(db))
-    if ids:
-        print_ids(v.id for v in views)
-        return
-    if as_json:
-        print_json(views)
-        return
-    table(
+    print_list(
+        views,
         ["id", "created", "segment", "subject", "sent", "pending", "failed", "skipped", "finished"],
-        [
-            [
-                v.id,
-                local(v.created_at),
-                v.segment,
-                v.subject,
-                v.sent,
-                v.pending,
-                v.failed,
-                v.skipped,
-                local(v.finished_at),
-            ]
-            for v in views
+        lambda v: [
+            v.id,
+            local(v.created_at),
+            v.segment,
+            v.subject,
+            v.sent,
+            v.pending,
+            v.failed,
+            v.skipped,
+            local(v.finished_at),
         ],
+        as_json=as_json,
         as_csv=as_csv,
+        ids=ids,
     )
 
 

@@ -20,6 +20,7 @@ from pocketcrm.commands._common import (
     IdsOption,
     JsonOption,
     YesOption,
+    confirm_or_exit,
     err,
     handle_errors,
     interactive,
@@ -29,6 +30,8 @@ from pocketcrm.commands._common import (
     pick_contact,
     print_ids,
     print_json,
+    print_list,
+    print_result,
     say,
     table,
 )
@@ -42,6 +45,7 @@ from pocketcrm.commands.params import (
 )
 
 if TYPE_CHECKING:
+    from pocketcrm.core.store import Store
     from pocketcrm.core.transfer.importer import FieldChange, ImportReport
 
 person_app = typer.Typer(
@@ -157,25 +161,21 @@ def _import_history(db: str | None, as_json: bool) -> None:
     from pocketcrm.core.transfer.importer import list_batches
 
     batches = list_batches(open_db(db))
-    if as_json:
-        print_json(batches)
-        return
-    table(
+    print_list(
+        batches,
         ["batch", "when", "format", "encoding", "new", "updated", "skipped", "undone", "source"],
-        [
-            [
-                b.id,
-                local(b.at),
-                b.format,
-                b.encoding,
-                b.created,
-                b.updated,
-                b.skipped,
-                local(b.undone_at),
-                b.source,
-            ]
-            for b in batches
+        lambda b: [
+            b.id,
+            local(b.at),
+            b.format,
+            b.encoding,
+            b.created,
+            b.updated,
+            b.skipped,
+            local(b.undone_at),
+            b.source,
         ],
+        as_json=as_json,
     )
 
 
@@ -426,56 +426,54 @@ def merge(
     store = open_db(db)
     if history:
         merges = service.list_merges(store)
-        if as_json:
-            print_json(merges)
-            return
-        table(
+        print_list(
+            merges,
             ["id", "kind", "kept", "merged", "when", "undone"],
-            [
-                [
-                    m.id,
-                    m.entity,
-                    f"#{m.kept_id} {m.kept_label}",
-                    f"#{m.other_id} {m.other_label}",
-                    m.at,
-                    "yes" if m.undone else "",
-                ]
-                for m in merges
+            lambda m: [
+                m.id,
+                m.entity,
+                f"#{m.kept_id} {m.kept_label}",
+                f"#{m.other_id} {m.other_label}",
+                m.at,
+                "yes" if m.undone else "",
             ],
+            as_json=as_json,
         )
         return
     if undo:
         if other is not None or (keep is not None and not keep.lstrip("#").isdecimal()):
             raise Invalid("undo", "give the merge number: pocketcrm merge --undo [ID]")
         view = service.undo_any_merge(store, int(keep.lstrip("#")) if keep else None)
-        if as_json:
-            print_json(view)
-        else:
-            typer.echo(
-                f"undid merge {view.id}: #{view.kept_id} {view.kept_label} and "
-                f"#{view.other_id} {view.other_label} are separate again"
-            )
+        print_result(
+            view,
+            as_json,
+            f"undid merge {view.id}: #{view.kept_id} {view.kept_label} and "
+            f"#{view.other_id} {view.other_label} are separate again",
+        )
         return
     if keep is None or other is None:
         raise Invalid("merge", "give two records: pocketcrm merge KEEP OTHER")
     if company:
         result = service.merge_companies(store, keep, other)
-        if as_json:
-            print_json(result)
-        else:
-            typer.echo(
-                f"merged into company #{result.kept.id} {result.kept.name} (merge "
-                f"{result.merge_id}); undo with: pocketcrm merge --undo {result.merge_id}"
-            )
+        print_result(
+            result,
+            as_json,
+            f"merged into company #{result.kept.id} {result.kept.name} (merge "
+            f"{result.merge_id}); undo with: pocketcrm merge --undo {result.merge_id}",
+        )
         return
     merged = service.merge_contacts(store, pick_contact(store, keep), pick_contact(store, other))
-    if as_json:
-        print_json(merged)
-    else:
-        typer.echo(
-            f"merged into #{merged.kept.id} {merged.kept.display_name} (merge {merged.merge_id}); "
-            f"undo with: pocketcrm merge --undo {merged.merge_id}"
-        )
+    print_result(
+        merged,
+        as_json,
+        f"merged into #{merged.kept.id} {merged.kept.display_name} (merge {merged.merge_id}); "
+        f"undo with: pocketcrm merge --undo {merged.merge_id}",
+    )
+
+
+def _person(store: Store, ref: str) -> str:
+    """REF as '#id': an id is taken as it is, without looking it up among the living."""
+    return f"#{ref.lstrip('#')}" if ref.lstrip("#").isdecimal() else pick_contact(store, ref)
 
 
 @person_app.command("export")
@@ -495,12 +493,9 @@ def person_export(
     from pocketcrm.core.transfer.people import save_person_export
 
     store = open_db(db)
-    target = f"#{ref.lstrip('#')}" if ref.lstrip("#").isdecimal() else pick_contact(store, ref)
+    target = _person(store, ref)
     saved = save_person_export(store, target, output)
-    if as_json:
-        print_json(saved)
-    else:
-        typer.echo(f"wrote {saved.json_path} and {saved.vcard_path} ({saved.name})")
+    print_result(saved, as_json, f"wrote {saved.json_path} and {saved.vcard_path} ({saved.name})")
 
 
 @person_app.command("erase")
@@ -516,18 +511,13 @@ def person_erase(
     from pocketcrm.core.transfer.people import erase_person
 
     store = open_db(db)
-    # an id may name someone in the trash: they can be erased too
-    target = f"#{ref.lstrip('#')}" if ref.lstrip("#").isdecimal() else pick_contact(store, ref)
+    target = _person(store, ref)  # an id may name someone in the trash: they can be erased
     if not yes:
         card = get_card_by_id(store, int(target.lstrip("#")))
-        if not interactive():
-            err(f"error: erasing {card.display_name} cannot be undone; pass --yes to confirm")
-            raise typer.Exit(2)
-        if not typer.confirm(
+        confirm_or_exit(
+            f"erasing {card.display_name} cannot be undone; pass --yes to confirm",
             f"Erase {card.display_name} (#{card.id}) and everything tied to them for good?",
-            default=False,
-        ):
-            raise typer.Exit(1)
+        )
     erased = erase_person(store, target)
     if as_json:
         print_json(erased)

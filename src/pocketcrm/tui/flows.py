@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from pocketcrm.core.readmodels import Created, FollowUpView
+    from pocketcrm.core.store import Store
 
 
 def log_interaction(screen: Screen[Any], contact_id: int, name: str, kind: str = "call") -> None:
@@ -121,16 +122,7 @@ def trash_contact(
             return trash(store, f"#{contact_id}").label
 
         def done(label: str) -> None:
-            def undo() -> str:
-                from pocketcrm.core.services.trash import restore
-
-                return f"Restored {restore(store, f'#{contact_id}', 'contact').label}."
-
-            crm_app(screen).remember_undo(f"restore {label}", undo)
-            screen.notify(
-                f"Moved {label} to the trash. Press u to undo.", title="Deleted", timeout=8
-            )
-            crm_app(screen).data_written()
+            _trashed(screen, store, "contact", f"#{contact_id}", label, title="Deleted")
             if after is not None:
                 after()
 
@@ -186,18 +178,31 @@ def trash_record(screen: Screen[Any], kind: str, record_id: int) -> None:
         return remove(store, record_id).label
 
     def done(label: str) -> None:
-        def undo() -> str:
-            from pocketcrm.core.services.trash import restore
-
-            return f"Restored {noun} {restore(store, str(record_id), kind).label}."
-
-        crm_app(screen).remember_undo(f"restore {noun} {label}", undo)
-        screen.notify(
-            f"Moved {noun} {label} to the trash. Press u to undo.", title="Removed", timeout=8
-        )
-        crm_app(screen).data_written()
+        _trashed(screen, store, kind, str(record_id), label, title="Removed", noun=f"{noun} ")
 
     run_in_thread(screen, job, done, group="write")
+
+
+def _trashed(
+    screen: Screen[Any],
+    store: Store,
+    kind: str,
+    ref: str,
+    label: str,
+    *,
+    title: str,
+    noun: str = "",
+) -> None:
+    """LABEL (a KIND, REF) is in the trash: say so, and offer u to restore it."""
+
+    def undo() -> str:
+        from pocketcrm.core.services.trash import restore
+
+        return f"Restored {noun}{restore(store, ref, kind).label}."
+
+    crm_app(screen).remember_undo(f"restore {noun}{label}", undo)
+    screen.notify(f"Moved {noun}{label} to the trash. Press u to undo.", title=title, timeout=8)
+    crm_app(screen).data_written()
 
 
 def snooze_follow_up(screen: Screen[Any], follow_up: FollowUpView) -> None:

@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from pocketcrm.core.readmodels import FollowUpView
-from pocketcrm.tui.modals.base import FormModal
-from pocketcrm.tui.modals.when_hint import update_hint
+from pocketcrm.tui.modals.when_form import WhenForm
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 
 
-class FollowUpForm(FormModal[FollowUpView]):
+class FollowUpForm(WhenForm):
     """Schedule a follow-up; the result is the new follow-up."""
 
     def __init__(self, contact_id: int, name: str) -> None:
@@ -38,26 +35,13 @@ class FollowUpForm(FormModal[FollowUpView]):
             yield from self.buttons("Schedule")
         yield KeyFooter()
 
-    def on_mount(self) -> None:
-        self.query_one("#when", Input).focus()
-
-    @on(Input.Changed, "#when")
-    def _when_typed(self, event: Input.Changed) -> None:
-        update_hint(self.query_one("#when-error", Static), event.value)
-
     def validate(self) -> Callable[[], Any] | None:
-        from pocketcrm.core.dates import parse_when
-        from pocketcrm.core.errors import Invalid
         from pocketcrm.core.services.activity import schedule_follow_up
 
-        store = self.store
-        if store is None:
-            self.show_error("form", "the database is not open yet")
+        read = self.read_when("say when, e.g. 'tomorrow 9am', 'fri' or '+2w'")
+        if read is None:
             return None
-        text = self.value("when")
-        if not text.strip():
-            raise Invalid("when", "say when, e.g. 'tomorrow 9am', 'fri' or '+2w'")
-        due = parse_when(text, field="when")
+        store, due = read
         note, ref = self.value("note"), f"#{self.contact_id}"
         return lambda: schedule_follow_up(
             store, ref, due.moment, all_day=not due.has_time, note=note

@@ -5,19 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from pocketcrm.core.readmodels import FollowUpView
 from pocketcrm.tui import format as fmt
-from pocketcrm.tui.modals.base import FormModal
-from pocketcrm.tui.modals.when_hint import update_hint
+from pocketcrm.tui.modals.when_form import WhenForm
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 
 
-class SnoozeForm(FormModal[FollowUpView]):
+class SnoozeForm(WhenForm):
     """Snooze one follow-up; the result is the follow-up as moved."""
 
     ENTER_SAVES = True
@@ -41,26 +39,13 @@ class SnoozeForm(FormModal[FollowUpView]):
             yield from self.buttons("Snooze")
         yield KeyFooter()
 
-    def on_mount(self) -> None:
-        self.query_one("#when", Input).focus()
-
-    @on(Input.Changed, "#when")
-    def _when_typed(self, event: Input.Changed) -> None:
-        update_hint(self.query_one("#when-error", Static), event.value)
-
     def validate(self) -> Callable[[], Any] | None:
-        from pocketcrm.core.dates import parse_when
-        from pocketcrm.core.errors import Invalid
         from pocketcrm.core.services.activity import snooze_follow_up
 
-        store = self.store
-        if store is None:
-            self.show_error("form", "the database is not open yet")
+        read = self.read_when("say until when, e.g. 'tomorrow 9am' or '+3d'")
+        if read is None:
             return None
-        text = self.value("when")
-        if not text.strip():
-            raise Invalid("when", "say until when, e.g. 'tomorrow 9am' or '+3d'")
-        until = parse_when(text, field="when")
+        store, until = read
         follow_up_id = self.follow_up.id
         return lambda: snooze_follow_up(
             store, follow_up_id, until.moment, all_day=not until.has_time

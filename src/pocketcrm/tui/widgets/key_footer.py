@@ -85,30 +85,24 @@ class KeyFooter(Footer):
                 group.append((binding, enabled))
                 continue
             flush()
-            entries.append(
-                Entry(
-                    binding.key,
-                    self.app.get_key_display(binding),
-                    binding.description,
-                    binding.action,
-                    enabled,
-                )
-            )
+            entries.append(self._entry(binding, enabled))
         flush()
         palette = active.get(self.app.COMMAND_PALETTE_BINDING)
         if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
             _node, binding, enabled, _tooltip = palette
-            entries.append(
-                Entry(
-                    binding.key,
-                    self.app.get_key_display(binding),
-                    binding.description,
-                    binding.action,
-                    enabled,
-                    palette=True,
-                )
-            )
+            entries.append(self._entry(binding, enabled, palette=True))
         return tuple(entries)
+
+    def _entry(self, binding: Binding, enabled: bool, *, palette: bool = False) -> Entry:
+        """The footer entry of one binding shown on its own."""
+        return Entry(
+            binding.key,
+            self.app.get_key_display(binding),
+            binding.description,
+            binding.action,
+            enabled,
+            palette=palette,
+        )
 
     @staticmethod
     def _split(entries: tuple[Entry, ...], width: int) -> int:

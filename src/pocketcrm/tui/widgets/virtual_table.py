@@ -133,31 +133,24 @@ class VirtualTable(ScrollView, can_focus=True):
         def control(self) -> VirtualTable:
             return self.table
 
-    class Highlighted(Message):
+    class RowMessage(Message):
+        """Something happened to the row at INDEX (ROW is None while its page is loading)."""
+
+        def __init__(self, table: VirtualTable, index: int, row: Any) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+            self.row = row
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    class Highlighted(RowMessage):
         """The cursor moved to ROW (None while its page is still loading)."""
 
-        def __init__(self, table: VirtualTable, index: int, row: Any) -> None:
-            super().__init__()
-            self.table = table
-            self.index = index
-            self.row = row
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
-
-    class Chosen(Message):
+    class Chosen(RowMessage):
         """A row was clicked twice (or clicked while highlighted)."""
-
-        def __init__(self, table: VirtualTable, index: int, row: Any) -> None:
-            super().__init__()
-            self.table = table
-            self.index = index
-            self.row = row
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
 
     def __init__(
         self,
