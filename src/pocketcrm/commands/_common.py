@@ -247,15 +247,13 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(as_dict(data), ensure_ascii=False, indent=2))
 
 
-def print_result(
-    view: Any, as_json: bool, line: object, show: Callable[[object], None] = typer.echo
-) -> None:
-    """A command's answer about one record: the record as JSON, or one LINE said by SHOW
-    (`echo` where the line holds stored text)."""
+def print_result(view: Any, as_json: bool, line: object) -> None:
+    """A command's answer about one record: the record as JSON, or one LINE, escaped (it
+    names stored text: a label, a note)."""
     if as_json:
         print_json(view)
     else:
-        show(line)
+        echo(line)
 
 
 def print_created(record: Any, as_json: bool) -> None:

@@ -13,7 +13,6 @@ from pocketcrm.commands._common import (
     JsonOption,
     YesOption,
     confirm_or_exit,
-    echo,
     err,
     handle_errors,
     local,
@@ -274,7 +273,7 @@ def rm(number: Number, db: DbOption = None, as_json: JsonOption = False) -> None
     from pocketcrm.core.services import billing
 
     item = billing.trash_invoice(open_db(db), number)
-    print_result(item, as_json, f"invoice {item.label} moved to the trash", show=echo)
+    print_result(item, as_json, f"invoice {item.label} moved to the trash")
 
 
 @handle_errors

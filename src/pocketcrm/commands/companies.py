@@ -11,7 +11,6 @@ from pocketcrm.commands._common import (
     DbOption,
     IdsOption,
     JsonOption,
-    echo,
     handle_errors,
     local,
     no_markup,
@@ -191,7 +190,7 @@ def edit(
             remove_tags=rm_tag,
         ),
     )
-    print_result(card, as_json, f"updated #{card.id} {card.name}", show=echo)
+    print_result(card, as_json, f"updated #{card.id} {card.name}")
 
 
 @app.command("rm")

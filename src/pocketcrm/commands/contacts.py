@@ -17,7 +17,6 @@ from pocketcrm.commands._common import (
     ago,
     confirm_or_exit,
     due_text,
-    echo,
     err,
     handle_errors,
     interactive,
@@ -551,7 +550,7 @@ def edit(
     contacts.validate_patch(patch)
     _confirm_suppressed(store, add_email, add_phone, yes, "add")
     card = contacts.update_contact(store, target, patch, allow_suppressed=True)
-    print_result(card, as_json, f"updated #{card.id} {card.display_name}", show=echo)
+    print_result(card, as_json, f"updated #{card.id} {card.display_name}")
 
 
 @handle_errors
@@ -614,7 +613,7 @@ def stage(
 
     store = open_db(db)
     card = contacts.set_stage(store, pick_contact(store, ref), new_stage)
-    print_result(card, as_json, f"#{card.id} {card.display_name} is now {card.stage}", show=echo)
+    print_result(card, as_json, f"#{card.id} {card.display_name} is now {card.stage}")
 
 
 @handle_errors
@@ -695,9 +694,4 @@ def restore(
     from pocketcrm.core.services import trash
 
     item = trash.restore(open_db(db), ref, kind)
-    print_result(
-        item,
-        as_json,
-        f"restored {item.kind.replace('_', '-')} #{item.id} ({item.label})",
-        show=echo,
-    )
+    print_result(item, as_json, f"restored {item.kind.replace('_', '-')} #{item.id} ({item.label})")

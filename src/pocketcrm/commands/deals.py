@@ -12,7 +12,6 @@ from pocketcrm.commands._common import (
     DbOption,
     IdsOption,
     JsonOption,
-    echo,
     handle_errors,
     local,
     open_db,
@@ -92,7 +91,7 @@ def _rows(deals: list[DealView], as_csv: bool = False) -> list[list[object]]:
 
 
 def _echo_deal(view: DealView, as_json: bool, verb: str) -> None:
-    print_result(view, as_json, f"{verb} deal #{view.id} {view.title} ({view.stage})", show=echo)
+    print_result(view, as_json, f"{verb} deal #{view.id} {view.title} ({view.stage})")
 
 
 @deal_app.command("add")
@@ -284,7 +283,7 @@ def rm(deal_id: DealId, db: DbOption = None, as_json: JsonOption = False) -> Non
     from pocketcrm.core.services import deals
 
     item = deals.trash_deal(open_db(db), deal_id)
-    print_result(item, as_json, f"deal #{item.id} {item.label} moved to the trash", show=echo)
+    print_result(item, as_json, f"deal #{item.id} {item.label} moved to the trash")
 
 
 def render_pipeline(board: Pipeline) -> None:

@@ -24,7 +24,6 @@ from pocketcrm.commands._common import (
     JsonOption,
     ago,
     db_location,
-    echo,
     err,
     handle_errors,
     interactive,
@@ -460,7 +459,6 @@ def cadence_rm(
         view,
         as_json,
         f"removed cadence #{view.id}: {view.target} every {humanize.count(view.ideal_days, 'day')}",
-        show=echo,
     )
 
 
