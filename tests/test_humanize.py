@@ -93,7 +93,7 @@ def test_span_is_one_arithmetic_in_two_lengths(length: timedelta, short: str, wo
 
 def test_both_faces_say_the_same_ago() -> None:
     """The interface's list and card and the commands' `show` print the same words."""
-    from pocketcrm.commands._common import ago as command_ago
+    from pocketcrm.commands.common import ago as command_ago
     from pocketcrm.core import clock
     from pocketcrm.tui import format as fmt
 

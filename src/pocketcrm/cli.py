@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pocketcrm import __version__
-from pocketcrm.commands._common import CreateOption, DbOption, close_opened, set_root_db
+from pocketcrm.commands.common import CreateOption, DbOption, close_opened, set_root_db
 from pocketcrm.commands.lazy import LazyGroup
 
 
@@ -153,13 +153,13 @@ def root(
 
 def launch_tui(db: str | None) -> None:
     """The composition root may know both faces; the faces never know each other."""
-    from pocketcrm.commands import _common
+    from pocketcrm.commands import common
     from pocketcrm.paths import is_default_db
     from pocketcrm.tui.app import run  # Textual: ~270 ms, only for the interface
 
-    location = _common.db_location(db)
-    create = _common.creating_allowed() or is_default_db(location)
-    run(location, _common.load_settings(), create_folders=create)
+    location = common.db_location(db)
+    create = common.creating_allowed() or is_default_db(location)
+    run(location, common.load_settings(), create_folders=create)
 
 
 def tui(db: DbOption = None) -> None:

@@ -99,7 +99,7 @@ def test_rich_table_and_card_escape_in_a_terminal(
 
     from rich.console import Console
 
-    from pocketcrm.commands import _common
+    from pocketcrm.commands import common
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:
@@ -108,10 +108,10 @@ def test_rich_table_and_card_escape_in_a_terminal(
     _stored_with_controls(core)
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, width=120, color_system=None)
-    monkeypatch.setattr(_common, "_rich_console", lambda: console)
+    monkeypatch.setattr(common, "_rich_console", lambda: console)
     monkeypatch.setattr(sys, "stdout", Tty())
-    _common.table(["name"], [[ESC_TITLE]])
-    _common.say(f"[bold]{ESC_TITLE}[/bold]")
+    common.table(["name"], [[ESC_TITLE]])
+    common.say(f"[bold]{ESC_TITLE}[/bold]")
     monkeypatch.undo()
     out = buffer.getvalue()
     assert "]0;pwned" in out and "\x1b]0" not in out and "\x07" not in out

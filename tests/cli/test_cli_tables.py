@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from clisupport import Run
 
-from pocketcrm.commands._common import fit_columns
+from pocketcrm.commands.common import fit_columns
 
 POCKETCRM = str(Path(sys.executable).with_name("pocketcrm"))
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

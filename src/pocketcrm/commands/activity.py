@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from pocketcrm.commands._common import (
+from pocketcrm.commands.common import (
     CsvOption,
     DbOption,
     IdsOption,

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from pocketcrm import humanize
-from pocketcrm.commands._common import DbOption, JsonOption, db_location, handle_errors, print_json
+from pocketcrm.commands.common import DbOption, JsonOption, db_location, handle_errors, print_json
 
 config_app = typer.Typer(
     add_completion=False,
@@ -108,7 +108,7 @@ def demo(
     from pathlib import Path
 
     from pocketcrm import paths
-    from pocketcrm.commands._common import load_settings, root_db
+    from pocketcrm.commands.common import load_settings, root_db
     from pocketcrm.core.demo import build_demo
     from pocketcrm.core.errors import Invalid
     from pocketcrm.core.store import open_store

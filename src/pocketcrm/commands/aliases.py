@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from pocketcrm.commands import activity, contacts
-from pocketcrm.commands._common import DbOption, JsonOption
+from pocketcrm.commands.common import DbOption, JsonOption
 from pocketcrm.commands.params import Ref
 
 

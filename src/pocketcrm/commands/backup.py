@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from pocketcrm.commands._common import (
+from pocketcrm.commands.common import (
     DbOption,
     JsonOption,
     YesOption,

@@ -8,7 +8,7 @@ import typer
 from typer.core import TyperCommand
 
 from pocketcrm.commands import contact_params as fields
-from pocketcrm.commands._common import (
+from pocketcrm.commands.common import (
     CsvOption,
     DbOption,
     IdsOption,

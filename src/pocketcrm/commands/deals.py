@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pocketcrm import humanize
-from pocketcrm.commands._common import (
+from pocketcrm.commands.common import (
     CsvOption,
     DbOption,
     IdsOption,

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from pocketcrm.commands._common import err, interactive, open_db, pick_contact, print_result
+from pocketcrm.commands.common import err, interactive, open_db, pick_contact, print_result
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import ContactCard

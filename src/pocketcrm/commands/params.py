@@ -2,7 +2,7 @@
 a contact is always REF and said the same way, a moment always WHEN.
 
 Only typer and the standard library (start-up is a feature). --db, --json, --csv, --yes
-and --ids live in _common.py beside the code that reads them.
+and --ids live in common.py beside the code that reads them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from pocketcrm.commands._common import err
+from pocketcrm.commands.common import err
 
 T = TypeVar("T")
 
