@@ -51,8 +51,7 @@ def in_terminal(columns: int, *args: str) -> str:
                 if not chunk:
                     break
                 out += chunk
-            elif process.poll() is not None:
-                break
+            # no break on exit: a pty's last output may arrive after it (read to EIO)
         assert process.wait(timeout=30) == 0, out
     finally:
         os.close(master)

@@ -47,8 +47,7 @@ def in_terminal(*args: str, answer: bytes = b"") -> tuple[int, str]:
                 if not asked and any(p in out for p in PROMPTS):
                     os.write(master, answer + b"\r")
                     asked = True
-            elif process.poll() is not None:
-                break
+            # no break on exit: a pty's last output may arrive after it (read to EIO)
         code = process.wait(timeout=30)
     finally:
         os.close(master)

@@ -45,8 +45,9 @@ def in_terminal(*args: str, answer: bytes) -> tuple[int, str]:
                 if not asked and any(p in out for p in PROMPTS):
                     os.write(master, answer + b"\r")
                     asked = True
-            elif process.poll() is not None:
-                break
+        # No break when the process is seen to exit: the kernel hands a pty's last output
+        # over asynchronously (under load, after the exit). Reading until EIO, which comes
+        # once the buffer is drained and no one holds the other side, loses none of it.
         code = process.wait(timeout=30)
     finally:
         os.close(master)
