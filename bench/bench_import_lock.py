@@ -144,6 +144,8 @@ def run(db: Path, source: Path, label: str, least: float) -> None:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and not sys.argv[1].isdigit():
+        sys.exit("usage: bench/bench_import_lock.py [ROWS]  (default 100000)")
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     OUT.mkdir(parents=True, exist_ok=True)
     source = OUT / f"google-{rows}.csv"
