@@ -77,6 +77,24 @@ def test_a_one_line_command_imports_sqlmodel_but_not_textual(tmp_path: Path) -> 
     assert not roots(modules) & set(HEAVY_UI)
 
 
+def test_everyday_commands_do_not_build_the_orm_models(tmp_path: Path) -> None:
+    """The hot paths run plain SQL: building SQLModel's table classes (and SQLAlchemy's
+    PostgreSQL dialect they bring) costs about 120 ms a command, for nothing."""
+    db = tmp_path / "crm.db"
+    modules_after(["add", "Ann Lee", "--db", str(db)], tmp_path)
+    for args in (
+        ["show", "1"],
+        ["list"],
+        ["search", "ann"],
+        ["agenda"],
+        ["add", "Bob Stone"],
+        ["log-call", "1", "--note", "hello"],
+    ):
+        modules, _ = modules_after([*args, "--db", str(db)], tmp_path)
+        assert "pocketcrm.core.models" not in modules, args
+        assert "numpy" not in roots(modules), args
+
+
 def test_completion_imports_neither(tmp_path: Path) -> None:
     env = {"_POCKETCRM_COMPLETE": "complete_bash", "COMP_WORDS": "pocketcrm ", "COMP_CWORD": "1"}
     modules, out = modules_after([], tmp_path, env)

@@ -24,7 +24,6 @@ from pocketcrm.core.readmodels import (
 )
 from pocketcrm.core.search import fold, matching_ids_sql, reindex
 from pocketcrm.core.services.cards import card_for, tags_of
-from pocketcrm.core.services.companies import company_for, tag_ids
 from pocketcrm.core.services.contact_lists import (
     add_addresses,
     add_emails,
@@ -35,6 +34,7 @@ from pocketcrm.core.services.contact_lists import (
     remove_websites,
 )
 from pocketcrm.core.services.lookup import resolve_contact
+from pocketcrm.core.services.named import company_for, tag_ids
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
 
