@@ -17,6 +17,9 @@ from pocketcrm.core.transfer import jsonfmt
 from pocketcrm.core.transfer.importer.match import Matcher
 from pocketcrm.core.transfer.importer.normalise import JSON_ACTIVITY_KEYS, Rec, uuid4
 
+# A company's details an import fills in (a new company) or adds where empty (a known one).
+_COMPANY_DETAILS = ("website", "phone", "email", "street", "city", "region", "postcode", "country")
+
 
 class ContactWriter(Matcher):
     def buying_stages(self) -> set[str]:
@@ -42,20 +45,7 @@ class ContactWriter(Matcher):
             "name": values["name"],
             "name_key": key,
             "kind": values.get("kind", "customer"),
-            **{
-                k: str(values.get(k, ""))
-                for k in (
-                    "website",
-                    "phone",
-                    "email",
-                    "street",
-                    "city",
-                    "region",
-                    "postcode",
-                    "country",
-                    "notes",
-                )
-            },
+            **{k: str(values.get(k, "")) for k in (*_COMPANY_DETAILS, "notes")},
             "owner": str(values.get("owner", self.owner)),
             "created_at": values.get("created_at", self.now_db),
             "updated_at": values.get("updated_at", self.now_db),
@@ -138,16 +128,7 @@ class ContactWriter(Matcher):
             .one()
         )
         changes: dict[str, Any] = {}
-        for column in (
-            "website",
-            "phone",
-            "email",
-            "street",
-            "city",
-            "region",
-            "postcode",
-            "country",
-        ):
+        for column in _COMPANY_DETAILS:
             if values.get(column) and not row[column]:
                 changes[column] = values[column]
         if values.get("notes") and values["notes"] not in row["notes"]:
