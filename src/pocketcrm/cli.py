@@ -41,7 +41,7 @@ class Commands(LazyGroup):
         "done": "pocketcrm.commands.activity:done",
         "snooze": "pocketcrm.commands.activity:snooze",
         "company": "pocketcrm.commands.companies:app",
-        "report": "pocketcrm.commands.reports:report",
+        "report": "pocketcrm.commands.reports:report_app",
         "remind": "pocketcrm.commands.reminders:remind",
         "cadence": "pocketcrm.commands.reminders:cadence_app",
         "cron": "pocketcrm.commands.reminders:cron_app",

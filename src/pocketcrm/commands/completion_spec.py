@@ -368,6 +368,7 @@ SPEC: dict[str, Any] = {
             "--db": ("db", True),
             "--json": ("as_json", False),
         },
+        "commands": [],
     },
     "remind": {
         "arguments": [],

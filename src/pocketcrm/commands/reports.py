@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -15,32 +15,12 @@ from pocketcrm.commands.common import (
     open_db,
     print_json,
     say,
-    when,
 )
+from pocketcrm.commands.lazy import LazyGroup
+from pocketcrm.commands.reportkit import SinceOption, UntilOption, bars, moments, sparkline
 
 if TYPE_CHECKING:
-    from pocketcrm.core.readmodels import Count, Report
-
-BAR_WIDTH = 30
-
-
-def _bars(title: str, counts: tuple[Count, ...], suffix: str = "") -> list[str]:
-    if not counts:
-        return [f"[bold]{title}[/bold]", "  (none)"]
-    top = max(c.count for c in counts) or 1
-    width = max(len(c.key) for c in counts)
-    lines = [f"[bold]{title}[/bold]"]
-    for c in counts:
-        bar = "█" * max(1 if c.count else 0, round(BAR_WIDTH * c.count / top))
-        key = c.key.replace("[", "\\[")
-        lines.append(f"  {key:<{width}}  {c.count:>7}{suffix}  [cyan]{bar}[/cyan]")
-    return lines
-
-
-def _sparkline(counts: tuple[Count, ...]) -> str:
-    blocks = " ▁▂▃▄▅▆▇█"
-    top = max((c.count for c in counts), default=0) or 1
-    return "".join(blocks[round(8 * c.count / top)] for c in counts)
+    from pocketcrm.core.readmodels import Report
 
 
 def render(report: Report) -> None:
@@ -49,18 +29,18 @@ def render(report: Report) -> None:
         "",
         f"contacts {report.contacts_total}   new in period {report.new_contacts}   "
         f"interactions {report.interactions_total}",
-        f"activity by week  {_sparkline(report.activity_by_week)}",
+        f"activity by week  {sparkline(report.activity_by_week)}",
         "",
     ]
-    lines += _bars("Contacts by stage", report.contacts_by_stage) + [""]
-    lines += _bars("Companies by kind", report.companies_by_kind) + [""]
-    lines += _bars("Customers by company kind", report.customers_by_company_kind) + [""]
-    lines += _bars("Interactions by kind", report.interactions_by_kind) + [""]
-    lines += _bars("Interactions by outcome", report.interactions_by_outcome) + [""]
-    lines += _bars("Interactions by owner", report.interactions_by_owner) + [""]
-    lines += _bars("Calls by owner", report.calls_by_owner) + [""]
-    lines += _bars("Call success rate by owner (reached)", report.success_rate_by_owner, "%") + [""]
-    lines += _bars("Open leads by owner", report.leads_by_owner) + [""]
+    lines += bars("Contacts by stage", report.contacts_by_stage) + [""]
+    lines += bars("Companies by kind", report.companies_by_kind) + [""]
+    lines += bars("Customers by company kind", report.customers_by_company_kind) + [""]
+    lines += bars("Interactions by kind", report.interactions_by_kind) + [""]
+    lines += bars("Interactions by outcome", report.interactions_by_outcome) + [""]
+    lines += bars("Interactions by owner", report.interactions_by_owner) + [""]
+    lines += bars("Calls by owner", report.calls_by_owner) + [""]
+    lines += bars("Call success rate by owner (reached)", report.success_rate_by_owner, "%") + [""]
+    lines += bars("Open leads by owner", report.leads_by_owner) + [""]
     sat = "n/a" if report.satisfaction_average is None else f"{report.satisfaction_average:.2f}/5"
     lines.append(
         f"[bold]Satisfaction[/bold]  {sat} over "
@@ -118,38 +98,41 @@ def _money_lines(report: Report) -> list[str]:
     return lines
 
 
+class Sections(LazyGroup):
+    """`pocketcrm report SECTION`: each section lives in its own module, built when asked."""
+
+    lazy: dict[str, str] = {}
+    summaries: dict[str, str] = {}
+
+
+report_app = typer.Typer(
+    cls=Sections,
+    invoke_without_command=True,
+    subcommand_metavar="[SECTION] [ARGS]...",
+    rich_markup_mode="rich",
+    add_completion=False,
+    help="Contacts by stage and company kind, activity by kind, outcome and owner, follow-ups, satisfaction, pipeline, revenue and invoices.",
+)
+
+
+@report_app.callback(invoke_without_command=True)
 @handle_errors
 def report(
-    since: Annotated[
-        str,
-        typer.Option(
-            help="Start (WHEN, e.g. 30d, 2026-01-01; default 30 days ago).", metavar="WHEN"
-        ),
-    ] = "",
-    until: Annotated[str, typer.Option(help="End (WHEN; default now).", metavar="WHEN")] = "",
+    ctx: typer.Context,
+    since: SinceOption = "",
+    until: UntilOption = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Contacts by stage and company kind, activity by kind, outcome and owner, follow-ups, satisfaction, pipeline, revenue and invoices."""
+    """Contacts by stage and company kind, activity by kind, outcome and owner, follow-ups, satisfaction, pipeline, revenue and invoices.
+
+    Without a SECTION, the overview; each section has its own --help.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from pocketcrm.core.services import reports
 
-    start = when(since, "since", past=True).moment if since else None
-    end = None
-    if until:
-        parsed = when(until, "until", past=True)
-        end = parsed.moment
-        if not parsed.has_time:  # "--until 2026-11-15" takes in the whole of that day
-            from datetime import UTC, datetime, time, timedelta
-
-            from pocketcrm.core import clock
-            from pocketcrm.core.errors import Invalid
-
-            try:
-                next_day = datetime.combine(parsed.day() + timedelta(days=1), time())
-            except OverflowError:
-                raise Invalid("until", f"{until!r} is too far ahead") from None
-            end = next_day.replace(tzinfo=clock.local_zone()).astimezone(UTC)
-    result = reports.summary(open_db(db), start, end)
+    result = reports.summary(open_db(db), *moments(since, until))
     if as_json:
         print_json(result)
     else:

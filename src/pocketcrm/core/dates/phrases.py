@@ -150,6 +150,17 @@ class When:
         """The user's calendar day, which is what date-only phrases mean."""
         return self.local().date()
 
+    def end(self) -> datetime:
+        """Where a period named by this phrase ends: "--until 2026-11-15" takes in the whole
+        of that day, "--until 'nov 15 17:00'" stops at the moment named."""
+        if self.has_time:
+            return self.moment
+        try:
+            next_day = datetime.combine(self.day() + timedelta(days=1), time())
+        except OverflowError:
+            raise Invalid("until", "is too far ahead; e.g. --until today") from None
+        return next_day.replace(tzinfo=clock.local_zone()).astimezone(UTC)
+
     def describe(self) -> str:
         """Echo what was understood, e.g. 'Tue 1 Dec 2026' or 'Fri 4 Dec 2026 15:00'."""
         at = self.local()

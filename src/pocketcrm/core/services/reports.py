@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from pocketcrm.core import clock
 from pocketcrm.core.dialect import day_after, utc_day, week_start
-from pocketcrm.core.errors import Invalid
+from pocketcrm.core.periods import period
 from pocketcrm.core.readmodels import Count, Report
 from pocketcrm.core.services.figures import pipeline_figures, revenue_figures
 from pocketcrm.core.settings import NOT_SALES_COMPANY_KINDS, Settings
@@ -302,10 +302,8 @@ def _weekly(weeks: Counter[str], since: datetime, until: datetime) -> tuple[Coun
 def summary(store: Store, since: datetime | None = None, until: datetime | None = None) -> Report:
     """The report for [since, until); by default the last 30 days."""
     now = clock.now()
-    until = until or now
-    since = since or until - timedelta(days=30)
-    if since >= until:
-        raise Invalid("since", "must be before --until; e.g. --since 30d --until today")
+    asked = period(since, until)
+    since, until = asked.since, asked.until
     window = {"since": db_time(since), "until": db_time(until)}
     settings = store.settings
     with store.read() as session:
