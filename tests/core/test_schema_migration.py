@@ -333,3 +333,20 @@ def test_the_migrations_fold_is_the_codes_fold() -> None:
     sample = "Łukasz Żółkiewski Søren Æsa Straße Đorđe Œdipe Þóra Işıl Zoë Ħ Ŧ ĸ ǅ ﬁ  x"
     assert frozen.fold(sample) == fold(sample)
     assert frozen.fold_before("Łukasz Zoë") == "łukasz zoe"
+
+
+def test_upgrade_to_0014_gives_old_interactions_their_channel(old_db: Path) -> None:
+    """Issue 13: a call from 0001's days comes out on the phone channel, a note as other;
+    numbers and reasons start empty, and the market table is there to fill."""
+    store = open_store(old_db, Settings())
+    try:
+        with store.read() as session:
+            from sqlalchemy import text
+
+            rows = session.execute(
+                text("SELECT kind, channel, number, reason FROM interaction ORDER BY id")
+            ).all()
+            assert [tuple(r) for r in rows] == [("call", "phone", "", ""), ("note", "other", "", "")]
+            assert session.execute(text("SELECT count(*) FROM market")).scalar() == 0
+    finally:
+        store.close()

@@ -12,7 +12,7 @@ import uuid as uuidlib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, MetaData, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, MetaData, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 # Re-exported: older modules import the time helpers from here.
@@ -537,3 +537,41 @@ class CampaignRecipient(SQLModel, table=True):
     attempts: int = 0
     sent_at: datetime | None = _when()
     error: str = _text()
+
+
+# --- Issue 13 (analysis): the interaction's channel, the other party's number, a
+# dissatisfaction reason (added to the table here, read and written with plain SQL by
+# services/activity.py and core/analysis/), and the market sizes the owner knows.
+for _name in ("channel", "number", "reason"):
+    Interaction.__table__.append_column(  # type: ignore[attr-defined]
+        Column(_name, Text, nullable=False, server_default="")
+    )
+_calls = Interaction.__table__.c  # type: ignore[attr-defined]
+Index(
+    "ix_interaction_calls",
+    _calls.occurred_at,
+    _calls.kind,
+    _calls.direction,
+    _calls.channel,
+    _calls.owner,
+    _calls.outcome,
+)
+
+
+class Market(SQLModel, table=True):
+    """The size of a market the owner knows: money a year, or a number of customers."""
+
+    __tablename__ = "market"
+    __table_args__ = (
+        UniqueConstraint("name", "segment", "year", name="uq_market_name_segment_year"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    segment: str = ""  # "" is the whole market
+    year: int = 0  # 0: not tied to a year
+    size_cents: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    customers: int | None = None
+    currency: str = ""
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
