@@ -45,6 +45,10 @@ KEYS: dict[str, str] = {
     "reminders.smtp.recipients": "To addresses of the digest, comma-separated",
     "reminders.smtp.password_env": "environment variable that holds the SMTP password",
     "backups.keep": "backups kept per database (the newest and the last before an upgrade stay)",
+    "analysis.success_outcomes": "call outcomes that count as success in report calls/team",
+    "analysis.low_satisfaction": "a score at or below this counts as low in report factors",
+    "analysis.reasons": "dissatisfaction reasons offered by log-call --reason, comma-separated",
+    "analysis.lead_sources": "lead sources offered for a contact's --source, comma-separated",
     "backups.keep_days": "also drop backups older than this many days (0: no age limit)",
 }
 # Other names people use for a setting (the file keeps the name in KEYS).
@@ -77,7 +81,7 @@ def _coerce(current: Any, raw: Any, key: str) -> Any:
     if isinstance(current, list):
         items = raw if isinstance(raw, list) else str(raw).split(",")
         cleaned = [str(i).strip() for i in items if str(i).strip()]
-        if key in ("stages", "outcomes", "deal_stages"):
+        if key in ("stages", "outcomes", "deal_stages") or key.startswith("analysis."):
             cleaned = ["_".join(i.lower().split()) for i in cleaned]
             if not cleaned:
                 raise Invalid(key, "needs at least one value, comma-separated")
@@ -149,6 +153,8 @@ def _validate_setting(key: str, value: Any) -> None:
                 raise Invalid(
                     key, f"unknown channel {channel!r}; use stdout, desktop, email, command"
                 )
+    if key == "analysis.low_satisfaction" and not 1 <= int(value) <= 4:
+        raise Invalid(key, "give a score from 1 to 4; e.g. 2 means 1 and 2 are low")
     if key == "reminders.all_day_hour" and not 0 <= int(value) <= 23:
         raise Invalid(key, "give an hour from 0 to 23")
     if key == "backups.keep" and int(value) < 1:

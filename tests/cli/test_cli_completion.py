@@ -136,6 +136,8 @@ def test_settings_and_stored_values(crm: None, shell: str) -> None:
         "no_answer",
         "busy",
         "wrong_number",
+        "meeting_booked",
+        "won",
     ]
     assert values(shell, "pocketcrm list --tag v") == ["vendor", "vip"]
     assert values(shell, "pocketcrm tag ann +v") == ["+vendor", "+vip"]

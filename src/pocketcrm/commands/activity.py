@@ -53,7 +53,37 @@ SatisfactionOption = Annotated[
 FollowUpOption = Annotated[
     str, typer.Option("--follow-up", help="Schedule the next step (WHEN).", metavar="WHEN")
 ]
-DirectionOption = Annotated[str, typer.Option(help="in or out.", metavar="in|out")]
+DirectionOption = Annotated[
+    str, typer.Option(help="in or out (log-call: out, or in with --from).", metavar="in|out")
+]
+ChannelOption = Annotated[
+    str,
+    typer.Option(
+        help="phone, email, meeting, web_form, walk_in, referral, social, other "
+        "(default: what the kind implies).",
+        metavar="CHANNEL",
+    ),
+]
+FromOption = Annotated[
+    str,
+    typer.Option("--from", help="The caller's number (an inbound call).", metavar="NUMBER"),
+]
+ToOption = Annotated[
+    str,
+    typer.Option(
+        "--to",
+        help="The number called (outbound; default the contact's primary phone).",
+        metavar="NUMBER",
+    ),
+]
+ReasonOption = Annotated[
+    str,
+    typer.Option(
+        help="Why the customer was unhappy, with a low --satisfaction: price, quality, "
+        "delivery, service, billing, other (configurable).",
+        metavar="REASON",
+    ),
+]
 OwnerOption = Annotated[
     str, typer.Option(help="Who handled it (default: config owner).", metavar="OWNER")
 ]
@@ -88,10 +118,13 @@ def _log(
     owner: str,
     db: str | None,
     as_json: bool,
+    analysis: tuple[str, str, str, str] = ("", "", "", ""),
 ) -> None:
+    """ANALYSIS: the channel, the number it came from, the number called and the reason."""
     from pocketcrm.core import dates
     from pocketcrm.core.services import activity
 
+    channel, number_from, number_to, reason = analysis
     data = activity.InteractionInput(
         kind=kind,
         notes=note,
@@ -99,6 +132,10 @@ def _log(
         satisfaction=satisfaction,
         direction=direction,
         owner=owner,
+        channel=channel,
+        number_from=number_from,
+        number_to=number_to,
+        reason=reason,
     )
     if duration:
         data.duration_s = dates.parse_duration(duration, field="duration")
@@ -136,12 +173,17 @@ def log_call(
     at: AtOption = "",
     satisfaction: SatisfactionOption = None,
     follow_up: FollowUpOption = "",
-    direction: DirectionOption = "out",
+    direction: DirectionOption = "",
     owner: OwnerOption = "",
+    channel: ChannelOption = "",
+    number_from: FromOption = "",
+    number_to: ToOption = "",
+    reason: ReasonOption = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Log a phone call (and optionally schedule the follow-up)."""
+    direction = direction or ("in" if number_from else "out")
     _log(
         "call",
         ref,
@@ -155,6 +197,7 @@ def log_call(
         owner,
         db,
         as_json,
+        (channel, number_from, number_to, reason),
     )
 
 
@@ -172,6 +215,10 @@ def log(
     follow_up: FollowUpOption = "",
     direction: DirectionOption = "",
     owner: OwnerOption = "",
+    channel: ChannelOption = "",
+    number_from: FromOption = "",
+    number_to: ToOption = "",
+    reason: ReasonOption = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -189,6 +236,7 @@ def log(
         owner,
         db,
         as_json,
+        (channel, number_from, number_to, reason),
     )
 
 

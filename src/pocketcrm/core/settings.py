@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DEFAULT_STAGES = ["lead", "prospect", "customer", "past_customer"]
-DEFAULT_OUTCOMES = ["reached", "voicemail", "no_answer", "busy", "wrong_number"]
+DEFAULT_OUTCOMES = [
+    "reached", "voicemail", "no_answer", "busy", "wrong_number", "meeting_booked", "won"
+]  # fmt: skip
 COMPANY_KINDS = ["customer", "prospect", "partner", "supplier", "distributor", "other"]
 # People at these companies are not sales leads, whatever their stage: the report's lead
 # counts leave them out (a supplier's contact comes in at stage "lead" like anyone else).
@@ -63,6 +65,26 @@ class StageRoles:
 
 STAGE_ROLES = ("lead", "customer", "past")
 
+CHANNELS = ["phone", "email", "meeting", "web_form", "walk_in", "referral", "social", "other"]
+
+
+@dataclass
+class AnalysisConfig:
+    """What the analysis sections count as success, as low, and the lists they offer."""
+
+    success_outcomes: list[str] = field(
+        default_factory=lambda: ["reached", "meeting_booked", "won"]
+    )  # a call with one of these outcomes succeeded
+    low_satisfaction: int = 2  # a score at or below this is "low" (report factors)
+    reasons: list[str] = field(
+        default_factory=lambda: ["price", "quality", "delivery", "service", "billing", "other"]
+    )  # why a customer was unhappy (log-call --reason)
+    lead_sources: list[str] = field(
+        default_factory=lambda: [
+            "campaign", "referral", "web", "event", "cold_call", "import", "social", "other"
+        ]
+    )  # offered for contacts' --source (any text is kept)
+
 
 @dataclass
 class Settings:
@@ -79,6 +101,7 @@ class Settings:
     reminders: ReminderConfig = field(default_factory=ReminderConfig)
     backups: BackupConfig = field(default_factory=BackupConfig)
     stage_roles: StageRoles = field(default_factory=StageRoles)
+    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
 
     def stage_for(self, role: str) -> str:
         """The stage that plays ROLE (lead, customer, past), or '' when none does.

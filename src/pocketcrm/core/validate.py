@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from pocketcrm.core.errors import Invalid
-from pocketcrm.core.settings import COMPANY_KINDS, INTERACTION_KINDS, Settings
+from pocketcrm.core.settings import CHANNELS, COMPANY_KINDS, INTERACTION_KINDS, Settings
 from pocketcrm.core.text import is_blank, unsafe_in, visible
 
 _EMAIL = re.compile(r"^[^@\s\"<>(),;:]+@[^@\s\"<>(),;:]+\.[^@\s\"<>(),;:.]{2,}$")
@@ -114,6 +114,29 @@ def direction(value: str) -> str:
     if found is None:
         raise Invalid("direction", f"unknown direction {value!r}; use 'in' or 'out'")
     return found
+
+
+CHANNEL_OF_KIND = {"call": "phone", "sms": "phone", "email": "email", "meeting": "meeting"}
+
+
+def channel(value: str, kind: str) -> str:
+    """The channel an interaction came through; by default the one its kind implies."""
+    if not value.strip():
+        return CHANNEL_OF_KIND.get(kind, "other")
+    return _choice(value, CHANNELS, "channel")
+
+
+def reason(value: str, score: int | None, settings: Settings) -> str:
+    """Why the customer was unhappy: one of the configured reasons, and only with a low score."""
+    if not value.strip():
+        return ""
+    chosen = _choice(value, settings.analysis.reasons, "reason")
+    low = settings.analysis.low_satisfaction
+    if score is None or score > low:
+        raise Invalid(
+            "reason", f"goes with a low score; add --satisfaction 1 to {low} (or leave it out)"
+        )
+    return chosen
 
 
 def satisfaction(value: int | None) -> int | None:

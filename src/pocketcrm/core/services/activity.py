@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from pocketcrm.core import clock, dates, sql, validate
+from pocketcrm.core import clock, dates, phones, sql, validate
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.readmodels import Created, FollowUpView, InteractionView
 from pocketcrm.core.search import reindex
@@ -41,6 +41,21 @@ class InteractionInput:
     follow_up_at: datetime | None = None
     follow_up_all_day: bool = False
     follow_up_note: str = ""
+    channel: str = ""  # default: the one the kind implies (validate.channel)
+    number_from: str = ""  # the caller's number: an inbound call
+    number_to: str = ""  # the number called: an outbound call
+    reason: str = ""  # why a low score (settings.analysis.reasons)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    kind: str
+    outcome: str
+    direction: str
+    satisfaction: int | None
+    channel: str
+    number: str
+    reason: str
 
 
 def refresh_contact_dates(session: Session, contact_id: int) -> None:
@@ -61,11 +76,33 @@ def refresh_contact_dates(session: Session, contact_id: int) -> None:
     )
 
 
-def _check(data: InteractionInput, store: Store) -> tuple[str, str, str, int | None]:
+def _number(data: InteractionInput, direction: str, region: str) -> tuple[str, str]:
+    """(E.164 of the other party's number or '', direction): --from makes a call inbound,
+    --to outbound; a number that cannot be a phone number is refused."""
+    if data.number_from.strip() and data.number_to.strip():
+        raise Invalid("to", "give the caller's number (--from) or the one called (--to), not both")
+    field, typed, implied = (
+        ("from", data.number_from, "in") if data.number_from.strip() else ("to", data.number_to, "out")
+    )
+    if not typed.strip():
+        return "", direction
+    if direction and direction != implied:
+        raise Invalid(field, f"--{field} means direction {implied}; leave out --direction")
+    e164, valid = phones.normalize(typed.strip(), region)
+    if not valid:
+        raise Invalid(field, f"{typed.strip()!r} is not a phone number; e.g. +1 212 555 0100")
+    return e164, implied
+
+
+def _check(data: InteractionInput, store: Store) -> _Checked:
     kind = validate.interaction_kind(data.kind)
     outcome = validate.outcome(data.outcome, store.settings)
-    direction = validate.direction(data.direction)
+    number, direction = _number(
+        data, validate.direction(data.direction), store.settings.default_region
+    )
     satisfaction = validate.satisfaction(data.satisfaction)
+    channel = validate.channel(data.channel, kind)
+    reason = validate.reason(data.reason, satisfaction, store.settings)
     validate.block(data.notes, "note")
     validate.block(data.follow_up_note, "follow-up-note")
     if data.duration_s is not None and data.duration_s <= 0:
@@ -76,7 +113,7 @@ def _check(data: InteractionInput, store: Store) -> tuple[str, str, str, int | N
         raise Invalid(
             "follow-up", "the follow-up note needs a date: say when (e.g. 'fri'), or clear the note"
         )
-    return kind, outcome, direction, satisfaction
+    return _Checked(kind, outcome, direction, satisfaction, channel, number, reason)
 
 
 def check_log(store: Store, data: InteractionInput, *, require_content: bool = False) -> None:
@@ -102,9 +139,22 @@ def _contact(session: Session, contact_id: int) -> Any:
     ).one()
 
 
+def _primary_number(session: Session, contact_id: int) -> str:
+    """The contact's primary phone (else its first) in E.164: a call's number by default."""
+    found = session.execute(
+        text(
+            "SELECT e164 FROM contact_phone WHERE contact_id = :c AND e164 <> '' "
+            "ORDER BY is_primary DESC, id LIMIT 1"
+        ),
+        {"c": contact_id},
+    ).scalar()
+    return str(found or "")
+
+
 def log_interaction(store: Store, ref: str, data: InteractionInput) -> Created:
     """Record what happened, optionally with the next step, in one transaction."""
-    kind, outcome, direction, satisfaction = _check(data, store)
+    checked = _check(data, store)
+    kind = checked.kind
     now = clock.now()
     owner = (data.owner or store.settings.owner).strip()
     with store.write() as session:
@@ -119,11 +169,15 @@ def log_interaction(store: Store, ref: str, data: InteractionInput) -> Created:
                 "contact_id": contact_id,
                 "company_id": contact.company_id,
                 "kind": kind,
-                "direction": direction,
+                "direction": checked.direction,
                 "occurred_at": data.when or now,
                 "duration_s": data.duration_s,
-                "outcome": outcome,
-                "satisfaction": satisfaction,
+                "outcome": checked.outcome,
+                "satisfaction": checked.satisfaction,
+                "channel": checked.channel,
+                "number": checked.number
+                or (_primary_number(session, contact_id) if checked.channel == "phone" else ""),
+                "reason": checked.reason,
                 "owner": owner,
                 "notes": data.notes.strip(),
                 "created_at": now,
