@@ -101,8 +101,12 @@ def _money_lines(report: Report) -> list[str]:
 class Sections(LazyGroup):
     """`pocketcrm report SECTION`: each section lives in its own module, built when asked."""
 
-    lazy: dict[str, str] = {}
-    summaries: dict[str, str] = {}
+    lazy: dict[str, str] = {
+        "calls": "pocketcrm.commands.report_calls:report_calls",
+    }
+    summaries: dict[str, str] = {
+        "calls": "Calls by country and region (from the caller's number), channel, lead source, hour and weekday; calls got and made, reach and success per owner.",
+    }
 
 
 report_app = typer.Typer(

@@ -555,6 +555,7 @@ Index(
     _calls.channel,
     _calls.owner,
     _calls.outcome,
+    _calls.deleted_at,
 )
 
 

@@ -38,7 +38,7 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column(name, sa.Text(), server_default="", nullable=False))
         batch_op.create_index(
             "ix_interaction_calls",
-            ["occurred_at", "kind", "direction", "channel", "owner", "outcome"],
+            ["occurred_at", "kind", "direction", "channel", "owner", "outcome", "deleted_at"],
             unique=False,
         )
     interaction = sa.table("interaction", sa.column("kind", sa.Text), sa.column("channel", sa.Text))

@@ -1,0 +1,206 @@
+"""`report calls`: where calls come from, through which channel, at what hour, and who
+gets and makes them, with reach and success rates per owner.
+
+All counting is SQL over the covering index ix_interaction_calls (migration 0014); only the
+places come from Python: inbound numbers are grouped by their first seven digits (the
+prefix libphonenumber's geocoder resolves a place by) and one number per prefix is looked up
+in the geocoder data the phonenumbers package ships (offline).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from pocketcrm.core import clock
+from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done, percent
+from pocketcrm.core.dialect import is_sqlite
+from pocketcrm.core.periods import period
+from pocketcrm.core.settings import Settings
+from pocketcrm.core.sql import bound_list
+from pocketcrm.core.store import Store
+from pocketcrm.core.times import db_time
+
+BY = ("country", "region", "channel", "source", "hour", "weekday", "owner")
+# Outcomes that mean nobody was reached; any other recorded outcome reached someone.
+NOT_REACHED = ("voicemail", "no_answer", "busy", "wrong_number")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+PREFIX_DIGITS = 7
+_LIVE = "i.deleted_at IS NULL AND i.occurred_at >= :a AND i.occurred_at < :b"
+
+
+def _rows(session: Session, sql: str, params: dict[str, Any]) -> list[Any]:
+    return list(session.execute(text(sql), params))
+
+
+def _hour_key(sqlite: bool) -> str:
+    """The stored time's UTC day and hour as 'YYYY-MM-DD HH' text."""
+    return "substr(i.occurred_at, 1, 13)" if sqlite else "to_char(i.occurred_at, 'YYYY-MM-DD HH24')"
+
+
+def _success_sql(settings: Settings, params: dict[str, Any]) -> tuple[str, str]:
+    """SQL sums of reached and succeeded calls; their bound values go into PARAMS."""
+    ok_marks, ok = bound_list("ok", settings.analysis.success_outcomes or ["reached"])
+    no_marks, no = bound_list("no", list(NOT_REACHED))
+    params.update(ok)
+    params.update(no)
+    reached = f"sum(CASE WHEN i.outcome <> '' AND i.outcome NOT IN ({no_marks}) THEN 1 ELSE 0 END)"
+    success = f"sum(CASE WHEN i.outcome IN ({ok_marks}) THEN 1 ELSE 0 END)"
+    return reached, success
+
+
+def _places(numbers: list[tuple[str, int]]) -> tuple[Counter[str], Counter[str]]:
+    """(calls by country, calls by region) for (sample number, calls) per prefix."""
+    import phonenumbers  # deferred: the metadata costs ~40 ms
+    from phonenumbers import geocoder  # deferred: its prefix data costs ~300 ms
+
+    countries: Counter[str] = Counter()
+    regions: Counter[str] = Counter()
+    for number, n in numbers:
+        try:
+            parsed = phonenumbers.parse(number, None)
+        except phonenumbers.NumberParseException:
+            countries["(unknown)"] += n
+            regions["(unknown)"] += n
+            continue
+        code = phonenumbers.region_code_for_number(parsed) or "ZZ"
+        country = geocoder.country_name_for_number(parsed, "en") or code
+        place = geocoder.description_for_number(parsed, "en") or country
+        countries[country] += n
+        regions[place if place == country else f"{place}, {code}"] += n
+    return countries, regions
+
+
+def _table(name: str, title: str, counter: Counter[str], note: str = "") -> Breakdown:
+    rows = tuple(Row(k, (n,)) for k, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+    return Breakdown(name, title, ("calls",), rows, note=note)
+
+
+def _owners(session: Session, params: dict[str, Any], settings: Settings) -> Breakdown:
+    reached, success = _success_sql(settings, params)
+    rows = _rows(
+        session,
+        "SELECT i.owner, sum(CASE WHEN i.direction = 'in' THEN 1 ELSE 0 END), "
+        f"sum(CASE WHEN i.direction <> 'in' THEN 1 ELSE 0 END), count(*), {reached}, {success} "
+        f"FROM interaction i WHERE {_LIVE} AND i.kind = 'call' GROUP BY i.owner",
+        params,
+    )
+    table = [
+        Row(
+            str(owner or "(none)"),
+            (int(got), int(made), percent(int(r), int(n)), percent(int(s), int(n))),
+        )
+        for owner, got, made, n, r, s in rows
+    ]
+    table.sort(key=lambda r: (-(int(r.values[0] or 0) + int(r.values[1] or 0)), r.key))
+    return Breakdown(
+        "owner",
+        "Calls per owner: got (inbound), made (outbound), reach and success",
+        ("got", "made", "reach %", "success %"),
+        tuple(table),
+        note="success: " + ", ".join(settings.analysis.success_outcomes),
+    )
+
+
+def _timing(session: Session, params: dict[str, Any]) -> tuple[Counter[str], Counter[str]]:
+    """Calls by local hour of day and weekday: grouped by UTC hour in SQL, then each hour
+    moved to the local zone exactly (daylight saving included)."""
+    sqlite = is_sqlite(session)
+    rows = _rows(
+        session,
+        f"SELECT {_hour_key(sqlite)}, count(*) FROM interaction i "
+        f"WHERE {_LIVE} AND i.kind = 'call' GROUP BY 1",
+        params,
+    )
+    zone = clock.local_zone()
+    hours: Counter[str] = Counter({f"{h:02d}h": 0 for h in range(24)})
+    days: Counter[str] = Counter({d: 0 for d in WEEKDAYS})
+    for key, n in rows:
+        moment = datetime.strptime(str(key)[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
+        local = moment.astimezone(zone)
+        hours[f"{local.hour:02d}h"] += int(n)
+        days[WEEKDAYS[local.weekday()]] += int(n)
+    return hours, days
+
+
+def _ordered(name: str, title: str, counter: Counter[str], order: list[str]) -> Breakdown:
+    return Breakdown(name, title, ("calls",), tuple(Row(k, (counter[k],)) for k in order))
+
+
+def calls(
+    store: Store, since: datetime | None = None, until: datetime | None = None, by: str = ""
+) -> Analysis:
+    """The calls of [since, until) (default the last 30 days), every breakdown or --by one."""
+    check_by(by, BY)
+    span = period(since, until)
+    params: dict[str, Any] = {"a": db_time(span.since), "b": db_time(span.until)}
+    settings = store.settings
+    with store.read() as session:
+        prefixes = _rows(
+            session,
+            f"SELECT substr(i.number, 1, {PREFIX_DIGITS + 1}), min(i.number), count(*) "
+            f"FROM interaction i WHERE {_LIVE} AND i.kind = 'call' AND i.direction = 'in' "
+            "AND i.number <> '' GROUP BY 1",
+            params,
+        )
+        channels = _rows(
+            session,
+            f"SELECT i.channel, count(*) FROM interaction i WHERE {_LIVE} "
+            "AND i.direction = 'in' GROUP BY i.channel",
+            params,
+        )
+        sources = _rows(
+            session,
+            "SELECT c.source, count(*) FROM interaction i JOIN contact c ON c.id = i.contact_id "
+            f"WHERE {_LIVE} AND i.kind = 'call' AND i.direction = 'in' GROUP BY c.source",
+            params,
+        )
+        owners = _owners(session, params, settings)
+        hours, days = _timing(session, params)
+        totals = _rows(
+            session,
+            "SELECT sum(CASE WHEN i.direction = 'in' THEN 1 ELSE 0 END), count(*) "
+            f"FROM interaction i WHERE {_LIVE} AND i.kind = 'call'",
+            params,
+        )[0]
+    countries, regions = _places([(str(s), int(n)) for _p, s, n in prefixes])
+    inbound, total = int(totals[0] or 0), int(totals[1] or 0)
+    tables = [
+        _table("country", "Inbound calls by country", countries, "from the caller's number"),
+        _table("region", "Inbound calls by region", regions, "from the caller's number"),
+        _table("channel", "Inbound contacts by channel", _counter(channels)),
+        _table("source", "Inbound calls by the contact's lead source", _counter(sources)),
+        _ordered("hour", "Calls by hour of day (local)", hours, sorted(hours)),
+        _ordered("weekday", "Calls by weekday (local)", days, list(WEEKDAYS)),
+        owners,
+    ]
+    headline = [
+        ("calls", str(total)),
+        ("inbound", str(inbound)),
+        ("outbound", str(total - inbound)),
+        ("unknown number", str(inbound - sum(countries.values()))),
+    ]
+    findings = _findings(owners, countries)
+    return done("calls", span.since, span.until, headline, tables, findings, by)
+
+
+def _counter(rows: list[Any]) -> Counter[str]:
+    return Counter({str(k or "(none)"): int(n) for k, n in rows})
+
+
+def _findings(owners: Breakdown, countries: Counter[str]) -> list[str]:
+    """The headline facts in words: who gets and makes the most calls, where most come from."""
+    said = []
+    if owners.rows:
+        got = max(owners.rows, key=lambda r: int(r.values[0] or 0))
+        made = max(owners.rows, key=lambda r: int(r.values[1] or 0))
+        said.append(f"{got.key} gets the most calls ({got.values[0]} inbound).")
+        said.append(f"{made.key} makes the most calls ({made.values[1]} outbound).")
+    if countries:
+        top, n = countries.most_common(1)[0]
+        said.append(f"Most inbound calls come from {top} ({n}).")
+    return said
