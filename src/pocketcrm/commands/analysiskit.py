@@ -61,9 +61,7 @@ def breakdown_lines(table: Breakdown) -> list[str]:
     if not table.rows:
         return [*lines, "  (none)"]
     cells = [[cell(v) for v in row.values] for row in table.rows]
-    widths = [
-        max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(table.columns)
-    ]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(table.columns)]
     key_width = min(28, max(len(r.key) for r in table.rows))
     header = "  ".join(f"{c:>{w}}" for c, w in zip(table.columns, widths, strict=True))
     lines.append(f"  {'':<{key_width}}  [dim]{header}[/dim]")

@@ -25,4 +25,3 @@ def report_calls(
     from pocketcrm.core.analysis.calls import calls
 
     run(calls, (since, until, by, db), as_json, as_csv, (html, md))
-

@@ -76,14 +76,12 @@ def _html_table(table: Breakdown) -> str:
 def html_page(analysis: Analysis) -> str:
     """The whole page: headline, findings, each table with its chart."""
     title = f"pocketcrm report {analysis.section}"
-    period = (
-        f"{local(analysis.since, date_only=True)} to {local(analysis.until, date_only=True)}"
-    )
+    period = f"{local(analysis.since, date_only=True)} to {local(analysis.until, date_only=True)}"
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>',
         f"<style>{_STYLE}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1><p class=\"period\">{html.escape(period)}</p>",
+        f'<h1>{html.escape(title)}</h1><p class="period">{html.escape(period)}</p>',
     ]
     if analysis.headline:
         spans = "".join(

@@ -81,7 +81,14 @@ class AnalysisConfig:
     )  # why a customer was unhappy (log-call --reason)
     lead_sources: list[str] = field(
         default_factory=lambda: [
-            "campaign", "referral", "web", "event", "cold_call", "import", "social", "other"
+            "campaign",
+            "referral",
+            "web",
+            "event",
+            "cold_call",
+            "import",
+            "social",
+            "other",
         ]
     )  # offered for contacts' --source (any text is kept)
 

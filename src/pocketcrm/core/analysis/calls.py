@@ -42,7 +42,7 @@ def _hour_key(sqlite: bool) -> str:
     return "substr(i.occurred_at, 1, 13)" if sqlite else "to_char(i.occurred_at, 'YYYY-MM-DD HH24')"
 
 
-def _success_sql(settings: Settings, params: dict[str, Any]) -> tuple[str, str]:
+def success_sql(settings: Settings, params: dict[str, Any]) -> tuple[str, str]:
     """SQL sums of reached and succeeded calls; their bound values go into PARAMS."""
     ok_marks, ok = bound_list("ok", settings.analysis.success_outcomes or ["reached"])
     no_marks, no = bound_list("no", list(NOT_REACHED))
@@ -81,7 +81,7 @@ def _table(name: str, title: str, counter: Counter[str], note: str = "") -> Brea
 
 
 def _owners(session: Session, params: dict[str, Any], settings: Settings) -> Breakdown:
-    reached, success = _success_sql(settings, params)
+    reached, success = success_sql(settings, params)
     rows = _rows(
         session,
         "SELECT i.owner, sum(CASE WHEN i.direction = 'in' THEN 1 ELSE 0 END), "

@@ -82,7 +82,9 @@ def _number(data: InteractionInput, direction: str, region: str) -> tuple[str, s
     if data.number_from.strip() and data.number_to.strip():
         raise Invalid("to", "give the caller's number (--from) or the one called (--to), not both")
     field, typed, implied = (
-        ("from", data.number_from, "in") if data.number_from.strip() else ("to", data.number_to, "out")
+        ("from", data.number_from, "in")
+        if data.number_from.strip()
+        else ("to", data.number_to, "out")
     )
     if not typed.strip():
         return "", direction

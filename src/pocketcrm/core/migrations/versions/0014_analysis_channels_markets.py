@@ -43,9 +43,7 @@ def upgrade() -> None:
         )
     interaction = sa.table("interaction", sa.column("kind", sa.Text), sa.column("channel", sa.Text))
     for kind, channel in _CHANNEL_OF_KIND.items():
-        op.execute(
-            interaction.update().where(interaction.c.kind == kind).values(channel=channel)
-        )
+        op.execute(interaction.update().where(interaction.c.kind == kind).values(channel=channel))
     op.create_table(
         "market",
         sa.Column("id", sa.Integer(), nullable=False),
