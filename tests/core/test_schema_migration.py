@@ -346,7 +346,10 @@ def test_upgrade_to_0014_gives_old_interactions_their_channel(old_db: Path) -> N
             rows = session.execute(
                 text("SELECT kind, channel, number, reason FROM interaction ORDER BY id")
             ).all()
-            assert [tuple(r) for r in rows] == [("call", "phone", "", ""), ("note", "other", "", "")]
+            assert [tuple(r) for r in rows] == [
+                ("call", "phone", "", ""),
+                ("note", "other", "", ""),
+            ]
             assert session.execute(text("SELECT count(*) FROM market")).scalar() == 0
     finally:
         store.close()

@@ -41,7 +41,15 @@ def cell(value: Value) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+        if 0 < abs(value) < 0.01:
+            return f"{value:.1g}"
+        return (
+            f"{value:,.2f}"
+            if abs(value) < 10
+            else f"{value:,.1f}"
+            if abs(value) < 1000
+            else f"{value:,.0f}"
+        )
     if isinstance(value, int):
         return f"{value:,}"
     return value

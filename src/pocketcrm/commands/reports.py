@@ -104,10 +104,12 @@ class Sections(LazyGroup):
     lazy: dict[str, str] = {
         "calls": "pocketcrm.commands.report_calls:report_calls",
         "team": "pocketcrm.commands.report_team:report_team",
+        "factors": "pocketcrm.commands.report_factors:report_factors",
         "satisfaction": "pocketcrm.commands.report_satisfaction:report_satisfaction",
     }
     summaries: dict[str, str] = {
         "calls": "Calls by country and region (from the caller's number), channel, lead source, hour and weekday; calls got and made, reach and success per owner.",
+        "factors": "What goes with low satisfaction, churn and winning a deal: rates with and without each factor, risk ratios, and a logistic regression in plain words.",
         "satisfaction": "Satisfaction by month, owner, company kind, channel and lead source; the lowest scores with what was said; the reasons given.",
         "team": "Per owner: calls made and got, reach and success, leads generated, customers won, deals won, satisfaction.",
     }

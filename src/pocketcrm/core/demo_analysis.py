@@ -54,7 +54,7 @@ def _caller(rng: random.Random) -> str:
 def _interactions(session: Session, rng: random.Random, owing: set[int]) -> None:
     """Channels, numbers, and low scores with reasons: one in ten rated calls, one in three
     where the contact has an overdue invoice."""
-    phones = dict(
+    phones: dict[int, str] = dict(
         session.execute(
             text("SELECT contact_id, min(e164) FROM contact_phone WHERE is_primary GROUP BY 1")
         ).all()

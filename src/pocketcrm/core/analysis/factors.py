@@ -1,0 +1,261 @@
+"""`report factors`: which circumstances go with low satisfaction, with churn (customer to
+past customer) and with winning a deal. For each candidate factor the outcome's rate with
+and without it and the risk ratio with its 95% interval; then one logistic regression over
+all of them (adjusted odds ratios, intervals, p-values), said in plain words.
+
+Candidate factors, computed from the data: no contact for 60+ days before, an overdue
+follow-up, an overdue unpaid invoice, a cancelled invoice, more than one person dealing with
+the contact, the channel, the lead source and the company kind (one 0/1 factor per value,
+the most common value being the baseline). Department and product factors join once those
+tables exist (issues 11 and 12). For deals: size, lead source, owner, days open and the
+number of interactions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from pocketcrm.core import clock
+from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done
+from pocketcrm.core.analysis.stats import Data, adjusted, in_words, risks, too_little
+from pocketcrm.core.periods import period
+from pocketcrm.core.store import Store
+from pocketcrm.core.times import db_time, from_db_time
+
+BY = ("satisfaction", "churn", "deals")
+DEFAULT_DAYS = 365
+QUIET_DAYS = 60
+MAX_VALUES = 6  # of a categorical factor, the most common this many get a factor each
+RISK_COLUMNS = ("with n", "with %", "without %", "risk ratio", "95% low", "95% high")
+MODEL_COLUMNS = ("odds ratio", "95% low", "95% high", "p")
+SUBJECTS = {
+    "satisfaction": "a low score",
+    "churn": "becoming a past customer",
+    "deals": "winning the deal",
+}
+
+
+def _ids(session: Session, sql: str, params: dict[str, Any]) -> set[int]:
+    return {int(r[0]) for r in session.execute(text(sql), params)}
+
+
+def _contact_sets(session: Session, now: datetime) -> dict[str, set[int]]:
+    """The contact-level circumstances, each as the set of contacts it holds for."""
+    today = {"now": db_time(now), "today": now.date().isoformat()}
+    return {
+        "an overdue follow-up": _ids(
+            session,
+            "SELECT DISTINCT contact_id FROM follow_up WHERE done_at IS NULL "
+            "AND deleted_at IS NULL AND due_at < :now",
+            today,
+        ),
+        "an overdue invoice": _ids(
+            session,
+            "SELECT v.contact_id FROM invoice v WHERE v.deleted_at IS NULL "
+            "AND v.cancelled_at IS NULL AND v.due_on < :today AND v.amount_cents > "
+            "(SELECT coalesce(sum(p.amount_cents), 0) FROM payment p "
+            "WHERE p.invoice_id = v.id AND p.deleted_at IS NULL)",
+            today,
+        ),
+        "a cancelled invoice": _ids(
+            session,
+            "SELECT DISTINCT contact_id FROM invoice WHERE cancelled_at IS NOT NULL "
+            "AND deleted_at IS NULL",
+            {},
+        ),
+        "several people dealing with them": _ids(
+            session,
+            "SELECT contact_id FROM interaction WHERE deleted_at IS NULL AND owner <> '' "
+            "GROUP BY contact_id HAVING count(DISTINCT owner) > 1",
+            {},
+        ),
+    }
+
+
+def _categories(values: list[str], label: str) -> list[tuple[str, str]]:
+    """(factor name, value) for the common values of a categorical factor but the most
+    common one (the baseline every other is compared with)."""
+    common = [v for v, n in Counter(values).most_common(MAX_VALUES + 1) if v and n]
+    return [(f"{label} {v}", v) for v in common[1:]]
+
+
+def _build(units: list[tuple[int, int, dict[str, str], bool]], sets: dict[str, set[int]]) -> Data:
+    """Units are (contact, outcome, categorical values, quiet before): one 0/1 row each."""
+    names = ["no contact for 60+ days before", *sets]
+    fields = sorted({k for _c, _y, cats, _q in units for k in cats})
+    dummies = [
+        (field, value, name)
+        for field in fields
+        for name, value in _categories([cats.get(field, "") for _c, _y, cats, _q in units], field)
+    ]
+    names += [name for _f, _v, name in dummies]
+    rows = [
+        [int(quiet), *(int(contact in s) for s in sets.values())]
+        + [int(cats.get(field) == value) for field, value, _n in dummies]
+        for contact, _y, cats, quiet in units
+    ]
+    return Data(names, rows, [y for _c, y, _cats, _q in units])
+
+
+def _satisfaction(session: Session, params: dict[str, Any], low: int) -> list[Any]:
+    rows = session.execute(
+        text(
+            "SELECT i.contact_id, i.satisfaction, i.channel, c.source, co.kind, i.occurred_at, "
+            "(SELECT max(j.occurred_at) FROM interaction j WHERE j.contact_id = i.contact_id "
+            " AND j.deleted_at IS NULL AND j.occurred_at < i.occurred_at) "
+            "FROM interaction i JOIN contact c ON c.id = i.contact_id "
+            "LEFT JOIN company co ON co.id = c.company_id "
+            "WHERE i.deleted_at IS NULL AND c.deleted_at IS NULL "
+            "AND i.satisfaction IS NOT NULL AND i.occurred_at >= :a AND i.occurred_at < :b"
+        ),
+        params,
+    )
+    units = []
+    quiet = timedelta(days=QUIET_DAYS)
+    for contact, score, channel, source, kind, at, before in rows:
+        when, prev = from_db_time(at), from_db_time(before)
+        gap = prev is None or (when is not None and when - prev > quiet)
+        cats = {"channel": str(channel or ""), "source": str(source or ""), "kind": str(kind or "")}
+        units.append((int(contact), int(score <= low), cats, gap))
+    return units
+
+
+def _churn(session: Session, store: Store, now: datetime) -> list[Any]:
+    settings = store.settings
+    customer, past = settings.stage_for("customer"), settings.stage_for("past")
+    rows = session.execute(
+        text(
+            "SELECT c.id, c.stage, c.source, co.kind, c.last_contact_at FROM contact c "
+            "LEFT JOIN company co ON co.id = c.company_id WHERE c.deleted_at IS NULL AND "
+            "c.id IN (SELECT contact_id FROM stage_change WHERE to_stage = :customer)"
+        ),
+        {"customer": customer},
+    )
+    units = []
+    for contact, stage, source, kind, last in rows:
+        seen = from_db_time(last)
+        quiet = seen is None or now - seen > timedelta(days=QUIET_DAYS)
+        cats = {"source": str(source or ""), "kind": str(kind or "")}
+        units.append((int(contact), int(bool(past) and stage == past), cats, quiet))
+    return units
+
+
+def _deals(session: Session, params: dict[str, Any]) -> Data:
+    """Closed deals of the period: won (1) or lost (0), with what might have decided it."""
+    rows = session.execute(
+        text(
+            "SELECT d.stage, d.amount_cents, d.owner, c.source, d.created_at, d.closed_at, "
+            "(SELECT count(*) FROM interaction i WHERE i.contact_id = d.contact_id "
+            " AND i.deleted_at IS NULL AND i.occurred_at <= d.closed_at) "
+            "FROM deal d JOIN contact c ON c.id = d.contact_id WHERE d.deleted_at IS NULL "
+            "AND d.stage IN ('won', 'lost') AND d.closed_at >= :a AND d.closed_at < :b"
+        ),
+        params,
+    ).all()
+    if not rows:
+        return Data([], [], [])
+    amounts = sorted(int(r[1]) for r in rows)
+    median = amounts[len(amounts) // 2]
+    units = []
+    for stage, amount, owner, source, created, closed, touches in rows:
+        start, end = from_db_time(created), from_db_time(closed)
+        days = (end - start).days if start and end else 0
+        cats = {"owner": str(owner or ""), "source": str(source or "")}
+        extra = [int(int(amount) > median), int(days > 30), int(int(touches) >= 5)]
+        units.append((int(stage == "won"), cats, extra))
+    base = _build([(0, y, cats, False) for y, cats, _e in units], {})
+    names = ["larger than the median deal", "open over 30 days", "5+ interactions"]
+    names += base.names[1:]
+    rows_out = [extra + row[1:] for (_y, _c, extra), row in zip(units, base.rows, strict=True)]
+    return Data(names, rows_out, base.outcome)
+
+
+def _tables(name: str, data: Data) -> tuple[list[Breakdown], list[str]]:
+    subject = SUBJECTS[name]
+    crude = [
+        Row(
+            r.name,
+            (
+                r.with_n,
+                round(r.with_rate, 1),
+                round(r.without_rate, 1),
+                None if r.ratio is None else round(r.ratio, 2),
+                None if r.low is None else round(r.low, 2),
+                None if r.high is None else round(r.high, 2),
+            ),
+        )
+        for r in risks(data)
+    ]
+    events = sum(data.outcome)
+    note = f"{events} of {len(data.outcome)} with {subject}"
+    tables = [
+        Breakdown(
+            name,
+            f"{subject.capitalize()}: rate with and without",
+            RISK_COLUMNS,
+            tuple(crude),
+            chart=3,
+            note=note,
+        )
+    ]
+    fitted, reason = adjusted(data)
+    if reason:
+        return tables, [f"{subject.capitalize()}: {reason}."]
+    model = tuple(
+        Row(
+            a.name, (round(a.odds_ratio, 2), round(a.low, 2), round(a.high, 2), float(f"{a.p:.2g}"))
+        )
+        for a in fitted
+    )
+    tables.append(
+        Breakdown(
+            f"{name}_model",
+            f"{subject.capitalize()}: adjusted odds ratios (logistic regression)",
+            MODEL_COLUMNS,
+            model,
+            chart=0,
+        )
+    )
+    clear = [a for a in fitted if a.p < 0.05 and not a.low <= 1.0 <= a.high]
+    said = [in_words(a, subject) for a in sorted(clear, key=lambda a: a.p)]
+    if not said:
+        said = [f"{subject.capitalize()}: no factor stands out once the others are held equal."]
+    return tables, said
+
+
+def factors(
+    store: Store, since: datetime | None = None, until: datetime | None = None, by: str = ""
+) -> Analysis:
+    """The factors of [since, until) (default the last year); --by one outcome only."""
+    wanted = check_by(by, BY)
+    span = period(since, until, default_days=DEFAULT_DAYS)
+    params: dict[str, Any] = {"a": db_time(span.since), "b": db_time(span.until)}
+    now = clock.now()
+    low = store.settings.analysis.low_satisfaction
+    data: dict[str, Data] = {}
+    with store.read() as session:
+        sets = _contact_sets(session, now) if wanted != "deals" else {}
+        if wanted in ("", "satisfaction"):
+            data["satisfaction"] = _build(_satisfaction(session, params, low), sets)
+        if wanted in ("", "churn"):
+            data["churn"] = _build(_churn(session, store, now), sets)
+        if wanted in ("", "deals"):
+            data["deals"] = _deals(session, params)
+    tables: list[Breakdown] = []
+    findings: list[str] = []
+    for name, found in data.items():
+        more, said = _tables(name, found)
+        tables += more
+        findings += said
+    headline = [(f"{n} units", str(len(d.outcome))) for n, d in data.items()]
+    headline.append(("low score", f"<= {low}"))
+    result = done("factors", span.since, span.until, headline, tables, findings)
+    return result
+
+
+__all__ = ["BY", "factors", "too_little"]
