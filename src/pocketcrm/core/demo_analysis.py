@@ -141,6 +141,14 @@ def enrich(store: Store, seed: int) -> None:
         _sources(session, rng)
         _interactions(session, rng, _owing(session, now.date().isoformat()))
         _history(session, rng, list(store.settings.stages), now)
+        session.execute(
+            text(
+                "INSERT INTO segment (name, filters, created_at, updated_at) "
+                "SELECT 'wholesale', :f, :t, :t WHERE NOT EXISTS "
+                "(SELECT 1 FROM segment WHERE name = 'wholesale')"
+            ),
+            {"f": '{"company_kind": "distributor"}', "t": db_time(now)},
+        )
         for name, segment, size, customers in (
             ("Bakery supplies", "", 120_000_000_00, 4000),
             ("Bakery supplies", "wholesale", 45_000_000_00, 600),

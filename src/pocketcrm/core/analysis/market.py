@@ -1,0 +1,309 @@
+"""Markets and the `report market` section: the size of a market the owner knows, our
+share of its revenue and customers year by year, the number and kinds of customers over
+time, and the revenue trend with a three-month forecast (trend.py).
+
+A market may be narrowed to a saved segment (`segment save`): then "our" customers and
+revenue are the segment's members'.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from pocketcrm.core import clock, sql
+from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, Value, check_by, done, percent
+from pocketcrm.core.analysis.trend import forecast
+from pocketcrm.core.errors import Invalid, NotFound
+from pocketcrm.core.money import parse_amount
+from pocketcrm.core.periods import period
+from pocketcrm.core.store import Store
+from pocketcrm.core.times import db_time
+
+BY = ("share", "customers", "revenue", "forecast")
+DEFAULT_DAYS = 3 * 365  # shares are per year, the trend wants months
+
+
+@dataclass(frozen=True)
+class MarketView:
+    name: str
+    segment: str
+    year: int
+    size_cents: int | None
+    customers: int | None
+    currency: str
+
+
+def _members_sql(session: Session, store: Store, segment: str) -> tuple[str, dict[str, object]]:
+    """SQL selecting the ids of the segment's contacts (every live contact without one)."""
+    if not segment:
+        return "SELECT id FROM contact WHERE deleted_at IS NULL", {}
+    from pocketcrm.core import queries
+    from pocketcrm.core.services import segments
+
+    try:
+        filters = segments.segment_filters(store, segment)
+    except NotFound:
+        known = ", ".join(s.name for s in segments.list_segments(store)) or "none saved yet"
+        raise Invalid("segment", f"unknown segment {segment!r}; use one of: {known}") from None
+    where, params = queries.where(session, segments.query_for(filters), store.settings)
+    return f"SELECT c.id FROM contact c LEFT JOIN company co ON co.id = c.company_id{where}", params
+
+
+def set_market(
+    store: Store,
+    name: str,
+    *,
+    size: str = "",
+    customers: int | None = None,
+    year: int = 0,
+    segment: str = "",
+) -> MarketView:
+    """Record (or replace) what a market is worth or how many customers it has."""
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid("name", "give the market a name, e.g. 'Bakery supplies'")
+    if not size.strip() and customers is None:
+        raise Invalid("size", "give --size AMOUNT or --customers N (or both)")
+    size_cents, currency = None, store.settings.currency
+    if size.strip():
+        size_cents, currency = parse_amount(size, store.settings.currency, field="size")
+        if size_cents <= 0:
+            raise Invalid("size", f"{size} is not a market size; give an amount above zero")
+    if customers is not None and customers <= 0:
+        raise Invalid("customers", f"{customers} is not a number of customers; give one above zero")
+    if year and not 1900 <= year <= 2200:
+        raise Invalid("period", f"{year} is not a year; give e.g. 2026")
+    segment = segment.strip()
+    now = clock.now()
+    with store.write() as session:
+        _members_sql(session, store, segment)  # refuses an unknown segment
+        key = {"n": name, "s": segment, "y": year}
+        before = session.execute(
+            text(
+                "SELECT size_cents, customers, currency FROM market "
+                "WHERE name = :n AND segment = :s AND year = :y"
+            ),
+            key,
+        ).first()
+        if before is not None:  # a figure not given now keeps its earlier value
+            if size_cents is None and before[0] is not None:
+                size_cents, currency = int(before[0]), str(before[2])
+            customers = customers if customers is not None else before[1]
+            session.execute(
+                text("DELETE FROM market WHERE name = :n AND segment = :s AND year = :y"), key
+            )
+        sql.insert(
+            session,
+            "market",
+            {
+                "name": name, "segment": segment, "year": year, "size_cents": size_cents,
+                "customers": customers, "currency": currency, "created_at": now,
+                "updated_at": now,
+            },
+        )  # fmt: skip
+    return MarketView(name, segment, year, size_cents, customers, currency)
+
+
+def list_markets(store: Store) -> list[MarketView]:
+    with store.read() as session:
+        rows = session.execute(
+            text(
+                "SELECT name, segment, year, size_cents, customers, currency FROM market "
+                "ORDER BY name, segment, year"
+            )
+        ).all()
+    return [
+        MarketView(
+            str(n),
+            str(s),
+            int(y),
+            None if z is None else int(z),
+            None if c is None else int(c),
+            str(cur),
+        )
+        for n, s, y, z, c, cur in rows
+    ]
+
+
+def _revenue_by_year(session: Session, members: str, params: dict[str, object]) -> dict[int, int]:
+    rows = session.execute(
+        text(
+            "SELECT p.paid_on, p.amount_cents FROM payment p WHERE p.deleted_at IS NULL "
+            f"AND p.contact_id IN ({members})"
+        ),
+        params,
+    )
+    years: dict[int, int] = defaultdict(int)
+    for paid_on, cents in rows:
+        years[int(str(paid_on)[:4])] += int(cents)
+    return years
+
+
+def _customers(session: Session, members: str, params: dict[str, object], stage: str) -> int:
+    return int(
+        session.execute(
+            text(
+                f"SELECT count(*) FROM contact WHERE stage = :stage AND deleted_at IS NULL "
+                f"AND id IN ({members})"
+            ),
+            {**params, "stage": stage},
+        ).scalar()
+        or 0
+    )
+
+
+def _shares(session: Session, store: Store, markets: list[MarketView]) -> list[Row]:
+    rows = []
+    stage = store.settings.stage_for("customer")
+    this_year = clock.local_now().year
+    for m in markets:
+        members, params = _members_sql(session, store, m.segment)
+        revenue = _revenue_by_year(session, members, params)
+        year = m.year or this_year
+        ours = revenue.get(year, 0)
+        customers = _customers(session, members, params, stage)
+        label = m.name + (f" / {m.segment}" if m.segment else "") + f" {year}"
+        rows.append(
+            Row(
+                label,
+                (
+                    None if m.size_cents is None else percent(ours, m.size_cents),
+                    round(ours / 100, 2),
+                    None if m.size_cents is None else round(m.size_cents / 100, 2),
+                    None if m.customers is None else percent(customers, m.customers),
+                    customers,
+                    m.customers,
+                ),
+            )
+        )
+    return rows
+
+
+def _month(column: str, sqlite: bool) -> str:
+    return f"substr({column}, 1, 7)" if sqlite else f"to_char({column}, 'YYYY-MM')"
+
+
+def _new_customers(
+    session: Session, store: Store, params: dict[str, Any]
+) -> tuple[list[Row], list[str]]:
+    """Contacts becoming customers per month, by company kind."""
+    from pocketcrm.core.dialect import is_sqlite
+
+    rows = session.execute(
+        text(
+            f"SELECT {_month('s.at', is_sqlite(session))}, coalesce(co.kind, ''), "
+            "count(DISTINCT s.contact_id) FROM stage_change s JOIN contact c ON c.id = s.contact_id "
+            "LEFT JOIN company co ON co.id = c.company_id WHERE c.deleted_at IS NULL "
+            "AND s.to_stage = :stage AND s.at >= :a AND s.at < :b GROUP BY 1, 2"
+        ),
+        {**params, "stage": store.settings.stage_for("customer")},
+    ).all()
+    kinds = sorted({str(k) or "(no company)" for _m, k, _n in rows})
+    months: dict[str, dict[str, int]] = defaultdict(dict)
+    for month, kind, n in rows:
+        months[str(month)][str(kind) or "(no company)"] = int(n)
+    return [
+        Row(m, (sum(months[m].values()), *(months[m].get(k, 0) for k in kinds)))
+        for m in sorted(months)
+    ], kinds
+
+
+def _revenue_rows(session: Session, params: dict[str, Any]) -> tuple[list[Row], list[Row], str]:
+    rows = session.execute(
+        text(
+            "SELECT paid_on, amount_cents FROM payment WHERE deleted_at IS NULL "
+            "AND paid_on >= :day_a AND paid_on < :day_b"
+        ),
+        params,
+    )
+    months: dict[str, int] = defaultdict(int)
+    for paid_on, cents in rows:
+        months[str(paid_on)[:7]] += int(cents)
+    if not months:
+        return [], [], "no revenue recorded in the period"
+    ordered = _fill(sorted(months))
+    series = [float(months.get(m, 0)) for m in ordered]
+    history = [Row(m, (round(months.get(m, 0) / 100, 2),)) for m in ordered]
+    ahead, said = forecast(ordered, series)
+    future = [
+        Row(f.month, (round(f.cents / 100, 2), round(f.low / 100, 2), round(f.high / 100, 2)))
+        for f in ahead
+    ]
+    return history, future, said
+
+
+def _fill(months: list[str]) -> list[str]:
+    """Every month from the first to the last (a month without revenue counts as zero)."""
+    from pocketcrm.core.analysis.trend import next_months
+
+    found = [months[0]]
+    while found[-1] < months[-1]:
+        found += next_months(found[-1], 1)
+    return found
+
+
+def market(
+    store: Store, since: datetime | None = None, until: datetime | None = None, by: str = ""
+) -> Analysis:
+    """Shares of the known markets, customers over time, revenue trend and forecast."""
+    check_by(by, BY)
+    span = period(since, until, default_days=DEFAULT_DAYS)
+    zone = clock.local_zone()
+    params: dict[str, Any] = {
+        "a": db_time(span.since),
+        "b": db_time(span.until),
+        "day_a": span.since.astimezone(zone).date(),
+        "day_b": span.until.astimezone(zone).date(),
+    }
+    markets = list_markets(store)
+    with store.read() as session:
+        shares = _shares(session, store, markets)
+        customers, kinds = _new_customers(session, store, params)
+        history, future, said = _revenue_rows(session, params)
+    tables = [
+        Breakdown(
+            "share",
+            "Our share of each known market",
+            (
+                "revenue %",
+                "our revenue",
+                "market size",
+                "customers %",
+                "our customers",
+                "market customers",
+            ),
+            tuple(shares),
+            note="record a market with `pocketcrm market set NAME --size AMOUNT`"
+            if not shares
+            else "",
+        ),
+        Breakdown(
+            "customers",
+            "New customers per month, by company kind",
+            ("all", *kinds),
+            tuple(customers),
+        ),
+        Breakdown("revenue", "Revenue received per month", ("revenue",), tuple(history)),
+        Breakdown(
+            "forecast",
+            "Revenue forecast, next three months (95% interval)",
+            ("expected", "low", "high"),
+            tuple(future),
+            note=said,
+        ),
+    ]
+    headline: list[tuple[str, str]] = [("markets", str(len(markets)))]
+    findings = [f"Revenue: {said}."] if said else []
+    for row in shares:
+        if isinstance(row.values[0], float):
+            findings.append(f"We hold {row.values[0]}% of {row.key} by revenue.")
+    return done("market", span.since, span.until, headline, tables, findings, by)
+
+
+__all__ = ["BY", "MarketView", "Value", "list_markets", "market", "set_market"]
