@@ -41,7 +41,9 @@ def cell(value: Value) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        if 0 < abs(value) < 0.01:
+        if value == 0:
+            return "0"
+        if abs(value) < 0.01:
             return f"{value:.1g}"
         return (
             f"{value:,.2f}"

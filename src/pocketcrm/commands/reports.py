@@ -106,11 +106,13 @@ class Sections(LazyGroup):
         "team": "pocketcrm.commands.report_team:report_team",
         "factors": "pocketcrm.commands.report_factors:report_factors",
         "market": "pocketcrm.commands.report_market:report_market",
+        "lifecycle": "pocketcrm.commands.report_lifecycle:report_lifecycle",
         "satisfaction": "pocketcrm.commands.report_satisfaction:report_satisfaction",
     }
     summaries: dict[str, str] = {
         "calls": "Calls by country and region (from the caller's number), channel, lead source, hour and weekday; calls got and made, reach and success per owner.",
         "factors": "What goes with low satisfaction, churn and winning a deal: rates with and without each factor, risk ratios, and a logistic regression in plain words.",
+        "lifecycle": "The funnel from the stage history (conversion, median days in each stage), deals won and lost and customers lost per month, cohorts with retention and revenue, and a win-back list.",
         "market": "Our share of each known market (revenue and customers), new customers per month by company kind, revenue per month with a three-month forecast.",
         "satisfaction": "Satisfaction by month, owner, company kind, channel and lead source; the lowest scores with what was said; the reasons given.",
         "team": "Per owner: calls made and got, reach and success, leads generated, customers won, deals won, satisfaction.",

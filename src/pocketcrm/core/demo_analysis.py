@@ -133,6 +133,41 @@ def _history(session: Session, rng: random.Random, stages: list[str], now: datet
     )
 
 
+def _past_revenue(
+    session: Session, rng: random.Random, past: str, now: datetime, currency: str
+) -> None:
+    """What some past customers paid while they were customers: the win-back list's worth."""
+    ids = (
+        session.execute(text("SELECT id FROM contact WHERE stage = :p ORDER BY id"), {"p": past})
+        .scalars()
+        .all()
+    )
+    for n, contact_id in enumerate(i for i in ids if rng.random() < 0.5):
+        issued = (now - timedelta(days=rng.randint(120, 360))).date()
+        amount = rng.randrange(200, 8_000) * 100
+        row = {
+            "u": f"demo-winback-{n}", "num": f"INV-DEMO-{n + 1:04d}", "c": contact_id,
+            "d": issued, "due": issued + timedelta(days=30), "a": amount, "cur": currency,
+            "t": db_time(now),
+        }  # fmt: skip
+        session.execute(
+            text(
+                "INSERT INTO invoice (uuid, number, kind, contact_id, issued_on, due_on, "
+                "amount_cents, currency, description, cancel_reason, created_at, updated_at) "
+                "VALUES (:u, :num, 'invoice', :c, :d, :due, :a, :cur, 'Goods', '', :t, :t)"
+            ),
+            row,
+        )
+        session.execute(
+            text(
+                "INSERT INTO payment (uuid, invoice_id, contact_id, amount_cents, currency, "
+                "paid_on, method, notes, created_at) SELECT :u, id, :c, :a, :cur, :due, "
+                "'bank transfer', '', :t FROM invoice WHERE number = :num"
+            ),
+            row,
+        )
+
+
 def enrich(store: Store, seed: int) -> None:
     """Lay the analysis data over a freshly generated demo database, in one transaction."""
     rng = random.Random(seed + 13)
@@ -141,6 +176,9 @@ def enrich(store: Store, seed: int) -> None:
         _sources(session, rng)
         _interactions(session, rng, _owing(session, now.date().isoformat()))
         _history(session, rng, list(store.settings.stages), now)
+        past = store.settings.stage_for("past")
+        if past:
+            _past_revenue(session, rng, past, now, store.settings.currency)
         session.execute(
             text(
                 "INSERT INTO segment (name, filters, created_at, updated_at) "

@@ -1,0 +1,235 @@
+"""`report lifecycle`: the customer life cycle from the stage history. The funnel (how many
+reached each configured stage and went on to the next, the median days spent in it), deals
+won and lost and customers lost per month, cohorts by the month people became customers
+(how many are still customers, what they paid) and past customers worth winning back.
+
+Stages are read by their configured order and roles (settings.stage_for), never by name.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done, percent
+from pocketcrm.core.dialect import is_sqlite
+from pocketcrm.core.periods import period
+from pocketcrm.core.store import Store
+from pocketcrm.core.times import db_time, from_db_time
+
+BY = ("funnel", "deals", "churn", "cohorts", "win_back")
+DEFAULT_DAYS = 365
+WIN_BACK = 10
+
+
+def _month(column: str, sqlite: bool) -> str:
+    return f"substr({column}, 1, 7)" if sqlite else f"to_char({column}, 'YYYY-MM')"
+
+
+def _funnel(session: Session, stages: list[str], until: str) -> list[Row]:
+    """Per stage: contacts that ever reached it, the share that reached the next one, and the
+    median days between entering it and leaving it."""
+    rows = session.execute(
+        text(
+            "SELECT s.contact_id, s.to_stage, s.at FROM stage_change s JOIN contact c "
+            "ON c.id = s.contact_id WHERE c.deleted_at IS NULL AND s.at < :b "
+            "ORDER BY s.contact_id, s.at, s.id"
+        ),
+        {"b": until},
+    )
+    reached: dict[str, set[int]] = defaultdict(set)
+    spent: dict[str, list[float]] = defaultdict(list)
+    last: tuple[int, str, datetime | None] | None = None
+    for contact, stage, at in rows:
+        moment = from_db_time(at)
+        reached[str(stage)].add(int(contact))
+        if last is not None and last[0] == contact and last[2] and moment:
+            spent[last[1]].append((moment - last[2]).total_seconds() / 86400)
+        last = (int(contact), str(stage), moment)
+    table = []
+    for i, stage in enumerate(stages):
+        here = reached.get(stage, set())
+        onward = (
+            set().union(*(reached.get(s, set()) for s in stages[i + 1 :]))
+            if i + 1 < len(stages)
+            else set()
+        )
+        days = spent.get(stage)
+        table.append(
+            Row(
+                stage,
+                (
+                    len(here),
+                    percent(len(here & onward), len(here)) if i + 1 < len(stages) else None,
+                    round(statistics.median(days), 1) if days else None,
+                ),
+            )
+        )
+    return table
+
+
+def _deals(session: Session, params: dict[str, Any]) -> list[Row]:
+    rows = session.execute(
+        text(
+            f"SELECT {_month('closed_at', is_sqlite(session))}, "
+            "sum(CASE WHEN stage = 'won' THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN stage = 'lost' THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN stage = 'won' THEN amount_cents ELSE 0 END) FROM deal "
+            "WHERE deleted_at IS NULL AND stage IN ('won', 'lost') "
+            "AND closed_at >= :a AND closed_at < :b GROUP BY 1 ORDER BY 1"
+        ),
+        params,
+    )
+    return [
+        Row(
+            str(m), (int(w), int(lost), percent(int(w), int(w) + int(lost)), round(int(c) / 100, 2))
+        )
+        for m, w, lost, c in rows
+    ]
+
+
+def _churn(session: Session, params: dict[str, Any], past: str) -> list[Row]:
+    if not past:
+        return []
+    rows = session.execute(
+        text(
+            f"SELECT {_month('s.at', is_sqlite(session))}, count(DISTINCT s.contact_id) "
+            "FROM stage_change s JOIN contact c ON c.id = s.contact_id "
+            "WHERE c.deleted_at IS NULL AND s.to_stage = :past AND s.at >= :a AND s.at < :b "
+            "GROUP BY 1 ORDER BY 1"
+        ),
+        {**params, "past": past},
+    )
+    return [Row(str(m), (int(n),)) for m, n in rows]
+
+
+def _paid(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        text(
+            "SELECT contact_id, sum(amount_cents) FROM payment WHERE deleted_at IS NULL "
+            "GROUP BY contact_id"
+        )
+    )
+    return {int(c): int(n) for c, n in rows}
+
+
+def _cohorts(
+    session: Session, params: dict[str, Any], customer: str, paid: dict[int, int]
+) -> list[Row]:
+    """By the month each contact first became a customer: how many, how many still are,
+    and what they have paid in all."""
+    rows = session.execute(
+        text(
+            f"SELECT {_month('min(s.at)', is_sqlite(session))}, s.contact_id, c.stage "
+            "FROM stage_change s JOIN contact c ON c.id = s.contact_id "
+            "WHERE c.deleted_at IS NULL AND s.to_stage = :customer GROUP BY s.contact_id, c.stage "
+            "HAVING min(s.at) >= :a AND min(s.at) < :b"
+        ),
+        {**params, "customer": customer},
+    )
+    months: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for month, contact, stage in rows:
+        cohort = months[str(month)]
+        cohort[0] += 1
+        cohort[1] += int(stage == customer)
+        cohort[2] += paid.get(int(contact), 0)
+    return [
+        Row(m, (c[0], c[1], percent(c[1], c[0]), round(c[2] / 100, 2)))
+        for m, c in sorted(months.items())
+    ]
+
+
+def _win_back(session: Session, past: str, paid: dict[int, int]) -> list[Row]:
+    """Past customers who paid the most: the first to call."""
+    if not past:
+        return []
+    rows = session.execute(
+        text(
+            "SELECT id, display_name, owner, last_contact_at FROM contact "
+            "WHERE deleted_at IS NULL AND stage = :past"
+        ),
+        {"past": past},
+    ).all()
+    ranked = sorted(
+        (r for r in rows if paid.get(int(r[0]), 0) > 0), key=lambda r: -paid[int(r[0])]
+    )[:WIN_BACK]
+    return [
+        Row(
+            f"{name} #{cid}",
+            (
+                round(paid[int(cid)] / 100, 2),
+                str(owner or ""),
+                (lambda m: m.date().isoformat() if m else "never")(from_db_time(last)),
+            ),
+        )
+        for cid, name, owner, last in ranked
+    ]
+
+
+def lifecycle(
+    store: Store, since: datetime | None = None, until: datetime | None = None, by: str = ""
+) -> Analysis:
+    """The life cycle up to UNTIL; monthly figures and cohorts over [since, until)."""
+    check_by(by, BY)
+    span = period(since, until, default_days=DEFAULT_DAYS)
+    settings = store.settings
+    params: dict[str, Any] = {"a": db_time(span.since), "b": db_time(span.until)}
+    customer, past = settings.stage_for("customer"), settings.stage_for("past")
+    with store.read() as session:
+        funnel = _funnel(session, list(settings.stages), params["b"])
+        deals = _deals(session, params)
+        churn = _churn(session, params, past)
+        paid = _paid(session)
+        cohorts = _cohorts(session, params, customer, paid)
+        win_back = _win_back(session, past, paid)
+    tables = [
+        Breakdown(
+            "funnel",
+            "Funnel: reached each stage, went on, median days in it",
+            ("reached", "went on %", "median days"),
+            tuple(funnel),
+        ),
+        Breakdown(
+            "deals",
+            "Deals won and lost per month",
+            ("won", "lost", "win %", "won value"),
+            tuple(deals),
+        ),
+        Breakdown(
+            "churn",
+            f"Customers lost per month (to {past or 'no past stage'})",
+            ("lost",),
+            tuple(churn),
+        ),
+        Breakdown(
+            "cohorts",
+            f"Cohorts by the month they became customers ({customer})",
+            ("became", "still", "retained %", "paid"),
+            tuple(cohorts),
+            chart=2,
+        ),
+        Breakdown(
+            "win_back",
+            "Win back: past customers who paid the most",
+            ("paid", "owner", "last contact"),
+            tuple(win_back),
+        ),
+    ]
+    headline = [
+        (
+            "ever customers",
+            str(next((int(r.values[0] or 0) for r in funnel if r.key == customer), 0)),
+        ),
+        ("lost in period", str(sum(int(r.values[0] or 0) for r in churn))),
+    ]
+    findings = []
+    for row in funnel:
+        if isinstance(row.values[1], float):
+            findings.append(f"{row.values[1]}% of those who reached {row.key} went further.")
+    findings.append("Drivers of winning a deal: `pocketcrm report factors --by deals`.")
+    return done("lifecycle", span.since, span.until, headline, tables, findings, by)
