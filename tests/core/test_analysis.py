@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from pocketcrm.core import sql
 from pocketcrm.core.analysis import calls, factors, satisfaction, team
-from pocketcrm.core.analysis.model import Analysis, Breakdown
+from pocketcrm.core.analysis.model import Analysis, Breakdown, Value
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.services import activity, contacts
 from pocketcrm.core.services.activity import InteractionInput
@@ -27,8 +27,13 @@ def table(result: Analysis, name: str) -> Breakdown:
     return next(b for b in result.breakdowns if b.name == name)
 
 
-def values(result: Analysis, name: str) -> dict[str, tuple[object, ...]]:
+def values(result: Analysis, name: str) -> dict[str, tuple[Value, ...]]:
     return {r.key: r.values for r in table(result, name).rows}
+
+
+def num(value: Value) -> float:
+    assert isinstance(value, int | float)
+    return float(value)
 
 
 def test_calls_by_place_channel_and_owner(store: Store, fixed_clock: FixedClock) -> None:
@@ -165,13 +170,13 @@ def test_factors_find_a_planted_effect_and_not_a_planted_nothing(
     _plant(store, seed=20261205)
     result = factors.factors(store, by="satisfaction")
     model = values(result, "satisfaction_model")
-    odds, low, high, p = model["an overdue follow-up"]
-    assert 1.5 < float(odds or 0) < 2.7 and float(low or 0) > 1.0 and float(p or 0) < 0.05
+    odds, low, _high, p = model["an overdue follow-up"]
+    assert 1.5 < num(odds) < 2.7 and num(low) > 1.0 and num(p) < 0.05
     other = model.get("source web") or model["source referral"]
-    assert float(other[1] or 0) < 1.0 < float(other[2] or 0)  # the interval holds 1: no effect
+    assert num(other[1]) < 1.0 < num(other[2])  # the interval holds 1: no effect
     assert any(
         f.startswith("an overdue follow-up: ") and "times the odds" in f for f in result.findings
     )
     assert not any(f.startswith("source ") and "times" in f for f in result.findings)
     crude = values(result, "satisfaction")
-    assert float(crude["an overdue follow-up"][3] or 0) > 1.3  # risk ratio
+    assert num(crude["an overdue follow-up"][3]) > 1.3  # risk ratio

@@ -123,6 +123,8 @@ def _heading_lines(card: ContactCard) -> list[str]:
     stage = f"stage: [cyan]{card.stage}[/cyan]"
     if card.owner:
         stage += f"   owner: {no_markup(card.owner)}"
+    if card.source:
+        stage += f"   source: {no_markup(card.source)}"
     if card.tags:
         stage += "   tags: " + " ".join(f"[magenta]#{t}[/magenta]" for t in card.tags)
     lines.append(stage)
