@@ -33,6 +33,18 @@ HtmlOption = Annotated[
 MdOption = Annotated[
     Path | None, typer.Option("--md", help="Write Markdown to FILE.", metavar="FILE")
 ]
+EmailOption = Annotated[
+    bool,
+    typer.Option("--email", help="Mail the report through the SMTP server set for reminders."),
+]
+ToOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--to",
+        help="Mail it to ADDRESS (repeatable; default the reminders' recipients).",
+        metavar="ADDRESS",
+    ),
+]
 Section = Callable[["Store", "datetime | None", "datetime | None", str], "Analysis"]
 
 

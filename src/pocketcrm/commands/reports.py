@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from pocketcrm import humanize
+from pocketcrm.commands.analysiskit import EmailOption, HtmlOption, MdOption, ToOption
 from pocketcrm.commands.common import (
     DbOption,
     JsonOption,
@@ -137,6 +138,10 @@ def report(
     until: UntilOption = "",
     db: DbOption = None,
     as_json: JsonOption = False,
+    html: HtmlOption = None,
+    md: MdOption = None,
+    email: EmailOption = False,
+    to: ToOption = None,
 ) -> None:
     """Contacts by stage and company kind, activity by kind, outcome and owner, follow-ups, satisfaction, pipeline, revenue and invoices.
 
@@ -146,8 +151,13 @@ def report(
         return
     from pocketcrm.core.services import reports
 
-    result = reports.summary(open_db(db), *moments(since, until))
-    if as_json:
+    store = open_db(db)
+    result = reports.summary(store, *moments(since, until))
+    if html or md or email:
+        from pocketcrm.commands.report_share import share
+
+        share(store, result, (html, md), email, to or [])
+    elif as_json:
         print_json(result)
     else:
         render(result)
