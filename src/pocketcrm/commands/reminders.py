@@ -541,6 +541,14 @@ def cron_install(
             help="Also take a daily backup at 12:30 (its own crontab line, timer or agent).",
         ),
     ] = True,
+    report: Annotated[
+        str,
+        typer.Option(
+            "--report",
+            help="Instead, mail the report on a schedule: weekly (Mondays 08:00), daily, monthly.",
+            metavar="WHEN",
+        ),
+    ] = "",
     db: DbOption = None,
 ) -> None:
     """Install the job that runs `pocketcrm remind` (safe to repeat: it updates in place)."""
@@ -548,6 +556,13 @@ def cron_install(
     from pocketcrm.core.reminders.health import record_schedule
 
     store = open_db(db)
+    if report:  # issue 13: the report mailed by a crontab line of its own
+        from pocketcrm.core.analysis.mail import install_report_job
+
+        where = pgpass.remember(db_location(db))[0]
+        line = install_report_job(_executable(executable), where, report, tabfile)
+        typer.echo(f"installed: {line}")
+        return
     minutes = every if every is not None else store.settings.reminders.schedule_minutes
     location, kept_in = pgpass.remember(db_location(db))  # never a password in a job
     if kept_in is not None:
