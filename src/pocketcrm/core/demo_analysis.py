@@ -168,6 +168,32 @@ def _past_revenue(
         )
 
 
+def _closed_deals(session: Session, rng: random.Random, now: datetime, currency: str) -> None:
+    """Deals won and lost over the year, one per four contacts: referrals win more often,
+    so `report factors --by deals` has something to find."""
+    rows = session.execute(text("SELECT id, owner, source, company_id FROM contact")).all()
+    for n, (contact_id, owner, source, company_id) in enumerate(rows):
+        if rng.random() >= 0.25:
+            continue
+        opened = now - timedelta(days=rng.uniform(20, 360))
+        closed = min(now - timedelta(hours=1), opened + timedelta(days=rng.uniform(3, 90)))
+        won = rng.random() < (0.6 if source == "referral" else 0.35)
+        stage = "won" if won else "lost"
+        session.execute(
+            text(
+                "INSERT INTO deal (uuid, contact_id, company_id, title, amount_cents, currency, "
+                "stage, owner, closed_at, lost_reason, notes, created_at, updated_at) VALUES "
+                "(:u, :c, :co, :t, :a, :cur, :s, :o, :closed, :why, '', :opened, :closed)"
+            ),
+            {
+                "u": f"demo-deal-{n}", "c": contact_id, "co": company_id, "t": "Supply contract",
+                "a": rng.randrange(500, 20_000) * 100, "cur": currency, "s": stage, "o": owner,
+                "closed": db_time(closed), "why": "" if won else rng.choice(["price", "timing"]),
+                "opened": db_time(opened),
+            },
+        )  # fmt: skip
+
+
 def enrich(store: Store, seed: int) -> None:
     """Lay the analysis data over a freshly generated demo database, in one transaction."""
     rng = random.Random(seed + 13)
@@ -176,6 +202,7 @@ def enrich(store: Store, seed: int) -> None:
         _sources(session, rng)
         _interactions(session, rng, _owing(session, now.date().isoformat()))
         _history(session, rng, list(store.settings.stages), now)
+        _closed_deals(session, rng, now, store.settings.currency)
         past = store.settings.stage_for("past")
         if past:
             _past_revenue(session, rng, past, now, store.settings.currency)
