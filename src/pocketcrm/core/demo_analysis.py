@@ -28,6 +28,12 @@ REASONS = ["price", "quality", "delivery", "service", "billing"]
 BATCH = 20_000
 
 
+def _next_id(session: Session, table: str) -> int:
+    """The id after the largest: demo.generate writes ids itself, so on PostgreSQL the
+    table's sequence has not moved past them."""
+    return int(session.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar() or 0) + 1
+
+
 def _pick(rng: random.Random, weights: dict[str, int]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
@@ -100,7 +106,7 @@ def _owing(session: Session, today: str) -> set[int]:
 
 def _history(session: Session, rng: random.Random, stages: list[str], now: datetime) -> None:
     """Each contact's walk from the first stage to where it stands, in time order."""
-    rows = session.execute(text("SELECT id, stage, owner, created_at FROM contact")).all()
+    rows = session.execute(text("SELECT id, stage, owner, created_at FROM contact ORDER BY id")).all()
     steps = []
     for contact_id, stage, owner, created in rows:
         if stage not in stages or stages.index(stage) == 0:
@@ -142,27 +148,28 @@ def _past_revenue(
         .scalars()
         .all()
     )
+    first = _next_id(session, "invoice")
     for n, contact_id in enumerate(i for i in ids if rng.random() < 0.5):
         issued = (now - timedelta(days=rng.randint(120, 360))).date()
         amount = rng.randrange(200, 8_000) * 100
         row = {
-            "u": f"demo-winback-{n}", "num": f"INV-DEMO-{n + 1:04d}", "c": contact_id,
+            "id": first + n, "u": f"demo-winback-{n}", "num": f"INV-DEMO-{n + 1:04d}", "c": contact_id,
             "d": issued, "due": issued + timedelta(days=30), "a": amount, "cur": currency,
             "t": db_time(now),
         }  # fmt: skip
         session.execute(
             text(
-                "INSERT INTO invoice (uuid, number, kind, contact_id, issued_on, due_on, "
+                "INSERT INTO invoice (id, uuid, number, kind, contact_id, issued_on, due_on, "
                 "amount_cents, currency, description, cancel_reason, created_at, updated_at) "
-                "VALUES (:u, :num, 'invoice', :c, :d, :due, :a, :cur, 'Goods', '', :t, :t)"
+                "VALUES (:id, :u, :num, 'invoice', :c, :d, :due, :a, :cur, 'Goods', '', :t, :t)"
             ),
             row,
         )
         session.execute(
             text(
                 "INSERT INTO payment (uuid, invoice_id, contact_id, amount_cents, currency, "
-                "paid_on, method, notes, created_at) SELECT :u, id, :c, :a, :cur, :due, "
-                "'bank transfer', '', :t FROM invoice WHERE number = :num"
+                "paid_on, method, notes, created_at) VALUES (:u, :id, :c, :a, :cur, :due, "
+                "'bank transfer', '', :t)"
             ),
             row,
         )
@@ -171,7 +178,10 @@ def _past_revenue(
 def _closed_deals(session: Session, rng: random.Random, now: datetime, currency: str) -> None:
     """Deals won and lost over the year, one per four contacts: referrals win more often,
     so `report factors --by deals` has something to find."""
-    rows = session.execute(text("SELECT id, owner, source, company_id FROM contact")).all()
+    rows = session.execute(
+        text("SELECT id, owner, source, company_id FROM contact ORDER BY id")
+    ).all()
+    first = _next_id(session, "deal")
     for n, (contact_id, owner, source, company_id) in enumerate(rows):
         if rng.random() >= 0.25:
             continue
@@ -181,12 +191,12 @@ def _closed_deals(session: Session, rng: random.Random, now: datetime, currency:
         stage = "won" if won else "lost"
         session.execute(
             text(
-                "INSERT INTO deal (uuid, contact_id, company_id, title, amount_cents, currency, "
+                "INSERT INTO deal (id, uuid, contact_id, company_id, title, amount_cents, currency, "
                 "stage, owner, closed_at, lost_reason, notes, created_at, updated_at) VALUES "
-                "(:u, :c, :co, :t, :a, :cur, :s, :o, :closed, :why, '', :opened, :closed)"
+                "(:id, :u, :c, :co, :t, :a, :cur, :s, :o, :closed, :why, '', :opened, :closed)"
             ),
             {
-                "u": f"demo-deal-{n}", "c": contact_id, "co": company_id, "t": "Supply contract",
+                "id": first + n, "u": f"demo-deal-{n}", "c": contact_id, "co": company_id, "t": "Supply contract",
                 "a": rng.randrange(500, 20_000) * 100, "cur": currency, "s": stage, "o": owner,
                 "closed": db_time(closed), "why": "" if won else rng.choice(["price", "timing"]),
                 "opened": db_time(opened),
