@@ -1,0 +1,68 @@
+"""The statistics libraries load only in the analysis sections that fit models (issue 13):
+`report calls` and `report team` count in SQL; `report factors` fits a regression."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pocketcrm.core.store import open_store
+
+RUNNER = """
+import json, sys
+from pocketcrm.cli import app
+try:
+    app(args=json.loads(sys.argv[1]), prog_name="pocketcrm")
+except SystemExit as exc:
+    code = exc.code
+with open(sys.argv[2], "w") as handle:
+    json.dump({"modules": sorted(sys.modules), "code": code}, handle)
+"""
+STATS = {"numpy", "statsmodels", "scipy", "pandas"}
+
+
+def _run(args: list[str], tmp_path: Path) -> tuple[set[str], int]:
+    report = tmp_path / "modules.json"
+    result = subprocess.run(
+        [sys.executable, "-c", RUNNER, json.dumps(args), str(report)],
+        capture_output=True, text=True, timeout=180, check=False,
+        env={**os.environ, "POCKETCRM_CONFIG": str(tmp_path / "c.toml")},
+    )  # fmt: skip
+    assert report.exists(), result.stderr
+    data = json.loads(report.read_text())
+    return {m.split(".")[0] for m in data["modules"]}, int(data["code"] or 0)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    path = tmp_path / "crm.db"
+    open_store(path).close()
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "calls"],
+        ["report", "team"],
+        ["report", "satisfaction"],
+        ["report", "lifecycle"],
+        ["log-call", "--help"],
+        ["market", "list"],
+    ],
+)
+def test_counting_sections_load_no_statistics(db: str, tmp_path: Path, args: list[str]) -> None:
+    modules, code = _run(["--db", db, *args], tmp_path)
+    assert code == 0
+    assert not modules & STATS, sorted(modules & STATS)
+
+
+def test_factors_loads_statsmodels_only_with_enough_data(db: str, tmp_path: Path) -> None:
+    modules, code = _run(["--db", db, "report", "factors"], tmp_path)
+    assert code == 0
+    assert "statsmodels" not in modules  # too little data: nothing is fitted
