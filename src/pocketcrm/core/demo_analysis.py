@@ -106,7 +106,9 @@ def _owing(session: Session, today: str) -> set[int]:
 
 def _history(session: Session, rng: random.Random, stages: list[str], now: datetime) -> None:
     """Each contact's walk from the first stage to where it stands, in time order."""
-    rows = session.execute(text("SELECT id, stage, owner, created_at FROM contact ORDER BY id")).all()
+    rows = session.execute(
+        text("SELECT id, stage, owner, created_at FROM contact ORDER BY id")
+    ).all()
     steps = []
     for contact_id, stage, owner, created in rows:
         if stage not in stages or stages.index(stage) == 0:

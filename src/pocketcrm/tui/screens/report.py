@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
-from textual.widgets import Sparkline, Static
+from textual.widgets import Sparkline, Static, TabbedContent, TabPane
 
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
+from pocketcrm.tui.widgets.analysis_tab import SECTIONS, AnalysisTab
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 from pocketcrm.tui.widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
+    from pocketcrm.core.analysis.model import Analysis
     from pocketcrm.core.readmodels import Count, Report
 
 PERIODS = (30, 90, 365)
@@ -77,6 +79,7 @@ class ReportScreen(CrmScreen):
         Binding(
             "p", "period", "Period", id="report-period", tooltip="Report over 30, 90 or 365 days"
         ),
+        Binding("t", "next_tab", "Tab", id="report-tab", tooltip="The next section of the report"),
     ]
 
     def __init__(self) -> None:
@@ -86,14 +89,26 @@ class ReportScreen(CrmScreen):
     def compose(self) -> ComposeResult:
         yield TopBar("report")
         yield Static("", id="report-title", classes="pane-title")
-        with VerticalScroll(id="report-body"):
-            yield Static("Loading…", id="report-figures")
-            yield Static("Activity per week", id="activity-title", classes="pane-title")
-            yield Sparkline([], id="activity", summary_function=max)
-            yield Static("", id="activity-axis")
-            with Grid(id="report-bars"):
-                for name in ("stage", "kind", "outcome", "owner", "success", "company", "stale"):
-                    yield Static("", id=f"bars-{name}", classes="bars")
+        with TabbedContent(id="report-tabs", initial="tab-overview"):
+            with TabPane("Overview", id="tab-overview"), VerticalScroll(id="report-body"):
+                yield Static("Loading…", id="report-figures")
+                yield Static("Activity per week", id="activity-title", classes="pane-title")
+                yield Sparkline([], id="activity", summary_function=max)
+                yield Static("", id="activity-axis")
+                with Grid(id="report-bars"):
+                    for name in (
+                        "stage",
+                        "kind",
+                        "outcome",
+                        "owner",
+                        "success",
+                        "company",
+                        "stale",
+                    ):
+                        yield Static("", id=f"bars-{name}", classes="bars")
+            for section, title, _where in SECTIONS:
+                with TabPane(title, id=f"tab-{section}"):
+                    yield AnalysisTab(section)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -104,6 +119,10 @@ class ReportScreen(CrmScreen):
         if store is None:
             return
         self.mark_seen()
+        active = self.query_one("#report-tabs", TabbedContent).active.removeprefix("tab-")
+        if active and active != "overview":
+            self._load_section(active)
+            return
         days = self.days
 
         def job() -> Report:
@@ -116,11 +135,7 @@ class ReportScreen(CrmScreen):
         self.background(job, self.show, group="report", exclusive=True)
 
     def show(self, report: Report) -> None:
-        since = fmt.local(report.since, date_only=True)
-        until = fmt.local(report.until, date_only=True)
-        self.query_one("#report-title", Static).update(
-            f"Report: the last {self.days} days, {since} to {until}   (p changes the period)"
-        )
+        self._title(report.since, report.until)
         self.query_one("#report-figures", Static).update(figures(report))
         weeks = report.activity_by_week
         self.query_one("#activity", Sparkline).data = [float(w.count) for w in weeks]
@@ -152,6 +167,45 @@ class ReportScreen(CrmScreen):
         for name, block in blocks.items():
             self.query_one(f"#bars-{name}", Static).update(block)
 
+    def _load_section(self, section: str) -> None:
+        """Fetch one analysis section for the period in a worker, then draw it in its tab."""
+        store, days = self.store, self.days
+        where = dict((s, w) for s, _t, w in SECTIONS)[section]
+
+        def job() -> Analysis:
+            import importlib
+
+            from pocketcrm.core import clock
+
+            module, _, name = where.partition(":")
+            now = clock.now()
+            fetched: Analysis = getattr(importlib.import_module(module), name)(
+                store, now - timedelta(days=days), now
+            )
+            return fetched
+
+        def done(analysis: Analysis) -> None:
+            self.query_one(f"#analysis-{section}", AnalysisTab).show(analysis)
+            self._title(analysis.since, analysis.until)
+
+        self.background(job, done, group="report", exclusive=True)
+
+    def _title(self, since_at: datetime, until_at: datetime) -> None:
+        since = fmt.local(since_at, date_only=True)
+        until = fmt.local(until_at, date_only=True)
+        self.query_one("#report-title", Static).update(
+            f"Report: the last {self.days} days, {since} to {until}   "
+            "(p changes the period, t the section)"
+        )
+
+    def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
+        self.reload()
+
+    def action_next_tab(self) -> None:
+        tabs = self.query_one("#report-tabs", TabbedContent)
+        ids = ["tab-overview", *(f"tab-{s}" for s, _t, _w in SECTIONS)]
+        tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)]
+
     def action_period(self) -> None:
         self.action_set_period(PERIODS[(PERIODS.index(self.days) + 1) % len(PERIODS)])
 
@@ -159,10 +213,20 @@ class ReportScreen(CrmScreen):
         self.days = days
         self.reload()
 
+    def action_show_tab(self, section: str) -> None:
+        self.query_one("#report-tabs", TabbedContent).active = f"tab-{section}"
+
     def palette_commands(self) -> list[PaletteCommand]:
         return [
             PaletteCommand(
                 f"Report: last {days} days", "Change the report's period", f"set_period({days})"
             )
             for days in PERIODS
+        ] + [
+            PaletteCommand(
+                f"Report: {title}",
+                f"The report's {title.lower()} section",
+                f"show_tab('{section}')",
+            )
+            for section, title, _where in SECTIONS
         ]
