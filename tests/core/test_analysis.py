@@ -180,3 +180,78 @@ def test_factors_find_a_planted_effect_and_not_a_planted_nothing(
     assert not any(f.startswith("source ") and "times" in f for f in result.findings)
     crude = values(result, "satisfaction")
     assert num(crude["an overdue follow-up"][3]) > 1.3  # risk ratio
+
+
+def test_lifecycle_funnel_churn_cohorts_and_win_back(store: Store, fixed_clock: FixedClock) -> None:
+    from datetime import date
+
+    from pocketcrm.core.analysis import lifecycle
+    from pocketcrm.core.services import billing, deals
+
+    fixed_clock.moment = ago(100)
+    for name in ("Ann Able", "Bob Baker", "Cy Cole"):
+        contacts.create_contact(store, ContactInput(name=name))
+    fixed_clock.moment = ago(90)
+    for name in ("Ann", "Bob"):
+        contacts.set_stage(store, name, "prospect")
+    fixed_clock.moment = ago(60)
+    contacts.set_stage(store, "Ann", "customer")
+    contacts.set_stage(store, "Bob", "customer")
+    invoice = billing.create_invoice(store, "Ann", "1200", issued_on=date(2026, 9, 1))
+    billing.record_payment(store, invoice.number, "1200", paid_on=date(2026, 9, 10))
+    deal = deals.create_deal(store, "Bob", deals.DealInput(title="Oven", amount="500"))
+    deals.move_deal(store, deal.id, "won")
+    fixed_clock.moment = ago(10)
+    contacts.set_stage(store, "Ann", "past_customer")
+    fixed_clock.moment = NOW
+    result = lifecycle.lifecycle(store)
+    funnel = values(result, "funnel")
+    assert funnel["lead"][:2] == (3, 66.7)
+    assert funnel["prospect"] == (2, 100.0, 30.0)  # 90 days ago to 60 days ago
+    assert funnel["customer"][:2] == (2, 50.0)
+    assert funnel["past_customer"][0] == 1
+    assert sum(num(r[0]) for r in values(result, "churn").values()) == 1
+    [cohort] = values(result, "cohorts").values()
+    assert cohort == (2, 1, 50.0, 1200.0)
+    assert values(result, "win_back") == {
+        f"Ann Able #{contacts.resolve(store, 'Ann')}": (1200.0, "Me", "never")
+    }
+    assert next(iter(values(result, "deals").values()))[:3] == (1, 0, 100.0)
+
+
+def test_market_share_and_refusals(store: Store, fixed_clock: FixedClock) -> None:
+    from datetime import date
+
+    from pocketcrm.core.analysis import market
+    from pocketcrm.core.services import billing
+
+    contacts.create_contact(store, ContactInput(name="Ann Able", stage="customer"))
+    invoice = billing.create_invoice(store, "Ann", "1000", issued_on=date(2026, 3, 1))
+    billing.record_payment(store, invoice.number, "1000", paid_on=date(2026, 3, 5))
+    market.set_market(store, "Bread", size="100000", year=2026)
+    market.set_market(store, "Bread", customers=50, year=2026)
+    result = market.market(store, by="share")
+    assert values(result, "share") == {"Bread 2026": (1.0, 1000.0, 100000.0, 2.0, 1, 50)}
+    for kwargs, field in (
+        ({"size": "0"}, "size"),
+        ({"customers": -1}, "customers"),
+        ({"size": "10", "segment": "nowhere"}, "segment"),
+        ({}, "size"),
+    ):
+        with pytest.raises(Invalid) as refused:
+            market.set_market(store, "Bread", **kwargs)  # type: ignore[arg-type]
+        assert refused.value.field == field
+    assert len(market.list_markets(store)) == 1
+
+
+def test_forecast_follows_a_trend_and_a_season() -> None:
+    from pocketcrm.core.analysis.trend import forecast, next_months
+
+    months = ["2024-01", *next_months("2024-01", 29)]
+    cents = [10_000.0 + 500 * i + (3_000 if m.endswith("-12") else 0) for i, m in enumerate(months)]
+    ahead, said = forecast(months, cents)
+    assert said.startswith("trend and season over 30 months")
+    assert [f.month for f in ahead] == ["2026-07", "2026-08", "2026-09"]
+    assert abs(ahead[0].cents - (10_000 + 500 * 30)) < 1
+    short, why = forecast(months[:4], cents[:4])
+    assert short == [] and why.startswith("too little data")
