@@ -217,3 +217,38 @@ def test_cron_installs_the_weekly_report(run: Run, tmp_path: Path) -> None:
     )
     run("cron", "install", "--report", "weekly", "--tabfile", str(tab))
     assert len(tab.read_text().splitlines()) == 1  # updated in place, not twice
+
+
+def test_json_export_and_import_keep_channel_number_and_reason(run: Run, tmp_path: Path) -> None:
+    run("add", "Ann Able", "--phone", "+1 212 555 0100", "--source", "event")
+    run(
+        "log-call",
+        "ann",
+        "--from",
+        "+44 20 7946 0018",
+        "--satisfaction",
+        "2",
+        "--reason",
+        "delivery",
+        "--at",
+        "1h",
+    )
+    out = tmp_path / "all.json"
+    run("export", "-o", str(out))
+    [person] = [
+        r for r in json.loads(out.read_text())["contacts"] if r["display_name"] == "Ann Able"
+    ]
+    assert person["source"] == "event"
+    [call] = person["interactions"]
+    assert (call["channel"], call["number"], call["reason"]) == (
+        "phone",
+        "+442079460018",
+        "delivery",
+    )
+    other = tmp_path / "other.db"
+    open_store(other).close()
+    run("--db", str(other), "import", str(out), "--yes")
+    back = json.loads(
+        run("--db", str(other), "report", "satisfaction", "--json", "--by", "reason").stdout
+    )
+    assert back["breakdowns"][0]["rows"] == [{"key": "delivery", "values": [1]}]

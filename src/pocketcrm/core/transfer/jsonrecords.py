@@ -72,7 +72,8 @@ def _activity(
     interactions = _grouped(
         session,
         f"SELECT contact_id, uuid, company_id, kind, direction, occurred_at, duration_s, outcome, "
-        f"satisfaction, owner, notes, created_at, deleted_at, id FROM interaction "
+        f"satisfaction, owner, notes, created_at, deleted_at, id, channel, number, reason "
+        f"FROM interaction "
         f"WHERE contact_id IN ({m}) ORDER BY contact_id, id",
     )
     interaction_uuid = {int(r[13]): str(r[1]) for rs in interactions.values() for r in rs}
@@ -511,6 +512,9 @@ def _interaction(i: Any, company_ref: CompanyRef) -> Record:
         "notes": i[10],
         "created_at": iso(i[11]),
         "deleted_at": iso(i[12]),
+        "channel": i[14],
+        "number": i[15],
+        "reason": i[16],
     }
 
 

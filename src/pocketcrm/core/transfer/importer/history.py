@@ -12,6 +12,7 @@ from pocketcrm.core.models import db_time
 from pocketcrm.core.transfer import jsonfmt
 from pocketcrm.core.transfer.importer.contacts import ContactWriter
 from pocketcrm.core.transfer.importer.normalise import Rec, json_due, json_get
+from pocketcrm.core.validate import channel as channel_of
 
 
 class HistoryWriter(ContactWriter):
@@ -71,6 +72,9 @@ class HistoryWriter(ContactWriter):
                     str(i.get("notes", "")),
                     t(i.get("created_at"), "created_at") or self.now_db,
                     t(i.get("deleted_at"), "deleted_at"),
+                    str(i.get("channel") or channel_of(str(i.get("kind", "note")), "")),
+                    str(i.get("number", "")),
+                    str(i.get("reason", "")),
                 )
             )
         self._many("interaction", rows)

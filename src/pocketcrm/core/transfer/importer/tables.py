@@ -150,6 +150,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "notes",
         "created_at",
         "deleted_at",
+        "channel",  # issue 13: where it came through, the other party's number, a low
+        "number",  # score's reason
+        "reason",
     ),
     "follow_up": (
         "uuid",
