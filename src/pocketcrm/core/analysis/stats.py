@@ -8,12 +8,14 @@ A data set is a list of factor names, one 0/1 row per unit and the 0/1 outcome o
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 Z95 = 1.959964
 MIN_EVENTS = 10  # fewer units with (or without) the outcome than this: too little data
 EVENTS_PER_FACTOR = 5  # the adjusted model takes at most events / this many factors
 MIN_GROUP = 5  # a factor present (and absent) in fewer units than this is left out
+MAX_LOG_ODDS = 20.0  # a fitted log odds ratio past this means separation, not an estimate
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,9 @@ def adjusted(data: Data) -> tuple[list[Adjusted], str]:
     x = np.array([[1.0] + [float(row[j]) for j in keep] for row in data.rows])
     y = np.array(data.outcome, dtype=float)
     try:
-        fitted = Logit(y, x).fit(disp=0, maxiter=100)
+        with warnings.catch_warnings():  # convergence trouble shows as unusable estimates
+            warnings.simplefilter("ignore")
+            fitted = Logit(y, x).fit(disp=0, maxiter=100)
     except (PerfectSeparationError, np.linalg.LinAlgError, ValueError) as exc:
         return [], f"the model could not be fitted ({exc}); the crude rates above still hold"
     interval = fitted.conf_int(0.05)
@@ -125,15 +129,10 @@ def adjusted(data: Data) -> tuple[list[Adjusted], str]:
     for position, j in enumerate(keep, start=1):
         coef = float(fitted.params[position])
         low, high = (float(v) for v in interval[position])
-        results.append(
-            Adjusted(
-                data.names[j],
-                math.exp(coef),
-                math.exp(low),
-                math.exp(high),
-                float(fitted.pvalues[position]),
-            )
-        )
+        p = float(fitted.pvalues[position])
+        if not all(math.isfinite(v) and abs(v) < MAX_LOG_ODDS for v in (coef, low, high, p)):
+            continue  # (nearly) separated: the data cannot say how strong, so it says nothing
+        results.append(Adjusted(data.names[j], math.exp(coef), math.exp(low), math.exp(high), p))
     return results, ""
 
 
