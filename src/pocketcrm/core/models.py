@@ -557,6 +557,18 @@ Index(
     _calls.outcome,
     _calls.deleted_at,
 )
+Index(
+    "ix_interaction_rated",
+    _calls.occurred_at,
+    _calls.contact_id,
+    _calls.satisfaction,
+    _calls.owner,
+    _calls.channel,
+    _calls.reason,
+    sqlite_where=text("satisfaction IS NOT NULL AND deleted_at IS NULL"),
+    postgresql_where=text("satisfaction IS NOT NULL AND deleted_at IS NULL"),
+)
+Index("ix_interaction_contact_owner", _calls.contact_id, _calls.owner, _calls.deleted_at)
 
 
 class Market(SQLModel, table=True):

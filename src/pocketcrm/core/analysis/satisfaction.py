@@ -24,11 +24,11 @@ _FROM = (
     "WHERE i.deleted_at IS NULL AND c.deleted_at IS NULL AND i.satisfaction IS NOT NULL "
     "AND i.occurred_at >= :a AND i.occurred_at < :b"
 )
-GROUPS = {
-    "owner": ("i.owner", "By owner"),
-    "company_kind": ("co.kind", "By company kind"),
-    "channel": ("i.channel", "By channel"),
-    "source": ("c.source", "By lead source"),
+GROUPS = {  # breakdown -> (column of _scores' rows, title)
+    "owner": (1, "By owner"),
+    "company_kind": (2, "By company kind"),
+    "channel": (3, "By channel"),
+    "source": (4, "By lead source"),
 }
 COLUMNS = ("average", "rated", "low %")
 
@@ -37,18 +37,32 @@ def _month(sqlite: bool) -> str:
     return "substr(i.occurred_at, 1, 7)" if sqlite else "to_char(i.occurred_at, 'YYYY-MM')"
 
 
-def _grouped(session: Session, key: str, params: dict[str, Any]) -> tuple[Row, ...]:
-    rows = session.execute(
-        text(
-            f"SELECT {key}, avg(i.satisfaction), count(*), "
-            "sum(CASE WHEN i.satisfaction <= :low THEN 1 ELSE 0 END) "
-            f"{_FROM} GROUP BY 1"
-        ),
-        params,
+def _scores(session: Session, params: dict[str, Any]) -> list[Any]:
+    """One pass over the rated interactions (their partial index): every combination of
+    month, owner, company kind, channel and source with its scores, folded in Python."""
+    return list(
+        session.execute(
+            text(
+                f"SELECT {_month(is_sqlite(session))}, i.owner, co.kind, i.channel, c.source, "
+                f"i.satisfaction, count(*) {_FROM} GROUP BY 1, 2, 3, 4, 5, 6"
+            ),
+            params,
+        )
     )
+
+
+def _fold(rows: list[Any], column: int, low: int) -> tuple[Row, ...]:
+    """(average, rated, low %) per value of the row's COLUMN (0 month ... 4 source)."""
+    sums: dict[str, list[int]] = {}
+    for row in rows:
+        score, n = int(row[5]), int(row[6])
+        acc = sums.setdefault(str(row[column] or "(none)"), [0, 0, 0])
+        acc[0] += score * n
+        acc[1] += n
+        acc[2] += n if score <= low else 0
     return tuple(
-        Row(str(k or "(none)"), (round(float(avg), 2), int(n), round(100.0 * int(low) / int(n), 1)))
-        for k, avg, n, low in rows
+        Row(k, (round(total / n, 2), n, round(100.0 * lows / n, 1)))
+        for k, (total, n, lows) in sums.items()
     )
 
 
@@ -79,15 +93,14 @@ def satisfaction(
     low = store.settings.analysis.low_satisfaction
     params: dict[str, Any] = {"a": db_time(span.since), "b": db_time(span.until), "low": low}
     with store.read() as session:
-        months = tuple(
-            sorted(_grouped(session, _month(is_sqlite(session)), params), key=lambda r: r.key)
-        )
-        groups = {name: _grouped(session, key, params) for name, (key, _t) in GROUPS.items()}
+        rows = _scores(session, params)
         reasons = session.execute(
             text(f"SELECT i.reason, count(*) {_FROM} AND i.satisfaction <= :low GROUP BY 1"),
             params,
         ).all()
         lowest = _lowest(session, params)
+    months = tuple(sorted(_fold(rows, 0, low), key=lambda r: r.key))
+    groups = {name: _fold(rows, column, low) for name, (column, _t) in GROUPS.items()}
     rated = sum(int(r.values[1] or 0) for r in months)
     total = sum(float(r.values[0] or 0) * int(r.values[1] or 0) for r in months)
     tables = [Breakdown("month", "Average score by month (trend)", COLUMNS, months)]
