@@ -34,9 +34,10 @@ def _month(column: str, sqlite: bool) -> str:
 def _funnel(session: Session, stages: list[str], until: str) -> list[Row]:
     """Per stage: contacts that ever reached it, the share that reached the next one, and the
     median days between entering it and leaving it."""
+    day = "julianday(s.at)" if is_sqlite(session) else "extract(epoch FROM s.at) / 86400.0"
     rows = session.execute(
         text(
-            "SELECT s.contact_id, s.to_stage, s.at FROM stage_change s JOIN contact c "
+            f"SELECT s.contact_id, s.to_stage, {day} FROM stage_change s JOIN contact c "
             "ON c.id = s.contact_id WHERE c.deleted_at IS NULL AND s.at < :b "
             "ORDER BY s.contact_id, s.at, s.id"
         ),
@@ -44,13 +45,12 @@ def _funnel(session: Session, stages: list[str], until: str) -> list[Row]:
     )
     reached: dict[str, set[int]] = defaultdict(set)
     spent: dict[str, list[float]] = defaultdict(list)
-    last: tuple[int, str, datetime | None] | None = None
-    for contact, stage, at in rows:
-        moment = from_db_time(at)
+    last: tuple[int, str, float] | None = None
+    for contact, stage, at in rows:  # days as numbers: no date parsing for 250,000 rows
         reached[str(stage)].add(int(contact))
-        if last is not None and last[0] == contact and last[2] and moment:
-            spent[last[1]].append((moment - last[2]).total_seconds() / 86400)
-        last = (int(contact), str(stage), moment)
+        if last is not None and last[0] == contact:
+            spent[last[1]].append(float(at) - last[2])
+        last = (int(contact), str(stage), float(at))
     table = []
     for i, stage in enumerate(stages):
         here = reached.get(stage, set())
