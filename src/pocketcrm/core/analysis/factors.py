@@ -141,6 +141,15 @@ def _satisfaction(session: Session, params: dict[str, Any], low: int) -> list[An
     return units
 
 
+def _every_customer(session: Session, customer: str) -> int:
+    """Every Nth customer (by id) so that at most MAX_UNITS are studied."""
+    n = session.execute(
+        text("SELECT count(DISTINCT contact_id) FROM stage_change WHERE to_stage = :customer"),
+        {"customer": customer},
+    ).scalar()
+    return max(1, -(-int(n or 0) // MAX_UNITS))
+
+
 def _churn(session: Session, store: Store, now: datetime) -> list[Any]:
     settings = store.settings
     customer, past = settings.stage_for("customer"), settings.stage_for("past")
@@ -148,9 +157,10 @@ def _churn(session: Session, store: Store, now: datetime) -> list[Any]:
         text(
             "SELECT c.id, c.stage, c.source, co.kind, c.last_contact_at FROM contact c "
             "LEFT JOIN company co ON co.id = c.company_id WHERE c.deleted_at IS NULL AND "
-            "c.id IN (SELECT contact_id FROM stage_change WHERE to_stage = :customer)"
+            "c.id IN (SELECT contact_id FROM stage_change WHERE to_stage = :customer) "
+            "AND c.id % :every = 0"
         ),
-        {"customer": customer},
+        {"customer": customer, "every": _every_customer(session, customer)},
     )
     units = []
     for contact, stage, source, kind, last in rows:
