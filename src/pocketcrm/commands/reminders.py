@@ -555,10 +555,12 @@ def cron_install(
     from pocketcrm.core import pgpass, scheduling
     from pocketcrm.core.reminders.health import record_schedule
 
-    store = open_db(db)
     if report:  # issue 13: the report mailed by a crontab line of its own
-        from pocketcrm.core.analysis.mail import install_report_job
+        from pocketcrm.core.analysis.mail import check_schedule, install_report_job
 
+        check_schedule(report)  # before anything is written
+    store = open_db(db)
+    if report:
         where = pgpass.remember(db_location(db))[0]
         line = install_report_job(_executable(executable), where, report, tabfile)
         typer.echo(f"installed: {line}")

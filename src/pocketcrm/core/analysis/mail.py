@@ -80,12 +80,16 @@ def report_command(executable: str, db: str | None, every: str) -> str:
     return f"{base} report --email --since {PERIODS[every]}"
 
 
+def check_schedule(every: str) -> None:
+    if every not in SCHEDULES:
+        raise Invalid("report", f"unknown schedule {every!r}; use one of: {', '.join(SCHEDULES)}")
+
+
 def install_report_job(
     executable: str, db: str | None, every: str, tabfile: str | None = None
 ) -> str:
     """A crontab line mailing the report (Monday 08:00 for weekly); the line as written."""
-    if every not in SCHEDULES:
-        raise Invalid("report", f"unknown schedule {every!r}; use one of: {', '.join(SCHEDULES)}")
+    check_schedule(every)
     return scheduling.cron_install(
         report_command(executable, db, every),
         tabfile=tabfile,
