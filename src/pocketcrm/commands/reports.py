@@ -101,8 +101,12 @@ def _money_lines(report: Report) -> list[str]:
 class Sections(LazyGroup):
     """`pocketcrm report SECTION`: each section lives in its own module, built when asked."""
 
-    lazy: dict[str, str] = {}
-    summaries: dict[str, str] = {}
+    lazy: dict[str, str] = {
+        "profit": "pocketcrm.commands.report_profit:profit",
+    }
+    summaries: dict[str, str] = {
+        "profit": "Revenue, cost, gross margin and margin %, lifetime value, best and worst customers, products sold below cost.",
+    }
 
 
 report_app = typer.Typer(

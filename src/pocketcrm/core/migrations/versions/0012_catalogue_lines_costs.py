@@ -87,17 +87,21 @@ def _invoice_columns() -> None:
     with op.batch_alter_table("invoice") as batch:
         batch.add_column(sa.Column("net_cents", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("tax_cents", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(
-            sa.Column("cost_cents", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch.add_column(sa.Column("cost_cents", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("quote_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("order_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
-            batch.f("fk_invoice_quote_id_quote"), "quote", ["quote_id"], ["id"],
+            batch.f("fk_invoice_quote_id_quote"),
+            "quote",
+            ["quote_id"],
+            ["id"],
             ondelete="SET NULL",
         )
         batch.create_foreign_key(
-            batch.f("fk_invoice_order_id_invoice"), "invoice", ["order_id"], ["id"],
+            batch.f("fk_invoice_order_id_invoice"),
+            "invoice",
+            ["order_id"],
+            ["id"],
             ondelete="SET NULL",
         )
         batch.create_index(batch.f("ix_invoice_order_id"), ["order_id"], unique=False)
@@ -140,9 +144,7 @@ def _lines() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_document_line")),
     )  # fmt: skip
     for column in ("invoice_id", "product_id", "quote_id"):
-        op.create_index(
-            op.f(f"ix_document_line_{column}"), "document_line", [column], unique=False
-        )
+        op.create_index(op.f(f"ix_document_line_{column}"), "document_line", [column], unique=False)
 
 
 def _cost() -> None:
