@@ -433,7 +433,7 @@ def profit(
     )
     currency = store.settings.currency
     with store.read() as session:
-        moments = (span_moments.since, span_moments.until)
+        moments = tuple(datetime.combine(day, time(0), zone) for day in span)  # whole days
         per, costs = _customer_rows(session, store, currency, span, moments)
         total = ProfitRow("total", "total")
         for row in per.values():
