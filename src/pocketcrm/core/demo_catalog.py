@@ -10,6 +10,7 @@ including a product sold below cost (deep discounts on a thin-margin item).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -40,10 +41,16 @@ COST_KINDS = (("travel", 4000, 25000), ("ads", 10000, 80000), ("discount", 2000,
 
 
 class Draw(Protocol):
-    rng: random.Random
-    now: datetime
+    """What demo.generate draws from (its _Draw)."""
 
-    def next_uuid(self) -> str: ...
+    @property
+    def rng(self) -> random.Random: ...
+
+    @property
+    def now(self) -> datetime: ...
+
+    @property
+    def next_uuid(self) -> Callable[[], str]: ...
 
     def moment_in_past(self) -> datetime: ...
 

@@ -295,3 +295,47 @@ def document_lines(store: Store, number: str) -> list[L.LineView]:
         if number.strip().upper().startswith("QUO-"):
             return L.load_lines(session, quote_id=_resolve(session, number).id)
         return L.load_lines(session, invoice_id=_resolve_invoice(session, number).id)
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """One quote, order or invoice of a contact, with its lines (the card's sales view)."""
+
+    number: str
+    kind: str  # quote | order | invoice
+    status: str
+    issued_on: date
+    currency: str
+    net_cents: int
+    tax_cents: int
+    amount_cents: int
+    lines: tuple[L.LineView, ...]
+
+
+def contact_documents(store: Store, contact_ref: str) -> list[DocumentView]:
+    """A contact's quotes, orders and invoices with their lines, newest first."""
+    from pocketcrm.core.services.billing import list_invoices
+
+    with store.read() as session:
+        contact_id = resolve_contact(session, contact_ref, region=store.settings.default_region)
+        found = [
+            DocumentView(q.number, "quote", q.status, q.issued_on, q.currency, q.net_cents,
+                         q.tax_cents, q.amount_cents, tuple(L.load_lines(session, quote_id=q.id)))
+            for q in session.exec(
+                select(Quote).where(col(Quote.contact_id) == contact_id, col(Quote.deleted_at).is_(None))
+            ).all()
+        ]  # fmt: skip
+        invoices = {
+            i.id: i
+            for i in session.exec(
+                select(Invoice).where(col(Invoice.contact_id) == contact_id)
+            ).all()
+        }
+        lines = {i: tuple(L.load_lines(session, invoice_id=i)) for i in invoices}
+    for view in list_invoices(store, contact_ref=f"#{contact_id}"):
+        row = invoices[view.id]
+        found.append(
+            DocumentView(view.number, view.kind, view.status, view.issued_on, view.currency,
+                         row.net_cents, row.tax_cents, view.amount_cents, lines[view.id])
+        )  # fmt: skip
+    return sorted(found, key=lambda d: (d.issued_on, d.number), reverse=True)

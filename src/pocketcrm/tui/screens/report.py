@@ -9,15 +9,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
-from textual.widgets import Sparkline, Static
+from textual.widgets import Sparkline, Static, TabbedContent, TabPane
 
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
+from pocketcrm.tui.screens.report_profit import ProfitPane
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 from pocketcrm.tui.widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import Count, Report
+    from pocketcrm.core.services.profit import Profit
 
 PERIODS = (30, 90, 365)
 BAR_WIDTH = 24
@@ -86,14 +88,25 @@ class ReportScreen(CrmScreen):
     def compose(self) -> ComposeResult:
         yield TopBar("report")
         yield Static("", id="report-title", classes="pane-title")
-        with VerticalScroll(id="report-body"):
-            yield Static("Loading…", id="report-figures")
-            yield Static("Activity per week", id="activity-title", classes="pane-title")
-            yield Sparkline([], id="activity", summary_function=max)
-            yield Static("", id="activity-axis")
-            with Grid(id="report-bars"):
-                for name in ("stage", "kind", "outcome", "owner", "success", "company", "stale"):
-                    yield Static("", id=f"bars-{name}", classes="bars")
+        with TabbedContent(id="report-tabs"):
+            with TabPane("Overview", id="report-overview"), VerticalScroll(id="report-body"):
+                yield Static("Loading…", id="report-figures")
+                yield Static("Activity per week", id="activity-title", classes="pane-title")
+                yield Sparkline([], id="activity", summary_function=max)
+                yield Static("", id="activity-axis")
+                with Grid(id="report-bars"):
+                    for name in (
+                        "stage",
+                        "kind",
+                        "outcome",
+                        "owner",
+                        "success",
+                        "company",
+                        "stale",
+                    ):
+                        yield Static("", id=f"bars-{name}", classes="bars")
+            with TabPane("Profitability", id="report-profit"):
+                yield ProfitPane(id="profit-body")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -114,6 +127,17 @@ class ReportScreen(CrmScreen):
             return summary(store, since=now - timedelta(days=days), until=now)
 
         self.background(job, self.show, group="report", exclusive=True)
+
+        def profit_job() -> Profit:
+            from pocketcrm.core import clock
+            from pocketcrm.core.services.profit import profit
+
+            now = clock.now()
+            return profit(store, since=now - timedelta(days=days), until=now)
+
+        self.background(
+            profit_job, self.query_one(ProfitPane).show, group="report-profit", exclusive=True
+        )
 
     def show(self, report: Report) -> None:
         since = fmt.local(report.since, date_only=True)
