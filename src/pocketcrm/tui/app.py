@@ -224,8 +224,8 @@ class PocketCRM(App[int]):
             "switch_mode('products')",
             "Products",
             id="go-products",
-            group=SCREENS,
             tooltip="Go to the products and services",
+            show=False,  # not in the footer's screen keys (the tab bar is shared; see README)
         ),
         Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last delete or done"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Help: keys and screens"),

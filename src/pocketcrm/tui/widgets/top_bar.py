@@ -15,7 +15,6 @@ TABS: tuple[tuple[str, str, str], ...] = (
     ("4", "report", "Report"),
     ("5", "dupes", "Dupes"),
     ("6", "pipeline", "Pipeline"),
-    ("7", "products", "Products"),
 )
 
 
