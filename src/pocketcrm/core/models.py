@@ -458,6 +458,15 @@ class Invoice(SQLModel, table=True):
     Paid or not follows from the payments against it; a cancellation keeps the record."""
 
     __tablename__ = "invoice"
+    __table_args__ = (
+        # Covering index of the profit report (0012): contact and currency first, so the
+        # per-customer figures never read the (wide) rows.
+        Index(
+            "ix_invoice_profit",
+            "contact_id", "currency", "issued_on", "kind", "deleted_at", "cancelled_at",
+            "net_cents", "cost_cents",
+        ),
+    )  # fmt: skip
 
     id: int | None = Field(default=None, primary_key=True)
     uuid: str = Field(default_factory=_uuid, unique=True)
@@ -607,6 +616,16 @@ class DocumentLine(SQLModel, table=True):
     catalogue does not rewrite what a past sale earned."""
 
     __tablename__ = "document_line"
+    __table_args__ = (
+        # Covering index of the profit report by product: never reads the (wide) rows.
+        Index("ix_document_line_profit", "invoice_id", "product_id", "net_cents", "cost_cents"),
+        # Only the lines sold below cost: "products sold below cost" reads just these.
+        Index(
+            "ix_document_line_below_cost", "invoice_id",
+            sqlite_where=text("net_cents < cost_cents"),
+            postgresql_where=text("net_cents < cost_cents"),
+        ),
+    )  # fmt: skip
 
     id: int | None = Field(default=None, primary_key=True)
     quote_id: int | None = Field(

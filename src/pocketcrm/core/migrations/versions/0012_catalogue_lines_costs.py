@@ -105,6 +105,12 @@ def _invoice_columns() -> None:
             ondelete="SET NULL",
         )
         batch.create_index(batch.f("ix_invoice_order_id"), ["order_id"], unique=False)
+        batch.create_index(
+            "ix_invoice_profit",
+            ["contact_id", "currency", "issued_on", "kind", "deleted_at", "cancelled_at",
+             "net_cents", "cost_cents"],
+            unique=False,
+        )  # fmt: skip
     # The server defaults only filled the old rows; the models give no server default.
     with op.batch_alter_table("invoice") as batch:
         for name in ("net_cents", "tax_cents", "cost_cents"):
@@ -145,6 +151,15 @@ def _lines() -> None:
     )  # fmt: skip
     for column in ("invoice_id", "product_id", "quote_id"):
         op.create_index(op.f(f"ix_document_line_{column}"), "document_line", [column], unique=False)
+    op.create_index(
+        "ix_document_line_profit", "document_line",
+        ["invoice_id", "product_id", "net_cents", "cost_cents"], unique=False,
+    )  # fmt: skip
+    below = sa.text("net_cents < cost_cents")
+    op.create_index(
+        "ix_document_line_below_cost", "document_line", ["invoice_id"], unique=False,
+        sqlite_where=below, postgresql_where=below,
+    )  # fmt: skip
 
 
 def _cost() -> None:
@@ -211,6 +226,7 @@ def downgrade() -> None:
     for name in ("cost", "document_line"):
         op.drop_table(name)
     with op.batch_alter_table("invoice") as batch:
+        batch.drop_index("ix_invoice_profit")
         batch.drop_index(batch.f("ix_invoice_order_id"))
         batch.drop_constraint(batch.f("fk_invoice_order_id_invoice"), type_="foreignkey")
         batch.drop_constraint(batch.f("fk_invoice_quote_id_quote"), type_="foreignkey")
