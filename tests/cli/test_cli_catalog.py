@@ -128,6 +128,11 @@ def test_cancel_order_keeps_it_with_a_reason(
     view = billing.get_invoice(core(), "ORD-2026-0001")
     assert view.status == "cancelled" and view.cancel_reason == "customer changed mind"
     run("invoice", "from-order", "ORD-2026-0001", code=2)
+    lost = json.loads(run("report", "profit", "--json").stdout)["lost"]
+    assert lost == [
+        {"kind": "order", "reason": "customer changed mind", "count": 1, "net_cents": 9000}
+    ]
+    assert json.loads(run("report", "profit", "--json").stdout)["total"]["revenue_cents"] == 0
 
 
 def test_billing_by_company_and_by_person(run: Run, shop: None) -> None:

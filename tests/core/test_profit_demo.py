@@ -21,6 +21,7 @@ def test_demo_fills_every_profit_figure(store: Store) -> None:
     assert report.total.other_cost_cents > 0 and report.lifetime_value_cents > 0
     assert len(report.most_profitable) == 10 and len(report.least_profitable) == 10
     assert report.below_cost and report.below_cost[0].loss_cents > 0
+    assert any(x.kind == "quote" and x.reason for x in report.lost)  # declined, with reasons
     for by in GROUPS:
         if by in NOT_YET:
             continue

@@ -107,6 +107,14 @@ def render(p: Profit) -> None:
         f"{_money(b.revenue_cents)}, cost {_money(b.cost_cents)}, loss {_money(b.loss_cents, cur)}"
         for b in p.below_cost
     ] or ["  (none)"]
+    lines += [
+        "",
+        "[bold]Lost sales by reason[/bold] (cancelled orders and invoices, declined quotes)",
+    ]
+    lines += [
+        f"  {x.kind:<8} {x.count:>5}  {_money(x.net_cents):>14}  {(x.reason or '(no reason)').replace('[', chr(92) + '[')}"
+        for x in p.lost
+    ] or ["  (none)"]
     say("\n".join(lines))
 
 

@@ -98,6 +98,16 @@ class BelowCost:
         return self.cost_cents - self.revenue_cents
 
 
+@dataclass(frozen=True)
+class LostSale:
+    """Sales that did not happen, by reason: cancelled orders and invoices, declined quotes."""
+
+    kind: str  # order | invoice | quote
+    reason: str
+    count: int
+    net_cents: int
+
+
 @dataclass
 class Profit:
     since: datetime
@@ -113,7 +123,7 @@ class Profit:
     customers_ever: int
     other_currency_sales: int
     time_cost_counted: bool
-    notes: list[str] = field(default_factory=list)
+    lost: list[LostSale] = field(default_factory=list)
 
 
 def hourly_rates(entries: Iterable[str], currency: str) -> dict[str, int]:
@@ -430,6 +440,28 @@ def _ranked(per: Mapping[int, ProfitRow]) -> tuple[list[ProfitRow], list[ProfitR
     return best, worst
 
 
+def _lost(session: Session, currency: str, since: datetime, until: datetime) -> list[LostSale]:
+    """Cancellations and declined quotes decided in the period, by kind and reason."""
+    from pocketcrm.core.models import Quote
+
+    cancelled = session.execute(
+        select(col(Invoice.kind), col(Invoice.cancel_reason), func.count(), func.sum(col(Invoice.net_cents)))
+        .where(col(Invoice.deleted_at).is_(None), col(Invoice.currency) == currency,
+               col(Invoice.cancelled_at) >= since, col(Invoice.cancelled_at) < until)
+        .group_by(col(Invoice.kind), col(Invoice.cancel_reason))
+    ).all()  # fmt: skip
+    declined = session.execute(
+        select(col(Quote.decline_reason), func.count(), func.sum(col(Quote.net_cents)))
+        .where(col(Quote.deleted_at).is_(None), col(Quote.status) == "declined",
+               col(Quote.currency) == currency, col(Quote.decided_at) >= since,
+               col(Quote.decided_at) < until)
+        .group_by(col(Quote.decline_reason))
+    ).all()  # fmt: skip
+    found = [LostSale(str(k), str(r), int(n), int(c or 0)) for k, r, n, c in cancelled]
+    found += [LostSale("quote", str(r), int(n), int(c or 0)) for r, n, c in declined]
+    return sorted(found, key=lambda x: (-x.count, x.kind, x.reason))
+
+
 def _day_from(moment: datetime) -> date:
     """The first day starting at or after MOMENT: days are whole in a period of dates."""
     day = moment.date()
@@ -488,4 +520,5 @@ def profit(
             customers_ever=ever,
             other_currency_sales=scan.other_currencies,
             time_cost_counted=store.settings.profit.time_cost,
+            lost=_lost(session, currency, *moments),
         )
