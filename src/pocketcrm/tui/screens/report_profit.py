@@ -69,6 +69,17 @@ def below_cost(p: Profit) -> Text:
     return text
 
 
+def lost(p: Profit) -> Text:
+    text = Text("Lost sales by reason\n", style="bold")
+    if not p.lost:
+        text.append("none\n", style="dim")
+    for x in p.lost:
+        text.append(
+            f"{x.kind:<8} {x.count:>4}  {_money(x.net_cents):>12}  {x.reason or '(no reason)'}\n"
+        )
+    return text
+
+
 class ProfitPane(VerticalScroll):
     """Filled by the report screen (which runs the job) through show()."""
 
@@ -77,6 +88,7 @@ class ProfitPane(VerticalScroll):
         yield Static("", id="profit-chart")
         yield Static("", id="profit-least")
         yield Static("", id="profit-below")
+        yield Static("", id="profit-lost")
 
     def show(self, p: Profit) -> None:
         self.query_one("#profit-figures", Static).update(headline(p))
@@ -87,3 +99,4 @@ class ProfitPane(VerticalScroll):
             chart("Least profitable customers", p.least_profitable)
         )
         self.query_one("#profit-below", Static).update(below_cost(p))
+        self.query_one("#profit-lost", Static).update(lost(p))
