@@ -210,3 +210,42 @@ def test_invoice_and_quote_pdf_render_and_read_back(run: Run, shop: None, tmp_pa
                                 text=True, check=True).stdout  # fmt: skip
     assert "Quote QUO-2026-0001" in quote_text and "Valid until" in quote_text
     run("invoice", "pdf", "INV-2099-0001", "-o", str(tmp_path / "x.pdf"), code=3)
+
+
+def test_json_export_keeps_lines_and_an_import_restores_them(
+    run: Run, core: Callable[[], Store], shop: None, tmp_path: Path
+) -> None:
+    from pocketcrm.core.store import open_store
+
+    run("invoice", "add", "ann", "--order", "--line", "WID-100 x3 -10%", "--line", "Setup @ 50")
+    run("invoice", "from-order", "ORD-2026-0001")
+    target = tmp_path / "all.json"
+    run("export", "--format", "json", "-o", str(target))
+    record = next(r for r in json.loads(target.read_text())["contacts"] if r["display_name"] == "Ann Lee")
+    invoice = next(i for i in record["invoices"] if i["number"] == "INV-2026-0001")
+    assert [line["sku"] for line in invoice["lines"]] == ["WID-100", None]
+    assert invoice["order"] and invoice["net_cents"] == 12150 + 5000
+    other = tmp_path / "other.db"
+    run(
+        "--db",
+        str(other),
+        "--create",
+        "product",
+        "add",
+        "WID-100",
+        "--name",
+        "Widget",
+        "--price",
+        "45",
+    )
+    run("--db", str(other), "import", str(target), "--yes")
+    store = open_store(other)
+    try:
+        before = quotes.document_lines(core(), "INV-2026-0001")
+        after = quotes.document_lines(store, "INV-2026-0001")
+        assert [(x.sku, x.net_cents, x.tax_cents, x.unit_cost_cents) for x in after] == [
+            (x.sku, x.net_cents, x.tax_cents, x.unit_cost_cents) for x in before
+        ]
+        assert billing.get_invoice(store, "INV-2026-0001").amount_cents == 12150 * 12 // 10 + 5000
+    finally:
+        store.close()
