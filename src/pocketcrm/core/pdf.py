@@ -62,8 +62,8 @@ def _customer(session: Session, contact_id: int) -> tuple[str, ...]:
 
 def gather(store: Store, number: str) -> Printed:
     """The quote (QUO-...) or invoice/order NUMBER, ready to print."""
-    from pocketcrm.core.services.billing import _resolve as resolve_invoice
-    from pocketcrm.core.services.quotes import _resolve as resolve_quote
+    from pocketcrm.core.services.billing import resolve_invoice
+    from pocketcrm.core.services.quotes import resolve_quote
 
     with store.read() as session:
         doc: Quote | Invoice

@@ -167,6 +167,11 @@ def _resolve(session: Session, ref: str) -> Invoice:
     return invoice
 
 
+def resolve_invoice(session: Session, ref: str) -> Invoice:
+    """The invoice or order REF names, inside a caller's session (quotes, PDFs)."""
+    return _resolve(session, ref)
+
+
 def _load(session: Session, invoice: Invoice) -> InvoiceView:
     assert invoice.id is not None
     contact = session.get(Contact, invoice.contact_id)
@@ -431,6 +436,11 @@ def _create_from_lines(
         if deal_id is not None and _deal(session, deal_id).contact_id != contact_id:
             raise Invalid("deal", f"deal #{deal_id} belongs to another contact")
         return _load(session, make_document(session, kind, contact_id, cur, lines, deal_id=deal_id))
+
+
+def load_invoice(session: Session, invoice: Invoice) -> InvoiceView:
+    """INVOICE's read model inside a caller's session."""
+    return _load(session, invoice)
 
 
 def make_document(

@@ -21,8 +21,9 @@ from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.models import Contact, Deal, Invoice, Product, Quote
 from pocketcrm.core.money import currency_code
 from pocketcrm.core.services import lines as L
-from pocketcrm.core.services.billing import InvoiceView, _load, make_document
-from pocketcrm.core.services.billing import _resolve as _resolve_invoice
+from pocketcrm.core.services.billing import InvoiceView, make_document
+from pocketcrm.core.services.billing import load_invoice as _load
+from pocketcrm.core.services.billing import resolve_invoice as _resolve_invoice
 from pocketcrm.core.services.figures import today
 from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.store import Store
@@ -66,6 +67,11 @@ def _resolve(session: Session, ref: str) -> Quote:
     if found is None or found.deleted_at is not None:
         raise NotFound("quote", ref)
     return found
+
+
+def resolve_quote(session: Session, ref: str) -> Quote:
+    """The quote REF names, inside a caller's session (PDFs)."""
+    return _resolve(session, ref)
 
 
 def _view(session: Session, quote: Quote, with_lines: bool = True) -> QuoteView:
