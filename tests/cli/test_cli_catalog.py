@@ -221,7 +221,9 @@ def test_json_export_keeps_lines_and_an_import_restores_them(
     run("invoice", "from-order", "ORD-2026-0001")
     target = tmp_path / "all.json"
     run("export", "--format", "json", "-o", str(target))
-    record = next(r for r in json.loads(target.read_text())["contacts"] if r["display_name"] == "Ann Lee")
+    record = next(
+        r for r in json.loads(target.read_text())["contacts"] if r["display_name"] == "Ann Lee"
+    )
     invoice = next(i for i in record["invoices"] if i["number"] == "INV-2026-0001")
     assert [line["sku"] for line in invoice["lines"]] == ["WID-100", None]
     assert invoice["order"] and invoice["net_cents"] == 12150 + 5000
@@ -249,3 +251,19 @@ def test_json_export_keeps_lines_and_an_import_restores_them(
         assert billing.get_invoice(store, "INV-2026-0001").amount_cents == 12150 * 12 // 10 + 5000
     finally:
         store.close()
+
+
+def test_a_merge_moves_quotes_and_costs_and_undo_puts_them_back(
+    run: Run, core: Callable[[], Store], shop: None
+) -> None:
+    run("add", "Ann L.", "-e", "ann2@x.com")
+    run("quote", "add", "Ann L.", "--line", "CONS 1h")
+    run("cost", "add", "12", "--for", "contact", "Ann L.", "--kind", "travel")
+    keep = quotes.list_quotes(core())[0].contact_id - 1  # Ann Lee was added before Ann L.
+    other = keep + 1
+    run("merge", f"#{keep}", f"#{other}")
+    assert quotes.list_quotes(core())[0].contact_id == keep
+    assert costs.list_costs(core())[0].target_id == keep
+    run("merge", "--undo")
+    assert quotes.list_quotes(core())[0].contact_id == other
+    assert costs.list_costs(core())[0].target_id == other
