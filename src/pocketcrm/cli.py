@@ -63,6 +63,10 @@ class Commands(LazyGroup):
         "invoice": "pocketcrm.commands.billing:invoice_app",
         "pay": "pocketcrm.commands.billing:pay",
         "billing": "pocketcrm.commands.billing:billing",
+        "product": "pocketcrm.commands.products:product_app",
+        "quote": "pocketcrm.commands.quotes:quote_app",
+        "order": "pocketcrm.commands.quotes:order_app",
+        "cost": "pocketcrm.commands.quotes:cost_app",
         "tui": "pocketcrm.cli:tui",
     }
     # The root --help and completion show these without importing any command module
@@ -109,7 +113,11 @@ class Commands(LazyGroup):
         "pipeline": "The pipeline: open deals by stage with their weighted value, won/lost in 90 days.",
         "invoice": "Invoices and orders: what a customer was billed, and whether it was paid.",
         "pay": "Record a payment (or, with --refund, money paid back) against an invoice.",
-        "billing": "A contact's billing history: what was issued, paid, refunded and cancelled.",
+        "billing": "A contact's or a company's billing history: what was issued, paid, refunded and cancelled.",
+        "product": "The catalogue: products and services with a price, a cost and a tax rate.",
+        "quote": "Quotes: an offer with lines, sent, then accepted (an order follows) or declined.",
+        "order": "Orders: made from an accepted quote, invoiced with `invoice from-order`.",
+        "cost": "Costs: money spent for a contact, company, campaign or deal (the profit report).",
         "tui": "Open the full-screen interface (same as bare `pocketcrm` in a terminal).",
     }
 

@@ -50,6 +50,15 @@ KEYS: dict[str, str] = {
     "analysis.reasons": "dissatisfaction reasons offered by log-call --reason, comma-separated",
     "analysis.lead_sources": "lead sources offered for a contact's --source, comma-separated",
     "backups.keep_days": "also drop backups older than this many days (0: no age limit)",
+    "business.name": "your business's name, printed on quotes and invoices",
+    "business.address": "your business's address on quotes and invoices (lines comma-separated)",
+    "business.tax_id": "your tax id (VAT number, EIN ...) on quotes and invoices",
+    "business.logo": "path to a PNG or JPEG logo for quotes and invoices",
+    "business.payment_terms": "payment terms printed on invoices",
+    "business.email": "the email address printed on quotes and invoices",
+    "business.phone": "the phone number printed on quotes and invoices",
+    "profit.time_cost": "count logged call and meeting time in the profit report (true/false)",
+    "profit.hourly_rates": "each user's hourly rate for the cost of time: login=rate, comma-separated",
 }
 # Other names people use for a setting (the file keeps the name in KEYS).
 ALIASES = {"phone_region": "default_region"}
@@ -157,6 +166,10 @@ def _validate_setting(key: str, value: Any) -> None:
         raise Invalid(key, "give a score from 1 to 4; e.g. 2 means 1 and 2 are low")
     if key == "reminders.all_day_hour" and not 0 <= int(value) <= 23:
         raise Invalid(key, "give an hour from 0 to 23")
+    if key == "profit.hourly_rates":
+        from pocketcrm.core.services.profit import hourly_rates
+
+        hourly_rates(value, "XXX")  # the form only; the currency is checked in the report
     if key == "backups.keep" and int(value) < 1:
         raise Invalid(key, "keep at least 1 backup")
     if key == "backups.keep_days" and int(value) < 0:

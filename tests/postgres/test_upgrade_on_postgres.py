@@ -132,3 +132,29 @@ def test_0008_gives_all_day_follow_ups_their_day_on_postgres(pg_server: PgServer
         assert row.next_follow_up_at == date(2026, 12, 3)
     finally:
         store.close()
+
+
+def test_0012_gives_old_invoices_one_line_each_on_postgres(pg_server: PgServer) -> None:
+    """An invoice from before 0012 becomes one line of its whole amount; totals unchanged."""
+    from pocketcrm.core.services import billing, quotes
+
+    url = _database_at(pg_server, "0009")
+    engine = create_engine(database_url(url))
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO invoice (uuid, number, kind, contact_id, issued_on, amount_cents, "
+                "currency, description, cancel_reason, created_at, updated_at) VALUES "
+                "('c0ffee00-0000-4000-8000-0000000000b1', 'INV-2026-0007', 'invoice', 7, "
+                "'2026-11-01', 4200, 'EUR', 'Bread', '', '2026-11-01 00:00:00', "
+                "'2026-11-01 00:00:00')"
+            )
+        )
+    engine.dispose()
+    store = open_store(url)
+    try:
+        (line,) = quotes.document_lines(store, "INV-2026-0007")
+        assert (line.description, line.net_cents, line.quantity_milli) == ("Bread", 4200, 1000)
+        assert billing.get_invoice(store, "INV-2026-0007").amount_cents == 4200
+    finally:
+        store.close()

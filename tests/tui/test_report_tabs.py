@@ -37,6 +37,9 @@ async def test_t_walks_through_every_section(crm_store: Any) -> None:
             assert "Loading…" not in screen_text(app), section
         await pilot.press("t")
         await settle(pilot)
+        assert tabs.active == "tab-profit"
+        await pilot.press("t")
+        await settle(pilot)
         assert tabs.active == "tab-overview"
 
 

@@ -158,3 +158,84 @@ def add_deals(store: Any) -> None:
 def test_pipeline(snap_compare: Compare, crm_store: Any) -> None:
     add_deals(crm_store)
     assert snap_compare(app_for(crm_store), terminal_size=(110, 32), run_before=steps("6"))
+
+
+def _stocked(store: Any) -> Any:
+    """The catalogue and two invoices with lines (issue 12's screens)."""
+    from pocketcrm.core.services import billing, products
+    from pocketcrm.core.services.products import ProductInput
+
+    products.add_product(store, ProductInput(sku="WID-100", name="Widget", price="45", cost="30",
+                                             tax_rate="20%", category="hardware"))  # fmt: skip
+    products.add_product(store, ProductInput(sku="PST-1", name="Pastry tray", price="10", cost="9"))
+    billing.create_invoice(store, "ann.lee@example.com", None, line_texts=["WID-100 x4"])
+    billing.create_invoice(store, "ann.lee@example.com", None, line_texts=["PST-1 x2 -50%"])
+    return store
+
+
+def test_products_80x24(snap_compare: Compare, crm_store: Any) -> None:
+    app = app_for(_stocked(crm_store))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=steps("7"))
+
+
+def test_products_120x40(snap_compare: Compare, crm_store: Any) -> None:
+    app = app_for(_stocked(crm_store))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=steps("7"))
+
+
+def test_product_form_80x24(snap_compare: Compare, crm_store: Any) -> None:
+    app = app_for(_stocked(crm_store))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=steps("7", "a", text="CONS"))
+
+
+def test_product_form_120x40(snap_compare: Compare, crm_store: Any) -> None:
+    app = app_for(_stocked(crm_store))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=steps("7", "a", text="CONS"))
+
+
+def _profit_tab() -> Callable[[Any], Awaitable[None]]:
+    async def run(pilot: Any) -> None:
+        from textual.widgets import TabbedContent
+
+        await steps("4")(pilot)
+        pilot.app.screen.query_one(TabbedContent).active = "tab-profit"
+        await steps()(pilot)
+
+    return run
+
+
+def test_profitability_tab_80x24(snap_compare: Compare, crm_store: Any) -> None:
+    app = app_for(_stocked(crm_store))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_profit_tab())
+
+
+def test_profitability_tab_120x40(snap_compare: Compare, crm_store: Any) -> None:
+    app = app_for(_stocked(crm_store))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_profit_tab())
+
+
+_CARD_KEYS = ("slash", "a", "n", "n", "space", "l", "e", "e", "enter", "enter")
+
+
+def test_quote_form_80x24(snap_compare: Compare, crm_store: Any) -> None:
+    app = app_for(_stocked(crm_store))
+    assert snap_compare(
+        app, terminal_size=(80, 24), run_before=steps(*_CARD_KEYS, "Q", text="WID-100 x3")
+    )
+
+
+def test_quote_form_120x40(snap_compare: Compare, crm_store: Any) -> None:
+    app = app_for(_stocked(crm_store))
+    assert snap_compare(
+        app, terminal_size=(120, 40), run_before=steps(*_CARD_KEYS, "Q", text="WID-100 x3")
+    )
+
+
+def test_card_sales_80x24(snap_compare: Compare, crm_store: Any) -> None:
+    app = app_for(_stocked(crm_store))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=steps(*_CARD_KEYS, "S"))
+
+
+def test_card_sales_120x40(snap_compare: Compare, crm_store: Any) -> None:
+    app = app_for(_stocked(crm_store))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=steps(*_CARD_KEYS, "S"))

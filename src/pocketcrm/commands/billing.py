@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -92,6 +93,18 @@ def add(
         int | None, typer.Option(help="The deal it bills (its id).", metavar="DEAL")
     ] = None,
     description: Annotated[str, typer.Option(help="What is billed.", metavar="TEXT")] = "",
+    line: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--line",
+            "-l",
+            help="A line instead of an amount: 'SKU x3', 'Consulting 2h @ 90'.",
+            metavar="LINE",
+        ),
+    ] = None,
+    currency: Annotated[
+        str, typer.Option(help="Currency of --line items (default: configured).", metavar="CODE")
+    ] = "",
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -110,7 +123,7 @@ def add(
     store = open_db(db)
     contact = pick_contact(store, ref)
     kind = "order" if order else "invoice"
-    again = deal is not None and _confirm_billed_deal(store, deal, kind, amount, yes)
+    again = not line and deal is not None and _confirm_billed_deal(store, deal, kind, amount, yes)
     view = billing.create_invoice(
         store,
         contact,
@@ -123,6 +136,8 @@ def add(
         deal_id=deal,
         description=description,
         bill_again=again,
+        line_texts=line or (),
+        currency=currency,
     )
     print_result(view, as_json, view.number)
 
@@ -241,6 +256,10 @@ def show(number: Number, db: DbOption = None, as_json: JsonOption = False) -> No
         lines.append(f"for       {_e(view.description)}")
     if view.cancelled_at:
         lines.append(f"cancelled {local(view.cancelled_at)}: {_e(view.cancel_reason)}")
+    from pocketcrm.commands.quotes import line_table
+    from pocketcrm.core.services.quotes import document_lines
+
+    lines += ["", "[bold]Lines[/bold]", *line_table(document_lines(store, number), cur)]
     lines += ["", "[bold]Payments[/bold]"]
     if not payments:
         lines.append("  (none)")
@@ -264,6 +283,35 @@ def cancel(
     from pocketcrm.core.services import billing
 
     _echo_invoice(billing.cancel_invoice(open_db(db), number, reason), as_json, "cancelled")
+
+
+@invoice_app.command("from-order")
+@handle_errors
+def from_order(
+    order: Annotated[str, typer.Argument(help="The order number (or its id).", metavar="ORDER")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Invoice an order: its lines, prices and costs as they are."""
+    from pocketcrm.core.services import quotes
+
+    view = quotes.invoice_from_order(open_db(db), order)
+    print_result(view, as_json, f"{view.number} {_money(view.amount_cents, view.currency)}")
+
+
+@invoice_app.command("pdf")
+@handle_errors
+def pdf(
+    number: Number,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The PDF file to write.", metavar="FILE")
+    ],
+    db: DbOption = None,
+) -> None:
+    """A printable invoice: your business from the config, numbered lines, tax, terms."""
+    from pocketcrm.commands.quotes import write_pdf
+
+    write_pdf(number, output, db)
 
 
 @invoice_app.command("rm")
@@ -328,11 +376,15 @@ def billing(
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
-    """A contact's billing history: what was issued, paid, refunded and cancelled."""
+    """A contact's or a company's billing history: what was issued, paid, refunded and cancelled."""
+    from pocketcrm.core.errors import NotFound
     from pocketcrm.core.services import billing as service
 
     store = open_db(db)
-    events = service.billing_history(store, pick_contact(store, ref))
+    try:
+        events = service.billing_history(store, pick_contact(store, ref))
+    except NotFound:
+        events = service.billing_for(store, ref)[1]
     currency = ["currency"] if as_csv else []
     print_list(
         events,

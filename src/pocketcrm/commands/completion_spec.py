@@ -60,6 +60,10 @@ SPEC: dict[str, Any] = {
             "invoice",
             "pay",
             "billing",
+            "product",
+            "quote",
+            "order",
+            "cost",
             "tui",
         ],
     },
@@ -381,7 +385,7 @@ SPEC: dict[str, Any] = {
             "--email": ("email", False),
             "--to": ("to", True),
         },
-        "commands": ["calls", "team", "factors", "market", "lifecycle", "satisfaction"],
+        "commands": ["calls", "team", "factors", "market", "lifecycle", "satisfaction", "profit"],
     },
     "report calls": {
         "arguments": [],
@@ -456,6 +460,17 @@ SPEC: dict[str, Any] = {
             "--by": ("by", True),
             "--html": ("html", True),
             "--md": ("md", True),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+            "--csv": ("as_csv", False),
+        },
+    },
+    "report profit": {
+        "arguments": [],
+        "options": {
+            "--by": ("by", True),
+            "--since": ("since", True),
+            "--until": ("until", True),
             "--db": ("db", True),
             "--json": ("as_json", False),
             "--csv": ("as_csv", False),
@@ -829,7 +844,7 @@ SPEC: dict[str, Any] = {
     "invoice": {
         "arguments": [],
         "options": {},
-        "commands": ["add", "list", "show", "cancel", "rm"],
+        "commands": ["add", "list", "show", "cancel", "from-order", "pdf", "rm"],
     },
     "invoice add": {
         "arguments": [("ref", False), ("amount", False)],
@@ -841,6 +856,9 @@ SPEC: dict[str, Any] = {
             "--due-in": ("due_in", True),
             "--deal": ("deal", True),
             "--description": ("description", True),
+            "--line": ("line", True),
+            "-l": ("line", True),
+            "--currency": ("currency", True),
             "--yes": ("yes", False),
             "-y": ("yes", False),
             "--db": ("db", True),
@@ -872,6 +890,14 @@ SPEC: dict[str, Any] = {
             "--json": ("as_json", False),
         },
     },
+    "invoice from-order": {
+        "arguments": [("order", False)],
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "invoice pdf": {
+        "arguments": [("number", False)],
+        "options": {"--output": ("output", True), "-o": ("output", True), "--db": ("db", True)},
+    },
     "invoice rm": {
         "arguments": [("number", False)],
         "options": {"--db": ("db", True), "--json": ("as_json", False)},
@@ -891,6 +917,179 @@ SPEC: dict[str, Any] = {
     "billing": {
         "arguments": [("ref", False)],
         "options": {"--db": ("db", True), "--json": ("as_json", False), "--csv": ("as_csv", False)},
+    },
+    "product": {
+        "arguments": [],
+        "options": {},
+        "commands": ["add", "edit", "retire", "list", "show", "export", "import"],
+    },
+    "product add": {
+        "arguments": [("sku", False)],
+        "options": {
+            "--name": ("name", True),
+            "--price": ("price", True),
+            "--cost": ("cost", True),
+            "--tax": ("tax", True),
+            "--unit": ("unit", True),
+            "--category": ("category", True),
+            "--description": ("description", True),
+            "--currency": ("currency", True),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+        },
+    },
+    "product edit": {
+        "arguments": [("sku", False)],
+        "options": {
+            "--sku": ("new_sku", True),
+            "--name": ("name", True),
+            "--price": ("price", True),
+            "--cost": ("cost", True),
+            "--tax": ("tax", True),
+            "--unit": ("unit", True),
+            "--category": ("category", True),
+            "--description": ("description", True),
+            "--currency": ("currency", True),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+        },
+    },
+    "product retire": {
+        "arguments": [("sku", False)],
+        "options": {"--undo": ("undo", False), "--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "product list": {
+        "arguments": [],
+        "options": {
+            "--category": ("category", True),
+            "--find": ("text", True),
+            "--retired": ("retired", False),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+            "--csv": ("as_csv", False),
+        },
+    },
+    "product show": {
+        "arguments": [("sku", False)],
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "product export": {
+        "arguments": [],
+        "options": {
+            "--format": ("fmt", True),
+            "--output": ("output", True),
+            "-o": ("output", True),
+            "--db": ("db", True),
+        },
+    },
+    "product import": {
+        "arguments": [("path", False)],
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "quote": {
+        "arguments": [],
+        "options": {},
+        "commands": ["add", "show", "list", "send", "accept", "decline", "pdf"],
+    },
+    "quote add": {
+        "arguments": [("ref", False)],
+        "options": {
+            "--line": ("line", True),
+            "-l": ("line", True),
+            "--currency": ("currency", True),
+            "--valid-for": ("valid_for", True),
+            "--deal": ("deal", True),
+            "--note": ("note", True),
+            "-n": ("note", True),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+        },
+    },
+    "quote show": {
+        "arguments": [("number", False)],
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "quote list": {
+        "arguments": [],
+        "options": {
+            "--contact": ("contact", True),
+            "--status": ("status", True),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+            "--csv": ("as_csv", False),
+        },
+    },
+    "quote send": {
+        "arguments": [("number", False)],
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "quote accept": {
+        "arguments": [("number", False)],
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "quote decline": {
+        "arguments": [("number", False)],
+        "options": {
+            "--reason": ("reason", True),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+        },
+    },
+    "quote pdf": {
+        "arguments": [("number", False)],
+        "options": {"--output": ("output", True), "-o": ("output", True), "--db": ("db", True)},
+    },
+    "order": {"arguments": [], "options": {}, "commands": ["from-quote", "cancel", "show", "list"]},
+    "order from-quote": {
+        "arguments": [("number", False)],
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "order cancel": {
+        "arguments": [("number", False)],
+        "options": {
+            "--reason": ("reason", True),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+        },
+    },
+    "order show": {
+        "arguments": [("number", False)],
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "order list": {
+        "arguments": [],
+        "options": {
+            "--contact": ("contact", True),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+            "--csv": ("as_csv", False),
+        },
+    },
+    "cost": {"arguments": [], "options": {}, "commands": ["add", "list", "rm"]},
+    "cost add": {
+        "arguments": [("amount", False), ("ref", False)],
+        "options": {
+            "--for": ("target", True),
+            "--kind": ("kind", True),
+            "--on": ("on", True),
+            "--note": ("note", True),
+            "-n": ("note", True),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+        },
+    },
+    "cost list": {
+        "arguments": [],
+        "options": {
+            "--kind": ("kind", True),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+            "--csv": ("as_csv", False),
+        },
+    },
+    "cost rm": {
+        "arguments": [("cost_id", False)],
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
     },
     "tui": {"arguments": [], "options": {"--db": ("db", True)}},
 }

@@ -109,6 +109,7 @@ class Sections(LazyGroup):
         "market": "pocketcrm.commands.report_market:report_market",
         "lifecycle": "pocketcrm.commands.report_lifecycle:report_lifecycle",
         "satisfaction": "pocketcrm.commands.report_satisfaction:report_satisfaction",
+        "profit": "pocketcrm.commands.report_profit:profit",
     }
     summaries: dict[str, str] = {
         "calls": "Calls by country and region (from the caller's number), channel, lead source, hour and weekday; calls got and made, reach and success per owner.",
@@ -117,6 +118,7 @@ class Sections(LazyGroup):
         "market": "Our share of each known market (revenue and customers), new customers per month by company kind, revenue per month with a three-month forecast.",
         "satisfaction": "Satisfaction by month, owner, company kind, channel and lead source; the lowest scores with what was said; the reasons given.",
         "team": "Per owner: calls made and got, reach and success, leads generated, customers won, deals won, satisfaction.",
+        "profit": "Revenue, cost, gross margin and margin %, lifetime value, best and worst customers, products sold below cost.",
     }
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, text
 
 from pocketcrm.core import clock, demo_analysis, rollup
+from pocketcrm.core.demo_catalog import with_sales
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.models import (
     AppState,
@@ -678,6 +679,9 @@ def generate(
         row["last_contact_at"] = last_contact.get(contact_id)
         row["next_follow_up_at"] = next_due.get(contact_id)
     money = _money_rows(replace(draw, rng=random.Random(seed + 1)), people.contacts, store.settings)
+    money = with_sales(
+        replace(draw, rng=random.Random(seed + 2)), money, people.contacts, store.settings.currency
+    )
     tables = [
         (Tag, [{"id": i, "name": t} for i, t in enumerate(TAGS, 1)]),
         (Company, company_rows),

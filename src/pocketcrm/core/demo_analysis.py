@@ -162,8 +162,18 @@ def _past_revenue(
         session.execute(
             text(
                 "INSERT INTO invoice (id, uuid, number, kind, contact_id, issued_on, due_on, "
-                "amount_cents, currency, description, cancel_reason, created_at, updated_at) "
-                "VALUES (:id, :u, :num, 'invoice', :c, :d, :due, :a, :cur, 'Goods', '', :t, :t)"
+                "amount_cents, net_cents, tax_cents, cost_cents, currency, description, "
+                "cancel_reason, created_at, updated_at) VALUES (:id, :u, :num, 'invoice', :c, "
+                ":d, :due, :a, :a, 0, 0, :cur, 'Goods', '', :t, :t)"
+            ),
+            row,
+        )
+        session.execute(  # one untaxed line of the whole amount, as migration 0012 makes
+            text(
+                "INSERT INTO document_line (invoice_id, position, description, unit, "
+                "quantity_milli, unit_price_cents, discount_bp, tax_rate_bp, unit_cost_cents, "
+                "net_cents, tax_cents, cost_cents) "
+                "VALUES (:id, 1, 'Goods', '', 1000, :a, 0, 0, 0, :a, 0, 0)"
             ),
             row,
         )

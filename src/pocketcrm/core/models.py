@@ -458,6 +458,15 @@ class Invoice(SQLModel, table=True):
     Paid or not follows from the payments against it; a cancellation keeps the record."""
 
     __tablename__ = "invoice"
+    __table_args__ = (
+        # Covering index of the profit report (0012): contact and currency first, so the
+        # per-customer figures never read the (wide) rows.
+        Index(
+            "ix_invoice_profit",
+            "contact_id", "currency", "issued_on", "kind", "deleted_at", "cancelled_at",
+            "net_cents", "cost_cents",
+        ),
+    )  # fmt: skip
 
     id: int | None = Field(default=None, primary_key=True)
     uuid: str = Field(default_factory=_uuid, unique=True)
@@ -477,6 +486,14 @@ class Invoice(SQLModel, table=True):
     created_at: datetime = _created()
     updated_at: datetime = _created()
     deleted_at: datetime | None = _when()
+    # issue 12 (0012): totals from the lines, and where it came from (a quote, an order)
+    net_cents: int = 0
+    tax_cents: int = 0
+    cost_cents: int = 0
+    quote_id: int | None = Field(default=None, foreign_key="quote.id", ondelete="SET NULL")
+    order_id: int | None = Field(
+        default=None, foreign_key="invoice.id", index=True, ondelete="SET NULL"
+    )
 
 
 class Payment(SQLModel, table=True):
@@ -588,3 +605,120 @@ class Market(SQLModel, table=True):
     currency: str = ""
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+# --- issue 12: the catalogue, quotes and document lines, costs (migration 0012) ---
+
+
+class Product(SQLModel, table=True):
+    """Something the business sells: a product or a service, at a list price and a cost.
+
+    A retired product stays (old lines point at it) but is offered no more."""
+
+    __tablename__ = "product"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=_uuid, unique=True)
+    sku: str = Field(unique=True)
+    name: str
+    description: str = _text()
+    unit: str = "each"  # each, hour, day, month ...
+    price_cents: int = 0  # list price per unit, before tax
+    currency: str = ""
+    cost_cents: int = 0  # what one unit costs the business today
+    tax_rate_bp: int = 0  # basis points: 2000 is 20 %
+    category: str = Field(default="", index=True)
+    retired_at: datetime | None = _when()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Quote(SQLModel, table=True):
+    """An offer to a customer: draft, sent, then accepted or declined; an order follows."""
+
+    __tablename__ = "quote"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=_uuid, unique=True)
+    number: str = Field(unique=True)  # QUO-2026-0001
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    deal_id: int | None = Field(default=None, foreign_key="deal.id", ondelete="SET NULL")
+    status: str = "draft"  # draft, sent, accepted, declined
+    currency: str = ""
+    issued_on: date
+    valid_until: date | None = None
+    net_cents: int = 0
+    tax_cents: int = 0
+    amount_cents: int = 0  # gross: net plus tax
+    notes: str = _text()
+    decline_reason: str = _text()
+    owner: str = ""  # who made it (a user's login)
+    sent_at: datetime | None = _when()
+    decided_at: datetime | None = _when()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    deleted_at: datetime | None = _when()
+
+
+class DocumentLine(SQLModel, table=True):
+    """One line of a quote, an order or an invoice, with its totals in integer cents.
+
+    The unit cost is the product's cost when the line was made: a later change of the
+    catalogue does not rewrite what a past sale earned."""
+
+    __tablename__ = "document_line"
+    __table_args__ = (
+        # Covering index of the profit report by product: never reads the (wide) rows.
+        Index("ix_document_line_profit", "invoice_id", "product_id", "net_cents", "cost_cents"),
+        # Only the lines sold below cost: "products sold below cost" reads just these.
+        Index(
+            "ix_document_line_below_cost", "invoice_id",
+            sqlite_where=text("net_cents < cost_cents"),
+            postgresql_where=text("net_cents < cost_cents"),
+        ),
+    )  # fmt: skip
+
+    id: int | None = Field(default=None, primary_key=True)
+    quote_id: int | None = Field(
+        default=None, foreign_key="quote.id", index=True, ondelete="CASCADE"
+    )
+    invoice_id: int | None = Field(
+        default=None, foreign_key="invoice.id", index=True, ondelete="CASCADE"
+    )
+    position: int = 1
+    product_id: int | None = Field(
+        default=None, foreign_key="product.id", index=True, ondelete="SET NULL"
+    )
+    description: str = _text()
+    unit: str = ""
+    quantity_milli: int = 1000  # thousandths: 1.5 hours is 1500
+    unit_price_cents: int = 0
+    discount_bp: int = 0  # basis points: 1000 is 10 % off
+    tax_rate_bp: int = 0
+    unit_cost_cents: int = 0
+    net_cents: int = 0
+    tax_cents: int = 0
+    cost_cents: int = 0
+
+
+class Cost(SQLModel, table=True):
+    """Money the business spent on a customer, company, campaign or deal (travel, ads ...)."""
+
+    __tablename__ = "cost"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=_uuid, unique=True)
+    amount_cents: int
+    currency: str = ""
+    kind: str = "other"  # travel, ads, discount, other
+    spent_on: date = Field(index=True)
+    contact_id: int | None = Field(
+        default=None, foreign_key="contact.id", index=True, ondelete="CASCADE"
+    )
+    company_id: int | None = Field(default=None, foreign_key="company.id", ondelete="CASCADE")
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", ondelete="CASCADE")
+    deal_id: int | None = Field(default=None, foreign_key="deal.id", ondelete="CASCADE")
+    notes: str = _text()
+    created_by: str = ""
+    created_at: datetime = _created()
+    deleted_at: datetime | None = _when()

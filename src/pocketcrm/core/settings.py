@@ -94,6 +94,27 @@ class AnalysisConfig:
 
 
 @dataclass
+class BusinessConfig:
+    """Who sends the quotes and invoices: printed at the top of every PDF."""
+
+    name: str = ""
+    address: str = ""  # lines separated by commas or newlines
+    tax_id: str = ""  # VAT number, EIN ...
+    logo: str = ""  # path to a PNG or JPEG
+    payment_terms: str = "Payment within 30 days of the invoice date."
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass
+class ProfitConfig:
+    """The cost of time in the profit report: off unless turned on."""
+
+    time_cost: bool = False  # count logged call and meeting time at each user's hourly rate
+    hourly_rates: list[str] = field(default_factory=list)  # login=rate, e.g. ann=60
+
+
+@dataclass
 class Settings:
     """Everything configurable that the core's rules depend on."""
 
@@ -109,6 +130,8 @@ class Settings:
     backups: BackupConfig = field(default_factory=BackupConfig)
     stage_roles: StageRoles = field(default_factory=StageRoles)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+    business: BusinessConfig = field(default_factory=BusinessConfig)
+    profit: ProfitConfig = field(default_factory=ProfitConfig)
 
     def stage_for(self, role: str) -> str:
         """The stage that plays ROLE (lead, customer, past), or '' when none does.

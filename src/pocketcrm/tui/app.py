@@ -144,6 +144,12 @@ def _pipeline_screen() -> Screen[None]:
     return PipelineScreen()
 
 
+def _products_screen() -> Screen[None]:
+    from pocketcrm.tui.screens.products import ProductsScreen
+
+    return ProductsScreen()
+
+
 class PocketCRM(App[int]):
     """pocketcrm's interface; build it with make_app."""
 
@@ -156,6 +162,7 @@ class PocketCRM(App[int]):
         "report": ReportScreen,
         "dupes": DuplicatesScreen,
         "pipeline": lambda: _pipeline_screen(),
+        "products": lambda: _products_screen(),
     }
     DEFAULT_MODE: ClassVar[str] = "contacts"
     COMMANDS = App.COMMANDS | {CrmCommands}
@@ -211,6 +218,14 @@ class PocketCRM(App[int]):
             id="go-pipeline",
             group=SCREENS,
             tooltip="Go to the deals pipeline",
+        ),
+        Binding(
+            "7",
+            "switch_mode('products')",
+            "Products",
+            id="go-products",
+            tooltip="Go to the products and services",
+            show=False,  # not in the footer's screen keys (the tab bar is shared; see README)
         ),
         Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last delete or done"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Help: keys and screens"),

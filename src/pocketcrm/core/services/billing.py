@@ -8,7 +8,7 @@ the invoice's own currency; payments must be in the same currency.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,7 +23,14 @@ from pocketcrm.core.money import format_amount, parse_amount
 from pocketcrm.core.readmodels import TrashItem
 from pocketcrm.core.services.figures import Revenue as Revenue
 from pocketcrm.core.services.figures import invoice_status, revenue_figures, today
-from pocketcrm.core.services.lookup import resolve_contact
+from pocketcrm.core.services.lines import (
+    LineView,
+    resolve_all,
+    single_line,
+    store_lines,
+    totals,
+)
+from pocketcrm.core.services.lookup import resolve_company, resolve_contact
 from pocketcrm.core.store import Store
 
 KINDS = ("invoice", "order")
@@ -158,6 +165,11 @@ def _resolve(session: Session, ref: str) -> Invoice:
     if contact is None or contact.deleted_at is not None:
         raise NotFound("invoice", ref)
     return invoice
+
+
+def resolve_invoice(session: Session, ref: str) -> Invoice:
+    """The invoice or order REF names, inside a caller's session (quotes, PDFs)."""
+    return _resolve(session, ref)
 
 
 def _load(session: Session, invoice: Invoice) -> InvoiceView:
@@ -343,13 +355,22 @@ def create_invoice(
     deal_id: int | None = None,
     description: str = "",
     bill_again: bool = False,
+    line_texts: Sequence[str] = (),
+    currency: str = "",
 ) -> InvoiceView:
     """Bill a contact. Without due_on or due_in_days an invoice is due in 30 days and an
     order has no due date; issued_on defaults to today; the number is INV-/ORD-YYYY-NNNN.
 
     With a deal: amount None bills what of the deal is not invoiced yet, and a deal already
-    invoiced (fully or partly) is refused unless bill_again (the person confirmed)."""
+    invoiced (fully or partly) is refused unless bill_again (the person confirmed).
+
+    With LINE_TEXTS ('SKU x3', 'Consulting 2h @ 90') the totals come from the lines, in
+    CURRENCY (default: the configured one); a single amount becomes one line of its own."""
     kind = _kind(kind)
+    if line_texts and amount is not None:
+        raise Invalid("amount", "give an amount or --line, not both")
+    if line_texts:
+        return _create_from_lines(store, contact_ref, line_texts, kind, currency, deal_id)
     if amount is None and deal_id is None:
         raise Invalid("amount", "is missing; give an amount, or --deal ID to bill a deal")
     given_amount = None if amount is None else parse_amount(amount, store.settings.currency)
@@ -385,6 +406,7 @@ def create_invoice(
             issued_on=issued,
             due_on=due_on,
             amount_cents=cents,
+            net_cents=cents,
             currency=currency,
             description=text,
             created_at=now,
@@ -392,7 +414,68 @@ def create_invoice(
         )
         session.add(invoice)
         session.flush()
+        store_lines(session, [single_line(text or invoice.number, cents)], invoice_id=invoice.id)
         return _load(session, invoice)
+
+
+def _create_from_lines(
+    store: Store,
+    contact_ref: str,
+    line_texts: Sequence[str],
+    kind: str,
+    currency: str,
+    deal_id: int | None,
+) -> InvoiceView:
+    """An invoice or order whose totals are the sums of its typed lines."""
+    from pocketcrm.core.money import currency_code
+
+    cur = currency_code(currency) if currency.strip() else store.settings.currency
+    with store.write() as session:
+        contact_id = resolve_contact(session, contact_ref, region=store.settings.default_region)
+        lines = resolve_all(session, line_texts, cur)
+        if deal_id is not None and _deal(session, deal_id).contact_id != contact_id:
+            raise Invalid("deal", f"deal #{deal_id} belongs to another contact")
+        return _load(session, make_document(session, kind, contact_id, cur, lines, deal_id=deal_id))
+
+
+def load_invoice(session: Session, invoice: Invoice) -> InvoiceView:
+    """INVOICE's read model inside a caller's session."""
+    return _load(session, invoice)
+
+
+def make_document(
+    session: Session,
+    kind: str,
+    contact_id: int,
+    currency: str,
+    lines: Sequence[LineView],
+    **links: int | None,
+) -> Invoice:
+    """A new invoice or order made of LINES, its totals their sums (quotes, --line)."""
+    issued = today()
+    sums = totals(lines)
+    now = clock.now()
+    invoice = Invoice(
+        number=_next_number(session, kind, issued.year),
+        kind=kind,
+        contact_id=contact_id,
+        issued_on=issued,
+        due_on=issued + timedelta(days=INVOICE_DUE_DAYS) if kind == "invoice" else None,
+        amount_cents=sums.gross_cents,
+        net_cents=sums.net_cents,
+        tax_cents=sums.tax_cents,
+        cost_cents=sums.cost_cents,
+        currency=currency,
+        created_at=now,
+        updated_at=now,
+    )
+    for name, value in links.items():
+        setattr(invoice, name, value)  # quote_id, order_id, deal_id
+    session.add(invoice)
+    session.flush()
+    store_lines(session, lines, invoice_id=invoice.id)
+    session.flush()
+    return invoice
 
 
 def get_invoice(store: Store, invoice_ref: str) -> InvoiceView:
@@ -535,17 +618,38 @@ def billing_history(store: Store, contact_ref: str) -> list[BillingEvent]:
     """What a customer was billed, paid, refunded and had cancelled, oldest first."""
     with store.read() as session:
         contact_id = resolve_contact(session, contact_ref, region=store.settings.default_region)
-        invoices = session.exec(
-            select(Invoice).where(
-                col(Invoice.contact_id) == contact_id, col(Invoice.deleted_at).is_(None)
-            )
-        ).all()
-        by_id = {invoice.id: invoice for invoice in invoices}
-        payments = session.exec(
-            select(Payment).where(
-                col(Payment.invoice_id).in_(list(by_id)), col(Payment.deleted_at).is_(None)
-            )
-        ).all()
+        return _history(session, col(Invoice.contact_id) == contact_id)
+
+
+def company_billing_history(store: Store, company_ref: str) -> list[BillingEvent]:
+    """The same for everyone at a company (their invoices and orders), oldest first."""
+    with store.read() as session:
+        company_id = resolve_company(session, company_ref)
+        people = select(Contact.id).where(col(Contact.company_id) == company_id)
+        return _history(session, col(Invoice.contact_id).in_(people))
+
+
+def billing_for(store: Store, ref: str) -> tuple[str, list[BillingEvent]]:
+    """REF's billing history: a contact's, else (nobody by that name) a company's.
+
+    Returns 'contact' or 'company' with the events."""
+    try:
+        return "contact", billing_history(store, ref)
+    except NotFound:
+        try:
+            return "company", company_billing_history(store, ref)
+        except NotFound:
+            raise NotFound("contact or company", ref) from None
+
+
+def _history(session: Session, which: Any) -> list[BillingEvent]:
+    invoices = session.exec(select(Invoice).where(which, col(Invoice.deleted_at).is_(None))).all()
+    by_id = {invoice.id: invoice for invoice in invoices}
+    payments = session.exec(
+        select(Payment).where(
+            col(Payment.invoice_id).in_(list(by_id)), col(Payment.deleted_at).is_(None)
+        )
+    ).all()
     keyed: list[tuple[tuple[date, int, int], BillingEvent]] = []
     zone = clock.local_zone()
     for invoice in invoices:

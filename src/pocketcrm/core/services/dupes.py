@@ -228,6 +228,8 @@ _MOVED_TABLES = (
     "deal",
     "invoice",
     "payment",
+    "quote",  # issue 12: quotes and costs follow the person too
+    "cost",
 )
 
 

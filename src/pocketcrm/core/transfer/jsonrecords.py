@@ -126,6 +126,7 @@ class MoneyRows:
     payments: dict[int, list[Any]]
     deal_uuid: dict[int, str]
     invoice_uuid: dict[int, str]
+    lines: dict[int, list[Any]] | None = None  # by invoice id (issue 12)
 
 
 NO_MONEY = MoneyRows({}, {}, {}, {}, {}, {})
@@ -162,9 +163,11 @@ def money_rows(session: Session, m: str) -> MoneyRows:
         session,
         f"SELECT contact_id, uuid, number, kind, deal_id, issued_on, due_on, amount_cents, "
         f"currency, description, cancelled_at, cancel_reason, created_at, updated_at, "
-        f"deleted_at, id FROM invoice WHERE contact_id IN ({m}) ORDER BY contact_id, id",
+        f"deleted_at, id, net_cents, tax_cents, cost_cents, order_id FROM invoice "
+        f"WHERE contact_id IN ({m}) ORDER BY contact_id, id",
     )
     invoice_uuid = {int(r[15]): str(r[1]) for rs in invoices.values() for r in rs}
+    lines = _document_lines(session, invoice_uuid)
     payments = _grouped(
         session,
         f"SELECT contact_id, uuid, invoice_id, amount_cents, currency, paid_on, method, notes, "
@@ -172,7 +175,28 @@ def money_rows(session: Session, m: str) -> MoneyRows:
     )
     _other_uuids(session, "deal", deal_uuid, (r[4] for rs in invoices.values() for r in rs))
     _other_uuids(session, "invoice", invoice_uuid, (r[2] for rs in payments.values() for r in rs))
-    return MoneyRows(deals, history, invoices, payments, deal_uuid, invoice_uuid)
+    _other_uuids(session, "invoice", invoice_uuid, (r[19] for rs in invoices.values() for r in rs))
+    return MoneyRows(deals, history, invoices, payments, deal_uuid, invoice_uuid, lines)
+
+
+def _document_lines(session: Session, invoice_uuid: dict[int, str]) -> dict[int, list[Any]]:
+    """The lines of these invoices and orders, by invoice id, in order (with the SKU)."""
+    if not invoice_uuid:
+        return {}
+    return _grouped(
+        session,
+        "SELECT l.invoice_id, l.position, p.sku, l.description, l.unit, l.quantity_milli, "
+        "l.unit_price_cents, l.discount_bp, l.tax_rate_bp, l.unit_cost_cents, l.net_cents, "
+        "l.tax_cents, l.cost_cents FROM document_line l LEFT JOIN product p ON p.id = "
+        f"l.product_id WHERE l.invoice_id IN ({id_list(sorted(invoice_uuid))}) "
+        "ORDER BY l.invoice_id, l.position, l.id",
+    )
+
+
+LINE_FIELDS = (
+    "position", "sku", "description", "unit", "quantity_milli", "unit_price_cents",
+    "discount_bp", "tax_rate_bp", "unit_cost_cents", "net_cents", "tax_cents", "cost_cents",
+)  # fmt: skip
 
 
 def _other_uuids(
@@ -230,6 +254,14 @@ def invoice_records(money: MoneyRows, cid: int) -> list[Record]:
             "created_at": iso(i[12]),
             "updated_at": iso(i[13]),
             "deleted_at": iso(i[14]),
+            "net_cents": i[16],
+            "tax_cents": i[17],
+            "cost_cents": i[18],
+            "order": None if i[19] is None else money.invoice_uuid.get(int(i[19])),
+            "lines": [
+                dict(zip(LINE_FIELDS, line[1:], strict=True))
+                for line in (money.lines or {}).get(int(i[15]), ())
+            ],
         }
         for i in money.invoices.get(cid, ())
     ]

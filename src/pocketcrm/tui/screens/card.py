@@ -258,6 +258,8 @@ class CardScreen(CrmScreen):
             tooltip="Move the highlighted call or note to the trash (logged by mistake; u undoes)",
         ),
         Binding("D", "new_deal", "Deal", id="card-deal", tooltip="Add a deal with this contact"),
+        Binding("Q", "new_quote", "Quote", id="card-quote", tooltip="Make a quote (lines)"),
+        Binding("S", "sales", "Sales", id="card-sales", tooltip="Quotes, orders, invoices, lines"),
     ]
 
     def __init__(
@@ -506,6 +508,32 @@ class CardScreen(CrmScreen):
 
     def action_new_deal(self) -> None:
         flows.add_deal(self, self.contact_id, self.contact_label())
+
+    def action_new_quote(self) -> None:
+        from pocketcrm.tui.modals.sales import QuoteForm
+
+        def saved(quote: Any) -> None:
+            if quote is not None:
+                self.notify(f"quote {quote.number} made (draft)")
+                self.reload()
+
+        self.app.push_screen(QuoteForm(self.contact_id, self.contact_label()), saved)
+
+    def action_sales(self) -> None:
+        from pocketcrm.tui.modals.sales import SalesModal
+
+        store, contact_id, name = self.store, self.contact_id, self.contact_label()
+        if store is None:
+            return
+
+        def job() -> Any:
+            from pocketcrm.core.services.quotes import contact_documents
+
+            return contact_documents(store, f"#{contact_id}")
+
+        self.background(
+            job, lambda docs: self.app.push_screen(SalesModal(name, docs)), group="card-sales"
+        )
 
     def action_delete(self) -> None:
         def after() -> None:

@@ -23,6 +23,7 @@ from pocketcrm.tui.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import CompanyCard, CompanyRow, ContactRow
+    from pocketcrm.core.services.billing import BillingEvent
 
 KINDS = ("", "customer", "prospect", "partner", "supplier", "distributor", "other")
 
@@ -35,6 +36,21 @@ COMPANY_COLUMNS = [
 ]
 
 PEOPLE_COLUMNS = [c for c in CONTACT_COLUMNS if c.key != "company"]
+
+
+def _amount(event: BillingEvent) -> str:
+    from pocketcrm.core.money import format_amount
+
+    return format_amount(event.amount_cents, event.currency)
+
+
+BILLING_COLUMNS = [
+    Column("on", "Date", 10, lambda e: e.on.isoformat()),
+    Column("event", "Event", 9, lambda e: e.event),
+    Column("number", "Number", 13, lambda e: e.number),
+    Column("amount", "Amount", 12, _amount, justify="right"),
+    Column("detail", "Detail", 8, lambda e: e.detail, grow=2),
+]
 
 COMPANY_TIMELINE_COLUMNS = [
     Column("when", "When", 16, lambda r: fmt.local(r.occurred_at)),
@@ -248,6 +264,10 @@ class CompanyScreen(CrmScreen):
                     id="company-timeline",
                     empty_text="Nothing logged yet.",
                 )
+                yield Static("Billing", classes="pane-title")
+                yield VirtualTable(
+                    BILLING_COLUMNS, id="company-billing", empty_text="Nothing billed yet."
+                )
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -260,12 +280,17 @@ class CompanyScreen(CrmScreen):
         self.mark_seen()
         ref = str(self.company_id)
 
-        def job() -> CompanyCard:
+        def job() -> tuple[CompanyCard, list[BillingEvent]]:
+            from pocketcrm.core.services.billing import company_billing_history
             from pocketcrm.core.services.companies import get_company
 
-            return get_company(store, ref, interactions=50)
+            return get_company(store, ref, interactions=50), company_billing_history(
+                store, f"#{ref}"
+            )
 
-        def done(company: CompanyCard) -> None:
+        def done(found: tuple[CompanyCard, list[BillingEvent]]) -> None:
+            company, billing = found
+            self.query_one("#company-billing", VirtualTable).set_rows(billing[::-1])
             self.people = list(company.people)
             self.query_one("#company-head", Static).update(company_head(company))
             self.query_one("#company-people-title", Static).update(

@@ -13,6 +13,7 @@ from textual.widgets import Sparkline, Static, TabbedContent, TabPane
 
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
+from pocketcrm.tui.screens.report_profit import ProfitPane
 from pocketcrm.tui.widgets.analysis_tab import SECTIONS, AnalysisTab
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 from pocketcrm.tui.widgets.top_bar import TopBar
@@ -20,6 +21,7 @@ from pocketcrm.tui.widgets.top_bar import TopBar
 if TYPE_CHECKING:
     from pocketcrm.core.analysis.model import Analysis
     from pocketcrm.core.readmodels import Count, Report
+    from pocketcrm.core.services.profit import Profit
 
 PERIODS = (30, 90, 365)
 BAR_WIDTH = 24
@@ -109,6 +111,8 @@ class ReportScreen(CrmScreen):
             for section, title, _where in SECTIONS:
                 with TabPane(title, id=f"tab-{section}"):
                     yield AnalysisTab(section)
+            with TabPane("Profitability", id="tab-profit"):
+                yield ProfitPane(id="profit-body")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -120,6 +124,9 @@ class ReportScreen(CrmScreen):
             return
         self.mark_seen()
         active = self.query_one("#report-tabs", TabbedContent).active.removeprefix("tab-")
+        if active == "profit":
+            self._load_profit()
+            return
         if active and active != "overview":
             self._load_section(active)
             return
@@ -133,6 +140,23 @@ class ReportScreen(CrmScreen):
             return summary(store, since=now - timedelta(days=days), until=now)
 
         self.background(job, self.show, group="report", exclusive=True)
+
+    def _load_profit(self) -> None:
+        store = self.store
+        if store is None:
+            return
+        days = self.days
+
+        def profit_job() -> Profit:
+            from pocketcrm.core import clock
+            from pocketcrm.core.services.profit import profit
+
+            now = clock.now()
+            return profit(store, since=now - timedelta(days=days), until=now)
+
+        self.background(
+            profit_job, self.query_one(ProfitPane).show, group="report-profit", exclusive=True
+        )
 
     def show(self, report: Report) -> None:
         self._title(report.since, report.until)
@@ -203,7 +227,7 @@ class ReportScreen(CrmScreen):
 
     def action_next_tab(self) -> None:
         tabs = self.query_one("#report-tabs", TabbedContent)
-        ids = ["tab-overview", *(f"tab-{s}" for s, _t, _w in SECTIONS)]
+        ids = ["tab-overview", *(f"tab-{s}" for s, _t, _w in SECTIONS), "tab-profit"]
         tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)]
 
     def action_period(self) -> None:
@@ -228,5 +252,5 @@ class ReportScreen(CrmScreen):
                 f"The report's {title.lower()} section",
                 f"show_tab('{section}')",
             )
-            for section, title, _where in SECTIONS
+            for section, title, _where in [*SECTIONS, ("profit", "Profitability", "")]
         ]

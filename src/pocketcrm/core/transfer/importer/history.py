@@ -278,6 +278,7 @@ class HistoryWriter(ContactWriter):
     def _json_invoices(self, cid: int, record: dict[str, Any]) -> list[str]:
         problems: list[str] = []
         invoices: list[tuple[Any, ...]] = []
+        lines: list[tuple[Any, ...]] = []
         for i in record.get("invoices") or []:
             try:
                 if not isinstance(i, dict):
@@ -300,6 +301,8 @@ class HistoryWriter(ContactWriter):
                     issued = self._day((created or self.now).date().isoformat(), "issued_on")
                 ref = str(i.get("deal") or "")
                 deal_id = self._deal_id(ref) if ref else None
+                amount = self._cents(i.get("amount_cents"), "amount_cents")
+                order_ref = str(i.get("order") or "")
                 row = (
                     self.next_invoice,
                     uid,
@@ -309,7 +312,7 @@ class HistoryWriter(ContactWriter):
                     deal_id,
                     issued,
                     self._day(i.get("due_on"), "due_on"),
-                    self._cents(i.get("amount_cents"), "amount_cents"),
+                    amount,
                     str(i.get("currency", "")),
                     str(i.get("description", "")),
                     self._time(i.get("cancelled_at"), "cancelled_at"),
@@ -317,7 +320,12 @@ class HistoryWriter(ContactWriter):
                     self._db_value(created) or self.now_db,
                     self._time(i.get("updated_at"), "updated_at") or self.now_db,
                     self._time(i.get("deleted_at"), "deleted_at"),
+                    self._cents(i.get("net_cents", amount), "net_cents"),
+                    self._cents(i.get("tax_cents", 0), "tax_cents"),
+                    self._cents(i.get("cost_cents", 0), "cost_cents"),
+                    self._invoice_id(order_ref) if order_ref else None,
                 )
+                lines.extend(self._lines(row[0], i, amount, number))
             except CrmError as exc:
                 problems.append(f"invoice {str(json_get(i, 'number'))!r} left out: {exc}")
                 continue
@@ -328,8 +336,39 @@ class HistoryWriter(ContactWriter):
             self.next_invoice += 1
             invoices.append(row)
         self._many("invoice", invoices)
+        self._many("document_line", [line for line in lines if line[0] in {r[0] for r in invoices}])
         self._created_rows(cid, "invoice", [r[0] for r in invoices])
         return problems
+
+    def _lines(
+        self, invoice_id: int, item: dict[str, Any], amount: int, number: str
+    ) -> list[tuple[Any, ...]]:
+        """An invoice's lines from the file; a file from before lines gives one line of the
+        whole amount (as the 0012 upgrade did). A SKU names a product of this catalogue."""
+        given = item.get("lines")
+        if not isinstance(given, list) or not given:
+            text = str(item.get("description", "")) or number
+            return [(invoice_id, 1, None, text, "", 1000, amount, 0, 0, 0, amount, 0, 0)]
+        rows = []
+        for position, line in enumerate(given, 1):
+            if not isinstance(line, dict):
+                raise Invalid("lines", "a line is not a JSON object")
+            sku = str(line.get("sku") or "")
+            product = self._product_id(sku) if sku else None
+            rows.append(
+                (invoice_id, int(line.get("position") or position), product,
+                 str(line.get("description", "")), str(line.get("unit", "")),
+                 *(self._cents(line.get(k, 0), k) for k in (
+                     "quantity_milli", "unit_price_cents", "discount_bp", "tax_rate_bp",
+                     "unit_cost_cents", "net_cents", "tax_cents", "cost_cents")))
+            )  # fmt: skip
+        return rows
+
+    def _product_id(self, sku: str) -> int | None:
+        found = self.conn.exec_driver_sql(
+            f"SELECT id FROM product WHERE sku = {self.mark}", (sku,)
+        ).first()
+        return None if found is None else int(found[0])
 
     def _payments(self, cid: int, items: Sequence[Any], rec: Rec, *, late: bool) -> list[str]:
         """Write payments whose invoice is known; one whose invoice may come in a later record

@@ -1,0 +1,131 @@
+"""Issue 12 in the interface: the Products screen (add, edit, retire), the report's
+Profitability tab, billing on the company card, and quotes with lines on the contact card;
+everything saved is read back through the core's services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import TabbedContent, TextArea
+from tuihelp import NOW, screen_text, settle, type_text
+
+from pocketcrm.core.services import billing, products, quotes
+from pocketcrm.core.services.products import ProductInput
+from pocketcrm.tui.app import PocketCRM, make_app
+from pocketcrm.tui.screens.card import CardScreen
+from pocketcrm.tui.screens.products import ProductsScreen
+
+SIZE = (110, 32)
+
+
+def app_for(store: Any) -> PocketCRM:
+    return make_app(store, clock=lambda: NOW, watch_seconds=0)
+
+
+def stock(store: Any) -> None:
+    products.add_product(store, ProductInput(sku="WID-100", name="Widget", price="45", cost="30",
+                                             tax_rate="20%", category="hardware"))  # fmt: skip
+    products.add_product(store, ProductInput(sku="PST-1", name="Pastry tray", price="10", cost="9"))
+
+
+async def test_products_screen_adds_edits_and_retires(crm_store: Any) -> None:
+    stock(crm_store)
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("7")
+        await settle(pilot)
+        assert isinstance(app.screen, ProductsScreen)
+        assert "WID-100" in screen_text(app) and "2 active, 0 retired" in screen_text(app)
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "CONS")
+        await pilot.press("tab")
+        await type_text(pilot, "Consulting")
+        await pilot.press("tab")
+        await type_text(pilot, "ninety")  # refused beside the field, nothing saved
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.query_one("#price-error").has_class("-shown")
+        assert [p.sku for p in products.list_products(crm_store)] == ["PST-1", "WID-100"]
+        app.screen.query_one("#price").value = "90"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert products.find(crm_store, "CONS").price_cents == 9000
+        await pilot.press("home")  # CONS is first by SKU
+        await pilot.press("e")
+        await settle(pilot)
+        app.screen.query_one("#cost").value = "40"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert products.find(crm_store, "CONS").cost_cents == 4000
+        await pilot.press("r")
+        await settle(pilot)
+        assert products.find(crm_store, "CONS").retired_at is not None
+        assert "2 active, 1 retired" in screen_text(app)
+
+
+async def test_profitability_tab_shows_the_reports_figures(crm_store: Any) -> None:
+    from pocketcrm.core.services.profit import profit
+
+    stock(crm_store)
+    billing.create_invoice(crm_store, "ann.lee@example.com", None, line_texts=["WID-100 x4"])
+    billing.create_invoice(crm_store, "ann.lee@example.com", None, line_texts=["PST-1 x2 -50%"])
+    app = app_for(crm_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        app.screen.query_one(TabbedContent).active = "tab-profit"
+        await settle(pilot)
+        shown = screen_text(app)
+        figures = profit(crm_store, since=NOW.replace(year=NOW.year - 1), until=NOW)
+        assert figures.total.margin_cents == 18000 + 1000 - 12000 - 1800
+        assert "revenue 190.00 USD" in shown and "gross margin 52.00 USD" in shown
+        assert "PST-1 Pastry tray: 1 lines, loss 8.00 USD" in shown
+        assert "Ann Lee" in shown
+
+
+async def test_company_card_shows_its_billing(crm_store: Any) -> None:
+    from pocketcrm.tui.screens.companies import CompanyScreen
+
+    invoice = billing.create_invoice(crm_store, "ann.lee@example.com", "1200")
+    app = app_for(crm_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "harbor")
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CompanyScreen)
+        shown = screen_text(app)
+        assert "Billing" in shown and invoice.number in shown and "1,200.00 USD" in shown
+
+
+async def test_card_makes_a_quote_from_lines_and_shows_the_sales(crm_store: Any) -> None:
+    stock(crm_store)
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await type_text(pilot, "ann lee")
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        await pilot.press("Q")
+        await settle(pilot)
+        app.screen.query_one("#lines", TextArea).text = "WID-100 x3\nNOPE-1 x2"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.query_one("#lines-error").has_class("-shown")
+        assert quotes.list_quotes(crm_store) == []
+        app.screen.query_one("#lines", TextArea).text = "WID-100 x3\nConsulting 2h @ 90"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [quote] = quotes.list_quotes(crm_store)
+        assert quote.amount_cents == 13500 + 2700 + 18000
+        await pilot.press("S")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert (
+            quote.number in shown and "3 x WID-100 Widget" in shown and "total 342.00 USD" in shown
+        )
