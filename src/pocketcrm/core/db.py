@@ -24,16 +24,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
+from pocketcrm.core.settings import Settings
 from pocketcrm.core.times import from_db_time
 
 BUSY_TIMEOUT_MS = 15_000
 
 # What else a SQLite connection needs, beyond the pragmas (a SQL function a trigger calls,
-# say): registered once at import by the module that needs it, applied to every connection.
-SQLITE_SETUP: list[Callable[[sqlite3.Connection], None]] = []
+# say, which may need the store's settings: who is working): registered once at import by
+# the module that needs it, applied to every new connection of either path.
+SQLITE_SETUP: list[Callable[[sqlite3.Connection, Settings], None]] = []
 
 
-def prepare_sqlite(dbapi_connection: sqlite3.Connection) -> None:
+def prepare_sqlite(dbapi_connection: sqlite3.Connection, settings: Settings) -> None:
     """Set up a new SQLite connection: autocommit (we emit BEGIN ourselves: see store.py),
     the busy timeout, WAL, foreign keys, then every SQLITE_SETUP step. Both the plain path
     and SQLAlchemy's connect event call this, so the two cannot drift apart."""
@@ -47,7 +49,7 @@ def prepare_sqlite(dbapi_connection: sqlite3.Connection) -> None:
     finally:
         cursor.close()
     for step in SQLITE_SETUP:
-        step(dbapi_connection)
+        step(dbapi_connection, settings)
 
 
 class Driver(Protocol):
@@ -147,6 +149,11 @@ class Db(Protocol):
         ...
 
 
+def sqlite_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Parameters as the ORM's columns store them on SQLite, whichever path binds them."""
+    return {k: _bound(v) for k, v in params.items()} if params else {}
+
+
 def _bound(value: object) -> object:
     """A parameter as the ORM stores it on SQLite: times as UTC text, dates as ISO text."""
     if isinstance(value, datetime):
@@ -168,8 +175,7 @@ class PlainDb:
     def run(
         self, statement: str, params: Mapping[str, Any] | None = None, *, times: Sequence[str] = ()
     ) -> Rows:
-        bound = {k: _bound(v) for k, v in params.items()} if params else {}
-        cursor = self.connection.execute(statement, bound)
+        cursor = self.connection.execute(statement, sqlite_params(params))
         keys = None if cursor.description is None else [d[0] for d in cursor.description]
         return Rows(cursor, keys, times)
 

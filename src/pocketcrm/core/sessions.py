@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from pocketcrm.core.db import Rows
+from pocketcrm.core.db import Rows, sqlite_params
 
 
 class CrmSession(Session):
@@ -27,7 +27,8 @@ class CrmSession(Session):
     def run(
         self, statement: str, params: Mapping[str, Any] | None = None, *, times: Sequence[str] = ()
     ) -> Rows:
-        result: Any = self.execute(text(statement), dict(params or {}))
+        bound = sqlite_params(params) if self.dialect_name == "sqlite" else dict(params or {})
+        result: Any = self.execute(text(statement), bound)
         keys = list(result.keys()) if result.returns_rows else None
         return Rows(result, keys, times)
 

@@ -183,7 +183,7 @@ def _install_sqlite_events(engine: Engine, store: Store) -> None:
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        prepare_sqlite(dbapi_connection)  # the same set-up as the plain path's connections
+        prepare_sqlite(dbapi_connection, store.settings)  # as the plain path does
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
@@ -351,7 +351,11 @@ class Store:
             connection = sqlite3.connect(
                 self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
             )  # used by one thread at a time: a unit of work takes it from the idle list
-            prepare_sqlite(connection)
+            try:
+                prepare_sqlite(connection, self.settings)
+            except BaseException:  # not a database, say: no connection outlives the refusal
+                connection.close()
+                raise
         try:
             yield connection
         finally:
