@@ -116,7 +116,7 @@ def time_everyday(db: str, runs: int, env: dict[str, str]) -> dict[str, float]:
                 [POCKETCRM, *(str(next(ids)) if a == "{open}" else a for a in argv)]
                 for _ in range(runs + 1)
             ]
-            median_each(argvs, env)
+            run_cold(argvs[0], env)  # warm the page cache, as median_of does
             results[name] = median_each(argvs[1:], env)
         else:
             results[name] = median_of([POCKETCRM, *argv], runs, env)
