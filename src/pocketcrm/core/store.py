@@ -1,7 +1,12 @@
-"""The SQLite seam: engine, pragmas, write transactions, migrations on open.
+"""The SQLite seam: connections, pragmas, write transactions, migrations on open.
 
 Everything only SQLite has (pragmas, BEGIN IMMEDIATE, file modes, online backup) lives here
 and in search.py, so the same services can run on PostgreSQL.
+
+Two ways in (see core/db.py): plain units of work on the standard library's sqlite3 for the
+everyday commands, and ORM sessions on SQLAlchemy's engine, which is made on first use. This
+module imports no SQLAlchemy at module level: a one-line command never pays for it (~330 ms),
+and Alembic is imported only when the stored revision (read with sqlite3) is not the head.
 
 Why BEGIN IMMEDIATE: with a deferred BEGIN, a read-then-write transaction fails with
 "database is locked" as soon as another process (cron, the interface) commits in between,
