@@ -15,10 +15,9 @@ from typing import Any
 from sqlalchemy import Column, Index, MetaData, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+# Re-exported: older modules import the time helpers from here.
 from pocketcrm.core.times import db_time as db_time
 from pocketcrm.core.times import from_db_time as from_db_time
-
-# Re-exported: older modules import the time helpers from here.
 from pocketcrm.core.timetype import UTCDateTime
 
 # Named constraints from the first migration: SQLite cannot drop an unnamed one later.
