@@ -7,11 +7,11 @@ their SQL with these instead of branching on the dialect themselves.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from pocketcrm.core.db import Db
 
 
-def is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
+def is_sqlite(session: Db) -> bool:
+    return session.dialect_name == "sqlite"
 
 
 def utc_day(column: str, sqlite: bool) -> str:

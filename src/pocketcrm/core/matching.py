@@ -19,9 +19,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from sqlalchemy import text
-from sqlmodel import Session
-
+from pocketcrm.core.db import Db
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.folding import fold, like_escape
 from pocketcrm.core.readmodels import DuplicateCandidate
@@ -150,7 +148,7 @@ def confidence(score: int) -> Confidence:
 
 
 def likely_matches(
-    session: Session,
+    session: Db,
     name: str,
     addresses: Sequence[str] = (),
     numbers: Sequence[str] = (),
@@ -190,32 +188,28 @@ def likely_matches(
 
 
 def _shared_evidence(
-    session: Session, addresses: Sequence[str], numbers: Sequence[str]
+    session: Db, addresses: Sequence[str], numbers: Sequence[str]
 ) -> dict[int, dict[str, str]]:
     """Live contacts sharing one of these emails or E.164 phones: {id: {"email"|"phone": value}}."""
     found: dict[int, dict[str, str]] = {}
     for address in addresses:
-        for (cid,) in session.execute(
-            text(
-                "SELECT c.id FROM contact c JOIN contact_email e "
-                "ON e.contact_id = c.id WHERE e.address_key = :a AND c.deleted_at IS NULL"
-            ),
+        for (cid,) in session.run(
+            "SELECT c.id FROM contact c JOIN contact_email e "
+            "ON e.contact_id = c.id WHERE e.address_key = :a AND c.deleted_at IS NULL",
             {"a": address},
         ):
             found.setdefault(int(cid), {}).setdefault("email", address)
     for number in numbers:
-        for (cid,) in session.execute(
-            text(
-                "SELECT c.id FROM contact c JOIN contact_phone p "
-                "ON p.contact_id = c.id WHERE p.e164 = :e AND c.deleted_at IS NULL"
-            ),
+        for (cid,) in session.run(
+            "SELECT c.id FROM contact c JOIN contact_phone p "
+            "ON p.contact_id = c.id WHERE p.e164 = :e AND c.deleted_at IS NULL",
             {"e": number},
         ):
             found.setdefault(int(cid), {}).setdefault("phone", number)
     return found
 
 
-def _similar_names(session: Session, name: str) -> list[int]:
+def _similar_names(session: Db, name: str) -> list[int]:
     """Live contacts whose name shares a word with NAME (the candidates a name may match)."""
     # Word characters only: a quote in a name ('Robert "Bob" Ray') is no FTS syntax.
     tokens = words(fold(name))
@@ -225,11 +219,9 @@ def _similar_names(session: Session, name: str) -> list[int]:
         expression = " OR ".join(f'"{t}"' for t in tokens)
         return [
             int(cid)
-            for (cid,) in session.execute(
-                text(
-                    "SELECT c.id FROM contact_fts f JOIN contact c ON c.id = f.rowid "
-                    "WHERE contact_fts MATCH :m AND c.deleted_at IS NULL LIMIT 200"
-                ),
+            for (cid,) in session.run(
+                "SELECT c.id FROM contact_fts f JOIN contact c ON c.id = f.rowid "
+                "WHERE contact_fts MATCH :m AND c.deleted_at IS NULL LIMIT 200",
                 {"m": "name : (" + expression + ")"},
             )
         ]
@@ -239,25 +231,23 @@ def _similar_names(session: Session, name: str) -> list[int]:
     )
     return [
         int(cid)
-        for (cid,) in session.execute(
-            text(f"SELECT c.id FROM contact c WHERE c.deleted_at IS NULL AND ({shared}) LIMIT 200"),
+        for (cid,) in session.run(
+            f"SELECT c.id FROM contact c WHERE c.deleted_at IS NULL AND ({shared}) LIMIT 200",
             {f"w{n}": f"% {like_escape(t)} %" for n, t in enumerate(tokens)},
         )
     ]
 
 
-def _people_of(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str, int | None, str]]:
+def _people_of(session: Db, ids: Iterable[int]) -> dict[int, tuple[str, str, int | None, str]]:
     """{id: (display name, match key, company id, company name)} of these contacts."""
     wanted = sorted(ids)
     found: dict[int, tuple[str, str, int | None, str]] = {}
     for start in range(0, len(wanted), 500):
         marks = ",".join(str(i) for i in wanted[start : start + 500])
-        for cid, label, company_id, company_name in session.execute(
-            text(
-                "SELECT c.id, c.display_name, co.id, coalesce(co.name, '') FROM contact c "
-                "LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL "
-                f"WHERE c.id IN ({marks})"
-            )
+        for cid, label, company_id, company_name in session.run(
+            "SELECT c.id, c.display_name, co.id, coalesce(co.name, '') FROM contact c "
+            "LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL "
+            f"WHERE c.id IN ({marks})"
         ):
             found[int(cid)] = (
                 str(label),
@@ -268,15 +258,15 @@ def _people_of(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str
     return found
 
 
-def _typed_company(session: Session, ref: str) -> int | None:
+def _typed_company(session: Db, ref: str) -> int | None:
     """The id of the existing company REF names (an id or a name), else None."""
     ref = ref.strip()
     if not ref:
         return None
     if ref.isdecimal():
         return int(ref)
-    found = session.execute(
-        text("SELECT id FROM company WHERE name_key = :k AND deleted_at IS NULL ORDER BY id"),
+    found = session.run(
+        "SELECT id FROM company WHERE name_key = :k AND deleted_at IS NULL ORDER BY id",
         {"k": fold(ref)},
     ).scalar()
     return None if found is None else int(found)

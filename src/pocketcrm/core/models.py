@@ -16,9 +16,9 @@ from sqlalchemy import BigInteger, Column, Index, MetaData, Text, UniqueConstrai
 from sqlmodel import Field, SQLModel
 
 # Re-exported: older modules import the time helpers from here.
-from pocketcrm.core.times import UTCDateTime
 from pocketcrm.core.times import db_time as db_time
 from pocketcrm.core.times import from_db_time as from_db_time
+from pocketcrm.core.timetype import UTCDateTime
 
 # Named constraints from the first migration: SQLite cannot drop an unnamed one later.
 NAMING_CONVENTION = {

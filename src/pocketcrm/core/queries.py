@@ -10,10 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import text
-from sqlmodel import Session
-
 from pocketcrm.core import dates, validate
+from pocketcrm.core.db import Db
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.readmodels import ContactRow
@@ -96,7 +94,7 @@ FROM contact c LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS
 """
 
 
-def list_sql(session: Session) -> str:
+def list_sql(session: Db) -> str:
     """The list's one row shape (SELECT ... FROM contact c LEFT JOIN company co): tags are
     joined in name order, spelled per dialect."""
     return _LIST_SQL if is_sqlite(session) else _LIST_SQL_PG
@@ -118,9 +116,7 @@ def needs_company_join(query: ContactQuery) -> bool:
     )
 
 
-def where(
-    session: Session, query: ContactQuery, settings: Settings
-) -> tuple[str, dict[str, object]]:
+def where(session: Db, query: ContactQuery, settings: Settings) -> tuple[str, dict[str, object]]:
     """The WHERE clause (with its leading space) and parameters selecting QUERY's live contacts;
     it may read the company as `co` (see needs_company_join)."""
     clauses = ["c.deleted_at IS NULL"]
@@ -183,7 +179,7 @@ def row(r: Sequence[object]) -> ContactRow:
     )
 
 
-def select_rows(session: Session, query: ContactQuery, settings: Settings) -> list[ContactRow]:
+def select_rows(session: Db, query: ContactQuery, settings: Settings) -> list[ContactRow]:
     """The list's rows for QUERY, in its sort order, one page when it has a limit."""
     if query.sort not in SORTS:
         raise Invalid("sort", f"unknown sort {query.sort!r}; use one of: {', '.join(SORTS)}")
@@ -194,4 +190,4 @@ def select_rows(session: Session, query: ContactQuery, settings: Settings) -> li
         statement += " LIMIT :limit OFFSET :offset"
         params["limit"] = query.limit
         params["offset"] = query.offset
-    return [row(r) for r in session.execute(text(statement), params).all()]
+    return [row(r) for r in session.run(statement, params).all()]

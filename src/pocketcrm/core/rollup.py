@@ -9,9 +9,9 @@ the report reads the interaction table directly.
 from __future__ import annotations
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from pocketcrm.core.dialect import is_sqlite
+from pocketcrm.core.sessions import CrmSession as Session  # a Db too (core/db.py)
 
 _ADD = """
 INSERT INTO interaction_rollup(day, kind, outcome, owner, n, sat_sum, sat_n)

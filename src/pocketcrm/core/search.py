@@ -17,9 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import text
-from sqlmodel import Session
-
+from pocketcrm.core.db import Db
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.folding import fold as fold  # re-exported: callers import it from here
 from pocketcrm.core.folding import like_escape as like_escape
@@ -172,7 +170,7 @@ def _index_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
     )
 
 
-def reindex(session: Session, contact_ids: Iterable[int]) -> None:
+def reindex(session: Db, contact_ids: Iterable[int]) -> None:
     """Rewrite the index rows of these contacts (deleted or trashed ones are dropped)."""
     if not is_sqlite(session):
         return
@@ -181,7 +179,7 @@ def reindex(session: Session, contact_ids: Iterable[int]) -> None:
         return
     # The driver's cursor in the session's transaction: SQLAlchemy's per-row parameter
     # handling cost more than building the rows (an import indexes 100,000 of them).
-    cursor = session.connection().connection.cursor()
+    cursor = session.driver_cursor()
     try:
         for chunk in chunks(ids, 500):
             marks = id_list(chunk)
@@ -194,19 +192,17 @@ def reindex(session: Session, contact_ids: Iterable[int]) -> None:
         cursor.close()
 
 
-def reindex_company(session: Session, company_id: int) -> None:
-    ids = session.execute(
-        text("SELECT id FROM contact WHERE company_id = :c"), {"c": company_id}
-    ).scalars()
+def reindex_company(session: Db, company_id: int) -> None:
+    ids = session.run("SELECT id FROM contact WHERE company_id = :c", {"c": company_id}).scalars()
     reindex(session, list(ids))
 
 
-def rebuild(session: Session) -> None:
+def rebuild(session: Db) -> None:
     """Rebuild the whole index (after a bulk load: much faster than row-by-row upkeep)."""
     if not is_sqlite(session):
         return
-    cursor = session.connection().connection.cursor()
-    writer = session.connection().connection.cursor()  # the reading cursor stays open
+    cursor = session.driver_cursor()
+    writer = session.driver_cursor()  # the reading cursor stays open
     try:
         cursor.execute("DELETE FROM contact_fts")
         cursor.execute(_SOURCE_SQL + " WHERE c.deleted_at IS NULL")
@@ -218,7 +214,7 @@ def rebuild(session: Session) -> None:
 
 
 def matching_ids_sql(
-    session: Session, query: str, *, ranked: bool = True
+    session: Db, query: str, *, ranked: bool = True
 ) -> tuple[str, dict[str, object]] | None:
     """A SQL fragment selecting matching contact ids (best first when RANKED).
 

@@ -2,8 +2,9 @@
 
 The SQLModel classes in models.py define the schema (and Alembic reads them); building them
 costs about 100 ms at start-up, a fifth of a one-line command. The commands people run all
-day (show, search, agenda, log-call, add) read and write through these helpers instead, and
-only the rarer paths import the ORM models.
+day (show, search, agenda, log-call, add) read and write through these helpers instead, on
+any Db (core/db.py: sqlite3 itself, or an ORM session), and only the rarer paths import the
+ORM models.
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import TextClause, text
-from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import TextualSelect
-
-from pocketcrm.core.times import UTCDateTime, db_time
+from pocketcrm.core.db import Db
+from pocketcrm.core.times import db_time
 
 T = TypeVar("T")
 
@@ -26,20 +24,20 @@ def _value(value: object) -> object:
     return db_time(value) if isinstance(value, datetime) else value
 
 
-def insert(session: Session, table: str, values: Mapping[str, object], *, key: str = "id") -> int:
+def insert(session: Db, table: str, values: Mapping[str, object], *, key: str = "id") -> int:
     """INSERT one row and return its id (datetimes stored as UTC text, like the ORM does)."""
     columns = ", ".join(values)
     marks = ", ".join(f":{name}" for name in values)
-    statement = text(f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {key}")
-    return int(session.execute(statement, {k: _value(v) for k, v in values.items()}).scalar_one())
+    statement = f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {key}"
+    return int(session.run(statement, {k: _value(v) for k, v in values.items()}).scalar_one())
 
 
-def insert_plain(session: Session, table: str, values: Mapping[str, object]) -> None:
+def insert_plain(session: Db, table: str, values: Mapping[str, object]) -> None:
     """INSERT one row into a table without an integer id (link tables)."""
     columns = ", ".join(values)
     marks = ", ".join(f":{name}" for name in values)
-    session.execute(
-        text(f"INSERT INTO {table} ({columns}) VALUES ({marks})"),
+    session.run(
+        f"INSERT INTO {table} ({columns}) VALUES ({marks})",
         {k: _value(v) for k, v in values.items()},
     )
 
@@ -72,14 +70,3 @@ def bound_list(prefix: str, values: Sequence[object]) -> tuple[str, dict[str, ob
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
-
-
-def timed(sql: str, *columns: str) -> TextualSelect:
-    """A SELECT whose named columns come back as aware UTC datetimes."""
-    return text(sql).columns(**{name: UTCDateTime() for name in columns})
-
-
-def rows(
-    session: Session, statement: TextClause, params: Mapping[str, Any] | None = None
-) -> list[Any]:
-    return list(session.execute(statement, dict(params or {})))

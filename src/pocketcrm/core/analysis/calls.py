@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from pocketcrm.core import clock
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done, percent
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.periods import period
+from pocketcrm.core.sessions import CrmSession
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.sql import bound_list
 from pocketcrm.core.store import Store
@@ -33,7 +33,7 @@ PREFIX_DIGITS = 7
 _LIVE = "i.deleted_at IS NULL AND i.occurred_at >= :a AND i.occurred_at < :b"
 
 
-def _rows(session: Session, sql: str, params: dict[str, Any]) -> list[Any]:
+def _rows(session: CrmSession, sql: str, params: dict[str, Any]) -> list[Any]:
     return list(session.execute(text(sql), params))
 
 
@@ -80,7 +80,7 @@ def _table(name: str, title: str, counter: Counter[str], note: str = "") -> Brea
     return Breakdown(name, title, ("calls",), rows, note=note)
 
 
-def _owners(session: Session, params: dict[str, Any], settings: Settings) -> Breakdown:
+def _owners(session: CrmSession, params: dict[str, Any], settings: Settings) -> Breakdown:
     reached, success = success_sql(settings, params)
     rows = _rows(
         session,
@@ -106,7 +106,7 @@ def _owners(session: Session, params: dict[str, Any], settings: Settings) -> Bre
     )
 
 
-def _timing(session: Session, params: dict[str, Any]) -> tuple[Counter[str], Counter[str]]:
+def _timing(session: CrmSession, params: dict[str, Any]) -> tuple[Counter[str], Counter[str]]:
     """Calls by local hour of day and weekday: grouped by UTC hour in SQL, then each hour
     moved to the local zone exactly (daylight saving included)."""
     sqlite = is_sqlite(session)

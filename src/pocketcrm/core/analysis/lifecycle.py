@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done, percent
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.periods import period
+from pocketcrm.core.sessions import CrmSession
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time, from_db_time
 
@@ -31,7 +31,7 @@ def _month(column: str, sqlite: bool) -> str:
     return f"substr({column}, 1, 7)" if sqlite else f"to_char({column}, 'YYYY-MM')"
 
 
-def _funnel(session: Session, stages: list[str], until: str) -> list[Row]:
+def _funnel(session: CrmSession, stages: list[str], until: str) -> list[Row]:
     """Per stage: contacts that ever reached it, the share that reached the next one, and the
     median days between entering it and leaving it."""
     day = "julianday(s.at)" if is_sqlite(session) else "extract(epoch FROM s.at) / 86400.0"
@@ -73,7 +73,7 @@ def _funnel(session: Session, stages: list[str], until: str) -> list[Row]:
     return table
 
 
-def _deals(session: Session, params: dict[str, Any]) -> list[Row]:
+def _deals(session: CrmSession, params: dict[str, Any]) -> list[Row]:
     rows = session.execute(
         text(
             f"SELECT {_month('closed_at', is_sqlite(session))}, "
@@ -93,7 +93,7 @@ def _deals(session: Session, params: dict[str, Any]) -> list[Row]:
     ]
 
 
-def _churn(session: Session, params: dict[str, Any], past: str) -> list[Row]:
+def _churn(session: CrmSession, params: dict[str, Any], past: str) -> list[Row]:
     if not past:
         return []
     rows = session.execute(
@@ -108,7 +108,7 @@ def _churn(session: Session, params: dict[str, Any], past: str) -> list[Row]:
     return [Row(str(m), (int(n),)) for m, n in rows]
 
 
-def _paid(session: Session) -> dict[int, int]:
+def _paid(session: CrmSession) -> dict[int, int]:
     rows = session.execute(
         text(
             "SELECT contact_id, sum(amount_cents) FROM payment WHERE deleted_at IS NULL "
@@ -119,7 +119,7 @@ def _paid(session: Session) -> dict[int, int]:
 
 
 def _cohorts(
-    session: Session, params: dict[str, Any], customer: str, paid: dict[int, int]
+    session: CrmSession, params: dict[str, Any], customer: str, paid: dict[int, int]
 ) -> list[Row]:
     """By the month each contact first became a customer: how many, how many still are,
     and what they have paid in all."""
@@ -144,7 +144,7 @@ def _cohorts(
     ]
 
 
-def _win_back(session: Session, past: str, paid: dict[int, int]) -> list[Row]:
+def _win_back(session: CrmSession, past: str, paid: dict[int, int]) -> list[Row]:
     """Past customers who paid the most: the first to call."""
     if not past:
         return []

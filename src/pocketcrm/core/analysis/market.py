@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session
 
 from pocketcrm.core import clock, sql
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, Value, check_by, done, percent
@@ -22,6 +21,7 @@ from pocketcrm.core.analysis.trend import forecast
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.money import parse_amount
 from pocketcrm.core.periods import period
+from pocketcrm.core.sessions import CrmSession
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time
 
@@ -39,7 +39,7 @@ class MarketView:
     currency: str
 
 
-def _members_sql(session: Session, store: Store, segment: str) -> tuple[str, dict[str, object]]:
+def _members_sql(session: CrmSession, store: Store, segment: str) -> tuple[str, dict[str, object]]:
     """SQL selecting the ids of the segment's contacts (every live contact without one)."""
     if not segment:
         return "SELECT id FROM contact WHERE deleted_at IS NULL", {}
@@ -131,7 +131,9 @@ def list_markets(store: Store) -> list[MarketView]:
     ]
 
 
-def _revenue_by_year(session: Session, members: str, params: dict[str, object]) -> dict[int, int]:
+def _revenue_by_year(
+    session: CrmSession, members: str, params: dict[str, object]
+) -> dict[int, int]:
     rows = session.execute(
         text(
             "SELECT p.paid_on, p.amount_cents FROM payment p WHERE p.deleted_at IS NULL "
@@ -145,7 +147,7 @@ def _revenue_by_year(session: Session, members: str, params: dict[str, object]) 
     return years
 
 
-def _customers(session: Session, members: str, params: dict[str, object], stage: str) -> int:
+def _customers(session: CrmSession, members: str, params: dict[str, object], stage: str) -> int:
     return int(
         session.execute(
             text(
@@ -158,7 +160,7 @@ def _customers(session: Session, members: str, params: dict[str, object], stage:
     )
 
 
-def _shares(session: Session, store: Store, markets: list[MarketView]) -> list[Row]:
+def _shares(session: CrmSession, store: Store, markets: list[MarketView]) -> list[Row]:
     rows = []
     stage = store.settings.stage_for("customer")
     this_year = clock.local_now().year
@@ -190,7 +192,7 @@ def _month(column: str, sqlite: bool) -> str:
 
 
 def _new_customers(
-    session: Session, store: Store, params: dict[str, Any]
+    session: CrmSession, store: Store, params: dict[str, Any]
 ) -> tuple[list[Row], list[str]]:
     """Contacts becoming customers per month, by company kind."""
     from pocketcrm.core.dialect import is_sqlite
@@ -214,7 +216,7 @@ def _new_customers(
     ], kinds
 
 
-def _revenue_rows(session: Session, params: dict[str, Any]) -> tuple[list[Row], list[Row], str]:
+def _revenue_rows(session: CrmSession, params: dict[str, Any]) -> tuple[list[Row], list[Row], str]:
     rows = session.execute(
         text(
             "SELECT paid_on, amount_cents FROM payment WHERE deleted_at IS NULL "

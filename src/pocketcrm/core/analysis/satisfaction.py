@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.periods import period
+from pocketcrm.core.sessions import CrmSession
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time
 
@@ -37,7 +37,7 @@ def _month(sqlite: bool) -> str:
     return "substr(i.occurred_at, 1, 7)" if sqlite else "to_char(i.occurred_at, 'YYYY-MM')"
 
 
-def _scores(session: Session, params: dict[str, Any]) -> list[Any]:
+def _scores(session: CrmSession, params: dict[str, Any]) -> list[Any]:
     """One pass over the rated interactions (their partial index): every combination of
     month, owner, company kind, channel and source with its scores, folded in Python."""
     return list(
@@ -66,7 +66,7 @@ def _fold(rows: list[Any], column: int, low: int) -> tuple[Row, ...]:
     )
 
 
-def _lowest(session: Session, params: dict[str, Any]) -> tuple[Row, ...]:
+def _lowest(session: CrmSession, params: dict[str, Any]) -> tuple[Row, ...]:
     rows = session.execute(
         text(
             "SELECT c.display_name, i.satisfaction, i.reason, i.owner, i.notes, i.occurred_at "

@@ -15,10 +15,10 @@ from datetime import time as time_of_day
 from typing import NamedTuple
 
 from sqlalchemy import text
-from sqlmodel import Session
 
 from pocketcrm.core import clock
 from pocketcrm.core.reminders.rows import get_state, set_state, stamp, stored_moment
+from pocketcrm.core.sessions import CrmSession as Session  # a Db too (core/db.py)
 from pocketcrm.core.settings import ReminderConfig
 from pocketcrm.core.times import db_time
 

@@ -9,13 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
-from sqlmodel import Session
-
 from pocketcrm import humanize
 from pocketcrm.core import clock
+from pocketcrm.core.db import Db
 from pocketcrm.core.reminders.channels import channel_set, ordered_channels
-from pocketcrm.core.reminders.due import due_moment
 from pocketcrm.core.reminders.rows import (
     LAST_RUN_KEY,
     SCHEDULE_KEY,
@@ -92,7 +89,7 @@ class ReminderHealth:
         return text_
 
 
-def schedule_minutes(session: Session, settings: Settings) -> int:
+def schedule_minutes(session: Db, settings: Settings) -> int:
     """The installed job's interval as `cron install` recorded it, else the configured one."""
     recorded = get_state(session, SCHEDULE_KEY)
     if recorded and recorded.isdecimal() and int(recorded) > 0:
@@ -102,29 +99,25 @@ def schedule_minutes(session: Session, settings: Settings) -> int:
 
 def record_schedule(store: Store, minutes: int) -> None:
     """Remember how often the installed job runs, so the health check knows when it is late."""
-    with store.write() as session:
+    with store.sql_write() as session:
         set_state(session, SCHEDULE_KEY, str(int(minutes)))
 
 
 def reminder_health(store: Store, *, now: datetime | None = None) -> ReminderHealth:
     """When reminders last ran and what is stuck (cheap: two small queries)."""
-    with store.read() as session:
+    with store.sql_read() as session:
         raw = get_state(session, LAST_RUN_KEY)
         minutes = schedule_minutes(session, store.settings)
-        row = session.execute(
-            text(
-                "SELECT sum(CASE WHEN gave_up = :no THEN 1 ELSE 0 END), "
-                "sum(CASE WHEN gave_up = :no AND last_error != '' THEN 1 ELSE 0 END), "
-                "sum(CASE WHEN gave_up = :no THEN 0 ELSE 1 END) "
-                "FROM reminder WHERE delivered_at IS NULL"
-            ),
+        row = session.run(
+            "SELECT sum(CASE WHEN gave_up = :no THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN gave_up = :no AND last_error != '' THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN gave_up = :no THEN 0 ELSE 1 END) "
+            "FROM reminder WHERE delivered_at IS NULL",
             {"no": False},
         ).one()
-        last_error = session.execute(
-            text(
-                "SELECT last_error FROM reminder WHERE delivered_at IS NULL AND last_error != '' "
-                "ORDER BY due_at DESC, id DESC LIMIT 1"
-            )
+        last_error = session.run(
+            "SELECT last_error FROM reminder WHERE delivered_at IS NULL AND last_error != '' "
+            "ORDER BY due_at DESC, id DESC LIMIT 1"
         ).scalar()
     return ReminderHealth(
         checked_at=now or clock.now(),
@@ -161,18 +154,18 @@ class PendingReminder:
 
 def undelivered(store: Store, *, limit: int = 200) -> list[PendingReminder]:
     """Reminders not delivered yet, failures first, newest first (for status and the UI)."""
-    with store.read() as session:
-        rows = session.execute(
-            text(
-                "SELECT r.id, r.key, r.kind, r.contact_id, coalesce(c.display_name, ''), "
-                "r.follow_up_id, r.due_at, r.attempts, r.last_error, r.gave_up, r.claimed_at, "
-                "f.due_date, r.delivered_channels FROM reminder r "
-                "LEFT JOIN contact c ON c.id = r.contact_id "
-                "LEFT JOIN follow_up f ON f.id = r.follow_up_id "
-                "WHERE r.delivered_at IS NULL "
-                "ORDER BY r.gave_up DESC, (r.last_error = '') ASC, r.due_at DESC, r.id DESC "
-                "LIMIT :limit"
-            ),
+    from pocketcrm.core.reminders.due import due_moment  # SQLAlchemy: not on the agenda's path
+
+    with store.sql_read() as session:
+        rows = session.run(
+            "SELECT r.id, r.key, r.kind, r.contact_id, coalesce(c.display_name, ''), "
+            "r.follow_up_id, r.due_at, r.attempts, r.last_error, r.gave_up, r.claimed_at, "
+            "f.due_date, r.delivered_channels FROM reminder r "
+            "LEFT JOIN contact c ON c.id = r.contact_id "
+            "LEFT JOIN follow_up f ON f.id = r.follow_up_id "
+            "WHERE r.delivered_at IS NULL "
+            "ORDER BY r.gave_up DESC, (r.last_error = '') ASC, r.due_at DESC, r.id DESC "
+            "LIMIT :limit",
             {"limit": limit},
         ).all()
     return [
@@ -196,12 +189,10 @@ def undelivered(store: Store, *, limit: int = 200) -> list[PendingReminder]:
 
 def retry_given_up(store: Store) -> int:
     """Give reminders that were given up a fresh set of attempts (after fixing the cause)."""
-    with store.write() as session:
-        done = session.execute(
-            text(
-                "UPDATE reminder SET gave_up = :no, attempts = 0 "
-                "WHERE delivered_at IS NULL AND gave_up = :yes RETURNING id"
-            ),
+    with store.sql_write() as session:
+        done = session.run(
+            "UPDATE reminder SET gave_up = :no, attempts = 0 "
+            "WHERE delivered_at IS NULL AND gave_up = :yes RETURNING id",
             {"no": False, "yes": True},
         ).all()
     return len(done)

@@ -8,9 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import text
-from sqlmodel import Session
-
+from pocketcrm.core.db import Db
 from pocketcrm.core.times import from_db_time
 
 LAST_RUN_KEY = "remind.last_run"
@@ -35,17 +33,15 @@ def chunks(ids: Sequence[int], size: int = 1000) -> list[str]:
     return [",".join(str(int(i)) for i in ids[n : n + size]) for n in range(0, len(ids), size)]
 
 
-def get_state(session: Session, key: str) -> str | None:
-    found = session.execute(text("SELECT value FROM app_state WHERE key = :k"), {"k": key})
+def get_state(session: Db, key: str) -> str | None:
+    found = session.run("SELECT value FROM app_state WHERE key = :k", {"k": key})
     value = found.scalar()
     return None if value is None else str(value)
 
 
-def set_state(session: Session, key: str, value: str) -> None:
-    session.execute(
-        text(
-            "INSERT INTO app_state (key, value) VALUES (:k, :v) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-        ),
+def set_state(session: Db, key: str, value: str) -> None:
+    session.run(
+        "INSERT INTO app_state (key, value) VALUES (:k, :v) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         {"k": key, "v": value},
     )

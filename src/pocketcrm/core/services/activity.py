@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
-from sqlmodel import Session
-
 from pocketcrm.core import clock, dates, phones, sql, validate
+from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.readmodels import Created, FollowUpView, InteractionView
 from pocketcrm.core.search import reindex
 from pocketcrm.core.services.cards import (
     FOLLOW_UP_COLUMNS,
+    FOLLOW_UP_TIMES,
     INTERACTION_COLUMNS,
+    INTERACTION_TIMES,
     follow_up_view,
     interaction_view,
 )
@@ -58,20 +58,18 @@ class _Checked:
     reason: str
 
 
-def refresh_contact_dates(session: Session, contact_id: int) -> None:
+def refresh_contact_dates(session: Db, contact_id: int) -> None:
     """Keep the list's denormalised last-contact and next-follow-up columns true."""
     session.flush()
-    session.execute(
-        text(
-            "UPDATE contact SET "
-            "last_contact_at = (SELECT max(occurred_at) FROM interaction WHERE contact_id = :c "
-            "  AND deleted_at IS NULL AND kind IN ('call','meeting','email','sms')), "
-            "next_follow_up_at = (SELECT min(due_at) FROM follow_up WHERE contact_id = :c "
-            "  AND done_at IS NULL AND deleted_at IS NULL), "
-            "next_follow_up_date = (SELECT due_date FROM follow_up WHERE contact_id = :c "
-            "  AND done_at IS NULL AND deleted_at IS NULL ORDER BY due_at, id LIMIT 1) "
-            "WHERE id = :c"
-        ),
+    session.run(
+        "UPDATE contact SET "
+        "last_contact_at = (SELECT max(occurred_at) FROM interaction WHERE contact_id = :c "
+        "  AND deleted_at IS NULL AND kind IN ('call','meeting','email','sms')), "
+        "next_follow_up_at = (SELECT min(due_at) FROM follow_up WHERE contact_id = :c "
+        "  AND done_at IS NULL AND deleted_at IS NULL), "
+        "next_follow_up_date = (SELECT due_date FROM follow_up WHERE contact_id = :c "
+        "  AND done_at IS NULL AND deleted_at IS NULL ORDER BY due_at, id LIMIT 1) "
+        "WHERE id = :c",
         {"c": contact_id},
     )
 
@@ -135,19 +133,17 @@ def check_log(store: Store, data: InteractionInput, *, require_content: bool = F
         raise Invalid("notes", "nothing to log yet: add notes, an outcome or a duration")
 
 
-def _contact(session: Session, contact_id: int) -> Any:
-    return session.execute(
-        text("SELECT id, display_name, company_id FROM contact WHERE id = :c"), {"c": contact_id}
+def _contact(session: Db, contact_id: int) -> Any:
+    return session.run(
+        "SELECT id, display_name, company_id FROM contact WHERE id = :c", {"c": contact_id}
     ).one()
 
 
-def _primary_number(session: Session, contact_id: int) -> str:
+def _primary_number(session: Db, contact_id: int) -> str:
     """The contact's primary phone (else its first) in E.164: a call's number by default."""
-    found = session.execute(
-        text(
-            "SELECT e164 FROM contact_phone WHERE contact_id = :c AND e164 <> '' "
-            "ORDER BY is_primary DESC, id LIMIT 1"
-        ),
+    found = session.run(
+        "SELECT e164 FROM contact_phone WHERE contact_id = :c AND e164 <> '' "
+        "ORDER BY is_primary DESC, id LIMIT 1",
         {"c": contact_id},
     ).scalar()
     return str(found or "")
@@ -159,7 +155,7 @@ def log_interaction(store: Store, ref: str, data: InteractionInput) -> Created:
     kind = checked.kind
     now = clock.now()
     owner = (data.owner or store.settings.owner).strip()
-    with store.write() as session:
+    with store.sql_write() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
         contact = _contact(session, contact_id)
         uuid = sql.new_uuid()
@@ -208,13 +204,8 @@ def log_interaction(store: Store, ref: str, data: InteractionInput) -> Created:
         )
 
 
-_FOLLOW_UP = sql.timed(
-    f"SELECT {FOLLOW_UP_COLUMNS}, deleted_at FROM follow_up WHERE id = :f",
-    "due_at",
-    "done_at",
-    "snoozed_until",
-    "deleted_at",
-)
+_FOLLOW_UP = f"SELECT {FOLLOW_UP_COLUMNS}, deleted_at FROM follow_up WHERE id = :f"
+_FOLLOW_UP_TIMES = (*FOLLOW_UP_TIMES, "deleted_at")
 
 
 def stored_due(due: datetime, all_day: bool) -> dict[str, object]:
@@ -227,7 +218,7 @@ def stored_due(due: datetime, all_day: bool) -> dict[str, object]:
 
 
 def _add_follow_up(
-    session: Session,
+    session: Db,
     contact_id: int,
     due: datetime,
     all_day: bool,
@@ -248,14 +239,14 @@ def _add_follow_up(
             "interaction_id": interaction_id,
         },
     )
-    return session.execute(_FOLLOW_UP, {"f": follow_up_id}).one()
+    return session.run(_FOLLOW_UP, {"f": follow_up_id}, times=_FOLLOW_UP_TIMES).one()
 
 
 def schedule_follow_up(
     store: Store, ref: str, due: datetime, *, all_day: bool = False, note: str = "", owner: str = ""
 ) -> FollowUpView:
     validate.block(note, "note")
-    with store.write() as session:
+    with store.sql_write() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
         contact = _contact(session, contact_id)
         row = _add_follow_up(session, contact_id, due, all_day, note, owner or store.settings.owner)
@@ -267,22 +258,22 @@ def _change_follow_up(
     store: Store, follow_up_id: int, changes: dict[str, object], *, refuse_done: str | None = None
 ) -> FollowUpView:
     """Apply CHANGES to an existing follow-up; REFUSE_DONE (a reason suffix) rejects a done one."""
-    with store.write() as session:
-        row = session.execute(_FOLLOW_UP, {"f": follow_up_id}).first()
+    with store.sql_write() as session:
+        row = session.run(_FOLLOW_UP, {"f": follow_up_id}, times=_FOLLOW_UP_TIMES).first()
         if row is None or row.deleted_at is not None:
             raise NotFound("follow-up", str(follow_up_id))
         if refuse_done is not None and row.done_at is not None:
             raise Invalid("id", f"follow-up {follow_up_id} is already done{refuse_done}")
         assignments = ", ".join(f"{name} = :{name}" for name in changes)
-        session.execute(
-            text(f"UPDATE follow_up SET {assignments} WHERE id = :f"),
+        session.run(
+            f"UPDATE follow_up SET {assignments} WHERE id = :f",
             {
                 **{k: db_time(v) if isinstance(v, datetime) else v for k, v in changes.items()},
                 "f": follow_up_id,
             },
         )
         refresh_contact_dates(session, int(row.contact_id))
-        updated = session.execute(_FOLLOW_UP, {"f": follow_up_id}).one()
+        updated = session.run(_FOLLOW_UP, {"f": follow_up_id}, times=_FOLLOW_UP_TIMES).one()
         return follow_up_view(updated, _contact(session, int(row.contact_id)).display_name)
 
 
@@ -382,19 +373,16 @@ def agenda(
         clauses.append("lower(f.owner) = :owner")
         params["owner"] = owner.strip().lower()
     columns = ", ".join(f"f.{name.strip()}" for name in FOLLOW_UP_COLUMNS.split(","))
-    statement = sql.timed(
+    statement = (
         f"SELECT {columns}, c.display_name FROM follow_up f JOIN contact c ON c.id = f.contact_id "
         f"WHERE {' AND '.join(clauses)} ORDER BY f.due_at, f.id"
-        + (f" LIMIT {int(limit)}" if limit is not None else ""),
-        "due_at",
-        "done_at",
-        "snoozed_until",
+        + (f" LIMIT {int(limit)}" if limit is not None else "")
     )
-    with store.read() as session:
+    with store.sql_read() as session:
         errors = _delivery_errors(session)
         views = [
             follow_up_view(row, row.display_name, errors.get(int(row.id), ""))
-            for row in session.execute(statement, params)
+            for row in session.run(statement, params, times=FOLLOW_UP_TIMES)
         ]
     if window == "overdue":
         views = [v for v in views if v.overdue]
@@ -416,27 +404,23 @@ def agenda_size(store: Store, window: str = "week", *, owner: str = "") -> int:
     # All open follow-ups from the partial index, minus those of the (few) trashed contacts:
     # joining every follow-up to its contact cost 35,000 lookups on the bench database.
     join = "CROSS JOIN" if store.is_sqlite else "JOIN"
-    with store.read() as session:
-        everyone = session.execute(
-            text(f"SELECT count(*) FROM follow_up f WHERE {where}"), params
+    with store.sql_read() as session:
+        everyone = session.run(
+            f"SELECT count(*) FROM follow_up f WHERE {where}", params
         ).scalar_one()
-        trashed = session.execute(
-            text(
-                f"SELECT count(*) FROM contact c {join} follow_up f ON f.contact_id = c.id "
-                f"WHERE c.deleted_at IS NOT NULL AND {where}"
-            ),
+        trashed = session.run(
+            f"SELECT count(*) FROM contact c {join} follow_up f ON f.contact_id = c.id "
+            f"WHERE c.deleted_at IS NOT NULL AND {where}",
             params,
         ).scalar_one()
     return int(everyone) - int(trashed)
 
 
-def _delivery_errors(session: Session) -> dict[int, str]:
+def _delivery_errors(session: Db) -> dict[int, str]:
     """Reminders that failed to go out, by follow-up id, so the agenda can show them."""
-    rows = session.execute(
-        text(
-            "SELECT follow_up_id, last_error FROM reminder WHERE follow_up_id IS NOT NULL "
-            "AND delivered_at IS NULL AND last_error != ''"
-        )
+    rows = session.run(
+        "SELECT follow_up_id, last_error FROM reminder WHERE follow_up_id IS NOT NULL "
+        "AND delivered_at IS NULL AND last_error != ''"
     ).all()
     return {int(r[0]): str(r[1]) for r in rows}
 
@@ -450,14 +434,14 @@ def recent_interactions(
     if since is not None:
         where += " AND i.occurred_at >= :since"
         params["since"] = db_time(since)
-    statement = sql.timed(
+    statement = (
         f"SELECT {columns}, c.display_name FROM interaction i JOIN contact c "
-        f"ON c.id = i.contact_id WHERE {where} ORDER BY i.occurred_at DESC, i.id DESC LIMIT :n",
-        "occurred_at",
+        f"ON c.id = i.contact_id WHERE {where} ORDER BY i.occurred_at DESC, i.id DESC LIMIT :n"
     )
-    with store.read() as session:
+    with store.sql_read() as session:
         return [
-            interaction_view(row, row.display_name) for row in session.execute(statement, params)
+            interaction_view(row, row.display_name)
+            for row in session.run(statement, params, times=INTERACTION_TIMES)
         ]
 
 
@@ -465,19 +449,17 @@ def contact_interactions(
     store: Store, contact_id: int, *, limit: int = 1000, offset: int = 0
 ) -> list[InteractionView]:
     """A contact's whole timeline, newest first, a page at a time."""
-    with store.read() as session:
-        contact = session.execute(
-            text("SELECT display_name FROM contact WHERE id = :c"), {"c": contact_id}
+    with store.sql_read() as session:
+        contact = session.run(
+            "SELECT display_name FROM contact WHERE id = :c", {"c": contact_id}
         ).first()
         if contact is None:
             raise NotFound("contact", str(contact_id))
-        rows = session.execute(
-            sql.timed(
-                f"SELECT {INTERACTION_COLUMNS} FROM interaction WHERE contact_id = :c "
-                "AND deleted_at IS NULL ORDER BY occurred_at DESC, id DESC LIMIT :n OFFSET :o",
-                "occurred_at",
-            ),
+        rows = session.run(
+            f"SELECT {INTERACTION_COLUMNS} FROM interaction WHERE contact_id = :c "
+            "AND deleted_at IS NULL ORDER BY occurred_at DESC, id DESC LIMIT :n OFFSET :o",
             {"c": contact_id, "n": limit, "o": offset},
+            times=INTERACTION_TIMES,
         )
         return [interaction_view(r, contact.display_name) for r in rows]
 
@@ -486,14 +468,12 @@ def count_due(store: Store) -> tuple[int, int]:
     """(overdue, due today) for headers and status lines."""
     now = clock.now()
     window_clauses, params = _window("today")
-    with store.read() as session:
-        rows = session.execute(
-            text(
-                "SELECT f.due_at, f.due_date FROM follow_up f "
-                "JOIN contact c ON c.id = f.contact_id "
-                "WHERE f.done_at IS NULL AND f.deleted_at IS NULL AND c.deleted_at IS NULL "
-                f"AND {window_clauses[0]}"
-            ),
+    with store.sql_read() as session:
+        rows = session.run(
+            "SELECT f.due_at, f.due_date FROM follow_up f "
+            "JOIN contact c ON c.id = f.contact_id "
+            "WHERE f.done_at IS NULL AND f.deleted_at IS NULL AND c.deleted_at IS NULL "
+            f"AND {window_clauses[0]}",
             params,
         ).all()
     overdue = sum(dates.is_overdue(dates.due_from_store(due, day), now) for due, day in rows)

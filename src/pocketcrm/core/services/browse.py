@@ -10,10 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-from sqlalchemy import text
-from sqlmodel import Session
-
 from pocketcrm.core import queries, validate
+from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.queries import SORTS, ContactQuery, list_sql
 from pocketcrm.core.readmodels import ContactRow
@@ -26,7 +24,7 @@ ROWS_BY_ID_CHUNK = 500
 
 
 def _list_where(
-    session: Session, query: ContactQuery, store: Store
+    session: Db, query: ContactQuery, store: Store
 ) -> tuple[str, str, dict[str, object]]:
     """(FROM, WHERE, params) selecting the same contacts as list_contacts, only faster.
 
@@ -65,25 +63,23 @@ def _list_where(
     return source, where, params
 
 
-def _rows_by_id(session: Session, ids: list[int]) -> list[ContactRow]:
+def _rows_by_id(session: Db, ids: list[int]) -> list[ContactRow]:
     rows: dict[int, ContactRow] = {}
     for chunk in chunks(ids, ROWS_BY_ID_CHUNK):
         marks = id_list(chunk)
-        for raw in session.execute(text(list_sql(session) + f" WHERE c.id IN ({marks})")).all():
+        for raw in session.run(list_sql(session) + f" WHERE c.id IN ({marks})").all():
             row = queries.row(raw)
             rows[row.id] = row
     return [rows[i] for i in ids if i in rows]
 
 
-def _page_ids(
-    session: Session, query: ContactQuery, store: Store, offset: int, limit: int
-) -> list[int]:
+def _page_ids(session: Db, query: ContactQuery, store: Store, offset: int, limit: int) -> list[int]:
     source, where, params = _list_where(session, query, store)
     sql = (
         "SELECT c.id" + source + where + f" ORDER BY {SORTS[query.sort]}"
         " LIMIT :browse_limit OFFSET :browse_offset"
     )
-    found = session.execute(text(sql), {**params, "browse_limit": limit, "browse_offset": offset})
+    found = session.run(sql, {**params, "browse_limit": limit, "browse_offset": offset})
     return [int(i) for i in found.scalars()]
 
 
@@ -98,21 +94,21 @@ def contact_count(store: Store, query: ContactQuery) -> int:
         expression = match_expression(query.text)
         if expression is None:
             return 0
-        with store.read() as session:
+        with store.sql_read() as session:
             return int(
-                session.execute(
-                    text("SELECT count(*) FROM contact_fts WHERE contact_fts MATCH :m"),
+                session.run(
+                    "SELECT count(*) FROM contact_fts WHERE contact_fts MATCH :m",
                     {"m": expression},
                 ).scalar_one()
             )
-    with store.read() as session:
+    with store.sql_read() as session:
         source, where, params = _list_where(session, query, store)
-        return int(session.execute(text("SELECT count(*)" + source + where), params).scalar_one())
+        return int(session.run("SELECT count(*)" + source + where, params).scalar_one())
 
 
 def contact_rows_at(store: Store, query: ContactQuery, offset: int, limit: int) -> list[ContactRow]:
     """One page of a list, in list_contacts' order (what list_contacts(limit, offset) gives)."""
-    with store.read() as session:
+    with store.sql_read() as session:
         return _rows_by_id(session, _page_ids(session, query, store, offset, limit))
 
 
@@ -122,15 +118,15 @@ def contact_ids(store: Store, query: ContactQuery) -> list[int]:
     Paging by OFFSET walks every skipped row (150 to 2,000 ms deep into 100,000 contacts,
     depending on the sort); this one scan costs about 250 ms once per list.
     """
-    with store.read() as session:
+    with store.sql_read() as session:
         source, where, params = _list_where(session, query, store)
         sql = "SELECT c.id" + source + where + f" ORDER BY {SORTS[query.sort]}"
-        return [int(i) for i in session.execute(text(sql), params).scalars()]
+        return [int(i) for i in session.run(sql, params).scalars()]
 
 
 def contact_rows(store: Store, ids: list[int]) -> list[ContactRow]:
     """List rows for these contacts, in the order given (missing ones left out)."""
-    with store.read() as session:
+    with store.sql_read() as session:
         return _rows_by_id(session, list(ids))
 
 
@@ -146,19 +142,15 @@ class FilterChoices:
 
 def filter_choices(store: Store) -> FilterChoices:
     """Stages from settings, tags and owners in use, company kinds from the core's list."""
-    with store.read() as session:
-        tags = session.execute(
-            text(
-                "SELECT t.name FROM tag t WHERE EXISTS (SELECT 1 FROM contact_tag ct "
-                "WHERE ct.tag_id = t.id) ORDER BY t.name"
-            )
+    with store.sql_read() as session:
+        tags = session.run(
+            "SELECT t.name FROM tag t WHERE EXISTS (SELECT 1 FROM contact_tag ct "
+            "WHERE ct.tag_id = t.id) ORDER BY t.name"
         ).scalars()
         tag_names = tuple(str(t) for t in tags)
-        owners = session.execute(
-            text(
-                "SELECT DISTINCT owner FROM contact WHERE deleted_at IS NULL AND owner != '' "
-                "ORDER BY owner"
-            )
+        owners = session.run(
+            "SELECT DISTINCT owner FROM contact WHERE deleted_at IS NULL AND owner != '' "
+            "ORDER BY owner"
         ).scalars()
         owner_names = tuple(str(o) for o in owners)
     return FilterChoices(
@@ -180,8 +172,8 @@ def count_companies(store: Store, *, kind: str = "", text_filter: str = "") -> i
         clauses.append("co.name_key LIKE :like")
         params["like"] = f"%{fold(text_filter)}%"
     sql = "SELECT count(*) FROM company co WHERE " + " AND ".join(clauses)
-    with store.read() as session:
-        return int(session.execute(text(sql), params).scalar_one())
+    with store.sql_read() as session:
+        return int(session.run(sql, params).scalar_one())
 
 
 def contact_position(store: Store, query: ContactQuery, contact_id: int) -> int | None:

@@ -16,14 +16,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-from sqlalchemy import text
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from pocketcrm import humanize
 from pocketcrm.core import clock, validate
+from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.store import Store
+
+if TYPE_CHECKING:
+    from pocketcrm.core.sessions import CrmSession
 
 DAY = timedelta(days=1)
 _INTERVAL = re.compile(
@@ -103,20 +105,18 @@ def _db_time(value: datetime) -> str:
 # -- rules -----------------------------------------------------------------------------------
 
 
-def _covers(session: Session, contact_id: int | None, tag: str) -> int:
+def _covers(session: Db, contact_id: int | None, tag: str) -> int:
     if contact_id is not None:
         return 1
-    found = session.execute(
-        text(
-            "SELECT count(*) FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
-            "JOIN contact c ON c.id = ct.contact_id WHERE t.name = :tag AND c.deleted_at IS NULL"
-        ),
+    found = session.run(
+        "SELECT count(*) FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
+        "JOIN contact c ON c.id = ct.contact_id WHERE t.name = :tag AND c.deleted_at IS NULL",
         {"tag": tag},
     ).scalar()
     return int(found or 0)
 
 
-def _view(session: Session, row: object) -> CadenceView:
+def _view(session: CrmSession, row: object) -> CadenceView:
     from pocketcrm.core.models import CadenceRule, Contact
 
     assert isinstance(row, CadenceRule) and row.id is not None
@@ -249,13 +249,13 @@ _PERSONAL_LAST = """CASE WHEN EXISTS (SELECT 1 FROM campaign_recipient r
 
 
 def drifting_in(
-    session: Session, now: datetime, *, owner: str = "", count_campaigns: bool = False
+    session: Db, now: datetime, *, owner: str = "", count_campaigns: bool = False
 ) -> list[Drift]:
     """Contacts past their ideal interval at NOW, most overdue first (inside a session).
 
     A campaign email is a newsletter, not keeping in touch: it resets no clock unless
     count_campaigns (the setting cadence_counts_campaigns)."""
-    shortest = session.execute(text("SELECT min(ideal_days) FROM cadence_rule")).scalar()
+    shortest = session.run("SELECT min(ideal_days) FROM cadence_rule").scalar()
     if shortest is None:
         return []
     sql = _EFFECTIVE.format(last="c.last_contact_at" if count_campaigns else _PERSONAL_LAST)
@@ -264,7 +264,7 @@ def drifting_in(
         sql += " AND c.owner = :owner"
         params["owner"] = owner
     found: list[Drift] = []
-    for row in session.execute(text(sql), params).all():
+    for row in session.run(sql, params).all():
         contact_id = int(row[0])
         last = _moment(row[2])
         created = _moment(row[3])
@@ -298,7 +298,7 @@ def drifting_in(
 
 def drifting(store: Store, *, owner: str = "", now: datetime | None = None) -> list[Drift]:
     """Who is drifting out of touch, most overdue first (for agenda and the interface)."""
-    with store.read() as session:
+    with store.sql_read() as session:
         return drifting_in(
             session,
             now or clock.now(),

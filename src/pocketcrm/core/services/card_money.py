@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import text
-
 from pocketcrm.core.services.figures import as_date, invoice_status, today
 from pocketcrm.core.store import Store
 
@@ -62,21 +60,17 @@ def contact_money(store: Store, contact_id: int) -> ContactMoney:
     won = settings.deal_stages[-2]  # the pipeline always ends with won, lost
     order = {stage: n for n, stage in enumerate(settings.deal_stages)}
     on = today()
-    with store.read() as session:
-        deal_rows = session.execute(
-            text(
-                "SELECT title, stage, amount_cents, currency, id FROM deal "
-                "WHERE contact_id = :c AND deleted_at IS NULL ORDER BY id"
-            ),
+    with store.sql_read() as session:
+        deal_rows = session.run(
+            "SELECT title, stage, amount_cents, currency, id FROM deal "
+            "WHERE contact_id = :c AND deleted_at IS NULL ORDER BY id",
             {"c": contact_id},
         ).all()
-        invoice_rows = session.execute(
-            text(
-                "SELECT number, amount_cents, currency, due_on, cancelled_at, "
-                "coalesce((SELECT sum(p.amount_cents) FROM payment p WHERE p.invoice_id = i.id "
-                "AND p.deleted_at IS NULL), 0) FROM invoice i "
-                "WHERE contact_id = :c AND deleted_at IS NULL ORDER BY issued_on, id"
-            ),
+        invoice_rows = session.run(
+            "SELECT number, amount_cents, currency, due_on, cancelled_at, "
+            "coalesce((SELECT sum(p.amount_cents) FROM payment p WHERE p.invoice_id = i.id "
+            "AND p.deleted_at IS NULL), 0) FROM invoice i "
+            "WHERE contact_id = :c AND deleted_at IS NULL ORDER BY issued_on, id",
             {"c": contact_id},
         ).all()
     deals = sorted(

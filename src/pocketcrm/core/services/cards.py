@@ -8,10 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
-from sqlmodel import Session
-
-from pocketcrm.core import dates, sql
+from pocketcrm.core import dates
+from pocketcrm.core.db import Db
 from pocketcrm.core.readmodels import (
     AddressView,
     AlternateView,
@@ -77,24 +75,20 @@ INTERACTION_COLUMNS = (
 FOLLOW_UP_COLUMNS = (
     "id, uuid, contact_id, due_at, all_day, due_date, note, owner, done_at, snoozed_until"
 )
+INTERACTION_TIMES = ("occurred_at",)  # the columns read back as aware UTC moments
+FOLLOW_UP_TIMES = ("due_at", "done_at", "snoozed_until")
 
 
-def card_for(session: Session, contact_id: int, *, interactions: int = 20) -> ContactCard:
+def card_for(session: Db, contact_id: int, *, interactions: int = 20) -> ContactCard:
     """The whole card in a handful of plain queries."""
-    c = session.execute(
-        sql.timed(
-            "SELECT * FROM contact WHERE id = :c",
-            "created_at",
-            "updated_at",
-            "deleted_at",
-            "last_contact_at",
-            "next_follow_up_at",
-        ),
+    c = session.run(
+        "SELECT * FROM contact WHERE id = :c",
         {"c": contact_id},
+        times=("created_at", "updated_at", "deleted_at", "last_contact_at", "next_follow_up_at"),
     ).one()
     company = (
-        session.execute(
-            text("SELECT id, name, kind FROM company WHERE id = :i AND deleted_at IS NULL"),
+        session.run(
+            "SELECT id, name, kind FROM company WHERE id = :i AND deleted_at IS NULL",
             {"i": c.company_id},
         ).first()
         if c.company_id
@@ -139,51 +133,43 @@ def card_for(session: Session, contact_id: int, *, interactions: int = 20) -> Co
     )
 
 
-def tags_of(session: Session, contact_id: int) -> tuple[str, ...]:
+def tags_of(session: Db, contact_id: int) -> tuple[str, ...]:
     """The names of a contact's tags, in name order."""
-    rows = session.execute(
-        text(
-            "SELECT t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
-            "WHERE ct.contact_id = :c ORDER BY t.name"
-        ),
+    rows = session.run(
+        "SELECT t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
+        "WHERE ct.contact_id = :c ORDER BY t.name",
         {"c": contact_id},
     ).scalars()
     return tuple(str(r) for r in rows)
 
 
-def _details(session: Session, contact_id: int) -> dict[str, Any]:
+def _details(session: Db, contact_id: int) -> dict[str, Any]:
     """The card's ways to reach a person and what else is recorded about them."""
-    run, by_contact = session.execute, {"c": contact_id}
+    run, by_contact = session.run, {"c": contact_id}
     emails = run(
-        text(
-            "SELECT address, label, is_primary FROM contact_email WHERE contact_id = :c "
-            "ORDER BY is_primary DESC, id"
-        ),
+        "SELECT address, label, is_primary FROM contact_email WHERE contact_id = :c "
+        "ORDER BY is_primary DESC, id",
         by_contact,
     ).all()
     phones = run(
-        text(
-            "SELECT number, e164, valid, label, is_primary, extension FROM contact_phone "
-            "WHERE contact_id = :c ORDER BY is_primary DESC, id"
-        ),
+        "SELECT number, e164, valid, label, is_primary, extension FROM contact_phone "
+        "WHERE contact_id = :c ORDER BY is_primary DESC, id",
         by_contact,
     ).all()
     addresses = run(
-        text(
-            "SELECT label, street, extended, po_box, city, region, postcode, country "
-            "FROM contact_address WHERE contact_id = :c ORDER BY id"
-        ),
+        "SELECT label, street, extended, po_box, city, region, postcode, country "
+        "FROM contact_address WHERE contact_id = :c ORDER BY id",
         by_contact,
     ).all()
     websites = run(
-        text("SELECT url, label FROM contact_website WHERE contact_id = :c ORDER BY id"),
+        "SELECT url, label FROM contact_website WHERE contact_id = :c ORDER BY id",
         by_contact,
     ).all()
     custom = run(
-        text("SELECT name, value FROM custom_field WHERE contact_id = :c ORDER BY id"), by_contact
+        "SELECT name, value FROM custom_field WHERE contact_id = :c ORDER BY id", by_contact
     ).all()
     external = run(
-        text("SELECT system, value FROM external_id WHERE contact_id = :c ORDER BY id"),
+        "SELECT system, value FROM external_id WHERE contact_id = :c ORDER BY id",
         by_contact,
     ).all()
     return {
@@ -199,46 +185,36 @@ def _details(session: Session, contact_id: int) -> dict[str, Any]:
     }
 
 
-def _history(session: Session, contact_id: int, interactions: int, name: str) -> dict[str, Any]:
+def _history(session: Db, contact_id: int, interactions: int, name: str) -> dict[str, Any]:
     """The card's past and future: stages, open follow-ups, recent interactions, alternates."""
-    run, by_contact = session.execute, {"c": contact_id}
+    run, by_contact = session.run, {"c": contact_id}
     stages = run(
-        sql.timed(
-            "SELECT at, from_stage, to_stage, by FROM stage_change WHERE contact_id = :c "
-            "ORDER BY at, id",
-            "at",
-        ),
+        "SELECT at, from_stage, to_stage, by FROM stage_change WHERE contact_id = :c "
+        "ORDER BY at, id",
         by_contact,
+        times=("at",),
     ).all()
     follow_ups = run(
-        sql.timed(
-            f"SELECT {FOLLOW_UP_COLUMNS} FROM follow_up WHERE contact_id = :c "
-            "AND done_at IS NULL AND deleted_at IS NULL ORDER BY due_at, id",
-            "due_at",
-            "done_at",
-            "snoozed_until",
-        ),
+        f"SELECT {FOLLOW_UP_COLUMNS} FROM follow_up WHERE contact_id = :c "
+        "AND done_at IS NULL AND deleted_at IS NULL ORDER BY due_at, id",
         by_contact,
+        times=FOLLOW_UP_TIMES,
     ).all()
     recent = run(
-        sql.timed(
-            f"SELECT {INTERACTION_COLUMNS} FROM interaction WHERE contact_id = :c "
-            "AND deleted_at IS NULL ORDER BY occurred_at DESC, id DESC LIMIT :n",
-            "occurred_at",
-        ),
+        f"SELECT {INTERACTION_COLUMNS} FROM interaction WHERE contact_id = :c "
+        "AND deleted_at IS NULL ORDER BY occurred_at DESC, id DESC LIMIT :n",
         {"c": contact_id, "n": interactions},
+        times=INTERACTION_TIMES,
     ).all()
     total = run(
-        text("SELECT count(*) FROM interaction WHERE contact_id = :c AND deleted_at IS NULL"),
+        "SELECT count(*) FROM interaction WHERE contact_id = :c AND deleted_at IS NULL",
         by_contact,
     ).scalar_one()
     alternates = run(
-        sql.timed(
-            "SELECT field, value, source, recorded_at FROM contact_alternate "
-            "WHERE contact_id = :c ORDER BY id",
-            "recorded_at",
-        ),
+        "SELECT field, value, source, recorded_at FROM contact_alternate "
+        "WHERE contact_id = :c ORDER BY id",
         by_contact,
+        times=("recorded_at",),
     ).all()
     return {
         "stage_history": tuple(

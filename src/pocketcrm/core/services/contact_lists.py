@@ -6,21 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlmodel import Session, select
-
 from pocketcrm.core import sql, validate
+from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.readmodels import AddressView
 
 if TYPE_CHECKING:
     from pocketcrm.core.models import ContactEmail, ContactPhone
+    from pocketcrm.core.sessions import CrmSession
 
 
-def add_emails(session: Session, contact_id: int, values: Sequence[str], has_primary: bool) -> None:
+def add_emails(session: Db, contact_id: int, values: Sequence[str], has_primary: bool) -> None:
     known = set(
-        session.execute(
-            text("SELECT address_key FROM contact_email WHERE contact_id = :c"), {"c": contact_id}
+        session.run(
+            "SELECT address_key FROM contact_email WHERE contact_id = :c", {"c": contact_id}
         ).scalars()
     )
     for value in values:
@@ -44,14 +43,14 @@ def add_emails(session: Session, contact_id: int, values: Sequence[str], has_pri
 
 
 def add_phones(
-    session: Session, contact_id: int, values: Sequence[str], has_primary: bool, region: str
+    session: Db, contact_id: int, values: Sequence[str], has_primary: bool, region: str
 ) -> list[str]:
     """Adds phones as typed with E.164 and a validity flag; returns warnings for invalid ones."""
     warnings = []
     known = {
         str(e164 or number)
-        for number, e164 in session.execute(
-            text("SELECT number, e164 FROM contact_phone WHERE contact_id = :c"), {"c": contact_id}
+        for number, e164 in session.run(
+            "SELECT number, e164 FROM contact_phone WHERE contact_id = :c", {"c": contact_id}
         )
     }
     for value in values:
@@ -88,11 +87,11 @@ def website_key(value: str) -> str:
     return key.rstrip("/")
 
 
-def remove_websites(session: Session, contact_id: int, values: Sequence[str]) -> None:
+def remove_websites(session: Db, contact_id: int, values: Sequence[str]) -> None:
     """Remove the websites with this label or this address (the scheme and a final '/' do
     not matter)."""
-    rows = session.execute(
-        text("SELECT id, url, label FROM contact_website WHERE contact_id = :c ORDER BY id"),
+    rows = session.run(
+        "SELECT id, url, label FROM contact_website WHERE contact_id = :c ORDER BY id",
         {"c": contact_id},
     ).all()
     for value in values:
@@ -105,10 +104,10 @@ def remove_websites(session: Session, contact_id: int, values: Sequence[str]) ->
         if not wanted or not gone:
             raise Invalid("website", f"{value!r} is not one of this contact's websites")
         for site_id in gone:
-            session.execute(text("DELETE FROM contact_website WHERE id = :i"), {"i": site_id})
+            session.run("DELETE FROM contact_website WHERE id = :i", {"i": site_id})
 
 
-def add_addresses(session: Session, contact_id: int, values: Sequence[str]) -> None:
+def add_addresses(session: Db, contact_id: int, values: Sequence[str]) -> None:
     for value in values:
         label, street, city, region, postcode, country = validate.address(value)
         sql.insert(
@@ -128,13 +127,11 @@ def add_addresses(session: Session, contact_id: int, values: Sequence[str]) -> N
         )
 
 
-def remove_addresses(session: Session, contact_id: int, values: Sequence[str]) -> None:
+def remove_addresses(session: Db, contact_id: int, values: Sequence[str]) -> None:
     """Remove the addresses with this label or this one-line text (as `show` prints it)."""
-    rows = session.execute(
-        text(
-            "SELECT id, label, street, extended, po_box, city, region, postcode, country "
-            "FROM contact_address WHERE contact_id = :c ORDER BY id"
-        ),
+    rows = session.run(
+        "SELECT id, label, street, extended, po_box, city, region, postcode, country "
+        "FROM contact_address WHERE contact_id = :c ORDER BY id",
         {"c": contact_id},
     ).all()
     for value in values:
@@ -147,10 +144,12 @@ def remove_addresses(session: Session, contact_id: int, values: Sequence[str]) -
         if not gone:
             raise Invalid("address", f"{value!r} is not one of this contact's addresses")
         for address_id in gone:
-            session.execute(text("DELETE FROM contact_address WHERE id = :i"), {"i": address_id})
+            session.run("DELETE FROM contact_address WHERE id = :i", {"i": address_id})
 
 
-def remove_emails(session: Session, contact_id: int, values: Sequence[str]) -> None:
+def remove_emails(session: CrmSession, contact_id: int, values: Sequence[str]) -> None:
+    from sqlmodel import select  # the ORM's edit path (`edit`), never the everyday one
+
     from pocketcrm.core.models import ContactEmail
 
     for value in values:
@@ -168,7 +167,9 @@ def remove_emails(session: Session, contact_id: int, values: Sequence[str]) -> N
         ensure_primary(session, ContactEmail, contact_id)
 
 
-def remove_phones(session: Session, contact_id: int, values: Sequence[str], region: str) -> None:
+def remove_phones(session: CrmSession, contact_id: int, values: Sequence[str], region: str) -> None:
+    from sqlmodel import select
+
     from pocketcrm.core.models import ContactPhone
 
     for value in values:
@@ -187,9 +188,11 @@ def remove_phones(session: Session, contact_id: int, values: Sequence[str], regi
 
 
 def ensure_primary(
-    session: Session, model: type[ContactEmail] | type[ContactPhone], contact_id: int
+    session: CrmSession, model: type[ContactEmail] | type[ContactPhone], contact_id: int
 ) -> None:
     """After a removal, the first remaining email (or phone) becomes the primary one."""
+    from sqlmodel import select
+
     session.flush()
     rows: list[ContactEmail | ContactPhone] = list(
         session.exec(select(model).where(model.contact_id == contact_id))  # type: ignore[arg-type]

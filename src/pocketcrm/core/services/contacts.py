@@ -10,10 +10,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-from sqlmodel import Session, select
-
 from pocketcrm.core import clock, matching, photo, queries, sql, validate
+from pocketcrm.core.db import Db
 from pocketcrm.core.errors import CrmError, Invalid
 from pocketcrm.core.queries import ContactQuery, list_sql, needs_company_join
 from pocketcrm.core.readmodels import (
@@ -37,9 +35,11 @@ from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.services.named import company_for, tag_ids
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store
+from pocketcrm.core.times import db_time
 
 if TYPE_CHECKING:
     from pocketcrm.core.models import Contact
+    from pocketcrm.core.sessions import CrmSession
 
 
 @dataclass
@@ -245,10 +245,10 @@ def suppressed_matches(
 
     Erasure (people.erase_person) keeps a hash of each email and phone; import skips them
     unless allowed, and add and edit ask first. Empty when nothing was ever erased."""
-    with store.read() as session:
-        if session.execute(text("SELECT 1 FROM suppression LIMIT 1")).first() is None:
+    with store.sql_read() as session:
+        if session.run("SELECT 1 FROM suppression LIMIT 1").first() is None:
             return []
-        known = {str(d) for (d,) in session.execute(text("SELECT digest FROM suppression"))}
+        known = {str(d) for (d,) in session.run("SELECT digest FROM suppression")}
     found = []
     for value in emails:
         address = validate.split_label(value)[1].strip()
@@ -315,7 +315,7 @@ def create_contact(
     if not allow_suppressed:
         _refuse_suppressed(store, data.emails, data.phones)
     row = _contact_row(data, settings)
-    with store.write() as session:
+    with store.sql_write() as session:
         if refuse_duplicates:
             found = likely_duplicates(
                 store, data.name, data.emails, data.phones, company=data.company, session=session
@@ -386,7 +386,7 @@ def _contact_row(data: ContactInput, settings: Settings) -> dict[str, Any]:
     }
 
 
-def _add_children(session: Session, contact_id: int, data: ContactInput, region: str) -> list[str]:
+def _add_children(session: Db, contact_id: int, data: ContactInput, region: str) -> list[str]:
     """A new contact's emails, phones, websites, addresses, custom fields and tags; returns
     the phones' warnings."""
     add_emails(session, contact_id, data.emails, False)
@@ -418,7 +418,7 @@ def likely_duplicates(
     *,
     company: str = "",
     exclude_id: int | None = None,
-    session: Session | None = None,
+    session: Db | None = None,
 ) -> list[DuplicateCandidate]:
     """Existing contacts that are probably this person, scored by the one duplicate rule
     (core/matching.py: `pocketcrm dupes` scores the pair the same once it is added).
@@ -434,7 +434,7 @@ def likely_duplicates(
         )
         if e164:
             numbers.append(e164)
-    with store.read() if session is None else nullcontext(session) as session:
+    with store.sql_read() if session is None else nullcontext(session) as session:
         return matching.likely_matches(
             session, name, addresses, numbers, company=company, exclude_id=exclude_id
         )
@@ -442,30 +442,30 @@ def likely_duplicates(
 
 def get_card(store: Store, ref: str, *, interactions: int = 20) -> ContactCard:
     """The index card for REF."""
-    with store.read() as session:
+    with store.sql_read() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
         return card_for(session, contact_id, interactions=interactions)
 
 
 def get_card_by_id(store: Store, contact_id: int, *, interactions: int = 20) -> ContactCard:
-    with store.read() as session:
+    with store.sql_read() as session:
         resolve_contact(session, str(contact_id), include_deleted=True)
         return card_for(session, contact_id, interactions=interactions)
 
 
 def resolve(store: Store, ref: str) -> int:
-    with store.read() as session:
+    with store.sql_read() as session:
         return resolve_contact(session, ref, region=store.settings.default_region)
 
 
 def list_contacts(store: Store, query: ContactQuery | None = None) -> list[ContactRow]:
-    with store.read() as session:
+    with store.sql_read() as session:
         return queries.select_rows(session, query or ContactQuery(), store.settings)
 
 
 def count_contacts(store: Store, query: ContactQuery | None = None) -> int:
     query = query or ContactQuery()
-    with store.read() as session:
+    with store.sql_read() as session:
         where, params = queries.where(session, query, store.settings)
         # The company join only when a filter needs it: at 100,000 contacts it cost 95 ms of 103.
         source = (
@@ -474,25 +474,22 @@ def count_contacts(store: Store, query: ContactQuery | None = None) -> int:
             else "contact c"
         )
         sql = f"SELECT count(*) FROM {source}" + where
-        return int(session.execute(text(sql), params).scalar_one())
+        return int(session.run(sql, params).scalar_one())
 
 
 def search_contacts(store: Store, words: str, *, limit: int = 50) -> list[ContactRow]:
     """Full-text search, best matches first (prefix match, accents ignored)."""
-    with store.read() as session:
+    with store.sql_read() as session:
         found = matching_ids_sql(session, words)
         if found is None:
             return []
         sql, params = found
-        ids = [
-            int(i)
-            for i in session.execute(text(sql + f" LIMIT {int(limit) * 2}"), params).scalars()
-        ]
+        ids = [int(i) for i in session.run(sql + f" LIMIT {int(limit) * 2}", params).scalars()]
         if not ids:
             return []
         marks = ",".join(str(i) for i in ids)
-        rows = session.execute(
-            text(list_sql(session) + f" WHERE c.id IN ({marks}) AND c.deleted_at IS NULL")
+        rows = session.run(
+            list_sql(session) + f" WHERE c.id IN ({marks}) AND c.deleted_at IS NULL"
         ).all()
         by_id = {int(str(r[0])): r for r in rows}
         ordered = [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
@@ -609,8 +606,10 @@ def _change_fields(contact: Contact, patch: ContactPatch) -> None:
         contact.email_opt_out = patch.email_opt_out
 
 
-def _change_lists(session: Session, contact_id: int, patch: ContactPatch, region: str) -> None:
+def _change_lists(session: CrmSession, contact_id: int, patch: ContactPatch, region: str) -> None:
     """Addresses, emails, phones, websites and custom fields: removals first, then additions."""
+    from sqlmodel import select  # the ORM's edit path (`edit`), never the everyday one
+
     from pocketcrm.core.models import ContactEmail, ContactPhone, ContactWebsite
 
     remove_addresses(session, contact_id, patch.remove_addresses)
@@ -633,8 +632,10 @@ def _change_lists(session: Session, contact_id: int, patch: ContactPatch, region
 
 
 def _change_custom(
-    session: Session, contact_id: int, values: dict[str, str], removed: Sequence[str]
+    session: CrmSession, contact_id: int, values: dict[str, str], removed: Sequence[str]
 ) -> None:
+    from sqlmodel import select
+
     from pocketcrm.core.models import CustomField
 
     for name, value in values.items():
@@ -658,52 +659,49 @@ def _change_custom(
 
 def change_tags(store: Store, ref: str, add: Sequence[str], remove: Sequence[str]) -> ContactCard:
     """`tag REF +vip -cold`: add and remove in one step."""
-    from pocketcrm.core.models import Contact, ContactTag
-
     adding = sorted({validate.tag(t) for t in add})
     removing = sorted({validate.tag(t) for t in remove})
-    with store.write() as session:
+    with store.sql_write() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
         current = set(tags_of(session, contact_id))
         for tag_id in tag_ids(session, [t for t in adding if t not in current]):
-            session.add(ContactTag(contact_id=contact_id, tag_id=tag_id))
+            sql.insert_plain(session, "contact_tag", {"contact_id": contact_id, "tag_id": tag_id})
         for name in removing:
-            session.execute(
-                text(
-                    "DELETE FROM contact_tag WHERE contact_id = :c AND tag_id = "
-                    "(SELECT id FROM tag WHERE name = :n)"
-                ),
+            session.run(
+                "DELETE FROM contact_tag WHERE contact_id = :c AND tag_id = "
+                "(SELECT id FROM tag WHERE name = :n)",
                 {"c": contact_id, "n": name},
             )
-        contact = session.get(Contact, contact_id)
-        assert contact is not None
-        contact.updated_at = clock.now()
-        session.flush()
+        session.run(
+            "UPDATE contact SET updated_at = :now WHERE id = :c",
+            {"c": contact_id, "now": db_time(clock.now())},
+        )
         reindex(session, [contact_id])
         return card_for(session, contact_id)
 
 
 def set_stage(store: Store, ref: str, stage: str, *, by: str = "") -> ContactCard:
     """Move a contact along the life cycle; every change is kept in its history."""
-    from pocketcrm.core.models import Contact, StageChange
-
     new_stage = validate.stage(stage, store.settings)
-    with store.write() as session:
+    with store.sql_write() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
-        contact = session.get(Contact, contact_id)
-        assert contact is not None
-        if contact.stage != new_stage:
+        current = session.run("SELECT stage FROM contact WHERE id = :c", {"c": contact_id})
+        old_stage = str(current.scalar_one())
+        if old_stage != new_stage:
             now = clock.now()
-            session.add(
-                StageChange(
-                    contact_id=contact_id,
-                    at=now,
-                    from_stage=contact.stage,
-                    to_stage=new_stage,
-                    by=by or store.settings.owner,
-                )
+            sql.insert(
+                session,
+                "stage_change",
+                {
+                    "contact_id": contact_id,
+                    "at": now,
+                    "from_stage": old_stage,
+                    "to_stage": new_stage,
+                    "by": by or store.settings.owner,
+                },
             )
-            contact.stage = new_stage
-            contact.updated_at = now
-        session.flush()
+            session.run(
+                "UPDATE contact SET stage = :s, updated_at = :now WHERE id = :c",
+                {"c": contact_id, "s": new_stage, "now": db_time(now)},
+            )
         return card_for(session, contact_id)

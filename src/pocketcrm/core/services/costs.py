@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from pocketcrm.core import clock
 from pocketcrm.core.errors import Invalid, NotFound
@@ -19,6 +19,7 @@ from pocketcrm.core.money import parse_amount
 from pocketcrm.core.readmodels import TrashItem
 from pocketcrm.core.services.figures import today
 from pocketcrm.core.services.lookup import resolve_company, resolve_contact
+from pocketcrm.core.sessions import CrmSession
 from pocketcrm.core.store import Store
 
 KINDS = ("travel", "ads", "discount", "other")
@@ -42,7 +43,7 @@ class CostView:
     created_at: datetime
 
 
-def _target_id(session: Session, target: str, ref: str, region: str) -> int:
+def _target_id(session: CrmSession, target: str, ref: str, region: str) -> int:
     if target == "contact":
         return resolve_contact(session, ref, region=region)
     if target == "company":
@@ -55,7 +56,7 @@ def _target_id(session: Session, target: str, ref: str, region: str) -> int:
     return int(match[1]) if match else 0
 
 
-def _label(session: Session, target: str, target_id: int) -> str:
+def _label(session: CrmSession, target: str, target_id: int) -> str:
     if target == "contact":
         contact = session.get(Contact, target_id)
         return contact.display_name if contact else ""
@@ -77,7 +78,7 @@ def _target_of(cost: Cost) -> tuple[str, int]:
     return "", 0
 
 
-def _view(session: Session, cost: Cost) -> CostView:
+def _view(session: CrmSession, cost: Cost) -> CostView:
     assert cost.id is not None
     target, target_id = _target_of(cost)
     return CostView(

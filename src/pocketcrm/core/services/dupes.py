@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session
 
 from pocketcrm.core import clock, sql
 from pocketcrm.core.errors import Invalid, NotFound
@@ -47,6 +46,7 @@ from pocketcrm.core.matching import (
 from pocketcrm.core.models import MergeRecord, db_time, from_db_time
 from pocketcrm.core.readmodels import CompanyCard, ContactCard, ContactRow
 from pocketcrm.core.search import reindex, reindex_company
+from pocketcrm.core.sessions import CrmSession as Session  # a Db too (core/db.py)
 from pocketcrm.core.store import Store
 
 # -- finding pairs --------------------------------------------------------------------------

@@ -11,10 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
 from pocketcrm.core import clock
+from pocketcrm.core.db import Db
 from pocketcrm.core.readmodels import MonthAmount, PipelineStage
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.sql import bound_list
@@ -111,7 +109,7 @@ def _months(since: date, until: date) -> list[str]:
 
 
 def pipeline_figures(
-    session: Session, settings: Settings, since: datetime, until: datetime
+    session: Db, settings: Settings, since: datetime, until: datetime
 ) -> tuple[Pipeline, int, int]:
     """The pipeline now, with won/lost counted over [since, until); also the open deal count
     and their open amount (default currency). Shared by pipeline() and the report."""
@@ -122,12 +120,10 @@ def pipeline_figures(
     # Plain SQL: the report runs this in a cold process, where compiling ORM statements
     # cost more than the queries.
     marks, params = bound_list("s", stages)
-    rows = session.execute(
-        text(
-            "SELECT d.stage, d.currency, count(*), sum(d.amount_cents) FROM deal d "
-            "JOIN contact c ON c.id = d.contact_id WHERE d.deleted_at IS NULL "
-            f"AND c.deleted_at IS NULL AND d.stage IN ({marks}) GROUP BY d.stage, d.currency"
-        ),
+    rows = session.run(
+        "SELECT d.stage, d.currency, count(*), sum(d.amount_cents) FROM deal d "
+        "JOIN contact c ON c.id = d.contact_id WHERE d.deleted_at IS NULL "
+        f"AND c.deleted_at IS NULL AND d.stage IN ({marks}) GROUP BY d.stage, d.currency",
         params,
     ).all()
     for stage, deal_currency, n, total in rows:
@@ -142,13 +138,11 @@ def pipeline_figures(
         weighted = round(cents * stage_weight(settings, stage))
         figures.append(PipelineStage(stage, count, cents, weighted))
     won, lost = won_stage(settings), lost_stage(settings)
-    closed = session.execute(
-        text(
-            "SELECT d.stage, d.currency, count(*), sum(d.amount_cents) FROM deal d "
-            "JOIN contact c ON c.id = d.contact_id WHERE d.deleted_at IS NULL "
-            "AND c.deleted_at IS NULL AND d.stage IN (:won, :lost) "
-            "AND d.closed_at >= :since AND d.closed_at < :until GROUP BY d.stage, d.currency"
-        ),
+    closed = session.run(
+        "SELECT d.stage, d.currency, count(*), sum(d.amount_cents) FROM deal d "
+        "JOIN contact c ON c.id = d.contact_id WHERE d.deleted_at IS NULL "
+        "AND c.deleted_at IS NULL AND d.stage IN (:won, :lost) "
+        "AND d.closed_at >= :since AND d.closed_at < :until GROUP BY d.stage, d.currency",
         {"won": won, "lost": lost, "since": db_time(since), "until": db_time(until)},
     ).all()
     won_count = won_cents = lost_count = 0
@@ -163,19 +157,17 @@ def pipeline_figures(
     return result, sum(f.count for f in figures), sum(f.amount_cents for f in figures)
 
 
-def revenue_figures(session: Session, currency: str, since: date, until: date) -> Revenue:
+def revenue_figures(session: Db, currency: str, since: date, until: date) -> Revenue:
     """Revenue for [since, until) and what is owed now; shared by revenue() and the report."""
     received = Counter[str]()
     other = 0
     # Plain SQL: the report runs this in a cold process, where compiling ORM statements
     # and building Invoice objects cost more than the queries.
-    rows = session.execute(
-        text(
-            "SELECT p.paid_on, p.currency, p.amount_cents FROM payment p "
-            "JOIN invoice i ON i.id = p.invoice_id JOIN contact c ON c.id = p.contact_id "
-            "WHERE p.deleted_at IS NULL AND i.deleted_at IS NULL AND c.deleted_at IS NULL "
-            "AND p.paid_on >= :since AND p.paid_on < :until"
-        ),
+    rows = session.run(
+        "SELECT p.paid_on, p.currency, p.amount_cents FROM payment p "
+        "JOIN invoice i ON i.id = p.invoice_id JOIN contact c ON c.id = p.contact_id "
+        "WHERE p.deleted_at IS NULL AND i.deleted_at IS NULL AND c.deleted_at IS NULL "
+        "AND p.paid_on >= :since AND p.paid_on < :until",
         {"since": since.isoformat(), "until": until.isoformat()},
     ).all()
     for paid_on, paid_currency, cents in rows:
@@ -183,13 +175,11 @@ def revenue_figures(session: Session, currency: str, since: date, until: date) -
             other += 1
             continue
         received[f"{as_date(paid_on):%Y-%m}"] += int(cents)
-    open_rows = session.execute(
-        text(
-            "SELECT i.amount_cents, i.currency, i.due_on, coalesce((SELECT sum(p.amount_cents) "
-            "FROM payment p WHERE p.invoice_id = i.id AND p.deleted_at IS NULL), 0) "
-            "FROM invoice i JOIN contact c ON c.id = i.contact_id WHERE i.deleted_at IS NULL "
-            "AND c.deleted_at IS NULL AND i.cancelled_at IS NULL"
-        )
+    open_rows = session.run(
+        "SELECT i.amount_cents, i.currency, i.due_on, coalesce((SELECT sum(p.amount_cents) "
+        "FROM payment p WHERE p.invoice_id = i.id AND p.deleted_at IS NULL), 0) "
+        "FROM invoice i JOIN contact c ON c.id = i.contact_id WHERE i.deleted_at IS NULL "
+        "AND c.deleted_at IS NULL AND i.cancelled_at IS NULL"
     ).all()
     on = today()
     outstanding = open_count = overdue = 0

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import text
-from sqlmodel import Session
-
 from pocketcrm.core import clock, sql, validate
+from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.search import fold
 from pocketcrm.core.services.lookup import resolve_company
 from pocketcrm.core.settings import Settings
 
 
-def same_kind(session: Session, company_id: int, kind: str) -> None:
-    name, current = session.execute(
-        text("SELECT name, kind FROM company WHERE id = :i"), {"i": company_id}
+def same_kind(session: Db, company_id: int, kind: str) -> None:
+    name, current = session.run(
+        "SELECT name, kind FROM company WHERE id = :i", {"i": company_id}
     ).one()
     if current != kind:
         raise Invalid(
@@ -27,17 +25,17 @@ def same_kind(session: Session, company_id: int, kind: str) -> None:
         )
 
 
-def tag_ids(session: Session, names: Iterable[str]) -> list[int]:
+def tag_ids(session: Db, names: Iterable[str]) -> list[int]:
     """Ids of these tags, creating the missing ones."""
     ids = []
     for name in names:
-        found = session.execute(text("SELECT id FROM tag WHERE name = :n"), {"n": name}).scalar()
+        found = session.run("SELECT id FROM tag WHERE name = :n", {"n": name}).scalar()
         ids.append(int(found) if found is not None else sql.insert(session, "tag", {"name": name}))
     return ids
 
 
 def company_for(
-    session: Session,
+    session: Db,
     ref: str,
     stage: str = "",
     kind: str = "",
@@ -53,8 +51,8 @@ def company_for(
     if ref.isdecimal():
         found: int | None = resolve_company(session, ref)
     else:
-        found = session.execute(
-            text("SELECT id FROM company WHERE name_key = :k AND deleted_at IS NULL ORDER BY id"),
+        found = session.run(
+            "SELECT id FROM company WHERE name_key = :k AND deleted_at IS NULL ORDER BY id",
             {"k": fold(ref)},
         ).scalar()
     if found is not None:

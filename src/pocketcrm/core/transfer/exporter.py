@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import text
-from sqlmodel import Session
 
 from pocketcrm.core import queries
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.queries import ContactQuery
+from pocketcrm.core.sessions import CrmSession as Session  # a Db too (core/db.py)
 from pocketcrm.core.sql import chunks, id_list
 from pocketcrm.core.store import Store
 from pocketcrm.core.transfer import jsonfmt, jsonrecords

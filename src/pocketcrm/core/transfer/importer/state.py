@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
-from sqlmodel import Session
 
 from pocketcrm.core import clock, search
 from pocketcrm.core.matching import NameIndex, phone_key
 from pocketcrm.core.models import ImportBatch, db_time
+from pocketcrm.core.sessions import CrmSession as Session  # a Db too (core/db.py)
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.transfer import fidelity
 from pocketcrm.core.transfer.importer.apply import Recorder
