@@ -40,7 +40,7 @@ from pocketcrm.core import search
 from pocketcrm.core.sql import chunks
 from pocketcrm.core.store import Store, database_url
 from pocketcrm.core.transfer.importer.read import alive
-from pocketcrm.core.transfer.importer.recorder import PLAN, SPILL_ROWS, Recorder
+from pocketcrm.core.transfer.importer.recorder import AHEAD_ROWS, PLAN, Recorder
 from pocketcrm.core.transfer.importer.tables import BIG_CACHE_KIB
 
 
@@ -217,14 +217,14 @@ def _index_ahead(target: Store, recorder: Recorder, watcher: Watcher, copy: Stor
     end = _contact_end(watcher)
     written = 0
     for _sql, rows in recorder.search_rows.items():
-        if not _write_ahead(target, rows, end, recorder if not written else None, watcher):
+        if not write_ahead(target, rows, end, recorder if not written else None, watcher):
             return None
         written += 1
-    for ids in chunks(recorder.fresh, SPILL_ROWS):
+    for ids in chunks(recorder.fresh, AHEAD_ROWS):
         with copy.read() as session:
             read = search.index_rows(session, ids)
         first = recorder if not written else None
-        if not _write_ahead(target, read, end, first, watcher, ids):
+        if not write_ahead(target, read, end, first, watcher, ids):
             return None
         written += 1
     return written
@@ -235,7 +235,7 @@ def _contact_end(watcher: Watcher) -> int:
     return watcher.ends.get("contact") or 0
 
 
-def _write_ahead(
+def write_ahead(
     target: Store,
     rows: Sequence[Sequence[Any]],
     end: int,

@@ -24,6 +24,9 @@ from pocketcrm.core import search
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 SPILL_ROWS = 5000  # parameter rows kept in memory before they are written out
+# New contacts' search rows per transaction of their own, ahead of the contacts (apply.py):
+# about 0.1 s of another writer's wait each.
+AHEAD_ROWS = 4000
 PLAN = "planned"  # the snapshot's schema name on the connection that replays
 _TABLE = re.compile(
     r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:\w+\.)?\"?(\w+)", re.IGNORECASE
@@ -35,7 +38,8 @@ class _Spill:
     (replayed with one executemany). Written to an anonymous temporary file a few thousand
     rows at a time, so memory stays flat whatever the import's size."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = SPILL_ROWS) -> None:
+        self.limit = limit  # rows kept in memory before they are written out, at most
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         self.blobs: list[tuple[str, int, int]] = []  # (kind, start, length) in the file
         self.size = 0
@@ -47,7 +51,7 @@ class _Spill:
             self._spill()
             self.sql = sql
         self.pending.extend(rows)
-        if len(self.pending) >= SPILL_ROWS:
+        if len(self.pending) >= self.limit:
             self._spill()
 
     def _spill(self) -> None:
@@ -81,7 +85,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.writes = _Spill()
-        self.search_rows = _Spill()  # the new contacts' index rows, as the run built them
+        self.search_rows = _Spill(AHEAD_ROWS)  # the new contacts' index rows, as built
         self.changes = 0  # rows the planned run wrote (SQLite's total_changes)
         self.reindex: list[int] = []  # stored contacts whose index rows are read back after
         self.fresh: list[int] = []  # new contacts whose index rows are read from the snapshot

@@ -148,7 +148,7 @@ class RunState:
         if self.sqlite and self.recorder is None:
             # New contacts take ids above the largest; a search row left above it (by a
             # killed import: see apply.py) must not sit beside the new contact's row. A
-            # planned run's are cleared where they are written (apply._write_ahead).
+            # planned run's are cleared where they are written (apply.write_ahead).
             conn.exec_driver_sql(f"DELETE FROM contact_fts WHERE rowid >= {self.next_contact}")
         self._load_match_indexes()
         self.company_by_key: dict[str, int] = {}
