@@ -99,6 +99,13 @@ def test_an_import_killed_in_its_write_leaves_nothing_visible(
     assert _scalar(db, "SELECT count(*) FROM contact_fts WHERE rowid = " + str(dora.id)) == 1
     assert _found(store, "dora") == 1
     assert _found(store, "person") == 0
+    # An import that makes no new contact clears what is left above the last one.
+    assert _rows_ahead(db) > 0
+    update = tmp_path / "update.csv"
+    update.write_text("Name,Email,Title\nAnn Lee,ann@nordljus.se,Chair\n", encoding="utf-8")
+    assert import_files(store, [update]).created == 0
+    assert _rows_ahead(db) == 0
+    assert _found(store, "chair") == 1
     # And the file imports completely afterwards: every row once, each found.
     assert import_files(store, [source]).created == ROWS
     assert _found(store, "person") == ROWS

@@ -151,8 +151,10 @@ def _unsynced(dbapi_connection: Any, _record: Any) -> None:
 
 
 class ReplayMismatch(Exception):
-    """The replay wrote another number of rows than the planned run: some write of the run
-    escaped the recorder. Rolled back; the caller runs the import in its transaction."""
+    """The replay could not make the database what the copy became: it wrote another number
+    of rows than the planned run (some write escaped the recorder) or broke a constraint (a
+    row the plan rests on went meanwhile). Rolled back; the caller runs the import in its
+    transaction (which also removes any search rows written ahead)."""
 
 
 _PREFIX = ".pocketcrm-import-"  # the snapshots' folders: .pocketcrm-import-PID-RANDOM
