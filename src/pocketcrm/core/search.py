@@ -133,6 +133,12 @@ def phone_terms(phones: Iterable[tuple[str, str]]) -> str:
     return _digits_variants("\n".join(f"{typed}\t{e164}" for typed, e164 in phones))
 
 
+# The index rows of contacts that exist. An import writes its new contacts' rows ahead of
+# them, in short transactions of their own (importer/apply.py), so rows above the last contact
+# are not live yet (or were left by a killed import): a query that reads the index without
+# joining contact bounds it with this.
+LIVE_ROWS = "rowid <= (SELECT coalesce(max(id), 0) FROM contact)"
+
 # One index row: rowid, name, emails, phones, company, tags, notes, activity (_SOURCE_SQL).
 INSERT_SQL = (
     "INSERT INTO contact_fts(rowid, name, emails, phones, company, tags, notes, activity) "
@@ -184,12 +190,30 @@ def reindex(session: Db, contact_ids: Iterable[int]) -> None:
         for chunk in chunks(ids, 500):
             marks = id_list(chunk)
             cursor.execute(f"DELETE FROM contact_fts WHERE rowid IN ({marks})")
-            cursor.execute(_SOURCE_SQL + f" WHERE c.id IN ({marks}) AND c.deleted_at IS NULL")
-            rows = _index_rows(cursor.fetchall())
+            rows = _read_rows(cursor, marks)
             if rows:
                 cursor.executemany(INSERT_SQL, rows)
     finally:
         cursor.close()
+
+
+def index_rows(session: Db, contact_ids: Iterable[int]) -> list[tuple[Any, ...]]:
+    """The index rows `reindex` would write for these contacts, read from SESSION's database
+    (trashed ones have none): for a writer that inserts them elsewhere (an import writes its
+    new contacts' rows ahead of them, importer/apply.py)."""
+    found: list[tuple[Any, ...]] = []
+    cursor = session.driver_cursor()
+    try:
+        for chunk in chunks(list(contact_ids), 500):
+            found += _read_rows(cursor, id_list(chunk))
+    finally:
+        cursor.close()
+    return found
+
+
+def _read_rows(cursor: Any, marks: str) -> list[tuple[Any, ...]]:
+    cursor.execute(_SOURCE_SQL + f" WHERE c.id IN ({marks}) AND c.deleted_at IS NULL")
+    return _index_rows(cursor.fetchall())
 
 
 def reindex_company(session: Db, company_id: int) -> None:
@@ -227,7 +251,8 @@ def matching_ids_sql(
             return None
         order = " ORDER BY rank" if ranked else ""
         return (
-            f"SELECT rowid AS id FROM contact_fts WHERE contact_fts MATCH :fts{order}",
+            f"SELECT rowid AS id FROM contact_fts WHERE contact_fts MATCH :fts AND {LIVE_ROWS}"
+            f"{order}",
             {"fts": expression},
         )
     return _like_match(words(query), ranked=ranked)

@@ -5,143 +5,44 @@ An import used to match and decide inside its write transaction: 7 s of lock for
 rows and 40 s for a re-import of the same rows (one SELECT per record), longer than the busy
 timeout of every other writer. Now the whole run (matching, fidelity's decisions, the
 journal of what it changes, the search rows) happens on a copy made with SQLite's online
-backup; every INSERT, UPDATE and DELETE it makes there is recorded, and consecutive ones
-alike are joined into one executemany. Under BEGIN IMMEDIATE the real database is first
-checked to be the one the copy was made from (`PRAGMA data_version` of a connection that
-watched the copy being made: another connection's commit changes it); if so the recorded
-writes make it exactly what the copy became, else nothing is written and the caller plans
-again from a fresh copy. Same run, same statements, same ids: the preview, the journal,
-the undo and the all-or-nothing transaction are those of the plain run.
+backup and is committed there; what it wrote is recorded (recorder.py). Under BEGIN
+IMMEDIATE the real database is first checked to be the one the copy was made from (`PRAGMA
+data_version` of a connection that watched the copy being made: another connection's commit
+changes it; else the tables the plan depends on, see Watcher); if so the recorded writes
+make it exactly what the copy became (new rows copied from the copy, attached, in one
+INSERT ... SELECT per chunk and table), else nothing is written and the caller plans again
+from a fresh copy. Same run, same statements, same ids: the preview, the journal, the undo
+and the all-or-nothing transaction are those of the plain run.
+
+The new contacts' search rows (40% of the locked phase when they were written in it) go in
+first, ahead of the contacts, a few thousand per short write transaction of their own: an
+index row whose contact does not exist yet is found by no search (search.LIVE_ROWS), and the
+contacts then appear, searchable, in one commit. A kill in between leaves only such rows,
+above the last contact: the next import removes them, and a contact added meanwhile takes
+its id's row over (search.reindex replaces a row before writing it).
 """
 
 from __future__ import annotations
 
-import marshal
 import os
-import pickle
-import re
 import shutil
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 
 from pocketcrm.core import search
+from pocketcrm.core.sql import chunks
 from pocketcrm.core.store import Store, database_url
 from pocketcrm.core.transfer.importer.read import alive
+from pocketcrm.core.transfer.importer.recorder import AHEAD_ROWS, PLAN, Recorder
 from pocketcrm.core.transfer.importer.tables import BIG_CACHE_KIB
-
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
-
-
-class Recorder:
-    """The writes of a planned run, in order; consecutive statements alike share one list of
-    parameter rows (replayed with one executemany). Written to an anonymous temporary file a
-    few thousand rows at a time, so memory stays flat whatever the import's size."""
-
-    def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        self.blobs: list[tuple[str, int, int]] = []  # (kind, start, length) in the file
-        self.size = 0
-        self.sql = ""
-        self.pending: list[Sequence[Any]] = []
-        self.rows = 0
-        self.changes = 0  # rows the planned run wrote (SQLite's total_changes)
-        # statements recorded without being run on the copy (the new contacts' search rows:
-        # nothing in a run reads the index); the replay's count of rows leaves them out
-        self.unchecked: set[str] = set()
-        self.reindex: list[int] = []  # contacts whose search rows are read back after
-        self.unsafe = False  # the run rolled back to a savepoint: its writes cannot be replayed
-        self.read: dict[str, dict[int, Any]] = {}  # rows read to update: {table: {id: updated_at}}
-        self.written: set[str] = set()  # the statements' texts, for the tables they write
-
-    def add(self, sql: str, rows: Sequence[Sequence[Any]], *, checked: bool = True) -> None:
-        self.rows += len(rows)
-        self.written.add(sql)
-        if not checked:
-            self.unchecked.add(sql)
-        if sql != self.sql:
-            self._spill()
-            self.sql = sql
-        self.pending.extend(rows)
-        if len(self.pending) >= SPILL_ROWS:
-            self._spill()
-
-    def tables(self) -> set[str]:
-        """The tables the recorded statements write."""
-        found = (_TABLE.match(sql) for sql in self.written)
-        return {m.group(1).lower() for m in found if m is not None}
-
-    def _spill(self) -> None:
-        if not self.pending:
-            return
-        kind, blob = "m", b""
-        try:
-            blob = marshal.dumps((self.sql, self.pending))
-        except ValueError:  # a value marshal cannot carry (a datetime): pickle takes it
-            kind, blob = "p", pickle.dumps((self.sql, self.pending), pickle.HIGHEST_PROTOCOL)
-        self.file.write(blob)
-        self.blobs.append((kind, self.size, len(blob)))
-        self.size += len(blob)
-        self.pending = []
-
-    def listen(self, engine: Any) -> None:
-        """Record what SQLAlchemy sends to ENGINE's driver (the run's raw executemany calls
-        record themselves: see RunState._execute_many)."""
-        event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(
-        self,
-        _conn: Any,
-        _cursor: Any,
-        statement: str,
-        parameters: Any,
-        _context: Any,
-        executemany: bool,
-    ) -> None:
-        head = statement.lstrip()[:11].upper()
-        if head.startswith(_WRITES):
-            self.add(statement, list(parameters) if executemany else [parameters or ()])
-        elif head.startswith(("SAVEPOINT", "ROLLBACK")):
-            self.unsafe = True
-
-    def ops(self) -> Iterator[tuple[str, list[Sequence[Any]]]]:
-        """The recorded (statement, parameter rows), in the order they were made."""
-        self._spill()
-        for kind, start, length in self.blobs:
-            self.file.seek(start)
-            blob = self.file.read(length)
-            # written by this process, just now
-            yield marshal.loads(blob) if kind == "m" else pickle.loads(blob)
-
-    def replay(self, dbapi_connection: Any) -> int:
-        """Run the recorded writes; the rows they changed (SQLite's count), unchecked ones
-        left out: what the planned run changed on the copy."""
-        cursor = dbapi_connection.cursor()
-        changed = 0
-        try:
-            for sql, rows in self.ops():
-                before = dbapi_connection.total_changes
-                if len(rows) == 1 or "RETURNING" in sql.upper():
-                    for row in rows:  # executemany refuses a statement that returns rows
-                        cursor.execute(sql, row)
-                else:
-                    cursor.executemany(sql, rows)
-                if sql not in self.unchecked:
-                    changed += dbapi_connection.total_changes - before
-        finally:
-            cursor.close()
-        return changed
-
-    def close(self) -> None:
-        self.file.close()
-
-
-SPILL_ROWS = 5000  # parameter rows a recorder keeps in memory before it writes them out
 
 
 class Watcher:
@@ -213,7 +114,6 @@ class Watcher:
 # Tables whose end a plan depends on even when it writes none of them: what records are
 # matched against (contacts, their tags) and the erased people's hashes.
 _ALWAYS = frozenset({"contact", "tag", "suppression"})
-_TABLE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
 
 
 @contextmanager
@@ -236,6 +136,9 @@ def snapshot(store: Store) -> Iterator[tuple[Store, Watcher]]:
                 target.close()
             watcher.conn.execute("COMMIT")
             copy = Store(database_url(path), store.settings)
+            # The run is committed on the copy (its rows are copied from there): a copy
+            # thrown away after the import needs no fsync at its checkpoint.
+            event.listen(copy.engine, "connect", _unsynced)
             try:
                 yield copy, watcher
             finally:
@@ -244,9 +147,15 @@ def snapshot(store: Store) -> Iterator[tuple[Store, Watcher]]:
             watcher.close()
 
 
+def _unsynced(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
 class ReplayMismatch(Exception):
-    """The replay wrote another number of rows than the planned run: some write of the run
-    escaped the recorder. Rolled back; the caller runs the import in its transaction."""
+    """The replay could not make the database what the copy became: it wrote another number
+    of rows than the planned run (some write escaped the recorder) or broke a constraint (a
+    row the plan rests on went meanwhile). Rolled back; the caller runs the import in its
+    transaction (which also removes any search rows written ahead)."""
 
 
 _PREFIX = ".pocketcrm-import-"  # the snapshots' folders: .pocketcrm-import-PID-RANDOM
@@ -261,15 +170,134 @@ def _sweep(where: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def apply(store: Store, recorder: Recorder, watcher: Watcher) -> bool:
-    """Replay RECORDER's writes in one write transaction; False (nothing written) when the
-    database changed since the snapshot the plan was made on."""
+def apply(store: Store, recorder: Recorder, watcher: Watcher, copy: Store) -> bool:
+    """Write what the run on COPY wrote: its new contacts' search rows ahead, then the rest
+    in one write transaction; False (no contact written) when the database changed since
+    the snapshot the plan was made on."""
     if recorder.unsafe:
         raise ReplayMismatch
-    with store.write() as session:
+    with _attached(store, copy) as target:
+        written = _index_ahead(target, recorder, watcher, copy)
+        if written is None:
+            return False
+        try:
+            if not _replay(target, recorder, watcher, clear=written == 0):
+                return False
+        except (sqlite3.IntegrityError, IntegrityError) as exc:
+            raise ReplayMismatch from exc  # a row the plan rests on went meanwhile
+        _checkpoint(target)
+    return True
+
+
+def _checkpoint(target: Store) -> None:
+    """Copy the replay's pages from the WAL into the database file, after the commit: the
+    checkpoint the commit would have run (SQLite's autocheckpoint) runs here instead, where
+    it is plainly outside the lock, and the next writer's commit does not inherit it."""
+    raw = target.engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+    finally:
+        raw.close()
+
+
+@contextmanager
+def _attached(store: Store, copy: Store) -> Iterator[Store]:
+    """STORE's database opened anew with COPY attached as PLAN (ATTACH cannot run inside a
+    transaction: it is made as each connection opens)."""
+    assert copy.path is not None
+    plan = str(copy.path)
+    target = Store(store.url, store.settings)
+    target.lock_notice, target.lock_limit = store.lock_notice, store.lock_limit
+
+    def attach(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"ATTACH DATABASE ? AS {PLAN}", (plan,))
+
+    event.listen(target.engine, "connect", attach)
+    try:
+        yield target
+    finally:
+        target.close()
+
+
+def _index_ahead(target: Store, recorder: Recorder, watcher: Watcher, copy: Store) -> int | None:
+    """The new contacts' index rows, a chunk per short write transaction, before the
+    contacts: those the run built, then those read back from COPY (contacts whose company or
+    history the run wrote too), each replacing any row of its id. The chunks written, or
+    None when another writer added a contact meanwhile (the ids are taken: plan again)."""
+    end = _contact_end(watcher)
+    written = 0
+    for _sql, rows in recorder.search_rows.items():
+        if not write_ahead(target, rows, end, recorder if not written else None, watcher):
+            return None
+        written += 1
+        time.sleep(LET_IN_S)
+    for ids in chunks(recorder.fresh, AHEAD_ROWS):
+        with copy.read() as session:
+            read = search.index_rows(session, ids)
+        first = recorder if not written else None
+        if not write_ahead(target, read, end, first, watcher, ids):
+            return None
+        written += 1
+        time.sleep(LET_IN_S)
+    return written
+
+
+# A pause after each chunk written ahead: a writer waiting for the lock polls it (SQLite's
+# busy handler sleeps up to 100 ms between tries), and one chunk taken right after another
+# kept it waiting through them all (3 s measured at 100,000 rows, for 0.3 s chunks).
+LET_IN_S = 0.1
+
+
+def _contact_end(watcher: Watcher) -> int:
+    """The last contact id when the snapshot was made: the plan's new ones are above."""
+    return watcher.ends.get("contact") or 0
+
+
+def write_ahead(
+    target: Store,
+    rows: Sequence[Sequence[Any]],
+    end: int,
+    first: Recorder | None,
+    watcher: Watcher,
+    replacing: Sequence[int] = (),
+) -> bool:
+    """One chunk of index rows above END (the last contact when the snapshot was made). The
+    FIRST chunk checks the whole plan and clears what a killed import left above END."""
+    if any(int(row[0]) <= end for row in rows):
+        raise ReplayMismatch  # only new contacts' rows go ahead: a stored one's would show
+    with target.write() as session:
+        cursor = session.connection().connection.cursor()  # BEGIN IMMEDIATE
+        try:
+            if first is not None:
+                if not watcher.holds(first):
+                    return False
+                cursor.execute("DELETE FROM contact_fts WHERE rowid > ?", (end,))
+            elif (cursor.execute("SELECT max(id) FROM contact").fetchone()[0] or 0) != end:
+                return False
+            if replacing:
+                marks = ",".join(str(int(i)) for i in replacing)
+                cursor.execute(f"DELETE FROM contact_fts WHERE rowid IN ({marks})")
+            cursor.executemany(search.INSERT_SQL, rows)
+        finally:
+            cursor.close()
+    return True
+
+
+def _replay(target: Store, recorder: Recorder, watcher: Watcher, *, clear: bool) -> bool:
+    """The locked phase: the recorded writes in one transaction, then the stored contacts
+    the run changed are indexed again. CLEAR: no index row went ahead, so what a killed
+    import left above the last contact is removed here (a new contact must not find it)."""
+    with target.write() as session:
         dbapi_connection: Any = session.connection().connection.dbapi_connection  # BEGIN IMMEDIATE
         if not watcher.holds(recorder):
             return False
+        if clear:
+            end = _contact_end(watcher)
+            dbapi_connection.execute("DELETE FROM contact_fts WHERE rowid > ?", (end,))
+        # Rows are copied as the run left them: a contact may name a company the run made
+        # after it (a later record of the same person); checked at the commit instead.
+        dbapi_connection.execute("PRAGMA defer_foreign_keys=ON")
+        dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")  # _checkpoint, after
         (cache,) = dbapi_connection.execute("PRAGMA cache_size").fetchone()
         dbapi_connection.execute(f"PRAGMA cache_size={-BIG_CACHE_KIB}")  # as the run had
         try:

@@ -17,9 +17,10 @@ from pocketcrm.core.search import fold
 from pocketcrm.core.store import Store
 from pocketcrm.core.text import strip_all
 from pocketcrm.core.transfer import fidelity, jsonfmt
-from pocketcrm.core.transfer.importer.apply import Recorder, ReplayMismatch, apply, snapshot
+from pocketcrm.core.transfer.importer.apply import ReplayMismatch, apply, snapshot
 from pocketcrm.core.transfer.importer.normalise import STRIPPED, UUID_TEXT, Normaliser, Rec
 from pocketcrm.core.transfer.importer.read import CHUNK, Source, Spool
+from pocketcrm.core.transfer.importer.recorder import Recorder
 from pocketcrm.core.transfer.importer.report import MAX_LISTED, ImportReport, SuppressedRow
 from pocketcrm.core.transfer.importer.update import Updater
 from pocketcrm.core.transfer.records import ContactDraft
@@ -202,7 +203,8 @@ class Run(Updater):
     def finish(self, sources: Sequence[Source]) -> None:
         session = self.session
         if self.recorder is not None:  # a planned run: indexed where its writes are replayed
-            self.recorder.reindex = sorted(self.touched)
+            self.recorder.reindex = sorted(self.touched - self.created_ids)
+            self.recorder.fresh = sorted(self.touched & self.created_ids)
         else:
             search.reindex(session, sorted(self.touched))  # new ones were indexed as written
         if not self.sqlite:
@@ -343,7 +345,7 @@ def _planned(
         try:
             recorder.listen(copy.engine)
             report = _in_transaction(copy, sources, spool, options, write=True, recorder=recorder)
-            if not apply(store, recorder, watcher):
+            if not apply(store, recorder, watcher, copy):
                 return None
             return report
         finally:
@@ -360,7 +362,8 @@ def _in_transaction(
     recorder: Recorder | None = None,
 ) -> ImportReport:
     """The run in one write transaction of STORE: committed if WRITE, else rolled back (a
-    run whose writes a RECORDER keeps is rolled back too: they are replayed elsewhere)."""
+    run whose writes a RECORDER keeps is committed on the snapshot it runs on: its new rows
+    are copied from there)."""
     report: ImportReport | None = None
     try:
         with store.write() as session:
@@ -384,7 +387,7 @@ def _in_transaction(
                     f"{first.line}: {'; '.join(first.reasons)}); nothing was written",
                 )
             report = run.report(sources, written=write)
-            if not write or recorder is not None:
+            if not write:
                 raise _Rollback
     except _Rollback:
         pass

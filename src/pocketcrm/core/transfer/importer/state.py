@@ -15,8 +15,8 @@ from pocketcrm.core.models import ImportBatch, db_time
 from pocketcrm.core.sessions import CrmSession as Session  # a Db too (core/db.py)
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.transfer import fidelity
-from pocketcrm.core.transfer.importer.apply import Recorder
 from pocketcrm.core.transfer.importer.normalise import Normaliser, Rec
+from pocketcrm.core.transfer.importer.recorder import Recorder
 from pocketcrm.core.transfer.importer.report import (
     MAX_LISTED,
     DuplicateHint,
@@ -25,6 +25,10 @@ from pocketcrm.core.transfer.importer.report import (
     SuppressedRow,
 )
 from pocketcrm.core.transfer.importer.tables import BIG_CACHE_KIB, COLUMNS, FLUSH_ORDER
+
+# A planned run's bulk insert of at least this many rows is replayed as a copy of its rowid
+# range from the snapshot (recorder.py); a smaller one, as its rows (no queries for the range).
+COPY_ROWS = 64
 
 
 class RunState:
@@ -141,9 +145,10 @@ class RunState:
         # invoice -> deal and payment -> invoice references to rows of later records
         self.late_deal_links: list[tuple[int, str]] = []
         self.late_payments: list[tuple[int, dict[str, Any], Rec]] = []
-        if self.sqlite:
+        if self.sqlite and self.recorder is None:
             # New contacts take ids above the largest; a search row left above it (by a
-            # purge elsewhere) must not sit beside the new contact's row.
+            # killed import: see apply.py) must not sit beside the new contact's row. A
+            # planned run's are cleared where they are written (apply.write_ahead).
             conn.exec_driver_sql(f"DELETE FROM contact_fts WHERE rowid >= {self.next_contact}")
         self._load_match_indexes()
         self.company_by_key: dict[str, int] = {}
@@ -221,15 +226,29 @@ class RunState:
             columns = COLUMNS[table]
             marks = ", ".join([self.mark] * len(columns))
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-            self._execute_many(sql, rows)
+            self._execute_many(sql, rows, table)
 
-    def _execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if self.cursor is not None:
-            self.cursor.executemany(sql, rows)
-            if self.recorder is not None:
-                self.recorder.add(sql, rows)
-        else:
+    def _execute_many(self, sql: str, rows: Sequence[Sequence[Any]], table: str = "") -> None:
+        if self.cursor is None:
             self.conn.exec_driver_sql(sql, list(rows))
+            return
+        if self.recorder is None:
+            self.cursor.executemany(sql, rows)
+            return
+        if not table or len(rows) < COPY_ROWS:
+            self.cursor.executemany(sql, rows)
+            self.recorder.add(sql, rows)
+            return
+        after = self._end(table)
+        self.cursor.executemany(sql, rows)
+        last = self._end(table)
+        if last - after == len(rows):  # the new rows are the table's end: copied from there
+            self.recorder.copied(self.cursor, table, after, last)
+        else:
+            self.recorder.add(sql, rows)
+
+    def _end(self, table: str) -> int:
+        return int(self.cursor.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0)
 
     def flush(self) -> None:
         """Write the chunk's new rows, parents first."""
@@ -241,7 +260,7 @@ class RunState:
             # search.reindex would read back, without reading it back.
             rows = search.folded_rows(self.buf_fts)
             if self.recorder is not None:  # nothing in the run reads the index: the copy
-                self.recorder.add(search.INSERT_SQL, rows, checked=False)  # is not indexed
+                self.recorder.search(rows)  # is not indexed; the rows go ahead (apply.py)
             else:
                 self._execute_many(search.INSERT_SQL, rows)
         self._reset_buffers()
