@@ -603,7 +603,7 @@ class CaseEvent(SQLModel, table=True):
     case_id: int = Field(foreign_key="support_case.id", index=True, ondelete="CASCADE")
     at: datetime = _created()
     kind: str  # opened, reply, note, inbound, status, assign, satisfaction
-    by: str = ""
+    actor: str = ""  # who: a login
     from_value: str = ""
     to_value: str = ""
     body: str = _text()

@@ -96,7 +96,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("kind", sa.String(), nullable=False),
-        sa.Column("by", sa.String(), nullable=False),
+        sa.Column("actor", sa.String(), nullable=False),
         sa.Column("from_value", sa.String(), nullable=False),
         sa.Column("to_value", sa.String(), nullable=False),
         sa.Column("body", sa.Text(), server_default="", nullable=False),
