@@ -62,6 +62,7 @@ class Commands(LazyGroup):
         "invoice": "pocketcrm.commands.billing:invoice_app",
         "pay": "pocketcrm.commands.billing:pay",
         "billing": "pocketcrm.commands.billing:billing",
+        "case": "pocketcrm.commands.cases:case_app",
         "tui": "pocketcrm.cli:tui",
     }
     # The root --help and completion show these without importing any command module
@@ -108,6 +109,7 @@ class Commands(LazyGroup):
         "invoice": "Invoices and orders: what a customer was billed, and whether it was paid.",
         "pay": "Record a payment (or, with --refund, money paid back) against an invoice.",
         "billing": "A contact's billing history: what was issued, paid, refunded and cancelled.",
+        "case": "Support cases: questions and complaints with a service level, replies by email.",
         "tui": "Open the full-screen interface (same as bare `pocketcrm` in a terminal).",
     }
 
