@@ -63,6 +63,7 @@ class Commands(LazyGroup):
         "pay": "pocketcrm.commands.billing:pay",
         "billing": "pocketcrm.commands.billing:billing",
         "case": "pocketcrm.commands.cases:case_app",
+        "mail": "pocketcrm.commands.mail:mail_app",
         "tui": "pocketcrm.cli:tui",
     }
     # The root --help and completion show these without importing any command module
@@ -110,6 +111,7 @@ class Commands(LazyGroup):
         "pay": "Record a payment (or, with --refund, money paid back) against an invoice.",
         "billing": "A contact's billing history: what was issued, paid, refunded and cancelled.",
         "case": "Support cases: questions and complaints with a service level, replies by email.",
+        "mail": "Email that logs itself: fetch a Maildir, an mbox or an IMAP mailbox onto the timelines.",
         "tui": "Open the full-screen interface (same as bare `pocketcrm` in a terminal).",
     }
 

@@ -528,3 +528,24 @@ def add_inbound(
     )
     if str(_row(session, ident)["status"]) in ("waiting", "resolved"):
         _move(session, store, ident, "open", force=False)
+
+
+def add_outbound(
+    session: Session,
+    store: Store,
+    ident: int,
+    body: str,
+    *,
+    message_id: str,
+    interaction_id: int | None,
+    at: datetime,
+) -> None:
+    """A reply sent from a mail program (found in Sent or by BCC): it answers the customer
+    like `case reply` does, without mailing anything."""
+    event(session, ident, "reply", store.settings.owner.strip(), body=body,
+          message_id=message_id, interaction_id=interaction_id, at=at)  # fmt: skip
+    row = _row(session, ident)
+    if row["first_response_at"] is None:
+        _update(session, ident, {"first_response_at": at})
+    if row["status"] == "new":
+        _move(session, store, ident, "open", force=False)
