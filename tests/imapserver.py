@@ -8,6 +8,7 @@ anyone else, everything runs as that user. .ci/run installs the package.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -142,10 +143,8 @@ service stats {{
         pid_file = self.root / "run" / "master.pid"
         if pid_file.exists():
             pid = int(pid_file.read_text().strip())
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
                 try:
