@@ -293,3 +293,18 @@ def test_imap_login_failure_writes_nothing(
     assert caught.value.exit_code == 1 and "\n" not in str(caught.value)
     with store.read() as session:
         assert session.execute(text("SELECT count(*) FROM mail_message")).scalar() == 0
+
+
+def test_a_reply_to_the_campaign_sender_saying_unsubscribe_opts_out(
+    store: Store, people: dict[str, int], tmp_path: Path
+) -> None:
+    """Without a dedicated address, List-Unsubscribe is the sender with subject unsubscribe."""
+    store.settings.reminders.smtp.sender = "news@shop.example.com"
+    box = maildir(
+        tmp_path,
+        message("ann@example.com", "news@shop.example.com", "Re: our news", mid="k1@x"),
+        message("bob@example.com", "news@shop.example.com", "Unsubscribe", mid="k2@x"),
+    )
+    assert dict(intake.fetch(store, str(box)).outcomes) == {"logged": 1, "unsubscribed": 1}
+    assert contacts.get_card(store, "bob").email_opt_out
+    assert not contacts.get_card(store, "ann").email_opt_out
