@@ -100,3 +100,21 @@ def test_reply_without_a_server_is_one_line(run: Run, ann: None) -> None:
     run("case", "open", "ann", "Oven")
     result = run("case", "reply", "CASE-2026-0001", "hello", code=2)
     assert "reminders.smtp.host" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_agenda_and_remind_tell_of_cases_near_or_past_their_level(
+    run: Run, ann: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("case", "open", "ann", "Oven smokes", "--priority", "urgent")  # first reply by 11:00
+    run("case", "open", "ann", "Brochure", "--priority", "low")
+    agenda = run("agenda").stdout
+    assert "CASE-2026-0001" in agenda and "soon" in agenda and "Brochure" not in agenda
+    first = run("remind").stdout
+    assert "Cases due soon" in first and "CASE-2026-0001 Oven smokes (urgent)" in first
+    monkeypatch.setenv("POCKETCRM_NOW", "2026-12-01T11:30:00+01:00")
+    assert "BREACHED" in run("agenda").stdout
+    second = run("remind").stdout
+    assert "Cases past their service level" in second and "Cases due soon" not in second
+    assert "Case" not in run("remind").stdout  # each one once
+    run("case", "resolve", "CASE-2026-0001")
+    assert "CASE-2026-0001" not in run("agenda").stdout

@@ -267,3 +267,30 @@ def contact_cases(store: Store, contact_id: int, limit: int = 20) -> list[CaseVi
             {"c": contact_id},
         ).all()
     return [view(r, now, warn_window(store)) for r in rows]
+
+
+def reminder_rows(
+    session: Session, now: datetime, warn: timedelta
+) -> list[tuple[int, int, datetime, bool]]:
+    """(case id, contact id, running target, breached) of every case breached or due within
+    WARN: what `remind` tells about (through the partial next-due index)."""
+    rows = session.execute(
+        text(
+            "SELECT s.id, s.contact_id, s.next_due_at FROM support_case s "
+            "JOIN contact c ON c.id = s.contact_id WHERE s.next_due_at IS NOT NULL "
+            "AND s.deleted_at IS NULL AND c.deleted_at IS NULL AND s.next_due_at <= :limit"
+        ),
+        {"limit": db_time(now + warn)},
+    ).all()
+    return [(int(r[0]), int(r[1]), _time(r[2]), _time(r[2]) <= now) for r in rows]
+
+
+def case_labels(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """'CASE-2026-0007 Oven broken (urgent)' by case id, for reminder texts."""
+    if not ids:
+        return {}
+    listed = ",".join(str(int(i)) for i in ids)
+    rows = session.execute(
+        text(f"SELECT id, number, subject, priority FROM support_case WHERE id IN ({listed})")
+    ).all()
+    return {int(r[0]): f"{r[1]} {r[2]} ({r[3]})" for r in rows}
