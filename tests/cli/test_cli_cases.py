@@ -118,3 +118,11 @@ def test_agenda_and_remind_tell_of_cases_near_or_past_their_level(
     assert "Case" not in run("remind").stdout  # each one once
     run("case", "resolve", "CASE-2026-0001")
     assert "CASE-2026-0001" not in run("agenda").stdout
+
+
+def test_report_service_section(run: Run, ann: None) -> None:
+    run("case", "open", "ann", "Oven", "--product", "Oven X2")
+    text = run("report", "service").stdout
+    assert "Customer service" in text and "Oven X2" in text and "opened 1" in text
+    data = json.loads(run("report", "service", "--json", "--since", "7d").stdout)
+    assert data["opened"] == 1 and data["by_product"] == [{"key": "Oven X2", "count": 1}]

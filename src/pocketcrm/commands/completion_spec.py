@@ -370,7 +370,16 @@ SPEC: dict[str, Any] = {
             "--db": ("db", True),
             "--json": ("as_json", False),
         },
-        "commands": [],
+        "commands": ["service"],
+    },
+    "report service": {
+        "arguments": [],
+        "options": {
+            "--since": ("since", True),
+            "--until": ("until", True),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+        },
     },
     "remind": {
         "arguments": [],

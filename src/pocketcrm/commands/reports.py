@@ -101,8 +101,12 @@ def _money_lines(report: Report) -> list[str]:
 class Sections(LazyGroup):
     """`pocketcrm report SECTION`: each section lives in its own module, built when asked."""
 
-    lazy: dict[str, str] = {}
-    summaries: dict[str, str] = {}
+    lazy: dict[str, str] = {
+        "service": "pocketcrm.commands.report_service:service",
+    }
+    summaries: dict[str, str] = {
+        "service": "Support cases: opened and closed, by product, priority, channel, assignee and department; reply and resolution times, service level, reopens, satisfaction.",
+    }
 
 
 report_app = typer.Typer(
