@@ -122,7 +122,9 @@ def test_agenda_and_remind_tell_of_cases_near_or_past_their_level(
 
 def test_report_service_section(run: Run, ann: None) -> None:
     run("case", "open", "ann", "Oven", "--product", "Oven X2")
-    text = run("report", "service").stdout
+    text = run("report", "service", "--until", "2026-12-01").stdout
     assert "Customer service" in text and "Oven X2" in text and "opened 1" in text
-    data = json.loads(run("report", "service", "--json", "--since", "7d").stdout)
+    data = json.loads(
+        run("report", "service", "--json", "--since", "7d", "--until", "2026-12-01").stdout
+    )
     assert data["opened"] == 1 and data["by_product"] == [{"key": "Oven X2", "count": 1}]
