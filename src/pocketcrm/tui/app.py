@@ -144,6 +144,12 @@ def _pipeline_screen() -> Screen[None]:
     return PipelineScreen()
 
 
+def _cases_screen() -> Screen[None]:
+    from pocketcrm.tui.screens.cases import CasesScreen
+
+    return CasesScreen()
+
+
 class PocketCRM(App[int]):
     """pocketcrm's interface; build it with make_app."""
 
@@ -156,6 +162,7 @@ class PocketCRM(App[int]):
         "report": ReportScreen,
         "dupes": DuplicatesScreen,
         "pipeline": lambda: _pipeline_screen(),
+        "cases": lambda: _cases_screen(),
     }
     DEFAULT_MODE: ClassVar[str] = "contacts"
     COMMANDS = App.COMMANDS | {CrmCommands}
@@ -211,6 +218,14 @@ class PocketCRM(App[int]):
             id="go-pipeline",
             group=SCREENS,
             tooltip="Go to the deals pipeline",
+        ),
+        Binding(
+            "7",
+            "switch_mode('cases')",
+            "Cases",
+            id="go-cases",
+            show=False,
+            tooltip="Go to the support cases",
         ),
         Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last delete or done"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Help: keys and screens"),

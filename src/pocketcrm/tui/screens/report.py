@@ -9,10 +9,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
-from textual.widgets import Sparkline, Static
+from textual.widgets import Sparkline, Static, TabbedContent, TabPane
 
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
+from pocketcrm.tui.screens.report_service import ServiceTab
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 from pocketcrm.tui.widgets.top_bar import TopBar
 
@@ -86,15 +87,30 @@ class ReportScreen(CrmScreen):
     def compose(self) -> ComposeResult:
         yield TopBar("report")
         yield Static("", id="report-title", classes="pane-title")
-        with VerticalScroll(id="report-body"):
-            yield Static("Loading…", id="report-figures")
-            yield Static("Activity per week", id="activity-title", classes="pane-title")
-            yield Sparkline([], id="activity", summary_function=max)
-            yield Static("", id="activity-axis")
-            with Grid(id="report-bars"):
-                for name in ("stage", "kind", "outcome", "owner", "success", "company", "stale"):
-                    yield Static("", id=f"bars-{name}", classes="bars")
+        with TabbedContent(id="report-tabs"):
+            with TabPane("Overview", id="report-overview"), VerticalScroll(id="report-body"):
+                yield Static("Loading…", id="report-figures")
+                yield Static("Activity per week", id="activity-title", classes="pane-title")
+                yield Sparkline([], id="activity", summary_function=max)
+                yield Static("", id="activity-axis")
+                with Grid(id="report-bars"):
+                    for name in (
+                        "stage",
+                        "kind",
+                        "outcome",
+                        "owner",
+                        "success",
+                        "company",
+                        "stale",
+                    ):
+                        yield Static("", id=f"bars-{name}", classes="bars")
+            with TabPane("Service", id="report-service"):
+                yield ServiceTab(id="report-service-tab")
         yield KeyFooter()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "report-service" and self.store is not None:
+            self.query_one(ServiceTab).reload(self, self.days)
 
     def on_mount(self) -> None:
         self.query_one("#report-body").focus()
@@ -114,6 +130,8 @@ class ReportScreen(CrmScreen):
             return summary(store, since=now - timedelta(days=days), until=now)
 
         self.background(job, self.show, group="report", exclusive=True)
+        if self.query_one("#report-tabs", TabbedContent).active == "report-service":
+            self.query_one(ServiceTab).reload(self, days)
 
     def show(self, report: Report) -> None:
         since = fmt.local(report.since, date_only=True)
