@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, text
 
-from pocketcrm.core import clock, rollup
+from pocketcrm.core import clock, demo_cases, rollup
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.models import (
     AppState,
@@ -688,6 +688,7 @@ def generate(
         (StageChange, people.stages),
     ]
     _write(store, tables, interaction_rows, [(FollowUp, follow_rows), *money], seed)
+    demo_cases.generate_cases(store, count=max(1, contacts // 10), seed=seed)
     return {
         "contacts": contacts,
         "companies": companies,
