@@ -122,7 +122,6 @@ class _Maker:
 
 def generate_cases(store: Store, *, count: int, seed: int = 7, days: int = 90) -> int:
     """Add COUNT cases over the existing contacts (none when there are no contacts)."""
-    rng = random.Random(seed + 14)
     with store.read() as session:
         people = [
             (int(r[0]), None if r[1] is None else int(r[1]))
@@ -133,6 +132,7 @@ def generate_cases(store: Store, *, count: int, seed: int = 7, days: int = 90) -
         )
     if not people or count < 1:
         return 0
+    rng = random.Random(f"cases:{seed}:{start}")  # a second call makes other uuids
     maker = _Maker(store, rng, clock.now())
     year = maker.now.astimezone(clock.local_zone()).year
     for i in range(1, count + 1):

@@ -68,6 +68,7 @@ class _Rules:
     full_body: bool
     outgoing: bool  # the whole source is a Sent folder
     contacts: dict[str, int]  # address -> contact id
+    companies: dict[int, int | None]  # contact id -> company id
 
 
 def _rules(session: Session, store: Store, outgoing: bool) -> _Rules:
@@ -80,10 +81,10 @@ def _rules(session: Session, store: Store, outgoing: bool) -> _Rules:
     unsubscribe = mail.unsubscribe_address.strip().lower()
     rows = session.execute(
         text(
-            "SELECT e.address_key, e.contact_id FROM contact_email e JOIN contact c "
+            "SELECT e.address_key, e.contact_id, c.company_id FROM contact_email e JOIN contact c "
             "ON c.id = e.contact_id WHERE c.deleted_at IS NULL ORDER BY e.is_primary, e.id DESC"
         )
-    )
+    ).all()
     return _Rules(
         mine=mine | ({support} if support else set()),
         support=support,
@@ -92,7 +93,8 @@ def _rules(session: Session, store: Store, outgoing: bool) -> _Rules:
         unknown_sender=mail.unknown_sender,
         full_body=mail.full_body,
         outgoing=outgoing,
-        contacts={str(a): int(c) for a, c in rows},
+        contacts={str(r[0]): int(r[1]) for r in rows},
+        companies={int(r[1]): None if r[2] is None else int(r[2]) for r in rows},
     )
 
 
@@ -102,6 +104,10 @@ class _Batch:
 
     items: list[tuple[Item, str]] = field(default_factory=list)  # (item, message id)
     touched: set[int] = field(default_factory=set)
+    # The common case (a message logged on known contacts, or from nobody known) needs no
+    # ids back: its rows go in with one executemany at the batch's end.
+    interactions: list[dict[str, object]] = field(default_factory=list)
+    messages: list[dict[str, object]] = field(default_factory=list)
 
 
 def _remember(
@@ -116,31 +122,51 @@ def _remember(
     case_id: int | None = None,
     raw: bytes = b"",
     direction: str = "",
+    later: _Batch | None = None,
 ) -> None:
-    sql.insert(
-        session,
-        "mail_message",
-        {
-            "message_id": message_id,
-            "source": source,
-            "status": status,
-            "reason": reason,
-            "direction": direction,
-            "sender": parsed.sender if parsed else "",
-            "subject": parsed.subject if parsed else "",
-            "sent_at": parsed.sent_at if parsed else None,
-            "contact_id": contact_id,
-            "case_id": case_id,
-            "raw": raw.decode("utf-8", "replace")[:RAW_LIMIT],
-            "fetched_at": clock.now(),
-        },
-    )
+    row: dict[str, object] = {
+        "message_id": message_id,
+        "source": source,
+        "status": status,
+        "reason": reason,
+        "direction": direction,
+        "sender": parsed.sender if parsed else "",
+        "subject": parsed.subject if parsed else "",
+        "sent_at": parsed.sent_at if parsed else None,
+        "contact_id": contact_id,
+        "case_id": case_id,
+        "raw": raw.decode("utf-8", "replace")[:RAW_LIMIT],
+        "fetched_at": clock.now(),
+    }
+    if later is not None:
+        later.messages.append(row)
+    else:
+        sql.insert(session, "mail_message", row)
 
 
 def _notes(rules: _Rules, parsed: Parsed) -> str:
     body = parsed.text if rules.full_body else parsed.text[:EXCERPT]
     subject = parsed.subject or "(no subject)"
     return f"{subject}\n\n{body}".strip()
+
+
+def _interaction(
+    store: Store, contact_id: int, company: int | None, parsed: Parsed, **values: object
+) -> dict[str, object]:
+    return {
+        "uuid": sql.new_uuid(),
+        "contact_id": contact_id,
+        "company_id": company,
+        "kind": "email",
+        "direction": values["direction"],
+        "occurred_at": parsed.sent_at or clock.now(),
+        "duration_s": None,
+        "outcome": "",
+        "satisfaction": values.get("satisfaction"),
+        "owner": store.settings.owner.strip(),
+        "notes": values["notes"],
+        "created_at": clock.now(),
+    }
 
 
 def _log(
@@ -154,30 +180,32 @@ def _log(
     notes: str,
     satisfaction: int | None = None,
 ) -> int:
-    """An "email" interaction; the timeline's dates and search follow at the batch's end."""
+    """An "email" interaction now (its id is needed); dates and search follow at the end."""
     company = session.execute(
         text("SELECT company_id FROM contact WHERE id = :c"), {"c": contact_id}
     ).scalar()
-    at = parsed.sent_at or clock.now()
     batch.touched.add(contact_id)
-    return sql.insert(
-        session,
-        "interaction",
-        {
-            "uuid": sql.new_uuid(),
-            "contact_id": contact_id,
-            "company_id": company,
-            "kind": "email",
-            "direction": direction,
-            "occurred_at": at,
-            "duration_s": None,
-            "outcome": "",
-            "satisfaction": satisfaction,
-            "owner": store.settings.owner.strip(),
-            "notes": notes,
-            "created_at": clock.now(),
-        },
-    )
+    row = _interaction(store, contact_id, company, parsed, direction=direction, notes=notes,
+                       satisfaction=satisfaction)  # fmt: skip
+    return sql.insert(session, "interaction", row)
+
+
+def _flush(session: Session, batch: _Batch) -> None:
+    """The batch's deferred rows, one executemany per table."""
+    for table, rows in (("interaction", batch.interactions), ("mail_message", batch.messages)):
+        if not rows:
+            continue
+        columns = list(rows[0])
+        statement = text(
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join(':' + c for c in columns)})"
+        )
+        values = [
+            {k: db_time(v) if isinstance(v, datetime) else v for k, v in row.items()}
+            for row in rows
+        ]
+        session.execute(statement, values)
+        rows.clear()
 
 
 def _case_for(session: Session, parsed: Parsed) -> int | None:
@@ -221,22 +249,37 @@ class _Filer:
         direction = "out" if outgoing else "in"
         sender_contact = None if outgoing else rules.contacts.get(parsed.sender)
         keep = dict(parsed=parsed, direction=direction)
+        # The rarer rules write at once, each in a savepoint: one that fails leaves nothing.
         if not outgoing and _is_unsubscribe(rules, parsed):
-            return self._unsubscribe(parsed, source, sender_contact, raw)
+            with self.session.begin_nested():
+                return self._unsubscribe(parsed, source, sender_contact, raw)
         case_id = _case_for(self.session, parsed)
         if case_id is not None:
-            return self._on_case(parsed, source, case_id, direction)
+            with self.session.begin_nested():
+                return self._on_case(parsed, source, case_id, direction)
         if not outgoing and rules.support and rules.support in parsed.recipients:
-            return self._support(parsed, source, sender_contact, raw)
+            with self.session.begin_nested():
+                return self._support(parsed, source, sender_contact, raw)
         people = [sender_contact] if not outgoing else self._recipients(parsed)
         known = [p for p in people if p is not None]
+        batch = self.batch
         if not known:
-            _remember(self.session, parsed.message_id, source, "skipped", **keep)  # type: ignore[arg-type]
+            _remember(self.session, parsed.message_id, source, "skipped", later=batch, **keep)  # type: ignore[arg-type]
             return "skipped"
         for contact_id in known:
-            _log(self.session, self.store, self.batch, contact_id, parsed,
-                 direction=direction, notes=_notes(rules, parsed))  # fmt: skip
-        _remember(self.session, parsed.message_id, source, "logged", contact_id=known[0], **keep)  # type: ignore[arg-type]
+            batch.touched.add(contact_id)
+            batch.interactions.append(
+                _interaction(
+                    self.store,
+                    contact_id,
+                    rules.companies.get(contact_id),
+                    parsed,
+                    direction=direction,
+                    notes=_notes(rules, parsed),
+                )
+            )
+        _remember(self.session, parsed.message_id, source, "logged", contact_id=known[0],
+                  later=batch, **keep)  # type: ignore[arg-type]  # fmt: skip
         return "logged"
 
     def _recipients(self, parsed: Parsed) -> list[int | None]:
@@ -324,6 +367,7 @@ class _Filer:
         data = ContactInput(name=name, emails=[parsed.sender], source="email")
         contact = add_contact_in(self.session, self.store, data)
         self.rules.contacts[parsed.sender] = contact
+        self.rules.companies[contact] = None
         return contact
 
 
@@ -348,14 +392,11 @@ def _header_id(raw: bytes) -> str:
     return identity(raw, found.group(1).decode("ascii", "replace") if found else "")
 
 
-def _write(
-    store: Store, source: Source, batch: _Batch, report: FetchReport, outgoing: bool
-) -> None:
+def _write(store: Store, source: Source, batch: _Batch, report: FetchReport, rules: _Rules) -> None:
     from pocketcrm.core.search import reindex
     from pocketcrm.core.services.activity import refresh_contact_dates
 
     with store.write() as session:
-        rules = _rules(session, store, outgoing)
         seen = _known(session, (m for _, m in batch.items))
         filer = _Filer(session, store, rules, batch)
         for item, message_id in batch.items:
@@ -364,6 +405,7 @@ def _write(
                 continue
             seen.add(message_id)
             report.outcomes[_one(session, filer, item, message_id, source.label, report)] += 1
+        _flush(session, batch)
         for contact_id in sorted(batch.touched):
             refresh_contact_dates(session, contact_id)
         reindex(session, sorted(batch.touched))
@@ -384,16 +426,12 @@ def _one(
         _remember(session, message_id, label, "malformed", reason=exc.reason, raw=item.raw)
         return "malformed"
     parsed = Parsed(**{**parsed.__dict__, "message_id": message_id})
-    nested = session.begin_nested()
     try:
-        status = filer.file(parsed, label, item.raw)
-    except CrmError as exc:
-        nested.rollback()
+        return filer.file(parsed, label, item.raw)
+    except CrmError as exc:  # its savepoint is rolled back: nothing of it stays
         report.problems.append(f"{item.key}: {exc}")
         _remember(session, message_id, label, "malformed", reason=str(exc), raw=item.raw)
         return "malformed"
-    nested.commit()
-    return status
 
 
 def _set_position(session: Session, label: str, position: str) -> None:
@@ -432,10 +470,12 @@ def fetch(
     source = open_source(spec or (config.sent if sent else config.source), config)
     report = FetchReport(source.label)
     source.resume_from(_position(store, source.label))
+    with store.read() as session:
+        rules = _rules(session, store, sent)
     try:
         for batch in _batches(source, batch_size):
             report.read += len(batch.items)
-            _write(store, source, batch, report, outgoing=sent)
+            _write(store, source, batch, report, rules)
     finally:
         source.close()
     return report

@@ -74,15 +74,36 @@ def _short(value: str, field: str, limit: int = 100) -> str:
     return cleaned
 
 
-def _next_number(session: Session, year: int) -> str:
-    """CASE-YYYY-NNNN: one more than the year's highest (a number is never given twice)."""
-    prefix = f"CASE-{year}-"
+def _highest(session: Session, prefix: str) -> int:
     numbers = session.execute(
         text("SELECT number FROM support_case WHERE number LIKE :p"), {"p": prefix + "%"}
     ).scalars()
     tails = (str(n)[len(prefix) :] for n in numbers)
-    highest = max((int(t) for t in tails if t.isdigit()), default=0)
-    return f"{prefix}{highest + 1:04d}"
+    return max((int(t) for t in tails if t.isdigit()), default=0)
+
+
+def _next_number(session: Session, year: int) -> str:
+    """CASE-YYYY-NNNN: one more than the year's highest (a number is never given twice).
+
+    The last number given is kept in app_state (scanning 100,000 numbers for every case a
+    mail fetch opens took most of its time); it is checked against the unique index, and
+    the numbers are scanned again only when it is missing or behind."""
+    prefix = f"CASE-{year}-"
+    key = f"case_number:{year}"
+    stored = session.execute(text("SELECT value FROM app_state WHERE key = :k"), {"k": key})
+    value = str(stored.scalar() or "")
+    last = int(value) if value.isdigit() else _highest(session, prefix)
+    taken = session.execute(
+        text("SELECT 1 FROM support_case WHERE number = :n"), {"n": f"{prefix}{last + 1:04d}"}
+    ).first()
+    if taken is not None:
+        last = _highest(session, prefix)
+    changed = session.execute(
+        text("UPDATE app_state SET value = :v WHERE key = :k"), {"k": key, "v": str(last + 1)}
+    )
+    if not getattr(changed, "rowcount", 0):
+        sql.insert_plain(session, "app_state", {"key": key, "value": str(last + 1)})
+    return f"{prefix}{last + 1:04d}"
 
 
 def event(
