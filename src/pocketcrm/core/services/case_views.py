@@ -203,7 +203,7 @@ def _filters(
         where += " AND lower(s.assignee) = :assignee"
         params["assignee"] = assignee.strip().lower()
     if breached:
-        where += " AND s.next_due_at IS NOT NULL AND s.next_due_at <= :now"
+        where += " AND s.next_due_at IS NOT NULL AND s.next_due_at <= :now AND s.deleted_at IS NULL"
         params["now"] = db_time(now)
     if contact_id is not None:
         where += " AND s.contact_id = :contact"
@@ -231,7 +231,10 @@ def list_cases(
             contact_id = resolve_contact(session, contact_ref, region=store.settings.default_region)
         where, params = _filters(status, assignee, breached, contact_id, now)
         order = (
-            " ORDER BY CASE WHEN s.next_due_at IS NULL THEN 1 ELSE 0 END, s.next_due_at, "
+            # Only running cases: the partial next-due index gives them in order.
+            " ORDER BY s.next_due_at, s.id"
+            if breached
+            else " ORDER BY CASE WHEN s.next_due_at IS NULL THEN 1 ELSE 0 END, s.next_due_at, "
             "s.created_at DESC, s.id DESC"
         )
         bound = f" LIMIT {int(limit)}" if limit else ""
