@@ -394,7 +394,7 @@ def _header_id(raw: bytes) -> str:
 
 def _write(store: Store, source: Source, batch: _Batch, report: FetchReport, rules: _Rules) -> None:
     from pocketcrm.core.search import reindex
-    from pocketcrm.core.services.activity import refresh_contact_dates
+    from pocketcrm.core.services.activity import refresh_dates_of
 
     with store.write() as session:
         seen = _known(session, (m for _, m in batch.items))
@@ -406,8 +406,7 @@ def _write(store: Store, source: Source, batch: _Batch, report: FetchReport, rul
             seen.add(message_id)
             report.outcomes[_one(session, filer, item, message_id, source.label, report)] += 1
         _flush(session, batch)
-        for contact_id in sorted(batch.touched):
-            refresh_contact_dates(session, contact_id)
+        refresh_dates_of(session, sorted(batch.touched))
         reindex(session, sorted(batch.touched))
         if source.position:
             _set_position(session, source.label, source.position)
