@@ -64,3 +64,31 @@ def test_killed_fetch_resumes_without_loss_or_duplicates(tmp_path: Path) -> None
     distinct = "SELECT count(DISTINCT notes) FROM interaction WHERE kind = 'email'"
     assert _count(db, distinct) == MESSAGES
     assert f"{MESSAGES - cut} new" in done.stdout
+
+
+def test_remind_runs_beside_a_fetch(tmp_path: Path) -> None:
+    """cron may start `remind` while `mail fetch` works: both finish, neither is locked out."""
+    db = tmp_path / "crm.db"
+    store = open_store(db, Settings(owner="Me"))
+    contacts.create_contact(store, ContactInput(name="Ann Lee", emails=["ann@example.com"]))
+    store.close()
+    box = tmp_path / "Mail"
+    _write_maildir(box)
+    env = {**os.environ, "POCKETCRM_DB": str(db), "POCKETCRM_CONFIG": str(tmp_path / "c.toml")}
+    fetch = subprocess.Popen(
+        [sys.executable, "-m", "pocketcrm", "mail", "fetch", str(box)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert wait_for(lambda: _count(db, "SELECT count(*) FROM mail_message") > 0, 120)
+    reminded = 0
+    while fetch.poll() is None and reminded < 3:
+        done = subprocess.run(
+            [sys.executable, "-m", "pocketcrm", "remind"], env=env, capture_output=True,
+            text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        reminded += 1
+    _, err = fetch.communicate(timeout=300)
+    assert fetch.returncode == 0, err
+    assert reminded >= 1
+    assert _count(db, "SELECT count(*) FROM mail_message") == MESSAGES
