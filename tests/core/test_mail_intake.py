@@ -308,3 +308,19 @@ def test_a_reply_to_the_campaign_sender_saying_unsubscribe_opts_out(
     assert dict(intake.fetch(store, str(box)).outcomes) == {"logged": 1, "unsubscribed": 1}
     assert contacts.get_card(store, "bob").email_opt_out
     assert not contacts.get_card(store, "ann").email_opt_out
+
+
+def test_imap_sent_folder_is_outgoing(
+    store: Store, people: dict[str, int], imap: imapserver.Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _imap_settings(store, imap, monkeypatch)
+    folder = f"Sent{id(store)}"
+    store.settings.mail.sent = folder
+    imap.append(
+        folder,
+        message(
+            "owner@phone.example.com", "bob@example.com", "Sent from phone", mid=f"s{folder}@x"
+        ),
+    )
+    assert intake.fetch(store, sent=True).outcomes["logged"] == 1
+    assert emails(store, people["bob"]) == [("out", "Sent from phone")]

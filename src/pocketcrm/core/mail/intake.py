@@ -466,7 +466,10 @@ def fetch(
 ) -> FetchReport:
     """Read new messages from SPEC (default: mail.source; with `sent`, mail.sent: outgoing)."""
     config = store.settings.mail
-    source = open_source(spec or (config.sent if sent else config.source), config)
+    target = spec or (config.sent if sent else config.source)
+    if sent and not spec and config.source.startswith("imap") and not target.startswith("imap"):
+        target = f"imap:{target}"  # mail.sent names a folder of the IMAP account
+    source = open_source(target, config)
     report = FetchReport(source.label)
     source.resume_from(_position(store, source.label))
     with store.read() as session:
