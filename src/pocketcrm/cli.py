@@ -67,6 +67,8 @@ class Commands(LazyGroup):
         "quote": "pocketcrm.commands.quotes:quote_app",
         "order": "pocketcrm.commands.quotes:order_app",
         "cost": "pocketcrm.commands.quotes:cost_app",
+        "case": "pocketcrm.commands.cases:case_app",
+        "mail": "pocketcrm.commands.mail:mail_app",
         "tui": "pocketcrm.cli:tui",
     }
     # The root --help and completion show these without importing any command module
@@ -118,6 +120,8 @@ class Commands(LazyGroup):
         "quote": "Quotes: an offer with lines, sent, then accepted (an order follows) or declined.",
         "order": "Orders: made from an accepted quote, invoiced with `invoice from-order`.",
         "cost": "Costs: money spent for a contact, company, campaign or deal (the profit report).",
+        "case": "Support cases: questions and complaints with a service level, replies by email.",
+        "mail": "Email that logs itself: fetch a Maildir, an mbox or an IMAP mailbox onto the timelines.",
         "tui": "Open the full-screen interface (same as bare `pocketcrm` in a terminal).",
     }
 

@@ -44,6 +44,27 @@ KEYS: dict[str, str] = {
     "reminders.smtp.sender": "From address of the digest",
     "reminders.smtp.recipients": "To addresses of the digest, comma-separated",
     "reminders.smtp.password_env": "environment variable that holds the SMTP password",
+    "service.hours": "business hours, local time, e.g. 09:00-17:00",
+    "service.days": "business days, comma-separated, e.g. mon,tue,wed,thu,fri",
+    "service.holidays": "days without business hours, comma-separated YYYY-MM-DD",
+    "service.first_response": "hours to the first reply per priority, e.g. urgent:1,high:4,normal:8,low:16",
+    "service.resolution": "hours to resolve per priority, e.g. urgent:8,high:16,normal:40,low:80",
+    "service.warn_hours": "a case due within this many hours is about to breach",
+    "service.support_address": "mail to this address from a known contact opens a case",
+    "service.survey": "closing a case emails a one-question satisfaction survey (true/false)",
+    "mail.source": "where `mail fetch` reads: a Maildir folder, an mbox file, or imap",
+    "mail.sent": "the Sent folder (Maildir, mbox or IMAP folder name) for outgoing mail",
+    "mail.imap_host": "IMAP server for `mail fetch`",
+    "mail.imap_port": "IMAP port (993 for SSL, 143 for STARTTLS or none)",
+    "mail.imap_security": "ssl, starttls or none",
+    "mail.imap_user": "IMAP user name (the password comes from the environment or keyring)",
+    "mail.imap_folder": "IMAP folder to read, e.g. INBOX",
+    "mail.password_env": "environment variable that holds the IMAP password",
+    "mail.addresses": "your own addresses, comma-separated: mail from them is outgoing",
+    "mail.bcc_address": "BCC address: mail sent with it in BCC is logged",
+    "mail.unknown_sender": "what support mail from a stranger becomes: review or lead",
+    "mail.full_body": "keep the whole text of each email on the timeline (true/false)",
+    "mail.unsubscribe_address": "campaigns' List-Unsubscribe address (empty: the sender)",
     "backups.keep": "backups kept per database (the newest and the last before an upgrade stay)",
     "analysis.success_outcomes": "call outcomes that count as success in report calls/team",
     "analysis.low_satisfaction": "a score at or below this counts as low in report factors",
@@ -164,6 +185,10 @@ def _validate_setting(key: str, value: Any) -> None:
                 )
     if key == "analysis.low_satisfaction" and not 1 <= int(value) <= 4:
         raise Invalid(key, "give a score from 1 to 4; e.g. 2 means 1 and 2 are low")
+    if key.startswith(("service.", "mail.")):
+        from pocketcrm.core.sla import check_setting  # the service rules live with them
+
+        check_setting(key, value)
     if key == "reminders.all_day_hour" and not 0 <= int(value) <= 23:
         raise Invalid(key, "give an hour from 0 to 23")
     if key == "profit.hourly_rates":

@@ -106,7 +106,7 @@ def test_personalised_plain_text_with_message_id_and_date(store: Store, smtp: Se
     assert ann.get_content().replace("\r\n", "\n") == "Dear Ann,\n{not a field} for Ann Lee.\n"
     assert ann["Message-ID"].endswith("@example.com>")
     assert ann["Date"].datetime is not None
-    assert "List-Unsubscribe" not in ann
+    assert ann["List-Unsubscribe"] == "<mailto:shop@example.com?subject=unsubscribe>"
     assert by_to["bob@example.com"]["Subject"] == "News for "
     assert by_to["bob@example.com"].get_content().startswith("Dear Bob,")
     ids = {m["Message-ID"] for m in smtp.handler.parsed()}

@@ -40,6 +40,9 @@ async def test_t_walks_through_every_section(crm_store: Any) -> None:
         assert tabs.active == "tab-profit"
         await pilot.press("t")
         await settle(pilot)
+        assert tabs.active == "tab-service"
+        await pilot.press("t")
+        await settle(pilot)
         assert tabs.active == "tab-overview"
 
 

@@ -31,6 +31,7 @@ from pocketcrm.commands.params import Ref
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import Created, FollowUpView
     from pocketcrm.core.services.cadence import Drift
+    from pocketcrm.core.services.case_views import CaseView
 
 NoteOption = Annotated[
     str, typer.Option("--note", "-n", help="What was said or agreed.", metavar="TEXT")
@@ -387,20 +388,37 @@ def agenda(
     if health.needs_attention:
         err(f"warning: {health.message}")
     drifts = cadence.drifting(store, owner=owner)
+    from pocketcrm.core.services.case_views import due_cases
+
+    urgent_cases = due_cases(store, owner=owner)
     if items:
         table(["id", "due", "contact", "note", "state"], _agenda_rows(items))
         if limit and len(items) == limit:
             more = activity.agenda_size(store, window, owner=owner) - len(items)
             if more > 0:
                 typer.echo(f"...and {more} more: pocketcrm agenda --{window} --limit 0")
-    elif not drifts:
+    elif not (drifts or urgent_cases):
         typer.echo("nothing due")
+    _agenda_cases(urgent_cases, bool(items))
     if drifts:
         shown = drifts[:AGENDA_DRIFTING]
         typer.echo(f"{chr(10) if items else ''}drifting out of touch ({len(drifts)}):")
         table(["contact", "last in touch", "every", "over by"], _drift_rows(shown))
         if len(drifts) > len(shown):
             typer.echo(f"...and {len(drifts) - len(shown)} more: pocketcrm cadence list --drifting")
+
+
+def _agenda_cases(found: list[CaseView], after: bool) -> None:
+    """Support cases past or near their service level (the rule is case_views')."""
+    if not found:
+        return
+    typer.echo(f"{chr(10) if after else ''}cases past or near their service level ({len(found)}):")
+    rows = [
+        [c.number, ("BREACHED " if c.breached else "soon ") + local(c.next_due_at), c.subject,
+         c.contact_name, c.assignee]
+        for c in found
+    ]  # fmt: skip
+    table(["case", "due", "subject", "contact", "assignee"], rows)
 
 
 AGENDA_ON_SCREEN = 100  # a screenful of the earliest; --limit 0 shows every one

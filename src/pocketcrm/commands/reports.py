@@ -110,6 +110,7 @@ class Sections(LazyGroup):
         "lifecycle": "pocketcrm.commands.report_lifecycle:report_lifecycle",
         "satisfaction": "pocketcrm.commands.report_satisfaction:report_satisfaction",
         "profit": "pocketcrm.commands.report_profit:profit",
+        "service": "pocketcrm.commands.report_service:service",
     }
     summaries: dict[str, str] = {
         "calls": "Calls by country and region (from the caller's number), channel, lead source, hour and weekday; calls got and made, reach and success per owner.",
@@ -119,6 +120,7 @@ class Sections(LazyGroup):
         "satisfaction": "Satisfaction by month, owner, company kind, channel and lead source; the lowest scores with what was said; the reasons given.",
         "team": "Per owner: calls made and got, reach and success, leads generated, customers won, deals won, satisfaction.",
         "profit": "Revenue, cost, gross margin and margin %, lifetime value, best and worst customers, products sold below cost.",
+        "service": "Support cases: opened and closed, by product, priority, channel, assignee and department; reply and resolution times, service level, reopens, satisfaction.",
     }
 
 

@@ -47,6 +47,8 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 # Most urgent first; unknown kinds follow in alphabetical order.
 _KIND_HEADINGS = {
     "overdue": "Overdue",
+    "case_breached": "Cases past their service level",
+    "case_due": "Cases due soon",
     "follow_up": "Follow-ups",
     "cadence": "Keep in touch",
     "birthday": "Birthdays",

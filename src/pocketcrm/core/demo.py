@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, text
 
-from pocketcrm.core import clock, demo_analysis, rollup
+from pocketcrm.core import clock, demo_analysis, demo_cases, rollup
 from pocketcrm.core.demo_catalog import with_sales
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.models import (
@@ -693,6 +693,7 @@ def generate(
     ]
     _write(store, tables, interaction_rows, [(FollowUp, follow_rows), *money], seed)
     demo_analysis.enrich(store, seed)
+    demo_cases.generate_cases(store, count=max(1, contacts // 10), seed=seed)
     return {
         "contacts": contacts,
         "companies": companies,

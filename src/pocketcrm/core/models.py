@@ -722,3 +722,99 @@ class Cost(SQLModel, table=True):
     created_by: str = ""
     created_at: datetime = _created()
     deleted_at: datetime | None = _when()
+
+
+# --- customer service and mail intake (issue 14) -------------------------------------------
+
+
+class SupportCase(SQLModel, table=True):
+    """A customer's question or complaint, from opening to closing, with its service level.
+
+    `next_due_at` is the earliest target still running (first reply while unanswered, else
+    resolution) and NULL once resolved or closed: the queue and `--breached` read it through
+    a partial index instead of recomputing every case."""
+
+    __tablename__ = "support_case"
+    __table_args__ = (
+        Index(
+            "ix_support_case_next_due",
+            "next_due_at",
+            sqlite_where=text("next_due_at IS NOT NULL AND deleted_at IS NULL"),
+            postgresql_where=text("next_due_at IS NOT NULL AND deleted_at IS NULL"),
+        ),
+        Index("ix_support_case_opened", "created_at", "deleted_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=_uuid, unique=True)
+    number: str = Field(unique=True)  # CASE-YYYY-NNNN
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    company_id: int | None = Field(
+        default=None, foreign_key="company.id", index=True, ondelete="SET NULL"
+    )
+    product: str = _text()  # free text until the catalogue links it
+    subject: str
+    description: str = _text()
+    channel: str = "email"  # email, phone, web, chat, in_person, other
+    priority: str = "normal"  # low, normal, high, urgent
+    status: str = Field(default="new", index=True)  # new, open, waiting, resolved, closed
+    assignee: str = Field(default="", index=True)  # a user's login
+    department: str = ""
+    tags: str = _text()  # comma-separated
+    created_by: str = ""
+    first_response_due_at: datetime = _created()
+    resolution_due_at: datetime = _created()
+    next_due_at: datetime | None = _when()
+    first_response_at: datetime | None = _when()
+    resolved_at: datetime | None = _when()
+    closed_at: datetime | None = _when()
+    reopen_count: int = 0
+    thread_id: str = _text()  # Message-ID of the first mail: replies' References point here
+    survey_sent_at: datetime | None = _when()
+    satisfaction: int | None = None  # 1-5 from the survey reply
+    satisfaction_comment: str = _text()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    deleted_at: datetime | None = _when()
+
+
+class CaseEvent(SQLModel, table=True):
+    """One step on a case's timeline: a reply, an internal note, a status or assignee change,
+    a customer's message, a satisfaction score."""
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="support_case.id", index=True, ondelete="CASCADE")
+    at: datetime = _created()
+    kind: str  # opened, reply, note, inbound, status, assign, satisfaction
+    actor: str = ""  # who: a login
+    from_value: str = ""
+    to_value: str = ""
+    body: str = _text()
+    message_id: str = Field(default="", index=True)  # of the mail sent or received
+    interaction_id: int | None = Field(
+        default=None, foreign_key="interaction.id", ondelete="SET NULL"
+    )
+
+
+class MailMessage(SQLModel, table=True):
+    """A message `mail fetch` has read: fetched once by its Message-ID, with what it became.
+
+    Malformed or unmatched messages keep their raw text here (`mail review` lists them)."""
+
+    __tablename__ = "mail_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(unique=True)  # the header, or sha256:<digest> when it has none
+    source: str = ""  # the mailbox it came from
+    status: str = Field(index=True)  # logged, case, survey, unsubscribed, review, lead, malformed
+    reason: str = _text()
+    direction: str = ""
+    sender: str = ""
+    subject: str = _text()
+    sent_at: datetime | None = _when()
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", ondelete="SET NULL")
+    case_id: int | None = Field(default=None, foreign_key="support_case.id", ondelete="SET NULL")
+    raw: str = _text()  # kept only for messages set aside
+    fetched_at: datetime = _created()

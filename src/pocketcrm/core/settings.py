@@ -54,6 +54,44 @@ class BackupConfig:
 
 
 @dataclass
+class ServiceConfig:
+    """Customer service: business hours, service levels per priority, the support address."""
+
+    hours: str = "09:00-17:00"  # business hours, local time (the timezone setting)
+    days: list[str] = field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    holidays: list[str] = field(default_factory=list)  # YYYY-MM-DD days with no business hours
+    # priority:business hours until the first reply / until resolved
+    first_response: list[str] = field(
+        default_factory=lambda: ["urgent:1", "high:4", "normal:8", "low:16"]
+    )
+    resolution: list[str] = field(
+        default_factory=lambda: ["urgent:8", "high:16", "normal:40", "low:80"]
+    )
+    warn_hours: int = 2  # "about to breach": due within this many hours
+    support_address: str = ""  # mail to it from a known contact opens a case
+    survey: bool = False  # closing a case emails the one-question satisfaction survey
+
+
+@dataclass
+class MailConfig:
+    """Where `pocketcrm mail fetch` reads: a Maildir or mbox path, or an IMAP account."""
+
+    source: str = ""  # a Maildir folder, an mbox file, or imap (the imap_* settings)
+    sent: str = ""  # the Sent Maildir/mbox (or IMAP folder name) holding outgoing mail
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_security: str = "ssl"  # ssl | starttls | none
+    imap_user: str = ""
+    imap_folder: str = "INBOX"
+    password_env: str = "POCKETCRM_IMAP_PASSWORD"
+    addresses: list[str] = field(default_factory=list)  # my own addresses: mail from them is out
+    bcc_address: str = ""  # mail BCC'd here is logged on the recipients' timelines
+    unknown_sender: str = "review"  # review | lead: what a stranger's mail to support becomes
+    full_body: bool = False  # keep the whole text on the interaction (else an excerpt)
+    unsubscribe_address: str = ""  # campaigns' List-Unsubscribe mailto (else the sender)
+
+
+@dataclass
 class StageRoles:
     """Which configured life-cycle stage plays each part the report counts by; empty means
     by position (see Settings.stage_for), so renamed stages keep working."""
@@ -132,6 +170,8 @@ class Settings:
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     business: BusinessConfig = field(default_factory=BusinessConfig)
     profit: ProfitConfig = field(default_factory=ProfitConfig)
+    service: ServiceConfig = field(default_factory=ServiceConfig)
+    mail: MailConfig = field(default_factory=MailConfig)
 
     def stage_for(self, role: str) -> str:
         """The stage that plays ROLE (lead, customer, past), or '' when none does.

@@ -150,6 +150,12 @@ def _products_screen() -> Screen[None]:
     return ProductsScreen()
 
 
+def _cases_screen() -> Screen[None]:
+    from pocketcrm.tui.screens.cases import CasesScreen
+
+    return CasesScreen()
+
+
 class PocketCRM(App[int]):
     """pocketcrm's interface; build it with make_app."""
 
@@ -163,6 +169,7 @@ class PocketCRM(App[int]):
         "dupes": DuplicatesScreen,
         "pipeline": lambda: _pipeline_screen(),
         "products": lambda: _products_screen(),
+        "cases": lambda: _cases_screen(),
     }
     DEFAULT_MODE: ClassVar[str] = "contacts"
     COMMANDS = App.COMMANDS | {CrmCommands}
@@ -226,6 +233,14 @@ class PocketCRM(App[int]):
             id="go-products",
             tooltip="Go to the products and services",
             show=False,  # not in the footer's screen keys (the tab bar is shared; see README)
+        ),
+        Binding(
+            "8",
+            "switch_mode('cases')",
+            "Cases",
+            id="go-cases",
+            show=False,
+            tooltip="Go to the support cases",
         ),
         Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last delete or done"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Help: keys and screens"),

@@ -9,17 +9,18 @@ released, and the undelivered rows are claimed with this run's token.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import text
-from sqlmodel import Session
 
 from pocketcrm import humanize
 from pocketcrm.core import clock, delivery
 from pocketcrm.core.reminders.channels import channel_set
 from pocketcrm.core.reminders.due import due_moment, due_occurrences
 from pocketcrm.core.reminders.rows import LAST_RUN_KEY, chunks, get_state, set_state, stored_moment
+from pocketcrm.core.sessions import CrmSession
 from pocketcrm.core.settings import ReminderConfig
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time
@@ -53,12 +54,17 @@ def _title(kind: str, name: str, due: datetime, born: int | None) -> str:
         return f"Overdue: follow up with {name}"
     if kind == "cadence":
         return f"Get in touch with {name}"
+    if kind in _CASE_TITLES:
+        return f"{_CASE_TITLES[kind]}: {name}"
     years = due.astimezone(clock.local_zone()).year - born if born else 0
     if kind == "birthday":
         return f"Birthday: {name}" + (f" turns {years}" if years > 0 else "")
     if kind == "anniversary":
         return f"Anniversary: {name}" + (f" ({humanize.count(years, 'year')})" if years > 0 else "")
     return f"{kind.replace('_', ' ').capitalize()}: {name}"
+
+
+_CASE_TITLES = {"case_due": "Case due soon", "case_breached": "Case past its service level"}
 
 
 def _detail(kind: str, note: str, last_contact: datetime | None, now: datetime) -> str:
@@ -92,7 +98,7 @@ _CONTACT_DETAILS = """
 
 
 def _claimed_rows(
-    session: Session, token: str, now: datetime, config: ReminderConfig, details: bool
+    session: CrmSession, token: str, now: datetime, config: ReminderConfig, details: bool
 ) -> list[Claimed]:
     sql = _CLAIMED_SQL.format(details=_CONTACT_DETAILS if details else "'', ''")
     claimed = []
@@ -116,11 +122,34 @@ def _claimed_rows(
         follow_up_id = None if row[4] is None else int(row[4])
         done = channel_set(str(row[15] or ""))
         claimed.append(Claimed(int(row[0]), follow_up_id, int(row[6]), reminder, done))
-    return claimed
+    return _with_case_details(session, claimed)
+
+
+def _with_case_details(session: CrmSession, claimed: list[Claimed]) -> list[Claimed]:
+    """A case reminder's detail names the case (its id is in the key: kind:case:target)."""
+    ids = {c.reminder.key: int(c.reminder.key.split(":")[1]) for c in claimed
+           if c.reminder.kind in _CASE_TITLES}  # fmt: skip
+    if not ids:
+        return claimed
+    from pocketcrm.core.services.case_views import case_labels
+
+    labels = case_labels(session, sorted(set(ids.values())))
+    return [
+        Claimed(
+            c.id,
+            c.follow_up_id,
+            c.attempts,
+            replace(c.reminder, detail=labels.get(ids[c.reminder.key], "")),
+            c.channels_done,
+        )
+        if c.reminder.key in ids
+        else c
+        for c in claimed
+    ]
 
 
 def _drop_obsolete(
-    session: Session, current: set[str], stale_before: datetime, repeats: bool
+    session: CrmSession, current: set[str], stale_before: datetime, repeats: bool
 ) -> int:
     """Forget pending reminders that no longer apply.
 
@@ -164,7 +193,7 @@ def _drop_obsolete(
     return len(obsolete)
 
 
-def _release_stale(session: Session, stale_before: datetime, max_attempts: int) -> int:
+def _release_stale(session: CrmSession, stale_before: datetime, max_attempts: int) -> int:
     """A run that claimed and then died (killed, power cut): its reminders go out again."""
     stale = session.execute(
         text(
@@ -201,6 +230,7 @@ def claim_due(
             config,
             last_run,
             count_campaigns=store.settings.cadence_counts_campaigns,
+            case_warn=timedelta(hours=max(store.settings.service.warn_hours, 0)),
         )
         # Before inserting: only rows from earlier runs can be obsolete.
         current = {o.key for o in found}

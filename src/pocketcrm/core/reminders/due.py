@@ -209,6 +209,20 @@ def _celebrations(
     return found
 
 
+def _case_occurrences(session: Session, now: datetime, warn: timedelta) -> list[Occurrence]:
+    """Support cases about to breach their service level (within WARN) and breached: one
+    reminder each, per target (a new target after a reply or a reopen reminds again)."""
+    if session.execute(text("SELECT 1 FROM support_case LIMIT 1")).first() is None:
+        return []
+    from pocketcrm.core.services.case_views import reminder_rows
+
+    found = []
+    for case_id, contact_id, due, breached in reminder_rows(session, now, warn):
+        kind = "case_breached" if breached else "case_due"
+        found.append(Occurrence(f"{kind}:{case_id}:{stamp(due)}", kind, contact_id, due))
+    return found
+
+
 def due_occurrences(
     session: Session,
     now: datetime,
@@ -216,10 +230,12 @@ def due_occurrences(
     last_run: datetime | None,
     *,
     count_campaigns: bool = False,
+    case_warn: timedelta = timedelta(0),
 ) -> list[Occurrence]:
     """Everything that should have reminded by NOW (inside the claiming transaction)."""
     found = _follow_up_occurrences(session, now, config)
     found += _cadence_occurrences(session, now, count_campaigns)
+    found += _case_occurrences(session, now, case_warn)
     if config.birthdays:
         found += _celebrations(session, now, config, last_run)
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,17 +61,26 @@ class _Checked:
 
 def refresh_contact_dates(session: Db, contact_id: int) -> None:
     """Keep the list's denormalised last-contact and next-follow-up columns true."""
+    refresh_dates_of(session, [contact_id])
+
+
+def refresh_dates_of(session: Db, contact_ids: Sequence[int]) -> None:
+    """refresh_contact_dates for many contacts in one statement (the mail intake's batches)."""
+    if not contact_ids:
+        return
     session.flush()
+    listed = ",".join(str(int(i)) for i in contact_ids)
     session.run(
         "UPDATE contact SET "
-        "last_contact_at = (SELECT max(occurred_at) FROM interaction WHERE contact_id = :c "
-        "  AND deleted_at IS NULL AND kind IN ('call','meeting','email','sms')), "
-        "next_follow_up_at = (SELECT min(due_at) FROM follow_up WHERE contact_id = :c "
-        "  AND done_at IS NULL AND deleted_at IS NULL), "
-        "next_follow_up_date = (SELECT due_date FROM follow_up WHERE contact_id = :c "
-        "  AND done_at IS NULL AND deleted_at IS NULL ORDER BY due_at, id LIMIT 1) "
-        "WHERE id = :c",
-        {"c": contact_id},
+        "last_contact_at = (SELECT max(occurred_at) FROM interaction i WHERE "
+        "  i.contact_id = contact.id "
+        "  AND i.deleted_at IS NULL AND i.kind IN ('call','meeting','email','sms')), "
+        "next_follow_up_at = (SELECT min(due_at) FROM follow_up f WHERE "
+        "  f.contact_id = contact.id AND f.done_at IS NULL AND f.deleted_at IS NULL), "
+        "next_follow_up_date = (SELECT due_date FROM follow_up f WHERE "
+        "  f.contact_id = contact.id AND f.done_at IS NULL AND f.deleted_at IS NULL "
+        "  ORDER BY f.due_at, f.id LIMIT 1) "
+        f"WHERE id IN ({listed})"
     )
 
 

@@ -735,6 +735,9 @@ def _prepared(
         render(view.body, fields),
         now=clock.now(),
     )
+    # Bulk mail says how to leave it; a reply to this address (read by `mail fetch`) opts out.
+    leave = store.settings.mail.unsubscribe_address.strip() or sender
+    message["List-Unsubscribe"] = f"<mailto:{leave}?subject=unsubscribe>"
     return message, subject
 
 

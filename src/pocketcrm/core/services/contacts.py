@@ -326,23 +326,36 @@ def create_contact(
             row["company_id"] = company_for(
                 session, data.company, row["stage"], data.company_kind, settings=settings
             )
-        contact_id = sql.insert(session, "contact", row)
-        warnings = _add_children(session, contact_id, data, settings.default_region)
-        sql.insert(
-            session,
-            "stage_change",
-            {
-                "contact_id": contact_id,
-                "at": row["created_at"],
-                "from_stage": "",
-                "to_stage": row["stage"],
-                "by": row["owner"],
-            },
-        )
-        reindex(session, [contact_id])
+        contact_id, warnings = _insert(session, row, data, settings)
         return Created(
             id=contact_id, uuid=row["uuid"], label=row["display_name"], warnings=tuple(warnings)
         )
+
+
+def _insert(
+    session: Db, row: dict[str, Any], data: ContactInput, settings: Settings
+) -> tuple[int, list[str]]:
+    contact_id = sql.insert(session, "contact", row)
+    warnings = _add_children(session, contact_id, data, settings.default_region)
+    sql.insert(
+        session,
+        "stage_change",
+        {
+            "contact_id": contact_id,
+            "at": row["created_at"],
+            "from_stage": "",
+            "to_stage": row["stage"],
+            "by": row["owner"],
+        },
+    )
+    reindex(session, [contact_id])
+    return contact_id, warnings
+
+
+def add_contact_in(session: Db, store: Store, data: ContactInput) -> int:
+    """A new contact inside the caller's transaction (the mail intake's leads)."""
+    validate_input(data, store.settings)
+    return _insert(session, _contact_row(data, store.settings), data, store.settings)[0]
 
 
 def _contact_row(data: ContactInput, settings: Settings) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from pocketcrm.tui import format as fmt
 from pocketcrm.tui.host import crm_app
 from pocketcrm.tui.screens.base import CrmScreen
 from pocketcrm.tui.textual_internals import lay_out_off_screen, register_screen
+from pocketcrm.tui.widgets.case_lines import card_cases
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 from pocketcrm.tui.widgets.top_bar import TopBar
 from pocketcrm.tui.widgets.virtual_table import Cell, Column, VirtualTable
@@ -407,8 +408,11 @@ class CardScreen(CrmScreen):
 
         def job() -> Text:
             from pocketcrm.core.services.card_money import contact_money
+            from pocketcrm.core.services.case_views import contact_cases
 
-            return money_block(contact_money(store, contact_id))
+            return money_block(contact_money(store, contact_id)) + card_cases(
+                contact_cases(store, contact_id)
+            )
 
         def done(block: Text) -> None:
             if self.contact_id == contact_id:

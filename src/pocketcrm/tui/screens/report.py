@@ -14,6 +14,7 @@ from textual.widgets import Sparkline, Static, TabbedContent, TabPane
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
 from pocketcrm.tui.screens.report_profit import ProfitPane
+from pocketcrm.tui.screens.report_service import ServiceTab
 from pocketcrm.tui.widgets.analysis_tab import SECTIONS, AnalysisTab
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 from pocketcrm.tui.widgets.top_bar import TopBar
@@ -113,6 +114,8 @@ class ReportScreen(CrmScreen):
                     yield AnalysisTab(section)
             with TabPane("Profitability", id="tab-profit"):
                 yield ProfitPane(id="profit-body")
+            with TabPane("Service", id="tab-service"):
+                yield ServiceTab(id="report-service-tab")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -126,6 +129,9 @@ class ReportScreen(CrmScreen):
         active = self.query_one("#report-tabs", TabbedContent).active.removeprefix("tab-")
         if active == "profit":
             self._load_profit()
+            return
+        if active == "service":
+            self.query_one(ServiceTab).reload(self, self.days)
             return
         if active and active != "overview":
             self._load_section(active)
@@ -227,7 +233,7 @@ class ReportScreen(CrmScreen):
 
     def action_next_tab(self) -> None:
         tabs = self.query_one("#report-tabs", TabbedContent)
-        ids = ["tab-overview", *(f"tab-{s}" for s, _t, _w in SECTIONS), "tab-profit"]
+        ids = ["tab-overview", *(f"tab-{s}" for s, _t, _w in SECTIONS), "tab-profit", "tab-service"]
         tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)]
 
     def action_period(self) -> None:
@@ -252,5 +258,9 @@ class ReportScreen(CrmScreen):
                 f"The report's {title.lower()} section",
                 f"show_tab('{section}')",
             )
-            for section, title, _where in [*SECTIONS, ("profit", "Profitability", "")]
+            for section, title, _where in [
+                *SECTIONS,
+                ("profit", "Profitability", ""),
+                ("service", "Service", ""),
+            ]
         ]

@@ -1,0 +1,1 @@
+"""Mail intake: read mailboxes and file each message on its contacts and cases."""

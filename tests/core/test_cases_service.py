@@ -1,0 +1,171 @@
+"""Support cases against a real database (SQLite and PostgreSQL) and a real SMTP server:
+numbers, service levels, the status machine, replies by email, the queue and breaches.
+
+The clock is fixed at Tue 1 Dec 2026 10:00 Berlin; business hours are the defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from coresupport import FixedClock
+from smtp_kit import Recorder, Server, start
+from sqlalchemy import text
+
+from pocketcrm.core.errors import Invalid, NotFound
+from pocketcrm.core.services import case_views, cases, contacts
+from pocketcrm.core.services.cases import CaseInput
+from pocketcrm.core.services.contacts import ContactInput
+from pocketcrm.core.store import Store
+
+
+@pytest.fixture
+def smtp(store: Store) -> Iterator[Server]:
+    for server in start(Recorder()):
+        config = store.settings.reminders.smtp
+        config.host, config.port, config.security = "127.0.0.1", server.port, "none"
+        config.sender = "help@shop.example.com"
+        yield server
+
+
+def ann(store: Store) -> int:
+    data = ContactInput(name="Ann Lee", emails=["ann@example.com"], company="Lee Bakery")
+    return contacts.create_contact(store, data).id
+
+
+def test_open_numbers_and_due_times(store: Store) -> None:
+    ann(store)
+    first = cases.open_case(store, "ann", CaseInput("Oven broken", priority="urgent"))
+    second = cases.open_case(store, "ann", CaseInput("Invoice question", product="Oven X2"))
+    assert (first.number, second.number) == ("CASE-2026-0001", "CASE-2026-0002")
+    assert first.status == "new" and first.company_name == "Lee Bakery"
+    # Tue 10:00 Berlin + 1 business hour (urgent) = 11:00 Berlin = 10:00 UTC.
+    assert first.first_response_due_at.hour == 10
+    assert first.next_due_at == first.first_response_due_at
+    assert second.product == "Oven X2" and second.priority == "normal"
+    assert case_views.get_case(store, "case-2026-0002").id == second.id
+    assert case_views.get_case(store, str(second.id)).number == second.number
+
+
+def test_bad_input_names_the_field_and_writes_nothing(store: Store) -> None:
+    ann(store)
+    with pytest.raises(Invalid) as caught:
+        cases.open_case(store, "ann", CaseInput("Broken", priority="asap"))
+    assert caught.value.field == "priority"
+    with pytest.raises(Invalid):
+        cases.open_case(store, "ann", CaseInput("Broken", channel="pigeon"))
+    with pytest.raises(NotFound):
+        case_views.get_case(store, "CASE-2026-0099")
+    assert case_views.list_cases(store) == []
+
+
+def test_status_machine_close_needs_resolve_or_force(store: Store) -> None:
+    ann(store)
+    made = cases.open_case(store, "ann", CaseInput("Oven broken"))
+    with pytest.raises(Invalid, match="resolve it first"):
+        cases.close_case(store, made.number)
+    assert case_views.get_case(store, made.number).status == "new"
+    forced = cases.close_case(store, made.number, force=True)
+    assert forced.status == "closed" and forced.resolved_at is not None
+    reopened = cases.reopen_case(store, made.number, "still broken")
+    assert reopened.status == "open" and reopened.reopen_count == 1
+    assert reopened.next_due_at is not None
+    resolved = cases.resolve_case(store, made.number)
+    assert resolved.status == "resolved" and resolved.next_due_at is None
+    assert cases.close_case(store, made.number).status == "closed"
+    kinds = [(e.kind, e.to_value) for e in case_views.timeline(store, made.number)]
+    assert kinds[0] == ("opened", "new")
+    assert ("note", "") in kinds and kinds[-1] == ("status", "closed")
+    with pytest.raises(Invalid, match="already"):
+        cases.set_status(store, made.number, "closed")
+
+
+def test_waiting_on_customer_stops_the_clock(store: Store) -> None:
+    ann(store)
+    made = cases.open_case(store, "ann", CaseInput("Question"))
+    waiting = cases.set_status(store, made.number, "waiting on customer")
+    assert waiting.status == "waiting" and waiting.next_due_at is None
+    back = cases.set_status(store, made.number, "open")
+    assert back.next_due_at == made.first_response_due_at and back.reopen_count == 0
+
+
+def test_reply_is_mailed_threaded_and_logged(store: Store, smtp: Server) -> None:
+    contact_id = ann(store)
+    made = cases.open_case(store, "ann", CaseInput("Oven broken"))
+    answered = cases.reply(store, made.number, "We send a technician tomorrow.")
+    assert answered.status == "open" and answered.first_response_at is not None
+    assert answered.next_due_at == answered.resolution_due_at
+    [message] = smtp.handler.parsed()
+    assert message["Subject"] == f"[{made.number}] Oven broken"
+    assert message["To"].addresses[0].addr_spec == "ann@example.com"
+    assert "technician" in message.get_content()
+    events = case_views.timeline(store, made.number)
+    assert events[-2].kind == "reply"
+    assert events[-2].message_id == str(message["Message-ID"]).strip()
+    card = contacts.get_card(store, str(contact_id))
+    assert card.interactions[0].kind == "email" and made.number in card.interactions[0].notes
+    second = cases.reply(store, made.number, "Did it help?", wait=True)
+    assert second.status == "waiting"
+    assert str(smtp.handler.parsed()[1]["In-Reply-To"]).strip() == events[-2].message_id
+
+
+def test_a_failed_send_records_nothing(store: Store, smtp: Server) -> None:
+    ann(store)
+    made = cases.open_case(store, "ann", CaseInput("Oven broken"))
+    smtp.handler.refuse_sender = True
+    with pytest.raises(Exception, match="email"):
+        cases.reply(store, made.number, "hello")
+    after = case_views.get_case(store, made.number)
+    assert after.first_response_at is None and after.status == "new"
+    assert [e.kind for e in case_views.timeline(store, made.number)] == ["opened"]
+
+
+def test_internal_note_and_assign(store: Store) -> None:
+    ann(store)
+    made = cases.open_case(store, "ann", CaseInput("Oven broken"))
+    cases.add_note(store, made.number, "Called the supplier")
+    assigned = cases.assign_case(store, made.number, "bob", "support")
+    assert (assigned.assignee, assigned.department) == ("bob", "support")
+    assert [c.number for c in case_views.list_cases(store, assignee="BOB")] == [made.number]
+    with pytest.raises(Invalid):
+        cases.add_note(store, made.number, "   ")
+
+
+def test_queue_order_and_breaches(store: Store, fixed_clock: FixedClock) -> None:
+    ann(store)
+    low = cases.open_case(store, "ann", CaseInput("Low", priority="low"))
+    urgent = cases.open_case(store, "ann", CaseInput("Urgent", priority="urgent"))
+    done = cases.open_case(store, "ann", CaseInput("Done"))
+    cases.resolve_case(store, done.number)
+    queue = [c.number for c in case_views.list_cases(store)]
+    assert queue == [urgent.number, low.number, done.number]
+    assert case_views.list_cases(store, breached=True) == []
+    assert [c.number for c in case_views.due_cases(store)] == [urgent.number]  # within 2 h
+    fixed_clock.advance(hours=2)
+    breached = case_views.list_cases(store, breached=True)
+    assert [c.number for c in breached] == [urgent.number] and breached[0].breached
+    assert [c.number for c in case_views.list_cases(store, status="resolved")] == [done.number]
+    assert len(case_views.list_cases(store, status="open")) == 2
+
+
+def test_satisfaction_is_recorded(store: Store) -> None:
+    ann(store)
+    made = cases.open_case(store, "ann", CaseInput("Oven"))
+    with store.write() as session:
+        cases.record_satisfaction(session, store, made.id, 4, "quick", at=made.created_at)
+    after = case_views.get_case(store, made.number)
+    assert (after.satisfaction, after.satisfaction_comment) == (4, "quick")
+    with store.read() as session:
+        kinds = session.execute(text("SELECT kind FROM case_event ORDER BY id")).scalars().all()
+    assert kinds[-1] == "satisfaction"
+
+
+def test_close_with_survey_mails_the_question(store: Store, smtp: Server) -> None:
+    ann(store)
+    made = cases.open_case(store, "ann", CaseInput("Oven"))
+    cases.resolve_case(store, made.number)
+    closed = cases.close_case(store, made.number, survey=True)
+    assert closed.status == "closed"
+    [message] = smtp.handler.parsed()
+    assert message["Subject"] == f"[{made.number}] How did we do?"
+    assert "1 (not at all) to 5" in message.get_content()
