@@ -62,6 +62,9 @@ class Commands(LazyGroup):
         "invoice": "pocketcrm.commands.billing:invoice_app",
         "pay": "pocketcrm.commands.billing:pay",
         "billing": "pocketcrm.commands.billing:billing",
+        "user": "pocketcrm.commands.users:user_app",
+        "department": "pocketcrm.commands.users:department_app",
+        "whoami": "pocketcrm.commands.users:whoami",
         "tui": "pocketcrm.cli:tui",
     }
     # The root --help and completion show these without importing any command module
@@ -108,6 +111,9 @@ class Commands(LazyGroup):
         "invoice": "Invoices and orders: what a customer was billed, and whether it was paid.",
         "pay": "Record a payment (or, with --refund, money paid back) against an invoice.",
         "billing": "A contact's billing history: what was issued, paid, refunded and cancelled.",
+        "user": "The people who work here: users, their roles and departments (logins in team mode).",
+        "department": "Departments: teams of users with a lead.",
+        "whoami": "Who you are working as: login, name, role and department.",
         "tui": "Open the full-screen interface (same as bare `pocketcrm` in a terminal).",
     }
 

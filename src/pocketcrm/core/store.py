@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session, create_engine
 
-from pocketcrm.core.errors import Invalid, Locked, StoreError
+from pocketcrm.core.errors import Invalid, Locked, NotAllowed, StoreError
 from pocketcrm.core.settings import BackupConfig, Settings
 
 BUSY_TIMEOUT_MS = 15_000
@@ -246,6 +246,10 @@ class Store:
                     raise Locked(
                         f"the database stayed busy; nothing was written ({exc.orig})"
                     ) from exc
+                raise
+            except DBAPIError as exc:  # the server's GRANTs and policies (issue 11): exit 5
+                if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+                    raise NotAllowed(_first_line(exc.orig), reason="nothing was written") from exc
                 raise
 
     def _advisory_write_lock(self, session: Session) -> None:
