@@ -17,6 +17,7 @@ import difflib
 import re
 import unicodedata
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -141,6 +142,15 @@ def resolve_owner(store: Store, typed: str, *, field: str = "owner", assign: boo
         return ""
     with store.read() as session:
         return owner_in(session, typed, field=field, assign=assign)
+
+
+def resolve_owners(store: Store, typed: Sequence[str]) -> tuple[str, ...]:
+    """Each owner a filter names, as logins (disabled users too: their history is kept)."""
+    values = [t for t in typed if t.strip()]
+    if not values:
+        return ()
+    with store.read() as session:
+        return tuple(owner_in(session, t, assign=False) for t in values)
 
 
 def acting_login(store: Store) -> str:
