@@ -447,3 +447,23 @@ def change_password(store: Store, ref: str, password: str) -> UserView:
     with store.write() as session:
         logins.set_password(session, login, password, str(role or "sales"))
     return get_user(store, login)
+
+
+def organisation_notes(store: Store) -> list[str]:
+    """What `doctor` should say about users: spellings the upgrade joined or found alike
+    (from migration 0010), and a server database made without the roles."""
+    import json
+
+    with store.read() as session:
+        rows = dict(
+            session.execute(
+                text("SELECT key, value FROM app_state WHERE key IN ('users.migration', 'users.access')")
+            ).all()
+        )
+    notes = [f"owner names: {line}" for line in json.loads(rows.get("users.migration") or "[]")]
+    if rows.get("users.access") == "no-roles":
+        notes.append(
+            "the roles were not made (the role that upgraded may not create roles); "
+            "ask a superuser to upgrade, or nothing stops a login from changing anything"
+        )
+    return notes
