@@ -181,6 +181,6 @@ def test_every_customer_table_is_held_by_row_level_security(
                     "contact_tag",
                     "stage_change",
                 ],
-            ),  # fmt: skip
+            ),
         ).fetchall()
     assert open_tables == []

@@ -223,7 +223,7 @@ def user_enable(ref: UserRef, db: DbOption = None, as_json: JsonOption = False) 
 def user_passwd(
     ref: Annotated[
         str,
-        typer.Argument(help="Whose password (default: yours; others: admins).", metavar="[USER]"),
+        typer.Argument(help="Whose password (default: yours; others: admins).", metavar="USER"),
     ] = "",
     generate: GenerateOption = False,
     password_stdin: StdinOption = False,

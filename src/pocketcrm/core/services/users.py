@@ -457,7 +457,9 @@ def organisation_notes(store: Store) -> list[str]:
     with store.read() as session:
         rows = dict(
             session.execute(
-                text("SELECT key, value FROM app_state WHERE key IN ('users.migration', 'users.access')")
+                text(
+                    "SELECT key, value FROM app_state WHERE key IN ('users.migration', 'users.access')"
+                )
             ).all()
         )
     notes = [f"owner names: {line}" for line in json.loads(rows.get("users.migration") or "[]")]
