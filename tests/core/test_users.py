@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -63,9 +64,9 @@ def test_the_upgrade_makes_one_user_per_owner_and_owners_hold_logins(tmp_path: P
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     opened = open_store(tmp_path / "crm.db", Settings())
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 
