@@ -17,6 +17,7 @@ from pocketcrm.commands.common import (
     say,
 )
 from pocketcrm.commands.lazy import LazyGroup
+from pocketcrm.commands.report_people import ByOption, report_by
 from pocketcrm.commands.reportkit import SinceOption, UntilOption, bars, moments, sparkline
 
 if TYPE_CHECKING:
@@ -121,6 +122,7 @@ def report(
     ctx: typer.Context,
     since: SinceOption = "",
     until: UntilOption = "",
+    by: ByOption = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -130,6 +132,8 @@ def report(
     """
     if ctx.invoked_subcommand is not None:
         return
+    if by:
+        return report_by(open_db(db), by, *moments(since, until), as_json)
     from pocketcrm.core.services import reports
 
     result = reports.summary(open_db(db), *moments(since, until))
