@@ -10,8 +10,15 @@ import pytest
 from coresupport import NOW, FixedClock
 
 from pocketcrm.core.errors import Invalid
-from pocketcrm.core.services import activity, contacts, deals, departments, report_people, trash
-from pocketcrm.core.services import users
+from pocketcrm.core.services import (
+    activity,
+    contacts,
+    deals,
+    departments,
+    report_people,
+    trash,
+    users,
+)
 from pocketcrm.core.services.activity import InteractionInput
 from pocketcrm.core.services.contacts import ContactInput
 from pocketcrm.core.store import Store
@@ -92,7 +99,7 @@ def test_figures_by_department(store: Store, fixed_clock: FixedClock) -> None:
     assert (field.calls_made, field.meetings, field.leads, field.deals_won) == (2, 1, 1, 1)
     assert (field.lead, field.follow_ups_done, field.follow_ups_on_time) == (who["ann"], 2, 1)
     assert rows["(no department)"].leads == 1
-    assert list(rows)[0] == "Field"
+    assert next(iter(rows)) == "Field"
 
 
 def test_an_unknown_grouping_is_refused(store: Store) -> None:
