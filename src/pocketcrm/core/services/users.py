@@ -469,3 +469,25 @@ def organisation_notes(store: Store) -> list[str]:
             "ask a superuser to upgrade, or nothing stops a login from changing anything"
         )
     return notes
+
+
+def may_manage_users(store: Store) -> bool:
+    """Whether the acting user may add, change and disable users (the faces hide the
+    actions otherwise; the server refuses them anyway)."""
+    try:
+        require_admin(store, "managing users")
+    except NotAllowed:
+        return False
+    return True
+
+
+def header_label(store: Store) -> str:
+    """Who you are, for a face's header: '' on a file with one user (nobody to tell apart),
+    else "login · role"."""
+    me = whoami(store)
+    if store.is_sqlite:
+        with store.read() as session:
+            others = session.execute(text("SELECT count(*) FROM app_user WHERE active")).scalar()
+        if int(others or 0) <= 1:
+            return ""
+    return " · ".join(x for x in (me.login, me.role) if x)
