@@ -16,6 +16,7 @@ from pocketcrm.core.services import departments, users
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.store import Store, open_store
 from pocketcrm.tui.app import PocketCRM, make_app
+from pocketcrm.tui.screens.users import UsersScreen
 from pocketcrm.tui.widgets.top_bar import TopBar
 
 Compare = Callable[..., bool]
@@ -58,6 +59,7 @@ async def test_an_admin_disables_and_enables_a_user(team_store: Store) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await _to_users(pilot)
         screen = app.screen
+        assert isinstance(screen, UsersScreen)
         assert [u.login for u in screen.users] == ["ann.lee", "robin", "sam", "vic"]
         await pilot.press("down", "down")  # sam
         await pilot.press("d")
