@@ -24,6 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from common import POCKETCRM, ms, run_cold
 
+import pgserver
+from pgserver import PgServer
+
 GOAL = 1.2
 LOGIN = "bench_sales"
 GUARDED = (
@@ -33,7 +36,7 @@ GUARDED = (
 )  # fmt: skip
 
 
-def build(server: object, contacts: int) -> str:
+def build(server: PgServer, contacts: int) -> str:
     """The seeded database with policies on, half its contacts owned by the sales login."""
     from sqlalchemy import text
 
@@ -41,7 +44,7 @@ def build(server: object, contacts: int) -> str:
     from pocketcrm.core.services import users
     from pocketcrm.core.store import open_store
 
-    url = server.database(name="rls_on")  # type: ignore[attr-defined]
+    url = server.database(name="rls_on")
     store = open_store(url)
     started = time.perf_counter()
     generate(
@@ -69,9 +72,9 @@ def build(server: object, contacts: int) -> str:
     return url
 
 
-def without_rls(server: object) -> str:
+def without_rls(server: PgServer) -> str:
     """A twin of rls_on with every policy, guard and FORCE taken off (the grants stay)."""
-    url = server.database(template="rls_on", name="rls_off")  # type: ignore[attr-defined]
+    url = server.database(template="rls_on", name="rls_off")
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
@@ -107,14 +110,12 @@ def main() -> int:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    import pgserver
-
     reason = pgserver.unavailable()
     if reason:
         print(f"skipped: {reason}")
         return 0
     pgserver.PORT = 55480  # beside a test session's server, never on it
-    server = pgserver.PgServer().start()
+    server = PgServer().start()
     try:
         on = build(server, args.contacts)
         off = without_rls(server)
