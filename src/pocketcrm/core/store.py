@@ -249,8 +249,19 @@ class Store:
                 raise
             except DBAPIError as exc:  # the server's GRANTs and policies (issue 11): exit 5
                 if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
-                    raise NotAllowed(_first_line(exc.orig), reason="nothing was written") from exc
+                    raise NotAllowed(
+                        _first_line(exc.orig), self._admins(), reason="nothing was written"
+                    ) from exc
                 raise
+
+    def _admins(self) -> list[str]:
+        """Who can grant what the server refused (the users with the admin role)."""
+        with suppress(DBAPIError), self.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT login FROM app_user WHERE role = 'admin' AND active ORDER BY login"
+            ).all()
+            return [str(r[0]) for r in rows]
+        return []
 
     def _advisory_write_lock(self, session: Session) -> None:
         """PostgreSQL's write lock: taken at once if free, else the same notice and limit."""
