@@ -106,7 +106,7 @@ def _show_user(user: UserView) -> None:
 @handle_errors
 def user_add(
     login: Annotated[str, typer.Argument(help="The login, e.g. ann or ann.lee.", metavar="LOGIN")],
-    name: Annotated[str, typer.Option("--name", "-n", help="Display name.", metavar="TEXT")] = "",
+    name: Annotated[str, typer.Option("--name", help="Display name.", metavar="TEXT")] = "",
     email: Annotated[str, typer.Option("--email", "-e", help="Email.", metavar="EMAIL")] = "",
     department: DeptOption = "",
     role: RoleOption = "sales",
@@ -172,7 +172,7 @@ def user_show(ref: UserRef, db: DbOption = None, as_json: JsonOption = False) ->
 def user_edit(
     ref: UserRef,
     name: Annotated[
-        str | None, typer.Option("--name", "-n", help="Display name.", metavar="TEXT")
+        str | None, typer.Option("--name", help="Display name.", metavar="TEXT")
     ] = None,
     email: Annotated[
         str | None, typer.Option("--email", "-e", help="Email.", metavar="EMAIL")
