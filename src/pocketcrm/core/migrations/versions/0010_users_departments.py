@@ -204,6 +204,13 @@ def _convert_owners(bind: sa.Connection) -> None:
             bind.execute(
                 sa.text(f'UPDATE {table} SET "{column}" = :new WHERE "{column}" = :old'), renames
             )
+    if renames and bind.dialect.name == "sqlite":
+        # The rollup's triggers moved each renamed owner's counts to the login's row; the
+        # old spelling's rows are left at zero: gone, as if they had always been the login's.
+        bind.execute(
+            sa.text("DELETE FROM interaction_rollup WHERE owner = :old AND n = 0 AND sat_n = 0"),
+            renames,
+        )
     _convert_segments(bind, groups)
     report = _report(groups)
     if report:
