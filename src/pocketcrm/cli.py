@@ -69,6 +69,9 @@ class Commands(LazyGroup):
         "cost": "pocketcrm.commands.quotes:cost_app",
         "case": "pocketcrm.commands.cases:case_app",
         "mail": "pocketcrm.commands.mail:mail_app",
+        "user": "pocketcrm.commands.users:user_app",
+        "department": "pocketcrm.commands.users:department_app",
+        "whoami": "pocketcrm.commands.users:whoami",
         "tui": "pocketcrm.cli:tui",
     }
     # The root --help and completion show these without importing any command module
@@ -122,6 +125,9 @@ class Commands(LazyGroup):
         "cost": "Costs: money spent for a contact, company, campaign or deal (the profit report).",
         "case": "Support cases: questions and complaints with a service level, replies by email.",
         "mail": "Email that logs itself: fetch a Maildir, an mbox or an IMAP mailbox onto the timelines.",
+        "user": "The people who work here: users, their roles and departments (logins in team mode).",
+        "department": "Departments: teams of users with a lead.",
+        "whoami": "Who you are working as: login, name, role and department.",
         "tui": "Open the full-screen interface (same as bare `pocketcrm` in a terminal).",
     }
 

@@ -22,6 +22,7 @@ def ann(run: Run) -> None:
 
 
 def test_log_call_with_everything(run: Run, core: Callable[[], Store], ann: None) -> None:
+    run("user", "add", "sam", "--name", "Sam")
     result = run(
         "log-call",
         "ann@x.com",
@@ -51,7 +52,7 @@ def test_log_call_with_everything(run: Run, core: Callable[[], Store], ann: None
         900,
         5,
     )
-    assert (call.direction, call.owner, call.notes) == ("out", "Sam", "Wants a quote")
+    assert (call.direction, call.owner, call.notes) == ("out", "sam", "Wants a quote")
     assert call.occurred_at == datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
     [plan] = card.follow_ups
     assert plan.all_day is True and plan.note == "Wants a quote"
@@ -140,6 +141,7 @@ def test_agenda_json_and_csv(run: Run, ann: None) -> None:
 
 
 def test_report_text_and_json(run: Run, ann: None) -> None:
+    run("user", "add", "sam", "--name", "Sam")
     run("add", "Bob Ray", "--stage", "customer", "-c", "Acme")
     run(
         "log-call",
@@ -169,7 +171,7 @@ def test_report_text_and_json(run: Run, ann: None) -> None:
     assert data["contacts_total"] == 2
     assert data["interactions_total"] == 2
     assert data["until"] == "2026-12-01T09:00:00Z"
-    assert data["success_rate_by_owner"] == [{"key": "Sam", "count": 50}]
+    assert data["success_rate_by_owner"] == [{"key": "sam", "count": 50}]
     assert data["satisfaction_average"] == 4.0
     period = json.loads(
         run("report", "--since", "2026-11-01", "--until", "2026-11-15", "--json").stdout

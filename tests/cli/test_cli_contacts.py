@@ -13,6 +13,7 @@ from pocketcrm.core.store import Store
 
 
 def test_add_prints_the_id_and_writes_everything(run: Run, core: Callable[[], Store]) -> None:
+    run("user", "add", "sam", "--name", "Sam")
     result = run(
         "add",
         "Zoë Åkesson",
@@ -48,7 +49,7 @@ def test_add_prints_the_id_and_writes_everything(run: Run, core: Callable[[], St
     assert (card.title, card.stage, card.owner, card.notes) == (
         "Owner",
         "customer",
-        "Sam",
+        "sam",
         "Likes rye",
     )
     assert card.tags == ("vip", "wholesale")
@@ -108,6 +109,7 @@ def test_show(run: Run, core: Callable[[], Store]) -> None:
 
 
 def test_list_filters_and_sorts(run: Run) -> None:
+    run("user", "add", "sam", "--name", "Sam")
     run("add", "Bob Ray", "-c", "Beta", "--stage", "customer", "-t", "vip")
     run("add", "Ann Lee", "-c", "Acme", "--owner", "Sam")
     run("add", "Cy Young", "--stage", "customer")

@@ -22,6 +22,7 @@ def ann(run: Run) -> None:
 
 
 def test_add_with_everything(run: Run, core: Callable[[], Store], ann: None) -> None:
+    run("user", "add", "sam", "--name", "Sam")
     result = run(
         "deal",
         "add",
@@ -41,7 +42,7 @@ def test_add_with_everything(run: Run, core: Callable[[], Store], ann: None) -> 
     deal_id = int(result.stdout.strip())
     view = deals.get_deal(core(), deal_id)
     assert (view.title, view.amount_cents, view.currency) == ("Website redesign", 125050, "EUR")
-    assert (view.stage, view.owner, view.company_name) == ("proposal", "Sam", "Acme")
+    assert (view.stage, view.owner, view.company_name) == ("proposal", "sam", "Acme")
     assert view.expected_close_on == date(2026, 12, 24)
     assert view.notes == "wants it by Christmas"
 
@@ -82,6 +83,7 @@ def test_move_won_lost_and_history(run: Run, core: Callable[[], Store], ann: Non
 
 
 def test_list_filters_json_and_csv(run: Run, ann: None) -> None:
+    run("user", "add", "sam", "--name", "Sam")
     run("add", "Ben Okafor")
     run("deal", "add", "Ann", "A", "--stage", "proposal", "--owner", "Sam")
     run("deal", "add", "Ben", "B", "--close", "2027-01-10")

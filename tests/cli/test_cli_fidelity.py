@@ -74,6 +74,7 @@ def _stored_with_controls(core: Callable[[], Store]) -> None:
 def test_stored_control_characters_are_escaped_in_every_cli_output(
     run: Run, core: Callable[[], Store]
 ) -> None:
+    run("user", "add", "sam", "--name", "Sam")
     _stored_with_controls(core)
     outputs = [
         run("show", "1").stdout,

@@ -61,10 +61,10 @@ DEMO_TABLES = (
 )  # fmt: skip
 # What seed 11 makes at NOW (coresupport). Renewed on purpose when issue 12 changed invoice and
 # payment (lines set the amounts, half the invoices come from an order) and issue 13 added the
-# analysis data (core/demo_analysis.py: sources, channels, numbers, stage walks, closed deals).
+# analysis data (core/demo_analysis.py), and migration 0010 gave invoices a created_by column.
 DEMO_DIGESTS = {
-    "sqlite": "d2e06a303978b996db756cc955917c4855cdfe6bbb532266908792e4b217f9c0",
-    "postgres": "3de9ceef5420d39c0cb76562b34730cfccce48b62cadcd6e6075b2b349f08786",
+    "sqlite": "fec8eddac15abb2bdb51cf7d767142f2351df49ec562ce7b7aed801199d4fbae",
+    "postgres": "fd6d8a10238ef87416f625cbfee29aef7681b4e78a67d93fcc9ec6987609a3ab",
 }
 
 

@@ -158,3 +158,27 @@ def test_0012_gives_old_invoices_one_line_each_on_postgres(pg_server: PgServer) 
         assert billing.get_invoice(store, "INV-2026-0007").amount_cents == 4200
     finally:
         store.close()
+
+
+def test_0010_turns_owners_into_users_and_sets_up_the_roles(pg_server: PgServer) -> None:
+    """Free-text owners from before users become one user each (the column holds the login),
+    the upgrading role is the admin, and the customer tables are under row-level security."""
+    url = _database_at(pg_server, "0009")
+    engine = create_engine(database_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE contact SET owner = 'Zoë Åkesson' WHERE id = 7"))
+    engine.dispose()
+    store = open_store(url)
+    try:
+        with store.read() as session:
+            found = dict(
+                session.execute(text("SELECT login, role FROM app_user ORDER BY login")).all()
+            )
+            owner = session.execute(text("SELECT owner FROM contact WHERE id = 7")).scalar()
+            forced = session.execute(
+                text("SELECT relforcerowsecurity FROM pg_class WHERE relname = 'contact'")
+            ).scalar()
+    finally:
+        store.close()
+    assert found == {"postgres": "admin", "zoe.akesson": "sales"}
+    assert owner == "zoe.akesson" and forced is True

@@ -123,7 +123,7 @@ def _log(
 ) -> None:
     """ANALYSIS: the channel, the number it came from, the number called and the reason."""
     from pocketcrm.core import dates
-    from pocketcrm.core.services import activity
+    from pocketcrm.core.services import activity, users
 
     channel, number_from, number_to, reason = analysis
     data = activity.InteractionInput(
@@ -150,6 +150,8 @@ def _log(
         data.follow_up_at, data.follow_up_all_day = due.moment, not due.has_time
         understood.append(("follow-up", due.describe()))
     store = open_db(db)
+    # who logged it: the one named, else the acting user (the login, the OS user's on SQLite)
+    data.owner = users.resolve_owner(store, owner) or users.acting_login(store)
     created: Created = activity.log_interaction(store, pick_contact(store, ref), data)
     for label, text in understood:
         _echo_when(label, text)
@@ -302,7 +304,7 @@ def follow_up(
     `pocketcrm follow-up rm ID` moves follow-up ID to the trash instead.
     For a contact named "rm", write `pocketcrm follow-up -- rm WHEN`.
     """
-    from pocketcrm.core.services import activity
+    from pocketcrm.core.services import activity, users
 
     parsed = when(due, "when")
     store = open_db(db)
@@ -312,7 +314,7 @@ def follow_up(
         parsed.moment,
         all_day=not parsed.has_time,
         note=note,
-        owner=owner,
+        owner=users.resolve_owner(store, owner),
     )
     _echo_when("due", parsed.describe())
     _warn_if_overdue(view)
@@ -358,7 +360,7 @@ def agenda(
 ) -> None:
     """Open follow-ups, overdue first; and who is drifting out of touch."""
     from pocketcrm.core.errors import Invalid
-    from pocketcrm.core.services import activity
+    from pocketcrm.core.services import activity, users
 
     chosen = [
         name
@@ -368,6 +370,7 @@ def agenda(
     if len(chosen) > 1:
         raise Invalid("window", "choose one of --overdue, --today, --week, --all")
     store = open_db(db)
+    owner = users.resolve_owner(store, owner, assign=False)
     window = chosen[0] if chosen else "week"
     if limit is None and not (as_json or as_csv or ids):
         limit = AGENDA_ON_SCREEN

@@ -66,6 +66,9 @@ SPEC: dict[str, Any] = {
             "cost",
             "case",
             "mail",
+            "user",
+            "department",
+            "whoami",
             "tui",
         ],
     },
@@ -380,6 +383,7 @@ SPEC: dict[str, Any] = {
         "options": {
             "--since": ("since", True),
             "--until": ("until", True),
+            "--by": ("by", True),
             "--db": ("db", True),
             "--json": ("as_json", False),
             "--html": ("html", True),
@@ -1229,5 +1233,101 @@ SPEC: dict[str, Any] = {
         "arguments": [],
         "options": {"--limit": ("limit", True), "--db": ("db", True), "--json": ("as_json", False)},
     },
+    "user": {
+        "arguments": [],
+        "options": {},
+        "commands": ["add", "list", "show", "edit", "disable", "enable", "passwd"],
+    },
+    "user add": {
+        "arguments": [("login", False)],
+        "options": {
+            "--name": ("name", True),
+            "--email": ("email", True),
+            "-e": ("email", True),
+            "--department": ("department", True),
+            "-d": ("department", True),
+            "--role": ("role", True),
+            "--generate": ("generate", False),
+            "--password-stdin": ("password_stdin", False),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+        },
+    },
+    "user list": {
+        "arguments": [],
+        "options": {
+            "--department": ("department", True),
+            "-d": ("department", True),
+            "--role": ("role", True),
+            "--active": ("active", False),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+            "--csv": ("as_csv", False),
+        },
+    },
+    "user show": {
+        "arguments": [("ref", False)],
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "user edit": {
+        "arguments": [("ref", False)],
+        "options": {
+            "--name": ("name", True),
+            "--email": ("email", True),
+            "-e": ("email", True),
+            "--department": ("department", True),
+            "-d": ("department", True),
+            "--role": ("role", True),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+        },
+    },
+    "user disable": {
+        "arguments": [("ref", False)],
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "user enable": {
+        "arguments": [("ref", False)],
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "user passwd": {
+        "arguments": [("ref", False)],
+        "options": {
+            "--generate": ("generate", False),
+            "--password-stdin": ("password_stdin", False),
+            "--db": ("db", True),
+        },
+    },
+    "department": {
+        "arguments": [],
+        "options": {},
+        "commands": ["add", "list", "show", "edit", "rm"],
+    },
+    "department add": {
+        "arguments": [("name", False)],
+        "options": {"--lead": ("lead", True), "--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "department list": {
+        "arguments": [],
+        "options": {"--db": ("db", True), "--json": ("as_json", False), "--csv": ("as_csv", False)},
+    },
+    "department show": {
+        "arguments": [("ref", False)],
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "department edit": {
+        "arguments": [("ref", False)],
+        "options": {
+            "--name": ("name", True),
+            "--lead": ("lead", True),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+        },
+    },
+    "department rm": {
+        "arguments": [("ref", False)],
+        "options": {"--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "whoami": {"arguments": [], "options": {"--db": ("db", True), "--json": ("as_json", False)}},
     "tui": {"arguments": [], "options": {"--db": ("db", True)}},
 }

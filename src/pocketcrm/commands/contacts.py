@@ -316,6 +316,9 @@ def add(
         photo=photo,
     )
     store = open_db(db)
+    from pocketcrm.core.services import users
+
+    data.owner = users.resolve_owner(store, owner)
     contacts.validate_input(data, store.settings)
     dupes = contacts.likely_duplicates(store, name, email, phone, company=company)
     if dupes and not yes:
@@ -432,12 +435,14 @@ def list_(
         tag=tuple(tag),
         company=tuple(company),
         company_kind=tuple(company_kind),
-        owner=tuple(owner),
         not_contacted_since=since,
         sort=sort,
         limit=limit,
     )
     store = open_db(db)
+    from pocketcrm.core.services import users
+
+    query.owner = users.resolve_owners(store, owner)
     region = store.settings.default_region
     if segment:
         from pocketcrm.core.services import segments
@@ -548,6 +553,10 @@ def edit(
         edit_in_editor(db, ref, as_json)
         return
     store = open_db(db)
+    if patch.owner is not None:
+        from pocketcrm.core.services import users
+
+        patch.owner = users.resolve_owner(store, patch.owner)
     target = pick_contact(store, ref)
     contacts.validate_patch(patch)
     _confirm_suppressed(store, add_email, add_phone, yes, "add")

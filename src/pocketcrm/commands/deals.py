@@ -112,7 +112,7 @@ def add(
     as_json: JsonOption = False,
 ) -> None:
     """Open a deal for a contact and print its id."""
-    from pocketcrm.core.services import deals
+    from pocketcrm.core.services import deals, users
 
     expected = when(close, "close").day() if close else None
     store = open_db(db)
@@ -123,7 +123,7 @@ def add(
             title=title,
             amount=amount,
             stage=stage,
-            owner=owner,
+            owner=users.resolve_owner(store, owner),
             expected_close=expected,
             notes=note,
         ),
@@ -146,10 +146,15 @@ def list_(
     ids: IdsOption = False,
 ) -> None:
     """Deals in pipeline order: stage, then expected close."""
-    from pocketcrm.core.services import deals
+    from pocketcrm.core.services import deals, users
 
+    store = open_db(db)
     found = deals.list_deals(
-        open_db(db), stage=stage, owner=owner, contact_ref=contact, open_only=open_only
+        store,
+        stage=stage,
+        owner=users.resolve_owner(store, owner, assign=False),
+        contact_ref=contact,
+        open_only=open_only,
     )
     if ids:
         print_ids(d.id for d in found)
@@ -261,15 +266,16 @@ def edit(
     as_json: JsonOption = False,
 ) -> None:
     """Change a deal's title, amount, expected close, owner or notes (stages: deal move)."""
-    from pocketcrm.core.services import deals
+    from pocketcrm.core.services import deals, users
 
     expected = when(close, "close").day() if close else None
+    store = open_db(db)
     view = deals.update_deal(
-        open_db(db),
+        store,
         deal_id,
         title=title,
         amount=amount,
-        owner=owner,
+        owner=None if owner is None else users.resolve_owner(store, owner),
         expected_close=expected,
         notes=note,
     )

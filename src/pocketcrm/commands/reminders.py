@@ -395,7 +395,9 @@ def cadence_list(
 
     store = open_db(db)
     if drifting:
-        drifts = cadence.drifting(store, owner=owner)
+        from pocketcrm.core.services import users
+
+        drifts = cadence.drifting(store, owner=users.resolve_owner(store, owner, assign=False))
         if ids:  # the contacts drifting, for `xargs -n1 pocketcrm show`
             print_ids(d.contact_id for d in drifts)
             return

@@ -18,6 +18,7 @@ from pocketcrm.commands.common import (
     say,
 )
 from pocketcrm.commands.lazy import LazyGroup
+from pocketcrm.commands.report_people import ByOption, report_by
 from pocketcrm.commands.reportkit import SinceOption, UntilOption, bars, moments, sparkline
 
 if TYPE_CHECKING:
@@ -140,6 +141,7 @@ def report(
     ctx: typer.Context,
     since: SinceOption = "",
     until: UntilOption = "",
+    by: ByOption = "",
     db: DbOption = None,
     as_json: JsonOption = False,
     html: HtmlOption = None,
@@ -153,6 +155,8 @@ def report(
     """
     if ctx.invoked_subcommand is not None:
         return
+    if by:
+        return report_by(open_db(db), by, *moments(since, until), as_json)
     from pocketcrm.core.services import reports
 
     store = open_db(db)

@@ -101,17 +101,18 @@ def save(
 
     A filter given twice combines: `--tag a --tag b` needs both tags, `--stage lead --stage
     customer` takes either stage (the same for company, kind and owner)."""
-    from pocketcrm.core.services import segments
+    from pocketcrm.core.services import segments, users
 
+    store = open_db(db)
     view = segments.save_segment(
-        open_db(db),
+        store,
         name,
         segments.SegmentFilters(
             stage=tuple(stage),
             tag=tuple(tag),
             company=tuple(company),
             company_kind=tuple(kind),
-            owner=tuple(owner),
+            owner=users.resolve_owners(store, owner),
             text=text,
             not_contacted_since=not_contacted_since,
         ),

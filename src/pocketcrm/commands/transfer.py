@@ -352,10 +352,15 @@ def export(
         raise Invalid(
             "format", f"unknown format {chosen!r}; use one of: {', '.join(EXPORT_FORMATS)}"
         )
-    query = ContactQuery(
-        stage=tuple(stage), tag=tuple(tag), company=tuple(company), owner=tuple(owner)
-    )
     store = open_db(db)
+    from pocketcrm.core.services import users
+
+    query = ContactQuery(
+        stage=tuple(stage),
+        tag=tuple(tag),
+        company=tuple(company),
+        owner=users.resolve_owners(store, owner),
+    )
     options = {"raw": raw, "vcard_version": vcard_version, "birthdays": birthdays, "todo": todo}
     if output and output != "-":
         with open_private(output, newline="") as stream:

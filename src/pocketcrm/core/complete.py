@@ -224,24 +224,15 @@ def companies(location: str, typed: str) -> list[Candidate]:
 
 
 def owners(location: str, typed: str) -> list[Candidate]:
-    """The owners named on contacts. On SQLite one index seek per name (a loose index scan),
-    where DISTINCT would read the index entry of every contact."""
-    loose = (
-        "WITH RECURSIVE o(v, bound) AS ("
-        " SELECT (SELECT min(owner) FROM contact WHERE owner >= ? AND owner < ? AND owner > ''),"
-        " ? UNION ALL"
-        " SELECT (SELECT min(owner) FROM contact WHERE owner > o.v AND owner < o.bound), o.bound"
-        " FROM o WHERE o.v IS NOT NULL"
-        ") SELECT v FROM o WHERE v IS NOT NULL LIMIT ?"
-    )
+    """The users work can be given to (issue 11): active logins, with their names."""
 
     def work(db: _Reader) -> list[Candidate]:
-        if db.sqlite:
-            top = typed + _TOP
-            return [(str(v), "") for (v,) in db.rows(loose, typed, top, top, LIMIT)]
-        where, params = db.starts("owner", typed)
-        sql = f"SELECT DISTINCT owner FROM contact WHERE {where} AND owner > '' ORDER BY owner LIMIT ?"
-        return [(str(v), "") for (v,) in db.rows(sql, *params, LIMIT)]
+        where, params = db.starts("login", typed)
+        sql = (
+            f"SELECT login, display_name FROM app_user WHERE {where} AND active "
+            "ORDER BY login LIMIT ?"
+        )
+        return [(str(v), str(name or "")) for (v, name) in db.rows(sql, *params, LIMIT)]
 
     return _query(location, work)
 

@@ -85,6 +85,9 @@ def _store_checks(store: Store, url: str, path: Path | None, now: datetime | Non
         checks += mode_checks(_private_files(path))
     if version == HEAD:
         checks.append(_reminders_check(store, now))
+        from pocketcrm.core.services.users import organisation_notes
+
+        checks += [Check("users", "warn", line) for line in organisation_notes(store)]
     return checks
 
 

@@ -47,6 +47,19 @@ class Ambiguous(CrmError):
         self.candidates = list(candidates)
 
 
+class NotAllowed(CrmError):
+    """The acting user's role may not do this (exit 5); names who can grant it."""
+
+    exit_code = 5
+
+    def __init__(self, what: str, granters: Sequence[str] = (), *, reason: str = "") -> None:
+        who = f"an admin ({', '.join(granters)})" if granters else "an admin"
+        because = f" ({reason})" if reason else ""
+        super().__init__(f"not allowed: {what}{because}; {who} can do it or grant you the role")
+        self.what = what
+        self.granters = list(granters)
+
+
 class StoreError(CrmError):
     """The database cannot be opened, migrated or written (exit 1)."""
 

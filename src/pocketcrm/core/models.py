@@ -12,7 +12,7 @@ import uuid as uuidlib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, MetaData, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, MetaData, Text, UniqueConstraint, text, true
 from sqlmodel import Field, SQLModel
 
 # Re-exported: older modules import the time helpers from here.
@@ -357,6 +357,7 @@ class ImportBatch(SQLModel, table=True):
     skipped: int = 0
     at: datetime = _created()
     undone_at: datetime | None = _when()
+    created_by: str = Field(default="", sa_column_kwargs={"server_default": ""})  # a login
 
 
 class ImportChange(SQLModel, table=True):
@@ -494,6 +495,7 @@ class Invoice(SQLModel, table=True):
     order_id: int | None = Field(
         default=None, foreign_key="invoice.id", index=True, ondelete="SET NULL"
     )
+    created_by: str = Field(default="", sa_column_kwargs={"server_default": ""})  # a login
 
 
 class Payment(SQLModel, table=True):
@@ -538,6 +540,7 @@ class Campaign(SQLModel, table=True):
     body: str = _text()
     created_at: datetime = _created()
     finished_at: datetime | None = _when()
+    created_by: str = Field(default="", sa_column_kwargs={"server_default": ""})  # a login
 
 
 class CampaignRecipient(SQLModel, table=True):
@@ -818,3 +821,37 @@ class MailMessage(SQLModel, table=True):
     case_id: int | None = Field(default=None, foreign_key="support_case.id", ondelete="SET NULL")
     raw: str = _text()  # kept only for messages set aside
     fetched_at: datetime = _created()
+
+
+# -- the organisation (issue 11): users and departments --------------------------------------
+# Owner columns hold a user's login (text, no foreign key: see services/users.py).
+
+
+class Department(SQLModel, table=True):
+    """A team of users; its lead is a user's login."""
+
+    __tablename__ = "department"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    name_key: str = Field(unique=True)  # folded name: "Field Sales" and "field sales" are one
+    lead: str = Field(default="", sa_column_kwargs={"server_default": ""})  # a login
+    created_at: datetime = _created()
+
+
+class AppUser(SQLModel, table=True):
+    """A person who works here ("user" is reserved in PostgreSQL, hence app_user)."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(unique=True)  # the PostgreSQL login role in team mode
+    display_name: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    email: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    department_id: int | None = Field(
+        default=None, foreign_key="department.id", index=True, ondelete="SET NULL"
+    )
+    role: str = Field(default="sales", sa_column_kwargs={"server_default": "sales"})
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    created_at: datetime = _created()
+    disabled_at: datetime | None = _when()

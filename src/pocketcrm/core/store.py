@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from pocketcrm.core.db import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS  # re-exported
 from pocketcrm.core.db import Db, PlainDb, prepare_sqlite
-from pocketcrm.core.errors import Invalid, Locked, StoreError
+from pocketcrm.core.errors import Invalid, Locked, NotAllowed, StoreError
 from pocketcrm.core.settings import BackupConfig, Settings
 
 if TYPE_CHECKING:
@@ -263,7 +263,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[CrmSession]:
         """One unit of work that writes: committed on success, rolled back on any error."""
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DBAPIError, OperationalError
 
         from pocketcrm.core.sessions import CrmSession
 
@@ -277,6 +277,23 @@ class Store:
                 if isinstance(exc.orig, sqlite3.OperationalError) and _is_busy(exc.orig):
                     raise _busy(exc.orig) from exc
                 raise
+            except DBAPIError as exc:  # the server's GRANTs and policies (issue 11): exit 5
+                if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+                    raise NotAllowed(
+                        _first_line(exc.orig), self._admins(), reason="nothing was written"
+                    ) from exc
+                raise
+
+    def _admins(self) -> list[str]:
+        """Who can grant what the server refused (the users with the admin role)."""
+        from sqlalchemy.exc import DBAPIError
+
+        with suppress(DBAPIError), self.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT login FROM app_user WHERE role = 'admin' AND active ORDER BY login"
+            ).all()
+            return [str(r[0]) for r in rows]
+        return []
 
     def _advisory_write_lock(self, session: CrmSession) -> None:
         """PostgreSQL's write lock: taken at once if free, else the same notice and limit."""

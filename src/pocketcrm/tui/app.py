@@ -80,6 +80,7 @@ def screen_commands(app: App[Any], screen: Screen[Any]) -> list[tuple[Any, Palet
             )
     if isinstance(screen, CrmScreen):
         found += [(screen, extra) for extra in screen.palette_commands()]
+    found.append((app, PaletteCommand("Users", "who works here: roles, departments", USERS)))
     return found
 
 
@@ -137,6 +138,15 @@ class CrmCommands(Provider):
                 yield Hit(score, matcher.highlight(title), run, text=title, help=help_text)
 
 
+USERS = "switch_mode('users')"
+
+
+def _users_screen() -> Screen[None]:
+    from pocketcrm.tui.screens.users import UsersScreen
+
+    return UsersScreen()
+
+
 def _pipeline_screen() -> Screen[None]:
     """Imported when first shown: start-up pays nothing for a screen it may never open."""
     from pocketcrm.tui.screens.pipeline import PipelineScreen
@@ -170,6 +180,7 @@ class PocketCRM(App[int]):
         "pipeline": lambda: _pipeline_screen(),
         "products": lambda: _products_screen(),
         "cases": lambda: _cases_screen(),
+        "users": lambda: _users_screen(),
     }
     DEFAULT_MODE: ClassVar[str] = "contacts"
     COMMANDS = App.COMMANDS | {CrmCommands}
@@ -378,16 +389,18 @@ class PocketCRM(App[int]):
         if store is None:
             return
 
-        def job() -> tuple[int, int, ReminderHealth]:
+        def job() -> tuple[int, int, ReminderHealth, str]:
             from pocketcrm.core.reminders.health import reminder_health
             from pocketcrm.core.services.activity import count_due
+            from pocketcrm.core.services.users import header_label
 
-            return (*count_due(store), reminder_health(store))
+            return (*count_due(store), reminder_health(store), header_label(store))
 
-        def done(result: tuple[int, int, ReminderHealth]) -> None:
-            overdue, today, health = result
+        def done(result: tuple[int, int, ReminderHealth, str]) -> None:
+            overdue, today, health, me = result
             name = os.path.basename(str(store.path)) if store.path is not None else "database"
-            self.status_text = f"{name} · {overdue} overdue · {today} due today "
+            who = f"{me} · " if me else ""  # who you are, when there is more than one
+            self.status_text = f"{who}{name} · {overdue} overdue · {today} due today "
             self.reminder_warning = reminder_warning(health)
 
         run_in_thread(self, job, done, group="status", exclusive=True, failed=lambda _e: None)

@@ -282,6 +282,7 @@ class ContactForm(FormModal[int]):
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
         self.query_one("#photo-remove", Checkbox).display = False
+        self._suggest_owners()
         if self.contact_id is None:
             self.query_one("#owner", Input).value = self.settings.owner
             return
@@ -357,6 +358,24 @@ class ContactForm(FormModal[int]):
 
     # -- saving -----------------------------------------------------------------------------
 
+    def _suggest_owners(self) -> None:
+        """The owner field completes users' logins as they are typed."""
+        store = self.store
+        if store is None:
+            return
+
+        def job() -> list[str]:
+            from pocketcrm.core.services.users import list_users
+
+            return [u.login for u in list_users(store, include_disabled=False)]
+
+        def done(logins: list[str]) -> None:
+            from textual.suggester import SuggestFromList
+
+            self.query_one("#owner", Input).suggester = SuggestFromList(logins)
+
+        run_in_thread(self, job, done, group="form-owners", failed=lambda _e: None)
+
     def _typed(self) -> dict[str, Any]:
         stage = self.query_one("#stage", Select).value
         return {
@@ -406,6 +425,11 @@ class ContactForm(FormModal[int]):
             self.show_error("form", "the database is not open yet")
             return None
         typed = self._typed()
+        shown = self.card.owner if self.card is not None else self.settings.owner
+        if typed["owner"] != shown.strip():  # a new owner must be a user (login or name)
+            from pocketcrm.core.services.users import resolve_owner
+
+            typed["owner"] = resolve_owner(store, typed["owner"])
         data = ContactInput(**typed)
         if self.card is not None:
             _leave_out_kept(data, self.card)
