@@ -23,12 +23,9 @@ from textual.screen import ModalScreen, Screen
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.jobs import report_failure, run_in_thread
 from pocketcrm.tui.messages import DatabaseChanged, StoreOpened
-from pocketcrm.tui.screens.agenda import AgendaScreen
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
-from pocketcrm.tui.screens.companies import CompaniesScreen
 from pocketcrm.tui.screens.contacts import ContactsScreen
-from pocketcrm.tui.screens.dupes import DuplicatesScreen
-from pocketcrm.tui.screens.report import ReportScreen
+from pocketcrm.tui.tabs import TABS
 
 if TYPE_CHECKING:
     from pocketcrm.core.reminders.health import ReminderHealth
@@ -137,26 +134,12 @@ class CrmCommands(Provider):
                 yield Hit(score, matcher.highlight(title), run, text=title, help=help_text)
 
 
-def _pipeline_screen() -> Screen[None]:
-    """Imported when first shown: start-up pays nothing for a screen it may never open."""
-    from pocketcrm.tui.screens.pipeline import PipelineScreen
-
-    return PipelineScreen()
-
-
 class PocketCRM(App[int]):
     """pocketcrm's interface; build it with make_app."""
 
     CSS_PATH = "app.tcss"
     TITLE = "pocketcrm"
-    MODES: ClassVar[dict[str, Any]] = {
-        "contacts": ContactsScreen,
-        "agenda": AgendaScreen,
-        "companies": CompaniesScreen,
-        "report": ReportScreen,
-        "dupes": DuplicatesScreen,
-        "pipeline": lambda: _pipeline_screen(),
-    }
+    MODES: ClassVar[dict[str, Any]] = {tab.mode: tab.build for tab in TABS}
     DEFAULT_MODE: ClassVar[str] = "contacts"
     COMMANDS = App.COMMANDS | {CrmCommands}
     HORIZONTAL_BREAKPOINTS = [
@@ -164,53 +147,16 @@ class PocketCRM(App[int]):
         (110, "-wide"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "1",
-            "switch_mode('contacts')",
-            "Contacts",
-            id="go-contacts",
-            group=SCREENS,
-            tooltip="Go to the contacts",
-        ),
-        Binding(
-            "2",
-            "switch_mode('agenda')",
-            "Agenda",
-            id="go-agenda",
-            group=SCREENS,
-            tooltip="Go to the agenda",
-        ),
-        Binding(
-            "3",
-            "switch_mode('companies')",
-            "Companies",
-            id="go-companies",
-            group=SCREENS,
-            tooltip="Go to the companies",
-        ),
-        Binding(
-            "4",
-            "switch_mode('report')",
-            "Report",
-            id="go-report",
-            group=SCREENS,
-            tooltip="Go to the report",
-        ),
-        Binding(
-            "5",
-            "switch_mode('dupes')",
-            "Duplicates",
-            id="go-dupes",
-            group=SCREENS,
-            tooltip="Go to the duplicates review",
-        ),
-        Binding(
-            "6",
-            "switch_mode('pipeline')",
-            "Pipeline",
-            id="go-pipeline",
-            group=SCREENS,
-            tooltip="Go to the deals pipeline",
+        *(
+            Binding(
+                tab.key,
+                f"switch_mode({tab.mode!r})",
+                tab.label,
+                id=f"go-{tab.mode}",
+                group=SCREENS,
+                tooltip=f"Go to {tab.tooltip}",
+            )
+            for tab in TABS
         ),
         Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last delete or done"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Help: keys and screens"),
@@ -311,6 +257,8 @@ class PocketCRM(App[int]):
 
         if not self.screen_stack:  # the timer fired while the app was closing
             return
+        for tab in TABS:  # each screen's module, so its first switch does not import it
+            tab.load()
         row = getattr(self.screen, "table", None)
         current = getattr(row, "current", None)
         prebuild_card(self, getattr(current, "id", None))

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.widgets import Static
 
 from pocketcrm.tui.host import crm_app
+from pocketcrm.tui.tabs import TABS
 
-TABS: tuple[tuple[str, str, str], ...] = (
-    ("1", "contacts", "Contacts"),
-    ("2", "agenda", "Agenda"),
-    ("3", "companies", "Companies"),
-    ("4", "report", "Report"),
-    ("5", "dupes", "Dupes"),
-    ("6", "pipeline", "Pipeline"),
-)
+# How much room the due counts need at least before the tabs are shortened to make it.
+STATUS_ROOM = 24
 
 
 class TopBar(Static):
@@ -37,36 +33,58 @@ class TopBar(Static):
         self.watch(self.app, "status_text", self._redraw, init=False)
         self.watch(self.app, "reminder_warning", self._redraw, init=True)
 
-    def _tabs(self, *, compact: bool) -> Text:
-        """The tabs; compact shows the other screens by their keys only."""
-        line = Text(" pocketcrm ", style="bold")
-        for key, mode, label in TABS:
-            if mode == self.active:
-                line.append(f" {key} {label} ", style="bold reverse")
-            elif compact:
-                line.append(f" {key}", style="bold dim")
+    def _tabs(self, *, brand: bool, short: bool) -> Text:
+        """Every screen's tab with its key (the active one reversed); SHORT labels the others
+        by their short names; where each tab lies is kept for a click."""
+        line = Text(" pocketcrm " if brand else "", style="bold")
+        self._spans: list[tuple[int, int, str]] = []
+        for tab in TABS:
+            start = line.cell_len
+            if tab.mode == self.active:
+                line.append(f" {tab.key} {tab.label} ", style="bold reverse")
             else:
-                line.append(f" {key}", style="bold dim")
-                line.append(f" {label} ")
-        if compact:
-            line.append(" ")
+                line.append(f" {tab.key}", style="bold dim")
+                line.append(f" {tab.short if short else tab.label}")
+            self._spans.append((start, line.cell_len, tab.mode))
+        line.append(" ")
         return line
 
+    def _fitting_tabs(self, wanted: int) -> Text:
+        """The widest form of the tabs that leaves WANTED cells for the counts and the
+        warning (at least STATUS_ROOM); else the shortest."""
+        width = self.size.width
+        forms = ((True, False), (False, False), (False, True))
+        for brand, short in forms:
+            line = self._tabs(brand=brand, short=short)
+            if width - line.cell_len - 1 >= max(wanted, STATUS_ROOM):
+                return line
+        return self._tabs(brand=False, short=True)
+
+    async def on_click(self, event: events.Click) -> None:
+        """A click on a tab shows its screen."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        for start, end, mode in getattr(self, "_spans", []):
+            if start <= offset.x < end and mode != self.active:
+                event.stop()
+                await self.app.run_action(f"switch_mode({mode!r})")
+                return
+
     def _redraw(self, _value: object = None) -> None:
-        line = self._tabs(compact=False)
-        if self.size.width - line.cell_len - 1 < 24:  # narrow: keep room for the due counts
-            line = self._tabs(compact=True)
+        warning = crm_app(self).reminder_warning
+        counts = crm_app(self).status_text
+        wanted = cell_len(counts) + (cell_len(warning[0]) + 1 if warning else 0)
+        line = self._fitting_tabs(wanted)
         room = self.size.width - line.cell_len - 1
         status = Text()
         self.tooltip = None
-        warning = crm_app(self).reminder_warning
         if warning:  # first: it matters more than the counts; the longest wording that fits
             *wordings, detail = warning
             shown = next((w for w in wordings if cell_len(w) < room), "")
             if shown:
                 status = Text(shown + " ", style="bold yellow")
                 self.tooltip = detail
-        counts = crm_app(self).status_text
         left = room - status.cell_len - (1 if status.cell_len else 0)
         if counts and left > 8:
             shown = counts if len(counts) <= left else counts[: left - 1] + "…"
