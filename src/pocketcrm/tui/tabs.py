@@ -44,7 +44,7 @@ _SCREENS = "pocketcrm.tui.screens"
 TABS: tuple[Tab, ...] = (
     Tab("1", "contacts", "Contacts", "Cont", f"{_SCREENS}.contacts:ContactsScreen", "the contacts"),
     Tab("2", "agenda", "Agenda", "Agnd", f"{_SCREENS}.agenda:AgendaScreen", "the agenda"),
-    Tab("3", "companies", "Companies", "Co", f"{_SCREENS}.companies:CompaniesScreen", "the companies"),
+    Tab("3", "companies", "Companies", "Comp", f"{_SCREENS}.companies:CompaniesScreen", "the companies"),
     Tab("4", "report", "Report", "Rep", f"{_SCREENS}.report:ReportScreen", "the report"),
     Tab("5", "dupes", "Dupes", "Dup", f"{_SCREENS}.dupes:DuplicatesScreen", "the duplicates review"),
     Tab("6", "pipeline", "Pipeline", "Pipe", f"{_SCREENS}.pipeline:PipelineScreen", "the deals pipeline"),

@@ -1,0 +1,84 @@
+"""Snapshots of every screen and form the first snapshots left out, at 80x24 and 120x40: the
+companies and a company's card, help, the contact, deal and filter forms, the trash and the
+reminders. Same fixed clock and data as test_snapshots.py; regenerate one with
+`--snapshot-update -k NAME`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_snapshots import Compare, app_for, steps
+from tuihelp import type_text
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_companies(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=steps("3"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_company_card(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=steps("3", "enter"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
+    run = steps("question_mark")
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_contact_form(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=steps("n"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_contact_form_with_errors(
+    snap_compare: Compare, crm_store: Any, size: tuple[int, int]
+) -> None:
+    async def run(pilot: Any) -> None:  # a bad email and a bad phone: both shown at once
+        await steps("n", text="Ann Lee")(pilot)
+        await pilot.press("tab")
+        await type_text(pilot, "not-an-email")
+        await pilot.press("tab")
+        await type_text(pilot, "no digits")
+        await steps("ctrl+s")(pilot)
+
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_deal_form(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=steps("6", "n"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_filter_form(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=steps("F"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_trash(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
+    from pocketcrm.core.services.trash import trash_company, trash_contact
+
+    trash_contact(crm_store, "Ann Lee")
+    trash_company(crm_store, "Granite Print")
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=steps("7"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_reminders(
+    snap_compare: Compare, crm_store: Any, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from pocketcrm.core import scheduling
+    from pocketcrm.core.reminders import engine
+
+    # Which schedulers hold the job is this machine's crontab: the same answer everywhere.
+    monkeypatch.setattr(scheduling, "installed_jobs", lambda **_kw: ("cron",))
+    engine.run(crm_store, stream=io.StringIO())
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=steps("8"))
