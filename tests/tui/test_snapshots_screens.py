@@ -82,3 +82,8 @@ def test_reminders(
     monkeypatch.setattr(scheduling, "installed_jobs", lambda **_kw: ("cron",))
     engine.run(crm_store, stream=io.StringIO())
     assert snap_compare(app_for(crm_store), terminal_size=size, run_before=steps("8"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_company_form(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=steps("3", "e"))
