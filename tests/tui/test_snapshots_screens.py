@@ -87,3 +87,35 @@ def test_reminders(
 @pytest.mark.parametrize("size", SIZES)
 def test_company_form(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
     assert snap_compare(app_for(crm_store), terminal_size=size, run_before=steps("3", "e"))
+
+
+def bill_ann(store: Any) -> None:
+    """Two invoices for Ann Lee made through the core: one part paid, one open."""
+    from pocketcrm.core.services.billing import create_invoice, record_payment
+
+    paid = create_invoice(store, "Ann Lee", "1,200", description="40 office chairs")
+    record_payment(store, paid.number, "400", method="bank transfer")
+    create_invoice(store, "Ann Lee", "350", kind="order", description="Desk lamps")
+
+
+OPEN_ANN = ("slash", "a", "n", "n", "space", "l", "e", "e", "enter", "enter")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_billing(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
+    bill_ann(crm_store)
+    run = steps(*OPEN_ANN, "b")
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_payment_form(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
+    bill_ann(crm_store)
+    run = steps(*OPEN_ANN, "b", "p")
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_invoice_form(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
+    run = steps(*OPEN_ANN, "b", "a")
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=run)

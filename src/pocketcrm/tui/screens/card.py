@@ -258,6 +258,9 @@ class CardScreen(CrmScreen):
             tooltip="Move the highlighted call or note to the trash (logged by mistake; u undoes)",
         ),
         Binding("D", "new_deal", "Deal", id="card-deal", tooltip="Add a deal with this contact"),
+        Binding(
+            "b", "billing", "Billing", id="card-billing", tooltip="Invoices, payments, refunds"
+        ),
     ]
 
     def __init__(
@@ -506,6 +509,11 @@ class CardScreen(CrmScreen):
 
     def action_new_deal(self) -> None:
         flows.add_deal(self, self.contact_id, self.contact_label())
+
+    def action_billing(self) -> None:
+        from pocketcrm.tui.screens.billing import BillingScreen
+
+        self.app.push_screen(BillingScreen(self.contact_id, self.contact_label()))
 
     def action_delete(self) -> None:
         def after() -> None:
