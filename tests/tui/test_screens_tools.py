@@ -131,3 +131,36 @@ async def test_the_reminders_screen_says_what_remind_status_says(
         assert reminder_health(store).gave_up == 0
         assert "given up 0" in screen_text(app)
     store.close()
+
+
+async def test_a_slow_load_shows_a_loading_sign_until_it_ends(
+    crm_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from pocketcrm.core.services import trash
+
+    gate = threading.Event()
+    real = trash.list_trash
+
+    def slow(store: Any) -> Any:
+        gate.wait(30)  # held until the test has looked
+        return real(store)
+
+    monkeypatch.setattr(trash, "list_trash", slow)
+    app = app_for(crm_store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert "loading" not in top_line(app)
+        await pilot.press("7")
+        for _ in range(100):  # past LOADING_AFTER (0.2 s), the top bar says so
+            await pilot.pause(0.05)
+            if "loading" in top_line(app):
+                break
+        assert "⟳ loading" in top_line(app)
+        gate.set()
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if "loading" not in top_line(app):
+                break
+        assert "loading" not in top_line(app) and "The trash is empty" in screen_text(app)

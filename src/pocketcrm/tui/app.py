@@ -19,6 +19,8 @@ from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.worker import Worker
 
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.jobs import report_failure, run_in_thread
@@ -166,6 +168,8 @@ class PocketCRM(App[int]):
     status_text: reactive[str] = reactive("")
     # What the top bar says about reminders (see reminder_warning); () when all is well.
     reminder_warning: reactive[tuple[str, ...]] = reactive(())
+    # How many jobs have run past LOADING_AFTER and not ended: the top bar's loading sign.
+    busy: reactive[int] = reactive(0)
 
     def __init__(
         self,
@@ -188,6 +192,8 @@ class PocketCRM(App[int]):
         self.open_error = ""
         self._marker: tuple[int, ...] = ()
         self._undo: tuple[str, Callable[[], str]] | None = None
+        self._busy: set[Worker[None]] = set()
+        self._busy_timer: Timer | None = None
 
     # -- the store --------------------------------------------------------------------------
 
@@ -309,6 +315,22 @@ class PocketCRM(App[int]):
             self.reminder_warning = reminder_warning(health)
 
         run_in_thread(self, job, done, group="status", exclusive=True, failed=lambda _e: None)
+
+    def show_busy(self, worker: Worker[None]) -> None:
+        if worker.is_finished:
+            return
+        self._busy.add(worker)
+        self.busy = len(self._busy)
+        if self._busy_timer is None:  # watched only while something is slow
+            self._busy_timer = self.set_interval(0.1, self.prune_busy, name="loading")
+
+    def prune_busy(self) -> None:
+        """Drop the jobs that ended from the loading sign."""
+        self._busy = {w for w in self._busy if not w.is_finished}
+        self.busy = len(self._busy)
+        if not self._busy and self._busy_timer is not None:
+            self._busy_timer.stop()
+            self._busy_timer = None
 
     # -- actions -----------------------------------------------------------------------------
 

@@ -31,7 +31,8 @@ class TopBar(Static):
 
     def on_mount(self) -> None:
         self.watch(self.app, "status_text", self._redraw, init=False)
-        self.watch(self.app, "reminder_warning", self._redraw, init=True)
+        self.watch(self.app, "reminder_warning", self._redraw, init=False)
+        self.watch(self.app, "busy", self._redraw, init=True)
 
     def _tabs(self, *, brand: bool, short: bool) -> Text:
         """Every screen's tab with its key (the active one reversed); SHORT labels the others
@@ -74,6 +75,8 @@ class TopBar(Static):
     def _redraw(self, _value: object = None) -> None:
         warning = crm_app(self).reminder_warning
         counts = crm_app(self).status_text
+        if crm_app(self).busy:  # a job has run past LOADING_AFTER: say so first
+            counts = "⟳ loading… " + counts
         wanted = cell_len(counts) + (cell_len(warning[0]) + 1 if warning else 0)
         line = self._fitting_tabs(wanted)
         room = self.size.width - line.cell_len - 1
