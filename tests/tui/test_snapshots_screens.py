@@ -119,3 +119,8 @@ def test_payment_form(snap_compare: Compare, crm_store: Any, size: tuple[int, in
 def test_invoice_form(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
     run = steps(*OPEN_ANN, "b", "a")
     assert snap_compare(app_for(crm_store), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_segment_form(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=steps("S"))
