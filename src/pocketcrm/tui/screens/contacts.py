@@ -41,6 +41,21 @@ def make_query(**fields: Any) -> ContactQuery:
 
 
 SORT_LABELS = {"name": "name", "last-contact": "last contact", "next-follow-up": "next follow-up"}
+# The core's sort behind each column a click on its header sorts by (a second click reverses).
+COLUMN_SORTS = {
+    "name": "name",
+    "company": "company",
+    "stage": "stage",
+    "last": "last-contact",
+    "next": "next-follow-up",
+}
+
+
+def sort_label(sort: str) -> str:
+    """How the bar names SORT: 'name', 'company, reversed'."""
+    key = sort.lstrip("-")
+    label = SORT_LABELS.get(key, key.replace("-", " "))
+    return f"{label}, reversed" if sort.startswith("-") else label
 
 
 def _next_follow_up(row: ContactRow) -> Cell:
@@ -306,7 +321,11 @@ class ContactsScreen(CrmScreen):
         self.refresh_bindings()
 
     def _show_filters(self) -> None:
-        text = f"sort: {SORT_LABELS[self.sort]}"
+        text = f"sort: {sort_label(self.sort)}"
+        column = next(
+            (c for c, sort in COLUMN_SORTS.items() if sort == self.sort.lstrip("-")), None
+        )
+        self.table.mark_sorted(column, reverse=self.sort.startswith("-"))
         described = self.filters.describe()
         if self.segment is not None:
             described = f"segment {self.segment[0]}"
@@ -372,10 +391,19 @@ class ContactsScreen(CrmScreen):
             self.table.focus()
 
     def action_sort(self) -> None:
-        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        at = SORTS.index(self.sort) if self.sort in SORTS else -1
+        self.sort = SORTS[(at + 1) % len(SORTS)]
         self._show_filters()
         self.reload(cursor=0)
-        self.notify(f"Sorted by {SORT_LABELS[self.sort]}", timeout=2)
+        self.notify(f"Sorted by {sort_label(self.sort)}", timeout=2)
+
+    @on(VirtualTable.HeaderClicked, "#contact-list")
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        """A column's header sorts by it; a second click reverses the order."""
+        sort = COLUMN_SORTS.get(event.column)
+        if sort is None:
+            return
+        self.action_set_sort(f"-{sort}" if self.sort == sort else sort)
 
     def action_set_sort(self, sort: str) -> None:
         self.sort = sort
