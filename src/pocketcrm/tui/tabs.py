@@ -50,6 +50,7 @@ TABS: tuple[Tab, ...] = (
     Tab("6", "pipeline", "Pipeline", "Pipe", f"{_SCREENS}.pipeline:PipelineScreen", "the deals pipeline"),
     Tab("7", "trash", "Trash", "Trash", f"{_SCREENS}.trash:TrashScreen", "the trash: restore or purge"),
     Tab("8", "reminders", "Reminders", "Rem", f"{_SCREENS}.reminders:RemindersScreen", "the reminders' status"),
+    Tab("9", "campaigns", "Campaigns", "Mail", f"{_SCREENS}.campaigns:CampaignsScreen", "the campaigns: send to a segment"),
 )  # fmt: skip
 
 
