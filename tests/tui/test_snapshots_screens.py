@@ -124,3 +124,46 @@ def test_invoice_form(snap_compare: Compare, crm_store: Any, size: tuple[int, in
 @pytest.mark.parametrize("size", SIZES)
 def test_segment_form(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
     assert snap_compare(app_for(crm_store), terminal_size=size, run_before=steps("S"))
+
+
+def add_campaign(store: Any) -> None:
+    """A segment and a campaign to it, made through the core (nothing sent)."""
+    from pocketcrm.core.services.campaigns import create_campaign
+    from pocketcrm.core.services.segments import SegmentFilters, save_segment
+
+    save_segment(store, "customers", SegmentFilters(stage="customer"))
+    create_campaign(store, "customers", "Spring prices", "Hello {first_name},\n\nNew prices.")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_campaigns(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
+    add_campaign(crm_store)
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=steps("9"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_campaign_form(snap_compare: Compare, crm_store: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=steps("9", "n"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_import_preview(
+    snap_compare: Compare,
+    crm_store: Any,
+    size: tuple[int, int],
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    where = tmp_path / "imports"
+    where.mkdir()
+    (where / "people.csv").write_text(
+        "name,email,phone,company\nNina Berg,nina@example.com,,Fjord Foods\n"
+        "Ann Lee,ann.lee@example.com,+44 7700 900999,Harbor Lights Ltd\n"
+    )
+    monkeypatch.chdir(where)  # the path typed is relative: the same on every machine
+
+    async def run(pilot: Any) -> None:
+        await steps("0", text="people.csv")(pilot)
+        await steps("enter")(pilot)
+
+    assert snap_compare(app_for(crm_store), terminal_size=size, run_before=run)

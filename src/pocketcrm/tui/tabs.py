@@ -51,6 +51,7 @@ TABS: tuple[Tab, ...] = (
     Tab("7", "trash", "Trash", "Trash", f"{_SCREENS}.trash:TrashScreen", "the trash: restore or purge"),
     Tab("8", "reminders", "Reminders", "Rem", f"{_SCREENS}.reminders:RemindersScreen", "the reminders' status"),
     Tab("9", "campaigns", "Campaigns", "Mail", f"{_SCREENS}.campaigns:CampaignsScreen", "the campaigns: send to a segment"),
+    Tab("0", "import", "Import", "Imp", f"{_SCREENS}.imports:ImportScreen", "the import: preview, import, undo"),
 )  # fmt: skip
 
 
