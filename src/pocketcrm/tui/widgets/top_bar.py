@@ -19,7 +19,8 @@ class TopBar(Static):
 
     DEFAULT_CSS = """
     TopBar {
-        height: 1;
+        height: auto;
+        max-height: 2;
         background: $panel;
         color: $text;
     }
@@ -50,16 +51,20 @@ class TopBar(Static):
         line.append(" ")
         return line
 
-    def _fitting_tabs(self, wanted: int) -> Text:
+    def _fitting_tabs(self, wanted: int) -> tuple[Text, bool]:
         """The widest form of the tabs that leaves WANTED cells for the counts and the
-        warning (at least STATUS_ROOM); else the shortest."""
+        warning (at least STATUS_ROOM) on the same line; else (narrow, or many screens) the
+        widest that fits alone, and True: the counts go on a second line."""
         width = self.size.width
         forms = ((True, False), (False, False), (False, True))
         for brand, short in forms:
             line = self._tabs(brand=brand, short=short)
             if width - line.cell_len - 1 >= max(wanted, STATUS_ROOM):
-                return line
-        return self._tabs(brand=False, short=True)
+                return line, False
+        line = self._tabs(brand=False, short=False)
+        if line.cell_len > width:
+            line = self._tabs(brand=False, short=True)
+        return line, True
 
     async def on_click(self, event: events.Click) -> None:
         """A click on a tab shows its screen."""
@@ -78,7 +83,11 @@ class TopBar(Static):
         if crm_app(self).busy:  # a job has run past LOADING_AFTER: say so first
             counts = "⟳ loading… " + counts
         wanted = cell_len(counts) + (cell_len(warning[0]) + 1 if warning else 0)
-        line = self._fitting_tabs(wanted)
+        line, second = self._fitting_tabs(wanted)
+        tabs = line
+        if second:  # the counts on a line of their own, right-aligned as on one line
+            tabs.pad_right(max(0, self.size.width - tabs.cell_len))
+            line = Text()
         room = self.size.width - line.cell_len - 1
         status = Text()
         self.tooltip = None
@@ -99,7 +108,7 @@ class TopBar(Static):
         elif status.cell_len:
             status = Text.assemble((" " * (room - status.cell_len), "dim"), status)
         line.append_text(status)
-        self.update(line)
+        self.update(Text.assemble(tabs, "\n", line) if second else line)
 
     def on_resize(self) -> None:
         self._redraw()
