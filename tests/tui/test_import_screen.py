@@ -91,3 +91,15 @@ async def test_a_file_that_is_not_there_is_said_in_the_preview(
         await settle(pilot)
         assert "nope.csv" in screen_text(app) and isinstance(app.screen, ImportScreen)
         assert app.screen.preview is None
+
+
+async def test_the_number_keys_still_switch_screens_from_the_import(crm_store: Any) -> None:
+    # The path box once took the focus: "1" was typed into it instead of going back.
+    app = app_for(crm_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("0")
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        assert app.current_mode == "contacts"

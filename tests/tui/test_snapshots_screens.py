@@ -163,7 +163,7 @@ def test_import_preview(
     monkeypatch.chdir(where)  # the path typed is relative: the same on every machine
 
     async def run(pilot: Any) -> None:
-        await steps("0", text="people.csv")(pilot)
+        await steps("0", "slash", text="people.csv")(pilot)
         await steps("enter")(pilot)
 
     assert snap_compare(app_for(crm_store), terminal_size=size, run_before=run)

@@ -83,6 +83,7 @@ class ImportScreen(CrmScreen):
     """A file's preview, the import itself, and the past imports to undo."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "path", "Path", id="import-path", tooltip="Type the file's path"),
         Binding("ctrl+o", "pick", "Pick", id="import-pick", tooltip="Pick a file in the folder"),
         Binding("ctrl+s", "run_import", "Import", id="import-run", tooltip="Import the file"),
         Binding("U", "undo_batch", "Undo batch", id="import-undo", tooltip="Undo an import"),
@@ -100,7 +101,7 @@ class ImportScreen(CrmScreen):
     def compose(self) -> ComposeResult:
         yield TopBar("import")
         yield Input(
-            placeholder="A file to import (.csv .vcf .json), enter to preview; ctrl+o picks one",
+            placeholder="/ types a file to import (.csv .vcf .json), enter previews; ctrl+o picks",
             id="import-path",
         )
         with Vertical(id="import-body"):
@@ -113,7 +114,8 @@ class ImportScreen(CrmScreen):
 
     def on_mount(self) -> None:
         self.query_one("#import-progress").display = False
-        self.query_one("#import-path", Input).focus()
+        # Not the path box: the number keys must still switch screens (/ types a path).
+        self.query_one("#import-changes", VirtualTable).focus()
 
     # -- past imports -----------------------------------------------------------------------
 
@@ -143,6 +145,9 @@ class ImportScreen(CrmScreen):
         return True
 
     # -- the preview --------------------------------------------------------------------------
+
+    def action_path(self) -> None:
+        self.query_one("#import-path", Input).focus()
 
     def action_pick(self) -> None:
         """The files that look importable in the typed folder (or the current one)."""
