@@ -37,7 +37,7 @@ async def test_queue_reply_assign_resolve_close(crm_store: Any) -> None:
     numbers = some_cases(crm_store)
     app = app_for(crm_store)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("8")
+        await pilot.press("7")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, CasesScreen)
@@ -94,17 +94,17 @@ def steps(*keys: str) -> Callable[[Any], Awaitable[None]]:
 
 def test_cases_snapshot_120x40(snap_compare: Compare, crm_store: Any) -> None:
     some_cases(crm_store)
-    assert snap_compare(app_for(crm_store), terminal_size=(120, 40), run_before=steps("8"))
+    assert snap_compare(app_for(crm_store), terminal_size=(120, 40), run_before=steps("7"))
 
 
 def test_cases_snapshot_80x24(snap_compare: Compare, crm_store: Any) -> None:
     some_cases(crm_store)
-    assert snap_compare(app_for(crm_store), terminal_size=(80, 24), run_before=steps("8"))
+    assert snap_compare(app_for(crm_store), terminal_size=(80, 24), run_before=steps("7"))
 
 
 def test_cases_reply_form_snapshot_80x24(snap_compare: Compare, crm_store: Any) -> None:
     some_cases(crm_store)
-    assert snap_compare(app_for(crm_store), terminal_size=(80, 24), run_before=steps("8", "r"))
+    assert snap_compare(app_for(crm_store), terminal_size=(80, 24), run_before=steps("7", "r"))
 
 
 async def test_report_service_tab(crm_store: Any) -> None:

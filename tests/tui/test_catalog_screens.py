@@ -32,7 +32,7 @@ async def test_products_screen_adds_edits_and_retires(crm_store: Any) -> None:
     stock(crm_store)
     app = app_for(crm_store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("7")
+        await pilot.press("8")
         await settle(pilot)
         assert isinstance(app.screen, ProductsScreen)
         assert "WID-100" in screen_text(app) and "2 active, 0 retired" in screen_text(app)

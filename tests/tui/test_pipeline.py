@@ -209,3 +209,26 @@ async def test_the_deal_form_picks_among_matching_contacts_and_reads_its_own_hin
     [stools] = deals.list_deals(crm_store)
     assert (stools.title, stools.contact_id) == ("Stools", other)
     assert str(stools.expected_close_on) == "2026-11-30"
+
+
+async def test_a_crowded_stage_lists_the_soonest_and_counts_the_rest(crm_store: Any) -> None:
+    from datetime import date, timedelta
+
+    from pocketcrm.tui.screens.pipeline import PER_STAGE
+
+    # Textual's OptionList measures every option: 1,200 deals in a stage took seconds to show.
+    for n in range(PER_STAGE + 3):
+        due = date(2026, 12, 1) + timedelta(days=n)
+        deals.create_deal(crm_store, "Grace", DealInput(f"Deal {n}", "100", expected_close=due))
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await settle(pilot)
+        shown = columns(app)["qualified"]
+        assert shown == [f"Deal {n}" for n in range(PER_STAGE)]
+        assert "… 3 more, closing later" in str(
+            app.screen.query(StageColumn).first().options.get_option_at_index(PER_STAGE).prompt
+        )
+        assert f"{PER_STAGE + 3}" in str(
+            app.screen.query(StageColumn).first().query_one(".stage-heading").render()
+        )

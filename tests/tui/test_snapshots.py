@@ -175,22 +175,22 @@ def _stocked(store: Any) -> Any:
 
 def test_products_80x24(snap_compare: Compare, crm_store: Any) -> None:
     app = app_for(_stocked(crm_store))
-    assert snap_compare(app, terminal_size=(80, 24), run_before=steps("7"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=steps("8"))
 
 
 def test_products_120x40(snap_compare: Compare, crm_store: Any) -> None:
     app = app_for(_stocked(crm_store))
-    assert snap_compare(app, terminal_size=(120, 40), run_before=steps("7"))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=steps("8"))
 
 
 def test_product_form_80x24(snap_compare: Compare, crm_store: Any) -> None:
     app = app_for(_stocked(crm_store))
-    assert snap_compare(app, terminal_size=(80, 24), run_before=steps("7", "a", text="CONS"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=steps("8", "a", text="CONS"))
 
 
 def test_product_form_120x40(snap_compare: Compare, crm_store: Any) -> None:
     app = app_for(_stocked(crm_store))
-    assert snap_compare(app, terminal_size=(120, 40), run_before=steps("7", "a", text="CONS"))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=steps("8", "a", text="CONS"))
 
 
 def _profit_tab() -> Callable[[Any], Awaitable[None]]:

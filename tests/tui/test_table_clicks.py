@@ -1,12 +1,12 @@
 """The lists answer the mouse through Textual's public click handler: a click moves the
-cursor, a second click on the same row (or a double click) opens it; the header does
-nothing."""
+cursor, a second click on the same row (or a double click) opens it; a click on a column's
+header sorts by it, a second one reverses the order."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tuihelp import NOW, settle
+from tuihelp import NOW, screen_text, settle
 
 from pocketcrm.tui.app import PocketCRM, make_app
 from pocketcrm.tui.screens.card import CardScreen
@@ -30,9 +30,12 @@ async def test_a_click_moves_the_cursor_and_a_second_opens_the_card(crm_store: A
         await settle(pilot)
         table = contact_list(app)
         assert table.cursor == 0
-        await pilot.click(table, offset=(2, 0))  # the header row
+        await pilot.click(table, offset=(40, 3))  # a row, then the header (a sort)
+        await pilot.click(table, offset=(2, 0))
         await settle(pilot)
         assert table.cursor == 0 and isinstance(app.screen, ContactsScreen)
+        await pilot.click(table, offset=(2, 0))  # back to A to Z
+        await settle(pilot)
         await pilot.click(table, offset=(2, 3))  # the third row
         await settle(pilot)
         assert table.cursor == 2 and isinstance(app.screen, ContactsScreen)
@@ -51,3 +54,35 @@ async def test_a_double_click_opens_the_row_at_once(crm_store: Any) -> None:
         await pilot.click(table, offset=(2, 5), times=2)
         await settle(pilot)
         assert isinstance(app.screen, CardScreen) and app.screen.contact_id == fifth
+
+
+async def test_a_click_on_a_header_sorts_and_a_second_reverses(crm_store: Any) -> None:
+    from pocketcrm.core.queries import ContactQuery
+    from pocketcrm.core.services.contacts import list_contacts
+
+    def names(sort: str) -> list[str]:
+        return [r.display_name for r in list_contacts(crm_store, query=ContactQuery(sort=sort))]
+
+    app = app_for(crm_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = contact_list(app)
+        x = screen_line(app, 5).index("Company") + 2  # the header is the list's first line
+        await pilot.click(table, offset=(x, 0))
+        await settle(pilot)
+        shown = [table.row_at(i).display_name for i in range(table.total)]
+        assert shown == names("company") and "sort: company" in screen_text(app)
+        assert "▲Company" in screen_text(app)
+        await pilot.click(table, offset=(x, 0))
+        await settle(pilot)
+        shown = [table.row_at(i).display_name for i in range(table.total)]
+        assert shown == names("-company") and "sort: company, reversed" in screen_text(app)
+        assert "▼Company" in screen_text(app)
+        companies = [table.row_at(i).company for i in range(table.total)]
+        filled = [c for c in companies if c]
+        assert filled == sorted(filled, key=str.casefold, reverse=True)
+        assert companies[len(filled) :] == [""] * (len(companies) - len(filled))  # still last
+
+
+def screen_line(app: PocketCRM, number: int) -> str:
+    return screen_text(app).splitlines()[number - 1]

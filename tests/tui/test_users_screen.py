@@ -89,4 +89,4 @@ async def test_the_palette_offers_the_users_screen(team_store: Store) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         titles = [c.title for _owner, c in screen_commands(app, app.screen)]
-        assert "Users" in titles
+        assert "Go to the users: roles and departments" in titles

@@ -29,6 +29,24 @@ SORTS = {
 }
 
 
+def order_by(sort: str) -> str:
+    """SORT's ORDER BY terms; "-name" is the same order reversed (a clicked column header's
+    second click), with the rows that have no value still last."""
+    key = sort[1:] if sort.startswith("-") else sort
+    if key not in SORTS:
+        raise Invalid("sort", f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+    if key == sort:
+        return SORTS[key]
+    flipped = []
+    for term in SORTS[key].split(", "):
+        if term.endswith(" ASC"):
+            term = term[: -len(" ASC")] + " DESC"
+        elif term.endswith(" DESC"):
+            term = term[: -len(" DESC")] + " ASC"
+        flipped.append(term)  # "x IS NULL" stays: no value sorts last either way
+    return ", ".join(flipped)
+
+
 # A filter is one value or several (an option given more than once). Several tags must all
 # be on the contact (AND: "boilers" and "trade"); several stages, companies, company kinds
 # or owners are alternatives (OR: stage lead or customer). No value is ever dropped.
@@ -181,10 +199,8 @@ def row(r: Sequence[object]) -> ContactRow:
 
 def select_rows(session: Db, query: ContactQuery, settings: Settings) -> list[ContactRow]:
     """The list's rows for QUERY, in its sort order, one page when it has a limit."""
-    if query.sort not in SORTS:
-        raise Invalid("sort", f"unknown sort {query.sort!r}; use one of: {', '.join(SORTS)}")
+    order = order_by(query.sort)
     clause, params = where(session, query, settings)
-    order = SORTS[query.sort]
     statement = list_sql(session) + clause + f" ORDER BY {order}"
     if query.limit is not None:
         statement += " LIMIT :limit OFFSET :offset"

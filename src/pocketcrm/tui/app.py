@@ -19,16 +19,15 @@ from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.worker import Worker
 
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.jobs import report_failure, run_in_thread
 from pocketcrm.tui.messages import DatabaseChanged, StoreOpened
-from pocketcrm.tui.screens.agenda import AgendaScreen
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
-from pocketcrm.tui.screens.companies import CompaniesScreen
 from pocketcrm.tui.screens.contacts import ContactsScreen
-from pocketcrm.tui.screens.dupes import DuplicatesScreen
-from pocketcrm.tui.screens.report import ReportScreen
+from pocketcrm.tui.tabs import TABS
 
 if TYPE_CHECKING:
     from pocketcrm.core.reminders.health import ReminderHealth
@@ -80,7 +79,11 @@ def screen_commands(app: App[Any], screen: Screen[Any]) -> list[tuple[Any, Palet
             )
     if isinstance(screen, CrmScreen):
         found += [(screen, extra) for extra in screen.palette_commands()]
-    found.append((app, PaletteCommand("Users", "who works here: roles, departments", USERS)))
+    found += [
+        (app, PaletteCommand(f"Go to {tab.tooltip}", "no key", f"switch_mode({tab.mode!r})"))
+        for tab in TABS
+        if not tab.key  # the keyed ones came with their bindings above
+    ]
     return found
 
 
@@ -138,50 +141,12 @@ class CrmCommands(Provider):
                 yield Hit(score, matcher.highlight(title), run, text=title, help=help_text)
 
 
-USERS = "switch_mode('users')"
-
-
-def _users_screen() -> Screen[None]:
-    from pocketcrm.tui.screens.users import UsersScreen
-
-    return UsersScreen()
-
-
-def _pipeline_screen() -> Screen[None]:
-    """Imported when first shown: start-up pays nothing for a screen it may never open."""
-    from pocketcrm.tui.screens.pipeline import PipelineScreen
-
-    return PipelineScreen()
-
-
-def _products_screen() -> Screen[None]:
-    from pocketcrm.tui.screens.products import ProductsScreen
-
-    return ProductsScreen()
-
-
-def _cases_screen() -> Screen[None]:
-    from pocketcrm.tui.screens.cases import CasesScreen
-
-    return CasesScreen()
-
-
 class PocketCRM(App[int]):
     """pocketcrm's interface; build it with make_app."""
 
     CSS_PATH = "app.tcss"
     TITLE = "pocketcrm"
-    MODES: ClassVar[dict[str, Any]] = {
-        "contacts": ContactsScreen,
-        "agenda": AgendaScreen,
-        "companies": CompaniesScreen,
-        "report": ReportScreen,
-        "dupes": DuplicatesScreen,
-        "pipeline": lambda: _pipeline_screen(),
-        "products": lambda: _products_screen(),
-        "cases": lambda: _cases_screen(),
-        "users": lambda: _users_screen(),
-    }
+    MODES: ClassVar[dict[str, Any]] = {tab.mode: tab.build for tab in TABS}
     DEFAULT_MODE: ClassVar[str] = "contacts"
     COMMANDS = App.COMMANDS | {CrmCommands}
     HORIZONTAL_BREAKPOINTS = [
@@ -189,69 +154,17 @@ class PocketCRM(App[int]):
         (110, "-wide"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "1",
-            "switch_mode('contacts')",
-            "Contacts",
-            id="go-contacts",
-            group=SCREENS,
-            tooltip="Go to the contacts",
-        ),
-        Binding(
-            "2",
-            "switch_mode('agenda')",
-            "Agenda",
-            id="go-agenda",
-            group=SCREENS,
-            tooltip="Go to the agenda",
-        ),
-        Binding(
-            "3",
-            "switch_mode('companies')",
-            "Companies",
-            id="go-companies",
-            group=SCREENS,
-            tooltip="Go to the companies",
-        ),
-        Binding(
-            "4",
-            "switch_mode('report')",
-            "Report",
-            id="go-report",
-            group=SCREENS,
-            tooltip="Go to the report",
-        ),
-        Binding(
-            "5",
-            "switch_mode('dupes')",
-            "Duplicates",
-            id="go-dupes",
-            group=SCREENS,
-            tooltip="Go to the duplicates review",
-        ),
-        Binding(
-            "6",
-            "switch_mode('pipeline')",
-            "Pipeline",
-            id="go-pipeline",
-            group=SCREENS,
-            tooltip="Go to the deals pipeline",
-        ),
-        Binding(
-            "7",
-            "switch_mode('products')",
-            "Products",
-            id="go-products",
-            tooltip="Go to the products and services",
-            show=False,  # not in the footer's screen keys (the tab bar is shared; see README)
-        ),
-        Binding(
-            "8",
-            "switch_mode('cases')",
-            "Cases",
-            id="go-cases",
-            show=False,
-            tooltip="Go to the support cases",
+        *(
+            Binding(
+                tab.key,
+                f"switch_mode({tab.mode!r})",
+                tab.label,
+                id=f"go-{tab.mode}",
+                group=SCREENS,
+                tooltip=f"Go to {tab.tooltip}",
+            )
+            for tab in TABS
+            if tab.key
         ),
         Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last delete or done"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Help: keys and screens"),
@@ -261,6 +174,8 @@ class PocketCRM(App[int]):
     status_text: reactive[str] = reactive("")
     # What the top bar says about reminders (see reminder_warning); () when all is well.
     reminder_warning: reactive[tuple[str, ...]] = reactive(())
+    # How many jobs have run past LOADING_AFTER and not ended: the top bar's loading sign.
+    busy: reactive[int] = reactive(0)
 
     def __init__(
         self,
@@ -283,6 +198,8 @@ class PocketCRM(App[int]):
         self.open_error = ""
         self._marker: tuple[int, ...] = ()
         self._undo: tuple[str, Callable[[], str]] | None = None
+        self._busy: set[Worker[None]] = set()
+        self._busy_timer: Timer | None = None
 
     # -- the store --------------------------------------------------------------------------
 
@@ -352,6 +269,8 @@ class PocketCRM(App[int]):
 
         if not self.screen_stack:  # the timer fired while the app was closing
             return
+        for tab in TABS:  # each screen's module, so its first switch does not import it
+            tab.load()
         row = getattr(self.screen, "table", None)
         current = getattr(row, "current", None)
         prebuild_card(self, getattr(current, "id", None))
@@ -404,6 +323,22 @@ class PocketCRM(App[int]):
             self.reminder_warning = reminder_warning(health)
 
         run_in_thread(self, job, done, group="status", exclusive=True, failed=lambda _e: None)
+
+    def show_busy(self, worker: Worker[None]) -> None:
+        if worker.is_finished:
+            return
+        self._busy.add(worker)
+        self.busy = len(self._busy)
+        if self._busy_timer is None:  # watched only while something is slow
+            self._busy_timer = self.set_interval(0.1, self.prune_busy, name="loading")
+
+    def prune_busy(self) -> None:
+        """Drop the jobs that ended from the loading sign."""
+        self._busy = {w for w in self._busy if not w.is_finished}
+        self.busy = len(self._busy)
+        if not self._busy and self._busy_timer is not None:
+            self._busy_timer.stop()
+            self._busy_timer = None
 
     # -- actions -----------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from pocketcrm.tui.jobs import run_in_thread
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from pocketcrm.core.readmodels import Created, FollowUpView
+    from pocketcrm.core.readmodels import CompanyCard, Created, FollowUpView
     from pocketcrm.core.store import Store
 
 
@@ -232,3 +232,74 @@ def snooze_follow_up(screen: Screen[Any], follow_up: FollowUpView) -> None:
         crm_app(screen).data_written()
 
     screen.app.push_screen(SnoozeForm(follow_up), saved)
+
+
+def add_company(screen: Screen[Any]) -> None:
+    from pocketcrm.tui.modals.company_form import CompanyForm
+
+    def saved(created: Created | None) -> None:
+        if created is not None:
+            screen.notify(f"Added {created.label}.", title="New company", timeout=4)
+            crm_app(screen).data_written()
+
+    screen.app.push_screen(CompanyForm(), saved)
+
+
+def edit_company(screen: Screen[Any], company_id: int) -> None:
+    """Load the company first, then open the form filled in: nothing arriving later can
+    overwrite what is typed."""
+    from pocketcrm.tui.modals.company_form import CompanyForm
+
+    store = crm_app(screen).store
+    if store is None:
+        return
+
+    def job() -> CompanyCard:
+        from pocketcrm.core.services.companies import get_company
+
+        return get_company(store, f"#{company_id}", interactions=0)
+
+    def saved(card: CompanyCard | None) -> None:
+        if card is not None:
+            screen.notify(f"Saved {card.name}.", timeout=3)
+            crm_app(screen).data_written()
+
+    run_in_thread(
+        screen, job, lambda card: screen.app.push_screen(CompanyForm(card), saved), group="db"
+    )
+
+
+def trash_company(
+    screen: Screen[Any], company_id: int, name: str, after: Callable[[], Any] | None = None
+) -> None:
+    """Ask first; then the company goes to the trash (its people stay), with undo offered."""
+    from pocketcrm.tui.modals.confirm import ConfirmModal
+
+    store = crm_app(screen).store
+    if store is None:
+        return
+
+    def answered(yes: bool | None) -> None:
+        if not yes:
+            return
+
+        def job() -> str:
+            from pocketcrm.core.services.trash import trash_company as trash
+
+            return trash(store, f"#{company_id}").label
+
+        def done(label: str) -> None:
+            _trashed(screen, store, "company", f"#{company_id}", label, title="Deleted")
+            if after is not None:
+                after()
+
+        run_in_thread(screen, job, done, group="write")
+
+    screen.app.push_screen(
+        ConfirmModal(
+            f"Move {name} to the trash?",
+            "Its people stay in your contacts; you can undo with u.",
+            yes="Delete",
+        ),
+        answered,
+    )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
+    from textual.worker import Worker
 
     from pocketcrm.core.settings import Settings
     from pocketcrm.core.store import Store
@@ -26,6 +27,13 @@ class CrmApp(Protocol):
     data_version: int
     status_text: str
     reminder_warning: tuple[str, ...]
+    busy: int
+
+    def show_busy(self, worker: Worker[None]) -> None:
+        """WORKER is taking a while: the top bar shows a loading sign until it ends."""
+
+    def prune_busy(self) -> None:
+        """A job ended: the loading sign forgets it now (not at its next check)."""
 
     def data_written(self) -> None:
         """This app saved something: every screen shows fresh data."""

@@ -12,8 +12,7 @@ from dataclasses import dataclass, replace
 
 from pocketcrm.core import queries, validate
 from pocketcrm.core.db import Db
-from pocketcrm.core.errors import Invalid
-from pocketcrm.core.queries import SORTS, ContactQuery, list_sql
+from pocketcrm.core.queries import ContactQuery, list_sql, order_by
 from pocketcrm.core.readmodels import ContactRow
 from pocketcrm.core.search import LIVE_ROWS, fold, match_expression, matching_ids_sql
 from pocketcrm.core.settings import COMPANY_KINDS
@@ -34,8 +33,7 @@ def _list_where(
     `ORDER BY rank` inside the IN subquery (ranking 35,000 prefix matches for a one-letter
     search cost 140 ms and the ranking is thrown away by the outer ORDER BY).
     """
-    if query.sort not in SORTS:
-        raise Invalid("sort", f"unknown sort {query.sort!r}; use one of: {', '.join(SORTS)}")
+    order_by(query.sort)  # an unknown sort is refused here, before any query
     where, params = queries.where(session, replace(query, text=""), store.settings)
     if query.text.strip():
         if store.is_sqlite:
@@ -56,7 +54,7 @@ def _list_where(
                 sql, extra = found
                 where += f" AND c.id IN ({sql})"
                 params.update(extra)
-    needs_company = "co." in where or "co." in SORTS[query.sort]
+    needs_company = "co." in where or "co." in order_by(query.sort)
     source = " FROM contact c"
     if needs_company:
         source += " LEFT JOIN company co ON co.id = c.company_id AND co.deleted_at IS NULL"
@@ -76,7 +74,7 @@ def _rows_by_id(session: Db, ids: list[int]) -> list[ContactRow]:
 def _page_ids(session: Db, query: ContactQuery, store: Store, offset: int, limit: int) -> list[int]:
     source, where, params = _list_where(session, query, store)
     sql = (
-        "SELECT c.id" + source + where + f" ORDER BY {SORTS[query.sort]}"
+        "SELECT c.id" + source + where + f" ORDER BY {order_by(query.sort)}"
         " LIMIT :browse_limit OFFSET :browse_offset"
     )
     found = session.run(sql, {**params, "browse_limit": limit, "browse_offset": offset})
@@ -121,7 +119,7 @@ def contact_ids(store: Store, query: ContactQuery) -> list[int]:
     """
     with store.sql_read() as session:
         source, where, params = _list_where(session, query, store)
-        sql = "SELECT c.id" + source + where + f" ORDER BY {SORTS[query.sort]}"
+        sql = "SELECT c.id" + source + where + f" ORDER BY {order_by(query.sort)}"
         return [int(i) for i in session.run(sql, params).scalars()]
 
 

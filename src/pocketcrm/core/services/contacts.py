@@ -5,9 +5,10 @@ Both faces call these; each function is one unit of work and returns plain read 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pocketcrm.core import clock, matching, photo, queries, sql, validate
@@ -124,32 +125,64 @@ def _birthday(value: str, field_name: str = "birthday") -> tuple[int | None, int
 
 def validate_input(data: ContactInput, settings: Settings) -> None:
     """Check everything before anything is written (nothing written on bad input)."""
-    validate.name(data.name)
-    for value in data.emails:
-        validate.email(validate.split_label(value)[1])
-    for value in data.phones:
-        validate.phone_text(validate.split_label(value)[1])
-    if data.stage:
-        validate.stage(data.stage, settings)
+    problems = input_problems(data, settings)
+    if problems:
+        raise problems[0]
+
+
+def input_problems(data: ContactInput, settings: Settings) -> list[Invalid]:
+    """Every problem with DATA, one per field, in the form's order: a form shows them all at
+    once (validate_input, for the CLI, raises the first)."""
+    found: list[Invalid] = []
+    for check in _checks(data, settings):
+        try:
+            check()
+        except Invalid as exc:
+            if all(p.field != exc.field for p in found):
+                found.append(exc)
+    return found
+
+
+def _company_kind(data: ContactInput) -> None:
     if data.company_kind.strip():
         if not data.company.strip():
             raise Invalid(
                 "company-kind", "is the kind of the contact's company; give --company too"
             )
         validate.company_kind(data.company_kind)
-    for value in data.tags:
-        validate.tag(value)
-    for value in data.websites:
-        validate.url(value)
-    _birthday(data.birthday)
-    _birthday(data.anniversary, "anniversary")
-    for value in data.addresses:
-        validate.address(value)
-    _check_custom(data.custom)
-    _check_text(data.company, data.title, data.department, data.owner, data.source, data.notes)
-    validate.line(data.nickname, "nickname")
-    _name_parts(data)
-    photo.photo(data.photo)
+
+
+def _checks(data: ContactInput, settings: Settings) -> list[Callable[[], object]]:
+    """validate_input's checks, each on its own (one failing does not hide the next)."""
+    checks: list[Callable[[], object]] = [lambda: validate.name(data.name)]
+    checks += [partial(validate.email, validate.split_label(v)[1]) for v in data.emails]
+    checks += [partial(validate.phone_text, validate.split_label(v)[1]) for v in data.phones]
+    if data.stage:
+        checks.append(partial(validate.stage, data.stage, settings))
+    checks.append(partial(_company_kind, data))
+    checks += [partial(validate.tag, v) for v in data.tags]
+    checks += [partial(validate.url, v) for v in data.websites]
+    checks += [
+        partial(_birthday, data.birthday),
+        partial(_birthday, data.anniversary, "anniversary"),
+    ]
+    checks += [partial(validate.address, v) for v in data.addresses]
+    checks += [
+        partial(_check_custom, data.custom),
+        partial(
+            _check_text,
+            data.company,
+            data.title,
+            data.department,
+            data.owner,
+            data.source,
+            data.notes,
+        ),
+        partial(validate.line, data.nickname, "nickname"),
+        partial(_name_parts, data),
+        partial(photo.photo, data.photo),
+    ]
+    return checks
 
 
 def _check_custom(custom: dict[str, str]) -> None:

@@ -3,7 +3,7 @@ save that runs in a thread worker and keeps everything typed when the core says 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import on
@@ -17,10 +17,12 @@ from pocketcrm.tui.host import crm_app
 from pocketcrm.tui.jobs import report_failure, run_in_thread
 
 if TYPE_CHECKING:
+    from pocketcrm.core.errors import Invalid
     from pocketcrm.core.settings import Settings
     from pocketcrm.core.store import Store
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 class FormModal(ModalScreen[R]):
@@ -42,6 +44,7 @@ class FormModal(ModalScreen[R]):
         super().__init__(classes="form")
         self.saving = False
         self._pristine: tuple[object, ...] | None = None
+        self._form_lines: list[str] = []
 
     def on_mount(self) -> None:
         """(Runs after the subclass's on_mount.) What the fields hold before any typing."""
@@ -86,22 +89,44 @@ class FormModal(ModalScreen[R]):
         return self.query_one(f"#{widget_id}", Input).value
 
     def clear_errors(self) -> None:
+        self._form_lines.clear()
         for error in self.query(".field-error"):
             if isinstance(error, Static):
                 error.update("")
                 error.remove_class("-shown")
 
-    def show_error(self, field: str, message: str) -> None:
+    def show_error(self, field: str, message: str, *, focus: bool = True) -> None:
         """Put MESSAGE beside the widget for FIELD (or at the bottom) and focus that widget."""
         name = self.FIELD_FOR.get(field, field)
         found = self.query(f"#{name}-error")
         target = found.first() if found else self.query_one("#form-error")
         assert isinstance(target, Static)
+        if found:
+            target.update(message)
+        else:  # at the bottom: under any other there already (clear_errors empties it)
+            self._form_lines.append(f"{field}: {message}" if field != "form" else message)
+            target.update("\n".join(self._form_lines))
         target.set_classes("field-error -shown")
-        target.update(message if found else f"{field}: {message}")
         widgets = self.query(f"#{name}")
-        if widgets:
+        if widgets and focus:
             widgets.first().focus()
+
+    def show_errors(self, problems: Sequence[Invalid]) -> None:
+        """Every problem at once, each beside its field; the cursor goes to the first."""
+        for n, problem in enumerate(problems):
+            self.show_error(problem.field, problem.message, focus=n == 0)
+
+    @staticmethod
+    def gather(problems: list[Invalid], parse: Callable[[], T]) -> T | None:
+        """PARSE's result; or None, its Invalid added to PROBLEMS (so every field is checked
+        and show_errors shows them all, not only the first)."""
+        from pocketcrm.core.errors import Invalid
+
+        try:
+            return parse()
+        except Invalid as exc:
+            problems.append(exc)
+            return None
 
     def fail(self, exc: BaseException) -> None:
         """A save failed: show why where it belongs; keep every field as typed."""

@@ -272,12 +272,12 @@ class ContactForm(FormModal[int]):
         """The fields and the check boxes (esc asks first once any changed)."""
         return (*super().typed_values(), *(box.value for box in self.query(Checkbox)))
 
-    def show_error(self, field: str, message: str) -> None:
+    def show_error(self, field: str, message: str, *, focus: bool = True) -> None:
         """An error about a field in "More" unfolds it first."""
         more = self.query_one("#more", Collapsible)
         if more.query(f"#{self.FIELD_FOR.get(field, field)}"):
             more.collapsed = False
-        super().show_error(field, message)
+        super().show_error(field, message, focus=focus)
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
@@ -418,7 +418,7 @@ class ContactForm(FormModal[int]):
         return kept
 
     def validate(self) -> Callable[[], Any] | None:
-        from pocketcrm.core.services.contacts import ContactInput, validate_input
+        from pocketcrm.core.services.contacts import ContactInput, input_problems
 
         store = self.store
         if store is None:
@@ -433,7 +433,10 @@ class ContactForm(FormModal[int]):
         data = ContactInput(**typed)
         if self.card is not None:
             _leave_out_kept(data, self.card)
-        validate_input(data, store.settings)  # raises Invalid(field, message)
+        problems = input_problems(data, store.settings)
+        if problems:
+            self.show_errors(problems)
+            return None
         if self.contact_id is None:
             return self._add_job(store, data)
         if self.card is None:

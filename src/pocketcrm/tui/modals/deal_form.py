@@ -91,13 +91,20 @@ class DealForm(FormModal[Any]):
             self.show_error("form", "the database is not open yet")
             return None
         ref = f"#{self.contact_id}" if self.contact_id else self.value("contact").strip()
+        problems = []
         if not ref:
-            raise Invalid("contact", "say who the deal is with: a name, email or phone")
+            problems.append(Invalid("contact", "say who the deal is with: a name, email or phone"))
         close_text = self.value("close").strip()
         close = None
-        if close_text:
-            moment = parse_when(close_text, field="close").moment
-            close = moment.astimezone(clock.local_zone()).date()
+        try:
+            if close_text:
+                moment = parse_when(close_text, field="close").moment
+                close = moment.astimezone(clock.local_zone()).date()
+        except Invalid as exc:
+            problems.append(exc)
+        if problems:
+            self.show_errors(problems)
+            return None
         data = DealInput(
             title=self.value("title"), amount=self.value("amount"), expected_close=close
         )

@@ -112,6 +112,7 @@ class LogForm(FormModal[Created]):
     def validate(self) -> Callable[[], Any] | None:
         from pocketcrm.core import validate
         from pocketcrm.core.dates import parse_duration, parse_past, parse_when
+        from pocketcrm.core.errors import Invalid
         from pocketcrm.core.services.activity import (
             InteractionInput,
             check_log,
@@ -124,14 +125,31 @@ class LogForm(FormModal[Created]):
             return None
         kind = validate.interaction_kind(str(self.query_one("#kind", Select).value))
         outcome = validate.outcome(str(self.query_one("#outcome", Select).value), store.settings)
+        problems: list[Invalid] = []
         duration_text = self.value("duration")
-        duration = parse_duration(duration_text) if duration_text.strip() else None
+        duration = (
+            self.gather(problems, lambda: parse_duration(duration_text))
+            if duration_text.strip()
+            else None
+        )
         rating = self.query_one("#satisfaction", Select).value
         satisfaction = validate.satisfaction(rating if isinstance(rating, int) and rating else None)
         follow_text = self.value("follow-up")
-        follow = parse_when(follow_text, field="follow-up") if follow_text.strip() else None
+        follow = (
+            self.gather(problems, lambda: parse_when(follow_text, field="follow-up"))
+            if follow_text.strip()
+            else None
+        )
         at_text = self.value("at")
-        at = parse_past(at_text, field="at").moment if at_text.strip() else None
+        past = (
+            self.gather(problems, lambda: parse_past(at_text, field="at"))
+            if at_text.strip()
+            else None
+        )
+        at = past.moment if past else None
+        if problems:
+            self.show_errors(problems)
+            return None
         direction = str(self.query_one("#direction", Select).value)
         data = InteractionInput(
             kind=kind,

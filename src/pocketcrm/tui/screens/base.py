@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# A job still running after this many seconds shows the top bar's loading sign.
+LOADING_AFTER = 0.2
+
 
 @dataclass(frozen=True)
 class PaletteCommand:
@@ -64,7 +67,14 @@ class CrmScreen(Screen[None]):
         exclusive: bool = False,
         failed: Callable[[BaseException], Any] | None = None,
     ) -> Worker[None]:
-        return run_in_thread(self, job, done, group=group, exclusive=exclusive, failed=failed)
+        """JOB in a thread; the top bar says it is working once it takes LOADING_AFTER."""
+        worker = run_in_thread(self, job, done, group=group, exclusive=exclusive, failed=failed)
+        self.set_timer(LOADING_AFTER, lambda: self.crm.show_busy(worker), name="loading")
+        return worker
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.is_finished and self.crm.busy:
+            self.crm.prune_busy()
 
     def reload(self) -> None:
         """Fetch this screen's data again (subclasses); call mark_seen when starting."""

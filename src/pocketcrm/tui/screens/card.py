@@ -261,6 +261,9 @@ class CardScreen(CrmScreen):
         Binding("D", "new_deal", "Deal", id="card-deal", tooltip="Add a deal with this contact"),
         Binding("Q", "new_quote", "Quote", id="card-quote", tooltip="Make a quote (lines)"),
         Binding("S", "sales", "Sales", id="card-sales", tooltip="Quotes, orders, invoices, lines"),
+        Binding(
+            "b", "billing", "Billing", id="card-billing", tooltip="Invoices, payments, refunds"
+        ),
     ]
 
     def __init__(
@@ -538,6 +541,11 @@ class CardScreen(CrmScreen):
         self.background(
             job, lambda docs: self.app.push_screen(SalesModal(name, docs)), group="card-sales"
         )
+
+    def action_billing(self) -> None:
+        from pocketcrm.tui.screens.billing import BillingScreen
+
+        self.app.push_screen(BillingScreen(self.contact_id, self.contact_label()))
 
     def action_delete(self) -> None:
         def after() -> None:

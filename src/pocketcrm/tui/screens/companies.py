@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from pocketcrm import humanize
 from pocketcrm.core.text import escape
+from pocketcrm.tui import flows
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
 from pocketcrm.tui.screens.card import CardSequence, open_card
@@ -69,6 +70,11 @@ class CompaniesScreen(CrmScreen):
             "slash", "search", "Search", id="companies-search", tooltip="Search companies by name"
         ),
         Binding("enter", "open", "Open", id="companies-open", tooltip="Open the company's card"),
+        Binding("n", "add", "New", id="companies-add", tooltip="Add a company"),
+        Binding("e", "edit", "Edit", id="companies-edit", tooltip="Edit the company"),
+        Binding(
+            "d", "delete", "Delete", id="companies-delete", tooltip="Move the company to the trash"
+        ),
         Binding("F", "kind", "Filter", id="companies-kind", tooltip="Filter companies by kind"),
         Binding(
             "escape", "clear", "Clear", id="companies-clear", tooltip="Clear the company search"
@@ -192,6 +198,19 @@ class CompaniesScreen(CrmScreen):
     def _chosen(self) -> None:
         self.action_open()
 
+    def action_add(self) -> None:
+        flows.add_company(self)
+
+    def action_edit(self) -> None:
+        row: CompanyRow | None = self.table.current
+        if row is not None:
+            flows.edit_company(self, row.id)
+
+    def action_delete(self) -> None:
+        row: CompanyRow | None = self.table.current
+        if row is not None:
+            flows.trash_company(self, row.id, row.name)
+
     def palette_commands(self) -> list[PaletteCommand]:
         return [
             PaletteCommand(
@@ -243,11 +262,16 @@ class CompanyScreen(CrmScreen):
             id="company-open-person",
             tooltip="Open the person's card",
         ),
+        Binding("e", "edit", "Edit", id="company-edit", tooltip="Edit the company"),
+        Binding(
+            "d", "delete", "Delete", id="company-delete", tooltip="Move the company to the trash"
+        ),
     ]
 
     def __init__(self, company_id: int) -> None:
         super().__init__()
         self.company_id = company_id
+        self.company: CompanyCard | None = None
         self.people: list[ContactRow] = []
 
     def compose(self) -> ComposeResult:
@@ -290,6 +314,7 @@ class CompanyScreen(CrmScreen):
 
         def done(found: tuple[CompanyCard, list[BillingEvent]]) -> None:
             company, billing = found
+            self.company = company
             self.query_one("#company-billing", VirtualTable).set_rows(billing[::-1])
             self.people = list(company.people)
             self.query_one("#company-head", Static).update(company_head(company))
@@ -303,6 +328,13 @@ class CompanyScreen(CrmScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_edit(self) -> None:
+        flows.edit_company(self, self.company_id)
+
+    def action_delete(self) -> None:
+        name = self.company.name if self.company is not None else f"company #{self.company_id}"
+        flows.trash_company(self, self.company_id, name, after=self.app.pop_screen)
 
     def action_open(self) -> None:
         table = self.query_one("#company-people", VirtualTable)

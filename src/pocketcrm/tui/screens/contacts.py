@@ -41,6 +41,21 @@ def make_query(**fields: Any) -> ContactQuery:
 
 
 SORT_LABELS = {"name": "name", "last-contact": "last contact", "next-follow-up": "next follow-up"}
+# The core's sort behind each column a click on its header sorts by (a second click reverses).
+COLUMN_SORTS = {
+    "name": "name",
+    "company": "company",
+    "stage": "stage",
+    "last": "last-contact",
+    "next": "next-follow-up",
+}
+
+
+def sort_label(sort: str) -> str:
+    """How the bar names SORT: 'name', 'company, reversed'."""
+    key = sort.lstrip("-")
+    label = SORT_LABELS.get(key, key.replace("-", " "))
+    return f"{label}, reversed" if sort.startswith("-") else label
 
 
 def _next_follow_up(row: ContactRow) -> Cell:
@@ -114,6 +129,22 @@ class ContactsScreen(CrmScreen):
             "escape", "clear", "Clear", id="contacts-clear", tooltip="Clear the search and filters"
         ),
         Binding(
+            "S",
+            "save_segment",
+            "Save segment",
+            id="contacts-save-segment",
+            show=False,
+            tooltip="Save the filters and search as a segment",
+        ),
+        Binding(
+            "o",
+            "open_segment",
+            "Segment",
+            id="contacts-open-segment",
+            show=False,
+            tooltip="Open a saved segment",
+        ),
+        Binding(
             "D",
             "demo",
             "Demo",
@@ -125,6 +156,8 @@ class ContactsScreen(CrmScreen):
     def __init__(self) -> None:
         super().__init__(id="contacts")
         self.filters = ListFilters()
+        self.segment: tuple[str, ContactQuery] | None = None  # an open segment's name, query
+        self._segment_since = ""  # its "not contacted since", as typed
         self.sort = "name"
         self.search_text = ""
         self.list_query: ContactQuery | None = None
@@ -163,6 +196,10 @@ class ContactsScreen(CrmScreen):
     # -- loading ----------------------------------------------------------------------------
 
     def current_query(self) -> ContactQuery:
+        if self.segment is not None:  # the segment's filters, searched and sorted here
+            from dataclasses import replace
+
+            return replace(self.segment[1], text=self.search_text, sort=self.sort)
         return make_query(
             stage=self.filters.stage,
             tag=self.filters.tag,
@@ -185,7 +222,9 @@ class ContactsScreen(CrmScreen):
         size = table.page_size
         land_on = self._land_on
         self._land_on = None
-        filtered = query.text.strip() != "" or self.filters != ListFilters()
+        filtered = (
+            query.text.strip() != "" or self.filters != ListFilters() or self.segment is not None
+        )
 
         def job() -> tuple[int, dict[int, list[ContactRow]], bool, int | None]:
             from pocketcrm.core.services import browse
@@ -282,8 +321,14 @@ class ContactsScreen(CrmScreen):
         self.refresh_bindings()
 
     def _show_filters(self) -> None:
-        text = f"sort: {SORT_LABELS[self.sort]}"
+        text = f"sort: {sort_label(self.sort)}"
+        column = next(
+            (c for c, sort in COLUMN_SORTS.items() if sort == self.sort.lstrip("-")), None
+        )
+        self.table.mark_sorted(column, reverse=self.sort.startswith("-"))
         described = self.filters.describe()
+        if self.segment is not None:
+            described = f"segment {self.segment[0]}"
         if described:
             text = f"{described}  ·  {text}"
         self.query_one("#contacts-filters", Static).update(text)
@@ -333,8 +378,8 @@ class ContactsScreen(CrmScreen):
             return
         if search.value:
             search.value = ""  # Input.Changed reloads
-        elif self.filters != ListFilters():
-            self.filters = ListFilters()
+        elif self.filters != ListFilters() or self.segment is not None:
+            self.filters, self.segment = ListFilters(), None
             self._show_filters()
             self.reload(cursor=0)
         self.table.focus()
@@ -346,10 +391,19 @@ class ContactsScreen(CrmScreen):
             self.table.focus()
 
     def action_sort(self) -> None:
-        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        at = SORTS.index(self.sort) if self.sort in SORTS else -1
+        self.sort = SORTS[(at + 1) % len(SORTS)]
         self._show_filters()
         self.reload(cursor=0)
-        self.notify(f"Sorted by {SORT_LABELS[self.sort]}", timeout=2)
+        self.notify(f"Sorted by {sort_label(self.sort)}", timeout=2)
+
+    @on(VirtualTable.HeaderClicked, "#contact-list")
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        """A column's header sorts by it; a second click reverses the order."""
+        sort = COLUMN_SORTS.get(event.column)
+        if sort is None:
+            return
+        self.action_set_sort(f"-{sort}" if self.sort == sort else sort)
 
     def action_set_sort(self, sort: str) -> None:
         self.sort = sort
@@ -358,8 +412,8 @@ class ContactsScreen(CrmScreen):
 
     def action_filter(self) -> None:
         def chosen(filters: ListFilters | None) -> None:
-            if filters is not None and filters != self.filters:
-                self.filters = filters
+            if filters is not None and (filters != self.filters or self.segment is not None):
+                self.filters, self.segment = filters, None  # chosen filters replace a segment
                 self._show_filters()
                 self.reload(cursor=0)
 
@@ -450,4 +504,102 @@ class ContactsScreen(CrmScreen):
             for key, label in SORT_LABELS.items()
         ]
         commands.append(PaletteCommand("Clear search and filters", "Show every contact", "clear"))
+        commands.append(
+            PaletteCommand(
+                "Save the filters as a segment",
+                "Name this list's filters and search",
+                "save_segment",
+            )
+        )
+        commands.append(
+            PaletteCommand("Open a segment", "List the contacts of a saved segment", "open_segment")
+        )
         return commands
+
+    # -- segments ---------------------------------------------------------------------------
+
+    def action_save_segment(self) -> None:
+        """The filters and search on screen, saved as a segment (`segment save`)."""
+        from pocketcrm.core.services.segments import SegmentFilters
+        from pocketcrm.tui.modals.segment_form import SegmentForm
+
+        query = self.current_query()
+        filters = SegmentFilters(
+            stage=query.stage,
+            tag=query.tag,
+            company=query.company,
+            company_kind=query.company_kind,
+            owner=query.owner,
+            text=query.text,
+            not_contacted_since=self.segment_since(),
+        )
+        described = "  ·  ".join(
+            p for p in (self._described(), f"search {query.text!r}" if query.text else "") if p
+        )
+
+        def saved(view: Any) -> None:
+            if view is not None:
+                self.notify(f"Saved segment {view.name} ({view.members} contacts)", title="Segment")
+                self.segment = (view.name, self.current_query())
+                self._show_filters()
+
+        self.app.push_screen(SegmentForm(filters, described), saved)
+
+    def _described(self) -> str:
+        return f"segment {self.segment[0]}" if self.segment else self.filters.describe()
+
+    def segment_since(self) -> str:
+        """An open segment's 'not contacted since' as it was typed (kept relative)."""
+        return self._segment_since if self.segment is not None else ""
+
+    def action_open_segment(self) -> None:
+        from pocketcrm.tui.modals.pick import PickModal
+
+        store = self.store
+        if store is None:
+            return
+
+        def job() -> list[Any]:
+            from pocketcrm.core.services.segments import list_segments
+
+            return list_segments(store)
+
+        def listed(segments: list[Any]) -> None:
+            names = {s.id: s.name for s in segments}
+            choices = [(s.id, f"{s.name}  ({s.members} contacts)") for s in segments]
+
+            def picked(segment_id: int | None) -> None:
+                if segment_id is not None:
+                    self._open_segment(names[segment_id])
+
+            self.app.push_screen(
+                PickModal(
+                    "Open a segment", choices, empty="No segments yet: save the filters as one."
+                ),
+                picked,
+            )
+
+        self.background(job, listed, group="segments")
+
+    def _open_segment(self, name: str) -> None:
+        store = self.store
+        if store is None:
+            return
+
+        def job() -> tuple[ContactQuery, str]:
+            from pocketcrm.core.services.segments import query_for, segment_filters
+
+            filters = segment_filters(store, name)
+            return query_for(filters), filters.not_contacted_since
+
+        def opened(found: tuple[ContactQuery, str]) -> None:
+            query, self._segment_since = found
+            self.filters, self.segment = ListFilters(), (name, query)
+            search = self.query_one("#search", Input)
+            if search.value != query.text:
+                search.value = query.text  # Input.Changed reloads
+            self._show_filters()
+            self.reload(cursor=0)
+            self.table.focus()
+
+        self.background(job, opened, group="segments")

@@ -146,6 +146,18 @@ class VirtualTable(ScrollView, can_focus=True):
         def control(self) -> VirtualTable:
             return self.table
 
+    class HeaderClicked(Message):
+        """The header of COLUMN (its key) was clicked: the screen may sort by it."""
+
+        def __init__(self, table: VirtualTable, column: str) -> None:
+            super().__init__()
+            self.table = table
+            self.column = column
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
     class Highlighted(RowMessage):
         """The cursor moved to ROW (None while its page is still loading)."""
 
@@ -177,6 +189,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._wanted: set[int] = set()
         self._widths: list[int] = []
         self._widths_for = -1
+        self.sorted_by: tuple[str, bool] | None = None  # (column key, reversed): shown ▲/▼
 
     # -- data -------------------------------------------------------------------------------
 
@@ -325,7 +338,10 @@ class VirtualTable(ScrollView, can_focus=True):
         # Instead of Widget's own click handling (text selection on a double click).
         event.prevent_default()
         offset = event.get_content_offset(self)
-        if offset is None or offset.y == 0:
+        if offset is None:
+            return
+        if offset.y == 0:
+            self._header_clicked(offset.x)
             return
         index = int(self.scroll_y) + offset.y - 1
         if not 0 <= index < self._total or not self._is_selectable(index):
@@ -333,6 +349,19 @@ class VirtualTable(ScrollView, can_focus=True):
         if index == self.cursor or event.chain > 1:
             self.post_message(self.Chosen(self, index, self.row_at(index)))
         self._set_cursor(index)
+
+    def _header_clicked(self, x: int) -> None:
+        start = 1  # the line's leading space
+        for column, width in zip(self.columns, self._column_widths(self.size.width), strict=True):
+            if start <= x < start + width + 1:
+                self.post_message(self.HeaderClicked(self, column.key))
+                return
+            start += width + 1
+
+    def mark_sorted(self, column: str | None, *, reverse: bool = False) -> None:
+        """Show ▲ (▼ reversed) beside COLUMN's title: the list is sorted by it."""
+        self.sorted_by = None if column is None else (column, reverse)
+        self.refresh()
 
     # -- drawing -----------------------------------------------------------------------------
 
@@ -386,7 +415,14 @@ class VirtualTable(ScrollView, can_focus=True):
         widths = self._column_widths(width)
         if y == 0:
             header = base + self.get_component_rich_style("virtual-table--header")
-            strip = self._line([c.title for c in self.columns], widths, header)
+            marked = self.sorted_by
+            titles = [
+                f"{'▼' if marked[1] else '▲'}{c.title}"  # first: a narrow column cuts the end
+                if marked is not None and c.key == marked[0]
+                else c.title
+                for c in self.columns
+            ]
+            strip = self._line(titles, widths, header)
             return strip.crop_extend(0, width, header)
         index = int(self.scroll_y) + y - 1
         if index >= self._total:
