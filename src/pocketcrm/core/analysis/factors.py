@@ -30,6 +30,8 @@ from pocketcrm.core.times import db_time, from_db_time
 BY = ("satisfaction", "churn", "deals")
 DEFAULT_DAYS = 365
 QUIET_DAYS = 60
+SLOW_DAYS = 2  # an inbound contact not answered within this many days was answered slowly
+SLOW = f"a slow answer to their last inbound contact (over {SLOW_DAYS} days)"
 MAX_UNITS = 10_000  # past this many rated interactions, an even sample of them is studied
 MAX_VALUES = 6  # of a categorical factor, the most common this many get a factor each
 RISK_COLUMNS = ("with n", "with %", "without %", "risk ratio", "95% low", "95% high")
@@ -85,9 +87,13 @@ def _categories(values: list[str], label: str) -> list[tuple[str, str]]:
     return [(f"{label} {v}", v) for v in common[1:]]
 
 
-def _build(units: list[tuple[int, int, dict[str, str], bool]], sets: dict[str, set[int]]) -> Data:
-    """Units are (contact, outcome, categorical values, quiet before): one 0/1 row each."""
-    names = ["no contact for 60+ days before", *sets]
+Unit = tuple[int, int, dict[str, str], tuple[bool, bool]]
+
+
+def _build(units: list[Unit], sets: dict[str, set[int]], every: int = 1) -> Data:
+    """Units are (contact, outcome, categorical values, (quiet before, answered slowly)):
+    one 0/1 row each; EVERY is the sampling step they were taken with."""
+    names = ["no contact for 60+ days before", SLOW, *sets]
     fields = sorted({k for _c, _y, cats, _q in units for k in cats})
     dummies = [
         (field, value, name)
@@ -96,11 +102,11 @@ def _build(units: list[tuple[int, int, dict[str, str], bool]], sets: dict[str, s
     ]
     names += [name for _f, _v, name in dummies]
     rows = [
-        [int(quiet), *(int(contact in s) for s in sets.values())]
+        [int(quiet), int(slow), *(int(contact in s) for s in sets.values())]
         + [int(cats.get(field) == value) for field, value, _n in dummies]
-        for contact, _y, cats, quiet in units
+        for contact, _y, cats, (quiet, slow) in units
     ]
-    return Data(names, rows, [y for _c, y, _cats, _q in units])
+    return Data(names, rows, [y for _c, y, _cats, _q in units], every)
 
 
 def _every(session: Session, params: dict[str, Any]) -> int:
@@ -116,13 +122,38 @@ def _every(session: Session, params: dict[str, Any]) -> int:
     return max(1, -(-int(rated or 0) // MAX_UNITS))
 
 
-def _satisfaction(session: Session, params: dict[str, Any], low: int) -> list[Any]:
+def _answer(contact: str, before: str) -> str:
+    """SQL of two columns: the contact's last inbound interaction before BEFORE (NULL when
+    none) and our first interaction after it, up to BEFORE (NULL while unanswered)."""
+    last_in = (
+        f"(SELECT max(q.occurred_at) FROM interaction q WHERE q.contact_id = {contact} "
+        f"AND q.deleted_at IS NULL AND q.direction = 'in' AND q.occurred_at < {before})"
+    )
+    return (
+        f"{last_in}, (SELECT min(r.occurred_at) FROM interaction r WHERE r.contact_id = {contact} "
+        f"AND r.deleted_at IS NULL AND r.direction <> 'in' AND r.occurred_at > {last_in} "
+        f"AND r.occurred_at <= {before})"
+    )
+
+
+def _slow(asked: object, answered: object, until: datetime | None) -> bool:
+    """Whether the last inbound contact waited over SLOW_DAYS for our answer (an unanswered
+    one has waited until UNTIL)."""
+    start = from_db_time(asked)
+    end = from_db_time(answered) or until
+    return start is not None and end is not None and end - start > timedelta(days=SLOW_DAYS)
+
+
+def _satisfaction(
+    session: Session, params: dict[str, Any], low: int
+) -> tuple[list[Any], int]:
     every = _every(session, params)
     rows = session.execute(
         text(
             "SELECT i.contact_id, i.satisfaction, i.channel, c.source, co.kind, i.occurred_at, "
             "(SELECT max(j.occurred_at) FROM interaction j WHERE j.contact_id = i.contact_id "
-            " AND j.deleted_at IS NULL AND j.occurred_at < i.occurred_at) "
+            " AND j.deleted_at IS NULL AND j.occurred_at < i.occurred_at), "
+            f"{_answer('i.contact_id', 'i.occurred_at')} "
             "FROM interaction i JOIN contact c ON c.id = i.contact_id "
             "LEFT JOIN company co ON co.id = c.company_id "
             "WHERE i.deleted_at IS NULL AND c.deleted_at IS NULL "
@@ -131,14 +162,15 @@ def _satisfaction(session: Session, params: dict[str, Any], low: int) -> list[An
         ),
         {**params, "every": every},
     )
-    units = []
+    units: list[Unit] = []
     quiet = timedelta(days=QUIET_DAYS)
-    for contact, score, channel, source, kind, at, before in rows:
+    for contact, score, channel, source, kind, at, before, asked, answered in rows:
         when, prev = from_db_time(at), from_db_time(before)
         gap = prev is None or (when is not None and when - prev > quiet)
         cats = {"channel": str(channel or ""), "source": str(source or ""), "kind": str(kind or "")}
-        units.append((int(contact), int(score <= low), cats, gap))
-    return units
+        slow = _slow(asked, answered, when)
+        units.append((int(contact), int(score <= low), cats, (gap, slow)))
+    return units, every
 
 
 def _every_customer(session: Session, customer: str) -> int:
@@ -150,25 +182,28 @@ def _every_customer(session: Session, customer: str) -> int:
     return max(1, -(-int(n or 0) // MAX_UNITS))
 
 
-def _churn(session: Session, store: Store, now: datetime) -> list[Any]:
+def _churn(session: Session, store: Store, now: datetime) -> tuple[list[Unit], int]:
     settings = store.settings
     customer, past = settings.stage_for("customer"), settings.stage_for("past")
+    every = _every_customer(session, customer)
     rows = session.execute(
         text(
-            "SELECT c.id, c.stage, c.source, co.kind, c.last_contact_at FROM contact c "
+            "SELECT c.id, c.stage, c.source, co.kind, c.last_contact_at, "
+            f"{_answer('c.id', ':now')} FROM contact c "
             "LEFT JOIN company co ON co.id = c.company_id WHERE c.deleted_at IS NULL AND "
             "c.id IN (SELECT contact_id FROM stage_change WHERE to_stage = :customer) "
             "AND c.id % :every = 0"
         ),
-        {"customer": customer, "every": _every_customer(session, customer)},
+        {"customer": customer, "every": every, "now": db_time(now)},
     )
-    units = []
-    for contact, stage, source, kind, last in rows:
+    units: list[Unit] = []
+    for contact, stage, source, kind, last, asked, answered in rows:
         seen = from_db_time(last)
         quiet = seen is None or now - seen > timedelta(days=QUIET_DAYS)
         cats = {"source": str(source or ""), "kind": str(kind or "")}
-        units.append((int(contact), int(bool(past) and stage == past), cats, quiet))
-    return units
+        slow = _slow(asked, answered, now)
+        units.append((int(contact), int(bool(past) and stage == past), cats, (quiet, slow)))
+    return units, every
 
 
 def _deals(session: Session, params: dict[str, Any]) -> Data:
@@ -184,6 +219,7 @@ def _deals(session: Session, params: dict[str, Any]) -> Data:
         ).scalar()
         or 0
     )
+    every = max(1, -(-closed // MAX_UNITS))
     rows = session.execute(
         text(
             "SELECT d.stage, d.amount_cents, d.owner, c.source, d.created_at, d.closed_at, "
@@ -193,7 +229,7 @@ def _deals(session: Session, params: dict[str, Any]) -> Data:
             "AND d.stage IN ('won', 'lost') AND d.closed_at >= :a AND d.closed_at < :b "
             "AND d.id % :every = 0"
         ),
-        {**params, "every": max(1, -(-closed // MAX_UNITS))},
+        {**params, "every": every},
     ).all()
     if not rows:
         return Data([], [], [])
@@ -206,11 +242,11 @@ def _deals(session: Session, params: dict[str, Any]) -> Data:
         cats = {"owner": str(owner or ""), "source": str(source or "")}
         extra = [int(int(amount) > median), int(days > 30), int(int(touches) >= 5)]
         units.append((int(stage == "won"), cats, extra))
-    base = _build([(0, y, cats, False) for y, cats, _e in units], {})
+    base = _build([(0, y, cats, (False, False)) for y, cats, _e in units], {})
     names = ["larger than the median deal", "open over 30 days", "5+ interactions"]
-    names += base.names[1:]
-    rows_out = [extra + row[1:] for (_y, _c, extra), row in zip(units, base.rows, strict=True)]
-    return Data(names, rows_out, base.outcome)
+    names += base.names[2:]
+    rows_out = [extra + row[2:] for (_y, _c, extra), row in zip(units, base.rows, strict=True)]
+    return Data(names, rows_out, base.outcome, every)
 
 
 def _tables(name: str, data: Data) -> tuple[list[Breakdown], list[str]]:
@@ -231,6 +267,8 @@ def _tables(name: str, data: Data) -> tuple[list[Breakdown], list[str]]:
     ]
     events = sum(data.outcome)
     note = f"{events} of {len(data.outcome)} with {subject}"
+    if data.every > 1:
+        note += f"; an even sample (every {data.every}th) of about {len(data.outcome) * data.every:,}"
     tables = [
         Breakdown(
             name,
@@ -279,9 +317,11 @@ def factors(
     with store.read() as session:
         sets = _contact_sets(session, now) if wanted != "deals" else {}
         if wanted in ("", "satisfaction"):
-            data["satisfaction"] = _build(_satisfaction(session, params, low), sets)
+            units, every = _satisfaction(session, params, low)
+            data["satisfaction"] = _build(units, sets, every)
         if wanted in ("", "churn"):
-            data["churn"] = _build(_churn(session, store, now), sets)
+            units, every = _churn(session, store, now)
+            data["churn"] = _build(units, sets, every)
         if wanted in ("", "deals"):
             data["deals"] = _deals(session, params)
     tables: list[Breakdown] = []

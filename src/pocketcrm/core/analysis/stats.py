@@ -24,6 +24,7 @@ class Data:
     names: list[str]
     rows: list[list[int]]
     outcome: list[int]
+    every: int = 1  # the units are every Nth of the population (an even sample past 1)
 
 
 @dataclass(frozen=True)
