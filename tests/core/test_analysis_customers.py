@@ -41,7 +41,9 @@ def _people(store: Store, fixed_clock: FixedClock) -> None:
     contacts.create_contact(store, ContactInput(name="Ann Able", company="Ann's Bakery"))
     contacts.create_contact(
         store,
-        ContactInput(name="Bob Baker", addresses=["1 High St, Dover, Kent, CT16, UK"], tags=["vip"]),
+        ContactInput(
+            name="Bob Baker", addresses=["1 High St, Dover, Kent, CT16, UK"], tags=["vip"]
+        ),
     )
     contacts.create_contact(store, ContactInput(name="Cy Cole", tags=["vip"]))
     contacts.create_contact(store, ContactInput(name="Di Dean"))
@@ -90,3 +92,34 @@ def test_segments_table_says_how_to_save_one(store: Store, fixed_clock: FixedClo
     _people(store, fixed_clock)
     segments_table = table(market.market(store), "segments")
     assert segments_table.rows == () and "segment save" in segments_table.note
+
+
+def test_lazy_geodata_describes_numbers_as_the_whole_table_does() -> None:
+    """A fresh process with the stand-in reads a few chunks and names every place the
+    package's own (fully loaded) geocoder names."""
+    import json
+    import subprocess
+    import sys
+
+    import phonenumbers
+    from phonenumbers import geocoder
+
+    numbers = ["+44 20 7946 0018", "+49 30 901820", "+1 415 555 0123", "+33 1 42 68 53 00",
+               "+61 2 9374 4000", "+81 3-3224-9999", "+34 91 123 45 67", "+1 212 555 0100"]  # fmt: skip
+    script = (
+        "import json, sys\n"
+        "from pocketcrm.core.analysis import geodata\n"
+        "geodata.install()\n"
+        "import phonenumbers\n"
+        "from phonenumbers import geocoder\n"
+        "said = [geocoder.description_for_number(phonenumbers.parse(n), 'en') for n in sys.argv[1:]]\n"
+        "table = sys.modules['phonenumbers.geodata'].GEOCODE_DATA\n"
+        "print(json.dumps([said, table.chunks_loaded()]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, *numbers], capture_output=True, text=True, check=True
+    )
+    said, chunks = json.loads(out.stdout)
+    whole = [geocoder.description_for_number(phonenumbers.parse(n), "en") for n in numbers]
+    assert said == whole and "London" in said
+    assert 0 < chunks < 12  # a few of the package's thirty-odd chunks, not all of them

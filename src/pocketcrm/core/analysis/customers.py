@@ -10,6 +10,7 @@ month's figure needs no replay of each contact's walk.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -31,7 +32,7 @@ def _month(column: str, sqlite: bool) -> str:
 
 
 def _spread(
-    rows: list[Any], order: list[str] | None = None, total: bool = True
+    rows: Sequence[Any], order: list[str] | None = None, total: bool = True
 ) -> tuple[list[Row], list[str]]:
     """(month, group, n) rows as one row a month: all (when the groups do not overlap),
     then one column a group (the groups in ORDER when given, else by name)."""
@@ -40,7 +41,13 @@ def _spread(
     for month, group, n in rows:
         months[str(month)][str(group)] = int(n)
     return [
-        Row(m, (*((sum(months[m].values()),) if total else ()), *(months[m].get(g, 0) for g in groups)))
+        Row(
+            m,
+            (
+                *((sum(months[m].values()),) if total else ()),
+                *(months[m].get(g, 0) for g in groups),
+            ),
+        )
         for m in sorted(months)
     ], groups
 
@@ -92,7 +99,10 @@ def by_region(session: Session, params: dict[str, Any], stage: str) -> tuple[lis
 
 
 def by_segment(
-    session: Session, params: dict[str, Any], stage: str, segments: dict[str, tuple[str, dict[str, object]]]
+    session: Session,
+    params: dict[str, Any],
+    stage: str,
+    segments: dict[str, tuple[str, dict[str, object]]],
 ) -> tuple[list[Row], list[str]]:
     """Contacts becoming customers per month who are members of each saved segment now
     (SEGMENTS: name -> the SQL selecting its members and that SQL's parameters)."""

@@ -202,10 +202,33 @@ def _over_time(session: Session, store: Store, params: dict[str, Any]) -> list[B
     members, segment_names = over.by_segment(session, params, stage, saved)
     stages = list(store.settings.stages)
     return [
-        Breakdown("customers", "New customers per month, by company kind", ("all", *kind_names), tuple(kinds)),
-        Breakdown("stages", "Contacts at each stage at the end of the month", tuple(stages), tuple(over.by_stage(session, params, stages)), chart=stages.index(stage) if stage in stages else 0),
-        Breakdown("regions", "New customers per month, by region", ("all", *place_names), tuple(places), note="the contact's first address, else its company's"),
-        Breakdown("segments", "New customers per month who are in each saved segment now", tuple(segment_names), tuple(members), note="" if saved else "save a segment with `pocketcrm segment save`"),
+        Breakdown(
+            "customers",
+            "New customers per month, by company kind",
+            ("all", *kind_names),
+            tuple(kinds),
+        ),
+        Breakdown(
+            "stages",
+            "Contacts at each stage at the end of the month",
+            tuple(stages),
+            tuple(over.by_stage(session, params, stages)),
+            chart=stages.index(stage) if stage in stages else 0,
+        ),
+        Breakdown(
+            "regions",
+            "New customers per month, by region",
+            ("all", *place_names),
+            tuple(places),
+            note="the contact's first address, else its company's",
+        ),
+        Breakdown(
+            "segments",
+            "New customers per month who are in each saved segment now",
+            tuple(segment_names),
+            tuple(members),
+            note="" if saved else "save a segment with `pocketcrm segment save`",
+        ),
     ]
 
 
