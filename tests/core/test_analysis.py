@@ -279,3 +279,14 @@ def test_factors_name_a_slow_answer_to_an_inbound_contact(
     slow = next(k for k in crude if k.startswith("a slow answer"))
     with_n, with_rate, without_rate = crude[slow][:3]
     assert with_n == 12 and num(with_rate) > num(without_rate)
+
+
+def test_factors_note_says_when_the_units_are_a_sample(
+    store: Store, fixed_clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _plant(store, seed=7)  # 3,000 rated calls
+    monkeypatch.setattr(factors, "MAX_UNITS", 1_000)  # as 10,000 is to a bigger database
+    note = table(factors.factors(store, by="satisfaction"), "satisfaction").note
+    assert "an even sample (one in 3) of about" in note
+    monkeypatch.setattr(factors, "MAX_UNITS", 10_000)
+    assert "sample" not in table(factors.factors(store, by="satisfaction"), "satisfaction").note

@@ -278,7 +278,7 @@ def _tables(name: str, data: Data) -> tuple[list[Breakdown], list[str]]:
     note = f"{events} of {len(data.outcome)} with {subject}"
     if data.every > 1:
         note += (
-            f"; an even sample (every {data.every}th) of about {len(data.outcome) * data.every:,}"
+            f"; an even sample (one in {data.every}) of about {len(data.outcome) * data.every:,}"
         )
     tables = [
         Breakdown(
