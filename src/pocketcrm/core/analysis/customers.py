@@ -52,19 +52,6 @@ def _spread(
     ], groups
 
 
-def by_kind(session: Session, params: dict[str, Any], stage: str) -> tuple[list[Row], list[str]]:
-    """Contacts becoming customers per month, by company kind."""
-    rows = session.execute(
-        text(
-            f"SELECT {_month('s.at', is_sqlite(session))}, "
-            f"CASE WHEN co.kind IS NULL OR co.kind = '' THEN '(no company)' ELSE co.kind END, "
-            f"count(DISTINCT s.contact_id) {_ENTERED} GROUP BY 1, 2"
-        ),
-        {**params, "stage": stage},
-    ).all()
-    return _spread(rows)
-
-
 def _place(region: object, country: object) -> str:
     region, country = str(region or "").strip(), str(country or "").strip()
     if region and country:
@@ -72,9 +59,12 @@ def _place(region: object, country: object) -> str:
     return region or country or NONE
 
 
-def by_region(session: Session, params: dict[str, Any], stage: str) -> tuple[list[Row], list[str]]:
-    """Contacts becoming customers per month, by region: the contact's first address, else
-    its company's."""
+Table = tuple[list[Row], list[str]]  # one row a month, the groups' names
+
+
+def by_kind_and_region(session: Session, params: dict[str, Any], stage: str) -> tuple[Table, Table]:
+    """Contacts becoming customers per month by company kind, and by region (the contact's
+    first address, else its company's): one pass, each contact in one kind and one place."""
     first = (
         "(SELECT {f} FROM contact_address ad WHERE ad.contact_id = c.id "
         "AND (ad.region <> '' OR ad.country <> '') ORDER BY ad.id LIMIT 1)"
@@ -82,20 +72,26 @@ def by_region(session: Session, params: dict[str, Any], stage: str) -> tuple[lis
     rows = session.execute(
         text(
             f"SELECT {_month('s.at', is_sqlite(session))}, "
+            "CASE WHEN co.kind IS NULL OR co.kind = '' THEN '(no company)' ELSE co.kind END, "
             f"coalesce({first.format(f='ad.region')}, co.region, ''), "
             f"coalesce({first.format(f='ad.country')}, co.country, ''), "
-            f"count(DISTINCT s.contact_id) {_ENTERED} GROUP BY 1, 2, 3"
+            f"count(DISTINCT s.contact_id) {_ENTERED} GROUP BY 1, 2, 3, 4"
         ),
         {**params, "stage": stage},
     ).all()
-    folded: dict[tuple[str, str], int] = defaultdict(int)
-    for month, region, country, n in rows:
-        folded[(str(month), _place(region, country))] += int(n)
+    kinds: dict[tuple[str, str], int] = defaultdict(int)
+    places: dict[tuple[str, str], int] = defaultdict(int)
+    for month, kind, region, country, n in rows:
+        kinds[(str(month), str(kind))] += int(n)
+        places[(str(month), _place(region, country))] += int(n)
     totals: dict[str, int] = defaultdict(int)
-    for (_m, place), n in folded.items():
+    for (_m, place), n in places.items():
         totals[place] += n
     order = sorted(totals, key=lambda p: (p == NONE, -totals[p], p))
-    return _spread([(m, p, n) for (m, p), n in folded.items()], order)
+    return (
+        _spread([(m, k, n) for (m, k), n in kinds.items()]),
+        _spread([(m, p, n) for (m, p), n in places.items()], order),
+    )
 
 
 def by_segment(
@@ -126,8 +122,8 @@ def by_stage(session: Session, params: dict[str, Any], stages: list[str]) -> lis
     rows = session.execute(
         text(
             f"SELECT CASE WHEN s.at < :a THEN '' ELSE {month} END, s.from_stage, s.to_stage, "
-            "count(*) FROM stage_change s JOIN contact c ON c.id = s.contact_id "
-            "WHERE c.deleted_at IS NULL AND s.at < :b GROUP BY 1, 2, 3"
+            "count(*) FROM stage_change s WHERE s.at < :b AND s.contact_id NOT IN "
+            "(SELECT id FROM contact WHERE deleted_at IS NOT NULL) GROUP BY 1, 2, 3"
         ),
         params,
     ).all()

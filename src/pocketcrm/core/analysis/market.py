@@ -195,8 +195,7 @@ def _over_time(session: Session, store: Store, params: dict[str, Any]) -> list[B
     from pocketcrm.core.analysis import customers as over
 
     stage = store.settings.stage_for("customer")
-    kinds, kind_names = over.by_kind(session, params, stage)
-    places, place_names = over.by_region(session, params, stage)
+    (kinds, kind_names), (places, place_names) = over.by_kind_and_region(session, params, stage)
     names = session.execute(text("SELECT name FROM segment ORDER BY name")).scalars()
     saved = {str(name): _members_sql(session, store, str(name)) for name in names}
     members, segment_names = over.by_segment(session, params, stage, saved)
