@@ -255,3 +255,38 @@ def test_forecast_follows_a_trend_and_a_season() -> None:
     assert abs(ahead[0].cents - (10_000 + 500 * 30)) < 1
     short, why = forecast(months[:4], cents[:4])
     assert short == [] and why.startswith("too little data")
+
+
+def test_factors_name_a_slow_answer_to_an_inbound_contact(
+    store: Store, fixed_clock: FixedClock
+) -> None:
+    """A contact whose inbound call waited 5 days for our answer rates low; one answered
+    the same day does not: the slow answer is counted as a circumstance of the first."""
+    for n in range(12):
+        contacts.create_contact(store, ContactInput(name=f"Slow {n:02d}"))
+        contacts.create_contact(store, ContactInput(name=f"Fast {n:02d}"))
+
+    def log(who: str, days: float, **fields: object) -> None:
+        activity.log_interaction(store, who, InteractionInput(when=ago(days), **fields))  # type: ignore[arg-type]
+
+    for n in range(12):
+        log(f"Slow {n:02d}", 30, number_from="+44 20 7946 0018")
+        log(f"Slow {n:02d}", 25, satisfaction=1 if n < 10 else 4)
+        log(f"Fast {n:02d}", 30, number_from="+44 20 7946 0018")
+        log(f"Fast {n:02d}", 29.9, satisfaction=4 if n < 10 else 1)
+    result = factors.factors(store, by="satisfaction")
+    crude = values(result, "satisfaction")
+    slow = next(k for k in crude if k.startswith("a slow answer"))
+    with_n, with_rate, without_rate = crude[slow][:3]
+    assert with_n == 12 and num(with_rate) > num(without_rate)
+
+
+def test_factors_note_says_when_the_units_are_a_sample(
+    store: Store, fixed_clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _plant(store, seed=7)  # 3,000 rated calls
+    monkeypatch.setattr(factors, "MAX_UNITS", 1_000)  # as 10,000 is to a bigger database
+    note = table(factors.factors(store, by="satisfaction"), "satisfaction").note
+    assert "an even sample (one in 3) of about" in note
+    monkeypatch.setattr(factors, "MAX_UNITS", 10_000)
+    assert "sample" not in table(factors.factors(store, by="satisfaction"), "satisfaction").note

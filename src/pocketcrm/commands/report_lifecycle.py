@@ -20,7 +20,7 @@ def report_lifecycle(
 ) -> None:
     """The funnel from the stage history (conversion, median days in each stage), deals won and lost and customers lost per month, cohorts with retention and revenue, and a win-back list.
 
-    Default period: the last year. Stages follow the configured order and roles.
+    Default period: the last year. Stages follow the configured order and roles. The drivers of winning a deal: `pocketcrm report factors --by deals`.
     --by picks one of: funnel, deals, churn, cohorts, win_back.
     """
     from pocketcrm.core.analysis.lifecycle import lifecycle

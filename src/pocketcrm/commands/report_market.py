@@ -18,10 +18,10 @@ def report_market(
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
-    """Our share of each known market (revenue and customers), new customers per month by company kind, revenue per month with a three-month forecast.
+    """Our share of each known market (revenue and customers), customers over time (new ones per month by company kind, region and saved segment; contacts at each stage every month), revenue per month with a three-month forecast.
 
     Default period: the last three years. Record markets with `pocketcrm market set`.
-    --by picks one of: share, customers, revenue, forecast.
+    --by picks one of: share, customers, stages, regions, segments, revenue, forecast.
     """
     from pocketcrm.core.analysis.market import market
 

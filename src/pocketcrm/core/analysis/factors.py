@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from pocketcrm.core import clock
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done
-from pocketcrm.core.analysis.stats import Data, adjusted, in_words, risks, too_little
+from pocketcrm.core.analysis.stats import Data, adjusted, in_words, load_soon, risks, too_little
 from pocketcrm.core.periods import period
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time, from_db_time
@@ -30,6 +30,8 @@ from pocketcrm.core.times import db_time, from_db_time
 BY = ("satisfaction", "churn", "deals")
 DEFAULT_DAYS = 365
 QUIET_DAYS = 60
+SLOW_DAYS = 2  # an inbound contact not answered within this many days was answered slowly
+SLOW = f"a slow answer to their last inbound contact (over {SLOW_DAYS} days)"
 MAX_UNITS = 10_000  # past this many rated interactions, an even sample of them is studied
 MAX_VALUES = 6  # of a categorical factor, the most common this many get a factor each
 RISK_COLUMNS = ("with n", "with %", "without %", "risk ratio", "95% low", "95% high")
@@ -41,41 +43,45 @@ SUBJECTS = {
 }
 
 
-def _ids(session: Session, sql: str, params: dict[str, Any]) -> set[int]:
-    return {int(r[0]) for r in session.execute(text(sql), params)}
-
-
-def _contact_sets(session: Session, now: datetime) -> dict[str, set[int]]:
-    """The contact-level circumstances, each as the set of contacts it holds for."""
-    today = {"now": db_time(now), "today": now.date().isoformat()}
+def _circumstances(contact: str) -> dict[str, str]:
+    """The contact-level circumstances as SQL 0/1 columns of the contact CONTACT names:
+    read for the units studied only (each an index lookup), not for every contact."""
     return {
-        "an overdue follow-up": _ids(
-            session,
-            "SELECT DISTINCT contact_id FROM follow_up WHERE done_at IS NULL "
-            "AND deleted_at IS NULL AND due_at < :now",
-            today,
-        ),
-        "an overdue invoice": _ids(
-            session,
-            "SELECT v.contact_id FROM invoice v WHERE v.deleted_at IS NULL "
-            "AND v.cancelled_at IS NULL AND v.due_on < :today AND v.amount_cents > "
-            "(SELECT coalesce(sum(p.amount_cents), 0) FROM payment p "
-            "WHERE p.invoice_id = v.id AND p.deleted_at IS NULL)",
-            today,
-        ),
-        "a cancelled invoice": _ids(
-            session,
-            "SELECT DISTINCT contact_id FROM invoice WHERE cancelled_at IS NOT NULL "
-            "AND deleted_at IS NULL",
-            {},
-        ),
-        "several people dealing with them": _ids(
-            session,
-            "SELECT contact_id FROM interaction WHERE deleted_at IS NULL AND owner <> '' "
-            "GROUP BY contact_id HAVING count(DISTINCT owner) > 1",
-            {},
-        ),
+        "an overdue follow-up": "SELECT 1 FROM follow_up f WHERE f.contact_id = {c} "
+        "AND f.done_at IS NULL AND f.deleted_at IS NULL AND f.due_at < :now",
+        "an overdue invoice": "SELECT 1 FROM invoice v WHERE v.contact_id = {c} "
+        "AND v.deleted_at IS NULL AND v.cancelled_at IS NULL AND v.due_on < :today "
+        "AND v.amount_cents > (SELECT coalesce(sum(p.amount_cents), 0) FROM payment p "
+        "WHERE p.invoice_id = v.id AND p.deleted_at IS NULL)",
+        "a cancelled invoice": "SELECT 1 FROM invoice v WHERE v.contact_id = {c} "
+        "AND v.cancelled_at IS NOT NULL AND v.deleted_at IS NULL",
+        "several people dealing with them": "SELECT 1 FROM interaction o "
+        "WHERE o.contact_id = {c} AND o.deleted_at IS NULL AND o.owner <> '' "
+        "GROUP BY o.contact_id HAVING count(DISTINCT o.owner) > 1",
     }
+
+
+def _flags_sql(contact: str) -> str:
+    """The circumstances as trailing select columns (1 when it holds, else 0)."""
+    return ", ".join(
+        f"CASE WHEN EXISTS ({sql.format(c=contact)}) THEN 1 ELSE 0 END"
+        for sql in _circumstances(contact).values()
+    )
+
+
+def _today(now: datetime) -> dict[str, Any]:
+    return {"now": db_time(now), "today": now.date().isoformat()}
+
+
+def _collect(sets: dict[str, set[int]], contact: int, flags: tuple[Any, ...]) -> None:
+    """Add CONTACT to the set of each circumstance its trailing FLAGS say holds."""
+    for found, flag in zip(sets.values(), flags, strict=True):
+        if int(flag):
+            found.add(contact)
+
+
+def _empty_sets() -> dict[str, set[int]]:
+    return {name: set() for name in _circumstances("")}
 
 
 def _categories(values: list[str], label: str) -> list[tuple[str, str]]:
@@ -85,9 +91,13 @@ def _categories(values: list[str], label: str) -> list[tuple[str, str]]:
     return [(f"{label} {v}", v) for v in common[1:]]
 
 
-def _build(units: list[tuple[int, int, dict[str, str], bool]], sets: dict[str, set[int]]) -> Data:
-    """Units are (contact, outcome, categorical values, quiet before): one 0/1 row each."""
-    names = ["no contact for 60+ days before", *sets]
+Unit = tuple[int, int, dict[str, str], tuple[bool, bool]]
+
+
+def _build(units: list[Unit], sets: dict[str, set[int]], every: int = 1) -> Data:
+    """Units are (contact, outcome, categorical values, (quiet before, answered slowly)):
+    one 0/1 row each; EVERY is the sampling step they were taken with."""
+    names = ["no contact for 60+ days before", SLOW, *sets]
     fields = sorted({k for _c, _y, cats, _q in units for k in cats})
     dummies = [
         (field, value, name)
@@ -96,11 +106,11 @@ def _build(units: list[tuple[int, int, dict[str, str], bool]], sets: dict[str, s
     ]
     names += [name for _f, _v, name in dummies]
     rows = [
-        [int(quiet), *(int(contact in s) for s in sets.values())]
+        [int(quiet), int(slow), *(int(contact in s) for s in sets.values())]
         + [int(cats.get(field) == value) for field, value, _n in dummies]
-        for contact, _y, cats, quiet in units
+        for contact, _y, cats, (quiet, slow) in units
     ]
-    return Data(names, rows, [y for _c, y, _cats, _q in units])
+    return Data(names, rows, [y for _c, y, _cats, _q in units], every)
 
 
 def _every(session: Session, params: dict[str, Any]) -> int:
@@ -116,29 +126,58 @@ def _every(session: Session, params: dict[str, Any]) -> int:
     return max(1, -(-int(rated or 0) // MAX_UNITS))
 
 
-def _satisfaction(session: Session, params: dict[str, Any], low: int) -> list[Any]:
+def _answer(contact: str, before: str) -> str:
+    """SQL of two columns: the contact's last inbound interaction before BEFORE (NULL when
+    none) and our first interaction after it, up to BEFORE (NULL while unanswered)."""
+    last_in = (
+        f"(SELECT max(q.occurred_at) FROM interaction q WHERE q.contact_id = {contact} "
+        f"AND q.deleted_at IS NULL AND q.direction = 'in' AND q.occurred_at < {before})"
+    )
+    return (
+        f"{last_in}, (SELECT min(r.occurred_at) FROM interaction r WHERE r.contact_id = {contact} "
+        f"AND r.deleted_at IS NULL AND r.direction <> 'in' AND r.occurred_at > {last_in} "
+        f"AND r.occurred_at <= {before})"
+    )
+
+
+def _slow(asked: object, answered: object, until: datetime | None) -> bool:
+    """Whether the last inbound contact waited over SLOW_DAYS for our answer (an unanswered
+    one has waited until UNTIL)."""
+    start = from_db_time(asked)
+    end = from_db_time(answered) or until
+    return start is not None and end is not None and end - start > timedelta(days=SLOW_DAYS)
+
+
+Sample = tuple[list[Unit], dict[str, set[int]], int]  # units, circumstances, sampling step
+
+
+def _satisfaction(session: Session, params: dict[str, Any], low: int, now: datetime) -> Sample:
     every = _every(session, params)
     rows = session.execute(
         text(
             "SELECT i.contact_id, i.satisfaction, i.channel, c.source, co.kind, i.occurred_at, "
             "(SELECT max(j.occurred_at) FROM interaction j WHERE j.contact_id = i.contact_id "
-            " AND j.deleted_at IS NULL AND j.occurred_at < i.occurred_at) "
+            " AND j.deleted_at IS NULL AND j.occurred_at < i.occurred_at), "
+            f"{_answer('i.contact_id', 'i.occurred_at')}, {_flags_sql('i.contact_id')} "
             "FROM interaction i JOIN contact c ON c.id = i.contact_id "
             "LEFT JOIN company co ON co.id = c.company_id "
             "WHERE i.deleted_at IS NULL AND c.deleted_at IS NULL "
             "AND i.satisfaction IS NOT NULL AND i.occurred_at >= :a AND i.occurred_at < :b "
             "AND i.id % :every = 0"
         ),
-        {**params, "every": every},
+        {**params, **_today(now), "every": every},
     )
-    units = []
+    units: list[Unit] = []
+    sets = _empty_sets()
     quiet = timedelta(days=QUIET_DAYS)
-    for contact, score, channel, source, kind, at, before in rows:
+    for contact, score, channel, source, kind, at, before, asked, answered, *flags in rows:
+        _collect(sets, int(contact), tuple(flags))
         when, prev = from_db_time(at), from_db_time(before)
         gap = prev is None or (when is not None and when - prev > quiet)
         cats = {"channel": str(channel or ""), "source": str(source or ""), "kind": str(kind or "")}
-        units.append((int(contact), int(score <= low), cats, gap))
-    return units
+        slow = _slow(asked, answered, when)
+        units.append((int(contact), int(score <= low), cats, (gap, slow)))
+    return units, sets, every
 
 
 def _every_customer(session: Session, customer: str) -> int:
@@ -150,25 +189,30 @@ def _every_customer(session: Session, customer: str) -> int:
     return max(1, -(-int(n or 0) // MAX_UNITS))
 
 
-def _churn(session: Session, store: Store, now: datetime) -> list[Any]:
+def _churn(session: Session, store: Store, now: datetime) -> Sample:
     settings = store.settings
     customer, past = settings.stage_for("customer"), settings.stage_for("past")
+    every = _every_customer(session, customer)
     rows = session.execute(
         text(
-            "SELECT c.id, c.stage, c.source, co.kind, c.last_contact_at FROM contact c "
+            "SELECT c.id, c.stage, c.source, co.kind, c.last_contact_at, "
+            f"{_answer('c.id', ':now')}, {_flags_sql('c.id')} FROM contact c "
             "LEFT JOIN company co ON co.id = c.company_id WHERE c.deleted_at IS NULL AND "
             "c.id IN (SELECT contact_id FROM stage_change WHERE to_stage = :customer) "
             "AND c.id % :every = 0"
         ),
-        {"customer": customer, "every": _every_customer(session, customer)},
+        {"customer": customer, "every": every, **_today(now)},
     )
-    units = []
-    for contact, stage, source, kind, last in rows:
+    units: list[Unit] = []
+    sets = _empty_sets()
+    for contact, stage, source, kind, last, asked, answered, *flags in rows:
+        _collect(sets, int(contact), tuple(flags))
         seen = from_db_time(last)
         quiet = seen is None or now - seen > timedelta(days=QUIET_DAYS)
         cats = {"source": str(source or ""), "kind": str(kind or "")}
-        units.append((int(contact), int(bool(past) and stage == past), cats, quiet))
-    return units
+        slow = _slow(asked, answered, now)
+        units.append((int(contact), int(bool(past) and stage == past), cats, (quiet, slow)))
+    return units, sets, every
 
 
 def _deals(session: Session, params: dict[str, Any]) -> Data:
@@ -184,6 +228,7 @@ def _deals(session: Session, params: dict[str, Any]) -> Data:
         ).scalar()
         or 0
     )
+    every = max(1, -(-closed // MAX_UNITS))
     rows = session.execute(
         text(
             "SELECT d.stage, d.amount_cents, d.owner, c.source, d.created_at, d.closed_at, "
@@ -193,7 +238,7 @@ def _deals(session: Session, params: dict[str, Any]) -> Data:
             "AND d.stage IN ('won', 'lost') AND d.closed_at >= :a AND d.closed_at < :b "
             "AND d.id % :every = 0"
         ),
-        {**params, "every": max(1, -(-closed // MAX_UNITS))},
+        {**params, "every": every},
     ).all()
     if not rows:
         return Data([], [], [])
@@ -206,11 +251,11 @@ def _deals(session: Session, params: dict[str, Any]) -> Data:
         cats = {"owner": str(owner or ""), "source": str(source or "")}
         extra = [int(int(amount) > median), int(days > 30), int(int(touches) >= 5)]
         units.append((int(stage == "won"), cats, extra))
-    base = _build([(0, y, cats, False) for y, cats, _e in units], {})
+    base = _build([(0, y, cats, (False, False)) for y, cats, _e in units], {})
     names = ["larger than the median deal", "open over 30 days", "5+ interactions"]
-    names += base.names[1:]
-    rows_out = [extra + row[1:] for (_y, _c, extra), row in zip(units, base.rows, strict=True)]
-    return Data(names, rows_out, base.outcome)
+    names += base.names[2:]
+    rows_out = [extra + row[2:] for (_y, _c, extra), row in zip(units, base.rows, strict=True)]
+    return Data(names, rows_out, base.outcome, every)
 
 
 def _tables(name: str, data: Data) -> tuple[list[Breakdown], list[str]]:
@@ -231,6 +276,10 @@ def _tables(name: str, data: Data) -> tuple[list[Breakdown], list[str]]:
     ]
     events = sum(data.outcome)
     note = f"{events} of {len(data.outcome)} with {subject}"
+    if data.every > 1:
+        note += (
+            f"; an even sample (one in {data.every}) of about {len(data.outcome) * data.every:,}"
+        )
     tables = [
         Breakdown(
             name,
@@ -276,12 +325,12 @@ def factors(
     now = clock.now()
     low = store.settings.analysis.low_satisfaction
     data: dict[str, Data] = {}
+    load_soon()  # statsmodels loads while the units are read
     with store.read() as session:
-        sets = _contact_sets(session, now) if wanted != "deals" else {}
         if wanted in ("", "satisfaction"):
-            data["satisfaction"] = _build(_satisfaction(session, params, low), sets)
+            data["satisfaction"] = _build(*_satisfaction(session, params, low, now))
         if wanted in ("", "churn"):
-            data["churn"] = _build(_churn(session, store, now), sets)
+            data["churn"] = _build(*_churn(session, store, now))
         if wanted in ("", "deals"):
             data["deals"] = _deals(session, params)
     tables: list[Breakdown] = []

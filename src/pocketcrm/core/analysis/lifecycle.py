@@ -118,29 +118,24 @@ def _paid(session: CrmSession) -> dict[int, int]:
     return {int(c): int(n) for c, n in rows}
 
 
-def _cohorts(
-    session: CrmSession, params: dict[str, Any], customer: str, paid: dict[int, int]
-) -> list[Row]:
+def _cohorts(session: CrmSession, params: dict[str, Any], customer: str) -> list[Row]:
     """By the month each contact first became a customer: how many, how many still are,
-    and what they have paid in all."""
+    and what they have paid in all (counted and summed in the database, a month a row)."""
     rows = session.execute(
         text(
-            f"SELECT {_month('min(s.at)', is_sqlite(session))}, s.contact_id, c.stage "
-            "FROM stage_change s JOIN contact c ON c.id = s.contact_id "
+            "SELECT f.month, count(*), sum(CASE WHEN f.stage = :customer THEN 1 ELSE 0 END), "
+            "sum((SELECT coalesce(sum(p.amount_cents), 0) FROM payment p "
+            "WHERE p.contact_id = f.contact_id AND p.deleted_at IS NULL)) FROM "
+            f"(SELECT {_month('min(s.at)', is_sqlite(session))} AS month, s.contact_id, "
+            "c.stage FROM stage_change s JOIN contact c ON c.id = s.contact_id "
             "WHERE c.deleted_at IS NULL AND s.to_stage = :customer GROUP BY s.contact_id, c.stage "
-            "HAVING min(s.at) >= :a AND min(s.at) < :b"
+            "HAVING min(s.at) >= :a AND min(s.at) < :b) f GROUP BY f.month ORDER BY f.month"
         ),
         {**params, "customer": customer},
     )
-    months: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for month, contact, stage in rows:
-        cohort = months[str(month)]
-        cohort[0] += 1
-        cohort[1] += int(stage == customer)
-        cohort[2] += paid.get(int(contact), 0)
     return [
-        Row(m, (c[0], c[1], percent(c[1], c[0]), round(c[2] / 100, 2)))
-        for m, c in sorted(months.items())
+        Row(str(m), (int(n), int(still), percent(int(still), int(n)), round(int(paid) / 100, 2)))
+        for m, n, still, paid in rows
     ]
 
 
@@ -185,7 +180,7 @@ def lifecycle(
         deals = _deals(session, params)
         churn = _churn(session, params, past)
         paid = _paid(session)
-        cohorts = _cohorts(session, params, customer, paid)
+        cohorts = _cohorts(session, params, customer)
         win_back = _win_back(session, past, paid)
     tables = [
         Breakdown(

@@ -25,7 +25,7 @@ from pocketcrm.core.sessions import CrmSession
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time
 
-BY = ("share", "customers", "revenue", "forecast")
+BY = ("share", "customers", "stages", "regions", "segments", "revenue", "forecast")
 DEFAULT_DAYS = 3 * 365  # shares are per year, the trend wants months
 
 
@@ -191,29 +191,46 @@ def _month(column: str, sqlite: bool) -> str:
     return f"substr({column}, 1, 7)" if sqlite else f"to_char({column}, 'YYYY-MM')"
 
 
-def _new_customers(
-    session: CrmSession, store: Store, params: dict[str, Any]
-) -> tuple[list[Row], list[str]]:
-    """Contacts becoming customers per month, by company kind."""
-    from pocketcrm.core.dialect import is_sqlite
+def _over_time(session: CrmSession, store: Store, params: dict[str, Any]) -> list[Breakdown]:
+    """The number and kinds of customers over time: new customers per month by company
+    kind, region and saved segment; contacts at each stage at every month's end."""
+    from pocketcrm.core.analysis import customers as over
 
-    rows = session.execute(
-        text(
-            f"SELECT {_month('s.at', is_sqlite(session))}, coalesce(co.kind, ''), "
-            "count(DISTINCT s.contact_id) FROM stage_change s JOIN contact c ON c.id = s.contact_id "
-            "LEFT JOIN company co ON co.id = c.company_id WHERE c.deleted_at IS NULL "
-            "AND s.to_stage = :stage AND s.at >= :a AND s.at < :b GROUP BY 1, 2"
-        ),
-        {**params, "stage": store.settings.stage_for("customer")},
-    ).all()
-    kinds = sorted({str(k) or "(no company)" for _m, k, _n in rows})
-    months: dict[str, dict[str, int]] = defaultdict(dict)
-    for month, kind, n in rows:
-        months[str(month)][str(kind) or "(no company)"] = int(n)
+    stage = store.settings.stage_for("customer")
+    (kinds, kind_names), (places, place_names) = over.by_kind_and_region(session, params, stage)
+    names = session.execute(text("SELECT name FROM segment ORDER BY name")).scalars()
+    saved = {str(name): _members_sql(session, store, str(name)) for name in names}
+    members, segment_names = over.by_segment(session, params, stage, saved)
+    stages = list(store.settings.stages)
     return [
-        Row(m, (sum(months[m].values()), *(months[m].get(k, 0) for k in kinds)))
-        for m in sorted(months)
-    ], kinds
+        Breakdown(
+            "customers",
+            "New customers per month, by company kind",
+            ("all", *kind_names),
+            tuple(kinds),
+        ),
+        Breakdown(
+            "stages",
+            "Contacts at each stage at the end of the month",
+            tuple(stages),
+            tuple(over.by_stage(session, params, stages)),
+            chart=stages.index(stage) if stage in stages else 0,
+        ),
+        Breakdown(
+            "regions",
+            "New customers per month, by region",
+            ("all", *place_names),
+            tuple(places),
+            note="the contact's first address, else its company's",
+        ),
+        Breakdown(
+            "segments",
+            "New customers per month who are in each saved segment now",
+            tuple(segment_names),
+            tuple(members),
+            note="" if saved else "save a segment with `pocketcrm segment save`",
+        ),
+    ]
 
 
 def _revenue_rows(session: CrmSession, params: dict[str, Any]) -> tuple[list[Row], list[Row], str]:
@@ -266,7 +283,7 @@ def market(
     markets = list_markets(store)
     with store.read() as session:
         shares = _shares(session, store, markets)
-        customers, kinds = _new_customers(session, store, params)
+        over_time = _over_time(session, store, params)
         history, future, said = _revenue_rows(session, params)
     tables = [
         Breakdown(
@@ -285,12 +302,7 @@ def market(
             if not shares
             else "",
         ),
-        Breakdown(
-            "customers",
-            "New customers per month, by company kind",
-            ("all", *kinds),
-            tuple(customers),
-        ),
+        *over_time,
         Breakdown("revenue", "Revenue received per month", ("revenue",), tuple(history)),
         Breakdown(
             "forecast",

@@ -3,6 +3,7 @@ channel and lead source; the lowest scores with what was said, and the reasons g
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,44 +38,61 @@ def _month(sqlite: bool) -> str:
     return "substr(i.occurred_at, 1, 7)" if sqlite else "to_char(i.occurred_at, 'YYYY-MM')"
 
 
-def _scores(session: CrmSession, params: dict[str, Any]) -> list[Any]:
-    """One pass over the rated interactions (their partial index): every combination of
-    month, owner, company kind, channel and source with its scores, folded in Python."""
-    return list(
-        session.execute(
-            text(
-                f"SELECT {_month(is_sqlite(session))}, i.owner, co.kind, i.channel, c.source, "
-                f"i.satisfaction, count(*) {_FROM} GROUP BY 1, 2, 3, 4, 5, 6"
-            ),
-            params,
-        )
-    )
+def _scores(session: CrmSession, params: dict[str, Any], low: int) -> Sequence[Any]:
+    """One pass over the rated interactions (their partial index): per combination of
+    month, owner, company kind, channel, source and reason, the sum of the scores, how many
+    and how many low, folded in Python (a reason comes with low scores only, so it adds few
+    combinations)."""
+    return session.execute(
+        text(
+            f"SELECT {_month(is_sqlite(session))}, i.owner, co.kind, i.channel, c.source, "
+            "sum(i.satisfaction), count(*), "
+            "sum(CASE WHEN i.satisfaction <= :low THEN 1 ELSE 0 END), i.reason "
+            f"{_FROM} GROUP BY 1, 2, 3, 4, 5, 9"
+        ),
+        {**params, "low": low},
+    ).all()
 
 
-def _fold(rows: list[Any], column: int, low: int) -> tuple[Row, ...]:
+def _fold(rows: Sequence[Any], column: int) -> tuple[Row, ...]:
     """(average, rated, low %) per value of the row's COLUMN (0 month ... 4 source)."""
     sums: dict[str, list[int]] = {}
     for row in rows:
-        score, n = int(row[5]), int(row[6])
         acc = sums.setdefault(str(row[column] or "(none)"), [0, 0, 0])
-        acc[0] += score * n
-        acc[1] += n
-        acc[2] += n if score <= low else 0
+        acc[0] += int(row[5])
+        acc[1] += int(row[6])
+        acc[2] += int(row[7])
     return tuple(
         Row(k, (round(total / n, 2), n, round(100.0 * lows / n, 1)))
         for k, (total, n, lows) in sums.items()
     )
 
 
-def _lowest(session: CrmSession, params: dict[str, Any]) -> tuple[Row, ...]:
-    rows = session.execute(
-        text(
-            "SELECT c.display_name, i.satisfaction, i.reason, i.owner, i.notes, i.occurred_at "
-            f"{_FROM} AND i.satisfaction <= :low ORDER BY i.satisfaction, i.occurred_at DESC "
-            f"LIMIT {LOWEST}"
-        ),
-        params,
-    )
+def _reasons(rows: Sequence[Any]) -> dict[str, int]:
+    """Times each reason was given with a low score, from _scores' rows."""
+    found: dict[str, int] = {}
+    for row in rows:
+        if int(row[7]):
+            found[str(row[8] or "")] = found.get(str(row[8] or ""), 0) + int(row[7])
+    return found
+
+
+def _lowest(session: CrmSession, params: dict[str, Any], scores: list[int]) -> tuple[Row, ...]:
+    """The LOWEST lowest scores, latest first within a score: one score at a time (SCORES,
+    ascending), each read backwards along the rated index by time, so only the rows shown
+    are looked up."""
+    rows: list[Any] = []
+    for score in scores:
+        rows += session.execute(
+            text(
+                "SELECT c.display_name, i.satisfaction, i.reason, i.owner, i.notes, "
+                f"i.occurred_at {_FROM} AND i.satisfaction = :score "
+                f"ORDER BY i.occurred_at DESC LIMIT {LOWEST - len(rows)}"
+            ),
+            {**params, "score": score},
+        ).all()
+        if len(rows) >= LOWEST:
+            break
     return tuple(
         Row(
             str(name),
@@ -93,14 +111,11 @@ def satisfaction(
     low = store.settings.analysis.low_satisfaction
     params: dict[str, Any] = {"a": db_time(span.since), "b": db_time(span.until), "low": low}
     with store.read() as session:
-        rows = _scores(session, params)
-        reasons = session.execute(
-            text(f"SELECT i.reason, count(*) {_FROM} AND i.satisfaction <= :low GROUP BY 1"),
-            params,
-        ).all()
-        lowest = _lowest(session, params)
-    months = tuple(sorted(_fold(rows, 0, low), key=lambda r: r.key))
-    groups = {name: _fold(rows, column, low) for name, (column, _t) in GROUPS.items()}
+        rows = _scores(session, params, low)
+        lowest = _lowest(session, params, list(range(1, low + 1)))
+    reasons = _reasons(rows).items()
+    months = tuple(sorted(_fold(rows, 0), key=lambda r: r.key))
+    groups = {name: _fold(rows, column) for name, (column, _t) in GROUPS.items()}
     rated = sum(int(r.values[1] or 0) for r in months)
     total = sum(float(r.values[0] or 0) * int(r.values[1] or 0) for r in months)
     tables = [Breakdown("month", "Average score by month (trend)", COLUMNS, months)]

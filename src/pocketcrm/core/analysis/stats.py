@@ -8,6 +8,7 @@ A data set is a list of factor names, one 0/1 row per unit and the 0/1 outcome o
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ class Data:
     names: list[str]
     rows: list[list[int]]
     outcome: list[int]
+    every: int = 1  # the units are every Nth of the population (an even sample past 1)
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,23 @@ def _usable(data: Data) -> list[int]:
     keep = [j for j, n in enumerate(counts) if MIN_GROUP <= n <= len(data.rows) - MIN_GROUP]
     keep.sort(key=lambda j: -min(counts[j], len(data.rows) - counts[j]))
     return sorted(keep[: max(1, events // EVENTS_PER_FACTOR)])
+
+
+def _import_model() -> None:
+    try:
+        import numpy  # noqa: F401
+        from statsmodels.discrete import discrete_model  # noqa: F401
+    except ImportError:
+        return  # adjusted() meets it again where it can be reported
+
+
+def load_soon() -> threading.Thread:
+    """Start importing the regression's libraries (1.5 to 4.5 s on a loaded machine) on a
+    thread while the caller reads the database: SQLite lets go of the interpreter while it
+    works, so the two overlap. adjusted()'s own import then waits for this one to finish."""
+    loading = threading.Thread(target=_import_model, name="statsmodels-import", daemon=True)
+    loading.start()
+    return loading
 
 
 def adjusted(data: Data) -> tuple[list[Adjusted], str]:
