@@ -161,20 +161,32 @@ def write_problem(path: Path) -> str | None:
     return None
 
 
+def prepare_sqlite(dbapi_connection: sqlite3.Connection, settings: Settings) -> None:
+    """The ONE set-up of a pocketcrm SQLite connection (every path that opens the file calls
+    it): pragmas, and the journal's functions and triggers (core/journal.py)."""
+    from pocketcrm.core import journal  # the standard library only
+
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see the begin hook)
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+    journal.install(dbapi_connection, lambda: journal.acting_user(settings.owner))
+
+
 def _install_sqlite_events(engine: Engine, store: Store) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+        prepare_sqlite(dbapi_connection, store.settings)
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get("pocketcrm_write", False):
+            from pocketcrm.core import journal
+
+            journal.begin(conn.connection.dbapi_connection)  # a new change number
             try:
                 _begin_immediate(conn.connection.dbapi_connection, store.lock_wait())
             except sqlite3.Error as exc:  # as SQLAlchemy raises it anywhere else
@@ -239,6 +251,7 @@ class Store:
                 with session.begin():
                     if not self.is_sqlite:  # one writer at a time, as BEGIN IMMEDIATE gives
                         self._advisory_write_lock(session)
+                        _journal_face(session)
                     yield session
             except OperationalError as exc:
                 if isinstance(exc.orig, sqlite3.OperationalError) and _is_busy(exc.orig):
@@ -369,7 +382,16 @@ class Store:
             hint = f"; your data is safe in {backup}" if backup else ""
             reason = _first_line(exc.orig if isinstance(exc, DBAPIError) else exc)
             raise StoreError(f"could not upgrade the database: {reason}{hint}") from exc
+        self.engine.dispose()  # connections made before the upgrade lack its triggers
         return backup
+
+
+def _journal_face(session: Session) -> None:
+    """PostgreSQL's journal triggers read the face from the session (core/journal.py)."""
+    from pocketcrm.core import journal
+
+    face = journal.current_face()
+    session.execute(text("SELECT set_config('pocketcrm.face', :face, true)"), {"face": face})
 
 
 def refuse_newer(version: str | None) -> None:

@@ -1,0 +1,238 @@
+"""Who changed what: the journal's capture side (triggers, the acting user and face, retention).
+
+Every change to a customer-facing row is written to the `journal` table by a trigger, so no
+write path (a command, the interface, an import's replay, a merge, remind, an undo) can forget
+it. On PostgreSQL the triggers are the migration's (0011), and psql changes are journaled too:
+who is `current_user`, the face the session setting `pocketcrm.face` that `store.write` sets.
+On SQLite they are TEMP triggers that `install` creates on each of pocketcrm's connections,
+calling functions registered there: a plain sqlite3 shell keeps working (unjournaled) instead
+of failing on a function it does not have. Measured: installing costs about 1 ms a connection.
+
+Only the standard library here: the plain-sqlite3 path of the everyday commands calls
+`install` through store.prepare_sqlite without importing SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import getpass
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from pocketcrm.core import clock
+
+# The journaled tables, and the columns that are bookkeeping rather than facts (derived keys,
+# denormalised dates, the reminder's own marks): never journaled, never undone.
+TABLES = (
+    "contact",
+    "company",
+    "deal",
+    "invoice",
+    "payment",
+    "interaction",
+    "follow_up",
+    "contact_tag",
+    "stage_change",
+    "contact_email",
+    "contact_phone",
+    "contact_address",
+    "contact_website",
+    "custom_field",
+)
+SKIPPED = frozenset(
+    {
+        "updated_at",
+        "name_key",
+        "address_key",
+        "e164",
+        "valid",
+        "last_contact_at",
+        "next_follow_up_at",
+        "next_follow_up_date",
+        "notified_at",
+    }
+)
+FACES = ("cli", "tui", "import", "remind", "merge", "undo", "sql", "api")
+DEFAULT_KEEP_DAYS = 730  # journal.keep_days: two years; 0 keeps it forever
+
+_default_face = "api"  # a face sets its own at start (set_face); library callers stay "api"
+_face: ContextVar[str | None] = ContextVar("pocketcrm_face", default=None)
+_enabled = True
+
+
+def set_face(name: str) -> None:
+    """The face this process is (cli, tui): what every change is attributed to by default."""
+    global _default_face
+    _default_face = name
+
+
+def current_face() -> str:
+    return _face.get() or _default_face
+
+
+@contextmanager
+def acting(face: str) -> Iterator[None]:
+    """Changes made inside are attributed to FACE (import, merge, remind, undo)."""
+    token = _face.set(face)
+    try:
+        yield
+    finally:
+        _face.reset(token)
+
+
+def acting_user(owner: str) -> str:
+    """Who "I" am on SQLite: the configured owner (POCKETCRM_OWNER, config), else the OS login.
+
+    The one place to re-point when logins exist (issue 11's users); PostgreSQL's triggers use
+    current_user and never ask this."""
+    name = owner.strip()
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "unknown"
+
+
+def set_enabled(on: bool) -> None:
+    """Connections opened from now on journal (the default) or not: bench/bench_journal.py's
+    comparison only; nothing in pocketcrm turns it off."""
+    global _enabled
+    _enabled = on
+
+
+# -- SQLite: functions and TEMP triggers per connection ----------------------------------------
+
+
+@dataclass
+class _Connection:
+    """One connection's journal state: who acts, and the current transaction's number."""
+
+    actor: Callable[[], str]
+    txn: int | None = None
+    installed: set[str] = field(default_factory=set)
+
+    def transaction(self) -> int:
+        if self.txn is None:
+            self.txn = secrets.randbits(62)
+        return self.txn
+
+
+_connections: dict[int, _Connection] = {}  # id(dbapi connection) -> state
+
+
+def install(conn: sqlite3.Connection, actor: Callable[[], str]) -> None:
+    """Register the journal's functions and create its TEMP triggers on CONN (idempotent;
+    tables not there yet, as before a migration, are skipped until the next connection)."""
+    if not _enabled:
+        return
+    state = _Connection(actor)
+    _connections[id(conn)] = state
+    conn.create_function("pocketcrm_now", 0, _now)
+    conn.create_function("pocketcrm_actor", 0, lambda: state.actor())
+    conn.create_function("pocketcrm_face", 0, current_face)
+    conn.create_function("pocketcrm_txn", 0, state.transaction)
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "journal" not in names:
+        return
+    for table in TABLES:
+        if table not in names:
+            continue
+        columns = [row[1] for row in conn.execute(f"PRAGMA main.table_info({table})")]
+        for sql in triggers(table, columns):
+            conn.execute(sql)
+        state.installed.add(table)
+
+
+def begin(conn: object) -> None:
+    """A write transaction starts on CONN: its changes get a new transaction number."""
+    state = _connections.get(id(conn))
+    if state is not None:
+        state.txn = None
+
+
+def current_txn(conn: object) -> int | None:
+    """The transaction number of CONN's current changes (None before its first one)."""
+    state = _connections.get(id(conn))
+    return None if state is None else state.transaction()
+
+
+def _now() -> str:
+    return clock.now().strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _pairs(columns: list[str], old: str | None, new: str | None) -> str:
+    """json_object over COLUMNS with [before, after] values, chunked under SQLite's limit of
+    function arguments and joined with json_patch."""
+    chunks = []
+    for start in range(0, len(columns), 40):
+        args = ", ".join(
+            f"'{c}', json_array({f'{old}.{c}' if old else 'NULL'}, "
+            f"{f'{new}.{c}' if new else 'NULL'})"
+            for c in columns[start : start + 40]
+        )
+        chunks.append(f"json_object({args})")
+    combined = chunks[0] if chunks else "json_object()"
+    for chunk in chunks[1:]:
+        combined = f"json_patch({combined}, {chunk})"
+    return combined
+
+
+def _identity(table: str, columns: list[str], ref: str) -> str:
+    """row_id, row_uuid and contact_id of the row REF (NEW or OLD) as SQL expressions."""
+    row_id = f"{ref}.tag_id" if table == "contact_tag" else f"{ref}.id"
+    uuid = f"{ref}.uuid" if "uuid" in columns else "''"
+    if table == "contact":
+        contact = f"{ref}.id"
+    elif "contact_id" in columns:
+        contact = f"{ref}.contact_id"
+    else:
+        contact = "NULL"
+    return f"{row_id}, {uuid}, {contact}"
+
+
+_HEAD = (
+    "INSERT INTO journal(at, txn, actor, face, tbl, row_id, row_uuid, contact_id, action, "
+    "changes) "
+)
+_WHO = "pocketcrm_now(), pocketcrm_txn(), pocketcrm_actor(), pocketcrm_face()"
+
+
+def _tag_name(table: str, ref: str, old: bool) -> str:
+    """contact_tag rows hold a tag's id: the journal keeps its name beside it, readable."""
+    if table != "contact_tag":
+        return ""
+    name = f"(SELECT name FROM tag WHERE id = {ref}.tag_id)"
+    pair = f"json_array({name}, NULL)" if old else f"json_array(NULL, {name})"
+    return f", '$.tag', json({pair})"
+
+
+def triggers(table: str, all_columns: list[str]) -> list[str]:
+    """The three TEMP triggers journaling TABLE with these columns (from PRAGMA table_info)."""
+    columns = [c for c in all_columns if c not in SKIPPED]
+    name = f"journal_{table}"
+    on = f"ON main.{table} BEGIN "
+    added = _pairs(columns, None, "NEW")
+    removed = _pairs(columns, "OLD", None)
+    if table == "contact_tag":
+        added = f"json_set({added}{_tag_name(table, 'NEW', False)})"
+        removed = f"json_set({removed}{_tag_name(table, 'OLD', True)})"
+    changed = " UNION ALL ".join(
+        f"SELECT '{c}' AS k, json_array(OLD.{c}, NEW.{c}) AS v WHERE OLD.{c} IS NOT NEW.{c}"
+        for c in columns
+    )
+    return [
+        f"CREATE TEMP TRIGGER IF NOT EXISTS {name}_insert AFTER INSERT {on}{_HEAD}"
+        f"VALUES ({_WHO}, '{table}', {_identity(table, all_columns, 'NEW')}, 'insert', "
+        f"{added}); END",
+        f"CREATE TEMP TRIGGER IF NOT EXISTS {name}_delete AFTER DELETE {on}{_HEAD}"
+        f"VALUES ({_WHO}, '{table}', {_identity(table, all_columns, 'OLD')}, 'delete', "
+        f"{removed}); END",
+        f"CREATE TEMP TRIGGER IF NOT EXISTS {name}_update AFTER UPDATE {on}{_HEAD}"
+        f"SELECT {_WHO}, '{table}', {_identity(table, all_columns, 'NEW')}, 'update', d "
+        f"FROM (SELECT json_group_object(k, json(v)) AS d FROM ({changed})) "
+        "WHERE d <> '{}'; END",
+    ]
