@@ -62,6 +62,8 @@ class Commands(LazyGroup):
         "invoice": "pocketcrm.commands.billing:invoice_app",
         "pay": "pocketcrm.commands.billing:pay",
         "billing": "pocketcrm.commands.billing:billing",
+        "history": "pocketcrm.commands.history:history",
+        "undo": "pocketcrm.commands.history:undo",
         "tui": "pocketcrm.cli:tui",
     }
     # The root --help and completion show these without importing any command module
@@ -108,6 +110,8 @@ class Commands(LazyGroup):
         "invoice": "Invoices and orders: what a customer was billed, and whether it was paid.",
         "pay": "Record a payment (or, with --refund, money paid back) against an invoice.",
         "billing": "A contact's billing history: what was issued, paid, refunded and cancelled.",
+        "history": "Who changed what: a record's changes, newest first, with each field before and after.",
+        "undo": "Undo your last change (or CHANGE from `history`), field by field.",
         "tui": "Open the full-screen interface (same as bare `pocketcrm` in a terminal).",
     }
 

@@ -46,6 +46,7 @@ KEYS: dict[str, str] = {
     "reminders.smtp.password_env": "environment variable that holds the SMTP password",
     "backups.keep": "backups kept per database (the newest and the last before an upgrade stay)",
     "backups.keep_days": "also drop backups older than this many days (0: no age limit)",
+    "journal.keep_days": "days the journal of who changed what is kept (0: forever)",
 }
 # Other names people use for a setting (the file keeps the name in KEYS).
 ALIASES = {"phone_region": "default_region"}
@@ -155,6 +156,8 @@ def _validate_setting(key: str, value: Any) -> None:
         raise Invalid(key, "keep at least 1 backup")
     if key == "backups.keep_days" and int(value) < 0:
         raise Invalid(key, "give a number of days, or 0 for no age limit")
+    if key == "journal.keep_days" and int(value) < 0:
+        raise Invalid(key, "give a number of days, or 0 to keep the journal forever")
 
 
 def read_file(path: Path | None = None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ Only the standard library here: the plain-sqlite3 path of the everyday commands 
 
 from __future__ import annotations
 
+import functools
 import getpass
 import secrets
 import sqlite3
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import ParamSpec, TypeVar
 
 from pocketcrm.core import clock
 
@@ -81,6 +83,24 @@ def acting(face: str) -> Iterator[None]:
         yield
     finally:
         _face.reset(token)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def as_face(face: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate an operation whose changes are always FACE's (import, merge, remind)."""
+
+    def wrap(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            with acting(face):
+                return function(*args, **kwargs)
+
+        return run
+
+    return wrap
 
 
 def acting_user(owner: str) -> str:
@@ -195,8 +215,7 @@ def _identity(table: str, columns: list[str], ref: str) -> str:
 
 
 _HEAD = (
-    "INSERT INTO journal(at, txn, actor, face, tbl, row_id, row_uuid, contact_id, action, "
-    "changes) "
+    "INSERT INTO journal(at, txn, actor, face, tbl, row_id, row_uuid, contact_id, action, changes) "
 )
 _WHO = "pocketcrm_now(), pocketcrm_txn(), pocketcrm_actor(), pocketcrm_face()"
 

@@ -561,9 +561,7 @@ class Journal(SQLModel, table=True):
     face: str = Field(default="", sa_column=Column(String(), nullable=False, server_default=""))
     tbl: str
     row_id: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
-    row_uuid: str = Field(
-        default="", sa_column=Column(String(), nullable=False, server_default="")
-    )
+    row_uuid: str = Field(default="", sa_column=Column(String(), nullable=False, server_default=""))
     contact_id: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
     action: str  # insert, update, delete
     changes: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))

@@ -52,6 +52,13 @@ class BackupConfig:
 
 
 @dataclass
+class JournalConfig:
+    """How long the journal of who changed what is kept (pruned by `remind`)."""
+
+    keep_days: int = 730  # two years; 0 keeps every change forever
+
+
+@dataclass
 class StageRoles:
     """Which configured life-cycle stage plays each part the report counts by; empty means
     by position (see Settings.stage_for), so renamed stages keep working."""
@@ -79,6 +86,7 @@ class Settings:
     reminders: ReminderConfig = field(default_factory=ReminderConfig)
     backups: BackupConfig = field(default_factory=BackupConfig)
     stage_roles: StageRoles = field(default_factory=StageRoles)
+    journal: JournalConfig = field(default_factory=JournalConfig)
 
     def stage_for(self, role: str) -> str:
         """The stage that plays ROLE (lead, customer, past), or '' when none does.
