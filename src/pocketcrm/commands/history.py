@@ -76,7 +76,7 @@ def undo(
     change: Annotated[
         int | None,
         typer.Argument(
-            metavar="[CHANGE]",
+            metavar="CHANGE",
             help="A change id from `pocketcrm history` (default: your last change).",
             show_default=False,
         ),
