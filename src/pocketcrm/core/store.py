@@ -382,7 +382,8 @@ class Store:
             hint = f"; your data is safe in {backup}" if backup else ""
             reason = _first_line(exc.orig if isinstance(exc, DBAPIError) else exc)
             raise StoreError(f"could not upgrade the database: {reason}{hint}") from exc
-        self.engine.dispose()  # connections made before the upgrade lack its triggers
+        if self.is_sqlite:
+            self.engine.dispose()  # connections made before the upgrade lack its triggers
         return backup
 
 
