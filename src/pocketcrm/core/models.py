@@ -551,11 +551,10 @@ class Journal(SQLModel, table=True):
     __table_args__ = (
         Index("ix_journal_contact", "contact_id", "id"),
         Index("ix_journal_row", "tbl", "row_id"),
-        Index("ix_journal_actor", "actor", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     txn: int = Field(sa_column=Column(BigInteger(), nullable=False, index=True))
     actor: str = Field(default="", sa_column=Column(String(), nullable=False, server_default=""))
     face: str = Field(default="", sa_column=Column(String(), nullable=False, server_default=""))

@@ -161,7 +161,9 @@ def write_problem(path: Path) -> str | None:
     return None
 
 
-def prepare_sqlite(dbapi_connection: sqlite3.Connection, settings: Settings) -> None:
+def prepare_sqlite(
+    dbapi_connection: sqlite3.Connection, settings: Settings, *, journaled: bool = True
+) -> None:
     """The ONE set-up of a pocketcrm SQLite connection (every path that opens the file calls
     it): pragmas, and the journal's functions and triggers (core/journal.py)."""
     from pocketcrm.core import journal  # the standard library only
@@ -173,13 +175,14 @@ def prepare_sqlite(dbapi_connection: sqlite3.Connection, settings: Settings) -> 
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-    journal.install(dbapi_connection, lambda: journal.acting_user(settings.owner))
+    if journaled:  # not an import's private copy: its replay is journaled instead
+        journal.install(dbapi_connection, lambda: journal.acting_user(settings.owner))
 
 
 def _install_sqlite_events(engine: Engine, store: Store) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        prepare_sqlite(dbapi_connection, store.settings)
+        prepare_sqlite(dbapi_connection, store.settings, journaled=store.journaled)
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
@@ -219,6 +222,7 @@ class Store:
         self.path = sqlite_path(url)
         self.is_sqlite = url.startswith("sqlite")
         self.created = False  # True when this open made a new, empty database file
+        self.journaled = True  # False: connections made from now on keep no journal
         if self.path is not None:
             self.created = not self.path.exists()
             _ensure_private_file(self.path, create_folders=create_folders)

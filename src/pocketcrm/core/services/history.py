@@ -24,6 +24,10 @@ from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time, from_db_time
 
 LIMIT = 200  # entries shown by default, newest first
+# Tables with a trash (deleted_at): undoing a record's creation moves it there.
+TRASHABLE = frozenset(
+    {"contact", "company", "deal", "invoice", "payment", "interaction", "follow_up"}
+)
 
 _LABELS = {
     "contact": "contact",
@@ -257,7 +261,7 @@ def _touched(entry: Change) -> set[str] | None:
     """The fields whose later change makes undoing ENTRY a conflict (None: any change)."""
     if entry.action == "update":
         return set(entry.fields)
-    if entry.action == "insert" and "deleted_at" in entry.fields:
+    if entry.action == "insert" and entry.table in TRASHABLE:
         return {"deleted_at"}
     return None
 
@@ -433,15 +437,18 @@ def prune(store: Store) -> int:
     with store.read() as session:
         sqlite = is_sqlite(session)
         old = db_time(cutoff) if sqlite else cutoff.replace(tzinfo=None)
-        if (
-            session.execute(text("SELECT 1 FROM journal WHERE at < :c LIMIT 1"), {"c": old}).first()
-            is None
-        ):
+        # entries are written in time order: the oldest first, so both reads stop early
+        oldest = session.execute(text("SELECT at FROM journal ORDER BY id LIMIT 1")).scalar()
+        moment = from_db_time(oldest)
+        if moment is None or moment >= cutoff:
             return 0
     with store.write() as session:
+        keep = session.execute(
+            text("SELECT id FROM journal WHERE at >= :c ORDER BY id LIMIT 1"), {"c": old}
+        ).scalar()
         done = session.execute(
-            text("DELETE FROM journal WHERE at < :c"),
-            {"c": old},
+            text("DELETE FROM journal WHERE id < :k AND at < :c"),
+            {"k": keep if keep is not None else 2**62, "c": old},
         )
     return int(getattr(done, "rowcount", 0) or 0)
 

@@ -65,8 +65,8 @@ DECLARE
 BEGIN
   IF TG_OP = 'INSERT' THEN
     rec := to_jsonb(NEW);
-    SELECT jsonb_object_agg(key, jsonb_build_array(NULL, value)) INTO diff
-      FROM jsonb_each(rec - skip);
+    SELECT coalesce(jsonb_object_agg(key, jsonb_build_array(NULL, value)), '{}'::jsonb) INTO diff
+      FROM jsonb_each(rec - skip) WHERE value NOT IN ('null'::jsonb, '""'::jsonb);
   ELSIF TG_OP = 'DELETE' THEN
     rec := to_jsonb(OLD);
     SELECT jsonb_object_agg(key, jsonb_build_array(value, NULL)) INTO diff
@@ -127,8 +127,6 @@ def upgrade() -> None:
     op.create_index("ix_journal_contact", "journal", ["contact_id", "id"])
     op.create_index("ix_journal_row", "journal", ["tbl", "row_id"])
     op.create_index("ix_journal_txn", "journal", ["txn"])
-    op.create_index("ix_journal_actor", "journal", ["actor", "id"])
-    op.create_index("ix_journal_at", "journal", ["at"])
     if op.get_bind().dialect.name == "sqlite":
         return  # TEMP triggers per connection: see core/journal.py
     skip = ", ".join(f"'{name}'" for name in SKIPPED)
@@ -145,7 +143,7 @@ def downgrade() -> None:
         for table in TABLES:
             op.execute(f"DROP TRIGGER IF EXISTS journal_{table} ON {table}")
         op.execute("DROP FUNCTION IF EXISTS pocketcrm_journal()")
-    for name in ("ix_journal_at", "ix_journal_actor", "ix_journal_txn", "ix_journal_row"):
+    for name in ("ix_journal_txn", "ix_journal_row"):
         op.drop_index(name, "journal")
     op.drop_index("ix_journal_contact", "journal")
     op.drop_table("journal")

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from pocketcrm.core import search
+from pocketcrm.core import journal, search
 from pocketcrm.core.store import Store, database_url
 from pocketcrm.core.transfer.importer.read import alive
 from pocketcrm.core.transfer.importer.tables import BIG_CACHE_KIB
@@ -236,6 +236,7 @@ def snapshot(store: Store) -> Iterator[tuple[Store, Watcher]]:
                 target.close()
             watcher.conn.execute("COMMIT")
             copy = Store(database_url(path), store.settings)
+            copy.journaled = False  # the plan's journal would be thrown away: the replay's
             try:
                 yield copy, watcher
             finally:
@@ -273,7 +274,10 @@ def apply(store: Store, recorder: Recorder, watcher: Watcher) -> bool:
         (cache,) = dbapi_connection.execute("PRAGMA cache_size").fetchone()
         dbapi_connection.execute(f"PRAGMA cache_size={-BIG_CACHE_KIB}")  # as the run had
         try:
-            changed = recorder.replay(dbapi_connection)
+            first = journal.journal_rows(dbapi_connection)
+            with journal.bulk_inserts(dbapi_connection):  # new rows journaled set-based
+                changed = recorder.replay(dbapi_connection)
+                changed -= journal.journal_rows(dbapi_connection) - first  # not the plan's
         finally:
             dbapi_connection.execute(f"PRAGMA cache_size={int(cache)}")
         if changed != recorder.changes:
