@@ -258,6 +258,7 @@ class CardScreen(CrmScreen):
             tooltip="Move the highlighted call or note to the trash (logged by mistake; u undoes)",
         ),
         Binding("D", "new_deal", "Deal", id="card-deal", tooltip="Add a deal with this contact"),
+        Binding("h", "history", "History", id="card-history", tooltip="Who changed what, when"),
     ]
 
     def __init__(
@@ -506,6 +507,20 @@ class CardScreen(CrmScreen):
 
     def action_new_deal(self) -> None:
         flows.add_deal(self, self.contact_id, self.contact_label())
+
+    def action_history(self) -> None:
+        from pocketcrm.core.services.history import history
+        from pocketcrm.tui.modals.history import HistoryModal
+
+        store, ref = crm_app(self).store, f"#{self.contact_id}"
+        if store is None:
+            return
+        self.background(
+            lambda: history(store, ref),
+            lambda found: self.app.push_screen(HistoryModal(found)),
+            group="card-history",
+            exclusive=True,
+        )
 
     def action_delete(self) -> None:
         def after() -> None:
