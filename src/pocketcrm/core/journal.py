@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import json
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -138,6 +139,7 @@ class _Connection:
     actor: Callable[[], str]
     txn: int | None = None
     installed: dict[str, list[str]] = field(default_factory=dict)  # table -> its columns
+    ready: bool = False  # the triggers are made (at the first write transaction)
 
     def transaction(self) -> int:
         if self.txn is None:
@@ -149,8 +151,8 @@ _connections: dict[int, _Connection] = {}  # id(dbapi connection) -> state
 
 
 def install(conn: sqlite3.Connection, actor: Callable[[], str]) -> None:
-    """Register the journal's functions and create its TEMP triggers on CONN (idempotent;
-    tables not there yet, as before a migration, are skipped until the next connection)."""
+    """Register the journal's functions on CONN; its TEMP triggers come with the first write
+    transaction (begin), so a read-only command never pays for them."""
     if not _enabled:
         return
     state = _Connection(actor)
@@ -159,6 +161,12 @@ def install(conn: sqlite3.Connection, actor: Callable[[], str]) -> None:
     conn.create_function("pocketcrm_actor", 0, lambda: state.actor())
     conn.create_function("pocketcrm_face", 0, current_face)
     conn.create_function("pocketcrm_txn", 0, state.transaction)
+    conn.create_function("pocketcrm_diff", 3, diff)
+
+
+def _create_triggers(conn: Any, state: _Connection) -> None:
+    """The TEMP triggers of every journaled table there is (none before the migration that
+    makes the journal: a connection made then gets them at its next write)."""
     names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if "journal" not in names:
         return
@@ -169,13 +177,19 @@ def install(conn: sqlite3.Connection, actor: Callable[[], str]) -> None:
         for sql in triggers(table, columns):
             conn.execute(sql)
         state.installed[table] = columns
+    state.ready = True
 
 
-def begin(conn: object) -> None:
-    """A write transaction starts on CONN: its changes get a new transaction number."""
+def begin(conn: Any) -> None:
+    """Call before each write transaction on CONN, outside it (triggers made here must not
+    go with a rollback): its changes get a new number, and the first makes the triggers.
+    The store's write path calls it; any other path that writes must too."""
     state = _connections.get(id(conn))
-    if state is not None:
-        state.txn = None
+    if state is None:
+        return
+    state.txn = None
+    if not state.ready:
+        _create_triggers(conn, state)
 
 
 @contextmanager
@@ -261,23 +275,6 @@ def _now() -> str:
     return clock.now().strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _pairs(columns: list[str], old: str | None, new: str | None) -> str:
-    """json_object over COLUMNS with [before, after] values, chunked under SQLite's limit of
-    function arguments and joined with json_patch."""
-    chunks = []
-    for start in range(0, len(columns), 40):
-        args = ", ".join(
-            f"'{c}', json_array({f'{old}.{c}' if old else 'NULL'}, "
-            f"{f'{new}.{c}' if new else 'NULL'})"
-            for c in columns[start : start + 40]
-        )
-        chunks.append(f"json_object({args})")
-    combined = chunks[0] if chunks else "json_object()"
-    for chunk in chunks[1:]:
-        combined = f"json_patch({combined}, {chunk})"
-    return combined
-
-
 def _created(columns: list[str], new: str) -> str:
     """An insert's fields, empty ones left out (a new contact has a dozen empty columns):
     json_patch drops the keys whose value is null. Half the bytes of an import's journal."""
@@ -321,19 +318,22 @@ def _tag_name(table: str, ref: str, old: bool) -> str:
 
 
 def triggers(table: str, all_columns: list[str]) -> list[str]:
-    """The three TEMP triggers journaling TABLE with these columns (from PRAGMA table_info)."""
+    """The three TEMP triggers journaling TABLE with these columns (from PRAGMA table_info).
+
+    Their bodies stay short (the values as one json_array, compared by pocketcrm_diff in
+    Python): SQLite parses every temp trigger again after each one is created, and a body
+    spelling out each column's comparison cost about 0.3 ms to parse."""
     columns = [c for c in all_columns if c not in SKIPPED]
     name = f"journal_{table}"
     on = f"ON main.{table} BEGIN "
-    added = _created(columns, "NEW")
-    removed = _pairs(columns, "OLD", None)
+    names = ",".join(columns)
+    old = f"json_array({', '.join(f'OLD.{c}' for c in columns)})"
+    new = f"json_array({', '.join(f'NEW.{c}' for c in columns)})"
+    added = f"pocketcrm_diff('{names}', NULL, {new})"
+    removed = f"pocketcrm_diff('{names}', {old}, NULL)"
     if table == "contact_tag":
         added = f"json_set({added}{_tag_name(table, 'NEW', False)})"
         removed = f"json_set({removed}{_tag_name(table, 'OLD', True)})"
-    changed = " UNION ALL ".join(
-        f"SELECT '{c}' AS k, json_array(OLD.{c}, NEW.{c}) AS v WHERE OLD.{c} IS NOT NEW.{c}"
-        for c in columns
-    )
     return [
         f"CREATE TEMP TRIGGER IF NOT EXISTS {name}_insert AFTER INSERT {on}{_HEAD}"
         f"VALUES ({_WHO}, '{table}', {_identity(table, all_columns, 'NEW')}, 'insert', "
@@ -343,6 +343,31 @@ def triggers(table: str, all_columns: list[str]) -> list[str]:
         f"{removed}); END",
         f"CREATE TEMP TRIGGER IF NOT EXISTS {name}_update AFTER UPDATE {on}{_HEAD}"
         f"SELECT {_WHO}, '{table}', {_identity(table, all_columns, 'NEW')}, 'update', d "
-        f"FROM (SELECT json_group_object(k, json(v)) AS d FROM ({changed})) "
-        "WHERE d <> '{}'; END",
+        f"FROM (SELECT pocketcrm_diff('{names}', {old}, {new}) AS d) WHERE d IS NOT NULL; END",
     ]
+
+
+@functools.lru_cache(maxsize=64)
+def _names(listed: str) -> list[str]:
+    return listed.split(",")
+
+
+def diff(listed: str, old: str | None, new: str | None) -> str | None:
+    """{"field": [before, after]} of the fields that differ (an insert: the non-empty ones;
+    a delete: all), as JSON; None when nothing changed. Registered as pocketcrm_diff."""
+    names = _names(listed)
+    if old is None:
+        after = json.loads(new or "[]")
+        created = {n: [None, v] for n, v in zip(names, after, strict=True) if v not in (None, "")}
+        return json.dumps(created, ensure_ascii=False)
+    before = json.loads(old)
+    if new is None:
+        removed = {n: [v, None] for n, v in zip(names, before, strict=True)}
+        return json.dumps(removed, ensure_ascii=False)
+    after = json.loads(new)
+    changed = {
+        n: [b, a]
+        for n, b, a in zip(names, before, after, strict=True)
+        if b != a or type(b) is not type(a)
+    }
+    return json.dumps(changed, ensure_ascii=False) if changed else None

@@ -214,7 +214,22 @@ def history(store: Store, ref: str, *, limit: int = LIMIT) -> History:
             text(f"SELECT {_COLUMNS} FROM journal WHERE {where} ORDER BY id DESC LIMIT :n"),
             {**params, "n": limit},
         ).all()
-    return History(subject=label, changes=[_change(r) for r in rows])
+    return History(subject=label, changes=_without_echoes([_change(r) for r in rows]))
+
+
+def _without_echoes(changes: list[Change]) -> list[Change]:
+    """Leave out the stage-history row a stage change writes beside the contact's own stage
+    field (or its creation): the same fact twice. Undo still reverts both."""
+    staged = {
+        c.change
+        for c in changes
+        if c.table == "contact" and (c.action == "insert" or "stage" in c.fields)
+    }
+    return [
+        c
+        for c in changes
+        if not (c.table == "stage_change" and c.action == "insert" and c.change in staged)
+    ]
 
 
 # -- undo ----------------------------------------------------------------------------------
