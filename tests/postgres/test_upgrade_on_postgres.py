@@ -132,3 +132,23 @@ def test_0008_gives_all_day_follow_ups_their_day_on_postgres(pg_server: PgServer
         assert row.next_follow_up_at == date(2026, 12, 3)
     finally:
         store.close()
+
+
+def test_upgrade_to_0011_journals_on_postgres_by_trigger(pg_server: PgServer) -> None:
+    """A team database from before the journal: its rows are kept, and a plain SQL change
+    after the upgrade is journaled by the server's trigger (who: the login; face: sql)."""
+    url = _database_at(pg_server, "0009")
+    open_store(url).close()
+    engine = create_engine(database_url(url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE contact SET title = 'Owner' WHERE id = 7"))
+        with engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT actor, face, tbl, row_id, contact_id, action, changes FROM journal")
+            ).one()
+            login = conn.execute(text("SELECT current_user")).scalar()
+    finally:
+        engine.dispose()
+    assert row[:6] == (login, "sql", "contact", 7, 7, "update")
+    assert '"title": ["", "Owner"]' in row[6]
