@@ -264,3 +264,40 @@ def test_a_plain_sqlite_shell_still_writes(store: Store, db_path: Path) -> None:
     conn.close()
     assert contacts.get_card(store, "Ann Lee").title == "Boss"
     assert [c.action for c in entries(store, "Ann Lee") if c.table == "contact"] == ["insert"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_connection_set_up_without_journal_keeps_no_stale_state(
+    store: Store, db_path: Path
+) -> None:
+    """Connection ids are reused: set-up without the journal (an import's private copy) must
+    forget what an earlier connection with that id had, or its triggers would come back on a
+    connection lacking the functions ('no such function: pocketcrm_now', seen in the suite)."""
+    import sqlite3
+
+    from pocketcrm.core.store import prepare_sqlite
+
+    add(store, "Ann Lee", company="Acme")
+    for _ in range(50):
+        first = sqlite3.connect(db_path)
+        prepare_sqlite(first, store.settings)
+        journal.begin(first)  # as a write would: the triggers are made
+        used = id(first)
+        first.close()
+        del first
+        conn = sqlite3.connect(db_path)
+        if id(conn) == used:
+            break
+        conn.close()
+    else:
+        pytest.skip("CPython did not reuse the connection's id")
+    prepare_sqlite(conn, store.settings, journaled=False)  # the id again, unjournaled
+    with journal.bulk_inserts(conn):
+        pass
+    journal.begin(conn)
+    conn.execute("BEGIN")
+    conn.execute("UPDATE company SET notes = 'x'")  # no trigger calls a missing function
+    conn.execute("INSERT INTO tag(name) VALUES ('new')")
+    conn.execute("INSERT INTO contact_tag(contact_id, tag_id) SELECT 1, id FROM tag")
+    conn.execute("ROLLBACK")
+    conn.close()

@@ -150,10 +150,13 @@ class _Connection:
 _connections: dict[int, _Connection] = {}  # id(dbapi connection) -> state
 
 
-def install(conn: sqlite3.Connection, actor: Callable[[], str]) -> None:
+def install(conn: sqlite3.Connection, actor: Callable[[], str], *, on: bool = True) -> None:
     """Register the journal's functions on CONN; its TEMP triggers come with the first write
-    transaction (begin), so a read-only command never pays for them."""
-    if not _enabled:
+    transaction (begin), so a read-only command never pays for them. ON=False (an import's
+    private copy, or journaling off): nothing, and no state left from a connection that had
+    this one's id before it (ids are reused after a connection is gone)."""
+    if not (on and _enabled):
+        _connections.pop(id(conn), None)
         return
     state = _Connection(actor)
     _connections[id(conn)] = state

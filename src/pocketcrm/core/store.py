@@ -165,7 +165,9 @@ def prepare_sqlite(
     dbapi_connection: sqlite3.Connection, settings: Settings, *, journaled: bool = True
 ) -> None:
     """The ONE set-up of a pocketcrm SQLite connection (every path that opens the file calls
-    it): pragmas, and the journal's functions and triggers (core/journal.py)."""
+    it): pragmas, and the journal's functions (core/journal.py). A path that writes calls
+    journal.begin(connection) before each BEGIN: it makes the journal's triggers the first
+    time and numbers the transaction's changes (the begin hook below does it here)."""
     from pocketcrm.core import journal  # the standard library only
 
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see the begin hook)
@@ -175,8 +177,8 @@ def prepare_sqlite(
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-    if journaled:  # not an import's private copy: its replay is journaled instead
-        journal.install(dbapi_connection, lambda: journal.acting_user(settings.owner))
+    # not on an import's private copy: the replay of its writes is journaled instead
+    journal.install(dbapi_connection, lambda: journal.acting_user(settings.owner), on=journaled)
 
 
 def _install_sqlite_events(engine: Engine, store: Store) -> None:
