@@ -190,7 +190,12 @@ def test_an_import_of_n_rows_is_journaled(store: Store, tmp_path: Path) -> None:
             ).all()
         )
     assert counted["contact"] == 50
-    assert counted["contact_email"] == 50
+    if store.is_sqlite:  # the replay's bulk entries: a new contact's details go with it
+        assert "contact_email" not in counted
+        created = entries(store, "Person 7")
+        assert [c.summary for c in created] == ["contact created: Person 7"]
+    else:  # the server's triggers, row by row
+        assert counted["contact_email"] == 50
 
 
 def test_retention_drops_old_entries(store: Store, fixed_clock: FixedClock) -> None:

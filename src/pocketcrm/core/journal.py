@@ -58,6 +58,18 @@ SKIPPED = frozenset(
         "notified_at",
     }
 )
+# A contact's own details: journaled one by one, except with a contact an import creates.
+CONTACT_DETAILS = frozenset(
+    {
+        "contact_tag",
+        "stage_change",
+        "contact_email",
+        "contact_phone",
+        "contact_address",
+        "contact_website",
+        "custom_field",
+    }
+)
 FACES = ("cli", "tui", "import", "remind", "merge", "undo", "sql", "api")
 DEFAULT_KEEP_DAYS = 730  # journal.keep_days: two years; 0 keeps it forever
 
@@ -229,7 +241,9 @@ def bulk_inserts(conn: sqlite3.Connection) -> Iterator[None]:
                 "DELETE FROM journal WHERE id > ? AND tbl = ? AND action = 'update' AND row_id > ?",
                 (first, table, marks[table]),
             )
-        conn.execute(_bulk(table, columns), {**values, "mark": marks[table]})
+        conn.execute(
+            _bulk(table, columns), {**values, "mark": marks[table], "made": marks["contact"]}
+        )
 
 
 def _bulk(table: str, all_columns: list[str]) -> str:
@@ -238,9 +252,12 @@ def _bulk(table: str, all_columns: list[str]) -> str:
     added = _created(columns, "NEW")
     if table == "contact_tag":
         added = f"json_set({added}{_tag_name(table, 'NEW', False)})"
+    # a contact made inside is journaled once: its emails, phones, tags... go with it
+    details = " AND NEW.contact_id <= :made" if table in CONTACT_DETAILS else ""
     return (
         f"{_HEAD}SELECT :at, :txn, :who, :face, '{table}', {_identity(table, all_columns, 'NEW')}, "
-        f"'insert', {added} FROM main.{table} AS NEW WHERE NEW.rowid > :mark ORDER BY NEW.rowid"
+        f"'insert', {added} FROM main.{table} AS NEW WHERE NEW.rowid > :mark{details} "
+        "ORDER BY NEW.rowid"
     )
 
 
