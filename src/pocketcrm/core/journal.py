@@ -70,8 +70,6 @@ CONTACT_DETAILS = frozenset(
         "custom_field",
     }
 )
-FACES = ("cli", "tui", "import", "remind", "merge", "undo", "sql", "api")
-DEFAULT_KEEP_DAYS = 730  # journal.keep_days: two years; 0 keeps it forever
 
 _default_face = "api"  # a face sets its own at start (set_face); library callers stay "api"
 _face: ContextVar[str | None] = ContextVar("pocketcrm_face", default=None)
