@@ -72,6 +72,8 @@ class Commands(LazyGroup):
         "user": "pocketcrm.commands.users:user_app",
         "department": "pocketcrm.commands.users:department_app",
         "whoami": "pocketcrm.commands.users:whoami",
+        "history": "pocketcrm.commands.history:history",
+        "undo": "pocketcrm.commands.history:undo",
         "tui": "pocketcrm.cli:tui",
     }
     # The root --help and completion show these without importing any command module
@@ -128,6 +130,8 @@ class Commands(LazyGroup):
         "user": "The people who work here: users, their roles and departments (logins in team mode).",
         "department": "Departments: teams of users with a lead.",
         "whoami": "Who you are working as: login, name, role and department.",
+        "history": "Who changed what: a record's changes, newest first, with each field before and after.",
+        "undo": "Undo your last change (or CHANGE from `history`), field by field.",
         "tui": "Open the full-screen interface (same as bare `pocketcrm` in a terminal).",
     }
 

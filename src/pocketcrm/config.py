@@ -80,6 +80,7 @@ KEYS: dict[str, str] = {
     "business.phone": "the phone number printed on quotes and invoices",
     "profit.time_cost": "count logged call and meeting time in the profit report (true/false)",
     "profit.hourly_rates": "each user's hourly rate for the cost of time: login=rate, comma-separated",
+    "journal.keep_days": "days the journal of who changed what is kept (0: forever)",
 }
 # Other names people use for a setting (the file keeps the name in KEYS).
 ALIASES = {"phone_region": "default_region"}
@@ -199,6 +200,8 @@ def _validate_setting(key: str, value: Any) -> None:
         raise Invalid(key, "keep at least 1 backup")
     if key == "backups.keep_days" and int(value) < 0:
         raise Invalid(key, "give a number of days, or 0 for no age limit")
+    if key == "journal.keep_days" and int(value) < 0:
+        raise Invalid(key, "give a number of days, or 0 to keep the journal forever")
 
 
 def read_file(path: Path | None = None) -> dict[str, Any]:

@@ -353,3 +353,23 @@ def test_upgrade_to_0014_gives_old_interactions_their_channel(old_db: Path) -> N
             assert session.execute(text("SELECT count(*) FROM market")).scalar() == 0
     finally:
         store.close()
+
+
+def test_upgrade_to_0015_journals_changes_to_old_rows(old_db: Path) -> None:
+    """A database from the first release gets the journal: its old rows stay as they were
+    (no entries for the past), and the first change to one of them is journaled."""
+    from pocketcrm.core.services import history
+    from pocketcrm.core.services.contacts import ContactPatch
+
+    before = counts(old_db)
+    store = open_store(old_db, Settings(owner="ann"))
+    try:
+        after = counts(old_db)
+        assert after["journal"] == 0
+        assert {t: n for t, n in after.items() if t in before} == before
+        contacts.update_contact(store, "#2", ContactPatch(title="Head chef"))
+        [change] = history.history(store, "#2").changes
+        assert (change.actor, change.action) == ("ann", "update")
+        assert change.fields["title"][1] == "Head chef"
+    finally:
+        store.close()

@@ -182,3 +182,23 @@ def test_0010_turns_owners_into_users_and_sets_up_the_roles(pg_server: PgServer)
         store.close()
     assert found == {"postgres": "admin", "zoe.akesson": "sales"}
     assert owner == "zoe.akesson" and forced is True
+
+
+def test_upgrade_to_0015_journals_on_postgres_by_trigger(pg_server: PgServer) -> None:
+    """A team database from before the journal: its rows are kept, and a plain SQL change
+    after the upgrade is journaled by the server's trigger (who: the login; face: sql)."""
+    url = _database_at(pg_server, "0009")
+    open_store(url).close()
+    engine = create_engine(database_url(url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE contact SET title = 'Owner' WHERE id = 7"))
+        with engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT actor, face, tbl, row_id, contact_id, action, changes FROM journal")
+            ).one()
+            login = conn.execute(text("SELECT current_user")).scalar()
+    finally:
+        engine.dispose()
+    assert row[:6] == (login, "sql", "contact", 7, 7, "update")
+    assert '"title": ["", "Owner"]' in row[6]

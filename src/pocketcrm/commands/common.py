@@ -97,9 +97,11 @@ def open_db(db: str | None) -> Store:
     Only the default file is made silently; elsewhere a missing folder needs --create, and a
     new file is announced on stderr (a typo in a path must not look like lost data).
     """
+    from pocketcrm.core import journal
     from pocketcrm.core.store import open_store  # SQLModel: ~370 ms, never for --help
     from pocketcrm.paths import is_default_db
 
+    journal.set_face("cli")
     wait_for_writers()
     location = db_location(db)
     default = is_default_db(location)

@@ -69,6 +69,8 @@ SPEC: dict[str, Any] = {
             "user",
             "department",
             "whoami",
+            "history",
+            "undo",
             "tui",
         ],
     },
@@ -1329,5 +1331,17 @@ SPEC: dict[str, Any] = {
         "options": {"--db": ("db", True), "--json": ("as_json", False)},
     },
     "whoami": {"arguments": [], "options": {"--db": ("db", True), "--json": ("as_json", False)}},
+    "history": {
+        "arguments": [("ref", False)],
+        "options": {"--limit": ("limit", True), "--db": ("db", True), "--json": ("as_json", False)},
+    },
+    "undo": {
+        "arguments": [("change", False)],
+        "options": {
+            "--force": ("force", False),
+            "--db": ("db", True),
+            "--json": ("as_json", False),
+        },
+    },
     "tui": {"arguments": [], "options": {"--db": ("db", True)}},
 }

@@ -35,10 +35,16 @@ BUSY_TIMEOUT_MS = 15_000
 SQLITE_SETUP: list[Callable[[sqlite3.Connection, Settings], None]] = []
 
 
-def prepare_sqlite(dbapi_connection: sqlite3.Connection, settings: Settings) -> None:
+def prepare_sqlite(
+    dbapi_connection: sqlite3.Connection, settings: Settings, *, journaled: bool = True
+) -> None:
     """Set up a new SQLite connection: autocommit (we emit BEGIN ourselves: see store.py),
-    the busy timeout, WAL, foreign keys, then every SQLITE_SETUP step. Both the plain path
-    and SQLAlchemy's connect event call this, so the two cannot drift apart."""
+    the busy timeout, WAL, foreign keys, the journal's functions (core/journal.py; not on an
+    import's private copy, whose replay is journaled instead), then every SQLITE_SETUP step.
+    Both the plain path and SQLAlchemy's connect event call this, so the two cannot drift
+    apart. A path that writes calls journal.begin(connection) before each BEGIN."""
+    from pocketcrm.core import journal  # the standard library only
+
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
@@ -48,6 +54,7 @@ def prepare_sqlite(dbapi_connection: sqlite3.Connection, settings: Settings) -> 
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+    journal.install(dbapi_connection, lambda: journal.acting_user(settings.owner), on=journaled)
     for step in SQLITE_SETUP:
         step(dbapi_connection, settings)
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, text
 
-from pocketcrm.core import clock, demo_analysis, demo_cases, rollup
+from pocketcrm.core import clock, demo_analysis, demo_cases, journal, rollup
 from pocketcrm.core.demo_catalog import with_sales
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.models import (
@@ -638,7 +638,10 @@ def _write(
     seed: int,
 ) -> None:
     """One transaction: TABLES, then INTERACTIONS with the rollup recounted once, then LATER."""
-    with store.write() as session:
+    with (
+        store.write() as session,
+        journal.suspended(session.connection().connection.dbapi_connection),
+    ):
         for table, rows in tables:
             _batched(session, table, rows)
         rollup.drop_triggers(session)  # one recount beats a million upserts

@@ -12,7 +12,17 @@ import uuid as uuidlib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, MetaData, Text, UniqueConstraint, text, true
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
 from sqlmodel import Field, SQLModel
 
 # Re-exported: older modules import the time helpers from here.
@@ -855,3 +865,31 @@ class AppUser(SQLModel, table=True):
     active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     created_at: datetime = _created()
     disabled_at: datetime | None = _when()
+
+
+# -- the journal (issue 11: who changed what) --------------------------------------------------
+
+
+class Journal(SQLModel, table=True):
+    """One change to one record: when, who, which face, and each changed field's value before
+    and after ({"field": [before, after]}). Written by triggers only (core/journal.py, and the
+    migration's on PostgreSQL), so no write path can forget it."""
+
+    __tablename__ = "journal"
+    __table_args__ = (
+        Index("ix_journal_contact", "contact_id", "id"),
+        Index("ix_journal_row", "tbl", "row_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    txn: int = Field(sa_column=Column(BigInteger(), nullable=False, index=True))
+    actor: str = Field(default="", sa_column=Column(String(), nullable=False, server_default=""))
+    face: str = Field(default="", sa_column=Column(String(), nullable=False, server_default=""))
+    tbl: str
+    row_id: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
+    row_uuid: str = Field(default="", sa_column=Column(String(), nullable=False, server_default=""))
+    contact_id: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
+    action: str  # insert, update, delete
+    changes: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    undone_txn: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))

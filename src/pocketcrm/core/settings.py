@@ -91,6 +91,12 @@ class MailConfig:
     unsubscribe_address: str = ""  # campaigns' List-Unsubscribe mailto (else the sender)
 
 
+class JournalConfig:
+    """How long the journal of who changed what is kept (pruned by `remind`)."""
+
+    keep_days: int = 730  # two years; 0 keeps every change forever
+
+
 @dataclass
 class StageRoles:
     """Which configured life-cycle stage plays each part the report counts by; empty means
@@ -172,6 +178,7 @@ class Settings:
     profit: ProfitConfig = field(default_factory=ProfitConfig)
     service: ServiceConfig = field(default_factory=ServiceConfig)
     mail: MailConfig = field(default_factory=MailConfig)
+    journal: JournalConfig = field(default_factory=JournalConfig)
 
     def stage_for(self, role: str) -> str:
         """The stage that plays ROLE (lead, customer, past), or '' when none does.

@@ -188,11 +188,14 @@ def _install_sqlite_events(engine: Engine, store: Store) -> None:
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        prepare_sqlite(dbapi_connection, store.settings)  # as the plain path does
+        prepare_sqlite(dbapi_connection, store.settings, journaled=store.journaled)
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get("pocketcrm_write", False):
+            from pocketcrm.core import journal
+
+            journal.begin(conn.connection.dbapi_connection)  # a new change number
             try:
                 _begin_immediate(conn.connection.dbapi_connection, store.lock_wait())
             except sqlite3.Error as exc:  # as SQLAlchemy raises it anywhere else
@@ -231,6 +234,7 @@ class Store:
         self.path = sqlite_path(url)
         self.is_sqlite = url.startswith("sqlite")
         self.created = False  # True when this open made a new, empty database file
+        self.journaled = True  # False: connections made from now on keep no journal
         if self.path is not None:
             self.created = not self.path.exists()
             _ensure_private_file(self.path, create_folders=create_folders)
@@ -272,6 +276,7 @@ class Store:
                 with session.begin():
                     if not self.is_sqlite:  # one writer at a time, as BEGIN IMMEDIATE gives
                         self._advisory_write_lock(session)
+                        _journal_face(session)
                     yield session
             except OperationalError as exc:
                 if isinstance(exc.orig, sqlite3.OperationalError) and _is_busy(exc.orig):
@@ -349,7 +354,10 @@ class Store:
             with self.write() as session:
                 yield session
             return
+        from pocketcrm.core import journal  # the standard library only
+
         with self._plain() as connection:
+            journal.begin(connection)  # a new change number (and the triggers, once)
             _begin_immediate(connection, self.lock_wait())
             try:
                 yield PlainDb(connection)
@@ -374,7 +382,7 @@ class Store:
                 self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
             )  # used by one thread at a time: a unit of work takes it from the idle list
             try:
-                prepare_sqlite(connection, self.settings)
+                prepare_sqlite(connection, self.settings, journaled=self.journaled)
             except BaseException:  # not a database, say: no connection outlives the refusal
                 connection.close()
                 raise
@@ -493,6 +501,8 @@ class Store:
             hint = f"; your data is safe in {backup}" if backup else ""
             reason = _first_line(_driver_error(exc))
             raise StoreError(f"could not upgrade the database: {reason}{hint}") from exc
+        if self.is_sqlite:
+            self.engine.dispose()  # connections made before the upgrade lack its triggers
         return backup
 
 
@@ -516,6 +526,14 @@ def _driver_error(exc: BaseException) -> BaseException:
 def _busy(exc: sqlite3.OperationalError) -> Locked:
     """Past the busy timeout inside a transaction (rare with WAL): one line, nothing written."""
     return Locked(f"the database stayed busy; nothing was written ({exc})")
+
+
+def _journal_face(session: CrmSession) -> None:
+    """PostgreSQL's journal triggers read the face from the session (core/journal.py)."""
+    from pocketcrm.core import journal
+
+    face = journal.current_face()
+    session.run("SELECT set_config('pocketcrm.face', :face, true)", {"face": face})
 
 
 def refuse_newer(version: str | None) -> None:

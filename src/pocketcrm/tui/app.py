@@ -234,8 +234,10 @@ class PocketCRM(App[int]):
             self.exit(1)
 
     def _store_ready(self, store: Store, *, watch: bool = True) -> None:
+        from pocketcrm.core.journal import set_face
         from pocketcrm.core.services.browse import change_marker
 
+        set_face("tui")  # the journal says which face made each change
         self.store = store
         self._marker = change_marker(store)
         self.data_version += 1

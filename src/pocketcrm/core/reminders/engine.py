@@ -33,7 +33,7 @@ from typing import TextIO
 
 from sqlalchemy import text
 
-from pocketcrm.core import clock, delivery
+from pocketcrm.core import clock, delivery, journal
 from pocketcrm.core.errors import Invalid, Locked
 from pocketcrm.core.reminders.channels import channel_text, check_channels
 from pocketcrm.core.reminders.claim import Claimed, claim_due
@@ -361,6 +361,17 @@ class RunResult:
         return 1 if self.failed else 0
 
 
+def prune_journal(store: Store) -> None:
+    from pocketcrm.core.services.history import prune
+
+    try:
+        with store.waiting_at_most(CLAIM_LOCK_WAIT_S):
+            prune(store)
+    except Locked:  # busy: the next run prunes
+        log.info("journal not pruned: the database stayed busy")
+
+
+@journal.as_face("remind")
 def run(
     store: Store,
     *,
@@ -380,6 +391,7 @@ def run(
     token = uuid.uuid4().hex
     zone = clock.local_zone()
     details = "command" in chosen if contact_details is None else contact_details
+    prune_journal(store)  # journal.keep_days: a cheap read when nothing is old enough
     try:
         with store.waiting_at_most(CLAIM_LOCK_WAIT_S):
             claimed, released = claim_due(store, token, moment, contact_details=details)

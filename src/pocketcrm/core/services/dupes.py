@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from pocketcrm.core import clock, sql
+from pocketcrm.core import clock, journal, sql
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.matching import (
     LIKELY,
@@ -414,6 +414,7 @@ def _merge(session: Session, entity: _Entity, keep_id: int, other_id: int, absor
 # -- merging contacts -----------------------------------------------------------------------
 
 
+@journal.as_face("merge")
 def merge_contacts(store: Store, keep_ref: str, other_ref: str) -> MergeResult:
     """KEEP absorbs OTHER (see the module docstring for the rules); OTHER goes to the trash."""
     from pocketcrm.core.services.activity import refresh_contact_dates
@@ -591,6 +592,7 @@ _COMPANY_SCALARS = (
 )
 
 
+@journal.as_face("merge")
 def merge_companies(store: Store, keep_ref: str, other_ref: str) -> CompanyMergeResult:
     """KEEP absorbs OTHER: people, interactions, deals and tags move; conflicting fields go
     to notes."""
@@ -664,6 +666,7 @@ def _undo(session: Session, record: MergeRecord) -> None:
     record.undone_at = clock.now()
 
 
+@journal.as_face("merge")
 def undo_merge(store: Store, merge_id: int | None = None) -> ContactCard:
     """Reverse a contact merge exactly (None: the last merge not yet undone)."""
     from pocketcrm.core.services.activity import refresh_contact_dates
@@ -698,6 +701,7 @@ def _restore_dates(session: Session, record: MergeRecord) -> None:
             )
 
 
+@journal.as_face("merge")
 def undo_company_merge(store: Store, merge_id: int | None = None) -> CompanyCard:
     from pocketcrm.core.services.companies import get_company
 

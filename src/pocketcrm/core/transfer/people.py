@@ -60,6 +60,7 @@ class Erased:
 
 def export_person(store: Store, ref: str) -> PersonExport:
     """Everything pocketcrm holds about one person (the trash included)."""
+    from pocketcrm.core.services.history import about_contact
     from pocketcrm.core.services.lookup import resolve_contact
     from pocketcrm.core.transfer.exporter import draft_from_record, vcard_draft
     from pocketcrm.core.transfer.vcard import write_vcard
@@ -117,6 +118,7 @@ def export_person(store: Store, ref: str) -> PersonExport:
                 {"c": cid},
             )
         ]
+        changes = about_contact(session, cid)  # the journal: who changed what about them
     company_name = company[0]["name"] if company else ""
     document = {
         "format": "pocketcrm-person",
@@ -127,6 +129,7 @@ def export_person(store: Store, ref: str) -> PersonExport:
         "imports": imports,
         "merges": merges,
         "campaigns": campaigns,
+        "journal": changes,
     }
     card = write_vcard(vcard_draft(draft_from_record(record, company_name)), "4.0")
     return PersonExport(contact_id=cid, name=record["display_name"], document=document, vcard=card)
@@ -159,6 +162,7 @@ def save_person_export(store: Store, ref: str, folder: str | os.PathLike[str]) -
 def erase_person(store: Store, ref: str) -> Erased:
     """Remove a person for good (one transaction), then scrub the database files."""
     from pocketcrm.core.search import reindex
+    from pocketcrm.core.services.history import forget_contact
     from pocketcrm.core.services.lookup import resolve_contact
 
     with store.write() as session:
@@ -202,6 +206,7 @@ def erase_person(store: Store, ref: str) -> Erased:
         )
         session.flush()
         reindex(session, [cid])
+        forget_contact(session, store, cid)  # the journal's entries about them, last
         if store.is_sqlite:
             session.execute(text("PRAGMA secure_delete = OFF"))
     scrubbed = scrub(store)

@@ -264,6 +264,7 @@ class CardScreen(CrmScreen):
         Binding(
             "b", "billing", "Billing", id="card-billing", tooltip="Invoices, payments, refunds"
         ),
+        Binding("h", "history", "History", id="card-history", tooltip="Who changed what, when"),
     ]
 
     def __init__(
@@ -546,6 +547,20 @@ class CardScreen(CrmScreen):
         from pocketcrm.tui.screens.billing import BillingScreen
 
         self.app.push_screen(BillingScreen(self.contact_id, self.contact_label()))
+
+    def action_history(self) -> None:
+        from pocketcrm.core.services.history import history
+        from pocketcrm.tui.modals.history import HistoryModal
+
+        store, ref = crm_app(self).store, f"#{self.contact_id}"
+        if store is None:
+            return
+        self.background(
+            lambda: history(store, ref),
+            lambda found: self.app.push_screen(HistoryModal(found)),
+            group="card-history",
+            exclusive=True,
+        )
 
     def action_delete(self) -> None:
         def after() -> None:

@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
-from pocketcrm.core import search
+from pocketcrm.core import journal, search
 from pocketcrm.core.sql import chunks
 from pocketcrm.core.store import Store, database_url
 from pocketcrm.core.transfer.importer.read import alive
@@ -136,6 +136,7 @@ def snapshot(store: Store) -> Iterator[tuple[Store, Watcher]]:
                 target.close()
             watcher.conn.execute("COMMIT")
             copy = Store(database_url(path), store.settings)
+            copy.journaled = False  # the plan's journal would be thrown away: the replay's
             # The run is committed on the copy (its rows are copied from there): a copy
             # thrown away after the import needs no fsync at its checkpoint.
             event.listen(copy.engine, "connect", _unsynced)
@@ -301,7 +302,10 @@ def _replay(target: Store, recorder: Recorder, watcher: Watcher, *, clear: bool)
         (cache,) = dbapi_connection.execute("PRAGMA cache_size").fetchone()
         dbapi_connection.execute(f"PRAGMA cache_size={-BIG_CACHE_KIB}")  # as the run had
         try:
-            changed = recorder.replay(dbapi_connection)
+            first = journal.journal_rows(dbapi_connection)
+            with journal.bulk_inserts(dbapi_connection):  # new rows journaled set-based
+                changed = recorder.replay(dbapi_connection)
+                changed -= journal.journal_rows(dbapi_connection) - first  # not the plan's
         finally:
             dbapi_connection.execute(f"PRAGMA cache_size={int(cache)}")
         if changed != recorder.changes:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pocketcrm.core import search, text, validate
+from pocketcrm.core import journal, search, text, validate
 from pocketcrm.core.errors import CrmError, Invalid
 from pocketcrm.core.models import db_time
 from pocketcrm.core.search import fold
@@ -272,6 +272,7 @@ def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
+@journal.as_face("import")
 def import_files(
     store: Store,
     paths: Sequence[str | os.PathLike[str]],

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from pocketcrm.core import clock, search
+from pocketcrm.core import clock, journal, search
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.models import ImportBatch, db_time, from_db_time
 from pocketcrm.core.store import Store
@@ -47,6 +47,7 @@ def list_batches(store: Store, *, limit: int = 20) -> list[BatchView]:
     return views
 
 
+@journal.as_face("import")
 def undo_import(store: Store, batch_id: int | None = None) -> UndoReport:
     """Remove what an import created and put back exactly what it changed (one transaction)."""
     with store.write() as session:
