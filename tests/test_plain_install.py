@@ -59,10 +59,8 @@ def _run(bin_dir: Path, *args: str, db: Path) -> subprocess.CompletedProcess[str
 def test_dupes_on_a_big_name_block_runs_in_a_plain_install(
     plain_venv: Path, tmp_path: Path
 ) -> None:
-    no_numpy = subprocess.run(
-        [str(plain_venv / "python"), "-c", "import numpy"], capture_output=True, check=False
-    )
-    assert no_numpy.returncode != 0  # the environment holds only what we declare
+    # The environment holds only what we declare (statsmodels brings numpy since issue 13;
+    # `dupes` itself must not need it: tests/importexport/test_merge.py checks that).
     db = tmp_path / "crm.db"
     store = open_store(db)
     try:
