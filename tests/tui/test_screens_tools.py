@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tuihelp import NOW, screen_text, settle
+from tuihelp import NOW, screen_text, settle, type_text
 
 from pocketcrm.tui.app import PocketCRM, make_app
 from pocketcrm.tui.tabs import TABS
@@ -171,3 +171,23 @@ async def test_a_slow_load_shows_a_loading_sign_until_it_ends(
             if "loading" not in top_line(app):
                 break
         assert "loading" not in top_line(app) and "The trash is empty" in screen_text(app)
+
+
+async def test_the_palette_itself_offers_every_screen(crm_store: Any) -> None:
+    """Typed into the real palette (ctrl+p), not only listed: while the palette is up it is
+    the modal on top, and screen switches were once disabled under any modal, so the palette
+    showed none of them."""
+    from textual.command import CommandPalette
+
+    app = app_for(crm_store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await type_text(pilot, "Go to the trash")
+        await settle(pilot, rounds=6)
+        assert "Go to the trash" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current_mode == "trash"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
@@ -383,7 +383,11 @@ class PocketCRM(App[int]):
         self.push_screen(HelpModal(screen_keys, global_keys))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in NAVIGATION and isinstance(self.screen, ModalScreen):
+        if (  # not over a form; the palette closes itself before it runs a command
+            action in NAVIGATION
+            and isinstance(self.screen, ModalScreen)
+            and not isinstance(self.screen, CommandPalette)
+        ):
             return False
         if action == "undo" and self._undo is None:
             return None  # shown dimmed: nothing to undo yet
