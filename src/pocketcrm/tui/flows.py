@@ -106,6 +106,23 @@ def trash_contact(
     screen: Screen[Any], contact_id: int, name: str, after: Callable[[], Any] | None = None
 ) -> None:
     """Ask first; then the contact goes to the trash, with undo offered."""
+    detail = (
+        "Their card, calls and follow-ups stay in the trash until you empty it "
+        "(pocketcrm trash); you can undo with u."
+    )
+    _confirm_trash(screen, "contact", contact_id, name, detail, after)
+
+
+def _confirm_trash(
+    screen: Screen[Any],
+    kind: str,
+    record_id: int,
+    name: str,
+    detail: str,
+    after: Callable[[], Any] | None,
+) -> None:
+    """Ask "Move NAME to the trash?"; on yes trash the record of KIND (contact, company) in
+    the background and offer undo: the one trash flow for every kind of card."""
     from pocketcrm.tui.modals.confirm import ConfirmModal
 
     store = crm_app(screen).store
@@ -117,25 +134,20 @@ def trash_contact(
             return
 
         def job() -> str:
-            from pocketcrm.core.services.trash import trash_contact as trash
+            from pocketcrm.core.services import trash
 
-            return trash(store, f"#{contact_id}").label
+            move = trash.trash_contact if kind == "contact" else trash.trash_company
+            return move(store, f"#{record_id}").label
 
         def done(label: str) -> None:
-            _trashed(screen, store, "contact", f"#{contact_id}", label, title="Deleted")
+            _trashed(screen, store, kind, f"#{record_id}", label, title="Deleted")
             if after is not None:
                 after()
 
         run_in_thread(screen, job, done, group="write")
 
     screen.app.push_screen(
-        ConfirmModal(
-            f"Move {name} to the trash?",
-            "Their card, calls and follow-ups stay in the trash until you empty it "
-            "(pocketcrm trash); you can undo with u.",
-            yes="Delete",
-        ),
-        answered,
+        ConfirmModal(f"Move {name} to the trash?", detail, yes="Delete"), answered
     )
 
 
@@ -273,33 +285,5 @@ def trash_company(
     screen: Screen[Any], company_id: int, name: str, after: Callable[[], Any] | None = None
 ) -> None:
     """Ask first; then the company goes to the trash (its people stay), with undo offered."""
-    from pocketcrm.tui.modals.confirm import ConfirmModal
-
-    store = crm_app(screen).store
-    if store is None:
-        return
-
-    def answered(yes: bool | None) -> None:
-        if not yes:
-            return
-
-        def job() -> str:
-            from pocketcrm.core.services.trash import trash_company as trash
-
-            return trash(store, f"#{company_id}").label
-
-        def done(label: str) -> None:
-            _trashed(screen, store, "company", f"#{company_id}", label, title="Deleted")
-            if after is not None:
-                after()
-
-        run_in_thread(screen, job, done, group="write")
-
-    screen.app.push_screen(
-        ConfirmModal(
-            f"Move {name} to the trash?",
-            "Its people stay in your contacts; you can undo with u.",
-            yes="Delete",
-        ),
-        answered,
-    )
+    detail = "Its people stay in your contacts; you can undo with u."
+    _confirm_trash(screen, "company", company_id, name, detail, after)
