@@ -194,6 +194,11 @@ def test_an_import_of_n_rows_is_journaled(store: Store, tmp_path: Path) -> None:
         assert "contact_email" not in counted
         created = entries(store, "Person 7")
         assert [c.summary for c in created] == ["contact created: Person 7"]
+        with store.read() as session:  # built on the import's copy, stamped by the replay
+            stamps = session.execute(
+                text("SELECT DISTINCT txn, actor, face FROM journal WHERE face = 'import'")
+            ).all()
+        assert len(stamps) == 1 and stamps[0][0] != 0 and stamps[0][1] != ""
     else:  # the server's triggers, row by row
         assert counted["contact_email"] == 50
 

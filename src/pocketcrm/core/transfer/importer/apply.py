@@ -177,17 +177,30 @@ def apply(store: Store, recorder: Recorder, watcher: Watcher, copy: Store) -> bo
     the snapshot the plan was made on."""
     if recorder.unsafe:
         raise ReplayMismatch
+    planned = _journal_ahead(copy, watcher)
     with _attached(store, copy) as target:
         written = _index_ahead(target, recorder, watcher, copy)
         if written is None:
             return False
         try:
-            if not _replay(target, recorder, watcher, clear=written == 0):
+            if not _replay(target, recorder, watcher, planned, clear=written == 0):
                 return False
         except (sqlite3.IntegrityError, IntegrityError) as exc:
             raise ReplayMismatch from exc  # a row the plan rests on went meanwhile
         _checkpoint(target)
     return True
+
+
+def _journal_ahead(copy: Store, watcher: Watcher) -> int:
+    """The journal entries of the rows the run made, built on COPY outside the lock (the
+    replay copies them): the copy's journal end before them."""
+    assert copy.path is not None
+    conn = sqlite3.connect(copy.path)
+    try:
+        conn.execute("PRAGMA synchronous=OFF")  # a copy thrown away after the import
+        return journal.plan_inserts(conn, watcher.ends)
+    finally:
+        conn.close()
 
 
 def _checkpoint(target: Store) -> None:
@@ -284,7 +297,9 @@ def write_ahead(
     return True
 
 
-def _replay(target: Store, recorder: Recorder, watcher: Watcher, *, clear: bool) -> bool:
+def _replay(
+    target: Store, recorder: Recorder, watcher: Watcher, planned: int, *, clear: bool
+) -> bool:
     """The locked phase: the recorded writes in one transaction, then the stored contacts
     the run changed are indexed again. CLEAR: no index row went ahead, so what a killed
     import left above the last contact is removed here (a new contact must not find it)."""
@@ -303,7 +318,7 @@ def _replay(target: Store, recorder: Recorder, watcher: Watcher, *, clear: bool)
         dbapi_connection.execute(f"PRAGMA cache_size={-BIG_CACHE_KIB}")  # as the run had
         try:
             first = journal.journal_rows(dbapi_connection)
-            with journal.bulk_inserts(dbapi_connection):  # new rows journaled set-based
+            with journal.bulk_inserts(dbapi_connection, (PLAN, planned)):  # entries copied
                 changed = recorder.replay(dbapi_connection)
                 changed -= journal.journal_rows(dbapi_connection) - first  # not the plan's
         finally:
