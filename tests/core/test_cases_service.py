@@ -148,6 +148,28 @@ def test_queue_order_and_breaches(store: Store, fixed_clock: FixedClock) -> None
     assert len(case_views.list_cases(store, status="open")) == 2
 
 
+def test_queue_lines_agree_with_the_views(store: Store, fixed_clock: FixedClock) -> None:
+    """`case list`'s table reads lines, its JSON views: same cases, order, flags and cells."""
+    ann(store)
+    for subject, priority in (("Low", "low"), ("Urgent", "urgent"), ("High", "high")):
+        cases.open_case(store, "ann", CaseInput(subject, priority=priority, product="Oven X2"))
+    cases.resolve_case(store, "CASE-2026-0001")
+    fixed_clock.advance(hours=3)
+    for options in ({}, {"breached": True}, {"status": "resolved"}, {"limit": 1}):
+        views = case_views.list_cases(store, **options)  # type: ignore[arg-type]
+        lines = case_views.queue(store, **options)  # type: ignore[arg-type]
+        assert views and len(lines) == len(views)
+        for line, full in zip(lines, views, strict=True):
+            assert (line.number, line.status, line.priority, line.next_due_at) == (
+                full.number, full.status, full.priority, full.next_due_at
+            )  # fmt: skip
+            assert (line.breached, line.due_soon) == (full.breached, full.due_soon)
+            assert (line.subject, line.contact_name, line.assignee, line.product) == (
+                full.subject, full.contact_name, full.assignee, full.product
+            )  # fmt: skip
+    assert [line.number for line in case_views.queue(store, breached=True)] == ["CASE-2026-0002"]
+
+
 def test_satisfaction_is_recorded(store: Store) -> None:
     ann(store)
     made = cases.open_case(store, "ann", CaseInput("Oven"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -27,7 +28,7 @@ from pocketcrm.commands.common import (
 from pocketcrm.commands.params import Ref, RowLimit
 
 if TYPE_CHECKING:
-    from pocketcrm.core.services.case_views import CaseEventView, CaseView
+    from pocketcrm.core.services.case_views import CaseEventView, CaseLine, CaseView
 
 case_app = typer.Typer(
     add_completion=False,
@@ -41,14 +42,14 @@ Number = Annotated[
 COLUMNS = ["number", "status", "priority", "due", "subject", "contact", "assignee", "product"]
 
 
-def _due(view: CaseView) -> str:
+def _due(view: CaseView | CaseLine) -> str:
     if view.next_due_at is None:
         return ""
     mark = "BREACHED " if view.breached else ("soon " if view.due_soon else "")
     return f"{mark}{local(view.next_due_at)}"
 
 
-def _cells(view: CaseView) -> list[object]:
+def _cells(view: CaseView | CaseLine) -> list[object]:
     return [
         view.number,
         view.status,
@@ -163,7 +164,9 @@ def list_(
         from pocketcrm.core.errors import Invalid
 
         raise Invalid("mine", "who are you? set it with `pocketcrm config set owner LOGIN`")
-    found = case_views.list_cases(
+    # The JSON has every field of a case; a table only the line's (a third of the columns).
+    listing = case_views.list_cases if as_json else case_views.queue
+    found: Sequence[CaseView | CaseLine] = listing(
         store, status=status, assignee=who, breached=breached, contact_ref=contact, limit=limit
     )
     print_list(
