@@ -16,9 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import text
-
 from pocketcrm.core import clock, sql, validate
+from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.services.case_views import (
     CHANNELS,
@@ -29,7 +28,6 @@ from pocketcrm.core.services.case_views import (
     load,
     status_name,
 )
-from pocketcrm.core.sessions import CrmSession
 from pocketcrm.core.sla import PRIORITIES, ServiceLevels
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time
@@ -74,15 +72,15 @@ def _short(value: str, field: str, limit: int = 100) -> str:
     return cleaned
 
 
-def _highest(session: CrmSession, prefix: str) -> int:
-    numbers = session.execute(
-        text("SELECT number FROM support_case WHERE number LIKE :p"), {"p": prefix + "%"}
+def _highest(session: Db, prefix: str) -> int:
+    numbers = session.run(
+        "SELECT number FROM support_case WHERE number LIKE :p", {"p": prefix + "%"}
     ).scalars()
     tails = (str(n)[len(prefix) :] for n in numbers)
     return max((int(t) for t in tails if t.isdigit()), default=0)
 
 
-def _next_number(session: CrmSession, year: int) -> str:
+def _next_number(session: Db, year: int) -> str:
     """CASE-YYYY-NNNN: one more than the year's highest (a number is never given twice).
 
     The last number given is kept in app_state (scanning 100,000 numbers for every case a
@@ -90,16 +88,16 @@ def _next_number(session: CrmSession, year: int) -> str:
     the numbers are scanned again only when it is missing or behind."""
     prefix = f"CASE-{year}-"
     key = f"case_number:{year}"
-    stored = session.execute(text("SELECT value FROM app_state WHERE key = :k"), {"k": key})
+    stored = session.run("SELECT value FROM app_state WHERE key = :k", {"k": key})
     value = str(stored.scalar() or "")
     last = int(value) if value.isdigit() else _highest(session, prefix)
-    taken = session.execute(
-        text("SELECT 1 FROM support_case WHERE number = :n"), {"n": f"{prefix}{last + 1:04d}"}
+    taken = session.run(
+        "SELECT 1 FROM support_case WHERE number = :n", {"n": f"{prefix}{last + 1:04d}"}
     ).first()
     if taken is not None:
         last = _highest(session, prefix)
-    changed = session.execute(
-        text("UPDATE app_state SET value = :v WHERE key = :k"), {"k": key, "v": str(last + 1)}
+    changed = session.run(
+        "UPDATE app_state SET value = :v WHERE key = :k", {"k": key, "v": str(last + 1)}
     )
     if not getattr(changed, "rowcount", 0):
         sql.insert_plain(session, "app_state", {"key": key, "value": str(last + 1)})
@@ -107,7 +105,7 @@ def _next_number(session: CrmSession, year: int) -> str:
 
 
 def event(
-    session: CrmSession,
+    session: Db,
     ident: int,
     kind: str,
     by: str,
@@ -137,14 +135,14 @@ def event(
 
 
 def open_case_in(
-    session: CrmSession, store: Store, contact_id: int, data: CaseInput, *, at: datetime
+    session: Db, store: Store, contact_id: int, data: CaseInput, *, at: datetime
 ) -> int:
     """Insert a case (and its first event) in the caller's transaction; returns its id."""
     subject = validate.name(data.subject, "subject")
     priority = _choice(data.priority or "normal", PRIORITIES, "priority")
     level = levels(store).level(priority, at)
-    company = session.execute(
-        text("SELECT company_id FROM contact WHERE id = :c"), {"c": contact_id}
+    company = session.run(
+        "SELECT company_id FROM contact WHERE id = :c", {"c": contact_id}
     ).scalar()
     by = store.settings.owner.strip()
     ident = sql.insert(
@@ -189,19 +187,17 @@ def open_case(store: Store, contact_ref: str, data: CaseInput) -> CaseView:
     """Open a case for a contact (and the contact's company) in one transaction."""
     from pocketcrm.core.services.lookup import resolve_contact
 
-    with store.write() as session:
+    with store.sql_write() as session:
         contact_id = resolve_contact(session, contact_ref, region=store.settings.default_region)
         ident = open_case_in(session, store, contact_id, data, at=clock.now())
         return load(session, store, ident)
 
 
-def _row(session: CrmSession, ident: int) -> dict[str, object]:
-    found = session.execute(
-        text(
-            "SELECT status, first_response_at, first_response_due_at, resolution_due_at, "
-            "priority, contact_id, number, subject, thread_id, assignee FROM support_case "
-            "WHERE id = :i"
-        ),
+def _row(session: Db, ident: int) -> dict[str, object]:
+    found = session.run(
+        "SELECT status, first_response_at, first_response_due_at, resolution_due_at, "
+        "priority, contact_id, number, subject, thread_id, assignee FROM support_case "
+        "WHERE id = :i",
         {"i": ident},
     ).one()
     return dict(found._asdict())
@@ -214,7 +210,7 @@ def _next_due(status: str, answered: object, first_due: object, resolve_due: obj
     return resolve_due if answered is not None else first_due
 
 
-def _update(session: CrmSession, ident: int, changes: dict[str, object]) -> None:
+def _update(session: Db, ident: int, changes: dict[str, object]) -> None:
     row = _row(session, ident)
     merged = {**row, **changes}
     changes["next_due_at"] = _next_due(
@@ -226,16 +222,14 @@ def _update(session: CrmSession, ident: int, changes: dict[str, object]) -> None
     changes["updated_at"] = clock.now()
     values = {k: db_time(v) if isinstance(v, datetime) else v for k, v in changes.items()}
     assignments = ", ".join(f"{name} = :{name}" for name in values)
-    session.execute(
-        text(f"UPDATE support_case SET {assignments} WHERE id = :id"), {**values, "id": ident}
-    )
+    session.run(f"UPDATE support_case SET {assignments} WHERE id = :id", {**values, "id": ident})
 
 
 def _word(status: str) -> str:
     return STATUS_WORDS.get(status, status)
 
 
-def _move(session: CrmSession, store: Store, ident: int, target: str, *, force: bool) -> None:
+def _move(session: Db, store: Store, ident: int, target: str, *, force: bool) -> None:
     """Apply one status move with its rules and events (reopen counted, close needs resolve)."""
     row = _row(session, ident)
     current = str(row["status"])
@@ -260,9 +254,8 @@ def _move(session: CrmSession, store: Store, ident: int, target: str, *, force: 
     elif current in ("resolved", "closed"):  # back to work: a reopen
         level = levels(store).level(str(row["priority"]), now)
         changes.update(resolved_at=None, closed_at=None, resolution_due_at=level.resolution_due)
-        session.execute(
-            text("UPDATE support_case SET reopen_count = reopen_count + 1 WHERE id = :i"),
-            {"i": ident},
+        session.run(
+            "UPDATE support_case SET reopen_count = reopen_count + 1 WHERE id = :i", {"i": ident}
         )
     _update(session, ident, changes)
     event(session, ident, "status", store.settings.owner.strip(), before=current, after=target)
@@ -271,14 +264,14 @@ def _move(session: CrmSession, store: Store, ident: int, target: str, *, force: 
 def set_status(store: Store, ref: str, status: str, *, force: bool = False) -> CaseView:
     """Move a case to STATUS (new, open, waiting, resolved, closed)."""
     target = status_name(status)
-    with store.write() as session:
+    with store.sql_write() as session:
         ident = case_id(session, ref)
         _move(session, store, ident, target, force=force)
         return load(session, store, ident)
 
 
 def resolve_case(store: Store, ref: str, note: str = "") -> CaseView:
-    with store.write() as session:
+    with store.sql_write() as session:
         ident = case_id(session, ref)
         _move(session, store, ident, "resolved", force=False)
         if note.strip():
@@ -288,7 +281,7 @@ def resolve_case(store: Store, ref: str, note: str = "") -> CaseView:
 
 def reopen_case(store: Store, ref: str, reason: str = "") -> CaseView:
     """A resolved or closed case goes back to open (counted on the case)."""
-    with store.write() as session:
+    with store.sql_write() as session:
         ident = case_id(session, ref)
         current = str(_row(session, ident)["status"])
         if current not in ("resolved", "closed"):
@@ -305,7 +298,7 @@ def reopen_case(store: Store, ref: str, reason: str = "") -> CaseView:
 def assign_case(store: Store, ref: str, assignee: str, department: str | None = None) -> CaseView:
     """Give the case to someone (a login; '' leaves it unassigned), optionally a department."""
     who = _short(assignee, "assignee")
-    with store.write() as session:
+    with store.sql_write() as session:
         ident = case_id(session, ref)
         before = str(_row(session, ident)["assignee"])
         changes: dict[str, object] = {"assignee": who}
@@ -321,14 +314,14 @@ def add_note(store: Store, ref: str, body: str) -> CaseView:
     note = validate.block(body, "text")
     if not note:
         raise Invalid("text", "the note is empty; say what happened")
-    with store.write() as session:
+    with store.sql_write() as session:
         ident = case_id(session, ref)
         event(session, ident, "note", store.settings.owner.strip(), body=note)
         return load(session, store, ident)
 
 
 def log_email(
-    session: CrmSession,
+    session: Db,
     store: Store,
     contact_id: int,
     *,
@@ -341,8 +334,8 @@ def log_email(
     from pocketcrm.core.search import reindex
     from pocketcrm.core.services.activity import refresh_contact_dates
 
-    company = session.execute(
-        text("SELECT company_id FROM contact WHERE id = :c"), {"c": contact_id}
+    company = session.run(
+        "SELECT company_id FROM contact WHERE id = :c", {"c": contact_id}
     ).scalar()
     interaction = sql.insert(
         session,
@@ -367,12 +360,10 @@ def log_email(
     return interaction
 
 
-def _recipient(session: CrmSession, contact_id: int) -> tuple[str, str]:
-    row = session.execute(
-        text(
-            "SELECT c.display_name, e.address FROM contact c JOIN contact_email e "
-            "ON e.contact_id = c.id WHERE c.id = :c ORDER BY e.is_primary DESC, e.id LIMIT 1"
-        ),
+def _recipient(session: Db, contact_id: int) -> tuple[str, str]:
+    row = session.run(
+        "SELECT c.display_name, e.address FROM contact c JOIN contact_email e "
+        "ON e.contact_id = c.id WHERE c.id = :c ORDER BY e.is_primary DESC, e.id LIMIT 1",
         {"c": contact_id},
     ).first()
     if row is None:
@@ -390,7 +381,7 @@ def reply(store: Store, ref: str, body: str, *, wait: bool = False) -> CaseView:
     message = validate.block(body, "text")
     if not message:
         raise Invalid("text", "the reply is empty; write what the customer should read")
-    with store.read() as session:
+    with store.sql_read() as session:
         ident = case_id(session, ref)
         row = _row(session, ident)
         name, address = _recipient(session, int(str(row["contact_id"])))
@@ -411,13 +402,10 @@ def reply(store: Store, ref: str, body: str, *, wait: bool = False) -> CaseView:
     return _record_reply(store, ident, message, sent_id, wait=wait)
 
 
-def _thread(session: CrmSession, ident: int, thread_id: str) -> list[str]:
+def _thread(session: Db, ident: int, thread_id: str) -> list[str]:
     """The Message-IDs of the case's mail so far, oldest first (for References)."""
-    ids = session.execute(
-        text(
-            "SELECT message_id FROM case_event WHERE case_id = :i AND message_id <> '' "
-            "ORDER BY at, id"
-        ),
+    ids = session.run(
+        "SELECT message_id FROM case_event WHERE case_id = :i AND message_id <> '' ORDER BY at, id",
         {"i": ident},
     ).scalars()
     found = [thread_id] if thread_id else []
@@ -427,7 +415,7 @@ def _thread(session: CrmSession, ident: int, thread_id: str) -> list[str]:
 def _record_reply(store: Store, ident: int, message: str, sent_id: str, *, wait: bool) -> CaseView:
     now = clock.now()
     by = store.settings.owner.strip()
-    with store.write() as session:
+    with store.sql_write() as session:
         row = _row(session, ident)
         interaction = log_email(
             session,
@@ -464,7 +452,7 @@ def close_case(
 ) -> CaseView:
     """Close a case; with the survey on ([service] survey or `survey`), mail the customer the
     one-question satisfaction email (a failed survey does not undo the close)."""
-    with store.write() as session:
+    with store.sql_write() as session:
         ident = case_id(session, ref)
         _move(session, store, ident, "closed", force=force)
         closed = load(session, store, ident)
@@ -474,7 +462,7 @@ def close_case(
 
 
 def get_closed(store: Store, ident: int) -> CaseView:
-    with store.read() as session:
+    with store.sql_read() as session:
         return load(session, store, ident)
 
 
@@ -488,7 +476,7 @@ def send_survey(store: Store, ref: str) -> CaseView:
     """Mail the one-question survey; the reply is read back by `mail fetch`."""
     from pocketcrm.core import outbound
 
-    with store.read() as session:
+    with store.sql_read() as session:
         ident = case_id(session, ref)
         row = _row(session, ident)
         name, address = _recipient(session, int(str(row["contact_id"])))
@@ -504,9 +492,9 @@ def send_survey(store: Store, ref: str) -> CaseView:
             references=tuple(refs),
         ),
     )
-    with store.write() as session:
-        session.execute(
-            text("UPDATE support_case SET survey_sent_at = :n WHERE id = :i"),
+    with store.sql_write() as session:
+        session.run(
+            "UPDATE support_case SET survey_sent_at = :n WHERE id = :i",
             {"n": db_time(clock.now()), "i": ident},
         )
         event(session, ident, "survey", store.settings.owner.strip(), message_id=sent_id)
@@ -514,19 +502,19 @@ def send_survey(store: Store, ref: str) -> CaseView:
 
 
 def record_satisfaction(
-    session: CrmSession, store: Store, ident: int, score: int, comment: str, *, at: datetime
+    session: Db, store: Store, ident: int, score: int, comment: str, *, at: datetime
 ) -> None:
     """The customer's 1-5 answer to the survey (the latest answer counts)."""
     validate.satisfaction(score)
-    session.execute(
-        text("UPDATE support_case SET satisfaction = :s, satisfaction_comment = :c WHERE id = :i"),
+    session.run(
+        "UPDATE support_case SET satisfaction = :s, satisfaction_comment = :c WHERE id = :i",
         {"s": score, "c": comment.strip()[:2000], "i": ident},
     )
     event(session, ident, "satisfaction", "", after=str(score), body=comment.strip(), at=at)
 
 
 def add_inbound(
-    session: CrmSession,
+    session: Db,
     store: Store,
     ident: int,
     body: str,
@@ -552,7 +540,7 @@ def add_inbound(
 
 
 def add_outbound(
-    session: CrmSession,
+    session: Db,
     store: Store,
     ident: int,
     body: str,
