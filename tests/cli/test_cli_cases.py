@@ -22,6 +22,15 @@ def ann(run: Run) -> None:
 
 
 @pytest.fixture
+def team(run: Run) -> None:
+    """Bob Stone in Repairs, Cy Young and "me" in no department."""
+    run("department", "add", "Repairs")
+    run("user", "add", "bob", "--name", "Bob Stone", "-d", "Repairs")
+    run("user", "add", "cy", "--name", "Cy Young")
+    run("user", "add", "me", "--name", "Me Myself")
+
+
+@pytest.fixture
 def smtp(run: Run) -> Iterator[Server]:
     for server in start(Recorder()):
         run("config", "set", "reminders.smtp.host", "127.0.0.1")
@@ -31,24 +40,27 @@ def smtp(run: Run) -> Iterator[Server]:
         yield server
 
 
-def test_open_show_and_list(run: Run, core: Callable[[], Store], ann: None) -> None:
+def test_open_show_and_list(run: Run, core: Callable[[], Store], ann: None, team: None) -> None:
     number = run(
         "case", "open", "ann", "Oven broken", "--priority", "urgent", "--product", "Oven X2",
-        "--assign", "bob", "--body", "It smokes.",
+        "--assign", "Bob Stone", "--body", "It smokes.",
     ).stdout.strip()  # fmt: skip
     assert number == "CASE-2026-0001"
     shown = run("case", "show", number).stdout
     assert "Oven broken" in shown and "It smokes." in shown and "opened" in shown
+    assert "(Repairs)" in shown  # the assignee's department
     listed = json.loads(run("case", "list", "--json").stdout)
-    assert [(c["number"], c["assignee"], c["product"]) for c in listed] == [
-        (number, "bob", "Oven X2")
+    assert [(c["number"], c["assignee"], c["product"], c["department"]) for c in listed] == [
+        (number, "bob", "Oven X2", "Repairs")
     ]
     rows = list(csv.reader(io.StringIO(run("case", "list", "--csv").stdout)))
     assert rows[0][:3] == ["number", "status", "priority"] and rows[1][0] == number
     assert case_views.get_case(core(), number).priority == "urgent"
 
 
-def test_mine_status_breached(run: Run, ann: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mine_status_breached(
+    run: Run, ann: None, team: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run("case", "open", "ann", "Mine", "--assign", "me", "--priority", "urgent")
     run("case", "open", "ann", "Theirs", "--assign", "bob")
     monkeypatch.setenv("POCKETCRM_OWNER", "me")
@@ -61,7 +73,9 @@ def test_mine_status_breached(run: Run, ann: None, monkeypatch: pytest.MonkeyPat
     assert run("case", "list", "--status", "resolved", "--ids").stdout.split() == ["CASE-2026-0002"]
 
 
-def test_status_moves_and_close_rules(run: Run, core: Callable[[], Store], ann: None) -> None:
+def test_status_moves_and_close_rules(
+    run: Run, core: Callable[[], Store], ann: None, team: None
+) -> None:
     run("case", "open", "ann", "Oven")
     refused = run("case", "close", "CASE-2026-0001", code=2)
     assert "--force" in refused.stderr and "Traceback" not in refused.stderr
@@ -75,7 +89,35 @@ def test_status_moves_and_close_rules(run: Run, core: Callable[[], Store], ann: 
     assert "status" in bad.stderr
     run("case", "assign", "CASE-2026-0001", "cy", "--department", "repairs")
     view = case_views.get_case(core(), "CASE-2026-0001")
-    assert (view.status, view.assignee, view.department) == ("waiting", "cy", "repairs")
+    assert (view.status, view.assignee, view.department) == ("waiting", "cy", "Repairs")
+
+
+def test_an_unknown_assignee_is_exit_2_with_the_closest_and_writes_nothing(
+    run: Run, core: Callable[[], Store], ann: None, team: None
+) -> None:
+    refused = run("case", "open", "ann", "Oven", "--assign", "bobb", code=2)
+    assert "closest: bob" in refused.stderr and "Traceback" not in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert case_views.list_cases(core()) == []
+    run("case", "open", "ann", "Oven")
+    refused = run("case", "assign", "CASE-2026-0001", "Bob Stne", code=2)
+    assert "closest: bob" in refused.stderr
+    assert case_views.get_case(core(), "CASE-2026-0001").assignee == ""
+    assert "assigned to bob" in run("case", "assign", "CASE-2026-0001", "Bob Stone").stdout
+    view = case_views.get_case(core(), "CASE-2026-0001")
+    assert (view.assignee, view.department) == ("bob", "Repairs")
+
+
+def test_a_catalogue_product_is_linked_and_shown_with_its_sku(
+    run: Run, core: Callable[[], Store], ann: None
+) -> None:
+    run("product", "add", "OVN-X2", "--name", "Oven X2", "--price", "499")
+    run("case", "open", "ann", "Smokes", "--product", "ovn-x2")
+    run("case", "open", "ann", "Hums", "--product", "Grandma's mixer")
+    first, second = (case_views.get_case(core(), n) for n in ("CASE-2026-0001", "CASE-2026-0002"))
+    assert (first.product, first.product_sku) == ("Oven X2", "OVN-X2")
+    assert (second.product, second.product_id) == ("Grandma's mixer", None)
+    assert "Oven X2 (OVN-X2)" in run("case", "show", "CASE-2026-0001").stdout
 
 
 def test_unknown_case_is_exit_3(run: Run) -> None:

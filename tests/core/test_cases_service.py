@@ -5,6 +5,7 @@ The clock is fixed at Tue 1 Dec 2026 10:00 Berlin; business hours are the defaul
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +14,7 @@ from smtp_kit import Recorder, Server, start
 from sqlalchemy import text
 
 from pocketcrm.core.errors import Invalid, NotFound
-from pocketcrm.core.services import case_views, cases, contacts
+from pocketcrm.core.services import case_views, cases, contacts, departments, products, users
 from pocketcrm.core.services.cases import CaseInput
 from pocketcrm.core.services.contacts import ContactInput
 from pocketcrm.core.store import Store
@@ -120,15 +121,72 @@ def test_a_failed_send_records_nothing(store: Store, smtp: Server) -> None:
     assert [e.kind for e in case_views.timeline(store, made.number)] == ["opened"]
 
 
+_made = [0]
+
+
+def team(store: Store) -> dict[str, str]:
+    """Bob Stone in Repairs, Cy Young in no department, a Support department: their logins
+    (on PostgreSQL unique to the test: login roles are shared by the server's databases)."""
+    _made[0] += 1
+    tail = "" if store.is_sqlite else f"{os.getpid()}x{_made[0]}"
+    who = {name: f"{name}{tail}" for name in ("bob", "cy")}
+    password = None if store.is_sqlite else "a long password!"
+    departments.add_department(store, "Repairs")
+    departments.add_department(store, "Support")
+    users.add_user(store, users.UserInput(who["bob"], name="Bob Stone", department="Repairs"),
+                   password=password)  # fmt: skip
+    users.add_user(store, users.UserInput(who["cy"], name="Cy Young"), password=password)
+    return who
+
+
 def test_internal_note_and_assign(store: Store) -> None:
     ann(store)
+    bob = team(store)["bob"]
     made = cases.open_case(store, "ann", CaseInput("Oven broken"))
     cases.add_note(store, made.number, "Called the supplier")
-    assigned = cases.assign_case(store, made.number, "bob", "support")
-    assert (assigned.assignee, assigned.department) == ("bob", "support")
-    assert [c.number for c in case_views.list_cases(store, assignee="BOB")] == [made.number]
+    assigned = cases.assign_case(store, made.number, bob, "support")
+    assert (assigned.assignee, assigned.department) == (bob, "Support")
+    found = case_views.list_cases(store, assignee=bob.upper())
+    assert [c.number for c in found] == [made.number]
     with pytest.raises(Invalid):
         cases.add_note(store, made.number, "   ")
+
+
+def test_the_assignee_is_a_user_and_brings_their_department(store: Store) -> None:
+    ann(store)
+    who = team(store)
+    bob, cy = who["bob"], who["cy"]
+    made = cases.open_case(store, "ann", CaseInput("Oven broken", assignee="Bob Stone"))
+    assert (made.assignee, made.department) == (bob, "Repairs")  # a name finds the login
+    mine = cases.open_case(store, "ann", CaseInput("Mixer", assignee=cy, department="x"))
+    assert (mine.assignee, mine.department) == (cy, "x")  # given: kept as typed
+    moved = cases.assign_case(store, mine.number, bob.upper())
+    assert (moved.assignee, moved.department) == (bob, "Repairs")
+    kept = cases.assign_case(store, made.number, "Cy Young")  # no department: it stays
+    assert (kept.assignee, kept.department) == (cy, "Repairs")
+    with pytest.raises(Invalid, match=f"closest: {bob}") as caught:
+        cases.open_case(store, "ann", CaseInput("Scale", assignee=bob + "b"))
+    assert caught.value.field == "assign"
+    with pytest.raises(Invalid, match="no user 'zed'"):
+        cases.assign_case(store, made.number, "zed")
+    assert case_views.get_case(store, made.number).assignee == cy  # nothing written
+    assert len(case_views.list_cases(store)) == 2
+    users.set_active(store, bob, False)
+    with pytest.raises(Invalid, match="disabled"):
+        cases.assign_case(store, made.number, bob)
+
+
+def test_the_product_refers_to_the_catalogue_when_it_names_an_entry(store: Store) -> None:
+    ann(store)
+    oven = products.add_product(store, products.ProductInput(sku="OVN-X2", name="Oven X2"))
+    by_sku = cases.open_case(store, "ann", CaseInput("Smokes", product="ovn-x2"))
+    by_name = cases.open_case(store, "ann", CaseInput("Door", product="oven x2"))
+    free = cases.open_case(store, "ann", CaseInput("Other", product="Grandma's mixer"))
+    assert (by_sku.product_id, by_sku.product, by_sku.product_sku) == (
+        oven.id, "Oven X2", "OVN-X2"
+    )  # fmt: skip
+    assert (by_name.product_id, by_name.product) == (oven.id, "Oven X2")
+    assert (free.product_id, free.product, free.product_sku) == (None, "Grandma's mixer", "")
 
 
 def test_queue_order_and_breaches(store: Store, fixed_clock: FixedClock) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from tuihelp import NOW, screen_text, settle, type_text
 
-from pocketcrm.core.services import case_views, cases
+from pocketcrm.core.services import case_views, cases, users
 from pocketcrm.core.services.cases import CaseInput
 from pocketcrm.tui.app import PocketCRM, make_app
 from pocketcrm.tui.screens.card import CardScreen
@@ -23,9 +23,11 @@ def app_for(store: Any) -> PocketCRM:
 
 
 def some_cases(store: Any) -> list[str]:
+    users.add_user(store, users.UserInput("sam", name="Sam Reyes"))
+    users.add_user(store, users.UserInput("kit", name="Kit Hale"))
     made = [
         cases.open_case(store, "ann.lee@example.com", CaseInput("Printer jams", priority="low", product="Laser 5")),
-        cases.open_case(store, "ann.lee@example.com", CaseInput("Invoice wrong", priority="urgent", assignee="Sam")),
+        cases.open_case(store, "ann.lee@example.com", CaseInput("Invoice wrong", priority="urgent", assignee="Sam Reyes")),
         cases.open_case(store, "ben okafor", CaseInput("Delivery late", description="Order 12 is a week late.")),
     ]  # fmt: skip
     with store.write() as session:
@@ -56,10 +58,16 @@ async def test_queue_reply_assign_resolve_close(crm_store: Any) -> None:
         await pilot.press("a")
         await settle(pilot)
         login = app.screen.query_one("#assign-login")
-        login.value = "Robin"  # type: ignore[attr-defined]
+        login.value = "Kitt"  # type: ignore[attr-defined]  # nobody: refused, form stays
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert case_views.get_case(crm_store, numbers[1]).assignee == "Robin"
+        assert "closest: kit" in screen_text(app)
+        assert case_views.get_case(crm_store, numbers[1]).assignee == "sam"
+        login = app.screen.query_one("#assign-login")
+        login.value = "Kit Hale"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert case_views.get_case(crm_store, numbers[1]).assignee == "kit"
         await pilot.press("s")
         await settle(pilot)
         assert case_views.get_case(crm_store, numbers[1]).status == "resolved"

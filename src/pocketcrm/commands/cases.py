@@ -93,15 +93,26 @@ def open_(
     priority: Annotated[
         str, typer.Option(help="low, normal, high or urgent.", metavar="PRIORITY")
     ] = "normal",
-    product: Annotated[str, typer.Option(help="The product it concerns.", metavar="TEXT")] = "",
+    product: Annotated[
+        str,
+        typer.Option(
+            help="The product it concerns: a catalogue SKU or name links it; else free text.",
+            metavar="TEXT",
+        ),
+    ] = "",
     channel: Annotated[
         str,
         typer.Option(
             help="How it came in: email, phone, web, chat, in_person, other.", metavar="CHANNEL"
         ),
     ] = "email",
-    assign: Annotated[str, typer.Option(help="Who works on it (a login).", metavar="LOGIN")] = "",
-    department: Annotated[str, typer.Option(help="The department.", metavar="TEXT")] = "",
+    assign: Annotated[
+        str, typer.Option(help="Who works on it: a user's login or name.", metavar="USER")
+    ] = "",
+    department: Annotated[
+        str,
+        typer.Option(help="The department (default: the assignee's).", metavar="TEXT"),
+    ] = "",
     tags: Annotated[
         str, typer.Option("--tags", help="Tags, comma-separated.", metavar="TAGS")
     ] = "",
@@ -225,7 +236,7 @@ def show(number: Number, db: DbOption = None, as_json: JsonOption = False) -> No
     if view.breached:
         lines.append("[bold red]past its service level[/bold red]")
     extras = [
-        ("product", view.product),
+        ("product", f"{view.product} ({view.product_sku})" if view.product_sku else view.product),
         ("channel", view.channel),
         ("tags", ", ".join(view.tags)),
         ("reopened", f"{view.reopen_count} times" if view.reopen_count else ""),
@@ -275,9 +286,13 @@ def reply(
 @handle_errors
 def assign(
     number: Number,
-    login: Annotated[str, typer.Argument(help="Who takes it ('' for nobody).", metavar="LOGIN")],
+    login: Annotated[
+        str,
+        typer.Argument(help="Who takes it: a login or a name ('' for nobody).", metavar="USER"),
+    ],
     department: Annotated[
-        str | None, typer.Option(help="Also move it to this department.", metavar="TEXT")
+        str | None,
+        typer.Option(help="Move it to this department (default: the assignee's).", metavar="TEXT"),
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,

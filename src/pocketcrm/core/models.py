@@ -765,7 +765,10 @@ class SupportCase(SQLModel, table=True):
     company_id: int | None = Field(
         default=None, foreign_key="company.id", index=True, ondelete="SET NULL"
     )
-    product: str = _text()  # free text until the catalogue links it
+    product: str = _text()  # the catalogue's name when linked, else the free text typed
+    product_id: int | None = Field(
+        default=None, foreign_key="product.id", index=True, ondelete="SET NULL"
+    )  # migration 0019: the catalogue entry the product matched, if any
     subject: str
     description: str = _text()
     channel: str = "email"  # email, phone, web, chat, in_person, other

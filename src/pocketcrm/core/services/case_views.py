@@ -57,6 +57,8 @@ class CaseView:
     satisfaction_comment: str
     breached: bool  # the running target has passed
     due_soon: bool  # the running target passes within warn_hours
+    product_id: int | None = None  # the catalogue entry `product` names, if it is one
+    product_sku: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -96,9 +98,10 @@ SELECT = (
     "s.description, s.channel, s.priority, s.status, s.assignee, s.department, s.tags, "
     "s.created_by, s.created_at, s.updated_at, s.first_response_due_at, s.resolution_due_at, "
     "s.next_due_at, s.first_response_at, s.resolved_at, s.closed_at, s.reopen_count, "
-    "s.satisfaction, s.satisfaction_comment "
+    "s.satisfaction, s.satisfaction_comment, s.product_id, p.sku "
     "FROM support_case s JOIN contact c ON c.id = s.contact_id "
     "LEFT JOIN company co ON co.id = s.company_id AND co.deleted_at IS NULL "
+    "LEFT JOIN product p ON p.id = s.product_id "
     "WHERE s.deleted_at IS NULL AND c.deleted_at IS NULL"
 )
 
@@ -158,6 +161,8 @@ def view(row: Sequence[Any], now: datetime, warn: timedelta) -> CaseView:
         satisfaction_comment=str(row[25]),
         breached=breached,
         due_soon=due_soon,
+        product_id=None if row[26] is None else int(row[26]),
+        product_sku=str(row[27] or ""),
     )
 
 

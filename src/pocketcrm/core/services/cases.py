@@ -72,6 +72,50 @@ def _short(value: str, field: str, limit: int = 100) -> str:
     return cleaned
 
 
+def _product(session: Db, typed: str) -> tuple[int | None, str]:
+    """(catalogue id, name) of the product TYPED names: its SKU, else the one product of
+    that name (any case, retired ones too, as `product show` finds them); (None, the text)
+    when none does: a product outside the catalogue stays allowed as free text."""
+    cleaned = _short(typed, "product", 200)
+    if not cleaned:
+        return None, ""
+    for column in ("sku", "name"):
+        rows = session.run(
+            f"SELECT id, name FROM product WHERE upper({column}) = :k", {"k": cleaned.upper()}
+        ).all()
+        if len(rows) == 1:
+            return int(rows[0][0]), str(rows[0][1])
+    return None, cleaned
+
+
+def _assignee(session: Db, typed: str, field: str) -> tuple[str, str]:
+    """(login, their department's name) of the user TYPED names: a login or a name, as for
+    --owner (users.owner_in: unknown -> Invalid with the closest logins; '' -> nobody)."""
+    from pocketcrm.core.services.users import owner_in
+
+    login = owner_in(session, typed, field=field)
+    if not login:
+        return "", ""
+    department = session.run(
+        "SELECT d.name FROM app_user u JOIN department d ON d.id = u.department_id "
+        "WHERE u.login = :l",
+        {"l": login},
+    ).scalar()
+    return login, str(department or "")
+
+
+def _department(session: Db, typed: str) -> str:
+    """A department as typed: the department's own name when one matches (folded), so
+    `report service --by department` counts "support" and "Support" once; else the text."""
+    from pocketcrm.core.search import fold
+
+    cleaned = _short(typed, "department")
+    if not cleaned:
+        return ""
+    found = session.run("SELECT name FROM department WHERE name_key = :k", {"k": fold(cleaned)})
+    return str(found.scalar() or cleaned)
+
+
 def _highest(session: Db, prefix: str) -> int:
     numbers = session.run(
         "SELECT number FROM support_case WHERE number LIKE :p", {"p": prefix + "%"}
@@ -145,6 +189,8 @@ def open_case_in(
         "SELECT company_id FROM contact WHERE id = :c", {"c": contact_id}
     ).scalar()
     by = store.settings.owner.strip()
+    product_id, product = _product(session, data.product)
+    assignee, their_department = _assignee(session, data.assignee, "assign")
     ident = sql.insert(
         session,
         "support_case",
@@ -153,14 +199,15 @@ def open_case_in(
             "number": _next_number(session, at.astimezone(clock.local_zone()).year),
             "contact_id": contact_id,
             "company_id": company,
-            "product": _short(data.product, "product", 200),
+            "product": product,
+            "product_id": product_id,
             "subject": subject,
             "description": validate.block(data.description, "description"),
             "channel": _choice(data.channel or "email", CHANNELS, "channel"),
             "priority": priority,
             "status": "new",
-            "assignee": _short(data.assignee, "assignee"),
-            "department": _short(data.department, "department"),
+            "assignee": assignee,
+            "department": _department(session, data.department) or their_department,
             "tags": _tags(data.tags),
             "created_by": by,
             "first_response_due_at": level.first_response_due,
@@ -296,14 +343,17 @@ def reopen_case(store: Store, ref: str, reason: str = "") -> CaseView:
 
 
 def assign_case(store: Store, ref: str, assignee: str, department: str | None = None) -> CaseView:
-    """Give the case to someone (a login; '' leaves it unassigned), optionally a department."""
-    who = _short(assignee, "assignee")
+    """Give the case to someone (a login or a name; '' leaves it unassigned). The case moves
+    to DEPARTMENT when one is given, else to the assignee's department if they have one."""
     with store.sql_write() as session:
         ident = case_id(session, ref)
+        who, their_department = _assignee(session, assignee, "assignee")
         before = str(_row(session, ident)["assignee"])
         changes: dict[str, object] = {"assignee": who}
         if department is not None:
-            changes["department"] = _short(department, "department")
+            changes["department"] = _department(session, department)
+        elif their_department:
+            changes["department"] = their_department
         _update(session, ident, changes)
         event(session, ident, "assign", store.settings.owner.strip(), before=before, after=who)
         return load(session, store, ident)

@@ -55,7 +55,8 @@ class ReplyForm(FormModal[Any]):
 
 
 class AssignForm(FormModal[Any]):
-    """Give the case to someone (a login) and, optionally, a department."""
+    """Give the case to a user (a login or a name) and, optionally, a department (empty:
+    the user's own)."""
 
     ENTER_SAVES = True
     FIELD_FOR: ClassVar[dict[str, str]] = {"assignee": "assign-login", "department": "assign-dept"}
@@ -68,7 +69,9 @@ class AssignForm(FormModal[Any]):
         with Vertical(classes="form-box"):
             yield Static(f"Assign {self.number}", classes="form-title")
             yield from self.field(
-                "assign-login", "Login", Input(self.assignee, id="assign-login", compact=True)
+                "assign-login",
+                "User",
+                Input(self.assignee, placeholder="login or name", id="assign-login", compact=True),
             )
             yield from self.field(
                 "assign-dept", "Department", Input(self.department, id="assign-dept", compact=True)
@@ -87,4 +90,6 @@ class AssignForm(FormModal[Any]):
             self.value("assign-dept"),
             self.number,
         )
-        return lambda: cases.assign_case(store, number, login, department)
+        # A department left as it was lets the new assignee's own apply (the core's rule).
+        moved = department if department != self.department else None
+        return lambda: cases.assign_case(store, number, login, moved)
