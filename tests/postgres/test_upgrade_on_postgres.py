@@ -202,3 +202,40 @@ def test_upgrade_to_0015_journals_on_postgres_by_trigger(pg_server: PgServer) ->
         engine.dispose()
     assert row[:6] == (login, "sql", "contact", 7, 7, "update")
     assert '"title": ["", "Owner"]' in row[6]
+
+
+def test_0019_links_case_products_on_postgres(pg_server: PgServer) -> None:
+    """A team database with cases from before 0019 keeps them (their product text, no link);
+    the column then refers to the catalogue and a deleted product leaves its cases."""
+    url = _database_at(pg_server, "0015")
+    engine = create_engine(database_url(url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO product (id, uuid, sku, name, description, unit, price_cents, "
+                    "currency, cost_cents, tax_rate_bp, category, created_at, updated_at) "
+                    "VALUES (3, 'p3', 'OVN-X2', 'Oven X2', '', 'each', 0, '', 0, 0, '', now(), "
+                    "now())"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO support_case (uuid, number, contact_id, product, subject, "
+                    "description, channel, priority, status, assignee, department, tags, "
+                    "created_by, first_response_due_at, resolution_due_at, reopen_count, "
+                    "thread_id, satisfaction_comment, created_at, updated_at) VALUES ('u1', "
+                    "'CASE-2026-0001', 7, 'Oven X2', 'Oven', '', 'email', 'normal', 'new', '', "
+                    "'', '', '', now(), now(), 0, '', '', now(), now())"
+                )
+            )
+        open_store(url).close()
+        with engine.begin() as conn:
+            row = conn.execute(text("SELECT product, product_id FROM support_case")).one()
+            assert tuple(row) == ("Oven X2", None)
+            conn.execute(text("UPDATE support_case SET product_id = 3"))
+            conn.execute(text("DELETE FROM product WHERE id = 3"))
+            left = conn.execute(text("SELECT count(*), max(product_id) FROM support_case")).one()
+    finally:
+        engine.dispose()
+    assert tuple(left) == (1, None)
