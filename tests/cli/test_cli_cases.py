@@ -170,3 +170,18 @@ def test_report_service_section(run: Run, ann: None) -> None:
         run("report", "service", "--json", "--since", "7d", "--until", "2026-12-01").stdout
     )
     assert data["opened"] == 1 and data["by_product"] == [{"key": "Oven X2", "count": 1}]
+
+
+def test_report_service_by_department(run: Run, ann: None, team: None) -> None:
+    run("case", "open", "ann", "Oven", "--assign", "bob")  # Bob is in Repairs
+    run("case", "open", "ann", "Bill")
+    lines = run("report", "service", "--by", "department", "--until", "2026-12-01").stdout
+    rows = [line.split("\t") for line in lines.splitlines() if "\t" in line]
+    assert rows[0][:3] == ["department", "opened", "closed"]
+    assert {r[0]: r[1] for r in rows[1:]} == {"Repairs": "1", "(none)": "1"}
+    data = json.loads(
+        run("report", "service", "--by", "department", "--json", "--until", "2026-12-01").stdout
+    )
+    assert {g["key"]: g["opened"] for g in data["groups"]} == {"Repairs": 1, "(none)": 1}
+    refused = run("report", "service", "--by", "colour", code=2)
+    assert "by" in refused.stderr and "department" in refused.stderr

@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
+import pytest
 from coresupport import NOW, FixedClock
 
 from pocketcrm.core import clock
+from pocketcrm.core.errors import Invalid
 from pocketcrm.core.services import case_views, cases, contacts, users
 from pocketcrm.core.services.cases import CaseInput
 from pocketcrm.core.services.contacts import ContactInput
@@ -60,3 +62,32 @@ def test_service_figures(store: Store, fixed_clock: FixedClock) -> None:
     assert report.breached_now == 1  # the scale: unanswered for a week
     assert c.number not in {x.key for x in report.by_product}
     assert sum(w.count for w in report.opened_by_week) == 3
+
+
+def test_service_figures_by_department(store: Store, fixed_clock: FixedClock) -> None:
+    """`report service --by department`: each department's own figures; a case with no
+    department counts under "(none)"; an unknown group is refused naming the field."""
+    contacts.create_contact(store, ContactInput(name="Ann Lee", emails=["ann@example.com"]))
+    repairs = cases.open_case(store, "ann", CaseInput("Oven", department="Repairs"))
+    cases.open_case(store, "ann", CaseInput("Door", department="Repairs", priority="urgent"))
+    cases.open_case(store, "ann", CaseInput("Bill", department="Accounts"))
+    cases.open_case(store, "ann", CaseInput("Other"))
+    fixed_clock.advance(hours=2)
+    _reply(store, repairs.number)
+    cases.resolve_case(store, repairs.number)
+    since, until = NOW - timedelta(days=1), clock.now() + timedelta(hours=1)
+    report = service_report(store, since, until, by="Department")
+    assert report.grouped_by == "department" and report.opened == 4
+    rows = {g.key: g for g in report.groups}
+    assert [g.key for g in report.groups] == ["Repairs", "(none)", "Accounts"]
+    assert (rows["Repairs"].opened, rows["Repairs"].resolved, rows["Repairs"].open_now) == (
+        2, 1, 1
+    )  # fmt: skip
+    assert rows["Repairs"].median_first_response_hours == 2.0
+    assert rows["Repairs"].within_level_percent == 100.0
+    assert rows["Repairs"].breached_now == 1  # the urgent door: 1 business hour, unanswered
+    assert (rows["Accounts"].opened, rows["Accounts"].resolved) == (1, 0)
+    assert service_report(store, since, until).groups == ()
+    with pytest.raises(Invalid) as caught:
+        service_report(store, since, until, by="colour")
+    assert caught.value.field == "by"

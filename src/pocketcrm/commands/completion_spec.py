@@ -498,6 +498,7 @@ SPEC: dict[str, Any] = {
         "options": {
             "--since": ("since", True),
             "--until": ("until", True),
+            "--by": ("by", True),
             "--db": ("db", True),
             "--json": ("as_json", False),
         },

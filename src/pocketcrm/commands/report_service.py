@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 from pocketcrm.commands.common import (
     DbOption,
@@ -12,11 +14,25 @@ from pocketcrm.commands.common import (
     open_db,
     print_json,
     say,
+    table,
 )
 from pocketcrm.commands.reportkit import SinceOption, UntilOption, bars, moments, sparkline
 
 if TYPE_CHECKING:
-    from pocketcrm.core.services.service_report import ServiceReport
+    from pocketcrm.core.services.service_report import ServiceGroup, ServiceReport
+
+ByOption = Annotated[
+    str,
+    typer.Option(
+        "--by",
+        help="The figures for each product, priority, channel, assignee or department.",
+        metavar="GROUP",
+    ),
+]
+GROUP_COLUMNS = [
+    "opened", "closed", "open now", "past level now", "median first reply h",
+    "median resolution h", "resolved", "within level", "reopened", "satisfaction",
+]  # fmt: skip
 
 
 def _hours(value: float | None) -> str:
@@ -58,18 +74,47 @@ def render(report: ServiceReport) -> None:
     say("\n".join(lines).rstrip())
 
 
+def _figure(value: float | None, suffix: str = "") -> str:
+    return "-" if value is None else f"{value:g}{suffix}"
+
+
+def _group_cells(group: ServiceGroup) -> list[object]:
+    rated = (
+        f"{group.satisfaction_average:.2f} ({group.satisfaction_count})"
+        if group.satisfaction_average is not None
+        else "-"
+    )
+    return [
+        group.key, group.opened, group.closed, group.open_now, group.breached_now,
+        _figure(group.median_first_response_hours), _figure(group.median_resolution_hours),
+        group.resolved, _figure(group.within_level_percent, "%"),
+        _figure(group.reopen_rate_percent, "%"), rated,
+    ]  # fmt: skip
+
+
+def render_groups(report: ServiceReport) -> None:
+    say(
+        f"[bold]Customer service by {report.grouped_by}[/bold]  "
+        f"{local(report.since, date_only=True)} to {local(report.until, date_only=True)}"
+    )
+    table([report.grouped_by, *GROUP_COLUMNS], [_group_cells(g) for g in report.groups])
+
+
 @handle_errors
 def service(
     since: SinceOption = "",
     until: UntilOption = "",
+    by: ByOption = "",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Support cases: opened and closed, by product, priority, channel, assignee and department; reply and resolution times, service level, reopens, satisfaction."""
     from pocketcrm.core.services.service_report import service_report
 
-    result = service_report(open_db(db), *moments(since, until))
+    result = service_report(open_db(db), *moments(since, until), by=by)
     if as_json:
         print_json(result)
+    elif by:
+        render_groups(result)
     else:
         render(result)

@@ -6,6 +6,9 @@ resolution are business hours (core/sla.py), their medians over the cases that r
 them in the period. "Within the service level" is the share of cases resolved in the period
 by their resolution target; the reopen rate is the share of cases resolved in the period
 that were ever reopened; satisfaction is the survey answers given on cases closed in it.
+
+With `by` (product, priority, channel, assignee or department) the same figures are worked
+out for each group of cases as well: `report service --by department`.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
 
 from pocketcrm.core import clock
+from pocketcrm.core.errors import Invalid
 from pocketcrm.core.periods import period
 from pocketcrm.core.readmodels import Count
 from pocketcrm.core.sla import BusinessHours, business_hours
@@ -52,6 +56,26 @@ class ServiceReport:
     satisfaction_average: float | None
     satisfaction_count: int
     satisfaction_by_score: tuple[Count, ...]
+    grouped_by: str = ""
+    groups: tuple[ServiceGroup, ...] = ()  # with `by`: the figures of each group
+
+
+@dataclass(frozen=True)
+class ServiceGroup:
+    """The period's figures for the cases of one product, priority, assignee..."""
+
+    key: str
+    opened: int
+    closed: int
+    open_now: int
+    breached_now: int
+    median_first_response_hours: float | None
+    median_resolution_hours: float | None
+    resolved: int
+    within_level_percent: float | None
+    reopen_rate_percent: float | None
+    satisfaction_average: float | None
+    satisfaction_count: int
 
 
 def _counts(counter: Counter[str], empty: str = "(none)") -> tuple[Count, ...]:
@@ -92,8 +116,10 @@ _COLUMNS = (
 
 
 def service_report(
-    store: Store, since: datetime | None = None, until: datetime | None = None
+    store: Store, since: datetime | None = None, until: datetime | None = None, by: str = ""
 ) -> ServiceReport:
+    """The period's figures; with BY (one of GROUPS) also each group's."""
+    group = _group_index(by)
     chosen = period(since, until)
     start, end, now = chosen.since, chosen.until, clock.now()
     hours = business_hours(store.settings.service, clock.local_zone())
@@ -111,12 +137,52 @@ def service_report(
         ).all()
 
     tally = _Tally(start, end, now, hours)
+    groups: dict[str, _Tally] = {}
     for row in rows:
         tally.add(row)
-    return tally.report()
+        if group is not None:
+            key = str(row[group])
+            if key not in groups:
+                groups[key] = _Tally(start, end, now, hours)
+            groups[key].add(row)
+    report = tally.report()
+    if group is None:
+        return report
+    empty = "(unassigned)" if by.strip().lower() == "assignee" else "(none)"
+    found = [_group(key or empty, t.report()) for key, t in groups.items()]
+    found = [g for g in found if g.opened or g.closed or g.open_now or g.resolved]
+    found.sort(key=lambda g: (-g.opened, -g.open_now, g.key))
+    return replace(report, grouped_by=by.strip().lower(), groups=tuple(found))
 
 
-_GROUPS = ("product", "priority", "channel", "assignee", "department")
+GROUPS = ("product", "priority", "channel", "assignee", "department")
+
+
+def _group_index(by: str) -> int | None:
+    """The column of _COLUMNS that BY groups on (None without BY; Invalid if unknown)."""
+    if not by.strip():
+        return None
+    name = by.strip().lower()
+    if name not in GROUPS:
+        raise Invalid("by", f"unknown group {by!r}; use one of: {', '.join(GROUPS)}")
+    return 7 + GROUPS.index(name)
+
+
+def _group(key: str, r: ServiceReport) -> ServiceGroup:
+    return ServiceGroup(
+        key=key,
+        opened=r.opened,
+        closed=r.closed,
+        open_now=r.open_now,
+        breached_now=r.breached_now,
+        median_first_response_hours=r.median_first_response_hours,
+        median_resolution_hours=r.median_resolution_hours,
+        resolved=r.resolved,
+        within_level_percent=r.within_level_percent,
+        reopen_rate_percent=r.reopen_rate_percent,
+        satisfaction_average=r.satisfaction_average,
+        satisfaction_count=r.satisfaction_count,
+    )
 
 
 class _Tally:
@@ -128,7 +194,7 @@ class _Tally:
         self.closed_at: list[datetime] = []
         self.firsts: list[float] = []
         self.resolutions: list[float] = []
-        self.groups: dict[str, Counter[str]] = {k: Counter() for k in _GROUPS}
+        self.groups: dict[str, Counter[str]] = {k: Counter() for k in GROUPS}
         self.resolved = self.within = self.reopened = self.open_now = self.breached = 0
         self.scores: Counter[str] = Counter()
 
@@ -145,7 +211,7 @@ class _Tally:
             self.breached += int(due is not None and due <= self.now)
         if self.inside(r[0]):
             self.opened_at.append(created)
-            for i, name in enumerate(_GROUPS, 7):
+            for i, name in enumerate(GROUPS, 7):
                 self.groups[name][str(r[i])] += 1
         answered = self.inside(r[1])
         if answered:
