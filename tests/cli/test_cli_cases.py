@@ -120,9 +120,13 @@ def test_a_catalogue_product_is_linked_and_shown_with_its_sku(
     assert "Oven X2 (OVN-X2)" in run("case", "show", "CASE-2026-0001").stdout
 
 
-def test_unknown_case_is_exit_3(run: Run) -> None:
-    result = run("case", "show", "CASE-2026-0042", code=3)
-    assert result.stderr.count("\n") == 1
+def test_unknown_case_is_exit_3(run: Run, ann: None) -> None:
+    for args in (
+        ("show",), ("reply", "--internal", "hello"), ("assign", ""), ("status", "open"),
+        ("resolve",), ("close", "--force"), ("reopen",),
+    ):  # fmt: skip
+        result = run("case", args[0], "CASE-2026-0042", *args[1:], code=3)
+        assert result.stderr.count("\n") == 1 and "CASE-2026-0042" in result.stderr, args
 
 
 def test_reply_is_mailed_and_internal_is_not(

@@ -67,6 +67,7 @@ def test_imap_login_failure_is_one_line_exit_1(
     result = run("mail", "fetch", "imap", code=1)
     assert result.stderr.count("\n") == 1 and "login" in result.stderr
     assert "Traceback" not in result.stderr
+    assert json.loads(run("mail", "review", "--json").stdout) == []  # nothing half-written
     monkeypatch.setenv("POCKETCRM_IMAP_PASSWORD", imapserver.PASSWORD)
     imap.append("INBOX", GOOD)
     assert "1 new of 1" in run("mail", "fetch", "imap").stdout

@@ -107,3 +107,18 @@ def test_an_old_spelling_tells_the_person_the_new_one(anns: Store) -> None:
     assert code == 0, out
     assert "warning: --notes is deprecated and goes in the next release; use --note" in out
     assert contacts.get_card(anns, "2").notes == "kept"
+
+
+@pytest.mark.parametrize(("answer", "code", "status"), [(b"y", 0, "closed"), (b"n", 1, "new")])
+def test_closing_an_unresolved_case_asks_first(
+    core: Callable[..., Store], answer: bytes, code: int, status: str
+) -> None:
+    from pocketcrm.core.services import case_views, cases
+
+    store = core()
+    contacts.create_contact(store, contacts.ContactInput(name="Ann Lee"))
+    made = cases.open_case(store, "ann", cases.CaseInput("Oven smokes"))
+    got, out = in_terminal("case", "close", made.number, "--no-survey", answer=answer)
+    assert got == code, out
+    assert "is not resolved. Close it anyway?" in out
+    assert case_views.get_case(store, made.number).status == status

@@ -324,3 +324,23 @@ def test_imap_sent_folder_is_outgoing(
     )
     assert intake.fetch(store, sent=True).outcomes["logged"] == 1
     assert emails(store, people["bob"]) == [("out", "Sent from phone")]
+
+
+def test_a_message_a_rule_refuses_leaves_nothing_of_itself(
+    store: Store, people: dict[str, int], tmp_path: Path
+) -> None:
+    """Support mail whose subject cannot name a case (a control character): its interaction,
+    written before the case was refused, is rolled back with it (the rule's savepoint); the
+    message is kept aside with the reason and the next one is filed."""
+    box = maildir(
+        tmp_path,
+        message("ann@example.com", "help@shop.example.com", "=?utf-8?q?Oven=07?=", mid="b@x"),
+        message("ann@example.com", "me@shop.example.com", "Fine", mid="f@x"),
+    )
+    report = intake.fetch(store, str(box))
+    assert (report.outcomes["malformed"], report.outcomes["logged"]) == (1, 1)
+    assert "control character" in report.problems[0]
+    assert emails(store, people["ann"]) == [("in", "Fine")]
+    assert case_views.list_cases(store) == []
+    assert "control character" in intake.review(store)[0][3]
+    assert intake.fetch(store, str(box)).already == 2
