@@ -344,3 +344,23 @@ def test_a_message_a_rule_refuses_leaves_nothing_of_itself(
     assert case_views.list_cases(store) == []
     assert "control character" in intake.review(store)[0][3]
     assert intake.fetch(store, str(box)).already == 2
+
+
+def test_mail_on_the_case_of_a_contact_without_an_address_keeps_their_company(
+    store: Store, people: dict[str, int], tmp_path: Path
+) -> None:
+    cy = contacts.create_contact(store, ContactInput(name="Cy Young", company="Young Bakery"))
+    made = cases.open_case(store, f"#{cy.id}", cases.CaseInput("Oven"))
+    box = maildir(
+        tmp_path,
+        message("cy.home@example.net", "me@shop.example.com", f"Re: [{made.number}]", mid="c@x"),
+    )
+    assert intake.fetch(store, str(box)).outcomes["case"] == 1
+    with store.read() as session:
+        company = session.execute(
+            text("SELECT company_id FROM interaction WHERE contact_id = :c"), {"c": cy.id}
+        ).scalar()
+        theirs = session.execute(
+            text("SELECT company_id FROM contact WHERE id = :c"), {"c": cy.id}
+        ).scalar()
+    assert company is not None and company == theirs

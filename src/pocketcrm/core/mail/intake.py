@@ -181,7 +181,14 @@ def _log(
 ) -> int:
     """An "email" interaction now (its id is needed); dates and search follow at the end."""
     filer.batch.touched.add(contact_id)
-    company = filer.rules.companies.get(contact_id)
+    known = filer.rules.companies  # every contact with an address; a case's may have none
+    company = (
+        known[contact_id]
+        if contact_id in known
+        else filer.session.run(
+            "SELECT company_id FROM contact WHERE id = :c", {"c": contact_id}
+        ).scalar()
+    )
     row = _interaction(filer.store, contact_id, company, parsed, direction=direction,
                        notes=notes, satisfaction=satisfaction)  # fmt: skip
     return sql.insert(filer.session, "interaction", row)
