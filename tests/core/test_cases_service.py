@@ -249,3 +249,22 @@ def test_close_with_survey_mails_the_question(store: Store, smtp: Server) -> Non
     [message] = smtp.handler.parsed()
     assert message["Subject"] == f"[{made.number}] How did we do?"
     assert "1 (not at all) to 5" in message.get_content()
+
+
+def test_demo_cases_use_the_catalogue_and_the_users(store: Store) -> None:
+    """The demo's cases link its catalogue's products and go to its users, each in the
+    user's department (what `report service --by department` then shows)."""
+    from pocketcrm.core.demo import generate
+    from pocketcrm.core.demo_cases import generate_cases
+
+    generate(store, contacts=60, companies=10, interactions=100, follow_ups=10, seed=3)
+    departments.add_department(store, "Repairs")
+    bob = "bob" if store.is_sqlite else f"bob{os.getpid()}d"
+    users.add_user(store, users.UserInput(bob, name="Bob Stone", department="Repairs"),
+                   password=None if store.is_sqlite else "a long password!")  # fmt: skip
+    generate_cases(store, count=200, seed=4)
+    made = case_views.list_cases(store, limit=1000)
+    linked = [c for c in made if c.product_id is not None]
+    assert linked and all(c.product_sku for c in linked)
+    bobs = [c for c in made if c.assignee == bob]
+    assert bobs and all(c.department == "Repairs" for c in bobs)

@@ -2,8 +2,10 @@
 
 Cases are spread over the last 90 days with due times from the configured service level;
 older ones are mostly answered, resolved and closed (some late, some reopened, some rated),
-recent ones still open, a few past their target. Rows go in with executemany: the
-benchmark's 100,000 cases and their timelines take seconds, not minutes.
+recent ones still open, a few past their target. Products come from the demo's catalogue
+(linked by id) when it has one, with some free text beside; assignees are the file's users,
+each case in its assignee's department. Rows go in with executemany: the benchmark's
+100,000 cases and their timelines take seconds, not minutes.
 """
 
 from __future__ import annotations
@@ -33,12 +35,13 @@ DEPARTMENTS = ["", "support", "repairs", "billing"]
 WEIGHTS = [2, 6, 3, 1]  # low, normal, high, urgent
 
 _CASE = (
-    "INSERT INTO support_case (id, uuid, number, contact_id, company_id, product, subject, "
+    "INSERT INTO support_case (id, uuid, number, contact_id, company_id, product, product_id, "
+    "subject, "
     "description, channel, priority, status, assignee, department, tags, created_by, "
     "first_response_due_at, resolution_due_at, next_due_at, first_response_at, resolved_at, "
     "closed_at, reopen_count, thread_id, survey_sent_at, satisfaction, satisfaction_comment, "
     "created_at, updated_at, deleted_at) VALUES (:id, :uuid, :number, :contact_id, "
-    ":company_id, :product, :subject, '', :channel, :priority, :status, :assignee, "
+    ":company_id, :product, :product_id, :subject, '', :channel, :priority, :status, :assignee, "
     ":department, '', :created_by, :first_due, :resolve_due, :next_due, :answered, :resolved, "
     ":closed, :reopens, '', NULL, :score, '', :created, :created, NULL)"
 )
@@ -52,9 +55,34 @@ def _t(moment: datetime | None) -> str | None:
     return None if moment is None else db_time(moment)
 
 
+def _choices(session: Any) -> tuple[list[tuple[int | None, str]], list[tuple[str, str]]]:
+    """(products, assignees) to draw from: the catalogue's products (and free text), the
+    users with their departments; the fixed lists when the file has neither."""
+    products: list[tuple[int | None, str]] = [
+        (int(r[0]), str(r[1]))
+        for r in session.execute(text("SELECT id, name FROM product WHERE retired_at IS NULL"))
+    ]
+    products = [*products, (None, ""), (None, "Grandma's old mixer")] if products else []
+    people = [
+        (str(r[0]), str(r[1] or ""))
+        for r in session.execute(
+            text(
+                "SELECT u.login, d.name FROM app_user u LEFT JOIN department d "
+                "ON d.id = u.department_id WHERE u.active ORDER BY u.id"
+            )
+        )
+    ]
+    return (
+        products or [(None, p) for p in PRODUCTS],
+        [("", ""), *people] if people else list(zip(ASSIGNEES, DEPARTMENTS, strict=True)),
+    )
+
+
 class _Maker:
     def __init__(self, store: Store, rng: random.Random, now: datetime) -> None:
         self.rng, self.now = rng, now
+        self.products: list[tuple[int | None, str]] = [(None, p) for p in PRODUCTS]
+        self.assignees: list[tuple[str, str]] = list(zip(ASSIGNEES, DEPARTMENTS, strict=True))
         self.levels = ServiceLevels(store.settings.service, clock.local_zone())
         self.owner = store.settings.owner.strip()
         self.cases: list[dict[str, Any]] = []
@@ -93,6 +121,8 @@ class _Maker:
         status = "closed" if closed else "resolved" if resolved else "open" if answered else "new"
         if status == "open" and rng.random() < 0.25:
             status = "waiting"
+        product_id, product = rng.choice(self.products)
+        assignee, department = rng.choice(self.assignees)
         next_due = None
         if status in ("new", "open"):
             next_due = level.resolution_due if answered else level.first_response_due
@@ -100,9 +130,9 @@ class _Maker:
             {
                 "id": case_id, "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                 "number": number, "contact_id": contact[0], "company_id": contact[1],
-                "product": rng.choice(PRODUCTS), "subject": rng.choice(SUBJECTS),
+                "product": product, "product_id": product_id, "subject": rng.choice(SUBJECTS),
                 "channel": rng.choice(CHANNELS), "priority": priority, "status": status,
-                "assignee": rng.choice(ASSIGNEES), "department": rng.choice(DEPARTMENTS),
+                "assignee": assignee, "department": department,
                 "created_by": self.owner, "first_due": _t(level.first_response_due),
                 "resolve_due": _t(level.resolution_due), "next_due": _t(next_due),
                 "answered": _t(answered), "resolved": _t(resolved), "closed": _t(closed),
@@ -130,10 +160,12 @@ def generate_cases(store: Store, *, count: int, seed: int = 7, days: int = 90) -
         start = int(
             session.execute(text("SELECT coalesce(max(id), 0) FROM support_case")).scalar_one()
         )
+        products, assignees = _choices(session)
     if not people or count < 1:
         return 0
     rng = random.Random(f"cases:{seed}:{start}")  # a second call makes other uuids
     maker = _Maker(store, rng, clock.now())
+    maker.products, maker.assignees = products, assignees
     year = maker.now.astimezone(clock.local_zone()).year
     for i in range(1, count + 1):
         maker.case(start + i, f"CASE-{year}-{start + i:04d}", rng.choice(people), days)
