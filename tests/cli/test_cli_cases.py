@@ -65,6 +65,10 @@ def test_mine_status_breached(
     run("case", "open", "ann", "Theirs", "--assign", "bob")
     monkeypatch.setenv("POCKETCRM_OWNER", "me")
     assert run("case", "list", "--mine", "--ids").stdout.split() == ["CASE-2026-0001"]
+    assert run("case", "list", "--assignee", "Bob Stone", "--ids").stdout.split() == [
+        "CASE-2026-0002"
+    ]
+    assert "closest: bob" in run("case", "list", "--assignee", "bobb", code=2).stderr
     assert run("case", "list", "--breached", "--ids").stdout.split() == []
     monkeypatch.setenv("POCKETCRM_NOW", "2026-12-01T12:30:00+01:00")
     assert run("case", "list", "--breached", "--ids").stdout.split() == ["CASE-2026-0001"]

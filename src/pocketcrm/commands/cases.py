@@ -158,7 +158,9 @@ def list_(
     breached: Annotated[
         bool, typer.Option("--breached", help="Only cases past their service level.")
     ] = False,
-    assignee: Annotated[str, typer.Option(help="Only this assignee's.", metavar="LOGIN")] = "",
+    assignee: Annotated[
+        str, typer.Option(help="Only this user's (a login or a name).", metavar="USER")
+    ] = "",
     contact: Annotated[str, typer.Option(help="Only this contact's (REF).", metavar="REF")] = "",
     limit: RowLimit = None,
     db: DbOption = None,
@@ -170,15 +172,16 @@ def list_(
     from pocketcrm.core.services import case_views
 
     store = open_db(db)
-    who = store.settings.owner if mine else assignee
-    if mine and not who.strip():
-        from pocketcrm.core.errors import Invalid
-
-        raise Invalid("mine", "who are you? set it with `pocketcrm config set owner LOGIN`")
     # The JSON has every field of a case; a table only the line's (a third of the columns).
     listing = case_views.list_cases if as_json else case_views.queue
     found: Sequence[CaseView | CaseLine] = listing(
-        store, status=status, assignee=who, breached=breached, contact_ref=contact, limit=limit
+        store,
+        status=status,
+        assignee=assignee,
+        mine=mine,
+        breached=breached,
+        contact_ref=contact,
+        limit=limit,
     )
     print_list(
         found,

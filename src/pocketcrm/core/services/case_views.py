@@ -259,7 +259,11 @@ def _listing(
     limit: int | None,
 ) -> list[Any]:
     """The queue's rows of SELECT: cases with a running target first, soonest due first;
-    then the rest, newest first."""
+    then the rest, newest first. ASSIGNEE is a user as typed (a login or a name)."""
+    if assignee.strip():
+        from pocketcrm.core.services.users import owner_in
+
+        assignee = owner_in(session, assignee, field="assignee", assign=False)
     contact_id = None
     if contact_ref.strip():
         from pocketcrm.core.services.lookup import resolve_contact
@@ -277,18 +281,30 @@ def _listing(
     return session.run(select + where + order + bound, params).all()
 
 
+def _whose(store: Store, assignee: str, mine: bool) -> str:
+    """The assignee to filter on: the acting user for `mine`, else ASSIGNEE as typed."""
+    if not mine:
+        return assignee
+    from pocketcrm.core.services.users import acting_login
+
+    return acting_login(store)
+
+
 def list_cases(
     store: Store,
     *,
     status: str = "",
     assignee: str = "",
+    mine: bool = False,
     breached: bool = False,
     contact_ref: str = "",
     limit: int | None = None,
 ) -> list[CaseView]:
     """The queue as full views (--json, the interface): see `_listing` for the order.
-    status "open" means new, open or waiting; `breached` only those past due."""
+    status "open" means new, open or waiting; `mine` the acting user's (users.acting_login);
+    `breached` only those past due."""
     now = clock.now()
+    assignee = _whose(store, assignee, mine)
     with store.sql_read() as session:
         rows = _listing(session, store, SELECT, now, status=status, assignee=assignee,
                         breached=breached, contact_ref=contact_ref, limit=limit)  # fmt: skip
@@ -301,6 +317,7 @@ def queue(
     *,
     status: str = "",
     assignee: str = "",
+    mine: bool = False,
     breached: bool = False,
     contact_ref: str = "",
     limit: int | None = None,
@@ -309,6 +326,7 @@ def queue(
     cases prints thousands of them, and a line reads a third of the columns and parses one
     time where a view parses eight."""
     now = clock.now()
+    assignee = _whose(store, assignee, mine)
     with store.sql_read() as session:
         rows = _listing(session, store, LINE_SELECT, now, status=status, assignee=assignee,
                         breached=breached, contact_ref=contact_ref, limit=limit)  # fmt: skip
