@@ -168,8 +168,13 @@ def test_costs_and_profit_report_agree_across_outputs(
     ]
     csv_rows = run("report", "profit", "--by", "product", "--csv").stdout.splitlines()
     assert csv_rows[-1].startswith("total,2,200.00,150.00,35.00,0.00,15.00,7.5")
-    err = run("report", "profit", "--by", "department", code=2).stderr
-    assert "not available yet" in err
+    run("department", "add", "Field Sales")  # the owner's user is in no department yet
+    by_department = json.loads(run("report", "profit", "--by", "department", "--json").stdout)
+    assert [(r["label"], r["margin_cents"]) for r in by_department["rows"]] == [
+        ("(no department)", 2500),
+        ("(not attributed)", -1000),  # the company's cost: no person's department
+    ]
+    assert "(no department)" in run("report", "profit", "--by", "department").stdout
     assert "by:" in run("report", "profit", "--by", "planet", code=2).stderr
 
 
