@@ -84,21 +84,59 @@ async def test_profitability_tab_shows_the_reports_figures(crm_store: Any) -> No
         assert "Ann Lee" in shown
 
 
-async def test_company_card_shows_its_billing(crm_store: Any) -> None:
-    from pocketcrm.tui.screens.companies import CompanyScreen
+def bill_harbor(store: Any) -> str:
+    """Harbor Lights Ltd: two deals, an invoice part paid, an order; its first invoice."""
+    from datetime import timedelta
 
-    invoice = billing.create_invoice(crm_store, "ann.lee@example.com", "1200")
+    from pocketcrm.core.services import deals
+    from pocketcrm.core.services.deals import DealInput
+
+    deals.create_deal(store, "ann.lee@example.com", DealInput("Ovens", "9000", stage="proposal"))
+    won = deals.create_deal(store, "ann.lee@example.com", DealInput("Flour contract", "300"))
+    deals.move_deal(store, won.id, "won")
+    invoice = billing.create_invoice(
+        store, "ann.lee@example.com", "1200", issued_on=NOW.date() - timedelta(days=40)
+    )
+    billing.record_payment(store, invoice.number, "1000")
+    billing.create_invoice(store, "ann.lee@example.com", "80", kind="order")
+    return invoice.number
+
+
+async def open_harbor(pilot: Any) -> None:
+    await pilot.press("3")
+    await settle(pilot)
+    await pilot.press("slash")
+    await type_text(pilot, "harbor")
+    await pilot.press("enter", "enter")
+    await settle(pilot)
+
+
+async def test_company_card_shows_its_deals_and_billing(crm_store: Any) -> None:
+    """The card's deals, invoices, payments and balance are the core's, and its billing
+    lines are those of `pocketcrm billing COMPANY`."""
+    from pocketcrm.core.services.card_money import company_money
+    from pocketcrm.tui.screens.companies import CompanyScreen
+    from pocketcrm.tui.widgets.virtual_table import VirtualTable
+
+    number = bill_harbor(crm_store)
     app = app_for(crm_store)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        await pilot.press("slash")
-        await type_text(pilot, "harbor")
-        await pilot.press("enter", "enter")
-        await settle(pilot)
+        await open_harbor(pilot)
         assert isinstance(app.screen, CompanyScreen)
+        money = company_money(crm_store, app.screen.company_id)
         shown = screen_text(app)
-        assert "Billing" in shown and invoice.number in shown and "1,200.00 USD" in shown
+        assert "Deals 1 open worth 9,000.00 USD, 1 won" in shown
+        assert "invoiced 1,200.00 USD, paid 1,000.00 USD, balance 280.00 USD (overdue)" in shown
+        assert money.owed() == {"USD": 28000} and money.overdue()
+        table = app.screen.query_one("#company-deals", VirtualTable)
+        rows = [table.row_at(i) for i in range(table.total)]
+        assert [(d.title, d.person, d.stage) for d in rows] == [
+            ("Ovens", "Ann Lee", "proposal"), ("Flour contract", "Ann Lee", "won"),
+        ]  # fmt: skip
+        table = app.screen.query_one("#company-billing", VirtualTable)
+        billed = [table.row_at(i) for i in range(table.total)]
+        history = billing.company_billing_history(crm_store, "Harbor Lights Ltd")
+        assert billed == history[::-1] and number in shown
 
 
 async def test_card_makes_a_quote_from_lines_and_shows_the_sales(crm_store: Any) -> None:
@@ -129,3 +167,13 @@ async def test_card_makes_a_quote_from_lines_and_shows_the_sales(crm_store: Any)
         assert (
             quote.number in shown and "3 x WID-100 Widget" in shown and "total 342.00 USD" in shown
         )
+
+
+def test_company_card_with_deals_and_billing_80x24(snap_compare: Any, crm_store: Any) -> None:
+    bill_harbor(crm_store)
+    assert snap_compare(app_for(crm_store), terminal_size=(80, 24), run_before=open_harbor)
+
+
+def test_company_card_with_deals_and_billing_120x40(snap_compare: Any, crm_store: Any) -> None:
+    bill_harbor(crm_store)
+    assert snap_compare(app_for(crm_store), terminal_size=(120, 40), run_before=open_harbor)
