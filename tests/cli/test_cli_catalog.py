@@ -117,6 +117,14 @@ def test_bad_lines_exit_2_naming_the_field_and_write_nothing(
     result = run("quote", "accept", "QUO-2026-0001", code=2)
     assert "quote:" in result.stderr and "declined" in result.stderr
     assert quotes.get_quote(core(), "QUO-2026-0001").decline_reason == "too dear"
+    assert quotes.get_quote(core(), "QUO-2026-0001").status == "declined"
+    run("order", "from-quote", "QUO-2026-0001", code=2)  # a declined quote makes no order
+    assert billing.list_invoices(core()) == []
+    for args, field in [(["--tax", "150%"], "tax"), (["--tax", "-1%"], "tax"),
+                        (["--price", "-5"], "price")]:  # fmt: skip
+        result = run("product", "add", "BAD-1", "--name", "Bad", *args, code=2)
+        assert field in result.stderr and len(result.stderr.strip().splitlines()) == 1, args
+    assert [p.sku for p in products.list_products(core())].count("BAD-1") == 0
 
 
 def test_cancel_order_keeps_it_with_a_reason(
