@@ -18,6 +18,12 @@ from pocketcrm.tui.screens.products import ProductsScreen
 SIZE = (110, 32)
 
 
+def _money(cents: int) -> str:
+    from pocketcrm.core.money import format_amount
+
+    return format_amount(cents, "")
+
+
 def app_for(store: Any) -> PocketCRM:
     return make_app(store, clock=lambda: NOW, watch_seconds=0)
 
@@ -82,6 +88,34 @@ async def test_profitability_tab_shows_the_reports_figures(crm_store: Any) -> No
         assert "revenue 190.00 USD" in shown and "gross margin 52.00 USD" in shown
         assert "PST-1 Pastry tray: 1 lines, loss 8.00 USD" in shown
         assert "Ann Lee" in shown
+
+
+async def test_profitability_tab_groups_as_report_profit_by_does(crm_store: Any) -> None:
+    """`g` steps through the groupings; each chart shows the core's groups and margins (the
+    numbers of `report profit --by X --json`), department included."""
+    from pocketcrm.core.services import departments, users
+    from pocketcrm.core.services.profit import GROUPS, profit
+
+    stock(crm_store)
+    billing.create_invoice(crm_store, "ann.lee@example.com", None, line_texts=["WID-100 x4"])
+    departments.add_department(crm_store, "Field Sales")
+    users.add_user(crm_store, users.UserInput("robin", department="Field Sales"))
+    app = app_for(crm_store)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        app.screen.query_one(TabbedContent).active = "tab-profit"
+        await settle(pilot)
+        for by in GROUPS[1:]:
+            await pilot.press("g")
+            await settle(pilot)
+            shown = screen_text(app)
+            assert f"Margin by {by}" in shown, by
+            figures = profit(crm_store, NOW.replace(year=NOW.year - 1), NOW, by=by)
+            for row in figures.rows[:3]:
+                assert row.label[:18] in shown and _money(row.margin_cents) in shown, (by, row)
+            if by == "department":
+                assert figures.rows[0].label == "Field Sales"  # Ann's owner, Robin, is in it
 
 
 def bill_harbor(store: Any) -> str:
