@@ -63,9 +63,9 @@ def _deal_amount(deal: CardDeal) -> str:
 
 DEAL_COLUMNS = [
     Column("title", "Deal", 14, lambda d: d.title, grow=3),
-    Column("person", "Person", 12, lambda d: d.person, grow=1),
     Column("stage", "Stage", 11, lambda d: d.stage.replace("_", " ")),
     Column("amount", "Amount", 12, _deal_amount, justify="right"),
+    Column("person", "Person", 12, lambda d: d.person, grow=1),  # last, as Detail is in Billing
 ]
 
 COMPANY_TIMELINE_COLUMNS = [
