@@ -117,6 +117,14 @@ def test_bad_lines_exit_2_naming_the_field_and_write_nothing(
     result = run("quote", "accept", "QUO-2026-0001", code=2)
     assert "quote:" in result.stderr and "declined" in result.stderr
     assert quotes.get_quote(core(), "QUO-2026-0001").decline_reason == "too dear"
+    assert quotes.get_quote(core(), "QUO-2026-0001").status == "declined"
+    run("order", "from-quote", "QUO-2026-0001", code=2)  # a declined quote makes no order
+    assert billing.list_invoices(core()) == []
+    for args, field in [(["--tax", "150%"], "tax"), (["--tax", "-1%"], "tax"),
+                        (["--price", "-5"], "price")]:  # fmt: skip
+        result = run("product", "add", "BAD-1", "--name", "Bad", *args, code=2)
+        assert field in result.stderr and len(result.stderr.strip().splitlines()) == 1, args
+    assert [p.sku for p in products.list_products(core())].count("BAD-1") == 0
 
 
 def test_cancel_order_keeps_it_with_a_reason(
@@ -168,8 +176,13 @@ def test_costs_and_profit_report_agree_across_outputs(
     ]
     csv_rows = run("report", "profit", "--by", "product", "--csv").stdout.splitlines()
     assert csv_rows[-1].startswith("total,2,200.00,150.00,35.00,0.00,15.00,7.5")
-    err = run("report", "profit", "--by", "department", code=2).stderr
-    assert "not available yet" in err
+    run("department", "add", "Field Sales")  # the owner's user is in no department yet
+    by_department = json.loads(run("report", "profit", "--by", "department", "--json").stdout)
+    assert [(r["label"], r["margin_cents"]) for r in by_department["rows"]] == [
+        ("(no department)", 2500),
+        ("(not attributed)", -1000),  # the company's cost: no person's department
+    ]
+    assert "(no department)" in run("report", "profit", "--by", "department").stdout
     assert "by:" in run("report", "profit", "--by", "planet", code=2).stderr
 
 
@@ -267,3 +280,89 @@ def test_a_merge_moves_quotes_and_costs_and_undo_puts_them_back(
     run("merge", "--undo")
     assert quotes.list_quotes(core())[0].contact_id == other
     assert costs.list_costs(core())[0].target_id == other
+
+
+def _money_state(store: Store) -> dict[str, object]:
+    """What the round trip must keep: the catalogue, quotes and documents with their lines
+    (costs at the time of sale), costs with their targets, and the profit report's total."""
+    from pocketcrm.core.services.profit import profit
+
+    documents: dict[str, tuple[object, ...]] = {
+        q.number: (q.status, q.decline_reason, q.net_cents, q.tax_cents, q.amount_cents,
+                   [(x.sku, x.net_cents, x.tax_cents, x.unit_cost_cents) for x in q.lines])
+        for q in (quotes.get_quote(store, n.number) for n in quotes.list_quotes(store))
+    }  # fmt: skip
+    for view in billing.list_invoices(store):
+        lines = quotes.document_lines(store, view.number)
+        documents[view.number] = (
+            view.status, view.amount_cents,
+            [(x.sku, x.net_cents, x.tax_cents, x.unit_cost_cents, x.cost_cents) for x in lines],
+        )  # fmt: skip
+    total = profit(store).total
+    return {
+        "products": [
+            (p.uuid, p.sku, p.price_cents, p.cost_cents, p.tax_rate_bp, p.category, p.active)
+            for p in products.list_products(store, retired=True)
+        ],
+        "documents": documents,
+        "costs": [
+            (c.uuid, c.amount_cents, c.kind, c.spent_on, c.target, c.target_label)
+            for c in costs.list_costs(store)
+        ],
+        "profit": (total.revenue_cents, total.goods_cost_cents, total.other_cost_cents),
+    }
+
+
+def test_json_export_round_trips_catalogue_quotes_documents_and_costs(
+    run: Run, core: Callable[[], Store], shop: None, tmp_path: Path
+) -> None:
+    """export -> import into an empty database -> export: the same records and the same
+    figures; undoing that import takes every catalogue row it wrote away again."""
+    from pocketcrm.core.store import open_store
+
+    run("product", "add", "OLD-1", "--name", "Old thing", "--price", "5")
+    run("product", "retire", "OLD-1")
+    run("deal", "add", "Ann Lee", "Bakery refit", "--amount", "900")
+    run("quote", "add", "ann", "--line", "WID-100 x3 -10%", "--line", "CONS 2h")
+    run("quote", "send", "QUO-2026-0001")
+    run("quote", "accept", "QUO-2026-0001")
+    run("product", "edit", "WID-100", "--cost", "31")  # the cost when it is sold
+    run("order", "from-quote", "QUO-2026-0001")
+    run("invoice", "from-order", "ORD-2026-0001")
+    run("product", "edit", "WID-100", "--cost", "99")  # later: not what the lines keep
+    run("quote", "add", "Bo Berg", "--line", "Setup @ 50")
+    run("quote", "decline", "QUO-2026-0002", "--reason", "too dear")
+    run("cost", "add", "25", "--for", "contact", "ann", "--kind", "travel")
+    run("cost", "add", "10", "--for", "company", "Nordhavn Bakery", "--kind", "ads")
+    run("cost", "add", "7", "--for", "deal", "#1", "--kind", "other")
+    first = tmp_path / "first.json"
+    run("export", "--format", "json", "-o", str(first))
+    data = json.loads(first.read_text())
+    assert [p["sku"] for p in data["products"]] == ["CONS", "OLD-1", "WID-100"]
+    ann = next(r for r in data["contacts"] if r["display_name"] == "Ann Lee")
+    assert [q["number"] for q in ann["quotes"]] == ["QUO-2026-0001"]
+    assert (
+        next(i for i in ann["invoices"] if i["kind"] == "order")["quote"]
+        == ann["quotes"][0]["uuid"]
+    )
+    assert len(data["costs"]) == 3
+    bo = next(r for r in data["contacts"] if r["display_name"] == "Bo Berg")
+    assert [q["lines"][0]["description"] for q in bo["quotes"]] == ["Setup"], bo
+    other = tmp_path / "other.db"
+    result = run("--db", str(other), "--create", "import", str(first), "--yes")
+    assert "left out" not in result.stdout + result.stderr, result.stdout
+    store = open_store(other)
+    try:
+        assert _money_state(store) == _money_state(core())
+    finally:
+        store.close()
+    second = tmp_path / "second.json"
+    run("--db", str(other), "export", "--format", "json", "-o", str(second))
+    assert second.read_text() == first.read_text()
+    run("--db", str(other), "import", "undo")
+    store = open_store(other)
+    try:
+        assert products.list_products(store, retired=True) == []
+        assert quotes.list_quotes(store) == [] and costs.list_costs(store) == []
+    finally:
+        store.close()

@@ -36,9 +36,9 @@ def test_the_card_sees_what_the_services_wrote(store: Store) -> None:
 
     money = contact_money(store, ann)
     assert money.deals == (
-        CardDeal("Desks", "qualified", 120000, "USD", True),
-        CardDeal(chairs.title, "proposal", 480000, "USD", True),
-        CardDeal("Lamps", "won", 30000, "USD", False, True),
+        CardDeal("Desks", "qualified", 120000, "USD", True, person="Ann Lee"),
+        CardDeal(chairs.title, "proposal", 480000, "USD", True, person="Ann Lee"),
+        CardDeal("Lamps", "won", 30000, "USD", False, True, person="Ann Lee"),
     )
     assert [d.title for d in money.won()] == ["Lamps"]
     assert money.owed() == {"USD": 120000 + 30000}  # the late one and the rest of the part
@@ -49,3 +49,35 @@ def test_the_card_sees_what_the_services_wrote(store: Store) -> None:
     ]
     assert [i.status for i in money.invoices] == ["overdue", "open", "paid", "cancelled"]
     assert desks.id != chairs.id and contact_money(store, bob).invoices == ()
+    assert money.invoiced() == {"USD": 120000 + 50000 + 30000}  # not the cancelled one
+    assert money.paid() == {"USD": 20000 + 30000}
+
+
+def test_a_company_card_sums_everyone_at_it_as_billing_company_does(store: Store) -> None:
+    """The deals made with the company or anyone at it, and its people's invoices: the same
+    documents and amounts as `pocketcrm billing COMPANY` (company_billing_history)."""
+    from pocketcrm.core.services.card_money import company_money
+    from pocketcrm.core.services.companies import list_companies
+
+    contacts.create_contact(store, ContactInput(name="Ann Lee", company="Nordhavn Bakery"))
+    contacts.create_contact(store, ContactInput(name="Bo Berg", company="Nordhavn Bakery"))
+    contacts.create_contact(store, ContactInput(name="Cy Out"))
+    deals.create_deal(store, "ann lee", DealInput("Ovens", "9000", stage="proposal"))
+    deals.create_deal(store, "bo berg", DealInput("Flour", "300"))
+    deals.create_deal(store, "cy out", DealInput("Elsewhere", "50"))
+    first = billing.create_invoice(store, "ann lee", "1200")
+    billing.record_payment(store, first.number, "1000")
+    billing.create_invoice(store, "bo berg", "80", kind="order")
+    billing.create_invoice(store, "cy out", "999")
+    [company] = [c for c in list_companies(store) if c.name == "Nordhavn Bakery"]
+    money = company_money(store, company.id)
+    assert sorted((d.title, d.person) for d in money.deals) == [
+        ("Flour", "Bo Berg"), ("Ovens", "Ann Lee"),
+    ]  # fmt: skip
+    history = billing.company_billing_history(store, "Nordhavn Bakery")
+    issued = {e.number: e.amount_cents for e in history if e.event == "issued"}
+    assert {i.number: i.amount_cents for i in money.invoices} == issued
+    assert money.invoiced() == {"USD": 120000}  # the order is not an invoice
+    assert money.paid() == {"USD": sum(e.amount_cents for e in history if e.event == "paid")}
+    assert money.owed() == {"USD": 20000 + 8000} and not money.overdue()
+    assert money.open_worth() == {"USD": 900000 + 30000}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,38 @@ def test_0012_turns_old_invoices_into_one_line_each_with_the_same_total(tmp_path
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     finally:
         conn.close()
+
+
+def test_0017_indexes_old_lines_for_the_report_by_product(tmp_path: Path) -> None:
+    """A database from before 0017 keeps every line, and the report by product reads them
+    through the new index in product order (no sort of all the lines)."""
+    path = _old_sqlite_db(tmp_path)
+    open_store(path, Settings()).close()
+    conn = sqlite3.connect(path)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "ix_document_line_product_sales" in names
+        assert conn.execute("SELECT count(*) FROM document_line").fetchone() == (2,)
+    finally:
+        conn.close()
+    store = open_store(path, Settings(currency="EUR"))
+    try:
+        from pocketcrm.core.services.profit import SALE_IN_PERIOD, profit
+
+        with store.sql_read() as session:
+            plan = session.run(
+                "EXPLAIN QUERY PLAN SELECT l.product_id, sum(l.net_cents) FROM document_line l "
+                f"WHERE +l.invoice_id IN (SELECT i.id FROM invoice i WHERE {SALE_IN_PERIOD}) "
+                "GROUP BY l.product_id",
+                {"currency": "EUR", "since": "2026-01-01", "until": "2027-01-01"},
+            ).all()
+        steps = " / ".join(str(r[-1]) for r in plan)
+        assert "COVERING INDEX ix_document_line_product_sales" in steps
+        assert "TEMP B-TREE FOR GROUP BY" not in steps
+        since, until = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+        report = profit(store, since, until, by="product")
+        assert [(r.label, r.revenue_cents, r.sales) for r in report.rows] == [
+            ("(free text lines)", 123456 + 99, 2)  # the order is not invoiced: a sale too
+        ]
+    finally:
+        store.close()

@@ -56,7 +56,34 @@ def test_quote_to_invoice_profit_and_company_billing_on_postgres(pg_server: PgSe
     assert [(r["label"], r["margin_cents"]) for r in profit["rows"]] == [
         ("Nordhavn Bakery", 31500 - 9000 - 2000)
     ]
-    for by in ("product", "category", "user", "segment", "source", "customer"):
+    for by in ("product", "category", "user", "department", "segment", "source", "customer"):
         run("report", "profit", "--by", by, "--json")
     billed = json.loads(run("billing", "Nordhavn Bakery", "--json").stdout)
     assert sorted(e["number"] for e in billed) == ["INV-2026-0001", "ORD-2026-0001"]
+
+
+def test_json_round_trip_of_catalogue_quotes_and_costs_on_postgres(
+    pg_server: PgServer, tmp_path: Path
+) -> None:
+    """Export from one server database, import into an empty one: the same quotes, lines,
+    costs and profit figures, and the ids the import gave keep working for new rows."""
+    run = _cli(pg_server.database())
+    run("--create", "add", "Ann Lee", "-c", "Nordhavn Bakery")
+    run("product", "add", "WID-100", "--name", "Widget", "--price", "45", "--cost", "30")
+    run("quote", "add", "ann", "--line", "WID-100 x3 -10%", "--line", "Consulting 2h @ 90")
+    run("quote", "accept", "QUO-2026-0001")
+    run("order", "from-quote", "QUO-2026-0001")
+    run("invoice", "from-order", "ORD-2026-0001")
+    run("cost", "add", "20", "--for", "company", "Nordhavn Bakery", "--kind", "travel")
+    target = tmp_path / "all.json"
+    run("export", "--format", "json", "-o", str(target))
+    other = _cli(pg_server.database())
+    other("--create", "import", str(target), "--yes")
+    for args in (["report", "profit", "--json"], ["quote", "show", "QUO-2026-0001", "--json"],
+                 ["invoice", "show", "INV-2026-0001", "--json"]):  # fmt: skip
+        assert json.loads(other(*args).stdout) == json.loads(run(*args).stdout), args
+    again = tmp_path / "again.json"
+    other("export", "--format", "json", "-o", str(again))
+    assert again.read_text() == target.read_text()
+    other("quote", "add", "ann", "--line", "WID-100 x1")  # the sequence is past the import's ids
+    assert "QUO-2026-0002" in other("quote", "list").stdout

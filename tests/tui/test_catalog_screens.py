@@ -18,6 +18,12 @@ from pocketcrm.tui.screens.products import ProductsScreen
 SIZE = (110, 32)
 
 
+def _money(cents: int) -> str:
+    from pocketcrm.core.money import format_amount
+
+    return format_amount(cents, "")
+
+
 def app_for(store: Any) -> PocketCRM:
     return make_app(store, clock=lambda: NOW, watch_seconds=0)
 
@@ -84,21 +90,87 @@ async def test_profitability_tab_shows_the_reports_figures(crm_store: Any) -> No
         assert "Ann Lee" in shown
 
 
-async def test_company_card_shows_its_billing(crm_store: Any) -> None:
-    from pocketcrm.tui.screens.companies import CompanyScreen
+async def test_profitability_tab_groups_as_report_profit_by_does(crm_store: Any) -> None:
+    """`g` steps through the groupings; each chart shows the core's groups and margins (the
+    numbers of `report profit --by X --json`), department included."""
+    from pocketcrm.core.services import departments, users
+    from pocketcrm.core.services.profit import GROUPS, profit
 
-    invoice = billing.create_invoice(crm_store, "ann.lee@example.com", "1200")
+    stock(crm_store)
+    billing.create_invoice(crm_store, "ann.lee@example.com", None, line_texts=["WID-100 x4"])
+    departments.add_department(crm_store, "Field Sales")
+    users.add_user(crm_store, users.UserInput("robin", department="Field Sales"))
+    app = app_for(crm_store)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        app.screen.query_one(TabbedContent).active = "tab-profit"
+        await settle(pilot)
+        for by in GROUPS[1:]:
+            await pilot.press("g")
+            await settle(pilot)
+            shown = screen_text(app)
+            assert f"Margin by {by}" in shown, by
+            figures = profit(crm_store, NOW.replace(year=NOW.year - 1), NOW, by=by)
+            for row in figures.rows[:3]:
+                assert row.label[:18] in shown and _money(row.margin_cents) in shown, (by, row)
+            if by == "department":
+                assert figures.rows[0].label == "Field Sales"  # Ann's owner, Robin, is in it
+
+
+def bill_harbor(store: Any) -> str:
+    """Harbor Lights Ltd: two deals, an invoice part paid, an order; its first invoice."""
+    from datetime import timedelta
+
+    from pocketcrm.core.services import deals
+    from pocketcrm.core.services.deals import DealInput
+
+    deals.create_deal(store, "ann.lee@example.com", DealInput("Ovens", "9000", stage="proposal"))
+    won = deals.create_deal(store, "ann.lee@example.com", DealInput("Flour contract", "300"))
+    deals.move_deal(store, won.id, "won")
+    invoice = billing.create_invoice(
+        store, "ann.lee@example.com", "1200", issued_on=NOW.date() - timedelta(days=40)
+    )
+    billing.record_payment(store, invoice.number, "1000")
+    billing.create_invoice(store, "ann.lee@example.com", "80", kind="order")
+    return invoice.number
+
+
+async def open_harbor(pilot: Any) -> None:
+    await pilot.press("3")
+    await settle(pilot)
+    await pilot.press("slash")
+    await type_text(pilot, "harbor")
+    await pilot.press("enter", "enter")
+    await settle(pilot)
+
+
+async def test_company_card_shows_its_deals_and_billing(crm_store: Any) -> None:
+    """The card's deals, invoices, payments and balance are the core's, and its billing
+    lines are those of `pocketcrm billing COMPANY`."""
+    from pocketcrm.core.services.card_money import company_money
+    from pocketcrm.tui.screens.companies import CompanyScreen
+    from pocketcrm.tui.widgets.virtual_table import VirtualTable
+
+    number = bill_harbor(crm_store)
     app = app_for(crm_store)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        await pilot.press("slash")
-        await type_text(pilot, "harbor")
-        await pilot.press("enter", "enter")
-        await settle(pilot)
+        await open_harbor(pilot)
         assert isinstance(app.screen, CompanyScreen)
+        money = company_money(crm_store, app.screen.company_id)
         shown = screen_text(app)
-        assert "Billing" in shown and invoice.number in shown and "1,200.00 USD" in shown
+        assert "Deals 1 open worth 9,000.00 USD, 1 won" in shown
+        assert "invoiced 1,200.00 USD, paid 1,000.00 USD, balance 280.00 USD (overdue)" in shown
+        assert money.owed() == {"USD": 28000} and money.overdue()
+        table = app.screen.query_one("#company-deals", VirtualTable)
+        rows = [table.row_at(i) for i in range(table.total)]
+        assert [(d.title, d.person, d.stage) for d in rows] == [
+            ("Ovens", "Ann Lee", "proposal"), ("Flour contract", "Ann Lee", "won"),
+        ]  # fmt: skip
+        table = app.screen.query_one("#company-billing", VirtualTable)
+        billed = [table.row_at(i) for i in range(table.total)]
+        history = billing.company_billing_history(crm_store, "Harbor Lights Ltd")
+        assert billed == history[::-1] and number in shown
 
 
 async def test_card_makes_a_quote_from_lines_and_shows_the_sales(crm_store: Any) -> None:
@@ -129,3 +201,13 @@ async def test_card_makes_a_quote_from_lines_and_shows_the_sales(crm_store: Any)
         assert (
             quote.number in shown and "3 x WID-100 Widget" in shown and "total 342.00 USD" in shown
         )
+
+
+def test_company_card_with_deals_and_billing_80x24(snap_compare: Any, crm_store: Any) -> None:
+    bill_harbor(crm_store)
+    assert snap_compare(app_for(crm_store), terminal_size=(80, 24), run_before=open_harbor)
+
+
+def test_company_card_with_deals_and_billing_120x40(snap_compare: Any, crm_store: Any) -> None:
+    bill_harbor(crm_store)
+    assert snap_compare(app_for(crm_store), terminal_size=(120, 40), run_before=open_harbor)

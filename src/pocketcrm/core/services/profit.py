@@ -12,40 +12,29 @@ Customer lifetime value is the average all-time margin of the customers who ever
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col
-
 from pocketcrm.core import clock
+from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid
-from pocketcrm.core.models import (
-    Company,
-    Contact,
-    Cost,
-    Deal,
-    DocumentLine,
-    Interaction,
-    Invoice,
-    Product,
-)
 from pocketcrm.core.money import parse_amount
 from pocketcrm.core.periods import period
+from pocketcrm.core.sql import chunks, id_list
 from pocketcrm.core.store import Store
 
 GROUPS = ("customer", "company", "product", "category", "user", "department", "segment", "source")
-NOT_YET = {"department": "departments arrive with users (issue 11)"}
 DEFAULT_DAYS = 365  # a year of sales unless --since/--until say otherwise
 TOP = 10
 TIME_KINDS = ("call", "meeting")
 NONE_LABEL = {
     "company": "(no company)", "user": "(no owner)", "source": "(no source)",
     "segment": "(in no segment)", "product": "(free text lines)", "category": "(no category)",
+    "department": "(no department)",
 }  # fmt: skip
 UNATTRIBUTED = "(not attributed)"
 
@@ -142,29 +131,19 @@ def hourly_rates(entries: Iterable[str], currency: str) -> dict[str, int]:
     return rates
 
 
-def _sales(currency: str, since: date | None, until: date | None) -> Any:
-    """The conditions that make an invoice row a sale (in CURRENCY when given).
-
-    Two lists built once per query (trashed contacts, invoiced orders) instead of a join
-    and a correlated subquery per row: the scans stay on the covering indexes."""
-    later = aliased(Invoice)
-    invoiced = select(col(later.order_id)).where(
-        col(later.order_id) > 0,  # ids are positive: a range the index answers (not NULL)
-        col(later.deleted_at).is_(None),
-        col(later.cancelled_at).is_(None),
-    )
-    trashed = select(col(Contact.id)).where(col(Contact.deleted_at).is_not(None))
-    conditions = [
-        col(Invoice.deleted_at).is_(None),
-        col(Invoice.cancelled_at).is_(None),
-        col(Invoice.contact_id).not_in(trashed),
-        or_(col(Invoice.kind) == "invoice", col(Invoice.id).not_in(invoiced)),
-    ]
-    if currency:
-        conditions.append(col(Invoice.currency) == currency)
-    if since is not None and until is not None:
-        conditions += [col(Invoice.issued_on) >= since, col(Invoice.issued_on) < until]
-    return and_(*conditions)
+# Which invoice rows are sales (alias i): live, not cancelled, of a contact not in the trash,
+# and an order only while no live invoice was made from it. The two lists are built once
+# per query (not a join and a correlated subquery per row): the scans stay on the covering
+# indexes ix_invoice_profit and ix_document_line_profit. Order ids are positive, so
+# `order_id > 0` is a range the index answers (and leaves NULL out).
+SALE = (
+    "i.deleted_at IS NULL AND i.cancelled_at IS NULL "
+    "AND i.contact_id NOT IN (SELECT id FROM contact WHERE deleted_at IS NOT NULL) "
+    "AND (i.kind = 'invoice' OR i.id NOT IN (SELECT order_id FROM invoice "
+    "WHERE order_id > 0 AND deleted_at IS NULL AND cancelled_at IS NULL))"
+)
+IN_PERIOD = "i.issued_on >= :since AND i.issued_on < :until"
+SALE_IN_PERIOD = f"{SALE} AND i.currency = :currency AND {IN_PERIOD}"
 
 
 @dataclass
@@ -177,33 +156,27 @@ class _Scan:
     other_currencies: int  # sales in the period in other currencies
 
 
-def _scan(session: Session, currency: str, span: tuple[date, date]) -> _Scan:
+def _scan(session: Db, currency: str, span: tuple[date, date]) -> _Scan:
     """Per contact and currency: the period's and all time's figures in one read of the
     covering index ix_invoice_profit; then the names of the period's customers."""
-    inside = and_(col(Invoice.issued_on) >= span[0], col(Invoice.issued_on) < span[1])
-    rows = session.execute(
-        select(
-            col(Invoice.contact_id), col(Invoice.currency),
-            func.sum(case((inside, col(Invoice.net_cents)), else_=0)),
-            func.sum(case((inside, col(Invoice.cost_cents)), else_=0)),
-            func.sum(case((inside, 1), else_=0)),
-            func.sum(col(Invoice.net_cents)), func.sum(col(Invoice.cost_cents)),
-        )
-        .where(_sales("", None, None))
-        .group_by(col(Invoice.contact_id), col(Invoice.currency))
-    ).all()  # fmt: skip
+    rows = session.run(
+        f"SELECT i.contact_id, i.currency, "
+        f"sum(CASE WHEN {IN_PERIOD} THEN i.net_cents ELSE 0 END), "
+        f"sum(CASE WHEN {IN_PERIOD} THEN i.cost_cents ELSE 0 END), "
+        f"sum(CASE WHEN {IN_PERIOD} THEN 1 ELSE 0 END), sum(i.net_cents), sum(i.cost_cents) "
+        f"FROM invoice i WHERE {SALE} GROUP BY i.contact_id, i.currency",
+        {"since": span[0], "until": span[1]},
+    ).all()
     found = _Scan({}, {}, {}, 0)
+    lifetime, per = found.lifetime, found.period
     for cid, cur, net, cost, n, all_net, all_cost in rows:
-        contact = int(cid)
         if cur != currency:
             found.other_currencies += int(n or 0)
             continue
-        found.lifetime[contact] = (int(all_net or 0), int(all_cost or 0))
+        lifetime[cid] = (int(all_net or 0), int(all_cost or 0))
         if n:
-            found.period[contact] = ProfitRow(
-                str(contact), "", int(net or 0), int(cost or 0), sales=int(n)
-            )
-    found.info = _contacts(session, found.period)
+            per[cid] = ProfitRow(str(cid), "", int(net or 0), int(cost or 0), sales=int(n))
+    found.info = _contacts(session, per)
     return found
 
 
@@ -216,16 +189,14 @@ class _Costs:
     unattributed: int = 0
 
 
-def _costs(session: Session, currency: str, since: date | None, until: date | None) -> _Costs:
-    where = [col(Cost.deleted_at).is_(None), col(Cost.currency) == currency]
+def _costs(session: Db, currency: str, since: date | None, until: date | None) -> _Costs:
+    where = "c.deleted_at IS NULL AND c.currency = :currency"
     if since is not None and until is not None:
-        where += [col(Cost.spent_on) >= since, col(Cost.spent_on) < until]
-    rows = session.execute(
-        select(
-            col(Cost.contact_id), col(Cost.company_id), col(Deal.contact_id), col(Cost.amount_cents)
-        )
-        .outerjoin(Deal, col(Deal.id) == col(Cost.deal_id))
-        .where(*where)
+        where += " AND c.spent_on >= :since AND c.spent_on < :until"
+    rows = session.run(
+        "SELECT c.contact_id, c.company_id, d.contact_id, c.amount_cents FROM cost c "
+        f"LEFT JOIN deal d ON d.id = c.deal_id WHERE {where}",
+        {"currency": currency, "since": since, "until": until},
     ).all()
     found = _Costs()
     for contact_id, company_id, deal_contact, cents in rows:
@@ -240,24 +211,19 @@ def _costs(session: Session, currency: str, since: date | None, until: date | No
 
 
 def _time_costs(
-    session: Session, rates: Mapping[str, int], since: datetime, until: datetime
+    session: Db, rates: Mapping[str, int], since: datetime, until: datetime
 ) -> dict[int, int]:
     """Cents of each contact's logged call and meeting time at its owner's hourly rate."""
     if not rates:
         return {}
-    rows = session.execute(
-        select(
-            col(Interaction.contact_id), col(Interaction.owner), func.sum(Interaction.duration_s)
-        )
-        .where(
-            col(Interaction.deleted_at).is_(None),
-            col(Interaction.kind).in_(TIME_KINDS),
-            col(Interaction.owner).in_(list(rates)),
-            col(Interaction.occurred_at) >= since,
-            col(Interaction.occurred_at) < until,
-            col(Interaction.duration_s).is_not(None),
-        )
-        .group_by(col(Interaction.contact_id), col(Interaction.owner))
+    logins = list(rates)
+    marks = ", ".join(f":o{n}" for n in range(len(logins)))
+    rows = session.run(
+        "SELECT contact_id, owner, sum(duration_s) FROM interaction "
+        f"WHERE deleted_at IS NULL AND kind IN ({', '.join(repr(k) for k in TIME_KINDS)}) "
+        f"AND owner IN ({marks}) AND occurred_at >= :since AND occurred_at < :until "
+        "AND duration_s IS NOT NULL GROUP BY contact_id, owner",
+        {"since": since, "until": until, **{f"o{n}": login for n, login in enumerate(logins)}},
     ).all()
     spent: dict[int, int] = defaultdict(int)
     for contact_id, owner, seconds in rows:
@@ -265,34 +231,25 @@ def _time_costs(
     return spent
 
 
-def _contacts(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, int | None, str, str]]:
-    """id -> (name, company id, owner, source), read in chunks."""
+def _contacts(session: Db, ids: Iterable[int]) -> dict[int, tuple[str, int | None, str, str]]:
+    """id -> (name, company id, owner, source) of the contacts not in the trash."""
     wanted = list(ids)
-    found: dict[int, tuple[str, int | None, str, str]] = {}
+    columns = "SELECT id, display_name, company_id, owner, source FROM contact"
     if len(wanted) > 2000:  # one pass over the table beats thousands of lookups
         keep = set(wanted)
-        every = session.execute(
-            select(col(Contact.id), col(Contact.display_name), col(Contact.company_id),
-                   col(Contact.owner), col(Contact.source)).where(col(Contact.deleted_at).is_(None))
-        ).all()  # fmt: skip
-        return {
-            int(r[0]): (str(r[1]), r[2], str(r[3] or ""), str(r[4] or ""))
-            for r in every
-            if r[0] in keep
-        }
-    for start in range(0, len(wanted), 5000):
-        chunk = wanted[start : start + 5000]
-        rows = session.execute(
-            select(col(Contact.id), col(Contact.display_name), col(Contact.company_id), col(Contact.owner),
-                   col(Contact.source)).where(col(Contact.id).in_(chunk))
-        ).all()  # fmt: skip
-        for cid, name, company, owner, source in rows:
-            found[int(cid)] = (str(name), company, str(owner or ""), str(source or ""))
-    return found
+        rows = session.run(f"{columns} WHERE deleted_at IS NULL").all()
+        rows = [r for r in rows if r[0] in keep]
+    else:
+        rows = [
+            r
+            for chunk in chunks(wanted, 5000)
+            for r in session.run(f"{columns} WHERE id IN ({id_list(chunk)})").all()
+        ]
+    return {int(r[0]): (str(r[1]), r[2], str(r[3] or ""), str(r[4] or "")) for r in rows}
 
 
 def _customer_rows(
-    session: Session, store: Store, scan: _Scan, span: tuple[date, date], moments: Any
+    session: Db, store: Store, scan: _Scan, span: tuple[date, date], moments: Any
 ) -> tuple[dict[int, ProfitRow], _Costs]:
     """Per contact: revenue and cost of goods, their entered costs and cost of time."""
     currency = store.settings.currency
@@ -304,7 +261,10 @@ def _customer_rows(
             per.setdefault(cid, ProfitRow(str(cid), "")).time_cost_cents += cents
     for cid, cents in costs.by_contact.items():
         per.setdefault(cid, ProfitRow(str(cid), "")).other_cost_cents += cents
-    info = {**_contacts(session, [c for c in per if c not in scan.info]), **scan.info}
+    missing = [c for c in per if c not in scan.info]
+    if missing:
+        scan.info.update(_contacts(session, missing))
+    info = scan.info
     for cid, row in list(per.items()):
         if cid not in info:  # a trashed contact's costs
             del per[cid]
@@ -337,19 +297,35 @@ def _segment_keys(store: Store, ids: Iterable[int]) -> dict[int, list[str]]:
     return keys
 
 
+def _departments(session: Db) -> dict[str, str]:
+    """Each user's login -> the name of their department (users in none are left out).
+    Owners are logins; an owner typed before users existed ("Ann") finds the login "ann"."""
+    rows = session.run(
+        "SELECT u.login, d.name FROM app_user u JOIN department d ON d.id = u.department_id"
+    ).all()
+    return {str(login): str(name) for login, name in rows}
+
+
 def _people_groups(
-    session: Session, store: Store, by: str, per: dict[int, ProfitRow], costs: _Costs, scan: _Scan
+    session: Db, store: Store, by: str, per: dict[int, ProfitRow], costs: _Costs, scan: _Scan
 ) -> dict[str, ProfitRow]:
-    """Customer, company, user, source or segment groups from the per-contact figures."""
+    """Customer, company, user, department, source or segment groups from the per-contact
+    figures (a contact's department is its owner's)."""
     if by == "customer":
         groups = {str(cid): row for cid, row in per.items()}
     elif by == "segment":
         groups = _fold(per, _segment_keys(store, per), by)
     else:
-        info = {**_contacts(session, [c for c in per if c not in scan.info]), **scan.info}
-        pick = {"company": 1, "user": 2, "source": 3}[by]
-        keys = {cid: [str(info[cid][pick] or "")] for cid in per}
-        groups = _fold(per, keys, by)
+        info = scan.info
+        pick = {"company": 1, "user": 2, "department": 2, "source": 3}[by]
+        keys = {cid: str(info[cid][pick] or "") for cid in per}
+        if by == "department":
+            department_of = _departments(session)
+            keys = {
+                cid: department_of.get(owner) or department_of.get(owner.lower(), "")
+                for cid, owner in keys.items()
+            }
+        groups = _fold(per, {cid: [key] for cid, key in keys.items()}, by)
         if by == "company":
             for company_id, cents in costs.by_company.items():
                 groups.setdefault(
@@ -363,44 +339,43 @@ def _people_groups(
     return groups
 
 
-def _company_names(session: Session, groups: dict[str, ProfitRow]) -> None:
+def _company_names(session: Db, groups: dict[str, ProfitRow]) -> None:
     ids = [int(k) for k in groups if k.isdigit()]
-    names: dict[int, str] = dict(
-        session.execute(
-            select(col(Company.id), col(Company.name)).where(col(Company.id).in_(ids))
-        ).all()
-    )
+    names: dict[int, str] = {}
+    for chunk in chunks(ids, 5000):
+        rows = session.run(f"SELECT id, name FROM company WHERE id IN ({id_list(chunk)})")
+        names.update((int(i), str(n)) for i, n in rows.all())
     for key, row in groups.items():
         if key.isdigit():
-            row.label = str(names.get(int(key), f"company #{key}"))
+            row.label = names.get(int(key), f"company #{key}")
 
 
 def _product_groups(
-    session: Session, by: str, where: Any, costs: _Costs, time_cents: int
+    session: Db, by: str, params: Mapping[str, Any], costs: _Costs, time_cents: int
 ) -> dict[str, ProfitRow]:
-    key = col(Product.category) if by == "category" else col(DocumentLine.product_id)
-    rows = session.execute(
-        select(
-            key, func.sum(DocumentLine.net_cents), func.sum(DocumentLine.cost_cents), func.count()
-        )
-        .select_from(DocumentLine)
-        .join(Invoice, col(Invoice.id) == col(DocumentLine.invoice_id))
-        .outerjoin(Product, col(Product.id) == col(DocumentLine.product_id))
-        .where(where)
-        .group_by(key)
+    """Lines of the period's sales by product or category: one pass over the covering index
+    ix_document_line_product_sales in product order (no sort, no row read), each line's
+    invoice looked up in the list of the period's sales."""
+    rows = session.run(
+        "SELECT l.product_id, sum(l.net_cents), sum(l.cost_cents), count(*) "
+        "FROM document_line l WHERE +l.invoice_id IN "  # +: read in product order, not by sale
+        f"(SELECT i.id FROM invoice i WHERE {SALE_IN_PERIOD}) GROUP BY l.product_id",
+        params,
     ).all()
+    catalogue = {
+        int(pid): (f"{sku} {name}", str(category or ""))
+        for pid, sku, name, category in session.run(
+            "SELECT id, sku, name, category FROM product"
+        ).all()
+    }
     groups: dict[str, ProfitRow] = {}
-    for value, net, cost, n in rows:
-        k = "" if value is None else str(value)
-        groups[k] = ProfitRow(k, k or NONE_LABEL[by], int(net or 0), int(cost or 0), sales=int(n))
-    if by == "product":
-        labels: dict[str, str] = {}
-        for pid, sku, name in session.execute(
-            select(col(Product.id), col(Product.sku), col(Product.name))
-        ).all():
-            labels[str(pid)] = f"{sku} {name}"
-        for k, row in groups.items():
-            row.label = labels.get(k, row.label)
+    for pid, net, cost, n in rows:
+        label, category = catalogue.get(int(pid), ("", "")) if pid is not None else ("", "")
+        k = category if by == "category" else ("" if pid is None else str(pid))
+        group = groups.setdefault(
+            k, ProfitRow(k, (label if by == "product" else k) or NONE_LABEL[by])
+        )
+        group.add(ProfitRow(k, "", int(net or 0), int(cost or 0), sales=int(n)))
     other = costs.unattributed + sum(costs.by_contact.values()) + sum(costs.by_company.values())
     if other or time_cents:
         groups[UNATTRIBUTED] = ProfitRow(
@@ -409,21 +384,20 @@ def _product_groups(
     return groups
 
 
-def _below_cost(session: Session, where: Any) -> list[BelowCost]:
-    rows = session.execute(
-        select(col(Product.sku), col(Product.name), func.count(), func.sum(DocumentLine.net_cents),
-               func.sum(DocumentLine.cost_cents))
-        .select_from(DocumentLine)
-        .join(Invoice, col(Invoice.id) == col(DocumentLine.invoice_id))
-        .join(Product, col(Product.id) == col(DocumentLine.product_id))
-        .where(where, col(DocumentLine.net_cents) < col(DocumentLine.cost_cents))
-        .group_by(col(Product.sku), col(Product.name))
-    ).all()  # fmt: skip
+def _below_cost(session: Db, params: Mapping[str, Any]) -> list[BelowCost]:
+    """Only the lines sold below cost: the partial index ix_document_line_below_cost."""
+    rows = session.run(
+        "SELECT p.sku, p.name, count(*), sum(l.net_cents), sum(l.cost_cents) "
+        "FROM document_line l JOIN invoice i ON i.id = l.invoice_id "
+        "JOIN product p ON p.id = l.product_id "
+        f"WHERE l.net_cents < l.cost_cents AND {SALE_IN_PERIOD} GROUP BY p.sku, p.name",
+        params,
+    ).all()
     found = [BelowCost(str(s), str(n), int(c), int(r or 0), int(k or 0)) for s, n, c, r, k in rows]
     return sorted(found, key=lambda b: (-b.loss_cents, b.sku))
 
 
-def _lifetime(session: Session, currency: str, scan: _Scan) -> tuple[int, int]:
+def _lifetime(session: Db, currency: str, scan: _Scan) -> tuple[int, int]:
     """(average all-time margin of customers who bought, how many bought)."""
     costs = _costs(session, currency, None, None)
     if not scan.lifetime:
@@ -435,28 +409,26 @@ def _lifetime(session: Session, currency: str, scan: _Scan) -> tuple[int, int]:
 
 def _ranked(per: Mapping[int, ProfitRow]) -> tuple[list[ProfitRow], list[ProfitRow]]:
     buyers = [row for row in per.values() if row.sales]
-    best = sorted(buyers, key=lambda r: (-r.margin_cents, r.label))[:TOP]
-    worst = sorted(buyers, key=lambda r: (r.margin_cents, r.label))[:TOP]
+    best = heapq.nsmallest(TOP, buyers, key=lambda r: (-r.margin_cents, r.label))
+    worst = heapq.nsmallest(TOP, buyers, key=lambda r: (r.margin_cents, r.label))
     return best, worst
 
 
-def _lost(session: Session, currency: str, since: datetime, until: datetime) -> list[LostSale]:
+def _lost(session: Db, currency: str, since: datetime, until: datetime) -> list[LostSale]:
     """Cancellations and declined quotes decided in the period, by kind and reason."""
-    from pocketcrm.core.models import Quote
-
-    cancelled = session.execute(
-        select(col(Invoice.kind), col(Invoice.cancel_reason), func.count(), func.sum(col(Invoice.net_cents)))
-        .where(col(Invoice.deleted_at).is_(None), col(Invoice.currency) == currency,
-               col(Invoice.cancelled_at) >= since, col(Invoice.cancelled_at) < until)
-        .group_by(col(Invoice.kind), col(Invoice.cancel_reason))
-    ).all()  # fmt: skip
-    declined = session.execute(
-        select(col(Quote.decline_reason), func.count(), func.sum(col(Quote.net_cents)))
-        .where(col(Quote.deleted_at).is_(None), col(Quote.status) == "declined",
-               col(Quote.currency) == currency, col(Quote.decided_at) >= since,
-               col(Quote.decided_at) < until)
-        .group_by(col(Quote.decline_reason))
-    ).all()  # fmt: skip
+    params = {"currency": currency, "since": since, "until": until}
+    cancelled = session.run(
+        "SELECT kind, cancel_reason, count(*), sum(net_cents) FROM invoice "
+        "WHERE deleted_at IS NULL AND currency = :currency AND cancelled_at >= :since "
+        "AND cancelled_at < :until GROUP BY kind, cancel_reason",
+        params,
+    ).all()
+    declined = session.run(
+        "SELECT decline_reason, count(*), sum(net_cents) FROM quote "
+        "WHERE deleted_at IS NULL AND status = 'declined' AND currency = :currency "
+        "AND decided_at >= :since AND decided_at < :until GROUP BY decline_reason",
+        params,
+    ).all()
     found = [LostSale(str(k), str(r), int(n), int(c or 0)) for k, r, n, c in cancelled]
     found += [LostSale("quote", str(r), int(n), int(c or 0)) for r, n, c in declined]
     return sorted(found, key=lambda x: (-x.count, x.kind, x.reason))
@@ -479,8 +451,6 @@ def profit(
     by = by.strip().lower() or "customer"
     if by not in GROUPS:
         raise Invalid("by", f"unknown {by!r}; use one of: {', '.join(GROUPS)}")
-    if by in NOT_YET:
-        raise Invalid("by", f"{by} is not available yet: {NOT_YET[by]}")
     span_moments = period(since, until, default_days=DEFAULT_DAYS)
     zone = clock.local_zone()
     span = (
@@ -488,7 +458,7 @@ def profit(
         _day_from(span_moments.until.astimezone(zone)),
     )
     currency = store.settings.currency
-    with store.read() as session:
+    with store.sql_read() as session:  # sqlite3 itself on SQLite: no SQLAlchemy to import
         moments = tuple(datetime.combine(day, time(0), zone) for day in span)  # whole days
         scan = _scan(session, currency, span)
         per, costs = _customer_rows(session, store, scan, span, moments)
@@ -497,10 +467,10 @@ def profit(
             total.add(row)
         total.other_cost_cents += costs.unattributed + sum(costs.by_company.values())
         best, worst = _ranked(per)
-        where = _sales(currency, *span)
+        params = {"currency": currency, "since": span[0], "until": span[1]}
         if by in ("product", "category"):
             groups = _product_groups(
-                session, by, where, costs, sum(r.time_cost_cents for r in per.values())
+                session, by, params, costs, sum(r.time_cost_cents for r in per.values())
             )
         else:
             groups = _people_groups(session, store, by, per, costs, scan)
@@ -515,7 +485,7 @@ def profit(
             rows=rows,
             most_profitable=best,
             least_profitable=worst,
-            below_cost=_below_cost(session, where),
+            below_cost=_below_cost(session, params),
             lifetime_value_cents=clv,
             customers_ever=ever,
             other_currency_sales=scan.other_currencies,

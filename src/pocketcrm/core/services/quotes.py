@@ -26,6 +26,7 @@ from pocketcrm.core.services.billing import load_invoice as _load
 from pocketcrm.core.services.billing import resolve_invoice as _resolve_invoice
 from pocketcrm.core.services.figures import today
 from pocketcrm.core.services.lookup import resolve_contact
+from pocketcrm.core.sessions import CrmSession
 from pocketcrm.core.store import Store
 
 STATUSES = ("draft", "sent", "accepted", "declined")
@@ -74,7 +75,7 @@ def resolve_quote(session: Session, ref: str) -> Quote:
     return _resolve(session, ref)
 
 
-def _view(session: Session, quote: Quote, with_lines: bool = True) -> QuoteView:
+def _view(session: CrmSession, quote: Quote, with_lines: bool = True) -> QuoteView:
     assert quote.id is not None
     contact = session.get(Contact, quote.contact_id)
     orders = session.exec(

@@ -29,7 +29,7 @@ from pocketcrm.core.queries import ContactQuery
 from pocketcrm.core.sessions import CrmSession as Session  # a Db too (core/db.py)
 from pocketcrm.core.sql import chunks, id_list
 from pocketcrm.core.store import Store
-from pocketcrm.core.transfer import jsonfmt, jsonrecords
+from pocketcrm.core.transfer import jsoncatalog, jsonfmt, jsonrecords
 from pocketcrm.core.transfer.records import (
     AddressDraft,
     ContactDraft,
@@ -123,6 +123,8 @@ def export_json(store: Store, stream: TextIO, query: ContactQuery | None = None)
             tags = _tags_of(session, ids)
             company_ids = _companies_of(session, ids)
         out.write_all(tags)
+        out.begin("products")  # the catalogue, whole: lines name their products by SKU
+        out.write_all(jsoncatalog.product_records(session))
         out.begin("companies")
         out.write_all(jsonrecords.company_records(session, company_ids))
         out.begin("contacts")
@@ -131,6 +133,9 @@ def export_json(store: Store, stream: TextIO, query: ContactQuery | None = None)
             records = jsonrecords.contact_records(session, chunk, companies)
             out.write_all(records)
             count += len(records)
+        out.begin("costs")
+        if everything:
+            out.write_all(jsoncatalog.cost_records(session))
         out.begin("cadences")
         if everything:
             out.write_all(jsonrecords.tag_cadence_records(session))

@@ -7,12 +7,18 @@ memory; any other valid JSON of the same shape is read too, just not streamed):
     "tags": [
     "vip"
     ],
+    "products": [
+    {...one product of the catalogue (transfer/jsoncatalog.py)...}
+    ],
     "companies": [
     {...one company...}
     ],
     "contacts": [
     {...one contact with emails, phones, alternates, interactions, follow-ups, history,
-    deals, invoices and payments...}
+    deals, quotes and invoices with their lines, and payments...}
+    ],
+    "costs": [
+    {...one cost, naming its contact, company, deal or campaign by uuid...}
     ],
     "cadences": [
     ],
@@ -35,7 +41,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TextIO
 
 from sqlalchemy import text
@@ -46,7 +52,7 @@ from pocketcrm.core.sql import json_value
 
 FORMAT = "pocketcrm"
 VERSION = 1
-SECTIONS = ("tags", "companies", "contacts", "cadences", "suppressions")
+SECTIONS = ("tags", "products", "companies", "contacts", "costs", "cadences", "suppressions")
 CHUNK = 1000
 
 Record = dict[str, Any]
@@ -70,6 +76,17 @@ def iso(value: object) -> str | None:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def day(value: object) -> str | None:
+    """A stored date as 'YYYY-MM-DD' (SQLite gives text, PostgreSQL a date)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return date.fromisoformat(str(value)[:10]).isoformat()
 
 
 def parse_time(value: object, field: str) -> datetime | None:

@@ -9,14 +9,14 @@ import itertools
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
 
 from pocketcrm.core.sql import id_list
-from pocketcrm.core.transfer.jsonfmt import Record, birthday_text, iso
+from pocketcrm.core.transfer import jsoncatalog
+from pocketcrm.core.transfer.jsonfmt import Record, birthday_text, day, iso
 
 
 def _fetch(session: Session, sql: str) -> list[Any]:
@@ -103,17 +103,6 @@ def _activity(
     return history, interactions, follow_ups, cadences, interaction_uuid
 
 
-def day(value: object) -> str | None:
-    """A stored date as 'YYYY-MM-DD' (SQLite gives text, PostgreSQL a date)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return date.fromisoformat(str(value)[:10]).isoformat()
-
-
 @dataclass(frozen=True)
 class MoneyRows:
     """Deals (with their stage history), invoices and payments of a chunk of contacts, as
@@ -127,6 +116,9 @@ class MoneyRows:
     deal_uuid: dict[int, str]
     invoice_uuid: dict[int, str]
     lines: dict[int, list[Any]] | None = None  # by invoice id (issue 12)
+    quotes: dict[int, list[Any]] | None = None  # by contact id (see jsoncatalog.quote_rows)
+    quote_lines: dict[int, list[Any]] | None = None  # by quote id
+    quote_uuid: dict[int, str] | None = None
 
 
 NO_MONEY = MoneyRows({}, {}, {}, {}, {}, {})
@@ -137,7 +129,10 @@ def _has_money(session: Session) -> bool:
     none, and three empty lookups per chunk of contacts were a fifth of a JSON export."""
     if "pocketcrm_has_money" not in session.info:
         found = session.execute(
-            text("SELECT EXISTS (SELECT 1 FROM deal) OR EXISTS (SELECT 1 FROM invoice)")
+            text(
+                "SELECT EXISTS (SELECT 1 FROM deal) OR EXISTS (SELECT 1 FROM invoice) "
+                "OR EXISTS (SELECT 1 FROM quote)"
+            )
         ).scalar()
         session.info["pocketcrm_has_money"] = bool(found)
     return bool(session.info["pocketcrm_has_money"])
@@ -163,11 +158,13 @@ def money_rows(session: Session, m: str) -> MoneyRows:
         session,
         f"SELECT contact_id, uuid, number, kind, deal_id, issued_on, due_on, amount_cents, "
         f"currency, description, cancelled_at, cancel_reason, created_at, updated_at, "
-        f"deleted_at, id, net_cents, tax_cents, cost_cents, order_id FROM invoice "
+        f"deleted_at, id, net_cents, tax_cents, cost_cents, order_id, quote_id FROM invoice "
         f"WHERE contact_id IN ({m}) ORDER BY contact_id, id",
     )
     invoice_uuid = {int(r[15]): str(r[1]) for rs in invoices.values() for r in rs}
-    lines = _document_lines(session, invoice_uuid)
+    lines = jsoncatalog.lines_of(session, "invoice_id", list(invoice_uuid))
+    quotes, quote_lines = jsoncatalog.quote_rows(session, m)
+    quote_uuid = {int(r[19]): str(r[1]) for rs in quotes.values() for r in rs}
     payments = _grouped(
         session,
         f"SELECT contact_id, uuid, invoice_id, amount_cents, currency, paid_on, method, notes, "
@@ -176,27 +173,12 @@ def money_rows(session: Session, m: str) -> MoneyRows:
     _other_uuids(session, "deal", deal_uuid, (r[4] for rs in invoices.values() for r in rs))
     _other_uuids(session, "invoice", invoice_uuid, (r[2] for rs in payments.values() for r in rs))
     _other_uuids(session, "invoice", invoice_uuid, (r[19] for rs in invoices.values() for r in rs))
-    return MoneyRows(deals, history, invoices, payments, deal_uuid, invoice_uuid, lines)
-
-
-def _document_lines(session: Session, invoice_uuid: dict[int, str]) -> dict[int, list[Any]]:
-    """The lines of these invoices and orders, by invoice id, in order (with the SKU)."""
-    if not invoice_uuid:
-        return {}
-    return _grouped(
-        session,
-        "SELECT l.invoice_id, l.position, p.sku, l.description, l.unit, l.quantity_milli, "
-        "l.unit_price_cents, l.discount_bp, l.tax_rate_bp, l.unit_cost_cents, l.net_cents, "
-        "l.tax_cents, l.cost_cents FROM document_line l LEFT JOIN product p ON p.id = "
-        f"l.product_id WHERE l.invoice_id IN ({id_list(sorted(invoice_uuid))}) "
-        "ORDER BY l.invoice_id, l.position, l.id",
-    )
-
-
-LINE_FIELDS = (
-    "position", "sku", "description", "unit", "quantity_milli", "unit_price_cents",
-    "discount_bp", "tax_rate_bp", "unit_cost_cents", "net_cents", "tax_cents", "cost_cents",
-)  # fmt: skip
+    _other_uuids(session, "quote", quote_uuid, (r[20] for rs in invoices.values() for r in rs))
+    _other_uuids(session, "deal", deal_uuid, (r[3] for rs in quotes.values() for r in rs))
+    return MoneyRows(
+        deals, history, invoices, payments, deal_uuid, invoice_uuid, lines,
+        quotes, quote_lines, quote_uuid,
+    )  # fmt: skip
 
 
 def _other_uuids(
@@ -258,13 +240,20 @@ def invoice_records(money: MoneyRows, cid: int) -> list[Record]:
             "tax_cents": i[17],
             "cost_cents": i[18],
             "order": None if i[19] is None else money.invoice_uuid.get(int(i[19])),
-            "lines": [
-                dict(zip(LINE_FIELDS, line[1:], strict=True))
-                for line in (money.lines or {}).get(int(i[15]), ())
-            ],
+            "quote": None if i[20] is None else (money.quote_uuid or {}).get(int(i[20])),
+            "lines": jsoncatalog.line_records((money.lines or {}).get(int(i[15]), ())),
         }
         for i in money.invoices.get(cid, ())
     ]
+
+
+def quote_records(money: MoneyRows, cid: int) -> list[Record]:
+    def deal_ref(deal_id: object) -> str | None:
+        return None if deal_id is None else money.deal_uuid.get(int(str(deal_id)))
+
+    return jsoncatalog.quote_records(
+        (money.quotes or {}).get(cid, ()), money.quote_lines or {}, deal_ref
+    )
 
 
 def payment_records(money: MoneyRows, cid: int) -> list[Record]:
@@ -525,6 +514,7 @@ def _history_of(history: _History, cid: int, company_ref: CompanyRef) -> Record:
             for c in history.cadences.get(cid, ())
         ],
         "deals": deal_records(money, cid, company_ref) if money.deals else [],
+        "quotes": quote_records(money, cid) if money.quotes else [],
         "invoices": invoice_records(money, cid) if money.invoices else [],
         "payments": payment_records(money, cid) if money.payments else [],
     }

@@ -25,6 +25,7 @@ from pocketcrm.tui.widgets.virtual_table import Column, VirtualTable
 if TYPE_CHECKING:
     from pocketcrm.core.readmodels import CompanyCard, CompanyRow, ContactRow
     from pocketcrm.core.services.billing import BillingEvent
+    from pocketcrm.core.services.card_money import CardDeal, ContactMoney
 
 KINDS = ("", "customer", "prospect", "partner", "supplier", "distributor", "other")
 
@@ -51,6 +52,20 @@ BILLING_COLUMNS = [
     Column("number", "Number", 13, lambda e: e.number),
     Column("amount", "Amount", 12, _amount, justify="right"),
     Column("detail", "Detail", 8, lambda e: e.detail, grow=2),
+]
+
+
+def _deal_amount(deal: CardDeal) -> str:
+    from pocketcrm.core.money import format_amount
+
+    return format_amount(deal.amount_cents, deal.currency)
+
+
+DEAL_COLUMNS = [
+    Column("title", "Deal", 14, lambda d: d.title, grow=3),
+    Column("stage", "Stage", 11, lambda d: d.stage.replace("_", " ")),
+    Column("amount", "Amount", 12, _deal_amount, justify="right"),
+    Column("person", "Person", 12, lambda d: d.person, grow=1),  # last, as Detail is in Billing
 ]
 
 COMPANY_TIMELINE_COLUMNS = [
@@ -250,8 +265,37 @@ def company_head(company: CompanyCard) -> Text:
     return text
 
 
+def _sums(totals: dict[str, int]) -> str:
+    from pocketcrm.core.money import format_amount
+
+    return " + ".join(format_amount(c, cur) for cur, c in totals.items()) or "0"
+
+
+def money_line(money: ContactMoney) -> Text:
+    """The company's deals and billing in two lines: open deals and their worth, won ones;
+    what was invoiced, what was paid and the balance still owed (overdue in red)."""
+    open_deals = [d for d in money.deals if d.is_open]
+    text = Text()
+    text.append("Deals ", style="bold")
+    text.append(f"{len(open_deals)} open")
+    if open_deals:
+        text.append(f" worth {_sums(money.open_worth())}")
+    text.append(f", {len(money.won())} won\n")
+    text.append("Billing ", style="bold")
+    if not money.invoices:
+        text.append("nothing billed yet", style="dim")
+        return text
+    text.append(f"invoiced {_sums(money.invoiced())}, paid {_sums(money.paid())}, ")
+    overdue = money.overdue()
+    text.append(f"balance {_sums(money.owed())}", style="bold red" if overdue else "bold")
+    if overdue:
+        text.append(" (overdue)", style="red")
+    return text
+
+
 class CompanyScreen(CrmScreen):
-    """A company's card: its details, its people, and their latest interactions."""
+    """A company's card: its details, its deals and billing, its people, and their latest
+    interactions (the deals and billing of everyone at it, as `pocketcrm billing` lists)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="company-back", tooltip="Back to the companies"),
@@ -277,6 +321,7 @@ class CompanyScreen(CrmScreen):
     def compose(self) -> ComposeResult:
         yield TopBar("companies")
         yield Static("Loading…", id="company-head")
+        yield Static("", id="company-money")
         with Horizontal(id="company-body"):
             with Vertical(id="company-people-pane"):
                 yield Static("People", id="company-people-title", classes="pane-title")
@@ -288,6 +333,8 @@ class CompanyScreen(CrmScreen):
                     id="company-timeline",
                     empty_text="Nothing logged yet.",
                 )
+                yield Static("Deals", id="company-deals-title", classes="pane-title")
+                yield VirtualTable(DEAL_COLUMNS, id="company-deals", empty_text="No deals yet.")
                 yield Static("Billing", classes="pane-title")
                 yield VirtualTable(
                     BILLING_COLUMNS, id="company-billing", empty_text="Nothing billed yet."
@@ -304,17 +351,23 @@ class CompanyScreen(CrmScreen):
         self.mark_seen()
         ref = str(self.company_id)
 
-        def job() -> tuple[CompanyCard, list[BillingEvent]]:
+        def job() -> tuple[CompanyCard, list[BillingEvent], ContactMoney]:
             from pocketcrm.core.services.billing import company_billing_history
+            from pocketcrm.core.services.card_money import company_money
             from pocketcrm.core.services.companies import get_company
 
-            return get_company(store, ref, interactions=50), company_billing_history(
-                store, f"#{ref}"
-            )
+            company = get_company(store, ref, interactions=50)
+            billing = company_billing_history(store, f"#{ref}")
+            return company, billing, company_money(store, self.company_id)
 
-        def done(found: tuple[CompanyCard, list[BillingEvent]]) -> None:
-            company, billing = found
+        def done(found: tuple[CompanyCard, list[BillingEvent], ContactMoney]) -> None:
+            company, billing, money = found
             self.company = company
+            self.query_one("#company-money", Static).update(money_line(money))
+            self.query_one("#company-deals-title", Static).update(
+                f"Deals ({fmt.number(len(money.deals))})"
+            )
+            self.query_one("#company-deals", VirtualTable).set_rows(list(money.deals))
             self.query_one("#company-billing", VirtualTable).set_rows(billing[::-1])
             self.people = list(company.people)
             self.query_one("#company-head", Static).update(company_head(company))

@@ -83,6 +83,14 @@ class ReportScreen(CrmScreen):
             "p", "period", "Period", id="report-period", tooltip="Report over 30, 90 or 365 days"
         ),
         Binding("t", "next_tab", "Tab", id="report-tab", tooltip="The next section of the report"),
+        Binding(
+            "g",
+            "profit_group",
+            "Group",
+            id="report-profit-group",
+            tooltip="Profitability: group by another",
+            show=False,  # the Profitability tab's chart title names it
+        ),
     ]
 
     def __init__(self) -> None:
@@ -147,18 +155,23 @@ class ReportScreen(CrmScreen):
 
         self.background(job, self.show, group="report", exclusive=True)
 
+    def action_profit_group(self) -> None:
+        if self.query_one("#report-tabs", TabbedContent).active == "tab-profit":
+            self.query_one(ProfitPane).next_group()
+            self._load_profit()
+
     def _load_profit(self) -> None:
         store = self.store
         if store is None:
             return
-        days = self.days
+        days, by = self.days, self.query_one(ProfitPane).by
 
         def profit_job() -> Profit:
             from pocketcrm.core import clock
             from pocketcrm.core.services.profit import profit
 
             now = clock.now()
-            return profit(store, since=now - timedelta(days=days), until=now)
+            return profit(store, since=now - timedelta(days=days), until=now, by=by)
 
         self.background(
             profit_job, self.query_one(ProfitPane).show, group="report-profit", exclusive=True

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 BAR_WIDTH = 24
 
 
+GROUP_ROWS = 12  # the groups charted, as `report profit` draws them
+
+
 def _money(cents: int, currency: str = "") -> str:
     from pocketcrm.core.money import format_amount
 
@@ -81,10 +84,21 @@ def lost(p: Profit) -> Text:
 
 
 class ProfitPane(VerticalScroll):
-    """Filled by the report screen (which runs the job) through show()."""
+    """Filled by the report screen (which runs the job) through show(); `g` on the report
+    screen steps through the groupings (`report profit --by`)."""
+
+    by = "customer"
+
+    def next_group(self) -> str:
+        """The grouping after the current one (the core's list, in its order)."""
+        from pocketcrm.core.services.profit import GROUPS
+
+        self.by = GROUPS[(GROUPS.index(self.by) + 1) % len(GROUPS)]
+        return self.by
 
     def compose(self) -> ComposeResult:
         yield Static("Loading…", id="profit-figures")
+        yield Static("", id="profit-groups")
         yield Static("", id="profit-chart")
         yield Static("", id="profit-least")
         yield Static("", id="profit-below")
@@ -92,6 +106,9 @@ class ProfitPane(VerticalScroll):
 
     def show(self, p: Profit) -> None:
         self.query_one("#profit-figures", Static).update(headline(p))
+        self.query_one("#profit-groups", Static).update(
+            chart(f"Margin by {p.by} (g: group by another)", p.rows[:GROUP_ROWS])
+        )
         self.query_one("#profit-chart", Static).update(
             chart("Most profitable customers", p.most_profitable)
         )

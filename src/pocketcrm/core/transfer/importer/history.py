@@ -1,4 +1,5 @@
-"""Stage 5: write a JSON record's history: interactions, follow-ups, deals, invoices, payments."""
+"""Stage 5: write a JSON record's history: interactions, follow-ups, deals, invoices, payments
+(quotes, the catalogue and costs: importer/catalog.py)."""
 
 from __future__ import annotations
 
@@ -192,6 +193,14 @@ class HistoryWriter(ContactWriter):
         found = self.invoice_ids.get(uid)
         return found if found is not None else self._known("invoice", self.had_invoices, uid)
 
+    def _quote_id(self, uid: str) -> int | None:
+        found = self.quote_ids.get(uid)
+        return found if found is not None else self._known("quote", self.had_quotes, uid)
+
+    def _json_quotes(self, cid: int, record: dict[str, Any]) -> list[str]:
+        """A record's quotes with their lines (written by importer/catalog.py)."""
+        return []
+
     def _number_taken(self, number: str) -> bool:
         if number in self.invoice_numbers:
             return True
@@ -216,6 +225,7 @@ class HistoryWriter(ContactWriter):
         """Deals with their history, invoices and payments of a JSON record whose uuids are
         new; returns the problems (one per item left out)."""
         problems = self._json_deals(cid, record)
+        problems.extend(self._json_quotes(cid, record))  # before the invoices naming them
         problems.extend(self._json_invoices(cid, record))
         problems.extend(self._payments(cid, record.get("payments") or [], rec, late=False))
         return problems
@@ -303,6 +313,8 @@ class HistoryWriter(ContactWriter):
                 deal_id = self._deal_id(ref) if ref else None
                 amount = self._cents(i.get("amount_cents"), "amount_cents")
                 order_ref = str(i.get("order") or "")
+                quote_ref = str(i.get("quote") or "")
+                quote_id = self._quote_id(quote_ref) if quote_ref else None
                 row = (
                     self.next_invoice,
                     uid,
@@ -324,6 +336,7 @@ class HistoryWriter(ContactWriter):
                     self._cents(i.get("tax_cents", 0), "tax_cents"),
                     self._cents(i.get("cost_cents", 0), "cost_cents"),
                     self._invoice_id(order_ref) if order_ref else None,
+                    quote_id,
                 )
                 lines.extend(self._lines(row[0], i, amount, number))
             except CrmError as exc:
@@ -331,6 +344,8 @@ class HistoryWriter(ContactWriter):
                 continue
             if ref and deal_id is None:
                 self.late_deal_links.append((self.next_invoice, ref))
+            if quote_ref and quote_id is None:
+                self.late_quote_links.append((self.next_invoice, quote_ref))
             self.invoice_ids[uid] = self.next_invoice
             self.invoice_numbers.add(number)
             self.next_invoice += 1
@@ -440,6 +455,14 @@ class HistoryWriter(ContactWriter):
                     (deal_id, invoice_id),
                 )
         self.late_deal_links = []
+        for invoice_id, ref in self.late_quote_links:
+            quote_id = self._quote_id(ref)
+            if quote_id is not None:
+                self.conn.exec_driver_sql(
+                    f"UPDATE invoice SET quote_id = {self.mark} WHERE id = {self.mark}",
+                    (quote_id, invoice_id),
+                )
+        self.late_quote_links = []
         waiting, self.late_payments = self.late_payments, []
         for cid, payment, rec in waiting:
             problems = self._payments(cid, [payment], rec, late=True)
@@ -454,6 +477,7 @@ class HistoryWriter(ContactWriter):
             ("follow_up", "follow_ups"),
             ("cadence_rule", "cadences"),
             ("deal", "deals"),
+            ("quote", "quotes"),
             ("invoice", "invoices"),
             ("payment", "payments"),
         ):

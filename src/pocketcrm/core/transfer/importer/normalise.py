@@ -142,6 +142,7 @@ JSON_ACTIVITY_KEYS = (
     "follow_ups",
     "cadences",
     "deals",
+    "quotes",
     "invoices",
     "payments",
     "alternates",

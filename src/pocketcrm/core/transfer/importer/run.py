@@ -102,6 +102,8 @@ class Run(Updater):
             return
         section = {
             "companies": self._json_company,
+            "products": self.json_product,
+            "costs": self.json_cost,
             "cadences": self._json_cadence,
             "suppressions": self._json_suppression,
         }.get(item.section)
@@ -208,7 +210,9 @@ class Run(Updater):
         else:
             search.reindex(session, sorted(self.touched))  # new ones were indexed as written
         if not self.sqlite:
-            for table in ("contact", "company", "tag", "interaction", "deal", "invoice", "payment"):
+            for table in (
+                "contact", "company", "tag", "interaction", "deal", "quote", "invoice", "payment"
+            ):  # fmt: skip
                 self.conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"coalesce((SELECT max(id) FROM {table}), 1))"

@@ -138,6 +138,11 @@ class RunState:
         self.had_deals = self.next_deal > 1
         self.had_invoices = self.next_invoice > 1
         self.had_payments = self.next_payment > 1
+        self.next_quote = self._scalar("SELECT max(id) FROM quote") + 1
+        self.had_quotes = self.next_quote > 1
+        self.quote_ids: dict[str, int] = {}
+        self.quote_numbers: set[str] = set()
+        self.late_quote_links: list[tuple[int, str]] = []  # invoice -> a later record's quote
         self.deal_ids: dict[str, int] = {}
         self.invoice_ids: dict[str, int] = {}
         self.invoice_numbers: set[str] = set()

@@ -139,6 +139,8 @@ _CONTACT_ROWS = (
     "DELETE FROM payment WHERE contact_id IN ({ids}) OR invoice_id IN "
     "(SELECT id FROM invoice WHERE contact_id IN ({ids}))",
     "DELETE FROM invoice WHERE contact_id IN ({ids})",
+    "DELETE FROM quote WHERE contact_id IN ({ids})",  # with its lines (ON DELETE CASCADE)
+    "DELETE FROM cost WHERE contact_id IN ({ids})",
     "DELETE FROM deal_stage_change WHERE deal_id IN (SELECT id FROM deal WHERE contact_id IN ({ids}))",
     "DELETE FROM deal WHERE contact_id IN ({ids})",
     "DELETE FROM contact WHERE id IN ({ids})",
@@ -162,7 +164,15 @@ _CREATED_ROWS: dict[str, tuple[str, ...]] = {
     "payment": ("DELETE FROM payment WHERE id = :i",),
     "invoice": ("DELETE FROM payment WHERE invoice_id = :i", "DELETE FROM invoice WHERE id = :i"),
     "deal": ("DELETE FROM deal_stage_change WHERE deal_id = :i", "DELETE FROM deal WHERE id = :i"),
-}
+    "quote": ("UPDATE invoice SET quote_id = NULL WHERE quote_id = :i",
+              "DELETE FROM document_line WHERE quote_id = :i", "DELETE FROM quote WHERE id = :i"),
+    "cost": ("DELETE FROM cost WHERE id = :i",),
+    # a product goes only when no line names it any more (the import's own went first)
+    "product": (
+        "DELETE FROM product WHERE id = :i AND NOT EXISTS "
+        "(SELECT 1 FROM document_line WHERE product_id = :i)",
+    ),
+}  # fmt: skip
 
 
 def _remove_contacts(session: Session, ids: Sequence[int]) -> None:

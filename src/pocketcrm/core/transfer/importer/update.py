@@ -12,7 +12,7 @@ from sqlalchemy import text
 from pocketcrm.core.models import db_time, from_db_time
 from pocketcrm.core.search import fold
 from pocketcrm.core.transfer import fidelity, jsonfmt
-from pocketcrm.core.transfer.importer.history import HistoryWriter
+from pocketcrm.core.transfer.importer.catalog import CatalogWriter
 from pocketcrm.core.transfer.importer.normalise import NAME_PARTS, TEXT_COLS, Rec
 from pocketcrm.core.transfer.importer.report import KEPT_LOCAL, MAX_CHANGES, FieldChange
 
@@ -118,7 +118,7 @@ class Fields:
         self.listed("notes", current, incoming, "append" if current else "set")
 
 
-class Updater(HistoryWriter):
+class Updater(CatalogWriter):
     def times_of(self, cid: int, row: Any, rec: Rec) -> fidelity.Times:
         """The moments fidelity's newer rule compares for this contact and record."""
         if rec.json is not None:
