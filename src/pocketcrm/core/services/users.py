@@ -425,16 +425,6 @@ def organisation_notes(store: Store) -> list[str]:
     return notes
 
 
-def may_manage_users(store: Store) -> bool:
-    """Whether the acting user may add, change and disable users (the faces hide the
-    actions otherwise; the server refuses them anyway)."""
-    try:
-        require_admin(store, "managing users")
-    except NotAllowed:
-        return False
-    return True
-
-
 def header_label(store: Store) -> str:
     """Who you are, for a face's header: '' on a file with one user (nobody to tell apart),
     else "login · role"."""

@@ -94,6 +94,12 @@ def sections(views: list[FollowUpView]) -> list[Any]:
 class AgendaScreen(CrmScreen):
     """What needs doing: one key to mark done, snooze, or open the card."""
 
+    WRITES: ClassVar[dict[str, str]] = {
+        "done": "log",
+        "snooze": "log",
+        "remove": "change",
+        "log": "log",
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Card", id="agenda-open", tooltip="Open the contact's card"),
         Binding("x", "done", "Done", id="agenda-done", tooltip="Mark the follow-up done"),
@@ -318,6 +324,8 @@ class AgendaScreen(CrmScreen):
         self.reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if (verdict := self.permitted(action)) is not True:
+            return verdict
         # tab is hidden while nobody is drifting: there is nothing to switch to
         return not (action == "switch_list" and not self.drifts)
 

@@ -43,6 +43,7 @@ USER_COLUMNS = [
 class UsersScreen(CrmScreen):
     """The people who work here (admins change them)."""
 
+    WRITES: ClassVar[dict[str, str]] = {"toggle_active": "users"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "d",
@@ -56,7 +57,6 @@ class UsersScreen(CrmScreen):
     def __init__(self) -> None:
         super().__init__(id="users")
         self.users: list[UserView] = []
-        self.may_manage = False
 
     def compose(self) -> ComposeResult:
         yield TopBar("users")
@@ -79,14 +79,14 @@ class UsersScreen(CrmScreen):
             return
         self.mark_seen()
 
-        def job() -> tuple[list[UserView], bool]:
+        def job() -> list[UserView]:
             from pocketcrm.core.services import users
 
-            return users.list_users(store), users.may_manage_users(store)
+            return users.list_users(store)
 
-        def done(result: tuple[list[UserView], bool]) -> None:
+        def done(result: list[UserView]) -> None:
             keep = self.table.cursor
-            self.users, self.may_manage = result
+            self.users = result
             self.table.set_rows(self.users, cursor=min(keep, max(0, len(self.users) - 1)))
             self.query_one("#users-title", Static).update(f"Users ({fmt.number(len(self.users))})")
             self.refresh_bindings()
@@ -95,8 +95,10 @@ class UsersScreen(CrmScreen):
         self.background(job, done, group="users", exclusive=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if (verdict := self.permitted(action)) is not True:
+            return verdict
         if action == "toggle_active":
-            return self.may_manage and self.table.current is not None
+            return self.table.current is not None
         return True
 
     @on(VirtualTable.Highlighted, "#user-list")
@@ -105,7 +107,7 @@ class UsersScreen(CrmScreen):
 
     def _show_status(self) -> None:
         user: UserView | None = self.table.current
-        note = "" if self.may_manage else "Only admins change users. "
+        note = "" if self.permitted("toggle_active") else "Only admins change users. "
         if user is None:
             text = note + "Add users with `pocketcrm user add LOGIN`."
         else:
