@@ -177,3 +177,20 @@ def test_the_journal_writes_the_acting_users_login(tmp_path: Path) -> None:
     finally:
         as_ann.close()
     assert _journal_actors(path) == {me, "ann"}
+
+
+def test_the_pickers_choices_and_the_department_rule(store: Store) -> None:
+    """What a form's pickers offer, and the department a typed name resolves to."""
+    departments.add_department(store, "Field Sales")
+    users.add_user(store, users.UserInput("kim", name="Kim Ode", department="Field Sales"))
+    users.add_user(store, users.UserInput("gone", name="Gone Away"))
+    users.set_active(store, "gone", False)
+    offered = users.choices(store)
+    me = users.login_for(getpass.getuser()) or "admin"
+    assert offered.people[:2] == tuple(sorted(["kim", me]))
+    assert "Kim Ode" in offered.people and "gone" not in offered.people  # active users only
+    assert offered.departments == ("Field Sales",)
+    assert departments.resolve_department(store, "field sales") == "Field Sales"
+    assert departments.resolve_department(store, " ") == ""
+    with pytest.raises(Invalid, match=r"no department 'Field Sale'.*closest: Field Sales"):
+        departments.resolve_department(store, "Field Sale")

@@ -261,7 +261,9 @@ def admins(store: Store) -> list[str]:
 # -- changing -------------------------------------------------------------------------------
 
 
-def _department_id(session: Db, name: str) -> int | None:
+def department_id(session: Db, name: str) -> int | None:
+    """The id of the department NAME names (folded); None for ''; unknown -> Invalid with
+    the closest names."""
     if not name.strip():
         return None
     found = session.run("SELECT id FROM department WHERE name_key = :k", {"k": fold(name)}).scalar()
@@ -298,7 +300,7 @@ def add_user(store: Store, data: UserInput, *, password: str | None = None) -> U
                 "login": login,
                 "display_name": data.name.strip() or login,
                 "email": data.email.strip(),
-                "department_id": _department_id(session, data.department),
+                "department_id": department_id(session, data.department),
                 "role": role,
                 "active": True,
                 "created_at": clock.now(),
@@ -330,7 +332,7 @@ def edit_user(store: Store, ref: str, changes: UserChanges) -> UserView:
         if changes.email is not None:
             values["email"] = changes.email.strip()
         if changes.department is not None:
-            values["department_id"] = _department_id(session, changes.department)
+            values["department_id"] = department_id(session, changes.department)
         if changes.role is not None:
             values["role"] = valid_role(changes.role)
             if values["role"] != "admin":
@@ -423,6 +425,26 @@ def organisation_notes(store: Store) -> list[str]:
             "ask a superuser to upgrade, or nothing stops a login from changing anything"
         )
     return notes
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a form's owner and department pickers offer: active users' logins, then their
+    display names (either one resolves), and the departments' names."""
+
+    people: tuple[str, ...]
+    departments: tuple[str, ...]
+
+
+def choices(store: Store) -> Choices:
+    with store.sql_read() as session:
+        rows = session.run(
+            "SELECT login, display_name FROM app_user WHERE active ORDER BY login"
+        ).all()
+        names = [str(r[0]) for r in session.run("SELECT name FROM department ORDER BY name_key")]
+    logins = [str(r[0]) for r in rows]
+    shown = [str(r[1]) for r in rows if r[1] and str(r[1]) not in logins]
+    return Choices(tuple(dict.fromkeys([*logins, *shown])), tuple(names))
 
 
 def header_label(store: Store) -> str:
