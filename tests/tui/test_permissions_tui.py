@@ -7,12 +7,13 @@ login, LOGNAME=robin here) is its admin."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tuihelp import NOW, settle
+from tuihelp import NOW, Notices, settle
 
 from pocketcrm.core.services import contacts, departments, users
 from pocketcrm.core.services.contacts import ContactInput
@@ -131,3 +132,50 @@ async def test_a_manager_changes_their_departments_contacts(as_user: Any) -> Non
             await pilot.press("down")
             await settle(pilot)
         assert palette_titles(app) >= {"Add a contact", "Edit the contact"}
+
+
+PASSWORD = "correct horse battery"
+
+
+def _as(url: str, login: str) -> str:
+    return url.replace("postgresql://postgres@", f"postgresql://{login}@", 1)
+
+
+async def test_the_interface_reports_a_refusal_that_slips_past(pg_server: Any) -> None:
+    """The list said the contact was unassigned (editable); an admin gave it to someone
+    else meanwhile: the save is refused by the server, shown as a notification and beside
+    the form, and nothing is written."""
+    from textual.widgets import Input
+
+    url = pg_server.database()
+    sam, other = f"late{os.getpid()}", f"other{os.getpid()}"
+    admin = open_store(url, Settings())
+    users.add_user(admin, users.UserInput(sam, role="sales"), password=PASSWORD)
+    users.add_user(admin, users.UserInput(other, role="sales"), password=PASSWORD)
+    made = contacts.create_contact(admin, ContactInput(name="Moved Away"))
+    store = open_store(_as(url, sam), Settings())
+    notices = Notices()
+    try:
+        app = make_app(store, clock=lambda: NOW, watch_seconds=0)
+        async with app.run_test(size=(120, 40), message_hook=notices) as pilot:
+            await settle(pilot)
+            assert app.access is not None and app.access.role == "sales"
+            assert app.screen.check_action("edit", ()) is True  # unassigned: theirs to take
+            contacts.update_contact(admin, f"#{made.id}", contacts.ContactPatch(owner=other))
+            await pilot.press("e")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, ContactForm)
+            form.query_one("#title", Input).value = "Mine now"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is form
+            assert any("not allowed" in m for m in notices.messages), notices.messages
+    finally:
+        store.close()
+        admin.close()
+    check = open_store(url, Settings())
+    try:
+        assert contacts.get_card(check, f"#{made.id}").title == ""
+    finally:
+        check.close()
