@@ -51,7 +51,14 @@ _WHO = {
     "users": "managing users and departments",
     "purge": "purging the trash and erasing people",
 }
-GRANTS = "an admin"  # who can grant a role, as the refusals say it
+_SAID = {
+    "add": "add records",
+    "log": "log calls and follow-ups as themselves",
+    "sell": "sell",
+    "import": "import",
+    "users": "manage users and departments",
+    "purge": "purge the trash and erase people",
+}
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,19 @@ class Access:
         if not self.may("log"):
             return False
         return owner in ("", self.login) or (self.manages(owner) and owner != "")
+
+    def summary(self) -> list[str]:
+        """What they may do, in words (`whoami` says it)."""
+        if self.read_only:
+            return ["read"]
+        whose = {
+            "": "everything",
+            "admin": "everything",
+            "manager": "yours, your department's and unassigned work",
+            "sales": "yours and unassigned work",
+        }.get(self.role, "")
+        said = [f"change {whose}"] if whose else []
+        return said + [words for action, words in _SAID.items() if self.may(action)]
 
     def require(self, action: str, owner: str | None = None) -> None:
         """Refuse (NotAllowed, exit 5) what the role may not do, naming it."""
