@@ -70,3 +70,45 @@ def test_the_rule_says_what_the_server_allows(pg_server: PgServer) -> None:
                     allowed = False
                 conn.rollback()
             assert me.may_change(owner) is allowed, (login, role, owner)
+
+
+def test_an_admin_holds_every_group_with_admin_option(pg_server: PgServer) -> None:
+    """Since PostgreSQL 16 a CREATEROLE role may grant only groups it holds WITH ADMIN
+    OPTION: every admin gets them, so an admin another admin made can add users too (on
+    this server, 15, CREATEROLE would do; the grants are checked here, the use below)."""
+    url = pg_server.database()
+    first, second, new = (f"{n}{os.getpid()}" for n in ("first", "second", "new"))
+    admin = open_store(url, Settings())
+    try:
+        users.add_user(admin, users.UserInput(first, role="admin"), password=PASSWORD)
+    finally:
+        admin.close()
+    by_first = open_store(_as(url, first), Settings())
+    try:
+        users.add_user(by_first, users.UserInput(second, role="admin"), password=PASSWORD)
+    finally:
+        by_first.close()
+    by_second = open_store(_as(url, second), Settings())
+    try:
+        users.add_user(by_second, users.UserInput(new, role="viewer"), password=PASSWORD)
+        users.edit_user(by_second, new, users.UserChanges(role="sales"))
+        assert permissions.access(by_second).role == "admin"
+    finally:
+        by_second.close()
+    with psycopg.connect(url) as conn:
+        held = conn.execute(
+            "SELECT g.rolname, m.admin_option FROM pg_auth_members m "
+            "JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member "
+            "WHERE u.rolname = %s",
+            (second,),
+        ).fetchall()
+        assert dict(held) == {
+            "pocketcrm_admin": True, "pocketcrm_manager": True,
+            "pocketcrm_sales": True, "pocketcrm_viewer": True,
+        }  # fmt: skip
+        groups = conn.execute(
+            "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+            "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = %s",
+            (new,),
+        ).fetchall()
+        assert groups == [("pocketcrm_sales",)]
