@@ -126,6 +126,40 @@ async def test_the_case_assignee_and_department_are_picked_and_checked(crm_store
     assert (found.assignee, found.department) == ("sam", "Support")
 
 
+async def test_a_new_deals_owner_is_picked_and_checked(crm_store: Any) -> None:
+    from pocketcrm.core.services import deals
+    from pocketcrm.tui.modals.deal_form import DealForm
+
+    with_team(crm_store)
+    ann = _ann(crm_store)
+    app = app_for(crm_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        form = DealForm(ann, "Ann Lee")
+        await app.push_screen(form)
+        await settle(pilot)
+        form.query_one("#title", Input).value = "40 chairs"
+        form.query_one("#owner", Input).value = "Nobody"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form and "no user 'Nobody'" in error(form, "owner")
+        assert deals.list_deals(crm_store) == []  # nothing written
+        owner = form.query_one("#owner", Input)
+        owner.value = ""
+        owner.focus()
+        await type_text(pilot, "Sam R")
+        await settle(pilot)
+        await pilot.press("right", "ctrl+s")
+        await settle(pilot)
+    assert [d.owner for d in deals.list_deals(crm_store)] == ["sam"]
+
+
+def _ann(store: Any) -> int:
+    from pocketcrm.core.services import contacts
+
+    return contacts.get_card(store, "Ann Lee").id
+
+
 def _quiet(run: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
     async def quiet(pilot: Any) -> None:
         await run(pilot)
