@@ -121,6 +121,37 @@ async def test_a_sales_user_changes_their_own_contacts_not_a_colleagues(as_user:
         assert isinstance(app.screen, ContactForm)
 
 
+async def test_a_sales_user_marks_done_only_their_own_follow_ups(
+    team_file: Path, as_user: Any
+) -> None:
+    from datetime import timedelta
+
+    from pocketcrm.core.services import activity
+    from pocketcrm.tui.screens.agenda import AgendaScreen
+
+    store = open_store(team_file, Settings())
+    try:
+        for name, owner, hours in (("Anna Mia", "mia", 1), ("Bert Sam", "sam", 2)):
+            activity.schedule_follow_up(store, name, NOW + timedelta(hours=hours), owner=owner)
+    finally:
+        store.close()
+    app = as_user("sam")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.switch_mode("agenda")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AgendaScreen)
+        while screen.focus_owner() is None:  # past the section heading
+            await pilot.press("down")
+            await settle(pilot)
+        assert screen.focus_owner() == "mia"
+        assert screen.check_action("done", ()) is None  # mia's: dimmed
+        await pilot.press("down")
+        await settle(pilot)
+        assert screen.focus_owner() == "sam" and screen.check_action("done", ()) is True
+
+
 async def test_a_manager_changes_their_departments_contacts(as_user: Any) -> None:
     app = as_user("mia")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -100,6 +100,7 @@ class AgendaScreen(CrmScreen):
         "remove": "change",
         "log": "log",
     }
+    OWNED: ClassVar[frozenset[str]] = frozenset({"done", "snooze", "remove"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Card", id="agenda-open", tooltip="Open the contact's card"),
         Binding("x", "done", "Done", id="agenda-done", tooltip="Mark the follow-up done"),
@@ -232,6 +233,11 @@ class AgendaScreen(CrmScreen):
     @on(VirtualTable.Highlighted)
     def _highlighted(self) -> None:
         self._show_status()
+        self.focus_moved()
+
+    def focus_owner(self) -> str | None:
+        row = self.table.current  # a follow-up, or a section's heading
+        return None if row is None or isinstance(row, Section) else str(row.owner)
 
     def on_descendant_focus(self) -> None:
         self._show_status()
