@@ -1,7 +1,7 @@
 """Users: who works here, their role and department, and whether they may log in.
 
-Admins disable and enable users here (d); everyone else sees the list read-only, the key
-hidden (the server refuses anyway: its refusal is shown as a notification). Adding a user
+Admins change a user's name, email, department and role (e) and disable or enable them (d)
+here; everyone else sees the list read-only, the keys hidden (the server refuses anyway: its refusal is shown as a notification). Adding a user
 in team mode needs a password typed twice: that stays on the command line
 (`pocketcrm user add`), where it is never echoed.
 """
@@ -43,8 +43,15 @@ USER_COLUMNS = [
 class UsersScreen(CrmScreen):
     """The people who work here (admins change them)."""
 
-    WRITES: ClassVar[dict[str, str]] = {"toggle_active": "users"}
+    WRITES: ClassVar[dict[str, str]] = {"toggle_active": "users", "edit": "users"}
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "e",
+            "edit",
+            "Edit",
+            id="users-edit",
+            tooltip="Change the user's name, email, department or role",
+        ),
         Binding(
             "d",
             "toggle_active",
@@ -97,7 +104,7 @@ class UsersScreen(CrmScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if (verdict := self.permitted(action)) is not True:
             return verdict
-        if action == "toggle_active":
+        if action in ("toggle_active", "edit"):
             return self.table.current is not None
         return True
 
@@ -114,6 +121,20 @@ class UsersScreen(CrmScreen):
             since = user.created_at.date().isoformat() if user.created_at else "?"
             text = f"{note}{user.name} ({user.login}), {user.role}, since {since}"
         self.query_one("#users-status", Static).update(text)
+
+    def action_edit(self) -> None:
+        from pocketcrm.tui.modals.user_form import UserForm
+
+        user: UserView | None = self.table.current
+        if user is None:
+            return
+
+        def saved(changed: UserView | None) -> None:
+            if changed is not None:
+                self.notify(f"{changed.login} saved.", timeout=3)
+                self.crm.data_written()  # the list, the header and what the role may do
+
+        self.app.push_screen(UserForm(user), saved)
 
     def action_toggle_active(self) -> None:
         store, user = self.store, self.table.current
