@@ -103,3 +103,19 @@ def test_on_sqlite_the_configured_owner_is_who_works(team_file: Path) -> None:
     assert first.role == "admin" and first.may("users")
     stranger = _access_as(team_file, "Someone Else")  # a name from before users
     assert stranger.role == "" and stranger.may("purge") and stranger.may_change("sam")
+
+
+def test_the_pickers_offer_whom_you_may_give_work_to(team_file: Path) -> None:
+    from pocketcrm.core.services import permissions
+
+    def offered(owner: str) -> tuple[str, ...]:
+        store = open_store(team_file, Settings(owner=owner))
+        try:
+            return permissions.choices(store).people
+        finally:
+            store.close()
+
+    assert offered("sam") == ("sam", "Sam Reyes")  # sales: themselves
+    assert offered("mia") == ("mia", "sam", "Mia Kay", "Sam Reyes")  # their department
+    assert {"out", "vic", "Out Side"} <= set(offered(""))  # the admin: everyone
+    assert offered("vic") == ()  # a viewer gives no work

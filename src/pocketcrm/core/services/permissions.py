@@ -148,6 +148,12 @@ def access(store: Store) -> Access:
     return Access(login, role, str(row[1]) if row is not None else "", team)
 
 
+def choices(store: Store) -> users.Choices:
+    """What a form's owner pickers offer: the users the acting user may give work to (a
+    sales user: themselves; a manager: their department), and every department."""
+    return users.choices(store, access(store).may_assign)
+
+
 def _role(store: Store, login: str) -> str:
     """The role that binds LOGIN ('' when nothing does)."""
     if store.is_sqlite:

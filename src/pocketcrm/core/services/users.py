@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -436,12 +436,15 @@ class Choices:
     departments: tuple[str, ...]
 
 
-def choices(store: Store) -> Choices:
+def choices(store: Store, keep: Callable[[str], bool] | None = None) -> Choices:
+    """The pickers' offer; KEEP (a login -> bool) leaves out whom the acting user may not
+    give work to (permissions.choices passes it)."""
     with store.sql_read() as session:
         rows = session.run(
             "SELECT login, display_name FROM app_user WHERE active ORDER BY login"
         ).all()
         names = [str(r[0]) for r in session.run("SELECT name FROM department ORDER BY name_key")]
+    rows = [r for r in rows if keep is None or keep(str(r[0]))]
     logins = [str(r[0]) for r in rows]
     shown = [str(r[1]) for r in rows if r[1] and str(r[1]) not in logins]
     return Choices(tuple(dict.fromkeys([*logins, *shown])), tuple(names))

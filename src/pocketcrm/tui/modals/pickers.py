@@ -1,5 +1,6 @@
 """Owner and department pickers: a form's Input that completes the users' logins and names
-(or the departments' names) as they are typed, fed by the users service.
+(or the departments' names) as they are typed, fed by the users service: only the users the
+acting user's role may give work to (permissions.choices).
 
 What was typed is checked by the core when the form saves (users.resolve_owner,
 departments.resolve_department): an unknown value is refused beside its field, with the
@@ -30,9 +31,9 @@ def offer(form: FormModal[Any], *, people: str = "", departments: str = "") -> N
         return
 
     def job() -> Choices:
-        from pocketcrm.core.services.users import choices
+        from pocketcrm.core.services.permissions import choices
 
-        return choices(store)
+        return choices(store)  # whom the acting user may give work to
 
     def done(found: Choices) -> None:
         for widget_id, values in ((people, found.people), (departments, found.departments)):
