@@ -93,6 +93,12 @@ def _enabled(owner: Any, action: str) -> bool:
     return owner.check_action(name, ()) is not False
 
 
+def _role_allows(screen: Screen[Any], action: str) -> bool:
+    """Whether the acting user's role may ever use ACTION here (the help leaves it out)."""
+    name = action.split("(", 1)[0]
+    return not isinstance(screen, CrmScreen) or screen.permitted(name) is not False
+
+
 def reminder_warning(health: ReminderHealth) -> tuple[str, ...]:
     """What the top bar says when reminders need a look (the core's rule, needs_attention):
     longest first (it shows the longest that fits), then the core's whole sentence for the
@@ -377,7 +383,7 @@ class PocketCRM(App[int]):
             return
         screen_keys = []
         for item in getattr(screen, "BINDINGS", []):
-            if isinstance(item, Binding):
+            if isinstance(item, Binding) and _role_allows(screen, item.action):
                 screen_keys.append((_key_label(item.key), item.tooltip or item.description))
         screen_keys += getattr(screen, "MOVE_KEYS", LIST_MOVE_KEYS)
         global_keys = [
