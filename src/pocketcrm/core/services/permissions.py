@@ -53,7 +53,7 @@ _WHO = {
 }
 _SAID = {
     "add": "add records",
-    "log": "log calls and follow-ups as themselves",
+    "log": "log calls and follow-ups as yourself",
     "sell": "sell",
     "import": "import",
     "users": "manage users and departments",
