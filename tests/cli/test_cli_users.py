@@ -7,6 +7,7 @@ import getpass
 import json
 from collections.abc import Callable
 
+import pytest
 from clisupport import Run
 
 from pocketcrm.core.services import users
@@ -77,3 +78,17 @@ def test_report_by_user_and_department(run: Run) -> None:
     table = run("report", "--by", "department").stdout.splitlines()
     assert table[1].split("\t")[:5] == ["who", "name", "department", "lead", "calls out"]
     assert table[2].split("\t")[0] == "Field" and table[2].split("\t")[4] == "1"
+
+
+def test_whoami_says_what_your_role_may_do(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    run("user", "add", "vic", "--name", "Vic Viewer", "--role", "viewer")
+    run("user", "add", "sam", "--name", "Sam Reyes")
+    said = run("whoami").stdout.splitlines()
+    assert said[1].startswith("may: change everything, add records") and "purge" in said[1]
+    monkeypatch.setenv("POCKETCRM_OWNER", "Vic Viewer")
+    assert run("whoami").stdout.splitlines() == ["vic (Vic Viewer) · viewer", "may: read"]
+    monkeypatch.setenv("POCKETCRM_OWNER", "sam")
+    shown = json.loads(run("whoami", "--json").stdout)
+    assert (shown["login"], shown["role"]) == ("sam", "sales")
+    assert shown["may"][0] == "change yours and unassigned work"
+    assert "manage users and departments" not in shown["may"]

@@ -61,10 +61,11 @@ DEMO_TABLES = (
 )  # fmt: skip
 # What seed 11 makes at NOW (coresupport). Renewed on purpose when issue 12 changed invoice and
 # payment (lines set the amounts, half the invoices come from an order) and issue 13 added the
-# analysis data (core/demo_analysis.py), and migration 0010 gave invoices a created_by column.
+# analysis data (core/demo_analysis.py), and migration 0010 gave invoices a created_by column;
+# and when the demo's owners became users (core/demo_org.py): owners hold logins (alex, not Alex).
 DEMO_DIGESTS = {
-    "sqlite": "fec8eddac15abb2bdb51cf7d767142f2351df49ec562ce7b7aed801199d4fbae",
-    "postgres": "fd6d8a10238ef87416f625cbfee29aef7681b4e78a67d93fcc9ec6987609a3ab",
+    "sqlite": "47751e4a1bb6c041d593666420acf9d3a15ab68087a47617e11861288ef8ebef",
+    "postgres": "c7ead90f7c88ba7a650a3e9dca25046ca3ad49added3a02f13a41439109451cc",
 }
 
 
@@ -95,3 +96,31 @@ def test_demo_data_is_the_same_for_the_same_seed(store: Store, backend: str) -> 
         "invoice": 23, "payment": 11,
     }  # fmt: skip
     assert digest == DEMO_DIGESTS[backend], digest
+
+
+def test_the_demos_owners_are_users_in_departments_with_leads(store: Store) -> None:
+    """Every owner the demo writes is a user's login; each department has a lead and members,
+    so `report --by department` adds up real figures."""
+    from datetime import timedelta
+
+    from pocketcrm.core import clock
+    from pocketcrm.core.services import departments, report_people, users
+
+    build_demo(store, contacts=60, seed=3)
+    found = {u.login: u for u in users.list_users(store)}
+    assert {"alex", "sam", "jordan", "robin", "kim"} <= set(found)
+    assert (found["sam"].name, found["sam"].department, found["sam"].role) == (
+        "Sam Patel", "Field sales", "sales",
+    )  # fmt: skip
+    assert found["kim"].role == "viewer"
+    with store.read() as session:
+        owners = set(session.execute(text("SELECT DISTINCT owner FROM contact")).scalars())
+        owners |= set(session.execute(text("SELECT DISTINCT owner FROM interaction")).scalars())
+    assert owners - {""} <= set(found)
+    leads = {d.name: d.lead for d in departments.list_departments(store)}
+    assert leads == {"Field sales": "alex", "Inside sales": "jordan", "Support": "robin"}
+    now = clock.now()
+    made = report_people.by_people(store, now - timedelta(days=365), now, by="department")
+    by_name = {r.key: r for r in made.rows}
+    assert by_name["Field sales"].lead == "alex"
+    assert by_name["Field sales"].calls_made > 0 and by_name["Inside sales"].calls_made > 0

@@ -142,3 +142,55 @@ def test_departments_add_edit_remove(store: Store) -> None:
 def test_passwords_are_for_team_mode(store: Store) -> None:
     with pytest.raises(Invalid, match="no logins"):
         users.change_password(store, "", "a long enough password")
+
+
+def _journal_actors(path: Path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {str(r[0]) for r in conn.execute("SELECT DISTINCT actor FROM journal")}
+    finally:
+        conn.close()
+
+
+def test_the_journal_writes_the_acting_users_login(tmp_path: Path) -> None:
+    """On SQLite the journal's "who" is the users service's acting login: the configured
+    owner's LOGIN when it names a user (not the name as typed), else the file's first admin."""
+    from pocketcrm.core.services import contacts
+    from pocketcrm.core.services.contacts import ContactInput
+
+    path = tmp_path / "crm.db"
+    alone = open_store(path, Settings())
+    try:
+        users.add_user(alone, users.UserInput("ann", name="Ann Lee"))
+        contacts.create_contact(alone, ContactInput(name="First"))
+        me = users.acting_login(alone)
+    finally:
+        alone.close()
+    assert me == (users.login_for(getpass.getuser()) or "admin")
+    assert _journal_actors(path) == {me}
+    as_ann = open_store(path, Settings(owner="Ann Lee"))
+    try:
+        assert users.acting_login(as_ann) == "ann"
+        contacts.create_contact(as_ann, ContactInput(name="Second"))
+        with as_ann.sql_write() as session:  # the plain path too
+            session.run("UPDATE contact SET notes = 'x' WHERE display_name = 'First'")
+    finally:
+        as_ann.close()
+    assert _journal_actors(path) == {me, "ann"}
+
+
+def test_the_pickers_choices_and_the_department_rule(store: Store) -> None:
+    """What a form's pickers offer, and the department a typed name resolves to."""
+    departments.add_department(store, "Field Sales")
+    users.add_user(store, users.UserInput("kim", name="Kim Ode", department="Field Sales"))
+    users.add_user(store, users.UserInput("gone", name="Gone Away"))
+    users.set_active(store, "gone", False)
+    offered = users.choices(store)
+    me = users.login_for(getpass.getuser()) or "admin"
+    assert offered.people[:2] == tuple(sorted(["kim", me]))
+    assert "Kim Ode" in offered.people and "gone" not in offered.people  # active users only
+    assert offered.departments == ("Field Sales",)
+    assert departments.resolve_department(store, "field sales") == "Field Sales"
+    assert departments.resolve_department(store, " ") == ""
+    with pytest.raises(Invalid, match=r"no department 'Field Sale'.*closest: Field Sales"):
+        departments.resolve_department(store, "Field Sale")

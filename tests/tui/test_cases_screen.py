@@ -36,7 +36,10 @@ def some_cases(store: Any) -> list[str]:
 
 
 async def test_queue_reply_assign_resolve_close(crm_store: Any) -> None:
+    from pocketcrm.core.services import users
+
     numbers = some_cases(crm_store)
+    users.add_user(crm_store, users.UserInput("robin", name="Robin"))  # the assignee picker's
     app = app_for(crm_store)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("7")

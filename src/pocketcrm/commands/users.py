@@ -242,14 +242,17 @@ def user_passwd(
 @handle_errors
 def whoami(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Who you are working as: login, name, role and department."""
-    from pocketcrm.core.services import users
+    from pocketcrm.core.readmodels import as_dict
+    from pocketcrm.core.services import permissions, users
 
-    me = users.whoami(open_db(db))
+    store = open_db(db)
+    me, may = users.whoami(store), permissions.access(store).summary()
     if as_json:
-        print_json(me)
+        print_json({**as_dict(me), "may": may})
         return
     extra = " · ".join(x for x in (me.role, me.department) if x)
     typer.echo(f"{me.login} ({me.name}){f' · {extra}' if extra else ''}")
+    typer.echo(f"may: {', '.join(may)}")
 
 
 def _show_department(found: DepartmentView) -> None:

@@ -43,7 +43,7 @@ def prepare_sqlite(
     import's private copy, whose replay is journaled instead), then every SQLITE_SETUP step.
     Both the plain path and SQLAlchemy's connect event call this, so the two cannot drift
     apart. A path that writes calls journal.begin(connection) before each BEGIN."""
-    from pocketcrm.core import journal  # the standard library only
+    from pocketcrm.core import acting, journal  # the standard library only
 
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -54,7 +54,9 @@ def prepare_sqlite(
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
-    journal.install(dbapi_connection, lambda: journal.acting_user(settings.owner), on=journaled)
+    journal.install(
+        dbapi_connection, lambda conn: acting.on_connection(conn, settings.owner), on=journaled
+    )
     for step in SQLITE_SETUP:
         step(dbapi_connection, settings)
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, text
 
-from pocketcrm.core import clock, demo_analysis, demo_cases, journal, rollup
+from pocketcrm.core import clock, demo_analysis, demo_cases, demo_org, journal, rollup
 from pocketcrm.core.demo_catalog import with_sales
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.models import (
@@ -221,7 +221,7 @@ TITLES = [
     "",
 ]
 TAGS = ["vip", "newsletter", "wholesale", "retail", "referral", "trade-show", "cold", "partner"]
-OWNERS = ["Alex", "Sam", "Jordan", "Robin"]
+OWNERS = demo_org.OWNERS  # logins of the demo's users (core/demo_org.py)
 KIND_WEIGHTS = {"call": 50, "email": 25, "meeting": 12, "note": 8, "sms": 5}
 OUTCOMES = {"reached": 55, "voicemail": 20, "no_answer": 15, "busy": 6, "wrong_number": 4}
 CALL_NOTES = [
@@ -694,6 +694,7 @@ def generate(
         (ContactTag, people.tags),
         (StageChange, people.stages),
     ]
+    demo_org.add_people(store, start)
     _write(store, tables, interaction_rows, [(FollowUp, follow_rows), *money], seed)
     demo_analysis.enrich(store, seed)
     demo_cases.generate_cases(store, count=max(1, contacts // 10), seed=seed)

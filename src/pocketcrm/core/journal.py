@@ -15,7 +15,6 @@ Only the standard library here: the plain-sqlite3 path of the everyday commands 
 from __future__ import annotations
 
 import functools
-import getpass
 import json
 import secrets
 import sqlite3
@@ -114,24 +113,6 @@ def as_face(face: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return wrap
 
 
-def acting_user(owner: str) -> str:
-    """Who "I" am on SQLite: the configured owner (POCKETCRM_OWNER, config), else the OS login.
-
-    The one place to re-point when logins exist (issue 11's users); PostgreSQL's triggers use
-    current_user and never ask this."""
-    name = owner.strip()
-    return name if name else _os_login()
-
-
-@functools.cache
-def _os_login() -> str:
-    """The OS login, once: getpass may read the password database (~100 us a row)."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (containers)
-        return "unknown"
-
-
 def set_enabled(on: bool) -> None:
     """Connections opened from now on journal (the default) or not: bench/bench_journal.py's
     comparison only; nothing in pocketcrm turns it off."""
@@ -146,7 +127,8 @@ def set_enabled(on: bool) -> None:
 class _Connection:
     """One connection's journal state: who acts, and the current transaction's number."""
 
-    actor: Callable[[], str]
+    actor: Callable[[sqlite3.Connection], str]
+    who: str = ""  # the actor's answer at the current write transaction's start
     txn: int | None = None
     installed: dict[str, list[str]] = field(default_factory=dict)  # table -> its columns
     ready: bool = False  # the triggers are made (at the first write transaction)
@@ -160,9 +142,13 @@ class _Connection:
 _connections: dict[int, _Connection] = {}  # id(dbapi connection) -> state
 
 
-def install(conn: sqlite3.Connection, actor: Callable[[], str], *, on: bool = True) -> None:
+def install(
+    conn: sqlite3.Connection, actor: Callable[[sqlite3.Connection], str], *, on: bool = True
+) -> None:
     """Register the journal's functions on CONN; its TEMP triggers come with the first write
-    transaction (begin), so a read-only command never pays for them. ON=False (an import's
+    transaction (begin), so a read-only command never pays for them. ACTOR says who is
+    working (core/acting.py's rule, which the users service follows too), read on CONN at
+    each write transaction's start (not inside a trigger, where the query would nest). ON=False (an import's
     private copy, or journaling off): nothing, and no state left from a connection that had
     this one's id before it (ids are reused after a connection is gone)."""
     if not (on and _enabled):
@@ -171,7 +157,7 @@ def install(conn: sqlite3.Connection, actor: Callable[[], str], *, on: bool = Tr
     state = _Connection(actor)
     _connections[id(conn)] = state
     conn.create_function("pocketcrm_now", 0, _now)
-    conn.create_function("pocketcrm_actor", 0, lambda: state.actor())
+    conn.create_function("pocketcrm_actor", 0, lambda: state.who)
     conn.create_function("pocketcrm_face", 0, current_face)
     conn.create_function("pocketcrm_txn", 0, state.transaction)
     conn.create_function("pocketcrm_diff", 3, diff)
@@ -201,6 +187,7 @@ def begin(conn: Any) -> None:
     if state is None:
         return
     state.txn = None
+    state.who = state.actor(conn)
     if not state.ready:
         _create_triggers(conn, state)
 
@@ -233,7 +220,7 @@ def bulk_inserts(
     values = {
         "at": _now(),
         "txn": state.transaction(),
-        "who": state.actor(),
+        "who": state.who,
         "face": current_face(),
     }
     for table in state.installed:

@@ -31,6 +31,7 @@ from pocketcrm.tui.tabs import TABS
 
 if TYPE_CHECKING:
     from pocketcrm.core.reminders.health import ReminderHealth
+    from pocketcrm.core.services.permissions import Access
     from pocketcrm.core.settings import Settings
     from pocketcrm.core.store import Store
 
@@ -90,6 +91,12 @@ def screen_commands(app: App[Any], screen: Screen[Any]) -> list[tuple[Any, Palet
 def _enabled(owner: Any, action: str) -> bool:
     name = action.split("(", 1)[0]
     return owner.check_action(name, ()) is not False
+
+
+def _role_allows(screen: Screen[Any], action: str) -> bool:
+    """Whether the acting user's role may ever use ACTION here (the help leaves it out)."""
+    name = action.split("(", 1)[0]
+    return not isinstance(screen, CrmScreen) or screen.permitted(name) is not False
 
 
 def reminder_warning(health: ReminderHealth) -> tuple[str, ...]:
@@ -191,6 +198,7 @@ class PocketCRM(App[int]):
         self.location = location
         self.create_folders = create_folders
         self.store: Store | None = store
+        self.access: Access | None = None  # the role's permissions, with the status below
         self.settings = settings
         self.exit_after_first_frame = exit_after_first_frame
         self.watch_seconds = watch_seconds
@@ -249,7 +257,7 @@ class PocketCRM(App[int]):
 
     def use_store(self, store: Store) -> None:
         """Work on another database from now on (the demo offered on an empty one)."""
-        old, self._undo = self.store, None
+        old, self._undo, self.access = self.store, None, None
         self.location = str(store.path) if store.path is not None else self.location
         self._store_ready(store, watch=old is None or old.path is None)
         self.refresh_status()  # the top bar names the database now open and its counts
@@ -310,15 +318,19 @@ class PocketCRM(App[int]):
         if store is None:
             return
 
-        def job() -> tuple[int, int, ReminderHealth, str]:
+        def job() -> tuple[int, int, ReminderHealth, str, Access]:
             from pocketcrm.core.reminders.health import reminder_health
             from pocketcrm.core.services.activity import count_due
+            from pocketcrm.core.services.permissions import access
             from pocketcrm.core.services.users import header_label
 
-            return (*count_due(store), reminder_health(store), header_label(store))
+            return (*count_due(store), reminder_health(store), header_label(store), access(store))
 
-        def done(result: tuple[int, int, ReminderHealth, str]) -> None:
-            overdue, today, health, me = result
+        def done(result: tuple[int, int, ReminderHealth, str, Access]) -> None:
+            overdue, today, health, me, allowed = result
+            if allowed != self.access:  # the footers and palette offer what the role may do
+                self.access = allowed
+                self.screen.refresh_bindings()
             name = os.path.basename(str(store.path)) if store.path is not None else "database"
             who = f"{me} · " if me else ""  # who you are, when there is more than one
             self.status_text = f"{who}{name} · {overdue} overdue · {today} due today "
@@ -371,7 +383,7 @@ class PocketCRM(App[int]):
             return
         screen_keys = []
         for item in getattr(screen, "BINDINGS", []):
-            if isinstance(item, Binding):
+            if isinstance(item, Binding) and _role_allows(screen, item.action):
                 screen_keys.append((_key_label(item.key), item.tooltip or item.description))
         screen_keys += getattr(screen, "MOVE_KEYS", LIST_MOVE_KEYS)
         global_keys = [

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
     from textual.worker import Worker
 
+    from pocketcrm.core.services.permissions import Access
     from pocketcrm.core.settings import Settings
     from pocketcrm.core.store import Store
 
@@ -24,6 +25,7 @@ class CrmApp(Protocol):
 
     store: Store | None
     settings: Settings
+    access: Access | None  # what the acting user's role may do (None until known)
     data_version: int
     status_text: str
     reminder_warning: tuple[str, ...]

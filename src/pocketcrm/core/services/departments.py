@@ -75,6 +75,17 @@ def list_departments(store: Store) -> list[DepartmentView]:
         return [_view(session, r) for r in rows]
 
 
+def resolve_department(store: Store, typed: str) -> str:
+    """The name of the department TYPED names (any case or accent), '' for none: the one
+    rule a form's department picker and --department follow. Unknown -> Invalid (exit 2)
+    with the closest names."""
+    if not typed.strip():
+        return ""
+    with store.sql_read() as session:
+        found = users.department_id(session, typed)
+        return str(session.run("SELECT name FROM department WHERE id = :i", {"i": found}).scalar())
+
+
 def get_department(store: Store, ref: str) -> DepartmentView:
     with store.sql_read() as session:
         return _view(session, _find(session, ref))

@@ -91,7 +91,25 @@ def create_login(session: Session, login: str, role: str, password: str) -> None
         login,
         literal=_verifier(session, login, password),
     )
-    _exec(session, "GRANT {i0} TO {i1}", GROUPS[role], login)
+    _grant_role(session, login, role)
+
+
+def _grant_role(session: Session, login: str, role: str) -> None:
+    """Make LOGIN a member of ROLE's group. An admin also gets every group WITH ADMIN OPTION:
+    since PostgreSQL 16 CREATEROLE alone no longer lets a role grant a group it did not
+    create (it needs ADMIN OPTION on it), so without this only the admin whose login made
+    the groups (or a superuser) could add users. The other groups are held for that only
+    (PostgreSQL 16+: INHERIT FALSE, SET FALSE; before, CREATEROLE already sufficed)."""
+    if role != "admin":
+        _exec(session, "GRANT {i0} TO {i1}", GROUPS[role], login)
+        return
+    _exec(session, "GRANT {i0} TO {i1} WITH ADMIN OPTION", GROUPS["admin"], login)
+    admin_only = " WITH ADMIN TRUE, INHERIT FALSE, SET FALSE"
+    if int(session.execute(text("SHOW server_version_num")).scalar() or 0) < 160000:
+        admin_only = " WITH ADMIN OPTION"
+    for name, group in GROUPS.items():
+        if name != "admin":
+            _exec(session, "GRANT {i0} TO {i1}" + admin_only, group, login)
 
 
 def set_password(session: Session, login: str, password: str, role: str) -> None:
@@ -113,7 +131,7 @@ def set_role(session: Session, login: str, role: str) -> None:
         return
     for group in GROUPS.values():
         _exec(session, "REVOKE {i0} FROM {i1}", group, login)
-    _exec(session, "GRANT {i0} TO {i1}", GROUPS[role], login)
+    _grant_role(session, login, role)
     _exec(
         session, f"ALTER ROLE {{i0}} {'CREATEROLE' if role == 'admin' else 'NOCREATEROLE'}", login
     )

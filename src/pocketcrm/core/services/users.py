@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pocketcrm.core import clock, sql
+from pocketcrm.core import acting, clock, sql
+from pocketcrm.core.acting import login_for as login_for  # re-exported: the rule is there
+from pocketcrm.core.acting import matching
 from pocketcrm.core.errors import Invalid, NotAllowed
 from pocketcrm.core.search import fold
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 ROLES = ("admin", "manager", "sales", "viewer")
 _LOGIN = re.compile(r"^[a-z][a-z0-9._-]{0,62}$")
-_LETTERS = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "đ": "d", "ð": "d", "œ": "oe"})
 _acting: weakref.WeakKeyDictionary[Store, str] = weakref.WeakKeyDictionary()
 
 
@@ -59,17 +59,6 @@ class UserInput:
     role: str = "sales"
 
 
-def login_for(name: str) -> str:
-    """A login made from a free-text name: "Zoë Åkesson" -> "zoe.akesson" ('' if none).
-    Migration 0010 keeps a frozen copy of this rule."""
-    folded = unicodedata.normalize("NFKD", name.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).translate(_LETTERS)
-    login = re.sub(r"[^a-z0-9_-]+", ".", folded).strip(".")
-    if login and not login[0].isalpha():
-        login = "u" + login
-    return login[:63]
-
-
 def valid_login(login: str) -> str:
     login = login.strip()
     if not _LOGIN.match(login):
@@ -93,14 +82,6 @@ def valid_role(role: str) -> str:
 _USERS = "SELECT login, display_name, active FROM app_user"
 
 
-def _match(rows: list[Any], typed: str) -> list[Any]:
-    lowered, key, made = typed.casefold(), fold(typed), login_for(typed)
-    exact = [r for r in rows if str(r[0]).casefold() == lowered or str(r[0]) == made]
-    if exact:
-        return exact
-    return [r for r in rows if fold(str(r[1] or "")) == key]
-
-
 def _closest(rows: list[Any], typed: str) -> list[str]:
     names = {str(r[0]): str(r[0]) for r in rows}
     names.update({fold(str(r[1] or "")): str(r[0]) for r in rows if r[1]})
@@ -117,7 +98,7 @@ def owner_in(session: Db, typed: str, *, field: str = "owner", assign: bool = Tr
     if not typed:
         return ""
     rows = list(session.run(_USERS).all())
-    found = _match(rows, typed)
+    found = matching(rows, typed)
     if len(found) > 1:
         logins = ", ".join(str(r[0]) for r in found)
         raise Invalid(field, f"{typed!r} is the name of several users ({logins}); give a login")
@@ -151,9 +132,9 @@ def resolve_owners(store: Store, typed: Sequence[str]) -> tuple[str, ...]:
 
 
 def acting_login(store: Store) -> str:
-    """Who is working: the login role on PostgreSQL (cannot be spoofed); on SQLite the
-    configured owner (settings.owner, $POCKETCRM_OWNER) when it names a user, else the
-    first admin (the OS login that opened the file). Cached per store."""
+    """Who is working: the login role on PostgreSQL (cannot be spoofed); on SQLite the rule
+    of core/acting.py (the configured owner when it names a user, else the first admin),
+    which the journal's triggers follow too. Cached per store."""
     cached = _acting.get(store)
     if cached is not None:
         return cached
@@ -161,21 +142,9 @@ def acting_login(store: Store) -> str:
         if not store.is_sqlite:
             login = str(session.run("SELECT current_user").scalar())
         else:
-            login = _sqlite_me(session, store.settings.owner)
+            login = acting.choose(session.run(acting.USERS).all(), store.settings.owner)
     _acting[store] = login
     return login
-
-
-def _sqlite_me(session: Db, configured: str) -> str:
-    if configured.strip():
-        try:
-            return owner_in(session, configured, assign=False)
-        except Invalid:
-            return configured.strip()  # a name from before users: kept as it was typed
-    first = session.run(
-        "SELECT login FROM app_user WHERE role = 'admin' AND active ORDER BY id LIMIT 1"
-    ).scalar()
-    return str(first or "")
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -292,7 +261,9 @@ def admins(store: Store) -> list[str]:
 # -- changing -------------------------------------------------------------------------------
 
 
-def _department_id(session: Db, name: str) -> int | None:
+def department_id(session: Db, name: str) -> int | None:
+    """The id of the department NAME names (folded); None for ''; unknown -> Invalid with
+    the closest names."""
     if not name.strip():
         return None
     found = session.run("SELECT id FROM department WHERE name_key = :k", {"k": fold(name)}).scalar()
@@ -329,7 +300,7 @@ def add_user(store: Store, data: UserInput, *, password: str | None = None) -> U
                 "login": login,
                 "display_name": data.name.strip() or login,
                 "email": data.email.strip(),
-                "department_id": _department_id(session, data.department),
+                "department_id": department_id(session, data.department),
                 "role": role,
                 "active": True,
                 "created_at": clock.now(),
@@ -361,7 +332,7 @@ def edit_user(store: Store, ref: str, changes: UserChanges) -> UserView:
         if changes.email is not None:
             values["email"] = changes.email.strip()
         if changes.department is not None:
-            values["department_id"] = _department_id(session, changes.department)
+            values["department_id"] = department_id(session, changes.department)
         if changes.role is not None:
             values["role"] = valid_role(changes.role)
             if values["role"] != "admin":
@@ -456,14 +427,27 @@ def organisation_notes(store: Store) -> list[str]:
     return notes
 
 
-def may_manage_users(store: Store) -> bool:
-    """Whether the acting user may add, change and disable users (the faces hide the
-    actions otherwise; the server refuses them anyway)."""
-    try:
-        require_admin(store, "managing users")
-    except NotAllowed:
-        return False
-    return True
+@dataclass(frozen=True)
+class Choices:
+    """What a form's owner and department pickers offer: active users' logins, then their
+    display names (either one resolves), and the departments' names."""
+
+    people: tuple[str, ...]
+    departments: tuple[str, ...]
+
+
+def choices(store: Store, keep: Callable[[str], bool] | None = None) -> Choices:
+    """The pickers' offer; KEEP (a login -> bool) leaves out whom the acting user may not
+    give work to (permissions.choices passes it)."""
+    with store.sql_read() as session:
+        rows = session.run(
+            "SELECT login, display_name FROM app_user WHERE active ORDER BY login"
+        ).all()
+        names = [str(r[0]) for r in session.run("SELECT name FROM department ORDER BY name_key")]
+    rows = [r for r in rows if keep is None or keep(str(r[0]))]
+    logins = [str(r[0]) for r in rows]
+    shown = [str(r[1]) for r in rows if r[1] and str(r[1]) not in logins]
+    return Choices(tuple(dict.fromkeys([*logins, *shown])), tuple(names))
 
 
 def header_label(store: Store) -> str:

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Checkbox, Input, Static, TextArea
 
 from pocketcrm.core.text import escape
+from pocketcrm.tui.modals import pickers
 from pocketcrm.tui.modals.base import FormModal
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 
@@ -65,6 +66,9 @@ class AssignForm(FormModal[Any]):
         super().__init__()
         self.number, self.assignee, self.department = number, assignee, department
 
+    def on_mount(self) -> None:
+        pickers.offer(self, people="assign-login", departments="assign-dept")
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-box"):
             yield Static(f"Assign {self.number}", classes="form-title")
@@ -86,10 +90,20 @@ class AssignForm(FormModal[Any]):
         if store is None:
             return None
         login, department, number = (
-            self.value("assign-login"),
-            self.value("assign-dept"),
+            self.value("assign-login").strip(),
+            self.value("assign-dept").strip(),
             self.number,
         )
-        # A department left as it was lets the new assignee's own apply (the core's rule).
-        moved = department if department != self.department else None
-        return lambda: cases.assign_case(store, number, login, moved)
+        kept = (self.assignee.strip(), self.department.strip())
+
+        def job() -> Any:
+            from pocketcrm.core.services.departments import resolve_department
+            from pocketcrm.core.services.users import resolve_owner
+
+            # a new assignee must be a user, a new department a department (beside the field);
+            # a department left as it was lets the new assignee's own apply (the core's rule)
+            who = login if login == kept[0] else resolve_owner(store, login, field="assignee")
+            team = None if department == kept[1] else resolve_department(store, department)
+            return cases.assign_case(store, number, who, team)
+
+        return job

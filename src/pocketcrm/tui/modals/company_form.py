@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Select, Static, TextArea
 
+from pocketcrm.tui.modals import pickers
 from pocketcrm.tui.modals.base import FormModal
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 
@@ -92,6 +93,7 @@ class CompanyForm(FormModal[Any]):
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
+        pickers.offer(self, people="owner")  # the owner completes users' logins and names
 
     def _typed(self) -> dict[str, str]:
         typed = {name: self.value(name) for name, _label, _hint in LINES}
@@ -114,14 +116,31 @@ class CompanyForm(FormModal[Any]):
             return None
         typed, tags = self._typed(), split_tags(self.value("tags"))
         company = self.company
+        owner = _Owner(store, typed["owner"], company.owner if company else "")
         if company is None:
-            data = CompanyInput(**typed, tags=tags)
-            return lambda: create_company(store, data)
+            return lambda: create_company(store, CompanyInput(**owner.checked(typed), tags=tags))
         changed = {k: v for k, v in typed.items() if v != getattr(company, k)}
-        patch = CompanyPatch(
-            **changed,
-            add_tags=[t for t in tags if t not in company.tags],
-            remove_tags=[t for t in company.tags if t not in tags],
-        )
+        added = [t for t in tags if t not in company.tags]
+        removed = [t for t in company.tags if t not in tags]
         ref = f"#{company.id}"
-        return lambda: update_company(store, ref, patch)
+
+        def edit() -> Any:
+            patch = CompanyPatch(**owner.checked(changed), add_tags=added, remove_tags=removed)
+            return update_company(store, ref, patch)
+
+        return edit
+
+
+class _Owner:
+    """The owner typed, made a login when the form saves (in its job: the lookup reads the
+    database): one that names no user is refused beside the field; the one shown is kept."""
+
+    def __init__(self, store: Any, typed: str, shown: str) -> None:
+        self.store, self.typed, self.shown = store, typed.strip(), shown.strip()
+
+    def checked(self, values: dict[str, str]) -> dict[str, str]:
+        if "owner" not in values or self.typed == self.shown:
+            return values
+        from pocketcrm.core.services.users import resolve_owner
+
+        return {**values, "owner": resolve_owner(self.store, self.typed)}

@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, Collapsible, Input, Select, Static, TextArea
 
 from pocketcrm.tui.jobs import run_in_thread
+from pocketcrm.tui.modals import pickers
 from pocketcrm.tui.modals.base import FormModal
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 
@@ -282,7 +283,7 @@ class ContactForm(FormModal[int]):
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
         self.query_one("#photo-remove", Checkbox).display = False
-        self._suggest_owners()
+        pickers.offer(self, people="owner")  # the owner completes users' logins and names
         if self.contact_id is None:
             self.query_one("#owner", Input).value = self.settings.owner
             return
@@ -357,24 +358,6 @@ class ContactForm(FormModal[int]):
         self.query_one("#more", Collapsible).collapsed = not any(shown)
 
     # -- saving -----------------------------------------------------------------------------
-
-    def _suggest_owners(self) -> None:
-        """The owner field completes users' logins as they are typed."""
-        store = self.store
-        if store is None:
-            return
-
-        def job() -> list[str]:
-            from pocketcrm.core.services.users import list_users
-
-            return [u.login for u in list_users(store, include_disabled=False)]
-
-        def done(logins: list[str]) -> None:
-            from textual.suggester import SuggestFromList
-
-            self.query_one("#owner", Input).suggester = SuggestFromList(logins)
-
-        run_in_thread(self, job, done, group="form-owners", failed=lambda _e: None)
 
     def _typed(self) -> dict[str, Any]:
         stage = self.query_one("#stage", Select).value

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from pocketcrm.tui.modals import pickers
 from pocketcrm.tui.modals.base import FormModal
 from pocketcrm.tui.modals.when_hint import update_hint
 from pocketcrm.tui.widgets.key_footer import KeyFooter
@@ -48,11 +49,17 @@ class DealForm(FormModal[Any]):
                 "Expected close",
                 Input(id="close", placeholder="end of month, dec 15, +3w", compact=True),
             )
+            yield from self.field(
+                "owner",
+                "Owner",
+                Input(id="owner", placeholder=f"you, or {pickers.PEOPLE_HINT}", compact=True),
+            )
             yield from self.buttons("Add deal")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#contact" if self.contact_id is None else "#title", Input).focus()
+        pickers.offer(self, people="owner")  # the owner completes users' logins and names
 
     @on(Input.Changed, "#close")
     def _close_typed(self, event: Input.Changed) -> None:
@@ -108,7 +115,15 @@ class DealForm(FormModal[Any]):
         data = DealInput(
             title=self.value("title"), amount=self.value("amount"), expected_close=close
         )
-        return lambda: create_deal(store, ref, data)
+        owner = self.value("owner").strip()
+
+        def job() -> Any:
+            from pocketcrm.core.services.users import resolve_owner
+
+            data.owner = resolve_owner(store, owner)  # a user, or refused beside the field
+            return create_deal(store, ref, data)
+
+        return job
 
 
 class LostForm(FormModal[Any]):

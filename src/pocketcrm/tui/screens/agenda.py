@@ -94,6 +94,13 @@ def sections(views: list[FollowUpView]) -> list[Any]:
 class AgendaScreen(CrmScreen):
     """What needs doing: one key to mark done, snooze, or open the card."""
 
+    WRITES: ClassVar[dict[str, str]] = {
+        "done": "log",
+        "snooze": "log",
+        "remove": "change",
+        "log": "log",
+    }
+    OWNED: ClassVar[frozenset[str]] = frozenset({"done", "snooze", "remove"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Card", id="agenda-open", tooltip="Open the contact's card"),
         Binding("x", "done", "Done", id="agenda-done", tooltip="Mark the follow-up done"),
@@ -226,6 +233,11 @@ class AgendaScreen(CrmScreen):
     @on(VirtualTable.Highlighted)
     def _highlighted(self) -> None:
         self._show_status()
+        self.focus_moved()
+
+    def focus_owner(self) -> str | None:
+        row = self.table.current  # a follow-up, or a section's heading
+        return None if row is None or isinstance(row, Section) else str(row.owner)
 
     def on_descendant_focus(self) -> None:
         self._show_status()
@@ -318,6 +330,8 @@ class AgendaScreen(CrmScreen):
         self.reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if (verdict := self.permitted(action)) is not True:
+            return verdict
         # tab is hidden while nobody is drifting: there is nothing to switch to
         return not (action == "switch_list" and not self.drifts)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.screen import Screen
 
@@ -40,7 +40,15 @@ class PaletteCommand:
 
 
 class CrmScreen(Screen[None]):
-    """A main screen (or one pushed over it) that shows data from the store."""
+    """A main screen (or one pushed over it) that shows data from the store.
+
+    WRITES names the screen's actions that change data, each with what the role must be
+    allowed (core/services/permissions.py's ACTIONS); those in OWNED also need the record in
+    focus (focus_owner) to be one the user may change. What the role may never do is hidden
+    (footer, palette, key); what this record's owner keeps from them is shown dimmed."""
+
+    WRITES: ClassVar[dict[str, str]] = {}
+    OWNED: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
@@ -101,3 +109,31 @@ class CrmScreen(Screen[None]):
     def palette_commands(self) -> list[PaletteCommand]:
         """Commands for the palette that have no key of their own on this screen."""
         return []
+
+    def focus_owner(self) -> str | None:
+        """The owner of the record an OWNED action would change (None: no record, or not
+        known here; the server still judges)."""
+        return None
+
+    def permitted(self, action: str) -> bool | None:
+        """The role's answer for ACTION: False hides it, None dims it (not this record)."""
+        need = self.WRITES.get(action)
+        access = self.crm.access
+        if need is None or access is None:
+            return True
+        if not access.may(need):
+            return False
+        owner = self.focus_owner() if action in self.OWNED else None
+        if owner is not None and not access.may_change(owner):
+            return None
+        return True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.permitted(action)
+
+    def focus_moved(self) -> None:
+        """The record in focus changed: its OWNED actions may be dimmed now, or no longer
+        (nothing to redo for someone whose role lets them change everything)."""
+        access = self.crm.access
+        if self.OWNED and access is not None and access.role not in ("", "admin"):
+            self.refresh_bindings()

@@ -53,6 +53,12 @@ PAYMENT_COLUMNS = [
 class BillingScreen(CrmScreen):
     """The invoices and orders of one contact, and the payments of the highlighted one."""
 
+    WRITES: ClassVar[dict[str, str]] = {
+        "bill": "sell",
+        "pay": "sell",
+        "refund": "sell",
+        "cancel_invoice": "sell",
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="billing-back", tooltip="Back to the card"),
         Binding("a", "bill", "Bill", id="billing-add", tooltip="Bill this contact"),
@@ -135,6 +141,8 @@ class BillingScreen(CrmScreen):
         self.background(job, done, group="billing-payments", exclusive=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if (verdict := self.permitted(action)) is not True:
+            return verdict
         invoice = self.current
         if action in ("pay", "cancel_invoice"):
             return None if invoice is None or invoice.status == "cancelled" else True

@@ -65,6 +65,7 @@ RECIPIENT_COLUMNS = [
 class CampaignsScreen(CrmScreen):
     """Every campaign and the highlighted one's recipients."""
 
+    WRITES: ClassVar[dict[str, str]] = {"new": "sell", "send": "sell"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "New", id="campaigns-new", tooltip="A new campaign to a segment"),
         Binding("s", "send", "Send", id="campaigns-send", tooltip="Send what is still to send"),
@@ -150,6 +151,8 @@ class CampaignsScreen(CrmScreen):
         self.background(job, done, group="campaign-recipients", exclusive=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if (verdict := self.permitted(action)) is not True:
+            return verdict
         if action == "send":
             campaign = self.current
             waiting = campaign is not None and campaign.finished_at is None

@@ -226,6 +226,17 @@ def _trim(text: Text) -> Text:
 class CardScreen(CrmScreen):
     """One contact's card, pushed over the list it came from."""
 
+    WRITES: ClassVar[dict[str, str]] = {
+        "log": "log",
+        "follow_up": "log",
+        "done": "log",
+        "edit": "change",
+        "delete": "change",
+        "remove_interaction": "change",
+        "new_deal": "add",
+        "new_quote": "sell",
+    }
+    OWNED: ClassVar[frozenset[str]] = frozenset({"edit", "delete"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="card-back", tooltip="Back to the list"),
         Binding(
@@ -266,6 +277,9 @@ class CardScreen(CrmScreen):
         ),
         Binding("h", "history", "History", id="card-history", tooltip="Who changed what, when"),
     ]
+
+    def focus_owner(self) -> str | None:
+        return None if self.card is None else self.card.owner
 
     def __init__(
         self,
@@ -387,6 +401,7 @@ class CardScreen(CrmScreen):
 
     def show(self, card: ContactCard, first: list[InteractionView], *, keep_cursor: bool) -> None:
         self.card = card
+        self.focus_moved()
         self.query_one("#card-head", Static).update(_trim(card_head(card)))
         region = self.settings.default_region
         self.query_one("#card-info", Static).update(_trim(card_details(card, region)))

@@ -32,6 +32,13 @@ QUEUE_LIMIT = 500  # the queue shows the first 500 (the CLI lists every one)
 class CasesScreen(CrmScreen):
     """The support queue and the highlighted case."""
 
+    WRITES: ClassVar[dict[str, str]] = {
+        "reply": "log",
+        "assign": "change",
+        "resolve": "change",
+        "close": "change",
+        "reopen": "change",
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reply", "Reply", id="case-reply", tooltip="Reply to the customer, or note"),
         Binding("a", "assign", "Assign", id="case-assign", tooltip="Give the case to someone"),

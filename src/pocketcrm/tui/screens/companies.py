@@ -80,6 +80,7 @@ COMPANY_TIMELINE_COLUMNS = [
 class CompaniesScreen(CrmScreen):
     """Every company, searchable by name and filtered by kind."""
 
+    WRITES: ClassVar[dict[str, str]] = {"add": "add", "edit": "change", "delete": "change"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "slash", "search", "Search", id="companies-search", tooltip="Search companies by name"
@@ -297,6 +298,8 @@ class CompanyScreen(CrmScreen):
     """A company's card: its details, its deals and billing, its people, and their latest
     interactions (the deals and billing of everyone at it, as `pocketcrm billing` lists)."""
 
+    WRITES: ClassVar[dict[str, str]] = {"edit": "change", "delete": "change"}
+    OWNED: ClassVar[frozenset[str]] = frozenset({"edit", "delete"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="company-back", tooltip="Back to the companies"),
         Binding(
@@ -311,6 +314,9 @@ class CompanyScreen(CrmScreen):
             "d", "delete", "Delete", id="company-delete", tooltip="Move the company to the trash"
         ),
     ]
+
+    def focus_owner(self) -> str | None:
+        return None if self.company is None else self.company.owner
 
     def __init__(self, company_id: int) -> None:
         super().__init__()
@@ -368,6 +374,7 @@ class CompanyScreen(CrmScreen):
                 f"Deals ({fmt.number(len(money.deals))})"
             )
             self.query_one("#company-deals", VirtualTable).set_rows(list(money.deals))
+            self.focus_moved()
             self.query_one("#company-billing", VirtualTable).set_rows(billing[::-1])
             self.people = list(company.people)
             self.query_one("#company-head", Static).update(company_head(company))

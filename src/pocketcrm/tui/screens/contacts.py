@@ -97,6 +97,15 @@ def welcome_text(demo_path: str) -> Text:
 class ContactsScreen(CrmScreen):
     """Every contact in one fast list."""
 
+    WRITES: ClassVar[dict[str, str]] = {
+        "add": "add",
+        "demo": "add",
+        "edit": "change",
+        "delete": "change",
+        "log": "log",
+        "follow_up": "log",
+    }
+    OWNED: ClassVar[frozenset[str]] = frozenset({"edit", "delete"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "slash", "search", "Search", id="contacts-search", tooltip="Search contacts as you type"
@@ -152,6 +161,10 @@ class ContactsScreen(CrmScreen):
             tooltip="Open the demo database (made-up contacts to try everything on)",
         ),
     ]
+
+    def focus_owner(self) -> str | None:
+        row: ContactRow | None = self.table.current
+        return None if row is None else row.owner
 
     def __init__(self) -> None:
         super().__init__(id="contacts")
@@ -355,6 +368,7 @@ class ContactsScreen(CrmScreen):
     @on(VirtualTable.Highlighted, "#contact-list")
     def _highlighted(self) -> None:
         self._show_status()
+        self.focus_moved()
 
     # -- search, sort, filter ---------------------------------------------------------------
 
@@ -491,6 +505,8 @@ class ContactsScreen(CrmScreen):
         self.background(job, self.crm.use_store, group="demo", exclusive=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if (verdict := self.permitted(action)) is not True:
+            return verdict
         if action == "demo":
             return self.database_empty
         needs_contacts = {"edit", "log", "follow_up", "delete", "open", "search", "sort", "filter"}

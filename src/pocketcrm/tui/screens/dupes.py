@@ -73,6 +73,7 @@ def pair_card(card: ContactCard, side: str, region: str = "") -> Text:
 class DuplicatesScreen(CrmScreen):
     """Likely duplicate contacts, reviewed one pair at a time."""
 
+    WRITES: ClassVar[dict[str, str]] = {"merge": "change", "skip": "change", "undo_merge": "change"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "left,left_square_bracket",
@@ -313,6 +314,8 @@ class DuplicatesScreen(CrmScreen):
         self.background(job, done, group="write")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if (verdict := self.permitted(action)) is not True:
+            return verdict
         if action in {"merge", "skip"} and not self.pairs:
             return None  # shown dimmed: nothing to review
         return True

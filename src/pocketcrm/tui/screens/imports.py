@@ -82,6 +82,7 @@ def summary_text(report: ImportReport) -> Text:
 class ImportScreen(CrmScreen):
     """A file's preview, the import itself, and the past imports to undo."""
 
+    WRITES: ClassVar[dict[str, str]] = {"run_import": "import", "undo_batch": "import"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "path", "Path", id="import-path", tooltip="Type the file's path"),
         Binding("ctrl+o", "pick", "Pick", id="import-pick", tooltip="Pick a file in the folder"),
@@ -138,6 +139,8 @@ class ImportScreen(CrmScreen):
         self.background(job, done, group="import-batches", exclusive=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if (verdict := self.permitted(action)) is not True:
+            return verdict
         if action == "run_import":
             return None if self.preview is None or self.importing else True
         if action == "undo_batch":

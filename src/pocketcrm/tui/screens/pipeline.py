@@ -89,6 +89,14 @@ class StageColumn(Vertical):
 class PipelineScreen(CrmScreen):
     """Open deals by stage, with totals; won and lost of the last 90 days below."""
 
+    WRITES: ClassVar[dict[str, str]] = {
+        "move": "change",
+        "won": "change",
+        "lost": "change",
+        "reopen": "change",
+        "new": "add",
+    }
+    OWNED: ClassVar[frozenset[str]] = frozenset({"move", "won", "lost", "reopen"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "column(-1)", "Prev stage", show=False),
         Binding("right", "column(1)", "Next stage", show=False),
@@ -105,6 +113,10 @@ class PipelineScreen(CrmScreen):
         ("↑ ↓", "move through a stage's deals"),
         ("← →", "the previous or next stage"),
     ]
+
+    def focus_owner(self) -> str | None:
+        found = self.highlighted()
+        return None if found is None else found[1].owner
 
     def __init__(self) -> None:
         super().__init__(id="pipeline")
@@ -325,6 +337,9 @@ class PipelineScreen(CrmScreen):
         column, deal = found
         ids = [d.contact_id for d in column.deals]
         open_card(self, deal.contact_id, CardSequence.of_ids(ids, ids.index(deal.contact_id)))
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.focus_moved()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Enter on a deal (the list takes the key before the screen's binding)."""

@@ -44,6 +44,7 @@ PRODUCT_COLUMNS = [
 class ProductsScreen(CrmScreen):
     """Every product (retired ones too, marked); add, edit and retire them here."""
 
+    WRITES: ClassVar[dict[str, str]] = {"add": "sell", "edit": "sell", "retire": "sell"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add", id="products-add", tooltip="Add a product or service"),
         Binding("e", "edit", "Edit", id="products-edit", tooltip="Edit the product"),

@@ -81,6 +81,7 @@ def status_text(status: ReminderStatus) -> Text:
 class RemindersScreen(CrmScreen):
     """The reminders' health and every reminder not delivered yet."""
 
+    WRITES: ClassVar[dict[str, str]] = {"retry": "log"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "R",
@@ -135,6 +136,8 @@ class RemindersScreen(CrmScreen):
         self.background(job, done, group="reminders", exclusive=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if (verdict := self.permitted(action)) is not True:
+            return verdict
         if action == "retry" and (self.status is None or not self.status.health.gave_up):
             return None  # shown dimmed: nothing was given up
         return True

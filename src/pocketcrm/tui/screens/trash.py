@@ -42,6 +42,7 @@ TRASH_COLUMNS = [
 class TrashScreen(CrmScreen):
     """What was deleted: contacts, companies, calls, follow-ups, deals, invoices, payments."""
 
+    WRITES: ClassVar[dict[str, str]] = {"restore": "change", "purge": "purge"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "restore", "Restore", id="trash-restore", tooltip="Bring it back"),
         Binding("P", "purge", "Purge all", id="trash-purge", tooltip="Empty the trash for good"),
@@ -95,6 +96,8 @@ class TrashScreen(CrmScreen):
         self.background(job, done, group="trash", exclusive=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if (verdict := self.permitted(action)) is not True:
+            return verdict
         if action in ("restore", "purge") and not self.items:
             return None  # shown dimmed: nothing to act on
         return True

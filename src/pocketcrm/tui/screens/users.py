@@ -1,7 +1,7 @@
 """Users: who works here, their role and department, and whether they may log in.
 
-Admins disable and enable users here (d); everyone else sees the list read-only, the key
-hidden (the server refuses anyway: its refusal is shown as a notification). Adding a user
+Admins change a user's name, email, department and role (e) and disable or enable them (d)
+here; everyone else sees the list read-only, the keys hidden (the server refuses anyway: its refusal is shown as a notification). Adding a user
 in team mode needs a password typed twice: that stays on the command line
 (`pocketcrm user add`), where it is never echoed.
 """
@@ -43,7 +43,15 @@ USER_COLUMNS = [
 class UsersScreen(CrmScreen):
     """The people who work here (admins change them)."""
 
+    WRITES: ClassVar[dict[str, str]] = {"toggle_active": "users", "edit": "users"}
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "e",
+            "edit",
+            "Edit",
+            id="users-edit",
+            tooltip="Change the user's name, email, department or role",
+        ),
         Binding(
             "d",
             "toggle_active",
@@ -56,7 +64,6 @@ class UsersScreen(CrmScreen):
     def __init__(self) -> None:
         super().__init__(id="users")
         self.users: list[UserView] = []
-        self.may_manage = False
 
     def compose(self) -> ComposeResult:
         yield TopBar("users")
@@ -79,14 +86,14 @@ class UsersScreen(CrmScreen):
             return
         self.mark_seen()
 
-        def job() -> tuple[list[UserView], bool]:
+        def job() -> list[UserView]:
             from pocketcrm.core.services import users
 
-            return users.list_users(store), users.may_manage_users(store)
+            return users.list_users(store)
 
-        def done(result: tuple[list[UserView], bool]) -> None:
+        def done(result: list[UserView]) -> None:
             keep = self.table.cursor
-            self.users, self.may_manage = result
+            self.users = result
             self.table.set_rows(self.users, cursor=min(keep, max(0, len(self.users) - 1)))
             self.query_one("#users-title", Static).update(f"Users ({fmt.number(len(self.users))})")
             self.refresh_bindings()
@@ -95,8 +102,10 @@ class UsersScreen(CrmScreen):
         self.background(job, done, group="users", exclusive=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "toggle_active":
-            return self.may_manage and self.table.current is not None
+        if (verdict := self.permitted(action)) is not True:
+            return verdict
+        if action in ("toggle_active", "edit"):
+            return self.table.current is not None
         return True
 
     @on(VirtualTable.Highlighted, "#user-list")
@@ -105,13 +114,27 @@ class UsersScreen(CrmScreen):
 
     def _show_status(self) -> None:
         user: UserView | None = self.table.current
-        note = "" if self.may_manage else "Only admins change users. "
+        note = "" if self.permitted("toggle_active") else "Only admins change users. "
         if user is None:
             text = note + "Add users with `pocketcrm user add LOGIN`."
         else:
             since = user.created_at.date().isoformat() if user.created_at else "?"
             text = f"{note}{user.name} ({user.login}), {user.role}, since {since}"
         self.query_one("#users-status", Static).update(text)
+
+    def action_edit(self) -> None:
+        from pocketcrm.tui.modals.user_form import UserForm
+
+        user: UserView | None = self.table.current
+        if user is None:
+            return
+
+        def saved(changed: UserView | None) -> None:
+            if changed is not None:
+                self.notify(f"{changed.login} saved.", timeout=3)
+                self.crm.data_written()  # the list, the header and what the role may do
+
+        self.app.push_screen(UserForm(user), saved)
 
     def action_toggle_active(self) -> None:
         store, user = self.store, self.table.current
