@@ -116,6 +116,8 @@ def test_everyday_commands_import_neither_the_orm_nor_alembic_nor_the_interface(
         modules, _ = modules_after([*args, "--db", str(db)], tmp_path, check=True)
         assert not roots(modules) & HEAVY_ANY, (args, sorted(roots(modules) & HEAVY_ANY))
         assert "pocketcrm.core.models" not in modules, args
+        # Piped, the output is plain text: Rich (~15 ms) is for a terminal's tables only.
+        assert "rich" not in roots(modules), args
 
 
 def test_the_modules_of_the_plain_path_import_no_orm() -> None:
