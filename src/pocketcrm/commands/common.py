@@ -488,8 +488,8 @@ _EMOJI_CODE = re.compile(r":\S*?:")
 
 def plain(markup: str) -> str:
     """MARKUP as Rich prints it without styles. Our own markup (tags, stored text with its
-    "[" escaped by `no_markup`) is stripped here: Rich costs ~15 ms to import, a tenth of a
-    one-liner. Text Rich would read differently (a backslash before a tag, an emoji code
+    "[" escaped by `no_markup`) is stripped here: importing Rich is about 7% of a one-liner
+    (64 M instructions of 940 M, measured). Text Rich would read differently (a backslash before a tag, an emoji code
     such as :smile:) goes through Rich itself, so the output is the same either way."""
     tags = list(_MARKUP_TAG.finditer(markup))
     if any(m.group(1) for m in tags) or _EMOJI_CODE.search(markup):
