@@ -116,6 +116,11 @@ def test_everyday_commands_import_neither_the_orm_nor_alembic_nor_the_interface(
         modules, _ = modules_after([*args, "--db", str(db)], tmp_path, check=True)
         assert not roots(modules) & HEAVY_ANY, (args, sorted(roots(modules) & HEAVY_ANY))
         assert "pocketcrm.core.models" not in modules, args
+        # Piped, the output is plain text: Rich (7% of a one-liner) is for a terminal only.
+        assert "rich" not in roots(modules), args
+        # The WHEN phrase reader is built only by a command given a phrase.
+        phrase = any(a in {"tomorrow", "next week", "in 3 days"} for a in args)
+        assert phrase or "pocketcrm.core.dates.phrases" not in modules, args
 
 
 def test_the_modules_of_the_plain_path_import_no_orm() -> None:

@@ -20,6 +20,8 @@ how they are stored, ordered, compared ("overdue") and shown.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pocketcrm.core.dates.birthdays import parse_birthday
 from pocketcrm.core.dates.due import (
     Due,
@@ -32,7 +34,22 @@ from pocketcrm.core.dates.due import (
     order_key,
 )
 from pocketcrm.core.dates.durations import format_duration, parse_duration
-from pocketcrm.core.dates.phrases import When, parse_past, parse_when
+
+if TYPE_CHECKING:
+    from pocketcrm.core.dates.phrases import When, parse_past, parse_when
+
+_PHRASES = frozenset({"When", "parse_past", "parse_when"})
+
+
+def __getattr__(name: str) -> Any:
+    """The phrase reader loads when first asked for (its patterns and read models cost about
+    2% of a one-liner): `show`, `list` or `tag` never reads a phrase."""
+    if name in _PHRASES:
+        from pocketcrm.core.dates import phrases
+
+        return getattr(phrases, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Due",
