@@ -78,11 +78,13 @@ class UsersScreen(CrmScreen):
         if store is None:
             return
         self.mark_seen()
+        sort = self.table.sort
 
         def job() -> tuple[list[UserView], bool]:
             from pocketcrm.core.services import users
+            from pocketcrm.core.sorting import sort_rows
 
-            return users.list_users(store), users.may_manage_users(store)
+            return sort_rows(users.list_users(store), "users", sort), users.may_manage_users(store)
 
         def done(result: tuple[list[UserView], bool]) -> None:
             keep = self.table.cursor
@@ -93,6 +95,10 @@ class UsersScreen(CrmScreen):
             self._show_status()
 
         self.background(job, done, group="users", exclusive=True)
+
+    @on(VirtualTable.HeaderClicked, "#user-list")
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        self.sort_by_header(event, "users")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_active":

@@ -370,7 +370,8 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _header_clicked(self, x: int) -> None:
         start = 1  # the line's leading space
-        for column, width in zip(self.columns, self._column_widths(self.size.width), strict=True):
+        widths = self._column_widths(self.scrollable_content_region.width)
+        for column, width in zip(self.columns, widths, strict=True):
             if start <= x < start + width + 1:
                 self.post_message(self.HeaderClicked(self, column.key))
                 return
@@ -380,6 +381,20 @@ class VirtualTable(ScrollView, can_focus=True):
         """Show ▲ (▼ reversed) beside COLUMN's title: the list is sorted by it."""
         self.sorted_by = None if column is None else (column, reverse)
         self.refresh()
+
+    def sort_toggled(self, column: str) -> str:
+        """A click on COLUMN's header: sorted by it, reversed if it already was; the sort the
+        core is asked for ("-column" reversed)."""
+        self.mark_sorted(column, reverse=self.sorted_by == (column, False))
+        return self.sort
+
+    @property
+    def sort(self) -> str:
+        """The sort marked on the header, as the core names it: "", "column" or "-column"."""
+        if self.sorted_by is None:
+            return ""
+        column, reverse = self.sorted_by
+        return f"-{column}" if reverse else column
 
     # -- drawing -----------------------------------------------------------------------------
 
@@ -428,7 +443,9 @@ class VirtualTable(ScrollView, can_focus=True):
         return Strip(segments)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        # Beside the scrollbar, not under it: a long list's last column (a date, "Next
+        # follow-up") was cut by the scrollbar without its ellipsis.
+        width = self.scrollable_content_region.width
         base = self.rich_style
         widths = self._column_widths(width)
         if y == 0:
