@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from pocketcrm.core.services.cadence import Drift
 
 WINDOWS = {"week": "the next 7 days", "all": "everything open"}
+# The agenda shows the earliest 500 (the CLI lists every one): building 36,000 rows on the
+# 100,000-contact bench took seconds before the screen showed.
+AGENDA_LIMIT = 500
 
 
 def _when(row: FollowUpView) -> Cell:
@@ -69,8 +72,9 @@ DRIFT_COLUMNS = [
 ]
 
 
-def sections(views: list[FollowUpView]) -> list[Any]:
-    """Rows with headings: Overdue, Today, Upcoming (each only when it has follow-ups)."""
+def sections(views: list[FollowUpView], overdue: int | None = None) -> list[Any]:
+    """Rows with headings: Overdue, Today, Upcoming (each only when it has follow-ups);
+    OVERDUE counts them all when VIEWS holds only the first AGENDA_LIMIT."""
     from pocketcrm.core import clock, dates
 
     today = clock.local_now().date()
@@ -86,7 +90,8 @@ def sections(views: list[FollowUpView]) -> list[Any]:
     rows: list[Any] = []
     for title, items in groups.items():
         if items:
-            rows.append(Section(f"{title} ({fmt.number(len(items))})"))
+            count = overdue if title == "Overdue" and overdue is not None else len(items)
+            rows.append(Section(f"{title} ({fmt.number(count)})"))
             rows.extend(items)
     return rows
 
@@ -169,15 +174,19 @@ class AgendaScreen(CrmScreen):
         window = self.window
         keep = self.table.current
 
-        def job() -> tuple[list[FollowUpView], list[Drift]]:
-            from pocketcrm.core.services.activity import agenda
+        def job() -> tuple[list[Any], tuple[int, int], list[Drift]]:
+            from pocketcrm.core.services.activity import agenda, agenda_size, count_due
             from pocketcrm.core.services.cadence import drifting
 
-            return agenda(store, window), drifting(store)
+            views = agenda(store, window, limit=AGENDA_LIMIT)
+            counts = (len(views), sum(1 for v in views if v.overdue))
+            if len(views) == AGENDA_LIMIT:  # more than shown: the counts of them all
+                counts = (agenda_size(store, window), count_due(store)[0])
+            return sections(views, counts[1]), counts, drifting(store)
 
-        def done(result: tuple[list[FollowUpView], list[Drift]]) -> None:
-            views, drifts = result
-            self.rows = sections(views)
+        def done(result: tuple[list[Any], tuple[int, int], list[Drift]]) -> None:
+            rows, counts, drifts = result
+            self.rows = rows
             cursor = self.table.cursor
             if keep is not None and not isinstance(keep, Section):
                 for index, row in enumerate(self.rows):
@@ -185,7 +194,7 @@ class AgendaScreen(CrmScreen):
                         cursor = index
                         break
             self.table.set_rows(self.rows, cursor=cursor)
-            self.follow_up_count = (len(views), sum(1 for v in views if v.overdue))
+            self.follow_up_count = counts
             self.drifts = drifts
             self._show_drifts(keep_drift)
             self._show_status()
@@ -219,6 +228,8 @@ class AgendaScreen(CrmScreen):
             return
         total, overdue = self.follow_up_count
         text = f"{fmt.number(total)} open follow-ups, {fmt.number(overdue)} overdue"
+        if total > AGENDA_LIMIT:
+            text += f" (the first {fmt.number(AGENDA_LIMIT)} shown)"
         if self.drifts:
             text += f"; {fmt.number(len(self.drifts))} drifting out of touch"
         status.update(text)
