@@ -72,9 +72,9 @@ DRIFT_COLUMNS = [
 ]
 
 
-def sections(views: list[FollowUpView], overdue: int | None = None) -> list[Any]:
+def sections(views: list[FollowUpView], more: bool = False) -> list[Any]:
     """Rows with headings: Overdue, Today, Upcoming (each only when it has follow-ups);
-    OVERDUE counts them all when VIEWS holds only the first AGENDA_LIMIT."""
+    MORE: VIEWS are the first AGENDA_LIMIT, so the last heading's count is "N+"."""
     from pocketcrm.core import clock, dates
 
     today = clock.local_now().date()
@@ -88,10 +88,11 @@ def sections(views: list[FollowUpView], overdue: int | None = None) -> list[Any]
         else:
             groups["Upcoming"].append(view)
     rows: list[Any] = []
+    last = [title for title, items in groups.items() if items][-1:]
     for title, items in groups.items():
         if items:
-            count = overdue if title == "Overdue" and overdue is not None else len(items)
-            rows.append(Section(f"{title} ({fmt.number(count)})"))
+            plus = "+" if more and [title] == last else ""
+            rows.append(Section(f"{title} ({fmt.number(len(items))}{plus})"))
             rows.extend(items)
     return rows
 
@@ -132,7 +133,7 @@ class AgendaScreen(CrmScreen):
         self.window = "week"
         self.rows: list[Any] = []
         self.drifts: list[Drift] = []
-        self.follow_up_count = (0, 0)  # (open, overdue) in the window
+        self.follow_up_count: tuple[int, int | None] = (0, 0)  # (open, overdue; None: not counted)
 
     def compose(self) -> ComposeResult:
         yield TopBar("agenda")
@@ -174,17 +175,18 @@ class AgendaScreen(CrmScreen):
         window = self.window
         keep = self.table.current
 
-        def job() -> tuple[list[Any], tuple[int, int], list[Drift]]:
-            from pocketcrm.core.services.activity import agenda, agenda_size, count_due
+        def job() -> tuple[list[Any], tuple[int, int | None], list[Drift]]:
+            from pocketcrm.core.services.activity import agenda, agenda_size
             from pocketcrm.core.services.cadence import drifting
 
             views = agenda(store, window, limit=AGENDA_LIMIT)
-            counts = (len(views), sum(1 for v in views if v.overdue))
-            if len(views) == AGENDA_LIMIT:  # more than shown: the counts of them all
-                counts = (agenda_size(store, window), count_due(store)[0])
-            return sections(views, counts[1]), counts, drifting(store)
+            more = len(views) == AGENDA_LIMIT and agenda_size(store, window) > AGENDA_LIMIT
+            counts: tuple[int, int | None] = (len(views), sum(1 for v in views if v.overdue))
+            if more:  # how many in all (the top bar says how many are overdue)
+                counts = (agenda_size(store, window), None)
+            return sections(views, more), counts, drifting(store)
 
-        def done(result: tuple[list[Any], tuple[int, int], list[Drift]]) -> None:
+        def done(result: tuple[list[Any], tuple[int, int | None], list[Drift]]) -> None:
             rows, counts, drifts = result
             self.rows = rows
             cursor = self.table.cursor
@@ -227,9 +229,9 @@ class AgendaScreen(CrmScreen):
             status.update(f"Reminder failed: {error}  (pocketcrm remind --status)")
             return
         total, overdue = self.follow_up_count
-        text = f"{fmt.number(total)} open follow-ups, {fmt.number(overdue)} overdue"
-        if total > AGENDA_LIMIT:
-            text += f" (the first {fmt.number(AGENDA_LIMIT)} shown)"
+        text = f"{fmt.number(total)} open follow-ups, {fmt.number(overdue or 0)} overdue"
+        if overdue is None:
+            text = f"{fmt.number(total)} open follow-ups, the first {AGENDA_LIMIT} shown"
         if self.drifts:
             text += f"; {fmt.number(len(self.drifts))} drifting out of touch"
         status.update(text)
