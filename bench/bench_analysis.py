@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import OUT, POCKETCRM, big_database, median_of, ms
+from common import OUT, POCKETCRM, at_head, big_database, median_of, ms
 from run import FLOOR
 
 SECTIONS = ("calls", "team", "satisfaction", "lifecycle", "market", "factors")
@@ -30,7 +30,7 @@ def analysis_database() -> Path:
     """The big database with the analysis data over it, built once and cached."""
     done = OUT / "analysis.db"
     if done.exists():
-        return done
+        return at_head(done)
     building = OUT / "analysis-building.db"
     if not building.exists():
         shutil.copyfile(big_database(fresh_copy=False), building)

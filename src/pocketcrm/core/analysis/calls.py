@@ -14,13 +14,11 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
-
 from pocketcrm.core import clock
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done, percent
+from pocketcrm.core.db import Db
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.periods import period
-from pocketcrm.core.sessions import CrmSession
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.sql import bound_list
 from pocketcrm.core.store import Store
@@ -34,8 +32,8 @@ PREFIX_DIGITS = 7
 _LIVE = "i.deleted_at IS NULL AND i.occurred_at >= :a AND i.occurred_at < :b"
 
 
-def _rows(session: CrmSession, sql: str, params: dict[str, Any]) -> list[Any]:
-    return list(session.execute(text(sql), params))
+def _rows(session: Db, sql: str, params: dict[str, Any]) -> list[Any]:
+    return session.run(sql, params).all()
 
 
 def _hour_key(sqlite: bool) -> str:
@@ -85,7 +83,7 @@ def _table(name: str, title: str, counter: Counter[str], note: str = "") -> Brea
     return Breakdown(name, title, ("calls",), rows, note=note)
 
 
-def _owners(session: CrmSession, params: dict[str, Any], settings: Settings) -> Breakdown:
+def _owners(session: Db, params: dict[str, Any], settings: Settings) -> Breakdown:
     reached, success = success_sql(settings, params)
     rows = _rows(
         session,
@@ -111,7 +109,7 @@ def _owners(session: CrmSession, params: dict[str, Any], settings: Settings) -> 
     )
 
 
-def _timing(session: CrmSession, params: dict[str, Any]) -> tuple[Counter[str], Counter[str]]:
+def _timing(session: Db, params: dict[str, Any]) -> tuple[Counter[str], Counter[str]]:
     """Calls by local hour of day and weekday: grouped by UTC hour in SQL, then each hour
     moved to the local zone exactly (daylight saving included)."""
     sqlite = is_sqlite(session)
@@ -144,7 +142,7 @@ def calls(
     span = period(since, until)
     params: dict[str, Any] = {"a": db_time(span.since), "b": db_time(span.until)}
     settings = store.settings
-    with store.read() as session:
+    with store.sql_read() as session:
         prefixes = _rows(
             session,
             f"SELECT substr(i.number, 1, {PREFIX_DIGITS + 1}), min(i.number), count(*) "

@@ -17,12 +17,10 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
 from pocketcrm.core import clock
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done
 from pocketcrm.core.analysis.stats import Data, adjusted, in_words, load_soon, risks, too_little
+from pocketcrm.core.db import Db
 from pocketcrm.core.periods import period
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time, from_db_time
@@ -113,14 +111,12 @@ def _build(units: list[Unit], sets: dict[str, set[int]], every: int = 1) -> Data
     return Data(names, rows, [y for _c, y, _cats, _q in units], every)
 
 
-def _every(session: Session, params: dict[str, Any]) -> int:
+def _every(session: Db, params: dict[str, Any]) -> int:
     """Take every Nth rated interaction (by id) so that at most MAX_UNITS are studied: a
     random-enough sample of that size answers as surely, in a fraction of the time."""
-    rated = session.execute(
-        text(
-            "SELECT count(*) FROM interaction i WHERE i.satisfaction IS NOT NULL "
-            "AND i.deleted_at IS NULL AND i.occurred_at >= :a AND i.occurred_at < :b"
-        ),
+    rated = session.run(
+        "SELECT count(*) FROM interaction i WHERE i.satisfaction IS NOT NULL "
+        "AND i.deleted_at IS NULL AND i.occurred_at >= :a AND i.occurred_at < :b",
         params,
     ).scalar()
     return max(1, -(-int(rated or 0) // MAX_UNITS))
@@ -151,20 +147,18 @@ def _slow(asked: object, answered: object, until: datetime | None) -> bool:
 Sample = tuple[list[Unit], dict[str, set[int]], int]  # units, circumstances, sampling step
 
 
-def _satisfaction(session: Session, params: dict[str, Any], low: int, now: datetime) -> Sample:
+def _satisfaction(session: Db, params: dict[str, Any], low: int, now: datetime) -> Sample:
     every = _every(session, params)
-    rows = session.execute(
-        text(
-            "SELECT i.contact_id, i.satisfaction, i.channel, c.source, co.kind, i.occurred_at, "
-            "(SELECT max(j.occurred_at) FROM interaction j WHERE j.contact_id = i.contact_id "
-            " AND j.deleted_at IS NULL AND j.occurred_at < i.occurred_at), "
-            f"{_answer('i.contact_id', 'i.occurred_at')}, {_flags_sql('i.contact_id')} "
-            "FROM interaction i JOIN contact c ON c.id = i.contact_id "
-            "LEFT JOIN company co ON co.id = c.company_id "
-            "WHERE i.deleted_at IS NULL AND c.deleted_at IS NULL "
-            "AND i.satisfaction IS NOT NULL AND i.occurred_at >= :a AND i.occurred_at < :b "
-            "AND i.id % :every = 0"
-        ),
+    rows = session.run(
+        "SELECT i.contact_id, i.satisfaction, i.channel, c.source, co.kind, i.occurred_at, "
+        "(SELECT max(j.occurred_at) FROM interaction j WHERE j.contact_id = i.contact_id "
+        " AND j.deleted_at IS NULL AND j.occurred_at < i.occurred_at), "
+        f"{_answer('i.contact_id', 'i.occurred_at')}, {_flags_sql('i.contact_id')} "
+        "FROM interaction i JOIN contact c ON c.id = i.contact_id "
+        "LEFT JOIN company co ON co.id = c.company_id "
+        "WHERE i.deleted_at IS NULL AND c.deleted_at IS NULL "
+        "AND i.satisfaction IS NOT NULL AND i.occurred_at >= :a AND i.occurred_at < :b "
+        "AND i.id % :every = 0",
         {**params, **_today(now), "every": every},
     )
     units: list[Unit] = []
@@ -180,27 +174,25 @@ def _satisfaction(session: Session, params: dict[str, Any], low: int, now: datet
     return units, sets, every
 
 
-def _every_customer(session: Session, customer: str) -> int:
+def _every_customer(session: Db, customer: str) -> int:
     """Every Nth customer (by id) so that at most MAX_UNITS are studied."""
-    n = session.execute(
-        text("SELECT count(DISTINCT contact_id) FROM stage_change WHERE to_stage = :customer"),
+    n = session.run(
+        ("SELECT count(DISTINCT contact_id) FROM stage_change WHERE to_stage = :customer"),
         {"customer": customer},
     ).scalar()
     return max(1, -(-int(n or 0) // MAX_UNITS))
 
 
-def _churn(session: Session, store: Store, now: datetime) -> Sample:
+def _churn(session: Db, store: Store, now: datetime) -> Sample:
     settings = store.settings
     customer, past = settings.stage_for("customer"), settings.stage_for("past")
     every = _every_customer(session, customer)
-    rows = session.execute(
-        text(
-            "SELECT c.id, c.stage, c.source, co.kind, c.last_contact_at, "
-            f"{_answer('c.id', ':now')}, {_flags_sql('c.id')} FROM contact c "
-            "LEFT JOIN company co ON co.id = c.company_id WHERE c.deleted_at IS NULL AND "
-            "c.id IN (SELECT contact_id FROM stage_change WHERE to_stage = :customer) "
-            "AND c.id % :every = 0"
-        ),
+    rows = session.run(
+        "SELECT c.id, c.stage, c.source, co.kind, c.last_contact_at, "
+        f"{_answer('c.id', ':now')}, {_flags_sql('c.id')} FROM contact c "
+        "LEFT JOIN company co ON co.id = c.company_id WHERE c.deleted_at IS NULL AND "
+        "c.id IN (SELECT contact_id FROM stage_change WHERE to_stage = :customer) "
+        "AND c.id % :every = 0",
         {"customer": customer, "every": every, **_today(now)},
     )
     units: list[Unit] = []
@@ -215,29 +207,25 @@ def _churn(session: Session, store: Store, now: datetime) -> Sample:
     return units, sets, every
 
 
-def _deals(session: Session, params: dict[str, Any]) -> Data:
+def _deals(session: Db, params: dict[str, Any]) -> Data:
     """Closed deals of the period: won (1) or lost (0), with what might have decided it
     (an even sample of MAX_UNITS when there are more)."""
     closed = int(
-        session.execute(
-            text(
-                "SELECT count(*) FROM deal WHERE deleted_at IS NULL AND stage IN ('won', 'lost') "
-                "AND closed_at >= :a AND closed_at < :b"
-            ),
+        session.run(
+            "SELECT count(*) FROM deal WHERE deleted_at IS NULL AND stage IN ('won', 'lost') "
+            "AND closed_at >= :a AND closed_at < :b",
             params,
         ).scalar()
         or 0
     )
     every = max(1, -(-closed // MAX_UNITS))
-    rows = session.execute(
-        text(
-            "SELECT d.stage, d.amount_cents, d.owner, c.source, d.created_at, d.closed_at, "
-            "(SELECT count(*) FROM interaction i WHERE i.contact_id = d.contact_id "
-            " AND i.deleted_at IS NULL AND i.occurred_at <= d.closed_at) "
-            "FROM deal d JOIN contact c ON c.id = d.contact_id WHERE d.deleted_at IS NULL "
-            "AND d.stage IN ('won', 'lost') AND d.closed_at >= :a AND d.closed_at < :b "
-            "AND d.id % :every = 0"
-        ),
+    rows = session.run(
+        "SELECT d.stage, d.amount_cents, d.owner, c.source, d.created_at, d.closed_at, "
+        "(SELECT count(*) FROM interaction i WHERE i.contact_id = d.contact_id "
+        " AND i.deleted_at IS NULL AND i.occurred_at <= d.closed_at) "
+        "FROM deal d JOIN contact c ON c.id = d.contact_id WHERE d.deleted_at IS NULL "
+        "AND d.stage IN ('won', 'lost') AND d.closed_at >= :a AND d.closed_at < :b "
+        "AND d.id % :every = 0",
         {**params, "every": every},
     ).all()
     if not rows:
@@ -326,7 +314,7 @@ def factors(
     low = store.settings.analysis.low_satisfaction
     data: dict[str, Data] = {}
     load_soon()  # statsmodels loads while the units are read
-    with store.read() as session:
+    with store.sql_read() as session:
         if wanted in ("", "satisfaction"):
             data["satisfaction"] = _build(*_satisfaction(session, params, low, now))
         if wanted in ("", "churn"):

@@ -7,12 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
-
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done
+from pocketcrm.core.db import Db
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.periods import period
-from pocketcrm.core.sessions import CrmSession
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time
 
@@ -38,18 +36,16 @@ def _month(sqlite: bool) -> str:
     return "substr(i.occurred_at, 1, 7)" if sqlite else "to_char(i.occurred_at, 'YYYY-MM')"
 
 
-def _scores(session: CrmSession, params: dict[str, Any], low: int) -> Sequence[Any]:
+def _scores(session: Db, params: dict[str, Any], low: int) -> Sequence[Any]:
     """One pass over the rated interactions (their partial index): per combination of
     month, owner, company kind, channel, source and reason, the sum of the scores, how many
     and how many low, folded in Python (a reason comes with low scores only, so it adds few
     combinations)."""
-    return session.execute(
-        text(
-            f"SELECT {_month(is_sqlite(session))}, i.owner, co.kind, i.channel, c.source, "
-            "sum(i.satisfaction), count(*), "
-            "sum(CASE WHEN i.satisfaction <= :low THEN 1 ELSE 0 END), i.reason "
-            f"{_FROM} GROUP BY 1, 2, 3, 4, 5, 9"
-        ),
+    return session.run(
+        f"SELECT {_month(is_sqlite(session))}, i.owner, co.kind, i.channel, c.source, "
+        "sum(i.satisfaction), count(*), "
+        "sum(CASE WHEN i.satisfaction <= :low THEN 1 ELSE 0 END), i.reason "
+        f"{_FROM} GROUP BY 1, 2, 3, 4, 5, 9",
         {**params, "low": low},
     ).all()
 
@@ -77,18 +73,16 @@ def _reasons(rows: Sequence[Any]) -> dict[str, int]:
     return found
 
 
-def _lowest(session: CrmSession, params: dict[str, Any], scores: list[int]) -> tuple[Row, ...]:
+def _lowest(session: Db, params: dict[str, Any], scores: list[int]) -> tuple[Row, ...]:
     """The LOWEST lowest scores, latest first within a score: one score at a time (SCORES,
     ascending), each read backwards along the rated index by time, so only the rows shown
     are looked up."""
     rows: list[Any] = []
     for score in scores:
-        rows += session.execute(
-            text(
-                "SELECT c.display_name, i.satisfaction, i.reason, i.owner, i.notes, "
-                f"i.occurred_at {_FROM} AND i.satisfaction = :score "
-                f"ORDER BY i.occurred_at DESC LIMIT {LOWEST - len(rows)}"
-            ),
+        rows += session.run(
+            "SELECT c.display_name, i.satisfaction, i.reason, i.owner, i.notes, "
+            f"i.occurred_at {_FROM} AND i.satisfaction = :score "
+            f"ORDER BY i.occurred_at DESC LIMIT {LOWEST - len(rows)}",
             {**params, "score": score},
         ).all()
         if len(rows) >= LOWEST:
@@ -110,7 +104,7 @@ def satisfaction(
     span = period(since, until, default_days=DEFAULT_DAYS)
     low = store.settings.analysis.low_satisfaction
     params: dict[str, Any] = {"a": db_time(span.since), "b": db_time(span.until), "low": low}
-    with store.read() as session:
+    with store.sql_read() as session:
         rows = _scores(session, params, low)
         lowest = _lowest(session, params, list(range(1, low + 1)))
     reasons = _reasons(rows).items()

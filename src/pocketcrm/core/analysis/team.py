@@ -12,11 +12,9 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
 from pocketcrm.core.analysis.calls import success_sql
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, Value, check_by, done, percent
+from pocketcrm.core.db import Db
 from pocketcrm.core.periods import period
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time
@@ -35,32 +33,28 @@ COLUMNS = (
 )
 
 
-def _stage_entries(session: Session, stage: str, params: dict[str, Any]) -> dict[str, int]:
+def _stage_entries(session: Db, stage: str, params: dict[str, Any]) -> dict[str, int]:
     """Per person, the contacts that entered STAGE in the period: credited to who made the
     change, else to the contact's owner."""
     if not stage:
         return {}
-    rows = session.execute(
-        text(
-            "SELECT CASE WHEN s.by <> '' THEN s.by ELSE c.owner END, count(DISTINCT s.contact_id) "
-            "FROM stage_change s JOIN contact c ON c.id = s.contact_id "
-            "WHERE c.deleted_at IS NULL AND s.to_stage = :stage AND s.at >= :a AND s.at < :b "
-            "GROUP BY 1"
-        ),
+    rows = session.run(
+        "SELECT CASE WHEN s.by <> '' THEN s.by ELSE c.owner END, count(DISTINCT s.contact_id) "
+        "FROM stage_change s JOIN contact c ON c.id = s.contact_id "
+        "WHERE c.deleted_at IS NULL AND s.to_stage = :stage AND s.at >= :a AND s.at < :b "
+        "GROUP BY 1",
         {**params, "stage": stage},
     )
     return {str(who or "(none)"): int(n) for who, n in rows}
 
 
-def _per_owner(session: Session, store: Store, params: dict[str, Any]) -> dict[str, list[Value]]:
+def _per_owner(session: Db, store: Store, params: dict[str, Any]) -> dict[str, list[Value]]:
     reached, success = success_sql(store.settings, params)
     table: dict[str, list[Value]] = defaultdict(lambda: [0, 0, None, None, 0, 0, 0, None])
-    rows = session.execute(
-        text(
-            "SELECT i.owner, sum(CASE WHEN i.direction <> 'in' THEN 1 ELSE 0 END), "
-            f"sum(CASE WHEN i.direction = 'in' THEN 1 ELSE 0 END), count(*), {reached}, {success} "
-            f"FROM interaction i WHERE {_LIVE} AND i.kind = 'call' GROUP BY i.owner"
-        ),
+    rows = session.run(
+        "SELECT i.owner, sum(CASE WHEN i.direction <> 'in' THEN 1 ELSE 0 END), "
+        f"sum(CASE WHEN i.direction = 'in' THEN 1 ELSE 0 END), count(*), {reached}, {success} "
+        f"FROM interaction i WHERE {_LIVE} AND i.kind = 'call' GROUP BY i.owner",
         params,
     )
     for owner, made, got, n, r, s in rows:
@@ -74,20 +68,16 @@ def _per_owner(session: Session, store: Store, params: dict[str, Any]) -> dict[s
     for column, stage in ((4, settings.stage_for("lead")), (5, settings.stage_for("customer"))):
         for who, n in _stage_entries(session, stage, params).items():
             table[who][column] = n
-    deals = session.execute(
-        text(
-            "SELECT owner, count(*) FROM deal WHERE deleted_at IS NULL AND stage = 'won' "
-            "AND closed_at >= :a AND closed_at < :b GROUP BY owner"
-        ),
+    deals = session.run(
+        "SELECT owner, count(*) FROM deal WHERE deleted_at IS NULL AND stage = 'won' "
+        "AND closed_at >= :a AND closed_at < :b GROUP BY owner",
         params,
     )
     for who, n in deals:
         table[str(who or "(none)")][6] = int(n)
-    scores = session.execute(
-        text(
-            "SELECT i.owner, avg(i.satisfaction) FROM interaction i "
-            f"WHERE {_LIVE} AND i.satisfaction IS NOT NULL GROUP BY i.owner"
-        ),
+    scores = session.run(
+        "SELECT i.owner, avg(i.satisfaction) FROM interaction i "
+        f"WHERE {_LIVE} AND i.satisfaction IS NOT NULL GROUP BY i.owner",
         params,
     )
     for who, avg in scores:
@@ -102,7 +92,7 @@ def team(
     check_by(by, BY)
     span = period(since, until)
     params: dict[str, Any] = {"a": db_time(span.since), "b": db_time(span.until)}
-    with store.read() as session:
+    with store.sql_read() as session:
         table = _per_owner(session, store, params)
     rows = sorted(
         (Row(who, tuple(values)) for who, values in table.items()),
