@@ -1,12 +1,14 @@
-"""`report satisfaction`: how content customers are, over time and by who, company kind,
-channel and lead source; the lowest scores with what was said, and the reasons given."""
+"""`report satisfaction`: how content customers are, over time and by who, department,
+company kind, channel and lead source; the lowest scores with what was said, and the
+reasons given."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from pocketcrm.core.analysis.departments import departments
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done
 from pocketcrm.core.db import Db
 from pocketcrm.core.dialect import is_sqlite
@@ -14,7 +16,7 @@ from pocketcrm.core.periods import period
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time
 
-BY = ("month", "owner", "company_kind", "channel", "source", "reason", "lowest")
+BY = ("month", "owner", "department", "company_kind", "channel", "source", "reason", "lowest")
 DEFAULT_DAYS = 365  # a trend needs months
 LOWEST = 10
 _FROM = (
@@ -23,8 +25,9 @@ _FROM = (
     "WHERE i.deleted_at IS NULL AND c.deleted_at IS NULL AND i.satisfaction IS NOT NULL "
     "AND i.occurred_at >= :a AND i.occurred_at < :b"
 )
-GROUPS = {  # breakdown -> (column of _scores' rows, title)
+GROUPS = {  # breakdown -> (column of _scores' rows, title); department: the owner's
     "owner": (1, "By owner"),
+    "department": (1, "By department (of the owner)"),
     "company_kind": (2, "By company kind"),
     "channel": (3, "By channel"),
     "source": (4, "By lead source"),
@@ -50,11 +53,12 @@ def _scores(session: Db, params: dict[str, Any], low: int) -> Sequence[Any]:
     ).all()
 
 
-def _fold(rows: Sequence[Any], column: int) -> tuple[Row, ...]:
-    """(average, rated, low %) per value of the row's COLUMN (0 month ... 4 source)."""
+def _fold(rows: Sequence[Any], column: int, name: Callable[[str], str] = str) -> tuple[Row, ...]:
+    """(average, rated, low %) per value of the row's COLUMN (0 month ... 4 source), each
+    value shown as NAME says (an owner as the department, say)."""
     sums: dict[str, list[int]] = {}
     for row in rows:
-        acc = sums.setdefault(str(row[column] or "(none)"), [0, 0, 0])
+        acc = sums.setdefault(name(str(row[column] or "")) or "(none)", [0, 0, 0])
         acc[0] += int(row[5])
         acc[1] += int(row[6])
         acc[2] += int(row[7])
@@ -107,9 +111,11 @@ def satisfaction(
     with store.sql_read() as session:
         rows = _scores(session, params, low)
         lowest = _lowest(session, params, list(range(1, low + 1)))
+        found = departments(session)
     reasons = _reasons(rows).items()
     months = tuple(sorted(_fold(rows, 0), key=lambda r: r.key))
     groups = {name: _fold(rows, column) for name, (column, _t) in GROUPS.items()}
+    groups["department"] = _fold(rows, GROUPS["department"][0], found.of)
     rated = sum(int(r.values[1] or 0) for r in months)
     total = sum(float(r.values[0] or 0) * int(r.values[1] or 0) for r in months)
     tables = [Breakdown("month", "Average score by month (trend)", COLUMNS, months)]
@@ -138,7 +144,7 @@ def satisfaction(
     )
     average = f"{total / rated:.2f}/5" if rated else "n/a"
     headline = [("average", average), ("rated", str(rated))]
-    findings = _findings(tables[1:5])
+    findings = _findings(tables[1 : 1 + len(GROUPS)])
     return done("satisfaction", span.since, span.until, headline, tables, findings, by)
 
 
@@ -146,7 +152,7 @@ def _findings(tables: list[Breakdown]) -> list[str]:
     """The lowest-rated group of each breakdown with enough ratings to mean something."""
     said = []
     for table in tables:
-        solid = [r for r in table.rows if int(r.values[1] or 0) >= 5 and r.key != "(none)"]
+        solid = [r for r in table.rows if int(r.values[1] or 0) >= 5 and not r.key.startswith("(")]
         if len(solid) >= 2:
             worst = solid[0]
             said.append(
