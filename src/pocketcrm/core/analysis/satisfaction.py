@@ -25,12 +25,19 @@ _FROM = (
     "WHERE i.deleted_at IS NULL AND c.deleted_at IS NULL AND i.satisfaction IS NOT NULL "
     "AND i.occurred_at >= :a AND i.occurred_at < :b"
 )
-GROUPS = {  # breakdown -> (column of _scores' rows, title); department: the owner's
-    "owner": (1, "By owner"),
-    "department": (1, "By department (of the owner)"),
-    "company_kind": (2, "By company kind"),
-    "channel": (3, "By channel"),
-    "source": (4, "By lead source"),
+_RATED = (
+    "FROM interaction i WHERE i.deleted_at IS NULL AND i.satisfaction IS NOT NULL "
+    "AND i.occurred_at >= :a AND i.occurred_at < :b"
+)
+_SUMS = "sum(i.satisfaction), count(*), sum(CASE WHEN i.satisfaction <= :low THEN 1 ELSE 0 END)"
+# breakdown -> (which rows: 0 _by_moment's, 1 _by_contact's; key column; title). A
+# department is its owner's (departments.py).
+GROUPS = {
+    "owner": (0, 1, "By owner"),
+    "department": (0, 1, "By department (of the owner)"),
+    "company_kind": (1, 0, "By company kind"),
+    "channel": (0, 2, "By channel"),
+    "source": (1, 1, "By lead source"),
 }
 COLUMNS = ("average", "rated", "low %")
 
@@ -39,29 +46,41 @@ def _month(sqlite: bool) -> str:
     return "substr(i.occurred_at, 1, 7)" if sqlite else "to_char(i.occurred_at, 'YYYY-MM')"
 
 
-def _scores(session: Db, params: dict[str, Any], low: int) -> Sequence[Any]:
-    """One pass over the rated interactions (their partial index): per combination of
-    month, owner, company kind, channel, source and reason, the sum of the scores, how many
-    and how many low, folded in Python (a reason comes with low scores only, so it adds few
-    combinations)."""
+def _by_moment(session: Db, params: dict[str, Any]) -> list[Any]:
+    """What the interaction itself says, from the rated index alone: per month, owner,
+    channel and reason, the sum of the scores, how many and how many low (a reason comes
+    with low scores only, so it adds few combinations). Trashed contacts' are left out by
+    their ids, a short list, so no rated interaction looks its contact up."""
     return session.run(
-        f"SELECT {_month(is_sqlite(session))}, i.owner, co.kind, i.channel, c.source, "
-        "sum(i.satisfaction), count(*), "
-        "sum(CASE WHEN i.satisfaction <= :low THEN 1 ELSE 0 END), i.reason "
-        f"{_FROM} GROUP BY 1, 2, 3, 4, 5, 9",
-        {**params, "low": low},
+        f"SELECT {_month(is_sqlite(session))}, i.owner, i.channel, i.reason, {_SUMS} "
+        f"{_RATED} AND i.contact_id NOT IN (SELECT id FROM contact WHERE deleted_at IS NOT NULL) "
+        "GROUP BY 1, 2, 3, 4",
+        params,
+    ).all()
+
+
+def _by_contact(session: Db, params: dict[str, Any]) -> list[Any]:
+    """What the contact says (company kind, lead source): the scores summed per contact
+    first, so each contact and company is looked up once, not once per rating."""
+    return session.run(
+        "SELECT co.kind, c.source, sum(x.total), sum(x.n), sum(x.low) FROM "
+        "(SELECT i.contact_id AS cid, sum(i.satisfaction) AS total, count(*) AS n, "
+        "sum(CASE WHEN i.satisfaction <= :low THEN 1 ELSE 0 END) AS low "
+        f"{_RATED} GROUP BY i.contact_id) x JOIN contact c ON c.id = x.cid "
+        "LEFT JOIN company co ON co.id = c.company_id WHERE c.deleted_at IS NULL GROUP BY 1, 2",
+        params,
     ).all()
 
 
 def _fold(rows: Sequence[Any], column: int, name: Callable[[str], str] = str) -> tuple[Row, ...]:
-    """(average, rated, low %) per value of the row's COLUMN (0 month ... 4 source), each
-    value shown as NAME says (an owner as the department, say)."""
+    """(average, rated, low %) per value of the row's COLUMN, each value shown as NAME says
+    (an owner as the department, say); a row ends with its sum, count and count of lows."""
     sums: dict[str, list[int]] = {}
     for row in rows:
         acc = sums.setdefault(name(str(row[column] or "")) or "(none)", [0, 0, 0])
-        acc[0] += int(row[5])
-        acc[1] += int(row[6])
-        acc[2] += int(row[7])
+        acc[0] += int(row[-3])
+        acc[1] += int(row[-2])
+        acc[2] += int(row[-1])
     return tuple(
         Row(k, (round(total / n, 2), n, round(100.0 * lows / n, 1)))
         for k, (total, n, lows) in sums.items()
@@ -69,11 +88,11 @@ def _fold(rows: Sequence[Any], column: int, name: Callable[[str], str] = str) ->
 
 
 def _reasons(rows: Sequence[Any]) -> dict[str, int]:
-    """Times each reason was given with a low score, from _scores' rows."""
+    """Times each reason was given with a low score, from _by_moment's rows."""
     found: dict[str, int] = {}
     for row in rows:
-        if int(row[7]):
-            found[str(row[8] or "")] = found.get(str(row[8] or ""), 0) + int(row[7])
+        if int(row[-1]):
+            found[str(row[3] or "")] = found.get(str(row[3] or ""), 0) + int(row[-1])
     return found
 
 
@@ -109,17 +128,17 @@ def satisfaction(
     low = store.settings.analysis.low_satisfaction
     params: dict[str, Any] = {"a": db_time(span.since), "b": db_time(span.until), "low": low}
     with store.sql_read() as session:
-        rows = _scores(session, params, low)
+        rows = (_by_moment(session, params), _by_contact(session, params))
         lowest = _lowest(session, params, list(range(1, low + 1)))
         found = departments(session)
-    reasons = _reasons(rows).items()
-    months = tuple(sorted(_fold(rows, 0), key=lambda r: r.key))
-    groups = {name: _fold(rows, column) for name, (column, _t) in GROUPS.items()}
-    groups["department"] = _fold(rows, GROUPS["department"][0], found.of)
+    reasons = _reasons(rows[0]).items()
+    months = tuple(sorted(_fold(rows[0], 0), key=lambda r: r.key))
+    groups = {name: _fold(rows[which], column) for name, (which, column, _t) in GROUPS.items()}
+    groups["department"] = _fold(rows[0], GROUPS["department"][1], found.of)
     rated = sum(int(r.values[1] or 0) for r in months)
     total = sum(float(r.values[0] or 0) * int(r.values[1] or 0) for r in months)
     tables = [Breakdown("month", "Average score by month (trend)", COLUMNS, months)]
-    for name, (_key, title) in GROUPS.items():
+    for name, (_rows, _key, title) in GROUPS.items():
         ordered = tuple(sorted(groups[name], key=lambda r: (float(r.values[0] or 0), r.key)))
         tables.append(Breakdown(name, title, COLUMNS, ordered))
     tables.append(
