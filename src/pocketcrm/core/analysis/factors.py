@@ -202,20 +202,9 @@ def _satisfaction(session: Db, params: dict[str, Any], low: int, now: datetime) 
     units: list[Unit] = []
     sets = _empty_sets()
     quiet = timedelta(days=QUIET_DAYS)
-    for (
-        contact,
-        score,
-        channel,
-        source,
-        kind,
-        dept,
-        at,
-        before,
-        asked,
-        answered,
-        case,
-        *flags,
-    ) in rows:
+    for row in rows:
+        contact, score, channel, source, kind, dept, at, before, asked, answered, case = row[:11]
+        flags = row[11:]
         _collect(sets, int(contact), tuple(flags))
         when, prev = from_db_time(at), from_db_time(before)
         gap = prev is None or (when is not None and when - prev > quiet)
@@ -229,7 +218,7 @@ def _satisfaction(session: Db, params: dict[str, Any], low: int, now: datetime) 
 def _every_customer(session: Db, customer: str) -> int:
     """Every Nth customer (by id) so that at most MAX_UNITS are studied."""
     n = session.run(
-        ("SELECT count(DISTINCT contact_id) FROM stage_change WHERE to_stage = :customer"),
+        "SELECT count(DISTINCT contact_id) FROM stage_change WHERE to_stage = :customer",
         {"customer": customer},
     ).scalar()
     return max(1, -(-int(n or 0) // MAX_UNITS))
