@@ -1,4 +1,4 @@
-"""`report team --by department` and satisfaction by department (issue 13), counted by hand
+"""`report team|calls --by department` and satisfaction by department (issue 13), counted by hand
 on a small team, on both backends. The clock stands at NOW; team's period is the default 30
 days before it."""
 
@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from coresupport import NOW, FixedClock
 
-from pocketcrm.core.analysis import satisfaction, team
+from pocketcrm.core.analysis import calls, satisfaction, team
 from pocketcrm.core.analysis.departments import NO_DEPARTMENT
 from pocketcrm.core.analysis.model import Analysis, Value
 from pocketcrm.core.services import activity, contacts, departments, users
@@ -82,3 +82,15 @@ def test_satisfaction_by_department_of_the_owner(store: Store, fixed_clock: Fixe
     rows = values(satisfaction.satisfaction(store, by="department"), "department")
     # average, rated, low %
     assert rows == {"Field": (2.5, 2, 50.0), NO_DEPARTMENT: (5.0, 1, 0.0)}
+
+
+def test_calls_by_department(store: Store, fixed_clock: FixedClock) -> None:
+    _team(store, fixed_clock)
+    rows = values(calls.calls(store, by="department"), "department")
+    # got, made, reach %, success %: ann's three calls and bob's meeting in Field
+    assert rows == {
+        "Field": (1, 3, 75.0, 75.0),
+        "Desk": (0, 0, None, None),
+        NO_DEPARTMENT: (0, 1, 0.0, 0.0),
+    }
+    assert list(rows)[-1] == NO_DEPARTMENT

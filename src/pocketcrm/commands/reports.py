@@ -114,7 +114,7 @@ class Sections(LazyGroup):
         "service": "pocketcrm.commands.report_service:service",
     }
     summaries: dict[str, str] = {
-        "calls": "Calls by country and region (from the caller's number), channel, lead source, hour and weekday; calls got and made, reach and success per owner.",
+        "calls": "Calls by country and region (from the caller's number), channel, lead source, hour and weekday; calls got and made, reach and success per owner and per department.",
         "factors": "What goes with low satisfaction, churn and winning a deal: rates with and without each factor, risk ratios, and a logistic regression in plain words.",
         "lifecycle": "The funnel from the stage history (conversion, median days in each stage), deals won and lost and customers lost per month, cohorts with retention and revenue, and a win-back list.",
         "market": "Our share of each known market (revenue and customers), new customers per month by company kind, revenue per month with a three-month forecast.",
