@@ -5,7 +5,9 @@ Uses the cached big database (common.py) with the analysis data laid over it onc
 then prints medians of cold whole-process runs of each `pocketcrm report SECTION` beside
 the floor measured in the same run (a trivial Typer command that opens the same database
 through SQLModel and runs one query). Goals: each section <= floor + 500 ms; `report
-factors` (statsmodels) <= 3 s. Exit 1 when a goal is missed.
+factors` (statsmodels) <= 3 s. Both wall and CPU time (user + system) are shown and judged:
+on a shared machine the wall time mostly measures the queue for a core (bench/run.py judges
+the everyday commands on CPU time for that reason). Exit 1 when a wall goal is missed.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import OUT, POCKETCRM, big_database, median_of, ms
-from run import FLOOR
+from common import OUT, POCKETCRM, at_head, big_database, ms
+from run import FLOOR, median_cold
 
 SECTIONS = ("calls", "team", "satisfaction", "lifecycle", "market", "factors")
 EXTRA_S = 0.5
@@ -30,7 +32,7 @@ def analysis_database() -> Path:
     """The big database with the analysis data over it, built once and cached."""
     done = OUT / "analysis.db"
     if done.exists():
-        return done
+        return at_head(done)
     building = OUT / "analysis-building.db"
     if not building.exists():
         shutil.copyfile(big_database(fresh_copy=False), building)
@@ -71,22 +73,29 @@ def main() -> int:
         floor_py = Path(tmp) / "floor.py"
         floor_py.write_text(FLOOR)
         env = {"POCKETCRM_CONFIG": str(Path(tmp) / "none.toml"), "POCKETCRM_DB": db}
-        floor = median_of([sys.executable, str(floor_py), db], args.runs)
+        floor = median_cold([sys.executable, str(floor_py), db], args.runs)
         results = {
-            name: median_of([POCKETCRM, "report", name], args.runs, env) for name in SECTIONS
+            name: median_cold([POCKETCRM, "report", name], args.runs, env) for name in SECTIONS
         }
-    print(f"\nfloor (Typer + SQLModel + one query): {ms(floor)}\n")
-    print(f"{'section':<13} {'median':>10}  goal")
+    print(f"\nfloor (Typer + SQLModel + one query): {ms(floor[0])} wall, {ms(floor[1])} CPU\n")
+    print(f"{'section':<13} {'wall':>10}  {'goal (wall)':<32} {'CPU':>10}  goal (CPU)")
     verdicts = []
-    for name, seconds in results.items():
-        if name == "factors":
-            ok, goal = seconds <= FACTORS_S, f"<= {FACTORS_S:.0f} s"
-        else:
-            extra = seconds - floor
-            ok, goal = extra <= EXTRA_S, f"floor + {extra * 1000:.0f} ms (<= +{EXTRA_S * 1000:.0f})"
-        verdicts.append(ok)
-        print(f"{name:<13} {ms(seconds)}  {goal} {'ok' if ok else 'MISSED'}")
+    for name, timing in results.items():
+        wall_ok, wall_goal = _judge(name, timing[0], floor[0])
+        cpu_goal = _judge(name, timing[1], floor[1])[1]
+        verdicts.append(wall_ok)
+        print(f"{name:<13} {ms(timing[0])}  {wall_goal:<32} {ms(timing[1])}  {cpu_goal}")
     return 0 if all(verdicts) else 1
+
+
+def _judge(name: str, seconds: float, floor: float) -> tuple[bool, str]:
+    """Whether SECONDS meets the section's goal against FLOOR, and the goal as shown."""
+    if name == "factors":
+        ok, goal = seconds <= FACTORS_S, f"<= {FACTORS_S:.0f} s"
+    else:
+        extra = seconds - floor
+        ok, goal = extra <= EXTRA_S, f"floor {extra * 1000:+.0f} ms (<= +{EXTRA_S * 1000:.0f})"
+    return ok, f"{goal} {'ok' if ok else 'MISSED'}"
 
 
 if __name__ == "__main__":

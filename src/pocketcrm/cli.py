@@ -176,14 +176,11 @@ def root(
 
 
 def launch_tui(db: str | None) -> None:
-    """The composition root may know both faces; the faces never know each other."""
+    """The interface, as `pocketcrm tui` opens it without Typer (launcher.py)."""
     from pocketcrm.commands import common
-    from pocketcrm.paths import is_default_db
-    from pocketcrm.tui.app import run  # Textual: ~270 ms, only for the interface
+    from pocketcrm.launcher import open_interface
 
-    location = common.db_location(db)
-    create = common.creating_allowed() or is_default_db(location)
-    run(location, common.load_settings(), create_folders=create)
+    open_interface(common.db_location(db), common.creating_allowed())
 
 
 def tui(db: DbOption = None) -> None:

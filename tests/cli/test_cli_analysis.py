@@ -96,6 +96,24 @@ def test_bad_input_is_one_line_and_exit_2(run: Run, args: tuple[str, ...], field
     assert run("report", "calls", "--json").stdout.count('"calls"') >= 1
 
 
+@pytest.mark.parametrize("section", SECTIONS)
+def test_every_section_refuses_a_backwards_period_and_an_unknown_by(run: Run, section: str) -> None:
+    """Each section's own bad input, in every output form: one line naming the field, exit
+    2, nothing on stdout (no half-drawn report, no file)."""
+    for args, field in (
+        (("--since", "2026-11-20", "--until", "2026-11-01"), "since"),
+        (("--by", "planet"), "by"),
+        (("--by", "planet", "--json"), "by"),
+        (("--since", "today", "--until", "7d", "--csv"), "since"),
+    ):
+        result = run("report", section, *args, code=2)
+        assert result.stderr.strip().startswith(f"pocketcrm: error: {field}: "), result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
+    page = Path(os.environ["POCKETCRM_DB"]).parent / f"{section}.html"
+    run("report", section, "--by", "planet", "--html", str(page), code=2)
+    assert not page.exists()
+
+
 def test_market_set_keeps_the_other_figure(run: Run, demo: None) -> None:
     run("market", "set", "Cakes", "--size", "250000", "--period", "2026")
     run("market", "set", "Cakes", "--customers", "40", "--period", "2026")

@@ -114,3 +114,19 @@ def test_company_without_a_subcommand_shows_help(run: Run) -> None:
     result = run("company", code=None)
     assert result.exit_code in (0, 2)
     assert "add" in result.output and "list" in result.output
+
+
+def test_company_list_sorts_by_a_column_and_reverses_with_a_dash(run: Run) -> None:
+    for name, city in (("Zeta", "Aberdeen"), ("Acme", ""), ("Émile & Co", "York")):
+        run("company", "add", name, "--city", city)
+    run("add", "Ann Lee", "-c", "zeta")
+
+    def names(*args: str) -> list[str]:
+        return [r["name"] for r in json.loads(run("company", "list", *args, "--json").stdout)]
+
+    assert names() == ["Acme", "Émile & Co", "Zeta"]
+    assert names("--sort", "city") == ["Zeta", "Émile & Co", "Acme"]  # no city: last
+    assert names("--sort", "-city") == ["Émile & Co", "Zeta", "Acme"]
+    assert names("--sort", "-people") == ["Zeta", "Acme", "Émile & Co"]
+    refused = run("company", "list", "--sort", "colour", code=2).stderr
+    assert "sort" in refused and "people" in refused and len(refused.strip().splitlines()) == 1

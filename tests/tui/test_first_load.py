@@ -43,3 +43,39 @@ async def test_no_false_empty_state_while_the_first_page_loads(
             if "contacts" in str(status.render()):
                 break
         assert "of" in str(status.render())
+
+
+async def test_the_first_load_fetches_only_the_rows_on_screen_and_the_rest_on_demand(
+    crm_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At start the list asks the core for what the frame draws, not a whole page; a row
+    past them (End, or scrolling) fetches its page then."""
+    from pocketcrm.core.services.contacts import ContactInput, create_contact
+
+    for number in range(60):
+        create_contact(crm_store, ContactInput(name=f"Zed Extra {number:02}"))
+    asked: list[tuple[int, int]] = []
+    real_rows_at = browse.contact_rows_at
+
+    def recorded(store: Any, query: Any, offset: int, limit: int) -> list[Any]:
+        asked.append((offset, limit))
+        return real_rows_at(store, query, offset, limit)
+
+    monkeypatch.setattr(browse, "contact_rows_at", recorded)
+    app = make_app(crm_store, clock=lambda: NOW, watch_seconds=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        screen = app.screen
+        assert isinstance(screen, ContactsScreen)
+        table = screen.table
+        assert table.total > 60 and asked[0] == (0, 30)  # the screen's 30 lines, not 100
+        await pilot.press("G")
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        rows = [table.row_at(i) for i in range(table.total)]
+        assert all(row is not None for row in rows) and table.cursor == table.total - 1
+        wanted = browse.contact_rows_at(crm_store, screen.current_query(), 0, table.total)
+        assert [r.id for r in rows] == [r.id for r in wanted]

@@ -1088,9 +1088,10 @@ async def test_quitting_at_any_moment_of_start_up_exits_cleanly(
     if moment == "first-frame":
         shown = app.first_frame_shown
 
-        def first() -> None:
+        def first() -> bool:
             shown()
             app.exit()
+            return False
 
         app.first_frame_shown = first  # type: ignore[method-assign]
     elif moment == "card-prebuilt":

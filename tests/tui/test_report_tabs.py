@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from textual.widgets import Sparkline, TabbedContent
+from textual.widgets import Sparkline, Static, TabbedContent
 from tuihelp import NOW, screen_text, settle
 
 from pocketcrm.core.analysis.calls import calls
@@ -76,6 +76,17 @@ async def test_the_period_key_reloads_the_open_tab(crm_store: Any) -> None:
         expected = team(crm_store, NOW - timedelta(days=365), NOW)
         for label, value in expected.headline:
             assert f"{label} {value}" in text
+
+
+async def test_the_team_tab_shows_the_departments(crm_store: Any) -> None:
+    app = app_for(crm_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "t", "t")
+        await settle(pilot)
+        tables = str(app.screen.query_one("#team-tables", Static).render())
+        assert "Per department, with its lead" in tables
+        assert "(no department)" in tables  # the sample's owners belong to none
 
 
 def _steps(*keys: str) -> Callable[[Any], Any]:

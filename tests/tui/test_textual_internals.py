@@ -9,7 +9,7 @@ import re
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.geometry import Size
@@ -23,6 +23,7 @@ from pocketcrm.tui.textual_internals import (
     lay_out_off_screen,
     register_screen,
     screen_text,
+    styled_as_built,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,3 +105,35 @@ async def test_screen_text_reads_what_the_screen_shows() -> None:
         await pilot.pause()
         lines = screen_text(app.screen).splitlines()
         assert len(lines) == 10 and lines[0].rstrip() == "front"
+
+
+class Moded(App[None]):
+    """Two modes, each a new screen: the second is built at its first switch."""
+
+    MODES: ClassVar[dict[str, Any]] = {
+        "front": lambda: styled_as_built(Parked()),
+        "back": lambda: styled_as_built(Parked()),
+    }
+    DEFAULT_MODE: ClassVar[str] = "front"
+
+
+async def test_a_screen_styled_as_built_is_switched_to_without_restyling_the_app() -> None:
+    """Textual reparses the whole stylesheet when it switches to a screen it counts as stale
+    (every new one); styled_as_built spares that, and the screen is styled all the same."""
+    app = Moded()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        reparsed: list[int] = []
+        real = app.stylesheet.reparse
+
+        def counted() -> None:
+            reparsed.append(1)
+            real()
+
+        app.stylesheet.reparse = counted  # type: ignore[method-assign]
+        await app.switch_mode("back")
+        await pilot.pause()
+        assert app.current_mode == "back" and reparsed == []
+        text = app.screen.query_one("#parked-text", Static)
+        assert text.styles.height is not None and text.region.height >= 1
+        assert screen_text(app.screen).splitlines()[0].rstrip() == "parked"

@@ -86,6 +86,13 @@ def list_(
     kind: Annotated[str, typer.Option(help="Only this kind.", metavar="KIND")] = "",
     tag: Annotated[str, typer.Option(help="Only with this tag.", metavar="TAG")] = "",
     name: Annotated[str, typer.Option(help="Name contains.", metavar="TEXT")] = "",
+    sort: Annotated[
+        str,
+        typer.Option(
+            help="name, kind, city, people or tags; a leading - reverses (-people).",
+            metavar="ORDER",
+        ),
+    ] = "name",
     limit: RowLimit = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -95,7 +102,9 @@ def list_(
     """List companies."""
     from pocketcrm.core.services import companies
 
-    rows = companies.list_companies(open_db(db), kind=kind, tag=tag, text_filter=name, limit=limit)
+    rows = companies.list_companies(
+        open_db(db), kind=kind, tag=tag, text_filter=name, limit=limit, sort=sort
+    )
     print_list(
         rows,
         ["id", "name", "kind", "people", "city", "phone", "website", "tags"],

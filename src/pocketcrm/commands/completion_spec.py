@@ -342,6 +342,7 @@ SPEC: dict[str, Any] = {
             "--kind": ("kind", True),
             "--tag": ("tag", True),
             "--name": ("name", True),
+            "--sort": ("sort", True),
             "--limit": ("limit", True),
             "--db": ("db", True),
             "--json": ("as_json", False),

@@ -18,9 +18,9 @@ def report_calls(
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
-    """Calls by country and region (from the caller's number), channel, lead source, hour and weekday; calls got and made, reach and success per owner.
+    """Calls by country and region (from the caller's number), channel, lead source, hour and weekday; calls got and made, reach and success per owner and per department.
 
-    --by picks one of: country, region, channel, source, hour, weekday, owner.
+    --by picks one of: country, region, channel, source, hour, weekday, owner, department.
     """
     from pocketcrm.core.analysis.calls import calls
 

@@ -23,6 +23,9 @@ def report_factors(
     Default period: the last year. "Too little data" rather than a guess; past 10,000 units an even sample is studied (the note says so).
     --by picks one outcome: satisfaction, churn, deals.
     """
+    from pocketcrm.core.analysis.stats import load_soon
+
+    load_soon()  # statsmodels (seconds) loads while the database opens and is read
     from pocketcrm.core.analysis.factors import factors
 
     run(factors, (since, until, by, db), as_json, as_csv, (html, md))

@@ -18,10 +18,11 @@ def report_team(
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
-    """Per owner: calls made and got, reach and success, leads generated, customers won, deals won, satisfaction.
+    """Per owner and per department (with its lead): calls made and got, reach and success, leads generated, customers won, deals won, satisfaction.
 
     Leads and customers follow the configured stages' roles (stage_roles.lead/customer).
-    --by picks one of: owner, leads.
+    An owner's work counts for the department of the owner's user, else (no department).
+    --by picks one of: owner, department, leads.
     """
     from pocketcrm.core.analysis.team import team
 

@@ -114,6 +114,11 @@ class Rows:
     def __iter__(self) -> Iterator[Any]:
         return iter(self.all())
 
+    def tuples(self) -> Sequence[Sequence[Any]]:
+        """The rows as the driver gives them, unnamed and with no time converted: for a
+        read of hundreds of thousands of rows, where naming each costs a third of it."""
+        return [] if self._make is None else self._driver.fetchall()
+
     def first(self) -> Any | None:
         if self._make is None:
             return None

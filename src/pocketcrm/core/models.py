@@ -902,3 +902,14 @@ class Journal(SQLModel, table=True):
     action: str  # insert, update, delete
     changes: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     undone_txn: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
+
+
+# -- issue 13 (analysis, migration 0018) ---------------------------------------------------
+Index(
+    "ix_interaction_contact_live",
+    _calls.contact_id,
+    _calls.occurred_at,
+    _calls.direction,
+    sqlite_where=text("deleted_at IS NULL"),
+    postgresql_where=text("deleted_at IS NULL"),
+)

@@ -27,7 +27,8 @@ from pocketcrm.tui.jobs import report_failure, run_in_thread
 from pocketcrm.tui.messages import DatabaseChanged, StoreOpened
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
 from pocketcrm.tui.screens.contacts import ContactsScreen
-from pocketcrm.tui.tabs import TABS
+from pocketcrm.tui.tabs import TABS, Tab
+from pocketcrm.tui.textual_internals import styled_as_built
 
 if TYPE_CHECKING:
     from pocketcrm.core.reminders.health import ReminderHealth
@@ -120,6 +121,15 @@ def reminder_warning(health: ReminderHealth) -> tuple[str, ...]:
     )
 
 
+def mode_screen(tab: Tab) -> Callable[[], Screen[None]]:
+    """What a mode builds: TAB's screen, styled as it mounts (see styled_as_built)."""
+
+    def build() -> Screen[None]:
+        return styled_as_built(tab.build())
+
+    return build
+
+
 class CrmCommands(Provider):
     """The command palette's pocketcrm commands: what the current screen and the app can do."""
 
@@ -153,7 +163,7 @@ class PocketCRM(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "pocketcrm"
-    MODES: ClassVar[dict[str, Any]] = {tab.mode: tab.build for tab in TABS}
+    MODES: ClassVar[dict[str, Any]] = {tab.mode: mode_screen(tab) for tab in TABS}
     DEFAULT_MODE: ClassVar[str] = "contacts"
     COMMANDS = App.COMMANDS | {CrmCommands}
     HORIZONTAL_BREAKPOINTS = [
@@ -265,13 +275,15 @@ class PocketCRM(App[int]):
             old.close()
         self.notify(f"Opened {self.location}", title="Demo database", timeout=6)
 
-    def first_frame_shown(self) -> None:
-        """The contact list is on screen: the benchmark stops here; else fill in the rest."""
+    def first_frame_shown(self) -> bool:
+        """The contact list is on screen: the benchmark stops here (False: closing); else fill
+        in the rest (True)."""
         if self.exit_after_first_frame:
             self.exit()
-            return
+            return False
         self.refresh_status()
         self.set_timer(PREBUILD_AFTER, self.build_card_ahead, name="prebuild-card")
+        return True
 
     def build_card_ahead(self) -> None:
         """Once the list is on screen and idle: the card screen, so Enter only fills it in."""

@@ -46,8 +46,8 @@ class CrmApp(Protocol):
     def use_store(self, store: Store) -> None:
         """Work on another database from now on."""
 
-    def first_frame_shown(self) -> None:
-        """The contact list is on screen."""
+    def first_frame_shown(self) -> bool:
+        """The contact list is on screen; False when the app closes there."""
 
 
 def crm_app(node: DOMNode) -> CrmApp:

@@ -14,19 +14,18 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
-
 from pocketcrm.core import clock
+from pocketcrm.core.analysis.departments import NO_DEPARTMENT, departments
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done, percent
+from pocketcrm.core.db import Db
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.periods import period
-from pocketcrm.core.sessions import CrmSession
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.sql import bound_list
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time
 
-BY = ("country", "region", "channel", "source", "hour", "weekday", "owner")
+BY = ("country", "region", "channel", "source", "hour", "weekday", "owner", "department")
 # Outcomes that mean nobody was reached; any other recorded outcome reached someone.
 NOT_REACHED = ("voicemail", "no_answer", "busy", "wrong_number")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -34,8 +33,8 @@ PREFIX_DIGITS = 7
 _LIVE = "i.deleted_at IS NULL AND i.occurred_at >= :a AND i.occurred_at < :b"
 
 
-def _rows(session: CrmSession, sql: str, params: dict[str, Any]) -> list[Any]:
-    return list(session.execute(text(sql), params))
+def _rows(session: Db, sql: str, params: dict[str, Any]) -> list[Any]:
+    return session.run(sql, params).all()
 
 
 def _hour_key(sqlite: bool) -> str:
@@ -85,7 +84,11 @@ def _table(name: str, title: str, counter: Counter[str], note: str = "") -> Brea
     return Breakdown(name, title, ("calls",), rows, note=note)
 
 
-def _owners(session: CrmSession, params: dict[str, Any], settings: Settings) -> Breakdown:
+CALL_COLUMNS = ("got", "made", "reach %", "success %")
+
+
+def _per_owner(session: Db, params: dict[str, Any], settings: Settings) -> dict[str, list[int]]:
+    """Per owner: calls got, made, in all, reached and succeeded."""
     reached, success = success_sql(settings, params)
     rows = _rows(
         session,
@@ -94,24 +97,50 @@ def _owners(session: CrmSession, params: dict[str, Any], settings: Settings) -> 
         f"FROM interaction i WHERE {_LIVE} AND i.kind = 'call' GROUP BY i.owner",
         params,
     )
+    return {str(owner or ""): [int(v) for v in counts] for owner, *counts in rows}
+
+
+def _call_rows(counts: dict[str, list[int]]) -> tuple[Row, ...]:
+    """(got, made, reach %, success %) per key, the busiest first."""
     table = [
-        Row(
-            str(owner or "(none)"),
-            (int(got), int(made), percent(int(r), int(n)), percent(int(s), int(n))),
-        )
-        for owner, got, made, n, r, s in rows
+        Row(key, (got, made, percent(r, n), percent(s, n)))
+        for key, (got, made, n, r, s) in counts.items()
     ]
-    table.sort(key=lambda r: (-(int(r.values[0] or 0) + int(r.values[1] or 0)), r.key))
-    return Breakdown(
-        "owner",
-        "Calls per owner: got (inbound), made (outbound), reach and success",
-        ("got", "made", "reach %", "success %"),
-        tuple(table),
-        note="success: " + ", ".join(settings.analysis.success_outcomes),
+    return tuple(
+        sorted(table, key=lambda r: (-int(r.values[0] or 0) - int(r.values[1] or 0), r.key))
     )
 
 
-def _timing(session: CrmSession, params: dict[str, Any]) -> tuple[Counter[str], Counter[str]]:
+def _owners(session: Db, params: dict[str, Any], settings: Settings) -> tuple[Breakdown, ...]:
+    """Calls per owner, and the same added up per department (every department listed)."""
+    owners = _per_owner(session, params, settings)
+    found = departments(session)
+    teams: dict[str, list[int]] = {name: [0] * 5 for name in found.names()}
+    for owner, counts in owners.items():
+        team = teams.setdefault(found.of(owner), [0] * 5)
+        teams[found.of(owner)] = [a + b for a, b in zip(team, counts, strict=True)]
+    note = "success: " + ", ".join(settings.analysis.success_outcomes)
+    per_owner = {owner or "(none)": counts for owner, counts in owners.items()}
+    by_team = sorted(_call_rows(teams), key=lambda r: r.key == NO_DEPARTMENT)
+    return (
+        Breakdown(
+            "owner",
+            "Calls per owner: got (inbound), made (outbound), reach and success",
+            CALL_COLUMNS,
+            _call_rows(per_owner),
+            note=note,
+        ),
+        Breakdown(
+            "department",
+            "Calls per department (of the owner)",
+            CALL_COLUMNS,
+            tuple(by_team),
+            note=note,
+        ),
+    )
+
+
+def _timing(session: Db, params: dict[str, Any]) -> tuple[Counter[str], Counter[str]]:
     """Calls by local hour of day and weekday: grouped by UTC hour in SQL, then each hour
     moved to the local zone exactly (daylight saving included)."""
     sqlite = is_sqlite(session)
@@ -144,7 +173,7 @@ def calls(
     span = period(since, until)
     params: dict[str, Any] = {"a": db_time(span.since), "b": db_time(span.until)}
     settings = store.settings
-    with store.read() as session:
+    with store.sql_read() as session:
         prefixes = _rows(
             session,
             f"SELECT substr(i.number, 1, {PREFIX_DIGITS + 1}), min(i.number), count(*) "
@@ -181,7 +210,7 @@ def calls(
         _table("source", "Inbound calls by the contact's lead source", _counter(sources)),
         _ordered("hour", "Calls by hour of day (local)", hours, sorted(hours)),
         _ordered("weekday", "Calls by weekday (local)", days, list(WEEKDAYS)),
-        owners,
+        *owners,
     ]
     headline = [
         ("calls", str(total)),
@@ -189,7 +218,7 @@ def calls(
         ("outbound", str(total - inbound)),
         ("unknown number", str(inbound - sum(countries.values()))),
     ]
-    findings = _findings(owners, countries)
+    findings = _findings(owners[0], countries)
     return done("calls", span.since, span.until, headline, tables, findings, by)
 
 

@@ -3,12 +3,13 @@ past customer) and with winning a deal. For each candidate factor the outcome's 
 and without it and the risk ratio with its 95% interval; then one logistic regression over
 all of them (adjusted odds ratios, intervals, p-values), said in plain words.
 
-Candidate factors, computed from the data: no contact for 60+ days before, an overdue
-follow-up, an overdue unpaid invoice, a cancelled invoice, more than one person dealing with
-the contact, the channel, the lead source and the company kind (one 0/1 factor per value,
-the most common value being the baseline). Department and product factors join once those
-tables exist (issues 11 and 12). For deals: size, lead source, owner, days open and the
-number of interactions.
+Candidate factors, computed from the data: no contact for 60+ days before, a slow answer to
+their last inbound contact, a support case open at the time, an overdue follow-up, an
+overdue unpaid invoice, a cancelled invoice, more than one person dealing with the contact,
+having bought each of the most bought products (invoice and order lines), the channel, the
+lead source, the company kind and the department of who dealt with them (one 0/1 factor per
+value, the most common value being the baseline). For deals: size, lead source, owner, days
+open and the number of interactions.
 """
 
 from __future__ import annotations
@@ -17,12 +18,10 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
 from pocketcrm.core import clock
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done
 from pocketcrm.core.analysis.stats import Data, adjusted, in_words, load_soon, risks, too_little
+from pocketcrm.core.db import Db
 from pocketcrm.core.periods import period
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time, from_db_time
@@ -32,6 +31,8 @@ DEFAULT_DAYS = 365
 QUIET_DAYS = 60
 SLOW_DAYS = 2  # an inbound contact not answered within this many days was answered slowly
 SLOW = f"a slow answer to their last inbound contact (over {SLOW_DAYS} days)"
+QUIET = f"no contact for {QUIET_DAYS}+ days before"
+OPEN_CASE = "an open support case"
 MAX_UNITS = 10_000  # past this many rated interactions, an even sample of them is studied
 MAX_VALUES = 6  # of a categorical factor, the most common this many get a factor each
 RISK_COLUMNS = ("with n", "with %", "without %", "risk ratio", "95% low", "95% high")
@@ -59,6 +60,38 @@ def _circumstances(contact: str) -> dict[str, str]:
         "WHERE o.contact_id = {c} AND o.deleted_at IS NULL AND o.owner <> '' "
         "GROUP BY o.contact_id HAVING count(DISTINCT o.owner) > 1",
     }
+
+
+def _open_case(contact: str, at: str) -> str:
+    """SQL 0/1: the contact had a support case open at AT (opened by then, neither resolved
+    nor closed by then), so a case closed before a call does not count for it."""
+    return (
+        "CASE WHEN EXISTS (SELECT 1 FROM support_case k WHERE k.contact_id = "
+        f"{contact} AND k.deleted_at IS NULL AND k.created_at <= {at} "
+        f"AND (k.resolved_at IS NULL OR k.resolved_at > {at}) "
+        f"AND (k.closed_at IS NULL OR k.closed_at > {at})) THEN 1 ELSE 0 END"
+    )
+
+
+def _department(owner: str) -> str:
+    """SQL join naming the department of the user whose login is OWNER (as `d.name`)."""
+    return f"LEFT JOIN app_user u ON u.login = {owner} LEFT JOIN department d ON d.id = u.department_id"
+
+
+def bought(session: Db) -> dict[str, set[int]]:
+    """'bought PRODUCT' -> the contacts with a live invoice or order line of it, for the
+    MAX_VALUES products most contacts bought (each a 0/1 factor; not exclusive, so no
+    baseline)."""
+    rows = session.run(
+        "SELECT p.name, v.contact_id FROM document_line l JOIN invoice v ON v.id = l.invoice_id "
+        "JOIN product p ON p.id = l.product_id WHERE v.deleted_at IS NULL "
+        "AND v.cancelled_at IS NULL GROUP BY p.name, v.contact_id"
+    )
+    buyers: dict[str, set[int]] = {}
+    for name, contact in rows:
+        buyers.setdefault(str(name), set()).add(int(contact))
+    top = sorted(buyers, key=lambda n: (-len(buyers[n]), n))[:MAX_VALUES]
+    return {f"bought {name}": buyers[name] for name in top}
 
 
 def _flags_sql(contact: str) -> str:
@@ -91,13 +124,15 @@ def _categories(values: list[str], label: str) -> list[tuple[str, str]]:
     return [(f"{label} {v}", v) for v in common[1:]]
 
 
-Unit = tuple[int, int, dict[str, str], tuple[bool, bool]]
+Unit = tuple[int, int, dict[str, str], tuple[bool, ...]]
+PER_UNIT = (QUIET, SLOW, OPEN_CASE)  # the circumstances of the moment, a unit's own flags
 
 
 def _build(units: list[Unit], sets: dict[str, set[int]], every: int = 1) -> Data:
-    """Units are (contact, outcome, categorical values, (quiet before, answered slowly)):
-    one 0/1 row each; EVERY is the sampling step they were taken with."""
-    names = ["no contact for 60+ days before", SLOW, *sets]
+    """Units are (contact, outcome, categorical values, PER_UNIT flags): one 0/1 row each;
+    SETS name the contacts each contact-level circumstance holds for; EVERY is the sampling
+    step the units were taken with."""
+    names = [*PER_UNIT, *sets]
     fields = sorted({k for _c, _y, cats, _q in units for k in cats})
     dummies = [
         (field, value, name)
@@ -106,21 +141,19 @@ def _build(units: list[Unit], sets: dict[str, set[int]], every: int = 1) -> Data
     ]
     names += [name for _f, _v, name in dummies]
     rows = [
-        [int(quiet), int(slow), *(int(contact in s) for s in sets.values())]
+        [*(int(flag) for flag in own), *(int(contact in s) for s in sets.values())]
         + [int(cats.get(field) == value) for field, value, _n in dummies]
-        for contact, _y, cats, (quiet, slow) in units
+        for contact, _y, cats, own in units
     ]
     return Data(names, rows, [y for _c, y, _cats, _q in units], every)
 
 
-def _every(session: Session, params: dict[str, Any]) -> int:
+def _every(session: Db, params: dict[str, Any]) -> int:
     """Take every Nth rated interaction (by id) so that at most MAX_UNITS are studied: a
     random-enough sample of that size answers as surely, in a fraction of the time."""
-    rated = session.execute(
-        text(
-            "SELECT count(*) FROM interaction i WHERE i.satisfaction IS NOT NULL "
-            "AND i.deleted_at IS NULL AND i.occurred_at >= :a AND i.occurred_at < :b"
-        ),
+    rated = session.run(
+        "SELECT count(*) FROM interaction i WHERE i.satisfaction IS NOT NULL "
+        "AND i.deleted_at IS NULL AND i.occurred_at >= :a AND i.occurred_at < :b",
         params,
     ).scalar()
     return max(1, -(-int(rated or 0) // MAX_UNITS))
@@ -151,93 +184,90 @@ def _slow(asked: object, answered: object, until: datetime | None) -> bool:
 Sample = tuple[list[Unit], dict[str, set[int]], int]  # units, circumstances, sampling step
 
 
-def _satisfaction(session: Session, params: dict[str, Any], low: int, now: datetime) -> Sample:
+def _satisfaction(session: Db, params: dict[str, Any], low: int, now: datetime) -> Sample:
     every = _every(session, params)
-    rows = session.execute(
-        text(
-            "SELECT i.contact_id, i.satisfaction, i.channel, c.source, co.kind, i.occurred_at, "
-            "(SELECT max(j.occurred_at) FROM interaction j WHERE j.contact_id = i.contact_id "
-            " AND j.deleted_at IS NULL AND j.occurred_at < i.occurred_at), "
-            f"{_answer('i.contact_id', 'i.occurred_at')}, {_flags_sql('i.contact_id')} "
-            "FROM interaction i JOIN contact c ON c.id = i.contact_id "
-            "LEFT JOIN company co ON co.id = c.company_id "
-            "WHERE i.deleted_at IS NULL AND c.deleted_at IS NULL "
-            "AND i.satisfaction IS NOT NULL AND i.occurred_at >= :a AND i.occurred_at < :b "
-            "AND i.id % :every = 0"
-        ),
+    rows = session.run(
+        "SELECT i.contact_id, i.satisfaction, i.channel, c.source, co.kind, d.name, "
+        "i.occurred_at, (SELECT max(j.occurred_at) FROM interaction j "
+        "WHERE j.contact_id = i.contact_id AND j.deleted_at IS NULL "
+        f"AND j.occurred_at < i.occurred_at), {_answer('i.contact_id', 'i.occurred_at')}, "
+        f"{_open_case('i.contact_id', 'i.occurred_at')}, {_flags_sql('i.contact_id')} "
+        "FROM interaction i JOIN contact c ON c.id = i.contact_id "
+        f"LEFT JOIN company co ON co.id = c.company_id {_department('i.owner')} "
+        "WHERE i.deleted_at IS NULL AND c.deleted_at IS NULL "
+        "AND i.satisfaction IS NOT NULL AND i.occurred_at >= :a AND i.occurred_at < :b "
+        "AND i.id % :every = 0",
         {**params, **_today(now), "every": every},
     )
     units: list[Unit] = []
     sets = _empty_sets()
     quiet = timedelta(days=QUIET_DAYS)
-    for contact, score, channel, source, kind, at, before, asked, answered, *flags in rows:
+    for row in rows:
+        contact, score, channel, source, kind, dept, at, before, asked, answered, case = row[:11]
+        flags = row[11:]
         _collect(sets, int(contact), tuple(flags))
         when, prev = from_db_time(at), from_db_time(before)
         gap = prev is None or (when is not None and when - prev > quiet)
         cats = {"channel": str(channel or ""), "source": str(source or ""), "kind": str(kind or "")}
+        cats["department"] = str(dept or "")
         slow = _slow(asked, answered, when)
-        units.append((int(contact), int(score <= low), cats, (gap, slow)))
-    return units, sets, every
+        units.append((int(contact), int(score <= low), cats, (gap, slow, bool(case))))
+    return units, {**sets, **bought(session)}, every
 
 
-def _every_customer(session: Session, customer: str) -> int:
+def _every_customer(session: Db, customer: str) -> int:
     """Every Nth customer (by id) so that at most MAX_UNITS are studied."""
-    n = session.execute(
-        text("SELECT count(DISTINCT contact_id) FROM stage_change WHERE to_stage = :customer"),
+    n = session.run(
+        "SELECT count(DISTINCT contact_id) FROM stage_change WHERE to_stage = :customer",
         {"customer": customer},
     ).scalar()
     return max(1, -(-int(n or 0) // MAX_UNITS))
 
 
-def _churn(session: Session, store: Store, now: datetime) -> Sample:
+def _churn(session: Db, store: Store, now: datetime) -> Sample:
     settings = store.settings
     customer, past = settings.stage_for("customer"), settings.stage_for("past")
     every = _every_customer(session, customer)
-    rows = session.execute(
-        text(
-            "SELECT c.id, c.stage, c.source, co.kind, c.last_contact_at, "
-            f"{_answer('c.id', ':now')}, {_flags_sql('c.id')} FROM contact c "
-            "LEFT JOIN company co ON co.id = c.company_id WHERE c.deleted_at IS NULL AND "
-            "c.id IN (SELECT contact_id FROM stage_change WHERE to_stage = :customer) "
-            "AND c.id % :every = 0"
-        ),
+    rows = session.run(
+        "SELECT c.id, c.stage, c.source, co.kind, d.name, c.last_contact_at, "
+        f"{_answer('c.id', ':now')}, {_open_case('c.id', ':now')}, {_flags_sql('c.id')} "
+        f"FROM contact c LEFT JOIN company co ON co.id = c.company_id {_department('c.owner')} "
+        "WHERE c.deleted_at IS NULL AND "
+        "c.id IN (SELECT contact_id FROM stage_change WHERE to_stage = :customer) "
+        "AND c.id % :every = 0",
         {"customer": customer, "every": every, **_today(now)},
     )
     units: list[Unit] = []
     sets = _empty_sets()
-    for contact, stage, source, kind, last, asked, answered, *flags in rows:
+    for contact, stage, source, kind, dept, last, asked, answered, case, *flags in rows:
         _collect(sets, int(contact), tuple(flags))
         seen = from_db_time(last)
         quiet = seen is None or now - seen > timedelta(days=QUIET_DAYS)
-        cats = {"source": str(source or ""), "kind": str(kind or "")}
-        slow = _slow(asked, answered, now)
-        units.append((int(contact), int(bool(past) and stage == past), cats, (quiet, slow)))
-    return units, sets, every
+        cats = {"source": str(source or ""), "kind": str(kind or ""), "department": str(dept or "")}
+        own = (quiet, _slow(asked, answered, now), bool(case))
+        units.append((int(contact), int(bool(past) and stage == past), cats, own))
+    return units, {**sets, **bought(session)}, every
 
 
-def _deals(session: Session, params: dict[str, Any]) -> Data:
+def _deals(session: Db, params: dict[str, Any]) -> Data:
     """Closed deals of the period: won (1) or lost (0), with what might have decided it
     (an even sample of MAX_UNITS when there are more)."""
     closed = int(
-        session.execute(
-            text(
-                "SELECT count(*) FROM deal WHERE deleted_at IS NULL AND stage IN ('won', 'lost') "
-                "AND closed_at >= :a AND closed_at < :b"
-            ),
+        session.run(
+            "SELECT count(*) FROM deal WHERE deleted_at IS NULL AND stage IN ('won', 'lost') "
+            "AND closed_at >= :a AND closed_at < :b",
             params,
         ).scalar()
         or 0
     )
     every = max(1, -(-closed // MAX_UNITS))
-    rows = session.execute(
-        text(
-            "SELECT d.stage, d.amount_cents, d.owner, c.source, d.created_at, d.closed_at, "
-            "(SELECT count(*) FROM interaction i WHERE i.contact_id = d.contact_id "
-            " AND i.deleted_at IS NULL AND i.occurred_at <= d.closed_at) "
-            "FROM deal d JOIN contact c ON c.id = d.contact_id WHERE d.deleted_at IS NULL "
-            "AND d.stage IN ('won', 'lost') AND d.closed_at >= :a AND d.closed_at < :b "
-            "AND d.id % :every = 0"
-        ),
+    rows = session.run(
+        "SELECT d.stage, d.amount_cents, d.owner, c.source, d.created_at, d.closed_at, "
+        "(SELECT count(*) FROM interaction i WHERE i.contact_id = d.contact_id "
+        " AND i.deleted_at IS NULL AND i.occurred_at <= d.closed_at) "
+        "FROM deal d JOIN contact c ON c.id = d.contact_id WHERE d.deleted_at IS NULL "
+        "AND d.stage IN ('won', 'lost') AND d.closed_at >= :a AND d.closed_at < :b "
+        "AND d.id % :every = 0",
         {**params, "every": every},
     ).all()
     if not rows:
@@ -251,10 +281,10 @@ def _deals(session: Session, params: dict[str, Any]) -> Data:
         cats = {"owner": str(owner or ""), "source": str(source or "")}
         extra = [int(int(amount) > median), int(days > 30), int(int(touches) >= 5)]
         units.append((int(stage == "won"), cats, extra))
-    base = _build([(0, y, cats, (False, False)) for y, cats, _e in units], {})
+    base = _build([(0, y, cats, ()) for y, cats, _e in units], {})
     names = ["larger than the median deal", "open over 30 days", "5+ interactions"]
-    names += base.names[2:]
-    rows_out = [extra + row[2:] for (_y, _c, extra), row in zip(units, base.rows, strict=True)]
+    names += base.names[len(PER_UNIT) :]
+    rows_out = [extra + row for (_y, _c, extra), row in zip(units, base.rows, strict=True)]
     return Data(names, rows_out, base.outcome, every)
 
 
@@ -326,7 +356,7 @@ def factors(
     low = store.settings.analysis.low_satisfaction
     data: dict[str, Data] = {}
     load_soon()  # statsmodels loads while the units are read
-    with store.read() as session:
+    with store.sql_read() as session:
         if wanted in ("", "satisfaction"):
             data["satisfaction"] = _build(*_satisfaction(session, params, low, now))
         if wanted in ("", "churn"):

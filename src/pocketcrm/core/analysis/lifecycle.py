@@ -13,12 +13,10 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
-
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done, percent
+from pocketcrm.core.db import Db
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.periods import period
-from pocketcrm.core.sessions import CrmSession
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time, from_db_time
 
@@ -27,30 +25,32 @@ DEFAULT_DAYS = 365
 WIN_BACK = 10
 
 
+# The stage changes of contacts not in the trash: the trashed are a short list of ids, so no
+# stage change looks its (wide) contact row up.
+_LIVE = "s.contact_id NOT IN (SELECT id FROM contact WHERE deleted_at IS NOT NULL)"
+
+
 def _month(column: str, sqlite: bool) -> str:
     return f"substr({column}, 1, 7)" if sqlite else f"to_char({column}, 'YYYY-MM')"
 
 
-def _funnel(session: CrmSession, stages: list[str], until: str) -> list[Row]:
+def _funnel(session: Db, stages: list[str], until: str) -> list[Row]:
     """Per stage: contacts that ever reached it, the share that reached the next one, and the
     median days between entering it and leaving it."""
     day = "julianday(s.at)" if is_sqlite(session) else "extract(epoch FROM s.at) / 86400.0"
-    rows = session.execute(
-        text(
-            f"SELECT s.contact_id, s.to_stage, {day} FROM stage_change s JOIN contact c "
-            "ON c.id = s.contact_id WHERE c.deleted_at IS NULL AND s.at < :b "
-            "ORDER BY s.contact_id, s.at, s.id"
-        ),
+    rows = session.run(
+        f"SELECT s.contact_id, s.to_stage, {day} FROM stage_change s WHERE {_LIVE} "
+        "AND s.at < :b ORDER BY s.contact_id, s.at, s.id",
         {"b": until},
     )
     reached: dict[str, set[int]] = defaultdict(set)
     spent: dict[str, list[float]] = defaultdict(list)
-    last: tuple[int, str, float] | None = None
-    for contact, stage, at in rows:  # days as numbers: no date parsing for 250,000 rows
-        reached[str(stage)].add(int(contact))
-        if last is not None and last[0] == contact:
-            spent[last[1]].append(float(at) - last[2])
-        last = (int(contact), str(stage), float(at))
+    last_contact, last_stage, last_at = None, "", 0.0
+    for contact, stage, at in rows.tuples():  # days as numbers: no date parsing, no names
+        reached[stage].add(contact)
+        if last_contact == contact:
+            spent[last_stage].append(float(at) - last_at)
+        last_contact, last_stage, last_at = contact, stage, float(at)
     table = []
     for i, stage in enumerate(stages):
         here = reached.get(stage, set())
@@ -73,16 +73,14 @@ def _funnel(session: CrmSession, stages: list[str], until: str) -> list[Row]:
     return table
 
 
-def _deals(session: CrmSession, params: dict[str, Any]) -> list[Row]:
-    rows = session.execute(
-        text(
-            f"SELECT {_month('closed_at', is_sqlite(session))}, "
-            "sum(CASE WHEN stage = 'won' THEN 1 ELSE 0 END), "
-            "sum(CASE WHEN stage = 'lost' THEN 1 ELSE 0 END), "
-            "sum(CASE WHEN stage = 'won' THEN amount_cents ELSE 0 END) FROM deal "
-            "WHERE deleted_at IS NULL AND stage IN ('won', 'lost') "
-            "AND closed_at >= :a AND closed_at < :b GROUP BY 1 ORDER BY 1"
-        ),
+def _deals(session: Db, params: dict[str, Any]) -> list[Row]:
+    rows = session.run(
+        f"SELECT {_month('closed_at', is_sqlite(session))}, "
+        "sum(CASE WHEN stage = 'won' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN stage = 'lost' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN stage = 'won' THEN amount_cents ELSE 0 END) FROM deal "
+        "WHERE deleted_at IS NULL AND stage IN ('won', 'lost') "
+        "AND closed_at >= :a AND closed_at < :b GROUP BY 1 ORDER BY 1",
         params,
     )
     return [
@@ -93,44 +91,30 @@ def _deals(session: CrmSession, params: dict[str, Any]) -> list[Row]:
     ]
 
 
-def _churn(session: CrmSession, params: dict[str, Any], past: str) -> list[Row]:
+def _churn(session: Db, params: dict[str, Any], past: str) -> list[Row]:
     if not past:
         return []
-    rows = session.execute(
-        text(
-            f"SELECT {_month('s.at', is_sqlite(session))}, count(DISTINCT s.contact_id) "
-            "FROM stage_change s JOIN contact c ON c.id = s.contact_id "
-            "WHERE c.deleted_at IS NULL AND s.to_stage = :past AND s.at >= :a AND s.at < :b "
-            "GROUP BY 1 ORDER BY 1"
-        ),
+    rows = session.run(
+        f"SELECT {_month('s.at', is_sqlite(session))}, count(DISTINCT s.contact_id) "
+        f"FROM stage_change s WHERE {_LIVE} AND s.to_stage = :past AND s.at >= :a "
+        "AND s.at < :b GROUP BY 1 ORDER BY 1",
         {**params, "past": past},
     )
     return [Row(str(m), (int(n),)) for m, n in rows]
 
 
-def _paid(session: CrmSession) -> dict[int, int]:
-    rows = session.execute(
-        text(
-            "SELECT contact_id, sum(amount_cents) FROM payment WHERE deleted_at IS NULL "
-            "GROUP BY contact_id"
-        )
-    )
-    return {int(c): int(n) for c, n in rows}
-
-
-def _cohorts(session: CrmSession, params: dict[str, Any], customer: str) -> list[Row]:
+def _cohorts(session: Db, params: dict[str, Any], customer: str) -> list[Row]:
     """By the month each contact first became a customer: how many, how many still are,
-    and what they have paid in all (counted and summed in the database, a month a row)."""
-    rows = session.execute(
-        text(
-            "SELECT f.month, count(*), sum(CASE WHEN f.stage = :customer THEN 1 ELSE 0 END), "
-            "sum((SELECT coalesce(sum(p.amount_cents), 0) FROM payment p "
-            "WHERE p.contact_id = f.contact_id AND p.deleted_at IS NULL)) FROM "
-            f"(SELECT {_month('min(s.at)', is_sqlite(session))} AS month, s.contact_id, "
-            "c.stage FROM stage_change s JOIN contact c ON c.id = s.contact_id "
-            "WHERE c.deleted_at IS NULL AND s.to_stage = :customer GROUP BY s.contact_id, c.stage "
-            "HAVING min(s.at) >= :a AND min(s.at) < :b) f GROUP BY f.month ORDER BY f.month"
-        ),
+    and what they have paid in all (counted and summed in the database, a month a row;
+    the contacts still customers and the payments per contact each read once, by index)."""
+    rows = session.run(
+        "SELECT f.month, count(*), sum(CASE WHEN f.contact_id IN (SELECT id FROM contact "
+        "WHERE stage = :customer AND deleted_at IS NULL) THEN 1 ELSE 0 END), "
+        "sum((SELECT coalesce(sum(p.amount_cents), 0) FROM payment p "
+        "WHERE p.contact_id = f.contact_id AND p.deleted_at IS NULL)) FROM "
+        f"(SELECT {_month('min(s.at)', is_sqlite(session))} AS month, s.contact_id "
+        f"FROM stage_change s WHERE {_LIVE} AND s.to_stage = :customer GROUP BY s.contact_id "
+        "HAVING min(s.at) >= :a AND min(s.at) < :b) f GROUP BY f.month ORDER BY f.month",
         {**params, "customer": customer},
     )
     return [
@@ -139,30 +123,29 @@ def _cohorts(session: CrmSession, params: dict[str, Any], customer: str) -> list
     ]
 
 
-def _win_back(session: CrmSession, past: str, paid: dict[int, int]) -> list[Row]:
-    """Past customers who paid the most: the first to call."""
+def _win_back(session: Db, past: str) -> list[Row]:
+    """Past customers who paid the most: the first to call (each one's payments summed by
+    the payment index, the WIN_BACK largest kept by the database)."""
     if not past:
         return []
-    rows = session.execute(
-        text(
-            "SELECT id, display_name, owner, last_contact_at FROM contact "
-            "WHERE deleted_at IS NULL AND stage = :past"
-        ),
+    rows = session.run(
+        "SELECT id, display_name, owner, last_contact_at, paid FROM (SELECT c.id, "
+        "c.display_name, c.owner, c.last_contact_at, (SELECT coalesce(sum(p.amount_cents), 0) "
+        "FROM payment p WHERE p.contact_id = c.id AND p.deleted_at IS NULL) AS paid "
+        "FROM contact c WHERE c.deleted_at IS NULL AND c.stage = :past) w WHERE paid > 0 "
+        f"ORDER BY paid DESC, id LIMIT {WIN_BACK}",
         {"past": past},
     ).all()
-    ranked = sorted(
-        (r for r in rows if paid.get(int(r[0]), 0) > 0), key=lambda r: -paid[int(r[0])]
-    )[:WIN_BACK]
     return [
         Row(
             f"{name} #{cid}",
             (
-                round(paid[int(cid)] / 100, 2),
+                round(int(paid) / 100, 2),
                 str(owner or ""),
                 (lambda m: m.date().isoformat() if m else "never")(from_db_time(last)),
             ),
         )
-        for cid, name, owner, last in ranked
+        for cid, name, owner, last, paid in rows
     ]
 
 
@@ -175,13 +158,12 @@ def lifecycle(
     settings = store.settings
     params: dict[str, Any] = {"a": db_time(span.since), "b": db_time(span.until)}
     customer, past = settings.stage_for("customer"), settings.stage_for("past")
-    with store.read() as session:
+    with store.sql_read() as session:
         funnel = _funnel(session, list(settings.stages), params["b"])
         deals = _deals(session, params)
         churn = _churn(session, params, past)
-        paid = _paid(session)
         cohorts = _cohorts(session, params, customer)
-        win_back = _win_back(session, past, paid)
+        win_back = _win_back(session, past)
     tables = [
         Breakdown(
             "funnel",

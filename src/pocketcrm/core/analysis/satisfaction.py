@@ -1,22 +1,22 @@
-"""`report satisfaction`: how content customers are, over time and by who, company kind,
-channel and lead source; the lowest scores with what was said, and the reasons given."""
+"""`report satisfaction`: how content customers are, over time and by who, department,
+company kind, channel and lead source; the lowest scores with what was said, and the
+reasons given."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
-
+from pocketcrm.core.analysis.departments import departments
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done
+from pocketcrm.core.db import Db
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.periods import period
-from pocketcrm.core.sessions import CrmSession
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time
 
-BY = ("month", "owner", "company_kind", "channel", "source", "reason", "lowest")
+BY = ("month", "owner", "department", "company_kind", "channel", "source", "reason", "lowest")
 DEFAULT_DAYS = 365  # a trend needs months
 LOWEST = 10
 _FROM = (
@@ -25,11 +25,19 @@ _FROM = (
     "WHERE i.deleted_at IS NULL AND c.deleted_at IS NULL AND i.satisfaction IS NOT NULL "
     "AND i.occurred_at >= :a AND i.occurred_at < :b"
 )
-GROUPS = {  # breakdown -> (column of _scores' rows, title)
-    "owner": (1, "By owner"),
-    "company_kind": (2, "By company kind"),
-    "channel": (3, "By channel"),
-    "source": (4, "By lead source"),
+_RATED = (
+    "FROM interaction i WHERE i.deleted_at IS NULL AND i.satisfaction IS NOT NULL "
+    "AND i.occurred_at >= :a AND i.occurred_at < :b"
+)
+_SUMS = "sum(i.satisfaction), count(*), sum(CASE WHEN i.satisfaction <= :low THEN 1 ELSE 0 END)"
+# breakdown -> (which rows: 0 _by_moment's, 1 _by_contact's; key column; title). A
+# department is its owner's (departments.py).
+GROUPS = {
+    "owner": (0, 1, "By owner"),
+    "department": (0, 1, "By department (of the owner)"),
+    "company_kind": (1, 0, "By company kind"),
+    "channel": (0, 2, "By channel"),
+    "source": (1, 1, "By lead source"),
 }
 COLUMNS = ("average", "rated", "low %")
 
@@ -38,30 +46,41 @@ def _month(sqlite: bool) -> str:
     return "substr(i.occurred_at, 1, 7)" if sqlite else "to_char(i.occurred_at, 'YYYY-MM')"
 
 
-def _scores(session: CrmSession, params: dict[str, Any], low: int) -> Sequence[Any]:
-    """One pass over the rated interactions (their partial index): per combination of
-    month, owner, company kind, channel, source and reason, the sum of the scores, how many
-    and how many low, folded in Python (a reason comes with low scores only, so it adds few
-    combinations)."""
-    return session.execute(
-        text(
-            f"SELECT {_month(is_sqlite(session))}, i.owner, co.kind, i.channel, c.source, "
-            "sum(i.satisfaction), count(*), "
-            "sum(CASE WHEN i.satisfaction <= :low THEN 1 ELSE 0 END), i.reason "
-            f"{_FROM} GROUP BY 1, 2, 3, 4, 5, 9"
-        ),
-        {**params, "low": low},
+def _by_moment(session: Db, params: dict[str, Any]) -> list[Any]:
+    """What the interaction itself says, from the rated index alone: per month, owner,
+    channel and reason, the sum of the scores, how many and how many low (a reason comes
+    with low scores only, so it adds few combinations). Trashed contacts' are left out by
+    their ids, a short list, so no rated interaction looks its contact up."""
+    return session.run(
+        f"SELECT {_month(is_sqlite(session))}, i.owner, i.channel, i.reason, {_SUMS} "
+        f"{_RATED} AND i.contact_id NOT IN (SELECT id FROM contact WHERE deleted_at IS NOT NULL) "
+        "GROUP BY 1, 2, 3, 4",
+        params,
     ).all()
 
 
-def _fold(rows: Sequence[Any], column: int) -> tuple[Row, ...]:
-    """(average, rated, low %) per value of the row's COLUMN (0 month ... 4 source)."""
+def _by_contact(session: Db, params: dict[str, Any]) -> list[Any]:
+    """What the contact says (company kind, lead source): the scores summed per contact
+    first, so each contact and company is looked up once, not once per rating."""
+    return session.run(
+        "SELECT co.kind, c.source, sum(x.total), sum(x.n), sum(x.low) FROM "
+        "(SELECT i.contact_id AS cid, sum(i.satisfaction) AS total, count(*) AS n, "
+        "sum(CASE WHEN i.satisfaction <= :low THEN 1 ELSE 0 END) AS low "
+        f"{_RATED} GROUP BY i.contact_id) x JOIN contact c ON c.id = x.cid "
+        "LEFT JOIN company co ON co.id = c.company_id WHERE c.deleted_at IS NULL GROUP BY 1, 2",
+        params,
+    ).all()
+
+
+def _fold(rows: Sequence[Any], column: int, name: Callable[[str], str] = str) -> tuple[Row, ...]:
+    """(average, rated, low %) per value of the row's COLUMN, each value shown as NAME says
+    (an owner as the department, say); a row ends with its sum, count and count of lows."""
     sums: dict[str, list[int]] = {}
     for row in rows:
-        acc = sums.setdefault(str(row[column] or "(none)"), [0, 0, 0])
-        acc[0] += int(row[5])
-        acc[1] += int(row[6])
-        acc[2] += int(row[7])
+        acc = sums.setdefault(name(str(row[column] or "")) or "(none)", [0, 0, 0])
+        acc[0] += int(row[-3])
+        acc[1] += int(row[-2])
+        acc[2] += int(row[-1])
     return tuple(
         Row(k, (round(total / n, 2), n, round(100.0 * lows / n, 1)))
         for k, (total, n, lows) in sums.items()
@@ -69,26 +88,24 @@ def _fold(rows: Sequence[Any], column: int) -> tuple[Row, ...]:
 
 
 def _reasons(rows: Sequence[Any]) -> dict[str, int]:
-    """Times each reason was given with a low score, from _scores' rows."""
+    """Times each reason was given with a low score, from _by_moment's rows."""
     found: dict[str, int] = {}
     for row in rows:
-        if int(row[7]):
-            found[str(row[8] or "")] = found.get(str(row[8] or ""), 0) + int(row[7])
+        if int(row[-1]):
+            found[str(row[3] or "")] = found.get(str(row[3] or ""), 0) + int(row[-1])
     return found
 
 
-def _lowest(session: CrmSession, params: dict[str, Any], scores: list[int]) -> tuple[Row, ...]:
+def _lowest(session: Db, params: dict[str, Any], scores: list[int]) -> tuple[Row, ...]:
     """The LOWEST lowest scores, latest first within a score: one score at a time (SCORES,
     ascending), each read backwards along the rated index by time, so only the rows shown
     are looked up."""
     rows: list[Any] = []
     for score in scores:
-        rows += session.execute(
-            text(
-                "SELECT c.display_name, i.satisfaction, i.reason, i.owner, i.notes, "
-                f"i.occurred_at {_FROM} AND i.satisfaction = :score "
-                f"ORDER BY i.occurred_at DESC LIMIT {LOWEST - len(rows)}"
-            ),
+        rows += session.run(
+            "SELECT c.display_name, i.satisfaction, i.reason, i.owner, i.notes, "
+            f"i.occurred_at {_FROM} AND i.satisfaction = :score "
+            f"ORDER BY i.occurred_at DESC LIMIT {LOWEST - len(rows)}",
             {**params, "score": score},
         ).all()
         if len(rows) >= LOWEST:
@@ -110,16 +127,18 @@ def satisfaction(
     span = period(since, until, default_days=DEFAULT_DAYS)
     low = store.settings.analysis.low_satisfaction
     params: dict[str, Any] = {"a": db_time(span.since), "b": db_time(span.until), "low": low}
-    with store.read() as session:
-        rows = _scores(session, params, low)
+    with store.sql_read() as session:
+        rows = (_by_moment(session, params), _by_contact(session, params))
         lowest = _lowest(session, params, list(range(1, low + 1)))
-    reasons = _reasons(rows).items()
-    months = tuple(sorted(_fold(rows, 0), key=lambda r: r.key))
-    groups = {name: _fold(rows, column) for name, (column, _t) in GROUPS.items()}
+        found = departments(session)
+    reasons = _reasons(rows[0]).items()
+    months = tuple(sorted(_fold(rows[0], 0), key=lambda r: r.key))
+    groups = {name: _fold(rows[which], column) for name, (which, column, _t) in GROUPS.items()}
+    groups["department"] = _fold(rows[0], GROUPS["department"][1], found.of)
     rated = sum(int(r.values[1] or 0) for r in months)
     total = sum(float(r.values[0] or 0) * int(r.values[1] or 0) for r in months)
     tables = [Breakdown("month", "Average score by month (trend)", COLUMNS, months)]
-    for name, (_key, title) in GROUPS.items():
+    for name, (_rows, _key, title) in GROUPS.items():
         ordered = tuple(sorted(groups[name], key=lambda r: (float(r.values[0] or 0), r.key)))
         tables.append(Breakdown(name, title, COLUMNS, ordered))
     tables.append(
@@ -144,7 +163,7 @@ def satisfaction(
     )
     average = f"{total / rated:.2f}/5" if rated else "n/a"
     headline = [("average", average), ("rated", str(rated))]
-    findings = _findings(tables[1:5])
+    findings = _findings(tables[1 : 1 + len(GROUPS)])
     return done("satisfaction", span.since, span.until, headline, tables, findings, by)
 
 
@@ -152,7 +171,7 @@ def _findings(tables: list[Breakdown]) -> list[str]:
     """The lowest-rated group of each breakdown with enough ratings to mean something."""
     said = []
     for table in tables:
-        solid = [r for r in table.rows if int(r.values[1] or 0) >= 5 and r.key != "(none)"]
+        solid = [r for r in table.rows if int(r.values[1] or 0) >= 5 and not r.key.startswith("(")]
         if len(solid) >= 2:
             worst = solid[0]
             said.append(

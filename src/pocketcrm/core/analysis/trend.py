@@ -55,6 +55,9 @@ def forecast(months: list[str], cents: list[float], ahead: int = 3) -> tuple[lis
     """The next AHEAD months of a monthly series, or why it cannot be forecast."""
     if len(months) < MIN_MONTHS:
         return [], f"too little data: {len(months)} months; a trend needs {MIN_MONTHS}"
+    from pocketcrm.core.analysis.stats import one_blas_thread
+
+    one_blas_thread()
     import numpy as np  # deferred: ~0.1 s
 
     seasonal = len(months) >= SEASONAL_MONTHS

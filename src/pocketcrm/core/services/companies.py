@@ -17,6 +17,7 @@ from pocketcrm.core.search import contains, fold, reindex_company
 from pocketcrm.core.services.cards import interaction_view
 from pocketcrm.core.services.lookup import resolve_company
 from pocketcrm.core.services.named import tag_ids
+from pocketcrm.core.sorting import order_sql
 from pocketcrm.core.store import Store
 
 _FIELDS = ("website", "phone", "email", "street", "city", "region", "postcode", "country")
@@ -128,7 +129,10 @@ def list_companies(
     text_filter: str = "",
     limit: int | None = None,
     offset: int = 0,
+    sort: str = "",
 ) -> list[CompanyRow]:
+    """The companies, by name (SORT: a column of COMPANY_SORTS, "-" first reversed)."""
+    order = order_sql(sort, COMPANY_SORTS, "q.name_key, q.id")  # an unknown sort: refused first
     clauses = ["co.deleted_at IS NULL"]
     params: dict[str, object] = {}
     if kind:
@@ -145,11 +149,12 @@ def list_companies(
         params["like"] = contains(text_filter)
     tag_names = joined("t.name", "','", store.is_sqlite)
     statement = (
-        "SELECT co.id, co.name, co.kind, co.website, co.phone, co.city, "
-        "(SELECT count(*) FROM contact c WHERE c.company_id = co.id AND c.deleted_at IS NULL), "
-        f"coalesce((SELECT {tag_names} FROM company_tag ct JOIN tag t "
-        "ON t.id = ct.tag_id WHERE ct.company_id = co.id), '') "
-        "FROM company co WHERE " + " AND ".join(clauses) + " ORDER BY co.name_key, co.id"
+        "SELECT q.id, q.name, q.kind, q.website, q.phone, q.city, q.people, q.tags FROM ("
+        "SELECT co.id, co.name, co.name_key, co.kind, co.website, co.phone, co.city, "
+        "(SELECT count(*) FROM contact c WHERE c.company_id = co.id AND c.deleted_at IS NULL) "
+        f"AS people, coalesce((SELECT {tag_names} FROM company_tag ct JOIN tag t "
+        "ON t.id = ct.tag_id WHERE ct.company_id = co.id), '') AS tags "
+        "FROM company co WHERE " + " AND ".join(clauses) + ") q" + order
     )
     if limit is not None:
         statement += " LIMIT :limit OFFSET :offset"
@@ -169,6 +174,16 @@ def list_companies(
         )
         for r in rows
     ]
+
+
+# What each column of the company list sorts by (core/sorting.py's rules for a paged list).
+COMPANY_SORTS = {
+    "name": ("q.name_key", True),
+    "kind": ("q.kind", True),
+    "city": ("lower(q.city)", True),
+    "people": ("q.people", False),
+    "tags": ("q.tags", True),
+}
 
 
 def get_company(store: Store, ref: str, *, interactions: int = 20) -> CompanyCard:

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from pocketcrm.core.services.cadence import Drift
 
 WINDOWS = {"week": "the next 7 days", "all": "everything open"}
+# The agenda shows the earliest 500 (the CLI lists every one): building 36,000 rows on the
+# 100,000-contact bench took seconds before the screen showed.
+AGENDA_LIMIT = 500
 
 
 def _when(row: FollowUpView) -> Cell:
@@ -69,8 +72,9 @@ DRIFT_COLUMNS = [
 ]
 
 
-def sections(views: list[FollowUpView]) -> list[Any]:
-    """Rows with headings: Overdue, Today, Upcoming (each only when it has follow-ups)."""
+def sections(views: list[FollowUpView], more: bool = False) -> list[Any]:
+    """Rows with headings: Overdue, Today, Upcoming (each only when it has follow-ups);
+    MORE: VIEWS are the first AGENDA_LIMIT, so the last heading's count is "N+"."""
     from pocketcrm.core import clock, dates
 
     today = clock.local_now().date()
@@ -84,9 +88,11 @@ def sections(views: list[FollowUpView]) -> list[Any]:
         else:
             groups["Upcoming"].append(view)
     rows: list[Any] = []
+    last = [title for title, items in groups.items() if items][-1:]
     for title, items in groups.items():
         if items:
-            rows.append(Section(f"{title} ({fmt.number(len(items))})"))
+            plus = "+" if more and [title] == last else ""
+            rows.append(Section(f"{title} ({fmt.number(len(items))}{plus})"))
             rows.extend(items)
     return rows
 
@@ -134,7 +140,7 @@ class AgendaScreen(CrmScreen):
         self.window = "week"
         self.rows: list[Any] = []
         self.drifts: list[Drift] = []
-        self.follow_up_count = (0, 0)  # (open, overdue) in the window
+        self.follow_up_count: tuple[int, int | None] = (0, 0)  # (open, overdue; None: not counted)
 
     def compose(self) -> ComposeResult:
         yield TopBar("agenda")
@@ -176,15 +182,20 @@ class AgendaScreen(CrmScreen):
         window = self.window
         keep = self.table.current
 
-        def job() -> tuple[list[FollowUpView], list[Drift]]:
-            from pocketcrm.core.services.activity import agenda
+        def job() -> tuple[list[Any], tuple[int, int | None], list[Drift]]:
+            from pocketcrm.core.services.activity import agenda, agenda_size
             from pocketcrm.core.services.cadence import drifting
 
-            return agenda(store, window), drifting(store)
+            views = agenda(store, window, limit=AGENDA_LIMIT)
+            more = len(views) == AGENDA_LIMIT and agenda_size(store, window) > AGENDA_LIMIT
+            counts: tuple[int, int | None] = (len(views), sum(1 for v in views if v.overdue))
+            if more:  # how many in all (the top bar says how many are overdue)
+                counts = (agenda_size(store, window), None)
+            return sections(views, more), counts, drifting(store)
 
-        def done(result: tuple[list[FollowUpView], list[Drift]]) -> None:
-            views, drifts = result
-            self.rows = sections(views)
+        def done(result: tuple[list[Any], tuple[int, int | None], list[Drift]]) -> None:
+            rows, counts, drifts = result
+            self.rows = rows
             cursor = self.table.cursor
             if keep is not None and not isinstance(keep, Section):
                 for index, row in enumerate(self.rows):
@@ -192,7 +203,7 @@ class AgendaScreen(CrmScreen):
                         cursor = index
                         break
             self.table.set_rows(self.rows, cursor=cursor)
-            self.follow_up_count = (len(views), sum(1 for v in views if v.overdue))
+            self.follow_up_count = counts
             self.drifts = drifts
             self._show_drifts(keep_drift)
             self._show_status()
@@ -225,7 +236,9 @@ class AgendaScreen(CrmScreen):
             status.update(f"Reminder failed: {error}  (pocketcrm remind --status)")
             return
         total, overdue = self.follow_up_count
-        text = f"{fmt.number(total)} open follow-ups, {fmt.number(overdue)} overdue"
+        text = f"{fmt.number(total)} open follow-ups, {fmt.number(overdue or 0)} overdue"
+        if overdue is None:
+            text = f"{fmt.number(total)} open follow-ups, the first {AGENDA_LIMIT} shown"
         if self.drifts:
             text += f"; {fmt.number(len(self.drifts))} drifting out of touch"
         status.update(text)

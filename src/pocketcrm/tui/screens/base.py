@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from pocketcrm.core.settings import Settings
     from pocketcrm.core.store import Store
+    from pocketcrm.tui.widgets.virtual_table import VirtualTable
 
 T = TypeVar("T")
 
@@ -105,6 +106,15 @@ class CrmScreen(Screen[None]):
 
     def on_store_opened(self, message: StoreOpened) -> None:
         self.refresh_if_stale()
+
+    def sort_by_header(self, event: VirtualTable.HeaderClicked, rows: str) -> None:
+        """A click on a column's header of the list ROWS (core/sorting.py): sorted by it, a
+        second click reverses; a column with no sort rule does nothing."""
+        from pocketcrm.core.sorting import sortable
+
+        if sortable(rows, event.column):
+            event.table.sort_toggled(event.column)
+            self.reload()
 
     def palette_commands(self) -> list[PaletteCommand]:
         """Commands for the palette that have no key of their own on this screen."""

@@ -102,11 +102,13 @@ class BillingScreen(CrmScreen):
             return
         self.mark_seen()
         ref = f"#{self.contact_id}"
+        sort = self.table.sort
 
         def job() -> list[InvoiceView]:
             from pocketcrm.core.services.billing import list_invoices
+            from pocketcrm.core.sorting import sort_rows
 
-            return list_invoices(store, contact_ref=ref)
+            return sort_rows(list_invoices(store, contact_ref=ref), "invoices", sort)
 
         def done(invoices: list[InvoiceView]) -> None:
             self.invoices = invoices
@@ -115,6 +117,10 @@ class BillingScreen(CrmScreen):
             self.refresh_bindings()
 
         self.background(job, done, group="billing", exclusive=True)
+
+    @on(VirtualTable.HeaderClicked, "#invoice-list")
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        self.sort_by_header(event, "invoices")
 
     @on(VirtualTable.Highlighted, "#invoice-list")
     def _highlighted(self) -> None:

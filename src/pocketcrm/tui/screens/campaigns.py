@@ -108,11 +108,13 @@ class CampaignsScreen(CrmScreen):
         if store is None:
             return
         self.mark_seen()
+        sort = self.table.sort
 
         def job() -> list[CampaignView]:
             from pocketcrm.core.services.campaigns import list_campaigns
+            from pocketcrm.core.sorting import sort_rows
 
-            return list_campaigns(store)
+            return sort_rows(list_campaigns(store), "campaigns", sort)
 
         def done(campaigns: list[CampaignView]) -> None:
             self.campaigns = campaigns
@@ -122,6 +124,10 @@ class CampaignsScreen(CrmScreen):
             self.refresh_bindings()
 
         self.background(job, done, group="campaigns", exclusive=True)
+
+    @on(VirtualTable.HeaderClicked, "#campaign-list")
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        self.sort_by_header(event, "campaigns")
 
     @on(VirtualTable.Highlighted, "#campaign-list")
     def _highlighted(self) -> None:

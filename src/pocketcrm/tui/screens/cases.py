@@ -70,6 +70,10 @@ class CasesScreen(CrmScreen):
         self.table.focus()
         super().on_mount()
 
+    @on(VirtualTable.HeaderClicked, "#case-list")
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        self.sort_by_header(event, "cases")
+
     def reload(self) -> None:
         store = self.store
         if store is None:
@@ -77,12 +81,17 @@ class CasesScreen(CrmScreen):
         self.mark_seen()
         queue = self.queue
         keep = self.shown.id if self.shown else None
+        sort = self.table.sort
 
         def job() -> list[CaseView]:
             from pocketcrm.core.services.case_views import list_cases
+            from pocketcrm.core.sorting import sort_rows
 
             status = "" if queue == "all" else "open"
-            return list_cases(store, status=status, breached=queue == "breached", limit=QUEUE_LIMIT)
+            found = list_cases(
+                store, status=status, breached=queue == "breached", limit=QUEUE_LIMIT
+            )
+            return sort_rows(found, "cases", sort)
 
         def done(found: list[CaseView]) -> None:
             ids = [c.id for c in found]

@@ -33,7 +33,7 @@ COMPANY_COLUMNS = [
     Column("name", "Company", 20, lambda r: r.name, grow=3),
     Column("kind", "Kind", 11, lambda r: r.kind),
     Column("city", "City", 10, lambda r: r.city, grow=1),
-    Column("people", "People", 6, lambda r: fmt.number(r.people), justify="right"),
+    Column("people", "People", 7, lambda r: fmt.number(r.people), justify="right"),
     Column("tags", "Tags", 8, lambda r: " ".join(r.tags), grow=1),
 ]
 
@@ -101,7 +101,7 @@ class CompaniesScreen(CrmScreen):
         super().__init__(id="companies")
         self.kind = ""
         self.text = ""
-        self.shown: tuple[str, str] = ("", "")
+        self.shown: tuple[str, str, str] = ("", "", "")  # kind, text, sort
 
     def compose(self) -> ComposeResult:
         yield TopBar("companies")
@@ -128,6 +128,7 @@ class CompaniesScreen(CrmScreen):
         self.mark_seen()
         kind, text = self.kind, self.text
         table = self.table
+        sort = table.sort
         want = table.cursor if cursor is None else cursor
         pages = table.visible_pages(want)
         size = table.page_size
@@ -139,7 +140,7 @@ class CompaniesScreen(CrmScreen):
             total = count_companies(store, kind=kind, text_filter=text)
             loaded = {
                 page: list_companies(
-                    store, kind=kind, text_filter=text, limit=size, offset=page * size
+                    store, kind=kind, text_filter=text, limit=size, offset=page * size, sort=sort
                 )
                 for page in pages
             }
@@ -147,7 +148,7 @@ class CompaniesScreen(CrmScreen):
 
         def done(result: tuple[int, dict[int, list[CompanyRow]]]) -> None:
             total, loaded = result
-            self.shown = (kind, text)
+            self.shown = (kind, text, sort)
             table.load(total, loaded, cursor=want)
             self.query_one("#companies-status", Static).update(
                 humanize.count(total, "company", number=fmt.number(total))
@@ -160,19 +161,25 @@ class CompaniesScreen(CrmScreen):
         store = self.store
         if store is None:
             return
-        kind, text = self.shown
+        kind, text, sort = self.shown
         size, page, generation = message.table.page_size, message.page, message.generation
 
         def job() -> list[CompanyRow]:
             from pocketcrm.core.services.companies import list_companies
 
             return list_companies(
-                store, kind=kind, text_filter=text, limit=size, offset=page * size
+                store, kind=kind, text_filter=text, limit=size, offset=page * size, sort=sort
             )
 
         self.background(
             job, lambda rows: message.table.set_page(generation, page, rows), group="company-page"
         )
+
+    @on(VirtualTable.HeaderClicked, "#company-list")
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        """A column's header sorts the companies by it; a second click reverses."""
+        self.table.sort_toggled(event.column)
+        self.reload(cursor=0)
 
     @on(Input.Changed, "#company-search")
     def _search(self, event: Input.Changed) -> None:

@@ -125,11 +125,13 @@ class ImportScreen(CrmScreen):
         if store is None:
             return
         self.mark_seen()
+        sort = self.query_one("#import-batches", VirtualTable).sort
 
         def job() -> list[BatchView]:
+            from pocketcrm.core.sorting import sort_rows
             from pocketcrm.core.transfer.importer.undo import list_batches
 
-            return list_batches(store)
+            return sort_rows(list_batches(store), "imports", sort)
 
         def done(batches: list[BatchView]) -> None:
             self.batches = batches
@@ -137,6 +139,10 @@ class ImportScreen(CrmScreen):
             self.refresh_bindings()
 
         self.background(job, done, group="import-batches", exclusive=True)
+
+    @on(VirtualTable.HeaderClicked, "#import-batches")
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        self.sort_by_header(event, "imports")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if (verdict := self.permitted(action)) is not True:

@@ -77,11 +77,13 @@ class ProductsScreen(CrmScreen):
         if store is None:
             return
         self.mark_seen()
+        sort = self.table.sort
 
         def job() -> list[ProductView]:
             from pocketcrm.core.services.products import list_products
+            from pocketcrm.core.sorting import sort_rows
 
-            return list_products(store, retired=True)
+            return sort_rows(list_products(store, retired=True), "products", sort)
 
         def done(rows: list[ProductView]) -> None:
             self.table.set_rows(rows)
@@ -91,6 +93,10 @@ class ProductsScreen(CrmScreen):
             )
 
         self.background(job, done, group="products", exclusive=True)
+
+    @on(VirtualTable.HeaderClicked, "#product-list")
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        self.sort_by_header(event, "products")
 
     def _saved(self, result: Any) -> None:
         if result is not None:

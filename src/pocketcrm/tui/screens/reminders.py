@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
@@ -115,14 +116,15 @@ class RemindersScreen(CrmScreen):
         if store is None:
             return
         self.mark_seen()
+        sort = self.query_one("#reminder-list", VirtualTable).sort
 
         def job() -> ReminderStatus:
             from pocketcrm.core import scheduling
             from pocketcrm.core.reminders.health import reminder_health, undelivered
+            from pocketcrm.core.sorting import sort_rows
 
-            return ReminderStatus(
-                reminder_health(store), scheduling.installed_jobs(), undelivered(store)
-            )
+            pending = sort_rows(undelivered(store), "reminders", sort)
+            return ReminderStatus(reminder_health(store), scheduling.installed_jobs(), pending)
 
         def done(status: ReminderStatus) -> None:
             self.status = status
@@ -134,6 +136,10 @@ class RemindersScreen(CrmScreen):
             self.refresh_bindings()
 
         self.background(job, done, group="reminders", exclusive=True)
+
+    @on(VirtualTable.HeaderClicked, "#reminder-list")
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        self.sort_by_header(event, "reminders")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if (verdict := self.permitted(action)) is not True:

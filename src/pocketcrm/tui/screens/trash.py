@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
@@ -75,11 +76,13 @@ class TrashScreen(CrmScreen):
         if store is None:
             return
         self.mark_seen()
+        sort = self.table.sort
 
         def job() -> list[TrashItem]:
             from pocketcrm.core.services.trash import list_trash
+            from pocketcrm.core.sorting import sort_rows
 
-            return list_trash(store)
+            return sort_rows(list_trash(store), "trash", sort)
 
         def done(items: list[TrashItem]) -> None:
             self.items = items
@@ -94,6 +97,10 @@ class TrashScreen(CrmScreen):
             self.refresh_bindings()
 
         self.background(job, done, group="trash", exclusive=True)
+
+    @on(VirtualTable.HeaderClicked, "#trash-list")
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        self.sort_by_header(event, "trash")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if (verdict := self.permitted(action)) is not True:

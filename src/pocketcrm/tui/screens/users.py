@@ -85,11 +85,13 @@ class UsersScreen(CrmScreen):
         if store is None:
             return
         self.mark_seen()
+        sort = self.table.sort
 
         def job() -> list[UserView]:
             from pocketcrm.core.services import users
+            from pocketcrm.core.sorting import sort_rows
 
-            return users.list_users(store)
+            return sort_rows(users.list_users(store), "users", sort)
 
         def done(result: list[UserView]) -> None:
             keep = self.table.cursor
@@ -100,6 +102,10 @@ class UsersScreen(CrmScreen):
             self._show_status()
 
         self.background(job, done, group="users", exclusive=True)
+
+    @on(VirtualTable.HeaderClicked, "#user-list")
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        self.sort_by_header(event, "users")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if (verdict := self.permitted(action)) is not True:

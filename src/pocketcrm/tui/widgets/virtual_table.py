@@ -187,6 +187,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._generation = 0
         self._pages: OrderedDict[int, list[Any]] = OrderedDict()
         self._wanted: set[int] = set()
+        self._partial: set[int] = set()  # pages load() was given cut short (row_at)
         self._widths: list[int] = []
         self._widths_for = -1
         self.sorted_by: tuple[str, bool] | None = None  # (column key, reversed): shown ▲/▼
@@ -221,6 +222,11 @@ class VirtualTable(ScrollView, can_focus=True):
         self._loaded = True
         self._pages = OrderedDict(sorted(pages.items()))
         self._wanted = set()
+        self._partial = {
+            page
+            for page, rows in pages.items()
+            if len(rows) < min(self.page_size, self._total - page * self.page_size)
+        }
         self.virtual_size = Size(self.size.width, self._total + 1)
         wanted = self.cursor if cursor is None else cursor
         self._set_cursor(self._selectable_near(min(max(0, wanted), max(0, self._total - 1)), 1))
@@ -241,6 +247,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if generation != self._generation:
             return
         self._wanted.discard(page)
+        self._partial.discard(page)
         self._pages[page] = rows
         self._pages.move_to_end(page)
         while len(self._pages) > self.max_pages:
@@ -250,12 +257,14 @@ class VirtualTable(ScrollView, can_focus=True):
             self._post_highlight()
 
     def row_at(self, index: int) -> Any:
-        """The row at INDEX if its page is here; None otherwise (and the page is requested)."""
+        """The row at INDEX if its page is here; None otherwise (and the page is requested).
+        A page may arrive cut short (load() with only the rows on screen): a row past its end
+        requests the whole page."""
         if not 0 <= index < self._total:
             return None
         page, offset = divmod(index, self.page_size)
         rows = self._pages.get(page)
-        if rows is None:
+        if rows is None or (offset >= len(rows) and page in self._partial):
             if page not in self._wanted:
                 self._wanted.add(page)
                 self.post_message(self.PageWanted(self, self._generation, page))
@@ -275,6 +284,15 @@ class VirtualTable(ScrollView, can_focus=True):
         first = min(top, where)
         last = max(top + height, where)
         return sorted({first // self.page_size, last // self.page_size})
+
+    def visible_rows(self, cursor: int | None = None) -> tuple[int, int]:
+        """(offset, limit): from the first visible page's start to the last row the viewport
+        (or the cursor) shows, so a new list fetches only what the frame draws; the rest of
+        the page comes on demand (row_at)."""
+        first = self.visible_pages(cursor)[0] * self.page_size
+        where = self.cursor if cursor is None else cursor
+        bottom = int(self.scroll_y) + max(1, self.scrollable_content_region.height)
+        return first, max(bottom, where + 1) - first
 
     # -- cursor ------------------------------------------------------------------------------
 
@@ -352,7 +370,8 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _header_clicked(self, x: int) -> None:
         start = 1  # the line's leading space
-        for column, width in zip(self.columns, self._column_widths(self.size.width), strict=True):
+        widths = self._column_widths(self.scrollable_content_region.width)
+        for column, width in zip(self.columns, widths, strict=True):
             if start <= x < start + width + 1:
                 self.post_message(self.HeaderClicked(self, column.key))
                 return
@@ -362,6 +381,20 @@ class VirtualTable(ScrollView, can_focus=True):
         """Show ▲ (▼ reversed) beside COLUMN's title: the list is sorted by it."""
         self.sorted_by = None if column is None else (column, reverse)
         self.refresh()
+
+    def sort_toggled(self, column: str) -> str:
+        """A click on COLUMN's header: sorted by it, reversed if it already was; the sort the
+        core is asked for ("-column" reversed)."""
+        self.mark_sorted(column, reverse=self.sorted_by == (column, False))
+        return self.sort
+
+    @property
+    def sort(self) -> str:
+        """The sort marked on the header, as the core names it: "", "column" or "-column"."""
+        if self.sorted_by is None:
+            return ""
+        column, reverse = self.sorted_by
+        return f"-{column}" if reverse else column
 
     # -- drawing -----------------------------------------------------------------------------
 
@@ -410,7 +443,9 @@ class VirtualTable(ScrollView, can_focus=True):
         return Strip(segments)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        # Beside the scrollbar, not under it: a long list's last column (a date, "Next
+        # follow-up") was cut by the scrollbar without its ellipsis.
+        width = self.scrollable_content_region.width
         base = self.rich_style
         widths = self._column_widths(width)
         if y == 0:

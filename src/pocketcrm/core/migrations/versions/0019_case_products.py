@@ -10,7 +10,7 @@ On SQLite the table is copied (batch mode, as a foreign key needs); its partial 
 index comes back with its WHERE clause (tests/core/test_upgrade_cases.py checks).
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-05
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
