@@ -62,6 +62,14 @@ def choose(rows: Sequence[Any], configured: str) -> str:
     return os_login()
 
 
+def owner(db: Any, configured: str) -> str:
+    """Whose new work is when nobody is named (DB speaks core.db's protocol): the configured
+    owner as the login of the user it names, so owner fields and the journal's who agree; as
+    typed when it names nobody; '' (unassigned, as before users) when none is configured."""
+    typed = configured.strip()
+    return choose(db.run(USERS).all(), typed) if typed else ""
+
+
 def on_connection(conn: sqlite3.Connection, configured: str) -> str:
     """The acting login, read on CONN (the journal asks before each write transaction)."""
     try:

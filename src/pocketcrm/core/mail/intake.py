@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pocketcrm.core import clock, sql
+from pocketcrm.core import acting, clock, sql
 from pocketcrm.core.db import Db
 from pocketcrm.core.mail.parse import Malformed, Parsed, fresh_text, identity, parse
 from pocketcrm.core.mail.sources import Item, Source, open_source
@@ -71,6 +71,7 @@ class _Rules:
     outgoing: bool  # the whole source is a Sent folder
     contacts: dict[str, int]  # address -> contact id
     companies: dict[int, int | None]  # contact id -> company id
+    owner: str  # whose the logged mail is: the configured owner, as a login (core/acting.py)
 
 
 def _rules(session: Db, store: Store, outgoing: bool) -> _Rules:
@@ -95,6 +96,7 @@ def _rules(session: Db, store: Store, outgoing: bool) -> _Rules:
         outgoing=outgoing,
         contacts={str(r[0]): int(r[1]) for r in rows},
         companies={int(r[1]): None if r[2] is None else int(r[2]) for r in rows},
+        owner=acting.owner(session, settings.owner),
     )
 
 
@@ -152,7 +154,7 @@ def _notes(rules: _Rules, parsed: Parsed) -> str:
 
 
 def _interaction(
-    store: Store, contact_id: int, company: int | None, parsed: Parsed, **values: object
+    owner: str, contact_id: int, company: int | None, parsed: Parsed, **values: object
 ) -> dict[str, object]:
     return {
         "uuid": sql.new_uuid(),
@@ -164,7 +166,7 @@ def _interaction(
         "duration_s": None,
         "outcome": "",
         "satisfaction": values.get("satisfaction"),
-        "owner": store.settings.owner.strip(),
+        "owner": owner,
         "notes": values["notes"],
         "created_at": clock.now(),
     }
@@ -189,7 +191,7 @@ def _log(
             "SELECT company_id FROM contact WHERE id = :c", {"c": contact_id}
         ).scalar()
     )
-    row = _interaction(filer.store, contact_id, company, parsed, direction=direction,
+    row = _interaction(filer.rules.owner, contact_id, company, parsed, direction=direction,
                        notes=notes, satisfaction=satisfaction)  # fmt: skip
     return sql.insert(filer.session, "interaction", row)
 
@@ -291,7 +293,7 @@ class _Filer:
             batch.touched.add(contact_id)
             batch.interactions.append(
                 _interaction(
-                    self.store,
+                    rules.owner,
                     contact_id,
                     rules.companies.get(contact_id),
                     parsed,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pocketcrm.core import clock, dates, phones, sql, validate
+from pocketcrm.core import acting, clock, dates, phones, sql, validate
 from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.readmodels import Created, FollowUpView, InteractionView
@@ -164,8 +164,8 @@ def log_interaction(store: Store, ref: str, data: InteractionInput) -> Created:
     checked = _check(data, store)
     kind = checked.kind
     now = clock.now()
-    owner = (data.owner or store.settings.owner).strip()
     with store.sql_write() as session:
+        owner = data.owner.strip() or acting.owner(session, store.settings.owner)
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
         contact = _contact(session, contact_id)
         uuid = sql.new_uuid()
@@ -259,7 +259,14 @@ def schedule_follow_up(
     with store.sql_write() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
         contact = _contact(session, contact_id)
-        row = _add_follow_up(session, contact_id, due, all_day, note, owner or store.settings.owner)
+        row = _add_follow_up(
+            session,
+            contact_id,
+            due,
+            all_day,
+            note,
+            owner or acting.owner(session, store.settings.owner),
+        )
         refresh_contact_dates(session, contact_id)
         return follow_up_view(row, contact.display_name)
 

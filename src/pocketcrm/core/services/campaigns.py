@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from pocketcrm.core import clock, sql
+from pocketcrm.core import acting, clock, sql
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.search import reindex
 from pocketcrm.core.store import Store
@@ -494,7 +494,7 @@ def _mark_sent(store: Store, todo: _Todo, subject: str) -> None:
                 "duration_s": None,
                 "outcome": "",
                 "satisfaction": None,
-                "owner": store.settings.owner.strip(),
+                "owner": acting.owner(session, store.settings.owner),
                 "notes": subject,
                 "created_at": now,
             },

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pocketcrm.core import clock, sql, validate
+from pocketcrm.core import acting, clock, sql, validate
 from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.services.case_views import (
@@ -188,7 +188,7 @@ def open_case_in(
     company = session.run(
         "SELECT company_id FROM contact WHERE id = :c", {"c": contact_id}
     ).scalar()
-    by = store.settings.owner.strip()
+    by = acting.owner(session, store.settings.owner)
     product_id, product = _product(session, data.product)
     assignee, their_department = _assignee(session, data.assignee, "assign")
     ident = sql.insert(
@@ -305,7 +305,14 @@ def _move(session: Db, store: Store, ident: int, target: str, *, force: bool) ->
             "UPDATE support_case SET reopen_count = reopen_count + 1 WHERE id = :i", {"i": ident}
         )
     _update(session, ident, changes)
-    event(session, ident, "status", store.settings.owner.strip(), before=current, after=target)
+    event(
+        session,
+        ident,
+        "status",
+        acting.owner(session, store.settings.owner),
+        before=current,
+        after=target,
+    )
 
 
 def set_status(store: Store, ref: str, status: str, *, force: bool = False) -> CaseView:
@@ -322,7 +329,13 @@ def resolve_case(store: Store, ref: str, note: str = "") -> CaseView:
         ident = case_id(session, ref)
         _move(session, store, ident, "resolved", force=False)
         if note.strip():
-            event(session, ident, "note", store.settings.owner.strip(), body=note.strip())
+            event(
+                session,
+                ident,
+                "note",
+                acting.owner(session, store.settings.owner),
+                body=note.strip(),
+            )
         return load(session, store, ident)
 
 
@@ -338,7 +351,13 @@ def reopen_case(store: Store, ref: str, reason: str = "") -> CaseView:
             )
         _move(session, store, ident, "open", force=False)
         if reason.strip():
-            event(session, ident, "note", store.settings.owner.strip(), body=reason.strip())
+            event(
+                session,
+                ident,
+                "note",
+                acting.owner(session, store.settings.owner),
+                body=reason.strip(),
+            )
         return load(session, store, ident)
 
 
@@ -355,7 +374,14 @@ def assign_case(store: Store, ref: str, assignee: str, department: str | None = 
         elif their_department:
             changes["department"] = their_department
         _update(session, ident, changes)
-        event(session, ident, "assign", store.settings.owner.strip(), before=before, after=who)
+        event(
+            session,
+            ident,
+            "assign",
+            acting.owner(session, store.settings.owner),
+            before=before,
+            after=who,
+        )
         return load(session, store, ident)
 
 
@@ -366,7 +392,7 @@ def add_note(store: Store, ref: str, body: str) -> CaseView:
         raise Invalid("text", "the note is empty; say what happened")
     with store.sql_write() as session:
         ident = case_id(session, ref)
-        event(session, ident, "note", store.settings.owner.strip(), body=note)
+        event(session, ident, "note", acting.owner(session, store.settings.owner), body=note)
         return load(session, store, ident)
 
 
@@ -400,7 +426,7 @@ def log_email(
             "duration_s": None,
             "outcome": "",
             "satisfaction": satisfaction,
-            "owner": store.settings.owner.strip(),
+            "owner": acting.owner(session, store.settings.owner),
             "notes": notes,
             "created_at": at,
         },
@@ -464,8 +490,8 @@ def _thread(session: Db, ident: int, thread_id: str) -> list[str]:
 
 def _record_reply(store: Store, ident: int, message: str, sent_id: str, *, wait: bool) -> CaseView:
     now = clock.now()
-    by = store.settings.owner.strip()
     with store.sql_write() as session:
+        by = acting.owner(session, store.settings.owner)
         row = _row(session, ident)
         interaction = log_email(
             session,
@@ -547,7 +573,13 @@ def send_survey(store: Store, ref: str) -> CaseView:
             "UPDATE support_case SET survey_sent_at = :n WHERE id = :i",
             {"n": db_time(clock.now()), "i": ident},
         )
-        event(session, ident, "survey", store.settings.owner.strip(), message_id=sent_id)
+        event(
+            session,
+            ident,
+            "survey",
+            acting.owner(session, store.settings.owner),
+            message_id=sent_id,
+        )
         return load(session, store, ident)
 
 
@@ -601,7 +633,7 @@ def add_outbound(
 ) -> None:
     """A reply sent from a mail program (found in Sent or by BCC): it answers the customer
     like `case reply` does, without mailing anything."""
-    event(session, ident, "reply", store.settings.owner.strip(), body=body,
+    event(session, ident, "reply", acting.owner(session, store.settings.owner), body=body,
           message_id=message_id, interaction_id=interaction_id, at=at)  # fmt: skip
     row = _row(session, ident)
     if row["first_response_at"] is None:

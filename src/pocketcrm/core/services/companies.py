@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from pocketcrm.core import clock, validate
+from pocketcrm.core import acting, clock, validate
 from pocketcrm.core.dialect import joined
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.models import Company, CompanyTag, Contact, Interaction
@@ -95,7 +95,7 @@ def create_company(store: Store, data: CompanyInput) -> Created:
             name_key=fold(name),
             kind=kind,
             notes=data.notes.strip(),
-            owner=(data.owner or store.settings.owner).strip(),
+            owner=data.owner.strip() or acting.owner(session, store.settings.owner),
             created_at=now,
             updated_at=now,
             **{f: getattr(data, f).strip() for f in _FIELDS},

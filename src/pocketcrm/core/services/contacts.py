@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from pocketcrm.core import clock, matching, photo, queries, sql, validate
+from pocketcrm.core import acting, clock, matching, photo, queries, sql, validate
 from pocketcrm.core.db import Db
 from pocketcrm.core.errors import CrmError, Invalid
 from pocketcrm.core.queries import ContactQuery, list_sql, needs_company_join
@@ -368,6 +368,8 @@ def create_contact(
 def _insert(
     session: Db, row: dict[str, Any], data: ContactInput, settings: Settings
 ) -> tuple[int, list[str]]:
+    if not data.owner.strip():  # the configured owner, as the user's login
+        row["owner"] = acting.owner(session, settings.owner)
     contact_id = sql.insert(session, "contact", row)
     warnings = _add_children(session, contact_id, data, settings.default_region)
     sql.insert(
@@ -743,7 +745,7 @@ def set_stage(store: Store, ref: str, stage: str, *, by: str = "") -> ContactCar
                     "at": now,
                     "from_stage": old_stage,
                     "to_stage": new_stage,
-                    "by": by or store.settings.owner,
+                    "by": by or acting.owner(session, store.settings.owner),
                 },
             )
             session.run(

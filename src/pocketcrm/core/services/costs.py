@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from sqlmodel import col, select
 
-from pocketcrm.core import clock
+from pocketcrm.core import acting, clock
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.models import Campaign, Company, Contact, Cost, Deal
 from pocketcrm.core.money import parse_amount
@@ -128,7 +128,7 @@ def add_cost(
             kind=kind,
             spent_on=on,
             notes=notes.strip(),
-            created_by=store.settings.owner,
+            created_by=acting.owner(session, store.settings.owner),
             created_at=clock.now(),
         )
         setattr(cost, f"{target}_id", target_id)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
-from pocketcrm.core import clock, validate
+from pocketcrm.core import acting, clock, validate
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.models import Company, Contact, Deal, DealStageChange
 from pocketcrm.core.money import parse_amount
@@ -175,13 +175,14 @@ def create_deal(store: Store, contact_ref: str, data: DealInput) -> DealView:
     title = validate.name(data.title, "title")
     cents, currency = _amount(store, data.amount)
     stage = _stage(settings, data.stage) if data.stage.strip() else settings.deal_stages[0]
-    owner = _text(data.owner or settings.owner, "owner", 100)
+    owner = _text(data.owner, "owner", 100)
     notes = _text(data.notes, "notes", 10_000)
     now = clock.now()
     with store.write() as session:
         contact_id = resolve_contact(session, contact_ref, region=settings.default_region)
         contact = session.get(Contact, contact_id)
         assert contact is not None
+        owner = owner or acting.owner(session, settings.owner)
         deal = Deal(
             contact_id=contact_id,
             company_id=contact.company_id,
@@ -199,7 +200,7 @@ def create_deal(store: Store, contact_ref: str, data: DealInput) -> DealView:
         session.add(deal)
         session.flush()
         assert deal.id is not None
-        _step(session, deal.id, "", stage, settings.owner)
+        _step(session, deal.id, "", stage, acting.owner(session, settings.owner))
         session.flush()
         return _load(session, deal.id, settings)
 
@@ -245,7 +246,7 @@ def move_deal(store: Store, deal_id: int, stage: str, *, reason: str = "") -> De
         deal.closed_at = now if closing else None
         deal.lost_reason = reason if target == lost else ""
         deal.updated_at = now
-        _step(session, deal_id, before, target, settings.owner)
+        _step(session, deal_id, before, target, acting.owner(session, settings.owner))
         session.flush()
         return _load(session, deal_id, settings)
 

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from pocketcrm.core import clock
+from pocketcrm.core import acting, clock
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.models import Contact, Deal, Invoice, Product, Quote
 from pocketcrm.core.money import currency_code
@@ -160,7 +160,7 @@ def create_quote(
             tax_cents=sums.tax_cents,
             amount_cents=sums.gross_cents,
             notes=notes.strip(),
-            owner=store.settings.owner,
+            owner=acting.owner(session, store.settings.owner),
             created_at=now,
             updated_at=now,
         )

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from pocketcrm.core import clock, search
+from pocketcrm.core import acting, clock, search
 from pocketcrm.core.matching import NameIndex, phone_key
 from pocketcrm.core.models import ImportBatch, db_time
 from pocketcrm.core.sessions import CrmSession as Session  # a Db too (core/db.py)
@@ -58,7 +58,7 @@ class RunState:
         self.recorder = recorder  # a planned run: its raw writes are recorded (apply.py)
         self.now = clock.now()
         self.now_db: Any = db_time(self.now) if self.sqlite else self.now
-        self.owner = settings.owner
+        self.owner = acting.owner(session, settings.owner)
         # counters and report lines
         self.created = self.updated = self.unchanged = self.skipped = self.suppressed = 0
         self.companies_created = self.companies_updated = 0
