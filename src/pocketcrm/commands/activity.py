@@ -150,8 +150,7 @@ def _log(
         data.follow_up_at, data.follow_up_all_day = due.moment, not due.has_time
         understood.append(("follow-up", due.describe()))
     store = open_db(db)
-    # who logged it: the one named, else the acting user (the login, the OS user's on SQLite)
-    data.owner = users.resolve_owner(store, owner) or users.acting_login(store)
+    data.owner = users.resolve_owner(store, owner)  # none: the acting user (the service)
     created: Created = activity.log_interaction(store, pick_contact(store, ref), data)
     for label, text in understood:
         _echo_when(label, text)

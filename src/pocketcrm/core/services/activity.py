@@ -12,6 +12,7 @@ from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.readmodels import Created, FollowUpView, InteractionView
 from pocketcrm.core.search import reindex
+from pocketcrm.core.services import users
 from pocketcrm.core.services.cards import (
     FOLLOW_UP_COLUMNS,
     FOLLOW_UP_TIMES,
@@ -165,7 +166,8 @@ def log_interaction(store: Store, ref: str, data: InteractionInput) -> Created:
     kind = checked.kind
     now = clock.now()
     with store.sql_write() as session:
-        owner = data.owner.strip() or acting.owner(session, store.settings.owner)
+        # who logged it: the one named, else the acting user (the login; the OS user's on SQLite)
+        owner = data.owner.strip() or users.acting_login_in(session, store)
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
         contact = _contact(session, contact_id)
         uuid = sql.new_uuid()

@@ -139,12 +139,16 @@ def acting_login(store: Store) -> str:
     if cached is not None:
         return cached
     with store.sql_read() as session:
-        if not store.is_sqlite:
-            login = str(session.run("SELECT current_user").scalar())
-        else:
-            login = acting.choose(session.run(acting.USERS).all(), store.settings.owner)
+        login = acting_login_in(session, store)
     _acting[store] = login
     return login
+
+
+def acting_login_in(session: Db, store: Store) -> str:
+    """acting_login, read in SESSION (a write transaction already open)."""
+    if not store.is_sqlite:
+        return str(session.run("SELECT current_user").scalar())
+    return acting.choose(session.run(acting.USERS).all(), store.settings.owner)
 
 
 # -- reading --------------------------------------------------------------------------------
