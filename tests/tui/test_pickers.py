@@ -195,3 +195,54 @@ def test_department_picker_refuses(
         await settle(pilot)
 
     assert snap_compare(app_for(crm_store), terminal_size=size, run_before=_quiet(run))
+
+
+async def _open_form(pilot: Any, key: str) -> Any:
+    """The first contact's log (l) or follow-up (f) form."""
+    await settle(pilot)
+    await pilot.press(key)
+    await settle(pilot)
+    return pilot.app.screen
+
+
+def _owners(store: Any, table: str) -> list[str]:
+    with store.read() as session:
+        from sqlalchemy import text
+
+        return [str(r) for r in session.execute(text(f"SELECT owner FROM {table}")).scalars()]
+
+
+async def test_a_call_is_logged_for_the_user_picked_and_an_unknown_one_is_refused(
+    crm_store: Any,
+) -> None:
+    with_team(crm_store)
+    before = _owners(crm_store, "interaction")
+    app = app_for(crm_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await _open_form(pilot, "l")
+        form.query_one("#notes", Input).value = "Asked for the price list"
+        form.query_one("#owner", Input).value = "Nobody"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form  # still open, as typed
+        assert "no user 'Nobody'" in error(form, "owner")
+        assert _owners(crm_store, "interaction") == before  # nothing written
+        form.query_one("#owner", Input).value = "Sam Reyes"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not form
+    assert sorted(_owners(crm_store, "interaction")) == sorted([*before, "sam"])
+
+
+async def test_a_follow_up_is_planned_for_the_user_picked(crm_store: Any) -> None:
+    with_team(crm_store)
+    before = _owners(crm_store, "follow_up")
+    app = app_for(crm_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await _open_form(pilot, "f")
+        form.query_one("#when", Input).value = "tomorrow 9am"
+        form.query_one("#owner", Input).value = "sam"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not form
+    assert sorted(_owners(crm_store, "follow_up")) == sorted([*before, "sam"])

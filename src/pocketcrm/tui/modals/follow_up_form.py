@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from pocketcrm.tui.modals import pickers
 from pocketcrm.tui.modals.when_form import WhenForm
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 
@@ -32,6 +33,11 @@ class FollowUpForm(WhenForm):
             yield from self.field(
                 "note", "Note", Input(id="note", placeholder="Send the quote", compact=True)
             )
+            yield from self.field(
+                "owner",
+                "Whose (default: the configured owner)",
+                Input(id="owner", placeholder="a user's login or name", compact=True),
+            )
             yield from self.buttons("Schedule")
         yield KeyFooter()
 
@@ -42,7 +48,17 @@ class FollowUpForm(WhenForm):
         if read is None:
             return None
         store, due = read
-        note, ref = self.value("note"), f"#{self.contact_id}"
-        return lambda: schedule_follow_up(
-            store, ref, due.moment, all_day=not due.has_time, note=note
-        )
+        note, ref, typed = self.value("note"), f"#{self.contact_id}", self.value("owner")
+
+        def job() -> Any:
+            from pocketcrm.core.services.users import resolve_owner
+
+            owner = resolve_owner(store, typed)
+            return schedule_follow_up(
+                store, ref, due.moment, all_day=not due.has_time, note=note, owner=owner
+            )
+
+        return job
+
+    def on_mount(self) -> None:
+        pickers.offer(self, people="owner")

@@ -12,6 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, Static
 
 from pocketcrm.core.readmodels import Created
+from pocketcrm.tui.modals import pickers
 from pocketcrm.tui.modals.base import FormModal
 from pocketcrm.tui.modals.when_hint import update_hint
 from pocketcrm.tui.widgets.key_footer import KeyFooter
@@ -21,7 +22,8 @@ class LogForm(FormModal[Created]):
     """What happened with a contact; the result is what the core created.
 
     The fields go from what is typed most (notes, the next step) to what is picked least
-    (kind, outcome, duration, satisfaction, when, direction); the cursor starts on the first.
+    (kind, outcome, duration, satisfaction, when, direction, who handled it); the cursor
+    starts on the first.
     """
 
     FIELD_FOR: ClassVar[dict[str, str]] = {"kind": "kind"}
@@ -82,6 +84,11 @@ class LogForm(FormModal[Created]):
                 self._select([("out", "out"), ("in", "in")], "out", "direction"),
             ),
         )
+        yield from self.field(
+            "owner",
+            "Handled by (default: you)",
+            Input(id="owner", placeholder="a user's login or name", compact=True),
+        )
 
     @staticmethod
     def _select(options: list[tuple[str, Any]], value: object, widget_id: str) -> Select[Any]:
@@ -96,6 +103,7 @@ class LogForm(FormModal[Created]):
 
     def on_mount(self) -> None:
         self.query_one("#notes", Input).focus()  # the first field: Tab walks the form in order
+        pickers.offer(self, people="owner")
 
     @on(Input.Changed, "#follow-up")
     def _when_typed(self, event: Input.Changed) -> None:
@@ -164,5 +172,12 @@ class LogForm(FormModal[Created]):
             follow_up_note=self.value("follow-up-note"),
         )
         check_log(store, data, require_content=True)
-        ref = f"#{self.contact_id}"
-        return lambda: log_interaction(store, ref, data)
+        ref, typed = f"#{self.contact_id}", self.value("owner")
+
+        def job() -> Created:
+            from pocketcrm.core.services.users import resolve_owner
+
+            data.owner = resolve_owner(store, typed)  # none: the acting user (the service)
+            return log_interaction(store, ref, data)
+
+        return job
