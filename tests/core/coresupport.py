@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,3 +24,13 @@ class FixedClock:
 
     def advance(self, **delta: float) -> None:
         self.moment = self.moment + timedelta(**delta)
+
+
+_logins = itertools.count(1)
+
+
+def login_tail(is_sqlite: bool) -> str:
+    """What makes a test's logins unique on the PostgreSQL server, whose roles every database
+    (every test) shares: one counter for the whole process, so two test modules never make
+    the same name (each had its own, and "bob<pid>x2" was made twice)."""
+    return "" if is_sqlite else f"{os.getpid()}x{next(_logins)}"

@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from coresupport import FixedClock
+from coresupport import FixedClock, login_tail
 from smtp_kit import Recorder, Server, start
 from sqlalchemy import text
 
@@ -121,14 +121,10 @@ def test_a_failed_send_records_nothing(store: Store, smtp: Server) -> None:
     assert [e.kind for e in case_views.timeline(store, made.number)] == ["opened"]
 
 
-_made = [0]
-
-
 def team(store: Store) -> dict[str, str]:
     """Bob Stone in Repairs, Cy Young in no department, a Support department: their logins
     (on PostgreSQL unique to the test: login roles are shared by the server's databases)."""
-    _made[0] += 1
-    tail = "" if store.is_sqlite else f"{os.getpid()}x{_made[0]}"
+    tail = login_tail(store.is_sqlite)
     who = {name: f"{name}{tail}" for name in ("bob", "cy")}
     password = None if store.is_sqlite else "a long password!"
     departments.add_department(store, "Repairs")

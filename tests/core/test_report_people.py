@@ -3,11 +3,10 @@ backends. The clock stands at NOW; the period is the default 30 days before it."
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 import pytest
-from coresupport import NOW, FixedClock
+from coresupport import NOW, FixedClock, login_tail
 
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.services import (
@@ -28,14 +27,10 @@ def ago(days: float) -> datetime:
     return NOW - timedelta(days=days)
 
 
-_made = [0]
-
-
 def _team(store: Store, clock: FixedClock) -> dict[str, str]:
     """ann and bob in Field (ann leads it), cy in none: their logins (on PostgreSQL, unique
     to the test: login roles are shared by the server's databases)."""
-    _made[0] += 1
-    tail = "" if store.is_sqlite else f"{os.getpid()}x{_made[0]}"
+    tail = login_tail(store.is_sqlite)
     who = {name: f"{name}{tail}" for name in ("ann", "bob", "cy")}
     departments.add_department(store, "Field")
     for name, dept in (("ann", "Field"), ("bob", "Field"), ("cy", "")):
