@@ -50,6 +50,11 @@ class CaseInput:
     thread_id: str = ""  # the Message-ID of the mail that opened it
 
 
+def _by(session: Db, store: Store) -> str:
+    """Who did it: the configured owner, as the login of the user it names (core/acting.py)."""
+    return acting.owner(session, store.settings.owner)
+
+
 def levels(store: Store) -> ServiceLevels:
     return ServiceLevels(store.settings.service, clock.local_zone())
 
@@ -188,7 +193,7 @@ def open_case_in(
     company = session.run(
         "SELECT company_id FROM contact WHERE id = :c", {"c": contact_id}
     ).scalar()
-    by = acting.owner(session, store.settings.owner)
+    by = _by(session, store)
     product_id, product = _product(session, data.product)
     assignee, their_department = _assignee(session, data.assignee, "assign")
     ident = sql.insert(
@@ -309,7 +314,7 @@ def _move(session: Db, store: Store, ident: int, target: str, *, force: bool) ->
         session,
         ident,
         "status",
-        acting.owner(session, store.settings.owner),
+        _by(session, store),
         before=current,
         after=target,
     )
@@ -333,7 +338,7 @@ def resolve_case(store: Store, ref: str, note: str = "") -> CaseView:
                 session,
                 ident,
                 "note",
-                acting.owner(session, store.settings.owner),
+                _by(session, store),
                 body=note.strip(),
             )
         return load(session, store, ident)
@@ -355,7 +360,7 @@ def reopen_case(store: Store, ref: str, reason: str = "") -> CaseView:
                 session,
                 ident,
                 "note",
-                acting.owner(session, store.settings.owner),
+                _by(session, store),
                 body=reason.strip(),
             )
         return load(session, store, ident)
@@ -378,7 +383,7 @@ def assign_case(store: Store, ref: str, assignee: str, department: str | None = 
             session,
             ident,
             "assign",
-            acting.owner(session, store.settings.owner),
+            _by(session, store),
             before=before,
             after=who,
         )
@@ -392,7 +397,7 @@ def add_note(store: Store, ref: str, body: str) -> CaseView:
         raise Invalid("text", "the note is empty; say what happened")
     with store.sql_write() as session:
         ident = case_id(session, ref)
-        event(session, ident, "note", acting.owner(session, store.settings.owner), body=note)
+        event(session, ident, "note", _by(session, store), body=note)
         return load(session, store, ident)
 
 
@@ -426,7 +431,7 @@ def log_email(
             "duration_s": None,
             "outcome": "",
             "satisfaction": satisfaction,
-            "owner": acting.owner(session, store.settings.owner),
+            "owner": _by(session, store),
             "notes": notes,
             "created_at": at,
         },
@@ -491,7 +496,7 @@ def _thread(session: Db, ident: int, thread_id: str) -> list[str]:
 def _record_reply(store: Store, ident: int, message: str, sent_id: str, *, wait: bool) -> CaseView:
     now = clock.now()
     with store.sql_write() as session:
-        by = acting.owner(session, store.settings.owner)
+        by = _by(session, store)
         row = _row(session, ident)
         interaction = log_email(
             session,
@@ -577,7 +582,7 @@ def send_survey(store: Store, ref: str) -> CaseView:
             session,
             ident,
             "survey",
-            acting.owner(session, store.settings.owner),
+            _by(session, store),
             message_id=sent_id,
         )
         return load(session, store, ident)
@@ -633,7 +638,7 @@ def add_outbound(
 ) -> None:
     """A reply sent from a mail program (found in Sent or by BCC): it answers the customer
     like `case reply` does, without mailing anything."""
-    event(session, ident, "reply", acting.owner(session, store.settings.owner), body=body,
+    event(session, ident, "reply", _by(session, store), body=body,
           message_id=message_id, interaction_id=interaction_id, at=at)  # fmt: skip
     row = _row(session, ident)
     if row["first_response_at"] is None:

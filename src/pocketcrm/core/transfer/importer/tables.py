@@ -9,6 +9,21 @@ from __future__ import annotations
 
 BIG_CACHE_KIB = 32 * 1024  # SQLite's page cache while an import writes
 
+# A quote's line and an invoice's or order's (document_line) hold the same figures.
+LINE_FIGURES = (
+    "position",
+    "product_id",
+    "description",
+    "unit",
+    "quantity_milli",
+    "unit_price_cents",
+    "discount_bp",
+    "tax_rate_bp",
+    "unit_cost_cents",
+    "net_cents",
+    "tax_cents",
+    "cost_cents",
+)
 COLUMNS: dict[str, tuple[str, ...]] = {
     "company": (
         "id",
@@ -150,36 +165,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "deleted_at",
     ),
     # the document_line rows of a quote (importer/catalog.py)
-    "quote_line": (
-        "quote_id",
-        "position",
-        "product_id",
-        "description",
-        "unit",
-        "quantity_milli",
-        "unit_price_cents",
-        "discount_bp",
-        "tax_rate_bp",
-        "unit_cost_cents",
-        "net_cents",
-        "tax_cents",
-        "cost_cents",
-    ),
-    "document_line": (
-        "invoice_id",
-        "position",
-        "product_id",
-        "description",
-        "unit",
-        "quantity_milli",
-        "unit_price_cents",
-        "discount_bp",
-        "tax_rate_bp",
-        "unit_cost_cents",
-        "net_cents",
-        "tax_cents",
-        "cost_cents",
-    ),
+    "quote_line": ("quote_id", *LINE_FIGURES),
+    "document_line": ("invoice_id", *LINE_FIGURES),
     "payment": (
         "id",
         "uuid",
