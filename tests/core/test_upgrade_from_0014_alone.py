@@ -12,23 +12,12 @@ from pocketcrm.core.store import open_store
 
 
 def _file_of_that_release(path: Path) -> None:
-    from alembic.operations import Operations
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
     from sqlalchemy import create_engine
 
-    from pocketcrm.core.migrations import alembic_config, run_upgrade
+    from upgrade0014 import stamp_0014_alone
 
     engine = create_engine(f"sqlite:///{path}")
-    run_upgrade(engine, True, target="0009")
-    script = ScriptDirectory.from_config(alembic_config())
-    with engine.connect() as conn:
-        context = MigrationContext.configure(conn)
-        with Operations.context(context):
-            script.get_revision("0014").module.upgrade()  # type: ignore[union-attr]
-        conn.exec_driver_sql("DELETE FROM alembic_version")
-        conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES ('0014')")
-        conn.commit()
+    stamp_0014_alone(engine, True)
     engine.dispose()
     when = "2026-11-02 09:00:00.000000"
     raw = sqlite3.connect(path)

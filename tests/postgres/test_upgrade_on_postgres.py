@@ -11,6 +11,7 @@ import os
 import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -25,15 +26,16 @@ def _database_at(server: PgServer, revision: str) -> str:
     url = server.database()
     engine = create_engine(database_url(url))
     run_upgrade(engine, False, target=revision)
-    given = {
-        "id": 7,
-        "uuid": "c0ffee00-0000-4000-8000-000000000007",
-        "display_name": "Zoë Åkesson",
-        "name_key": "zoe akesson",
-        "stage": "customer",
-        "created_at": "2026-01-02 03:04:05",
-        "updated_at": "2026-01-02 03:04:05",
-    }
+    _give_contact(engine, {"id": 7, "uuid": "c0ffee00-0000-4000-8000-000000000007",
+                           "display_name": "Zoë Åkesson", "name_key": "zoe akesson",
+                           "stage": "customer"})  # fmt: skip
+    engine.dispose()
+    return url
+
+
+def _give_contact(engine: Any, given: dict[str, object]) -> None:
+    """Insert one contact with plain SQL, every other required column blank, as then."""
+    given = {"created_at": "2026-01-02 03:04:05", "updated_at": "2026-01-02 03:04:05", **given}
     blank = {"text": "", "character varying": "", "boolean": False, "integer": 0}
     with engine.begin() as conn:
         for name, kind in conn.execute(
@@ -47,8 +49,6 @@ def _database_at(server: PgServer, revision: str) -> str:
         columns = ", ".join(given)
         marks = ", ".join(f":{name}" for name in given)
         conn.execute(text(f"INSERT INTO contact ({columns}) VALUES ({marks})"), given)
-    engine.dispose()
-    return url
 
 
 def test_an_older_database_upgrades_after_a_private_pg_dump(pg_server: PgServer) -> None:
@@ -239,3 +239,36 @@ def test_0019_links_case_products_on_postgres(pg_server: PgServer) -> None:
     finally:
         engine.dispose()
     assert tuple(left) == (1, None)
+
+
+def test_a_0014_database_without_users_catalogue_or_cases_opens_whole(
+    pg_server: PgServer,
+) -> None:
+    """The PostgreSQL side of tests/core/test_upgrade_from_0014_alone.py: `_catch_up` runs
+    the users, catalogue and cases revisions the 0009 -> 0014 release never ran."""
+    from upgrade0014 import stamp_0014_alone
+
+    url = pg_server.database()
+    engine = create_engine(database_url(url))
+    stamp_0014_alone(engine, False)
+    _give_contact(engine, {"uuid": "c1", "display_name": "Ann Lee", "name_key": "ann lee",
+                           "stage": "lead", "owner": "Bo Ray"})  # fmt: skip
+    engine.dispose()
+    store = open_store(url)
+    try:
+        assert store.schema_version() == HEAD
+    finally:
+        store.close()
+    engine = create_engine(database_url(url))
+    with engine.connect() as conn:
+        tables = set(
+            conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            ).scalars()
+        )
+        owner = conn.execute(text("SELECT owner FROM contact")).scalar_one()
+        users = conn.execute(text("SELECT login FROM app_user")).scalars().all()
+    engine.dispose()
+    assert {"app_user", "department", "product", "support_case", "journal"} <= tables
+    assert owner == "bo.ray"
+    assert "bo.ray" in users
