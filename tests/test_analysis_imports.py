@@ -68,9 +68,10 @@ def test_factors_loads_statsmodels_only_with_enough_data(db: str, tmp_path: Path
     assert "statsmodels" not in modules  # too little data: nothing is fitted
 
 
-def test_market_runs_without_the_orm(db: str, tmp_path: Path) -> None:
+def test_market_and_team_run_without_the_orm(db: str, tmp_path: Path) -> None:
     """`report market` reads markets and saved segments on the plain path (issue 13: the
-    ORM cost about 330 ms of a cold run), the segment branch included."""
+    ORM cost about 330 ms of a cold run), the segment branch included; `report team`
+    stays on it with the counting it shares with `report --by user`."""
     from pocketcrm.core.analysis.market import set_market
     from pocketcrm.core.services import segments
 
@@ -81,7 +82,8 @@ def test_market_runs_without_the_orm(db: str, tmp_path: Path) -> None:
         set_market(store, "Bread", customers=40)
     finally:
         store.close()
-    for args in (["report", "market"], ["report", "market", "--json"], ["market", "list"]):
+    runs = (["report", "market"], ["report", "market", "--json"], ["market", "list"])
+    for args in (*runs, ["report", "team"]):  # team counts with report --by user's counting
         modules, code = _run(["--db", db, *args], tmp_path)
         assert code == 0, args
         assert not modules & {"sqlalchemy", "sqlmodel", "alembic"}, (args, sorted(modules))
