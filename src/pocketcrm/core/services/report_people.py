@@ -71,9 +71,9 @@ class Work:
 
 
 _TALK = (
-    "SELECT i.owner, i.kind, i.direction, i.outcome, count(*) FROM {source} "
-    "WHERE i.deleted_at IS NULL AND i.occurred_at >= :since AND i.occurred_at < :until{where} "
-    "GROUP BY 1, 2, 3, 4"
+    "SELECT i.owner, i.kind, i.direction, i.outcome, count(*) FROM interaction i "
+    "WHERE i.deleted_at IS NULL AND i.occurred_at >= :since AND i.occurred_at < :until "
+    "AND i.kind IN ('call', 'meeting'){trashed} GROUP BY 1, 2, 3, 4"
 )
 _STAGE_ENTERED = (
     "SELECT s.contact_id, coalesce(nullif(s.by, ''), c.owner) FROM stage_change s "
@@ -100,15 +100,14 @@ _DONE = (
 
 def count_work(session: Db, settings: Settings, window: dict[str, Any]) -> dict[str, Work]:
     """Per owner (a login, '' for nobody), what they did in WINDOW (:since, :until): the
-    interactions by kind, direction and outcome, and the deals won. Trashed contacts' work
+    calls and meetings by kind, direction and outcome, and the deals won. Trashed contacts' work
     counts nowhere: their interactions (a few) are counted apart and taken off, so the big
     count reads the interactions' covering index alone."""
     work: dict[str, Work] = defaultdict(Work)
-    counted = session.run(_TALK.format(source="interaction i", where=""), window).tuples()
+    counted = session.run(_TALK.format(trashed=""), window).tuples()
     trashed = session.run(
         _TALK.format(
-            source="contact c JOIN interaction i ON i.contact_id = c.id",
-            where=" AND c.deleted_at IS NOT NULL",
+            trashed=" AND i.contact_id IN (SELECT id FROM contact WHERE deleted_at IS NOT NULL)"
         ),
         window,
     ).tuples()
