@@ -145,11 +145,16 @@ def _build(units: list[Unit], sets: dict[str, set[int]], every: int = 1) -> Data
         for name, value in _categories([cats.get(field, "") for _c, _y, cats, _q in units], field)
     ]
     names += [name for _f, _v, name in dummies]
-    rows = [
-        [*(int(flag) for flag in own), *(int(contact in s) for s in sets.values())]
-        + [int(cats.get(field) == value) for field, value, _n in dummies]
-        for contact, _y, cats, own in units
-    ]
+    found = list(sets.values())
+    column = {(field, value): i for i, (field, value, _n) in enumerate(dummies)}
+    rows = []
+    for contact, _y, cats, own in units:  # ten thousand units of about thirty factors
+        values = [0] * len(dummies)
+        for field, value in cats.items():
+            i = column.get((field, value))
+            if i is not None:
+                values[i] = 1
+        rows.append([*map(int, own), *(1 if contact in s else 0 for s in found), *values])
     return Data(names, rows, [y for _c, y, _cats, _q in units], every)
 
 
