@@ -66,3 +66,24 @@ def test_factors_loads_statsmodels_only_with_enough_data(db: str, tmp_path: Path
     modules, code = _run(["--db", db, "report", "factors"], tmp_path)
     assert code == 0
     assert "statsmodels" not in modules  # too little data: nothing is fitted
+
+
+def test_market_and_team_run_without_the_orm(db: str, tmp_path: Path) -> None:
+    """`report market` reads markets and saved segments on the plain path (issue 13: the
+    ORM cost about 330 ms of a cold run), the segment branch included; `report team`
+    stays on it with the counting it shares with `report --by user`."""
+    from pocketcrm.core.analysis.market import set_market
+    from pocketcrm.core.services import segments
+
+    store = open_store(db)
+    try:
+        segments.save_segment(store, "vips", segments.SegmentFilters(tag="vip"))
+        set_market(store, "Bread", size="1000", segment="vips")
+        set_market(store, "Bread", customers=40)
+    finally:
+        store.close()
+    runs = (["report", "market"], ["report", "market", "--json"], ["market", "list"])
+    for args in (*runs, ["report", "team"]):  # team counts with report --by user's counting
+        modules, code = _run(["--db", db, *args], tmp_path)
+        assert code == 0, args
+        assert not modules & {"sqlalchemy", "sqlmodel", "alembic"}, (args, sorted(modules))

@@ -270,3 +270,20 @@ def test_json_export_and_import_keep_channel_number_and_reason(run: Run, tmp_pat
         run("--db", str(other), "report", "satisfaction", "--json", "--by", "reason").stdout
     )
     assert back["breakdowns"][0]["rows"] == [{"key": "delivery", "values": [1]}]
+
+
+def test_satisfaction_by_product_in_every_format(run: Run, demo: None) -> None:
+    """`report satisfaction --by product`: the products' table alone, the same figures in
+    JSON, CSV and the terminal."""
+    data = json.loads(run("report", "satisfaction", "--by", "product", "--json").stdout)
+    [table] = data["breakdowns"]
+    assert table["name"] == "product" and table["columns"] == ["average", "rated", "low %"]
+    rows = {r["key"]: r["values"] for r in table["rows"]}
+    assert rows and all(1 <= v[0] <= 5 and v[1] > 0 and 0 <= v[2] <= 100 for v in rows.values())
+    lines = run("report", "satisfaction", "--by", "product", "--csv").stdout.splitlines()
+    assert {line.split(",")[1] for line in lines[1:]} == {"product"}
+    assert len(lines) == 1 + 3 * len(rows)
+    shown = run("report", "satisfaction", "--by", "product").stdout
+    assert "By product" in shown and next(iter(rows)) in shown
+    refused = run("report", "satisfaction", "--by", "products", code=2)
+    assert "product" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1

@@ -123,3 +123,32 @@ def test_lazy_geodata_describes_numbers_as_the_whole_table_does() -> None:
     whole = [geocoder.description_for_number(phonenumbers.parse(n), "en") for n in numbers]
     assert said == whole and "London" in said
     assert 0 < chunks < 12  # a few of the package's thirty-odd chunks, not all of them
+
+
+def test_a_segments_market_share_counts_only_its_members_and_the_year(
+    store: Store, fixed_clock: FixedClock
+) -> None:
+    """Our share of a market narrowed to a segment: the members' payments of that calendar
+    year only, and the members who are customers (a filter on the company's kind too)."""
+    from datetime import date
+
+    from pocketcrm.core.services import billing
+
+    _people(store, fixed_clock)
+    segments.save_segment(store, "vips", segments.SegmentFilters(tag="vip"))
+    segments.save_segment(store, "bakers", segments.SegmentFilters(company_kind="customer"))
+    for who, amount, day in (
+        ("Bob", "300", date(2026, 2, 1)),  # a vip, this year
+        ("Bob", "50", date(2025, 6, 1)),  # a vip, another year
+        ("Ann", "1000", date(2026, 3, 1)),  # not a vip
+    ):
+        invoice = billing.create_invoice(store, who, amount, issued_on=day)
+        billing.record_payment(store, invoice.number, amount, paid_on=day)
+    market.set_market(store, "Bread", size="10000", customers=10, year=2026, segment="vips")
+    market.set_market(store, "Bread", size="10000", year=2026, segment="bakers")
+    market.set_market(store, "Bread", size="10000", year=2025)
+    shares = rows(market.market(store, by="share"), "share")
+    assert shares["Bread / vips 2026"] == (3.0, 300.0, 10000.0, 20.0, 2, 10)
+    assert shares["Bread / bakers 2026"][:2] == (10.0, 1000.0)
+    assert shares["Bread / bakers 2026"][4] == 0  # Ann is a past customer now
+    assert shares["Bread 2025"][:2] == (0.5, 50.0)

@@ -115,3 +115,25 @@ def test_a_case_closed_before_a_rating_is_not_open_at_it(
     fixed_clock.moment = NOW
     crude = values(factors.factors(store, by="satisfaction"), "satisfaction")
     assert factors.OPEN_CASE not in crude  # present in no unit: left out
+
+
+def test_several_people_means_two_different_owners(store: Store, fixed_clock: FixedClock) -> None:
+    """A contact two people dealt with has the factor; one person twice (and a trashed call
+    of another person) is one person."""
+    from pocketcrm.core.services import activity, trash
+    from pocketcrm.core.services.activity import InteractionInput
+
+    for n in range(12):
+        name = f"Person {n:02d}"
+        contacts.create_contact(store, ContactInput(name=name))
+        activity.log_interaction(
+            store, name, InteractionInput(when=ago(3), satisfaction=1 + n % 5, owner="ann")
+        )
+        activity.log_interaction(store, name, InteractionInput(when=ago(5), owner="ann"))
+        other = activity.log_interaction(
+            store, name, InteractionInput(when=ago(4), owner="zoe" if n < 6 else "bob")
+        )
+        if n >= 6:
+            trash.trash_interaction(store, other.id)
+    crude = values(factors.factors(store, by="satisfaction"), "satisfaction")
+    assert crude["several people dealing with them"][0] == 6

@@ -89,6 +89,29 @@ async def test_the_team_tab_shows_the_departments(crm_store: Any) -> None:
         assert "(no department)" in tables  # the sample's owners belong to none
 
 
+async def test_the_satisfaction_tab_shows_the_products(crm_store: Any) -> None:
+    """The products' table (issue 13) is drawn with the others, from the core's figures."""
+    from pocketcrm.core.analysis.satisfaction import satisfaction
+    from pocketcrm.core.services import activity, billing, products
+    from pocketcrm.core.services.activity import InteractionInput
+
+    products.add_product(crm_store, products.ProductInput(sku="RYE", name="Rye loaf", price="4"))
+    # The sample's first contact buys rye today, then rates us.
+    billing.create_invoice(crm_store, "1", None, line_texts=["RYE x3"])
+    rated = InteractionInput(when=NOW - timedelta(hours=1), satisfaction=2, kind="email")
+    activity.log_interaction(crm_store, "1", rated)
+    expected = satisfaction(crm_store, NOW - timedelta(days=30), NOW, by="product")
+    [rye] = expected.breakdowns[0].rows
+    app = app_for(crm_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "t", "t", "t")
+        await settle(pilot)
+        tables = str(app.screen.query_one("#satisfaction-tables", Static).render())
+        assert "By product" in tables
+        assert "Rye loaf" in tables and f"{rye.values[1]}" in tables
+
+
 def _steps(*keys: str) -> Callable[[Any], Any]:
     async def run(pilot: Any) -> None:
         await settle(pilot)

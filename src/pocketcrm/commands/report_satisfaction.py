@@ -18,10 +18,12 @@ def report_satisfaction(
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
-    """Satisfaction by month, owner, department, company kind, channel and lead source; the lowest scores with what was said; the reasons given.
+    """Satisfaction by month, owner, department, company kind, channel, lead source and product; the lowest scores with what was said; the reasons given.
 
     Default period: the last year. A low score is at or below analysis.low_satisfaction (2).
-    --by picks one of: month, owner, department, company_kind, channel, source, reason, lowest.
+    A rating counts for the product of the support case it belongs to, else for every product
+    the contact's company (or the contact) had ordered or been invoiced for by that day.
+    --by picks one of: month, owner, department, company_kind, channel, source, product, reason, lowest.
     """
     from pocketcrm.core.analysis.satisfaction import satisfaction
 

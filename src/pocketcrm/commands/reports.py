@@ -118,7 +118,7 @@ class Sections(LazyGroup):
         "factors": "What goes with low satisfaction, churn and winning a deal: rates with and without each factor, risk ratios, and a logistic regression in plain words.",
         "lifecycle": "The funnel from the stage history (conversion, median days in each stage), deals won and lost and customers lost per month, cohorts with retention and revenue, and a win-back list.",
         "market": "Our share of each known market (revenue and customers), new customers per month by company kind, revenue per month with a three-month forecast.",
-        "satisfaction": "Satisfaction by month, owner, department, company kind, channel and lead source; the lowest scores with what was said; the reasons given.",
+        "satisfaction": "Satisfaction by month, owner, department, company kind, channel, lead source and product; the lowest scores with what was said; the reasons given.",
         "team": "Per owner and per department (with its lead): calls made and got, reach and success, leads generated, customers won, deals won, satisfaction.",
         "profit": "Revenue, cost, gross margin and margin %, lifetime value, best and worst customers, products sold below cost.",
         "service": "Support cases: opened and closed, by product, priority, channel, assignee and department; reply and resolution times, service level, reopens, satisfaction.",

@@ -42,9 +42,21 @@ def _hour_key(sqlite: bool) -> str:
     return "substr(i.occurred_at, 1, 13)" if sqlite else "to_char(i.occurred_at, 'YYYY-MM-DD HH24')"
 
 
+def success_outcomes(settings: Settings) -> list[str]:
+    """The outcomes that make a call a success (analysis.success_outcomes)."""
+    return settings.analysis.success_outcomes or ["reached"]
+
+
+def reached(outcome: str) -> bool:
+    """Whether a call with this outcome reached someone: any recorded outcome but those of
+    NOT_REACHED (success_sql says the same in SQL)."""
+    return bool(outcome) and outcome not in NOT_REACHED
+
+
 def success_sql(settings: Settings, params: dict[str, Any]) -> tuple[str, str]:
-    """SQL sums of reached and succeeded calls; their bound values go into PARAMS."""
-    ok_marks, ok = bound_list("ok", settings.analysis.success_outcomes or ["reached"])
+    """SQL sums of reached and succeeded calls (reached() and success_outcomes() in SQL);
+    their bound values go into PARAMS."""
+    ok_marks, ok = bound_list("ok", success_outcomes(settings))
     no_marks, no = bound_list("no", list(NOT_REACHED))
     params.update(ok)
     params.update(no)

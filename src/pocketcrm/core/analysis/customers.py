@@ -13,11 +13,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import text
-
 from pocketcrm.core.analysis.model import Row
+from pocketcrm.core.db import Db
 from pocketcrm.core.dialect import is_sqlite
-from pocketcrm.core.sessions import CrmSession
 
 NONE = "(none)"
 _ENTERED = (
@@ -62,25 +60,21 @@ def _place(region: object, country: object) -> str:
 Table = tuple[list[Row], list[str]]  # one row a month, the groups' names
 
 
-def by_kind_and_region(
-    session: CrmSession, params: dict[str, Any], stage: str
-) -> tuple[Table, Table]:
+def by_kind_and_region(session: Db, params: dict[str, Any], stage: str) -> tuple[Table, Table]:
     """Contacts becoming customers per month by company kind, and by region (the contact's
     first address, else its company's): one pass, each contact in one kind and one place."""
     first = (
         "(SELECT {f} FROM contact_address ad WHERE ad.contact_id = c.id "
         "AND (ad.region <> '' OR ad.country <> '') ORDER BY ad.id LIMIT 1)"
     )
-    rows = session.execute(
-        text(
-            f"SELECT {_month('s.at', is_sqlite(session))}, "
-            "CASE WHEN co.kind IS NULL OR co.kind = '' THEN '(no company)' ELSE co.kind END, "
-            f"coalesce({first.format(f='ad.region')}, co.region, ''), "
-            f"coalesce({first.format(f='ad.country')}, co.country, ''), "
-            f"count(DISTINCT s.contact_id) {_ENTERED} GROUP BY 1, 2, 3, 4"
-        ),
+    rows = session.run(
+        f"SELECT {_month('s.at', is_sqlite(session))}, "
+        "CASE WHEN co.kind IS NULL OR co.kind = '' THEN '(no company)' ELSE co.kind END, "
+        f"coalesce({first.format(f='ad.region')}, co.region, ''), "
+        f"coalesce({first.format(f='ad.country')}, co.country, ''), "
+        f"count(DISTINCT s.contact_id) {_ENTERED} GROUP BY 1, 2, 3, 4",
         {**params, "stage": stage},
-    ).all()
+    ).tuples()
     kinds: dict[tuple[str, str], int] = defaultdict(int)
     places: dict[tuple[str, str], int] = defaultdict(int)
     for month, kind, region, country, n in rows:
@@ -97,38 +91,35 @@ def by_kind_and_region(
 
 
 def by_segment(
-    session: CrmSession,
+    session: Db,
     params: dict[str, Any],
     stage: str,
     segments: dict[str, tuple[str, dict[str, object]]],
 ) -> tuple[list[Row], list[str]]:
     """Contacts becoming customers per month who are members of each saved segment now
-    (SEGMENTS: name -> the SQL selecting its members and that SQL's parameters)."""
+    (SEGMENTS: name -> the SQL condition its members meet, on the contact `c` and its
+    company `co`, and that condition's parameters)."""
     rows: list[tuple[str, str, int]] = []
     for name, (members, bound) in segments.items():
-        found = session.execute(
-            text(
-                f"SELECT {_month('s.at', is_sqlite(session))}, count(DISTINCT s.contact_id) "
-                f"{_ENTERED} AND s.contact_id IN ({members}) GROUP BY 1"
-            ),
+        found = session.run(
+            f"SELECT {_month('s.at', is_sqlite(session))}, count(DISTINCT s.contact_id) "
+            f"{_ENTERED} AND {members} GROUP BY 1",
             {**params, **bound, "stage": stage},
-        )
+        ).tuples()
         rows += [(str(m), name, int(n)) for m, n in found]
     return _spread(rows, list(segments), total=False)
 
 
-def by_stage(session: CrmSession, params: dict[str, Any], stages: list[str]) -> list[Row]:
+def by_stage(session: Db, params: dict[str, Any], stages: list[str]) -> list[Row]:
     """Contacts at each configured stage at the end of every month of the period: the
     changes before it added up (entered minus left), grouped by month in the database."""
     month = _month("s.at", is_sqlite(session))
-    rows = session.execute(
-        text(
-            f"SELECT CASE WHEN s.at < :a THEN '' ELSE {month} END, s.from_stage, s.to_stage, "
-            "count(*) FROM stage_change s WHERE s.at < :b AND s.contact_id NOT IN "
-            "(SELECT id FROM contact WHERE deleted_at IS NOT NULL) GROUP BY 1, 2, 3"
-        ),
+    rows = session.run(
+        f"SELECT CASE WHEN s.at < :a THEN '' ELSE {month} END, s.from_stage, s.to_stage, "
+        "count(*) FROM stage_change s WHERE s.at < :b AND s.contact_id NOT IN "
+        "(SELECT id FROM contact WHERE deleted_at IS NOT NULL) GROUP BY 1, 2, 3",
         params,
-    ).all()
+    ).tuples()
     moves: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for when, left, entered, n in rows:
         moves[str(when)][str(entered)] += int(n)

@@ -22,6 +22,7 @@ from pocketcrm.core import clock
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, check_by, done
 from pocketcrm.core.analysis.stats import Data, adjusted, in_words, load_soon, risks, too_little
 from pocketcrm.core.db import Db
+from pocketcrm.core.dialect import is_sqlite, joined
 from pocketcrm.core.periods import period
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time, from_db_time
@@ -56,9 +57,12 @@ def _circumstances(contact: str) -> dict[str, str]:
         "WHERE p.invoice_id = v.id AND p.deleted_at IS NULL)",
         "a cancelled invoice": "SELECT 1 FROM invoice v WHERE v.contact_id = {c} "
         "AND v.cancelled_at IS NOT NULL AND v.deleted_at IS NULL",
+        # An owner after the first one by name: two index lookups, where counting the
+        # distinct owners read every interaction of the contact.
         "several people dealing with them": "SELECT 1 FROM interaction o "
-        "WHERE o.contact_id = {c} AND o.deleted_at IS NULL AND o.owner <> '' "
-        "GROUP BY o.contact_id HAVING count(DISTINCT o.owner) > 1",
+        "WHERE o.contact_id = {c} AND o.deleted_at IS NULL AND o.owner > "
+        "(SELECT min(m.owner) FROM interaction m WHERE m.contact_id = {c} "
+        "AND m.deleted_at IS NULL AND m.owner <> '')",
     }
 
 
@@ -81,15 +85,16 @@ def _department(owner: str) -> str:
 def bought(session: Db) -> dict[str, set[int]]:
     """'bought PRODUCT' -> the contacts with a live invoice or order line of it, for the
     MAX_VALUES products most contacts bought (each a 0/1 factor; not exclusive, so no
-    baseline)."""
+    baseline). One row a product, its buyers' ids joined: tens of thousands of rows read
+    one by one fought the statistics import (stats.load_soon) for the interpreter."""
+    buyers_of = joined("x.cid", "','", is_sqlite(session))
     rows = session.run(
-        "SELECT p.name, v.contact_id FROM document_line l JOIN invoice v ON v.id = l.invoice_id "
+        f"SELECT x.name, {buyers_of} FROM (SELECT p.name AS name, v.contact_id AS cid "
+        "FROM document_line l JOIN invoice v ON v.id = l.invoice_id "
         "JOIN product p ON p.id = l.product_id WHERE v.deleted_at IS NULL "
-        "AND v.cancelled_at IS NULL GROUP BY p.name, v.contact_id"
-    )
-    buyers: dict[str, set[int]] = {}
-    for name, contact in rows:
-        buyers.setdefault(str(name), set()).add(int(contact))
+        "AND v.cancelled_at IS NULL GROUP BY p.name, v.contact_id) x GROUP BY x.name"
+    ).tuples()
+    buyers = {str(name): {int(c) for c in str(ids).split(",")} for name, ids in rows}
     top = sorted(buyers, key=lambda n: (-len(buyers[n]), n))[:MAX_VALUES]
     return {f"bought {name}": buyers[name] for name in top}
 
@@ -140,11 +145,16 @@ def _build(units: list[Unit], sets: dict[str, set[int]], every: int = 1) -> Data
         for name, value in _categories([cats.get(field, "") for _c, _y, cats, _q in units], field)
     ]
     names += [name for _f, _v, name in dummies]
-    rows = [
-        [*(int(flag) for flag in own), *(int(contact in s) for s in sets.values())]
-        + [int(cats.get(field) == value) for field, value, _n in dummies]
-        for contact, _y, cats, own in units
-    ]
+    found = list(sets.values())
+    column = {(field, value): i for i, (field, value, _n) in enumerate(dummies)}
+    rows = []
+    for contact, _y, cats, own in units:  # ten thousand units of about thirty factors
+        values = [0] * len(dummies)
+        for field, value in cats.items():
+            i = column.get((field, value))
+            if i is not None:
+                values[i] = 1
+        rows.append([*map(int, own), *(1 if contact in s else 0 for s in found), *values])
     return Data(names, rows, [y for _c, y, _cats, _q in units], every)
 
 
@@ -184,7 +194,9 @@ def _slow(asked: object, answered: object, until: datetime | None) -> bool:
 Sample = tuple[list[Unit], dict[str, set[int]], int]  # units, circumstances, sampling step
 
 
-def _satisfaction(session: Db, params: dict[str, Any], low: int, now: datetime) -> Sample:
+def _satisfaction(
+    session: Db, params: dict[str, Any], low: int, now: datetime, products: dict[str, set[int]]
+) -> Sample:
     every = _every(session, params)
     rows = session.run(
         "SELECT i.contact_id, i.satisfaction, i.channel, c.source, co.kind, d.name, "
@@ -198,7 +210,7 @@ def _satisfaction(session: Db, params: dict[str, Any], low: int, now: datetime) 
         "AND i.satisfaction IS NOT NULL AND i.occurred_at >= :a AND i.occurred_at < :b "
         "AND i.id % :every = 0",
         {**params, **_today(now), "every": every},
-    )
+    ).tuples()
     units: list[Unit] = []
     sets = _empty_sets()
     quiet = timedelta(days=QUIET_DAYS)
@@ -212,7 +224,7 @@ def _satisfaction(session: Db, params: dict[str, Any], low: int, now: datetime) 
         cats["department"] = str(dept or "")
         slow = _slow(asked, answered, when)
         units.append((int(contact), int(score <= low), cats, (gap, slow, bool(case))))
-    return units, {**sets, **bought(session)}, every
+    return units, {**sets, **products}, every
 
 
 def _every_customer(session: Db, customer: str) -> int:
@@ -224,7 +236,7 @@ def _every_customer(session: Db, customer: str) -> int:
     return max(1, -(-int(n or 0) // MAX_UNITS))
 
 
-def _churn(session: Db, store: Store, now: datetime) -> Sample:
+def _churn(session: Db, store: Store, now: datetime, products: dict[str, set[int]]) -> Sample:
     settings = store.settings
     customer, past = settings.stage_for("customer"), settings.stage_for("past")
     every = _every_customer(session, customer)
@@ -236,7 +248,7 @@ def _churn(session: Db, store: Store, now: datetime) -> Sample:
         "c.id IN (SELECT contact_id FROM stage_change WHERE to_stage = :customer) "
         "AND c.id % :every = 0",
         {"customer": customer, "every": every, **_today(now)},
-    )
+    ).tuples()
     units: list[Unit] = []
     sets = _empty_sets()
     for contact, stage, source, kind, dept, last, asked, answered, case, *flags in rows:
@@ -246,7 +258,7 @@ def _churn(session: Db, store: Store, now: datetime) -> Sample:
         cats = {"source": str(source or ""), "kind": str(kind or ""), "department": str(dept or "")}
         own = (quiet, _slow(asked, answered, now), bool(case))
         units.append((int(contact), int(bool(past) and stage == past), cats, own))
-    return units, {**sets, **bought(session)}, every
+    return units, {**sets, **products}, every
 
 
 def _deals(session: Db, params: dict[str, Any]) -> Data:
@@ -357,10 +369,11 @@ def factors(
     data: dict[str, Data] = {}
     load_soon()  # statsmodels loads while the units are read
     with store.sql_read() as session:
+        products = bought(session) if wanted in ("", "satisfaction", "churn") else {}
         if wanted in ("", "satisfaction"):
-            data["satisfaction"] = _build(*_satisfaction(session, params, low, now))
+            data["satisfaction"] = _build(*_satisfaction(session, params, low, now, products))
         if wanted in ("", "churn"):
-            data["churn"] = _build(*_churn(session, store, now))
+            data["churn"] = _build(*_churn(session, store, now, products))
         if wanted in ("", "deals"):
             data["deals"] = _deals(session, params)
     tables: list[Breakdown] = []

@@ -8,6 +8,7 @@ A data set is a list of factor names, one 0/1 row per unit and the 0/1 outcome o
 from __future__ import annotations
 
 import math
+import operator
 import os
 import threading
 import warnings
@@ -72,19 +73,22 @@ def risk_ratio(a: int, n1: int, c: int, n0: int) -> tuple[float | None, float | 
 def risks(data: Data) -> list[Risk]:
     """Every factor with enough units on both sides, strongest first."""
     found = []
-    for j, name in enumerate(data.names):
-        a = n1 = c = n0 = 0
-        for row, y in zip(data.rows, data.outcome, strict=True):
-            if row[j]:
-                n1, a = n1 + 1, a + y
-            else:
-                n0, c = n0 + 1, c + y
+    events = sum(data.outcome)
+    for name, column in zip(data.names, _columns(data), strict=True):
+        n1 = sum(column)  # 0/1 values: the units with the factor, and those with the outcome
+        a = sum(map(operator.mul, column, data.outcome))
+        n0, c = len(column) - n1, events - a
         if n1 < MIN_GROUP or n0 < MIN_GROUP:
             continue
         ratio, low, high = risk_ratio(a, n1, c, n0)
         found.append(Risk(name, n1, 100.0 * a / n1, n0, 100.0 * c / n0, ratio, low, high))
     found.sort(key=lambda r: -abs(math.log(r.ratio)) if r.ratio else 0.0)
     return found
+
+
+def _columns(data: Data) -> list[tuple[int, ...]]:
+    """Each factor's 0/1 values over the units (the rows turned on their side)."""
+    return list(zip(*data.rows, strict=True)) if data.rows else [() for _name in data.names]
 
 
 def too_little(data: Data) -> str:
@@ -103,7 +107,7 @@ def _usable(data: Data) -> list[int]:
     """The factors the model can take: present and absent often enough, at most
     events/EVENTS_PER_FACTOR of them (the most common first)."""
     events = min(sum(data.outcome), len(data.outcome) - sum(data.outcome))
-    counts = [sum(row[j] for row in data.rows) for j in range(len(data.names))]
+    counts = [sum(column) for column in _columns(data)]
     keep = [j for j, n in enumerate(counts) if MIN_GROUP <= n <= len(data.rows) - MIN_GROUP]
     keep.sort(key=lambda j: -min(counts[j], len(data.rows) - counts[j]))
     return sorted(keep[: max(1, events // EVENTS_PER_FACTOR)])

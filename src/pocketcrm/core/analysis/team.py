@@ -4,20 +4,24 @@ roles, never by their names), deals won and satisfaction.
 
 Grouped by owner (the login that did the work), and by department: each owner's figures
 added up in the department the owner's user belongs to (departments.py), with its lead.
+The counting is `report --by user`'s (services/report_people.py: count_work,
+stage_entries); this section applies its own rules to it (reach and success as in `report
+calls`, leads and customers by the stages' roles).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pocketcrm.core.analysis.calls import success_sql
+from pocketcrm.core.analysis.calls import reached, success_outcomes
 from pocketcrm.core.analysis.departments import NO_DEPARTMENT, departments
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row, Value, check_by, done, percent
 from pocketcrm.core.db import Db
 from pocketcrm.core.periods import period
+from pocketcrm.core.services.report_people import Work, count_work, stage_entries
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time
 
@@ -69,54 +73,45 @@ class _Tally:
         )
 
 
-def _stage_entries(session: Db, stage: str, params: dict[str, Any]) -> dict[str, int]:
-    """Per person, the contacts that entered STAGE in the period: credited to who made the
-    change, else to the contact's owner."""
-    if not stage:
-        return {}
-    rows = session.run(
-        "SELECT CASE WHEN s.by <> '' THEN s.by ELSE c.owner END, count(DISTINCT s.contact_id) "
-        "FROM stage_change s JOIN contact c ON c.id = s.contact_id "
-        "WHERE c.deleted_at IS NULL AND s.to_stage = :stage AND s.at >= :a AND s.at < :b "
-        "GROUP BY 1",
-        {**params, "stage": stage},
-    )
-    return {str(who or ""): int(n) for who, n in rows}
+def _calls(tally: _Tally, work: Work, success: list[str]) -> None:
+    """The calls of one owner's WORK: made (any direction but in) and got, reached and
+    succeeded by calls.py's rules."""
+    for (kind, direction, outcome), n in work.talk.items():
+        if kind != "call":
+            continue
+        tally.calls += n
+        if direction == "in":
+            tally.got += n
+        else:
+            tally.made += n
+        tally.reached += n if reached(outcome) else 0
+        tally.succeeded += n if outcome in success else 0
 
 
 def _per_owner(session: Db, store: Store, params: dict[str, Any]) -> dict[str, _Tally]:
-    reached, success = success_sql(store.settings, params)
-    table: dict[str, _Tally] = defaultdict(_Tally)
-    rows = session.run(
-        "SELECT i.owner, sum(CASE WHEN i.direction <> 'in' THEN 1 ELSE 0 END), "
-        f"sum(CASE WHEN i.direction = 'in' THEN 1 ELSE 0 END), count(*), {reached}, {success} "
-        f"FROM interaction i WHERE {_LIVE} AND i.kind = 'call' GROUP BY i.owner",
-        params,
-    )
-    for owner, made, got, n, r, s in rows:
-        mine = table[str(owner or "")]
-        mine.made, mine.got, mine.calls = int(made), int(got), int(n)
-        mine.reached, mine.succeeded = int(r), int(s)
+    """Each owner's tally, from the counting `report --by user` shares (count_work,
+    stage_entries), and the average score of the interactions they handled."""
     settings = store.settings
-    for who, n in _stage_entries(session, settings.stage_for("lead"), params).items():
-        table[who].leads = n
-    for who, n in _stage_entries(session, settings.stage_for("customer"), params).items():
-        table[who].customers = n
-    deals = session.run(
-        "SELECT owner, count(*) FROM deal WHERE deleted_at IS NULL AND stage = 'won' "
-        "AND closed_at >= :a AND closed_at < :b GROUP BY owner",
-        params,
-    )
-    for who, n in deals:
-        table[str(who or "")].won = int(n)
+    window = {"since": params["a"], "until": params["b"]}
+    table: dict[str, _Tally] = defaultdict(_Tally)
+    success = success_outcomes(settings)
+    for owner, work in count_work(session, settings, window).items():
+        mine = table[owner]
+        _calls(mine, work, success)
+        mine.won = work.won
+    for role, field in (("lead", "leads"), ("customer", "customers")):
+        entered = Counter(stage_entries(session, settings.stage_for(role), window).values())
+        for who, n in entered.items():
+            setattr(table[who], field, n)
     scores = session.run(
         "SELECT i.owner, sum(i.satisfaction), count(*) FROM interaction i "
-        f"WHERE {_LIVE} AND i.satisfaction IS NOT NULL GROUP BY i.owner",
+        f"WHERE {_LIVE} AND i.satisfaction IS NOT NULL AND i.contact_id NOT IN "
+        "(SELECT id FROM contact WHERE deleted_at IS NOT NULL) GROUP BY i.owner",
         params,
-    )
+    ).tuples()
     for who, total, n in scores:
         table[str(who or "")].score_sum, table[str(who or "")].scored = int(total), int(n)
-    return table
+    return {owner: tally for owner, tally in table.items() if tally != _Tally()}
 
 
 def _by_department(session: Db, table: dict[str, _Tally]) -> tuple[Row, ...]:

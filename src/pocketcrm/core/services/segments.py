@@ -16,15 +16,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
-
 from pocketcrm.core import clock, sql, validate
+from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.queries import ContactQuery, Filter, filter_values
 from pocketcrm.core.readmodels import ContactRow
 from pocketcrm.core.services.contacts import count_contacts, list_contacts
 from pocketcrm.core.store import Store
-from pocketcrm.core.times import db_time, from_db_time
+from pocketcrm.core.times import db_time
 
 # The list filters a segment can hold, in the order they are shown.
 FILTER_KEYS = ("stage", "tag", "company", "company_kind", "owner", "text", "not_contacted_since")
@@ -166,18 +165,24 @@ def query_for(filters: SegmentFilters) -> ContactQuery:
 
 
 def _row(store: Store, name: str) -> tuple[int, str, str, datetime, datetime]:
-    key = segment_name(name)
-    with store.read() as session:
-        found = session.execute(
-            text("SELECT id, name, filters, created_at, updated_at FROM segment WHERE name = :n"),
-            {"n": key},
-        ).first()
-        if found is None:
-            names = list(session.execute(text("SELECT name FROM segment ORDER BY name")).scalars())
-            from difflib import get_close_matches
+    with store.sql_read() as session:
+        return _row_in(session, name)
 
-            raise NotFound("segment", name, get_close_matches(key, names, n=3))
-    created, updated = from_db_time(found[3]), from_db_time(found[4])
+
+def _row_in(session: Db, name: str) -> tuple[int, str, str, datetime, datetime]:
+    """The saved segment NAME in an open unit of work (either path), or NotFound."""
+    key = segment_name(name)
+    found = session.run(
+        "SELECT id, name, filters, created_at, updated_at FROM segment WHERE name = :n",
+        {"n": key},
+        times=("created_at", "updated_at"),
+    ).first()
+    if found is None:
+        from difflib import get_close_matches
+
+        names = [str(n) for n in session.run("SELECT name FROM segment ORDER BY name").scalars()]
+        raise NotFound("segment", name, get_close_matches(key, names, n=3))
+    created, updated = found[3], found[4]
     assert created is not None and updated is not None
     return int(found[0]), str(found[1]), str(found[2]), created, updated
 
@@ -194,7 +199,7 @@ def save_segment(store: Store, name: str, filters: SegmentFilters) -> SegmentVie
     cleaned = _clean(filters, store)
     now = clock.now()
     with store.write() as session:
-        found = session.execute(text("SELECT id FROM segment WHERE name = :n"), {"n": key}).first()
+        found = session.run("SELECT id FROM segment WHERE name = :n", {"n": key}).first()
         if found is None:
             sql.insert(
                 session,
@@ -202,8 +207,8 @@ def save_segment(store: Store, name: str, filters: SegmentFilters) -> SegmentVie
                 {"name": key, "filters": _as_json(cleaned), "created_at": now, "updated_at": now},
             )
         else:
-            session.execute(
-                text("UPDATE segment SET filters = :f, updated_at = :u WHERE id = :i"),
+            session.run(
+                "UPDATE segment SET filters = :f, updated_at = :u WHERE id = :i",
                 {"f": _as_json(cleaned), "u": db_time(now), "i": int(found[0])},
             )
     return get_segment(store, key)
@@ -218,17 +223,24 @@ def segment_filters(store: Store, name: str) -> SegmentFilters:
     return _from_json(row[2], row[1])
 
 
+def segment_filters_in(session: Db, name: str) -> SegmentFilters:
+    """The filters of the saved segment NAME, read in an open unit of work (`report
+    market` reads them beside its own figures, on the plain path)."""
+    row = _row_in(session, name)
+    return _from_json(row[2], row[1])
+
+
 def list_segments(store: Store) -> list[SegmentView]:
     """Every segment by name, each with how many contacts it holds right now."""
-    with store.read() as session:
-        rows = session.execute(
-            text("SELECT id, name, filters, created_at, updated_at FROM segment ORDER BY name")
+    with store.sql_read() as session:
+        rows = session.run(
+            "SELECT id, name, filters, created_at, updated_at FROM segment ORDER BY name",
+            times=("created_at", "updated_at"),
         ).all()
     views = []
     for r in rows:
-        created, updated = from_db_time(r[3]), from_db_time(r[4])
-        assert created is not None and updated is not None
-        views.append(_view(store, (int(r[0]), str(r[1]), str(r[2]), created, updated)))
+        assert r[3] is not None and r[4] is not None
+        views.append(_view(store, (int(r[0]), str(r[1]), str(r[2]), r[3], r[4])))
     return views
 
 
@@ -245,7 +257,7 @@ def delete_segment(store: Store, name: str) -> SegmentView:
     keep their recipients and the segment's name."""
     view = get_segment(store, name)
     with store.write() as session:
-        session.execute(text("DELETE FROM segment WHERE id = :i"), {"i": view.id})
+        session.run("DELETE FROM segment WHERE id = :i", {"i": view.id})
     return view
 
 
