@@ -33,28 +33,30 @@ if TYPE_CHECKING:
 PER_STAGE = 60
 
 # How the title names each order of core/sorting.py's "pipeline" list (▲ as sorted, ▼ reversed).
+# Short: the title names the order after the totals, in 80 columns too.
 SORT_LABELS = {
-    "close": ("close date, soonest first", "close date, latest first"),
-    "value": ("value, smallest first", "value, largest first"),
-    "age": ("age, newest first", "age, oldest first"),
-    "name": ("name, A to Z", "name, Z to A"),
+    "close": ("soonest close", "latest close"),
+    "value": ("smallest value", "largest value"),
+    "age": ("newest", "oldest"),
+    "name": ("name A to Z", "name Z to A"),
 }
 
 
 def sort_label(sort: str) -> str:
-    """'value, largest first' for "-value"."""
+    """'largest value' for "-value"."""
     ascending, descending = SORT_LABELS[sort.removeprefix("-")]
     return descending if sort.startswith("-") else ascending
 
 
 def deal_line(deal: DealView) -> Text:
-    """A deal as its column shows it: title, then who and how much."""
+    """A deal as its column shows it: title and who, then how much and by when (what the
+    sorts order by: in a narrow column each line is cut at its end, the figures kept)."""
     from pocketcrm.core.money import format_amount
 
     text = Text(escape(deal.title), style="bold", overflow="ellipsis", no_wrap=True)
-    text.append("\n")
-    text.append(escape(deal.contact_name), style="dim")
     text.append("  ")
+    text.append(escape(deal.contact_name), style="dim")
+    text.append("\n")
     text.append(format_amount(deal.amount_cents, deal.currency))
     if deal.expected_close_on is not None:
         text.append(f"  by {deal.expected_close_on:%d %b}", style="dim")
@@ -220,7 +222,7 @@ class PipelineScreen(CrmScreen):
         title.append(f"   weighted {format_amount(weighted, summary.currency)}", style="dim")
         if summary.other_currencies:
             title.append(f"   (+{summary.other_currencies} in other currencies)", style="dim")
-        title.append(f"   sorted by {sort_label(self.sort)}", style="dim")
+        title.append(f"   by {sort_label(self.sort)}", style="dim")
         self.query_one("#pipeline-title", Static).update(title)
         closed = Text("Last 90 days: ", style="dim")
         closed.append(
