@@ -105,3 +105,35 @@ async def test_pipeline_deals_keep_two_lines_and_cut_with_an_ellipsis(crm_store:
         assert "138,000.00 USD" in shown  # the figures are on a line of their own
         heading = shown.splitlines()[column.region.y]
         assert "QUALIFIED  2" in heading and "…" in heading
+
+
+def test_the_help_names_each_screen_by_its_key() -> None:
+    """The help said 7 Trash, 8 Reminders, 9 Campaigns after the keys had moved on."""
+    from pocketcrm.tui.modals.help import INTRO
+    from pocketcrm.tui.tabs import TABS
+
+    for tab in TABS:
+        assert (f"{tab.key} {tab.label}" if tab.key else tab.label) in INTRO, tab
+    assert "7 Trash" not in INTRO and "8 Reminders" not in INTRO
+
+
+async def test_the_edit_form_opens_on_the_name_not_scrolled_to_more(crm_store: Any) -> None:
+    """The stored contact loads after the form shows; its "More" section (open when the name
+    has parts) scrolled itself into view, so at 80x24 the form showed the custom fields while
+    the cursor sat in the name, out of sight."""
+    from textual.containers import VerticalScroll
+    from textual.widgets import Collapsible, Input
+
+    app = app_for(crm_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert not form.query_one("#more", Collapsible).collapsed  # given and family names
+        name = form.query_one("#name", Input)
+        assert form.focused is name and name.value
+        for _ in range(5):  # the section's own scroll comes a refresh or two later
+            await pilot.pause()
+        assert form.query_one(".form-fields", VerticalScroll).scroll_y == 0
+        assert name.region.height > 0 and name.value in screen_text(app)
