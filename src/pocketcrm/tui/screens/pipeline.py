@@ -394,8 +394,7 @@ class PipelineScreen(CrmScreen):
 
     def action_set_sort(self, sort: str) -> None:
         """Each stage in SORT's order; the cursor stays on its deal."""
-        self.sort = sort
-        self.notify(f"Deals sorted by {sort_label(sort)}.", timeout=2)
+        self.sort = sort  # the title names it once the deals are back
         self.reload()
 
     def palette_commands(self) -> list[PaletteCommand]:
