@@ -137,3 +137,15 @@ async def test_the_edit_form_opens_on_the_name_not_scrolled_to_more(crm_store: A
             await pilot.pause()
         assert form.query_one(".form-fields", VerticalScroll).scroll_y == 0
         assert name.region.height > 0 and name.value in screen_text(app)
+
+
+async def test_the_welcome_offers_no_clear_key(empty_store: Any) -> None:
+    """On an empty database the footer offered "esc Clear" beside the welcome: there is no
+    search or filter to clear there (the key did nothing)."""
+    from pocketcrm.tui.textual_internals import FooterKey
+
+    app = app_for(empty_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = {str(key.description) for key in app.screen.query_one(KeyFooter).query(FooterKey)}
+        assert "Demo" in shown and "New" in shown and "Clear" not in shown

@@ -148,7 +148,11 @@ class KeyFooter(Footer):
                 yield from keys[split:]
 
     async def _refresh_if_changed(self) -> None:
-        if self._bindings_ready and self.is_attached and self._wanted() != self._shown:
+        # Not under a modal: the screen's keys are not active there, and its footer lost a
+        # line or not depending on timing (the pipeline under the reopen picker, at 80x24).
+        if not (self._bindings_ready and self.is_attached and self.screen.is_current):
+            return
+        if self._wanted() != self._shown:
             await self.recompose()
 
     def bindings_changed(self, screen: Screen[object]) -> None:
