@@ -149,3 +149,19 @@ async def test_the_welcome_offers_no_clear_key(empty_store: Any) -> None:
         await settle(pilot)
         shown = {str(key.description) for key in app.screen.query_one(KeyFooter).query(FooterKey)}
         assert "Demo" in shown and "New" in shown and "Clear" not in shown
+
+
+async def test_the_next_follow_up_keeps_its_time_at_80_columns(crm_store: Any) -> None:
+    """At 80x24 "Tue 15 Dec 10:00" showed as "Tue 15 Dec 10…": the time was lost."""
+    from datetime import timedelta
+
+    from pocketcrm.core.services.activity import schedule_follow_up
+    from pocketcrm.tui import format as fmt
+
+    due = NOW + timedelta(days=25)
+    schedule_follow_up(crm_store, "Ben Okafor", due, note="Samples")
+    app = app_for(crm_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = fmt.due(due)
+        assert len(text) == 16 and text in screen_text(app)  # "Tue 15 Dec 10:00"

@@ -71,9 +71,9 @@ CONTACT_COLUMNS = [
     Column("name", "Name", 16, lambda r: r.display_name, grow=3),
     Column("company", "Company", 12, lambda r: r.company, grow=2),
     Column("stage", "Stage", 9, lambda r: r.stage.replace("_", " "), grow=1),  # past customer
-    Column("tags", "Tags", 8, lambda r: " ".join(r.tags), grow=1),
+    Column("tags", "Tags", 6, lambda r: " ".join(r.tags), grow=1),
     Column("last", "Last contact", 12, lambda r: fmt.ago(r.last_contact_at)),
-    Column("next", "Next follow-up", 14, _next_follow_up, grow=1),
+    Column("next", "Next follow-up", 16, _next_follow_up, grow=1),  # "Tue 15 Dec 10:00"
 ]
 
 
