@@ -6,7 +6,7 @@ company list sorts in SQL on both backends; the others after their service."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -15,7 +15,15 @@ from pocketcrm.core.errors import Invalid
 from pocketcrm.core.services.companies import CompanyInput, create_company, list_companies
 from pocketcrm.core.services.contacts import ContactInput, create_contact
 from pocketcrm.core.services.trash import list_trash, trash_contact
-from pocketcrm.core.sorting import LISTS, order_sql, sort_rows, sortable
+from pocketcrm.core.sorting import (
+    CYCLES,
+    LISTS,
+    next_sort,
+    order_sql,
+    reversed_sort,
+    sort_rows,
+    sortable,
+)
 
 
 @dataclass(frozen=True)
@@ -112,3 +120,67 @@ def test_the_trash_sorted_as_the_service_lists_it(store: Any) -> None:
         trash_contact(store, f"#{created.id}")
     found = [item.label for item in sort_rows(list_trash(store), "trash", "label")]
     assert found == ["ann Lee", "Bea Fox", "Cy Ray"]
+
+
+@dataclass(frozen=True)
+class Deal:
+    title: str
+    amount_cents: int
+    expected_close_on: date | None
+    created_at: datetime
+
+
+DEALS = [
+    Deal("Chairs", 4800, date(2026, 12, 20), datetime(2026, 6, 1, tzinfo=UTC)),
+    Deal("desks", 120000, None, datetime(2026, 1, 1, tzinfo=UTC)),
+    Deal("Ämter", 900, date(2026, 12, 5), datetime(2026, 11, 1, tzinfo=UTC)),
+]
+
+
+def titles(rows: list[Deal]) -> list[str]:
+    return [row.title for row in rows]
+
+
+def test_pipeline_deals_sort_by_close_value_age_and_name() -> None:
+    assert titles(sort_rows(DEALS, "pipeline", "close")) == ["Ämter", "Chairs", "desks"]
+    assert titles(sort_rows(DEALS, "pipeline", "-close")) == ["Chairs", "Ämter", "desks"]
+    assert titles(sort_rows(DEALS, "pipeline", "-value")) == ["desks", "Chairs", "Ämter"]
+    assert titles(sort_rows(DEALS, "pipeline", "-age")) == ["desks", "Chairs", "Ämter"]  # oldest
+    assert titles(sort_rows(DEALS, "pipeline", "age")) == ["Ämter", "Chairs", "desks"]
+    assert titles(sort_rows(DEALS, "pipeline", "name")) == ["Ämter", "Chairs", "desks"]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    id: int
+    due_at: datetime | date
+    contact_name: str
+    owner: str
+
+
+def test_agenda_sorts_by_due_with_all_day_items_at_the_start_of_their_day() -> None:
+    rows = [
+        FollowUp(1, datetime(2026, 12, 5, 9, 0, tzinfo=UTC), "Zoë", "sam"),
+        FollowUp(2, date(2026, 12, 5), "anna", ""),
+        FollowUp(3, datetime(2026, 12, 4, 17, 0, tzinfo=UTC), "Bo", "Alex"),
+    ]
+    assert [r.id for r in sort_rows(rows, "agenda", "due")] == [3, 2, 1]
+    assert [r.id for r in sort_rows(rows, "agenda", "-due")] == [1, 2, 3]
+    assert [r.id for r in sort_rows(rows, "agenda", "contact")] == [2, 3, 1]
+    assert [r.id for r in sort_rows(rows, "agenda", "-owner")] == [1, 3, 2]  # no owner: last
+
+
+def test_the_sort_key_steps_through_each_lists_orders_and_reverses() -> None:
+    assert next_sort("pipeline", "close") == "-value"
+    assert next_sort("pipeline", "value") == "-age"  # a reversed order counts as its column
+    assert next_sort("pipeline", "name") == "close"  # round again
+    assert next_sort("agenda", "") == "due"
+    assert next_sort("dupes", "-score") == "left"
+    assert next_sort("dupes", "right") == "-score"  # a header's column not in the cycle
+    assert (reversed_sort("value"), reversed_sort("-value"), reversed_sort("")) == (
+        "-value",
+        "value",
+        "",
+    )
+    for name, cycle in CYCLES.items():
+        assert all(sortable(name, sort.removeprefix("-")) for sort in cycle)

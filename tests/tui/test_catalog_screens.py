@@ -4,6 +4,7 @@ everything saved is read back through the core's services."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual.widgets import TabbedContent, TextArea
@@ -170,7 +171,45 @@ async def test_company_card_shows_its_deals_and_billing(crm_store: Any) -> None:
         table = app.screen.query_one("#company-billing", VirtualTable)
         billed = [table.row_at(i) for i in range(table.total)]
         history = billing.company_billing_history(crm_store, "Harbor Lights Ltd")
-        assert billed == history[::-1] and number in shown
+        assert billed == history[::-1]
+        await pilot.press("left")  # the tabs below the people wrap round: billing
+        await settle(pilot)
+        assert number in screen_text(app)
+
+
+async def test_company_card_at_80x24_shows_rows_of_every_list(crm_store: Any) -> None:
+    """Stacked, the four lists left the deals no row at 80x24; the tabs below the people
+    give each of interactions, deals and billing the room (→ and ← switch, focus follows)."""
+    from textual.widgets import TabbedContent
+
+    from pocketcrm.tui.widgets.virtual_table import VirtualTable
+
+    number = bill_harbor(crm_store)
+    app = app_for(crm_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_harbor(pilot)
+        people = app.screen.query_one("#company-people", VirtualTable)
+        assert people.total >= 1 and people.scrollable_content_region.height >= 3
+        tabs = app.screen.query_one("#company-tabs", TabbedContent)
+        assert tabs.active == "company-tab-timeline"
+        assert "Latest interactions (11)  Deals (2)  Billing (3)" in screen_text(app)
+        await pilot.press("right")
+        await settle(pilot)
+        deals_table = app.screen.query_one("#company-deals", VirtualTable)
+        assert tabs.active == "company-tab-deals"
+        assert deals_table.scrollable_content_region.height >= 4  # header and 3 rows at least
+        shown = screen_text(app)
+        assert "Ovens" in shown and "Flour contract" in shown
+        await pilot.press("tab", "tab")  # into the tabs, then their list
+        await settle(pilot)
+        assert app.screen.focused is deals_table
+        await pilot.press("right")
+        await settle(pilot)
+        assert tabs.active == "company-tab-billing" and number in screen_text(app)
+        assert app.screen.focused is app.screen.query_one("#company-billing", VirtualTable)
+        await pilot.press("right")  # round again
+        await settle(pilot)
+        assert tabs.active == "company-tab-timeline"
 
 
 async def test_card_makes_a_quote_from_lines_and_shows_the_sales(crm_store: Any) -> None:
@@ -203,11 +242,24 @@ async def test_card_makes_a_quote_from_lines_and_shows_the_sales(crm_store: Any)
         )
 
 
+def harbor_tab(key: str) -> Callable[[Any], Awaitable[None]]:
+    """Open Harbor Lights' card and switch its tabs with KEY (→ deals, ← billing)."""
+
+    async def run(pilot: Any) -> None:
+        await open_harbor(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+
+    return run
+
+
 def test_company_card_with_deals_and_billing_80x24(snap_compare: Any, crm_store: Any) -> None:
     bill_harbor(crm_store)
-    assert snap_compare(app_for(crm_store), terminal_size=(80, 24), run_before=open_harbor)
+    run = harbor_tab("right")  # the deals
+    assert snap_compare(app_for(crm_store), terminal_size=(80, 24), run_before=run)
 
 
 def test_company_card_with_deals_and_billing_120x40(snap_compare: Any, crm_store: Any) -> None:
     bill_harbor(crm_store)
-    assert snap_compare(app_for(crm_store), terminal_size=(120, 40), run_before=open_harbor)
+    run = harbor_tab("left")  # the billing
+    assert snap_compare(app_for(crm_store), terminal_size=(120, 40), run_before=run)

@@ -8,6 +8,10 @@ here, after the service; a paged list sorts in its SQL (companies: `order_sql`).
 The same rules everywhere: text compares accent- and case-folded (core/folding.py), an empty
 value (None, "") sorts last in either direction, and equal values keep the service's own order
 (the sort is stable), so a second click reverses the column without shuffling the ties.
+
+The lists that are not plain tables (the pipeline's stage columns, the agenda's sections,
+the duplicate pairs) are sorted the same way, within each column or section, and also by a
+key that steps through CYCLES (`next_sort`) and one that reverses (`reversed_sort`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, TypeVar
 
+from pocketcrm.core.dates.due import due_start
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.folding import fold
 from pocketcrm.core.sla import PRIORITIES
@@ -33,6 +38,12 @@ def _rank(order: tuple[str, ...], field: str) -> Key:
 
 def _by(*fields: str) -> dict[str, Key]:
     return {field: attrgetter(field) for field in fields}
+
+
+def _age(row: Any) -> float:
+    """How long ago a deal was opened, as a number that grows with age (oldest last)."""
+    created: datetime = row.created_at
+    return -created.timestamp()
 
 
 # Per list: the column's name (as the interface names its columns) -> the value it sorts by.
@@ -79,6 +90,33 @@ LISTS: dict[str, dict[str, Key]] = {
         "source": attrgetter("source"),
         "undone": attrgetter("undone_at"),
     },
+    # Within each stage column of the pipeline (value in cents: currencies are not converted).
+    "pipeline": {
+        "value": attrgetter("amount_cents"),
+        "close": attrgetter("expected_close_on"),
+        "age": _age,
+        "name": attrgetter("title"),
+    },
+    # Within each of the agenda's sections (overdue, today, upcoming): an all-day follow-up
+    # at the start of its day, as the agenda itself orders them.
+    "agenda": {
+        "due": lambda f: due_start(f.due_at),
+        "contact": attrgetter("contact_name"),
+        "owner": attrgetter("owner"),
+    },
+    "dupes": {
+        "score": attrgetter("score"),
+        "left": lambda p: p.a.display_name,
+        "right": lambda p: p.b.display_name,
+    },
+}
+
+# The orders a sort key steps through, each in the direction one looks at first: the deals
+# closing soonest, then the biggest, the oldest; the most certain pair first.
+CYCLES: dict[str, tuple[str, ...]] = {
+    "pipeline": ("close", "-value", "-age", "name"),
+    "agenda": ("due", "contact", "owner"),
+    "dupes": ("-score", "left"),
 }
 
 
@@ -89,6 +127,22 @@ def parse(sort: str, known: Iterable[str]) -> tuple[str, bool]:
     if column not in names:
         raise Invalid("sort", f"unknown column {column!r}; one of: {', '.join(names)}")
     return column, reverse
+
+
+def next_sort(list_name: str, sort: str) -> str:
+    """The order after SORT in the list's CYCLES (reversed or not, SORT's column counts)."""
+    cycle = CYCLES[list_name]
+    columns = [entry.removeprefix("-") for entry in cycle]
+    column = sort.removeprefix("-")
+    at = columns.index(column) if column in columns else -1
+    return cycle[(at + 1) % len(cycle)]
+
+
+def reversed_sort(sort: str) -> str:
+    """SORT the other way round ("value" <-> "-value"); "" (the service's order) stays."""
+    if not sort:
+        return ""
+    return sort.removeprefix("-") if sort.startswith("-") else f"-{sort}"
 
 
 def sortable(rows: str, column: str) -> bool:

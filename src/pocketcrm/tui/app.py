@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
@@ -218,6 +218,18 @@ class PocketCRM(App[int]):
         self._undo: tuple[str, Callable[[], str]] | None = None
         self._busy: set[Worker[None]] = set()
         self._busy_timer: Timer | None = None
+        self.closing = False  # exit() was called: input still on its way is dropped
+
+    def exit(self, result: int | None = None, return_code: int = 0, message: Any = None) -> None:
+        """Quit. Keys typed right after q are dropped: q then e opened a form while the app
+        closed, its mount failed, and pocketcrm ended with status 1 and a traceback."""
+        self.closing = True
+        super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.closing and isinstance(event, events.Key | events.MouseEvent):
+            return
+        await super().on_event(event)
 
     # -- the store --------------------------------------------------------------------------
 

@@ -79,10 +79,10 @@ class FormModal(ModalScreen[R]):
         yield widget
         yield Static(hint, id=f"{name}-error", classes="field-error" if not hint else "field-hint")
 
-    def buttons(self, save: str = "Save") -> ComposeResult:
+    def buttons(self, save: str = "Save", close: str = "Cancel") -> ComposeResult:
         with Horizontal(classes="form-buttons"):
             yield Button(save, variant="primary", id="save", compact=True)
-            yield Button("Cancel", id="cancel", compact=True)
+            yield Button(close, id="cancel", compact=True)
         yield Static("", id="form-error", classes="field-error")
 
     def value(self, widget_id: str) -> str:

@@ -178,7 +178,8 @@ class CancelInvoiceForm(FormModal[Any]):
             yield from self.field(
                 "reason", "Why", Input(id="reason", placeholder="order withdrawn", compact=True)
             )
-            yield from self.buttons("Cancel it")
+            # Not "Cancel it" beside "Cancel": which one cancels the invoice?
+            yield from self.buttons("Cancel the invoice", close="Keep it")
         yield KeyFooter()
 
     def on_mount(self) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, Collapsible, Input, Select, Static, TextArea
@@ -151,6 +152,7 @@ class ContactForm(FormModal[int]):
         self.card: ContactCard | None = None
         self.duplicates_seen = False
         self.suppressed_confirmed: frozenset[str] = frozenset()
+        self.opened_by_fill = False  # "More" opened as the stored contact loaded
 
     def compose(self) -> ComposeResult:
         stages = self.settings.stages
@@ -356,6 +358,19 @@ class ContactForm(FormModal[int]):
             self.query_one(f"#{widget_id}", Checkbox).value = getattr(card, column)
         shown = [*values.values(), card.photo, card.custom, card.do_not_contact, card.email_opt_out]
         self.query_one("#more", Collapsible).collapsed = not any(shown)
+        self.opened_by_fill = any(shown)
+
+    @on(Collapsible.Expanded, "#more")
+    def _more_expanded(self) -> None:
+        """Opened by fill_more, "More" scrolls itself into view after the next refresh and
+        hid the name, where the cursor is: back to the top once it has."""
+        if not self.opened_by_fill:
+            return  # opened by hand: showing it is right
+        self.opened_by_fill = False
+        fields = self.query_one(".form-fields", VerticalScroll)
+        self.call_after_refresh(
+            lambda: self.call_after_refresh(lambda: fields.scroll_home(animate=False))
+        )
 
     # -- saving -----------------------------------------------------------------------------
 

@@ -13,17 +13,19 @@ from textual.widgets import Static
 
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 
+# Each screen by its key and its tab's name (tests/tui/test_trial_fixes.py checks them
+# against tui/tabs.py: the help once named 7 Trash and 8 Reminders after the keys moved on).
 INTRO = (
     "pocketcrm keeps one index card per person. 1 Contacts lists everyone (type / to search as "
     "you type, F to filter, s to sort); Enter opens the card with every call, meeting and note; "
     "← → flip to the neighbouring cards. 2 Agenda shows what is overdue, due today and coming "
-    "up. 3 Companies and 4 Report show the organisations and the figures. 5 Duplicates lists "
-    "likely duplicate contacts to merge, and 6 Pipeline shows the open deals by stage. 7 Trash "
-    "brings back what was deleted, 8 Reminders says whether reminders run, 9 Campaigns mails a "
-    "segment, 0 Import previews and imports a file (and undoes an import). What "
-    "the screen underneath can do is also in the command palette (ctrl+p), with the screen "
-    "switches and help. Changes made elsewhere (cron reminders, one-line commands) show up here "
-    "within two seconds."
+    "up. 3 Companies and 4 Report show the organisations and the figures. 5 Dupes lists "
+    "likely duplicate contacts to merge, 6 Pipeline shows the open deals by stage, 7 Cases the "
+    "support queue, 8 Products the catalogue; 9 Campaigns mails a segment and 0 Import "
+    "previews and imports a file (and undoes an import). The Trash (restore what was deleted), "
+    "the Reminders' status and the Users are in the command palette (ctrl+p), with what the "
+    "screen underneath can do, the screen switches and help. Changes made elsewhere (cron "
+    "reminders, one-line commands) show up here within two seconds."
 )
 
 

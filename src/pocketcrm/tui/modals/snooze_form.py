@@ -26,11 +26,10 @@ class SnoozeForm(WhenForm):
 
     def compose(self) -> ComposeResult:
         f = self.follow_up
+        due = fmt.due(f.due_at, all_day=f.all_day)  # "3d overdue" says it alone ("due 3d overdue")
         with Vertical(classes="form-box"):
             yield Static(f"Snooze: {f.contact_name}", classes="form-title")
-            yield Static(
-                f"due {fmt.due(f.due_at, all_day=f.all_day)}  {f.note}", classes="field-hint"
-            )
+            yield Static(f"{due if f.overdue else f'due {due}'}  {f.note}", classes="field-hint")
             yield from self.field(
                 "when",
                 "Until",

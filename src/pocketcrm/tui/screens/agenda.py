@@ -2,7 +2,9 @@
 
 Under the follow-ups, "Drifting out of touch": contacts past the interval of their cadence
 (services.cadence.drifting, the list `pocketcrm agenda` prints), most overdue first. Tab moves
-between the two lists; Enter opens the card and l logs a call in either.
+between the two lists; Enter opens the card and l logs a call in either. The follow-ups sort
+within each section by due date, contact or owner (core/sorting.py): `s` steps through them,
+`S` reverses, a click on the column's header too; the header marks the order (▲ ▼).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from pocketcrm.core.services.cadence import Drift
 
 WINDOWS = {"week": "the next 7 days", "all": "everything open"}
+# How the title names the orders of core/sorting.py's "agenda" list.
+SORT_LABELS = {"due": "due date", "contact": "contact", "owner": "owner"}
 # The agenda shows the earliest 500 (the CLI lists every one): building 36,000 rows on the
 # 100,000-contact bench took seconds before the screen showed.
 AGENDA_LIMIT = 500
@@ -127,6 +131,16 @@ class AgendaScreen(CrmScreen):
             tooltip="Move between the follow-ups and who is drifting out of touch",
         ),
         Binding(
+            "s",
+            "sort",
+            "Sort",
+            id="agenda-sort",
+            tooltip="Sort each section by due date, contact or owner",
+        ),
+        Binding(
+            "S", "reverse", "Reverse", id="agenda-reverse", show=False, tooltip="Reverse the sort"
+        ),
+        Binding(
             "w",
             "window",
             "Week/all",
@@ -139,6 +153,7 @@ class AgendaScreen(CrmScreen):
         super().__init__(id="agenda")
         self.window = "week"
         self.rows: list[Any] = []
+        self.views: tuple[list[FollowUpView], bool] = ([], False)  # as found; more than shown
         self.drifts: list[Drift] = []
         self.follow_up_count: tuple[int, int | None] = (0, 0)  # (open, overdue; None: not counted)
 
@@ -165,13 +180,17 @@ class AgendaScreen(CrmScreen):
         return self.query_one("#drift-list", VirtualTable)
 
     def on_mount(self) -> None:
+        self.table.mark_sorted("due")
         self.table.focus()
         self._title()
         self._show_drifts()
 
     def _title(self) -> None:
+        sort = self.table.sort
+        order = SORT_LABELS.get(sort.removeprefix("-"), "due date")
+        reverse = ", reversed" if sort.startswith("-") else ""
         self.query_one("#agenda-title", Static).update(
-            f"Follow-ups: {WINDOWS[self.window]}  (w switches)"
+            f"Follow-ups: {WINDOWS[self.window]}  (w switches)  ·  by {order}{reverse} (s)"
         )
 
     def reload(self) -> None:
@@ -182,7 +201,7 @@ class AgendaScreen(CrmScreen):
         window = self.window
         keep = self.table.current
 
-        def job() -> tuple[list[Any], tuple[int, int | None], list[Drift]]:
+        def job() -> tuple[list[FollowUpView], bool, tuple[int, int | None], list[Drift]]:
             from pocketcrm.core.services.activity import agenda, agenda_size
             from pocketcrm.core.services.cadence import drifting
 
@@ -191,18 +210,14 @@ class AgendaScreen(CrmScreen):
             counts: tuple[int, int | None] = (len(views), sum(1 for v in views if v.overdue))
             if more:  # how many in all (the top bar says how many are overdue)
                 counts = (agenda_size(store, window), None)
-            return sections(views, more), counts, drifting(store)
+            return views, more, counts, drifting(store)
 
-        def done(result: tuple[list[Any], tuple[int, int | None], list[Drift]]) -> None:
-            rows, counts, drifts = result
-            self.rows = rows
-            cursor = self.table.cursor
-            if keep is not None and not isinstance(keep, Section):
-                for index, row in enumerate(self.rows):
-                    if getattr(row, "id", None) == keep.id:
-                        cursor = index
-                        break
-            self.table.set_rows(self.rows, cursor=cursor)
+        def done(
+            result: tuple[list[FollowUpView], bool, tuple[int, int | None], list[Drift]],
+        ) -> None:
+            views, more, counts, drifts = result
+            self.views = (views, more)
+            self._show_rows(keep)
             self.follow_up_count = counts
             self.drifts = drifts
             self._show_drifts(keep_drift)
@@ -210,6 +225,20 @@ class AgendaScreen(CrmScreen):
 
         keep_drift = self.drift_table.current
         self.background(job, done, group="agenda", exclusive=True)
+
+    def _show_rows(self, keep: Any) -> None:
+        """The follow-ups in sections, each in the header's order; the cursor stays on KEEP."""
+        from pocketcrm.core.sorting import sort_rows
+
+        views, more = self.views
+        self.rows = sections(sort_rows(views, "agenda", self.table.sort), more)
+        cursor = self.table.cursor
+        if keep is not None and not isinstance(keep, Section):
+            for index, row in enumerate(self.rows):
+                if getattr(row, "id", None) == keep.id:
+                    cursor = index
+                    break
+        self.table.set_rows(self.rows, cursor=cursor)
 
     def _show_drifts(self, keep: Drift | None = None) -> None:
         """The drifting section, shown only when someone is drifting."""
@@ -334,6 +363,34 @@ class AgendaScreen(CrmScreen):
         if view is not None:
             flows.log_interaction(self, view.contact_id, view.contact_name)
 
+    def action_sort(self) -> None:
+        from pocketcrm.core.sorting import next_sort
+
+        self.action_set_sort(next_sort("agenda", self.table.sort))
+
+    def action_reverse(self) -> None:
+        from pocketcrm.core.sorting import reversed_sort
+
+        self.action_set_sort(reversed_sort(self.table.sort))
+
+    def action_set_sort(self, sort: str) -> None:
+        """Each section in SORT's order (core/sorting.py); the cursor stays on its row."""
+        self.table.mark_sorted(sort.removeprefix("-"), reverse=sort.startswith("-"))
+        self._resorted()
+
+    @on(VirtualTable.HeaderClicked, "#agenda-list")
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        from pocketcrm.core.sorting import sortable
+
+        if sortable("agenda", event.column):
+            self.table.sort_toggled(event.column)
+            self._resorted()
+
+    def _resorted(self) -> None:
+        self._title()
+        self._show_rows(self.table.current)
+        self._show_status()
+
     def action_window(self) -> None:
         self.action_set_window("all" if self.window == "week" else "week")
 
@@ -354,4 +411,10 @@ class AgendaScreen(CrmScreen):
                 "Agenda: this week", "Overdue, today and the next 7 days", "set_window('week')"
             ),
             PaletteCommand("Agenda: everything open", "Every open follow-up", "set_window('all')"),
+            *(
+                PaletteCommand(
+                    f"Agenda: sort by {label}", "Order each section", f"set_sort({column!r})"
+                )
+                for column, label in SORT_LABELS.items()
+            ),
         ]

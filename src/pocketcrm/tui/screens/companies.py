@@ -1,4 +1,9 @@
-"""Companies: the list (paged like the contacts) and each company's card with its people."""
+"""Companies: the list (paged like the contacts) and each company's card with its people.
+
+The card shows its people above and, below them, one of three tabs (latest interactions,
+deals, billing) with their counts: stacked, four lists left the deals no row at 80x24. ← →
+or a click on a tab switches them.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from pocketcrm import humanize
 from pocketcrm.core.text import escape
@@ -320,6 +325,31 @@ class CompanyScreen(CrmScreen):
         Binding(
             "d", "delete", "Delete", id="company-delete", tooltip="Move the company to the trash"
         ),
+        Binding(
+            "right",
+            "section(1)",
+            "Interactions/deals/billing",
+            id="company-section-next",
+            key_display="←→",
+            priority=True,  # before the lists' sideways scroll, which has nothing to scroll
+            tooltip="Show the next of the latest interactions, the deals and the billing",
+        ),
+        Binding(
+            "left",
+            "section(-1)",
+            "Previous tab",
+            id="company-section-back",
+            show=False,
+            priority=True,
+            tooltip="Show the previous of the latest interactions, the deals and the billing",
+        ),
+    ]
+
+    MOVE_KEYS: ClassVar[list[tuple[str, str]]] = [
+        ("↑ ↓ j k", "move in a list"),
+        ("pgup pgdn", "a page at a time"),
+        ("home end g G", "first, last row"),
+        ("tab", "from the people to the tabs below and their list"),
     ]
 
     def focus_owner(self) -> str | None:
@@ -339,19 +369,19 @@ class CompanyScreen(CrmScreen):
             with Vertical(id="company-people-pane"):
                 yield Static("People", id="company-people-title", classes="pane-title")
                 yield VirtualTable(PEOPLE_COLUMNS, id="company-people", empty_text="No people yet.")
-            with Vertical(id="company-timeline-pane"):
-                yield Static("Latest interactions", classes="pane-title")
-                yield VirtualTable(
-                    COMPANY_TIMELINE_COLUMNS,
-                    id="company-timeline",
-                    empty_text="Nothing logged yet.",
-                )
-                yield Static("Deals", id="company-deals-title", classes="pane-title")
-                yield VirtualTable(DEAL_COLUMNS, id="company-deals", empty_text="No deals yet.")
-                yield Static("Billing", classes="pane-title")
-                yield VirtualTable(
-                    BILLING_COLUMNS, id="company-billing", empty_text="Nothing billed yet."
-                )
+            with TabbedContent(id="company-tabs"):
+                with TabPane("Latest interactions", id="company-tab-timeline"):
+                    yield VirtualTable(
+                        COMPANY_TIMELINE_COLUMNS,
+                        id="company-timeline",
+                        empty_text="Nothing logged yet.",
+                    )
+                with TabPane("Deals", id="company-tab-deals"):
+                    yield VirtualTable(DEAL_COLUMNS, id="company-deals", empty_text="No deals yet.")
+                with TabPane("Billing", id="company-tab-billing"):
+                    yield VirtualTable(
+                        BILLING_COLUMNS, id="company-billing", empty_text="Nothing billed yet."
+                    )
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -377,9 +407,14 @@ class CompanyScreen(CrmScreen):
             company, billing, money = found
             self.company = company
             self.query_one("#company-money", Static).update(money_line(money))
-            self.query_one("#company-deals-title", Static).update(
-                f"Deals ({fmt.number(len(money.deals))})"
-            )
+            tabs = self.query_one("#company-tabs", TabbedContent)
+            counts = {
+                "timeline": ("Latest interactions", len(company.interactions)),
+                "deals": ("Deals", len(money.deals)),
+                "billing": ("Billing", len(billing)),
+            }
+            for tab, (title, count) in counts.items():
+                tabs.get_tab(f"company-tab-{tab}").label = f"{title} ({fmt.number(count)})"
             self.query_one("#company-deals", VirtualTable).set_rows(list(money.deals))
             self.focus_moved()
             self.query_one("#company-billing", VirtualTable).set_rows(billing[::-1])
@@ -395,6 +430,16 @@ class CompanyScreen(CrmScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_section(self, step: int) -> None:
+        """The tab STEP away below the people; its list takes the focus if the focus was in
+        the tabs."""
+        tabs = self.query_one("#company-tabs", TabbedContent)
+        ids = ["company-tab-timeline", "company-tab-deals", "company-tab-billing"]
+        inside = self.focused is not None and tabs in self.focused.ancestors
+        tabs.active = ids[(ids.index(tabs.active) + step) % len(ids)]
+        if inside:
+            self.call_after_refresh(lambda: self.query_one(f"#{tabs.active} VirtualTable").focus())
 
     def action_edit(self) -> None:
         flows.edit_company(self, self.company_id)

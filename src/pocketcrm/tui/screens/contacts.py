@@ -70,10 +70,10 @@ def _next_follow_up(row: ContactRow) -> Cell:
 CONTACT_COLUMNS = [
     Column("name", "Name", 16, lambda r: r.display_name, grow=3),
     Column("company", "Company", 12, lambda r: r.company, grow=2),
-    Column("stage", "Stage", 9, lambda r: r.stage.replace("_", " ")),
-    Column("tags", "Tags", 8, lambda r: " ".join(r.tags), grow=1),
+    Column("stage", "Stage", 9, lambda r: r.stage.replace("_", " "), grow=1),  # past customer
+    Column("tags", "Tags", 6, lambda r: " ".join(r.tags), grow=1),
     Column("last", "Last contact", 12, lambda r: fmt.ago(r.last_contact_at)),
-    Column("next", "Next follow-up", 14, _next_follow_up, grow=1),
+    Column("next", "Next follow-up", 16, _next_follow_up, grow=1),  # "Tue 15 Dec 10:00"
 ]
 
 
@@ -516,6 +516,7 @@ class ContactsScreen(CrmScreen):
         if action == "demo":
             return self.database_empty
         needs_contacts = {"edit", "log", "follow_up", "delete", "open", "search", "sort", "filter"}
+        needs_contacts.add("clear")  # the welcome has no search or filter to clear
         return not (self.database_empty and action in needs_contacts)
 
     def palette_commands(self) -> list[PaletteCommand]:

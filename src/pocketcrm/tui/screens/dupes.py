@@ -5,7 +5,8 @@ email, same phone, close name, same company). ← keeps the left card and merges
 into it, → the other way round; both ask first. A merge is undone with u (the app's undo, as
 for a delete) or U (the last merge not yet undone, even one made by `pocketcrm merge`).
 Skipping a pair hides it until the screen's list is reloaded from scratch (r): the database
-has no "not a duplicate" mark, so nothing about a skip is saved.
+has no "not a duplicate" mark, so nothing about a skip is saved. `o` orders the pairs by
+score or name (core/sorting.py; `s` is skip here), `O` reverses, a click on a header too.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from textual.widgets import Static
 from pocketcrm import humanize
 from pocketcrm.core.text import escape
 from pocketcrm.tui import format as fmt
-from pocketcrm.tui.screens.base import CrmScreen
+from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
 from pocketcrm.tui.screens.card import card_details, card_head
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 from pocketcrm.tui.widgets.top_bar import TopBar
@@ -33,6 +34,15 @@ if TYPE_CHECKING:
     from pocketcrm.core.services.dupes import DuplicatePair
 
 PAIR_LIMIT = 200  # the most certain pairs; `pocketcrm dupes --limit` shows more
+# How the title names the orders of core/sorting.py's "dupes" list.
+SORT_LABELS = {
+    "-score": "most certain first",
+    "score": "least certain first",
+    "left": "by left name",
+    "-left": "by left name, Z to A",
+    "right": "by right name",
+    "-right": "by right name, Z to A",
+}
 KEEP = Binding.Group("Keep", compact=True)
 
 
@@ -95,6 +105,10 @@ class DuplicatesScreen(CrmScreen):
         ),
         Binding("s", "skip", "Skip", id="dupes-skip", tooltip="Not a duplicate: hide this pair"),
         Binding("U", "undo_merge", "Undo merge", id="dupes-undo", tooltip="Undo the last merge"),
+        Binding("o", "sort", "Order", id="dupes-sort", tooltip="Order the pairs by score or name"),
+        Binding(
+            "O", "reverse", "Reverse", id="dupes-reverse", show=False, tooltip="Reverse the order"
+        ),
         Binding(
             "r", "rescan", "Rescan", id="dupes-rescan", tooltip="Look again, skipped pairs too"
         ),
@@ -102,7 +116,8 @@ class DuplicatesScreen(CrmScreen):
 
     def __init__(self) -> None:
         super().__init__(id="dupes")
-        self.pairs: list[DuplicatePair] = []
+        self.found: list[DuplicatePair] = []  # in the service's order, most certain first
+        self.pairs: list[DuplicatePair] = []  # shown: not skipped, in the header's order
         self.skipped: set[tuple[int, int]] = set()
         self.scanning = False
 
@@ -129,6 +144,7 @@ class DuplicatesScreen(CrmScreen):
         return self.query_one("#dupe-list", VirtualTable)
 
     def on_mount(self) -> None:
+        self.table.mark_sorted("score", reverse=True)
         self.table.focus()
         self.query_one("#dupe-cards").display = False
         for pane in self.query(".dupe-card"):
@@ -151,7 +167,8 @@ class DuplicatesScreen(CrmScreen):
 
         def done(pairs: list[DuplicatePair]) -> None:
             self.scanning = False
-            self.pairs = [p for p in pairs if (p.a.id, p.b.id) not in self.skipped]
+            self.found = pairs
+            self._order()
             cursor = self.table.cursor
             if keep is not None:
                 keys = [(p.a.id, p.b.id) for p in self.pairs]
@@ -161,14 +178,22 @@ class DuplicatesScreen(CrmScreen):
 
         self.background(job, done, group="dupes", exclusive=True)
 
+    def _order(self) -> None:
+        from pocketcrm.core.sorting import sort_rows
+
+        shown = [p for p in self.found if (p.a.id, p.b.id) not in self.skipped]
+        self.pairs = sort_rows(shown, "dupes", self.table.sort)
+
     def _show_pairs(self, cursor: int) -> None:
         pairs = self.pairs
         self.table.set_rows(pairs, cursor=min(cursor, max(0, len(pairs) - 1)))
         skipped = (
             f", {fmt.number(len(self.skipped))} skipped (r shows them)" if self.skipped else ""
         )
+        sort = self.table.sort
+        order = SORT_LABELS.get(sort, "most certain first")
         self.query_one("#dupes-title", Static).update(
-            f"Likely duplicates ({fmt.number(len(pairs))}){skipped}"
+            f"Likely duplicates ({fmt.number(len(pairs))}){skipped}  ·  {order} (o)"
         )
         self.query_one("#dupe-cards").display = bool(pairs)
         self.refresh_bindings()
@@ -289,8 +314,38 @@ class DuplicatesScreen(CrmScreen):
         if pair is None:
             return
         self.skipped.add((pair.a.id, pair.b.id))
-        self.pairs = [p for p in self.pairs if p is not pair]
+        self._order()
         self._show_pairs(self.table.cursor)
+
+    def action_sort(self) -> None:
+        from pocketcrm.core.sorting import next_sort
+
+        self.action_set_sort(next_sort("dupes", self.table.sort))
+
+    def action_reverse(self) -> None:
+        from pocketcrm.core.sorting import reversed_sort
+
+        self.action_set_sort(reversed_sort(self.table.sort))
+
+    def action_set_sort(self, sort: str) -> None:
+        """The pairs in SORT's order (core/sorting.py); the cursor stays on its pair."""
+        self.table.mark_sorted(sort.removeprefix("-"), reverse=sort.startswith("-"))
+        self._resorted()
+
+    @on(VirtualTable.HeaderClicked, "#dupe-list")
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        from pocketcrm.core.sorting import sortable
+
+        if sortable("dupes", event.column):
+            self.table.sort_toggled(event.column)
+            self._resorted()
+
+    def _resorted(self) -> None:
+        keep = self.current_pair()
+        self._order()
+        keys = [(p.a.id, p.b.id) for p in self.pairs]
+        at = keys.index((keep.a.id, keep.b.id)) if keep and (keep.a.id, keep.b.id) in keys else 0
+        self._show_pairs(at)
 
     def action_rescan(self) -> None:
         self.skipped.clear()
@@ -319,3 +374,11 @@ class DuplicatesScreen(CrmScreen):
         if action in {"merge", "skip"} and not self.pairs:
             return None  # shown dimmed: nothing to review
         return True
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            PaletteCommand(
+                f"Duplicates: {SORT_LABELS[sort]}", "Order the pairs", f"set_sort({sort!r})"
+            )
+            for sort in ("-score", "left", "right")
+        ]

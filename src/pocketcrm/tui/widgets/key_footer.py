@@ -3,7 +3,8 @@
 Textual's Footer is one line and scrolls sideways when the keys do not fit; in an 80-column
 terminal that hid the app's own keys (help, undo, quit). This one shows the same keys (keys
 of one Binding.Group side by side under one description) and wraps onto a second line only
-when the first would overflow. It rebuilds itself only when what it shows changes: Textual's
+when the first would overflow (and leaves out the screens' keys, which the tab bar shows,
+when two lines are not enough). It rebuilds itself only when what it shows changes: Textual's
 footer recomposed on every binding change and resize (eight times while a card opened).
 """
 
@@ -116,7 +117,14 @@ class KeyFooter(Footer):
 
     def _wanted(self) -> tuple[tuple[Entry, ...], int]:
         entries = self._entries()
-        return entries, self._split(entries, self.size.width or self.app.size.width)
+        width = self.size.width or self.app.size.width
+        split = self._split(entries, width)
+        if sum(e.width for e in entries[split:]) > width:
+            # Two lines are not enough (the card at 80 columns cut "^p palette" short): the
+            # screen keys go first, as the tab bar names each with its key.
+            entries = tuple(e for e in entries if not e.action.startswith("switch_mode"))
+            split = self._split(entries, width)
+        return entries, split
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
@@ -140,7 +148,11 @@ class KeyFooter(Footer):
                 yield from keys[split:]
 
     async def _refresh_if_changed(self) -> None:
-        if self._bindings_ready and self.is_attached and self._wanted() != self._shown:
+        # Not under a modal: the screen's keys are not active there, and its footer lost a
+        # line or not depending on timing (the pipeline under the reopen picker, at 80x24).
+        if not (self._bindings_ready and self.is_attached and self.screen.is_current):
+            return
+        if self._wanted() != self._shown:
             await self.recompose()
 
     def bindings_changed(self, screen: Screen[object]) -> None:
