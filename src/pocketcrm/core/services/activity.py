@@ -10,7 +10,8 @@ from typing import Any
 from pocketcrm.core import acting, clock, dates, phones, sql, validate
 from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid, NotFound
-from pocketcrm.core.readmodels import Created, FollowUpView, InteractionView
+from pocketcrm.core.readmodels.activity import FollowUpView, InteractionView
+from pocketcrm.core.readmodels.created import Created
 from pocketcrm.core.search import reindex
 from pocketcrm.core.services import users
 from pocketcrm.core.services.cards import (

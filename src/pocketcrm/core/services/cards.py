@@ -10,14 +10,13 @@ from typing import Any
 
 from pocketcrm.core import dates
 from pocketcrm.core.db import Db
-from pocketcrm.core.readmodels import (
+from pocketcrm.core.readmodels.activity import FollowUpView, InteractionView
+from pocketcrm.core.readmodels.card import (
     AddressView,
     AlternateView,
     CompanyRef,
     ContactCard,
     EmailView,
-    FollowUpView,
-    InteractionView,
     PhoneView,
     StageChangeView,
     WebsiteView,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from pocketcrm.core import sql, validate
 from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid
-from pocketcrm.core.readmodels import AddressView
+from pocketcrm.core.readmodels.card import AddressView
 
 if TYPE_CHECKING:
     from pocketcrm.core.models import ContactEmail, ContactPhone

@@ -15,12 +15,10 @@ from pocketcrm.core import acting, clock, matching, photo, queries, sql, validat
 from pocketcrm.core.db import Db
 from pocketcrm.core.errors import CrmError, Invalid
 from pocketcrm.core.queries import ContactQuery, list_sql, needs_company_join
-from pocketcrm.core.readmodels import (
-    ContactCard,
-    ContactRow,
-    Created,
-    DuplicateCandidate,
-)
+from pocketcrm.core.readmodels.card import ContactCard
+from pocketcrm.core.readmodels.contact_row import ContactRow
+from pocketcrm.core.readmodels.created import Created
+from pocketcrm.core.readmodels.duplicates import DuplicateCandidate
 from pocketcrm.core.search import fold, matching_ids_sql, reindex
 from pocketcrm.core.services.cards import card_for, tags_of
 from pocketcrm.core.services.contact_lists import (

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from pocketcrm.core import clock
 from pocketcrm.core.db import Db
-from pocketcrm.core.readmodels import MonthAmount, PipelineStage
+from pocketcrm.core.readmodels.report import MonthAmount, PipelineStage
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.sql import bound_list
 from pocketcrm.core.times import db_time
