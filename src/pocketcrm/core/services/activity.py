@@ -14,7 +14,7 @@ from pocketcrm.core.readmodels.activity import FollowUpView, InteractionView
 from pocketcrm.core.readmodels.created import Created
 from pocketcrm.core.search import reindex
 from pocketcrm.core.services import users
-from pocketcrm.core.services.cards import (
+from pocketcrm.core.services.activity_views import (
     FOLLOW_UP_COLUMNS,
     FOLLOW_UP_TIMES,
     INTERACTION_COLUMNS,
