@@ -216,7 +216,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 def pick_contact(store: Store, ref: str) -> str:
     """REF as a concrete '#id': in a terminal, several matches offer a numbered choice."""
     from pocketcrm.core.errors import Ambiguous
-    from pocketcrm.core.services.contacts import resolve
+    from pocketcrm.core.services.lookup import resolve
 
     try:
         return f"#{resolve(store, ref)}"

@@ -1,8 +1,9 @@
 """The settings the core needs, as a plain typed object handed to the store (never read here).
 
-Its sections (reminders, backups, mail...) live in core/settings_sections.py and are built
-when first read: a one-line command never pays for the ones it does not read. Their classes
-can still be imported from here (`from pocketcrm.core.settings import ReminderConfig`).
+Its sections (reminders, service, backups, mail...) live in core/settings_reminders.py,
+settings_service.py and settings_sections.py, and are built when first read: a one-line
+command never pays for the ones it does not read. Their classes can still be imported from
+here (`from pocketcrm.core.settings import ReminderConfig`).
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 if TYPE_CHECKING:
+    from pocketcrm.core.settings_reminders import ReminderConfig as ReminderConfig
+    from pocketcrm.core.settings_reminders import SmtpConfig as SmtpConfig
     from pocketcrm.core.settings_sections import AnalysisConfig as AnalysisConfig
     from pocketcrm.core.settings_sections import BackupConfig as BackupConfig
     from pocketcrm.core.settings_sections import BusinessConfig as BusinessConfig
     from pocketcrm.core.settings_sections import JournalConfig as JournalConfig
     from pocketcrm.core.settings_sections import MailConfig as MailConfig
     from pocketcrm.core.settings_sections import ProfitConfig as ProfitConfig
-    from pocketcrm.core.settings_sections import ReminderConfig as ReminderConfig
-    from pocketcrm.core.settings_sections import ServiceConfig as ServiceConfig
-    from pocketcrm.core.settings_sections import SmtpConfig as SmtpConfig
-    from pocketcrm.core.settings_sections import StageRoles as StageRoles
+    from pocketcrm.core.settings_service import ServiceConfig as ServiceConfig
 
 DEFAULT_STAGES = ["lead", "prospect", "customer", "past_customer"]
 DEFAULT_OUTCOMES = [
@@ -35,33 +35,55 @@ INTERACTION_KINDS = ["call", "meeting", "email", "note", "sms"]
 DEFAULT_DEAL_STAGES = ["qualified", "proposal", "negotiation", "won", "lost"]
 
 
+@dataclass
+class StageRoles:
+    """Which configured life-cycle stage plays each part the report counts by; empty means
+    by position (see Settings.stage_for), so renamed stages keep working."""
+
+    lead: str = ""  # new people not yet in talks: the report's leads by owner
+    customer: str = ""  # people who buy: customers by company kind, customers not contacted
+    past: str = ""  # people who bought and stopped
+
+
 STAGE_ROLES = ("lead", "customer", "past")
 
 CHANNELS = ["phone", "email", "meeting", "web_form", "walk_in", "referral", "social", "other"]
 
-_SECTIONS = frozenset(
-    {
-        "SmtpConfig",
-        "ReminderConfig",
-        "BackupConfig",
-        "ServiceConfig",
-        "MailConfig",
-        "JournalConfig",
-        "StageRoles",
-        "AnalysisConfig",
-        "BusinessConfig",
-        "ProfitConfig",
-    }
-)
+# Each section's class -> the module that defines it (imported when first needed).
+_SECTIONS = {
+    "SmtpConfig": "settings_reminders",
+    "ReminderConfig": "settings_reminders",
+    "ServiceConfig": "settings_service",
+    "BackupConfig": "settings_sections",
+    "MailConfig": "settings_sections",
+    "JournalConfig": "settings_sections",
+    "AnalysisConfig": "settings_sections",
+    "BusinessConfig": "settings_sections",
+    "ProfitConfig": "settings_sections",
+}
+
+
+def _section_class(name: str) -> Any:
+    """A section's class, from its own module: importing one builds only the classes there."""
+    module = _SECTIONS[name]
+    if module == "settings_reminders":
+        from pocketcrm.core import settings_reminders
+
+        return getattr(settings_reminders, name)
+    if module == "settings_service":
+        from pocketcrm.core import settings_service
+
+        return getattr(settings_service, name)
+    from pocketcrm.core import settings_sections
+
+    return getattr(settings_sections, name)
 
 
 def __getattr__(name: str) -> Any:
     """A section's class, imported on first use (PEP 562): importing Settings does not
     build them."""
     if name in _SECTIONS:
-        from pocketcrm.core import settings_sections
-
-        return getattr(settings_sections, name)
+        return _section_class(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -75,7 +97,7 @@ class _Section(Generic[_S]):
     given), and equality, repr and replace read it through __get__, as before."""
 
     def __init__(self, kind: str) -> None:
-        self.kind = kind  # the class's name in settings_sections
+        self.kind = kind  # the class's name (see _SECTIONS)
         self.slot = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -92,9 +114,7 @@ class _Section(Generic[_S]):
             return None  # the dataclass's default: not given, made when first read
         made: _S | None = instance.__dict__.get(self.slot)
         if made is None:
-            from pocketcrm.core import settings_sections
-
-            made = instance.__dict__[self.slot] = getattr(settings_sections, self.kind)()
+            made = instance.__dict__[self.slot] = _section_class(self.kind)()
         return made
 
     def __set__(self, instance: object, value: _S | None) -> None:
@@ -116,7 +136,7 @@ class Settings:
     # The sections, each built when first read (see _Section).
     reminders: _Section[ReminderConfig] = _Section("ReminderConfig")
     backups: _Section[BackupConfig] = _Section("BackupConfig")
-    stage_roles: _Section[StageRoles] = _Section("StageRoles")
+    stage_roles: StageRoles = field(default_factory=StageRoles)  # small, read by add
     analysis: _Section[AnalysisConfig] = _Section("AnalysisConfig")
     business: _Section[BusinessConfig] = _Section("BusinessConfig")
     profit: _Section[ProfitConfig] = _Section("ProfitConfig")

@@ -1,40 +1,15 @@
-"""The sections of the settings (reminders, backups, service, mail, analysis...): each a typed
-object, built the first time a command reads it (see Settings in core/settings.py).
+"""The sections of the settings a one-line command never reads (backups, mail, analysis,
+business, profit, journal): each a typed object, built the first time something
+reads it (see Settings in core/settings.py). The reminders' and the service's sections,
+which the agenda reads, are in settings_reminders and settings_service.
 
-A one-line command reads the owner, the stages and the phone region, never the mail or the
-service hours: building these ten dataclasses cost it about 25M instructions (issue 16).
+A one-line command reads the owner, the stages and the phone region: building every
+section's dataclass cost it about 25M instructions (issue 16).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-
-@dataclass
-class SmtpConfig:
-    """Where the reminder digest goes; the password is never stored here (env var or keyring)."""
-
-    host: str = ""
-    port: int = 587
-    security: str = "starttls"  # starttls | ssl | none
-    user: str = ""
-    sender: str = ""
-    recipients: list[str] = field(default_factory=list)
-    password_env: str = "POCKETCRM_SMTP_PASSWORD"
-
-
-@dataclass
-class ReminderConfig:
-    channels: list[str] = field(
-        default_factory=lambda: ["stdout"]
-    )  # stdout, desktop, email, command
-    command: str = ""  # run once per reminder for the "command" channel
-    max_attempts: int = 5  # a failing delivery is retried on this many runs, then given up
-    overdue_every_days: int = 0  # 0: remind once when due; N: again every N days while overdue
-    all_day_hour: int = 9  # a date-only follow-up reminds at this local hour
-    birthdays: bool = True
-    schedule_minutes: int = 15  # how often the installed job runs; doctor warns past 2x this
-    smtp: SmtpConfig = field(default_factory=SmtpConfig)
 
 
 @dataclass
@@ -44,25 +19,6 @@ class BackupConfig:
 
     keep: int = 10  # keep at most this many per database
     keep_days: int = 0  # also drop backups older than this many days (0: no age limit)
-
-
-@dataclass
-class ServiceConfig:
-    """Customer service: business hours, service levels per priority, the support address."""
-
-    hours: str = "09:00-17:00"  # business hours, local time (the timezone setting)
-    days: list[str] = field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
-    holidays: list[str] = field(default_factory=list)  # YYYY-MM-DD days with no business hours
-    # priority:business hours until the first reply / until resolved
-    first_response: list[str] = field(
-        default_factory=lambda: ["urgent:1", "high:4", "normal:8", "low:16"]
-    )
-    resolution: list[str] = field(
-        default_factory=lambda: ["urgent:8", "high:16", "normal:40", "low:80"]
-    )
-    warn_hours: int = 2  # "about to breach": due within this many hours
-    support_address: str = ""  # mail to it from a known contact opens a case
-    survey: bool = False  # closing a case emails the one-question satisfaction survey
 
 
 @dataclass
@@ -88,16 +44,6 @@ class JournalConfig:
     """How long the journal of who changed what is kept (pruned by `remind`)."""
 
     keep_days: int = 730  # two years; 0 keeps every change forever
-
-
-@dataclass
-class StageRoles:
-    """Which configured life-cycle stage plays each part the report counts by; empty means
-    by position (see Settings.stage_for), so renamed stages keep working."""
-
-    lead: str = ""  # new people not yet in talks: the report's leads by owner
-    customer: str = ""  # people who buy: customers by company kind, customers not contacted
-    past: str = ""  # people who bought and stopped
 
 
 @dataclass

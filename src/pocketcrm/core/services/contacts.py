@@ -15,12 +15,10 @@ from pocketcrm.core import acting, clock, matching, photo, queries, sql, validat
 from pocketcrm.core.db import Db
 from pocketcrm.core.errors import CrmError, Invalid
 from pocketcrm.core.queries import ContactQuery, list_sql, needs_company_join
-from pocketcrm.core.readmodels.card import ContactCard
 from pocketcrm.core.readmodels.contact_row import ContactRow
 from pocketcrm.core.readmodels.created import Created
 from pocketcrm.core.readmodels.duplicates import DuplicateCandidate
 from pocketcrm.core.search import fold, matching_ids_sql, reindex
-from pocketcrm.core.services.cards import card_for, tags_of
 from pocketcrm.core.services.contact_lists import (
     add_addresses,
     add_emails,
@@ -30,6 +28,7 @@ from pocketcrm.core.services.contact_lists import (
     remove_phones,
     remove_websites,
 )
+from pocketcrm.core.services.lookup import resolve as resolve  # re-exported
 from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.services.named import company_for, tag_ids
 from pocketcrm.core.settings import Settings
@@ -38,6 +37,7 @@ from pocketcrm.core.times import db_time
 
 if TYPE_CHECKING:
     from pocketcrm.core.models import Contact
+    from pocketcrm.core.readmodels.card import ContactCard
     from pocketcrm.core.services.contact_input import ContactInput as ContactInput
     from pocketcrm.core.services.contact_input import ContactPatch as ContactPatch
     from pocketcrm.core.sessions import CrmSession
@@ -433,20 +433,19 @@ def likely_duplicates(
 
 def get_card(store: Store, ref: str, *, interactions: int = 20) -> ContactCard:
     """The index card for REF."""
+    from pocketcrm.core.services.cards import card_for  # the card's classes: ~44M instructions
+
     with store.sql_read() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
         return card_for(session, contact_id, interactions=interactions)
 
 
 def get_card_by_id(store: Store, contact_id: int, *, interactions: int = 20) -> ContactCard:
+    from pocketcrm.core.services.cards import card_for  # the card's classes: ~44M instructions
+
     with store.sql_read() as session:
         resolve_contact(session, str(contact_id), include_deleted=True)
         return card_for(session, contact_id, interactions=interactions)
-
-
-def resolve(store: Store, ref: str) -> int:
-    with store.sql_read() as session:
-        return resolve_contact(session, ref, region=store.settings.default_region)
 
 
 def list_contacts(store: Store, query: ContactQuery | None = None) -> list[ContactRow]:
@@ -529,6 +528,7 @@ def update_contact(
     """Change a contact; an added email or phone of an erased person is refused unless
     allow_suppressed (the faces ask first)."""
     from pocketcrm.core.models import Contact
+    from pocketcrm.core.services.cards import card_for  # the card's classes: ~44M instructions
 
     validate_patch(patch)
     if not allow_suppressed:
@@ -650,6 +650,9 @@ def _change_custom(
 
 def change_tags(store: Store, ref: str, add: Sequence[str], remove: Sequence[str]) -> ContactCard:
     """`tag REF +vip -cold`: add and remove in one step."""
+    # The card's classes cost ~44M instructions: only a command that answers with a card.
+    from pocketcrm.core.services.cards import card_for, tags_of
+
     adding = sorted({validate.tag(t) for t in add})
     removing = sorted({validate.tag(t) for t in remove})
     with store.sql_write() as session:
@@ -673,6 +676,8 @@ def change_tags(store: Store, ref: str, add: Sequence[str], remove: Sequence[str
 
 def set_stage(store: Store, ref: str, stage: str, *, by: str = "") -> ContactCard:
     """Move a contact along the life cycle; every change is kept in its history."""
+    from pocketcrm.core.services.cards import card_for  # the card's classes: ~44M instructions
+
     new_stage = validate.stage(stage, store.settings)
     with store.sql_write() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
