@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import json
 import os
 import re
 import sys
@@ -245,6 +244,8 @@ def when(text: str, field: str, *, past: bool = False) -> When:
 
 
 def print_json(data: Any) -> None:
+    import json  # only for --json: a one-liner printing text never loads it
+
     from pocketcrm.core.readmodels import as_dict
 
     typer.echo(json.dumps(as_dict(data), ensure_ascii=False, indent=2))
