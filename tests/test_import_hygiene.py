@@ -99,6 +99,29 @@ EVERYDAY = (
     ["stage", "1", "customer"],
 )
 HEAVY_ANY = {*HEAVY_DB, *HEAVY_UI, "numpy"}
+# Dataclasses an everyday command never returns nor reads: building a class compiles its
+# methods, and these cost a one-liner up to a sixth of the plain floor (issue 16).
+NEVER_BUILT = {
+    "pocketcrm.core.readmodels.companies",
+    "pocketcrm.core.readmodels.trash",
+    "pocketcrm.core.settings_sections",  # backups, mail, analysis, business, profit...
+}
+# The card's classes: only the commands that answer with a card build them.
+CARD_COMMANDS = {"show", "tag", "stage", "add"}
+
+
+def built_needlessly(args: list[str], modules: set[str]) -> set[str]:
+    """The read models and settings sections ARGS imported although it never uses them."""
+    unneeded = set(NEVER_BUILT)
+    if args[0] not in CARD_COMMANDS:
+        unneeded.add("pocketcrm.core.readmodels.card")
+    if args[0] != "show":  # the card's money line only
+        unneeded.add("pocketcrm.core.readmodels.report")
+    if args[0] != "add":  # what a person types to create a contact
+        unneeded.add("pocketcrm.core.services.contact_input")
+    if args[0] != "agenda":  # the reminder health and the cases due
+        unneeded |= {"pocketcrm.core.settings_reminders", "pocketcrm.core.settings_service"}
+    return unneeded & modules
 
 
 def test_everyday_commands_import_neither_the_orm_nor_alembic_nor_the_interface(
@@ -116,6 +139,7 @@ def test_everyday_commands_import_neither_the_orm_nor_alembic_nor_the_interface(
         modules, _ = modules_after([*args, "--db", str(db)], tmp_path, check=True)
         assert not roots(modules) & HEAVY_ANY, (args, sorted(roots(modules) & HEAVY_ANY))
         assert "pocketcrm.core.models" not in modules, args
+        assert not built_needlessly(args, modules), (args, built_needlessly(args, modules))
         # Piped, the output is plain text: Rich (7% of a one-liner) is for a terminal only.
         assert "rich" not in roots(modules), args
         # The WHEN phrase reader is built only by a command given a phrase.

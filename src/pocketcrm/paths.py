@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 APP = "pocketcrm"
+DB_NAME = "pocketcrm.db"  # the default database's file, in the data directory
 
 
 def data_dir() -> Path:
@@ -42,7 +43,7 @@ def state_dir() -> Path:
 
 def default_db() -> str:
     """The database to open when --db is not given: POCKETCRM_DB, else the data dir's file."""
-    return os.environ.get("POCKETCRM_DB") or str(data_dir() / "pocketcrm.db")
+    return os.environ.get("POCKETCRM_DB") or str(data_dir() / DB_NAME)
 
 
 def demo_db() -> Path:
@@ -59,10 +60,10 @@ def is_default_db(location: str) -> bool:
     """Whether LOCATION is the data directory's own file, which is made silently on first run
     (any other path must exist or be asked for with --create: a typo must not look like an
     empty CRM)."""
-    if "://" in location:
-        return False
+    if "://" in location or Path(location).name != DB_NAME:
+        return False  # no need to ask platformdirs (~14M instructions) where the default is
     wanted = Path(location).expanduser().absolute()
-    return wanted == (data_dir() / "pocketcrm.db").expanduser().absolute()
+    return wanted == (data_dir() / DB_NAME).expanduser().absolute()
 
 
 def shown(text: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from clisupport import Run
 
-from pocketcrm.core.readmodels import ContactCard
+from pocketcrm.core.readmodels.card import ContactCard
 from pocketcrm.core.services import contacts
 from pocketcrm.core.store import Store
 

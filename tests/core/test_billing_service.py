@@ -11,7 +11,8 @@ from coresupport import NOW, FixedClock
 from sqlalchemy import text
 
 from pocketcrm.core.errors import Invalid, NotFound
-from pocketcrm.core.readmodels import MonthAmount, as_dict
+from pocketcrm.core.readmodels import as_dict
+from pocketcrm.core.readmodels.report import MonthAmount
 from pocketcrm.core.services import billing, contacts, deals, reports, trash
 from pocketcrm.core.store import Store
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from pocketcrm.core import photo
 from pocketcrm.core.errors import Invalid
-from pocketcrm.core.readmodels import ContactCard
+from pocketcrm.core.readmodels.card import ContactCard
 from pocketcrm.core.services import contacts
 from pocketcrm.core.services.contacts import ContactInput, ContactPatch
 from pocketcrm.core.settings import Settings

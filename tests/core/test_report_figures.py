@@ -12,7 +12,7 @@ import pytest
 from coresupport import NOW, FixedClock
 
 from pocketcrm.core.errors import Invalid
-from pocketcrm.core.readmodels import Count, Report
+from pocketcrm.core.readmodels.report import Count, Report
 from pocketcrm.core.services import activity, companies, contacts, reports, trash
 from pocketcrm.core.services.activity import InteractionInput
 from pocketcrm.core.services.contacts import ContactInput

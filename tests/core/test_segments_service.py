@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.queries import ContactQuery
-from pocketcrm.core.readmodels import ContactRow
+from pocketcrm.core.readmodels.contact_row import ContactRow
 from pocketcrm.core.services import activity, contacts, segments, trash
 from pocketcrm.core.services.activity import InteractionInput
 from pocketcrm.core.services.contacts import ContactInput, ContactPatch

@@ -185,12 +185,14 @@ def test_opening_twice_does_not_migrate_or_back_up_again(db_path: Path) -> None:
 
 
 def test_backups_are_private_complete_and_pruned(store: Store, db_path: Path) -> None:
-    from pocketcrm.core.store import KEEP_BACKUPS, backup_dir
+    from pocketcrm.core.settings import BackupConfig
+    from pocketcrm.core.store import backup_dir
 
+    keep = BackupConfig.keep  # the default rotation
     contacts.create_contact(store, contacts.ContactInput(name="Ann Lee"))
-    taken = [store.backup(f"test{n:02d}") for n in range(KEEP_BACKUPS + 2)]
+    taken = [store.backup(f"test{n:02d}") for n in range(keep + 2)]
     kept = sorted(backup_dir(db_path).glob("*.db"))
-    assert len(kept) == KEEP_BACKUPS
+    assert len(kept) == keep
     assert taken[-1] in kept and taken[0] not in kept
     newest = taken[-1]
     assert newest is not None

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from iehelp import full_export
 
-from pocketcrm.core.readmodels import ContactCard
+from pocketcrm.core.readmodels.card import ContactCard
 from pocketcrm.core.services.companies import get_company
 from pocketcrm.core.services.contacts import get_card, list_contacts
 from pocketcrm.core.store import Store

@@ -22,7 +22,7 @@ from relsupport import POCKETCRM, Lines, LockHolder
 
 from pocketcrm.core import store as store_module
 from pocketcrm.core.errors import Locked
-from pocketcrm.core.readmodels import Created
+from pocketcrm.core.readmodels.created import Created
 from pocketcrm.core.services import activity, contacts
 from pocketcrm.core.store import Store, open_store
 

@@ -218,7 +218,7 @@ def test_the_list_marks_a_late_follow_up_by_the_cores_rule() -> None:
     from zoneinfo import ZoneInfo
 
     from pocketcrm.core import clock
-    from pocketcrm.core.readmodels import ContactRow
+    from pocketcrm.core.readmodels.contact_row import ContactRow
     from pocketcrm.tui.screens.contacts import _next_follow_up
 
     clock.set_clock(lambda: datetime(2026, 12, 1, 9, tzinfo=UTC))

@@ -29,7 +29,8 @@ from pocketcrm.commands.common import (
 from pocketcrm.commands.params import Ref
 
 if TYPE_CHECKING:
-    from pocketcrm.core.readmodels import Created, FollowUpView
+    from pocketcrm.core.readmodels.activity import FollowUpView
+    from pocketcrm.core.readmodels.created import Created
     from pocketcrm.core.services.cadence import Drift
     from pocketcrm.core.services.case_views import CaseView
 

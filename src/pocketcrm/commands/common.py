@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import json
 import os
 import re
 import sys
@@ -216,7 +215,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 def pick_contact(store: Store, ref: str) -> str:
     """REF as a concrete '#id': in a terminal, several matches offer a numbered choice."""
     from pocketcrm.core.errors import Ambiguous
-    from pocketcrm.core.services.contacts import resolve
+    from pocketcrm.core.services.lookup import resolve
 
     try:
         return f"#{resolve(store, ref)}"
@@ -245,6 +244,8 @@ def when(text: str, field: str, *, past: bool = False) -> When:
 
 
 def print_json(data: Any) -> None:
+    import json  # only for --json: a one-liner printing text never loads it
+
     from pocketcrm.core.readmodels import as_dict
 
     typer.echo(json.dumps(as_dict(data), ensure_ascii=False, indent=2))

@@ -47,7 +47,8 @@ from pocketcrm.commands.params import (
 )
 
 if TYPE_CHECKING:
-    from pocketcrm.core.readmodels import ContactCard, ContactRow
+    from pocketcrm.core.readmodels.card import ContactCard
+    from pocketcrm.core.readmodels.contact_row import ContactRow
     from pocketcrm.core.services.card_money import ContactMoney
 
 

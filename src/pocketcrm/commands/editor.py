@@ -24,7 +24,7 @@ import typer
 from pocketcrm.commands.common import err, interactive, open_db, pick_contact, print_result
 
 if TYPE_CHECKING:
-    from pocketcrm.core.readmodels import ContactCard
+    from pocketcrm.core.readmodels.card import ContactCard
     from pocketcrm.core.services.contacts import ContactPatch
 
 _ERROR = "# error: "

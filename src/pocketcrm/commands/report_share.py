@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from pocketcrm.commands.common import say
 
 if TYPE_CHECKING:
-    from pocketcrm.core.readmodels import Report
+    from pocketcrm.core.readmodels.report import Report
     from pocketcrm.core.store import Store
 
 

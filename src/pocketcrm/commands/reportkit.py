@@ -25,7 +25,7 @@ UntilOption = Annotated[str, typer.Option(help="End (WHEN; default now).", metav
 
 
 class Counted(Protocol):
-    """A labelled figure: core.readmodels.Count and its kind."""
+    """A labelled figure: core.readmodels.report.Count and its kind."""
 
     @property
     def key(self) -> str: ...

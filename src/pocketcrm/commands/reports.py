@@ -22,7 +22,7 @@ from pocketcrm.commands.report_people import ByOption, report_by
 from pocketcrm.commands.reportkit import SinceOption, UntilOption, bars, moments, sparkline
 
 if TYPE_CHECKING:
-    from pocketcrm.core.readmodels import Report
+    from pocketcrm.core.readmodels.report import Report
 
 
 def render(report: Report) -> None:

@@ -15,7 +15,6 @@ Only the standard library here: the plain-sqlite3 path of the everyday commands 
 from __future__ import annotations
 
 import functools
-import json
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -390,6 +389,8 @@ def _names(listed: str) -> list[str]:
 def diff(listed: str, old: str | None, new: str | None) -> str | None:
     """{"field": [before, after]} of the fields that differ (an insert: the non-empty ones;
     a delete: all), as JSON; None when nothing changed. Registered as pocketcrm_diff."""
+    import json  # at the first write: a read-only command never loads it
+
     names = _names(listed)
     if old is None:
         after = json.loads(new or "[]")

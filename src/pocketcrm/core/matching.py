@@ -22,7 +22,7 @@ from typing import Literal
 from pocketcrm.core.db import Db
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.folding import fold, like_escape
-from pocketcrm.core.readmodels import DuplicateCandidate
+from pocketcrm.core.readmodels.duplicates import DuplicateCandidate
 from pocketcrm.core.search import words
 
 MAX_BLOCK = 1000  # a block this big (a very common name) is skipped: it would not be a hint

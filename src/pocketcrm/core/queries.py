@@ -14,7 +14,7 @@ from pocketcrm.core import dates, validate
 from pocketcrm.core.db import Db
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.errors import Invalid
-from pocketcrm.core.readmodels import ContactRow
+from pocketcrm.core.readmodels.contact_row import ContactRow
 from pocketcrm.core.search import contains, matching_ids_sql
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.times import db_time, from_db_time

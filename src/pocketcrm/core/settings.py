@@ -1,8 +1,26 @@
-"""The settings the core needs, as a plain typed object handed to the store (never read here)."""
+"""The settings the core needs, as a plain typed object handed to the store (never read here).
+
+Its sections (reminders, service, backups, mail...) live in core/settings_reminders.py,
+settings_service.py and settings_sections.py, and are built when first read: a one-line
+command never pays for the ones it does not read. Their classes can still be imported from
+here (`from pocketcrm.core.settings import ReminderConfig`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+if TYPE_CHECKING:
+    from pocketcrm.core.settings_reminders import ReminderConfig as ReminderConfig
+    from pocketcrm.core.settings_reminders import SmtpConfig as SmtpConfig
+    from pocketcrm.core.settings_sections import AnalysisConfig as AnalysisConfig
+    from pocketcrm.core.settings_sections import BackupConfig as BackupConfig
+    from pocketcrm.core.settings_sections import BusinessConfig as BusinessConfig
+    from pocketcrm.core.settings_sections import JournalConfig as JournalConfig
+    from pocketcrm.core.settings_sections import MailConfig as MailConfig
+    from pocketcrm.core.settings_sections import ProfitConfig as ProfitConfig
+    from pocketcrm.core.settings_service import ServiceConfig as ServiceConfig
 
 DEFAULT_STAGES = ["lead", "prospect", "customer", "past_customer"]
 DEFAULT_OUTCOMES = [
@@ -15,86 +33,6 @@ NOT_SALES_COMPANY_KINDS = ("partner", "supplier", "distributor")
 INTERACTION_KINDS = ["call", "meeting", "email", "note", "sms"]
 # The pipeline, in order; the last two close a deal (won, lost) and must stay last.
 DEFAULT_DEAL_STAGES = ["qualified", "proposal", "negotiation", "won", "lost"]
-
-
-@dataclass
-class SmtpConfig:
-    """Where the reminder digest goes; the password is never stored here (env var or keyring)."""
-
-    host: str = ""
-    port: int = 587
-    security: str = "starttls"  # starttls | ssl | none
-    user: str = ""
-    sender: str = ""
-    recipients: list[str] = field(default_factory=list)
-    password_env: str = "POCKETCRM_SMTP_PASSWORD"
-
-
-@dataclass
-class ReminderConfig:
-    channels: list[str] = field(
-        default_factory=lambda: ["stdout"]
-    )  # stdout, desktop, email, command
-    command: str = ""  # run once per reminder for the "command" channel
-    max_attempts: int = 5  # a failing delivery is retried on this many runs, then given up
-    overdue_every_days: int = 0  # 0: remind once when due; N: again every N days while overdue
-    all_day_hour: int = 9  # a date-only follow-up reminds at this local hour
-    birthdays: bool = True
-    schedule_minutes: int = 15  # how often the installed job runs; doctor warns past 2x this
-    smtp: SmtpConfig = field(default_factory=SmtpConfig)
-
-
-@dataclass
-class BackupConfig:
-    """How many backups to keep: rotation never removes the newest backup, nor the newest one
-    taken before a schema upgrade (the way back to the older release)."""
-
-    keep: int = 10  # keep at most this many per database
-    keep_days: int = 0  # also drop backups older than this many days (0: no age limit)
-
-
-@dataclass
-class ServiceConfig:
-    """Customer service: business hours, service levels per priority, the support address."""
-
-    hours: str = "09:00-17:00"  # business hours, local time (the timezone setting)
-    days: list[str] = field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
-    holidays: list[str] = field(default_factory=list)  # YYYY-MM-DD days with no business hours
-    # priority:business hours until the first reply / until resolved
-    first_response: list[str] = field(
-        default_factory=lambda: ["urgent:1", "high:4", "normal:8", "low:16"]
-    )
-    resolution: list[str] = field(
-        default_factory=lambda: ["urgent:8", "high:16", "normal:40", "low:80"]
-    )
-    warn_hours: int = 2  # "about to breach": due within this many hours
-    support_address: str = ""  # mail to it from a known contact opens a case
-    survey: bool = False  # closing a case emails the one-question satisfaction survey
-
-
-@dataclass
-class MailConfig:
-    """Where `pocketcrm mail fetch` reads: a Maildir or mbox path, or an IMAP account."""
-
-    source: str = ""  # a Maildir folder, an mbox file, or imap (the imap_* settings)
-    sent: str = ""  # the Sent Maildir/mbox (or IMAP folder name) holding outgoing mail
-    imap_host: str = ""
-    imap_port: int = 993
-    imap_security: str = "ssl"  # ssl | starttls | none
-    imap_user: str = ""
-    imap_folder: str = "INBOX"
-    password_env: str = "POCKETCRM_IMAP_PASSWORD"
-    addresses: list[str] = field(default_factory=list)  # my own addresses: mail from them is out
-    bcc_address: str = ""  # mail BCC'd here is logged on the recipients' timelines
-    unknown_sender: str = "review"  # review | lead: what a stranger's mail to support becomes
-    full_body: bool = False  # keep the whole text on the interaction (else an excerpt)
-    unsubscribe_address: str = ""  # campaigns' List-Unsubscribe mailto (else the sender)
-
-
-class JournalConfig:
-    """How long the journal of who changed what is kept (pruned by `remind`)."""
-
-    keep_days: int = 730  # two years; 0 keeps every change forever
 
 
 @dataclass
@@ -111,51 +49,76 @@ STAGE_ROLES = ("lead", "customer", "past")
 
 CHANNELS = ["phone", "email", "meeting", "web_form", "walk_in", "referral", "social", "other"]
 
-
-@dataclass
-class AnalysisConfig:
-    """What the analysis sections count as success, as low, and the lists they offer."""
-
-    success_outcomes: list[str] = field(
-        default_factory=lambda: ["reached", "meeting_booked", "won"]
-    )  # a call with one of these outcomes succeeded
-    low_satisfaction: int = 2  # a score at or below this is "low" (report factors)
-    reasons: list[str] = field(
-        default_factory=lambda: ["price", "quality", "delivery", "service", "billing", "other"]
-    )  # why a customer was unhappy (log-call --reason)
-    lead_sources: list[str] = field(
-        default_factory=lambda: [
-            "campaign",
-            "referral",
-            "web",
-            "event",
-            "cold_call",
-            "import",
-            "social",
-            "other",
-        ]
-    )  # offered for contacts' --source (any text is kept)
+# Each section's class -> the module that defines it (imported when first needed).
+_SECTIONS = {
+    "SmtpConfig": "settings_reminders",
+    "ReminderConfig": "settings_reminders",
+    "ServiceConfig": "settings_service",
+    "BackupConfig": "settings_sections",
+    "MailConfig": "settings_sections",
+    "JournalConfig": "settings_sections",
+    "AnalysisConfig": "settings_sections",
+    "BusinessConfig": "settings_sections",
+    "ProfitConfig": "settings_sections",
+}
 
 
-@dataclass
-class BusinessConfig:
-    """Who sends the quotes and invoices: printed at the top of every PDF."""
+def _section_class(name: str) -> Any:
+    """A section's class, from its own module: importing one builds only the classes there."""
+    module = _SECTIONS[name]
+    if module == "settings_reminders":
+        from pocketcrm.core import settings_reminders
 
-    name: str = ""
-    address: str = ""  # lines separated by commas or newlines
-    tax_id: str = ""  # VAT number, EIN ...
-    logo: str = ""  # path to a PNG or JPEG
-    payment_terms: str = "Payment within 30 days of the invoice date."
-    email: str = ""
-    phone: str = ""
+        return getattr(settings_reminders, name)
+    if module == "settings_service":
+        from pocketcrm.core import settings_service
+
+        return getattr(settings_service, name)
+    from pocketcrm.core import settings_sections
+
+    return getattr(settings_sections, name)
 
 
-@dataclass
-class ProfitConfig:
-    """The cost of time in the profit report: off unless turned on."""
+def __getattr__(name: str) -> Any:
+    """A section's class, imported on first use (PEP 562): importing Settings does not
+    build them."""
+    if name in _SECTIONS:
+        return _section_class(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    time_cost: bool = False  # count logged call and meeting time at each user's hourly rate
-    hourly_rates: list[str] = field(default_factory=list)  # login=rate, e.g. ann=60
+
+_S = TypeVar("_S")
+
+
+class _Section(Generic[_S]):
+    """A field of Settings holding one section: given (Settings(reminders=...), or set), it
+    is kept; else the section's defaults are built the first time it is read. A dataclass
+    field whose default is a descriptor: its __init__ sets it through __set__ (None when not
+    given), and equality, repr and replace read it through __get__, as before."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind  # the class's name (see _SECTIONS)
+        self.slot = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> None: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> _S: ...
+
+    def __get__(self, instance: object | None, owner: type) -> _S | None:
+        if instance is None:
+            return None  # the dataclass's default: not given, made when first read
+        made: _S | None = instance.__dict__.get(self.slot)
+        if made is None:
+            made = instance.__dict__[self.slot] = _section_class(self.kind)()
+        return made
+
+    def __set__(self, instance: object, value: _S | None) -> None:
+        instance.__dict__[self.slot] = value
 
 
 @dataclass
@@ -170,15 +133,16 @@ class Settings:
     deal_stages: list[str] = field(default_factory=lambda: list(DEFAULT_DEAL_STAGES))
     currency: str = "USD"  # ISO 4217 code for amounts given without one
     cadence_counts_campaigns: bool = False  # does a campaign email reset stay-in-touch clocks?
-    reminders: ReminderConfig = field(default_factory=ReminderConfig)
-    backups: BackupConfig = field(default_factory=BackupConfig)
-    stage_roles: StageRoles = field(default_factory=StageRoles)
-    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
-    business: BusinessConfig = field(default_factory=BusinessConfig)
-    profit: ProfitConfig = field(default_factory=ProfitConfig)
-    service: ServiceConfig = field(default_factory=ServiceConfig)
-    mail: MailConfig = field(default_factory=MailConfig)
-    journal: JournalConfig = field(default_factory=JournalConfig)
+    # The sections, each built when first read (see _Section).
+    reminders: _Section[ReminderConfig] = _Section("ReminderConfig")
+    backups: _Section[BackupConfig] = _Section("BackupConfig")
+    stage_roles: StageRoles = field(default_factory=StageRoles)  # small, read by add
+    analysis: _Section[AnalysisConfig] = _Section("AnalysisConfig")
+    business: _Section[BusinessConfig] = _Section("BusinessConfig")
+    profit: _Section[ProfitConfig] = _Section("ProfitConfig")
+    service: _Section[ServiceConfig] = _Section("ServiceConfig")
+    mail: _Section[MailConfig] = _Section("MailConfig")
+    journal: _Section[JournalConfig] = _Section("JournalConfig")
 
     def stage_for(self, role: str) -> str:
         """The stage that plays ROLE (lead, customer, past), or '' when none does.

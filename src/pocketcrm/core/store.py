@@ -37,14 +37,13 @@ from typing import TYPE_CHECKING, Any
 from pocketcrm.core.db import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS  # re-exported
 from pocketcrm.core.db import Db, PlainDb, prepare_sqlite
 from pocketcrm.core.errors import Invalid, Locked, NotAllowed, StoreError
-from pocketcrm.core.settings import BackupConfig, Settings
+from pocketcrm.core.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from pocketcrm.core.sessions import CrmSession
 
-KEEP_BACKUPS = BackupConfig.keep  # the default rotation; settings.backups.keep rules
 LOCK_NOTICE_S = 1.0  # a writer waits this long for the write lock before saying it waits
 LOCK_WAIT_S = 30 * 60.0  # and gives up only after this long (a holder that is stuck)
 

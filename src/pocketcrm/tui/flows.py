@@ -19,7 +19,9 @@ from pocketcrm.tui.jobs import run_in_thread
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from pocketcrm.core.readmodels import CompanyCard, Created, FollowUpView
+    from pocketcrm.core.readmodels.activity import FollowUpView
+    from pocketcrm.core.readmodels.companies import CompanyCard
+    from pocketcrm.core.readmodels.created import Created
     from pocketcrm.core.store import Store
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pocketcrm.core.analysis.model import Analysis, Breakdown, Row
 from pocketcrm.core.money import format_amount
-from pocketcrm.core.readmodels import Count, Report
+from pocketcrm.core.readmodels.report import Count, Report
 
 
 def _counts(name: str, title: str, counts: tuple[Count, ...], column: str = "count") -> Breakdown:

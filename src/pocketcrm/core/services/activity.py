@@ -10,10 +10,11 @@ from typing import Any
 from pocketcrm.core import acting, clock, dates, phones, sql, validate
 from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid, NotFound
-from pocketcrm.core.readmodels import Created, FollowUpView, InteractionView
+from pocketcrm.core.readmodels.activity import FollowUpView, InteractionView
+from pocketcrm.core.readmodels.created import Created
 from pocketcrm.core.search import reindex
 from pocketcrm.core.services import users
-from pocketcrm.core.services.cards import (
+from pocketcrm.core.services.activity_views import (
     FOLLOW_UP_COLUMNS,
     FOLLOW_UP_TIMES,
     INTERACTION_COLUMNS,
@@ -348,11 +349,14 @@ def _day_bounds(day_offset: int) -> tuple[datetime, datetime]:
 _ZONE_SPREAD = timedelta(hours=26)
 
 
-def _window(window: str) -> tuple[list[str], dict[str, object]]:
+def _window(window: str, *, scan: bool = False) -> tuple[list[str], dict[str, object]]:
     """SQL clauses for what is due before the end of WINDOW (nothing for "all").
 
     A timed item by its moment, an all-day item by its day (the "week" is today and the 7
     days after it, day 7 included). The wide bound on due_at keeps the open-due index useful.
+    SCAN (SQLite, a count that reads every open follow-up): the columns as `+f.due_at`, which
+    compares the stored text as it is; a bare DATETIME column has numeric affinity, and SQLite
+    tried to read the bound text as a number again on every row (half the count's time).
     """
     if window not in AGENDA_WINDOWS:
         raise Invalid(
@@ -366,8 +370,9 @@ def _window(window: str) -> tuple[list[str], dict[str, object]]:
         "today": (_day_bounds(0)[1], today + timedelta(days=1)),
         "week": (_day_bounds(7)[1], today + timedelta(days=8)),
     }[window]
+    due_at, due_date = ("+f.due_at", "+f.due_date") if scan else ("f.due_at", "f.due_date")
     clause = (
-        "f.due_at < :wide AND ((f.due_date IS NULL AND f.due_at < :end) OR f.due_date < :end_day)"
+        f"{due_at} < :wide AND (({due_date} IS NULL AND {due_at} < :end) OR {due_date} < :end_day)"
     )
     params: dict[str, object] = {
         "wide": db_time(max(end, dates.order_key(end_day)) + _ZONE_SPREAD),
@@ -414,7 +419,7 @@ def agenda_size(store: Store, window: str = "week", *, owner: str = "") -> int:
     """How many follow-ups `agenda` would list without a limit."""
     if window == "overdue":
         return count_due(store)[0] if not owner else len(agenda(store, window, owner=owner))
-    window_clauses, params = _window(window)
+    window_clauses, params = _window(window, scan=store.is_sqlite)
     clauses = ["f.done_at IS NULL", "f.deleted_at IS NULL", *window_clauses]
     if owner:  # as in the contact list: "sam" is Sam
         clauses.append("lower(f.owner) = :owner")

@@ -20,7 +20,7 @@ from pocketcrm.core import clock
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.models import Contact, Deal, Invoice, Payment
 from pocketcrm.core.money import format_amount, parse_amount
-from pocketcrm.core.readmodels import TrashItem
+from pocketcrm.core.readmodels.trash import TrashItem
 from pocketcrm.core.services.figures import Revenue as Revenue
 from pocketcrm.core.services.figures import invoice_status, revenue_figures, today
 from pocketcrm.core.services.lines import (

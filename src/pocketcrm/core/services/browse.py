@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pocketcrm.core import queries, validate
 from pocketcrm.core.db import Db
 from pocketcrm.core.queries import ContactQuery, list_sql, order_by
-from pocketcrm.core.readmodels import ContactRow
+from pocketcrm.core.readmodels.contact_row import ContactRow
 from pocketcrm.core.search import LIVE_ROWS, fold, match_expression, matching_ids_sql
 from pocketcrm.core.settings import COMPANY_KINDS
 from pocketcrm.core.sql import chunks, id_list

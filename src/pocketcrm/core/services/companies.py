@@ -12,9 +12,10 @@ from pocketcrm.core.dialect import joined
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.models import Company, CompanyTag, Contact, Interaction
 from pocketcrm.core.queries import ContactQuery, select_rows
-from pocketcrm.core.readmodels import CompanyCard, CompanyRow, Created
+from pocketcrm.core.readmodels.companies import CompanyCard, CompanyRow
+from pocketcrm.core.readmodels.created import Created
 from pocketcrm.core.search import contains, fold, reindex_company
-from pocketcrm.core.services.cards import interaction_view
+from pocketcrm.core.services.activity_views import interaction_view
 from pocketcrm.core.services.lookup import resolve_company
 from pocketcrm.core.services.named import tag_ids
 from pocketcrm.core.sorting import order_sql

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from pocketcrm.core import sql, validate
 from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid
-from pocketcrm.core.readmodels import AddressView
 
 if TYPE_CHECKING:
     from pocketcrm.core.models import ContactEmail, ContactPhone
@@ -129,6 +128,8 @@ def add_addresses(session: Db, contact_id: int, values: Sequence[str]) -> None:
 
 def remove_addresses(session: Db, contact_id: int, values: Sequence[str]) -> None:
     """Remove the addresses with this label or this one-line text (as `show` prints it)."""
+    from pocketcrm.core.readmodels.card import AddressView  # edit only: the card's classes
+
     rows = session.run(
         "SELECT id, label, street, extended, po_box, city, region, postcode, country "
         "FROM contact_address WHERE contact_id = :c ORDER BY id",

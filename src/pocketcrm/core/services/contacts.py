@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -15,14 +15,10 @@ from pocketcrm.core import acting, clock, matching, photo, queries, sql, validat
 from pocketcrm.core.db import Db
 from pocketcrm.core.errors import CrmError, Invalid
 from pocketcrm.core.queries import ContactQuery, list_sql, needs_company_join
-from pocketcrm.core.readmodels import (
-    ContactCard,
-    ContactRow,
-    Created,
-    DuplicateCandidate,
-)
+from pocketcrm.core.readmodels.contact_row import ContactRow
+from pocketcrm.core.readmodels.created import Created
+from pocketcrm.core.readmodels.duplicates import DuplicateCandidate
 from pocketcrm.core.search import fold, matching_ids_sql, reindex
-from pocketcrm.core.services.cards import card_for, tags_of
 from pocketcrm.core.services.contact_lists import (
     add_addresses,
     add_emails,
@@ -32,6 +28,7 @@ from pocketcrm.core.services.contact_lists import (
     remove_phones,
     remove_websites,
 )
+from pocketcrm.core.services.lookup import resolve as resolve  # re-exported
 from pocketcrm.core.services.lookup import resolve_contact
 from pocketcrm.core.services.named import company_for, tag_ids
 from pocketcrm.core.settings import Settings
@@ -40,76 +37,20 @@ from pocketcrm.core.times import db_time
 
 if TYPE_CHECKING:
     from pocketcrm.core.models import Contact
+    from pocketcrm.core.readmodels.card import ContactCard
+    from pocketcrm.core.services.contact_input import ContactInput as ContactInput
+    from pocketcrm.core.services.contact_input import ContactPatch as ContactPatch
     from pocketcrm.core.sessions import CrmSession
 
 
-@dataclass
-class ContactInput:
-    """What a person types to create a contact; validated by create_contact."""
+def __getattr__(name: str) -> Any:
+    """ContactInput and ContactPatch, from contact_input on first use (PEP 562): a command
+    that only reads or tags does not build them."""
+    if name in ("ContactInput", "ContactPatch"):
+        from pocketcrm.core.services import contact_input
 
-    name: str
-    emails: list[str] = field(default_factory=list)  # "ann@x.com" or "work:ann@x.com"
-    phones: list[str] = field(default_factory=list)  # as typed, optionally "mobile:+1 ..."
-    company: str = ""  # a company name or id; a new name creates the company
-    company_kind: str = ""  # the kind of a company this creates (empty: from the stage)
-    title: str = ""
-    department: str = ""
-    stage: str = ""  # empty: the first configured stage
-    tags: list[str] = field(default_factory=list)
-    owner: str = ""  # empty: the configured owner
-    notes: str = ""
-    birthday: str = ""
-    websites: list[str] = field(default_factory=list)
-    source: str = ""
-    addresses: list[str] = field(default_factory=list)  # "home:Street 1, City, Postcode, Country"
-    anniversary: str = ""
-    nickname: str = ""
-    custom: dict[str, str] = field(default_factory=dict)
-    do_not_contact: bool = False
-    email_opt_out: bool = False
-    # The name's parts; an empty one comes from the name ("Ann B. Lee": given "Ann B.").
-    given_name: str = ""
-    family_name: str = ""
-    additional_names: str = ""  # middle names (--middle)
-    prefix: str = ""  # "Dr."
-    suffix: str = ""  # "Jr."
-    photo: str = ""  # an image file, an http(s) address or a data: URI (core/photo.py)
-
-
-@dataclass
-class ContactPatch:
-    """A change to a contact; None leaves a field as it is."""
-
-    name: str | None = None
-    company: str | None = None  # "" removes the company
-    title: str | None = None
-    department: str | None = None
-    owner: str | None = None
-    notes: str | None = None
-    append_note: str | None = None
-    birthday: str | None = None  # "" clears it
-    anniversary: str | None = None  # "" clears it
-    nickname: str | None = None
-    source: str | None = None
-    add_addresses: list[str] = field(default_factory=list)  # as ContactInput.addresses
-    remove_addresses: list[str] = field(default_factory=list)  # a label or the one-line text
-    add_emails: list[str] = field(default_factory=list)
-    remove_emails: list[str] = field(default_factory=list)
-    add_phones: list[str] = field(default_factory=list)
-    remove_phones: list[str] = field(default_factory=list)
-    add_websites: list[str] = field(default_factory=list)
-    set_custom: dict[str, str] = field(default_factory=dict)
-    remove_custom: list[str] = field(default_factory=list)
-    do_not_contact: bool | None = None
-    email_opt_out: bool | None = None
-    # The name's parts, after `name` (which splits into given and family); "" clears one.
-    given_name: str | None = None
-    family_name: str | None = None
-    additional_names: str | None = None
-    prefix: str | None = None
-    suffix: str | None = None
-    photo: str | None = None  # as ContactInput.photo; "" removes it
-    remove_websites: list[str] = field(default_factory=list)  # a label or the address
+        return getattr(contact_input, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- helpers shared by the services ---------------------------------------------------------
@@ -206,6 +147,8 @@ _NAME_PARTS = (
 def _name_parts(typed: ContactInput | ContactPatch) -> dict[str, str]:
     """The name parts typed, checked like the name, by column. A part left empty on add (or
     None on edit) is not in it; an empty one on edit clears the part."""
+    from pocketcrm.core.services.contact_input import ContactInput
+
     parts = {}
     for column, field_name in _NAME_PARTS:
         value = getattr(typed, column)
@@ -490,20 +433,19 @@ def likely_duplicates(
 
 def get_card(store: Store, ref: str, *, interactions: int = 20) -> ContactCard:
     """The index card for REF."""
+    from pocketcrm.core.services.cards import card_for  # the card's classes: ~44M instructions
+
     with store.sql_read() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)
         return card_for(session, contact_id, interactions=interactions)
 
 
 def get_card_by_id(store: Store, contact_id: int, *, interactions: int = 20) -> ContactCard:
+    from pocketcrm.core.services.cards import card_for  # the card's classes: ~44M instructions
+
     with store.sql_read() as session:
         resolve_contact(session, str(contact_id), include_deleted=True)
         return card_for(session, contact_id, interactions=interactions)
-
-
-def resolve(store: Store, ref: str) -> int:
-    with store.sql_read() as session:
-        return resolve_contact(session, ref, region=store.settings.default_region)
 
 
 def list_contacts(store: Store, query: ContactQuery | None = None) -> list[ContactRow]:
@@ -586,6 +528,7 @@ def update_contact(
     """Change a contact; an added email or phone of an erased person is refused unless
     allow_suppressed (the faces ask first)."""
     from pocketcrm.core.models import Contact
+    from pocketcrm.core.services.cards import card_for  # the card's classes: ~44M instructions
 
     validate_patch(patch)
     if not allow_suppressed:
@@ -707,6 +650,9 @@ def _change_custom(
 
 def change_tags(store: Store, ref: str, add: Sequence[str], remove: Sequence[str]) -> ContactCard:
     """`tag REF +vip -cold`: add and remove in one step."""
+    # The card's classes cost ~44M instructions: only a command that answers with a card.
+    from pocketcrm.core.services.cards import card_for, tags_of
+
     adding = sorted({validate.tag(t) for t in add})
     removing = sorted({validate.tag(t) for t in remove})
     with store.sql_write() as session:
@@ -730,6 +676,8 @@ def change_tags(store: Store, ref: str, add: Sequence[str], remove: Sequence[str
 
 def set_stage(store: Store, ref: str, stage: str, *, by: str = "") -> ContactCard:
     """Move a contact along the life cycle; every change is kept in its history."""
+    from pocketcrm.core.services.cards import card_for  # the card's classes: ~44M instructions
+
     new_stage = validate.stage(stage, store.settings)
     with store.sql_write() as session:
         contact_id = resolve_contact(session, ref, region=store.settings.default_region)

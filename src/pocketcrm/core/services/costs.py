@@ -16,7 +16,7 @@ from pocketcrm.core import acting, clock
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.models import Campaign, Company, Contact, Cost, Deal
 from pocketcrm.core.money import parse_amount
-from pocketcrm.core.readmodels import TrashItem
+from pocketcrm.core.readmodels.trash import TrashItem
 from pocketcrm.core.services.figures import today
 from pocketcrm.core.services.lookup import resolve_company, resolve_contact
 from pocketcrm.core.sessions import CrmSession

@@ -20,8 +20,8 @@ from pocketcrm.core import acting, clock, validate
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.models import Company, Contact, Deal, DealStageChange
 from pocketcrm.core.money import parse_amount
-from pocketcrm.core.readmodels import PipelineStage as PipelineStage
-from pocketcrm.core.readmodels import TrashItem
+from pocketcrm.core.readmodels.report import PipelineStage as PipelineStage
+from pocketcrm.core.readmodels.trash import TrashItem
 
 # Re-exported: the pipeline's rules live with the figures (plain SQL, no ORM classes).
 from pocketcrm.core.services.figures import Pipeline as Pipeline

@@ -44,7 +44,9 @@ from pocketcrm.core.matching import (
     pair_score,
 )
 from pocketcrm.core.models import MergeRecord, db_time, from_db_time
-from pocketcrm.core.readmodels import CompanyCard, ContactCard, ContactRow
+from pocketcrm.core.readmodels.card import ContactCard
+from pocketcrm.core.readmodels.companies import CompanyCard
+from pocketcrm.core.readmodels.contact_row import ContactRow
 from pocketcrm.core.search import reindex, reindex_company
 from pocketcrm.core.sessions import CrmSession as Session  # a Db too (core/db.py)
 from pocketcrm.core.store import Store

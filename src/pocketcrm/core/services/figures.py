@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pocketcrm.core import clock
 from pocketcrm.core.db import Db
-from pocketcrm.core.readmodels import MonthAmount, PipelineStage
 from pocketcrm.core.settings import Settings
 from pocketcrm.core.sql import bound_list
 from pocketcrm.core.times import db_time
+
+if TYPE_CHECKING:
+    from pocketcrm.core.readmodels.report import MonthAmount, PipelineStage
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ def pipeline_figures(
 ) -> tuple[Pipeline, int, int]:
     """The pipeline now, with won/lost counted over [since, until); also the open deal count
     and their open amount (default currency). Shared by pipeline() and the report."""
+    from pocketcrm.core.readmodels.report import PipelineStage  # not for the card's money line
+
     currency = settings.currency
     stages = open_stages(settings)
     sums: dict[str, tuple[int, int]] = {}
@@ -159,6 +164,8 @@ def pipeline_figures(
 
 def revenue_figures(session: Db, currency: str, since: date, until: date) -> Revenue:
     """Revenue for [since, until) and what is owed now; shared by revenue() and the report."""
+    from pocketcrm.core.readmodels.report import MonthAmount  # not for the card's money line
+
     received = Counter[str]()
     other = 0
     # Plain SQL: the report runs this in a cold process, where compiling ORM statements

@@ -7,11 +7,15 @@ with the closest names (exit 3). Names match accent- and case-insensitively.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from pocketcrm.core.db import Db
 from pocketcrm.core.dialect import is_sqlite
 from pocketcrm.core.errors import Ambiguous, NotFound
 from pocketcrm.core.search import contains, fold, match_expression
+
+if TYPE_CHECKING:
+    from pocketcrm.core.store import Store
 
 _ID = re.compile(r"^#?(\d{1,9})$")
 _PHONEISH = re.compile(r"^\+?[\d\s().\-/]{6,}$")
@@ -20,6 +24,13 @@ MAX_CANDIDATES = 10
 
 def _digits(value: str) -> str:
     return "".join(ch for ch in value if ch.isdigit())
+
+
+def resolve(store: Store, ref: str) -> int:
+    """The id of the one contact REF names, in a read of its own: what a command taking a
+    REF calls first (here, so that log-call or done need not import the contact service)."""
+    with store.sql_read() as session:
+        return resolve_contact(session, ref, region=store.settings.default_region)
 
 
 def resolve_contact(

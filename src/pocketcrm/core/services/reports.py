@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from pocketcrm.core import clock
 from pocketcrm.core.dialect import day_after, utc_day, week_start
 from pocketcrm.core.periods import period
-from pocketcrm.core.readmodels import Count, Report
+from pocketcrm.core.readmodels.report import Count, Report
 from pocketcrm.core.services.figures import pipeline_figures, revenue_figures
 from pocketcrm.core.settings import NOT_SALES_COMPANY_KINDS, Settings
 from pocketcrm.core.sql import bound_list

@@ -20,7 +20,7 @@ from pocketcrm.core import clock, sql, validate
 from pocketcrm.core.db import Db
 from pocketcrm.core.errors import Invalid, NotFound
 from pocketcrm.core.queries import ContactQuery, Filter, filter_values
-from pocketcrm.core.readmodels import ContactRow
+from pocketcrm.core.readmodels.contact_row import ContactRow
 from pocketcrm.core.services.contacts import count_contacts, list_contacts
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time

@@ -25,7 +25,7 @@ from sqlalchemy import text
 from pocketcrm.core import clock
 from pocketcrm.core.errors import Invalid
 from pocketcrm.core.periods import period
-from pocketcrm.core.readmodels import Count
+from pocketcrm.core.readmodels.report import Count
 from pocketcrm.core.sla import BusinessHours, business_hours
 from pocketcrm.core.store import Store
 from pocketcrm.core.times import db_time, from_db_time

@@ -22,7 +22,7 @@ from pocketcrm.core.models import (
     db_time,
 )
 from pocketcrm.core.money import format_amount
-from pocketcrm.core.readmodels import TrashItem
+from pocketcrm.core.readmodels.trash import TrashItem
 from pocketcrm.core.search import reindex, reindex_company
 from pocketcrm.core.services.activity import refresh_contact_dates
 from pocketcrm.core.services.lookup import resolve_company, resolve_contact

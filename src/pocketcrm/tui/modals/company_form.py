@@ -19,7 +19,7 @@ from pocketcrm.tui.modals.base import FormModal
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
-    from pocketcrm.core.readmodels import CompanyCard
+    from pocketcrm.core.readmodels.companies import CompanyCard
 
 # The kinds `company add --kind` takes (core/validate.py's company_kind checks them).
 KINDS = ("customer", "prospect", "partner", "supplier", "distributor", "other")

@@ -26,7 +26,8 @@ from pocketcrm.tui.modals.base import FormModal
 from pocketcrm.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
-    from pocketcrm.core.readmodels import ContactCard, DuplicateCandidate
+    from pocketcrm.core.readmodels.card import ContactCard
+    from pocketcrm.core.readmodels.duplicates import DuplicateCandidate
     from pocketcrm.core.services.contacts import ContactInput, ContactPatch
 
 

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static
 
-from pocketcrm.core.readmodels import Created
+from pocketcrm.core.readmodels.created import Created
 from pocketcrm.tui.modals import pickers
 from pocketcrm.tui.modals.base import FormModal
 from pocketcrm.tui.modals.when_hint import update_hint

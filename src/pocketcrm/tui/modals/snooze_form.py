@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from pocketcrm.core.readmodels import FollowUpView
+from pocketcrm.core.readmodels.activity import FollowUpView
 from pocketcrm.tui import format as fmt
 from pocketcrm.tui.modals.when_form import WhenForm
 from pocketcrm.tui.widgets.key_footer import KeyFooter

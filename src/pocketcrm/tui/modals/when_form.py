@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.widgets import Input, Static
 
-from pocketcrm.core.readmodels import FollowUpView
+from pocketcrm.core.readmodels.activity import FollowUpView
 from pocketcrm.tui.modals.base import FormModal
 from pocketcrm.tui.modals.when_hint import update_hint
 

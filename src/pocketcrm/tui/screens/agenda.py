@@ -25,7 +25,7 @@ from pocketcrm.tui.widgets.top_bar import TopBar
 from pocketcrm.tui.widgets.virtual_table import Cell, Column, Section, VirtualTable
 
 if TYPE_CHECKING:
-    from pocketcrm.core.readmodels import FollowUpView
+    from pocketcrm.core.readmodels.activity import FollowUpView
     from pocketcrm.core.services.cadence import Drift
 
 WINDOWS = {"week": "the next 7 days", "all": "everything open"}

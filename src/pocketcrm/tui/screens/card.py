@@ -34,7 +34,8 @@ from pocketcrm.tui.widgets.top_bar import TopBar
 from pocketcrm.tui.widgets.virtual_table import Cell, Column, VirtualTable
 
 if TYPE_CHECKING:
-    from pocketcrm.core.readmodels import ContactCard, InteractionView
+    from pocketcrm.core.readmodels.activity import InteractionView
+    from pocketcrm.core.readmodels.card import ContactCard
     from pocketcrm.core.services.card_money import ContactMoney
     from pocketcrm.core.store import Store
 

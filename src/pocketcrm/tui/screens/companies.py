@@ -28,7 +28,8 @@ from pocketcrm.tui.widgets.top_bar import TopBar
 from pocketcrm.tui.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:
-    from pocketcrm.core.readmodels import CompanyCard, CompanyRow, ContactRow
+    from pocketcrm.core.readmodels.companies import CompanyCard, CompanyRow
+    from pocketcrm.core.readmodels.contact_row import ContactRow
     from pocketcrm.core.services.billing import BillingEvent
     from pocketcrm.core.services.card_money import CardDeal, ContactMoney
 

@@ -28,7 +28,7 @@ from pocketcrm.tui.widgets.virtual_table import Cell, Column, VirtualTable
 
 if TYPE_CHECKING:
     from pocketcrm.core.queries import ContactQuery
-    from pocketcrm.core.readmodels import ContactRow
+    from pocketcrm.core.readmodels.contact_row import ContactRow
 
 SORTS = ("name", "last-contact", "next-follow-up")
 

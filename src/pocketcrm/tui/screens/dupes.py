@@ -30,7 +30,7 @@ from pocketcrm.tui.widgets.top_bar import TopBar
 from pocketcrm.tui.widgets.virtual_table import Cell, Column, VirtualTable
 
 if TYPE_CHECKING:
-    from pocketcrm.core.readmodels import ContactCard
+    from pocketcrm.core.readmodels.card import ContactCard
     from pocketcrm.core.services.dupes import DuplicatePair
 
 PAIR_LIMIT = 200  # the most certain pairs; `pocketcrm dupes --limit` shows more

@@ -22,7 +22,7 @@ from pocketcrm.tui.widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
     from pocketcrm.core.analysis.model import Analysis
-    from pocketcrm.core.readmodels import Count, Report
+    from pocketcrm.core.readmodels.report import Count, Report
     from pocketcrm.core.services.profit import Profit
 
 PERIODS = (30, 90, 365)

@@ -14,7 +14,7 @@ from pocketcrm.tui import format as fmt
 from pocketcrm.tui.screens.base import CrmScreen
 
 if TYPE_CHECKING:
-    from pocketcrm.core.readmodels import Count
+    from pocketcrm.core.readmodels.report import Count
     from pocketcrm.core.services.service_report import ServiceReport
 
 BAR_WIDTH = 24

@@ -24,7 +24,7 @@ from pocketcrm.tui.widgets.top_bar import TopBar
 from pocketcrm.tui.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:
-    from pocketcrm.core.readmodels import TrashItem
+    from pocketcrm.core.readmodels.trash import TrashItem
 
 
 def kind_label(kind: str) -> str:
