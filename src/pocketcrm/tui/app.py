@@ -8,12 +8,13 @@ other processes (cron reminders, one-line commands) appear without a restart.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
@@ -28,7 +29,7 @@ from pocketcrm.tui.messages import DatabaseChanged, StoreOpened
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
 from pocketcrm.tui.screens.contacts import ContactsScreen
 from pocketcrm.tui.tabs import TABS, Tab
-from pocketcrm.tui.textual_internals import styled_as_built
+from pocketcrm.tui.textual_internals import lay_out_off_screen, register_screen, styled_as_built
 
 if TYPE_CHECKING:
     from pocketcrm.core.reminders.health import ReminderHealth
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
 
 WATCH_SECONDS = 1.5
 PREBUILD_AFTER = 0.05  # seconds after the first frame: the card screen is built then (idle)
+# The main screens whose first build (compose, styles, layout) takes over ~100 ms at 120x40:
+# built ahead, off screen, one a frame after the card, so their first switch draws at once.
+BUILT_AHEAD = ("report", "pipeline")
 SCREENS = Binding.Group("Screens", compact=True)
 NAVIGATION = {"switch_mode", "help", "undo"}
 # What the help lists for moving around; a screen that moves otherwise sets MOVE_KEYS.
@@ -158,12 +162,20 @@ class CrmCommands(Provider):
                 yield Hit(score, matcher.highlight(title), run, text=title, help=help_text)
 
 
+def mode_name(mode: str) -> str:
+    """The name MODE's screen is installed under (a mode names it, so it can be built ahead)."""
+    return f"mode-{mode}"
+
+
 class PocketCRM(App[int]):
     """pocketcrm's interface; build it with make_app."""
 
     CSS_PATH = "app.tcss"
     TITLE = "pocketcrm"
-    MODES: ClassVar[dict[str, Any]] = {tab.mode: mode_screen(tab) for tab in TABS}
+    SCREENS: ClassVar[dict[str, Callable[[], Screen[Any]]]] = {
+        mode_name(tab.mode): mode_screen(tab) for tab in TABS
+    }
+    MODES: ClassVar[dict[str, Any]] = {tab.mode: mode_name(tab.mode) for tab in TABS}
     DEFAULT_MODE: ClassVar[str] = "contacts"
     COMMANDS = App.COMMANDS | {CrmCommands}
     HORIZONTAL_BREAKPOINTS = [
@@ -218,6 +230,12 @@ class PocketCRM(App[int]):
         self._undo: tuple[str, Callable[[], str]] | None = None
         self._busy: set[Worker[None]] = set()
         self._busy_timer: Timer | None = None
+        self._froze = False  # build_ahead froze what start-up made (gc.freeze)
+
+    def on_unmount(self) -> None:
+        if self._froze:  # collectable again once the app ends (the tests run many apps)
+            gc.unfreeze()
+            self._froze = False
 
     # -- the store --------------------------------------------------------------------------
 
@@ -296,6 +314,31 @@ class PocketCRM(App[int]):
         row = getattr(self.screen, "table", None)
         current = getattr(row, "current", None)
         prebuild_card(self, getattr(current, "id", None))
+        self.call_after_refresh(self.build_ahead, list(BUILT_AHEAD))
+
+    def build_ahead(self, modes: list[str]) -> None:
+        """The first of MODES' screens composed, styled and laid out off screen (it loads
+        its data when first shown), then the next one after a frame: a key pressed
+        meanwhile waits for one screen's build at most."""
+        if not self.screen_stack or not self.is_running:
+            return
+        if not modes:
+            # What start-up built (Textual, the screens, the ORM: about 150,000 objects) lives
+            # as long as the app: kept out of the collector's full sweeps, which otherwise
+            # stopped the event loop for 200 to 330 ms every few search keystrokes at 100k.
+            gc.freeze()
+            self._froze = True
+            return
+        screen = register_screen(self, mode_name(modes[0]))
+        if not screen.is_current:
+            size = self.size
+            screen.post_message(events.Resize(size, size))  # its -wide/-narrow classes
+            screen.call_after_refresh(self._lay_out_ahead, screen, modes[1:])
+
+    def _lay_out_ahead(self, screen: Screen[Any], rest: list[str]) -> None:
+        if not screen.is_current and self.is_running:
+            lay_out_off_screen(screen, self.size)
+        self.call_after_refresh(self.build_ahead, rest)
 
     def check_for_changes(self) -> None:
         """Another process wrote (or we did): the screen on top shows fresh data."""
