@@ -360,7 +360,12 @@ def main() -> int:
         )
         results.setdefault("  the first time (new screen) (ms)", {})[label] = cards[0]
     for label, db in (("empty", SMALL), ("100k", BIG)):
-        for mode, (shown, filled) in asyncio.run(screen_switches(db, args.runs)).items():
+        switched = asyncio.run(screen_switches(db, args.runs))
+        # The median is mostly of revisits: the slowest of all, first visits included.
+        results.setdefault("slowest switch drawn, any visit (ms)", {})[label] = max(
+            max(shown) for shown, _filled in switched.values()
+        )
+        for mode, (shown, filled) in switched.items():
             results.setdefault(f"switch to {mode}: drawn (ms)", {})[label] = statistics.median(
                 shown
             )
@@ -376,6 +381,7 @@ def main() -> int:
         "open a 1,000-interaction card (ms)": "<= 100",
         "  the first time (new screen) (ms)": "",
     }
+    goals["slowest switch drawn, any visit (ms)"] = "<= 150"
     for _key, mode in SWITCHES:
         goals[f"switch to {mode}: drawn (ms)"] = "<= 150"
         goals[f"  {mode} with its data (ms)"] = ""

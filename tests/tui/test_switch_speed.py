@@ -2,7 +2,8 @@
 
 The report and the pipeline are built ahead, off screen, once the contact list is up (their
 first build took 250 to 300 ms at 120x40): they load nothing until first shown. What start-up
-made is frozen out of the collector's sweeps while the app runs, and released when it ends.
+made, and each main screen when first built, is frozen out of the collector's sweeps while the
+app runs, and released when it ends.
 """
 
 from __future__ import annotations
@@ -96,6 +97,14 @@ async def test_start_up_objects_are_frozen_while_the_app_runs_and_released_after
     app = make_app(crm_store, clock=lambda: NOW, watch_seconds=0)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(lambda: gc.get_freeze_count() > 0)
+        at_start = gc.get_freeze_count()
+        await pilot.press("2")  # a screen built for the first time joins them
+        await until(lambda: gc.get_freeze_count() > at_start)
+        again = gc.get_freeze_count()
+        await pilot.press("1", "2")  # a revisit builds nothing
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert gc.get_freeze_count() == again
         await pilot.press("q")
     assert gc.get_freeze_count() == 0
 
