@@ -104,7 +104,7 @@ async def test_start_up_objects_are_frozen_while_the_app_runs_and_released_after
         await pilot.press("1", "2")  # a revisit builds nothing
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert gc.get_freeze_count() == again
+        assert gc.get_freeze_count() <= again  # (frozen objects freed since count down)
         await pilot.press("q")
     assert gc.get_freeze_count() == 0
 
