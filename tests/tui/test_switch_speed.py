@@ -1,7 +1,7 @@
 """When a screen's data arrives: a switch draws the screen first and fills it from a worker.
 
-The main screens are built ahead, off screen, once the contact list is up (the report's and
-the pipeline's first build took 250 to 300 ms at 120x40): they load nothing until first shown. What start-up
+The report and the pipeline are built ahead, off screen, once the contact list is up (their
+first build took 250 to 300 ms at 120x40): they load nothing until first shown. What start-up
 made, and each main screen when first built, is frozen out of the collector's sweeps while the
 app runs, and released when it ends.
 """

@@ -40,15 +40,9 @@ if TYPE_CHECKING:
 WATCH_SECONDS = 1.5
 EXIT_AFTER_FRAME = 0.05  # seconds: POCKETCRM_EXIT_AFTER_FIRST_FRAME ends the app then
 PREBUILD_AFTER = 0.05  # seconds after the first frame: the card screen is built then (idle)
-# The main screens built ahead, off screen, one a frame after the card (the costliest first:
-# the report and the pipeline took 250-300 ms to build at 120x40, the others 50-100 ms, and
-# up to 165 ms on a loaded machine): a first switch then draws as fast as a revisit. Each
-# loads its data only when first shown.
-BUILT_AHEAD = (
-    "report",
-    "pipeline",
-    *(t.mode for t in TABS[1:] if t.mode not in ("report", "pipeline")),
-)
+# The main screens whose first build (compose, styles, layout) takes over ~100 ms at 120x40:
+# built ahead, off screen, one a frame after the card, so their first switch draws at once.
+BUILT_AHEAD = ("report", "pipeline")
 SCREENS = Binding.Group("Screens", compact=True)
 NAVIGATION = {"switch_mode", "help", "undo"}
 # What the help lists for moving around; a screen that moves otherwise sets MOVE_KEYS.
@@ -237,8 +231,8 @@ class PocketCRM(App[int]):
         self._undo: tuple[str, Callable[[], str]] | None = None
         self._busy: set[Worker[None]] = set()
         self._busy_timer: Timer | None = None
-        self._froze = False  # freeze_built froze what start-up made (gc.freeze)
-        self._shown_modes = {self.DEFAULT_MODE}  # the main screens shown at least once
+        self._froze = False  # build_ahead froze what start-up made (gc.freeze)
+        self._frozen_modes: set[str] = set()  # the main screens built before a freeze
 
     def on_unmount(self) -> None:
         if self._froze:  # collectable again once the app ends (the tests run many apps)
@@ -331,30 +325,26 @@ class PocketCRM(App[int]):
         """The first of MODES' screens composed, styled and laid out off screen (it loads
         its data when first shown), then the next one after a frame: a key pressed
         meanwhile waits for one screen's build at most."""
-        if not modes or not self.screen_stack or not self.is_running:
+        if not self.screen_stack or not self.is_running:
+            return
+        if not modes:
+            # What start-up built (Textual, the screens, the ORM: about 150,000 objects) lives
+            # as long as the app: kept out of the collector's full sweeps, which otherwise
+            # stopped the event loop for 200 to 330 ms every few search keystrokes at 100k.
+            gc.freeze()
+            self._froze = True
+            self._frozen_modes = {self.current_mode, *BUILT_AHEAD}
             return
         screen = register_screen(self, mode_name(modes[0]))
-        if screen.is_current:  # shown meanwhile: built already
-            self.call_after_refresh(self.build_ahead, modes[1:])
-            return
-        size = self.size
-        screen.post_message(events.Resize(size, size))  # its -wide/-narrow classes
-        screen.call_after_refresh(self._lay_out_ahead, screen, modes[1:])
+        if not screen.is_current:
+            size = self.size
+            screen.post_message(events.Resize(size, size))  # its -wide/-narrow classes
+            screen.call_after_refresh(self._lay_out_ahead, screen, modes[1:])
 
     def _lay_out_ahead(self, screen: Screen[Any], rest: list[str]) -> None:
         if not screen.is_current and self.is_running:
             lay_out_off_screen(screen, self.size)
-        self.freeze_built()
         self.call_after_refresh(self.build_ahead, rest)
-
-    def freeze_built(self) -> None:
-        """What was just built (Textual, the ORM, a screen's widgets) lives as long as the
-        app: kept out of the collector's full sweeps, each of which stopped the event loop
-        for 100 to 330 ms once the app held 100,000 to 230,000 objects (every few search
-        keystrokes at 100k, and during first visits)."""
-        gc.collect(1)  # the young garbage first (a few ms): what is frozen is never collected
-        gc.freeze()
-        self._froze = True
 
     def check_for_changes(self) -> None:
         """Another process wrote (or we did): the screen on top shows fresh data."""
@@ -478,9 +468,16 @@ class PocketCRM(App[int]):
 
     async def action_switch_mode(self, mode: str) -> None:
         await self.switch_mode(mode)
-        if mode not in self._shown_modes:  # its first show mounts more (lazy tabs, columns)
-            self._shown_modes.add(mode)
-            self.call_after_refresh(self.freeze_built)
+        if self._froze and mode not in self._frozen_modes:
+            self._frozen_modes.add(mode)
+            self.call_after_refresh(self._freeze_new_screen)
+
+    def _freeze_new_screen(self) -> None:
+        """A main screen built for the first time lives as long as the app: its widgets are
+        kept out of the collector's full sweeps too (each sweep of the app's 100,000 to
+        230,000 objects stopped the event loop for 100 to 400 ms during first visits)."""
+        gc.collect(1)  # the young garbage first (a few ms): what is frozen is never collected
+        gc.freeze()
 
 
 def make_app(
