@@ -11,8 +11,8 @@ Prints medians of several runs:
   * one search keystroke to the updated list, in process (Pilot): type a letter, wait until
     the new list has been drawn. Goal: <= 50 ms (median; the worst is shown too).
   * switching to each screen by its key (tui/tabs.py), in process: until the screen is drawn (goal:
-    <= 150 ms), and until its data is (the report and duplicates take longer: they show a
-    loading line first).
+    <= 150 ms: the first refresh of the new screen after the key), and until its data is (all
+    of its workers done; the duplicates take longer: they show a loading line first).
   * opening a card whose contact has 1,000 interactions, in process, until it is drawn with
     its data. Goal: <= 100 ms. The app builds the card screen ahead, after the first frame;
     the first open still shows and fills it for the first time, later ones reuse it: both
@@ -291,18 +291,29 @@ async def screen_switches(db: Path, runs: int) -> dict[str, tuple[list[float], l
     def in_mode(mode: str) -> Callable[[], bool]:
         return lambda: app.current_mode == mode
 
+    async def refreshed() -> float:
+        """When the screen on top has next been drawn (its compositor updated)."""
+        drawn: list[float] = []
+        app.screen.call_after_refresh(lambda: drawn.append(time.perf_counter()))
+        await wait_until(lambda: bool(drawn))
+        return drawn[0]
+
     async with app.run_test(size=(120, 40)) as pilot:
         await idle(pilot)
         for _ in range(runs):
             for key, mode in SWITCHES:
                 began = time.perf_counter()
                 if key:
-                    await pilot.press(key)
+                    # The key as the terminal driver posts it. Not pilot.press: it then waits
+                    # until the whole process is idle (Textual's wait_for_idle, twice, up to
+                    # 1 s each), worker threads included, so it counted the data's loading
+                    # (and about 80 ms of its own sleeps) as the switch.
+                    app.simulate_key(key)
                 else:  # no number key left for it: what the palette's "Go to" runs
                     await app.run_action(f"switch_mode({mode!r})")
                 await wait_until(in_mode(mode))
-                await pilot.pause()
-                shown = time.perf_counter()
+                shown = await refreshed()
+                await refreshed()  # the screen's resume handlers have started its workers
                 await app.workers.wait_for_complete()
                 await pilot.pause()
                 times[mode][0].append((shown - began) * 1000)
@@ -349,7 +360,12 @@ def main() -> int:
         )
         results.setdefault("  the first time (new screen) (ms)", {})[label] = cards[0]
     for label, db in (("empty", SMALL), ("100k", BIG)):
-        for mode, (shown, filled) in asyncio.run(screen_switches(db, args.runs)).items():
+        switched = asyncio.run(screen_switches(db, args.runs))
+        # The median is mostly of revisits: the slowest of all, first visits included.
+        results.setdefault("slowest switch drawn, any visit (ms)", {})[label] = max(
+            max(shown) for shown, _filled in switched.values()
+        )
+        for mode, (shown, filled) in switched.items():
             results.setdefault(f"switch to {mode}: drawn (ms)", {})[label] = statistics.median(
                 shown
             )
@@ -365,6 +381,7 @@ def main() -> int:
         "open a 1,000-interaction card (ms)": "<= 100",
         "  the first time (new screen) (ms)": "",
     }
+    goals["slowest switch drawn, any visit (ms)"] = "<= 150"
     for _key, mode in SWITCHES:
         goals[f"switch to {mode}: drawn (ms)"] = "<= 150"
         goals[f"  {mode} with its data (ms)"] = ""

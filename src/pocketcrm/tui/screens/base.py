@@ -92,14 +92,22 @@ class CrmScreen(Screen[None]):
         self.seen_version = self.crm.data_version
 
     def refresh_if_stale(self) -> None:
-        if self.store is not None and self.seen_version != self.crm.data_version:
+        """Reload if the data changed since this screen last loaded; only while it is shown
+        (a screen built ahead, off screen, loads when it is first switched to)."""
+        if (
+            self.store is not None
+            and self.seen_version != self.crm.data_version
+            and self.is_current
+        ):
             self.reload()
 
+    # Drawn first, then loaded: a worker started before the screen's first frame competes
+    # with that frame for the GIL (a switch to the report took several times as long).
     def on_mount(self) -> None:
-        self.refresh_if_stale()
+        self.call_after_refresh(self.refresh_if_stale)
 
     def on_screen_resume(self) -> None:
-        self.refresh_if_stale()
+        self.call_after_refresh(self.refresh_if_stale)
 
     def on_database_changed(self, message: DatabaseChanged) -> None:
         self.refresh_if_stale()

@@ -23,6 +23,7 @@ from textual.widgets import Static
 from pocketcrm import humanize
 from pocketcrm.core.text import escape
 from pocketcrm.tui import format as fmt
+from pocketcrm.tui.jobs import collector_paused
 from pocketcrm.tui.screens.base import CrmScreen, PaletteCommand
 from pocketcrm.tui.screens.card import card_details, card_head
 from pocketcrm.tui.widgets.key_footer import KeyFooter
@@ -163,7 +164,8 @@ class DuplicatesScreen(CrmScreen):
         def job() -> list[DuplicatePair]:
             from pocketcrm.core.services.dupes import find_duplicates
 
-            return find_duplicates(store, limit=PAIR_LIMIT)  # the core's LIKELY threshold
+            with collector_paused():  # its sweeps would stop the interface meanwhile
+                return find_duplicates(store, limit=PAIR_LIMIT)  # the core's LIKELY threshold
 
         def done(pairs: list[DuplicatePair]) -> None:
             self.scanning = False

@@ -245,7 +245,8 @@ class ReportScreen(CrmScreen):
         )
 
     def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
-        self.reload()
+        if self.is_current:  # not while built ahead, off screen: it loads when first shown
+            self.reload()
 
     def action_next_tab(self) -> None:
         tabs = self.query_one("#report-tabs", TabbedContent)
