@@ -287,3 +287,13 @@ def test_satisfaction_by_product_in_every_format(run: Run, demo: None) -> None:
     assert "By product" in shown and next(iter(rows)) in shown
     refused = run("report", "satisfaction", "--by", "products", code=2)
     assert "product" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_a_long_row_name_ends_in_an_ellipsis(run: Run, demo: None) -> None:
+    """Row names are cut to the key column with "…", never silently (a market's name and
+    year lost its year)."""
+    run("market", "set", "Bakery supplies for wholesale trade", "--size", "45000000",
+        "--period", "2026")  # fmt: skip
+    shown = run("report", "market", "--by", "share").stdout
+    assert "Bakery supplies for wholesa…" in shown
+    assert "Bakery supplies for wholesal " not in shown

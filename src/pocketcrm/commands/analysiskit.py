@@ -90,7 +90,8 @@ def breakdown_lines(table: Breakdown) -> list[str]:
     charted = [r.values[table.chart] for r in table.rows] if table.chart >= 0 else []
     top = max((float(v) for v in charted if isinstance(v, int | float)), default=0.0)
     for row, shown in zip(table.rows, cells, strict=True):
-        key = row.key[:key_width].replace("[", "\\[")
+        key = row.key if len(row.key) <= key_width else row.key[: key_width - 1] + "…"
+        key = key.replace("[", "\\[")
         values = "  ".join(f"{c:>{w}}" for c, w in zip(shown, widths, strict=True))
         bar = _bar(row.values[table.chart], top) if table.chart >= 0 else ""
         lines.append(f"  {key:<{key_width}}  {values}  [cyan]{bar}[/cyan]")
