@@ -25,6 +25,13 @@ from pocketcrm.tui.screens.contacts import counted_while
 from pocketcrm.tui.screens.report import ReportScreen
 
 
+@pytest.fixture(autouse=True)
+def _nothing_frozen() -> None:
+    """These tests read the app's start-up freeze as the process's freeze count rising from
+    0: what an earlier test in this worker froze (the launcher freezes too) is let go."""
+    gc.unfreeze()
+
+
 async def until(check: Callable[[], bool], timeout: float = 30.0) -> None:
     """Wait for CHECK to hold (the machine may be loaded: a condition, never a fixed time)."""
     deadline = time.monotonic() + timeout
