@@ -321,8 +321,9 @@ def add(
 
     data.owner = users.resolve_owner(store, owner)
     contacts.validate_input(data, store.settings)
-    dupes = contacts.likely_duplicates(store, name, email, phone, company=company)
-    if dupes and not yes:
+    # with --yes a likely duplicate is added anyway: no need to look for one first
+    dupes = [] if yes else contacts.likely_duplicates(store, name, email, phone, company=company)
+    if dupes:
         message = str(contacts.LikelyDuplicate(dupes))
         if not interactive():
             err(f"error: {message}; pass --yes to add anyway")
